@@ -1,0 +1,14 @@
+DROP TABLE api_keys;
+DROP TABLE ssh_keys;
+DROP TABLE audit_log;
+DROP TABLE login_attempts;
+DROP TABLE sessions;
+DROP TABLE alias_servers;
+DROP TABLE server_jobs;
+DROP TABLE server_traffic;
+DROP TABLE server_ips;
+DROP TABLE servers;
+DROP TABLE alias_role_permissions;
+ALTER TABLE users DROP CONSTRAINT users_role_fk;
+DROP TABLE alias_roles;
+DROP TABLE users;

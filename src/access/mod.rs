@@ -1,0 +1,12 @@
+//! The one place that answers "may this login do that". Handlers ask it first, by name,
+//! before they act; nothing else decides access. It is pure code over loaded rows (the
+//! `Actor`), so its tests need no server. Layering: routes → access → models → db.
+
+pub mod accounts;
+pub mod actor;
+pub mod catalog;
+pub mod permission_set;
+
+pub use actor::{Actor, Refusal};
+pub use catalog::{Permission, Tier, CATALOG};
+pub use permission_set::PermissionSet;

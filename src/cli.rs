@@ -1,0 +1,123 @@
+//! The `steward` command line (SPEC §5): `serve` (the default), `serve --demo`,
+//! `create-admin` and `migrate`, configured by the STEWARD_* environment variables.
+
+use std::io::Read;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::config::{redact_url, Settings};
+use crate::db;
+use crate::startup::Application;
+
+#[derive(Parser)]
+#[command(
+    name = "steward",
+    version,
+    about = "Steward: accounts, alias users and access for bare-metal hosting"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run pending migrations and serve the panel (the default).
+    Serve {
+        /// On an empty database, also load demo data and print the demo logins.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Create an admin account; the password is read from standard input.
+    CreateAdmin {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: String,
+        /// Read the password from standard input (required: never pass it as an argument).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Run pending migrations and exit.
+    Migrate,
+}
+
+pub fn run() -> anyhow::Result<()> {
+    env_logger::Builder::from_env(
+        env_logger::Env::default().default_filter_or("info,actix_server=warn"),
+    )
+    .init();
+    let cli = Cli::parse();
+    let settings = Settings::from_env()?;
+    match cli.command.unwrap_or(Command::Serve { demo: false }) {
+        Command::Serve { demo } => serve(settings, demo),
+        Command::Migrate => {
+            let pool = connect_and_migrate(&settings)?;
+            drop(pool);
+            println!("Migrations are up to date.");
+            Ok(())
+        }
+        Command::CreateAdmin {
+            username, email, ..
+        } => {
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            let pool = connect_and_migrate(&settings)?;
+            let mut conn = pool.get()?;
+            let id = crate::bootstrap::create_admin(&mut conn, &username, &email, password)?;
+            println!("Created admin {username} (id {id}).");
+            Ok(())
+        }
+    }
+}
+
+fn connect_and_migrate(settings: &Settings) -> anyhow::Result<db::DbPool> {
+    let pool = db::connect(&settings.database_url)
+        .with_context(|| format!("connecting to {}", redact_url(&settings.database_url)))?;
+    let mut conn = pool.get()?;
+    let applied = db::migrations::run_pending(&mut conn)?;
+    if applied > 0 {
+        log::info!("applied {applied} migration(s)");
+    }
+    Ok(pool)
+}
+
+fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
+    let pool = connect_and_migrate(&settings)?;
+    {
+        let mut conn = pool.get()?;
+        if let Some(password) = crate::bootstrap::ensure_first_admin(&mut conn)? {
+            println!("Created the first admin account. Log in with:");
+            println!("  username: admin");
+            println!("  password: {password}");
+            println!("(shown only this once; change it under My account)");
+        }
+        if demo {
+            let admin = crate::models::user::User::find_by_username(&mut conn, "admin")?
+                .map(|u| u.id)
+                .context("demo data needs the admin account")?;
+            for login in crate::bootstrap::demo::load(&mut conn, admin)? {
+                println!(
+                    "Demo login: {} / {} ({})",
+                    login.username, login.password, login.what
+                );
+            }
+        }
+    }
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(&settings, pool)?;
+        let host = settings
+            .bind
+            .rsplit_once(':')
+            .map_or("127.0.0.1", |(h, _)| h);
+        let host = if host == "0.0.0.0" { "127.0.0.1" } else { host };
+        println!(
+            "Steward is listening: log in at http://{host}:{}/login",
+            app.port
+        );
+        app.server.await?;
+        Ok(())
+    })
+}

@@ -1,0 +1,174 @@
+//! The database layer: one connection type for SQLite and PostgreSQL, the r2d2 pool, the
+//! per-connection setup (SQLite PRAGMAs), embedded migrations, and the two helpers every
+//! model uses: `run` (do blocking DB work off the async threads) and `transaction` (one
+//! atomic, durable unit of writes). Nothing here knows about HTTP or permissions.
+
+pub mod migrations;
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::result::Error as DieselError;
+use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
+
+/// One connection to whichever backend the URL names.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+pub type DbPool = Pool<ConnectionManager<DbConn>>;
+pub type PooledConn = PooledConnection<ConnectionManager<DbConn>>;
+
+/// Which backend a database URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
+/// Errors of the database layer, for callers that must tell "not there" from "broken".
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database query failed: {0}")]
+    Query(#[from] DieselError),
+    #[error("no database connection available: {0}")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    #[error("database task was cancelled")]
+    Cancelled,
+}
+
+/// SQLite accepts plain paths; strip the `sqlite://` scheme users may write.
+pub fn sqlite_path(url: &str) -> &str {
+    url.strip_prefix("sqlite://").unwrap_or(url)
+}
+
+#[derive(Debug)]
+struct SqliteSetup;
+
+impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqliteSetup {
+    fn on_acquire(&self, conn: &mut DbConn) -> Result<(), diesel::r2d2::Error> {
+        if let DbConn::Sqlite(c) = conn {
+            // WAL lets readers run beside the one writer; synchronous=FULL makes every
+            // acknowledged commit durable across a crash or power loss; the busy timeout
+            // makes a second writer wait instead of failing with "database is locked".
+            c.batch_execute(
+                "PRAGMA busy_timeout = 15000; PRAGMA journal_mode = WAL; \
+                 PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+            )
+            .map_err(diesel::r2d2::Error::QueryError)?;
+        }
+        Ok(())
+    }
+}
+
+/// Builds the pool for a database URL. For SQLite the file's folder is created.
+pub fn connect(url: &str) -> anyhow::Result<DbPool> {
+    let backend = Backend::of_url(url);
+    let target = match backend {
+        Backend::Postgres => url.to_string(),
+        Backend::Sqlite => {
+            let path = sqlite_path(url);
+            if let Some(dir) = std::path::Path::new(path).parent() {
+                if !dir.as_os_str().is_empty() {
+                    std::fs::create_dir_all(dir)?;
+                }
+            }
+            path.to_string()
+        }
+    };
+    let manager = ConnectionManager::<DbConn>::new(target);
+    let pool = Pool::builder()
+        .max_size(match backend {
+            Backend::Sqlite => 8,
+            Backend::Postgres => 12,
+        })
+        .connection_timeout(Duration::from_secs(15))
+        .connection_customizer(Box::new(SqliteSetup))
+        .build(manager)?;
+    Ok(pool)
+}
+
+/// Runs blocking database work on actix's blocking thread pool.
+pub async fn run<T, E, F>(pool: &DbPool, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: From<DbError> + Send + 'static,
+{
+    let pool = pool.clone();
+    actix_web::web::block(move || {
+        let mut conn = pool.get().map_err(DbError::from)?;
+        work(&mut conn)
+    })
+    .await
+    .map_err(|_| DbError::Cancelled)?
+}
+
+/// Runs `work` as one transaction. On SQLite it begins IMMEDIATE, taking the write lock up
+/// front: a deferred transaction that reads and then writes can fail with SQLITE_BUSY when
+/// another writer committed in between, and the busy timeout cannot retry that case.
+pub fn transaction<T, E, F>(conn: &mut DbConn, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<DieselError>,
+{
+    match conn {
+        DbConn::Postgres(_) => conn.transaction(work),
+        DbConn::Sqlite(_) => {
+            conn.batch_execute("BEGIN IMMEDIATE")?;
+            match work(conn) {
+                Ok(value) => {
+                    if let Err(e) = conn.batch_execute("COMMIT") {
+                        let _ = conn.batch_execute("ROLLBACK");
+                        return Err(e.into());
+                    }
+                    Ok(value)
+                }
+                Err(e) => {
+                    let _ = conn.batch_execute("ROLLBACK");
+                    Err(e)
+                }
+            }
+        }
+    }
+}
+
+/// Inserts a row and answers its new id. Both backends support `RETURNING`.
+#[macro_export]
+macro_rules! insert_returning_id {
+    ($conn:expr, $table:path, $values:expr, $id:path) => {{
+        use diesel::RunQueryDsl as _;
+        let q = diesel::insert_into($table).values($values).returning($id);
+        match $conn {
+            $crate::db::DbConn::Postgres(c) => q.get_result::<i32>(c),
+            $crate::db::DbConn::Sqlite(c) => q.get_result::<i32>(c),
+        }
+    }};
+}
+
+/// True when the error is a unique-constraint violation (a race lost to another writer).
+pub fn is_unique_violation(e: &DieselError) -> bool {
+    matches!(
+        e,
+        DieselError::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+/// A quick round-trip for /healthz.
+pub fn ping(conn: &mut DbConn) -> Result<(), DieselError> {
+    diesel::sql_query("SELECT 1").execute(conn).map(|_| ())
+}

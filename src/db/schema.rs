@@ -1,0 +1,193 @@
+//! The tables, as diesel sees them. Written by hand to match both migration folders
+//! (`migrations/sqlite`, `migrations/postgres`); only types both backends share are used.
+
+diesel::table! {
+    users (id) {
+        id -> Integer,
+        kind -> Text,
+        username -> Text,
+        username_key -> Text,
+        name -> Text,
+        email -> Text,
+        password_hash -> Text,
+        owner_id -> Nullable<Integer>,
+        parent_id -> Nullable<Integer>,
+        role_id -> Nullable<Integer>,
+        all_servers -> Bool,
+        disabled -> Bool,
+        expires_on -> Nullable<Date>,
+        created_at -> Timestamp,
+        last_login_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    alias_roles (id) {
+        id -> Integer,
+        account_id -> Integer,
+        name -> Text,
+        name_key -> Text,
+        description -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    alias_role_permissions (role_id, permission) {
+        role_id -> Integer,
+        permission -> Text,
+    }
+}
+
+diesel::table! {
+    servers (id) {
+        id -> Integer,
+        hostname -> Text,
+        name -> Text,
+        primary_ip -> Text,
+        location -> Text,
+        tags -> Text,
+        os -> Text,
+        power_state -> Text,
+        status -> Text,
+        reseller_id -> Nullable<Integer>,
+        owner_id -> Nullable<Integer>,
+        cpu -> Text,
+        memory_gb -> Integer,
+        disks -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    server_ips (id) {
+        id -> Integer,
+        server_id -> Integer,
+        ip -> Text,
+        rdns -> Text,
+    }
+}
+
+diesel::table! {
+    server_traffic (server_id, day) {
+        server_id -> Integer,
+        day -> Date,
+        rx_bytes -> BigInt,
+        tx_bytes -> BigInt,
+    }
+}
+
+diesel::table! {
+    server_jobs (id) {
+        id -> Integer,
+        server_id -> Integer,
+        kind -> Text,
+        detail -> Text,
+        status -> Text,
+        requested_by -> Nullable<Integer>,
+        requested_by_name -> Text,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    alias_servers (alias_id, server_id) {
+        alias_id -> Integer,
+        server_id -> Integer,
+    }
+}
+
+diesel::table! {
+    sessions (key_hash) {
+        key_hash -> Text,
+        user_id -> Nullable<Integer>,
+        impersonator_id -> Nullable<Integer>,
+        state -> Text,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    login_attempts (id) {
+        id -> Integer,
+        username_key -> Text,
+        user_id -> Nullable<Integer>,
+        account_id -> Nullable<Integer>,
+        ip -> Text,
+        user_agent -> Text,
+        success -> Bool,
+        reason -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Integer,
+        account_id -> Nullable<Integer>,
+        actor_id -> Nullable<Integer>,
+        actor_name -> Text,
+        impersonator_id -> Nullable<Integer>,
+        impersonator_name -> Nullable<Text>,
+        action -> Text,
+        target -> Text,
+        details -> Text,
+        ip -> Text,
+        user_agent -> Text,
+        via_api -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ssh_keys (id) {
+        id -> Integer,
+        user_id -> Integer,
+        name -> Text,
+        public_key -> Text,
+        fingerprint -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_keys (id) {
+        id -> Integer,
+        user_id -> Integer,
+        name -> Text,
+        token_prefix -> Text,
+        token_hash -> Text,
+        expires_on -> Nullable<Date>,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(alias_role_permissions -> alias_roles (role_id));
+diesel::joinable!(alias_servers -> servers (server_id));
+diesel::joinable!(server_ips -> servers (server_id));
+diesel::joinable!(server_traffic -> servers (server_id));
+diesel::joinable!(server_jobs -> servers (server_id));
+diesel::joinable!(ssh_keys -> users (user_id));
+diesel::joinable!(api_keys -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    alias_roles,
+    alias_role_permissions,
+    servers,
+    server_ips,
+    server_traffic,
+    server_jobs,
+    alias_servers,
+    sessions,
+    login_attempts,
+    audit_log,
+    ssh_keys,
+    api_keys,
+);

@@ -1,0 +1,13 @@
+//! Types for what comes in from forms and the API. Each `parse` turns a raw string into a
+//! value that cannot be invalid, or into the message shown next to the field. Nothing here
+//! touches the database.
+
+mod email;
+mod password;
+mod text;
+mod username;
+
+pub use email::Email;
+pub use password::NewPassword;
+pub use text::{optional_date, DisplayName, ShortText};
+pub use username::Username;

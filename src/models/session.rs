@@ -1,0 +1,107 @@
+//! Server-side sessions. The cookie carries only a random key; the row, found by the key's
+//! SHA-256, holds the state. `user_id` and `impersonator_id` mirror the state so that a
+//! log-out, disable or password change can end every session of a login at once, on
+//! every instance that shares the database.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::now;
+use crate::db::schema::sessions;
+use crate::db::DbConn;
+
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = sessions)]
+pub struct SessionRow {
+    pub key_hash: String,
+    pub user_id: Option<i32>,
+    pub impersonator_id: Option<i32>,
+    pub state: String,
+    pub expires_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+}
+
+/// Loads a live session's state; an expired one is treated as absent.
+pub fn load(conn: &mut DbConn, key_hash: &str) -> QueryResult<Option<String>> {
+    sessions::table
+        .filter(sessions::key_hash.eq(key_hash))
+        .filter(sessions::expires_at.gt(now()))
+        .select(sessions::state)
+        .first(conn)
+        .optional()
+}
+
+pub fn insert(
+    conn: &mut DbConn,
+    key_hash: &str,
+    user_id: Option<i32>,
+    impersonator_id: Option<i32>,
+    state: &str,
+    expires_at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::key_hash.eq(key_hash),
+            sessions::user_id.eq(user_id),
+            sessions::impersonator_id.eq(impersonator_id),
+            sessions::state.eq(state),
+            sessions::expires_at.eq(expires_at),
+            sessions::created_at.eq(now()),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Updates a session's state; answers false when the row is gone (ended elsewhere).
+pub fn update(
+    conn: &mut DbConn,
+    key_hash: &str,
+    user_id: Option<i32>,
+    impersonator_id: Option<i32>,
+    state: &str,
+    expires_at: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(sessions::table.filter(sessions::key_hash.eq(key_hash)))
+        .set((
+            sessions::user_id.eq(user_id),
+            sessions::impersonator_id.eq(impersonator_id),
+            sessions::state.eq(state),
+            sessions::expires_at.eq(expires_at),
+        ))
+        .execute(conn)
+        .map(|n| n > 0)
+}
+
+pub fn touch(conn: &mut DbConn, key_hash: &str, expires_at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(sessions::table.filter(sessions::key_hash.eq(key_hash)))
+        .set(sessions::expires_at.eq(expires_at))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn delete(conn: &mut DbConn, key_hash: &str) -> QueryResult<()> {
+    diesel::delete(sessions::table.filter(sessions::key_hash.eq(key_hash)))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Ends every session in which `user_id` is logged in or impersonating, except `keep`.
+pub fn end_all_of(conn: &mut DbConn, user_id: i32, keep: Option<&str>) -> QueryResult<usize> {
+    let mine = sessions::user_id
+        .eq(user_id)
+        .or(sessions::impersonator_id.eq(user_id));
+    match keep {
+        Some(k) => diesel::delete(
+            sessions::table
+                .filter(mine)
+                .filter(sessions::key_hash.ne(k)),
+        )
+        .execute(conn),
+        None => diesel::delete(sessions::table.filter(mine)).execute(conn),
+    }
+}
+
+/// Drops expired rows; called now and then so the table does not grow without bound.
+pub fn purge_expired(conn: &mut DbConn) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::expires_at.le(now()))).execute(conn)
+}

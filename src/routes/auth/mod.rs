@@ -1,0 +1,12 @@
+//! Logging in and out. One form serves accounts and alias users alike.
+
+mod login;
+mod logout;
+
+use actix_web::web;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/login", web::get().to(login::form))
+        .route("/login", web::post().to(login::submit))
+        .route("/logout", web::post().to(logout::submit));
+}

@@ -1,0 +1,22 @@
+//! GET /healthz: answers 200 "ok" when the database answers, 503 otherwise.
+
+use actix_web::{web, HttpResponse};
+
+use crate::db::{self, DbError};
+use crate::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(healthz));
+}
+
+async fn healthz(state: web::Data<AppState>) -> HttpResponse {
+    match db::run(&state.pool, |c| db::ping(c).map_err(DbError::from)).await {
+        Ok(()) => HttpResponse::Ok().content_type("text/plain").body("ok"),
+        Err(e) => {
+            log::error!("health check failed: {e}");
+            HttpResponse::ServiceUnavailable()
+                .content_type("text/plain")
+                .body("database unavailable")
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! GET / (to the server list) and GET /account (to the current login's own page).
+
+use actix_web::{web, HttpResponse};
+
+use crate::web::current::my_account_url;
+use crate::web::render::see_other;
+use crate::web::Current;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(home))
+        .route("/account", web::get().to(account));
+}
+
+async fn home(_current: Current) -> HttpResponse {
+    see_other("/servers")
+}
+
+async fn account(current: Current) -> HttpResponse {
+    see_other(&my_account_url(&current.actor))
+}

@@ -1,0 +1,27 @@
+//! Every route of the panel, registered in one place. One folder per feature; each
+//! folder's `configure` lists its own routes, and this file lists the folders.
+
+pub mod assets;
+pub mod auth;
+pub mod health;
+pub mod home;
+pub mod servers;
+pub mod users;
+
+use actix_web::web;
+
+use crate::web::error::AppError;
+
+pub fn register(cfg: &mut web::ServiceConfig) {
+    cfg.configure(health::configure)
+        .configure(assets::configure)
+        .configure(auth::configure)
+        .configure(home::configure)
+        .configure(users::configure)
+        .configure(servers::configure)
+        .default_service(web::to(not_found));
+}
+
+async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}

@@ -1,0 +1,95 @@
+//! GET /users/{id}: the account detail page with its Account Details tab.
+
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+use super::tabs::{self, Tab};
+use super::{parse_id, visible_account};
+use crate::access::accounts::{account_edit, AccountEdit};
+use crate::db::{self, DbError};
+use crate::models::user::User;
+use crate::web::chrome::Chrome;
+use crate::web::form::FieldErrors;
+use crate::web::{render, AppError, Current};
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "users/detail.html")]
+pub struct DetailPage {
+    pub chrome: Option<Chrome>,
+    pub account: User,
+    pub owner: Option<User>,
+    pub tabs: Vec<Tab>,
+    pub active_tab: &'static str,
+    pub edit: AccountEdit,
+    pub owners: Vec<User>,
+    /// The profile form's values (the saved ones, or the submitted ones on 422).
+    pub name: String,
+    pub email: String,
+    pub kind: String,
+    pub owner_id: String,
+    pub disabled: bool,
+    pub errors: FieldErrors,
+    pub password_errors: FieldErrors,
+}
+
+pub async fn page(
+    current: Current,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&path)?;
+    let account = visible_account(&state.pool, &current.actor, id).await?;
+    let page = build(
+        &current,
+        &state,
+        account,
+        FieldErrors::default(),
+        FieldErrors::default(),
+    )
+    .await?;
+    render::page(&page)
+}
+
+/// Builds the page from the saved account; the edit handler overrides the form values.
+pub async fn build(
+    current: &Current,
+    state: &AppState,
+    account: User,
+    errors: FieldErrors,
+    password_errors: FieldErrors,
+) -> Result<DetailPage, AppError> {
+    let edit = account_edit(&current.actor, &account);
+    let owner_id = account.owner_id;
+    let wants_owners = edit.kind_and_owner;
+    let (owner, owners) = db::run(&state.pool, move |c| {
+        let owner = match owner_id {
+            Some(o) => User::find(c, o)?,
+            None => None,
+        };
+        let owners = if wants_owners {
+            User::possible_owners(c)?
+        } else {
+            Vec::new()
+        };
+        Ok::<_, DbError>((owner, owners))
+    })
+    .await?;
+    let is_self = current.actor.login.id == account.id;
+    Ok(DetailPage {
+        chrome: Some(current.chrome(if is_self { "account" } else { "users" })),
+        tabs: tabs::for_account(&current.actor, &account),
+        active_tab: "details",
+        edit,
+        owners,
+        name: account.name.clone(),
+        email: account.email.clone(),
+        kind: account.kind.clone(),
+        owner_id: account.owner_id.map(|o| o.to_string()).unwrap_or_default(),
+        disabled: account.disabled,
+        owner,
+        account,
+        errors,
+        password_errors,
+    })
+}

@@ -1,0 +1,255 @@
+//! POST /users/{id}: the Account Details forms. `form=profile` changes name and e-mail
+//! (and, for admins, kind, owner and status; for resellers, their customers' status);
+//! `form=password` changes the login's own password with the current one and ends its
+//! other sessions. Fields the editor may not change are refused with 403, not ignored.
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+use super::detail;
+use super::{parse_id, visible_account};
+use crate::access::accounts::account_edit;
+use crate::db::{self, DbError};
+use crate::domain::{DisplayName, Email, NewPassword};
+use crate::models::session;
+use crate::models::user::{AccountChanges, Kind, User};
+use crate::security::password;
+use crate::web::form::FieldErrors;
+use crate::web::{render, AppError, Current};
+use crate::AppState;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct EditForm {
+    #[serde(default)]
+    form: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    owner_id: Option<String>,
+    #[serde(default)]
+    disabled: Option<String>,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+}
+
+pub async fn submit(
+    current: Current,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<EditForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&path)?;
+    let account = visible_account(&state.pool, &current.actor, id).await?;
+    let edit = account_edit(&current.actor, &account);
+    if !edit.any() {
+        return Err(AppError::Forbidden);
+    }
+    let form = form.into_inner();
+    if form.form == "password" {
+        return change_password(current, state, account, form).await;
+    }
+    if !edit.profile {
+        return Err(AppError::Forbidden);
+    }
+
+    let mut errors = FieldErrors::default();
+    let name = errors.check(
+        "name",
+        DisplayName::parse(form.name.as_deref().unwrap_or(&account.name)),
+    );
+    let email = errors.check(
+        "email",
+        Email::parse(form.email.as_deref().unwrap_or(&account.email)),
+    );
+
+    // Status: `status=disabled|active` (or a `disabled` checkbox) when the editor may.
+    let wants_disabled = match (form.status.as_deref(), form.disabled.as_deref()) {
+        (Some("disabled"), _) | (None, Some("on" | "yes" | "true")) => Some(true),
+        (Some("active"), _) => Some(false),
+        (None, None) => None,
+        (Some(_), _) | (None, Some(_)) => {
+            errors.add("status", "Choose active or disabled.");
+            None
+        }
+    };
+    if wants_disabled.is_some_and(|d| d != account.disabled) && !edit.status {
+        return Err(AppError::Forbidden);
+    }
+
+    let kind = match form.kind.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(k) => errors.check(
+            "kind",
+            Kind::parse(k)
+                .filter(|k| *k != Kind::Alias)
+                .ok_or_else(|| "Choose admin, reseller or customer.".to_string()),
+        ),
+    };
+    let owner_id: Option<Option<i32>> = match form.owner_id.as_deref().map(str::trim) {
+        None => None,
+        Some("") => Some(None),
+        Some(raw) => errors
+            .check(
+                "owner_id",
+                raw.parse::<i32>()
+                    .map_err(|_| "Choose an owner from the list.".to_string()),
+            )
+            .map(Some),
+    };
+    let changes_kind = kind.is_some_and(|k| k.as_str() != account.kind);
+    let changes_owner = owner_id.is_some_and(|o| o != account.owner_id);
+    if (changes_kind || changes_owner) && !edit.kind_and_owner {
+        return Err(AppError::Forbidden);
+    }
+    let new_kind = kind.unwrap_or(account.kind());
+    let new_owner = owner_id.unwrap_or(account.owner_id);
+    if changes_kind || changes_owner {
+        let owner = match new_owner {
+            Some(o) => {
+                db::run(&state.pool, move |c| {
+                    User::find(c, o).map_err(DbError::from)
+                })
+                .await?
+            }
+            None => None,
+        };
+        let fits = match new_kind {
+            Kind::Admin => new_owner.is_none(),
+            Kind::Reseller => owner.as_ref().is_some_and(|o| o.kind() == Kind::Admin),
+            Kind::User => owner
+                .as_ref()
+                .is_some_and(|o| matches!(o.kind(), Kind::Admin | Kind::Reseller)),
+            Kind::Alias => false,
+        };
+        if !fits || new_owner == Some(account.id) {
+            errors.add("owner_id", "Customers belong to an admin or reseller, resellers to an admin, admins to nobody.");
+        }
+    }
+    if wants_disabled == Some(true) && account.id == current.actor.login.id {
+        errors.add("status", "You cannot disable your own account.");
+    }
+
+    let (Some(name), Some(email), true) = (name, email, errors.is_empty()) else {
+        let mut page =
+            detail::build(&current, &state, account, errors, FieldErrors::default()).await?;
+        page.name = form.name.unwrap_or_default();
+        page.email = form.email.unwrap_or_default();
+        if let Some(k) = form.kind {
+            page.kind = k;
+        }
+        if let Some(o) = form.owner_id {
+            page.owner_id = o;
+        }
+        page.disabled = wants_disabled.unwrap_or(page.disabled);
+        return render::invalid(&page);
+    };
+
+    let disabled_now = wants_disabled.filter(|d| *d != account.disabled);
+    let mut changed = Vec::new();
+    if name.as_str() != account.name {
+        changed.push("name".to_string());
+    }
+    if email.as_str() != account.email {
+        changed.push("email".to_string());
+    }
+    if changes_kind {
+        changed.push(format!("kind={}", new_kind.as_str()));
+    }
+    if changes_owner {
+        changed.push(format!(
+            "owner={}",
+            new_owner.map(|o| o.to_string()).unwrap_or_default()
+        ));
+    }
+    if let Some(d) = disabled_now {
+        changed.push(if d {
+            "disabled".into()
+        } else {
+            "enabled".into()
+        });
+    }
+    let audit = current
+        .audit(account.id, "account.update")
+        .target(format!("account {}", account.username))
+        .details(changed.join(", "));
+    let target_id = account.id;
+    db::run(&state.pool, move |c| {
+        db::transaction(c, |c| {
+            AccountChanges {
+                name: name.as_str(),
+                email: email.as_str(),
+                kind: changes_kind.then_some(new_kind.as_str()),
+                owner_id: changes_owner.then_some(new_owner),
+                disabled: disabled_now,
+            }
+            .apply(c, target_id)?;
+            if disabled_now == Some(true) {
+                // A disabled login keeps no working session, on any instance.
+                session::end_all_of(c, target_id, None)?;
+            }
+            audit.insert(c)?;
+            Ok::<_, DbError>(())
+        })
+    })
+    .await?;
+    current.flash("success", "Account saved.");
+    Ok(render::see_other(&format!("/users/{target_id}")))
+}
+
+async fn change_password(
+    current: Current,
+    state: web::Data<AppState>,
+    account: User,
+    form: EditForm,
+) -> Result<HttpResponse, AppError> {
+    if !account_edit(&current.actor, &account).own_password {
+        return Err(AppError::Forbidden);
+    }
+    let mut errors = FieldErrors::default();
+    let new = errors.check("new_password", NewPassword::parse(&form.new_password));
+    let stored = account.password_hash.clone();
+    let current_ok = {
+        let given = form.current_password.clone();
+        web::block(move || password::verify(&given, &stored))
+            .await
+            .map_err(|e| AppError::Unexpected(anyhow::anyhow!("{e}")))?
+    };
+    if !current_ok {
+        errors.add("current_password", "This is not your current password.");
+    }
+    let Some(new) = new.filter(|_| errors.is_empty()) else {
+        let page = detail::build(&current, &state, account, FieldErrors::default(), errors).await?;
+        return render::invalid(&page);
+    };
+    let hash = web::block(move || password::hash(new.expose()))
+        .await
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("{e}")))??;
+    let id = account.id;
+    let audit = current
+        .audit(id, "account.password")
+        .target(format!("account {}", account.username));
+    db::run(&state.pool, move |c| {
+        db::transaction(c, |c| {
+            User::set_password_hash(c, id, &hash)?;
+            // Every session of this login ends, on every instance; this one is renewed below.
+            session::end_all_of(c, id, None)?;
+            audit.insert(c)?;
+            Ok::<_, DbError>(())
+        })
+    })
+    .await?;
+    current.session.renew();
+    current.flash(
+        "success",
+        "Password changed. Your other sessions have been logged out.",
+    );
+    Ok(render::see_other(&format!("/users/{id}")))
+}

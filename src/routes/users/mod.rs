@@ -1,0 +1,41 @@
+//! Manage Users and the account detail page: the list (search, pages, add), the Account
+//! Details tab (view and edit), and the tab bar every account tab shares.
+
+mod create;
+mod detail;
+mod edit;
+mod list;
+pub mod tabs;
+
+use actix_web::web;
+
+use crate::access::accounts::may_view_account;
+use crate::access::Actor;
+use crate::db::{self, DbError, DbPool};
+use crate::models::user::User;
+use crate::web::AppError;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/users", web::get().to(list::page))
+        .route("/users", web::post().to(create::submit))
+        .route("/users/{id}", web::get().to(detail::page))
+        .route("/users/{id}", web::post().to(edit::submit));
+}
+
+/// Loads a regular account the actor may see; anything else (missing, an alias user's id,
+/// another tenant's account) is 404, so ids reveal nothing.
+pub async fn visible_account(pool: &DbPool, actor: &Actor, id: i32) -> Result<User, AppError> {
+    let target = db::run(pool, move |c| User::find(c, id).map_err(DbError::from)).await?;
+    match target {
+        Some(t) if may_view_account(actor, &t) => Ok(t),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// Parses an id from a path segment; anything that is not a positive number is 404.
+pub fn parse_id(raw: &str) -> Result<i32, AppError> {
+    raw.parse::<i32>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(AppError::NotFound)
+}

@@ -1,0 +1,24 @@
+//! The tab bar of the account detail page. A tab the login may not use is not shown;
+//! each feature adds its tab here with the access check that guards its route.
+
+use crate::access::Actor;
+use crate::models::user::User;
+
+#[derive(Debug, Clone)]
+pub struct Tab {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub url: String,
+}
+
+/// The tabs `actor` may use on `account`'s page, in the order of SPEC §3.
+pub fn for_account(_actor: &Actor, account: &User) -> Vec<Tab> {
+    let base = format!("/users/{}", account.id);
+    let mut tabs = vec![Tab {
+        key: "details",
+        label: "Account Details",
+        url: base.clone(),
+    }];
+    let _ = &mut tabs;
+    tabs
+}

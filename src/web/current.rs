@@ -1,0 +1,161 @@
+//! `Current`: the extractor every logged-in handler takes. It reads the session, loads the
+//! acting login (and the impersonator, if any) from the database on every request, and
+//! turns a login that may no longer act into a purged session and a trip to /login.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_session::{Session, SessionExt};
+use actix_web::{web, FromRequest, HttpRequest};
+
+use super::chrome::{Chrome, Flash, Impersonation};
+use super::client::ClientInfo;
+use super::error::AppError;
+use super::session_store::{CSRF, FLASH, IMPERSONATOR_ID, LOGIN_ID};
+use crate::access::accounts::account_list;
+use crate::access::Actor;
+use crate::db::{self, DbError};
+use crate::security::token;
+use crate::AppState;
+
+pub struct Current {
+    pub actor: Actor,
+    pub session: Session,
+    pub client: ClientInfo,
+    csrf: String,
+    flash: Option<Flash>,
+}
+
+/// The session's CSRF token, created on first use.
+pub fn csrf_token(session: &Session) -> String {
+    if let Ok(Some(t)) = session.get::<String>(CSRF) {
+        return t;
+    }
+    let t = token::random_urlsafe(32);
+    let _ = session.insert(CSRF, &t);
+    t
+}
+
+/// Leaves a message for the next page the session sees.
+pub fn set_flash(session: &Session, kind: &str, message: impl Into<String>) {
+    let _ = session.insert(
+        FLASH,
+        Flash {
+            kind: kind.into(),
+            message: message.into(),
+        },
+    );
+}
+
+impl Current {
+    /// Layout data for a page under the main navigation entry `nav`.
+    pub fn chrome(&self, nav: &'static str) -> Chrome {
+        let a = &self.actor;
+        Chrome {
+            display_name: a.display_name().to_string(),
+            csrf: self.csrf.clone(),
+            show_users_nav: account_list(a).is_some(),
+            my_account_url: my_account_url(a),
+            impersonation: a.impersonator.as_ref().map(|imp| Impersonation {
+                original_name: if imp.name.is_empty() {
+                    imp.username.clone()
+                } else {
+                    imp.name.clone()
+                },
+                target_name: a.display_name().to_string(),
+            }),
+            flash: self.flash.clone(),
+            nav,
+        }
+    }
+
+    pub fn flash(&self, kind: &str, message: impl Into<String>) {
+        set_flash(&self.session, kind, message);
+    }
+
+    pub fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// "My account": an account's own detail page, or an alias user's own page.
+pub fn my_account_url(actor: &Actor) -> String {
+    match &actor.parent {
+        Some(p) => format!("/users/{}/alias-users/{}", p.id, actor.login.id),
+        None => format!("/users/{}", actor.login.id),
+    }
+}
+
+impl FromRequest for Current {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Current, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let session = req.get_session();
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let client = ClientInfo::of(req);
+        Box::pin(async move {
+            let state =
+                state.ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("no app state")))?;
+            let login_id = session
+                .get::<i32>(LOGIN_ID)
+                .ok()
+                .flatten()
+                .ok_or(AppError::LoginRequired)?;
+            let impersonator_id = session.get::<i32>(IMPERSONATOR_ID).ok().flatten();
+            let today = crate::models::now().date();
+            let loaded = db::run(&state.pool, move |c| {
+                let actor = Actor::load(c, login_id, today).map_err(DbError::from)?;
+                let imp = match impersonator_id {
+                    Some(id) => Some(Actor::load(c, id, today).map_err(DbError::from)?),
+                    None => None,
+                };
+                Ok::<_, AppError>((actor, imp))
+            })
+            .await?;
+            let actor = match loaded {
+                (Some(Ok(actor)), None) => actor,
+                (Some(Ok(mut actor)), Some(Some(Ok(imp)))) => {
+                    actor.impersonator = Some(imp.login);
+                    actor
+                }
+                _ => {
+                    // Deleted, disabled, expired, or its parent or impersonator is: the
+                    // session ends here, whatever instance made it.
+                    session.purge();
+                    return Err(AppError::LoginRequired);
+                }
+            };
+            let csrf = csrf_token(&session);
+            let flash = session.remove_as::<Flash>(FLASH).and_then(Result::ok);
+            Ok(Current {
+                actor,
+                session,
+                client,
+                csrf,
+                flash,
+            })
+        })
+    }
+}
+
+impl Current {
+    /// An audit entry for an action of this login on `account_id`'s environment.
+    pub fn audit(&self, account_id: i32, action: &str) -> crate::models::audit::NewAuditEntry {
+        let a = &self.actor;
+        crate::models::audit::NewAuditEntry {
+            account_id: Some(account_id),
+            actor_id: Some(a.login.id),
+            actor_name: a.login.username.clone(),
+            impersonator_id: a.impersonator.as_ref().map(|i| i.id),
+            impersonator_name: a.impersonator.as_ref().map(|i| i.username.clone()),
+            action: action.to_string(),
+            target: String::new(),
+            details: String::new(),
+            ip: self.client.ip.clone(),
+            user_agent: self.client.user_agent.clone(),
+            via_api: false,
+            created_at: crate::models::now(),
+        }
+    }
+}

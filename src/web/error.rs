@@ -1,0 +1,108 @@
+//! The web layer's error type and the rule of the house for errors: handlers return
+//! `Result<_, AppError>`; a missing or foreign id is `NotFound` (404), a refused action
+//! `Forbidden` (403), no session `LoginRequired` (303 to /login), and anything unexpected
+//! `Unexpected` (500, logged with its cause chain, never shown). Invalid form input is not
+//! an error: the handler renders the form again with status 422.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+
+use crate::db::DbError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("login required")]
+    LoginRequired,
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<DbError> for AppError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::Query(diesel::result::Error::NotFound) => AppError::NotFound,
+            other => AppError::Unexpected(other.into()),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        AppError::from(DbError::from(e))
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> Self {
+        AppError::Unexpected(anyhow::anyhow!("template failed: {e}"))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    chrome: Option<super::chrome::Chrome>,
+    status: u16,
+    title: &'a str,
+    message: &'a str,
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::LoginRequired => StatusCode::SEE_OTHER,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let AppError::LoginRequired = self {
+            return HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, "/login"))
+                .finish();
+        }
+        if let AppError::Unexpected(e) = self {
+            log::error!("unexpected error: {e:?}");
+        }
+        let (title, message) = match self {
+            AppError::NotFound => (
+                "Not found",
+                "There is nothing here, or it is not yours to see.",
+            ),
+            AppError::Forbidden => ("Not allowed", "Your login may not do this."),
+            AppError::BadRequest(m) => ("Bad request", m.as_str()),
+            _ => (
+                "Something went wrong",
+                "The panel could not finish this request. Nothing was changed; please try again.",
+            ),
+        };
+        error_page(self.status_code(), title, message)
+    }
+}
+
+/// Renders an error page in the layout (without the user menu: the error may have
+/// happened before the login was known).
+pub fn error_page(status: StatusCode, title: &str, message: &str) -> HttpResponse {
+    let page = ErrorPage {
+        chrome: None,
+        status: status.as_u16(),
+        title,
+        message,
+    };
+    let body = page
+        .render()
+        .unwrap_or_else(|_| format!("{} {}", status.as_u16(), title));
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body)
+}

@@ -1,0 +1,17 @@
+//! Web plumbing shared by every route: the error type and its pages, the layout data
+//! (`Chrome`), the `Current` login extractor, the database-backed session store, the CSRF
+//! guard and the security headers. It sits beside the routes, above `access`.
+
+pub mod chrome;
+pub mod client;
+pub mod csrf;
+pub mod current;
+pub mod error;
+pub mod form;
+pub mod headers;
+pub mod pagination;
+pub mod render;
+pub mod session_store;
+
+pub use current::Current;
+pub use error::AppError;

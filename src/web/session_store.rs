@@ -1,0 +1,139 @@
+//! actix-session's `SessionStore`, backed by the `sessions` table. The cookie carries only
+//! the random session key; the table keeps the key's SHA-256 and the state, and mirrors
+//! the logged-in and impersonating login ids so that ending all sessions of a login is
+//! one DELETE that every instance sees.
+
+use std::collections::HashMap;
+
+use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
+use actix_web::cookie::time::Duration;
+
+use crate::db::{self, DbError, DbPool};
+use crate::models::{now, session};
+use crate::security::token;
+
+/// Session state keys shared by the store, the login and the `Current` extractor.
+pub const LOGIN_ID: &str = "login_id";
+pub const IMPERSONATOR_ID: &str = "impersonator_id";
+pub const CSRF: &str = "csrf";
+pub const FLASH: &str = "flash";
+
+type State = HashMap<String, String>;
+
+#[derive(Clone)]
+pub struct DbSessionStore {
+    pool: DbPool,
+}
+
+impl DbSessionStore {
+    pub fn new(pool: DbPool) -> Self {
+        DbSessionStore { pool }
+    }
+}
+
+fn id_in(state: &State, key: &str) -> Option<i32> {
+    state
+        .get(key)
+        .and_then(|v| serde_json::from_str::<i32>(v).ok())
+}
+
+fn expiry(ttl: &Duration) -> chrono::NaiveDateTime {
+    now() + chrono::Duration::seconds(ttl.whole_seconds())
+}
+
+fn new_key() -> SessionKey {
+    // 32 random bytes: 43 URL-safe characters, far inside the cookie's limit.
+    SessionKey::try_from(token::random_urlsafe(32)).expect("a 43-character key is valid")
+}
+
+async fn insert_new(
+    pool: &DbPool,
+    state: State,
+    ttl: &Duration,
+) -> Result<SessionKey, anyhow::Error> {
+    let key = new_key();
+    let hash = token::sha256_hex(key.as_ref());
+    let body = serde_json::to_string(&state)?;
+    let (uid, imp) = (id_in(&state, LOGIN_ID), id_in(&state, IMPERSONATOR_ID));
+    let expires = expiry(ttl);
+    db::run(pool, move |c| {
+        if rand::random::<u8>() == 0 {
+            // Now and then, sweep expired rows so the table stays small.
+            session::purge_expired(c).map_err(DbError::from)?;
+        }
+        session::insert(c, &hash, uid, imp, &body, expires).map_err(DbError::from)
+    })
+    .await?;
+    Ok(key)
+}
+
+impl SessionStore for DbSessionStore {
+    async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
+        let hash = token::sha256_hex(key.as_ref());
+        let row = db::run(&self.pool, move |c| {
+            session::load(c, &hash).map_err(DbError::from)
+        })
+        .await
+        .map_err(|e| LoadError::Other(e.into()))?;
+        match row {
+            None => Ok(None),
+            Some(body) => serde_json::from_str(&body)
+                .map(Some)
+                .map_err(|e| LoadError::Deserialization(e.into())),
+        }
+    }
+
+    async fn save(&self, state: State, ttl: &Duration) -> Result<SessionKey, SaveError> {
+        insert_new(&self.pool, state, ttl)
+            .await
+            .map_err(SaveError::Other)
+    }
+
+    async fn update(
+        &self,
+        key: SessionKey,
+        state: State,
+        ttl: &Duration,
+    ) -> Result<SessionKey, UpdateError> {
+        let hash = token::sha256_hex(key.as_ref());
+        let body =
+            serde_json::to_string(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
+        let (uid, imp) = (id_in(&state, LOGIN_ID), id_in(&state, IMPERSONATOR_ID));
+        let expires = expiry(ttl);
+        let updated = db::run(&self.pool, move |c| {
+            session::update(c, &hash, uid, imp, &body, expires).map_err(DbError::from)
+        })
+        .await
+        .map_err(|e| UpdateError::Other(e.into()))?;
+        if updated {
+            return Ok(key);
+        }
+        // The session was ended elsewhere (log-out, disable, password change) while this
+        // request ran: never bring its login back; start an anonymous one instead.
+        let mut anonymous = state;
+        anonymous.remove(LOGIN_ID);
+        anonymous.remove(IMPERSONATOR_ID);
+        insert_new(&self.pool, anonymous, ttl)
+            .await
+            .map_err(UpdateError::Other)
+    }
+
+    async fn update_ttl(&self, key: &SessionKey, ttl: &Duration) -> Result<(), anyhow::Error> {
+        let hash = token::sha256_hex(key.as_ref());
+        let expires = expiry(ttl);
+        db::run(&self.pool, move |c| {
+            session::touch(c, &hash, expires).map_err(DbError::from)
+        })
+        .await?;
+        Ok(())
+    }
+
+    async fn delete(&self, key: &SessionKey) -> Result<(), anyhow::Error> {
+        let hash = token::sha256_hex(key.as_ref());
+        db::run(&self.pool, move |c| {
+            session::delete(c, &hash).map_err(DbError::from)
+        })
+        .await?;
+        Ok(())
+    }
+}

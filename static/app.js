@@ -1,0 +1,45 @@
+// Steward's small progressive enhancements. Every page works without this file:
+// dialogs fall back to plain pages, and the server checks everything again.
+(function () {
+  "use strict";
+
+  // "+" buttons open a native <dialog> instead of following their no-script link.
+  document.addEventListener("click", function (event) {
+    var opener = event.target.closest("[data-open-dialog]");
+    if (opener) {
+      var dialog = document.getElementById(opener.getAttribute("data-open-dialog"));
+      if (dialog && typeof dialog.showModal === "function") {
+        event.preventDefault();
+        if (!dialog.open) dialog.showModal();
+        var first = dialog.querySelector("input:not([type=hidden]), select, textarea");
+        if (first) first.focus();
+      }
+      return;
+    }
+    var closer = event.target.closest("[data-close-dialog]");
+    if (closer) {
+      var parent = closer.closest("dialog");
+      if (parent && parent.open) {
+        event.preventDefault();
+        parent.close();
+      }
+    }
+  });
+
+  // A dialog the server rendered open (after a 422) becomes modal once script runs.
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("dialog[open]").forEach(function (d) {
+      if (typeof d.showModal === "function") {
+        d.close();
+        d.showModal();
+      }
+    });
+  });
+
+  // Close the "Hi" menu when clicking elsewhere.
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details.usermenu[open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) menu.removeAttribute("open");
+    });
+  });
+})();
