@@ -54,7 +54,7 @@ CREATE TABLE servers (
     reseller_id INTEGER REFERENCES users(id),
     owner_id INTEGER REFERENCES users(id),
     cpu TEXT NOT NULL DEFAULT '',
-    memory_gb INTEGER NOT NULL DEFAULT FALSE,
+    memory_gb INTEGER NOT NULL DEFAULT 0,
     disks TEXT NOT NULL DEFAULT '',
     created_at TIMESTAMP NOT NULL,
     updated_at TIMESTAMP NOT NULL

@@ -1,0 +1,293 @@
+//! The test harness: `spawn_app(backend)` starts the real server on a free port with a
+//! fresh database (an SQLite file in a temporary folder, or a new PostgreSQL database),
+//! and `Browser` is a cookie-keeping HTTP client that does not follow redirects.
+//! `backend_tests!` runs each test on both backends.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use reqwest::redirect::Policy;
+use steward::config::Settings;
+use steward::db::{self, Backend, DbPool};
+use steward::models::now;
+use steward::models::user::NewUser;
+use steward::startup::Application;
+
+pub const PASSWORD: &str = "test-password-123";
+
+/// The PostgreSQL server the tests use (trust auth on this machine and in CI).
+pub fn postgres_base() -> String {
+    std::env::var("STEWARD_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+/// Runs each listed test once per backend: `mod name { fn sqlite(); fn postgres(); }`.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name($crate::helpers::spawn_app(steward::db::Backend::Sqlite).await).await;
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$name($crate::helpers::spawn_app(steward::db::Backend::Postgres).await).await;
+                }
+            }
+        )*
+    };
+}
+
+#[allow(dead_code)] // Fields used by some test files only.
+pub struct TestApp {
+    pub address: String,
+    pub pool: DbPool,
+    pub backend: Backend,
+    pub database_url: String,
+    pg_database: Option<String>,
+    _dir: Option<TempDir>,
+}
+
+/// A temporary folder removed on drop.
+pub struct TempDir(pub std::path::PathBuf);
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+fn unique_name() -> String {
+    format!(
+        "steward_test_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst),
+        steward::security::token::random_password(6).to_lowercase()
+    )
+}
+
+pub fn temp_dir() -> TempDir {
+    let dir = std::env::temp_dir().join(unique_name());
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    TempDir(dir)
+}
+
+/// A fresh, empty database of the given backend; answers its URL.
+pub fn fresh_database(backend: Backend) -> (String, Option<String>, Option<TempDir>) {
+    match backend {
+        Backend::Sqlite => {
+            let dir = temp_dir();
+            let url = dir.0.join("steward.db").to_string_lossy().to_string();
+            (url, None, Some(dir))
+        }
+        Backend::Postgres => {
+            let name = unique_name();
+            let admin_url = format!("{}/postgres", postgres_base());
+            let mut conn = PgConnection::establish(&admin_url).unwrap_or_else(|e| {
+                panic!(
+                    "PostgreSQL is required for the test suite and was not reachable at {admin_url}: {e}. \
+                     Start it (see .ci/run) or point STEWARD_TEST_POSTGRES at one."
+                )
+            });
+            diesel::sql_query(format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .expect("create test database");
+            (format!("{}/{name}", postgres_base()), Some(name), None)
+        }
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    let _ = env_logger::builder().is_test(true).try_init();
+    let (database_url, pg_database, dir) = fresh_database(backend);
+    let pool = db::connect(&database_url).expect("pool");
+    {
+        let mut conn = pool.get().expect("connection");
+        db::migrations::run_pending(&mut conn).expect("migrations");
+    }
+    let settings = Settings {
+        database_url: database_url.clone(),
+        bind: "127.0.0.1:0".into(),
+        secret_key: actix_web::cookie::Key::generate(),
+    };
+    let app = Application::build(&settings, pool.clone()).expect("server");
+    let address = format!("http://127.0.0.1:{}", app.port);
+    tokio::spawn(app.server);
+    TestApp {
+        address,
+        pool,
+        backend,
+        database_url,
+        pg_database,
+        _dir: dir,
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(name) = &self.pg_database {
+            if let Ok(mut conn) = PgConnection::establish(&format!("{}/postgres", postgres_base())) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn);
+            }
+        }
+    }
+}
+
+/// Fixture accounts, written straight to the database (their password is `PASSWORD`).
+impl TestApp {
+    pub fn hash() -> String {
+        use std::sync::OnceLock;
+        static HASH: OnceLock<String> = OnceLock::new();
+        HASH.get_or_init(|| steward::security::password::hash(PASSWORD).unwrap()).clone()
+    }
+
+    pub fn insert_user(&self, kind: &str, username: &str, owner: Option<i32>, parent: Option<i32>) -> i32 {
+        let mut conn = self.pool.get().unwrap();
+        NewUser {
+            kind,
+            username,
+            username_key: &username.to_ascii_lowercase(),
+            name: &format!("{username} name"),
+            email: &format!("{username}@example.com"),
+            password_hash: &Self::hash(),
+            owner_id: owner,
+            parent_id: parent,
+            role_id: None,
+            all_servers: false,
+            disabled: false,
+            expires_on: None,
+            created_at: now(),
+        }
+        .insert(&mut conn)
+        .unwrap()
+    }
+
+    pub fn admin(&self, username: &str) -> i32 {
+        self.insert_user("admin", username, None, None)
+    }
+    pub fn reseller(&self, username: &str, admin: i32) -> i32 {
+        self.insert_user("reseller", username, Some(admin), None)
+    }
+    pub fn customer(&self, username: &str, owner: i32) -> i32 {
+        self.insert_user("user", username, Some(owner), None)
+    }
+
+    pub fn conn(&self) -> db::PooledConn {
+        self.pool.get().unwrap()
+    }
+
+    pub fn user(&self, id: i32) -> Option<steward::models::user::User> {
+        steward::models::user::User::find(&mut self.conn(), id).unwrap()
+    }
+
+    /// A new browser (its own cookie jar).
+    pub fn browser(&self) -> Browser {
+        Browser::new(&self.address)
+    }
+
+    /// A browser logged in as `username`.
+    pub async fn login(&self, username: &str) -> Browser {
+        let b = self.browser();
+        let res = b.login(username, PASSWORD).await;
+        assert_eq!(res.status().as_u16(), 303, "login of {username} failed: {}", res.text().await.unwrap_or_default());
+        b
+    }
+}
+
+pub struct Browser {
+    pub client: reqwest::Client,
+    pub address: String,
+    pub jar: std::sync::Arc<reqwest::cookie::Jar>,
+}
+
+impl Browser {
+    pub fn new(address: &str) -> Browser {
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        Browser {
+            client: reqwest::Client::builder()
+                .redirect(Policy::none())
+                .cookie_provider(jar.clone())
+                .build()
+                .unwrap(),
+            address: address.to_string(),
+            jar,
+        }
+    }
+
+    /// The Cookie header this browser would send (to replay it elsewhere).
+    pub fn cookie_header(&self) -> String {
+        use reqwest::cookie::CookieStore;
+        self.jar
+            .cookies(&self.address.parse().unwrap())
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default()
+    }
+
+    /// A GET that carries exactly the given Cookie header, with no jar.
+    pub async fn get_with_cookie(&self, path: &str, cookie: &str) -> reqwest::Response {
+        reqwest::Client::builder()
+            .redirect(Policy::none())
+            .build()
+            .unwrap()
+            .get(self.url(path))
+            .header("Cookie", cookie)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("request")
+    }
+
+    pub async fn get_html(&self, path: &str) -> String {
+        self.get(path).await.text().await.unwrap()
+    }
+
+    /// The session's CSRF token, as the forms of any page carry it.
+    pub async fn csrf(&self) -> String {
+        let page = self.get_html("/login").await;
+        if let Some(t) = csrf_in(&page) {
+            return t;
+        }
+        // Logged in: the login's own page carries the token in its forms.
+        let res = self.get("/account").await;
+        let own = res.headers().get("location").map(|l| l.to_str().unwrap().to_string());
+        let page = self.get_html(&own.unwrap_or_else(|| "/servers".into())).await;
+        csrf_in(&page).expect("a page with a csrf token")
+    }
+
+    /// POSTs a form with the session's CSRF token added.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let token = self.csrf().await;
+        let mut body: Vec<(&str, &str)> = fields.to_vec();
+        body.push(("csrf_token", &token));
+        self.client.post(self.url(path)).form(&body).send().await.expect("request")
+    }
+
+    /// POSTs a form exactly as given (no token added).
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client.post(self.url(path)).form(fields).send().await.expect("request")
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> reqwest::Response {
+        self.post("/login", &[("username", username), ("password", password)]).await
+    }
+}
+
+/// The first csrf_token value in a page.
+pub fn csrf_in(html: &str) -> Option<String> {
+    let re = regex::Regex::new(r#"name="csrf_token" value="([^"]+)""#).unwrap();
+    re.captures(html).map(|c| c[1].to_string())
+}
+
+pub fn assert_redirect_to(res: &reqwest::Response, location: &str) {
+    assert_eq!(res.status().as_u16(), 303, "expected a redirect to {location}");
+    assert_eq!(res.headers().get("location").unwrap().to_str().unwrap(), location);
+}

@@ -1,0 +1,9 @@
+//! HTTP tests against the real server, on SQLite and PostgreSQL. Files mirror the
+//! features; test names read like the SPEC sentences they check.
+
+mod helpers;
+
+mod accounts;
+mod auth;
+mod cli;
+mod web_basics;
