@@ -38,6 +38,29 @@ pub fn may_view_account(actor: &Actor, target: &User) -> bool {
             && is_customer_of_actor(actor, target))
 }
 
+/// Whether `actor` manages the alias environment of `account` (its alias users or alias
+/// roles) through the permission `perm` ("alias_users.manage" or "alias_roles.manage"):
+/// the account itself; an admin (admin.users); the account's reseller (customers.manage);
+/// or an alias user of the account holding `perm`. Managers other than the account itself
+/// must hold every right of the account (no one manages a stronger login's environment).
+pub fn manages_alias_area(actor: &Actor, account: &User, perm: &str) -> bool {
+    if account.is_alias() || !may_view_account(actor, account) {
+        return false;
+    }
+    if actor.login.id == account.id {
+        return true;
+    }
+    if actor.is_alias() && actor.account_id() == account.id {
+        return actor.may(perm);
+    }
+    let stronger = !kind_permissions(account.kind()).is_subset_of(actor.permissions);
+    if stronger {
+        return false;
+    }
+    actor.may("admin.users")
+        || (actor.may("customers.manage") && is_customer_of_actor(actor, account))
+}
+
 /// What an edit of the Account Details form may change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct AccountEdit {
@@ -197,6 +220,42 @@ mod tests {
         let me = actor(user(3, "user"), None, &[]);
         let edit = account_edit(&me, &user(3, "user"));
         assert!(edit.profile && edit.own_password && !edit.status && !edit.kind_and_owner);
+    }
+
+    #[test]
+    fn the_alias_area_is_managed_by_owner_admin_reseller_and_entitled_aliases() {
+        let admin = actor(user(1, "admin"), None, &[]);
+        let reseller = actor(user(2, "reseller"), None, &[]);
+        let mut account = user(3, "user");
+        account.owner_id = Some(2);
+        let owner = actor(account.clone(), None, &[]);
+        let manager = actor(
+            alias(4, &account),
+            Some(account.clone()),
+            &["alias_roles.manage"],
+        );
+        let viewer = actor(alias(5, &account), Some(account.clone()), &["servers.view"]);
+        let stranger = actor(user(6, "user"), None, &[]);
+        for (who, expect) in [
+            (&admin, true),
+            (&reseller, true),
+            (&owner, true),
+            (&manager, true),
+            (&viewer, false),
+            (&stranger, false),
+        ] {
+            assert_eq!(
+                manages_alias_area(who, &account, "alias_roles.manage"),
+                expect,
+                "{}",
+                who.login.username
+            );
+        }
+        assert!(!manages_alias_area(
+            &manager,
+            &account,
+            "alias_users.manage"
+        ));
     }
 
     #[test]

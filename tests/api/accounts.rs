@@ -39,8 +39,14 @@ async fn a_reseller_sees_only_its_own_customers(app: TestApp) {
     assert!(page.contains(">mine</a>"));
     assert!(!page.contains("theirs"));
     assert!(!page.contains("resell-two"));
-    assert_eq!(b.get(&format!("/users/{mine}")).await.status().as_u16(), 200);
-    assert_eq!(b.get(&format!("/users/{theirs}")).await.status().as_u16(), 404);
+    assert_eq!(
+        b.get(&format!("/users/{mine}")).await.status().as_u16(),
+        200
+    );
+    assert_eq!(
+        b.get(&format!("/users/{theirs}")).await.status().as_u16(),
+        404
+    );
     assert_eq!(b.get(&format!("/users/{r2}")).await.status().as_u16(), 404);
 }
 
@@ -50,10 +56,19 @@ async fn a_customer_gets_403_on_manage_users(app: TestApp) {
     let b = app.login("carol").await;
     assert_eq!(b.get("/users").await.status().as_u16(), 403);
     let res = b
-        .post("/users", &[("username", "sneaky"), ("email", "s@example.com"), ("password", PASSWORD)])
+        .post(
+            "/users",
+            &[
+                ("username", "sneaky"),
+                ("email", "s@example.com"),
+                ("password", PASSWORD),
+            ],
+        )
         .await;
     assert_eq!(res.status().as_u16(), 403);
-    assert!(User::find_by_username(&mut app.conn(), "sneaky").unwrap().is_none());
+    assert!(User::find_by_username(&mut app.conn(), "sneaky")
+        .unwrap()
+        .is_none());
     // The page itself does not offer the menu entry.
     assert!(!b.get_html("/servers").await.contains("Manage Users"));
 }
@@ -84,14 +99,32 @@ async fn an_admin_adds_a_customer_under_a_reseller(app: TestApp) {
     let b = app.login("boss").await;
     let rs = r.to_string();
     let res = b
-        .post("/users", &[("username", "NewCust"), ("email", "new@example.com"), ("password", PASSWORD), ("kind", "user"), ("owner_id", &rs)])
+        .post(
+            "/users",
+            &[
+                ("username", "NewCust"),
+                ("email", "new@example.com"),
+                ("password", PASSWORD),
+                ("kind", "user"),
+                ("owner_id", &rs),
+            ],
+        )
         .await;
-    let created = User::find_by_username(&mut app.conn(), "newcust").unwrap().expect("created");
+    let created = User::find_by_username(&mut app.conn(), "newcust")
+        .unwrap()
+        .expect("created");
     assert_redirect_to(&res, &format!("/users/{}", created.id));
     assert_eq!(created.owner_id, Some(r));
     assert_eq!(created.kind, "user");
     // The new customer can log in and its reseller sees it.
-    assert_eq!(app.browser().login("newcust", PASSWORD).await.status().as_u16(), 303);
+    assert_eq!(
+        app.browser()
+            .login("newcust", PASSWORD)
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
     let page = app.login("resell").await.get_html("/users").await;
     assert!(page.contains(">NewCust</a>"));
 }
@@ -102,36 +135,85 @@ async fn a_reseller_adds_customers_owned_by_itself_only(app: TestApp) {
     let b = app.login("resell").await;
     let admin_s = admin.to_string();
     let res = b
-        .post("/users", &[("username", "cust1"), ("email", "c1@example.com"), ("password", PASSWORD), ("owner_id", &admin_s)])
+        .post(
+            "/users",
+            &[
+                ("username", "cust1"),
+                ("email", "c1@example.com"),
+                ("password", PASSWORD),
+                ("owner_id", &admin_s),
+            ],
+        )
         .await;
     assert_eq!(res.status().as_u16(), 303);
-    assert_eq!(User::find_by_username(&mut app.conn(), "cust1").unwrap().unwrap().owner_id, Some(r));
+    assert_eq!(
+        User::find_by_username(&mut app.conn(), "cust1")
+            .unwrap()
+            .unwrap()
+            .owner_id,
+        Some(r)
+    );
     let res = b
-        .post("/users", &[("username", "boss2"), ("email", "b2@example.com"), ("password", PASSWORD), ("kind", "admin")])
+        .post(
+            "/users",
+            &[
+                ("username", "boss2"),
+                ("email", "b2@example.com"),
+                ("password", PASSWORD),
+                ("kind", "admin"),
+            ],
+        )
         .await;
     assert_eq!(res.status().as_u16(), 403);
     let res = b
-        .post("/users", &[("username", "res2"), ("email", "r2@example.com"), ("password", PASSWORD), ("kind", "reseller")])
+        .post(
+            "/users",
+            &[
+                ("username", "res2"),
+                ("email", "r2@example.com"),
+                ("password", PASSWORD),
+                ("kind", "reseller"),
+            ],
+        )
         .await;
     assert_eq!(res.status().as_u16(), 403);
-    assert!(User::find_by_username(&mut app.conn(), "boss2").unwrap().is_none());
-    assert!(User::find_by_username(&mut app.conn(), "res2").unwrap().is_none());
+    assert!(User::find_by_username(&mut app.conn(), "boss2")
+        .unwrap()
+        .is_none());
+    assert!(User::find_by_username(&mut app.conn(), "res2")
+        .unwrap()
+        .is_none());
 }
 
 async fn invalid_input_gives_422_with_the_input_kept_and_changes_nothing(app: TestApp) {
     app.admin("boss");
     let b = app.login("boss").await;
     let res = b
-        .post("/users", &[("username", "ok-name"), ("email", "not-an-email"), ("password", "short")])
+        .post(
+            "/users",
+            &[
+                ("username", "ok-name"),
+                ("email", "not-an-email"),
+                ("password", "short"),
+            ],
+        )
         .await;
     assert_eq!(res.status().as_u16(), 422);
     let page = res.text().await.unwrap();
     assert!(page.contains("value=\"ok-name\""), "the username is kept");
-    assert!(page.contains("value=\"not-an-email\""), "the e-mail is kept");
+    assert!(
+        page.contains("value=\"not-an-email\""),
+        "the e-mail is kept"
+    );
     assert!(page.contains("Enter an e-mail address"));
     assert!(page.contains("at least 10 characters"));
-    assert!(!page.contains("value=\"short\""), "the password is never echoed");
-    assert!(User::find_by_username(&mut app.conn(), "ok-name").unwrap().is_none());
+    assert!(
+        !page.contains("value=\"short\""),
+        "the password is never echoed"
+    );
+    assert!(User::find_by_username(&mut app.conn(), "ok-name")
+        .unwrap()
+        .is_none());
 }
 
 async fn a_taken_username_is_refused_whatever_its_case(app: TestApp) {
@@ -139,10 +221,21 @@ async fn a_taken_username_is_refused_whatever_its_case(app: TestApp) {
     app.customer("carol", admin);
     let b = app.login("boss").await;
     let res = b
-        .post("/users", &[("username", "CAROL"), ("email", "c@example.com"), ("password", PASSWORD)])
+        .post(
+            "/users",
+            &[
+                ("username", "CAROL"),
+                ("email", "c@example.com"),
+                ("password", PASSWORD),
+            ],
+        )
         .await;
     assert_eq!(res.status().as_u16(), 422);
-    assert!(res.text().await.unwrap().contains("This username is taken."));
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("This username is taken."));
 }
 
 async fn a_foreign_or_missing_account_id_is_404(app: TestApp) {
@@ -151,10 +244,25 @@ async fn a_foreign_or_missing_account_id_is_404(app: TestApp) {
     let bob = app.customer("bob", admin);
     let b = app.login("alice").await;
     assert_eq!(b.get(&format!("/users/{a}")).await.status().as_u16(), 200);
-    for path in [format!("/users/{bob}"), "/users/999999".into(), "/users/abc".into(), "/users/-1".into(), "/users/99999999999999".into()] {
+    for path in [
+        format!("/users/{bob}"),
+        "/users/999999".into(),
+        "/users/abc".into(),
+        "/users/-1".into(),
+        "/users/99999999999999".into(),
+    ] {
         assert_eq!(b.get(&path).await.status().as_u16(), 404, "{path}");
     }
-    let res = b.post(&format!("/users/{bob}"), &[("form", "profile"), ("name", "Hacked"), ("email", "h@example.com")]).await;
+    let res = b
+        .post(
+            &format!("/users/{bob}"),
+            &[
+                ("form", "profile"),
+                ("name", "Hacked"),
+                ("email", "h@example.com"),
+            ],
+        )
+        .await;
     assert_eq!(res.status().as_u16(), 404);
     assert_eq!(app.user(bob).unwrap().name, "bob name");
 }
@@ -163,12 +271,23 @@ async fn a_name_with_script_is_shown_escaped(app: TestApp) {
     let admin = app.admin("boss");
     let b = app.login("boss").await;
     let res = b
-        .post(&format!("/users/{admin}"), &[("form", "profile"), ("name", "<script>alert(1)</script>"), ("email", "boss@example.com")])
+        .post(
+            &format!("/users/{admin}"),
+            &[
+                ("form", "profile"),
+                ("name", "<script>alert(1)</script>"),
+                ("email", "boss@example.com"),
+            ],
+        )
         .await;
     assert_eq!(res.status().as_u16(), 303);
     let page = b.get_html(&format!("/users/{admin}")).await;
     assert!(!page.contains("<script>alert(1)</script>"));
-    assert!(page.contains("&#60;script&#62;alert(1)&#60;/script&#62;") || page.contains("&lt;script&gt;"), "{page}");
+    assert!(
+        page.contains("&#60;script&#62;alert(1)&#60;/script&#62;")
+            || page.contains("&lt;script&gt;"),
+        "{page}"
+    );
 }
 
 async fn a_login_changes_its_own_password_with_the_current_one(app: TestApp) {
@@ -176,16 +295,52 @@ async fn a_login_changes_its_own_password_with_the_current_one(app: TestApp) {
     let other_device = app.login("boss").await;
     let b = app.login("boss").await;
     let path = format!("/users/{admin}");
-    let res = b.post(&path, &[("form", "password"), ("current_password", "wrong-one-here"), ("new_password", "a-brand-new-password")]).await;
+    let res = b
+        .post(
+            &path,
+            &[
+                ("form", "password"),
+                ("current_password", "wrong-one-here"),
+                ("new_password", "a-brand-new-password"),
+            ],
+        )
+        .await;
     assert_eq!(res.status().as_u16(), 422);
-    assert!(res.text().await.unwrap().contains("not your current password"));
-    let res = b.post(&path, &[("form", "password"), ("current_password", PASSWORD), ("new_password", "a-brand-new-password")]).await;
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("not your current password"));
+    let res = b
+        .post(
+            &path,
+            &[
+                ("form", "password"),
+                ("current_password", PASSWORD),
+                ("new_password", "a-brand-new-password"),
+            ],
+        )
+        .await;
     assert_redirect_to(&res, &path);
     // This session goes on; the other device's session has ended.
     assert_eq!(b.get(&path).await.status().as_u16(), 200);
     assert_redirect_to(&other_device.get(&path).await, "/login");
-    assert_eq!(app.browser().login("boss", PASSWORD).await.status().as_u16(), 422);
-    assert_eq!(app.browser().login("boss", "a-brand-new-password").await.status().as_u16(), 303);
+    assert_eq!(
+        app.browser()
+            .login("boss", PASSWORD)
+            .await
+            .status()
+            .as_u16(),
+        422
+    );
+    assert_eq!(
+        app.browser()
+            .login("boss", "a-brand-new-password")
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
 }
 
 async fn a_reseller_cannot_change_kind_or_owner_of_its_customer(app: TestApp) {
@@ -194,13 +349,29 @@ async fn a_reseller_cannot_change_kind_or_owner_of_its_customer(app: TestApp) {
     let c = app.customer("carol", r);
     let b = app.login("resell").await;
     let res = b
-        .post(&format!("/users/{c}"), &[("form", "profile"), ("name", "Carol"), ("email", "carol@example.com"), ("kind", "reseller")])
+        .post(
+            &format!("/users/{c}"),
+            &[
+                ("form", "profile"),
+                ("name", "Carol"),
+                ("email", "carol@example.com"),
+                ("kind", "reseller"),
+            ],
+        )
         .await;
     assert_eq!(res.status().as_u16(), 403);
     assert_eq!(app.user(c).unwrap().kind, "user");
     // It may disable its customer.
     let res = b
-        .post(&format!("/users/{c}"), &[("form", "profile"), ("name", "Carol"), ("email", "carol@example.com"), ("status", "disabled")])
+        .post(
+            &format!("/users/{c}"),
+            &[
+                ("form", "profile"),
+                ("name", "Carol"),
+                ("email", "carol@example.com"),
+                ("status", "disabled"),
+            ],
+        )
         .await;
     assert_eq!(res.status().as_u16(), 303);
     assert!(app.user(c).unwrap().disabled);

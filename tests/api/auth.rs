@@ -40,12 +40,19 @@ async fn repeated_failures_for_a_username_are_throttled_with_a_clear_message(app
     app.admin("boss");
     let b = app.browser();
     for _ in 0..5 {
-        assert_eq!(b.login("boss", "wrong-password").await.status().as_u16(), 422);
+        assert_eq!(
+            b.login("boss", "wrong-password").await.status().as_u16(),
+            422
+        );
     }
     // Even the right password is refused while throttled.
     let res = b.login("boss", PASSWORD).await;
     assert_eq!(res.status().as_u16(), 422);
-    assert!(res.text().await.unwrap().contains("Too many failed attempts"));
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("Too many failed attempts"));
     // Another username from the same address is not affected.
     app.admin("other");
     assert_eq!(b.login("other", PASSWORD).await.status().as_u16(), 303);
@@ -55,11 +62,26 @@ async fn a_disabled_account_cannot_log_in_and_its_open_session_stops_working(app
     let admin = app.admin("boss");
     let customer = app.customer("carol", admin);
     let carol = app.login("carol").await;
-    assert_eq!(carol.get(&format!("/users/{customer}")).await.status().as_u16(), 200);
+    assert_eq!(
+        carol
+            .get(&format!("/users/{customer}"))
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
 
     let boss = app.login("boss").await;
     let res = boss
-        .post(&format!("/users/{customer}"), &[("form", "profile"), ("name", "Carol"), ("email", "carol@example.com"), ("status", "disabled")])
+        .post(
+            &format!("/users/{customer}"),
+            &[
+                ("form", "profile"),
+                ("name", "Carol"),
+                ("email", "carol@example.com"),
+                ("status", "disabled"),
+            ],
+        )
         .await;
     assert_redirect_to(&res, &format!("/users/{customer}"));
     assert!(app.user(customer).unwrap().disabled);
@@ -78,10 +100,17 @@ async fn logging_out_ends_the_session_on_the_server(app: TestApp) {
     assert_eq!(b.get(&page).await.status().as_u16(), 200);
     // Keep a copy of the session cookie, as someone who stole it would.
     let stolen = b.cookie_header();
-    assert_eq!(b.get_with_cookie(&page, &stolen).await.status().as_u16(), 200);
+    assert_eq!(
+        b.get_with_cookie(&page, &stolen).await.status().as_u16(),
+        200
+    );
     let sessions_before = count_sessions(&app);
     assert_redirect_to(&b.post("/logout", &[]).await, "/login");
-    assert_eq!(count_sessions(&app), sessions_before - 1, "the session row was deleted");
+    assert_eq!(
+        count_sessions(&app),
+        sessions_before - 1,
+        "the session row was deleted"
+    );
     assert_redirect_to(&b.get(&page).await, "/login");
     assert_redirect_to(&b.get_with_cookie(&page, &stolen).await, "/login");
 }

@@ -8,7 +8,11 @@ use crate::helpers::{fresh_database, Browser};
 use steward::db::Backend;
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 struct Running(std::process::Child);
@@ -54,7 +58,12 @@ async fn first_start_prints_a_working_admin_password_on(backend: Backend) {
     let (url, _pg, _dir) = fresh_database(backend);
     let port = free_port();
     let (_server, lines) = start(&url, port);
-    assert!(lines.iter().any(|l| l.contains(&format!("http://127.0.0.1:{port}/login"))), "{lines:?}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains(&format!("http://127.0.0.1:{port}/login"))),
+        "{lines:?}"
+    );
     let password = lines
         .iter()
         .find_map(|l| l.trim().strip_prefix("password: "))
@@ -84,27 +93,45 @@ async fn first_start_prints_a_working_admin_password_postgres() {
 async fn create_admin_reads_the_password_from_stdin() {
     let (url, _pg, _dir) = fresh_database(Backend::Sqlite);
     let mut child = Command::new(env!("CARGO_BIN_EXE_steward"))
-        .args(["create-admin", "--username", "ops", "--email", "ops@example.com", "--password-stdin"])
+        .args([
+            "create-admin",
+            "--username",
+            "ops",
+            "--email",
+            "ops@example.com",
+            "--password-stdin",
+        ])
         .env("STEWARD_DATABASE_URL", &url)
         .env("RUST_LOG", "warn")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(b"ops-password-long\n").unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"ops-password-long\n")
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{out:?}");
     let port = free_port();
     let (_server, _) = start(&url, port);
     let b = Browser::new(&format!("http://127.0.0.1:{port}"));
-    assert_eq!(b.login("ops", "ops-password-long").await.status().as_u16(), 303);
+    assert_eq!(
+        b.login("ops", "ops-password-long").await.status().as_u16(),
+        303
+    );
 }
 
 #[test]
 fn postgres_without_a_secret_key_is_refused_at_start() {
     let out = Command::new(env!("CARGO_BIN_EXE_steward"))
         .arg("migrate")
-        .env("STEWARD_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+        .env(
+            "STEWARD_DATABASE_URL",
+            "postgres://postgres@127.0.0.1:5432/postgres",
+        )
         .env_remove("STEWARD_SECRET_KEY")
         .output()
         .unwrap();

@@ -17,7 +17,8 @@ pub const PASSWORD: &str = "test-password-123";
 
 /// The PostgreSQL server the tests use (trust auth on this machine and in CI).
 pub fn postgres_base() -> String {
-    std::env::var("STEWARD_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+    std::env::var("STEWARD_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
 }
 
 /// Runs each listed test once per backend: `mod name { fn sqlite(); fn postgres(); }`.
@@ -128,8 +129,10 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(name) = &self.pg_database {
-            if let Ok(mut conn) = PgConnection::establish(&format!("{}/postgres", postgres_base())) {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn);
+            if let Ok(mut conn) = PgConnection::establish(&format!("{}/postgres", postgres_base()))
+            {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn);
             }
         }
     }
@@ -140,10 +143,17 @@ impl TestApp {
     pub fn hash() -> String {
         use std::sync::OnceLock;
         static HASH: OnceLock<String> = OnceLock::new();
-        HASH.get_or_init(|| steward::security::password::hash(PASSWORD).unwrap()).clone()
+        HASH.get_or_init(|| steward::security::password::hash(PASSWORD).unwrap())
+            .clone()
     }
 
-    pub fn insert_user(&self, kind: &str, username: &str, owner: Option<i32>, parent: Option<i32>) -> i32 {
+    pub fn insert_user(
+        &self,
+        kind: &str,
+        username: &str,
+        owner: Option<i32>,
+        parent: Option<i32>,
+    ) -> i32 {
         let mut conn = self.pool.get().unwrap();
         NewUser {
             kind,
@@ -191,7 +201,12 @@ impl TestApp {
     pub async fn login(&self, username: &str) -> Browser {
         let b = self.browser();
         let res = b.login(username, PASSWORD).await;
-        assert_eq!(res.status().as_u16(), 303, "login of {username} failed: {}", res.text().await.unwrap_or_default());
+        assert_eq!(
+            res.status().as_u16(),
+            303,
+            "login of {username} failed: {}",
+            res.text().await.unwrap_or_default()
+        );
         b
     }
 }
@@ -243,7 +258,11 @@ impl Browser {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.expect("request")
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
     }
 
     pub async fn get_html(&self, path: &str) -> String {
@@ -258,8 +277,13 @@ impl Browser {
         }
         // Logged in: the login's own page carries the token in its forms.
         let res = self.get("/account").await;
-        let own = res.headers().get("location").map(|l| l.to_str().unwrap().to_string());
-        let page = self.get_html(&own.unwrap_or_else(|| "/servers".into())).await;
+        let own = res
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_string());
+        let page = self
+            .get_html(&own.unwrap_or_else(|| "/servers".into()))
+            .await;
         csrf_in(&page).expect("a page with a csrf token")
     }
 
@@ -268,16 +292,27 @@ impl Browser {
         let token = self.csrf().await;
         let mut body: Vec<(&str, &str)> = fields.to_vec();
         body.push(("csrf_token", &token));
-        self.client.post(self.url(path)).form(&body).send().await.expect("request")
+        self.client
+            .post(self.url(path))
+            .form(&body)
+            .send()
+            .await
+            .expect("request")
     }
 
     /// POSTs a form exactly as given (no token added).
     pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-        self.client.post(self.url(path)).form(fields).send().await.expect("request")
+        self.client
+            .post(self.url(path))
+            .form(fields)
+            .send()
+            .await
+            .expect("request")
     }
 
     pub async fn login(&self, username: &str, password: &str) -> reqwest::Response {
-        self.post("/login", &[("username", username), ("password", password)]).await
+        self.post("/login", &[("username", username), ("password", password)])
+            .await
     }
 }
 
@@ -288,6 +323,13 @@ pub fn csrf_in(html: &str) -> Option<String> {
 }
 
 pub fn assert_redirect_to(res: &reqwest::Response, location: &str) {
-    assert_eq!(res.status().as_u16(), 303, "expected a redirect to {location}");
-    assert_eq!(res.headers().get("location").unwrap().to_str().unwrap(), location);
+    assert_eq!(
+        res.status().as_u16(),
+        303,
+        "expected a redirect to {location}"
+    );
+    assert_eq!(
+        res.headers().get("location").unwrap().to_str().unwrap(),
+        location
+    );
 }

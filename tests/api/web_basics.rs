@@ -15,15 +15,35 @@ async fn a_post_without_the_csrf_token_is_refused_and_changes_nothing(app: TestA
     let admin = app.admin("boss");
     let b = app.login("boss").await;
     let path = format!("/users/{admin}");
-    let res = b.post_raw(&path, &[("form", "profile"), ("name", "Changed"), ("email", "x@example.com")]).await;
+    let res = b
+        .post_raw(
+            &path,
+            &[
+                ("form", "profile"),
+                ("name", "Changed"),
+                ("email", "x@example.com"),
+            ],
+        )
+        .await;
     assert_eq!(res.status().as_u16(), 403);
     let res = b
-        .post_raw(&path, &[("form", "profile"), ("name", "Changed"), ("email", "x@example.com"), ("csrf_token", "forged")])
+        .post_raw(
+            &path,
+            &[
+                ("form", "profile"),
+                ("name", "Changed"),
+                ("email", "x@example.com"),
+                ("csrf_token", "forged"),
+            ],
+        )
         .await;
     assert_eq!(res.status().as_u16(), 403);
     assert_eq!(app.user(admin).unwrap().name, "boss name");
     // Logging in needs the token too (no login CSRF).
-    let res = app.browser().post_raw("/login", &[("username", "boss"), ("password", PASSWORD)]).await;
+    let res = app
+        .browser()
+        .post_raw("/login", &[("username", "boss"), ("password", PASSWORD)])
+        .await;
     assert_eq!(res.status().as_u16(), 403);
     // And so does logging out.
     assert_eq!(b.post_raw("/logout", &[]).await.status().as_u16(), 403);
@@ -37,7 +57,11 @@ async fn the_csrf_token_may_come_as_a_header(app: TestApp) {
         .client
         .post(b.url(&format!("/users/{admin}")))
         .header("X-CSRF-Token", token)
-        .form(&[("form", "profile"), ("name", "Via Header"), ("email", "boss@example.com")])
+        .form(&[
+            ("form", "profile"),
+            ("name", "Via Header"),
+            ("email", "boss@example.com"),
+        ])
         .send()
         .await
         .unwrap();
@@ -50,7 +74,11 @@ async fn every_response_carries_the_security_headers(app: TestApp) {
     for path in ["/login", "/healthz", "/nope", "/static/app.css"] {
         let res = b.get(path).await;
         let h = res.headers();
-        let csp = h.get("content-security-policy").expect("CSP").to_str().unwrap();
+        let csp = h
+            .get("content-security-policy")
+            .expect("CSP")
+            .to_str()
+            .unwrap();
         assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"));
         assert_eq!(h.get("x-frame-options").unwrap(), "DENY");
         assert_eq!(h.get("x-content-type-options").unwrap(), "nosniff");
@@ -60,7 +88,13 @@ async fn every_response_carries_the_security_headers(app: TestApp) {
 
 async fn the_session_cookie_is_http_only_and_same_site(app: TestApp) {
     let res = app.browser().get("/login").await;
-    let cookie = res.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
+    let cookie = res
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(cookie.starts_with("steward_session="));
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
     // Behind an https proxy, it is marked Secure.
@@ -72,7 +106,13 @@ async fn the_session_cookie_is_http_only_and_same_site(app: TestApp) {
         .send()
         .await
         .unwrap();
-    let cookie = res.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
+    let cookie = res
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(cookie.contains("Secure"), "{cookie}");
 }
 
@@ -93,7 +133,10 @@ async fn healthz_answers_ok(app: TestApp) {
 async fn static_assets_are_served_by_the_panel_itself(app: TestApp) {
     let b = app.browser();
     let page = b.get_html("/login").await;
-    assert!(!page.contains("http://") && !page.contains("https://"), "no external asset");
+    assert!(
+        !page.contains("http://") && !page.contains("https://"),
+        "no external asset"
+    );
     for path in ["/static/app.css", "/static/htmx.min.js", "/static/app.js"] {
         assert_eq!(b.get(path).await.status().as_u16(), 200, "{path}");
     }
