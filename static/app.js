@@ -42,4 +42,20 @@
       if (!menu.contains(event.target)) menu.removeAttribute("open");
     });
   });
+
+  // Forms that destroy something ask first (data-confirm); the server needs no answer.
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest("form[data-confirm]");
+    if (form && !window.confirm(form.getAttribute("data-confirm"))) {
+      event.preventDefault();
+    }
+  }, true);
+
+  // A dialog whose work changed the page behind it (Assign Servers) reloads that page
+  // when it closes, so counts are never stale.
+  document.addEventListener("close", function (event) {
+    if (event.target.matches && event.target.matches("dialog[data-reload-on-close]")) {
+      window.location.reload();
+    }
+  }, true);
 })();

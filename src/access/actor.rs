@@ -55,6 +55,12 @@ pub fn kind_permissions(kind: Kind) -> PermissionSet {
     }
 }
 
+/// What an alias user of `parent` may do with a role holding `role_keys`: the role's
+/// permissions that the parent itself holds (role ∩ parent).
+pub fn alias_permissions<S: AsRef<str>>(role_keys: &[S], parent: &User) -> PermissionSet {
+    PermissionSet::from_known_keys(role_keys).intersect(kind_permissions(parent.kind()))
+}
+
 /// The servers a regular account reaches by its kind.
 pub fn account_reach(account: &User) -> Reach {
     match account.kind() {

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod actor;
+pub mod aliases;
 pub mod catalog;
 pub mod permission_set;
 

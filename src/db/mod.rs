@@ -160,6 +160,18 @@ macro_rules! insert_returning_id {
     }};
 }
 
+/// Runs a statement on the inner connection of whichever backend this is, for the few
+/// statements diesel's multi-backend cannot express (batch inserts).
+#[macro_export]
+macro_rules! on_backend {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::db::DbConn::Postgres($c) => $body,
+            $crate::db::DbConn::Sqlite($c) => $body,
+        }
+    };
+}
+
 /// True when the error is a unique-constraint violation (a race lost to another writer).
 pub fn is_unique_violation(e: &DieselError) -> bool {
     matches!(

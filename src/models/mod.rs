@@ -1,6 +1,7 @@
 //! Models: one file per table family, each owning its queries. They take `&mut DbConn`
 //! and know nothing of HTTP or of who may do what (that is the `access` module's job).
 
+pub mod alias;
 pub mod audit;
 pub mod login_attempt;
 pub mod role;

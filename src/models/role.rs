@@ -51,3 +51,23 @@ pub fn permissions_of(conn: &mut DbConn, role_id: i32) -> QueryResult<Vec<String
         .select(alias_role_permissions::permission)
         .load(conn)
 }
+
+/// The permission keys of every role of an account, by role id, in one query.
+pub fn permissions_by_role(
+    conn: &mut DbConn,
+    account_id: i32,
+) -> QueryResult<std::collections::HashMap<i32, Vec<String>>> {
+    let rows: Vec<(i32, String)> = alias_role_permissions::table
+        .inner_join(alias_roles::table)
+        .filter(alias_roles::account_id.eq(account_id))
+        .select((
+            alias_role_permissions::role_id,
+            alias_role_permissions::permission,
+        ))
+        .load(conn)?;
+    let mut map = std::collections::HashMap::new();
+    for (role, key) in rows {
+        map.entry(role).or_insert_with(Vec::new).push(key);
+    }
+    Ok(map)
+}

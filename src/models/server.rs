@@ -5,7 +5,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::schema::{alias_servers, servers};
+use crate::db::schema::servers;
 use crate::db::DbConn;
 
 /// Which servers a login reaches. Built by the access module; applied by queries here.
@@ -19,35 +19,66 @@ pub enum Reach {
     Owner(i32),
     /// Servers assigned to an alias user, within what its parent reaches.
     Assigned { alias_id: i32, within: Box<Reach> },
+    /// Servers both reaches include (e.g. an account's servers that a manager reaches).
+    Both(Box<Reach>, Box<Reach>),
 }
 
 impl Reach {
-    /// The filter as a boxed SQL expression over `servers`.
-    pub fn filter(
-        &self,
-    ) -> Box<
-        dyn BoxableExpression<
-            servers::table,
-            crate::db::MultiBackend,
-            SqlType = diesel::sql_types::Bool,
-        >,
-    > {
-        match self {
-            Reach::All => Box::new(diesel::dsl::sql::<diesel::sql_types::Bool>("1=1")),
-            Reach::Reseller(id) => Box::new(
-                servers::reseller_id
-                    .eq(*id)
-                    .or(servers::owner_id.eq(*id))
-                    .assume_not_null(),
-            ),
-            Reach::Owner(id) => Box::new(servers::owner_id.eq(*id).assume_not_null()),
-            Reach::Assigned { alias_id, within } => {
-                let assigned = alias_servers::table
-                    .filter(alias_servers::alias_id.eq(*alias_id))
-                    .select(alias_servers::server_id);
-                Box::new(servers::id.eq_any(assigned).and(within.filter()))
-            }
+    /// The servers both `self` and `other` include.
+    pub fn and(self, other: Reach) -> Reach {
+        match (self, other) {
+            (Reach::All, r) | (r, Reach::All) => r,
+            (a, b) if a == b => a,
+            (a, b) => Reach::Both(Box::new(a), Box::new(b)),
         }
+    }
+
+    /// The reach as an SQL condition on the `servers` table. Only integer ids are written
+    /// into it (never text), so it is safe to inline; being a plain SQL expression, it can
+    /// filter `servers` alone or any join that includes it.
+    pub fn sql_condition(&self) -> String {
+        match self {
+            Reach::All => "1 = 1".into(),
+            Reach::Reseller(id) => {
+                format!("(servers.reseller_id = {id} OR servers.owner_id = {id})")
+            }
+            Reach::Owner(id) => format!("servers.owner_id = {id}"),
+            Reach::Assigned { alias_id, within } => format!(
+                "(servers.id IN (SELECT alias_servers.server_id FROM alias_servers \
+                 WHERE alias_servers.alias_id = {alias_id}) AND {})",
+                within.sql_condition()
+            ),
+            Reach::Both(a, b) => format!("({} AND {})", a.sql_condition(), b.sql_condition()),
+        }
+    }
+
+    /// The reach as a diesel filter expression.
+    pub fn filter(&self) -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
+        diesel::dsl::sql::<diesel::sql_types::Bool>(&self.sql_condition())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Reach;
+
+    #[test]
+    fn reaches_compose_into_sql_over_ids_only() {
+        let alias = Reach::Assigned {
+            alias_id: 7,
+            within: Box::new(Reach::Reseller(5)),
+        };
+        assert_eq!(
+            alias.sql_condition(),
+            "(servers.id IN (SELECT alias_servers.server_id FROM alias_servers WHERE alias_servers.alias_id = 7) \
+             AND (servers.reseller_id = 5 OR servers.owner_id = 5))"
+        );
+        assert_eq!(Reach::All.and(Reach::Owner(3)), Reach::Owner(3));
+        assert_eq!(Reach::Owner(3).and(Reach::Owner(3)), Reach::Owner(3));
+        assert_eq!(
+            Reach::Owner(3).and(Reach::Reseller(2)).sql_condition(),
+            "(servers.owner_id = 3 AND (servers.reseller_id = 2 OR servers.owner_id = 2))"
+        );
     }
 }
 

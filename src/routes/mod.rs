@@ -1,6 +1,7 @@
 //! Every route of the panel, registered in one place. One folder per feature; each
 //! folder's `configure` lists its own routes, and this file lists the folders.
 
+pub mod alias_users;
 pub mod assets;
 pub mod auth;
 pub mod health;
@@ -18,6 +19,7 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .configure(auth::configure)
         .configure(home::configure)
         .configure(users::configure)
+        .configure(alias_users::configure)
         .configure(servers::configure)
         .default_service(web::to(not_found));
 }

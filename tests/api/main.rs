@@ -4,6 +4,7 @@
 mod helpers;
 
 mod accounts;
+mod alias_users;
 mod auth;
 mod cli;
 mod web_basics;

@@ -12,13 +12,19 @@ pub struct Tab {
 }
 
 /// The tabs `actor` may use on `account`'s page, in the order of SPEC §3.
-pub fn for_account(_actor: &Actor, account: &User) -> Vec<Tab> {
+pub fn for_account(actor: &Actor, account: &User) -> Vec<Tab> {
     let base = format!("/users/{}", account.id);
     let mut tabs = vec![Tab {
         key: "details",
         label: "Account Details",
         url: base.clone(),
     }];
-    let _ = &mut tabs;
+    if crate::access::aliases::may_manage_aliases(actor, account) {
+        tabs.push(Tab {
+            key: "alias-users",
+            label: "Alias Users",
+            url: format!("{base}/alias-users"),
+        });
+    }
     tabs
 }

@@ -1,0 +1,252 @@
+//! Who may see and manage an account's alias users, and the no-escalation rule of SPEC §2:
+//! a manager grants only what it holds (permissions through roles, servers, "all
+//! servers"), never acts on itself, and never acts on a login whose rights are not a
+//! subset of its own.
+
+use super::accounts::manages_alias_area;
+use super::actor::{account_reach, alias_permissions, Actor};
+use super::permission_set::PermissionSet;
+use crate::models::server::Reach;
+use crate::models::user::User;
+
+const MANAGE: &str = "alias_users.manage";
+
+/// May list the account's alias users and open the Alias Users tab.
+pub fn may_manage_aliases(actor: &Actor, account: &User) -> bool {
+    manages_alias_area(actor, account, MANAGE)
+}
+
+/// May open an alias user's page: its managers, and the alias user itself.
+pub fn may_view_alias(actor: &Actor, account: &User, alias: &User) -> bool {
+    alias.parent_id == Some(account.id)
+        && (actor.login.id == alias.id || may_manage_aliases(actor, account))
+}
+
+/// What is known about a target alias user when deciding whether one may act on it.
+#[derive(Debug, Clone, Copy)]
+pub struct TargetRights {
+    /// Its effective permissions (role ∩ parent).
+    pub permissions: PermissionSet,
+    /// It has the "all servers" flag.
+    pub all_servers: bool,
+    /// How many of its servers lie outside the actor's reach.
+    pub servers_outside_actor: i64,
+}
+
+/// Why an action on an alias user is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// Not a manager of this account at all.
+    NotManager,
+    /// The target is the actor itself.
+    Itself,
+    /// The target holds rights the actor does not.
+    Stronger,
+}
+
+/// The servers a manager may hand out on this account: the account's servers that the
+/// manager itself reaches.
+pub fn assignable_reach(actor: &Actor, account: &User) -> Reach {
+    account_reach(account).and(actor.reach.clone())
+}
+
+/// Whether the actor's reach covers every server of the account (so it may grant "all").
+pub fn reaches_all_of_account(actor: &Actor) -> bool {
+    !actor.is_alias() || actor.login.all_servers
+}
+
+/// May edit, disable, delete, reset or re-assign `target` (an alias user of `account`).
+pub fn may_act_on_alias(
+    actor: &Actor,
+    account: &User,
+    target: &User,
+    rights: TargetRights,
+) -> Result<(), Refused> {
+    if !may_manage_aliases(actor, account) || target.parent_id != Some(account.id) {
+        return Err(Refused::NotManager);
+    }
+    if target.id == actor.login.id {
+        return Err(Refused::Itself);
+    }
+    let stronger_servers = if rights.all_servers {
+        !reaches_all_of_account(actor)
+    } else {
+        rights.servers_outside_actor > 0
+    };
+    if !rights.permissions.is_subset_of(actor.permissions) || stronger_servers {
+        return Err(Refused::Stronger);
+    }
+    Ok(())
+}
+
+/// The effective permissions an alias user of `account` would have with a role.
+pub fn role_rights(role_keys: &[String], account: &User) -> PermissionSet {
+    alias_permissions(role_keys, account)
+}
+
+/// May give an alias user of `account` a role with these keys (only what one holds).
+pub fn may_grant_role(actor: &Actor, account: &User, role_keys: &[String]) -> bool {
+    role_rights(role_keys, account).is_subset_of(actor.permissions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access::actor::tests::{alias, user};
+    use chrono::NaiveDate;
+
+    fn actor(u: User, parent: Option<User>, keys: &[&str]) -> Actor {
+        let keys: Vec<String> = keys.iter().map(|s| s.to_string()).collect();
+        Actor::resolve(
+            u,
+            parent,
+            &keys,
+            NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        )
+        .unwrap()
+    }
+
+    fn rights(keys: &[&str], all: bool, outside: i64) -> TargetRights {
+        TargetRights {
+            permissions: PermissionSet::parse_keys(keys).unwrap(),
+            all_servers: all,
+            servers_outside_actor: outside,
+        }
+    }
+
+    #[test]
+    fn the_owner_acts_on_its_alias_users_but_not_on_another_accounts() {
+        let account = user(1, "user");
+        let owner = actor(account.clone(), None, &[]);
+        let target = alias(2, &account);
+        assert_eq!(
+            may_act_on_alias(
+                &owner,
+                &account,
+                &target,
+                rights(&["servers.view"], true, 0)
+            ),
+            Ok(())
+        );
+        let other = user(9, "user");
+        let foreign = alias(3, &other);
+        assert_eq!(
+            may_act_on_alias(&owner, &account, &foreign, rights(&[], false, 0)),
+            Err(Refused::NotManager)
+        );
+    }
+
+    #[test]
+    fn an_alias_manager_never_acts_on_itself_or_on_a_stronger_alias() {
+        let account = user(1, "user");
+        let mut me = alias(2, &account);
+        me.all_servers = false;
+        let manager = actor(
+            me.clone(),
+            Some(account.clone()),
+            &["alias_users.manage", "servers.view"],
+        );
+        assert_eq!(
+            may_act_on_alias(&manager, &account, &me, rights(&["servers.view"], false, 0)),
+            Err(Refused::Itself)
+        );
+        let other = alias(3, &account);
+        assert_eq!(
+            may_act_on_alias(
+                &manager,
+                &account,
+                &other,
+                rights(&["servers.view"], false, 0)
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            may_act_on_alias(
+                &manager,
+                &account,
+                &other,
+                rights(&["servers.view", "servers.power"], false, 0)
+            ),
+            Err(Refused::Stronger),
+            "more permissions"
+        );
+        assert_eq!(
+            may_act_on_alias(
+                &manager,
+                &account,
+                &other,
+                rights(&["servers.view"], true, 0)
+            ),
+            Err(Refused::Stronger),
+            "all servers"
+        );
+        assert_eq!(
+            may_act_on_alias(
+                &manager,
+                &account,
+                &other,
+                rights(&["servers.view"], false, 2)
+            ),
+            Err(Refused::Stronger),
+            "servers it cannot reach"
+        );
+    }
+
+    #[test]
+    fn an_alias_without_the_manage_permission_manages_nothing() {
+        let account = user(1, "user");
+        let viewer = actor(alias(2, &account), Some(account.clone()), &["servers.view"]);
+        assert!(!may_manage_aliases(&viewer, &account));
+        let other = alias(3, &account);
+        assert!(!may_view_alias(&viewer, &account, &other));
+        assert!(may_view_alias(&viewer, &account, &viewer.login.clone()));
+    }
+
+    #[test]
+    fn roles_are_granted_only_within_the_granters_rights() {
+        let account = user(1, "user");
+        let manager = actor(
+            alias(2, &account),
+            Some(account.clone()),
+            &["alias_users.manage", "servers.view"],
+        );
+        let keys = |ks: &[&str]| ks.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(may_grant_role(&manager, &account, &keys(&["servers.view"])));
+        assert!(!may_grant_role(
+            &manager,
+            &account,
+            &keys(&["servers.view", "servers.reinstall"])
+        ));
+        // Keys the parent lacks grant nothing, so they do not count against the granter.
+        assert!(may_grant_role(
+            &manager,
+            &account,
+            &keys(&["servers.view", "admin.users"])
+        ));
+    }
+
+    #[test]
+    fn assignable_servers_are_the_accounts_within_the_managers_reach() {
+        let account = user(1, "user");
+        let owner = actor(account.clone(), None, &[]);
+        assert_eq!(assignable_reach(&owner, &account), Reach::Owner(1));
+        let admin = actor(user(5, "admin"), None, &[]);
+        assert_eq!(assignable_reach(&admin, &account), Reach::Owner(1));
+        let manager = actor(
+            alias(2, &account),
+            Some(account.clone()),
+            &["alias_users.manage"],
+        );
+        assert!(!reaches_all_of_account(&manager));
+        assert_eq!(
+            assignable_reach(&manager, &account),
+            Reach::Both(
+                Box::new(Reach::Owner(1)),
+                Box::new(Reach::Assigned {
+                    alias_id: 2,
+                    within: Box::new(Reach::Owner(1))
+                })
+            )
+        );
+    }
+}

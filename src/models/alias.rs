@@ -1,0 +1,219 @@
+//! Alias users as their parent account sees them: listing with search and pages, their
+//! server assignments (`alias_servers`), role, status and deletion. An alias user is a
+//! `users` row of kind "alias" with a parent; every query here is filtered by that parent
+//! so another account's alias id is as absent as a missing one.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+
+use super::server::Reach;
+use super::user::{lower, User};
+use super::{like_pattern, Page};
+use crate::db::schema::{alias_servers, servers, users};
+use crate::db::DbConn;
+
+/// The alias user `aid` of `account_id`, or None (missing, or another account's).
+pub fn find_in_account(conn: &mut DbConn, account_id: i32, aid: i32) -> QueryResult<Option<User>> {
+    users::table
+        .filter(users::id.eq(aid))
+        .filter(users::parent_id.eq(account_id))
+        .filter(users::kind.eq("alias"))
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The account's alias users, searched by username or e-mail, one page at a time.
+pub fn list(
+    conn: &mut DbConn,
+    account_id: i32,
+    q: &str,
+    page: i64,
+    per_page: i64,
+) -> QueryResult<Page<User>> {
+    let pattern = like_pattern(q, false);
+    let filtered = || {
+        let mut query = users::table
+            .filter(users::parent_id.eq(account_id))
+            .filter(users::kind.eq("alias"))
+            .into_boxed();
+        if !q.trim().is_empty() {
+            query = query.filter(
+                users::username_key
+                    .like(pattern.clone())
+                    .escape('\\')
+                    .or(lower(users::email).like(pattern.clone()).escape('\\')),
+            );
+        }
+        query
+    };
+    let total = filtered().count().get_result(conn)?;
+    let rows = filtered()
+        .order(users::username_key.asc())
+        .limit(per_page)
+        .offset(Page::<User>::offset(page, per_page))
+        .select(User::as_select())
+        .load(conn)?;
+    Ok(Page {
+        rows,
+        total,
+        page: page.max(1),
+        per_page,
+    })
+}
+
+/// How many of each alias user's assigned servers the parent still reaches, in one query.
+pub fn assigned_counts(
+    conn: &mut DbConn,
+    alias_ids: &[i32],
+    parent_reach: &Reach,
+) -> QueryResult<HashMap<i32, i64>> {
+    if alias_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i32, i64)> = alias_servers::table
+        .inner_join(servers::table)
+        .filter(alias_servers::alias_id.eq_any(alias_ids))
+        .filter(parent_reach.filter())
+        .group_by(alias_servers::alias_id)
+        .select((alias_servers::alias_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Which of `server_ids` are assigned to the alias user.
+pub fn assigned_among(
+    conn: &mut DbConn,
+    alias_id: i32,
+    server_ids: &[i32],
+) -> QueryResult<Vec<i32>> {
+    if server_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    alias_servers::table
+        .filter(alias_servers::alias_id.eq(alias_id))
+        .filter(alias_servers::server_id.eq_any(server_ids))
+        .select(alias_servers::server_id)
+        .load(conn)
+}
+
+/// How many of the alias user's assigned servers (within `parent_reach`) lie outside
+/// `reach`: zero means `reach` covers everything the alias user reaches.
+pub fn assigned_outside(
+    conn: &mut DbConn,
+    alias_id: i32,
+    parent_reach: &Reach,
+    reach: &Reach,
+) -> QueryResult<i64> {
+    let outside = Reach::Both(Box::new(parent_reach.clone()), Box::new(reach.clone()));
+    alias_servers::table
+        .inner_join(servers::table)
+        .filter(alias_servers::alias_id.eq(alias_id))
+        .filter(parent_reach.filter())
+        .filter(diesel::dsl::not(outside.filter()))
+        .count()
+        .get_result(conn)
+}
+
+/// How many of `server_ids` lie within `reach` (to check a submitted set in one query).
+pub fn count_within(conn: &mut DbConn, reach: &Reach, server_ids: &[i32]) -> QueryResult<i64> {
+    if server_ids.is_empty() {
+        return Ok(0);
+    }
+    servers::table
+        .filter(servers::id.eq_any(server_ids))
+        .filter(reach.filter())
+        .count()
+        .get_result(conn)
+}
+
+/// Assigns servers (those already assigned are left as they are).
+pub fn assign(conn: &mut DbConn, alias_id: i32, server_ids: &[i32]) -> QueryResult<usize> {
+    let existing = assigned_among(conn, alias_id, server_ids)?;
+    let rows: Vec<_> = server_ids
+        .iter()
+        .filter(|id| !existing.contains(id))
+        .map(|id| {
+            (
+                alias_servers::alias_id.eq(alias_id),
+                alias_servers::server_id.eq(*id),
+            )
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let insert = diesel::insert_into(alias_servers::table).values(&rows);
+    crate::on_backend!(conn, c => insert.execute(c))
+}
+
+pub fn unassign(conn: &mut DbConn, alias_id: i32, server_ids: &[i32]) -> QueryResult<usize> {
+    diesel::delete(
+        alias_servers::table
+            .filter(alias_servers::alias_id.eq(alias_id))
+            .filter(alias_servers::server_id.eq_any(server_ids)),
+    )
+    .execute(conn)
+}
+
+pub fn unassign_all(conn: &mut DbConn, alias_id: i32) -> QueryResult<usize> {
+    diesel::delete(alias_servers::table.filter(alias_servers::alias_id.eq(alias_id))).execute(conn)
+}
+
+pub fn set_all_servers(conn: &mut DbConn, alias_id: i32, all: bool) -> QueryResult<()> {
+    diesel::update(users::table.find(alias_id))
+        .set(users::all_servers.eq(all))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn set_role(conn: &mut DbConn, alias_id: i32, role_id: i32) -> QueryResult<()> {
+    diesel::update(users::table.find(alias_id))
+        .set(users::role_id.eq(Some(role_id)))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn set_disabled(conn: &mut DbConn, alias_id: i32, disabled: bool) -> QueryResult<()> {
+    diesel::update(users::table.find(alias_id))
+        .set(users::disabled.eq(disabled))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn set_profile(
+    conn: &mut DbConn,
+    alias_id: i32,
+    email: &str,
+    expires_on: Option<NaiveDate>,
+) -> QueryResult<()> {
+    diesel::update(users::table.find(alias_id))
+        .set((users::email.eq(email), users::expires_on.eq(expires_on)))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Deletes the alias user; its sessions, keys and assignments go with it (ON DELETE CASCADE).
+pub fn delete(conn: &mut DbConn, alias_id: i32) -> QueryResult<()> {
+    diesel::delete(alias_servers::table.filter(alias_servers::alias_id.eq(alias_id)))
+        .execute(conn)?;
+    diesel::delete(
+        users::table
+            .filter(users::id.eq(alias_id))
+            .filter(users::kind.eq("alias")),
+    )
+    .execute(conn)
+    .map(|_| ())
+}
+
+/// The alias users holding a role (for "in use by" messages), at most `limit`.
+pub fn holding_role(conn: &mut DbConn, role_id: i32, limit: i64) -> QueryResult<Vec<User>> {
+    users::table
+        .filter(users::role_id.eq(role_id))
+        .order(users::username_key.asc())
+        .limit(limit)
+        .select(User::as_select())
+        .load(conn)
+}

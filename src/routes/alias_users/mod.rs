@@ -1,0 +1,130 @@
+//! Alias Users: the tab with its create dialog, the alias user page with its effective
+//! access, the Assign Servers dialog, and the per-user actions (role, password, disable,
+//! enable, delete). Every handler loads its target through `load_target`, which makes a
+//! missing or foreign id a 404, then asks `access::aliases` before it acts.
+
+mod actions;
+mod create;
+mod page;
+mod servers;
+mod status;
+mod tab;
+
+use actix_web::web;
+
+use crate::access::actor::account_reach;
+use crate::access::aliases::{role_rights, TargetRights};
+use crate::access::Actor;
+use crate::db::{self, DbError, DbPool};
+use crate::models::user::User;
+use crate::models::{alias, role};
+use crate::routes::users::{parse_id, visible_account};
+use crate::web::AppError;
+
+pub use status::AliasStatus;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/users/{id}/alias-users", web::get().to(tab::page))
+        .route("/users/{id}/alias-users", web::post().to(create::submit))
+        .route("/users/{id}/alias-users/{aid}", web::get().to(page::page))
+        .route(
+            "/users/{id}/alias-users/{aid}",
+            web::post().to(actions::profile),
+        )
+        .route(
+            "/users/{id}/alias-users/{aid}/role-preview",
+            web::get().to(page::role_preview),
+        )
+        .route(
+            "/users/{id}/alias-users/{aid}/role",
+            web::post().to(actions::role),
+        )
+        .route(
+            "/users/{id}/alias-users/{aid}/password",
+            web::post().to(actions::password),
+        )
+        .route(
+            "/users/{id}/alias-users/{aid}/disable",
+            web::post().to(actions::disable),
+        )
+        .route(
+            "/users/{id}/alias-users/{aid}/enable",
+            web::post().to(actions::enable),
+        )
+        .route(
+            "/users/{id}/alias-users/{aid}/delete",
+            web::post().to(actions::delete),
+        )
+        .route(
+            "/users/{id}/alias-users/{aid}/servers",
+            web::get().to(servers::page),
+        )
+        .route(
+            "/users/{id}/alias-users/{aid}/servers",
+            web::post().to(servers::submit),
+        );
+}
+
+/// An alias user as its page and actions need it.
+pub struct Target {
+    pub account: User,
+    pub alias: User,
+    pub role: Option<role::Role>,
+    pub rights: TargetRights,
+}
+
+/// Loads `/users/{id}/alias-users/{aid}`: the account must be visible to the actor and the
+/// alias user must belong to it and be visible to the actor; anything else is 404.
+pub async fn load_target(
+    pool: &DbPool,
+    actor: &Actor,
+    id: &str,
+    aid: &str,
+) -> Result<Target, AppError> {
+    let (id, aid) = (parse_id(id)?, parse_id(aid)?);
+    let account = visible_account(pool, actor, id).await?;
+    let actor_reach = actor.reach.clone();
+    let parent_reach = account_reach(&account);
+    let acc = account.clone();
+    let (alias, role, keys, outside) = db::run(pool, move |c| {
+        let Some(alias) = alias::find_in_account(c, acc.id, aid)? else {
+            return Ok::<_, DbError>(None);
+        };
+        let role = match alias.role_id {
+            Some(rid) => role::Role::find_in_account(c, acc.id, rid)?,
+            None => None,
+        };
+        let keys = match &role {
+            Some(r) => role::permissions_of(c, r.id)?,
+            None => Vec::new(),
+        };
+        let outside = alias::assigned_outside(c, alias.id, &parent_reach, &actor_reach)?;
+        Ok(Some((alias, role, keys, outside)))
+    })
+    .await?
+    .ok_or(AppError::NotFound)?;
+    if !crate::access::aliases::may_view_alias(actor, &account, &alias) {
+        return Err(AppError::NotFound);
+    }
+    let rights = TargetRights {
+        permissions: role_rights(&keys, &account),
+        all_servers: alias.all_servers,
+        servers_outside_actor: outside,
+    };
+    Ok(Target {
+        account,
+        alias,
+        role,
+        rights,
+    })
+}
+
+/// The URL of the Alias Users tab of an account.
+pub fn tab_url(account_id: i32) -> String {
+    format!("/users/{account_id}/alias-users")
+}
+
+/// The URL of an alias user's page.
+pub fn alias_url(account_id: i32, alias_id: i32) -> String {
+    format!("/users/{account_id}/alias-users/{alias_id}")
+}

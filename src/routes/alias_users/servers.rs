@@ -1,0 +1,222 @@
+//! The Assign Servers dialog: GET lists the account's servers that the manager reaches
+//! (search by hostname, IP or tag; pages of 50) with each one's assignment; POST takes
+//! `action=assign|unassign|all|none` and `server_id` repeated. Every query is sized by the
+//! page, so it stays fast with 10,000 servers on the account.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+
+use super::{alias_url, load_target, Target};
+use crate::access::aliases::{assignable_reach, may_act_on_alias, reaches_all_of_account};
+use crate::db::{self, DbError};
+use crate::models::alias;
+use crate::models::server::Server;
+use crate::web::chrome::Chrome;
+use crate::web::form::{self, pairs};
+use crate::web::pagination::{encode, ListQuery, Pager};
+use crate::web::{render, AppError, Current};
+use crate::AppState;
+
+pub const PER_PAGE: i64 = 50;
+
+pub struct ServerRow {
+    pub server: Server,
+    pub assigned: bool,
+}
+
+/// What the dialog shows.
+pub struct AssignView {
+    pub t: Target,
+    pub rows: Vec<ServerRow>,
+    pub q: String,
+    pub page: i64,
+    pub pager: Pager,
+    pub may_grant_all: bool,
+    pub self_url: String,
+}
+
+/// The dialog as a page of its own (the no-script path).
+#[derive(Template)]
+#[template(path = "alias_users/servers.html")]
+pub struct ServersPage {
+    pub chrome: Option<Chrome>,
+    pub v: AssignView,
+}
+
+/// The dialog's content, loaded into the Alias Users tab by htmx.
+#[derive(Template)]
+#[template(path = "alias_users/servers_fragment.html")]
+pub struct ServersFragment {
+    pub chrome: Option<Chrome>,
+    pub v: AssignView,
+}
+
+type AliasPath = web::Path<(String, String)>;
+
+async fn acted_on(
+    current: &Current,
+    state: &AppState,
+    path: &AliasPath,
+) -> Result<Target, AppError> {
+    let t = load_target(&state.pool, &current.actor, &path.0, &path.1).await?;
+    may_act_on_alias(&current.actor, &t.account, &t.alias, t.rights)
+        .map_err(|_| AppError::Forbidden)?;
+    Ok(t)
+}
+
+pub async fn page(
+    req: HttpRequest,
+    current: Current,
+    state: web::Data<AppState>,
+    path: AliasPath,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let t = acted_on(&current, &state, &path).await?;
+    let reach = assignable_reach(&current.actor, &t.account);
+    let (q, page_no, aid) = (query.q.clone(), query.page(), t.alias.id);
+    let (page, assigned) = db::run(&state.pool, move |c| {
+        let page = Server::list_within(c, &reach, &q, page_no, PER_PAGE)?;
+        let ids: Vec<i32> = page.rows.iter().map(|s| s.id).collect();
+        let assigned = alias::assigned_among(c, aid, &ids)?;
+        Ok::<_, DbError>((page, assigned))
+    })
+    .await?;
+    let self_url = format!("{}/servers", alias_url(t.account.id, t.alias.id));
+    let pager = Pager::new(&self_url, &query.q, page.page, page.pages(), page.total);
+    let rows = page
+        .rows
+        .into_iter()
+        .map(|s| ServerRow {
+            assigned: assigned.contains(&s.id),
+            server: s,
+        })
+        .collect();
+    let v = AssignView {
+        rows,
+        q: query.q.clone(),
+        page: page.page,
+        pager,
+        may_grant_all: reaches_all_of_account(&current.actor),
+        self_url,
+        t,
+    };
+    let chrome = Some(current.chrome("users"));
+    if req.headers().contains_key("HX-Request") {
+        render::page(&ServersFragment { chrome, v })
+    } else {
+        render::page(&ServersPage { chrome, v })
+    }
+}
+
+pub async fn submit(
+    current: Current,
+    state: web::Data<AppState>,
+    path: AliasPath,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let t = acted_on(&current, &state, &path).await?;
+    let fields = pairs(&body)?;
+    let action = form::first(&fields, "action").to_string();
+    let mut ids: Vec<i32> = Vec::new();
+    for raw in form::all(&fields, "server_id") {
+        let id = raw
+            .trim()
+            .parse::<i32>()
+            .map_err(|_| AppError::BadRequest("Server ids are numbers.".into()))?;
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    let back = {
+        let (q, page) = (form::first(&fields, "q"), form::first(&fields, "page"));
+        let mut url = format!(
+            "{}/servers?page={}",
+            alias_url(t.account.id, t.alias.id),
+            page.parse::<i64>().unwrap_or(1).max(1)
+        );
+        if !q.trim().is_empty() {
+            url.push_str("&q=");
+            url.push_str(&encode(q.trim()));
+        }
+        url
+    };
+    let reach = assignable_reach(&current.actor, &t.account);
+    match action.as_str() {
+        "assign" | "unassign" => {
+            if ids.is_empty() {
+                current.flash("error", "Tick at least one server first.");
+                return Ok(render::see_other(&back));
+            }
+        }
+        "all" => {
+            if !reaches_all_of_account(&current.actor) {
+                return Err(AppError::Forbidden);
+            }
+        }
+        "none" => {}
+        _ => {
+            return Err(AppError::BadRequest(
+                "Choose assign, unassign, all or none.".into(),
+            ))
+        }
+    }
+    let aid = t.alias.id;
+    let audit = current
+        .audit(t.account.id, &format!("alias.servers.{action}"))
+        .target(format!("alias user {}", t.alias.username));
+    let n = ids.len();
+    let act = action.clone();
+    let outcome = db::run(&state.pool, move |c| {
+        db::transaction(c, |c| {
+            // Every submitted server must be one the manager may hand out; a foreign id
+            // is as absent as a missing one, and nothing changes.
+            if !ids.is_empty() && alias::count_within(c, &reach, &ids)? != ids.len() as i64 {
+                return Ok(false);
+            }
+            let details = match act.as_str() {
+                "assign" => {
+                    alias::assign(c, aid, &ids)?;
+                    format!("servers {ids:?}")
+                }
+                "unassign" => {
+                    alias::unassign(c, aid, &ids)?;
+                    format!("servers {ids:?}")
+                }
+                "all" => {
+                    alias::set_all_servers(c, aid, true)?;
+                    "all servers of the account".to_string()
+                }
+                _ => {
+                    alias::set_all_servers(c, aid, false)?;
+                    alias::unassign_all(c, aid)?;
+                    "no servers".to_string()
+                }
+            };
+            audit.details(details).insert(c)?;
+            Ok::<_, DbError>(true)
+        })
+    })
+    .await?;
+    if !outcome {
+        return Err(AppError::NotFound);
+    }
+    let message = match action.as_str() {
+        "assign" => format!(
+            "{n} server{} assigned to {}.",
+            if n == 1 { "" } else { "s" },
+            t.alias.username
+        ),
+        "unassign" => format!(
+            "{n} server{} unassigned from {}.",
+            if n == 1 { "" } else { "s" },
+            t.alias.username
+        ),
+        "all" => format!(
+            "{} now reaches all servers of this account.",
+            t.alias.username
+        ),
+        _ => format!("{} now reaches no servers.", t.alias.username),
+    };
+    current.flash("success", message);
+    Ok(render::see_other(&back))
+}

@@ -1,0 +1,201 @@
+//! GET /users/{id}/alias-users: the Alias Users tab. The danger callout, the table of
+//! alias users (pages of 50, searchable), and the create dialog.
+
+use std::collections::HashMap;
+
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+use super::{tab_url, AliasStatus};
+use crate::access::actor::account_reach;
+use crate::access::aliases::{may_manage_aliases, reaches_all_of_account, role_rights};
+use crate::access::{Actor, PermissionSet};
+use crate::db::{self, DbError};
+use crate::models::role::{self, Role};
+use crate::models::user::User;
+use crate::models::{alias, now};
+use crate::routes::users::tabs::{self, Tab};
+use crate::routes::users::{parse_id, visible_account};
+use crate::web::chrome::Chrome;
+use crate::web::form::FieldErrors;
+use crate::web::pagination::{ListQuery, Pager};
+use crate::web::{render, AppError, Current};
+use crate::AppState;
+
+pub const PER_PAGE: i64 = 50;
+
+pub struct Row {
+    pub alias: User,
+    pub role_name: String,
+    pub status: AliasStatus,
+    pub servers: String,
+    /// The actor may act on this alias user (not itself, not stronger).
+    pub actionable: bool,
+}
+
+/// A role the create dialog offers, with the rights it would give.
+pub struct RoleOption {
+    pub role: Role,
+    pub grantable: bool,
+    pub permission_count: usize,
+}
+
+/// The create dialog's values, kept when it is shown again.
+#[derive(Default)]
+pub struct CreateForm {
+    pub username: String,
+    pub email: String,
+    pub role_id: String,
+    pub all_servers: bool,
+    pub expires_at: String,
+}
+
+#[derive(Template)]
+#[template(path = "alias_users/tab.html")]
+pub struct TabPage {
+    pub chrome: Option<Chrome>,
+    pub account: User,
+    pub tabs: Vec<Tab>,
+    pub active_tab: &'static str,
+    pub rows: Vec<Row>,
+    pub q: String,
+    pub pager: Pager,
+    pub roles: Vec<RoleOption>,
+    pub may_grant_all: bool,
+    pub form: CreateForm,
+    pub errors: FieldErrors,
+    pub open_dialog: bool,
+}
+
+pub async fn page(
+    current: Current,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&path)?;
+    let account = visible_account(&state.pool, &current.actor, id).await?;
+    if !may_manage_aliases(&current.actor, &account) {
+        return Err(AppError::Forbidden);
+    }
+    let page = build(
+        &current,
+        &state,
+        account,
+        &query,
+        CreateForm::default(),
+        FieldErrors::default(),
+    )
+    .await?;
+    render::page(&page)
+}
+
+/// Builds the tab; the create handler reuses it to show the dialog again with errors.
+pub async fn build(
+    current: &Current,
+    state: &AppState,
+    account: User,
+    query: &ListQuery,
+    form: CreateForm,
+    errors: FieldErrors,
+) -> Result<TabPage, AppError> {
+    let actor = &current.actor;
+    let (q, page_no) = (query.q.clone(), query.page());
+    let parent_reach = account_reach(&account);
+    let both = parent_reach.clone().and(actor.reach.clone());
+    let account_id = account.id;
+    let (page, roles, perms, counts, counts_within_actor) = db::run(&state.pool, move |c| {
+        let page = alias::list(c, account_id, &q, page_no, PER_PAGE)?;
+        let ids: Vec<i32> = page.rows.iter().map(|u| u.id).collect();
+        let roles = Role::list_for_account(c, account_id)?;
+        let perms = role::permissions_by_role(c, account_id)?;
+        let counts = alias::assigned_counts(c, &ids, &parent_reach)?;
+        let within = alias::assigned_counts(c, &ids, &both)?;
+        Ok::<_, DbError>((page, roles, perms, counts, within))
+    })
+    .await?;
+
+    let today = now().date();
+    let rights_of = |role_id: Option<i32>| -> PermissionSet {
+        let keys = role_id
+            .and_then(|r| perms.get(&r))
+            .cloned()
+            .unwrap_or_default();
+        role_rights(&keys, &account)
+    };
+    let role_names: HashMap<i32, String> = roles.iter().map(|r| (r.id, r.name.clone())).collect();
+    let rows = page
+        .rows
+        .iter()
+        .map(|a| {
+            let assigned = counts.get(&a.id).copied().unwrap_or(0);
+            let outside = assigned - counts_within_actor.get(&a.id).copied().unwrap_or(0);
+            Row {
+                role_name: a
+                    .role_id
+                    .and_then(|r| role_names.get(&r).cloned())
+                    .unwrap_or_default(),
+                status: AliasStatus::of(a, today),
+                servers: if a.all_servers {
+                    "All servers".into()
+                } else {
+                    format!("{assigned} server{}", if assigned == 1 { "" } else { "s" })
+                },
+                actionable: is_actionable(actor, &account, a, rights_of(a.role_id), outside),
+                alias: a.clone(),
+            }
+        })
+        .collect();
+    let roles = roles
+        .into_iter()
+        .map(|r| {
+            let rights = rights_of(Some(r.id));
+            RoleOption {
+                grantable: rights.is_subset_of(actor.permissions),
+                permission_count: rights.len(),
+                role: r,
+            }
+        })
+        .collect();
+    let pager = Pager::new(
+        &tab_url(account.id),
+        &query.q,
+        page.page,
+        page.pages(),
+        page.total,
+    );
+    let open_dialog = !errors.is_empty() || query.add.is_some();
+    Ok(TabPage {
+        chrome: Some(current.chrome(if actor.account_id() == account.id {
+            "account"
+        } else {
+            "users"
+        })),
+        tabs: tabs::for_account(actor, &account),
+        active_tab: "alias-users",
+        may_grant_all: reaches_all_of_account(actor),
+        account,
+        rows,
+        q: query.q.clone(),
+        pager,
+        roles,
+        form,
+        errors,
+        open_dialog,
+    })
+}
+
+fn is_actionable(
+    actor: &Actor,
+    account: &User,
+    alias: &User,
+    permissions: PermissionSet,
+    outside: i64,
+) -> bool {
+    let rights = crate::access::aliases::TargetRights {
+        permissions,
+        all_servers: alias.all_servers,
+        servers_outside_actor: outside,
+    };
+    crate::access::aliases::may_act_on_alias(actor, account, alias, rights).is_ok()
+}

@@ -1,0 +1,941 @@
+//! Alias Users (issue 5): the seed page's sentences and the no-escalation rules.
+
+use diesel::prelude::*;
+use steward::db::schema::{alias_role_permissions, alias_roles, alias_servers, servers, users};
+use steward::models::now;
+
+use crate::backend_tests;
+use crate::helpers::{assert_redirect_to, Browser, TestApp, PASSWORD};
+
+// ---- fixtures (written straight to the database) ----
+
+pub fn role(app: &TestApp, account: i32, name: &str, keys: &[&str]) -> i32 {
+    let mut c = app.conn();
+    let id = steward::insert_returning_id!(
+        &mut *c,
+        alias_roles::table,
+        (
+            alias_roles::account_id.eq(account),
+            alias_roles::name.eq(name),
+            alias_roles::name_key.eq(name.to_lowercase()),
+            alias_roles::description.eq(""),
+            alias_roles::created_at.eq(now()),
+            alias_roles::updated_at.eq(now()),
+        ),
+        alias_roles::id
+    )
+    .unwrap();
+    for k in keys {
+        diesel::insert_into(alias_role_permissions::table)
+            .values((
+                alias_role_permissions::role_id.eq(id),
+                alias_role_permissions::permission.eq(*k),
+            ))
+            .execute(&mut *c)
+            .unwrap();
+    }
+    id
+}
+
+pub fn server(app: &TestApp, hostname: &str, owner: i32) -> i32 {
+    let mut c = app.conn();
+    steward::insert_returning_id!(
+        &mut *c,
+        servers::table,
+        (
+            servers::hostname.eq(hostname),
+            servers::name.eq(hostname),
+            servers::primary_ip.eq(format!("10.0.{}.{}", owner % 250, hostname.len())),
+            servers::tags.eq("web"),
+            servers::owner_id.eq(Some(owner)),
+            servers::created_at.eq(now()),
+            servers::updated_at.eq(now()),
+        ),
+        servers::id
+    )
+    .unwrap()
+}
+
+/// Many servers for one owner, inserted in chunks: hostnames srv00000.. with tag "even"/"odd".
+pub fn many_servers(app: &TestApp, owner: i32, n: usize) {
+    let mut c = app.conn();
+    let ts = now();
+    let rows: Vec<_> = (0..n)
+        .map(|i| {
+            (
+                servers::hostname.eq(format!("srv{i:05}.example.net")),
+                servers::name.eq(format!("Server {i}")),
+                servers::primary_ip.eq(format!("10.{}.{}.{}", i / 65536, (i / 256) % 256, i % 256)),
+                servers::tags.eq(if i % 2 == 0 { "even" } else { "odd" }),
+                servers::owner_id.eq(Some(owner)),
+                servers::created_at.eq(ts),
+                servers::updated_at.eq(ts),
+            )
+        })
+        .collect();
+    for chunk in rows.chunks(500) {
+        let q = diesel::insert_into(servers::table).values(chunk);
+        steward::on_backend!(&mut *c, c => q.execute(c)).unwrap();
+    }
+}
+
+pub fn alias(app: &TestApp, username: &str, parent: i32, role: i32, all_servers: bool) -> i32 {
+    let id = app.insert_user("alias", username, None, Some(parent));
+    diesel::update(users::table.find(id))
+        .set((
+            users::role_id.eq(Some(role)),
+            users::all_servers.eq(all_servers),
+        ))
+        .execute(&mut app.conn())
+        .unwrap();
+    id
+}
+
+pub fn assign(app: &TestApp, alias: i32, server: i32) {
+    diesel::insert_into(alias_servers::table)
+        .values((
+            alias_servers::alias_id.eq(alias),
+            alias_servers::server_id.eq(server),
+        ))
+        .execute(&mut app.conn())
+        .unwrap();
+}
+
+fn assigned(app: &TestApp, alias: i32) -> Vec<i32> {
+    alias_servers::table
+        .filter(alias_servers::alias_id.eq(alias))
+        .select(alias_servers::server_id)
+        .order(alias_servers::server_id)
+        .load(&mut app.conn())
+        .unwrap()
+}
+
+/// A customer with a role "Ops" (common permissions), two servers, and the owner logged in.
+struct Setup {
+    account: i32,
+    ops: i32,
+    web1: i32,
+    web2: i32,
+    owner: Browser,
+}
+
+async fn setup(app: &TestApp) -> Setup {
+    let admin = app.admin("boss");
+    let account = app.customer("acme", admin);
+    let ops = role(
+        app,
+        account,
+        "Ops",
+        &["servers.view", "servers.power", "servers.rename"],
+    );
+    let web1 = server(app, "web1.acme.test", account);
+    let web2 = server(app, "web2.acme.test", account);
+    let owner = app.login("acme").await;
+    Setup {
+        account,
+        ops,
+        web1,
+        web2,
+        owner,
+    }
+}
+
+fn servers_page_lists(html: &str, hostname: &str) -> bool {
+    html.contains(hostname)
+}
+
+backend_tests!(
+    the_alias_users_tab_warns_that_alias_users_share_the_parents_environment,
+    an_owner_creates_an_alias_user_with_a_role_and_it_logs_in_on_the_same_form,
+    an_alias_user_reaches_its_assigned_servers_or_all_servers_of_the_account,
+    the_assign_servers_dialog_searches_and_pages_through_ten_thousand_servers,
+    a_role_change_applies_on_the_next_request_of_an_open_alias_session,
+    unassigning_a_server_takes_effect_on_the_next_request,
+    a_disabled_alias_user_is_logged_out_at_once_and_enabling_lets_it_back,
+    an_expired_alias_user_cannot_log_in_and_its_open_session_ends,
+    disabling_the_parent_account_shuts_out_its_alias_users,
+    a_deleted_alias_user_cannot_log_in,
+    an_alias_manager_cannot_grant_a_role_above_its_own_rights,
+    an_alias_manager_cannot_assign_a_server_it_cannot_reach,
+    an_alias_manager_cannot_grant_all_servers_without_holding_it,
+    an_alias_manager_cannot_act_on_itself_or_on_a_stronger_alias,
+    another_accounts_alias_ids_are_404,
+    the_alias_user_page_shows_its_effective_access,
+    changing_a_role_shows_what_the_alias_user_gains_and_loses,
+    usernames_are_unique_across_accounts_and_alias_users,
+    invalid_create_input_gives_422_with_the_input_kept,
+    resetting_an_alias_password_ends_its_sessions,
+    my_account_of_an_alias_user_is_its_own_page,
+);
+
+async fn the_alias_users_tab_warns_that_alias_users_share_the_parents_environment(app: TestApp) {
+    let s = setup(&app).await;
+    let page = s
+        .owner
+        .get_html(&format!("/users/{}/alias-users", s.account))
+        .await;
+    assert!(page.contains("alias users must not be used to give servers to customers"));
+    assert!(page.contains("share the environment"));
+    assert!(page.contains("create a customer account"));
+    // The create dialog repeats it (the callout appears twice: tab and dialog).
+    assert_eq!(
+        page.matches("must not be used to give servers to customers")
+            .count(),
+        2
+    );
+    // The tab is in the account's tab bar.
+    let details = s.owner.get_html(&format!("/users/{}", s.account)).await;
+    assert!(details.contains(&format!("href=\"/users/{}/alias-users\"", s.account)));
+}
+
+async fn an_owner_creates_an_alias_user_with_a_role_and_it_logs_in_on_the_same_form(app: TestApp) {
+    let s = setup(&app).await;
+    let ops = s.ops.to_string();
+    let res = s
+        .owner
+        .post(
+            &format!("/users/{}/alias-users", s.account),
+            &[
+                ("username", "helper"),
+                ("email", "helper@example.com"),
+                ("password", PASSWORD),
+                ("role_id", &ops),
+                ("expires_at", "2099-01-01"),
+            ],
+        )
+        .await;
+    assert_redirect_to(&res, &format!("/users/{}/alias-users", s.account));
+    let alias = steward::models::user::User::find_by_username(&mut app.conn(), "helper")
+        .unwrap()
+        .unwrap();
+    assert_eq!(alias.kind, "alias");
+    assert_eq!(alias.parent_id, Some(s.account));
+    assert_eq!(alias.role_id, Some(s.ops));
+    assert!(!alias.all_servers);
+    let tab = s
+        .owner
+        .get_html(&format!("/users/{}/alias-users", s.account))
+        .await;
+    assert!(tab.contains(">helper</a>") && tab.contains("Ops") && tab.contains("0 servers"));
+    let b = app.browser();
+    assert_redirect_to(&b.login("helper", PASSWORD).await, "/servers");
+}
+
+async fn an_alias_user_reaches_its_assigned_servers_or_all_servers_of_the_account(app: TestApp) {
+    let s = setup(&app).await;
+    let a = alias(&app, "helper", s.account, s.ops, false);
+    let helper = app.login("helper").await;
+    let list = helper.get_html("/servers").await;
+    assert!(
+        !servers_page_lists(&list, "web1.acme.test")
+            && !servers_page_lists(&list, "web2.acme.test")
+    );
+
+    let path = format!("/users/{}/alias-users/{a}/servers", s.account);
+    let w1 = s.web1.to_string();
+    assert_redirect_to(
+        &s.owner
+            .post(&path, &[("action", "assign"), ("server_id", &w1)])
+            .await,
+        &format!("{path}?page=1"),
+    );
+    let list = helper.get_html("/servers").await;
+    assert!(
+        servers_page_lists(&list, "web1.acme.test") && !servers_page_lists(&list, "web2.acme.test")
+    );
+
+    s.owner.post(&path, &[("action", "all")]).await;
+    let list = helper.get_html("/servers").await;
+    assert!(
+        servers_page_lists(&list, "web1.acme.test") && servers_page_lists(&list, "web2.acme.test")
+    );
+    // A server added to the account later is reached too.
+    server(&app, "web3.acme.test", s.account);
+    assert!(servers_page_lists(
+        &helper.get_html("/servers").await,
+        "web3.acme.test"
+    ));
+
+    s.owner.post(&path, &[("action", "none")]).await;
+    assert!(!servers_page_lists(
+        &helper.get_html("/servers").await,
+        "web1.acme.test"
+    ));
+    assert!(assigned(&app, a).is_empty());
+}
+
+async fn the_assign_servers_dialog_searches_and_pages_through_ten_thousand_servers(app: TestApp) {
+    let s = setup(&app).await;
+    many_servers(&app, s.account, 10_000);
+    let a = alias(&app, "helper", s.account, s.ops, false);
+    let path = format!("/users/{}/alias-users/{a}/servers", s.account);
+    let first = s.owner.get_html(&path).await;
+    assert!(
+        first.contains("Page 1 of 201"),
+        "10,002 servers in pages of 50"
+    );
+    assert_eq!(first.matches("name=\"server_id\"").count(), 50);
+    let last = s.owner.get_html(&format!("{path}?page=201")).await;
+    assert_eq!(last.matches("name=\"server_id\"").count(), 2);
+    let found = s.owner.get_html(&format!("{path}?q=srv09999")).await;
+    assert!(found.contains("srv09999.example.net"));
+    assert_eq!(found.matches("name=\"server_id\"").count(), 1);
+    let by_ip = s.owner.get_html(&format!("{path}?q=10.0.39.15")).await;
+    assert!(by_ip.contains("srv09999.example.net") || by_ip.contains("10.0.39.15"));
+    let tagged = s.owner.get_html(&format!("{path}?q=odd")).await;
+    assert!(tagged.contains("Page 1 of 100"), "5,000 odd servers");
+    // The htmx request gets the dialog's content only.
+    let fragment = s
+        .owner
+        .client
+        .get(s.owner.url(&path))
+        .header("HX-Request", "true")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(fragment.contains("Assign Servers to helper") && !fragment.contains("<html"));
+}
+
+async fn a_role_change_applies_on_the_next_request_of_an_open_alias_session(app: TestApp) {
+    let s = setup(&app).await;
+    let none = role(&app, s.account, "Nothing", &[]);
+    let a = alias(&app, "helper", s.account, s.ops, true);
+    let helper = app.login("helper").await;
+    assert_eq!(helper.get("/servers").await.status().as_u16(), 200);
+    let none_s = none.to_string();
+    let res = s
+        .owner
+        .post(
+            &format!("/users/{}/alias-users/{a}/role", s.account),
+            &[("role_id", &none_s)],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(
+        helper.get("/servers").await.status().as_u16(),
+        403,
+        "servers.view is gone"
+    );
+}
+
+async fn unassigning_a_server_takes_effect_on_the_next_request(app: TestApp) {
+    let s = setup(&app).await;
+    let a = alias(&app, "helper", s.account, s.ops, false);
+    assign(&app, a, s.web1);
+    assign(&app, a, s.web2);
+    let helper = app.login("helper").await;
+    assert!(servers_page_lists(
+        &helper.get_html("/servers").await,
+        "web2.acme.test"
+    ));
+    let w2 = s.web2.to_string();
+    s.owner
+        .post(
+            &format!("/users/{}/alias-users/{a}/servers", s.account),
+            &[("action", "unassign"), ("server_id", &w2)],
+        )
+        .await;
+    let list = helper.get_html("/servers").await;
+    assert!(
+        servers_page_lists(&list, "web1.acme.test") && !servers_page_lists(&list, "web2.acme.test")
+    );
+    assert_eq!(assigned(&app, a), vec![s.web1]);
+}
+
+async fn a_disabled_alias_user_is_logged_out_at_once_and_enabling_lets_it_back(app: TestApp) {
+    let s = setup(&app).await;
+    let a = alias(&app, "helper", s.account, s.ops, true);
+    let helper = app.login("helper").await;
+    assert_eq!(helper.get("/servers").await.status().as_u16(), 200);
+    let res = s
+        .owner
+        .post(
+            &format!("/users/{}/alias-users/{a}/disable", s.account),
+            &[],
+        )
+        .await;
+    assert_redirect_to(&res, &format!("/users/{}/alias-users", s.account));
+    assert_redirect_to(&helper.get("/servers").await, "/login");
+    assert_eq!(
+        app.browser()
+            .login("helper", PASSWORD)
+            .await
+            .status()
+            .as_u16(),
+        422
+    );
+    assert!(s
+        .owner
+        .get_html(&format!("/users/{}/alias-users", s.account))
+        .await
+        .contains("status-disabled"));
+    s.owner
+        .post(&format!("/users/{}/alias-users/{a}/enable", s.account), &[])
+        .await;
+    assert_eq!(
+        app.browser()
+            .login("helper", PASSWORD)
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+}
+
+async fn an_expired_alias_user_cannot_log_in_and_its_open_session_ends(app: TestApp) {
+    let s = setup(&app).await;
+    let a = alias(&app, "helper", s.account, s.ops, true);
+    let helper = app.login("helper").await;
+    assert_eq!(helper.get("/servers").await.status().as_u16(), 200);
+    let today = now().date();
+    diesel::update(users::table.find(a))
+        .set(users::expires_on.eq(Some(today)))
+        .execute(&mut app.conn())
+        .unwrap();
+    assert_redirect_to(&helper.get("/servers").await, "/login");
+    assert_eq!(
+        app.browser()
+            .login("helper", PASSWORD)
+            .await
+            .status()
+            .as_u16(),
+        422
+    );
+    assert!(s
+        .owner
+        .get_html(&format!("/users/{}/alias-users", s.account))
+        .await
+        .contains("status-expired"));
+    // An expiry in the past cannot be set when creating one.
+    let ops = s.ops.to_string();
+    let res = s
+        .owner
+        .post(
+            &format!("/users/{}/alias-users", s.account),
+            &[
+                ("username", "late"),
+                ("email", "l@example.com"),
+                ("password", PASSWORD),
+                ("role_id", &ops),
+                ("expires_at", "2001-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 422);
+}
+
+async fn disabling_the_parent_account_shuts_out_its_alias_users(app: TestApp) {
+    let s = setup(&app).await;
+    alias(&app, "helper", s.account, s.ops, true);
+    let helper = app.login("helper").await;
+    assert_eq!(helper.get("/servers").await.status().as_u16(), 200);
+    let boss = app.login("boss").await;
+    let res = boss
+        .post(
+            &format!("/users/{}", s.account),
+            &[
+                ("form", "profile"),
+                ("name", "Acme"),
+                ("email", "acme@example.com"),
+                ("status", "disabled"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert_redirect_to(&helper.get("/servers").await, "/login");
+    assert_eq!(
+        app.browser()
+            .login("helper", PASSWORD)
+            .await
+            .status()
+            .as_u16(),
+        422
+    );
+}
+
+async fn a_deleted_alias_user_cannot_log_in(app: TestApp) {
+    let s = setup(&app).await;
+    let a = alias(&app, "helper", s.account, s.ops, false);
+    assign(&app, a, s.web1);
+    let helper = app.login("helper").await;
+    let res = s
+        .owner
+        .post(&format!("/users/{}/alias-users/{a}/delete", s.account), &[])
+        .await;
+    assert_redirect_to(&res, &format!("/users/{}/alias-users", s.account));
+    assert!(app.user(a).is_none());
+    assert!(assigned(&app, a).is_empty());
+    assert_redirect_to(&helper.get("/servers").await, "/login");
+    assert_eq!(
+        app.browser()
+            .login("helper", PASSWORD)
+            .await
+            .status()
+            .as_u16(),
+        422
+    );
+}
+
+/// A customer account with an alias manager holding alias_users.manage + servers.view only,
+/// reaching web1 only.
+async fn manager_setup(app: &TestApp) -> (Setup, i32, Browser) {
+    let s = setup(app).await;
+    let mgr_role = role(
+        app,
+        s.account,
+        "Managers",
+        &["alias_users.manage", "servers.view"],
+    );
+    let m = alias(app, "manager", s.account, mgr_role, false);
+    assign(app, m, s.web1);
+    let b = app.login("manager").await;
+    (s, m, b)
+}
+
+async fn an_alias_manager_cannot_grant_a_role_above_its_own_rights(app: TestApp) {
+    let (s, _m, mgr) = manager_setup(&app).await;
+    let ops = s.ops.to_string(); // holds servers.power and servers.rename, which the manager lacks
+    let res = mgr
+        .post(
+            &format!("/users/{}/alias-users", s.account),
+            &[
+                ("username", "newbie"),
+                ("email", "n@example.com"),
+                ("password", PASSWORD),
+                ("role_id", &ops),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 403);
+    assert!(
+        steward::models::user::User::find_by_username(&mut app.conn(), "newbie")
+            .unwrap()
+            .is_none()
+    );
+    // Nor may it move an alias it manages to that role.
+    let viewer = role(&app, s.account, "Viewer", &["servers.view"]);
+    let v = alias(&app, "viewer", s.account, viewer, false);
+    let res = mgr
+        .post(
+            &format!("/users/{}/alias-users/{v}/role", s.account),
+            &[("role_id", &ops)],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 403);
+    assert_eq!(app.user(v).unwrap().role_id, Some(viewer));
+    // The dialog does not offer it.
+    let tab = mgr
+        .get_html(&format!("/users/{}/alias-users", s.account))
+        .await;
+    assert!(!tab.contains(&format!("<option value=\"{}\"", s.ops)));
+    // A role within its rights is fine.
+    let viewer_s = viewer.to_string();
+    let res = mgr
+        .post(
+            &format!("/users/{}/alias-users", s.account),
+            &[
+                ("username", "newbie"),
+                ("email", "n@example.com"),
+                ("password", PASSWORD),
+                ("role_id", &viewer_s),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+}
+
+async fn an_alias_manager_cannot_assign_a_server_it_cannot_reach(app: TestApp) {
+    let (s, _m, mgr) = manager_setup(&app).await;
+    let viewer = role(&app, s.account, "Viewer", &["servers.view"]);
+    let v = alias(&app, "viewer", s.account, viewer, false);
+    let path = format!("/users/{}/alias-users/{v}/servers", s.account);
+    let (w1, w2) = (s.web1.to_string(), s.web2.to_string());
+    let res = mgr
+        .post(
+            &path,
+            &[("action", "assign"), ("server_id", &w1), ("server_id", &w2)],
+        )
+        .await;
+    assert_eq!(
+        res.status().as_u16(),
+        404,
+        "web2 is outside the manager's reach"
+    );
+    assert!(
+        assigned(&app, v).is_empty(),
+        "nothing changed, not even web1"
+    );
+    // Another account's server is just as absent.
+    let other = app.customer("globex", app.admin("boss2"));
+    let foreign = server(&app, "db.globex.test", other).to_string();
+    assert_eq!(
+        mgr.post(&path, &[("action", "assign"), ("server_id", &foreign)])
+            .await
+            .status()
+            .as_u16(),
+        404
+    );
+    // The dialog lists only what it reaches.
+    let dialog = mgr.get_html(&path).await;
+    assert!(dialog.contains("web1.acme.test") && !dialog.contains("web2.acme.test"));
+    assert_eq!(
+        mgr.post(&path, &[("action", "assign"), ("server_id", &w1)])
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+    assert_eq!(assigned(&app, v), vec![s.web1]);
+}
+
+async fn an_alias_manager_cannot_grant_all_servers_without_holding_it(app: TestApp) {
+    let (s, _m, mgr) = manager_setup(&app).await;
+    let viewer = role(&app, s.account, "Viewer", &["servers.view"]);
+    let v = alias(&app, "viewer", s.account, viewer, false);
+    let res = mgr
+        .post(
+            &format!("/users/{}/alias-users/{v}/servers", s.account),
+            &[("action", "all")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 403);
+    assert!(!app.user(v).unwrap().all_servers);
+    let viewer_s = viewer.to_string();
+    let res = mgr
+        .post(
+            &format!("/users/{}/alias-users", s.account),
+            &[
+                ("username", "wide"),
+                ("email", "w@example.com"),
+                ("password", PASSWORD),
+                ("role_id", &viewer_s),
+                ("all_servers", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 403);
+    assert!(
+        steward::models::user::User::find_by_username(&mut app.conn(), "wide")
+            .unwrap()
+            .is_none()
+    );
+}
+
+async fn an_alias_manager_cannot_act_on_itself_or_on_a_stronger_alias(app: TestApp) {
+    let (s, m, mgr) = manager_setup(&app).await;
+    let base = format!("/users/{}/alias-users", s.account);
+    // Itself: role, servers, status, password reset, delete.
+    let ops = s.ops.to_string();
+    let w2 = s.web2.to_string();
+    for (path, fields) in [
+        (format!("{base}/{m}/role"), vec![("role_id", ops.as_str())]),
+        (
+            format!("{base}/{m}/servers"),
+            vec![("action", "assign"), ("server_id", w2.as_str())],
+        ),
+        (format!("{base}/{m}/servers"), vec![("action", "all")]),
+        (format!("{base}/{m}/disable"), vec![]),
+        (format!("{base}/{m}/delete"), vec![]),
+    ] {
+        assert_eq!(
+            mgr.post(&path, &fields).await.status().as_u16(),
+            403,
+            "{path}"
+        );
+    }
+    // Its own password only changes with the current one (no reset through alias management).
+    let res = mgr
+        .post(
+            &format!("{base}/{m}/password"),
+            &[("password", "a-new-password-1")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 422);
+    assert_eq!(
+        app.browser()
+            .login("manager", PASSWORD)
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+    assert!(app.user(m).is_some_and(|u| !u.disabled && !u.all_servers));
+    // A stronger sibling: more permissions (Ops), or all servers.
+    let strong = alias(&app, "strong", s.account, s.ops, false);
+    let wide_role = role(&app, s.account, "Viewer", &["servers.view"]);
+    let wide = alias(&app, "wide", s.account, wide_role, true);
+    for target in [strong, wide] {
+        for action in ["disable", "delete"] {
+            let res = mgr.post(&format!("{base}/{target}/{action}"), &[]).await;
+            assert_eq!(res.status().as_u16(), 403, "{action} on {target}");
+        }
+        let res = mgr
+            .post(
+                &format!("{base}/{target}/password"),
+                &[("password", "a-new-password-1")],
+            )
+            .await;
+        assert_eq!(res.status().as_u16(), 403);
+    }
+    assert!(app.user(strong).is_some_and(|u| !u.disabled));
+    assert!(app.user(wide).is_some_and(|u| !u.disabled));
+    // The tab offers no actions on them.
+    let tab = mgr.get_html(&base).await;
+    assert!(!tab.contains(&format!("{base}/{strong}/disable")));
+    assert!(!tab.contains(&format!("{base}/{m}/disable")));
+}
+
+async fn another_accounts_alias_ids_are_404(app: TestApp) {
+    let s = setup(&app).await;
+    let other = app.customer("globex", app.admin("boss2"));
+    let other_role = role(&app, other, "Theirs", &["servers.view"]);
+    let theirs = alias(&app, "theirs", other, other_role, false);
+    let mine_base = format!("/users/{}/alias-users/{theirs}", s.account);
+    for path in [mine_base.clone(), format!("{mine_base}/servers")] {
+        assert_eq!(s.owner.get(&path).await.status().as_u16(), 404, "{path}");
+    }
+    for action in ["role", "password", "disable", "enable", "delete", "servers"] {
+        let res = s
+            .owner
+            .post(
+                &format!("{mine_base}/{action}"),
+                &[
+                    ("role_id", "1"),
+                    ("password", "x-long-password"),
+                    ("action", "none"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status().as_u16(), 404, "{action}");
+    }
+    // Through the other account's URL it is 404 too (not visible to acme).
+    assert_eq!(
+        s.owner
+            .get(&format!("/users/{other}/alias-users/{theirs}"))
+            .await
+            .status()
+            .as_u16(),
+        404
+    );
+    assert_eq!(
+        s.owner
+            .get(&format!("/users/{other}/alias-users"))
+            .await
+            .status()
+            .as_u16(),
+        404
+    );
+    assert!(app.user(theirs).is_some_and(|u| !u.disabled));
+    // Garbage ids are 404 as well.
+    assert_eq!(
+        s.owner
+            .get(&format!("/users/{}/alias-users/abc", s.account))
+            .await
+            .status()
+            .as_u16(),
+        404
+    );
+}
+
+async fn the_alias_user_page_shows_its_effective_access(app: TestApp) {
+    let s = setup(&app).await;
+    // The role asks for a reseller permission the customer does not hold: it is not effective.
+    let r = role(
+        &app,
+        s.account,
+        "Mixed",
+        &["servers.view", "customers.manage"],
+    );
+    let a = alias(&app, "helper", s.account, r, false);
+    assign(&app, a, s.web2);
+    let page = s
+        .owner
+        .get_html(&format!("/users/{}/alias-users/{a}", s.account))
+        .await;
+    assert!(page.contains("Effective access"));
+    assert!(page.contains("servers.view"));
+    assert!(!page.contains("customers.manage"));
+    assert!(page.contains("web2.acme.test") && !page.contains("web1.acme.test"));
+    assert!(page.contains("1 assigned server"));
+}
+
+async fn changing_a_role_shows_what_the_alias_user_gains_and_loses(app: TestApp) {
+    let s = setup(&app).await;
+    let viewer = role(
+        &app,
+        s.account,
+        "Viewer",
+        &["servers.view", "servers.traffic"],
+    );
+    let a = alias(&app, "helper", s.account, viewer, false);
+    let preview = s
+        .owner
+        .client
+        .get(s.owner.url(&format!(
+            "/users/{}/alias-users/{a}/role-preview?role_id={}",
+            s.account, s.ops
+        )))
+        .header("HX-Request", "true")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        preview.contains("Gains")
+            && preview.contains("Power control")
+            && preview.contains("Rename servers")
+    );
+    assert!(preview.contains("Loses") && preview.contains("Traffic statistics"));
+    assert_eq!(
+        app.user(a).unwrap().role_id,
+        Some(viewer),
+        "a preview changes nothing"
+    );
+}
+
+async fn usernames_are_unique_across_accounts_and_alias_users(app: TestApp) {
+    let s = setup(&app).await;
+    let ops = s.ops.to_string();
+    let res = s
+        .owner
+        .post(
+            &format!("/users/{}/alias-users", s.account),
+            &[
+                ("username", "Boss"),
+                ("email", "b@example.com"),
+                ("password", PASSWORD),
+                ("role_id", &ops),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("This username is taken."));
+    alias(&app, "helper", s.account, s.ops, false);
+    let boss = app.login("boss").await;
+    let res = boss
+        .post(
+            "/users",
+            &[
+                ("username", "HELPER"),
+                ("email", "h@example.com"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 422);
+}
+
+async fn invalid_create_input_gives_422_with_the_input_kept(app: TestApp) {
+    let s = setup(&app).await;
+    let res = s
+        .owner
+        .post(
+            &format!("/users/{}/alias-users", s.account),
+            &[
+                ("username", "new-helper"),
+                ("email", "nope"),
+                ("password", "short"),
+                ("role_id", ""),
+                ("expires_at", "tomorrow"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 422);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("value=\"new-helper\"") && page.contains("value=\"nope\""));
+    assert!(page.contains("Enter an e-mail address"));
+    assert!(page.contains("at least 10 characters"));
+    assert!(
+        page.contains("Choose one of this account&#39;s roles")
+            || page.contains("Choose one of this account")
+    );
+    assert!(page.contains("YYYY-MM-DD"));
+    assert!(
+        page.contains("<dialog id=\"add-alias\" class=\"dialog\" open"),
+        "the dialog is shown again"
+    );
+    assert!(
+        steward::models::user::User::find_by_username(&mut app.conn(), "new-helper")
+            .unwrap()
+            .is_none()
+    );
+}
+
+async fn resetting_an_alias_password_ends_its_sessions(app: TestApp) {
+    let s = setup(&app).await;
+    let a = alias(&app, "helper", s.account, s.ops, true);
+    let helper = app.login("helper").await;
+    let res = s
+        .owner
+        .post(
+            &format!("/users/{}/alias-users/{a}/password", s.account),
+            &[("password", "a-fresh-password")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert_redirect_to(&helper.get("/servers").await, "/login");
+    assert_eq!(
+        app.browser()
+            .login("helper", "a-fresh-password")
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+}
+
+async fn my_account_of_an_alias_user_is_its_own_page(app: TestApp) {
+    let s = setup(&app).await;
+    let a = alias(&app, "helper", s.account, s.ops, true);
+    let helper = app.login("helper").await;
+    assert_redirect_to(
+        &helper.get("/account").await,
+        &format!("/users/{}/alias-users/{a}", s.account),
+    );
+    let page = helper
+        .get_html(&format!("/users/{}/alias-users/{a}", s.account))
+        .await;
+    assert!(page.contains("Effective access") && page.contains("Change your password"));
+    assert!(
+        !page.contains("Reset password"),
+        "it cannot reset itself through alias management"
+    );
+    // Without alias_users.manage it does not see the tab or other alias users.
+    assert_eq!(
+        helper
+            .get(&format!("/users/{}/alias-users", s.account))
+            .await
+            .status()
+            .as_u16(),
+        403
+    );
+    let other = alias(&app, "other", s.account, s.ops, false);
+    assert_eq!(
+        helper
+            .get(&format!("/users/{}/alias-users/{other}", s.account))
+            .await
+            .status()
+            .as_u16(),
+        404
+    );
+    // It changes its own password with the current one.
+    let res = helper
+        .post(
+            &format!("/users/{}/alias-users/{a}/password", s.account),
+            &[
+                ("current_password", PASSWORD),
+                ("password", "my-own-new-password"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+}
