@@ -11,15 +11,24 @@ use crate::models::user::User;
 
 const MANAGE: &str = "alias_users.manage";
 
-/// May list the account's alias users and open the Alias Users tab.
+/// May create alias users on the account and manage them (within the no-escalation rule).
 pub fn may_manage_aliases(actor: &Actor, account: &User) -> bool {
     manages_alias_area(actor, account, MANAGE)
 }
 
-/// May open an alias user's page: its managers, and the alias user itself.
+/// May see the Alias Users tab: its managers, and alias users of the account who may
+/// impersonate their siblings (they need the list to pick one).
+pub fn may_list_aliases(actor: &Actor, account: &User) -> bool {
+    may_manage_aliases(actor, account)
+        || (actor.is_alias()
+            && actor.account_id() == account.id
+            && actor.may("alias_users.impersonate"))
+}
+
+/// May open an alias user's page: those who may list them, and the alias user itself.
 pub fn may_view_alias(actor: &Actor, account: &User, alias: &User) -> bool {
     alias.parent_id == Some(account.id)
-        && (actor.login.id == alias.id || may_manage_aliases(actor, account))
+        && (actor.login.id == alias.id || may_list_aliases(actor, account))
 }
 
 /// What is known about a target alias user when deciding whether one may act on it.

@@ -3,9 +3,11 @@
 //! `Actor`), so its tests need no server. Layering: routes → access → models → db.
 
 pub mod accounts;
+pub mod activity;
 pub mod actor;
 pub mod aliases;
 pub mod catalog;
+pub mod impersonation;
 pub mod permission_set;
 
 pub use actor::{Actor, Refusal};

@@ -72,3 +72,59 @@ impl NewAuditEntry {
             .map(|_| ())
     }
 }
+
+/// Filters of the Activity tab and the global log.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Only this account's log (None: the whole installation).
+    pub account_id: Option<i32>,
+    /// Only entries by this login (acting or impersonating), by username.
+    pub login: String,
+    /// Only actions starting with this (e.g. "alias." or "server.power").
+    pub action: String,
+}
+
+/// The newest entries first, one page at a time.
+pub fn list(
+    conn: &mut DbConn,
+    filter: &AuditFilter,
+    page: i64,
+    per_page: i64,
+) -> QueryResult<super::Page<AuditEntry>> {
+    let build = || {
+        let mut q = audit_log::table.into_boxed();
+        if let Some(a) = filter.account_id {
+            q = q.filter(audit_log::account_id.eq(a));
+        }
+        let login = filter.login.trim().to_string();
+        if !login.is_empty() {
+            q = q.filter(
+                audit_log::actor_name
+                    .eq(login.clone())
+                    .or(audit_log::impersonator_name.eq(login)),
+            );
+        }
+        let action = filter.action.trim();
+        if !action.is_empty() {
+            q = q.filter(
+                audit_log::action
+                    .like(super::like_pattern(action, true))
+                    .escape('\\'),
+            );
+        }
+        q
+    };
+    let total = build().count().get_result(conn)?;
+    let rows = build()
+        .order(audit_log::id.desc())
+        .limit(per_page)
+        .offset(super::Page::<AuditEntry>::offset(page, per_page))
+        .select(AuditEntry::as_select())
+        .load(conn)?;
+    Ok(super::Page {
+        rows,
+        total,
+        page: page.max(1),
+        per_page,
+    })
+}

@@ -8,8 +8,10 @@ use askama::Template;
 
 use super::{tab_url, AliasStatus};
 use crate::access::actor::account_reach;
-use crate::access::aliases::{may_manage_aliases, reaches_all_of_account, role_rights};
-use crate::access::{Actor, PermissionSet};
+use crate::access::aliases::{
+    may_list_aliases, may_manage_aliases, reaches_all_of_account, role_rights,
+};
+use crate::access::PermissionSet;
 use crate::db::{self, DbError};
 use crate::models::role::{self, Role};
 use crate::models::user::User;
@@ -31,6 +33,8 @@ pub struct Row {
     pub servers: String,
     /// The actor may act on this alias user (not itself, not stronger).
     pub actionable: bool,
+    /// The actor may impersonate this alias user.
+    pub impersonable: bool,
 }
 
 /// A role the create dialog offers, with the rights it would give.
@@ -62,6 +66,7 @@ pub struct TabPage {
     pub pager: Pager,
     pub roles: Vec<RoleOption>,
     pub may_grant_all: bool,
+    pub may_manage: bool,
     pub form: CreateForm,
     pub errors: FieldErrors,
     pub open_dialog: bool,
@@ -75,7 +80,7 @@ pub async fn page(
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let account = visible_account(&state.pool, &current.actor, id).await?;
-    if !may_manage_aliases(&current.actor, &account) {
+    if !may_list_aliases(&current.actor, &account) {
         return Err(AppError::Forbidden);
     }
     let page = build(
@@ -130,7 +135,17 @@ pub async fn build(
         .map(|a| {
             let assigned = counts.get(&a.id).copied().unwrap_or(0);
             let outside = assigned - counts_within_actor.get(&a.id).copied().unwrap_or(0);
+            let rights = crate::access::aliases::TargetRights {
+                permissions: rights_of(a.role_id),
+                all_servers: a.all_servers,
+                servers_outside_actor: outside,
+            };
+            let may_log_in = AliasStatus::of(a, today) == AliasStatus::Active;
             Row {
+                impersonable: crate::access::impersonation::may_impersonate_alias(
+                    actor, &account, a, rights, may_log_in,
+                )
+                .is_ok(),
                 role_name: a
                     .role_id
                     .and_then(|r| role_names.get(&r).cloned())
@@ -141,7 +156,8 @@ pub async fn build(
                 } else {
                     format!("{assigned} server{}", if assigned == 1 { "" } else { "s" })
                 },
-                actionable: is_actionable(actor, &account, a, rights_of(a.role_id), outside),
+                actionable: crate::access::aliases::may_act_on_alias(actor, &account, a, rights)
+                    .is_ok(),
                 alias: a.clone(),
             }
         })
@@ -174,6 +190,7 @@ pub async fn build(
         tabs: tabs::for_account(actor, &account),
         active_tab: "alias-users",
         may_grant_all: reaches_all_of_account(actor),
+        may_manage: may_manage_aliases(actor, &account),
         account,
         rows,
         q: query.q.clone(),
@@ -183,19 +200,4 @@ pub async fn build(
         errors,
         open_dialog,
     })
-}
-
-fn is_actionable(
-    actor: &Actor,
-    account: &User,
-    alias: &User,
-    permissions: PermissionSet,
-    outside: i64,
-) -> bool {
-    let rights = crate::access::aliases::TargetRights {
-        permissions,
-        all_servers: alias.all_servers,
-        servers_outside_actor: outside,
-    };
-    crate::access::aliases::may_act_on_alias(actor, account, alias, rights).is_ok()
 }

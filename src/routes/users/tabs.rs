@@ -19,7 +19,7 @@ pub fn for_account(actor: &Actor, account: &User) -> Vec<Tab> {
         label: "Account Details",
         url: base.clone(),
     }];
-    if crate::access::aliases::may_manage_aliases(actor, account) {
+    if crate::access::aliases::may_list_aliases(actor, account) {
         tabs.push(Tab {
             key: "alias-users",
             label: "Alias Users",

@@ -1,0 +1,95 @@
+//! Who may read an account's Activity (audit log) and Login History. The account itself,
+//! admins, and the account's reseller see everything; an alias user with activity.view
+//! sees the entries but not other logins' IP addresses; Login History (addresses and user
+//! agents of every attempt) is for the account itself, admins and its reseller only.
+
+use super::accounts::may_view_account;
+use super::actor::Actor;
+use crate::models::user::{Kind, User};
+
+/// Whose IP addresses an activity reader sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IpVisibility {
+    All,
+    /// Only the reader's own.
+    OwnOnly,
+}
+
+fn oversees(actor: &Actor, account: &User) -> bool {
+    if !may_view_account(actor, account) || actor.is_alias() {
+        return false;
+    }
+    actor.login.id == account.id
+        || actor.may("admin.users")
+        || actor.may("admin.audit")
+        || (actor.may("customers.view")
+            && account.kind() == Kind::User
+            && account.owner_id == Some(actor.account_id()))
+}
+
+pub fn may_view_activity(actor: &Actor, account: &User) -> Option<IpVisibility> {
+    if oversees(actor, account) {
+        Some(IpVisibility::All)
+    } else if actor.is_alias() && actor.account_id() == account.id && actor.may("activity.view") {
+        Some(IpVisibility::OwnOnly)
+    } else {
+        None
+    }
+}
+
+pub fn may_view_login_history(actor: &Actor, account: &User) -> bool {
+    oversees(actor, account)
+}
+
+pub fn may_view_global_audit(actor: &Actor) -> bool {
+    actor.may("admin.audit")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access::actor::tests::{alias, user};
+    use chrono::NaiveDate;
+
+    fn actor(u: User, parent: Option<User>, keys: &[&str]) -> Actor {
+        let keys: Vec<String> = keys.iter().map(|s| s.to_string()).collect();
+        Actor::resolve(
+            u,
+            parent,
+            &keys,
+            NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn owners_admins_and_resellers_see_everything_aliases_with_the_right_no_foreign_ips() {
+        let mut account = user(3, "user");
+        account.owner_id = Some(2);
+        let owner = actor(account.clone(), None, &[]);
+        let admin = actor(user(1, "admin"), None, &[]);
+        let reseller = actor(user(2, "reseller"), None, &[]);
+        let viewer = actor(
+            alias(4, &account),
+            Some(account.clone()),
+            &["activity.view"],
+        );
+        let blind = actor(alias(5, &account), Some(account.clone()), &["servers.view"]);
+        let stranger = actor(user(6, "user"), None, &[]);
+        assert_eq!(may_view_activity(&owner, &account), Some(IpVisibility::All));
+        assert_eq!(may_view_activity(&admin, &account), Some(IpVisibility::All));
+        assert_eq!(
+            may_view_activity(&reseller, &account),
+            Some(IpVisibility::All)
+        );
+        assert_eq!(
+            may_view_activity(&viewer, &account),
+            Some(IpVisibility::OwnOnly)
+        );
+        assert_eq!(may_view_activity(&blind, &account), None);
+        assert_eq!(may_view_activity(&stranger, &account), None);
+        assert!(may_view_login_history(&owner, &account));
+        assert!(!may_view_login_history(&viewer, &account));
+        assert!(may_view_global_audit(&admin) && !may_view_global_audit(&reseller));
+    }
+}
