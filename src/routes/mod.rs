@@ -5,6 +5,7 @@ pub mod assets;
 pub mod auth;
 pub mod health;
 pub mod home;
+pub mod roles;
 pub mod servers;
 pub mod users;
 
@@ -18,6 +19,7 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .configure(auth::configure)
         .configure(home::configure)
         .configure(users::configure)
+        .configure(roles::configure)
         .configure(servers::configure)
         .default_service(web::to(not_found));
 }
