@@ -176,8 +176,11 @@ mod tests {
             grantable(&manager, &account).keys(),
             ["servers.view", "alias_roles.manage"]
         );
-        let err = check_permissions(&["servers.view", "servers.reinstall"], grantable(&manager, &account))
-            .unwrap_err();
+        let err = check_permissions(
+            &["servers.view", "servers.reinstall"],
+            grantable(&manager, &account),
+        )
+        .unwrap_err();
         assert_eq!(err.not_grantable, ["servers.reinstall"]);
         assert!(err.unknown.is_empty());
     }
@@ -185,8 +188,11 @@ mod tests {
     #[test]
     fn unknown_and_ungrantable_keys_are_all_reported() {
         let g = set(&["servers.view"]);
-        let err = check_permissions(&["servers.fly", "admin.users", "servers.view", "servers.fly"], g)
-            .unwrap_err();
+        let err = check_permissions(
+            &["servers.fly", "admin.users", "servers.view", "servers.fly"],
+            g,
+        )
+        .unwrap_err();
         assert_eq!(err.unknown, ["servers.fly"]);
         assert_eq!(err.not_grantable, ["admin.users"]);
         assert_eq!(check_permissions(&["servers.view"], g).unwrap(), g);
@@ -198,7 +204,11 @@ mod tests {
         let account = user(3, "user");
         let mut me = alias(4, &account);
         me.role_id = Some(9);
-        let manager = actor(me, Some(account.clone()), &["alias_roles.manage", "servers.view"]);
+        let manager = actor(
+            me,
+            Some(account.clone()),
+            &["alias_roles.manage", "servers.view"],
+        );
         assert_eq!(
             may_edit_role(&manager, &account, 9, set(&["servers.view"])),
             Err(RoleRefusal::OwnRole)
@@ -218,13 +228,23 @@ mod tests {
             &["alias_roles.manage", "servers.view"],
         );
         assert_eq!(
-            may_edit_role(&manager, &account, 10, set(&["servers.view", "servers.reinstall"])),
+            may_edit_role(
+                &manager,
+                &account,
+                10,
+                set(&["servers.view", "servers.reinstall"])
+            ),
             Err(RoleRefusal::BeyondEditor)
         );
         // The account itself holds every user permission and may edit it.
         let owner = actor(account.clone(), None, &[]);
         assert_eq!(
-            may_edit_role(&owner, &account, 10, set(&["servers.view", "servers.reinstall"])),
+            may_edit_role(
+                &owner,
+                &account,
+                10,
+                set(&["servers.view", "servers.reinstall"])
+            ),
             Ok(())
         );
         // Keys the account's kind cannot use are inert and do not block the owner.

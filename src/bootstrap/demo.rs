@@ -3,8 +3,8 @@
 
 use anyhow::Context;
 
-use crate::db::DbConn;
 use crate::access::PermissionSet;
+use crate::db::DbConn;
 use crate::models::now;
 use crate::models::role::{self, NewRole};
 use crate::models::user::{NewUser, User};

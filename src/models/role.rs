@@ -121,8 +121,10 @@ impl Role {
     /// Deletes a role and its permission rows. The caller checks first that no alias user
     /// holds it (the users.role_id foreign key refuses it otherwise).
     pub fn delete(conn: &mut DbConn, id: i32) -> QueryResult<()> {
-        diesel::delete(alias_role_permissions::table.filter(alias_role_permissions::role_id.eq(id)))
-            .execute(conn)?;
+        diesel::delete(
+            alias_role_permissions::table.filter(alias_role_permissions::role_id.eq(id)),
+        )
+        .execute(conn)?;
         diesel::delete(alias_roles::table.find(id))
             .execute(conn)
             .map(|_| ())

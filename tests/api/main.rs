@@ -6,4 +6,5 @@ mod helpers;
 mod accounts;
 mod auth;
 mod cli;
+mod roles;
 mod web_basics;

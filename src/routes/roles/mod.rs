@@ -21,9 +21,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/users/{id}/roles", web::get().to(list::page))
         .route("/users/{id}/roles", web::post().to(save::create))
         .route("/users/{id}/roles/new", web::get().to(editor::new_role))
-        .route("/users/{id}/roles/{rid}", web::get().to(editor::existing_role))
+        .route(
+            "/users/{id}/roles/{rid}",
+            web::get().to(editor::existing_role),
+        )
         .route("/users/{id}/roles/{rid}", web::post().to(save::update))
-        .route("/users/{id}/roles/{rid}/delete", web::post().to(delete::submit));
+        .route(
+            "/users/{id}/roles/{rid}/delete",
+            web::post().to(delete::submit),
+        );
 }
 
 /// The account whose roles are asked for: 404 unless the login may see it, 403 unless it
@@ -78,6 +84,10 @@ mod tests {
         assert_eq!(f.name, "Ops");
         assert_eq!(f.permissions, ["servers.view", "servers.fly"]);
         assert!(f.confirm_dangerous);
-        assert!(!RoleForm::parse(b"confirm_dangerous=on").unwrap().confirm_dangerous);
+        assert!(
+            !RoleForm::parse(b"confirm_dangerous=on")
+                .unwrap()
+                .confirm_dangerous
+        );
     }
 }

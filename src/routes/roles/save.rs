@@ -134,7 +134,10 @@ pub async fn create(
     let audit = current
         .audit(account_id, "role.create")
         .target(format!("role {}", valid.name.as_str()))
-        .details(format!("permissions={}", valid.permissions.keys().join(",")));
+        .details(format!(
+            "permissions={}",
+            valid.permissions.keys().join(",")
+        ));
     let name = valid.name.clone();
     let description = valid.description.clone();
     let keys = valid.permissions.keys();
