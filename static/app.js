@@ -59,3 +59,41 @@
     }
   }, true);
 })();
+
+// ---------------------------------------------------------------------------------------
+// Role editor: live risk warnings. Ticking a risky permission highlights its warning and
+// lists it in the summary with the confirmation box; ticking a new one clears an earlier
+// confirmation. Without script the server shows the same summary when saving (422).
+(function () {
+  "use strict";
+
+  function refresh(form) {
+    var anyChecked = false;
+    form.querySelectorAll("input[type=checkbox][data-risk]").forEach(function (box) {
+      var row = box.closest(".perm");
+      if (row) row.classList.toggle("is-on", box.checked);
+      form.querySelectorAll("[data-risk-for]").forEach(function (item) {
+        if (item.getAttribute("data-risk-for") === box.value) item.hidden = !box.checked;
+      });
+      if (box.checked) anyChecked = true;
+    });
+    var summary = form.querySelector("[data-risk-summary]");
+    if (summary) summary.hidden = !anyChecked;
+  }
+
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (!box.matches || !box.matches("input[type=checkbox][data-risk]")) return;
+    var form = box.closest("form[data-role-editor]");
+    if (!form) return;
+    if (box.checked) {
+      var confirm = form.querySelector("[data-risk-confirm]");
+      if (confirm) confirm.checked = false;
+    }
+    refresh(form);
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form[data-role-editor]").forEach(refresh);
+  });
+})();

@@ -9,6 +9,7 @@ pub mod aliases;
 pub mod catalog;
 pub mod impersonation;
 pub mod permission_set;
+pub mod roles;
 
 pub use actor::{Actor, Refusal};
 pub use catalog::{Permission, Tier, CATALOG};

@@ -3,8 +3,10 @@
 
 use anyhow::Context;
 
+use crate::access::PermissionSet;
 use crate::db::DbConn;
 use crate::models::now;
+use crate::models::role::{self, NewRole};
 use crate::models::user::{NewUser, User};
 use crate::security::password;
 
@@ -44,6 +46,46 @@ fn account(
     .with_context(|| format!("creating demo account {username}"))
 }
 
+/// Alias roles of a demo account: one with the common permissions, one for operations
+/// staff with risky ones, and a read-only one.
+fn demo_roles(conn: &mut DbConn, account_id: i32) -> anyhow::Result<()> {
+    let common = PermissionSet::common().keys();
+    let mut operations = common.clone();
+    operations.extend(["servers.console", "servers.rescue", "servers.reinstall"]);
+    let roles: [(&str, &str, Vec<&str>); 3] = [
+        (
+            "Support",
+            "Day-to-day support staff: view, power and name servers, manage their SSH keys.",
+            common,
+        ),
+        (
+            "Operations",
+            "On-call operators: everything Support does, plus console, rescue and reinstall.",
+            operations,
+        ),
+        (
+            "Read only",
+            "Sees servers and nothing else.",
+            vec!["servers.view"],
+        ),
+    ];
+    for (name, description, keys) in roles {
+        let at = now();
+        let id = NewRole {
+            account_id,
+            name,
+            name_key: &role::name_key(name),
+            description,
+            created_at: at,
+            updated_at: at,
+        }
+        .insert(conn)
+        .with_context(|| format!("creating demo role {name}"))?;
+        role::set_permissions(conn, id, &keys)?;
+    }
+    Ok(())
+}
+
 /// Loads the demo data unless the installation already has more than its admin.
 pub fn load(conn: &mut DbConn, admin_id: i32) -> anyhow::Result<Vec<DemoLogin>> {
     let existing = User::list_accounts(conn, None, "", 1, 2)?.total;
@@ -63,7 +105,8 @@ pub fn load(conn: &mut DbConn, admin_id: i32) -> anyhow::Result<Vec<DemoLogin>> 
         let acme = account(c, "user", "acme", "Acme Corp", Some(reseller), &hash)?;
         let globex = account(c, "user", "globex", "Globex Ltd", Some(reseller), &hash)?;
         let _initech = account(c, "user", "initech", "Initech", Some(admin_id), &hash)?;
-        let _ = (acme, globex);
+        demo_roles(c, acme)?;
+        let _ = globex;
         Ok::<_, anyhow::Error>(())
     })?;
     Ok(vec![
@@ -75,7 +118,7 @@ pub fn load(conn: &mut DbConn, admin_id: i32) -> anyhow::Result<Vec<DemoLogin>> 
         DemoLogin {
             username: "acme".into(),
             password: DEMO_PASSWORD.into(),
-            what: "a customer of the reseller".into(),
+            what: "a customer of the reseller, with alias roles".into(),
         },
         DemoLogin {
             username: "initech".into(),

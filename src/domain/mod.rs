@@ -4,10 +4,12 @@
 
 mod email;
 mod password;
+mod role;
 mod text;
 mod username;
 
 pub use email::Email;
 pub use password::NewPassword;
+pub use role::{RoleDescription, RoleName};
 pub use text::{optional_date, DisplayName, ShortText};
 pub use username::Username;

@@ -207,13 +207,3 @@ pub fn delete(conn: &mut DbConn, alias_id: i32) -> QueryResult<()> {
     .execute(conn)
     .map(|_| ())
 }
-
-/// The alias users holding a role (for "in use by" messages), at most `limit`.
-pub fn holding_role(conn: &mut DbConn, role_id: i32, limit: i64) -> QueryResult<Vec<User>> {
-    users::table
-        .filter(users::role_id.eq(role_id))
-        .order(users::username_key.asc())
-        .limit(limit)
-        .select(User::as_select())
-        .load(conn)
-}

@@ -6,6 +6,7 @@ pub mod assets;
 pub mod auth;
 pub mod health;
 pub mod home;
+pub mod roles;
 pub mod servers;
 pub mod users;
 
@@ -20,6 +21,7 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .configure(home::configure)
         .configure(users::configure)
         .configure(alias_users::configure)
+        .configure(roles::configure)
         .configure(servers::configure)
         .default_service(web::to(not_found));
 }

@@ -7,4 +7,5 @@ mod accounts;
 mod alias_users;
 mod auth;
 mod cli;
+mod roles;
 mod web_basics;

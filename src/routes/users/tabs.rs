@@ -1,6 +1,7 @@
 //! The tab bar of the account detail page. A tab the login may not use is not shown;
 //! each feature adds its tab here with the access check that guards its route.
 
+use crate::access::roles::may_manage_roles;
 use crate::access::Actor;
 use crate::models::user::User;
 
@@ -24,6 +25,13 @@ pub fn for_account(actor: &Actor, account: &User) -> Vec<Tab> {
             key: "alias-users",
             label: "Alias Users",
             url: format!("{base}/alias-users"),
+        });
+    }
+    if may_manage_roles(actor, account) {
+        tabs.push(Tab {
+            key: "roles",
+            label: "Roles",
+            url: format!("{base}/roles"),
         });
     }
     tabs

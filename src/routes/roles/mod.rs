@@ -1,0 +1,93 @@
+//! Alias roles of an account: the Roles tab (list with usage), the role editor (new and
+//! existing roles, grouped permissions with live risk warnings), saving with the server-side
+//! rules of SPEC §2, and deletion of roles nobody uses. Every decision is asked of
+//! `access::roles` first; this module only gathers rows, parses forms and renders.
+
+mod delete;
+mod editor;
+mod list;
+mod save;
+
+use actix_web::web;
+
+use crate::access::roles::may_manage_roles;
+use crate::access::Actor;
+use crate::db::DbPool;
+use crate::models::user::User;
+use crate::routes::users::{parse_id, visible_account};
+use crate::web::AppError;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/users/{id}/roles", web::get().to(list::page))
+        .route("/users/{id}/roles", web::post().to(save::create))
+        .route("/users/{id}/roles/new", web::get().to(editor::new_role))
+        .route(
+            "/users/{id}/roles/{rid}",
+            web::get().to(editor::existing_role),
+        )
+        .route("/users/{id}/roles/{rid}", web::post().to(save::update))
+        .route(
+            "/users/{id}/roles/{rid}/delete",
+            web::post().to(delete::submit),
+        );
+}
+
+/// The account whose roles are asked for: 404 unless the login may see it, 403 unless it
+/// may manage its roles.
+async fn managed_account(pool: &DbPool, actor: &Actor, raw_id: &str) -> Result<User, AppError> {
+    let id = parse_id(raw_id)?;
+    let account = visible_account(pool, actor, id).await?;
+    if !may_manage_roles(actor, &account) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(account)
+}
+
+/// The role editor's form. `permissions` is repeated, which `web::Form` cannot collect,
+/// so the body is read as a list of pairs.
+#[derive(Debug, Default, Clone)]
+pub struct RoleForm {
+    pub name: String,
+    pub description: String,
+    pub permissions: Vec<String>,
+    pub confirm_dangerous: bool,
+}
+
+impl RoleForm {
+    pub fn parse(body: &[u8]) -> Result<RoleForm, AppError> {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
+            .map_err(|_| AppError::BadRequest("The form could not be read.".into()))?;
+        let mut form = RoleForm::default();
+        for (k, v) in pairs {
+            match k.as_str() {
+                "name" => form.name = v,
+                "description" => form.description = v,
+                "permissions" => form.permissions.push(v),
+                "confirm_dangerous" => form.confirm_dangerous = v == "yes",
+                _ => {}
+            }
+        }
+        Ok(form)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RoleForm;
+
+    #[test]
+    fn repeated_permissions_are_all_kept() {
+        let f = RoleForm::parse(
+            b"name=Ops&permissions=servers.view&permissions=servers.fly&confirm_dangerous=yes",
+        )
+        .unwrap();
+        assert_eq!(f.name, "Ops");
+        assert_eq!(f.permissions, ["servers.view", "servers.fly"]);
+        assert!(f.confirm_dangerous);
+        assert!(
+            !RoleForm::parse(b"confirm_dangerous=on")
+                .unwrap()
+                .confirm_dangerous
+        );
+    }
+}
