@@ -95,6 +95,26 @@ pub fn may_impersonate_alias(
     }
 }
 
+/// Checked on every request of an impersonation: the real login must still be allowed to
+/// act as the target (a customer moved to another reseller, a role narrowed, a right
+/// withdrawn all end it). The server check made at the start is not repeated here.
+pub fn still_may_impersonate(impersonator: &Actor, target: &Actor) -> bool {
+    if !target.permissions.is_subset_of(impersonator.permissions) {
+        return false;
+    }
+    match &target.parent {
+        None => may_impersonate_account(impersonator, &target.login, true).is_ok(),
+        Some(parent) => {
+            super::accounts::may_view_account(impersonator, parent)
+                && (impersonator.may("admin.impersonate")
+                    || (impersonator.account_id() == parent.id
+                        && impersonator.may("alias_users.impersonate"))
+                    || (impersonator.may("customers.impersonate")
+                        && parent.owner_id == Some(impersonator.account_id())))
+        }
+    }
+}
+
 fn common(actor: &Actor, target: &User, target_may_log_in: bool) -> Result<(), NoImpersonation> {
     if actor.is_impersonating() {
         return Err(NoImpersonation::Nested);

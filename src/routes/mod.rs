@@ -1,11 +1,13 @@
 //! Every route of the panel, registered in one place. One folder per feature; each
 //! folder's `configure` lists its own routes, and this file lists the folders.
 
+pub mod activity;
 pub mod alias_users;
 pub mod assets;
 pub mod auth;
 pub mod health;
 pub mod home;
+pub mod impersonation;
 pub mod roles;
 pub mod servers;
 pub mod users;
@@ -22,6 +24,8 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .configure(users::configure)
         .configure(alias_users::configure)
         .configure(roles::configure)
+        .configure(impersonation::configure)
+        .configure(activity::configure)
         .configure(servers::configure)
         .default_service(web::to(not_found));
 }

@@ -21,6 +21,7 @@ pub struct Chrome {
     pub display_name: String,
     pub csrf: String,
     pub show_users_nav: bool,
+    pub show_audit_nav: bool,
     pub my_account_url: String,
     pub impersonation: Option<Impersonation>,
     pub flash: Option<Flash>,

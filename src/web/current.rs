@@ -55,6 +55,7 @@ impl Current {
             display_name: a.display_name().to_string(),
             csrf: self.csrf.clone(),
             show_users_nav: account_list(a).is_some(),
+            show_audit_nav: crate::access::activity::may_view_global_audit(a),
             my_account_url: my_account_url(a),
             impersonation: a.impersonator.as_ref().map(|imp| Impersonation {
                 original_name: if imp.name.is_empty() {
@@ -115,7 +116,9 @@ impl FromRequest for Current {
             .await?;
             let actor = match loaded {
                 (Some(Ok(actor)), None) => actor,
-                (Some(Ok(mut actor)), Some(Some(Ok(imp)))) => {
+                (Some(Ok(mut actor)), Some(Some(Ok(imp))))
+                    if crate::access::impersonation::still_may_impersonate(&imp, &actor) =>
+                {
                     actor.impersonator = Some(imp.login);
                     actor
                 }

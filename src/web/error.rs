@@ -16,6 +16,9 @@ pub enum AppError {
     NotFound,
     #[error("forbidden")]
     Forbidden,
+    /// Forbidden, with the reason the person should read.
+    #[error("forbidden: {0}")]
+    ForbiddenBecause(String),
     #[error("login required")]
     LoginRequired,
     #[error("bad request: {0}")]
@@ -58,7 +61,7 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::ForbiddenBecause(_) => StatusCode::FORBIDDEN,
             AppError::LoginRequired => StatusCode::SEE_OTHER,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -80,6 +83,7 @@ impl ResponseError for AppError {
                 "There is nothing here, or it is not yours to see.",
             ),
             AppError::Forbidden => ("Not allowed", "Your login may not do this."),
+            AppError::ForbiddenBecause(m) => ("Not allowed", m.as_str()),
             AppError::BadRequest(m) => ("Bad request", m.as_str()),
             _ => (
                 "Something went wrong",

@@ -45,6 +45,7 @@ pub struct AliasPage {
     pub status: AliasStatus,
     pub is_self: bool,
     pub may_manage: bool,
+    pub impersonable: bool,
     pub may_change_own_password: bool,
     pub permissions: Vec<&'static Permission>,
     pub servers: Vec<Server>,
@@ -139,6 +140,12 @@ pub async fn build(
     let actor = &current.actor;
     let is_self = actor.login.id == t.alias.id;
     let may_manage = may_act_on_alias(actor, &t.account, &t.alias, t.rights).is_ok();
+    let may_log_in =
+        crate::access::actor::standing(&t.alias, Some(&t.account), now().date()).is_ok();
+    let impersonable = crate::access::impersonation::may_impersonate_alias(
+        actor, &t.account, &t.alias, t.rights, may_log_in,
+    )
+    .is_ok();
     let reach = if t.alias.all_servers {
         account_reach(&t.account)
     } else {
@@ -169,6 +176,7 @@ pub async fn build(
         status: AliasStatus::of(&t.alias, now().date()),
         is_self,
         may_manage,
+        impersonable,
         may_change_own_password: is_self && !actor.is_impersonating(),
         permissions,
         server_total: servers.total,

@@ -19,6 +19,7 @@ use crate::AppState;
 pub const PER_PAGE: i64 = 25;
 
 pub struct Row {
+    pub impersonable: bool,
     pub user: User,
     pub owner_name: String,
     pub alias_count: i64,
@@ -93,6 +94,12 @@ pub async fn build(
         .rows
         .into_iter()
         .map(|u| Row {
+            impersonable: crate::access::impersonation::may_impersonate_account(
+                &current.actor,
+                &u,
+                !u.disabled,
+            )
+            .is_ok(),
             owner_name: u
                 .owner_id
                 .and_then(|o| owners_by_id.get(&o).cloned())

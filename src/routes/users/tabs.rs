@@ -34,5 +34,19 @@ pub fn for_account(actor: &Actor, account: &User) -> Vec<Tab> {
             url: format!("{base}/roles"),
         });
     }
+    if crate::access::activity::may_view_activity(actor, account).is_some() {
+        tabs.push(Tab {
+            key: "activity",
+            label: "Activity",
+            url: format!("{base}/activity"),
+        });
+    }
+    if crate::access::activity::may_view_login_history(actor, account) {
+        tabs.push(Tab {
+            key: "logins",
+            label: "Login History",
+            url: format!("{base}/logins"),
+        });
+    }
     tabs
 }

@@ -1,0 +1,82 @@
+//! GET /users/{id}/activity: the account's audit log, newest first, filtered by login and
+//! action. An alias user with activity.view sees the entries but not other logins' IPs.
+
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+use super::{pager, LogQuery, PER_PAGE};
+use crate::access::activity::{may_view_activity, IpVisibility};
+use crate::db::{self, DbError};
+use crate::models::audit::{self, AuditEntry, AuditFilter};
+use crate::models::user::User;
+use crate::routes::users::tabs::{self, Tab};
+use crate::routes::users::{parse_id, visible_account};
+use crate::web::chrome::Chrome;
+use crate::web::pagination::Pager;
+use crate::web::{render, AppError, Current};
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "activity/account.html")]
+struct ActivityPage {
+    chrome: Option<Chrome>,
+    account: User,
+    tabs: Vec<Tab>,
+    active_tab: &'static str,
+    entries: Vec<AuditEntry>,
+    query: LogQuery,
+    pager: Pager,
+}
+
+pub async fn page(
+    current: Current,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<LogQuery>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&path)?;
+    let account = visible_account(&state.pool, &current.actor, id).await?;
+    let ips = may_view_activity(&current.actor, &account).ok_or(AppError::Forbidden)?;
+    let query = query.into_inner();
+    let filter = AuditFilter {
+        account_id: Some(account.id),
+        login: query.login.clone(),
+        action: query.action.clone(),
+    };
+    let page_no = query.page();
+    let mut page = db::run(&state.pool, move |c| {
+        audit::list(c, &filter, page_no, PER_PAGE).map_err(DbError::from)
+    })
+    .await?;
+    if ips == IpVisibility::OwnOnly {
+        let me = current.actor.login.id;
+        for e in page
+            .rows
+            .iter_mut()
+            .filter(|e| e.actor_id != Some(me) || e.impersonator_id.is_some())
+        {
+            e.ip = String::new();
+            e.user_agent = String::new();
+        }
+    }
+    let pager = pager(
+        &format!("/users/{}/activity", account.id),
+        &query,
+        page.page,
+        page.pages(),
+        page.total,
+    );
+    render::page(&ActivityPage {
+        chrome: Some(current.chrome(if current.actor.account_id() == account.id {
+            "account"
+        } else {
+            "users"
+        })),
+        tabs: tabs::for_account(&current.actor, &account),
+        active_tab: "activity",
+        account,
+        entries: page.rows,
+        query,
+        pager,
+    })
+}

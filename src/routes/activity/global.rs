@@ -1,0 +1,50 @@
+//! GET /audit: the audit log of the whole installation, for admins with admin.audit.
+
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+use super::{pager, LogQuery, PER_PAGE};
+use crate::access::activity::may_view_global_audit;
+use crate::db::{self, DbError};
+use crate::models::audit::{self, AuditEntry, AuditFilter};
+use crate::web::chrome::Chrome;
+use crate::web::pagination::Pager;
+use crate::web::{render, AppError, Current};
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "activity/global.html")]
+struct GlobalPage {
+    chrome: Option<Chrome>,
+    entries: Vec<AuditEntry>,
+    query: LogQuery,
+    pager: Pager,
+}
+
+pub async fn page(
+    current: Current,
+    state: web::Data<AppState>,
+    query: web::Query<LogQuery>,
+) -> Result<HttpResponse, AppError> {
+    if !may_view_global_audit(&current.actor) {
+        return Err(AppError::Forbidden);
+    }
+    let query = query.into_inner();
+    let filter = AuditFilter {
+        account_id: None,
+        login: query.login.clone(),
+        action: query.action.clone(),
+    };
+    let page_no = query.page();
+    let page = db::run(&state.pool, move |c| {
+        audit::list(c, &filter, page_no, PER_PAGE).map_err(DbError::from)
+    })
+    .await?;
+    let pager = pager("/audit", &query, page.page, page.pages(), page.total);
+    render::page(&GlobalPage {
+        chrome: Some(current.chrome("audit")),
+        entries: page.rows,
+        query,
+        pager,
+    })
+}

@@ -1,0 +1,65 @@
+//! GET /users/{id}/logins: every login attempt on the account and its alias users: time,
+//! login, address, user agent, success or the reason of failure (never the password).
+
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+use super::{LogQuery, PER_PAGE};
+use crate::access::activity::may_view_login_history;
+use crate::db::{self, DbError};
+use crate::models::login_attempt::{self, LoginAttempt};
+use crate::models::user::User;
+use crate::routes::users::tabs::{self, Tab};
+use crate::routes::users::{parse_id, visible_account};
+use crate::web::chrome::Chrome;
+use crate::web::pagination::Pager;
+use crate::web::{render, AppError, Current};
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "activity/logins.html")]
+struct LoginsPage {
+    chrome: Option<Chrome>,
+    account: User,
+    tabs: Vec<Tab>,
+    active_tab: &'static str,
+    attempts: Vec<LoginAttempt>,
+    pager: Pager,
+}
+
+pub async fn page(
+    current: Current,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<LogQuery>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&path)?;
+    let account = visible_account(&state.pool, &current.actor, id).await?;
+    if !may_view_login_history(&current.actor, &account) {
+        return Err(AppError::Forbidden);
+    }
+    let (account_id, page_no) = (account.id, query.page());
+    let page = db::run(&state.pool, move |c| {
+        login_attempt::for_account(c, account_id, page_no, PER_PAGE).map_err(DbError::from)
+    })
+    .await?;
+    let pager = Pager::new(
+        &format!("/users/{account_id}/logins"),
+        "",
+        page.page,
+        page.pages(),
+        page.total,
+    );
+    render::page(&LoginsPage {
+        chrome: Some(current.chrome(if current.actor.account_id() == account.id {
+            "account"
+        } else {
+            "users"
+        })),
+        tabs: tabs::for_account(&current.actor, &account),
+        active_tab: "logins",
+        account,
+        attempts: page.rows,
+        pager,
+    })
+}

@@ -1,0 +1,63 @@
+//! The account's Activity tab (its audit log), its Login History tab, and the global audit
+//! log for admins with admin.audit.
+
+mod account;
+mod global;
+mod logins;
+
+use actix_web::web;
+use serde::Deserialize;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/users/{id}/activity", web::get().to(account::page))
+        .route("/users/{id}/logins", web::get().to(logins::page))
+        .route("/audit", web::get().to(global::page));
+}
+
+pub const PER_PAGE: i64 = 50;
+
+/// The filters the log pages take.
+#[derive(Debug, Default, Deserialize)]
+pub struct LogQuery {
+    #[serde(default)]
+    pub login: String,
+    #[serde(default)]
+    pub action: String,
+    #[serde(default)]
+    pub page: Option<String>,
+}
+
+impl LogQuery {
+    pub fn page(&self) -> i64 {
+        crate::web::pagination::ListQuery {
+            q: String::new(),
+            page: self.page.clone(),
+            add: None,
+        }
+        .page()
+    }
+
+    /// The filters as a query string, for page links.
+    pub fn filters(&self) -> String {
+        serde_urlencoded::to_string([("login", self.login.trim()), ("action", self.action.trim())])
+            .unwrap_or_default()
+    }
+}
+
+/// Page links that keep the filters.
+pub fn pager(
+    base: &str,
+    q: &LogQuery,
+    page: i64,
+    pages: i64,
+    total: i64,
+) -> crate::web::pagination::Pager {
+    let url = |p: i64| format!("{base}?page={p}&{}", q.filters());
+    crate::web::pagination::Pager {
+        page,
+        pages,
+        total,
+        prev_url: (page > 1).then(|| url(page - 1)),
+        next_url: (page < pages).then(|| url(page + 1)),
+    }
+}
