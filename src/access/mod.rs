@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod actor;
 pub mod catalog;
 pub mod permission_set;
+pub mod servers;
 
 pub use actor::{Actor, Refusal};
 pub use catalog::{Permission, Tier, CATALOG};
