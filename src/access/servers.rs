@@ -21,6 +21,7 @@ use super::accounts::may_view_account;
 use super::actor::Actor;
 use crate::db::DbConn;
 use crate::models::server::Server;
+use crate::models::Page;
 use crate::models::user::{Kind, User};
 
 /// A server loaded through the actor's reach: holding one proves the actor reaches it.
@@ -43,6 +44,34 @@ impl Reachable {
 /// The server `id` if the actor reaches it; `None` (answered as 404) otherwise.
 pub fn find_reachable(conn: &mut DbConn, actor: &Actor, id: i32) -> QueryResult<Option<Reachable>> {
     Server::find_within(conn, &actor.reach, id).map(|s| s.map(Reachable))
+}
+
+/// A server the actor reaches, by hostname or one of its addresses.
+pub fn find_reachable_by_name(
+    conn: &mut DbConn,
+    actor: &Actor,
+    hostname_or_ip: &str,
+) -> QueryResult<Option<Reachable>> {
+    crate::models::server::find_by_name_within(conn, &actor.reach, hostname_or_ip)
+        .map(|s| s.map(Reachable))
+}
+
+/// The servers `holder` holds (owns, or has assigned as reseller) that the actor reaches.
+pub fn list_reachable_held_by(
+    conn: &mut DbConn,
+    actor: &Actor,
+    holder: i32,
+    q: &str,
+    page: i64,
+    per_page: i64,
+) -> QueryResult<Page<Reachable>> {
+    let p = Server::list_held_within(conn, &actor.reach, holder, q, page, per_page)?;
+    Ok(Page {
+        rows: p.rows.into_iter().map(Reachable).collect(),
+        total: p.total,
+        page: p.page,
+        per_page: p.per_page,
+    })
 }
 
 /// May list and open the servers it reaches.
@@ -134,6 +163,14 @@ pub fn may_assign_to_account(actor: &Actor, account: &User) -> bool {
         }
         None => false,
     }
+}
+
+/// May take `server` back from `account` on its Servers tab: an admin always; a reseller
+/// only from its customer (it cannot give its own servers back to the admin).
+pub fn may_take_back(actor: &Actor, account: &User, server: &Reachable) -> bool {
+    may_assign_to_account(actor, account)
+        && may_assign_server(actor, server)
+        && (assigner(actor) == Some(Assigner::Admin) || server.owner_id == Some(account.id))
 }
 
 /// May see the Servers tab of `account`: whoever may view the account and its servers.

@@ -101,9 +101,28 @@ impl Server {
         page: i64,
         per_page: i64,
     ) -> QueryResult<super::Page<Server>> {
+        Server::list_filtered(conn, reach, None, q, page, per_page)
+    }
+
+    fn list_filtered(
+        conn: &mut DbConn,
+        reach: &Reach,
+        holder: Option<i32>,
+        q: &str,
+        page: i64,
+        per_page: i64,
+    ) -> QueryResult<super::Page<Server>> {
         let pattern = super::like_pattern(q, false);
         let filtered = || {
             let mut query = servers::table.filter(reach.filter()).into_boxed();
+            if let Some(h) = holder {
+                query = query.filter(
+                    servers::owner_id
+                        .eq(h)
+                        .or(servers::reseller_id.eq(h))
+                        .assume_not_null(),
+                );
+            }
             if !q.trim().is_empty() {
                 query = query.filter(
                     servers::hostname
@@ -181,6 +200,9 @@ pub struct ServerEdit<'a> {
     pub primary_ip: &'a str,
     pub location: &'a str,
     pub tags: &'a str,
+    pub cpu: &'a str,
+    pub memory_gb: i32,
+    pub disks: &'a str,
     pub updated_at: NaiveDateTime,
 }
 
@@ -264,15 +286,56 @@ impl Server {
         .map(|_| ())
     }
 
-    /// Servers an account holds (owned, or for a reseller also assigned to it), a page at
-    /// a time, for the account page's Servers tab.
-    pub fn list_of_account(
+    /// Servers `holder` holds (owned, or assigned to it as reseller) within `reach`, a
+    /// page at a time, for the account page's Servers tab.
+    pub fn list_held_within(
         conn: &mut DbConn,
-        account_id: i32,
+        reach: &Reach,
+        holder: i32,
         q: &str,
         page: i64,
         per_page: i64,
     ) -> QueryResult<super::Page<Server>> {
-        Server::list_within(conn, &Reach::Reseller(account_id), q, page, per_page)
+        Server::list_filtered(conn, reach, Some(holder), q, page, per_page)
     }
+}
+
+/// Accounts a server may be given to, for the owner picker: every reseller and customer
+/// (`within: None`, admins), or one reseller and its customers. Capped like other pickers.
+pub fn account_choices(
+    conn: &mut DbConn,
+    within: Option<i32>,
+) -> QueryResult<Vec<super::user::User>> {
+    use super::user::User;
+    let mut q = users::table
+        .filter(users::kind.eq_any(["reseller", "user"]))
+        .into_boxed();
+    if let Some(r) = within {
+        q = q.filter(users::id.eq(r).or(users::owner_id.eq(r).and(users::kind.eq("user"))));
+    }
+    q.order((users::kind.asc(), users::username_key.asc()))
+        .limit(500)
+        .select(User::as_select())
+        .load(conn)
+}
+
+/// A server the reach includes, found by its hostname or one of its addresses.
+pub fn find_by_name_within(
+    conn: &mut DbConn,
+    reach: &Reach,
+    hostname_or_ip: &str,
+) -> QueryResult<Option<Server>> {
+    let key = hostname_or_ip.trim().to_ascii_lowercase();
+    servers::table
+        .filter(reach.filter())
+        .filter(
+            servers::hostname.eq(key.clone()).or(servers::id.eq_any(
+                server_ips::table
+                    .filter(server_ips::ip.eq(key))
+                    .select(server_ips::server_id),
+            )),
+        )
+        .select(Server::as_select())
+        .first(conn)
+        .optional()
 }

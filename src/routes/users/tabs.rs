@@ -1,6 +1,7 @@
 //! The tab bar of the account detail page. A tab the login may not use is not shown;
 //! each feature adds its tab here with the access check that guards its route.
 
+use crate::access::servers::may_view_account_servers;
 use crate::access::Actor;
 use crate::models::user::User;
 
@@ -12,13 +13,19 @@ pub struct Tab {
 }
 
 /// The tabs `actor` may use on `account`'s page, in the order of SPEC §3.
-pub fn for_account(_actor: &Actor, account: &User) -> Vec<Tab> {
+pub fn for_account(actor: &Actor, account: &User) -> Vec<Tab> {
     let base = format!("/users/{}", account.id);
     let mut tabs = vec![Tab {
         key: "details",
         label: "Account Details",
         url: base.clone(),
     }];
-    let _ = &mut tabs;
+    if may_view_account_servers(actor, account) {
+        tabs.push(Tab {
+            key: "servers",
+            label: "Servers",
+            url: format!("{base}/servers"),
+        });
+    }
     tabs
 }
