@@ -21,8 +21,8 @@ use super::accounts::may_view_account;
 use super::actor::Actor;
 use crate::db::DbConn;
 use crate::models::server::Server;
-use crate::models::Page;
 use crate::models::user::{Kind, User};
+use crate::models::Page;
 
 /// A server loaded through the actor's reach: holding one proves the actor reaches it.
 #[derive(Debug, Clone)]
@@ -229,9 +229,7 @@ pub fn new_holders(
             match to {
                 None => Ok((Some(r), None)),
                 Some(to) if to.account.id == r => Ok((Some(r), None)),
-                Some(to)
-                    if to.account.kind() == Kind::User && to.account.owner_id == Some(r) =>
-                {
+                Some(to) if to.account.kind() == Kind::User && to.account.owner_id == Some(r) => {
                     Ok((Some(r), Some(to.account.id)))
                 }
                 Some(_) => Err(AssignRefusal::Forbidden),
@@ -248,7 +246,13 @@ mod tests {
 
     fn actor(u: User, parent: Option<User>, keys: &[&str]) -> Actor {
         let keys: Vec<String> = keys.iter().map(|s| s.to_string()).collect();
-        Actor::resolve(u, parent, &keys, NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()).unwrap()
+        Actor::resolve(
+            u,
+            parent,
+            &keys,
+            NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        )
+        .unwrap()
     }
 
     fn server(reseller: Option<i32>, owner: Option<i32>) -> Reachable {
@@ -403,16 +407,40 @@ mod tests {
         let theirs = server(Some(8), None);
         let admins = server(None, None);
         let cases = [
-            (&mine, Some(to(customer(4, 2), Some(me.clone()))), Ok((Some(2), Some(4)))),
+            (
+                &mine,
+                Some(to(customer(4, 2), Some(me.clone()))),
+                Ok((Some(2), Some(4))),
+            ),
             (&mine, Some(to(me.clone(), None)), Ok((Some(2), None))),
             (&mine, None, Ok((Some(2), None))),
-            (&mine, Some(to(customer(5, 8), None)), Err(AssignRefusal::Forbidden)),
-            (&mine, Some(to(user(8, "reseller"), None)), Err(AssignRefusal::Forbidden)),
-            (&theirs, Some(to(customer(4, 2), None)), Err(AssignRefusal::Forbidden)),
-            (&admins, Some(to(customer(4, 2), None)), Err(AssignRefusal::Forbidden)),
+            (
+                &mine,
+                Some(to(customer(5, 8), None)),
+                Err(AssignRefusal::Forbidden),
+            ),
+            (
+                &mine,
+                Some(to(user(8, "reseller"), None)),
+                Err(AssignRefusal::Forbidden),
+            ),
+            (
+                &theirs,
+                Some(to(customer(4, 2), None)),
+                Err(AssignRefusal::Forbidden),
+            ),
+            (
+                &admins,
+                Some(to(customer(4, 2), None)),
+                Err(AssignRefusal::Forbidden),
+            ),
         ];
         for (i, (s, target, expected)) in cases.into_iter().enumerate() {
-            assert_eq!(new_holders(&reseller, s, target.as_ref()), expected, "case {i}");
+            assert_eq!(
+                new_holders(&reseller, s, target.as_ref()),
+                expected,
+                "case {i}"
+            );
         }
     }
 

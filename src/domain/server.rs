@@ -131,7 +131,14 @@ mod tests {
             DnsName::parse(" Web01.Example.COM. ").unwrap().as_str(),
             "web01.example.com"
         );
-        for bad in ["", "web01", "-a.example.com", "a..b", "a_b.example.com", "<x>.com"] {
+        for bad in [
+            "",
+            "web01",
+            "-a.example.com",
+            "a..b",
+            "a_b.example.com",
+            "<x>.com",
+        ] {
             assert!(DnsName::parse(bad).is_err(), "{bad}");
         }
     }

@@ -87,8 +87,17 @@ impl ServerControl for Recorder {
         enter: bool,
         by: &Requester,
     ) -> QueryResult<()> {
-        set_state(conn, server.id, "on", if enter { "rescue" } else { "active" })?;
-        let detail = if enter { "boot rescue" } else { "boot installed OS" };
+        set_state(
+            conn,
+            server.id,
+            "on",
+            if enter { "rescue" } else { "active" },
+        )?;
+        let detail = if enter {
+            "boot rescue"
+        } else {
+            "boot installed OS"
+        };
         record(conn, server, "rescue", detail, true, by).map(|_| ())
     }
 

@@ -311,7 +311,11 @@ pub fn account_choices(
         .filter(users::kind.eq_any(["reseller", "user"]))
         .into_boxed();
     if let Some(r) = within {
-        q = q.filter(users::id.eq(r).or(users::owner_id.eq(r).and(users::kind.eq("user"))));
+        q = q.filter(
+            users::id
+                .eq(r)
+                .or(users::owner_id.eq(r).and(users::kind.eq("user"))),
+        );
     }
     q.order((users::kind.asc(), users::username_key.asc()))
         .limit(500)

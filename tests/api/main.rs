@@ -6,4 +6,6 @@ mod helpers;
 mod accounts;
 mod auth;
 mod cli;
+mod server_actions;
+mod servers;
 mod web_basics;

@@ -72,7 +72,15 @@ pub async fn page(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let account = account(&current, &state, &path).await?;
-    let page = build(&current, &state, account, &query, String::new(), FieldErrors::default()).await?;
+    let page = build(
+        &current,
+        &state,
+        account,
+        &query,
+        String::new(),
+        FieldErrors::default(),
+    )
+    .await?;
     render::page(&page)
 }
 
@@ -147,8 +155,17 @@ pub async fn submit(
         (account, errors)
     };
     let Some(server) = found else {
-        let (account, errors) = show_again(account, "No server you may assign has this hostname or IP.");
-        let page = build(&current, &state, account, &ListQuery::default(), form.server, errors).await?;
+        let (account, errors) =
+            show_again(account, "No server you may assign has this hostname or IP.");
+        let page = build(
+            &current,
+            &state,
+            account,
+            &ListQuery::default(),
+            form.server,
+            errors,
+        )
+        .await?;
         return render::invalid(&page);
     };
     let unassign = form.action == "unassign";
@@ -159,7 +176,10 @@ pub async fn submit(
     // a reseller to itself.
     let target = if unassign {
         if current.actor.may("admin.servers") && server.owner_id == Some(account.id) {
-            server.reseller_id.map(|r| r.to_string()).unwrap_or_default()
+            server
+                .reseller_id
+                .map(|r| r.to_string())
+                .unwrap_or_default()
         } else {
             String::new()
         }
@@ -173,7 +193,15 @@ pub async fn submit(
         }
         Outcome::Invalid(msg) => {
             let (account, errors) = show_again(account, msg);
-            let page = build(&current, &state, account, &ListQuery::default(), form.server, errors).await?;
+            let page = build(
+                &current,
+                &state,
+                account,
+                &ListQuery::default(),
+                form.server,
+                errors,
+            )
+            .await?;
             render::invalid(&page)
         }
     }

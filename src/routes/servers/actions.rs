@@ -78,7 +78,10 @@ fn busy(current: &Current, server: &Server) -> Option<HttpResponse> {
     (server.status == "reinstalling").then(|| {
         current.flash(
             "error",
-            format!("{} is being reinstalled; try again when it is done.", server.hostname),
+            format!(
+                "{} is being reinstalled; try again when it is done.",
+                server.hostname
+            ),
         );
         render::see_other(&format!("/servers/{}", server.id))
     })
@@ -144,13 +147,23 @@ pub async fn rename(
             return invalid(&current, &state, server, input).await;
         }
     };
-    let audit = entry(&current, &server, "server.rename")
-        .details(format!("{} → {}", server.name, name.as_str()));
+    let audit = entry(&current, &server, "server.rename").details(format!(
+        "{} → {}",
+        server.name,
+        name.as_str()
+    ));
     let id = server.id;
-    commit(&current, &state, &server, audit, "Server renamed.".into(), move |c| {
-        Server::rename(c, id, name.as_str())?;
-        Ok(())
-    })
+    commit(
+        &current,
+        &state,
+        &server,
+        audit,
+        "Server renamed.".into(),
+        move |c| {
+            Server::rename(c, id, name.as_str())?;
+            Ok(())
+        },
+    )
     .await
 }
 
@@ -189,8 +202,8 @@ pub async fn rdns(
             return invalid(&current, &state, server, input).await;
         }
     };
-    let audit = entry(&current, &server, "server.rdns")
-        .details(format!("{ip} → {}", hostname.as_str()));
+    let audit =
+        entry(&current, &server, "server.rdns").details(format!("{ip} → {}", hostname.as_str()));
     let flash = format!("Reverse DNS of {ip} set to {}.", hostname.as_str());
     commit(&current, &state, &server, audit, flash, move |c| {
         server_ip::set_rdns(c, id, &ip, hostname.as_str())?;
@@ -224,7 +237,10 @@ pub async fn reinstall(
     let audit = entry(&current, &server, "server.reinstall").details(os.key);
     let by = requester(&current.actor);
     let s = server.clone().into_inner();
-    let flash = format!("Reinstall of {} with {} started.", server.hostname, os.label);
+    let flash = format!(
+        "Reinstall of {} with {} started.",
+        server.hostname, os.label
+    );
     commit(&current, &state, &server, audit, flash, move |c| {
         driver::for_server(&s).reinstall(c, &s, os, &by)?;
         Ok(())
@@ -245,9 +261,15 @@ pub async fn rescue(
     }
     let enter = form.action.trim() != "exit";
     let (action, flash) = if enter {
-        ("server.rescue", format!("{} is booting the rescue system.", server.hostname))
+        (
+            "server.rescue",
+            format!("{} is booting the rescue system.", server.hostname),
+        )
     } else {
-        ("server.rescue_exit", format!("{} is booting its installed OS.", server.hostname))
+        (
+            "server.rescue_exit",
+            format!("{} is booting its installed OS.", server.hostname),
+        )
     };
     let audit = entry(&current, &server, action);
     let by = requester(&current.actor);

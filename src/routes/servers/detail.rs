@@ -119,7 +119,11 @@ pub async fn build(
         } else {
             None
         };
-        let holders: Vec<i32> = server.reseller_id.into_iter().chain(server.owner_id).collect();
+        let holders: Vec<i32> = server
+            .reseller_id
+            .into_iter()
+            .chain(server.owner_id)
+            .collect();
         let holders = User::find_many(c, &holders)?;
         let choices = match choices_within {
             Some(within) => server::account_choices(c, within)?,

@@ -35,7 +35,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/servers/{sid}/power", web::post().to(actions::power))
         .route("/servers/{sid}/rename", web::post().to(actions::rename))
         .route("/servers/{sid}/rdns", web::post().to(actions::rdns))
-        .route("/servers/{sid}/reinstall", web::post().to(actions::reinstall))
+        .route(
+            "/servers/{sid}/reinstall",
+            web::post().to(actions::reinstall),
+        )
         .route("/servers/{sid}/rescue", web::post().to(actions::rescue))
         .route("/servers/{sid}/console", web::get().to(console::page))
         .route("/users/{id}/servers", web::get().to(account_tab::page))

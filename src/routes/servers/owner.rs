@@ -77,7 +77,10 @@ pub async fn assign(
         )));
     }
     let actor_account = current.actor.account_id();
-    let old_holder = server.owner_id.or(server.reseller_id).unwrap_or(actor_account);
+    let old_holder = server
+        .owner_id
+        .or(server.reseller_id)
+        .unwrap_or(actor_account);
     let new_holder = owner_id.or(reseller_id).unwrap_or(actor_account);
     let to_name = assignee
         .as_ref()
