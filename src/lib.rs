@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod driver;
 pub mod models;
 pub mod routes;
 pub mod security;

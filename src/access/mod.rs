@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod impersonation;
 pub mod permission_set;
 pub mod roles;
+pub mod servers;
 
 pub use actor::{Actor, Refusal};
 pub use catalog::{Permission, Tier, CATALOG};

@@ -1,5 +1,7 @@
 //! `steward serve --demo`: on an empty installation, a small but complete data set to
-//! explore the panel with: a reseller with customers. Later features add their part here.
+//! explore the panel with: a reseller with customers, and about 50 servers with addresses,
+//! hardware and 30 days of traffic, spread over the reseller, its customers, the admin's
+//! customer and the unassigned inventory. Later features add their part here.
 
 use anyhow::Context;
 
@@ -7,6 +9,9 @@ use crate::access::PermissionSet;
 use crate::db::DbConn;
 use crate::models::now;
 use crate::models::role::{self, NewRole};
+use crate::models::server::NewServer;
+use crate::models::server_ip;
+use crate::models::server_traffic::{self, TrafficDay};
 use crate::models::user::{NewUser, User};
 use crate::security::password;
 
@@ -104,9 +109,9 @@ pub fn load(conn: &mut DbConn, admin_id: i32) -> anyhow::Result<Vec<DemoLogin>> 
         )?;
         let acme = account(c, "user", "acme", "Acme Corp", Some(reseller), &hash)?;
         let globex = account(c, "user", "globex", "Globex Ltd", Some(reseller), &hash)?;
-        let _initech = account(c, "user", "initech", "Initech", Some(admin_id), &hash)?;
+        let initech = account(c, "user", "initech", "Initech", Some(admin_id), &hash)?;
         demo_roles(c, acme)?;
-        let _ = globex;
+        servers(c, reseller, acme, globex, initech)?;
         Ok::<_, anyhow::Error>(())
     })?;
     Ok(vec![
@@ -126,4 +131,114 @@ pub fn load(conn: &mut DbConn, admin_id: i32) -> anyhow::Result<Vec<DemoLogin>> 
             what: "a customer of the admin".into(),
         },
     ])
+}
+
+/// The demo servers: `(reseller_id, owner_id)` by position, so the data is the same on
+/// every run: 10 for acme and 8 for globex (through the reseller), 10 kept by the
+/// reseller, 12 for initech (the admin's customer) and 10 unassigned.
+fn servers(
+    c: &mut DbConn,
+    reseller: i32,
+    acme: i32,
+    globex: i32,
+    initech: i32,
+) -> anyhow::Result<()> {
+    const LOCATIONS: [&str; 4] = [
+        "Frankfurt FRA1",
+        "Amsterdam AMS2",
+        "Ashburn IAD1",
+        "Singapore SIN1",
+    ];
+    const OS: [&str; 5] = [
+        "debian-12",
+        "ubuntu-24.04",
+        "rocky-9",
+        "proxmox-8",
+        "ubuntu-22.04",
+    ];
+    const CPUS: [(&str, i32, &str); 4] = [
+        ("Intel Xeon E-2388G (8 cores)", 64, "2× 960 GB NVMe"),
+        (
+            "AMD EPYC 7443P (24 cores)",
+            256,
+            "2× 1.92 TB NVMe, 4× 8 TB HDD",
+        ),
+        (
+            "Intel Xeon Silver 4314 (2× 16 cores)",
+            128,
+            "4× 3.84 TB SSD",
+        ),
+        ("AMD Ryzen 9 7950X (16 cores)", 128, "2× 1.92 TB NVMe"),
+    ];
+    let today = now().date();
+    for i in 0..50i32 {
+        let (reseller_id, owner_id, role, tenant) = match i {
+            0..=9 => (Some(reseller), Some(acme), "web", "acme"),
+            10..=17 => (Some(reseller), Some(globex), "db", "globex"),
+            18..=27 => (Some(reseller), None, "vps-host", "northwind"),
+            28..=39 => (None, Some(initech), "app", "initech"),
+            _ => (None, None, "spare", "stock"),
+        };
+        let n = i + 1;
+        let hostname = format!("{role}{n:02}.{tenant}.example.net");
+        let ip = format!("203.0.113.{}", 10 + i);
+        let loc = LOCATIONS[(i % 4) as usize];
+        let (cpu, mem, disks) = CPUS[(i % 4) as usize];
+        let env = if i % 3 == 0 { "staging" } else { "production" };
+        let tags = format!("{role},{env},{}", loc[loc.len() - 4..].to_ascii_lowercase());
+        let at = now();
+        let id = NewServer {
+            hostname: &hostname,
+            name: &format!(
+                "{} {role} {n:02}",
+                tenant[..1].to_uppercase() + &tenant[1..]
+            ),
+            primary_ip: &ip,
+            location: loc,
+            tags: &tags,
+            os: if owner_id.is_some() || reseller_id.is_some() {
+                OS[(i % 5) as usize]
+            } else {
+                ""
+            },
+            power_state: if i % 7 == 3 || reseller_id.is_none() && owner_id.is_none() {
+                "off"
+            } else {
+                "on"
+            },
+            status: "active",
+            reseller_id,
+            owner_id,
+            cpu,
+            memory_gb: mem,
+            disks,
+            created_at: at,
+            updated_at: at,
+        }
+        .insert(c)?;
+        server_ip::add_with_rdns(c, id, &format!("2001:db8:{:x}::1", 0x100 + i), &hostname)?;
+        if i % 5 == 0 {
+            server_ip::add(c, id, &format!("198.51.100.{}", 10 + i))?;
+        }
+        if owner_id.is_none() && reseller_id.is_none() {
+            continue;
+        }
+        let base = 20_000_000_000i64 + i64::from(i) * 3_000_000_000;
+        let days: Vec<TrafficDay> = (0..30i64)
+            .map(|d| {
+                // A weekly rhythm plus a per-server wobble: looks like real traffic.
+                let wave = [100, 92, 95, 104, 110, 70, 60][(d % 7) as usize];
+                let wobble = 80 + ((d * 37 + i64::from(i) * 11) % 41);
+                let rx = base / 100 * wave / 100 * wobble;
+                TrafficDay {
+                    server_id: id,
+                    day: today - chrono::Duration::days(29 - d),
+                    rx_bytes: rx,
+                    tx_bytes: rx / 3 + (d * 977_000_000) % 4_000_000_000,
+                }
+            })
+            .collect();
+        server_traffic::insert_many(c, &days)?;
+    }
+    Ok(())
 }

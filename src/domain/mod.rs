@@ -5,11 +5,13 @@
 mod email;
 mod password;
 mod role;
+mod server;
 mod text;
 mod username;
 
 pub use email::Email;
 pub use password::NewPassword;
 pub use role::{RoleDescription, RoleName};
+pub use server::{DnsName, IpAddress, OsChoice, Tags, OS_CHOICES};
 pub use text::{optional_date, DisplayName, ShortText};
 pub use username::Username;

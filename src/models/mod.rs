@@ -6,6 +6,9 @@ pub mod audit;
 pub mod login_attempt;
 pub mod role;
 pub mod server;
+pub mod server_ip;
+pub mod server_job;
+pub mod server_traffic;
 pub mod session;
 pub mod user;
 

@@ -5,7 +5,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::schema::servers;
+use crate::db::schema::{alias_servers, server_ips, servers, users};
 use crate::db::DbConn;
 
 /// Which servers a login reaches. Built by the access module; applied by queries here.
@@ -132,9 +132,28 @@ impl Server {
         page: i64,
         per_page: i64,
     ) -> QueryResult<super::Page<Server>> {
+        Server::list_filtered(conn, reach, None, q, page, per_page)
+    }
+
+    fn list_filtered(
+        conn: &mut DbConn,
+        reach: &Reach,
+        holder: Option<i32>,
+        q: &str,
+        page: i64,
+        per_page: i64,
+    ) -> QueryResult<super::Page<Server>> {
         let pattern = super::like_pattern(q, false);
         let filtered = || {
             let mut query = servers::table.filter(reach.filter()).into_boxed();
+            if let Some(h) = holder {
+                query = query.filter(
+                    servers::owner_id
+                        .eq(h)
+                        .or(servers::reseller_id.eq(h))
+                        .assume_not_null(),
+                );
+            }
             if !q.trim().is_empty() {
                 query = query.filter(
                     servers::hostname
@@ -144,6 +163,11 @@ impl Server {
                             .like(pattern.clone())
                             .escape('\\'))
                         .or(servers::primary_ip.like(pattern.clone()).escape('\\'))
+                        .or(servers::id.eq_any(
+                            server_ips::table
+                                .filter(server_ips::ip.like(pattern.clone()).escape('\\'))
+                                .select(server_ips::server_id),
+                        ))
                         .or(super::user::lower(servers::tags)
                             .like(pattern.clone())
                             .escape('\\')),
@@ -165,4 +189,188 @@ impl Server {
             per_page,
         })
     }
+}
+
+/// A server added to the inventory (unassigned, powered off).
+#[derive(Debug, Insertable)]
+#[diesel(table_name = servers)]
+pub struct NewServer<'a> {
+    pub hostname: &'a str,
+    pub name: &'a str,
+    pub primary_ip: &'a str,
+    pub location: &'a str,
+    pub tags: &'a str,
+    pub os: &'a str,
+    pub power_state: &'a str,
+    pub status: &'a str,
+    pub reseller_id: Option<i32>,
+    pub owner_id: Option<i32>,
+    pub cpu: &'a str,
+    pub memory_gb: i32,
+    pub disks: &'a str,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl NewServer<'_> {
+    /// Inserts the server and its primary IP (every IP, the primary included, has a
+    /// `server_ips` row, so rDNS and the unique IP index treat them alike).
+    pub fn insert(&self, conn: &mut DbConn) -> QueryResult<i32> {
+        let id = crate::insert_returning_id!(conn, servers::table, self, servers::id)?;
+        super::server_ip::add(conn, id, self.primary_ip)?;
+        Ok(id)
+    }
+}
+
+/// The inventory fields an admin edits.
+#[derive(Debug, AsChangeset)]
+#[diesel(table_name = servers)]
+pub struct ServerEdit<'a> {
+    pub hostname: &'a str,
+    pub name: &'a str,
+    pub primary_ip: &'a str,
+    pub location: &'a str,
+    pub tags: &'a str,
+    pub cpu: &'a str,
+    pub memory_gb: i32,
+    pub disks: &'a str,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Server {
+    pub fn find(conn: &mut DbConn, id: i32) -> QueryResult<Option<Server>> {
+        Server::find_within(conn, &Reach::All, id)
+    }
+
+    /// Whether another server already has this hostname.
+    pub fn hostname_taken(conn: &mut DbConn, hostname: &str, except: i32) -> QueryResult<bool> {
+        diesel::select(diesel::dsl::exists(
+            servers::table
+                .filter(servers::hostname.eq(hostname))
+                .filter(servers::id.ne(except)),
+        ))
+        .get_result(conn)
+    }
+
+    /// Applies an edit; a changed primary IP moves its `server_ips` row (its rDNS is reset,
+    /// as it named the old address).
+    pub fn apply_edit(conn: &mut DbConn, server: &Server, edit: &ServerEdit) -> QueryResult<()> {
+        diesel::update(servers::table.find(server.id))
+            .set(edit)
+            .execute(conn)?;
+        if edit.primary_ip != server.primary_ip {
+            super::server_ip::replace(conn, server.id, &server.primary_ip, edit.primary_ip)?;
+        }
+        Ok(())
+    }
+
+    pub fn delete(conn: &mut DbConn, id: i32) -> QueryResult<()> {
+        // Child rows (IPs, traffic, jobs, alias assignments) go by ON DELETE CASCADE.
+        diesel::delete(servers::table.find(id))
+            .execute(conn)
+            .map(|_| ())
+    }
+
+    pub fn rename(conn: &mut DbConn, id: i32, name: &str) -> QueryResult<()> {
+        diesel::update(servers::table.find(id))
+            .set((servers::name.eq(name), servers::updated_at.eq(super::now())))
+            .execute(conn)
+            .map(|_| ())
+    }
+
+    /// Records new holders of a server. Alias users of the accounts that held it and no
+    /// longer do lose their assignment, so moving it back later does not silently restore
+    /// their access (other aliases, e.g. an admin's, keep theirs).
+    pub fn set_holders(
+        conn: &mut DbConn,
+        server: &Server,
+        reseller_id: Option<i32>,
+        owner_id: Option<i32>,
+    ) -> QueryResult<()> {
+        diesel::update(servers::table.find(server.id))
+            .set((
+                servers::reseller_id.eq(reseller_id),
+                servers::owner_id.eq(owner_id),
+                servers::updated_at.eq(super::now()),
+            ))
+            .execute(conn)?;
+        let keep: Vec<i32> = reseller_id.into_iter().chain(owner_id).collect();
+        let lost: Vec<i32> = server
+            .reseller_id
+            .into_iter()
+            .chain(server.owner_id)
+            .filter(|id| !keep.contains(id))
+            .collect();
+        if lost.is_empty() {
+            return Ok(());
+        }
+        let gone_aliases = users::table
+            .filter(users::kind.eq("alias"))
+            .filter(users::parent_id.eq_any(lost))
+            .select(users::id);
+        diesel::delete(
+            alias_servers::table
+                .filter(alias_servers::server_id.eq(server.id))
+                .filter(alias_servers::alias_id.eq_any(gone_aliases)),
+        )
+        .execute(conn)
+        .map(|_| ())
+    }
+
+    /// Servers `holder` holds (owned, or assigned to it as reseller) within `reach`, a
+    /// page at a time, for the account page's Servers tab.
+    pub fn list_held_within(
+        conn: &mut DbConn,
+        reach: &Reach,
+        holder: i32,
+        q: &str,
+        page: i64,
+        per_page: i64,
+    ) -> QueryResult<super::Page<Server>> {
+        Server::list_filtered(conn, reach, Some(holder), q, page, per_page)
+    }
+}
+
+/// Accounts a server may be given to, for the owner picker: every reseller and customer
+/// (`within: None`, admins), or one reseller and its customers. Capped like other pickers.
+pub fn account_choices(
+    conn: &mut DbConn,
+    within: Option<i32>,
+) -> QueryResult<Vec<super::user::User>> {
+    use super::user::User;
+    let mut q = users::table
+        .filter(users::kind.eq_any(["reseller", "user"]))
+        .into_boxed();
+    if let Some(r) = within {
+        q = q.filter(
+            users::id
+                .eq(r)
+                .or(users::owner_id.eq(r).and(users::kind.eq("user"))),
+        );
+    }
+    q.order((users::kind.asc(), users::username_key.asc()))
+        .limit(500)
+        .select(User::as_select())
+        .load(conn)
+}
+
+/// A server the reach includes, found by its hostname or one of its addresses.
+pub fn find_by_name_within(
+    conn: &mut DbConn,
+    reach: &Reach,
+    hostname_or_ip: &str,
+) -> QueryResult<Option<Server>> {
+    let key = hostname_or_ip.trim().to_ascii_lowercase();
+    servers::table
+        .filter(reach.filter())
+        .filter(
+            servers::hostname.eq(key.clone()).or(servers::id.eq_any(
+                server_ips::table
+                    .filter(server_ips::ip.eq(key))
+                    .select(server_ips::server_id),
+            )),
+        )
+        .select(Server::as_select())
+        .first(conn)
+        .optional()
 }

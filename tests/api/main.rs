@@ -8,4 +8,6 @@ mod alias_users;
 mod auth;
 mod cli;
 mod roles;
+mod server_actions;
+mod servers;
 mod web_basics;

@@ -1,25 +1,43 @@
 //! GET /servers: the servers the login reaches (its reach, from the access module), with
-//! search by hostname, name, IP or tag, and pages of 50.
+//! search by hostname, name, IP or tag, and pages of 50. Admins also get the "+ Add
+//! server" dialog (opened by `?add=1` without script, or shown again with errors on 422).
+
+use std::collections::HashMap;
 
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
+use super::form::ServerForm;
+use crate::access::servers::{may_manage_inventory, may_view_servers};
 use crate::db::{self, DbError};
 use crate::models::server::Server;
+use crate::models::user::User;
 use crate::web::chrome::Chrome;
+use crate::web::form::FieldErrors;
 use crate::web::pagination::{ListQuery, Pager};
 use crate::web::{render, AppError, Current};
 use crate::AppState;
 
 pub const PER_PAGE: i64 = 50;
 
+pub struct Row {
+    pub server: Server,
+    /// Who holds it ("reseller → customer"), shown to logins that see several holders.
+    pub holder: String,
+}
+
 #[derive(Template)]
 #[template(path = "servers/list.html")]
-struct ListPage {
-    chrome: Option<Chrome>,
-    servers: Vec<Server>,
-    q: String,
-    pager: Pager,
+pub struct ListPage {
+    pub chrome: Option<Chrome>,
+    pub rows: Vec<Row>,
+    pub q: String,
+    pub pager: Pager,
+    pub show_holder: bool,
+    pub can_add: bool,
+    pub form: ServerForm,
+    pub errors: FieldErrors,
+    pub open_dialog: bool,
 }
 
 pub async fn page(
@@ -27,20 +45,79 @@ pub async fn page(
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    if !current.actor.may("servers.view") {
+    let page = build(
+        &current,
+        &state,
+        &query,
+        ServerForm::default(),
+        FieldErrors::default(),
+    )
+    .await?;
+    render::page(&page)
+}
+
+/// Holder names of a page of servers, in one query.
+pub fn holder_names(
+    c: &mut crate::db::DbConn,
+    servers: &[Server],
+) -> Result<HashMap<i32, String>, DbError> {
+    let ids: Vec<i32> = servers
+        .iter()
+        .flat_map(|s| s.reseller_id.into_iter().chain(s.owner_id))
+        .collect();
+    Ok(User::find_many(c, &ids)?
+        .into_iter()
+        .map(|u| (u.id, u.username))
+        .collect())
+}
+
+pub fn holder_label(s: &Server, names: &HashMap<i32, String>) -> String {
+    let name = |id: Option<i32>| id.and_then(|i| names.get(&i).cloned());
+    match (name(s.reseller_id), name(s.owner_id)) {
+        (Some(r), Some(o)) => format!("{r} → {o}"),
+        (Some(r), None) => r,
+        (None, Some(o)) => o,
+        (None, None) => String::new(),
+    }
+}
+
+pub async fn build(
+    current: &Current,
+    state: &AppState,
+    query: &ListQuery,
+    form: ServerForm,
+    errors: FieldErrors,
+) -> Result<ListPage, AppError> {
+    if !may_view_servers(&current.actor) {
         return Err(AppError::Forbidden);
     }
     let reach = current.actor.reach.clone();
     let (q, page_no) = (query.q.clone(), query.page());
-    let page = db::run(&state.pool, move |c| {
-        Server::list_within(c, &reach, &q, page_no, PER_PAGE).map_err(DbError::from)
+    let (page, names) = db::run(&state.pool, move |c| {
+        let page = Server::list_within(c, &reach, &q, page_no, PER_PAGE)?;
+        let names = holder_names(c, &page.rows)?;
+        Ok::<_, DbError>((page, names))
     })
     .await?;
     let pager = Pager::new("/servers", &query.q, page.page, page.pages(), page.total);
-    render::page(&ListPage {
+    let rows = page
+        .rows
+        .into_iter()
+        .map(|s| Row {
+            holder: holder_label(&s, &names),
+            server: s,
+        })
+        .collect();
+    let can_add = may_manage_inventory(&current.actor);
+    Ok(ListPage {
         chrome: Some(current.chrome("servers")),
-        servers: page.rows,
+        rows,
         q: query.q.clone(),
         pager,
+        show_holder: can_add || current.actor.may("customers.assign_servers"),
+        can_add,
+        open_dialog: can_add && (!errors.is_empty() || query.add.is_some()),
+        form,
+        errors,
     })
 }

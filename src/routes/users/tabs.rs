@@ -2,6 +2,7 @@
 //! each feature adds its tab here with the access check that guards its route.
 
 use crate::access::roles::may_manage_roles;
+use crate::access::servers::may_view_account_servers;
 use crate::access::Actor;
 use crate::models::user::User;
 
@@ -20,6 +21,13 @@ pub fn for_account(actor: &Actor, account: &User) -> Vec<Tab> {
         label: "Account Details",
         url: base.clone(),
     }];
+    if may_view_account_servers(actor, account) {
+        tabs.push(Tab {
+            key: "servers",
+            label: "Servers",
+            url: format!("{base}/servers"),
+        });
+    }
     if crate::access::aliases::may_list_aliases(actor, account) {
         tabs.push(Tab {
             key: "alias-users",

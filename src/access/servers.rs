@@ -1,0 +1,476 @@
+//! Who reaches which server and what they may do there. A server is reached through the
+//! login's `Reach` (built by `Actor::resolve`: all, a reseller's, an owner's, or an alias
+//! user's assigned servers within its parent's), applied as a SQL filter by
+//! `find_reachable`; what is outside is reported as absent (404) whatever the permission.
+//! Within reach, each action needs its permission (`may_on_server`). Because alias users,
+//! impersonation and API keys all arrive here as an `Actor`, there is one code path.
+//!
+//! Holders of a server: `reseller_id` (the reseller it is assigned to) and `owner_id` (the
+//! customer using it). The rule that keeps them coherent: a customer's server carries the
+//! customer's reseller (if its owner is a reseller), so the reseller keeps reaching what
+//! it passed on; a reseller's unpassed server has no owner; an admin's customer's server
+//! has no reseller. Admins (admin.servers) assign anywhere; a reseller with
+//! customers.assign_servers moves only servers assigned to itself, between itself and its
+//! own customers.
+
+use std::ops::Deref;
+
+use diesel::QueryResult;
+
+use super::accounts::may_view_account;
+use super::actor::Actor;
+use crate::db::DbConn;
+use crate::models::server::Server;
+use crate::models::user::{Kind, User};
+use crate::models::Page;
+
+/// A server loaded through the actor's reach: holding one proves the actor reaches it.
+#[derive(Debug, Clone)]
+pub struct Reachable(Server);
+
+impl Deref for Reachable {
+    type Target = Server;
+    fn deref(&self) -> &Server {
+        &self.0
+    }
+}
+
+impl Reachable {
+    pub fn into_inner(self) -> Server {
+        self.0
+    }
+}
+
+/// The server `id` if the actor reaches it; `None` (answered as 404) otherwise.
+pub fn find_reachable(conn: &mut DbConn, actor: &Actor, id: i32) -> QueryResult<Option<Reachable>> {
+    Server::find_within(conn, &actor.reach, id).map(|s| s.map(Reachable))
+}
+
+/// A server the actor reaches, by hostname or one of its addresses.
+pub fn find_reachable_by_name(
+    conn: &mut DbConn,
+    actor: &Actor,
+    hostname_or_ip: &str,
+) -> QueryResult<Option<Reachable>> {
+    crate::models::server::find_by_name_within(conn, &actor.reach, hostname_or_ip)
+        .map(|s| s.map(Reachable))
+}
+
+/// The servers `holder` holds (owns, or has assigned as reseller) that the actor reaches.
+pub fn list_reachable_held_by(
+    conn: &mut DbConn,
+    actor: &Actor,
+    holder: i32,
+    q: &str,
+    page: i64,
+    per_page: i64,
+) -> QueryResult<Page<Reachable>> {
+    let p = Server::list_held_within(conn, &actor.reach, holder, q, page, per_page)?;
+    Ok(Page {
+        rows: p.rows.into_iter().map(Reachable).collect(),
+        total: p.total,
+        page: p.page,
+        per_page: p.per_page,
+    })
+}
+
+/// May list and open the servers it reaches.
+pub fn may_view_servers(actor: &Actor) -> bool {
+    actor.may("servers.view")
+}
+
+/// May do what `perm` allows on a server it reaches.
+pub fn may_on_server(actor: &Actor, _server: &Reachable, perm: &str) -> bool {
+    actor.may(perm)
+}
+
+/// May add servers to the inventory, edit and delete them.
+pub fn may_manage_inventory(actor: &Actor) -> bool {
+    actor.may("admin.servers")
+}
+
+/// Everything a login may do on one server: drives which buttons show and is what the
+/// handlers check before acting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ServerActions {
+    pub view: bool,
+    pub power: bool,
+    pub rename: bool,
+    pub rdns: bool,
+    pub reinstall: bool,
+    pub rescue: bool,
+    pub console: bool,
+    pub inventory: bool,
+    pub traffic: bool,
+    pub edit: bool,
+    pub assign: bool,
+}
+
+pub fn server_actions(actor: &Actor, server: &Reachable) -> ServerActions {
+    let on = |perm| may_on_server(actor, server, perm);
+    ServerActions {
+        view: on("servers.view"),
+        power: on("servers.power"),
+        rename: on("servers.rename"),
+        rdns: on("servers.rdns"),
+        reinstall: on("servers.reinstall"),
+        rescue: on("servers.rescue"),
+        console: on("servers.console"),
+        inventory: on("servers.inventory"),
+        traffic: on("servers.traffic"),
+        edit: may_manage_inventory(actor),
+        assign: may_assign_server(actor, server),
+    }
+}
+
+/// How a login assigns servers, if at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Assigner {
+    /// admin.servers: any server to any reseller or customer.
+    Admin,
+    /// A reseller (or its alias) with customers.assign_servers: its servers, its customers.
+    Reseller(i32),
+}
+
+pub fn assigner(actor: &Actor) -> Option<Assigner> {
+    if actor.may("admin.servers") {
+        Some(Assigner::Admin)
+    } else if actor.may("customers.assign_servers") && actor.account().kind() == Kind::Reseller {
+        Some(Assigner::Reseller(actor.account_id()))
+    } else {
+        None
+    }
+}
+
+/// May change who holds this server (shows the owner form).
+pub fn may_assign_server(actor: &Actor, server: &Reachable) -> bool {
+    match assigner(actor) {
+        Some(Assigner::Admin) => true,
+        Some(Assigner::Reseller(r)) => server.reseller_id == Some(r),
+        None => false,
+    }
+}
+
+/// May hand servers to `account` (the assign form on its Servers tab).
+pub fn may_assign_to_account(actor: &Actor, account: &User) -> bool {
+    if !may_view_account(actor, account) {
+        return false;
+    }
+    match assigner(actor) {
+        Some(Assigner::Admin) => matches!(account.kind(), Kind::Reseller | Kind::User),
+        Some(Assigner::Reseller(r)) => {
+            account.id == r || (account.kind() == Kind::User && account.owner_id == Some(r))
+        }
+        None => false,
+    }
+}
+
+/// May take `server` back from `account` on its Servers tab: an admin always; a reseller
+/// only from its customer (it cannot give its own servers back to the admin).
+pub fn may_take_back(actor: &Actor, account: &User, server: &Reachable) -> bool {
+    may_assign_to_account(actor, account)
+        && may_assign_server(actor, server)
+        && (assigner(actor) == Some(Assigner::Admin) || server.owner_id == Some(account.id))
+}
+
+/// May see the Servers tab of `account`: whoever may view the account and its servers.
+pub fn may_view_account_servers(actor: &Actor, account: &User) -> bool {
+    may_view_account(actor, account) && may_view_servers(actor)
+}
+
+/// Who would receive a server: an account and the account that owns it.
+#[derive(Debug, Clone)]
+pub struct Assignee {
+    pub account: User,
+    pub owner: Option<User>,
+}
+
+/// Why an assignment is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AssignRefusal {
+    /// Not this login's to give or to receive: 403.
+    Forbidden,
+    /// A choice no one may make (e.g. an admin as owner): 422 with this message.
+    Invalid(&'static str),
+}
+
+/// The new `(reseller_id, owner_id)` of `server` when the actor gives it to `to` (`None`:
+/// back to the inventory for an admin, back to itself for a reseller).
+pub fn new_holders(
+    actor: &Actor,
+    server: &Reachable,
+    to: Option<&Assignee>,
+) -> Result<(Option<i32>, Option<i32>), AssignRefusal> {
+    match assigner(actor) {
+        None => Err(AssignRefusal::Forbidden),
+        Some(Assigner::Admin) => {
+            let Some(to) = to else {
+                return Ok((None, None));
+            };
+            match to.account.kind() {
+                Kind::Reseller => Ok((Some(to.account.id), None)),
+                Kind::User => {
+                    let reseller = to
+                        .owner
+                        .as_ref()
+                        .filter(|o| o.kind() == Kind::Reseller)
+                        .map(|o| o.id);
+                    Ok((reseller, Some(to.account.id)))
+                }
+                Kind::Admin | Kind::Alias => Err(AssignRefusal::Invalid(
+                    "Servers go to resellers and customers (admins reach every server; alias users share their account's).",
+                )),
+            }
+        }
+        Some(Assigner::Reseller(r)) => {
+            if server.reseller_id != Some(r) {
+                return Err(AssignRefusal::Forbidden);
+            }
+            match to {
+                None => Ok((Some(r), None)),
+                Some(to) if to.account.id == r => Ok((Some(r), None)),
+                Some(to) if to.account.kind() == Kind::User && to.account.owner_id == Some(r) => {
+                    Ok((Some(r), Some(to.account.id)))
+                }
+                Some(_) => Err(AssignRefusal::Forbidden),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access::actor::tests::{alias, user};
+    use chrono::{NaiveDate, NaiveDateTime};
+
+    fn actor(u: User, parent: Option<User>, keys: &[&str]) -> Actor {
+        let keys: Vec<String> = keys.iter().map(|s| s.to_string()).collect();
+        Actor::resolve(
+            u,
+            parent,
+            &keys,
+            NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        )
+        .unwrap()
+    }
+
+    fn server(reseller: Option<i32>, owner: Option<i32>) -> Reachable {
+        Reachable(Server {
+            id: 7,
+            hostname: "web01.example.com".into(),
+            name: "web01".into(),
+            primary_ip: "10.0.0.7".into(),
+            location: String::new(),
+            tags: String::new(),
+            os: String::new(),
+            power_state: "on".into(),
+            status: "active".into(),
+            reseller_id: reseller,
+            owner_id: owner,
+            cpu: String::new(),
+            memory_gb: 0,
+            disks: String::new(),
+            created_at: NaiveDateTime::default(),
+            updated_at: NaiveDateTime::default(),
+        })
+    }
+
+    fn customer(id: i32, owner: i32) -> User {
+        let mut u = user(id, "user");
+        u.owner_id = Some(owner);
+        u
+    }
+
+    fn to(account: User, owner: Option<User>) -> Assignee {
+        Assignee { account, owner }
+    }
+
+    #[test]
+    fn each_login_gets_the_server_actions_its_permissions_allow() {
+        let reseller = user(2, "reseller");
+        let s = server(Some(2), None);
+        let cases: Vec<(&str, Actor, ServerActions)> = vec![
+            (
+                "admin",
+                actor(user(1, "admin"), None, &[]),
+                ServerActions {
+                    view: true,
+                    power: true,
+                    rename: true,
+                    rdns: true,
+                    reinstall: true,
+                    rescue: true,
+                    console: true,
+                    inventory: true,
+                    traffic: true,
+                    edit: true,
+                    assign: true,
+                },
+            ),
+            (
+                "reseller",
+                actor(reseller.clone(), None, &[]),
+                ServerActions {
+                    view: true,
+                    power: true,
+                    rename: true,
+                    rdns: true,
+                    reinstall: true,
+                    rescue: true,
+                    console: true,
+                    inventory: true,
+                    traffic: true,
+                    edit: false,
+                    assign: true,
+                },
+            ),
+            (
+                "customer",
+                actor(customer(3, 2), None, &[]),
+                ServerActions {
+                    view: true,
+                    power: true,
+                    rename: true,
+                    rdns: true,
+                    reinstall: true,
+                    rescue: true,
+                    console: true,
+                    inventory: true,
+                    traffic: true,
+                    edit: false,
+                    assign: false,
+                },
+            ),
+            (
+                "alias with view and power",
+                actor(
+                    alias(4, &reseller),
+                    Some(reseller.clone()),
+                    &["servers.view", "servers.power", "admin.servers"],
+                ),
+                ServerActions {
+                    view: true,
+                    power: true,
+                    ..ServerActions::default()
+                },
+            ),
+            (
+                "alias of the reseller that may assign",
+                actor(
+                    alias(5, &reseller),
+                    Some(reseller.clone()),
+                    &["customers.assign_servers"],
+                ),
+                ServerActions {
+                    assign: true,
+                    ..ServerActions::default()
+                },
+            ),
+        ];
+        for (who, a, expected) in cases {
+            assert_eq!(server_actions(&a, &s), expected, "{who}");
+        }
+    }
+
+    #[test]
+    fn admins_assign_anywhere_and_keep_the_holders_coherent() {
+        let admin = actor(user(1, "admin"), None, &[]);
+        let s = server(None, None);
+        let reseller = user(2, "reseller");
+        let cases = [
+            (Some(to(reseller.clone(), None)), Ok((Some(2), None))),
+            (
+                Some(to(customer(3, 2), Some(reseller.clone()))),
+                Ok((Some(2), Some(3))),
+            ),
+            (
+                Some(to(customer(4, 1), Some(user(1, "admin")))),
+                Ok((None, Some(4))),
+            ),
+            (None, Ok((None, None))),
+        ];
+        for (target, expected) in cases {
+            assert_eq!(new_holders(&admin, &s, target.as_ref()), expected);
+        }
+        assert!(matches!(
+            new_holders(&admin, &s, Some(&to(user(9, "admin"), None))),
+            Err(AssignRefusal::Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn a_reseller_moves_only_its_servers_between_itself_and_its_customers() {
+        let me = user(2, "reseller");
+        let reseller = actor(me.clone(), None, &[]);
+        let mine = server(Some(2), Some(3));
+        let theirs = server(Some(8), None);
+        let admins = server(None, None);
+        let cases = [
+            (
+                &mine,
+                Some(to(customer(4, 2), Some(me.clone()))),
+                Ok((Some(2), Some(4))),
+            ),
+            (&mine, Some(to(me.clone(), None)), Ok((Some(2), None))),
+            (&mine, None, Ok((Some(2), None))),
+            (
+                &mine,
+                Some(to(customer(5, 8), None)),
+                Err(AssignRefusal::Forbidden),
+            ),
+            (
+                &mine,
+                Some(to(user(8, "reseller"), None)),
+                Err(AssignRefusal::Forbidden),
+            ),
+            (
+                &theirs,
+                Some(to(customer(4, 2), None)),
+                Err(AssignRefusal::Forbidden),
+            ),
+            (
+                &admins,
+                Some(to(customer(4, 2), None)),
+                Err(AssignRefusal::Forbidden),
+            ),
+        ];
+        for (i, (s, target, expected)) in cases.into_iter().enumerate() {
+            assert_eq!(
+                new_holders(&reseller, s, target.as_ref()),
+                expected,
+                "case {i}"
+            );
+        }
+    }
+
+    #[test]
+    fn customers_and_aliases_without_the_right_assign_nothing() {
+        let parent = user(2, "reseller");
+        let s = server(Some(2), None);
+        for a in [
+            actor(customer(3, 2), None, &[]),
+            actor(alias(4, &parent), Some(parent.clone()), &["servers.view"]),
+        ] {
+            assert!(!may_assign_server(&a, &s));
+            assert_eq!(new_holders(&a, &s, None), Err(AssignRefusal::Forbidden));
+        }
+    }
+
+    #[test]
+    fn the_account_servers_tab_and_its_assign_form_follow_the_account_rules() {
+        let admin = actor(user(1, "admin"), None, &[]);
+        let reseller = actor(user(2, "reseller"), None, &[]);
+        let mine = customer(3, 2);
+        let theirs = customer(4, 8);
+        assert!(may_view_account_servers(&reseller, &mine));
+        assert!(!may_view_account_servers(&reseller, &theirs));
+        assert!(may_assign_to_account(&reseller, &mine));
+        assert!(!may_assign_to_account(&reseller, &theirs));
+        assert!(may_assign_to_account(&admin, &theirs));
+        assert!(!may_assign_to_account(&admin, &user(1, "admin")));
+        let me = actor(mine.clone(), None, &[]);
+        assert!(may_view_account_servers(&me, &mine));
+        assert!(!may_assign_to_account(&me, &mine));
+    }
+}

@@ -1,0 +1,208 @@
+//! The Servers tab of an account page: GET /users/{id}/servers lists the servers the
+//! account holds (its own, and for a reseller those assigned to it) within what the
+//! viewing login reaches; POST /users/{id}/servers (server = hostname or IP,
+//! action=assign|unassign) gives one of the login's servers to this account or takes it
+//! back, through the same rules as POST /servers/{sid}/owner.
+
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::list::{holder_label, holder_names};
+use super::owner::{assign, Outcome};
+use crate::access::servers::{
+    find_reachable_by_name, list_reachable_held_by, may_assign_to_account, may_take_back,
+    may_view_account_servers,
+};
+use crate::db::{self, DbError};
+use crate::models::server::Server;
+use crate::models::user::User;
+use crate::routes::users::tabs::{self, Tab};
+use crate::routes::users::{parse_id, visible_account};
+use crate::web::chrome::Chrome;
+use crate::web::form::FieldErrors;
+use crate::web::pagination::{ListQuery, Pager};
+use crate::web::{render, AppError, Current};
+use crate::AppState;
+
+const PER_PAGE: i64 = 50;
+
+pub struct Row {
+    pub server: Server,
+    pub holder: String,
+    pub may_unassign: bool,
+}
+
+#[derive(Template)]
+#[template(path = "servers/account_tab.html")]
+pub struct TabPage {
+    pub chrome: Option<Chrome>,
+    pub account: User,
+    pub tabs: Vec<Tab>,
+    pub active_tab: &'static str,
+    pub rows: Vec<Row>,
+    pub q: String,
+    pub pager: Pager,
+    pub may_assign: bool,
+    pub server_input: String,
+    pub errors: FieldErrors,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct TabForm {
+    #[serde(default)]
+    server: String,
+    #[serde(default)]
+    action: String,
+}
+
+async fn account(current: &Current, state: &AppState, raw: &str) -> Result<User, AppError> {
+    let id = parse_id(raw)?;
+    let account = visible_account(&state.pool, &current.actor, id).await?;
+    if !may_view_account_servers(&current.actor, &account) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(account)
+}
+
+pub async fn page(
+    current: Current,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let account = account(&current, &state, &path).await?;
+    let page = build(
+        &current,
+        &state,
+        account,
+        &query,
+        String::new(),
+        FieldErrors::default(),
+    )
+    .await?;
+    render::page(&page)
+}
+
+async fn build(
+    current: &Current,
+    state: &AppState,
+    account: User,
+    query: &ListQuery,
+    server_input: String,
+    errors: FieldErrors,
+) -> Result<TabPage, AppError> {
+    let actor = current.actor.clone();
+    let holder = account.id;
+    let (q, page_no) = (query.q.clone(), query.page());
+    let (page, names) = db::run(&state.pool, move |c| {
+        let page = list_reachable_held_by(c, &actor, holder, &q, page_no, PER_PAGE)?;
+        let servers: Vec<Server> = page.rows.iter().map(|s| (**s).clone()).collect();
+        let names = holder_names(c, &servers)?;
+        Ok::<_, DbError>((page, names))
+    })
+    .await?;
+    let may_assign = may_assign_to_account(&current.actor, &account);
+    let base = format!("/users/{}/servers", account.id);
+    let pager = Pager::new(&base, &query.q, page.page, page.pages(), page.total);
+    let rows = page
+        .rows
+        .into_iter()
+        .map(|s| Row {
+            holder: holder_label(&s, &names),
+            may_unassign: may_take_back(&current.actor, &account, &s),
+            server: s.into_inner(),
+        })
+        .collect();
+    Ok(TabPage {
+        chrome: Some(current.chrome(if current.actor.account_id() == account.id {
+            "account"
+        } else {
+            "users"
+        })),
+        tabs: tabs::for_account(&current.actor, &account),
+        active_tab: "servers",
+        rows,
+        q: query.q.clone(),
+        pager,
+        may_assign,
+        server_input,
+        errors,
+        account,
+    })
+}
+
+pub async fn submit(
+    current: Current,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<TabForm>,
+) -> Result<HttpResponse, AppError> {
+    let account = account(&current, &state, &path).await?;
+    if !may_assign_to_account(&current.actor, &account) {
+        return Err(AppError::Forbidden);
+    }
+    let form = form.into_inner();
+    let actor = current.actor.clone();
+    let key = form.server.clone();
+    let found = db::run(&state.pool, move |c| {
+        find_reachable_by_name(c, &actor, &key).map_err(DbError::from)
+    })
+    .await?;
+    let show_again = |account: User, msg: &str| {
+        let mut errors = FieldErrors::default();
+        errors.add("server", msg);
+        (account, errors)
+    };
+    let Some(server) = found else {
+        let (account, errors) =
+            show_again(account, "No server you may assign has this hostname or IP.");
+        let page = build(
+            &current,
+            &state,
+            account,
+            &ListQuery::default(),
+            form.server,
+            errors,
+        )
+        .await?;
+        return render::invalid(&page);
+    };
+    let unassign = form.action == "unassign";
+    if unassign && server.owner_id != Some(account.id) && server.reseller_id != Some(account.id) {
+        return Err(AppError::NotFound);
+    }
+    // Taking back: an admin returns it to the inventory (or to the customer's reseller),
+    // a reseller to itself.
+    let target = if unassign {
+        if current.actor.may("admin.servers") && server.owner_id == Some(account.id) {
+            server
+                .reseller_id
+                .map(|r| r.to_string())
+                .unwrap_or_default()
+        } else {
+            String::new()
+        }
+    } else {
+        account.id.to_string()
+    };
+    match assign(&current, &state, &server, &target).await? {
+        Outcome::Done(msg) => {
+            current.flash("success", msg);
+            Ok(render::see_other(&format!("/users/{}/servers", account.id)))
+        }
+        Outcome::Invalid(msg) => {
+            let (account, errors) = show_again(account, msg);
+            let page = build(
+                &current,
+                &state,
+                account,
+                &ListQuery::default(),
+                form.server,
+                errors,
+            )
+            .await?;
+            render::invalid(&page)
+        }
+    }
+}

@@ -1,0 +1,282 @@
+//! The actions on a server page: power, rename, rDNS, reinstall, rescue. Each loads the
+//! server through the login's reach (404 outside it), checks the action's permission
+//! (403, nothing changed), validates (422, the page shown again with the input), then
+//! asks the driver and writes the audit entry in one transaction and answers 303.
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+use super::detail::{self, Input};
+use super::{audit_account, reachable, requester};
+use crate::access::servers::{server_actions, Reachable};
+use crate::db::{self, DbError};
+use crate::domain::{DnsName, OsChoice, ShortText};
+use crate::driver::{self, PowerAction};
+use crate::models::audit::NewAuditEntry;
+use crate::models::server::Server;
+use crate::models::server_ip;
+use crate::web::{render, AppError, Current};
+use crate::AppState;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ActionForm {
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    ip: String,
+    #[serde(default)]
+    hostname: String,
+    #[serde(default)]
+    os: String,
+}
+
+type Path = web::Path<String>;
+type Form = web::Form<ActionForm>;
+
+/// Loads the server and refuses (403) unless `allowed` says the login may.
+async fn guarded(
+    current: &Current,
+    state: &AppState,
+    path: &str,
+    allowed: fn(&crate::access::servers::ServerActions) -> bool,
+) -> Result<Reachable, AppError> {
+    let server = reachable(&state.pool, &current.actor, path).await?;
+    if !allowed(&server_actions(&current.actor, &server)) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(server)
+}
+
+/// Runs the change and its audit entry in one transaction, then 303 to the server page.
+async fn commit<F>(
+    current: &Current,
+    state: &AppState,
+    server: &Server,
+    audit: NewAuditEntry,
+    flash: String,
+    change: F,
+) -> Result<HttpResponse, AppError>
+where
+    F: FnOnce(&mut crate::db::DbConn) -> Result<(), DbError> + Send + 'static,
+{
+    db::run(&state.pool, move |c| {
+        db::transaction(c, |c| {
+            change(c)?;
+            audit.insert(c)?;
+            Ok::<_, DbError>(())
+        })
+    })
+    .await?;
+    current.flash("success", flash);
+    Ok(render::see_other(&format!("/servers/{}", server.id)))
+}
+
+/// A driver action asked while a reinstall runs is refused with a message, not queued.
+fn busy(current: &Current, server: &Server) -> Option<HttpResponse> {
+    (server.status == "reinstalling").then(|| {
+        current.flash(
+            "error",
+            format!(
+                "{} is being reinstalled; try again when it is done.",
+                server.hostname
+            ),
+        );
+        render::see_other(&format!("/servers/{}", server.id))
+    })
+}
+
+fn entry(current: &Current, server: &Server, action: &str) -> NewAuditEntry {
+    current
+        .audit(audit_account(&current.actor, server), action)
+        .target(format!("server {}", server.hostname))
+}
+
+async fn invalid(
+    current: &Current,
+    state: &AppState,
+    server: Reachable,
+    input: Input,
+) -> Result<HttpResponse, AppError> {
+    render::invalid(&detail::build(current, state, server, input).await?)
+}
+
+pub async fn power(
+    current: Current,
+    state: web::Data<AppState>,
+    path: Path,
+    form: Form,
+) -> Result<HttpResponse, AppError> {
+    let server = guarded(&current, &state, &path, |m| m.power).await?;
+    let Some(action) = PowerAction::parse(&form.action) else {
+        let mut input = Input::default();
+        input.errors.add("action", "Choose power on, off or reset.");
+        return invalid(&current, &state, server, input).await;
+    };
+    if let Some(res) = busy(&current, &server) {
+        return Ok(res);
+    }
+    let audit = entry(&current, &server, "server.power").details(action.as_str());
+    let by = requester(&current.actor);
+    let s = server.clone().into_inner();
+    let flash = format!("Power {} sent to {}.", action.as_str(), server.hostname);
+    commit(&current, &state, &server, audit, flash, move |c| {
+        driver::for_server(&s).power(c, &s, action, &by)?;
+        Ok(())
+    })
+    .await
+}
+
+pub async fn rename(
+    current: Current,
+    state: web::Data<AppState>,
+    path: Path,
+    form: Form,
+) -> Result<HttpResponse, AppError> {
+    let server = guarded(&current, &state, &path, |m| m.rename).await?;
+    let form = form.into_inner();
+    let name = match ShortText::parse(&form.name, 100, true) {
+        Ok(n) => n,
+        Err(m) => {
+            let mut input = Input {
+                name: Some(form.name),
+                ..Input::default()
+            };
+            input.errors.add("name", m);
+            return invalid(&current, &state, server, input).await;
+        }
+    };
+    let audit = entry(&current, &server, "server.rename").details(format!(
+        "{} → {}",
+        server.name,
+        name.as_str()
+    ));
+    let id = server.id;
+    commit(
+        &current,
+        &state,
+        &server,
+        audit,
+        "Server renamed.".into(),
+        move |c| {
+            Server::rename(c, id, name.as_str())?;
+            Ok(())
+        },
+    )
+    .await
+}
+
+pub async fn rdns(
+    current: Current,
+    state: web::Data<AppState>,
+    path: Path,
+    form: Form,
+) -> Result<HttpResponse, AppError> {
+    let server = guarded(&current, &state, &path, |m| m.rdns).await?;
+    let form = form.into_inner();
+    let id = server.id;
+    let ip = form.ip.trim().to_string();
+    let ips = {
+        let ip = ip.clone();
+        db::run(&state.pool, move |c| {
+            server_ip::of_server(c, id).map_err(DbError::from)
+        })
+        .await?
+        .into_iter()
+        .any(|i| i.ip == ip)
+    };
+    if !ips {
+        // An address of another server (or none) is not this page's to name.
+        return Err(AppError::NotFound);
+    }
+    let hostname = match DnsName::parse(&form.hostname) {
+        Ok(h) => h,
+        Err(m) => {
+            let mut input = Input {
+                rdns_ip: ip,
+                rdns_hostname: form.hostname,
+                ..Input::default()
+            };
+            input.errors.add("hostname", m);
+            return invalid(&current, &state, server, input).await;
+        }
+    };
+    let audit =
+        entry(&current, &server, "server.rdns").details(format!("{ip} → {}", hostname.as_str()));
+    let flash = format!("Reverse DNS of {ip} set to {}.", hostname.as_str());
+    commit(&current, &state, &server, audit, flash, move |c| {
+        server_ip::set_rdns(c, id, &ip, hostname.as_str())?;
+        Ok(())
+    })
+    .await
+}
+
+pub async fn reinstall(
+    current: Current,
+    state: web::Data<AppState>,
+    path: Path,
+    form: Form,
+) -> Result<HttpResponse, AppError> {
+    let server = guarded(&current, &state, &path, |m| m.reinstall).await?;
+    let form = form.into_inner();
+    let os = match OsChoice::parse(&form.os) {
+        Ok(os) => os,
+        Err(m) => {
+            let mut input = Input {
+                os: form.os,
+                ..Input::default()
+            };
+            input.errors.add("os", m);
+            return invalid(&current, &state, server, input).await;
+        }
+    };
+    if let Some(res) = busy(&current, &server) {
+        return Ok(res);
+    }
+    let audit = entry(&current, &server, "server.reinstall").details(os.key);
+    let by = requester(&current.actor);
+    let s = server.clone().into_inner();
+    let flash = format!(
+        "Reinstall of {} with {} started.",
+        server.hostname, os.label
+    );
+    commit(&current, &state, &server, audit, flash, move |c| {
+        driver::for_server(&s).reinstall(c, &s, os, &by)?;
+        Ok(())
+    })
+    .await
+}
+
+/// `action=exit` boots back into the installed OS; anything else boots the rescue system.
+pub async fn rescue(
+    current: Current,
+    state: web::Data<AppState>,
+    path: Path,
+    form: Form,
+) -> Result<HttpResponse, AppError> {
+    let server = guarded(&current, &state, &path, |m| m.rescue).await?;
+    if let Some(res) = busy(&current, &server) {
+        return Ok(res);
+    }
+    let enter = form.action.trim() != "exit";
+    let (action, flash) = if enter {
+        (
+            "server.rescue",
+            format!("{} is booting the rescue system.", server.hostname),
+        )
+    } else {
+        (
+            "server.rescue_exit",
+            format!("{} is booting its installed OS.", server.hostname),
+        )
+    };
+    let audit = entry(&current, &server, action);
+    let by = requester(&current.actor);
+    let s = server.clone().into_inner();
+    commit(&current, &state, &server, audit, flash, move |c| {
+        driver::for_server(&s).rescue(c, &s, enter, &by)?;
+        Ok(())
+    })
+    .await
+}

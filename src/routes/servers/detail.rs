@@ -1,0 +1,182 @@
+//! GET /servers/{sid}: a server the login reaches, with the sections and buttons its
+//! permissions allow (a button it may not use is not drawn; the handlers check again).
+//! Viewing the page first lets the driver report finished jobs (see driver::builtin).
+
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+use super::chart::{self, TrafficChart};
+use super::reachable;
+use crate::access::servers::{assigner, server_actions, Assigner, Reachable, ServerActions};
+use crate::db::{self, DbError};
+use crate::domain::{OsChoice, OS_CHOICES};
+use crate::driver::{self, builtin::REINSTALL_SECONDS, ConsoleTarget};
+use crate::models::server::{self, Server};
+use crate::models::server_ip::{self, ServerIp};
+use crate::models::server_job::{self, ServerJob};
+use crate::models::server_traffic;
+use crate::models::user::User;
+use crate::web::chrome::Chrome;
+use crate::web::form::FieldErrors;
+use crate::web::{render, AppError, Current};
+use crate::AppState;
+
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// Form input shown again after a 422 on one of the page's forms.
+#[derive(Debug, Default)]
+pub struct Input {
+    pub errors: FieldErrors,
+    pub name: Option<String>,
+    pub rdns_ip: String,
+    pub rdns_hostname: String,
+    pub os: String,
+    pub user_id: String,
+}
+
+#[derive(Template)]
+#[template(path = "servers/detail.html")]
+pub struct DetailPage {
+    pub chrome: Option<Chrome>,
+    pub server: Server,
+    pub may: ServerActions,
+    pub os_label: String,
+    pub ips: Vec<ServerIp>,
+    pub jobs: Vec<ServerJob>,
+    pub chart: Option<TrafficChart>,
+    pub reseller: Option<User>,
+    pub owner: Option<User>,
+    pub owner_choices: Vec<Choice>,
+    pub os_choices: Vec<Choice>,
+    pub console: Option<ConsoleTarget>,
+    pub reinstall_seconds: i64,
+    pub name: String,
+    pub input: Input,
+}
+
+impl DetailPage {
+    pub fn busy(&self) -> bool {
+        self.server.status == "reinstalling"
+    }
+    /// The rDNS value to show in the form of `ip` (the submitted one after a 422).
+    pub fn rdns_value(&self, ip: &ServerIp) -> String {
+        if self.input.rdns_ip == ip.ip {
+            self.input.rdns_hostname.clone()
+        } else {
+            ip.rdns.clone()
+        }
+    }
+    pub fn rdns_error(&self, ip: &ServerIp) -> Option<&str> {
+        (self.input.rdns_ip == ip.ip)
+            .then(|| self.input.errors.get("hostname"))
+            .flatten()
+    }
+}
+
+pub async fn page(
+    current: Current,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let server = reachable(&state.pool, &current.actor, &path).await?;
+    if !server_actions(&current.actor, &server).view {
+        return Err(AppError::Forbidden);
+    }
+    render::page(&build(&current, &state, server, Input::default()).await?)
+}
+
+pub async fn build(
+    current: &Current,
+    state: &AppState,
+    server: Reachable,
+    input: Input,
+) -> Result<DetailPage, AppError> {
+    let may = server_actions(&current.actor, &server);
+    let choices_within = match assigner(&current.actor) {
+        Some(Assigner::Admin) => Some(None),
+        Some(Assigner::Reseller(r)) => Some(Some(r)),
+        None => None,
+    }
+    .filter(|_| may.assign);
+    let today = crate::models::now().date();
+    let server = server.into_inner();
+    let loaded = db::run(&state.pool, move |c| {
+        let ctl = driver::for_server(&server);
+        let server = if db::transaction(c, |c| ctl.refresh(c, &server))? {
+            Server::find(c, server.id)?.unwrap_or(server)
+        } else {
+            server
+        };
+        let ips = server_ip::of_server(c, server.id)?;
+        let jobs = server_job::recent(c, server.id, 8)?;
+        let traffic = if may.traffic {
+            let since = today - chrono::Duration::days(chart::DAYS - 1);
+            Some(server_traffic::since(c, server.id, since)?)
+        } else {
+            None
+        };
+        let holders: Vec<i32> = server
+            .reseller_id
+            .into_iter()
+            .chain(server.owner_id)
+            .collect();
+        let holders = User::find_many(c, &holders)?;
+        let choices = match choices_within {
+            Some(within) => server::account_choices(c, within)?,
+            None => Vec::new(),
+        };
+        Ok::<_, DbError>((server, ips, jobs, traffic, holders, choices))
+    })
+    .await?;
+    let (server, ips, jobs, traffic, holders, choices) = loaded;
+    let find = |id: Option<i32>| id.and_then(|i| holders.iter().find(|u| u.id == i).cloned());
+    let current_holder = server.owner_id.or(server.reseller_id);
+    let picked = if input.user_id.is_empty() {
+        current_holder.map(|i| i.to_string()).unwrap_or_default()
+    } else {
+        input.user_id.clone()
+    };
+    let owner_choices = choices
+        .into_iter()
+        .map(|u| Choice {
+            selected: picked == u.id.to_string(),
+            label: format!("{} ({})", u.username, u.kind().label()),
+            value: u.id.to_string(),
+        })
+        .collect();
+    let os_choices = OS_CHOICES
+        .iter()
+        .map(|(key, label)| Choice {
+            value: key.to_string(),
+            label: label.to_string(),
+            selected: if input.os.is_empty() {
+                *key == server.os
+            } else {
+                *key == input.os
+            },
+        })
+        .collect();
+    Ok(DetailPage {
+        chrome: Some(current.chrome("servers")),
+        may,
+        os_label: OsChoice::label_of(&server.os).to_string(),
+        chart: traffic.map(|t| chart::build(&t, today)),
+        reseller: find(server.reseller_id),
+        owner: find(server.owner_id),
+        owner_choices,
+        os_choices,
+        console: may
+            .console
+            .then(|| driver::for_server(&server).console(&server)),
+        reinstall_seconds: REINSTALL_SECONDS,
+        name: input.name.clone().unwrap_or_else(|| server.name.clone()),
+        ips,
+        jobs,
+        server,
+        input,
+    })
+}

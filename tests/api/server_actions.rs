@@ -1,0 +1,335 @@
+//! The actions on a server page (power, rename, rDNS, reinstall, rescue, console): done
+//! through the driver with a job and an audit entry, refused with 403 and no change
+//! without their permission, and 422 with the input kept on invalid input.
+
+use chrono::Duration;
+use diesel::prelude::*;
+use steward::db::schema::{server_ips, server_jobs};
+use steward::models::server_job::ServerJob;
+
+use crate::backend_tests;
+use crate::helpers::{assert_redirect_to, TestApp};
+use crate::servers::{add_alias, add_server, audit_count, post_via_servers, server, status};
+
+backend_tests!(
+    a_customer_controls_its_server_and_each_action_is_recorded,
+    every_action_without_its_permission_is_403_and_changes_nothing,
+    an_alias_user_reaches_only_its_assigned_servers_of_its_parent,
+    invalid_action_input_is_422_with_the_input_kept,
+    a_reinstalled_server_shows_reinstalling_until_the_job_ends,
+);
+
+fn jobs(app: &TestApp, sid: i32) -> Vec<ServerJob> {
+    server_jobs::table
+        .filter(server_jobs::server_id.eq(sid))
+        .order(server_jobs::id.asc())
+        .select(ServerJob::as_select())
+        .load(&mut *app.conn())
+        .unwrap()
+}
+
+fn rdns(app: &TestApp, ip: &str) -> String {
+    server_ips::table
+        .filter(server_ips::ip.eq(ip))
+        .select(server_ips::rdns)
+        .first(&mut *app.conn())
+        .unwrap()
+}
+
+async fn a_customer_controls_its_server_and_each_action_is_recorded(app: TestApp) {
+    let admin = app.admin("boss");
+    let cust = app.customer("cust", admin);
+    let s = add_server(&app, "web.example.net", "10.1.0.1", None, Some(cust));
+    let b = app.login("cust").await;
+    let page = b.get_html(&format!("/servers/{s}")).await;
+    for control in [
+        "/power\"",
+        "/rename\"",
+        "/rdns\"",
+        "/reinstall\"",
+        "/rescue\"",
+        "/console\"",
+        "Hardware",
+        "Traffic, last 30 days",
+    ] {
+        assert!(page.contains(control), "{control} missing");
+    }
+    assert!(!page.contains("/owner\"") && !page.contains("/edit\""));
+    let url = format!("/servers/{s}");
+
+    assert_redirect_to(
+        &b.post(&format!("{url}/power"), &[("action", "off")]).await,
+        &url,
+    );
+    assert_eq!(server(&app, s).unwrap().power_state, "off");
+    assert_redirect_to(
+        &b.post(&format!("{url}/power"), &[("action", "on")]).await,
+        &url,
+    );
+    assert_eq!(server(&app, s).unwrap().power_state, "on");
+    assert_redirect_to(
+        &b.post(&format!("{url}/rename"), &[("name", "Front end")])
+            .await,
+        &url,
+    );
+    assert_eq!(server(&app, s).unwrap().name, "Front end");
+    let res = b
+        .post(
+            &format!("{url}/rdns"),
+            &[("ip", "10.1.0.1"), ("hostname", "WWW.example.com")],
+        )
+        .await;
+    assert_redirect_to(&res, &url);
+    assert_eq!(rdns(&app, "10.1.0.1"), "www.example.com");
+    assert_redirect_to(&b.post(&format!("{url}/rescue"), &[]).await, &url);
+    assert_eq!(server(&app, s).unwrap().status, "rescue");
+    assert_redirect_to(
+        &b.post(&format!("{url}/rescue"), &[("action", "exit")])
+            .await,
+        &url,
+    );
+    assert_eq!(server(&app, s).unwrap().status, "active");
+    assert_eq!(status(&b, &format!("{url}/console")).await, 200);
+
+    let kinds: Vec<(String, String, Option<i32>)> = jobs(&app, s)
+        .into_iter()
+        .map(|j| (j.kind, j.detail, j.requested_by))
+        .collect();
+    assert_eq!(kinds.len(), 4);
+    assert_eq!(kinds[0], ("power".into(), "off".into(), Some(cust)));
+    for action in [
+        "server.power",
+        "server.rename",
+        "server.rdns",
+        "server.rescue",
+        "server.rescue_exit",
+    ] {
+        assert!(audit_count(&app, action) >= 1, "{action} not audited");
+    }
+    assert!(b.get_html(&url).await.contains("Front end"));
+}
+
+async fn every_action_without_its_permission_is_403_and_changes_nothing(app: TestApp) {
+    let admin = app.admin("boss");
+    let cust = app.customer("cust", admin);
+    let s = add_server(&app, "web.example.net", "10.2.0.1", None, Some(cust));
+    add_alias(&app, "viewer", cust, &["servers.view"], &[s]);
+    let b = app.login("viewer").await;
+    let url = format!("/servers/{s}");
+    let page = b.get_html(&url).await;
+    assert!(page.contains("web.example.net"));
+    for control in [
+        "/power\"",
+        "/rename\"",
+        "/rdns\"",
+        "/reinstall\"",
+        "/rescue\"",
+        "/console\"",
+        "/owner\"",
+        "/edit\"",
+        "Hardware",
+        "Traffic, last 30 days",
+    ] {
+        assert!(
+            !page.contains(control),
+            "{control} shown without its permission"
+        );
+    }
+    let before = server(&app, s).unwrap();
+    let posts: [(&str, &[(&str, &str)]); 8] = [
+        ("power", &[("action", "off")]),
+        ("rename", &[("name", "taken over")]),
+        (
+            "rdns",
+            &[("ip", "10.2.0.1"), ("hostname", "evil.example.com")],
+        ),
+        ("reinstall", &[("os", "debian-12")]),
+        ("rescue", &[]),
+        ("owner", &[("user_id", "")]),
+        ("edit", &[("hostname", "x.example.net"), ("ip", "10.9.9.9")]),
+        ("delete", &[]),
+    ];
+    for (action, fields) in posts {
+        let res = post_via_servers(&b, &format!("{url}/{action}"), fields).await;
+        assert_eq!(res.status().as_u16(), 403, "{action}");
+    }
+    assert_eq!(status(&b, &format!("{url}/console")).await, 403);
+    assert_eq!(status(&b, &format!("{url}/edit")).await, 403);
+    let after = server(&app, s).unwrap();
+    assert_eq!(
+        (
+            &after.name,
+            &after.power_state,
+            &after.status,
+            &after.os,
+            after.owner_id,
+            &after.hostname
+        ),
+        (
+            &before.name,
+            &before.power_state,
+            &before.status,
+            &before.os,
+            before.owner_id,
+            &before.hostname
+        )
+    );
+    assert_eq!(rdns(&app, "10.2.0.1"), "");
+    assert!(jobs(&app, s).is_empty());
+    assert_eq!(
+        audit_count(&app, "server.power") + audit_count(&app, "server.rename"),
+        0
+    );
+
+    // One permission opens exactly its own action.
+    add_alias(
+        &app,
+        "powerer",
+        cust,
+        &["servers.view", "servers.power"],
+        &[s],
+    );
+    let p = app.login("powerer").await;
+    let page = p.get_html(&url).await;
+    assert!(page.contains("/power\"") && !page.contains("/rename\""));
+    assert_redirect_to(
+        &post_via_servers(&p, &format!("{url}/power"), &[("action", "off")]).await,
+        &url,
+    );
+    assert_eq!(
+        post_via_servers(&p, &format!("{url}/rename"), &[("name", "x")])
+            .await
+            .status()
+            .as_u16(),
+        403
+    );
+    let after = server(&app, s).unwrap();
+    assert_eq!(
+        (after.power_state.as_str(), after.name.as_str()),
+        ("off", before.name.as_str())
+    );
+    // Without servers.view the page itself is refused.
+    add_alias(&app, "blind", cust, &["servers.power"], &[s]);
+    let blind = app.login("blind").await;
+    assert_eq!(status(&blind, &url).await, 403);
+    assert_eq!(status(&blind, "/servers").await, 403);
+}
+
+async fn an_alias_user_reaches_only_its_assigned_servers_of_its_parent(app: TestApp) {
+    let admin = app.admin("boss");
+    let cust = app.customer("cust", admin);
+    let other = app.customer("other", admin);
+    let a = add_server(&app, "a.example.net", "10.3.0.1", None, Some(cust));
+    let b_srv = add_server(&app, "b.example.net", "10.3.0.2", None, Some(cust));
+    let foreign = add_server(&app, "f.example.net", "10.3.0.3", None, Some(other));
+    // Even an assignment row for a foreign server gives nothing outside the parent's.
+    add_alias(
+        &app,
+        "helper",
+        cust,
+        &["servers.view", "servers.power"],
+        &[a, foreign],
+    );
+    let h = app.login("helper").await;
+    let list = h.get_html("/servers").await;
+    assert!(list.contains(">a.example.net</a>"));
+    assert!(!list.contains("b.example.net") && !list.contains("f.example.net"));
+    assert_eq!(status(&h, &format!("/servers/{a}")).await, 200);
+    for sid in [b_srv, foreign] {
+        assert_eq!(status(&h, &format!("/servers/{sid}")).await, 404);
+        let res =
+            post_via_servers(&h, &format!("/servers/{sid}/power"), &[("action", "off")]).await;
+        assert_eq!(res.status().as_u16(), 404);
+        assert_eq!(server(&app, sid).unwrap().power_state, "on");
+    }
+}
+
+async fn invalid_action_input_is_422_with_the_input_kept(app: TestApp) {
+    let admin = app.admin("boss");
+    let cust = app.customer("cust", admin);
+    let s = add_server(&app, "web.example.net", "10.4.0.1", None, Some(cust));
+    let other = add_server(&app, "other.example.net", "10.4.0.2", None, Some(cust));
+    let b = app.login("cust").await;
+    let url = format!("/servers/{s}");
+    let res = b.post(&format!("{url}/rename"), &[("name", "   ")]).await;
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(res.text().await.unwrap().contains("id=\"name-error\""));
+    let res = b
+        .post(
+            &format!("{url}/rdns"),
+            &[("ip", "10.4.0.1"), ("hostname", "bad_name!")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(res.text().await.unwrap().contains("value=\"bad_name!\""));
+    // An address of another server is not this server's to name.
+    let res = b
+        .post(
+            &format!("{url}/rdns"),
+            &[("ip", "10.4.0.2"), ("hostname", "ok.example.com")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 404);
+    assert_eq!(rdns(&app, "10.4.0.2"), "");
+    let res = b
+        .post(&format!("{url}/reinstall"), &[("os", "templeos")])
+        .await;
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(res.text().await.unwrap().contains("id=\"os-error\""));
+    let res = b
+        .post(&format!("{url}/power"), &[("action", "explode")])
+        .await;
+    assert_eq!(res.status().as_u16(), 422);
+    let row = server(&app, s).unwrap();
+    assert_eq!(
+        (
+            row.name.as_str(),
+            row.status.as_str(),
+            row.power_state.as_str()
+        ),
+        ("web.example.net", "active", "on")
+    );
+    assert!(jobs(&app, s).is_empty() && jobs(&app, other).is_empty());
+}
+
+async fn a_reinstalled_server_shows_reinstalling_until_the_job_ends(app: TestApp) {
+    let admin = app.admin("boss");
+    let cust = app.customer("cust", admin);
+    let s = add_server(&app, "web.example.net", "10.5.0.1", None, Some(cust));
+    let b = app.login("cust").await;
+    let url = format!("/servers/{s}");
+    assert_redirect_to(
+        &b.post(&format!("{url}/reinstall"), &[("os", "rocky-9")])
+            .await,
+        &url,
+    );
+    let row = server(&app, s).unwrap();
+    assert_eq!(
+        (row.status.as_str(), row.os.as_str()),
+        ("reinstalling", "debian-12")
+    );
+    let page = b.get_html(&url).await;
+    assert!(page.contains("Reinstall in progress") && page.contains(">Reinstalling<"));
+    // While it runs, power and rescue are refused (flash, no change, no job).
+    let res = b.post(&format!("{url}/power"), &[("action", "off")]).await;
+    assert_redirect_to(&res, &url);
+    assert_eq!(server(&app, s).unwrap().power_state, "on");
+    assert_eq!(jobs(&app, s).len(), 1);
+    // The built-in driver finishes the job once its time is up and the page is viewed.
+    let job = &jobs(&app, s)[0];
+    diesel::update(server_jobs::table.find(job.id))
+        .set(server_jobs::created_at.eq(job.created_at - Duration::minutes(5)))
+        .execute(&mut *app.conn())
+        .unwrap();
+    let page = b.get_html(&url).await;
+    assert!(!page.contains("Reinstall in progress"));
+    let row = server(&app, s).unwrap();
+    assert_eq!(
+        (row.status.as_str(), row.os.as_str()),
+        ("active", "rocky-9")
+    );
+    let job = &jobs(&app, s)[0];
+    assert_eq!(job.status, "done");
+    assert!(job.finished_at.is_some());
+    assert_eq!(audit_count(&app, "server.reinstall"), 1);
+}

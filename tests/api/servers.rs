@@ -1,0 +1,671 @@
+//! Servers and the access engine: who reaches which server (admin, reseller, customer,
+//! alias user), owner assignment, the admin inventory, search and pagination. The
+//! fixtures here (`add_server`, `add_alias`) are shared with `server_actions`.
+
+use diesel::prelude::*;
+use steward::access::servers::find_reachable;
+use steward::access::Actor;
+use steward::db::schema::{alias_role_permissions, alias_roles, alias_servers, audit_log};
+use steward::models::now;
+use steward::models::server::{NewServer, Server};
+
+use crate::backend_tests;
+use crate::helpers::{assert_redirect_to, TestApp};
+
+/// Inserts a server straight into the database; answers its id.
+pub fn add_server(
+    app: &TestApp,
+    hostname: &str,
+    ip: &str,
+    reseller: Option<i32>,
+    owner: Option<i32>,
+) -> i32 {
+    add_server_tagged(app, hostname, ip, "", reseller, owner)
+}
+
+pub fn add_server_tagged(
+    app: &TestApp,
+    hostname: &str,
+    ip: &str,
+    tags: &str,
+    reseller: Option<i32>,
+    owner: Option<i32>,
+) -> i32 {
+    let at = now();
+    NewServer {
+        hostname,
+        name: hostname,
+        primary_ip: ip,
+        location: "Frankfurt",
+        tags,
+        os: "debian-12",
+        power_state: "on",
+        status: "active",
+        reseller_id: reseller,
+        owner_id: owner,
+        cpu: "8 cores",
+        memory_gb: 64,
+        disks: "2x NVMe",
+        created_at: at,
+        updated_at: at,
+    }
+    .insert(&mut app.conn())
+    .unwrap()
+}
+
+pub fn server(app: &TestApp, id: i32) -> Option<Server> {
+    Server::find(&mut app.conn(), id).unwrap()
+}
+
+/// An alias user of `parent` with a role holding exactly `perms`, assigned `servers`.
+pub fn add_alias(
+    app: &TestApp,
+    username: &str,
+    parent: i32,
+    perms: &[&str],
+    servers: &[i32],
+) -> i32 {
+    let mut c = app.conn();
+    let role_id: i32 = diesel::insert_into(alias_roles::table)
+        .values((
+            alias_roles::account_id.eq(parent),
+            alias_roles::name.eq(format!("{username} role")),
+            alias_roles::name_key.eq(format!("{username} role")),
+            alias_roles::description.eq(""),
+            alias_roles::created_at.eq(now()),
+            alias_roles::updated_at.eq(now()),
+        ))
+        .returning(alias_roles::id)
+        .get_result(&mut *c)
+        .unwrap();
+    for p in perms {
+        diesel::insert_into(alias_role_permissions::table)
+            .values((
+                alias_role_permissions::role_id.eq(role_id),
+                alias_role_permissions::permission.eq(*p),
+            ))
+            .execute(&mut *c)
+            .unwrap();
+    }
+    drop(c);
+    let id = app.insert_user("alias", username, None, Some(parent));
+    let mut c = app.conn();
+    diesel::update(steward::db::schema::users::table.find(id))
+        .set(steward::db::schema::users::role_id.eq(role_id))
+        .execute(&mut *c)
+        .unwrap();
+    for s in servers {
+        diesel::insert_into(alias_servers::table)
+            .values((
+                alias_servers::alias_id.eq(id),
+                alias_servers::server_id.eq(*s),
+            ))
+            .execute(&mut *c)
+            .unwrap();
+    }
+    id
+}
+
+pub fn audit_count(app: &TestApp, action: &str) -> i64 {
+    audit_log::table
+        .filter(audit_log::action.eq(action))
+        .count()
+        .get_result(&mut *app.conn())
+        .unwrap()
+}
+
+pub async fn status(b: &crate::helpers::Browser, path: &str) -> u16 {
+    b.get(path).await.status().as_u16()
+}
+
+backend_tests!(
+    the_access_engine_reaches_each_login_exactly_its_servers,
+    a_customer_sees_exactly_its_servers,
+    another_customers_server_is_404_on_every_server_route,
+    a_reseller_cannot_reach_another_resellers_servers_nor_assign_to_their_customers,
+    a_reseller_assigns_its_own_servers_to_its_own_customers_and_takes_them_back,
+    a_server_moved_to_another_owner_is_gone_on_the_next_request,
+    search_by_hostname_ip_and_tag_and_pages_of_50_return_the_right_rows,
+    an_admin_adds_edits_and_deletes_servers_with_validation,
+    an_admin_assigns_a_customer_of_a_reseller_and_the_reseller_keeps_it,
+    the_account_servers_tab_lists_and_assigns_that_accounts_servers,
+);
+
+async fn the_access_engine_reaches_each_login_exactly_its_servers(app: TestApp) {
+    let admin = app.admin("boss");
+    let r1 = app.reseller("res-one", admin);
+    let r2 = app.reseller("res-two", admin);
+    let c1 = app.customer("cust-one", r1);
+    let c2 = app.customer("cust-two", admin);
+    let kept = add_server(&app, "kept.example.net", "10.0.0.1", Some(r1), None);
+    let passed = add_server(&app, "passed.example.net", "10.0.0.2", Some(r1), Some(c1));
+    let other = add_server(&app, "other.example.net", "10.0.0.3", Some(r2), None);
+    let direct = add_server(&app, "direct.example.net", "10.0.0.4", None, Some(c2));
+    let stock = add_server(&app, "stock.example.net", "10.0.0.5", None, None);
+    let narrow = add_alias(
+        &app,
+        "res-one-helper",
+        r1,
+        &["servers.view"],
+        &[passed, other],
+    );
+    let wide = add_alias(&app, "res-one-all", r1, &["servers.view"], &[]);
+    {
+        use steward::db::schema::users;
+        diesel::update(users::table.find(wide))
+            .set(users::all_servers.eq(true))
+            .execute(&mut *app.conn())
+            .unwrap();
+    }
+    let all = [kept, passed, other, direct, stock];
+    let table: [(&str, i32, &[i32]); 7] = [
+        ("admin", admin, &all),
+        ("reseller", r1, &[kept, passed]),
+        ("other reseller", r2, &[other]),
+        ("reseller's customer", c1, &[passed]),
+        ("admin's customer", c2, &[direct]),
+        // Assigned servers count only within the parent's: `other` is not the parent's.
+        ("alias with assigned servers", narrow, &[passed]),
+        ("alias with all servers", wide, &[kept, passed]),
+    ];
+    let reached = |login: i32| -> Vec<i32> {
+        let mut c = app.conn();
+        let actor = Actor::load(&mut c, login, now().date())
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        all.iter()
+            .copied()
+            .filter(|s| find_reachable(&mut c, &actor, *s).unwrap().is_some())
+            .collect()
+    };
+    for (who, login, expected) in table {
+        assert_eq!(reached(login), expected.to_vec(), "{who}");
+    }
+    // Moved to another owner: the next resolution no longer reaches it.
+    diesel::update(steward::db::schema::servers::table.find(passed))
+        .set((
+            steward::db::schema::servers::reseller_id.eq(r2),
+            steward::db::schema::servers::owner_id.eq(None::<i32>),
+        ))
+        .execute(&mut *app.conn())
+        .unwrap();
+    assert_eq!(reached(c1), Vec::<i32>::new());
+    assert_eq!(reached(r1), vec![kept]);
+    assert_eq!(reached(narrow), Vec::<i32>::new());
+    assert_eq!(reached(r2), vec![passed, other]);
+}
+
+async fn a_customer_sees_exactly_its_servers(app: TestApp) {
+    let admin = app.admin("boss");
+    let r = app.reseller("resell", admin);
+    let mine = app.customer("mine", r);
+    let theirs = app.customer("theirs", r);
+    add_server(&app, "a1.example.net", "10.0.1.1", Some(r), Some(mine));
+    add_server(&app, "a2.example.net", "10.0.1.2", Some(r), Some(mine));
+    add_server(&app, "b1.example.net", "10.0.1.3", Some(r), Some(theirs));
+    add_server(&app, "r1.example.net", "10.0.1.4", Some(r), None);
+    let page = app.login("mine").await.get_html("/servers").await;
+    assert!(page.contains(">a1.example.net</a>") && page.contains(">a2.example.net</a>"));
+    assert!(!page.contains("b1.example.net") && !page.contains("r1.example.net"));
+    assert!(page.contains("2 in all"));
+    let page = app.login("resell").await.get_html("/servers").await;
+    assert!(
+        page.contains("4 in all"),
+        "the reseller sees what it passed on too"
+    );
+}
+
+async fn another_customers_server_is_404_on_every_server_route(app: TestApp) {
+    let admin = app.admin("boss");
+    let me = app.customer("me", admin);
+    let other = app.customer("other", admin);
+    add_server(&app, "mine.example.net", "10.0.2.1", None, Some(me));
+    let foreign = add_server(&app, "foreign.example.net", "10.0.2.2", None, Some(other));
+    let before = server(&app, foreign).unwrap();
+    let b = app.login("me").await;
+    for path in ["", "/edit", "/console"] {
+        assert_eq!(
+            status(&b, &format!("/servers/{foreign}{path}")).await,
+            404,
+            "GET {path}"
+        );
+    }
+    let posts: [(&str, &[(&str, &str)]); 8] = [
+        ("power", &[("action", "off")]),
+        ("rename", &[("name", "mine now")]),
+        ("rdns", &[("ip", "10.0.2.2"), ("hostname", "x.example.com")]),
+        ("reinstall", &[("os", "debian-12")]),
+        ("rescue", &[]),
+        ("owner", &[("user_id", "")]),
+        ("edit", &[("hostname", "x.example.net"), ("ip", "10.9.9.9")]),
+        ("delete", &[]),
+    ];
+    for (action, fields) in posts {
+        let path = format!("/servers/{foreign}/{action}");
+        let code = b.post(&path, fields).await.status().as_u16();
+        assert_eq!(code, 404, "POST {path}");
+    }
+    for garbage in ["0", "-1", "abc", "99999"] {
+        assert_eq!(status(&b, &format!("/servers/{garbage}")).await, 404);
+        let code = b
+            .post(&format!("/servers/{garbage}/power"), &[("action", "on")])
+            .await;
+        assert_eq!(code.status().as_u16(), 404);
+    }
+    let after = server(&app, foreign).unwrap();
+    assert_eq!(
+        (after.name, after.power_state, after.status, after.owner_id),
+        (
+            before.name,
+            before.power_state,
+            before.status,
+            before.owner_id
+        )
+    );
+    assert_eq!(audit_count(&app, "server.power"), 0);
+}
+
+async fn a_reseller_cannot_reach_another_resellers_servers_nor_assign_to_their_customers(
+    app: TestApp,
+) {
+    let admin = app.admin("boss");
+    let r1 = app.reseller("res-one", admin);
+    let r2 = app.reseller("res-two", admin);
+    let theirs_customer = app.customer("their-cust", r2);
+    let mine = add_server(&app, "mine.example.net", "10.0.3.1", Some(r1), None);
+    let theirs = add_server(&app, "theirs.example.net", "10.0.3.2", Some(r2), None);
+    let b = app.login("res-one").await;
+    assert_eq!(status(&b, &format!("/servers/{theirs}")).await, 404);
+    let res = b
+        .post(
+            &format!("/servers/{theirs}/owner"),
+            &[("user_id", &r1.to_string())],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 404);
+    // Its own server to another reseller's customer: forbidden, nothing changed.
+    let res = b
+        .post(
+            &format!("/servers/{mine}/owner"),
+            &[("user_id", &theirs_customer.to_string())],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 403);
+    // Nor to the other reseller itself, nor to an admin.
+    for target in [r2, admin] {
+        let res = b
+            .post(
+                &format!("/servers/{mine}/owner"),
+                &[("user_id", &target.to_string())],
+            )
+            .await;
+        assert_eq!(res.status().as_u16(), 403);
+    }
+    let s = server(&app, mine).unwrap();
+    assert_eq!((s.reseller_id, s.owner_id), (Some(r1), None));
+    assert_eq!(audit_count(&app, "server.owner"), 0);
+    // The account tab of the other reseller's customer is not visible either.
+    assert_eq!(
+        status(&b, &format!("/users/{theirs_customer}/servers")).await,
+        404
+    );
+}
+
+async fn a_reseller_assigns_its_own_servers_to_its_own_customers_and_takes_them_back(app: TestApp) {
+    let admin = app.admin("boss");
+    let r = app.reseller("resell", admin);
+    let cust = app.customer("cust", r);
+    let s = add_server(&app, "web.example.net", "10.0.4.1", Some(r), None);
+    let b = app.login("resell").await;
+    let page = b.get_html(&format!("/servers/{s}")).await;
+    assert!(page.contains("action=\"/servers/") && page.contains("/owner\""));
+    let res = b
+        .post(
+            &format!("/servers/{s}/owner"),
+            &[("user_id", &cust.to_string())],
+        )
+        .await;
+    assert_redirect_to(&res, &format!("/servers/{s}"));
+    let row = server(&app, s).unwrap();
+    assert_eq!((row.reseller_id, row.owner_id), (Some(r), Some(cust)));
+    // One entry for the account that held it, one for the one that holds it now.
+    let accounts: Vec<Option<i32>> = audit_log::table
+        .filter(audit_log::action.eq("server.owner"))
+        .select(audit_log::account_id)
+        .order(audit_log::id.asc())
+        .load(&mut *app.conn())
+        .unwrap();
+    assert_eq!(accounts, vec![Some(r), Some(cust)]);
+    assert!(app
+        .login("cust")
+        .await
+        .get_html("/servers")
+        .await
+        .contains("web.example.net"));
+    let res = b
+        .post(&format!("/servers/{s}/owner"), &[("user_id", "")])
+        .await;
+    assert_redirect_to(&res, &format!("/servers/{s}"));
+    let row = server(&app, s).unwrap();
+    assert_eq!((row.reseller_id, row.owner_id), (Some(r), None));
+}
+
+async fn a_server_moved_to_another_owner_is_gone_on_the_next_request(app: TestApp) {
+    let admin = app.admin("boss");
+    let first = app.customer("first", admin);
+    let second = app.customer("second", admin);
+    let s = add_server(&app, "moving.example.net", "10.0.5.1", None, Some(first));
+    let b = app.login("first").await;
+    assert_eq!(status(&b, &format!("/servers/{s}")).await, 200);
+    let boss = app.login("boss").await;
+    let res = boss
+        .post(
+            &format!("/servers/{s}/owner"),
+            &[("user_id", &second.to_string())],
+        )
+        .await;
+    assert_redirect_to(&res, &format!("/servers/{s}"));
+    assert_eq!(status(&b, &format!("/servers/{s}")).await, 404);
+    let res = b
+        .post(&format!("/servers/{s}/power"), &[("action", "off")])
+        .await;
+    assert_eq!(res.status().as_u16(), 404);
+    assert_eq!(server(&app, s).unwrap().power_state, "on");
+    assert!(!b.get_html("/servers").await.contains("moving.example.net"));
+    let c = app.login("second").await;
+    assert_eq!(status(&c, &format!("/servers/{s}")).await, 200);
+}
+
+async fn search_by_hostname_ip_and_tag_and_pages_of_50_return_the_right_rows(app: TestApp) {
+    let admin = app.admin("boss");
+    let cust = app.customer("cust", admin);
+    for i in 0..120 {
+        let tags = if i % 10 == 0 { "gpu,prod" } else { "prod" };
+        add_server_tagged(
+            &app,
+            &format!("node{i:03}.example.net"),
+            &format!("10.1.{}.{}", i / 100, i % 100),
+            tags,
+            None,
+            Some(cust),
+        );
+    }
+    let other = app.customer("other", admin);
+    add_server_tagged(
+        &app,
+        "node999.example.net",
+        "10.9.0.1",
+        "gpu",
+        None,
+        Some(other),
+    );
+    let b = app.login("cust").await;
+    let rows = |html: &str| html.matches("<td><a href=\"/servers/").count();
+    let p1 = b.get_html("/servers").await;
+    assert_eq!(rows(&p1), 50);
+    assert!(p1.contains(">node000.example.net<") && p1.contains(">node049.example.net<"));
+    assert!(p1.contains("Page 1 of 3"));
+    let p3 = b.get_html("/servers?page=3").await;
+    assert_eq!(rows(&p3), 20);
+    assert!(p3.contains(">node119.example.net<") && !p3.contains(">node099.example.net<"));
+    let by_host = b.get_html("/servers?q=node07").await;
+    assert_eq!(rows(&by_host), 10);
+    let by_ip = b.get_html("/servers?q=10.1.1.5").await;
+    assert_eq!(rows(&by_ip), 1);
+    assert!(by_ip.contains(">node105.example.net<"));
+    let by_tag = b.get_html("/servers?q=GPU").await;
+    assert_eq!(
+        rows(&by_tag),
+        12,
+        "12 of its own gpu servers, not the other customer's"
+    );
+    assert!(!by_tag.contains("node999"));
+    // A secondary address finds its server too.
+    let s = add_server(&app, "extra.example.net", "10.2.0.1", None, Some(cust));
+    steward::models::server_ip::add(&mut app.conn(), s, "192.0.2.77").unwrap();
+    let by_extra = b.get_html("/servers?q=192.0.2.77").await;
+    assert_eq!(rows(&by_extra), 1);
+    assert!(by_extra.contains(">extra.example.net<"));
+}
+
+async fn an_admin_adds_edits_and_deletes_servers_with_validation(app: TestApp) {
+    let admin = app.admin("boss");
+    let cust = app.customer("cust", admin);
+    let b = app.login("boss").await;
+    assert!(b.get_html("/servers").await.contains("+ Add server"));
+    let res = b
+        .post(
+            "/servers",
+            &[
+                ("hostname", "not a host"),
+                ("ip", "10.0.0.300"),
+                ("name", "Kept name"),
+                ("tags", "web, bad tag"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("value=\"not a host\"") && html.contains("value=\"Kept name\""));
+    assert!(html.contains("id=\"hostname-error\"") && html.contains("id=\"ip-error\""));
+    assert!(html.contains("id=\"tags-error\""));
+    assert_eq!(
+        steward::models::server::Server::count_within(
+            &mut app.conn(),
+            &steward::models::server::Reach::All
+        )
+        .unwrap(),
+        0
+    );
+    let res = b
+        .post(
+            "/servers",
+            &[
+                ("hostname", "Web01.Example.net"),
+                ("ip", "10.0.6.1"),
+                ("name", ""),
+                ("location", "Frankfurt"),
+                ("tags", "web, Prod"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    let loc = res.headers()["location"].to_str().unwrap().to_string();
+    let id: i32 = loc.trim_start_matches("/servers/").parse().unwrap();
+    let s = server(&app, id).unwrap();
+    assert_eq!(
+        (
+            s.hostname.as_str(),
+            s.name.as_str(),
+            s.tags.as_str(),
+            s.owner_id
+        ),
+        ("web01.example.net", "web01.example.net", "web,prod", None)
+    );
+    assert_eq!(audit_count(&app, "server.create"), 1);
+    // Duplicates: hostname and IP already in use.
+    let res = b
+        .post(
+            "/servers",
+            &[("hostname", "web01.example.net"), ("ip", "10.0.6.1")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Another server has this hostname."));
+    assert!(html.contains("This address belongs to another server."));
+    // Edit: invalid keeps the input; a valid one saves and moves the IP.
+    let other = add_server(&app, "taken.example.net", "10.0.6.9", None, None);
+    let res = b
+        .post(
+            &format!("/servers/{id}/edit"),
+            &[
+                ("hostname", "taken.example.net"),
+                ("ip", "10.0.6.2"),
+                ("memory_gb", "lots"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("value=\"lots\"") && html.contains("id=\"memory_gb-error\""));
+    let res = b
+        .post(
+            &format!("/servers/{id}/edit"),
+            &[
+                ("hostname", "web02.example.net"),
+                ("ip", "10.0.6.2"),
+                ("memory_gb", "128"),
+            ],
+        )
+        .await;
+    assert_redirect_to(&res, &format!("/servers/{id}"));
+    let s = server(&app, id).unwrap();
+    assert_eq!(
+        (s.hostname.as_str(), s.primary_ip.as_str(), s.memory_gb),
+        ("web02.example.net", "10.0.6.2", 128)
+    );
+    assert!(b
+        .get_html("/servers?q=10.0.6.1")
+        .await
+        .contains("No servers match"));
+    // A customer may not add, edit or delete.
+    let c = app.login("cust").await;
+    let res = c
+        .post(
+            "/servers",
+            &[("hostname", "x.example.net"), ("ip", "10.0.7.1")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 403);
+    diesel::update(steward::db::schema::servers::table.find(other))
+        .set(steward::db::schema::servers::owner_id.eq(cust))
+        .execute(&mut *app.conn())
+        .unwrap();
+    assert_eq!(status(&c, &format!("/servers/{other}/edit")).await, 403);
+    assert_eq!(
+        c.post(&format!("/servers/{other}/delete"), &[])
+            .await
+            .status()
+            .as_u16(),
+        403
+    );
+    assert!(server(&app, other).is_some());
+    assert!(!c
+        .get_html(&format!("/servers/{other}"))
+        .await
+        .contains("/delete\""));
+    // Delete.
+    let res = b.post(&format!("/servers/{id}/delete"), &[]).await;
+    assert_redirect_to(&res, "/servers");
+    assert!(server(&app, id).is_none());
+    assert_eq!(audit_count(&app, "server.delete"), 1);
+}
+
+async fn an_admin_assigns_a_customer_of_a_reseller_and_the_reseller_keeps_it(app: TestApp) {
+    let admin = app.admin("boss");
+    let r = app.reseller("resell", admin);
+    let cust = app.customer("cust", r);
+    let s = add_server(&app, "web.example.net", "10.0.8.1", None, None);
+    let b = app.login("boss").await;
+    let res = b
+        .post(
+            &format!("/servers/{s}/owner"),
+            &[("user_id", &cust.to_string())],
+        )
+        .await;
+    assert_redirect_to(&res, &format!("/servers/{s}"));
+    let row = server(&app, s).unwrap();
+    assert_eq!((row.reseller_id, row.owner_id), (Some(r), Some(cust)));
+    assert_eq!(
+        status(&app.login("resell").await, &format!("/servers/{s}")).await,
+        200
+    );
+    // An admin is not an owner: 422 with the message, nothing changed.
+    let res = b
+        .post(
+            &format!("/servers/{s}/owner"),
+            &[("user_id", &admin.to_string())],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(res.text().await.unwrap().contains("id=\"user_id-error\""));
+    assert_eq!(server(&app, s).unwrap().owner_id, Some(cust));
+    // Back to the inventory.
+    let res = b
+        .post(&format!("/servers/{s}/owner"), &[("user_id", "")])
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    let row = server(&app, s).unwrap();
+    assert_eq!((row.reseller_id, row.owner_id), (None, None));
+}
+
+async fn the_account_servers_tab_lists_and_assigns_that_accounts_servers(app: TestApp) {
+    let admin = app.admin("boss");
+    let r = app.reseller("resell", admin);
+    let cust = app.customer("cust", r);
+    let kept = add_server(&app, "kept.example.net", "10.0.9.1", Some(r), None);
+    let given = add_server(&app, "given.example.net", "10.0.9.2", Some(r), Some(cust));
+    let b = app.login("resell").await;
+    let tab = b.get_html(&format!("/users/{cust}/servers")).await;
+    assert!(tab.contains(">Servers</a>") && tab.contains(">given.example.net</a>"));
+    assert!(!tab.contains("kept.example.net</a>"));
+    let own = b.get_html(&format!("/users/{r}/servers")).await;
+    assert!(own.contains(">kept.example.net</a>") && own.contains(">given.example.net</a>"));
+    // Assign by hostname from the tab, then take back.
+    let res = b
+        .post(
+            &format!("/users/{cust}/servers"),
+            &[("action", "assign"), ("server", "10.0.9.1")],
+        )
+        .await;
+    assert_redirect_to(&res, &format!("/users/{cust}/servers"));
+    assert_eq!(server(&app, kept).unwrap().owner_id, Some(cust));
+    let res = b
+        .post(
+            &format!("/users/{cust}/servers"),
+            &[("action", "unassign"), ("server", "given.example.net")],
+        )
+        .await;
+    assert_redirect_to(&res, &format!("/users/{cust}/servers"));
+    assert_eq!(server(&app, given).unwrap().owner_id, None);
+    let res = b
+        .post(
+            &format!("/users/{cust}/servers"),
+            &[("action", "assign"), ("server", "nope.example.net")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("value=\"nope.example.net\""));
+    // The customer sees its tab but no assign form, and may not post to it.
+    let c = app.login("cust").await;
+    let tab = c.get_html(&format!("/users/{cust}/servers")).await;
+    assert!(tab.contains(">kept.example.net</a>") && !tab.contains("Assign a server"));
+    let res = c
+        .post(
+            &format!("/users/{cust}/servers"),
+            &[("action", "unassign"), ("server", "kept.example.net")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 403);
+    assert_eq!(server(&app, kept).unwrap().owner_id, Some(cust));
+}
+
+/// POSTs with the CSRF token read from /servers (alias users have no account page of
+/// their own until the alias-user pages exist, so `Browser::post` cannot find one).
+pub async fn post_via_servers(
+    b: &crate::helpers::Browser,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let page = b.get_html("/servers").await;
+    let token = crate::helpers::csrf_in(&page).expect("a csrf token on /servers");
+    let mut body: Vec<(&str, &str)> = fields.to_vec();
+    body.push(("csrf_token", &token));
+    b.client.post(b.url(path)).form(&body).send().await.unwrap()
+}
