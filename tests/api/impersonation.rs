@@ -1,0 +1,509 @@
+//! Impersonation, the Activity log and Login History (issue 6).
+
+use diesel::prelude::*;
+use steward::db::schema::{audit_log, users};
+use steward::models::audit::AuditEntry;
+
+use crate::alias_users::{alias, assign, role, server};
+use crate::backend_tests;
+use crate::helpers::{assert_redirect_to, TestApp, PASSWORD};
+
+fn audit_rows(app: &TestApp, action: &str) -> Vec<AuditEntry> {
+    audit_log::table
+        .filter(audit_log::action.eq(action))
+        .order(audit_log::id)
+        .select(AuditEntry::as_select())
+        .load(&mut app.conn())
+        .unwrap()
+}
+
+backend_tests!(
+    an_admin_impersonates_a_customer_and_acts_with_exactly_its_rights,
+    returning_restores_the_original_login_and_nothing_more,
+    an_owner_impersonates_its_alias_user_and_sees_only_its_servers,
+    an_alias_never_impersonates_its_parent_itself_or_a_stronger_sibling,
+    an_alias_with_the_right_impersonates_a_weaker_sibling,
+    a_reseller_impersonates_its_customers_and_their_aliases_but_no_one_elses,
+    nobody_impersonates_an_admin,
+    impersonation_does_not_nest,
+    disabled_and_expired_logins_cannot_be_impersonated,
+    actions_while_impersonating_are_recorded_with_both_identities,
+    passwords_cannot_be_changed_while_impersonating,
+    a_failed_action_writes_no_audit_row,
+    an_alias_with_activity_view_sees_entries_but_not_other_logins_addresses,
+    login_history_records_failures_without_telling_the_guesser_whether_the_username_exists,
+    the_global_audit_log_is_for_admins_with_admin_audit,
+    impersonation_ends_when_the_right_to_it_is_withdrawn,
+);
+
+async fn an_admin_impersonates_a_customer_and_acts_with_exactly_its_rights(app: TestApp) {
+    let admin = app.admin("boss");
+    let acme = app.customer("acme", admin);
+    let other = app.customer("globex", admin);
+    server(&app, "web1.acme.test", acme);
+    server(&app, "db.globex.test", other);
+    let b = app.login("boss").await;
+    let res = b.post(&format!("/users/{acme}/impersonate"), &[]).await;
+    assert_redirect_to(&res, "/servers");
+    let page = b.get_html("/servers").await;
+    assert!(page.contains("impersonation-banner"));
+    assert!(page.contains("<strong>boss name</strong> is acting as <strong>acme name</strong>"));
+    assert!(page.contains("Return to boss name"));
+    assert!(page.contains("web1.acme.test") && !page.contains("db.globex.test"));
+    // The admin's own powers are gone while acting as the customer.
+    assert_eq!(b.get("/users").await.status().as_u16(), 403);
+    assert_eq!(
+        b.get(&format!("/users/{other}")).await.status().as_u16(),
+        404
+    );
+}
+
+async fn returning_restores_the_original_login_and_nothing_more(app: TestApp) {
+    let admin = app.admin("boss");
+    let acme = app.customer("acme", admin);
+    let b = app.login("boss").await;
+    b.post(&format!("/users/{acme}/impersonate"), &[]).await;
+    let res = b.post("/impersonation/stop", &[]).await;
+    assert_redirect_to(&res, &format!("/users/{acme}"));
+    let page = b.get_html("/users").await;
+    assert!(!page.contains("impersonation-banner"));
+    assert!(page.contains("Hi, boss name"));
+    // One entry in the customer's log and one in the admin's own.
+    let starts: Vec<_> = audit_rows(&app, "impersonation.start")
+        .iter()
+        .map(|e| e.account_id)
+        .collect();
+    assert_eq!(starts, vec![Some(acme), Some(admin)]);
+    assert!(!audit_rows(&app, "impersonation.stop").is_empty());
+    // Stopping again is harmless.
+    assert_redirect_to(&b.post("/impersonation/stop", &[]).await, "/servers");
+}
+
+async fn an_owner_impersonates_its_alias_user_and_sees_only_its_servers(app: TestApp) {
+    let admin = app.admin("boss");
+    let acme = app.customer("acme", admin);
+    let r = role(&app, acme, "Viewer", &["servers.view"]);
+    let a = alias(&app, "helper", acme, r, false);
+    let web1 = server(&app, "web1.acme.test", acme);
+    server(&app, "web2.acme.test", acme);
+    assign(&app, a, web1);
+    let owner = app.login("acme").await;
+    let res = owner
+        .post(&format!("/users/{acme}/alias-users/{a}/impersonate"), &[])
+        .await;
+    assert_redirect_to(&res, "/servers");
+    let page = owner.get_html("/servers").await;
+    assert!(page.contains("is acting as"));
+    assert!(page.contains("web1.acme.test") && !page.contains("web2.acme.test"));
+    // The alias user's rights: no alias management.
+    assert_eq!(
+        owner
+            .get(&format!("/users/{acme}/alias-users"))
+            .await
+            .status()
+            .as_u16(),
+        403
+    );
+    assert_redirect_to(
+        &owner.post("/impersonation/stop", &[]).await,
+        &format!("/users/{acme}/alias-users"),
+    );
+    assert_eq!(
+        owner
+            .get(&format!("/users/{acme}/alias-users"))
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+}
+
+async fn an_alias_never_impersonates_its_parent_itself_or_a_stronger_sibling(app: TestApp) {
+    let admin = app.admin("boss");
+    let acme = app.customer("acme", admin);
+    let imp = role(
+        &app,
+        acme,
+        "Impersonators",
+        &["alias_users.impersonate", "servers.view"],
+    );
+    let strong = role(&app, acme, "Strong", &["servers.view", "servers.power"]);
+    let me = alias(&app, "me", acme, imp, true);
+    let big = alias(&app, "big", acme, strong, true);
+    let b = app.login("me").await;
+    for path in [
+        format!("/users/{acme}/impersonate"),
+        format!("/users/{acme}/alias-users/{me}/impersonate"),
+        format!("/users/{acme}/alias-users/{big}/impersonate"),
+    ] {
+        assert_eq!(b.post(&path, &[]).await.status().as_u16(), 403, "{path}");
+    }
+    assert!(audit_rows(&app, "impersonation.start").is_empty());
+    assert!(!b.get_html("/servers").await.contains("is acting as"));
+}
+
+async fn an_alias_with_the_right_impersonates_a_weaker_sibling(app: TestApp) {
+    let admin = app.admin("boss");
+    let acme = app.customer("acme", admin);
+    let imp = role(
+        &app,
+        acme,
+        "Impersonators",
+        &["alias_users.impersonate", "servers.view"],
+    );
+    let viewer = role(&app, acme, "Viewer", &["servers.view"]);
+    alias(&app, "me", acme, imp, true);
+    let weak = alias(&app, "weak", acme, viewer, false);
+    let b = app.login("me").await;
+    // It sees the list (to pick whom), without management actions.
+    let tab = b.get_html(&format!("/users/{acme}/alias-users")).await;
+    assert!(tab.contains(&format!("/users/{acme}/alias-users/{weak}/impersonate")));
+    assert!(!tab.contains(&format!("/users/{acme}/alias-users/{weak}/disable")));
+    let res = b
+        .post(
+            &format!("/users/{acme}/alias-users/{weak}/impersonate"),
+            &[],
+        )
+        .await;
+    assert_redirect_to(&res, "/servers");
+    assert!(b.get_html("/servers").await.contains("is acting as"));
+}
+
+async fn a_reseller_impersonates_its_customers_and_their_aliases_but_no_one_elses(app: TestApp) {
+    let admin = app.admin("boss");
+    let r1 = app.reseller("res-one", admin);
+    let r2 = app.reseller("res-two", admin);
+    let mine = app.customer("mine", r1);
+    let theirs = app.customer("theirs", r2);
+    let mine_role = role(&app, mine, "Viewer", &["servers.view"]);
+    let mine_alias = alias(&app, "mine-helper", mine, mine_role, true);
+    let b = app.login("res-one").await;
+    assert_eq!(
+        b.post(&format!("/users/{theirs}/impersonate"), &[])
+            .await
+            .status()
+            .as_u16(),
+        404
+    );
+    assert_eq!(
+        b.post(&format!("/users/{r2}/impersonate"), &[])
+            .await
+            .status()
+            .as_u16(),
+        404
+    );
+    assert!(b
+        .get_html("/users")
+        .await
+        .contains(&format!("/users/{mine}/impersonate")));
+    assert_redirect_to(
+        &b.post(
+            &format!("/users/{mine}/alias-users/{mine_alias}/impersonate"),
+            &[],
+        )
+        .await,
+        "/servers",
+    );
+    b.post("/impersonation/stop", &[]).await;
+    assert_redirect_to(
+        &b.post(&format!("/users/{mine}/impersonate"), &[]).await,
+        "/servers",
+    );
+}
+
+async fn nobody_impersonates_an_admin(app: TestApp) {
+    let admin = app.admin("boss");
+    let other_admin = app.admin("boss2");
+    let b = app.login("boss").await;
+    assert_eq!(
+        b.post(&format!("/users/{other_admin}/impersonate"), &[])
+            .await
+            .status()
+            .as_u16(),
+        403
+    );
+    assert_eq!(
+        b.post(&format!("/users/{admin}/impersonate"), &[])
+            .await
+            .status()
+            .as_u16(),
+        403
+    );
+    assert!(!b
+        .get_html("/users")
+        .await
+        .contains(&format!("/users/{other_admin}/impersonate")));
+}
+
+async fn impersonation_does_not_nest(app: TestApp) {
+    let admin = app.admin("boss");
+    let acme = app.customer("acme", admin);
+    let r = role(&app, acme, "Viewer", &["servers.view"]);
+    let a = alias(&app, "helper", acme, r, true);
+    let b = app.login("boss").await;
+    b.post(&format!("/users/{acme}/impersonate"), &[]).await;
+    let res = b
+        .post(&format!("/users/{acme}/alias-users/{a}/impersonate"), &[])
+        .await;
+    assert_eq!(res.status().as_u16(), 403);
+    assert!(res.text().await.unwrap().contains("return first"));
+    assert!(b
+        .get_html("/servers")
+        .await
+        .contains("is acting as <strong>acme name</strong>"));
+}
+
+async fn disabled_and_expired_logins_cannot_be_impersonated(app: TestApp) {
+    let admin = app.admin("boss");
+    let acme = app.customer("acme", admin);
+    let r = role(&app, acme, "Viewer", &["servers.view"]);
+    let off = alias(&app, "off", acme, r, true);
+    let old = alias(&app, "old", acme, r, true);
+    diesel::update(users::table.find(off))
+        .set(users::disabled.eq(true))
+        .execute(&mut app.conn())
+        .unwrap();
+    diesel::update(users::table.find(old))
+        .set(users::expires_on.eq(Some(steward::models::now().date())))
+        .execute(&mut app.conn())
+        .unwrap();
+    let owner = app.login("acme").await;
+    for a in [off, old] {
+        let res = owner
+            .post(&format!("/users/{acme}/alias-users/{a}/impersonate"), &[])
+            .await;
+        assert_eq!(res.status().as_u16(), 403);
+    }
+    let tab = owner.get_html(&format!("/users/{acme}/alias-users")).await;
+    assert!(!tab.contains(&format!("/alias-users/{off}/impersonate")));
+    let disabled_customer = app.customer("gone", admin);
+    diesel::update(users::table.find(disabled_customer))
+        .set(users::disabled.eq(true))
+        .execute(&mut app.conn())
+        .unwrap();
+    let boss = app.login("boss").await;
+    assert_eq!(
+        boss.post(&format!("/users/{disabled_customer}/impersonate"), &[])
+            .await
+            .status()
+            .as_u16(),
+        403
+    );
+}
+
+async fn actions_while_impersonating_are_recorded_with_both_identities(app: TestApp) {
+    let admin = app.admin("boss");
+    let acme = app.customer("acme", admin);
+    let r = role(&app, acme, "Viewer", &["servers.view"]);
+    let a = alias(&app, "helper", acme, r, true);
+    let b = app.login("boss").await;
+    b.post(&format!("/users/{acme}/impersonate"), &[]).await;
+    let res = b
+        .post(&format!("/users/{acme}/alias-users/{a}/disable"), &[])
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    let rows = audit_rows(&app, "alias.disable");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].actor_name, "acme");
+    assert_eq!(rows[0].impersonator_name.as_deref(), Some("boss"));
+    assert_eq!(rows[0].account_id, Some(acme));
+    // The customer sees it on its Activity tab, with both names.
+    b.post("/impersonation/stop", &[]).await;
+    let owner = app.login("acme").await;
+    let activity = owner.get_html(&format!("/users/{acme}/activity")).await;
+    assert!(activity.contains("alias.disable") && activity.contains("as impersonated by boss"));
+    assert!(activity.contains("impersonation.start"));
+}
+
+async fn passwords_cannot_be_changed_while_impersonating(app: TestApp) {
+    let admin = app.admin("boss");
+    let acme = app.customer("acme", admin);
+    let r = role(&app, acme, "Viewer", &["servers.view"]);
+    let a = alias(&app, "helper", acme, r, true);
+    let b = app.login("boss").await;
+    b.post(&format!("/users/{acme}/impersonate"), &[]).await;
+    let page = b.get_html(&format!("/users/{acme}")).await;
+    assert!(!page.contains("Change password"));
+    let res = b
+        .post(
+            &format!("/users/{acme}"),
+            &[
+                ("form", "password"),
+                ("current_password", PASSWORD),
+                ("new_password", "a-hijacked-password"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 403);
+    b.post("/impersonation/stop", &[]).await;
+    let owner = app.login("acme").await;
+    owner
+        .post(&format!("/users/{acme}/alias-users/{a}/impersonate"), &[])
+        .await;
+    let res = owner
+        .post(
+            &format!("/users/{acme}/alias-users/{a}/password"),
+            &[
+                ("current_password", PASSWORD),
+                ("password", "a-hijacked-password"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 403);
+    assert_eq!(
+        app.browser()
+            .login("acme", PASSWORD)
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+    assert_eq!(
+        app.browser()
+            .login("helper", PASSWORD)
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+}
+
+async fn a_failed_action_writes_no_audit_row(app: TestApp) {
+    let admin = app.admin("boss");
+    let acme = app.customer("acme", admin);
+    let b = app.login("acme").await;
+    let before: i64 = audit_log::table
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    // Invalid input (422), a forbidden action (403) and a foreign id (404).
+    b.post(
+        &format!("/users/{acme}"),
+        &[("form", "profile"), ("name", ""), ("email", "bad")],
+    )
+    .await;
+    b.post(&format!("/users/{admin}/impersonate"), &[]).await;
+    b.post("/users/999999/alias-users/1/disable", &[]).await;
+    let after: i64 = audit_log::table
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(before, after);
+}
+
+async fn an_alias_with_activity_view_sees_entries_but_not_other_logins_addresses(app: TestApp) {
+    let admin = app.admin("boss");
+    let acme = app.customer("acme", admin);
+    let viewer = role(&app, acme, "Auditors", &["activity.view"]);
+    let blind = role(&app, acme, "Blind", &["servers.view"]);
+    alias(&app, "auditor", acme, viewer, true);
+    alias(&app, "blind", acme, blind, true);
+    // The owner does something (from 127.0.0.1).
+    let owner = app.login("acme").await;
+    owner
+        .post(
+            &format!("/users/{acme}"),
+            &[
+                ("form", "profile"),
+                ("name", "Acme Renamed"),
+                ("email", "acme@example.com"),
+            ],
+        )
+        .await;
+    let auditor = app.login("auditor").await;
+    let page = auditor.get_html(&format!("/users/{acme}/activity")).await;
+    assert!(page.contains("account.update"));
+    assert!(
+        !page.contains("127.0.0.1"),
+        "other logins' addresses are hidden"
+    );
+    assert!(page.contains("hidden"));
+    let full = owner.get_html(&format!("/users/{acme}/activity")).await;
+    assert!(full.contains("127.0.0.1"));
+    // Without activity.view there is no tab.
+    let b = app.login("blind").await;
+    assert_eq!(
+        b.get(&format!("/users/{acme}/activity"))
+            .await
+            .status()
+            .as_u16(),
+        403
+    );
+    // Filters work.
+    let filtered = owner
+        .get_html(&format!("/users/{acme}/activity?action=alias."))
+        .await;
+    assert!(!filtered.contains("account.update"));
+}
+
+async fn login_history_records_failures_without_telling_the_guesser_whether_the_username_exists(
+    app: TestApp,
+) {
+    let admin = app.admin("boss");
+    let acme = app.customer("acme", admin);
+    let r = role(&app, acme, "Viewer", &["servers.view"]);
+    alias(&app, "helper", acme, r, true);
+    let guesser = app.browser();
+    let known = guesser
+        .login("helper", "wrong-guess-1")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let unknown = guesser
+        .login("nobody-at-all", "wrong-guess-1")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let strip = |s: &str| s.replace("nobody-at-all", "X").replace("helper", "X");
+    assert_eq!(strip(&known), strip(&unknown), "the same page either way");
+    app.login("helper").await;
+    let owner = app.login("acme").await;
+    let history = owner.get_html(&format!("/users/{acme}/logins")).await;
+    assert!(history.contains("helper"));
+    assert!(history.contains("wrong username or password"));
+    assert!(history.contains("Success"));
+    assert!(!history.contains("wrong-guess-1"), "never the password");
+    assert!(
+        !history.contains("nobody-at-all"),
+        "unknown usernames belong to no account"
+    );
+}
+
+async fn the_global_audit_log_is_for_admins_with_admin_audit(app: TestApp) {
+    let admin = app.admin("boss");
+    let r = app.reseller("res", admin);
+    let b = app.login("boss").await;
+    b.post(
+        &format!("/users/{r}"),
+        &[
+            ("form", "profile"),
+            ("name", "Reseller Inc"),
+            ("email", "res@example.com"),
+        ],
+    )
+    .await;
+    let page = b.get_html("/audit").await;
+    assert!(page.contains("account.update") && page.contains("Audit log"));
+    assert_eq!(
+        app.login("res").await.get("/audit").await.status().as_u16(),
+        403
+    );
+}
+
+async fn impersonation_ends_when_the_right_to_it_is_withdrawn(app: TestApp) {
+    let admin = app.admin("boss");
+    let r1 = app.reseller("res-one", admin);
+    let r2 = app.reseller("res-two", admin);
+    let c = app.customer("carol", r1);
+    let b = app.login("res-one").await;
+    b.post(&format!("/users/{c}/impersonate"), &[]).await;
+    assert!(b.get_html("/servers").await.contains("is acting as"));
+    // The admin moves the customer to another reseller.
+    diesel::update(users::table.find(c))
+        .set(users::owner_id.eq(Some(r2)))
+        .execute(&mut app.conn())
+        .unwrap();
+    assert_redirect_to(&b.get("/servers").await, "/login");
+}
