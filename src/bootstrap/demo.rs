@@ -91,6 +91,63 @@ fn demo_roles(conn: &mut DbConn, account_id: i32) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Alias users of a demo account, one for each state the Alias Users tab shows: all
+/// servers, a few servers, expiring, expired and disabled.
+fn demo_aliases(conn: &mut DbConn, account_id: i32, hash: &str) -> anyhow::Result<()> {
+    use crate::models::server::{Reach, Server};
+    let roles = crate::models::role::Role::list_for_account(conn, account_id)?;
+    let role_id = |name: &str| roles.iter().find(|r| r.name == name).map(|r| r.id);
+    let servers: Vec<i32> = Server::list_within(conn, &Reach::Owner(account_id), "", 1, 10)?
+        .rows
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    let today = now().date();
+    let aliases: [(&str, &str, bool, usize, bool, Option<chrono::NaiveDate>); 5] = [
+        ("acme-support", "Support", true, 0, false, None),
+        ("acme-ops", "Operations", false, 3, false, None),
+        (
+            "acme-contractor",
+            "Read only",
+            false,
+            2,
+            false,
+            Some(today + chrono::Days::new(30)),
+        ),
+        (
+            "acme-intern",
+            "Read only",
+            false,
+            1,
+            false,
+            Some(today - chrono::Days::new(1)),
+        ),
+        ("acme-former", "Support", true, 0, true, None),
+    ];
+    for (username, role, all_servers, assigned, disabled, expires_on) in aliases {
+        let id = NewUser {
+            kind: "alias",
+            username,
+            username_key: username,
+            name: username,
+            email: &format!("{username}@example.com"),
+            password_hash: hash,
+            owner_id: None,
+            parent_id: Some(account_id),
+            role_id: role_id(role),
+            all_servers,
+            disabled,
+            expires_on,
+            created_at: now(),
+        }
+        .insert(conn)
+        .with_context(|| format!("creating demo alias user {username}"))?;
+        let take: Vec<i32> = servers.iter().take(assigned).copied().collect();
+        crate::models::alias::assign(conn, id, &take)?;
+    }
+    Ok(())
+}
+
 /// Loads the demo data unless the installation already has more than its admin.
 pub fn load(conn: &mut DbConn, admin_id: i32) -> anyhow::Result<Vec<DemoLogin>> {
     let existing = User::list_accounts(conn, None, "", 1, 2)?.total;
@@ -112,6 +169,7 @@ pub fn load(conn: &mut DbConn, admin_id: i32) -> anyhow::Result<Vec<DemoLogin>> 
         let initech = account(c, "user", "initech", "Initech", Some(admin_id), &hash)?;
         demo_roles(c, acme)?;
         servers(c, reseller, acme, globex, initech)?;
+        demo_aliases(c, acme, &hash)?;
         Ok::<_, anyhow::Error>(())
     })?;
     Ok(vec![
@@ -124,6 +182,16 @@ pub fn load(conn: &mut DbConn, admin_id: i32) -> anyhow::Result<Vec<DemoLogin>> 
             username: "acme".into(),
             password: DEMO_PASSWORD.into(),
             what: "a customer of the reseller, with alias roles".into(),
+        },
+        DemoLogin {
+            username: "acme-ops".into(),
+            password: DEMO_PASSWORD.into(),
+            what: "an alias user of acme (Operations role, three servers)".into(),
+        },
+        DemoLogin {
+            username: "acme-support".into(),
+            password: DEMO_PASSWORD.into(),
+            what: "an alias user of acme (Support role, all servers)".into(),
         },
         DemoLogin {
             username: "initech".into(),

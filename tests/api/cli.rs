@@ -30,8 +30,13 @@ fn secret() -> String {
 
 /// Starts `steward serve` and reads its stdout until it says where to log in.
 fn start(url: &str, port: u16) -> (Running, Vec<String>) {
+    start_with(url, port, &[])
+}
+
+fn start_with(url: &str, port: u16, extra: &[&str]) -> (Running, Vec<String>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_steward"))
         .arg("serve")
+        .args(extra)
         .env("STEWARD_DATABASE_URL", url)
         .env("STEWARD_BIND", format!("127.0.0.1:{port}"))
         .env("STEWARD_SECRET_KEY", secret())
@@ -137,4 +142,52 @@ fn postgres_without_a_secret_key_is_refused_at_start() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("STEWARD_SECRET_KEY is required"));
+}
+
+#[tokio::test]
+async fn serve_demo_loads_demo_data_whose_logins_work() {
+    let (url, _pg, _dir) = fresh_database(Backend::Sqlite);
+    let port = free_port();
+    let (_server, lines) = start_with(&url, port, &["--demo"]);
+    let demo: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.starts_with("Demo login:"))
+        .collect();
+    assert!(demo.len() >= 4, "{lines:?}");
+    let b = Browser::new(&format!("http://127.0.0.1:{port}"));
+    assert_eq!(
+        b.login("acme", "demo-password").await.status().as_u16(),
+        303
+    );
+    let distinct = |html: &str| {
+        let re = regex::Regex::new(r#"href="/servers/(\d+)""#).unwrap();
+        re.captures_iter(html)
+            .map(|c| c[1].to_string())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    };
+    assert!(
+        distinct(&b.get_html("/servers").await) >= 10,
+        "acme has its demo servers"
+    );
+    let ops = Browser::new(&format!("http://127.0.0.1:{port}"));
+    assert_eq!(
+        ops.login("acme-ops", "demo-password")
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+    assert_eq!(
+        distinct(&ops.get_html("/servers").await),
+        3,
+        "the Operations alias reaches three servers"
+    );
+    // The expired and the disabled demo aliases cannot log in.
+    for who in ["acme-intern", "acme-former"] {
+        let res = Browser::new(&format!("http://127.0.0.1:{port}"))
+            .login(who, "demo-password")
+            .await;
+        assert_eq!(res.status().as_u16(), 422, "{who}");
+    }
 }
