@@ -103,7 +103,16 @@ fn demo_aliases(conn: &mut DbConn, account_id: i32, hash: &str) -> anyhow::Resul
         .map(|s| s.id)
         .collect();
     let today = now().date();
-    let aliases: [(&str, &str, bool, usize, bool, Option<chrono::NaiveDate>); 5] = [
+    // (username, role, all servers, how many assigned, disabled, expires on)
+    type DemoAlias = (
+        &'static str,
+        &'static str,
+        bool,
+        usize,
+        bool,
+        Option<chrono::NaiveDate>,
+    );
+    let aliases: [DemoAlias; 5] = [
         ("acme-support", "Support", true, 0, false, None),
         ("acme-ops", "Operations", false, 3, false, None),
         (
@@ -112,7 +121,7 @@ fn demo_aliases(conn: &mut DbConn, account_id: i32, hash: &str) -> anyhow::Resul
             false,
             2,
             false,
-            Some(today + chrono::Days::new(30)),
+            today.checked_add_days(chrono::Days::new(30)),
         ),
         (
             "acme-intern",
@@ -120,7 +129,7 @@ fn demo_aliases(conn: &mut DbConn, account_id: i32, hash: &str) -> anyhow::Resul
             false,
             1,
             false,
-            Some(today - chrono::Days::new(1)),
+            today.checked_sub_days(chrono::Days::new(1)),
         ),
         ("acme-former", "Support", true, 0, true, None),
     ];
