@@ -38,7 +38,7 @@
 
   // Close the "Hi" menu when clicking elsewhere.
   document.addEventListener("click", function (event) {
-    document.querySelectorAll("details.usermenu[open]").forEach(function (menu) {
+    document.querySelectorAll("details.usermenu[open], details.row-menu[open]").forEach(function (menu) {
       if (!menu.contains(event.target)) menu.removeAttribute("open");
     });
   });
