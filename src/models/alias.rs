@@ -129,12 +129,14 @@ pub fn count_within(conn: &mut DbConn, reach: &Reach, server_ids: &[i32]) -> Que
         .get_result(conn)
 }
 
-/// Assigns servers (those already assigned are left as they are).
+/// Assigns servers (those already assigned are left as they are). ON CONFLICT DO NOTHING
+/// makes two managers assigning the same server at once both succeed with one row.
 pub fn assign(conn: &mut DbConn, alias_id: i32, server_ids: &[i32]) -> QueryResult<usize> {
-    let existing = assigned_among(conn, alias_id, server_ids)?;
+    if server_ids.is_empty() {
+        return Ok(0);
+    }
     let rows: Vec<_> = server_ids
         .iter()
-        .filter(|id| !existing.contains(id))
         .map(|id| {
             (
                 alias_servers::alias_id.eq(alias_id),
@@ -142,11 +144,15 @@ pub fn assign(conn: &mut DbConn, alias_id: i32, server_ids: &[i32]) -> QueryResu
             )
         })
         .collect();
-    if rows.is_empty() {
-        return Ok(0);
+    let mut inserted = 0;
+    // Batches keep each statement well under SQLite's bound-parameter limit.
+    for chunk in rows.chunks(400) {
+        let insert = diesel::insert_into(alias_servers::table)
+            .values(chunk)
+            .on_conflict_do_nothing();
+        inserted += crate::on_backend!(conn, c => insert.execute(c))?;
     }
-    let insert = diesel::insert_into(alias_servers::table).values(&rows);
-    crate::on_backend!(conn, c => insert.execute(c))
+    Ok(inserted)
 }
 
 pub fn unassign(conn: &mut DbConn, alias_id: i32, server_ids: &[i32]) -> QueryResult<usize> {
