@@ -159,19 +159,7 @@ pub fn may_create(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::access::actor::tests::{alias, user};
-    use chrono::NaiveDate;
-
-    fn actor(u: User, parent: Option<User>, keys: &[&str]) -> Actor {
-        let keys: Vec<String> = keys.iter().map(|s| s.to_string()).collect();
-        Actor::resolve(
-            u,
-            parent,
-            &keys,
-            NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
-        )
-        .unwrap()
-    }
+    use crate::access::actor::tests::{actor, alias, user};
 
     #[test]
     fn admins_see_everyone_resellers_their_customers_users_nobody() {

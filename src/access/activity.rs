@@ -48,19 +48,7 @@ pub fn may_view_global_audit(actor: &Actor) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::access::actor::tests::{alias, user};
-    use chrono::NaiveDate;
-
-    fn actor(u: User, parent: Option<User>, keys: &[&str]) -> Actor {
-        let keys: Vec<String> = keys.iter().map(|s| s.to_string()).collect();
-        Actor::resolve(
-            u,
-            parent,
-            &keys,
-            NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
-        )
-        .unwrap()
-    }
+    use crate::access::actor::tests::{actor, alias, user};
 
     #[test]
     fn owners_admins_and_resellers_see_everything_aliases_with_the_right_no_foreign_ips() {

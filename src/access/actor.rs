@@ -202,6 +202,18 @@ pub(crate) mod tests {
         }
     }
 
+    /// An actor for `u` (with its parent, for an alias) whose role holds `keys`.
+    pub fn actor(u: User, parent: Option<User>, keys: &[&str]) -> Actor {
+        let keys: Vec<String> = keys.iter().map(|s| s.to_string()).collect();
+        Actor::resolve(
+            u,
+            parent,
+            &keys,
+            NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        )
+        .unwrap()
+    }
+
     pub fn alias(id: i32, parent: &User) -> User {
         let mut a = user(id, "alias");
         a.parent_id = Some(parent.id);

@@ -101,19 +101,7 @@ pub fn may_grant_role(actor: &Actor, account: &User, role_keys: &[String]) -> bo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::access::actor::tests::{alias, user};
-    use chrono::NaiveDate;
-
-    fn actor(u: User, parent: Option<User>, keys: &[&str]) -> Actor {
-        let keys: Vec<String> = keys.iter().map(|s| s.to_string()).collect();
-        Actor::resolve(
-            u,
-            parent,
-            &keys,
-            NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
-        )
-        .unwrap()
-    }
+    use crate::access::actor::tests::{actor, alias, user};
 
     fn rights(keys: &[&str], all: bool, outside: i64) -> TargetRights {
         TargetRights {

@@ -131,20 +131,8 @@ fn common(actor: &Actor, target: &User, target_may_log_in: bool) -> Result<(), N
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::access::actor::tests::{alias, user};
+    use crate::access::actor::tests::{actor, alias, user};
     use crate::access::PermissionSet;
-    use chrono::NaiveDate;
-
-    fn actor(u: User, parent: Option<User>, keys: &[&str]) -> Actor {
-        let keys: Vec<String> = keys.iter().map(|s| s.to_string()).collect();
-        Actor::resolve(
-            u,
-            parent,
-            &keys,
-            NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
-        )
-        .unwrap()
-    }
 
     fn rights(keys: &[&str]) -> TargetRights {
         TargetRights {

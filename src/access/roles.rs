@@ -122,19 +122,7 @@ pub fn risky(set: PermissionSet) -> Vec<&'static Permission> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::access::actor::tests::{alias, user};
-    use chrono::NaiveDate;
-
-    fn actor(u: User, parent: Option<User>, keys: &[&str]) -> Actor {
-        let keys: Vec<String> = keys.iter().map(|s| s.to_string()).collect();
-        Actor::resolve(
-            u,
-            parent,
-            &keys,
-            NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
-        )
-        .unwrap()
-    }
+    use crate::access::actor::tests::{actor, alias, user};
 
     fn set(keys: &[&str]) -> PermissionSet {
         PermissionSet::parse_keys(keys).unwrap()

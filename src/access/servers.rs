@@ -241,19 +241,8 @@ pub fn new_holders(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::access::actor::tests::{alias, user};
-    use chrono::{NaiveDate, NaiveDateTime};
-
-    fn actor(u: User, parent: Option<User>, keys: &[&str]) -> Actor {
-        let keys: Vec<String> = keys.iter().map(|s| s.to_string()).collect();
-        Actor::resolve(
-            u,
-            parent,
-            &keys,
-            NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
-        )
-        .unwrap()
-    }
+    use crate::access::actor::tests::{actor, alias, user};
+    use chrono::NaiveDateTime;
 
     fn server(reseller: Option<i32>, owner: Option<i32>) -> Reachable {
         Reachable(Server {
