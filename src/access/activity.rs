@@ -15,8 +15,10 @@ pub enum IpVisibility {
     OwnOnly,
 }
 
+/// The account itself, admins (or their alias users holding admin.users / admin.audit),
+/// and its reseller (or the reseller's alias users holding customers.view).
 fn oversees(actor: &Actor, account: &User) -> bool {
-    if !may_view_account(actor, account) || actor.is_alias() {
+    if !may_view_account(actor, account) {
         return false;
     }
     actor.login.id == account.id

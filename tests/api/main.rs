@@ -8,6 +8,8 @@ mod alias_users;
 mod auth;
 mod cli;
 mod impersonation;
+mod json_api_matrix;
+mod matrix;
 mod roles;
 mod server_actions;
 mod servers;

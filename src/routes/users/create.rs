@@ -103,6 +103,12 @@ pub async fn submit(
         errors.add("owner_id", "Choose an owner from the list.");
     }
 
+    // Nobody creates a login with rights beyond their own, whatever the owner.
+    if let Some(kind) = kind {
+        if !crate::access::actor::kind_permissions(kind).is_subset_of(current.actor.permissions) {
+            return Err(AppError::Forbidden);
+        }
+    }
     if let (Some(kind), true) = (kind, errors.get("owner_id").is_none()) {
         if !may_create(creation, &current.actor, kind, owner.as_ref()) {
             if matches!(
