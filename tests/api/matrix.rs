@@ -11,7 +11,7 @@
 use std::collections::BTreeSet;
 
 use diesel::prelude::*;
-use steward::db::schema::{alias_servers, server_ips, servers, users};
+use steward::db::schema::{server_ips, servers, users};
 use steward::db::Backend;
 use steward::models::now;
 
