@@ -56,7 +56,12 @@ fn serve(listener: TcpListener, pool: DbPool, settings: &Settings) -> anyhow::Re
             .build();
         App::new()
             .app_data(state.clone())
-            .app_data(web::FormConfig::default().limit(MAX_FORM_BYTES))
+            .app_data(
+                web::FormConfig::default()
+                    .limit(MAX_FORM_BYTES)
+                    .error_handler(crate::web::error::form_rejected),
+            )
+            .app_data(web::QueryConfig::default().error_handler(crate::web::error::query_rejected))
             .app_data(web::JsonConfig::default().limit(64 * 1024))
             .app_data(web::PayloadConfig::default().limit(MAX_FORM_BYTES))
             .wrap(from_fn(csrf::guard))

@@ -43,6 +43,21 @@ pub async fn guard(
             .map(ServiceResponse::map_into_boxed_body);
     }
 
+    // Oversized bodies are refused up front, whether or not the handler reads them.
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_FORM_BYTES) {
+        return Ok(refuse(
+            req,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Request too large",
+            "The form sent more data than the panel accepts.",
+        ));
+    }
+
     let expected: Option<String> = req.get_session().get::<String>(CSRF).ok().flatten();
     let mut sent: Option<String> = req
         .headers()

@@ -110,3 +110,41 @@ pub fn error_page(status: StatusCode, title: &str, message: &str) -> HttpRespons
         .content_type("text/html; charset=utf-8")
         .body(body)
 }
+
+/// A form body the panel cannot read (wrong content type, bad encoding, too large): the
+/// error page in the layout instead of actix's plain-text answer.
+pub fn form_rejected(
+    err: actix_web::error::UrlencodedError,
+    _: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    use actix_web::error::UrlencodedError;
+    let (status, message) = match &err {
+        UrlencodedError::Overflow { .. } => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "The form sent more data than the panel accepts.",
+        ),
+        UrlencodedError::ContentType => (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Send forms as application/x-www-form-urlencoded.",
+        ),
+        _ => (
+            StatusCode::BAD_REQUEST,
+            "The form could not be read. Reload the page and try again.",
+        ),
+    };
+    actix_web::error::InternalError::from_response(err, error_page(status, "Bad request", message))
+        .into()
+}
+
+/// A query string the panel cannot read.
+pub fn query_rejected(
+    err: actix_web::error::QueryPayloadError,
+    _: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    let page = error_page(
+        StatusCode::BAD_REQUEST,
+        "Bad request",
+        "The address could not be read.",
+    );
+    actix_web::error::InternalError::from_response(err, page).into()
+}

@@ -2,6 +2,7 @@
 //! features; test names read like the SPEC sentences they check.
 
 mod helpers;
+mod hostile;
 
 mod accounts;
 mod alias_users;

@@ -42,7 +42,7 @@ const COLS: [&str; 12] = [
 /// alias), {kid} an SSH or API key of the account owner, {file} a static asset.
 ///
 ///      method  path                                              body                     anon adm aAl res own oth nar mgr wid dis exp imp
-const ROWS: &[(&str, &str, &str, &str)] = &[
+pub(crate) const ROWS: &[(&str, &str, &str, &str)] = &[
     ("GET", "/", "", "L33333333LL3"),
     ("GET", "/account", "", "L33333333LL3"),
     ("GET", "/audit", "", "L24444444LL4"),
@@ -211,7 +211,7 @@ const ROWS: &[(&str, &str, &str, &str)] = &[
 ];
 
 /// One set of fixtures; `n` keeps its names apart from every other world's.
-struct World {
+pub(crate) struct World {
     n: u32,
     owner: i32,
     narrow: i32,
@@ -219,7 +219,7 @@ struct World {
     s1: i32,
     s1_host: String,
     s1_ip: String,
-    browsers: Vec<Option<Browser>>,
+    pub(crate) browsers: Vec<Option<Browser>>,
 }
 
 fn insert_server(app: &TestApp, host: &str, ip: &str, owner: i32, reseller: i32) -> i32 {
@@ -246,12 +246,12 @@ fn insert_server(app: &TestApp, host: &str, ip: &str, owner: i32, reseller: i32)
             server_ips::rdns.eq(""),
         ))
         .execute(&mut *c)
-        .unwrap();
+        .unwrap_or_else(|e| panic!("{ip}: {e}"));
     id
 }
 
 /// Builds a world and logs in the columns asked for (all when `only` is None).
-async fn world(app: &TestApp, n: u32, only: Option<usize>) -> World {
+pub(crate) async fn world(app: &TestApp, n: u32, only: Option<usize>) -> World {
     let name = |s: &str| format!("{s}-{n}");
     let admin = app.admin(&name("admin"));
     let admin_role = role(app, admin, "Helpers", &["admin.users", "servers.view"]);
@@ -275,12 +275,12 @@ async fn world(app: &TestApp, n: u32, only: Option<usize>) -> World {
     let disabled = alias(app, &name("disabled"), owner, narrow_role, false);
     let expired = alias(app, &name("expired"), owner, narrow_role, false);
     let s1_host = format!("s1-{n}.matrix.test");
-    let s1_ip = format!("10.200.{}.1", n % 250);
+    let s1_ip = format!("10.{}.{}.1", 100 + (n / 250) % 100, n % 250);
     let s1 = insert_server(app, &s1_host, &s1_ip, owner, res1);
     insert_server(
         app,
         &format!("s2-{n}.matrix.test"),
-        &format!("10.201.{}.1", n % 250),
+        &format!("10.{}.{}.2", 100 + (n / 250) % 100, n % 250),
         other,
         res2,
     );
@@ -338,7 +338,7 @@ async fn world(app: &TestApp, n: u32, only: Option<usize>) -> World {
     }
 }
 
-fn fill(template: &str, w: &World) -> String {
+pub(crate) fn fill(template: &str, w: &World) -> String {
     template
         .replace("{id}", &w.owner.to_string())
         .replace("{aid}", &w.narrow.to_string())
@@ -351,7 +351,7 @@ fn fill(template: &str, w: &World) -> String {
 }
 
 /// What the database holds that a refused request must leave alone.
-fn snapshot(app: &TestApp) -> String {
+pub(crate) fn snapshot(app: &TestApp) -> String {
     use steward::db::schema::*;
     let mut c = app.conn();
     let users: Vec<steward::models::user::User> = users::table
