@@ -6,7 +6,9 @@ use anyhow::Context;
 use crate::access::PermissionSet;
 use crate::db::DbConn;
 use crate::models::now;
+use crate::domain::SshPublicKey;
 use crate::models::role::{self, NewRole};
+use crate::models::ssh_key::NewSshKey;
 use crate::models::user::{NewUser, User};
 use crate::security::password;
 
@@ -86,6 +88,24 @@ fn demo_roles(conn: &mut DbConn, account_id: i32) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A public key for acme (its private half was never kept: it only has to look real).
+const ACME_SSH_KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMNfJEwpJ4vBxJ55pm1ElbUdYRhGmJsUqVNfFp6RpaHk demo@acme";
+
+fn demo_ssh_key(conn: &mut DbConn, user_id: i32) -> anyhow::Result<()> {
+    let key = SshPublicKey::parse(ACME_SSH_KEY)
+        .map_err(|e| anyhow::anyhow!("demo SSH key: {e}"))?;
+    NewSshKey {
+        user_id,
+        name: "Office laptop",
+        public_key: key.as_openssh(),
+        fingerprint: key.fingerprint(),
+        created_at: now(),
+    }
+    .insert(conn)
+    .context("creating the demo SSH key")?;
+    Ok(())
+}
+
 /// Loads the demo data unless the installation already has more than its admin.
 pub fn load(conn: &mut DbConn, admin_id: i32) -> anyhow::Result<Vec<DemoLogin>> {
     let existing = User::list_accounts(conn, None, "", 1, 2)?.total;
@@ -106,6 +126,7 @@ pub fn load(conn: &mut DbConn, admin_id: i32) -> anyhow::Result<Vec<DemoLogin>> 
         let globex = account(c, "user", "globex", "Globex Ltd", Some(reseller), &hash)?;
         let _initech = account(c, "user", "initech", "Initech", Some(admin_id), &hash)?;
         demo_roles(c, acme)?;
+        demo_ssh_key(c, acme)?;
         let _ = globex;
         Ok::<_, anyhow::Error>(())
     })?;
@@ -118,7 +139,7 @@ pub fn load(conn: &mut DbConn, admin_id: i32) -> anyhow::Result<Vec<DemoLogin>> 
         DemoLogin {
             username: "acme".into(),
             password: DEMO_PASSWORD.into(),
-            what: "a customer of the reseller, with alias roles".into(),
+            what: "a customer of the reseller, with alias roles and an SSH key".into(),
         },
         DemoLogin {
             username: "initech".into(),

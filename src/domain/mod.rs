@@ -5,11 +5,13 @@
 mod email;
 mod password;
 mod role;
+mod ssh_key;
 mod text;
 mod username;
 
 pub use email::Email;
 pub use password::NewPassword;
 pub use role::{RoleDescription, RoleName};
+pub use ssh_key::{describe_stored as describe_ssh_key, SshPublicKey};
 pub use text::{optional_date, DisplayName, ShortText};
 pub use username::Username;

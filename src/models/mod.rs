@@ -2,11 +2,14 @@
 //! and know nothing of HTTP or of who may do what (that is the `access` module's job).
 
 pub mod alias;
+pub mod api_key;
 pub mod audit;
 pub mod login_attempt;
+pub mod power;
 pub mod role;
 pub mod server;
 pub mod session;
+pub mod ssh_key;
 pub mod user;
 
 use chrono::{NaiveDateTime, Utc};

@@ -2,10 +2,12 @@
 //! folder's `configure` lists its own routes, and this file lists the folders.
 
 pub mod alias_users;
+pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod health;
 pub mod home;
+pub mod keys;
 pub mod roles;
 pub mod servers;
 pub mod users;
@@ -22,6 +24,8 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .configure(users::configure)
         .configure(alias_users::configure)
         .configure(roles::configure)
+        .configure(keys::configure)
+        .configure(api::configure)
         .configure(servers::configure)
         .default_service(web::to(not_found));
 }
