@@ -5,8 +5,8 @@ use anyhow::Context;
 
 use crate::access::PermissionSet;
 use crate::db::DbConn;
-use crate::models::now;
 use crate::domain::SshPublicKey;
+use crate::models::now;
 use crate::models::role::{self, NewRole};
 use crate::models::ssh_key::NewSshKey;
 use crate::models::user::{NewUser, User};
@@ -89,11 +89,12 @@ fn demo_roles(conn: &mut DbConn, account_id: i32) -> anyhow::Result<()> {
 }
 
 /// A public key for acme (its private half was never kept: it only has to look real).
-const ACME_SSH_KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMNfJEwpJ4vBxJ55pm1ElbUdYRhGmJsUqVNfFp6RpaHk demo@acme";
+const ACME_SSH_KEY: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMNfJEwpJ4vBxJ55pm1ElbUdYRhGmJsUqVNfFp6RpaHk demo@acme";
 
 fn demo_ssh_key(conn: &mut DbConn, user_id: i32) -> anyhow::Result<()> {
-    let key = SshPublicKey::parse(ACME_SSH_KEY)
-        .map_err(|e| anyhow::anyhow!("demo SSH key: {e}"))?;
+    let key =
+        SshPublicKey::parse(ACME_SSH_KEY).map_err(|e| anyhow::anyhow!("demo SSH key: {e}"))?;
     NewSshKey {
         user_id,
         name: "Office laptop",

@@ -28,9 +28,11 @@ impl SshPublicKey {
             return Err("Paste a public key, e.g. the contents of ~/.ssh/id_ed25519.pub.".into());
         }
         if s.contains("PRIVATE KEY") || s.starts_with("PuTTY-User-Key-File") {
-            return Err("This is a private key. Paste the public key (the .pub file) instead, \
+            return Err(
+                "This is a private key. Paste the public key (the .pub file) instead, \
                         and keep the private key secret."
-                .into());
+                    .into(),
+            );
         }
         if s.starts_with("---- BEGIN SSH2 PUBLIC KEY") {
             return Err("This key is in SSH2 format. Convert it with \
@@ -90,8 +92,9 @@ fn describe(data: &KeyData) -> Result<String, String> {
         KeyData::Dsa(_) => Err("DSA keys are no longer safe and are not accepted. \
                                 Use an Ed25519 key (ssh-keygen -t ed25519)."
             .into()),
-        _ => Err("This key type is not accepted. Use Ed25519, ECDSA or RSA (2048 bits or more)."
-            .into()),
+        _ => Err(
+            "This key type is not accepted. Use Ed25519, ECDSA or RSA (2048 bits or more).".into(),
+        ),
     }
 }
 
@@ -136,18 +139,30 @@ mod tests {
         assert_eq!(k.description(), "ED25519");
         assert!(k.fingerprint().starts_with("SHA256:"));
         assert_eq!(k.as_openssh(), ED25519);
-        assert_eq!(SshPublicKey::parse(ECDSA).unwrap().description(), "ECDSA P-256");
-        assert_eq!(SshPublicKey::parse(RSA_2048).unwrap().description(), "RSA 2048");
+        assert_eq!(
+            SshPublicKey::parse(ECDSA).unwrap().description(),
+            "ECDSA P-256"
+        );
+        assert_eq!(
+            SshPublicKey::parse(RSA_2048).unwrap().description(),
+            "RSA 2048"
+        );
         assert_eq!(describe_stored(ED25519), "ED25519");
     }
 
     #[test]
     fn weak_private_and_garbage_keys_are_refused_with_a_reason() {
-        assert!(SshPublicKey::parse(RSA_1024).unwrap_err().contains("1024 bits"));
+        assert!(SshPublicKey::parse(RSA_1024)
+            .unwrap_err()
+            .contains("1024 bits"));
         assert!(SshPublicKey::parse(DSA).unwrap_err().contains("DSA"));
         let private = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----";
-        assert!(SshPublicKey::parse(private).unwrap_err().contains("private key"));
-        assert!(SshPublicKey::parse("hello world").unwrap_err().contains("not an OpenSSH"));
+        assert!(SshPublicKey::parse(private)
+            .unwrap_err()
+            .contains("private key"));
+        assert!(SshPublicKey::parse("hello world")
+            .unwrap_err()
+            .contains("not an OpenSSH"));
         assert!(SshPublicKey::parse("").is_err());
         assert!(SshPublicKey::parse(&format!("{ED25519}\n{ED25519}")).is_err());
         // A valid header with a corrupted body.

@@ -7,5 +7,7 @@ mod accounts;
 mod alias_users;
 mod auth;
 mod cli;
+mod json_api;
+mod keys;
 mod roles;
 mod web_basics;

@@ -64,7 +64,9 @@ impl Modify for BearerKey {
     security(())
 )]
 pub async fn document() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/json")
-        .body(ApiDoc::openapi().to_pretty_json().unwrap_or_else(|_| "{}".into()))
+    HttpResponse::Ok().content_type("application/json").body(
+        ApiDoc::openapi()
+            .to_pretty_json()
+            .unwrap_or_else(|_| "{}".into()),
+    )
 }

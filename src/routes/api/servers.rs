@@ -274,12 +274,21 @@ mod tests {
 
     #[test]
     fn power_bodies_are_read_strictly() {
-        assert_eq!(power_action(br#"{"action":"off"}"#).unwrap(), PowerAction::Off);
-        assert!(matches!(power_action(b"not json"), Err(ApiError::BadRequest(_))));
+        assert_eq!(
+            power_action(br#"{"action":"off"}"#).unwrap(),
+            PowerAction::Off
+        );
+        assert!(matches!(
+            power_action(b"not json"),
+            Err(ApiError::BadRequest(_))
+        ));
         assert!(matches!(
             power_action(br#"{"action":"explode"}"#),
             Err(ApiError::Unprocessable(_))
         ));
-        assert!(matches!(power_action(b"{}"), Err(ApiError::Unprocessable(_))));
+        assert!(matches!(
+            power_action(b"{}"),
+            Err(ApiError::Unprocessable(_))
+        ));
     }
 }

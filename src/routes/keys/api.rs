@@ -140,7 +140,11 @@ pub async fn create(
     let uid = owner.login().id;
     let audit = current
         .audit(owner.account.id, "api_key.create")
-        .target(format!("API key \"{}\" of {}", name.as_str(), owner.label()))
+        .target(format!(
+            "API key \"{}\" of {}",
+            name.as_str(),
+            owner.label()
+        ))
         .details(format!(
             "prefix={prefix}… expires={}",
             expires.map_or_else(|| "never".to_string(), |d| d.to_string())

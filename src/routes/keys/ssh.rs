@@ -117,7 +117,11 @@ pub async fn add(
     let uid = owner.login().id;
     let audit = current
         .audit(owner.account.id, "ssh_key.add")
-        .target(format!("SSH key \"{}\" of {}", name.as_str(), owner.label()))
+        .target(format!(
+            "SSH key \"{}\" of {}",
+            name.as_str(),
+            owner.label()
+        ))
         .details(format!("{} {}", key.description(), key.fingerprint()));
     let added = db::run(&state.pool, move |c| {
         db::transaction(c, |c| {
@@ -174,7 +178,12 @@ async fn invalid(
 ) -> Result<HttpResponse, AppError> {
     let mut page = build(current, state, owner, errors).await?;
     page.name = form.name.clone();
-    page.public_key = form.public_key.clone();
+    // A private key pasted by mistake is not sent back (or kept in any cache).
+    page.public_key = if form.public_key.contains("PRIVATE KEY") {
+        String::new()
+    } else {
+        form.public_key.clone()
+    };
     render::invalid(&page)
 }
 
