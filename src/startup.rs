@@ -68,6 +68,8 @@ fn serve(listener: TcpListener, pool: DbPool, settings: &Settings) -> anyhow::Re
             .wrap(sessions)
             .wrap(from_fn(crate::web::headers::secure_cookie_over_https))
             .wrap(security_headers())
+            // Only the request line is logged: never add headers (`%{Authorization}i`
+            // carries API keys) or bodies (passwords) to this format.
             .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
             .configure(routes::register)
     })

@@ -97,3 +97,22 @@
     document.querySelectorAll("form[data-role-editor]").forEach(refresh);
   });
 })();
+
+// ---------------------------------------------------------------------------------------
+// API keys: the "Copy" button beside a newly created key copies it and selects it (without
+// script, or without clipboard access, the field is selectable by hand).
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button) return;
+    var field = document.getElementById(button.getAttribute("data-copy"));
+    if (!field) return;
+    field.select();
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(field.value).then(function () {
+        button.textContent = "Copied";
+      }, function () {});
+    }
+  });
+})();

@@ -8,6 +8,7 @@ pub mod actor;
 pub mod aliases;
 pub mod catalog;
 pub mod impersonation;
+pub mod keys;
 pub mod permission_set;
 pub mod roles;
 pub mod servers;

@@ -7,11 +7,13 @@ use anyhow::Context;
 
 use crate::access::PermissionSet;
 use crate::db::DbConn;
+use crate::domain::SshPublicKey;
 use crate::models::now;
 use crate::models::role::{self, NewRole};
 use crate::models::server::NewServer;
 use crate::models::server_ip;
 use crate::models::server_traffic::{self, TrafficDay};
+use crate::models::ssh_key::NewSshKey;
 use crate::models::user::{NewUser, User};
 use crate::security::password;
 
@@ -157,6 +159,25 @@ fn demo_aliases(conn: &mut DbConn, account_id: i32, hash: &str) -> anyhow::Resul
     Ok(())
 }
 
+/// A public key for acme (its private half was never kept: it only has to look real).
+const ACME_SSH_KEY: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMNfJEwpJ4vBxJ55pm1ElbUdYRhGmJsUqVNfFp6RpaHk demo@acme";
+
+fn demo_ssh_key(conn: &mut DbConn, user_id: i32) -> anyhow::Result<()> {
+    let key =
+        SshPublicKey::parse(ACME_SSH_KEY).map_err(|e| anyhow::anyhow!("demo SSH key: {e}"))?;
+    NewSshKey {
+        user_id,
+        name: "Office laptop",
+        public_key: key.as_openssh(),
+        fingerprint: key.fingerprint(),
+        created_at: now(),
+    }
+    .insert(conn)
+    .context("creating the demo SSH key")?;
+    Ok(())
+}
+
 /// Loads the demo data unless the installation already has more than its admin.
 pub fn load(conn: &mut DbConn, admin_id: i32) -> anyhow::Result<Vec<DemoLogin>> {
     let existing = User::list_accounts(conn, None, "", 1, 2)?.total;
@@ -179,6 +200,7 @@ pub fn load(conn: &mut DbConn, admin_id: i32) -> anyhow::Result<Vec<DemoLogin>> 
         demo_roles(c, acme)?;
         servers(c, reseller, acme, globex, initech)?;
         demo_aliases(c, acme, &hash)?;
+        demo_ssh_key(c, acme)?;
         Ok::<_, anyhow::Error>(())
     })?;
     Ok(vec![
@@ -190,7 +212,7 @@ pub fn load(conn: &mut DbConn, admin_id: i32) -> anyhow::Result<Vec<DemoLogin>> 
         DemoLogin {
             username: "acme".into(),
             password: DEMO_PASSWORD.into(),
-            what: "a customer of the reseller, with alias roles".into(),
+            what: "a customer of the reseller, with alias roles and an SSH key".into(),
         },
         DemoLogin {
             username: "acme-ops".into(),

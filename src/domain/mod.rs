@@ -6,6 +6,7 @@ mod email;
 mod password;
 mod role;
 mod server;
+mod ssh_key;
 mod text;
 mod username;
 
@@ -13,5 +14,6 @@ pub use email::Email;
 pub use password::NewPassword;
 pub use role::{RoleDescription, RoleName};
 pub use server::{DnsName, IpAddress, OsChoice, Tags, OS_CHOICES};
+pub use ssh_key::{describe_stored as describe_ssh_key, SshPublicKey};
 pub use text::{optional_date, DisplayName, ShortText};
 pub use username::Username;

@@ -2,6 +2,7 @@
 //! and know nothing of HTTP or of who may do what (that is the `access` module's job).
 
 pub mod alias;
+pub mod api_key;
 pub mod audit;
 pub mod login_attempt;
 pub mod role;
@@ -10,6 +11,7 @@ pub mod server_ip;
 pub mod server_job;
 pub mod server_traffic;
 pub mod session;
+pub mod ssh_key;
 pub mod user;
 
 use chrono::{NaiveDateTime, Utc};

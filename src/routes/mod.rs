@@ -3,11 +3,13 @@
 
 pub mod activity;
 pub mod alias_users;
+pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod health;
 pub mod home;
 pub mod impersonation;
+pub mod keys;
 pub mod roles;
 pub mod servers;
 pub mod users;
@@ -26,6 +28,8 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .configure(roles::configure)
         .configure(impersonation::configure)
         .configure(activity::configure)
+        .configure(keys::configure)
+        .configure(api::configure)
         .configure(servers::configure)
         .default_service(web::to(not_found));
 }

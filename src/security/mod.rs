@@ -1,5 +1,6 @@
 //! Cryptographic building blocks with no knowledge of the rest of the panel: password
-//! hashing (Argon2id) and random tokens with their at-rest hashes.
+//! hashing (Argon2id), random tokens with their at-rest hashes, and API key secrets.
 
+pub mod api_key;
 pub mod password;
 pub mod token;

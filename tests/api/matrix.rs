@@ -19,7 +19,7 @@ use crate::alias_users::{alias, assign, role};
 use crate::helpers::{spawn_app, Browser, TestApp};
 
 /// The kinds of login, in the order of every row's answers.
-const COLS: [&str; 12] = [
+pub(crate) const COLS: [&str; 12] = [
     "anonymous",
     "admin",
     "admin's alias",
@@ -208,11 +208,28 @@ pub(crate) const ROWS: &[(&str, &str, &str, &str)] = &[
         "L3433N444LL3",
     ),
     ("POST", "/users/{id}/roles/{rid}/delete", "", "L3433N444LL3"),
+    ("GET", "/users/{id}/ssh-keys", "", "L2422N444LL4"),
+    ("POST", "/users/{id}/ssh-keys", "name=Desk&public_key=ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIO7DkDFaKtqK5T513TXcviIWa586qssQgI/WqB50pSaC desk", "L3433N444LL4"),
+    ("POST", "/users/{id}/ssh-keys/{kid}/delete", "", "L3433N444LL4"),
+    ("GET", "/users/{id}/api-keys", "", "L2422N444LL4"),
+    ("POST", "/users/{id}/api-keys", "name=Deploy&expires_at=", "L2422N444LL4"),
+    ("POST", "/users/{id}/api-keys/{kid}/revoke", "", "L3433N444LL4"),
+    ("GET", "/users/{id}/alias-users/{aid}/ssh-keys", "", "L2N22N44NLL4"),
+    ("POST", "/users/{id}/alias-users/{aid}/ssh-keys", "name=Desk&public_key=ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIO7DkDFaKtqK5T513TXcviIWa586qssQgI/WqB50pSaC desk", "L3N33N44NLL4"),
+    ("POST", "/users/{id}/alias-users/{aid}/ssh-keys/{kid}/delete", "", "L3N33N44NLL4"),
+    ("GET", "/users/{id}/alias-users/{aid}/api-keys", "", "L2N22N44NLL4"),
+    ("POST", "/users/{id}/alias-users/{aid}/api-keys", "name=Deploy&expires_at=", "L2N22N44NLL4"),
+    ("POST", "/users/{id}/alias-users/{aid}/api-keys/{kid}/revoke", "", "L3N33N44NLL4"),
 ];
 
 /// One set of fixtures; `n` keeps its names apart from every other world's.
 pub(crate) struct World {
-    n: u32,
+    pub(crate) n: u32,
+    /// SSH and API key ids of the owner and of the narrow alias user.
+    owner_ssh: i32,
+    owner_api: i32,
+    narrow_ssh: i32,
+    narrow_api: i32,
     owner: i32,
     narrow: i32,
     spare_role: i32,
@@ -220,6 +237,38 @@ pub(crate) struct World {
     s1_host: String,
     s1_ip: String,
     pub(crate) browsers: Vec<Option<Browser>>,
+}
+
+pub(crate) const SSH_KEY: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMNfJEwpJ4vBxJ55pm1ElbUdYRhGmJsUqVNfFp6RpaHk matrix@test";
+
+fn ssh_key(app: &TestApp, user: i32) -> i32 {
+    let key = steward::domain::SshPublicKey::parse(SSH_KEY).unwrap();
+    steward::models::ssh_key::NewSshKey {
+        user_id: user,
+        name: "Laptop",
+        public_key: key.as_openssh(),
+        fingerprint: key.fingerprint(),
+        created_at: now(),
+    }
+    .insert(&mut app.conn())
+    .unwrap()
+}
+
+/// An API key of `user`: its id and its secret.
+pub(crate) fn api_key(app: &TestApp, user: i32) -> (i32, String) {
+    let secret = steward::security::api_key::ApiKeySecret::generate();
+    let id = steward::models::api_key::NewApiKey {
+        user_id: user,
+        name: "Script",
+        token_prefix: &secret.visible_prefix(),
+        token_hash: &secret.hash(),
+        expires_on: None,
+        created_at: now(),
+    }
+    .insert(&mut app.conn())
+    .unwrap();
+    (id, secret.expose().to_string())
 }
 
 fn insert_server(app: &TestApp, host: &str, ip: &str, owner: i32, reseller: i32) -> i32 {
@@ -286,6 +335,8 @@ pub(crate) async fn world(app: &TestApp, n: u32, only: Option<usize>) -> World {
     );
     assign(app, narrow, s1);
     assign(app, manager, s1);
+    let (owner_ssh, owner_api) = (ssh_key(app, owner), api_key(app, owner).0);
+    let (narrow_ssh, narrow_api) = (ssh_key(app, narrow), api_key(app, narrow).0);
 
     let logins = [
         None,
@@ -328,6 +379,10 @@ pub(crate) async fn world(app: &TestApp, n: u32, only: Option<usize>) -> World {
         .unwrap();
     World {
         n,
+        owner_ssh,
+        owner_api,
+        narrow_ssh,
+        narrow_api,
         owner,
         narrow,
         spare_role,
@@ -339,7 +394,20 @@ pub(crate) async fn world(app: &TestApp, n: u32, only: Option<usize>) -> World {
 }
 
 pub(crate) fn fill(template: &str, w: &World) -> String {
+    let on_alias = template.contains("{aid}");
+    let kid = match (
+        template.contains("/ssh-keys/"),
+        template.contains("/api-keys/"),
+        on_alias,
+    ) {
+        (true, _, false) => w.owner_ssh,
+        (true, _, true) => w.narrow_ssh,
+        (_, true, false) => w.owner_api,
+        (_, true, true) => w.narrow_api,
+        _ => 0,
+    };
     template
+        .replace("{kid}", &kid.to_string())
         .replace("{id}", &w.owner.to_string())
         .replace("{aid}", &w.narrow.to_string())
         .replace("{rid}", &w.spare_role.to_string())
@@ -436,9 +504,13 @@ async fn send(b: &Browser, method: &str, path: &str, body: &str) -> reqwest::Res
         .unwrap()
 }
 
-/// Requests expected to change something get a world of their own.
+/// Requests expected to change something get a world of their own (a new API key is
+/// shown with 200, every other change answers 303).
 fn changes_state(method: &str, path: &str, expected: char) -> bool {
-    method == "POST" && (expected == '3' || path == "/logout")
+    method == "POST"
+        && (expected == '3'
+            || (expected == '2' && path.ends_with("/api-keys"))
+            || path == "/logout")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -521,8 +593,14 @@ fn routes_in_source() -> BTreeSet<(String, String)> {
                 stack.push(path);
             } else if path.extension().is_some_and(|e| e == "rs") {
                 let text = std::fs::read_to_string(&path).unwrap();
+                // The JSON API's routes sit in a scope named "/api".
+                let prefix = if path.components().any(|c| c.as_os_str() == "api") {
+                    "/api"
+                } else {
+                    ""
+                };
                 for c in re.captures_iter(&text) {
-                    found.insert((c[2].to_uppercase(), c[1].to_string()));
+                    found.insert((c[2].to_uppercase(), format!("{prefix}{}", &c[1])));
                 }
             }
         }

@@ -10,11 +10,12 @@ use serde::Deserialize;
 use super::{load_target, AliasStatus, Target};
 use crate::access::actor::account_reach;
 use crate::access::aliases::{may_act_on_alias, may_grant_role, role_rights};
+use crate::access::keys::{may_manage_keys, Holder, KeyKind};
 use crate::access::{Permission, PermissionSet};
 use crate::db::{self, DbError};
-use crate::models::now;
 use crate::models::role::{self, Role};
 use crate::models::server::{Reach, Server};
+use crate::models::{api_key, now, ssh_key};
 use crate::web::chrome::Chrome;
 use crate::web::form::FieldErrors;
 use crate::web::{render, AppError, Current};
@@ -55,6 +56,9 @@ pub struct AliasPage {
     pub email: String,
     pub expires_at: String,
     pub errors: FieldErrors,
+    /// How many SSH keys and API keys it holds, where the actor may manage them.
+    pub ssh_keys: Option<i64>,
+    pub api_keys: Option<i64>,
 }
 
 #[derive(Template)]
@@ -155,14 +159,32 @@ pub async fn build(
         }
     };
     let account_id = t.account.id;
-    let (servers, roles) = db::run(&state.pool, move |c| {
+    let holder = Holder::Alias {
+        account: &t.account,
+        alias: &t.alias,
+        rights: t.rights,
+    };
+    let may_ssh = may_manage_keys(actor, holder, KeyKind::Ssh).is_ok();
+    let may_api = may_manage_keys(actor, holder, KeyKind::Api).is_ok();
+    let alias_id = t.alias.id;
+    let (servers, roles, ssh_keys, api_keys) = db::run(&state.pool, move |c| {
         let servers = Server::list_within(c, &reach, "", 1, SERVERS_SHOWN)?;
         let roles = if may_manage {
             Role::list_for_account(c, account_id)?
         } else {
             Vec::new()
         };
-        Ok::<_, DbError>((servers, roles))
+        let ssh = if may_ssh {
+            Some(ssh_key::count_for(c, alias_id)?)
+        } else {
+            None
+        };
+        let api = if may_api {
+            Some(api_key::count_for(c, alias_id)?)
+        } else {
+            None
+        };
+        Ok::<_, DbError>((servers, roles, ssh, api))
     })
     .await?;
     let preview = match preview_role.filter(|_| may_manage) {
@@ -190,6 +212,8 @@ pub async fn build(
             .map(|d| d.to_string())
             .unwrap_or_default(),
         errors,
+        ssh_keys,
+        api_keys,
         t,
     })
 }

@@ -1,6 +1,7 @@
 //! The tab bar of the account detail page. A tab the login may not use is not shown;
 //! each feature adds its tab here with the access check that guards its route.
 
+use crate::access::keys::{may_manage_keys, Holder, KeyKind};
 use crate::access::roles::may_manage_roles;
 use crate::access::servers::may_view_account_servers;
 use crate::access::Actor;
@@ -41,6 +42,18 @@ pub fn for_account(actor: &Actor, account: &User) -> Vec<Tab> {
             label: "Roles",
             url: format!("{base}/roles"),
         });
+    }
+    for (kind, key, label) in [
+        (KeyKind::Ssh, "ssh-keys", "SSH Keys"),
+        (KeyKind::Api, "api-keys", "API Keys"),
+    ] {
+        if may_manage_keys(actor, Holder::Account(account), kind).is_ok() {
+            tabs.push(Tab {
+                key,
+                label,
+                url: format!("{base}/{key}"),
+            });
+        }
     }
     if crate::access::activity::may_view_activity(actor, account).is_some() {
         tabs.push(Tab {

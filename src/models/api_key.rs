@@ -1,0 +1,116 @@
+//! API keys of a login. Only the SHA-256 of a key's secret is stored (`token_hash`), with a
+//! short visible prefix; a key is found by that hash when it is used. Revoked keys stay
+//! listed (revoked_at set) so their owners can see what existed; they never work again.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::db::schema::api_keys;
+use crate::db::DbConn;
+
+/// The most keys (live or revoked) one login may hold.
+pub const MAX_PER_LOGIN: i64 = 100;
+/// `last_used_at` is written at most this often per key, so use costs no write per call.
+pub const LAST_USED_RESOLUTION_SECS: i64 = 60;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = api_keys)]
+pub struct ApiKey {
+    pub id: i32,
+    pub user_id: i32,
+    pub name: String,
+    pub token_prefix: String,
+    pub expires_on: Option<NaiveDate>,
+    pub last_used_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+impl ApiKey {
+    /// Expired on or after its expiry date (UTC), as logins are.
+    pub fn is_expired(&self, today: NaiveDate) -> bool {
+        self.expires_on.is_some_and(|d| today >= d)
+    }
+
+    pub fn is_revoked(&self) -> bool {
+        self.revoked_at.is_some()
+    }
+
+    /// Whether its last use is old enough to be written again.
+    pub fn last_use_is_stale(&self, now: NaiveDateTime) -> bool {
+        self.last_used_at
+            .is_none_or(|t| now - t >= chrono::Duration::seconds(LAST_USED_RESOLUTION_SECS))
+    }
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = api_keys)]
+pub struct NewApiKey<'a> {
+    pub user_id: i32,
+    pub name: &'a str,
+    pub token_prefix: &'a str,
+    pub token_hash: &'a str,
+    pub expires_on: Option<NaiveDate>,
+    pub created_at: NaiveDateTime,
+}
+
+impl NewApiKey<'_> {
+    pub fn insert(&self, conn: &mut DbConn) -> QueryResult<i32> {
+        crate::insert_returning_id!(conn, api_keys::table, self, api_keys::id)
+    }
+}
+
+/// The login's keys, newest first.
+pub fn list_for(conn: &mut DbConn, user_id: i32) -> QueryResult<Vec<ApiKey>> {
+    api_keys::table
+        .filter(api_keys::user_id.eq(user_id))
+        .order(api_keys::id.desc())
+        .limit(MAX_PER_LOGIN)
+        .select(ApiKey::as_select())
+        .load(conn)
+}
+
+pub fn count_for(conn: &mut DbConn, user_id: i32) -> QueryResult<i64> {
+    api_keys::table
+        .filter(api_keys::user_id.eq(user_id))
+        .count()
+        .get_result(conn)
+}
+
+/// The key `id` of `user_id`, or None (missing, or another login's).
+pub fn find_for(conn: &mut DbConn, user_id: i32, id: i32) -> QueryResult<Option<ApiKey>> {
+    api_keys::table
+        .filter(api_keys::id.eq(id))
+        .filter(api_keys::user_id.eq(user_id))
+        .select(ApiKey::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The key whose secret hashes to `hash` (live or not: the caller decides).
+pub fn find_by_hash(conn: &mut DbConn, hash: &str) -> QueryResult<Option<ApiKey>> {
+    api_keys::table
+        .filter(api_keys::token_hash.eq(hash))
+        .select(ApiKey::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Marks the key revoked (once: a second revocation keeps the first time).
+pub fn revoke(conn: &mut DbConn, user_id: i32, id: i32, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        api_keys::table
+            .filter(api_keys::id.eq(id))
+            .filter(api_keys::user_id.eq(user_id))
+            .filter(api_keys::revoked_at.is_null()),
+    )
+    .set(api_keys::revoked_at.eq(Some(at)))
+    .execute(conn)
+}
+
+pub fn touch(conn: &mut DbConn, id: i32, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(api_keys::table.find(id))
+        .set(api_keys::last_used_at.eq(Some(at)))
+        .execute(conn)
+        .map(|_| ())
+}

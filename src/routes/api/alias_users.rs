@@ -1,0 +1,117 @@
+//! GET /api/v1/alias-users: the alias users of the key's account, for callers that manage
+//! them (alias_users.manage, or the account itself), with search and pages of 50.
+
+use std::collections::HashMap;
+
+use actix_web::{web, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::servers::ListParams;
+use super::{pages, timestamp, ApiCaller, ApiError, ErrorBody, PER_PAGE};
+use crate::access::actor::account_reach;
+use crate::access::aliases::may_manage_aliases;
+use crate::db::{self, DbError};
+use crate::models::role::Role;
+use crate::models::{alias, now};
+use crate::routes::alias_users::AliasStatus;
+use crate::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoleRef {
+    pub id: i32,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AliasUserOut {
+    pub id: i32,
+    pub username: String,
+    pub email: String,
+    pub role: Option<RoleRef>,
+    /// "active", "disabled" or "expired".
+    pub status: String,
+    /// Reaches every server of the account.
+    pub all_servers: bool,
+    /// Servers assigned to it (when not all servers).
+    pub assigned_servers: i64,
+    pub expires_on: Option<String>,
+    pub last_login_at: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AliasUserPage {
+    pub items: Vec<AliasUserOut>,
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+    pub per_page: i64,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/alias-users",
+    tag = "alias users",
+    params(ListParams),
+    responses(
+        (status = 200, description = "A page of the account's alias users", body = AliasUserPage),
+        (status = 401, description = "Missing, invalid, expired or revoked key", body = ErrorBody),
+        (status = 403, description = "The login may not manage alias users", body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn list(
+    caller: ApiCaller,
+    state: web::Data<AppState>,
+    query: web::Query<ListParams>,
+) -> Result<HttpResponse, ApiError> {
+    let account = caller.actor.account().clone();
+    if !may_manage_aliases(&caller.actor, &account) {
+        return Err(ApiError::Forbidden(
+            "this key's login may not manage alias users",
+        ));
+    }
+    let q = query.to_list_query();
+    let (text, page_no) = (q.q.clone(), q.page());
+    let reach = account_reach(&account);
+    let account_id = account.id;
+    let (page, roles, counts) = db::run(&state.pool, move |c| {
+        let page = alias::list(c, account_id, &text, page_no, PER_PAGE)?;
+        let roles: HashMap<i32, String> = Role::list_for_account(c, account_id)?
+            .into_iter()
+            .map(|r| (r.id, r.name))
+            .collect();
+        let ids: Vec<i32> = page.rows.iter().map(|a| a.id).collect();
+        let counts = alias::assigned_counts(c, &ids, &reach)?;
+        Ok::<_, DbError>((page, roles, counts))
+    })
+    .await?;
+    let today = now().date();
+    let items = page
+        .rows
+        .into_iter()
+        .map(|a| AliasUserOut {
+            role: a.role_id.and_then(|id| {
+                roles.get(&id).map(|name| RoleRef {
+                    id,
+                    name: name.clone(),
+                })
+            }),
+            status: AliasStatus::of(&a, today).key().to_string(),
+            assigned_servers: counts.get(&a.id).copied().unwrap_or(0),
+            expires_on: a.expires_on.map(|d| d.to_string()),
+            last_login_at: a.last_login_at.map(timestamp),
+            all_servers: a.all_servers,
+            id: a.id,
+            username: a.username,
+            email: a.email,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(AliasUserPage {
+        total: page.total,
+        page: page.page,
+        pages: pages(page.total),
+        per_page: PER_PAGE,
+        items,
+    }))
+}

@@ -1,0 +1,87 @@
+//! The API's error type: every failure is a JSON `{"error": "..."}` with its status, never
+//! an HTML page. A refused key is 401 with `WWW-Authenticate: Bearer`; anything unexpected
+//! is logged with its cause and answered 500 without detail.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::DbError;
+
+/// The body of every error answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong, for a human.
+    #[schema(example = "invalid, expired or revoked API key")]
+    pub error: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Unprocessable(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn not_found() -> ApiError {
+        ApiError::NotFound("not found".into())
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::Query(diesel::result::Error::NotFound) => ApiError::not_found(),
+            other => ApiError::Unexpected(other.into()),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        ApiError::from(DbError::from(e))
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let message = match self {
+            ApiError::Unexpected(e) => {
+                log::error!("unexpected API error: {e:?}");
+                "The request could not be completed; nothing was changed.".to_string()
+            }
+            other => other.to_string(),
+        };
+        let mut res = HttpResponse::build(self.status_code());
+        if let ApiError::Unauthorized(_) = self {
+            res.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"steward\""));
+        }
+        res.insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(ErrorBody { error: message })
+    }
+}

@@ -1,0 +1,78 @@
+//! GET /api/v1/me: who the key acts as, in which account, with which permissions now.
+
+use actix_web::HttpResponse;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{timestamp, ApiCaller, ApiError, ErrorBody};
+
+/// A regular account, as named in answers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountRef {
+    pub id: i32,
+    pub username: String,
+    pub name: String,
+}
+
+/// The key that made the call.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KeyOut {
+    pub id: i32,
+    pub name: String,
+    /// The visible start of the key, e.g. `stw_AbCd1234`.
+    pub prefix: String,
+    /// The day (UTC) from which the key no longer works, if any.
+    pub expires_on: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    pub id: i32,
+    pub username: String,
+    pub name: String,
+    pub email: String,
+    /// admin, reseller, user or alias.
+    pub kind: String,
+    /// The account whose environment the login acts in (itself, or an alias user's parent).
+    pub account: AccountRef,
+    /// The login's effective permissions right now.
+    pub permissions: Vec<String>,
+    pub key: KeyOut,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    tag = "account",
+    responses(
+        (status = 200, description = "The login the key acts as", body = Me),
+        (status = 401, description = "Missing, invalid, expired or revoked key", body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn me(caller: ApiCaller) -> Result<HttpResponse, ApiError> {
+    let a = &caller.actor;
+    let account = a.account();
+    let body = Me {
+        id: a.login.id,
+        username: a.login.username.clone(),
+        name: a.login.name.clone(),
+        email: a.login.email.clone(),
+        kind: a.login.kind.clone(),
+        account: AccountRef {
+            id: account.id,
+            username: account.username.clone(),
+            name: account.name.clone(),
+        },
+        permissions: a.permissions.keys().iter().map(|k| k.to_string()).collect(),
+        key: KeyOut {
+            id: caller.key.id,
+            name: caller.key.name.clone(),
+            prefix: caller.key.token_prefix.clone(),
+            expires_on: caller.key.expires_on.map(|d| d.to_string()),
+            created_at: timestamp(caller.key.created_at),
+        },
+    };
+    Ok(HttpResponse::Ok().json(body))
+}

@@ -1,0 +1,316 @@
+//! Servers through the API: the list within the key's reach (search and pages of 50), one
+//! server, and power actions. A server outside the reach is 404, as on the pages; power
+//! needs servers.power and is audited (via_api) in the same transaction as the change.
+
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{pages, ApiCaller, ApiError, ErrorBody, PER_PAGE};
+use crate::access::servers::{find_reachable, may_view_servers, server_actions};
+use crate::db::{self, DbError};
+use crate::driver::{self, PowerAction, Requester};
+use crate::models::server::Server;
+use crate::models::server_job;
+use crate::routes::users::parse_id;
+use crate::web::pagination::ListQuery;
+use crate::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServerOut {
+    pub id: i32,
+    pub hostname: String,
+    pub name: String,
+    pub primary_ip: String,
+    pub location: String,
+    pub tags: Vec<String>,
+    pub os: String,
+    /// "on" or "off".
+    pub power_state: String,
+    pub status: String,
+    pub cpu: String,
+    pub memory_gb: i32,
+    pub disks: String,
+}
+
+impl From<Server> for ServerOut {
+    fn from(s: Server) -> Self {
+        ServerOut {
+            id: s.id,
+            hostname: s.hostname,
+            name: s.name,
+            primary_ip: s.primary_ip,
+            location: s.location,
+            tags: s
+                .tags
+                .split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+                .collect(),
+            os: s.os,
+            power_state: s.power_state,
+            status: s.status,
+            cpu: s.cpu,
+            memory_gb: s.memory_gb,
+            disks: s.disks,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServerPage {
+    pub items: Vec<ServerOut>,
+    /// Servers matching the search, on all pages.
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+    pub per_page: i64,
+}
+
+/// Search and page of a list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Matches hostname, name, IP address or tag (servers), username or e-mail (alias users).
+    pub q: Option<String>,
+    /// Page number, from 1; pages hold 50 items.
+    pub page: Option<String>,
+}
+
+impl ListParams {
+    pub fn to_list_query(&self) -> ListQuery {
+        ListQuery {
+            q: self.q.clone().unwrap_or_default(),
+            page: self.page.clone(),
+            add: None,
+        }
+    }
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/servers",
+    tag = "servers",
+    params(ListParams),
+    responses(
+        (status = 200, description = "A page of the servers the key reaches", body = ServerPage),
+        (status = 401, description = "Missing, invalid, expired or revoked key", body = ErrorBody),
+        (status = 403, description = "The login lacks servers.view", body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn list(
+    caller: ApiCaller,
+    state: web::Data<AppState>,
+    query: web::Query<ListParams>,
+) -> Result<HttpResponse, ApiError> {
+    if !may_view_servers(&caller.actor) {
+        return Err(ApiError::Forbidden("this key's login may not view servers"));
+    }
+    let q = query.to_list_query();
+    let reach = caller.actor.reach.clone();
+    let (text, page_no) = (q.q.clone(), q.page());
+    let page = db::run(&state.pool, move |c| {
+        Server::list_within(c, &reach, &text, page_no, PER_PAGE).map_err(DbError::from)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(ServerPage {
+        total: page.total,
+        page: page.page,
+        pages: pages(page.total),
+        per_page: PER_PAGE,
+        items: page.rows.into_iter().map(ServerOut::from).collect(),
+    }))
+}
+
+/// The server `raw` names if the caller reaches it; otherwise 404.
+async fn reached(caller: &ApiCaller, state: &AppState, raw: &str) -> Result<Server, ApiError> {
+    let sid = parse_id(raw).map_err(|_| ApiError::not_found())?;
+    let reach = caller.actor.reach.clone();
+    db::run(&state.pool, move |c| {
+        Server::find_within(c, &reach, sid).map_err(DbError::from)
+    })
+    .await?
+    .ok_or_else(|| ApiError::NotFound("no such server".into()))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/servers/{sid}",
+    tag = "servers",
+    params(("sid" = i32, Path, description = "Server id")),
+    responses(
+        (status = 200, description = "The server", body = ServerOut),
+        (status = 401, description = "Missing, invalid, expired or revoked key", body = ErrorBody),
+        (status = 403, description = "The login lacks servers.view", body = ErrorBody),
+        (status = 404, description = "No such server within the key's reach", body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn show(
+    caller: ApiCaller,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    if !may_view_servers(&caller.actor) {
+        return Err(ApiError::Forbidden("this key's login may not view servers"));
+    }
+    let server = reached(&caller, &state, &path).await?;
+    Ok(HttpResponse::Ok().json(ServerOut::from(server)))
+}
+
+/// The power action to carry out.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PowerActionName {
+    On,
+    Off,
+    Reset,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PowerRequest {
+    pub action: PowerActionName,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobOut {
+    pub id: i32,
+    pub kind: String,
+    /// The action ("on", "off", "reset").
+    pub detail: String,
+    pub status: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PowerResult {
+    pub server: ServerOut,
+    pub job: JobOut,
+}
+
+/// Reads `{"action": "on"|"off"|"reset"}`: unreadable JSON is 400, a wrong action 422.
+fn power_action(body: &[u8]) -> Result<PowerAction, ApiError> {
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|_| {
+        ApiError::BadRequest("the body must be JSON like {\"action\": \"on\"}".into())
+    })?;
+    value
+        .get("action")
+        .and_then(|a| a.as_str())
+        .and_then(PowerAction::parse)
+        .ok_or_else(|| {
+            ApiError::Unprocessable("action must be one of \"on\", \"off\", \"reset\"".into())
+        })
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/servers/{sid}/power",
+    tag = "servers",
+    params(("sid" = i32, Path, description = "Server id")),
+    request_body = PowerRequest,
+    responses(
+        (status = 200, description = "The action was carried out", body = PowerResult),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 401, description = "Missing, invalid, expired or revoked key", body = ErrorBody),
+        (status = 403, description = "The login lacks servers.power", body = ErrorBody),
+        (status = 404, description = "No such server within the key's reach", body = ErrorBody),
+        (status = 409, description = "The server is being reinstalled", body = ErrorBody),
+        (status = 422, description = "Unknown action", body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn power(
+    caller: ApiCaller,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    // The same checks, in the same order, as the page: outside the reach is 404 whatever
+    // the permission; then the permission (403); then the input (400/422).
+    let sid = parse_id(&path).map_err(|_| ApiError::not_found())?;
+    let actor = caller.actor.clone();
+    let server = db::run(&state.pool, move |c| {
+        find_reachable(c, &actor, sid).map_err(DbError::from)
+    })
+    .await?
+    .ok_or_else(|| ApiError::NotFound("no such server".into()))?;
+    if !server_actions(&caller.actor, &server).power {
+        return Err(ApiError::Forbidden(
+            "this key's login may not switch server power",
+        ));
+    }
+    let action = power_action(&body)?;
+    if server.status == "reinstalling" {
+        return Err(ApiError::Conflict(format!(
+            "{} is being reinstalled; try again when it is done",
+            server.hostname
+        )));
+    }
+    let audit = caller.audit(caller.actor.account_id(), "server.power");
+    let details = format!("action={}; {}", action.as_str(), audit.details);
+    let audit = audit
+        .target(format!("server {}", server.hostname))
+        .details(details);
+    // The owner's Activity tab shows it too when an admin or reseller acted.
+    let owner_copy = server
+        .owner_id
+        .filter(|o| *o != caller.actor.account_id())
+        .map(|o| audit.for_account(o));
+    let by = Requester {
+        id: caller.actor.login.id,
+        name: caller.actor.login.username.clone(),
+    };
+    let reach = caller.actor.reach.clone();
+    let server = server.into_inner();
+    let (server, job) = db::run(&state.pool, move |c| {
+        db::transaction(c, |c| {
+            driver::for_server(&server).power(c, &server, action, &by)?;
+            audit.insert(c)?;
+            if let Some(copy) = &owner_copy {
+                copy.insert(c)?;
+            }
+            let job = server_job::recent(c, server.id, 1)?.into_iter().next();
+            let server = Server::find_within(c, &reach, server.id)?;
+            Ok::<_, DbError>((server, job))
+        })
+    })
+    .await?;
+    let server = server.ok_or_else(ApiError::not_found)?;
+    let job =
+        job.ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("the driver recorded no job")))?;
+    Ok(HttpResponse::Ok().json(PowerResult {
+        server: server.into(),
+        job: JobOut {
+            id: job.id,
+            kind: job.kind,
+            detail: job.detail,
+            status: job.status,
+        },
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn power_bodies_are_read_strictly() {
+        assert_eq!(
+            power_action(br#"{"action":"off"}"#).unwrap(),
+            PowerAction::Off
+        );
+        assert!(matches!(
+            power_action(b"not json"),
+            Err(ApiError::BadRequest(_))
+        ));
+        assert!(matches!(
+            power_action(br#"{"action":"explode"}"#),
+            Err(ApiError::Unprocessable(_))
+        ));
+        assert!(matches!(
+            power_action(b"{}"),
+            Err(ApiError::Unprocessable(_))
+        ));
+    }
+}

@@ -1,0 +1,241 @@
+//! API keys of a login: the list (name, visible prefix, created, expiry, last use, status),
+//! creation with a name and optional expiry, and revocation. A new key's secret is shown
+//! exactly once, in the answer to the creating POST (status 200, `Cache-Control:
+//! no-store`): it is never put in the session, a flash message, a redirect, a log line or
+//! an audit row, and the database keeps only its SHA-256.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{load_owner, KeyPath, Owner};
+use crate::access::keys::KeyKind;
+use crate::db::{self, DbError};
+use crate::domain::{optional_date, ShortText};
+use crate::models::api_key::{self, ApiKey, NewApiKey, MAX_PER_LOGIN};
+use crate::models::{now, user::User};
+use crate::routes::users::tabs::Tab;
+use crate::security::api_key::ApiKeySecret;
+use crate::web::chrome::Chrome;
+use crate::web::form::FieldErrors;
+use crate::web::{render, AppError, Current};
+use crate::AppState;
+
+pub struct Row {
+    pub key: ApiKey,
+    /// "active", "expired" or "revoked" (the CSS modifier too).
+    pub status: &'static str,
+}
+
+/// A key just created: its name and the secret, shown once.
+pub struct Created {
+    pub name: String,
+    pub secret: ApiKeySecret,
+}
+
+#[derive(Template)]
+#[template(path = "keys/api.html")]
+pub struct ApiPage {
+    pub chrome: Option<Chrome>,
+    pub account: User,
+    pub alias: Option<User>,
+    pub is_self: bool,
+    pub tabs: Vec<Tab>,
+    pub active_tab: &'static str,
+    pub base: String,
+    pub rows: Vec<Row>,
+    pub at_limit: bool,
+    pub created: Option<Created>,
+    pub name: String,
+    pub expires_at: String,
+    pub errors: FieldErrors,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CreateForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    expires_at: String,
+}
+
+/// GET …/api-keys
+pub async fn page(
+    current: Current,
+    state: web::Data<AppState>,
+    path: KeyPath,
+) -> Result<HttpResponse, AppError> {
+    let owner = load_owner(&current, &state, &path, KeyKind::Api).await?;
+    let page = build(&current, &state, owner, FieldErrors::default()).await?;
+    render::page(&page)
+}
+
+async fn build(
+    current: &Current,
+    state: &AppState,
+    owner: Owner,
+    errors: FieldErrors,
+) -> Result<ApiPage, AppError> {
+    let uid = owner.login().id;
+    let keys = db::run(&state.pool, move |c| {
+        api_key::list_for(c, uid).map_err(DbError::from)
+    })
+    .await?;
+    let today = now().date();
+    let rows: Vec<Row> = keys
+        .into_iter()
+        .map(|key| Row {
+            status: if key.is_revoked() {
+                "revoked"
+            } else if key.is_expired(today) {
+                "expired"
+            } else {
+                "active"
+            },
+            key,
+        })
+        .collect();
+    Ok(ApiPage {
+        chrome: Some(current.chrome(owner.nav(&current.actor))),
+        is_self: current.actor.login.id == owner.login().id,
+        tabs: owner.tabs(&current.actor),
+        active_tab: "api-keys",
+        base: owner.base_url(),
+        at_limit: rows.len() as i64 >= MAX_PER_LOGIN,
+        rows,
+        created: None,
+        name: String::new(),
+        expires_at: String::new(),
+        errors,
+        alias: owner.alias.map(|(a, _)| a),
+        account: owner.account,
+    })
+}
+
+/// POST …/api-keys (name, expires_at): creates the key and answers the page with the
+/// secret in it, once.
+pub async fn create(
+    current: Current,
+    state: web::Data<AppState>,
+    path: KeyPath,
+    form: web::Form<CreateForm>,
+) -> Result<HttpResponse, AppError> {
+    let owner = load_owner(&current, &state, &path, KeyKind::Api).await?;
+    let mut errors = FieldErrors::default();
+    let name = errors.check("name", ShortText::parse(&form.name, 100, true));
+    let today = now().date();
+    let expires = errors.check(
+        "expires_at",
+        optional_date(&form.expires_at).and_then(|d| match d {
+            Some(d) if d <= today => Err("Pick a date after today, or leave it empty.".into()),
+            d => Ok(d),
+        }),
+    );
+    let (Some(name), Some(expires), true) = (name, expires, errors.is_empty()) else {
+        return invalid(&current, &state, owner, errors, &form).await;
+    };
+    let secret = ApiKeySecret::generate();
+    let (hash, prefix) = (secret.hash(), secret.visible_prefix());
+    let uid = owner.login().id;
+    let audit = current
+        .audit(owner.account.id, "api_key.create")
+        .target(format!(
+            "API key \"{}\" of {}",
+            name.as_str(),
+            owner.label()
+        ))
+        .details(format!(
+            "prefix={prefix}… expires={}",
+            expires.map_or_else(|| "never".to_string(), |d| d.to_string())
+        ));
+    let key_name = name.as_str().to_string();
+    let created = db::run(&state.pool, move |c| {
+        db::transaction(c, |c| {
+            if api_key::count_for(c, uid)? >= MAX_PER_LOGIN {
+                return Ok::<_, DbError>(false);
+            }
+            NewApiKey {
+                user_id: uid,
+                name: &key_name,
+                token_prefix: &prefix,
+                token_hash: &hash,
+                expires_on: expires,
+                created_at: now(),
+            }
+            .insert(c)?;
+            audit.insert(c)?;
+            Ok(true)
+        })
+    })
+    .await?;
+    if !created {
+        errors.add(
+            "name",
+            format!("A login holds at most {MAX_PER_LOGIN} API keys. Revoked keys count too."),
+        );
+        return invalid(&current, &state, owner, errors, &form).await;
+    }
+    let mut page = build(&current, &state, owner, FieldErrors::default()).await?;
+    page.created = Some(Created {
+        name: name.as_str().to_string(),
+        secret,
+    });
+    let mut res = render::page_with_status(&page, StatusCode::OK)?;
+    // The one answer that holds the secret must not be kept by the browser or a proxy.
+    res.headers_mut().insert(
+        actix_web::http::header::CACHE_CONTROL,
+        actix_web::http::header::HeaderValue::from_static("no-store"),
+    );
+    Ok(res)
+}
+
+async fn invalid(
+    current: &Current,
+    state: &AppState,
+    owner: Owner,
+    errors: FieldErrors,
+    form: &CreateForm,
+) -> Result<HttpResponse, AppError> {
+    let mut page = build(current, state, owner, errors).await?;
+    page.name = form.name.clone();
+    page.expires_at = form.expires_at.clone();
+    render::invalid(&page)
+}
+
+/// POST …/api-keys/{kid}/revoke
+pub async fn revoke(
+    current: Current,
+    state: web::Data<AppState>,
+    path: KeyPath,
+) -> Result<HttpResponse, AppError> {
+    let owner = load_owner(&current, &state, &path, KeyKind::Api).await?;
+    let kid = path.kid()?;
+    let uid = owner.login().id;
+    let audit = current.audit(owner.account.id, "api_key.revoke");
+    let label = owner.label();
+    let outcome = db::run(&state.pool, move |c| {
+        db::transaction(c, |c| {
+            let Some(key) = api_key::find_for(c, uid, kid)? else {
+                return Ok::<_, DbError>(None);
+            };
+            if key.is_revoked() {
+                return Ok(Some(false));
+            }
+            api_key::revoke(c, uid, kid, now())?;
+            audit
+                .target(format!("API key \"{}\" of {label}", key.name))
+                .details(format!("prefix={}…", key.token_prefix))
+                .insert(c)?;
+            Ok(Some(true))
+        })
+    })
+    .await?
+    .ok_or(AppError::NotFound)?;
+    if outcome {
+        current.flash("success", "API key revoked. It stops working at once.");
+    } else {
+        current.flash("success", "This API key was already revoked.");
+    }
+    Ok(render::see_other(&format!("{}/api-keys", owner.base_url())))
+}

@@ -1,0 +1,203 @@
+//! SSH Keys and API Keys pages of every login: an account's tabs (`/users/{id}/ssh-keys`,
+//! `/users/{id}/api-keys`) and an alias user's own (`/users/{id}/alias-users/{aid}/…`).
+//! One handler serves both shapes: `KeyPath` reads `id`, `aid` and `kid` from the matched
+//! route. `load_owner` makes a missing or foreign id a 404 and asks
+//! `access::keys::may_manage_keys` (403, also while impersonating) before anything else.
+
+mod api;
+mod ssh;
+
+use std::future::{ready, Ready};
+
+use actix_web::{web, FromRequest, HttpRequest};
+
+use crate::access::aliases::TargetRights;
+use crate::access::keys::{may_manage_keys, Holder, KeyKind};
+use crate::access::Actor;
+use crate::models::user::User;
+use crate::routes::alias_users::{alias_url, load_target};
+use crate::routes::users::tabs::{self, Tab};
+use crate::routes::users::{parse_id, visible_account};
+use crate::web::{AppError, Current};
+use crate::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    // Written out in full (not built in a loop) so the route table reads as it is served.
+    cfg.route("/users/{id}/ssh-keys", web::get().to(ssh::page))
+        .route("/users/{id}/ssh-keys", web::post().to(ssh::add))
+        .route(
+            "/users/{id}/ssh-keys/{kid}/delete",
+            web::post().to(ssh::delete),
+        )
+        .route("/users/{id}/api-keys", web::get().to(api::page))
+        .route("/users/{id}/api-keys", web::post().to(api::create))
+        .route(
+            "/users/{id}/api-keys/{kid}/revoke",
+            web::post().to(api::revoke),
+        )
+        .route(
+            "/users/{id}/alias-users/{aid}/ssh-keys",
+            web::get().to(ssh::page),
+        )
+        .route(
+            "/users/{id}/alias-users/{aid}/ssh-keys",
+            web::post().to(ssh::add),
+        )
+        .route(
+            "/users/{id}/alias-users/{aid}/ssh-keys/{kid}/delete",
+            web::post().to(ssh::delete),
+        )
+        .route(
+            "/users/{id}/alias-users/{aid}/api-keys",
+            web::get().to(api::page),
+        )
+        .route(
+            "/users/{id}/alias-users/{aid}/api-keys",
+            web::post().to(api::create),
+        )
+        .route(
+            "/users/{id}/alias-users/{aid}/api-keys/{kid}/revoke",
+            web::post().to(api::revoke),
+        );
+}
+
+/// The ids of a key route: the account, the alias user (on alias routes) and the key.
+pub struct KeyPath {
+    id: String,
+    aid: Option<String>,
+    kid: Option<String>,
+}
+
+impl FromRequest for KeyPath {
+    type Error = AppError;
+    type Future = Ready<Result<KeyPath, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let m = req.match_info();
+        ready(match m.get("id") {
+            Some(id) => Ok(KeyPath {
+                id: id.to_string(),
+                aid: m.get("aid").map(str::to_string),
+                kid: m.get("kid").map(str::to_string),
+            }),
+            None => Err(AppError::NotFound),
+        })
+    }
+}
+
+impl KeyPath {
+    /// The key id; anything that is not a positive number is 404.
+    pub fn kid(&self) -> Result<i32, AppError> {
+        parse_id(self.kid.as_deref().unwrap_or(""))
+    }
+}
+
+/// Whose keys a page shows: an account's own, or one of its alias users'.
+pub struct Owner {
+    pub account: User,
+    pub alias: Option<(User, TargetRights)>,
+}
+
+impl Owner {
+    /// The login that holds the keys.
+    pub fn login(&self) -> &User {
+        self.alias.as_ref().map_or(&self.account, |(a, _)| a)
+    }
+
+    pub fn holder(&self) -> Holder<'_> {
+        match &self.alias {
+            None => Holder::Account(&self.account),
+            Some((alias, rights)) => Holder::Alias {
+                account: &self.account,
+                alias,
+                rights: *rights,
+            },
+        }
+    }
+
+    /// The page the key pages hang under.
+    pub fn base_url(&self) -> String {
+        match &self.alias {
+            None => format!("/users/{}", self.account.id),
+            Some((a, _)) => alias_url(self.account.id, a.id),
+        }
+    }
+
+    /// Names the keys' holder in audit targets: "acme" or "acme/ops-bob".
+    pub fn label(&self) -> String {
+        match &self.alias {
+            None => self.account.username.clone(),
+            Some((a, _)) => format!("{}/{}", self.account.username, a.username),
+        }
+    }
+
+    /// The tab bar: the account's tabs, or the alias user's page and its key pages.
+    pub fn tabs(&self, actor: &Actor) -> Vec<Tab> {
+        match &self.alias {
+            None => tabs::for_account(actor, &self.account),
+            Some(_) => {
+                let base = self.base_url();
+                let mut t = vec![Tab {
+                    key: "alias",
+                    label: "Profile & Access",
+                    url: base.clone(),
+                }];
+                for (kind, key, label, path) in [
+                    (KeyKind::Ssh, "ssh-keys", "SSH Keys", "ssh-keys"),
+                    (KeyKind::Api, "api-keys", "API Keys", "api-keys"),
+                ] {
+                    if may_manage_keys(actor, self.holder(), kind).is_ok() {
+                        t.push(Tab {
+                            key,
+                            label,
+                            url: format!("{base}/{path}"),
+                        });
+                    }
+                }
+                t
+            }
+        }
+    }
+
+    /// The main navigation entry the page belongs to.
+    pub fn nav(&self, actor: &Actor) -> &'static str {
+        if actor.login.id == self.login().id {
+            "account"
+        } else {
+            "users"
+        }
+    }
+}
+
+/// Loads the holder of the keys named by the path and checks that the actor may manage
+/// its `kind` keys: unknown or foreign ids are 404, a refusal is 403.
+pub async fn load_owner(
+    current: &Current,
+    state: &AppState,
+    path: &KeyPath,
+    kind: KeyKind,
+) -> Result<Owner, AppError> {
+    let actor = &current.actor;
+    let owner = match &path.aid {
+        None => {
+            let id = parse_id(&path.id)?;
+            let account = visible_account(&state.pool, actor, id).await?;
+            if account.is_alias() {
+                return Err(AppError::NotFound);
+            }
+            Owner {
+                account,
+                alias: None,
+            }
+        }
+        Some(aid) => {
+            let t = load_target(&state.pool, actor, &path.id, aid).await?;
+            Owner {
+                account: t.account,
+                alias: Some((t.alias, t.rights)),
+            }
+        }
+    };
+    may_manage_keys(actor, owner.holder(), kind).map_err(|_| AppError::Forbidden)?;
+    Ok(owner)
+}

@@ -1,0 +1,220 @@
+//! SSH keys of a login: the list with each key's type and SHA256 fingerprint, the add form
+//! (name and OpenSSH public key, checked by `domain::SshPublicKey`), and deletion. A key
+//! already added to the same login is refused next to the field.
+
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{load_owner, KeyPath, Owner};
+use crate::access::keys::KeyKind;
+use crate::db::{self, DbError};
+use crate::domain::{describe_ssh_key, ShortText, SshPublicKey};
+use crate::models::ssh_key::{self, NewSshKey, SshKey, MAX_PER_LOGIN};
+use crate::models::{now, user::User};
+use crate::routes::users::tabs::Tab;
+use crate::web::chrome::Chrome;
+use crate::web::form::FieldErrors;
+use crate::web::{render, AppError, Current};
+use crate::AppState;
+
+pub struct Row {
+    pub key: SshKey,
+    /// "ED25519", "RSA 4096", …
+    pub kind: String,
+}
+
+#[derive(Template)]
+#[template(path = "keys/ssh.html")]
+pub struct SshPage {
+    pub chrome: Option<Chrome>,
+    pub account: User,
+    pub alias: Option<User>,
+    pub is_self: bool,
+    pub tabs: Vec<Tab>,
+    pub active_tab: &'static str,
+    pub base: String,
+    pub rows: Vec<Row>,
+    pub at_limit: bool,
+    pub name: String,
+    pub public_key: String,
+    pub errors: FieldErrors,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AddForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    public_key: String,
+}
+
+/// GET …/ssh-keys
+pub async fn page(
+    current: Current,
+    state: web::Data<AppState>,
+    path: KeyPath,
+) -> Result<HttpResponse, AppError> {
+    let owner = load_owner(&current, &state, &path, KeyKind::Ssh).await?;
+    let page = build(&current, &state, owner, FieldErrors::default()).await?;
+    render::page(&page)
+}
+
+async fn build(
+    current: &Current,
+    state: &AppState,
+    owner: Owner,
+    errors: FieldErrors,
+) -> Result<SshPage, AppError> {
+    let uid = owner.login().id;
+    let keys = db::run(&state.pool, move |c| {
+        ssh_key::list_for(c, uid).map_err(DbError::from)
+    })
+    .await?;
+    let rows: Vec<Row> = keys
+        .into_iter()
+        .map(|key| Row {
+            kind: describe_ssh_key(&key.public_key),
+            key,
+        })
+        .collect();
+    Ok(SshPage {
+        chrome: Some(current.chrome(owner.nav(&current.actor))),
+        is_self: current.actor.login.id == owner.login().id,
+        tabs: owner.tabs(&current.actor),
+        active_tab: "ssh-keys",
+        base: owner.base_url(),
+        at_limit: rows.len() as i64 >= MAX_PER_LOGIN,
+        rows,
+        name: String::new(),
+        public_key: String::new(),
+        errors,
+        alias: owner.alias.map(|(a, _)| a),
+        account: owner.account,
+    })
+}
+
+enum Added {
+    Yes,
+    Duplicate,
+    AtLimit,
+}
+
+/// POST …/ssh-keys (name, public_key)
+pub async fn add(
+    current: Current,
+    state: web::Data<AppState>,
+    path: KeyPath,
+    form: web::Form<AddForm>,
+) -> Result<HttpResponse, AppError> {
+    let owner = load_owner(&current, &state, &path, KeyKind::Ssh).await?;
+    let mut errors = FieldErrors::default();
+    let name = errors.check("name", ShortText::parse(&form.name, 100, true));
+    let key = errors.check("public_key", SshPublicKey::parse(&form.public_key));
+    let (Some(name), Some(key), true) = (name, key, errors.is_empty()) else {
+        return invalid(&current, &state, owner, errors, &form).await;
+    };
+    let uid = owner.login().id;
+    let audit = current
+        .audit(owner.account.id, "ssh_key.add")
+        .target(format!(
+            "SSH key \"{}\" of {}",
+            name.as_str(),
+            owner.label()
+        ))
+        .details(format!("{} {}", key.description(), key.fingerprint()));
+    let added = db::run(&state.pool, move |c| {
+        db::transaction(c, |c| {
+            if ssh_key::count_for(c, uid)? >= MAX_PER_LOGIN {
+                return Ok::<_, DbError>(Added::AtLimit);
+            }
+            if ssh_key::fingerprint_taken(c, uid, key.fingerprint())? {
+                return Ok(Added::Duplicate);
+            }
+            let inserted = NewSshKey {
+                user_id: uid,
+                name: name.as_str(),
+                public_key: key.as_openssh(),
+                fingerprint: key.fingerprint(),
+                created_at: now(),
+            }
+            .insert(c);
+            match inserted {
+                Ok(_) => {}
+                // Added by a concurrent request since the check above.
+                Err(e) if db::is_unique_violation(&e) => return Ok(Added::Duplicate),
+                Err(e) => return Err(e.into()),
+            }
+            audit.insert(c)?;
+            Ok(Added::Yes)
+        })
+    })
+    .await?;
+    match added {
+        Added::Yes => {
+            current.flash("success", "SSH key added.");
+            Ok(render::see_other(&format!("{}/ssh-keys", owner.base_url())))
+        }
+        Added::Duplicate => {
+            errors.add("public_key", "This key is already added to this login.");
+            invalid(&current, &state, owner, errors, &form).await
+        }
+        Added::AtLimit => {
+            errors.add(
+                "public_key",
+                format!("A login holds at most {MAX_PER_LOGIN} SSH keys. Delete one first."),
+            );
+            invalid(&current, &state, owner, errors, &form).await
+        }
+    }
+}
+
+async fn invalid(
+    current: &Current,
+    state: &AppState,
+    owner: Owner,
+    errors: FieldErrors,
+    form: &AddForm,
+) -> Result<HttpResponse, AppError> {
+    let mut page = build(current, state, owner, errors).await?;
+    page.name = form.name.clone();
+    // A private key pasted by mistake is not sent back (or kept in any cache).
+    page.public_key = if form.public_key.contains("PRIVATE KEY") {
+        String::new()
+    } else {
+        form.public_key.clone()
+    };
+    render::invalid(&page)
+}
+
+/// POST …/ssh-keys/{kid}/delete
+pub async fn delete(
+    current: Current,
+    state: web::Data<AppState>,
+    path: KeyPath,
+) -> Result<HttpResponse, AppError> {
+    let owner = load_owner(&current, &state, &path, KeyKind::Ssh).await?;
+    let kid = path.kid()?;
+    let uid = owner.login().id;
+    let audit = current.audit(owner.account.id, "ssh_key.delete");
+    let label = owner.label();
+    let deleted = db::run(&state.pool, move |c| {
+        db::transaction(c, |c| {
+            let Some(key) = ssh_key::find_for(c, uid, kid)? else {
+                return Ok::<_, DbError>(false);
+            };
+            ssh_key::delete(c, uid, kid)?;
+            audit
+                .target(format!("SSH key \"{}\" of {label}", key.name))
+                .details(key.fingerprint)
+                .insert(c)?;
+            Ok(true)
+        })
+    })
+    .await?;
+    if !deleted {
+        return Err(AppError::NotFound);
+    }
+    current.flash("success", "SSH key deleted.");
+    Ok(render::see_other(&format!("{}/ssh-keys", owner.base_url())))
+}
