@@ -301,6 +301,31 @@ impl Page {
         std::fs::rename(&tmp, dir.join(format!("{name}.png"))).expect("place screenshot");
     }
 
+    /// Like `screenshot`, of the whole page: the window grows to the page's height.
+    pub async fn screenshot_full(&self, dir: &Path, name: &str) {
+        let (w, h) = self.client.get_window_size().await.expect("window size");
+        let height = self
+            .client
+            .execute(
+                "window.scrollTo(0, 0);
+                 return document.documentElement.scrollHeight + window.outerHeight - window.innerHeight;",
+                vec![],
+            )
+            .await
+            .expect("page height")
+            .as_u64()
+            .unwrap_or(h);
+        self.client
+            .set_window_size(w as u32, height.min(4000) as u32)
+            .await
+            .expect("resize");
+        self.screenshot(dir, name).await;
+        self.client
+            .set_window_size(w as u32, h as u32)
+            .await
+            .expect("resize back");
+    }
+
     pub async fn close(self) {
         let _ = self.client.close().await;
     }

@@ -7,7 +7,9 @@
 
 use std::path::PathBuf;
 
+use diesel::prelude::*;
 use steward::bootstrap::demo::{self, DEMO_PASSWORD};
+use steward::db::schema::users;
 use steward::db::Backend;
 
 use crate::axe::Audit;
@@ -27,6 +29,10 @@ fn screenshots() -> PathBuf {
 /// servers web01..web10.acme.example.net and the roles Support, Operations, Read only).
 fn fixtures(app: &TestApp) {
     let admin = app.admin("admin");
+    diesel::update(users::table.find(admin))
+        .set(users::name.eq("Site Admin"))
+        .execute(&mut app.conn())
+        .expect("admin name");
     demo::load(&mut app.conn(), admin).expect("demo data");
 }
 
@@ -167,15 +173,8 @@ async fn an_account_owner_sets_up_an_alias_user_in_the_browser_as_the_seed_page_
         .await
         .unwrap());
     owner.wait_shown(warning).await;
-    owner
-        .client
-        .execute(
-            "document.getElementById('risk-summary').scrollIntoView({block: 'center'});",
-            vec![],
-        )
-        .await
-        .unwrap();
-    owner.screenshot(&shots, "role-editor-warnings").await;
+    // The whole page: the request to confirm, the ticked warning and the confirm box.
+    owner.screenshot_full(&shots, "role-editor-warnings").await;
     audit
         .check(&owner, "role editor asking for confirmation")
         .await;
