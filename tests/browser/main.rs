@@ -13,3 +13,4 @@ mod helpers;
 mod axe;
 mod driver;
 mod journey;
+mod steps;
