@@ -1,0 +1,16 @@
+//! Browser end-to-end tests: the real server (started in-process as in the HTTP suite, by
+//! the shared tests/api/helpers.rs) driven through Debian's headless Chromium and
+//! chromedriver, as a person clicks through it. One journey, two browser windows at most:
+//! the machine has two cores, and the backend matrix is the HTTP suite's job, so this runs
+//! on SQLite only. Along the way it runs axe-core on each main page and writes the
+//! README's screenshots to docs/screenshots/.
+
+// The HTTP suite's harness, shared as is; this target uses only part of it.
+#[allow(dead_code)]
+#[path = "../api/helpers.rs"]
+mod helpers;
+
+mod axe;
+mod driver;
+mod journey;
+mod steps;
