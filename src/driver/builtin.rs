@@ -7,7 +7,7 @@
 use chrono::Duration;
 use diesel::prelude::*;
 
-use super::{ConsoleTarget, PowerAction, Requester, ServerControl};
+use super::{describe_keys, ConsoleTarget, InstallKey, PowerAction, Requester, ServerControl};
 use crate::db::schema::servers;
 use crate::db::DbConn;
 use crate::domain::OsChoice;
@@ -74,10 +74,12 @@ impl ServerControl for Recorder {
         conn: &mut DbConn,
         server: &Server,
         os: OsChoice,
+        keys: &[InstallKey],
         by: &Requester,
     ) -> QueryResult<()> {
         set_state(conn, server.id, "on", "reinstalling")?;
-        record(conn, server, "reinstall", os.key, false, by).map(|_| ())
+        let detail = describe_keys(os.key, keys);
+        record(conn, server, "reinstall", &detail, false, by).map(|_| ())
     }
 
     fn rescue(
@@ -85,6 +87,7 @@ impl ServerControl for Recorder {
         conn: &mut DbConn,
         server: &Server,
         enter: bool,
+        keys: &[InstallKey],
         by: &Requester,
     ) -> QueryResult<()> {
         set_state(
@@ -94,11 +97,11 @@ impl ServerControl for Recorder {
             if enter { "rescue" } else { "active" },
         )?;
         let detail = if enter {
-            "boot rescue"
+            describe_keys("boot rescue", keys)
         } else {
-            "boot installed OS"
+            "boot installed OS".to_string()
         };
-        record(conn, server, "rescue", detail, true, by).map(|_| ())
+        record(conn, server, "rescue", &detail, true, by).map(|_| ())
     }
 
     fn refresh(&self, conn: &mut DbConn, server: &Server) -> QueryResult<bool> {

@@ -46,6 +46,28 @@ pub struct Requester {
     pub name: String,
 }
 
+/// An SSH public key to put on the server (root's authorized_keys) by a reinstall or
+/// the rescue system.
+#[derive(Debug, Clone)]
+pub struct InstallKey {
+    pub name: String,
+    pub public_key: String,
+    pub fingerprint: String,
+}
+
+/// What a job that installs keys did, naming the keys by name and fingerprint (never the
+/// key itself), for job details and audit rows.
+pub fn describe_keys(what: &str, keys: &[InstallKey]) -> String {
+    if keys.is_empty() {
+        return what.to_string();
+    }
+    let names: Vec<String> = keys
+        .iter()
+        .map(|k| format!("{} ({})", k.name, k.fingerprint))
+        .collect();
+    format!("{what}; SSH keys: {}", names.join(", "))
+}
+
 /// Where a console session would connect.
 #[derive(Debug, Clone)]
 pub struct ConsoleTarget {
@@ -71,6 +93,7 @@ pub trait ServerControl: Send + Sync {
         conn: &mut DbConn,
         server: &Server,
         os: OsChoice,
+        keys: &[InstallKey],
         by: &Requester,
     ) -> QueryResult<()>;
 
@@ -80,6 +103,7 @@ pub trait ServerControl: Send + Sync {
         conn: &mut DbConn,
         server: &Server,
         enter: bool,
+        keys: &[InstallKey],
         by: &Requester,
     ) -> QueryResult<()>;
 

@@ -9,6 +9,7 @@ mod alias_users;
 mod auth;
 mod cli;
 mod impersonation;
+mod install_keys;
 mod json_api;
 mod json_api_matrix;
 mod keys;

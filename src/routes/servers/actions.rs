@@ -11,10 +11,12 @@ use super::{audit_account, reachable, requester};
 use crate::access::servers::{server_actions, Reachable};
 use crate::db::{self, DbError};
 use crate::domain::{DnsName, OsChoice, ShortText};
-use crate::driver::{self, PowerAction};
+use crate::driver::{self, InstallKey, PowerAction};
 use crate::models::audit::NewAuditEntry;
 use crate::models::server::Server;
 use crate::models::server_ip;
+use crate::models::ssh_key;
+use crate::web::form::{self, pairs};
 use crate::web::{render, AppError, Current};
 use crate::AppState;
 
@@ -28,8 +30,6 @@ pub struct ActionForm {
     ip: String,
     #[serde(default)]
     hostname: String,
-    #[serde(default)]
-    os: String,
 }
 
 type Path = web::Path<String>;
@@ -216,15 +216,16 @@ pub async fn reinstall(
     current: Current,
     state: web::Data<AppState>,
     path: Path,
-    form: Form,
+    body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let server = guarded(&current, &state, &path, |m| m.reinstall).await?;
-    let form = form.into_inner();
-    let os = match OsChoice::parse(&form.os) {
+    let fields = pairs(&body)?;
+    let keys = chosen_keys(&current, &state, &fields).await?;
+    let os = match OsChoice::parse(form::first(&fields, "os")) {
         Ok(os) => os,
         Err(m) => {
             let mut input = Input {
-                os: form.os,
+                os: form::first(&fields, "os").to_string(),
                 ..Input::default()
             };
             input.errors.add("os", m);
@@ -234,7 +235,8 @@ pub async fn reinstall(
     if let Some(res) = busy(&current, &server) {
         return Ok(res);
     }
-    let audit = entry(&current, &server, "server.reinstall").details(os.key);
+    let audit =
+        entry(&current, &server, "server.reinstall").details(driver::describe_keys(os.key, &keys));
     let by = requester(&current.actor);
     let s = server.clone().into_inner();
     let flash = format!(
@@ -242,10 +244,50 @@ pub async fn reinstall(
         server.hostname, os.label
     );
     commit(&current, &state, &server, audit, flash, move |c| {
-        driver::for_server(&s).reinstall(c, &s, os, &by)?;
+        driver::for_server(&s).reinstall(c, &s, os, &keys, &by)?;
         Ok(())
     })
     .await
+}
+
+/// The acting login's own SSH keys ticked in the form (`ssh_key`, repeated), to be put on
+/// the server. Someone else's key id is as absent as a missing one (404); while
+/// impersonating, keys are neither shown nor used (403).
+async fn chosen_keys(
+    current: &Current,
+    state: &AppState,
+    fields: &[(String, String)],
+) -> Result<Vec<InstallKey>, AppError> {
+    let mut ids = Vec::new();
+    for raw in form::all(fields, "ssh_key") {
+        let id = raw.trim().parse::<i32>().map_err(|_| AppError::NotFound)?;
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    if current.actor.is_impersonating() {
+        return Err(AppError::Forbidden);
+    }
+    let login = current.actor.login.id;
+    let own = db::run(&state.pool, move |c| {
+        ssh_key::list_for(c, login).map_err(DbError::from)
+    })
+    .await?;
+    ids.iter()
+        .map(|id| {
+            own.iter()
+                .find(|k| k.id == *id)
+                .map(|k| InstallKey {
+                    name: k.name.clone(),
+                    public_key: k.public_key.clone(),
+                    fingerprint: k.fingerprint.clone(),
+                })
+                .ok_or(AppError::NotFound)
+        })
+        .collect()
 }
 
 /// `action=exit` boots back into the installed OS; anything else boots the rescue system.
@@ -253,13 +295,15 @@ pub async fn rescue(
     current: Current,
     state: web::Data<AppState>,
     path: Path,
-    form: Form,
+    body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let server = guarded(&current, &state, &path, |m| m.rescue).await?;
+    let fields = pairs(&body)?;
+    let keys = chosen_keys(&current, &state, &fields).await?;
     if let Some(res) = busy(&current, &server) {
         return Ok(res);
     }
-    let enter = form.action.trim() != "exit";
+    let enter = form::first(&fields, "action").trim() != "exit";
     let (action, flash) = if enter {
         (
             "server.rescue",
@@ -271,11 +315,12 @@ pub async fn rescue(
             format!("{} is booting its installed OS.", server.hostname),
         )
     };
-    let audit = entry(&current, &server, action);
+    let audit = entry(&current, &server, action)
+        .details(driver::describe_keys("", &keys).trim_start_matches("; "));
     let by = requester(&current.actor);
     let s = server.clone().into_inner();
     commit(&current, &state, &server, audit, flash, move |c| {
-        driver::for_server(&s).rescue(c, &s, enter, &by)?;
+        driver::for_server(&s).rescue(c, &s, enter, &keys, &by)?;
         Ok(())
     })
     .await

@@ -56,6 +56,9 @@ pub struct DetailPage {
     pub reinstall_seconds: i64,
     pub name: String,
     pub input: Input,
+    /// The acting login's SSH keys, offered to a reinstall or the rescue system (none
+    /// while impersonating: keys are neither seen nor used then).
+    pub ssh_keys: Vec<crate::models::ssh_key::SshKey>,
 }
 
 impl DetailPage {
@@ -104,6 +107,8 @@ pub async fn build(
     .filter(|_| may.assign);
     let today = crate::models::now().date();
     let server = server.into_inner();
+    let wants_keys = (may.reinstall || may.rescue) && !current.actor.is_impersonating();
+    let login = current.actor.login.id;
     let loaded = db::run(&state.pool, move |c| {
         let ctl = driver::for_server(&server);
         let server = if db::transaction(c, |c| ctl.refresh(c, &server))? {
@@ -129,10 +134,15 @@ pub async fn build(
             Some(within) => server::account_choices(c, within)?,
             None => Vec::new(),
         };
-        Ok::<_, DbError>((server, ips, jobs, traffic, holders, choices))
+        let keys = if wants_keys {
+            crate::models::ssh_key::list_for(c, login)?
+        } else {
+            Vec::new()
+        };
+        Ok::<_, DbError>((server, ips, jobs, traffic, holders, choices, keys))
     })
     .await?;
-    let (server, ips, jobs, traffic, holders, choices) = loaded;
+    let (server, ips, jobs, traffic, holders, choices, ssh_keys) = loaded;
     let find = |id: Option<i32>| id.and_then(|i| holders.iter().find(|u| u.id == i).cloned());
     let current_holder = server.owner_id.or(server.reseller_id);
     let picked = if input.user_id.is_empty() {
@@ -173,6 +183,7 @@ pub async fn build(
             .console
             .then(|| driver::for_server(&server).console(&server)),
         reinstall_seconds: REINSTALL_SECONDS,
+        ssh_keys,
         name: input.name.clone().unwrap_or_else(|| server.name.clone()),
         ips,
         jobs,
