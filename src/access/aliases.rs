@@ -99,11 +99,12 @@ pub fn may_grant_role(actor: &Actor, account: &User, role_keys: &[String]) -> bo
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::access::actor::tests::{actor, alias, user};
 
-    fn rights(keys: &[&str], all: bool, outside: i64) -> TargetRights {
+    /// What is known of a target alias user with these permissions and servers.
+    pub(crate) fn rights(keys: &[&str], all: bool, outside: i64) -> TargetRights {
         TargetRights {
             permissions: PermissionSet::parse_keys(keys).unwrap(),
             all_servers: all,

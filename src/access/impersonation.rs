@@ -132,15 +132,7 @@ fn common(actor: &Actor, target: &User, target_may_log_in: bool) -> Result<(), N
 mod tests {
     use super::*;
     use crate::access::actor::tests::{actor, alias, user};
-    use crate::access::PermissionSet;
-
-    fn rights(keys: &[&str]) -> TargetRights {
-        TargetRights {
-            permissions: PermissionSet::parse_keys(keys).unwrap(),
-            all_servers: false,
-            servers_outside_actor: 0,
-        }
-    }
+    use crate::access::aliases::tests::rights;
 
     #[test]
     fn admins_impersonate_any_non_admin_account_but_no_admin() {
@@ -184,7 +176,7 @@ mod tests {
                 &reseller,
                 &mine,
                 &alias(5, &mine),
-                rights(&["servers.view"]),
+                rights(&["servers.view"], false, 0),
                 true
             ),
             Ok(())
@@ -194,7 +186,7 @@ mod tests {
                 &reseller,
                 &theirs,
                 &alias(6, &theirs),
-                rights(&["servers.view"]),
+                rights(&["servers.view"], false, 0),
                 true
             ),
             Err(NoImpersonation::NotAllowed)
@@ -207,7 +199,13 @@ mod tests {
         let owner = actor(account.clone(), None, &[]);
         let a = alias(2, &account);
         assert_eq!(
-            may_impersonate_alias(&owner, &account, &a, rights(&["servers.view"]), true),
+            may_impersonate_alias(
+                &owner,
+                &account,
+                &a,
+                rights(&["servers.view"], false, 0),
+                true
+            ),
             Ok(())
         );
 
@@ -217,7 +215,13 @@ mod tests {
             &["alias_users.impersonate", "servers.view"],
         );
         assert_eq!(
-            may_impersonate_alias(&sib, &account, &a, rights(&["servers.view"]), true),
+            may_impersonate_alias(
+                &sib,
+                &account,
+                &a,
+                rights(&["servers.view"], false, 0),
+                true
+            ),
             Ok(())
         );
         assert_eq!(
@@ -225,7 +229,7 @@ mod tests {
                 &sib,
                 &account,
                 &a,
-                rights(&["servers.view", "servers.power"]),
+                rights(&["servers.view", "servers.power"], false, 0),
                 true
             ),
             Err(NoImpersonation::NotAllowed)
@@ -235,7 +239,7 @@ mod tests {
                 &sib,
                 &account,
                 &sib.login.clone(),
-                rights(&["servers.view"]),
+                rights(&["servers.view"], false, 0),
                 true
             ),
             Err(NoImpersonation::Itself)
@@ -247,7 +251,7 @@ mod tests {
         );
         let plain = actor(alias(4, &account), Some(account.clone()), &["servers.view"]);
         assert_eq!(
-            may_impersonate_alias(&plain, &account, &a, rights(&[]), true),
+            may_impersonate_alias(&plain, &account, &a, rights(&[], false, 0), true),
             Err(NoImpersonation::NotAllowed)
         );
     }

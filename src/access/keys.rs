@@ -94,28 +94,8 @@ pub fn may_manage_keys(actor: &Actor, holder: Holder<'_>, kind: KeyKind) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::access::actor::tests::{alias, user};
-    use crate::access::PermissionSet;
-    use chrono::NaiveDate;
-
-    fn actor(u: User, parent: Option<User>, keys: &[&str]) -> Actor {
-        let keys: Vec<String> = keys.iter().map(|s| s.to_string()).collect();
-        Actor::resolve(
-            u,
-            parent,
-            &keys,
-            NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
-        )
-        .unwrap()
-    }
-
-    fn rights(keys: &[&str]) -> TargetRights {
-        TargetRights {
-            permissions: PermissionSet::parse_keys(keys).unwrap(),
-            all_servers: false,
-            servers_outside_actor: 0,
-        }
-    }
+    use crate::access::actor::tests::{actor, alias, user};
+    use crate::access::aliases::tests::rights;
 
     #[test]
     fn an_account_manages_its_own_keys_and_so_do_its_admin_and_reseller() {
@@ -173,7 +153,7 @@ mod tests {
         let h = Holder::Alias {
             account: &account,
             alias: &holder,
-            rights: rights(&["ssh_keys.manage"]),
+            rights: rights(&["ssh_keys.manage"], false, 0),
         };
         assert!(may_manage_keys(&with, h, KeyKind::Ssh).is_ok());
         assert_eq!(
@@ -189,7 +169,7 @@ mod tests {
         let h = Holder::Alias {
             account: &account,
             alias: &target,
-            rights: rights(&["servers.view"]),
+            rights: rights(&["servers.view"], false, 0),
         };
         let owner = actor(account.clone(), None, &[]);
         assert!(may_manage_keys(&owner, h, KeyKind::Api).is_ok());
@@ -206,7 +186,7 @@ mod tests {
         let stronger = Holder::Alias {
             account: &account,
             alias: &target,
-            rights: rights(&["servers.view", "servers.reinstall"]),
+            rights: rights(&["servers.view", "servers.reinstall"], false, 0),
         };
         assert!(may_manage_keys(&manager, stronger, KeyKind::Api).is_err());
         let other = user(9, "user");
