@@ -20,6 +20,12 @@ pub const FLASH: &str = "flash";
 
 type State = HashMap<String, String>;
 
+/// Idle sessions end after this long (the cookie's state TTL is the same).
+pub const IDLE_HOURS: i64 = 12;
+/// How stale a session's expiry may get before a request extends it: a page view does not
+/// write to the database, except once in this many minutes per session.
+pub const EXTEND_EVERY_MINUTES: i64 = 5;
+
 #[derive(Clone)]
 pub struct DbSessionStore {
     pool: DbPool,
@@ -71,13 +77,24 @@ impl SessionStore for DbSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
         let hash = token::sha256_hex(key.as_ref());
         let row = db::run(&self.pool, move |c| {
-            session::load(c, &hash).map_err(DbError::from)
+            let row = session::load(c, &hash).map_err(DbError::from)?;
+            // Sliding idle expiry without a write per request: the session middleware only
+            // writes a changed state, so an unchanged session is extended here, at most
+            // once per EXTEND_EVERY_MINUTES.
+            if let Some((_, expires)) = &row {
+                let idle = chrono::Duration::hours(IDLE_HOURS);
+                let slack = chrono::Duration::minutes(EXTEND_EVERY_MINUTES);
+                if *expires < now() + idle - slack {
+                    session::touch(c, &hash, now() + idle).map_err(DbError::from)?;
+                }
+            }
+            Ok::<_, DbError>(row)
         })
         .await
         .map_err(|e| LoadError::Other(e.into()))?;
         match row {
             None => Ok(None),
-            Some(body) => serde_json::from_str(&body)
+            Some((body, _)) => serde_json::from_str(&body)
                 .map(Some)
                 .map_err(|e| LoadError::Deserialization(e.into())),
         }

@@ -7,6 +7,7 @@ mod accounts;
 mod alias_users;
 mod auth;
 mod cli;
+mod performance;
 mod roles;
 mod server_actions;
 mod servers;
