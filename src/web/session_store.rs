@@ -62,12 +62,15 @@ async fn insert_new(
     let body = serde_json::to_string(&state)?;
     let (uid, imp) = (id_in(&state, LOGIN_ID), id_in(&state, IMPERSONATOR_ID));
     let expires = expiry(ttl);
+    // Writes go through `db::transaction` so that SQLite writers queue in-process.
     db::run(pool, move |c| {
-        if rand::random::<u8>() == 0 {
-            // Now and then, sweep expired rows so the table stays small.
-            session::purge_expired(c).map_err(DbError::from)?;
-        }
-        session::insert(c, &hash, uid, imp, &body, expires).map_err(DbError::from)
+        db::transaction(c, |c| {
+            if rand::random::<u8>() == 0 {
+                // Now and then, sweep expired rows so the table stays small.
+                session::purge_expired(c).map_err(DbError::from)?;
+            }
+            session::insert(c, &hash, uid, imp, &body, expires).map_err(DbError::from)
+        })
     })
     .await?;
     Ok(key)
@@ -85,7 +88,7 @@ impl SessionStore for DbSessionStore {
                 let idle = chrono::Duration::hours(IDLE_HOURS);
                 let slack = chrono::Duration::minutes(EXTEND_EVERY_MINUTES);
                 if *expires < now() + idle - slack {
-                    session::touch(c, &hash, now() + idle).map_err(DbError::from)?;
+                    db::transaction(c, |c| session::touch(c, &hash, now() + idle))?;
                 }
             }
             Ok::<_, DbError>(row)
@@ -118,7 +121,8 @@ impl SessionStore for DbSessionStore {
         let (uid, imp) = (id_in(&state, LOGIN_ID), id_in(&state, IMPERSONATOR_ID));
         let expires = expiry(ttl);
         let updated = db::run(&self.pool, move |c| {
-            session::update(c, &hash, uid, imp, &body, expires).map_err(DbError::from)
+            db::transaction(c, |c| session::update(c, &hash, uid, imp, &body, expires))
+                .map_err(DbError::from)
         })
         .await
         .map_err(|e| UpdateError::Other(e.into()))?;
@@ -139,7 +143,7 @@ impl SessionStore for DbSessionStore {
         let hash = token::sha256_hex(key.as_ref());
         let expires = expiry(ttl);
         db::run(&self.pool, move |c| {
-            session::touch(c, &hash, expires).map_err(DbError::from)
+            db::transaction(c, |c| session::touch(c, &hash, expires)).map_err(DbError::from)
         })
         .await?;
         Ok(())
@@ -148,7 +152,7 @@ impl SessionStore for DbSessionStore {
     async fn delete(&self, key: &SessionKey) -> Result<(), anyhow::Error> {
         let hash = token::sha256_hex(key.as_ref());
         db::run(&self.pool, move |c| {
-            session::delete(c, &hash).map_err(DbError::from)
+            db::transaction(c, |c| session::delete(c, &hash)).map_err(DbError::from)
         })
         .await?;
         Ok(())
