@@ -1,5 +1,6 @@
 //! The `steward` command line (SPEC §5): `serve` (the default), `serve --demo`,
-//! `create-admin` and `migrate`, configured by the STEWARD_* environment variables.
+//! `create-admin` and `migrate`, configured by the STEWARD_* environment variables; plus
+//! `bench-data`, which builds the benchmark's data set (bench/run.sh, BENCHMARKS.md).
 
 use std::io::Read;
 
@@ -41,6 +42,12 @@ enum Command {
     },
     /// Run pending migrations and exit.
     Migrate,
+    /// Run migrations, then fill an EMPTY database with the benchmark's fixed data set
+    /// (see BENCHMARKS.md) and print its logins and ids.
+    BenchData {
+        #[arg(long, value_enum, default_value = "full")]
+        scale: crate::bootstrap::bench::Scale,
+    },
 }
 
 pub fn run() -> anyhow::Result<()> {
@@ -58,6 +65,7 @@ pub fn run() -> anyhow::Result<()> {
             println!("Migrations are up to date.");
             Ok(())
         }
+        Command::BenchData { scale } => bench_data(&settings, scale),
         Command::CreateAdmin {
             username, email, ..
         } => {
@@ -82,6 +90,39 @@ fn connect_and_migrate(settings: &Settings) -> anyhow::Result<db::DbPool> {
         log::info!("applied {applied} migration(s)");
     }
     Ok(pool)
+}
+
+fn bench_data(settings: &Settings, scale: crate::bootstrap::bench::Scale) -> anyhow::Result<()> {
+    use crate::bootstrap::bench;
+    let pool = connect_and_migrate(settings)?;
+    let mut conn = pool.get()?;
+    let started = std::time::Instant::now();
+    let facts = bench::generate(&mut conn, scale)?;
+    let s = facts.sizes;
+    println!(
+        "Benchmark data ({scale:?}) built in {:.1}s: {} resellers, {} customers, {} servers; \
+         showcase: {} servers, {} alias users, {} roles.",
+        started.elapsed().as_secs_f64(),
+        s.resellers,
+        s.customers,
+        s.servers,
+        s.showcase_servers,
+        s.aliases,
+        s.roles
+    );
+    for (username, what) in &facts.logins {
+        println!(
+            "Bench login: {username} / {} ({what})",
+            bench::BENCH_PASSWORD
+        );
+    }
+    // Machine-readable lines for bench/run.sh.
+    println!("BENCH_SHOWCASE_ID={}", facts.showcase_id);
+    println!("BENCH_BIG_ALIAS_ID={}", facts.big_alias_id);
+    println!("BENCH_ROLE_ID={}", facts.role_id);
+    let sample: Vec<String> = facts.assigned_sample.iter().map(i32::to_string).collect();
+    println!("BENCH_ASSIGNED_SAMPLE={}", sample.join(","));
+    Ok(())
 }
 
 fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {

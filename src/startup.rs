@@ -20,7 +20,7 @@ use crate::web::session_store::DbSessionStore;
 use crate::AppState;
 
 /// Idle sessions end after this long.
-pub const SESSION_IDLE_HOURS: i64 = 12;
+pub const SESSION_IDLE_HOURS: i64 = crate::web::session_store::IDLE_HOURS;
 
 pub struct Application {
     pub port: u16,

@@ -121,6 +121,11 @@ where
 /// Runs `work` as one transaction. On SQLite it begins IMMEDIATE, taking the write lock up
 /// front: a deferred transaction that reads and then writes can fail with SQLITE_BUSY when
 /// another writer committed in between, and the busy timeout cannot retry that case.
+///
+/// SQLite has one writer at a time anyway; writers of this process first queue on a mutex
+/// (woken the moment the previous one commits) rather than in SQLite's busy handler, which
+/// sleeps in steps of up to 100 ms and made the tail latency of concurrent POSTs half a
+/// second (BENCHMARKS.md). Transactions are never nested, so the lock cannot be re-entered.
 pub fn transaction<T, E, F>(conn: &mut DbConn, work: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
@@ -129,6 +134,9 @@ where
     match conn {
         DbConn::Postgres(_) => conn.transaction(work),
         DbConn::Sqlite(_) => {
+            static WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+            // A poisoned lock only means a writer panicked; SQLite rolled its work back.
+            let _writer = WRITER.lock().unwrap_or_else(|e| e.into_inner());
             conn.batch_execute("BEGIN IMMEDIATE")?;
             match work(conn) {
                 Ok(value) => {

@@ -65,6 +65,12 @@ pub fn list(
 }
 
 /// How many of each alias user's assigned servers the parent still reaches, in one query.
+///
+/// Written as SQL with `CROSS JOIN`, which SQLite takes as "alias_servers is the outer
+/// loop" (PostgreSQL plans it as the plain join it is): as an inner join SQLite walked
+/// every server of the account and probed each alias user for it, a cost that grew with
+/// the tenant (10,000 servers × 50 rows: 60 ms per call). Only integers are written into
+/// the statement (the ids and `Reach::sql_condition`, which holds only ids).
 pub fn assigned_counts(
     conn: &mut DbConn,
     alias_ids: &[i32],
@@ -73,14 +79,25 @@ pub fn assigned_counts(
     if alias_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<(i32, i64)> = alias_servers::table
-        .inner_join(servers::table)
-        .filter(alias_servers::alias_id.eq_any(alias_ids))
-        .filter(parent_reach.filter())
-        .group_by(alias_servers::alias_id)
-        .select((alias_servers::alias_id, diesel::dsl::count_star()))
-        .load(conn)?;
-    Ok(rows.into_iter().collect())
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        alias_id: i32,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let ids: Vec<String> = alias_ids.iter().map(i32::to_string).collect();
+    let rows: Vec<Count> = diesel::sql_query(format!(
+        "SELECT alias_servers.alias_id AS alias_id, COUNT(*) AS n \
+         FROM alias_servers CROSS JOIN servers \
+         WHERE servers.id = alias_servers.server_id \
+         AND alias_servers.alias_id IN ({}) AND {} \
+         GROUP BY alias_servers.alias_id",
+        ids.join(", "),
+        parent_reach.sql_condition()
+    ))
+    .load(conn)?;
+    Ok(rows.into_iter().map(|r| (r.alias_id, r.n)).collect())
 }
 
 /// Which of `server_ids` are assigned to the alias user.

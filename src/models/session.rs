@@ -21,12 +21,12 @@ pub struct SessionRow {
     pub created_at: NaiveDateTime,
 }
 
-/// Loads a live session's state; an expired one is treated as absent.
-pub fn load(conn: &mut DbConn, key_hash: &str) -> QueryResult<Option<String>> {
+/// Loads a live session's state and expiry; an expired one is treated as absent.
+pub fn load(conn: &mut DbConn, key_hash: &str) -> QueryResult<Option<(String, NaiveDateTime)>> {
     sessions::table
         .filter(sessions::key_hash.eq(key_hash))
         .filter(sessions::expires_at.gt(now()))
-        .select(sessions::state)
+        .select((sessions::state, sessions::expires_at))
         .first(conn)
         .optional()
 }

@@ -1,12 +1,16 @@
 //! Argon2id password hashing with OWASP's recommended parameters (19 MiB, 2 passes, 1 lane).
 //! Verification of an unknown username still runs against a dummy hash so that the time a
 //! login takes does not tell whether the username exists.
+//!
+//! Verifications run through a small gate: at most half the CPU cores' worth at once, each
+//! in a 19 MiB work area that is allocated once and reused. A login storm therefore queues
+//! instead of taking every core from the pages, and it cannot grow the process by 19 MiB
+//! per parallel attempt (BENCHMARKS.md: without the gate, 8 parallel logins left the
+//! panel at 570 MB resident).
 
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
-use argon2::{Algorithm, Argon2, Params, Version};
-use std::sync::OnceLock;
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
+use std::sync::{Condvar, Mutex, OnceLock};
 
 fn argon2() -> Argon2<'static> {
     // OWASP Password Storage Cheat Sheet: m=19456 KiB, t=2, p=1.
@@ -25,12 +29,85 @@ pub fn hash(password: &str) -> anyhow::Result<String> {
 
 /// Checks a password against a stored PHC hash. A malformed hash never matches.
 pub fn verify(password: &str, stored: &str) -> bool {
-    match PasswordHash::new(stored) {
-        Ok(parsed) => argon2()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
-        Err(_) => false,
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return false;
+    };
+    let (Ok(algorithm), Some(salt), Some(expected)) = (
+        Algorithm::try_from(parsed.algorithm),
+        parsed.salt,
+        parsed.hash,
+    ) else {
+        return false;
+    };
+    let version = match parsed.version.map(Version::try_from).transpose() {
+        Ok(v) => v.unwrap_or_default(),
+        Err(_) => return false,
+    };
+    let Ok(params) = Params::try_from(&parsed) else {
+        return false;
+    };
+    // The same steps as argon2's own `verify_password`, with the work area from the gate.
+    let mut salt_buf = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_buf) else {
+        return false;
+    };
+    let mut out = vec![0u8; expected.len()];
+    let blocks = params.block_count();
+    let hashed = Argon2::new(algorithm, version, params);
+    let computed = with_work_area(blocks, |area| {
+        hashed
+            .hash_password_into_with_memory(password.as_bytes(), salt, &mut out, area)
+            .is_ok()
+    });
+    // `Output` compares in constant time.
+    computed && argon2::password_hash::Output::new(&out).is_ok_and(|o| o == expected)
+}
+
+/// The verification gate: reusable work areas, at most `limit` in use at once.
+struct Gate {
+    state: Mutex<(Vec<Vec<Block>>, usize)>,
+    freed: Condvar,
+    limit: usize,
+}
+
+fn gate() -> &'static Gate {
+    static GATE: OnceLock<Gate> = OnceLock::new();
+    GATE.get_or_init(|| Gate {
+        state: Mutex::new((Vec::new(), 0)),
+        freed: Condvar::new(),
+        limit: std::thread::available_parallelism()
+            .map(|n| (n.get() / 2).max(1))
+            .unwrap_or(1),
+    })
+}
+
+/// Runs `work` with a work area of `blocks` Argon2 blocks, waiting while `limit` areas are
+/// in use. Areas are kept for the next caller (grown if a stored hash asks for more).
+fn with_work_area<T>(blocks: usize, work: impl FnOnce(&mut [Block]) -> T) -> T {
+    let g = gate();
+    let mut area = {
+        // A poisoned lock only means another verification panicked; the areas are intact.
+        let mut state = g.state.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if let Some(area) = state.0.pop() {
+                break area;
+            }
+            if state.1 < g.limit {
+                state.1 += 1;
+                break Vec::new();
+            }
+            state = g.freed.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+    };
+    if area.len() < blocks {
+        area.resize(blocks, Block::default());
     }
+    let result = work(&mut area[..blocks]);
+    let mut state = g.state.lock().unwrap_or_else(|e| e.into_inner());
+    state.0.push(area);
+    drop(state);
+    g.freed.notify_one();
+    result
 }
 
 /// Spends the same time as a real check, for usernames that do not exist.
@@ -43,6 +120,7 @@ pub fn verify_dummy(password: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use argon2::password_hash::PasswordVerifier;
 
     #[test]
     fn a_hashed_password_verifies_and_a_wrong_one_does_not() {
@@ -51,5 +129,36 @@ mod tests {
         assert!(verify("correct horse battery", &h));
         assert!(!verify("wrong", &h));
         assert!(!verify("anything", "not a hash"));
+    }
+
+    #[test]
+    fn the_gated_check_agrees_with_argon2s_own_verifier() {
+        let h = hash("correct horse battery").unwrap();
+        let parsed = PasswordHash::new(&h).unwrap();
+        assert!(argon2()
+            .verify_password(b"correct horse battery", &parsed)
+            .is_ok());
+        assert!(verify("correct horse battery", &h));
+        // A hash made with other parameters (a bigger work area) verifies too, and the
+        // standard one still does after the area grew.
+        let other = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(32_768, 1, 1, None).unwrap(),
+        )
+        .hash_password(b"pw-with-other-params", &SaltString::generate(&mut OsRng))
+        .unwrap()
+        .to_string();
+        assert!(verify("pw-with-other-params", &other));
+        assert!(!verify("pw-with-other-param", &other));
+        assert!(verify("correct horse battery", &h));
+        // Parallel checks queue at the gate and all succeed.
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let h = h.clone();
+                std::thread::spawn(move || verify("correct horse battery", &h))
+            })
+            .collect();
+        assert!(threads.into_iter().all(|t| t.join().unwrap()));
     }
 }

@@ -130,7 +130,13 @@ impl FromRequest for Current {
                 }
             };
             let csrf = csrf_token(&session);
-            let flash = session.remove_as::<Flash>(FLASH).and_then(Result::ok);
+            // Only touch the flash when there is one: a removal marks the session changed,
+            // and a changed session is written back to the database on every page view.
+            let flash = if session.contains_key(FLASH) {
+                session.remove_as::<Flash>(FLASH).and_then(Result::ok)
+            } else {
+                None
+            };
             Ok(Current {
                 actor,
                 session,

@@ -20,6 +20,12 @@ pub const FLASH: &str = "flash";
 
 type State = HashMap<String, String>;
 
+/// Idle sessions end after this long (the cookie's state TTL is the same).
+pub const IDLE_HOURS: i64 = 12;
+/// How stale a session's expiry may get before a request extends it: a page view does not
+/// write to the database, except once in this many minutes per session.
+pub const EXTEND_EVERY_MINUTES: i64 = 5;
+
 #[derive(Clone)]
 pub struct DbSessionStore {
     pool: DbPool,
@@ -56,12 +62,15 @@ async fn insert_new(
     let body = serde_json::to_string(&state)?;
     let (uid, imp) = (id_in(&state, LOGIN_ID), id_in(&state, IMPERSONATOR_ID));
     let expires = expiry(ttl);
+    // Writes go through `db::transaction` so that SQLite writers queue in-process.
     db::run(pool, move |c| {
-        if rand::random::<u8>() == 0 {
-            // Now and then, sweep expired rows so the table stays small.
-            session::purge_expired(c).map_err(DbError::from)?;
-        }
-        session::insert(c, &hash, uid, imp, &body, expires).map_err(DbError::from)
+        db::transaction(c, |c| {
+            if rand::random::<u8>() == 0 {
+                // Now and then, sweep expired rows so the table stays small.
+                session::purge_expired(c).map_err(DbError::from)?;
+            }
+            session::insert(c, &hash, uid, imp, &body, expires).map_err(DbError::from)
+        })
     })
     .await?;
     Ok(key)
@@ -71,13 +80,24 @@ impl SessionStore for DbSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
         let hash = token::sha256_hex(key.as_ref());
         let row = db::run(&self.pool, move |c| {
-            session::load(c, &hash).map_err(DbError::from)
+            let row = session::load(c, &hash).map_err(DbError::from)?;
+            // Sliding idle expiry without a write per request: the session middleware only
+            // writes a changed state, so an unchanged session is extended here, at most
+            // once per EXTEND_EVERY_MINUTES.
+            if let Some((_, expires)) = &row {
+                let idle = chrono::Duration::hours(IDLE_HOURS);
+                let slack = chrono::Duration::minutes(EXTEND_EVERY_MINUTES);
+                if *expires < now() + idle - slack {
+                    db::transaction(c, |c| session::touch(c, &hash, now() + idle))?;
+                }
+            }
+            Ok::<_, DbError>(row)
         })
         .await
         .map_err(|e| LoadError::Other(e.into()))?;
         match row {
             None => Ok(None),
-            Some(body) => serde_json::from_str(&body)
+            Some((body, _)) => serde_json::from_str(&body)
                 .map(Some)
                 .map_err(|e| LoadError::Deserialization(e.into())),
         }
@@ -101,7 +121,8 @@ impl SessionStore for DbSessionStore {
         let (uid, imp) = (id_in(&state, LOGIN_ID), id_in(&state, IMPERSONATOR_ID));
         let expires = expiry(ttl);
         let updated = db::run(&self.pool, move |c| {
-            session::update(c, &hash, uid, imp, &body, expires).map_err(DbError::from)
+            db::transaction(c, |c| session::update(c, &hash, uid, imp, &body, expires))
+                .map_err(DbError::from)
         })
         .await
         .map_err(|e| UpdateError::Other(e.into()))?;
@@ -122,7 +143,7 @@ impl SessionStore for DbSessionStore {
         let hash = token::sha256_hex(key.as_ref());
         let expires = expiry(ttl);
         db::run(&self.pool, move |c| {
-            session::touch(c, &hash, expires).map_err(DbError::from)
+            db::transaction(c, |c| session::touch(c, &hash, expires)).map_err(DbError::from)
         })
         .await?;
         Ok(())
@@ -131,7 +152,7 @@ impl SessionStore for DbSessionStore {
     async fn delete(&self, key: &SessionKey) -> Result<(), anyhow::Error> {
         let hash = token::sha256_hex(key.as_ref());
         db::run(&self.pool, move |c| {
-            session::delete(c, &hash).map_err(DbError::from)
+            db::transaction(c, |c| session::delete(c, &hash)).map_err(DbError::from)
         })
         .await?;
         Ok(())

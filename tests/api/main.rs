@@ -14,6 +14,7 @@ mod json_api;
 mod json_api_matrix;
 mod keys;
 mod matrix;
+mod performance;
 mod roles;
 mod server_actions;
 mod servers;

@@ -135,23 +135,8 @@ pub async fn submit(
             None
         };
         db::run(&state.pool, move |c| {
-            let user = User::find_by_username(c, &key)?;
-            let account_id = user.as_ref().map(|u| u.parent_id.unwrap_or(u.id));
-            NewLoginAttempt {
-                username_key: &key,
-                user_id: user.as_ref().map(|u| u.id),
-                account_id,
-                ip: &client.ip,
-                user_agent: &client.user_agent,
-                success,
-                reason,
-                created_at: now(),
-            }
-            .insert(c)?;
-            if let Some(id) = login_id {
-                User::record_login(c, id)?;
-            }
-            Ok::<_, DbError>(())
+            // One transaction: the attempt and the last-login time are one write.
+            crate::db::transaction(c, |c| record(c, &key, &client, success, reason, login_id))
         })
         .await?;
     }
@@ -180,4 +165,32 @@ pub async fn submit(
         username,
         error: Some(error),
     })
+}
+
+/// Records a login attempt (never the password) and, on success, the login time.
+fn record(
+    c: &mut crate::db::DbConn,
+    key: &str,
+    client: &ClientInfo,
+    success: bool,
+    reason: &str,
+    login_id: Option<i32>,
+) -> Result<(), DbError> {
+    let user = User::find_by_username(c, key)?;
+    let account_id = user.as_ref().map(|u| u.parent_id.unwrap_or(u.id));
+    NewLoginAttempt {
+        username_key: key,
+        user_id: user.as_ref().map(|u| u.id),
+        account_id,
+        ip: &client.ip,
+        user_agent: &client.user_agent,
+        success,
+        reason,
+        created_at: now(),
+    }
+    .insert(c)?;
+    if let Some(id) = login_id {
+        User::record_login(c, id)?;
+    }
+    Ok(())
 }

@@ -1,0 +1,258 @@
+#!/usr/bin/env bash
+# Steward's benchmark (issue 9; figures and targets in BENCHMARKS.md). Not a test: CI never
+# runs it. It builds the release binary, generates the fixed data set with
+# `steward bench-data` (full size and a tenth) on SQLite and on PostgreSQL, serves it on a
+# loopback port, logs in with curl and measures each scenario with wrk. Traffic goes to
+# 127.0.0.1 only and every wrk run is bounded in time.
+#
+#   bench/run.sh                         # everything: sqlite+postgres, full+tenth
+#   BACKENDS=sqlite SCALES=tenth DURATION=5 bench/run.sh     # a quick look
+#
+# Environment: BACKENDS ("sqlite postgres"), SCALES ("full tenth"), DURATION (10 s per
+# scenario), WARMUP (2 s), CONNECTIONS (32), THREADS (2), STORM_CONNECTIONS (8),
+# PG_URL (postgres://postgres@127.0.0.1:5432), OUT (bench/results), KEEP=1 keeps the data.
+# Output: $OUT/results.tsv (one row per scenario), $OUT/meta.txt, and $OUT/report.md
+# (tables with the targets, made by bench/report.py).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+BACKENDS=${BACKENDS:-"sqlite postgres"}
+SCALES=${SCALES:-"full tenth"}
+DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-2}
+CONNECTIONS=${CONNECTIONS:-32}
+THREADS=${THREADS:-2}
+STORM_CONNECTIONS=${STORM_CONNECTIONS:-8}
+PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432}
+OUT=${OUT:-$ROOT/bench/results}
+PASSWORD=bench-password
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+
+command -v wrk >/dev/null || { echo "wrk is missing (apt-get install wrk)"; exit 1; }
+command -v curl >/dev/null || { echo "curl is missing"; exit 1; }
+
+echo "== building the release binary"
+cargo build --release --quiet
+BIN=$CARGO_TARGET_DIR/release/steward
+
+mkdir -p "$OUT"
+WORK=$(mktemp -d /tmp/steward-bench.XXXXXX)
+RESULTS=$OUT/results.tsv
+printf 'backend\tscale\tscenario\trps\tp50_ms\tp99_ms\trequests\tnon2xx3xx\tsocket_errors\trss_max_kb\thwm_kb\tnote\n' >"$RESULTS"
+
+{
+  echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "commit: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src migrations || echo ' (with uncommitted changes)')"
+  echo "nproc: $(nproc)"
+  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
+  echo "memory: $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
+  echo "kernel: $(uname -r)"
+  echo "wrk: $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)"
+  echo "settings: duration=${DURATION}s warmup=${WARMUP}s connections=$CONNECTIONS threads=$THREADS storm_connections=$STORM_CONNECTIONS"
+  echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+} >"$OUT/meta.txt"
+cat "$OUT/meta.txt"
+
+SERVER_PID=""
+SAMPLER_PID=""
+PG_DBS=()
+cleanup() {
+  [ -n "$SAMPLER_PID" ] && kill "$SAMPLER_PID" 2>/dev/null || true
+  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true
+  if [ "${KEEP:-0}" != 1 ]; then
+    for db in "${PG_DBS[@]}"; do
+      psql "$PG_URL/postgres" -qAtc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
+    done
+    rm -rf "$WORK"
+  else
+    echo "kept: $WORK ${PG_DBS[*]}"
+  fi
+}
+trap cleanup EXIT
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# ms from wrk's "1.23ms" / "845.00us" / "1.02s"
+to_ms() {
+  awk -v v="$1" 'BEGIN {
+    if (v ~ /us$/) { sub(/us$/, "", v); printf "%.2f", v / 1000 }
+    else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.2f", v }
+    else if (v ~ /m$/) { sub(/m$/, "", v); printf "%.2f", v * 60000 }
+    else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.2f", v * 1000 }
+    else printf "%s", v }'
+}
+
+# Highest VmRSS seen between two epoch times, from the sampler's log.
+rss_between() {
+  awk -v a="$1" -v b="$2" '$1 >= a && $1 <= b && $2 > m { m = $2 } END { print m + 0 }' "$WORK/rss.log"
+}
+
+# record BACKEND SCALE SCENARIO WRK_OUTPUT_FILE T0 T1 [NOTE]
+record() {
+  local f=$4
+  local rps p50 p99 reqs bad sock
+  rps=$(awk '/^Requests\/sec:/ {print $2}' "$f")
+  p50=$(to_ms "$(awk '$1 == "50%" {print $2; exit}' "$f")")
+  p99=$(to_ms "$(awk '$1 == "99%" {print $2; exit}' "$f")")
+  reqs=$(awk '/requests in/ {print $1; exit}' "$f")
+  bad=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$f")
+  sock=$(awk '/Socket errors:/ {sub(/.*Socket errors: /, ""); print}' "$f")
+  local hwm
+  hwm=$(awk '/VmHWM/ {print $2}' "/proc/$SERVER_PID/status")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "${rps:-0}" "$p50" "$p99" \
+    "${reqs:-0}" "${bad:-0}" "${sock:-none}" "$(rss_between "$5" "$6")" "$hwm" "${7:-}" >>"$RESULTS"
+  printf '   %-22s %10s req/s  p50 %8s ms  p99 %8s ms  non-2xx/3xx %s\n' "$3" "${rps:-0}" "$p50" "$p99" "${bad:-0}"
+}
+
+# check_ok URL [COOKIE]: the page must answer 200 (a 303 to /login would measure nothing).
+check_ok() {
+  local code
+  code=$(curl -s -o /dev/null -w '%{http_code}' ${2:+-H "Cookie: $2"} "$BASE$1")
+  if [ "$code" != 200 ]; then
+    echo "!! $1 answered $code instead of 200; aborting"
+    exit 1
+  fi
+}
+
+# login USERNAME -> prints "COOKIE<TAB>CSRF" of a logged-in session
+login() {
+  local jar=$WORK/jar.$1
+  rm -f "$jar"
+  local token
+  token=$(curl -s -c "$jar" -b "$jar" "$BASE/login" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -1)
+  local code
+  code=$(curl -s -o /dev/null -w '%{http_code}' -c "$jar" -b "$jar" \
+    --data-urlencode "username=$1" --data-urlencode "password=$PASSWORD" \
+    -H "X-CSRF-Token: $token" "$BASE/login")
+  [ "$code" = 303 ] || { echo "!! login of $1 answered $code"; exit 1; }
+  local cookie
+  cookie=$(awk '$6 == "steward_session" {print $6 "=" $7}' "$jar")
+  # The first page after login makes the session's new CSRF token (and shows the flash).
+  token=$(curl -s -H "Cookie: $cookie" "$BASE/servers" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -1)
+  printf '%s\t%s\n' "$cookie" "$token"
+}
+
+# measure BACKEND SCALE SCENARIO PATH [COOKIE] [LUA]
+measure() {
+  local name=$3 path=$4 cookie=${5:-} lua=${6:-}
+  local args=(-t "$THREADS" -c "$CONNECTIONS" --latency --timeout 10s)
+  [ -n "$cookie" ] && args+=(-H "Cookie: $cookie")
+  [ -n "$lua" ] && args+=(-s "$lua")
+  [ "$WARMUP" -gt 0 ] && wrk "${args[@]}" -d "${WARMUP}s" "$BASE$path" >/dev/null
+  local t0 t1 f=$WORK/wrk.$1.$2.$name.txt
+  t0=$(date +%s.%N)
+  wrk "${args[@]}" -d "${DURATION}s" "$BASE$path" >"$f"
+  t1=$(date +%s.%N)
+  record "$1" "$2" "$name" "$f" "$t0" "$t1"
+}
+
+for backend in $BACKENDS; do
+  for scale in $SCALES; do
+    echo "== $backend, $scale size (load: $(cut -d' ' -f1-3 /proc/loadavg))"
+    export STEWARD_SECRET_KEY
+    STEWARD_SECRET_KEY=$(head -c 64 /dev/urandom | base64 -w0)
+    if [ "$backend" = postgres ]; then
+      db="steward_bench_${scale}_$(date +%s)_$$"
+      psql "$PG_URL/postgres" -qAtc "CREATE DATABASE $db" >/dev/null
+      PG_DBS+=("$db")
+      export STEWARD_DATABASE_URL="$PG_URL/$db"
+    else
+      export STEWARD_DATABASE_URL="$WORK/$scale.db"
+    fi
+    "$BIN" bench-data --scale "$scale" >"$WORK/facts.$backend.$scale" 2>>"$WORK/server.log"
+    grep '^Benchmark data' "$WORK/facts.$backend.$scale"
+    if [ "$backend" = postgres ]; then
+      # A live installation has planner statistics (autovacuum gathers them soon after a
+      # bulk load); without them PostgreSQL guesses 61 servers per account and picks
+      # hash joins over all 10,000.
+      psql "$STEWARD_DATABASE_URL" -qAtc "ANALYZE" >/dev/null
+    fi
+    eval "$(grep '^BENCH_' "$WORK/facts.$backend.$scale")"
+
+    port=$(free_port)
+    BASE="http://127.0.0.1:$port"
+    STEWARD_BIND="127.0.0.1:$port" "$BIN" serve >>"$WORK/server.log" 2>&1 &
+    SERVER_PID=$!
+    for _ in $(seq 1 100); do curl -sf "$BASE/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+    check_ok /healthz
+    : >"$WORK/rss.log"
+    (while kill -0 "$SERVER_PID" 2>/dev/null; do
+      echo "$(date +%s.%N) $(awk '/VmRSS/ {print $2}' "/proc/$SERVER_PID/status" 2>/dev/null)" >>"$WORK/rss.log"
+      sleep 0.25
+    done) &
+    SAMPLER_PID=$!
+    idle_rss=$(awk '/VmRSS/ {print $2}' "/proc/$SERVER_PID/status")
+
+    IFS=$'\t' read -r customer _ < <(login customer0001)
+    IFS=$'\t' read -r bigalias _ < <(login bigalias)
+    IFS=$'\t' read -r showcase showcase_csrf < <(login showcase)
+    S=$BENCH_SHOWCASE_ID
+    alias_tab="/users/$S/alias-users"
+    dialog="/users/$S/alias-users/$BENCH_BIG_ALIAS_ID/servers?q=ams"
+    role="/users/$S/roles/$BENCH_ROLE_ID"
+    assign="/users/$S/alias-users/$BENCH_BIG_ALIAS_ID/servers"
+    for p in /servers; do check_ok "$p" "$customer"; check_ok "$p" "$bigalias"; done
+    for p in "$alias_tab" "$dialog" "$role"; do check_ok "$p" "$showcase"; done
+
+    measure "$backend" "$scale" healthz /healthz
+    measure "$backend" "$scale" servers-customer /servers "$customer"
+    measure "$backend" "$scale" servers-alias-1000 /servers "$bigalias"
+    measure "$backend" "$scale" alias-users-tab "$alias_tab" "$showcase"
+    measure "$backend" "$scale" assign-dialog-search "$dialog" "$showcase"
+    measure "$backend" "$scale" role-editor "$role" "$showcase"
+
+    body="action=assign"
+    for sid in ${BENCH_ASSIGNED_SAMPLE//,/ }; do body="$body&server_id=$sid"; done
+    code=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $showcase" -H "X-CSRF-Token: $showcase_csrf" \
+      --data "$body" "$BASE$assign")
+    [ "$code" = 303 ] || { echo "!! assign POST answered $code"; exit 1; }
+    export COOKIE=$showcase CSRF_TOKEN=$showcase_csrf POST_BODY=$body
+    measure "$backend" "$scale" assign-post "$assign" "" "$ROOT/bench/post.lua"
+
+    if curl -s -o /dev/null -w '%{http_code}' "$BASE/api/v1/servers" | grep -q '^404$'; then
+      printf '%s\t%s\tapi-servers\t\t\t\t\t\t\t\t\tnot measured: API not merged yet\n' "$backend" "$scale" >>"$RESULTS"
+      echo "   api-servers            not measured: /api/v1 does not exist on this build"
+    else
+      echo "   api-servers            /api/v1 exists: add its key set-up to bench/run.sh"
+      printf '%s\t%s\tapi-servers\t\t\t\t\t\t\t\t\tnot measured: no key set-up in run.sh yet\n' "$backend" "$scale" >>"$RESULTS"
+    fi
+
+    # The login storm, measured by its effect on /servers (customer) p99: the storm runs
+    # a little longer than the measured run so that it covers all of it.
+    storm_out=$WORK/storm.$backend.$scale.txt
+    STORM_USER=storm STORM_PASSWORD=$PASSWORD wrk -t 1 -c "$STORM_CONNECTIONS" --timeout 10s \
+      -d "$((DURATION + 3))s" -s "$ROOT/bench/storm.lua" "$BASE/login" >"$storm_out" &
+    storm_pid=$!
+    sleep 1.5
+    t0=$(date +%s.%N)
+    f=$WORK/wrk.$backend.$scale.servers-under-storm.txt
+    wrk -t "$THREADS" -c "$CONNECTIONS" --latency --timeout 10s -H "Cookie: $customer" \
+      -d "${DURATION}s" "$BASE/servers" >"$f"
+    t1=$(date +%s.%N)
+    wait "$storm_pid"
+    storm=$(grep '^STORM' "$storm_out" || echo "STORM no summary")
+    record "$backend" "$scale" servers-under-storm "$f" "$t0" "$t1" "${storm#STORM }"
+    echo "   storm: ${storm#STORM }"
+
+    sleep 2
+    after_rss=$(awk '/VmRSS/ {print $2}' "/proc/$SERVER_PID/status")
+    hwm=$(awk '/VmHWM/ {print $2}' "/proc/$SERVER_PID/status")
+    printf '%s\t%s\tmemory\t\t\t\t\t\t\t%s\t%s\tidle before %s kB, after the runs %s kB\n' \
+      "$backend" "$scale" "$(rss_between 0 9999999999)" "$hwm" "$idle_rss" "$after_rss" >>"$RESULTS"
+    echo "   memory: idle ${idle_rss} kB, max under load $(rss_between 0 9999999999) kB, HWM ${hwm} kB, after ${after_rss} kB"
+
+    kill "$SAMPLER_PID" 2>/dev/null || true
+    SAMPLER_PID=""
+    kill "$SERVER_PID"
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=""
+  done
+done
+
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/meta.txt"
+python3 "$ROOT/bench/report.py" "$OUT" >"$OUT/report.md"
+echo "== report: $OUT/report.md"
+cat "$OUT/report.md"
