@@ -13,6 +13,7 @@ mod json_api;
 mod json_api_matrix;
 mod keys;
 mod matrix;
+mod resilience;
 mod roles;
 mod server_actions;
 mod servers;
