@@ -5,7 +5,7 @@
 use steward::db::Backend;
 
 use super::{Instance, Session};
-use crate::alias_users::{alias, role};
+use crate::alias_users::{alias, role, server};
 use crate::helpers::spawn_app;
 use crate::matrix::api_key;
 
@@ -28,13 +28,16 @@ fn location(res: &reqwest::Response) -> &str {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_instances_on_one_postgres_share_sessions_disables_revocations_and_logouts() {
+async fn what_happens_on_one_instance_holds_on_the_other_at_its_next_request() {
     let app = spawn_app(Backend::Postgres).await;
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
     let ops_role = role(&app, acme, "Ops", &["servers.view"]);
     let ops = alias(&app, "acme-ops", acme, ops_role, true);
     let (kid, key) = api_key(&app, acme);
+    let viewers = role(&app, acme, "Viewers", &["servers.view"]);
+    alias(&app, "acme-view", acme, viewers, true);
+    let web1 = server(&app, "web1.acme.test", acme);
 
     let a = Instance::start(&app.database_url);
     let b = Instance::start(&app.database_url);
@@ -83,6 +86,26 @@ async fn two_instances_on_one_postgres_share_sessions_disables_revocations_and_l
     assert_eq!(res.status().as_u16(), 303, "revoke on A");
     assert_eq!(me(&b, &key).await, 401, "the revoked key on B");
     assert_eq!(me(&a, &key).await, 401, "the revoked key on A");
+    checks += 1;
+
+    // A role edit on A: the alias user holding it has the new rights on B at once.
+    let viewer = Session::login(&b, "acme-view").await;
+    let detail = format!("/servers/{web1}");
+    assert!(viewer
+        .get_html(&b, &detail)
+        .await
+        .contains("web1.acme.test"));
+    let res = owner
+        .post(
+            &a,
+            &format!("/users/{acme}/roles/{viewers}"),
+            &[("name", "Viewers"), ("description", "")],
+        )
+        .await
+        .expect("request");
+    assert_eq!(res.status().as_u16(), 303, "role edit on A");
+    let res = viewer.get(&b, &detail).await.expect("request");
+    assert_eq!(res.status().as_u16(), 403, "the narrowed role on B");
     checks += 1;
 
     // A log-out on A ends the session on B.

@@ -83,6 +83,13 @@ fn fields(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
+fn report(app: &TestApp, racers: usize, what: &str) {
+    eprintln!(
+        "race ({:?}): {racers} parallel {what}: the rule held, no 500",
+        app.backend
+    );
+}
+
 fn roles_of(app: &TestApp, account: i32) -> i64 {
     alias_roles::table
         .filter(alias_roles::account_id.eq(account))
@@ -175,10 +182,7 @@ async fn thirty_admins_racing_for_one_username_create_exactly_one_login(app: Tes
         .get_result(&mut app.conn())
         .unwrap();
     assert_eq!(rows, 1, "one login named contested");
-    eprintln!(
-        "races ({:?}): 30 parallel sign-ups for one username",
-        app.backend
-    );
+    report(&app, 30, "sign-ups for one username");
 }
 
 async fn racing_for_one_role_name_creates_exactly_one_role(app: TestApp) {
@@ -203,6 +207,7 @@ async fn racing_for_one_role_name_creates_exactly_one_role(app: TestApp) {
         .filter(|a| a.status == 422)
         .all(|a| a.body.contains("already has a role with this name")));
     assert_eq!(roles_of(&app, acme), 1);
+    report(&app, 30, "creations of one role name");
 }
 
 async fn racing_to_assign_one_server_to_one_alias_user_assigns_it_once(app: TestApp) {
@@ -231,6 +236,7 @@ async fn racing_to_assign_one_server_to_one_alias_user_assigns_it_once(app: Test
         .get_result(&mut app.conn())
         .unwrap();
     assert_eq!(rows, 1, "one assignment row");
+    report(&app, 30, "assignments of one server to one alias user");
 }
 
 async fn racing_for_the_last_api_key_places_never_exceeds_the_quota(app: TestApp) {
@@ -266,6 +272,7 @@ async fn racing_for_the_last_api_key_places_never_exceeds_the_quota(app: TestApp
         racers - free as usize,
         "the others are told"
     );
+    report(&app, racers, "API key creations for the last 5 places");
 }
 
 /// A distinct, well-formed OpenSSH ed25519 public key for each `n`.
@@ -326,4 +333,5 @@ async fn racing_for_the_last_ssh_key_places_never_exceeds_the_quota(app: TestApp
         racers - free as usize,
         "the others are told"
     );
+    report(&app, racers, "SSH key additions for the last 5 places");
 }
