@@ -97,6 +97,23 @@ impl User {
             .optional()
     }
 
+    /// Inside a transaction, holds the login's row until it ends, so that a check-then-
+    /// insert on what the login owns (its key quotas) runs one transaction at a time. On
+    /// PostgreSQL two READ COMMITTED transactions would otherwise both count 99 and both
+    /// insert; SQLite's `BEGIN IMMEDIATE` (see `db::transaction`) already serializes writers.
+    pub fn lock_for_update(conn: &mut DbConn, id: i32) -> QueryResult<()> {
+        match conn {
+            DbConn::Postgres(c) => users::table
+                .find(id)
+                .select(users::id)
+                .for_update()
+                .first::<i32>(c)
+                .optional()
+                .map(|_| ()),
+            DbConn::Sqlite(_) => Ok(()),
+        }
+    }
+
     pub fn username_taken(conn: &mut DbConn, key: &str) -> QueryResult<bool> {
         diesel::select(diesel::dsl::exists(
             users::table.filter(users::username_key.eq(key)),

@@ -15,6 +15,7 @@ mod json_api_matrix;
 mod keys;
 mod matrix;
 mod performance;
+mod resilience;
 mod roles;
 mod server_actions;
 mod servers;

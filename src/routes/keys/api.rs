@@ -152,6 +152,8 @@ pub async fn create(
     let key_name = name.as_str().to_string();
     let created = db::run(&state.pool, move |c| {
         db::transaction(c, |c| {
+            // Concurrent adds for one login count one after another: the quota holds.
+            User::lock_for_update(c, uid)?;
             if api_key::count_for(c, uid)? >= MAX_PER_LOGIN {
                 return Ok::<_, DbError>(false);
             }

@@ -125,6 +125,8 @@ pub async fn add(
         .details(format!("{} {}", key.description(), key.fingerprint()));
     let added = db::run(&state.pool, move |c| {
         db::transaction(c, |c| {
+            // Concurrent adds for one login count one after another: the quota holds.
+            User::lock_for_update(c, uid)?;
             if ssh_key::count_for(c, uid)? >= MAX_PER_LOGIN {
                 return Ok::<_, DbError>(Added::AtLimit);
             }
