@@ -154,7 +154,14 @@ impl Server {
                         .assume_not_null(),
                 );
             }
-            if !q.trim().is_empty() {
+            // Addresses hold only hex digits, dots and colons: a search with any other
+            // character cannot match one, so the address columns (and the subquery over
+            // every address of the installation) are skipped for it.
+            let may_be_address = q
+                .trim()
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || c == '.' || c == ':');
+            if !q.trim().is_empty() && may_be_address {
                 query = query.filter(
                     servers::hostname
                         .like(pattern.clone())
@@ -162,12 +169,24 @@ impl Server {
                         .or(super::user::lower(servers::name)
                             .like(pattern.clone())
                             .escape('\\'))
+                        .or(super::user::lower(servers::tags)
+                            .like(pattern.clone())
+                            .escape('\\'))
                         .or(servers::primary_ip.like(pattern.clone()).escape('\\'))
                         .or(servers::id.eq_any(
                             server_ips::table
                                 .filter(server_ips::ip.like(pattern.clone()).escape('\\'))
                                 .select(server_ips::server_id),
-                        ))
+                        )),
+                );
+            } else if !q.trim().is_empty() {
+                query = query.filter(
+                    servers::hostname
+                        .like(pattern.clone())
+                        .escape('\\')
+                        .or(super::user::lower(servers::name)
+                            .like(pattern.clone())
+                            .escape('\\'))
                         .or(super::user::lower(servers::tags)
                             .like(pattern.clone())
                             .escape('\\')),
