@@ -135,6 +135,27 @@ impl Server {
         Server::list_filtered(conn, reach, None, q, page, per_page)
     }
 
+    /// One page of a search within `reach`, without counting every match: answers the
+    /// rows and whether another page follows. The query reads index entries in hostname
+    /// order and stops once the page (and one row more) is found.
+    pub fn search_within(
+        conn: &mut DbConn,
+        reach: &Reach,
+        q: &str,
+        page: i64,
+        per_page: i64,
+    ) -> QueryResult<(Vec<Server>, bool)> {
+        let mut rows = Server::filtered(reach, None, q)
+            .order(servers::hostname.asc())
+            .limit(per_page + 1)
+            .offset(super::Page::<Server>::offset(page, per_page))
+            .select(Server::as_select())
+            .load(conn)?;
+        let has_more = rows.len() as i64 > per_page;
+        rows.truncate(per_page as usize);
+        Ok((rows, has_more))
+    }
+
     fn list_filtered(
         conn: &mut DbConn,
         reach: &Reach,
@@ -143,6 +164,28 @@ impl Server {
         page: i64,
         per_page: i64,
     ) -> QueryResult<super::Page<Server>> {
+        let filtered = || Server::filtered(reach, holder, q);
+        let total = filtered().count().get_result(conn)?;
+        let rows = filtered()
+            .order(servers::hostname.asc())
+            .limit(per_page)
+            .offset(super::Page::<Server>::offset(page, per_page))
+            .select(Server::as_select())
+            .load(conn)?;
+        Ok(super::Page {
+            rows,
+            total,
+            page: page.max(1),
+            per_page,
+        })
+    }
+
+    /// Servers within `reach` (and held by `holder`), matching the search `q`.
+    fn filtered<'a>(
+        reach: &Reach,
+        holder: Option<i32>,
+        q: &str,
+    ) -> servers::BoxedQuery<'a, crate::db::MultiBackend> {
         let pattern = super::like_pattern(q, false);
         let filtered = || {
             let mut query = servers::table.filter(reach.filter()).into_boxed();
@@ -194,19 +237,7 @@ impl Server {
             }
             query
         };
-        let total = filtered().count().get_result(conn)?;
-        let rows = filtered()
-            .order(servers::hostname.asc())
-            .limit(per_page)
-            .offset(super::Page::<Server>::offset(page, per_page))
-            .select(Server::as_select())
-            .load(conn)?;
-        Ok(super::Page {
-            rows,
-            total,
-            page: page.max(1),
-            per_page,
-        })
+        filtered()
     }
 }
 

@@ -29,7 +29,8 @@ impl ListQuery {
 pub struct Pager {
     pub page: i64,
     pub pages: i64,
-    pub total: i64,
+    /// None for a search that was not counted (see `open_ended`).
+    pub total: Option<i64>,
     pub prev_url: Option<String>,
     pub next_url: Option<String>,
 }
@@ -47,10 +48,19 @@ impl Pager {
         Pager {
             page,
             pages,
-            total,
+            total: Some(total),
             prev_url: (page > 1).then(|| url(page - 1)),
             next_url: (page < pages).then(|| url(page + 1)),
         }
+    }
+
+    /// Links for a search that was not counted: a next page exists when the query found
+    /// one row more than the page holds. Counting every match of a substring search costs
+    /// a scan of the tenant's rows; this costs the page.
+    pub fn open_ended(base: &str, q: &str, page: i64, has_more: bool) -> Pager {
+        let mut pager = Pager::new(base, q, page, page + i64::from(has_more), 0);
+        pager.total = None;
+        pager
     }
 }
 

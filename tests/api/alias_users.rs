@@ -282,8 +282,14 @@ async fn the_assign_servers_dialog_searches_and_pages_through_ten_thousand_serve
     assert_eq!(found.matches("name=\"server_id\"").count(), 1);
     let by_ip = s.owner.get_html(&format!("{path}?q=10.0.39.15")).await;
     assert!(by_ip.contains("srv09999.example.net") || by_ip.contains("10.0.39.15"));
+    // A search is paged without counting every match: 5,000 odd servers are 100 pages.
     let tagged = s.owner.get_html(&format!("{path}?q=odd")).await;
-    assert!(tagged.contains("Page 1 of 100"), "5,000 odd servers");
+    assert_eq!(tagged.matches("name=\"server_id\"").count(), 50);
+    assert!(tagged.contains("?page=2"), "a next page");
+    let last = s.owner.get_html(&format!("{path}?q=odd&page=100")).await;
+    assert_eq!(last.matches("name=\"server_id\"").count(), 50);
+    assert!(!last.contains("?page=101"), "no page after the last");
+    assert!(last.contains("?page=99"), "a previous page");
     // The htmx request gets the dialog's content only.
     let fragment = s
         .owner

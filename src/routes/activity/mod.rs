@@ -56,7 +56,7 @@ pub fn pager(
     crate::web::pagination::Pager {
         page,
         pages,
-        total,
+        total: Some(total),
         prev_url: (page > 1).then(|| url(page - 1)),
         next_url: (page < pages).then(|| url(page + 1)),
     }

@@ -74,17 +74,28 @@ pub async fn page(
     let t = acted_on(&current, &state, &path).await?;
     let reach = assignable_reach(&current.actor, &t.account);
     let (q, page_no, aid) = (query.q.clone(), query.page(), t.alias.id);
-    let (page, assigned) = db::run(&state.pool, move |c| {
-        let page = Server::list_within(c, &reach, &q, page_no, PER_PAGE)?;
-        let ids: Vec<i32> = page.rows.iter().map(|s| s.id).collect();
-        let assigned = alias::assigned_among(c, aid, &ids)?;
-        Ok::<_, DbError>((page, assigned))
-    })
-    .await?;
     let self_url = format!("{}/servers", alias_url(t.account.id, t.alias.id));
-    let pager = Pager::new(&self_url, &query.q, page.page, page.pages(), page.total);
-    let rows = page
-        .rows
+    // Without a search the page shows the exact count (an index range); a substring
+    // search is not counted, so its cost follows the page and not the account's size.
+    let searching = !q.trim().is_empty();
+    let (rows, pager, assigned) = {
+        let (self_url, query_q) = (self_url.clone(), query.q.clone());
+        db::run(&state.pool, move |c| {
+            let (rows, pager) = if searching {
+                let (rows, more) = Server::search_within(c, &reach, &q, page_no, PER_PAGE)?;
+                (rows, Pager::open_ended(&self_url, &query_q, page_no, more))
+            } else {
+                let page = Server::list_within(c, &reach, &q, page_no, PER_PAGE)?;
+                let pager = Pager::new(&self_url, &query_q, page.page, page.pages(), page.total);
+                (page.rows, pager)
+            };
+            let ids: Vec<i32> = rows.iter().map(|s| s.id).collect();
+            let assigned = alias::assigned_among(c, aid, &ids)?;
+            Ok::<_, DbError>((rows, pager, assigned))
+        })
+        .await?
+    };
+    let rows = rows
         .into_iter()
         .map(|s| ServerRow {
             assigned: assigned.contains(&s.id),
@@ -94,7 +105,7 @@ pub async fn page(
     let v = AssignView {
         rows,
         q: query.q.clone(),
-        page: page.page,
+        page: pager.page,
         pager,
         may_grant_all: reaches_all_of_account(&current.actor),
         self_url,
