@@ -7,7 +7,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::page;
-use super::{alias_url, load_target, tab_url, Target};
+use super::{acted_on, alias_url, load_target, tab_url, AliasPath};
 use crate::access::aliases::{may_act_on_alias, may_grant_role, role_rights};
 use crate::db::{self, DbError};
 use crate::domain::{optional_date, Email, NewPassword};
@@ -17,20 +17,6 @@ use crate::security::password;
 use crate::web::form::FieldErrors;
 use crate::web::{render, AppError, Current};
 use crate::AppState;
-
-type AliasPath = web::Path<(String, String)>;
-
-/// Loads the target and refuses (403) unless the actor may act on it.
-async fn acted_on(
-    current: &Current,
-    state: &AppState,
-    path: &AliasPath,
-) -> Result<Target, AppError> {
-    let t = load_target(&state.pool, &current.actor, &path.0, &path.1).await?;
-    may_act_on_alias(&current.actor, &t.account, &t.alias, t.rights)
-        .map_err(|_| AppError::Forbidden)?;
-    Ok(t)
-}
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ProfileForm {

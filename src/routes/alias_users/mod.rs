@@ -19,7 +19,8 @@ use crate::db::{self, DbError, DbPool};
 use crate::models::user::User;
 use crate::models::{alias, role};
 use crate::routes::users::{parse_id, visible_account};
-use crate::web::AppError;
+use crate::web::{AppError, Current};
+use crate::AppState;
 
 pub use status::AliasStatus;
 
@@ -117,6 +118,22 @@ pub async fn load_target(
         role,
         rights,
     })
+}
+
+/// The path of every per-alias route: the account id and the alias user id, as typed.
+pub type AliasPath = web::Path<(String, String)>;
+
+/// Loads the target and refuses (403) unless the actor may act on it (not itself, not a
+/// login with more rights).
+pub async fn acted_on(
+    current: &Current,
+    state: &AppState,
+    path: &AliasPath,
+) -> Result<Target, AppError> {
+    let t = load_target(&state.pool, &current.actor, &path.0, &path.1).await?;
+    crate::access::aliases::may_act_on_alias(&current.actor, &t.account, &t.alias, t.rights)
+        .map_err(|_| AppError::Forbidden)?;
+    Ok(t)
 }
 
 /// The URL of the Alias Users tab of an account.

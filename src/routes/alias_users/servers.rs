@@ -6,8 +6,8 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::{alias_url, load_target, Target};
-use crate::access::aliases::{assignable_reach, may_act_on_alias, reaches_all_of_account};
+use super::{acted_on, alias_url, AliasPath, Target};
+use crate::access::aliases::{assignable_reach, reaches_all_of_account};
 use crate::db::{self, DbError};
 use crate::models::alias;
 use crate::models::server::Server;
@@ -49,19 +49,6 @@ pub struct ServersPage {
 pub struct ServersFragment {
     pub chrome: Option<Chrome>,
     pub v: AssignView,
-}
-
-type AliasPath = web::Path<(String, String)>;
-
-async fn acted_on(
-    current: &Current,
-    state: &AppState,
-    path: &AliasPath,
-) -> Result<Target, AppError> {
-    let t = load_target(&state.pool, &current.actor, &path.0, &path.1).await?;
-    may_act_on_alias(&current.actor, &t.account, &t.alias, t.rights)
-        .map_err(|_| AppError::Forbidden)?;
-    Ok(t)
 }
 
 pub async fn page(
