@@ -39,6 +39,7 @@ impl Application {
 fn serve(listener: TcpListener, pool: DbPool, settings: &Settings) -> anyhow::Result<Server> {
     let state = web::Data::new(AppState { pool: pool.clone() });
     let key = settings.secret_key.clone();
+    let blocking_threads = pool.max_size() as usize;
     let server = HttpServer::new(move || {
         let sessions = SessionMiddleware::builder(DbSessionStore::new(pool.clone()), key.clone())
             .cookie_name("steward_session".into())
@@ -73,6 +74,10 @@ fn serve(listener: TcpListener, pool: DbPool, settings: &Settings) -> anyhow::Re
             .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
             .configure(routes::register)
     })
+    // Each worker's blocking threads do database work (at most one per connection, see
+    // `DbPool`) and password hashing; more than the pool's size per worker would only be
+    // threads waiting, each holding memory.
+    .worker_max_blocking_threads(blocking_threads)
     .listen(listener)?
     .run();
     Ok(server)

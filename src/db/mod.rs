@@ -20,8 +20,36 @@ pub enum DbConn {
     Sqlite(SqliteConnection),
 }
 
-pub type DbPool = Pool<ConnectionManager<DbConn>>;
 pub type PooledConn = PooledConnection<ConnectionManager<DbConn>>;
+
+/// The r2d2 pool, plus an async gate with one slot per connection that `run` passes
+/// before it takes a blocking thread. Without the gate, every request beyond the pool's
+/// size parked a blocking thread in `pool.get()`: 32 concurrent requests grew the process
+/// to ~80 threads, each with its own allocator arena (memory) and all of them switching
+/// (CPU). With it, requests wait as cheap futures and at most one thread per connection
+/// does database work (BENCHMARKS.md).
+#[derive(Clone)]
+pub struct DbPool {
+    pool: Pool<ConnectionManager<DbConn>>,
+    slots: std::sync::Arc<tokio::sync::Semaphore>,
+}
+
+impl DbPool {
+    fn new(pool: Pool<ConnectionManager<DbConn>>) -> DbPool {
+        let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(pool.max_size() as usize));
+        DbPool { pool, slots }
+    }
+
+    /// How many connections the pool holds at most.
+    pub fn max_size(&self) -> u32 {
+        self.pool.max_size()
+    }
+
+    /// A connection for synchronous callers (the CLI, tests); blocks while none is free.
+    pub fn get(&self) -> Result<PooledConn, diesel::r2d2::PoolError> {
+        self.pool.get()
+    }
+}
 
 /// Which backend a database URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,7 +127,7 @@ pub fn connect(url: &str) -> anyhow::Result<DbPool> {
         .connection_timeout(Duration::from_secs(15))
         .connection_customizer(Box::new(SqliteSetup))
         .build(manager)?;
-    Ok(pool)
+    Ok(DbPool::new(pool))
 }
 
 /// Runs blocking database work on actix's blocking thread pool.
@@ -109,8 +137,17 @@ where
     T: Send + 'static,
     E: From<DbError> + Send + 'static,
 {
-    let pool = pool.clone();
+    // The permit is held until the blocking work ends (it moves into the closure), so a
+    // request cancelled while its query runs cannot let a second one in on its slot.
+    let permit = pool
+        .slots
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|_| DbError::Cancelled)?;
+    let pool = pool.pool.clone();
     actix_web::web::block(move || {
+        let _permit = permit;
         let mut conn = pool.get().map_err(DbError::from)?;
         work(&mut conn)
     })

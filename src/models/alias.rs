@@ -124,6 +124,11 @@ pub fn assigned_outside(
     parent_reach: &Reach,
     reach: &Reach,
 ) -> QueryResult<i64> {
+    // When `reach` includes the whole parent reach (the account's own login, an admin),
+    // nothing can lie outside it; the query would walk every assigned server to say 0.
+    if parent_reach.clone().and(reach.clone()) == *parent_reach {
+        return Ok(0);
+    }
     let outside = Reach::Both(Box::new(parent_reach.clone()), Box::new(reach.clone()));
     alias_servers::table
         .inner_join(servers::table)
@@ -141,7 +146,7 @@ pub fn count_within(conn: &mut DbConn, reach: &Reach, server_ids: &[i32]) -> Que
     }
     servers::table
         .filter(servers::id.eq_any(server_ids))
-        .filter(reach.filter())
+        .filter(reach.filter_beside_keys())
         .count()
         .get_result(conn)
 }

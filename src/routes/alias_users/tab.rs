@@ -115,7 +115,12 @@ pub async fn build(
         let roles = Role::list_for_account(c, account_id)?;
         let perms = role::permissions_by_role(c, account_id)?;
         let counts = alias::assigned_counts(c, &ids, &parent_reach)?;
-        let within = alias::assigned_counts(c, &ids, &both)?;
+        // The account's own login reaches exactly the account: one count serves both.
+        let within = if both == parent_reach {
+            counts.clone()
+        } else {
+            alias::assigned_counts(c, &ids, &both)?
+        };
         Ok::<_, DbError>((page, roles, perms, counts, within))
     })
     .await?;
