@@ -5,7 +5,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::schema::{alias_servers, server_ips, servers, users};
+use crate::db::schema::{server_ips, servers, users};
 use crate::db::DbConn;
 
 /// Which servers a login reaches. Built by the access module; applied by queries here.
@@ -391,7 +391,9 @@ impl Server {
 
     /// Records new holders of a server. Alias users of the accounts that held it and no
     /// longer do lose their assignment, so moving it back later does not silently restore
-    /// their access (other aliases, e.g. an admin's, keep theirs).
+    /// their access (other aliases, e.g. an admin's, keep theirs). The database does that
+    /// part: the `servers_holders_changed` trigger (migration 3) runs on every change of
+    /// the holders, whoever makes it.
     pub fn set_holders(
         conn: &mut DbConn,
         server: &Server,
@@ -404,28 +406,8 @@ impl Server {
                 servers::owner_id.eq(owner_id),
                 servers::updated_at.eq(super::now()),
             ))
-            .execute(conn)?;
-        let keep: Vec<i32> = reseller_id.into_iter().chain(owner_id).collect();
-        let lost: Vec<i32> = server
-            .reseller_id
-            .into_iter()
-            .chain(server.owner_id)
-            .filter(|id| !keep.contains(id))
-            .collect();
-        if lost.is_empty() {
-            return Ok(());
-        }
-        let gone_aliases = users::table
-            .filter(users::kind.eq("alias"))
-            .filter(users::parent_id.eq_any(lost))
-            .select(users::id);
-        diesel::delete(
-            alias_servers::table
-                .filter(alias_servers::server_id.eq(server.id))
-                .filter(alias_servers::alias_id.eq_any(gone_aliases)),
-        )
-        .execute(conn)
-        .map(|_| ())
+            .execute(conn)
+            .map(|_| ())
     }
 
     /// Servers `holder` holds (owned, or assigned to it as reseller) within `reach`, a

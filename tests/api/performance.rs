@@ -123,11 +123,24 @@ async fn the_alias_users_tab_counts_only_assigned_servers_the_parent_still_reach
             .execute(&mut app.conn())
             .unwrap();
     }
-    // A server that left the account (written directly, leaving its assignment behind).
+    // A server that left the account, written directly (a script, a restore) rather than
+    // through the panel: the database drops the assignment itself, so the tab's count of
+    // assignment rows stays the number of servers the parent still holds.
     diesel::update(servers::table.find(ids[2]))
         .set(servers::owner_id.eq(Some(other)))
         .execute(&mut app.conn())
         .unwrap();
+    let left: Vec<i32> = alias_servers::table
+        .filter(alias_servers::alias_id.eq(helper))
+        .select(alias_servers::server_id)
+        .order(alias_servers::server_id)
+        .load(&mut app.conn())
+        .unwrap();
+    assert_eq!(
+        left,
+        ids[..2].to_vec(),
+        "the assignment left with the server"
+    );
     let b = app.login("acme").await;
     let tab = b.get_html(&format!("/users/{acme}/alias-users")).await;
     let row_of = |name: &str| {

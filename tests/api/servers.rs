@@ -129,6 +129,7 @@ backend_tests!(
     an_admin_adds_edits_and_deletes_servers_with_validation,
     an_admin_assigns_a_customer_of_a_reseller_and_the_reseller_keeps_it,
     the_account_servers_tab_lists_and_assigns_that_accounts_servers,
+    a_server_given_to_another_account_takes_the_old_holders_alias_assignments_with_it,
 );
 
 async fn the_access_engine_reaches_each_login_exactly_its_servers(app: TestApp) {
@@ -668,4 +669,52 @@ pub async fn post_via_servers(
     let mut body: Vec<(&str, &str)> = fields.to_vec();
     body.push(("csrf_token", &token));
     b.client.post(b.url(path)).form(&body).send().await.unwrap()
+}
+
+async fn a_server_given_to_another_account_takes_the_old_holders_alias_assignments_with_it(
+    app: TestApp,
+) {
+    let admin = app.admin("boss");
+    let r = app.reseller("resell", admin);
+    let (c1, c2) = (app.customer("cust-one", r), app.customer("cust-two", r));
+    let s = add_server(&app, "web.example.net", "10.0.9.1", Some(r), Some(c1));
+    let of_customer = add_alias(&app, "c1-ops", c1, &["servers.view"], &[s]);
+    let of_reseller = add_alias(&app, "r-ops", r, &["servers.view"], &[s]);
+    let of_admin = add_alias(&app, "boss-ops", admin, &["servers.view"], &[s]);
+    let assigned = |alias: i32| -> bool {
+        alias_servers::table
+            .filter(alias_servers::alias_id.eq(alias))
+            .filter(alias_servers::server_id.eq(s))
+            .count()
+            .get_result::<i64>(&mut *app.conn())
+            .unwrap()
+            == 1
+    };
+    let b = app.login("boss").await;
+    let give = |to: i32| {
+        let b = &b;
+        async move {
+            let res = b
+                .post(
+                    &format!("/servers/{s}/owner"),
+                    &[("user_id", &to.to_string())],
+                )
+                .await;
+            assert_redirect_to(&res, &format!("/servers/{s}"));
+        }
+    };
+    // From one customer of the reseller to another: the reseller still holds it.
+    give(c2).await;
+    assert!(
+        !assigned(of_customer),
+        "the old owner's alias user loses it"
+    );
+    assert!(assigned(of_reseller) && assigned(of_admin));
+    // Back again: the old assignment does not silently return.
+    give(c1).await;
+    assert!(!assigned(of_customer));
+    assert_eq!(
+        status(&app.login("c1-ops").await, &format!("/servers/{s}")).await,
+        404
+    );
 }

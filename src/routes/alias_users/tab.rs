@@ -114,8 +114,8 @@ pub async fn build(
         let ids: Vec<i32> = page.rows.iter().map(|u| u.id).collect();
         let roles = Role::list_for_account(c, account_id)?;
         let perms = role::permissions_by_role(c, account_id)?;
-        let counts = alias::assigned_counts(c, &ids, &parent_reach)?;
-        // The account's own login reaches exactly the account: one count serves both.
+        let counts = alias::assigned_totals(c, &ids)?;
+        // The account's own login reaches all of the account: the totals serve both.
         let within = if both == parent_reach {
             counts.clone()
         } else {

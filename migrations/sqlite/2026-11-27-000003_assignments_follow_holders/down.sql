@@ -1,0 +1,1 @@
+DROP TRIGGER servers_holders_changed;
