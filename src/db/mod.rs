@@ -22,6 +22,16 @@ pub enum DbConn {
 
 pub type PooledConn = PooledConnection<ConnectionManager<DbConn>>;
 
+impl DbConn {
+    /// Which backend this connection speaks to.
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbConn::Postgres(_) => Backend::Postgres,
+            DbConn::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+}
+
 /// The r2d2 pool, plus an async gate with one slot per connection that `run` passes
 /// before it takes a blocking thread. Without the gate, every request beyond the pool's
 /// size parked a blocking thread in `pool.get()`: 32 concurrent requests grew the process

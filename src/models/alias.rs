@@ -158,11 +158,16 @@ pub fn assigned_outside(
         return Ok(0);
     }
     let outside = Reach::Both(Box::new(parent_reach.clone()), Box::new(reach.clone()));
-    alias_servers::table
-        .inner_join(servers::table)
-        .filter(alias_servers::alias_id.eq(alias_id))
-        .filter(parent_reach.filter())
-        .filter(diesel::dsl::not(outside.filter()))
+    servers::table
+        .filter(
+            servers::id.eq_any(
+                alias_servers::table
+                    .filter(alias_servers::alias_id.eq(alias_id))
+                    .select(alias_servers::server_id),
+            ),
+        )
+        .filter(parent_reach.filter_beside_keys(conn.backend()))
+        .filter(diesel::dsl::not(outside.filter_beside_keys(conn.backend())))
         .count()
         .get_result(conn)
 }
@@ -174,7 +179,7 @@ pub fn count_within(conn: &mut DbConn, reach: &Reach, server_ids: &[i32]) -> Que
     }
     servers::table
         .filter(servers::id.eq_any(server_ids))
-        .filter(reach.filter_beside_keys())
+        .filter(reach.filter_beside_keys(conn.backend()))
         .count()
         .get_result(conn)
 }

@@ -5,8 +5,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::schema::{server_ips, servers, users};
-use crate::db::DbConn;
+use crate::db::schema::{alias_servers, server_ips, servers, users};
+use crate::db::{Backend, DbConn};
 
 /// Which servers a login reaches. Built by the access module; applied by queries here.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,14 +90,88 @@ impl Reach {
     /// probing each against the key: testing ten ids of an assign POST took 0.75 ms (inside
     /// the write lock), counting an alias user's 1,000 servers 1 ms, both growing with the
     /// account instead of the key (BENCHMARKS.md, fix 8).
-    pub fn filter_beside_keys(&self) -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
-        diesel::dsl::sql::<diesel::sql_types::Bool>(&self.condition(false))
+    pub fn filter_beside_keys(&self, backend: Backend) -> ReachFilter {
+        self.expression(false, backend)
     }
 
-    /// The reach as a diesel filter expression.
-    pub fn filter(&self) -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
-        diesel::dsl::sql::<diesel::sql_types::Bool>(&self.sql_condition())
+    /// The reach as a diesel filter on `servers`.
+    pub fn filter(&self, backend: Backend) -> ReachFilter {
+        self.expression(true, backend)
     }
+
+    /// On SQLite the ids are bound values: the SQL then has one text per shape of reach,
+    /// so diesel caches its prepared statement (SQL text with ids in it is never cached),
+    /// and preparing every reach query anew was a sixth of a page view's CPU. PostgreSQL
+    /// gets the ids in the text: a cached statement there may be run with a generic plan
+    /// made without them, and with tenants of 5 and 10,000 servers the generic plan for an
+    /// alias user's page hashed all of the account's servers (6.4 ms instead of 0.14 ms;
+    /// BENCHMARKS.md, fix 10).
+    fn expression(&self, holder_indexes: bool, backend: Backend) -> ReachFilter {
+        match backend {
+            Backend::Postgres => Box::new(diesel::dsl::sql::<diesel::sql_types::Bool>(
+                &self.condition(holder_indexes),
+            )),
+            Backend::Sqlite => self.bound_expression(holder_indexes),
+        }
+    }
+
+    /// `condition` built from diesel expressions with the ids bound; `+ 0` keeps a holder
+    /// test out of the plan as `+servers.owner_id` does in the text.
+    fn bound_expression(&self, holder_indexes: bool) -> ReachFilter {
+        fn holder(column: HolderColumn, id: i32, indexed: bool) -> ReachFilter {
+            match (column, indexed) {
+                (HolderColumn::Owner, true) => Box::new(servers::owner_id.eq(id).assume_not_null()),
+                (HolderColumn::Owner, false) => {
+                    Box::new((servers::owner_id + 0).eq(id).assume_not_null())
+                }
+                (HolderColumn::Reseller, true) => {
+                    Box::new(servers::reseller_id.eq(id).assume_not_null())
+                }
+                (HolderColumn::Reseller, false) => {
+                    Box::new((servers::reseller_id + 0).eq(id).assume_not_null())
+                }
+            }
+        }
+        match self {
+            Reach::All => Box::new(true.into_sql::<diesel::sql_types::Bool>()),
+            Reach::Reseller(id) => Box::new(
+                holder(HolderColumn::Reseller, *id, holder_indexes).or(holder(
+                    HolderColumn::Owner,
+                    *id,
+                    holder_indexes,
+                )),
+            ),
+            Reach::Owner(id) => holder(HolderColumn::Owner, *id, holder_indexes),
+            Reach::Assigned { alias_id, within } => Box::new(
+                servers::id
+                    .eq_any(
+                        alias_servers::table
+                            .filter(alias_servers::alias_id.eq(*alias_id))
+                            .select(alias_servers::server_id),
+                    )
+                    .and(within.bound_expression(holder_indexes)),
+            ),
+            Reach::Both(a, b) => Box::new(
+                a.bound_expression(holder_indexes)
+                    .and(b.bound_expression(holder_indexes)),
+            ),
+        }
+    }
+}
+
+/// A reach as a boolean filter on `servers`, for either backend.
+pub type ReachFilter = Box<
+    dyn BoxableExpression<
+        servers::table,
+        crate::db::MultiBackend,
+        SqlType = diesel::sql_types::Bool,
+    >,
+>;
+
+#[derive(Clone, Copy)]
+enum HolderColumn {
+    Owner,
+    Reseller,
 }
 
 #[cfg(test)]
@@ -157,7 +231,7 @@ impl Server {
     pub fn find_within(conn: &mut DbConn, reach: &Reach, id: i32) -> QueryResult<Option<Server>> {
         servers::table
             .filter(servers::id.eq(id))
-            .filter(reach.filter())
+            .filter(reach.filter(conn.backend()))
             .select(Server::as_select())
             .first(conn)
             .optional()
@@ -165,9 +239,9 @@ impl Server {
 
     pub fn count_within(conn: &mut DbConn, reach: &Reach) -> QueryResult<i64> {
         let reach = if reach.is_assignment() {
-            reach.filter_beside_keys()
+            reach.filter_beside_keys(conn.backend())
         } else {
-            reach.filter()
+            reach.filter(conn.backend())
         };
         servers::table.filter(reach).count().get_result(conn)
     }
@@ -196,7 +270,7 @@ impl Server {
         page: i64,
         per_page: i64,
     ) -> QueryResult<(Vec<Server>, bool)> {
-        let mut rows = Server::filtered(reach, None, q, false)
+        let mut rows = Server::filtered(reach, None, q, false, conn.backend())
             .order(servers::hostname.asc())
             .limit(per_page + 1)
             .offset(super::Page::<Server>::offset(page, per_page))
@@ -217,10 +291,11 @@ impl Server {
     ) -> QueryResult<super::Page<Server>> {
         // An alias user's servers are counted from its assignment list; the page walks
         // the account's hostname index and stops when it is full.
-        let total = Server::filtered(reach, holder, q, reach.is_assignment())
+        let backend = conn.backend();
+        let total = Server::filtered(reach, holder, q, reach.is_assignment(), backend)
             .count()
             .get_result(conn)?;
-        let rows = Server::filtered(reach, holder, q, false)
+        let rows = Server::filtered(reach, holder, q, false, backend)
             .order(servers::hostname.asc())
             .limit(per_page)
             .offset(super::Page::<Server>::offset(page, per_page))
@@ -241,13 +316,14 @@ impl Server {
         holder: Option<i32>,
         q: &str,
         keyed: bool,
+        backend: Backend,
     ) -> servers::BoxedQuery<'a, crate::db::MultiBackend> {
         let pattern = super::like_pattern(q, false);
         let filtered = || {
             let reach = if keyed {
-                reach.filter_beside_keys()
+                reach.filter_beside_keys(backend)
             } else {
-                reach.filter()
+                reach.filter(backend)
             };
             let mut query = servers::table.filter(reach).into_boxed();
             if let Some(h) = holder {
@@ -455,7 +531,7 @@ pub fn find_by_name_within(
 ) -> QueryResult<Option<Server>> {
     let key = hostname_or_ip.trim().to_ascii_lowercase();
     servers::table
-        .filter(reach.filter_beside_keys())
+        .filter(reach.filter_beside_keys(conn.backend()))
         .filter(
             servers::hostname.eq(key.clone()).or(servers::id.eq_any(
                 server_ips::table
