@@ -18,6 +18,8 @@ diesel::table! {
         expires_on -> Nullable<Date>,
         created_at -> Timestamp,
         last_login_at -> Nullable<Timestamp>,
+        /// Kept by triggers on `alias_servers` (migration 4); never written by the panel.
+        assigned_servers -> Integer,
     }
 }
 

@@ -64,16 +64,16 @@ pub fn list(
     })
 }
 
-/// How many servers each alias user has assigned, in one index-only query. Assignments
-/// never outlive the parent's hold on a server (the `servers_holders_changed` trigger), so
-/// this is also the number its parent still reaches.
+/// How many servers each alias user has assigned: the count the database keeps with each
+/// alias user (migration 4), so a page of 50 reads 50 numbers however many servers they
+/// hold. Assignments never outlive the parent's hold on a server (the
+/// `servers_holders_changed` trigger), so this is also the number its parent still holds.
 pub fn assigned_totals(conn: &mut DbConn, alias_ids: &[i32]) -> QueryResult<HashMap<i32, i64>> {
-    let rows: Vec<(i32, i64)> = alias_servers::table
-        .filter(alias_servers::alias_id.eq_any(alias_ids))
-        .group_by(alias_servers::alias_id)
-        .select((alias_servers::alias_id, diesel::dsl::count_star()))
+    let rows: Vec<(i32, i32)> = users::table
+        .filter(users::id.eq_any(alias_ids))
+        .select((users::id, users::assigned_servers))
         .load(conn)?;
-    Ok(rows.into_iter().collect())
+    Ok(rows.into_iter().map(|(id, n)| (id, i64::from(n))).collect())
 }
 
 /// How many of each alias user's assigned servers lie within `parent_reach` (a manager's

@@ -153,6 +153,32 @@ async fn the_alias_users_tab_counts_only_assigned_servers_the_parent_still_reach
         row_of("helper")
     );
     assert!(row_of("idler").contains("0 servers"));
+    // The counts the database keeps follow every change made through the panel too.
+    let servers_path = format!("/users/{acme}/alias-users/{helper}/servers");
+    let count_after = |action: &'static str, server: Option<i32>| {
+        let (b, path) = (&b, &servers_path);
+        async move {
+            let id = server.map(|s| s.to_string()).unwrap_or_default();
+            let mut form = vec![("action", action)];
+            if server.is_some() {
+                form.push(("server_id", id.as_str()));
+            }
+            assert_eq!(b.post(path, &form).await.status().as_u16(), 303);
+            let tab = b.get_html(&format!("/users/{acme}/alias-users")).await;
+            let start = tab.find(">helper</a>").unwrap();
+            tab[start..].split("</tr>").next().unwrap().to_string()
+        }
+    };
+    assert!(count_after("unassign", Some(ids[0]))
+        .await
+        .contains("1 server<"));
+    assert!(count_after("assign", Some(ids[0]))
+        .await
+        .contains("2 servers"));
+    assert!(count_after("assign", Some(ids[0]))
+        .await
+        .contains("2 servers"));
+    assert!(count_after("none", None).await.contains("0 servers"));
 }
 
 async fn bench_data_builds_the_tenth_size_installation_on_an_empty_database_only(app: TestApp) {
