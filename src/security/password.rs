@@ -63,6 +63,22 @@ pub fn verify(password: &str, stored: &str) -> bool {
     computed && argon2::password_hash::Output::new(&out).is_ok_and(|o| o == expected)
 }
 
+/// Runs Argon2 work (a verification or a new hash) on a blocking thread once one of the
+/// gate's slots is free. Callers beyond the limit wait here as futures rather than as
+/// blocking threads parked in the gate: the workers keep only a few blocking threads (the
+/// database pool's size), and a login storm must not fill them while the pages' queries
+/// wait behind it.
+pub async fn off_thread<T, F>(work: F) -> anyhow::Result<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    static SLOTS: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
+    let slots = SLOTS.get_or_init(|| tokio::sync::Semaphore::new(gate().limit));
+    let _slot = slots.acquire().await?;
+    Ok(tokio::task::spawn_blocking(work).await?)
+}
+
 /// The verification gate: reusable work areas, at most `limit` in use at once.
 struct Gate {
     state: Mutex<(Vec<Vec<Block>>, usize)>,

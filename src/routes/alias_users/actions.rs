@@ -168,9 +168,7 @@ pub async fn password(
     let new = errors.check("password", NewPassword::parse(&form.password));
     if is_self {
         let (given, stored) = (form.current_password.clone(), t.alias.password_hash.clone());
-        let ok = web::block(move || password::verify(&given, &stored))
-            .await
-            .map_err(|e| AppError::Unexpected(anyhow::anyhow!("{e}")))?;
+        let ok = password::off_thread(move || password::verify(&given, &stored)).await?;
         if !ok {
             errors.add("current_password", "This is not your current password.");
         }
@@ -178,9 +176,7 @@ pub async fn password(
     let Some(new) = new.filter(|_| errors.is_empty()) else {
         return render::invalid(&page::build(&current, &state, t, None, errors).await?);
     };
-    let hash = web::block(move || password::hash(new.expose()))
-        .await
-        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("{e}")))??;
+    let hash = password::off_thread(move || password::hash(new.expose())).await??;
     let (account_id, aid) = (t.account.id, t.alias.id);
     let audit = current
         .audit(

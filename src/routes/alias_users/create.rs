@@ -109,9 +109,7 @@ pub async fn submit(
         return show_again(&current, &state, account, kept, errors).await;
     };
 
-    let hash = web::block(move || password::hash(pass.expose()))
-        .await
-        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("{e}")))??;
+    let hash = password::off_thread(move || password::hash(pass.expose())).await??;
     let audit = current
         .audit(account.id, "alias.create")
         .target(format!("alias user {}", username.as_str()))

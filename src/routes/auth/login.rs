@@ -101,7 +101,7 @@ pub async fn submit(
         Outcome::Throttled
     } else {
         // Argon2 is deliberately slow: keep it off the async threads.
-        let checked = web::block(move || match user {
+        let checked = password::off_thread(move || match user {
             None => {
                 password::verify_dummy(&pass);
                 None
@@ -109,7 +109,7 @@ pub async fn submit(
             Some((u, parent)) => password::verify(&pass, &u.password_hash).then_some((u, parent)),
         })
         .await
-        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("password check failed: {e}")))?;
+        .map_err(|e| AppError::Unexpected(e.context("password check failed")))?;
         match checked {
             None => Outcome::Failed,
             Some((u, parent)) => match standing(&u, parent.as_ref(), now().date()) {

@@ -127,9 +127,7 @@ pub async fn submit(
         return show_again(&current, &state, form, errors).await;
     };
 
-    let hash = web::block(move || password::hash(pass.expose()))
-        .await
-        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("{e}")))??;
+    let hash = password::off_thread(move || password::hash(pass.expose())).await??;
     let audit = current.audit(current.actor.account_id(), "account.create");
     let created = db::run(&state.pool, move |c| {
         db::transaction(c, |c| {

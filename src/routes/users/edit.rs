@@ -218,9 +218,7 @@ async fn change_password(
     let stored = account.password_hash.clone();
     let current_ok = {
         let given = form.current_password.clone();
-        web::block(move || password::verify(&given, &stored))
-            .await
-            .map_err(|e| AppError::Unexpected(anyhow::anyhow!("{e}")))?
+        password::off_thread(move || password::verify(&given, &stored)).await?
     };
     if !current_ok {
         errors.add("current_password", "This is not your current password.");
@@ -229,9 +227,7 @@ async fn change_password(
         let page = detail::build(&current, &state, account, FieldErrors::default(), errors).await?;
         return render::invalid(&page);
     };
-    let hash = web::block(move || password::hash(new.expose()))
-        .await
-        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("{e}")))??;
+    let hash = password::off_thread(move || password::hash(new.expose())).await??;
     let id = account.id;
     let audit = current
         .audit(id, "account.password")
