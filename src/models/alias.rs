@@ -76,8 +76,8 @@ pub fn assigned_totals(conn: &mut DbConn, alias_ids: &[i32]) -> QueryResult<Hash
     Ok(rows.into_iter().map(|(id, n)| (id, i64::from(n))).collect())
 }
 
-/// How many of each alias user's assigned servers lie within `parent_reach` (a manager's
-/// narrower reach, for instance), in one query.
+/// How many of each alias user's assigned servers lie within `reach` (a manager's
+/// narrower reach), in one query.
 ///
 /// Both forms start from the page's rows of `alias_servers` and look each server up by
 /// primary key, so the cost follows the page's assignments, not the account's servers:
@@ -93,7 +93,7 @@ pub fn assigned_totals(conn: &mut DbConn, alias_ids: &[i32]) -> QueryResult<Hash
 pub fn assigned_counts(
     conn: &mut DbConn,
     alias_ids: &[i32],
-    parent_reach: &Reach,
+    reach: &Reach,
 ) -> QueryResult<HashMap<i32, i64>> {
     if alias_ids.is_empty() {
         return Ok(HashMap::new());
@@ -106,7 +106,7 @@ pub fn assigned_counts(
         n: i64,
     }
     let ids: Vec<String> = alias_ids.iter().map(i32::to_string).collect();
-    let (ids, reach) = (ids.join(", "), parent_reach.sql_condition());
+    let (ids, reach) = (ids.join(", "), reach.sql_condition());
     let sql = match conn {
         DbConn::Sqlite(_) => format!(
             "SELECT alias_servers.alias_id AS alias_id, COUNT(*) AS n \
@@ -154,7 +154,7 @@ pub fn assigned_outside(
 ) -> QueryResult<i64> {
     // When `reach` includes the whole parent reach (the account's own login, an admin),
     // nothing can lie outside it; the query would walk every assigned server to say 0.
-    if parent_reach.clone().and(reach.clone()) == *parent_reach {
+    if reach.includes(parent_reach) {
         return Ok(0);
     }
     let outside = Reach::Both(Box::new(parent_reach.clone()), Box::new(reach.clone()));

@@ -75,8 +75,14 @@ impl Reach {
         }
     }
 
+    /// Whether every server `other` reaches is one this reach includes, as far as their
+    /// shapes tell (an unsure answer is `false`).
+    pub fn includes(&self, other: &Reach) -> bool {
+        other.clone().and(self.clone()) == *other
+    }
+
     /// Whether the reach is narrowed to an alias user's assigned servers.
-    pub fn is_assignment(&self) -> bool {
+    fn is_assignment(&self) -> bool {
         match self {
             Reach::Assigned { .. } => true,
             Reach::Both(a, b) => a.is_assignment() || b.is_assignment(),
@@ -97,6 +103,13 @@ impl Reach {
     /// The reach as a diesel filter on `servers`.
     pub fn filter(&self, backend: Backend) -> ReachFilter {
         self.expression(true, backend)
+    }
+
+    /// The filter for counting the reach: an alias user's assignment list is the key that
+    /// drives the count (it has as many rows as the alias user has servers); any other
+    /// reach is counted along the holder indexes.
+    pub fn count_filter(&self, backend: Backend) -> ReachFilter {
+        self.expression(!self.is_assignment(), backend)
     }
 
     /// On SQLite the ids are bound values: the SQL then has one text per shape of reach,
@@ -196,6 +209,12 @@ mod tests {
              WHERE alias_servers.alias_id = 7) AND (+servers.reseller_id = 5 OR +servers.owner_id = 5)))"
         );
         assert!(alias.is_assignment() && !Reach::Owner(3).is_assignment());
+        assert!(
+            Reach::All.includes(&Reach::Owner(3)) && Reach::Owner(3).includes(&Reach::Owner(3))
+        );
+        assert!(
+            !Reach::Owner(3).includes(&Reach::Reseller(2)) && !alias.includes(&Reach::Reseller(5))
+        );
         assert_eq!(Reach::All.and(Reach::Owner(3)), Reach::Owner(3));
         assert_eq!(Reach::Owner(3).and(Reach::Owner(3)), Reach::Owner(3));
         assert_eq!(
@@ -238,12 +257,10 @@ impl Server {
     }
 
     pub fn count_within(conn: &mut DbConn, reach: &Reach) -> QueryResult<i64> {
-        let reach = if reach.is_assignment() {
-            reach.filter_beside_keys(conn.backend())
-        } else {
-            reach.filter(conn.backend())
-        };
-        servers::table.filter(reach).count().get_result(conn)
+        servers::table
+            .filter(reach.count_filter(conn.backend()))
+            .count()
+            .get_result(conn)
     }
 }
 
@@ -270,7 +287,7 @@ impl Server {
         page: i64,
         per_page: i64,
     ) -> QueryResult<(Vec<Server>, bool)> {
-        let mut rows = Server::filtered(reach, None, q, false, conn.backend())
+        let mut rows = Server::filtered(reach.filter(conn.backend()), None, q)
             .order(servers::hostname.asc())
             .limit(per_page + 1)
             .offset(super::Page::<Server>::offset(page, per_page))
@@ -292,10 +309,10 @@ impl Server {
         // An alias user's servers are counted from its assignment list; the page walks
         // the account's hostname index and stops when it is full.
         let backend = conn.backend();
-        let total = Server::filtered(reach, holder, q, reach.is_assignment(), backend)
+        let total = Server::filtered(reach.count_filter(backend), holder, q)
             .count()
             .get_result(conn)?;
-        let rows = Server::filtered(reach, holder, q, false, backend)
+        let rows = Server::filtered(reach.filter(backend), holder, q)
             .order(servers::hostname.asc())
             .limit(per_page)
             .offset(super::Page::<Server>::offset(page, per_page))
@@ -309,72 +326,53 @@ impl Server {
         })
     }
 
-    /// Servers within `reach` (and held by `holder`), matching the search `q`; `keyed`
-    /// writes the reach with `filter_beside_keys`.
+    /// Servers within `reach` (and held by `holder`), matching the search `q`.
     fn filtered<'a>(
-        reach: &Reach,
+        reach: ReachFilter,
         holder: Option<i32>,
         q: &str,
-        keyed: bool,
-        backend: Backend,
     ) -> servers::BoxedQuery<'a, crate::db::MultiBackend> {
+        let mut query = servers::table.filter(reach).into_boxed();
+        if let Some(h) = holder {
+            query = query.filter(
+                servers::owner_id
+                    .eq(h)
+                    .or(servers::reseller_id.eq(h))
+                    .assume_not_null(),
+            );
+        }
+        let q = q.trim();
+        if q.is_empty() {
+            return query;
+        }
         let pattern = super::like_pattern(q, false);
-        let filtered = || {
-            let reach = if keyed {
-                reach.filter_beside_keys(backend)
-            } else {
-                reach.filter(backend)
-            };
-            let mut query = servers::table.filter(reach).into_boxed();
-            if let Some(h) = holder {
-                query = query.filter(
-                    servers::owner_id
-                        .eq(h)
-                        .or(servers::reseller_id.eq(h))
-                        .assume_not_null(),
-                );
-            }
-            // Addresses hold only hex digits, dots and colons: a search with any other
-            // character cannot match one, so the address columns (and the subquery over
-            // every address of the installation) are skipped for it.
-            let may_be_address = q
-                .trim()
-                .chars()
-                .all(|c| c.is_ascii_hexdigit() || c == '.' || c == ':');
-            if !q.trim().is_empty() && may_be_address {
-                query = query.filter(
-                    servers::hostname
-                        .like(pattern.clone())
-                        .escape('\\')
-                        .or(super::user::lower(servers::name)
-                            .like(pattern.clone())
-                            .escape('\\'))
-                        .or(super::user::lower(servers::tags)
-                            .like(pattern.clone())
-                            .escape('\\'))
-                        .or(servers::primary_ip.like(pattern.clone()).escape('\\'))
-                        .or(servers::id.eq_any(
-                            server_ips::table
-                                .filter(server_ips::ip.like(pattern.clone()).escape('\\'))
-                                .select(server_ips::server_id),
-                        )),
-                );
-            } else if !q.trim().is_empty() {
-                query = query.filter(
-                    servers::hostname
-                        .like(pattern.clone())
-                        .escape('\\')
-                        .or(super::user::lower(servers::name)
-                            .like(pattern.clone())
-                            .escape('\\'))
-                        .or(super::user::lower(servers::tags)
-                            .like(pattern.clone())
-                            .escape('\\')),
-                );
-            }
-            query
-        };
-        filtered()
+        let text = servers::hostname
+            .like(pattern.clone())
+            .escape('\\')
+            .or(super::user::lower(servers::name)
+                .like(pattern.clone())
+                .escape('\\'))
+            .or(super::user::lower(servers::tags)
+                .like(pattern.clone())
+                .escape('\\'));
+        // Addresses hold only hex digits, dots and colons: a search with any other
+        // character cannot match one, so the address columns (and the subquery over every
+        // address of the installation) are skipped for it.
+        let may_be_address = q
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() || c == '.' || c == ':');
+        if may_be_address {
+            query.filter(
+                text.or(servers::primary_ip.like(pattern.clone()).escape('\\'))
+                    .or(servers::id.eq_any(
+                        server_ips::table
+                            .filter(server_ips::ip.like(pattern).escape('\\'))
+                            .select(server_ips::server_id),
+                    )),
+            )
+        } else {
+            query.filter(text)
+        }
     }
 }
 

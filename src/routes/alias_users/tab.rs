@@ -107,7 +107,10 @@ pub async fn build(
     let actor = &current.actor;
     let (q, page_no) = (query.q.clone(), query.page());
     let parent_reach = account_reach(&account);
-    let both = parent_reach.clone().and(actor.reach.clone());
+    // A manager that reaches only part of the account (a narrower alias user) also needs
+    // each row's count within its own reach; for anyone else the totals serve.
+    let narrower =
+        (!actor.reach.includes(&parent_reach)).then(|| parent_reach.and(actor.reach.clone()));
     let account_id = account.id;
     let (page, roles, perms, counts, counts_within_actor) = db::run(&state.pool, move |c| {
         let page = alias::list(c, account_id, &q, page_no, PER_PAGE)?;
@@ -115,11 +118,9 @@ pub async fn build(
         let roles = Role::list_for_account(c, account_id)?;
         let perms = role::permissions_by_role(c, account_id)?;
         let counts = alias::assigned_totals(c, &ids)?;
-        // The account's own login reaches all of the account: the totals serve both.
-        let within = if both == parent_reach {
-            counts.clone()
-        } else {
-            alias::assigned_counts(c, &ids, &both)?
+        let within = match &narrower {
+            Some(reach) => alias::assigned_counts(c, &ids, reach)?,
+            None => counts.clone(),
         };
         Ok::<_, DbError>((page, roles, perms, counts, within))
     })
