@@ -3,6 +3,7 @@
 //! touches the database.
 
 mod email;
+mod expiry;
 mod password;
 mod role;
 mod server;
@@ -11,6 +12,7 @@ mod text;
 mod username;
 
 pub use email::Email;
+pub use expiry::Expiry;
 pub use password::NewPassword;
 pub use role::{RoleDescription, RoleName};
 pub use server::{DnsName, IpAddress, OsChoice, Tags, OS_CHOICES};

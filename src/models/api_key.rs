@@ -77,6 +77,17 @@ pub fn count_for(conn: &mut DbConn, user_id: i32) -> QueryResult<i64> {
         .get_result(conn)
 }
 
+/// Whether the login already holds a live (unrevoked) key of this name.
+pub fn live_name_taken(conn: &mut DbConn, user_id: i32, name: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        api_keys::table
+            .filter(api_keys::user_id.eq(user_id))
+            .filter(api_keys::name.eq(name))
+            .filter(api_keys::revoked_at.is_null()),
+    ))
+    .get_result(conn)
+}
+
 /// The key `id` of `user_id`, or None (missing, or another login's).
 pub fn find_for(conn: &mut DbConn, user_id: i32, id: i32) -> QueryResult<Option<ApiKey>> {
     api_keys::table

@@ -3,4 +3,5 @@
 
 pub mod api_key;
 pub mod password;
+pub mod sealed;
 pub mod token;

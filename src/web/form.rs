@@ -32,6 +32,15 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// (field, message) pairs, for an error summary that links to each field.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
     pub fn messages(&self) -> impl Iterator<Item = &str> {
         self.0.values().map(String::as_str)
     }

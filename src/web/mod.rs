@@ -4,6 +4,7 @@
 
 pub mod chrome;
 pub mod client;
+pub mod confirm;
 pub mod csrf;
 pub mod current;
 pub mod error;

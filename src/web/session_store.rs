@@ -17,6 +17,8 @@ pub const LOGIN_ID: &str = "login_id";
 pub const IMPERSONATOR_ID: &str = "impersonator_id";
 pub const CSRF: &str = "csrf";
 pub const FLASH: &str = "flash";
+/// A new API key waiting, sealed, for the page the creating POST redirects to.
+pub const NEW_API_KEY: &str = "new_api_key";
 
 type State = HashMap<String, String>;
 

@@ -256,7 +256,9 @@ async fn an_alias_user_reaches_its_assigned_servers_or_all_servers_of_the_accoun
         "web3.acme.test"
     ));
 
-    s.owner.post(&path, &[("action", "none")]).await;
+    s.owner
+        .post(&path, &[("action", "none"), ("confirm", "yes")])
+        .await;
     assert!(!servers_page_lists(
         &helper.get_html("/servers").await,
         "web1.acme.test"
@@ -363,7 +365,7 @@ async fn a_disabled_alias_user_is_logged_out_at_once_and_enabling_lets_it_back(a
             &[],
         )
         .await;
-    assert_redirect_to(&res, &format!("/users/{}/alias-users", s.account));
+    assert_redirect_to(&res, &format!("/users/{}/alias-users#alias-{a}", s.account));
     assert_redirect_to(&helper.get("/servers").await, "/login");
     assert_eq!(
         app.browser()
@@ -469,7 +471,10 @@ async fn a_deleted_alias_user_cannot_log_in(app: TestApp) {
     let helper = app.login("helper").await;
     let res = s
         .owner
-        .post(&format!("/users/{}/alias-users/{a}/delete", s.account), &[])
+        .post(
+            &format!("/users/{}/alias-users/{a}/delete", s.account),
+            &[("confirm", "yes")],
+        )
         .await;
     assert_redirect_to(&res, &format!("/users/{}/alias-users", s.account));
     assert!(app.user(a).is_none());

@@ -53,7 +53,10 @@ async fn reinstall_and_rescue_offer_the_acting_logins_keys_and_record_the_chosen
     );
     let k = laptop.to_string();
     let res = b
-        .post(&format!("/servers/{sid}/rescue"), &[("ssh_key", &k)])
+        .post(
+            &format!("/servers/{sid}/rescue"),
+            &[("ssh_key", &k), ("confirm", "yes")],
+        )
         .await;
     assert_eq!(res.status().as_u16(), 303);
     assert!(
@@ -66,7 +69,11 @@ async fn reinstall_and_rescue_offer_the_acting_logins_keys_and_record_the_chosen
     let res = b
         .post(
             &format!("/servers/{sid}/reinstall"),
-            &[("os", "debian-12"), ("ssh_key", &k)],
+            &[
+                ("os", "debian-12"),
+                ("ssh_key", &k),
+                ("confirm", "web1.acme.test"),
+            ],
         )
         .await;
     assert_eq!(res.status().as_u16(), 303);

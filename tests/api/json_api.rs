@@ -12,7 +12,7 @@ use steward::security::api_key::ApiKeySecret;
 use crate::alias_users::{alias, assign, many_servers, role, server};
 use crate::backend_tests;
 use crate::helpers::TestApp;
-use crate::keys::{secret_in, tenants};
+use crate::keys::tenants;
 
 // ---- fixtures ----
 
@@ -22,7 +22,8 @@ impl TestApp {
         let secret = ApiKeySecret::generate();
         NewApiKey {
             user_id: user,
-            name: "test key",
+            // Distinct names: a login's live keys have unique names.
+            name: &format!("test key {}", &secret.visible_prefix()[4..]),
             token_prefix: &secret.visible_prefix(),
             token_hash: &secret.hash(),
             expires_on,
@@ -547,16 +548,12 @@ async fn the_api_takes_no_cookies_and_records_the_last_use(app: TestApp) {
     let res = browser.get("/api/v1/me").await;
     assert_eq!(res.status().as_u16(), 401);
     // A key works without any CSRF token, and the answer sets no cookie.
-    let page = browser
-        .post(
-            &format!("/users/{}/api-keys", t.acme),
-            &[("name", "script")],
-        )
-        .await
-        .text()
-        .await
-        .unwrap();
-    let key = secret_in(&page).unwrap();
+    let key = crate::keys::create_api_key(
+        &browser,
+        &format!("/users/{}/api-keys", t.acme),
+        &[("name", "script")],
+    )
+    .await;
     let res = reqwest::Client::new()
         .post(format!("{}/api/v1/servers/{sid}/power", app.address))
         .bearer_auth(&key)

@@ -74,6 +74,30 @@ fn ssh_key_ids(app: &TestApp, user: i32) -> Vec<i32> {
         .unwrap()
 }
 
+/// Creates an API key the way a browser does: the POST answers 303 to the key page, and
+/// that page shows the secret once. Answers the secret.
+pub async fn create_api_key(
+    b: &crate::helpers::Browser,
+    url: &str,
+    fields: &[(&str, &str)],
+) -> String {
+    let res = b.post(url, fields).await;
+    assert_eq!(
+        res.status().as_u16(),
+        303,
+        "an API key is made by a POST that redirects"
+    );
+    let location = res
+        .headers()
+        .get("location")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(location, url, "to the key page");
+    secret_in(&b.get_html(&location).await).expect("the key page shows the new key")
+}
+
 /// The first `stw_…` secret in a text.
 pub fn secret_in(text: &str) -> Option<String> {
     regex::Regex::new(r"stw_[A-Za-z0-9_-]{32,}")
@@ -238,7 +262,7 @@ async fn another_logins_key_id_is_404(app: TestApp) {
             &[("name", "acme api")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(res.status().as_u16(), 303);
     let acme_api: i32 = api_keys::table
         .filter(api_keys::user_id.eq(t.acme))
         .select(api_keys::id)
@@ -376,10 +400,12 @@ async fn the_account_owner_manages_its_alias_users_keys(app: TestApp) {
     let dave = alias(&app, "dave", t.acme, viewer, true);
     let acme = app.login("acme").await;
     let base = format!("/users/{}/alias-users/{dave}", t.acme);
-    let res = acme
-        .post(&format!("{base}/api-keys"), &[("name", "dave's script")])
-        .await;
-    assert_eq!(res.status().as_u16(), 200);
+    create_api_key(
+        &acme,
+        &format!("{base}/api-keys"),
+        &[("name", "dave's script")],
+    )
+    .await;
     assert_eq!(api_key_count(&app, dave), 1);
     assert_eq!(
         api_key_count(&app, t.acme),
@@ -448,11 +474,15 @@ async fn a_new_api_keys_secret_is_shown_once_and_only_its_hash_is_stored(app: Te
             &[("name", "backup script"), ("expires_at", "2099-01-31")],
         )
         .await;
-    assert_eq!(
-        res.status().as_u16(),
-        200,
-        "the secret comes in the answer itself"
-    );
+    assert_redirect_to(&res, &url);
+    // Between the POST and the page, the session holds the secret only sealed.
+    let waiting: Vec<String> = sessions::table
+        .select(sessions::state)
+        .load(&mut app.conn())
+        .unwrap();
+    assert!(waiting.iter().any(|s| s.contains("new_api_key")));
+    let res = acme.get(&url).await;
+    assert_eq!(res.status().as_u16(), 200);
     assert_eq!(
         res.headers()
             .get("cache-control")
@@ -461,11 +491,15 @@ async fn a_new_api_keys_secret_is_shown_once_and_only_its_hash_is_stored(app: Te
             .unwrap(),
         "no-store"
     );
-    assert!(res.headers().get("location").is_none());
     let page = res.text().await.unwrap();
     let secret = secret_in(&page).expect("the page shows the new key");
     assert_eq!(secret.len(), 4 + 43);
     assert!(page.contains("shown only this once"));
+    let random = &secret[4..];
+    assert!(
+        waiting.iter().all(|s| !s.contains(random)),
+        "never in the clear in the sessions table"
+    );
 
     let (hash, prefix, expires): (String, String, Option<chrono::NaiveDate>) = api_keys::table
         .filter(api_keys::user_id.eq(t.acme))
@@ -498,7 +532,6 @@ async fn a_new_api_keys_secret_is_shown_once_and_only_its_hash_is_stored(app: Te
         .load(&mut app.conn())
         .unwrap();
     assert!(rows.iter().any(|(a, _, _)| a == "api_key.create"));
-    let random = &secret[4..];
     for (a, target, details) in &rows {
         assert!(!target.contains(random) && !details.contains(random), "{a}");
     }
@@ -538,13 +571,7 @@ async fn revoking_an_api_key_is_audited_and_keeps_it_listed(app: TestApp) {
     let t = tenants(&app);
     let acme = app.login("acme").await;
     let url = format!("/users/{}/api-keys", t.acme);
-    let page = acme
-        .post(&url, &[("name", "ci deploy")])
-        .await
-        .text()
-        .await
-        .unwrap();
-    let secret = secret_in(&page).unwrap();
+    let secret = create_api_key(&acme, &url, &[("name", "ci deploy")]).await;
     let kid: i32 = api_keys::table
         .filter(api_keys::user_id.eq(t.acme))
         .select(api_keys::id)

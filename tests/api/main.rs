@@ -17,6 +17,7 @@ mod matrix;
 mod performance;
 mod resilience;
 mod roles;
+mod safety;
 mod server_actions;
 mod servers;
 mod web_basics;

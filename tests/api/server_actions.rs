@@ -58,7 +58,11 @@ async fn a_customer_controls_its_server_and_each_action_is_recorded(app: TestApp
     let url = format!("/servers/{s}");
 
     assert_redirect_to(
-        &b.post(&format!("{url}/power"), &[("action", "off")]).await,
+        &b.post(
+            &format!("{url}/power"),
+            &[("action", "off"), ("confirm", "yes")],
+        )
+        .await,
         &url,
     );
     assert_eq!(server(&app, s).unwrap().power_state, "off");
@@ -81,7 +85,11 @@ async fn a_customer_controls_its_server_and_each_action_is_recorded(app: TestApp
         .await;
     assert_redirect_to(&res, &url);
     assert_eq!(rdns(&app, "10.1.0.1"), "www.example.com");
-    assert_redirect_to(&b.post(&format!("{url}/rescue"), &[]).await, &url);
+    assert_redirect_to(
+        &b.post(&format!("{url}/rescue"), &[("confirm", "yes")])
+            .await,
+        &url,
+    );
     assert_eq!(server(&app, s).unwrap().status, "rescue");
     assert_redirect_to(
         &b.post(&format!("{url}/rescue"), &[("action", "exit")])
@@ -193,7 +201,12 @@ async fn every_action_without_its_permission_is_403_and_changes_nothing(app: Tes
     let page = p.get_html(&url).await;
     assert!(page.contains("/power\"") && !page.contains("/rename\""));
     assert_redirect_to(
-        &post_via_servers(&p, &format!("{url}/power"), &[("action", "off")]).await,
+        &post_via_servers(
+            &p,
+            &format!("{url}/power"),
+            &[("action", "off"), ("confirm", "yes")],
+        )
+        .await,
         &url,
     );
     assert_eq!(
@@ -299,8 +312,11 @@ async fn a_reinstalled_server_shows_reinstalling_until_the_job_ends(app: TestApp
     let b = app.login("cust").await;
     let url = format!("/servers/{s}");
     assert_redirect_to(
-        &b.post(&format!("{url}/reinstall"), &[("os", "rocky-9")])
-            .await,
+        &b.post(
+            &format!("{url}/reinstall"),
+            &[("os", "rocky-9"), ("confirm", "web.example.net")],
+        )
+        .await,
         &url,
     );
     let row = server(&app, s).unwrap();
@@ -310,8 +326,26 @@ async fn a_reinstalled_server_shows_reinstalling_until_the_job_ends(app: TestApp
     );
     let page = b.get_html(&url).await;
     assert!(page.contains("Reinstall in progress") && page.contains(">Reinstalling<"));
+    // The progress box polls every 2 seconds; while the job runs the poll answers the box.
+    assert!(page.contains(r#"hx-get="/servers/"#) && page.contains(r#"hx-trigger="every 2s""#));
+    let poll = b
+        .client
+        .get(b.url(&format!("{url}?progress=1")))
+        .header("HX-Request", "true")
+        .send()
+        .await
+        .unwrap();
+    assert!(poll.headers().get("hx-refresh").is_none());
+    let fragment = poll.text().await.unwrap();
+    assert!(fragment.starts_with(r#"<div id="reinstall-progress""#));
+    assert!(!fragment.contains("<html"));
     // While it runs, power and rescue are refused (flash, no change, no job).
-    let res = b.post(&format!("{url}/power"), &[("action", "off")]).await;
+    let res = b
+        .post(
+            &format!("{url}/power"),
+            &[("action", "off"), ("confirm", "yes")],
+        )
+        .await;
     assert_redirect_to(&res, &url);
     assert_eq!(server(&app, s).unwrap().power_state, "on");
     assert_eq!(jobs(&app, s).len(), 1);
@@ -321,6 +355,16 @@ async fn a_reinstalled_server_shows_reinstalling_until_the_job_ends(app: TestApp
         .set(server_jobs::created_at.eq(job.created_at - Duration::minutes(5)))
         .execute(&mut *app.conn())
         .unwrap();
+    // The page's poll sees the end and asks htmx to reload the page.
+    let poll = b
+        .client
+        .get(b.url(&format!("{url}?progress=1")))
+        .header("HX-Request", "true")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(poll.status().as_u16(), 200);
+    assert_eq!(poll.headers().get("hx-refresh").unwrap(), "true");
     let page = b.get_html(&url).await;
     assert!(!page.contains("Reinstall in progress"));
     let row = server(&app, s).unwrap();

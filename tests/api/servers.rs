@@ -558,7 +558,9 @@ async fn an_admin_adds_edits_and_deletes_servers_with_validation(app: TestApp) {
         .await
         .contains("/delete\""));
     // Delete.
-    let res = b.post(&format!("/servers/{id}/delete"), &[]).await;
+    let res = b
+        .post(&format!("/servers/{id}/delete"), &[("confirm", "yes")])
+        .await;
     assert_redirect_to(&res, "/servers");
     assert!(server(&app, id).is_none());
     assert_eq!(audit_count(&app, "server.delete"), 1);

@@ -128,7 +128,9 @@ async fn an_account_owner_sets_up_an_alias_user_in_the_browser_as_the_seed_page_
     audit
         .check(&owner, "role editor asking for confirmation")
         .await;
-    owner.click("input[name=confirm_dangerous]").await;
+    owner
+        .click("[data-risk-confirm-for='servers.reinstall'] input[name=confirm_dangerous]")
+        .await;
     owner
         .click("form[data-role-editor] button[type=submit]")
         .await;
@@ -164,7 +166,7 @@ async fn an_account_owner_sets_up_an_alias_user_in_the_browser_as_the_seed_page_
     owner.fill("#alias-password", ALIAS_PASSWORD).await;
     owner
         .find_xpath(&format!(
-            "//select[@id='alias-role']/option[starts-with(normalize-space(.), '{ROLE} ')]"
+            "//select[@id='alias-role_id']/option[starts-with(normalize-space(.), '{ROLE} ')]"
         ))
         .await
         .click()

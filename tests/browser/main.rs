@@ -13,4 +13,5 @@ mod helpers;
 mod axe;
 mod driver;
 mod journey;
+mod safety;
 mod steps;

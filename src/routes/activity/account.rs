@@ -7,7 +7,7 @@ use askama::Template;
 use super::{pager, LogQuery, PER_PAGE};
 use crate::access::activity::{may_view_activity, IpVisibility};
 use crate::db::{self, DbError};
-use crate::models::audit::{self, AuditEntry, AuditFilter};
+use crate::models::audit::{self, AuditFilter};
 use crate::models::user::User;
 use crate::routes::users::tabs::{self, Tab};
 use crate::routes::users::{parse_id, visible_account};
@@ -23,7 +23,7 @@ struct ActivityPage {
     account: User,
     tabs: Vec<Tab>,
     active_tab: &'static str,
-    entries: Vec<AuditEntry>,
+    entries: Vec<super::labels::LogRow>,
     query: LogQuery,
     pager: Pager,
 }
@@ -75,7 +75,7 @@ pub async fn page(
         tabs: tabs::for_account(&current.actor, &account),
         active_tab: "activity",
         account,
-        entries: page.rows,
+        entries: super::labels::rows(page.rows, false),
         query,
         pager,
     })

@@ -6,7 +6,7 @@ use askama::Template;
 use super::{pager, LogQuery, PER_PAGE};
 use crate::access::activity::may_view_global_audit;
 use crate::db::{self, DbError};
-use crate::models::audit::{self, AuditEntry, AuditFilter};
+use crate::models::audit::{self, AuditFilter};
 use crate::web::chrome::Chrome;
 use crate::web::pagination::Pager;
 use crate::web::{render, AppError, Current};
@@ -16,7 +16,7 @@ use crate::AppState;
 #[template(path = "activity/global.html")]
 struct GlobalPage {
     chrome: Option<Chrome>,
-    entries: Vec<AuditEntry>,
+    entries: Vec<super::labels::LogRow>,
     query: LogQuery,
     pager: Pager,
 }
@@ -43,7 +43,7 @@ pub async fn page(
     let pager = pager("/audit", &query, page.page, page.pages(), page.total);
     render::page(&GlobalPage {
         chrome: Some(current.chrome("audit")),
-        entries: page.rows,
+        entries: super::labels::rows(page.rows, true),
         query,
         pager,
     })

@@ -3,6 +3,7 @@
 
 mod account;
 mod global;
+pub mod labels;
 mod logins;
 
 use actix_web::web;

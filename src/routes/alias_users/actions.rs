@@ -10,10 +10,12 @@ use super::page;
 use super::{acted_on, alias_url, load_target, tab_url, AliasPath};
 use crate::access::aliases::{may_act_on_alias, may_grant_role, role_rights};
 use crate::db::{self, DbError};
-use crate::domain::{optional_date, Email, NewPassword};
+use crate::domain::{Email, Expiry, NewPassword};
+use crate::models::now;
 use crate::models::role::{self, Role};
 use crate::models::{alias, session};
 use crate::security::password;
+use crate::web::confirm::{confirmation, Ask};
 use crate::web::form::FieldErrors;
 use crate::web::{render, AppError, Current};
 use crate::AppState;
@@ -36,7 +38,9 @@ pub async fn profile(
     let t = acted_on(&current, &state, &path).await?;
     let mut errors = FieldErrors::default();
     let email = errors.check("email", Email::parse(&form.email));
-    let expires = errors.check("expires_at", optional_date(&form.expires_at));
+    let expires = errors
+        .check("expires_at", Expiry::parse(&form.expires_at, now().date()))
+        .map(Expiry::date);
     let (Some(email), Some(expires), true) = (email, expires, errors.is_empty()) else {
         let mut p = page::build(&current, &state, t, None, errors).await?;
         p.email = form.email.clone();
@@ -215,31 +219,55 @@ pub async fn password(
     Ok(render::see_other(&alias_url(account_id, aid)))
 }
 
-/// POST .../{aid}/disable
+/// POST .../{aid}/disable (optional q, page: the list position to come back to)
 pub async fn disable(
     current: Current,
     state: web::Data<AppState>,
     path: AliasPath,
+    body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    set_disabled(current, state, path, true).await
+    set_disabled(current, state, path, body, true).await
 }
 
-/// POST .../{aid}/enable
+/// POST .../{aid}/enable (optional q, page)
 pub async fn enable(
     current: Current,
     state: web::Data<AppState>,
     path: AliasPath,
+    body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    set_disabled(current, state, path, false).await
+    set_disabled(current, state, path, body, false).await
+}
+
+/// The Alias Users tab at the page and search the row action came from, scrolled to the
+/// row (`#alias-<id>`), so a long list keeps its place.
+fn back_to_row(account_id: i32, alias_id: i32, fields: &[(String, String)]) -> String {
+    let q = crate::web::form::first(fields, "q").trim();
+    let page = crate::web::form::first(fields, "page")
+        .trim()
+        .parse::<i64>()
+        .unwrap_or(1)
+        .clamp(1, 1_000_000);
+    let mut url = tab_url(account_id);
+    if page > 1 || !q.is_empty() {
+        url.push_str(&format!("?page={page}"));
+        if !q.is_empty() {
+            url.push_str("&q=");
+            url.push_str(&crate::web::pagination::encode(q));
+        }
+    }
+    format!("{url}#alias-{alias_id}")
 }
 
 async fn set_disabled(
     current: Current,
     state: web::Data<AppState>,
     path: AliasPath,
+    body: web::Bytes,
     disabled: bool,
 ) -> Result<HttpResponse, AppError> {
     let t = acted_on(&current, &state, &path).await?;
+    let fields = crate::web::form::pairs(&body)?;
     let (account_id, aid) = (t.account.id, t.alias.id);
     let audit = current
         .audit(
@@ -271,16 +299,34 @@ async fn set_disabled(
         "success",
         format!("Alias user {} {verb}.", t.alias.username),
     );
-    Ok(render::see_other(&tab_url(account_id)))
+    Ok(render::see_other(&back_to_row(account_id, aid, &fields)))
 }
 
-/// POST .../{aid}/delete
+/// POST .../{aid}/delete (confirm=yes)
 pub async fn delete(
     current: Current,
     state: web::Data<AppState>,
     path: AliasPath,
+    body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let t = acted_on(&current, &state, &path).await?;
+    let fields = crate::web::form::pairs(&body)?;
+    let ask = Ask {
+        title: format!("Delete the alias user {}?", t.alias.username),
+        message: format!(
+            "{} is logged out at once, its API keys and SSH keys stop working, and it cannot be brought back. To stop it only for a while, disable it instead.",
+            t.alias.username
+        ),
+        action: format!("{}/delete", alias_url(t.account.id, t.alias.id)),
+        fields: Vec::new(),
+        button: "Delete alias user".into(),
+        back: tab_url(t.account.id),
+        typed: None,
+    };
+    let sent = crate::web::form::first(&fields, "confirm");
+    if let Some(res) = confirmation(&current, "users", sent, ask) {
+        return res;
+    }
     let (account_id, aid) = (t.account.id, t.alias.id);
     let audit = current
         .audit(account_id, "alias.delete")

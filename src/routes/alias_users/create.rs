@@ -9,7 +9,7 @@ use super::tab::{self, CreateForm};
 use super::tab_url;
 use crate::access::aliases::{may_grant_role, may_manage_aliases, reaches_all_of_account};
 use crate::db::{self, DbError};
-use crate::domain::{optional_date, Email, NewPassword, Username};
+use crate::domain::{Email, Expiry, NewPassword, Username};
 use crate::models::now;
 use crate::models::role::{self, Role};
 use crate::models::user::{NewUser, User};
@@ -56,28 +56,36 @@ pub async fn submit(
         form.all_servers.as_deref(),
         Some("on" | "yes" | "true" | "1")
     );
-    let expires = errors.check("expires_at", optional_date(&form.expires_at));
-    if let Some(Some(date)) = expires {
-        if date <= now().date() {
-            errors.add("expires_at", "The expiry date must lie in the future.");
-        }
-    }
+    let expires = errors
+        .check("expires_at", Expiry::parse(&form.expires_at, now().date()))
+        .map(Expiry::date);
     let role_id: Option<i32> = form.role_id.trim().parse().ok();
     let account_id = account.id;
-    let role = match role_id {
-        Some(rid) => {
-            db::run(&state.pool, move |c| {
+    // All problems in one round: a taken username is reported with the others, not after
+    // they are fixed (the insert checks again, for a race).
+    let username_key = username.as_ref().map(|u| u.key());
+    let (role, taken) = db::run(&state.pool, move |c| {
+        let role = match role_id {
+            Some(rid) => {
                 let role = Role::find_in_account(c, account_id, rid)?;
                 let keys = match &role {
                     Some(r) => role::permissions_of(c, r.id)?,
                     None => Vec::new(),
                 };
-                Ok::<_, DbError>(role.map(|r| (r, keys)))
-            })
-            .await?
-        }
-        None => None,
-    };
+                role.map(|r| (r, keys))
+            }
+            None => None,
+        };
+        let taken = match username_key {
+            Some(key) => User::username_taken(c, &key)?,
+            None => false,
+        };
+        Ok::<_, DbError>((role, taken))
+    })
+    .await?;
+    if taken {
+        errors.add("username", "This username is taken.");
+    }
     if role.is_none() {
         errors.add(
             "role_id",

@@ -1,7 +1,9 @@
 //! The Assign Servers dialog: GET lists the account's servers that the manager reaches
 //! (search by hostname, IP or tag; pages of 50) with each one's assignment; POST takes
-//! `action=assign|unassign|all|none` and `server_id` repeated. Every query is sized by the
-//! page, so it stays fast with 10,000 servers on the account.
+//! `action=assign|unassign|all|assigned|none` and `server_id` repeated. "All servers" is a
+//! setting beside the assigned list: `all` turns it on, `assigned` turns it off and keeps
+//! the list, and only `none` clears both (it asks first: `confirm=yes`). Every query is
+//! sized by the page, so it stays fast with 10,000 servers on the account.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -11,7 +13,8 @@ use crate::access::aliases::{assignable_reach, reaches_all_of_account};
 use crate::db::{self, DbError};
 use crate::models::alias;
 use crate::models::server::Server;
-use crate::web::chrome::Chrome;
+use crate::web::chrome::{Chrome, Flash};
+use crate::web::confirm::{confirmation, Ask};
 use crate::web::form::{self, pairs};
 use crate::web::pagination::{encode, ListQuery, Pager};
 use crate::web::{render, AppError, Current};
@@ -33,6 +36,9 @@ pub struct AssignView {
     pub pager: Pager,
     pub may_grant_all: bool,
     pub self_url: String,
+    /// The outcome of the last change, shown inside the dialog (htmx swaps only the
+    /// dialog's content, so a message in the page's banner would never be seen).
+    pub flash: Option<Flash>,
 }
 
 /// The dialog as a page of its own (the no-script path).
@@ -89,7 +95,9 @@ pub async fn page(
             server: s,
         })
         .collect();
+    let mut chrome = current.chrome("users");
     let v = AssignView {
+        flash: chrome.flash.take(),
         rows,
         q: query.q.clone(),
         page: pager.page,
@@ -98,7 +106,7 @@ pub async fn page(
         self_url,
         t,
     };
-    let chrome = Some(current.chrome("users"));
+    let chrome = Some(chrome);
     if req.headers().contains_key("HX-Request") {
         render::page(&ServersFragment { chrome, v })
     } else {
@@ -151,10 +159,28 @@ pub async fn submit(
                 return Err(AppError::Forbidden);
             }
         }
-        "none" => {}
+        "assigned" => {}
+        "none" => {
+            let ask = Ask {
+                title: format!("Remove every server from {}?", t.alias.username),
+                message: format!(
+                    "{} loses “all servers” and every assigned server: it reaches no server until you assign some again. The list cannot be restored.",
+                    t.alias.username
+                ),
+                action: format!("{}/servers", alias_url(t.account.id, t.alias.id)),
+                fields: vec![("action".into(), "none".into())],
+                button: "Remove every server".into(),
+                back: back.clone(),
+                typed: None,
+            };
+            if let Some(res) = confirmation(&current, "users", form::first(&fields, "confirm"), ask)
+            {
+                return res;
+            }
+        }
         _ => {
             return Err(AppError::BadRequest(
-                "Choose assign, unassign, all or none.".into(),
+                "Choose assign, unassign, all, assigned or none.".into(),
             ))
         }
     }
@@ -174,15 +200,19 @@ pub async fn submit(
             let details = match act.as_str() {
                 "assign" => {
                     alias::assign(c, aid, &ids)?;
-                    format!("servers {ids:?}")
+                    hostnames(c, &ids)?
                 }
                 "unassign" => {
                     alias::unassign(c, aid, &ids)?;
-                    format!("servers {ids:?}")
+                    hostnames(c, &ids)?
                 }
                 "all" => {
                     alias::set_all_servers(c, aid, true)?;
                     "all servers of the account".to_string()
+                }
+                "assigned" => {
+                    alias::set_all_servers(c, aid, false)?;
+                    "only its assigned servers; the list is kept".to_string()
                 }
                 _ => {
                     alias::set_all_servers(c, aid, false)?;
@@ -213,8 +243,26 @@ pub async fn submit(
             "{} now reaches all servers of this account.",
             t.alias.username
         ),
+        "assigned" => format!(
+            "“All servers” is off: {} reaches only its assigned servers, which are kept.",
+            t.alias.username
+        ),
         _ => format!("{} now reaches no servers.", t.alias.username),
     };
     current.flash("success", message);
     Ok(render::see_other(&back))
+}
+
+/// How many hostnames an audit row names before it says "and N more".
+const NAMED_IN_AUDIT: usize = 20;
+
+/// "web04, web05" (and "… and 30 more"): the servers of an assignment as a reader knows
+/// them.
+fn hostnames(c: &mut crate::db::DbConn, ids: &[i32]) -> Result<String, DbError> {
+    let names = Server::hostnames_of(c, ids, NAMED_IN_AUDIT as i64)?;
+    let mut text = names.join(", ");
+    if ids.len() > names.len() {
+        text.push_str(&format!(" and {} more", ids.len() - names.len()));
+    }
+    Ok(text)
 }

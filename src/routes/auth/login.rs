@@ -119,8 +119,9 @@ pub async fn submit(
         }
     };
 
-    // Record the attempt (never the password) for throttling and Login History.
-    {
+    // Record the attempt (never the password) for throttling and Login History; learn
+    // whether this login had logged in before (a first login is not "welcomed back").
+    let returning = {
         let key = key.clone();
         let (success, reason) = match &outcome {
             Outcome::Throttled => (false, "throttled"),
@@ -138,8 +139,8 @@ pub async fn submit(
             // One transaction: the attempt and the last-login time are one write.
             crate::db::transaction(c, |c| record(c, &key, &client, success, reason, login_id))
         })
-        .await?;
-    }
+        .await?
+    };
 
     let error = match outcome {
         Outcome::Ok(id) => {
@@ -150,7 +151,15 @@ pub async fn submit(
             session
                 .insert(LOGIN_ID, id)
                 .map_err(|e| AppError::Unexpected(anyhow::anyhow!("session: {e}")))?;
-            set_flash(&session, "success", "Welcome back.");
+            set_flash(
+                &session,
+                "success",
+                if returning {
+                    "Welcome back."
+                } else {
+                    "Welcome to Steward. This is your first login."
+                },
+            );
             return Ok(render::see_other("/servers"));
         }
         Outcome::Throttled => format!(
@@ -167,7 +176,8 @@ pub async fn submit(
     })
 }
 
-/// Records a login attempt (never the password) and, on success, the login time.
+/// Records a login attempt (never the password) and, on success, the login time; answers
+/// whether the login had logged in before.
 fn record(
     c: &mut crate::db::DbConn,
     key: &str,
@@ -175,7 +185,7 @@ fn record(
     success: bool,
     reason: &str,
     login_id: Option<i32>,
-) -> Result<(), DbError> {
+) -> Result<bool, DbError> {
     let user = User::find_by_username(c, key)?;
     let account_id = user.as_ref().map(|u| u.parent_id.unwrap_or(u.id));
     NewLoginAttempt {
@@ -189,8 +199,9 @@ fn record(
         created_at: now(),
     }
     .insert(c)?;
+    let returning = user.as_ref().is_some_and(|u| u.last_login_at.is_some());
     if let Some(id) = login_id {
         User::record_login(c, id)?;
     }
-    Ok(())
+    Ok(returning)
 }

@@ -75,7 +75,12 @@ async fn begin(
         "success",
         format!(
             "You are now acting as {}. Use “Return” to come back.",
-            target.username
+            // The name the banner shows too.
+            if target.name.is_empty() {
+                &target.username
+            } else {
+                &target.name
+            }
         ),
     );
     Ok(render::see_other("/servers"))

@@ -1,24 +1,30 @@
 //! API keys of a login: the list (name, visible prefix, created, expiry, last use, status),
-//! creation with a name and optional expiry, and revocation. A new key's secret is shown
-//! exactly once, in the answer to the creating POST (status 200, `Cache-Control:
-//! no-store`): it is never put in the session, a flash message, a redirect, a log line or
-//! an audit row, and the database keeps only its SHA-256.
+//! creation with a name (unique among the login's live keys) and optional expiry, and
+//! revocation. Creation is Post/Redirect/Get: the POST makes the key and answers 303 to
+//! the list, which shows the secret exactly once (`Cache-Control: no-store`), so a reload
+//! never makes a second key. Between the two requests the secret waits in the session
+//! sealed under the browser's cookie (`security::sealed`); the page that shows it removes
+//! it. It is never put in a flash message, a URL, a log line or an audit row, and the
+//! database keeps only its SHA-256.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{load_owner, KeyPath, Owner};
 use crate::access::keys::KeyKind;
 use crate::db::{self, DbError};
-use crate::domain::{optional_date, ShortText};
+use crate::domain::{Expiry, ShortText};
 use crate::models::api_key::{self, ApiKey, NewApiKey, MAX_PER_LOGIN};
 use crate::models::{now, user::User};
 use crate::routes::users::tabs::Tab;
 use crate::security::api_key::ApiKeySecret;
+use crate::security::sealed::{self, Sealed};
+use crate::security::token::sha256_hex;
 use crate::web::chrome::Chrome;
 use crate::web::form::FieldErrors;
+use crate::web::session_store::NEW_API_KEY;
 use crate::web::{render, AppError, Current};
 use crate::AppState;
 
@@ -31,8 +37,21 @@ pub struct Row {
 /// A key just created: its name and the secret, shown once.
 pub struct Created {
     pub name: String,
-    pub secret: ApiKeySecret,
+    pub secret: String,
 }
+
+/// What waits in the session between the creating POST and the page that shows the key.
+#[derive(Debug, Serialize, Deserialize)]
+struct Waiting {
+    /// The key page it belongs to (another login's key page leaves it waiting).
+    page: String,
+    key_id: i32,
+    name: String,
+    sealed: Sealed,
+}
+
+/// The name of the session cookie, whose value seals a waiting secret.
+const SESSION_COOKIE: &str = "steward_session";
 
 #[derive(Template)]
 #[template(path = "keys/api.html")]
@@ -60,15 +79,56 @@ pub struct CreateForm {
     expires_at: String,
 }
 
-/// GET …/api-keys
+/// GET …/api-keys: the list, and the secret of a key just created here (once).
 pub async fn page(
+    req: HttpRequest,
     current: Current,
     state: web::Data<AppState>,
     path: KeyPath,
 ) -> Result<HttpResponse, AppError> {
     let owner = load_owner(&current, &state, &path, KeyKind::Api).await?;
-    let page = build(&current, &state, owner, FieldErrors::default()).await?;
-    render::page(&page)
+    let base = owner.base_url();
+    let uid = owner.login().id;
+    let waiting = current
+        .session
+        .get::<Waiting>(NEW_API_KEY)
+        .ok()
+        .flatten()
+        .filter(|w| w.page == base);
+    let mut page = build(&current, &state, owner, FieldErrors::default()).await?;
+    let Some(w) = waiting else {
+        return render::page(&page);
+    };
+    // Shown once: taken out of the session before the page is answered.
+    current.session.remove(NEW_API_KEY);
+    let opened = req
+        .cookie(SESSION_COOKIE)
+        .and_then(|c| sealed::open(c.value(), &w.sealed));
+    // Only the secret of this login's key, unchanged since it was made, is shown.
+    let key_id = w.key_id;
+    page.created = match opened {
+        Some(secret) => {
+            let hash = sha256_hex(&secret);
+            let stored = db::run(&state.pool, move |c| {
+                api_key::find_by_hash(c, &hash).map_err(DbError::from)
+            })
+            .await?;
+            stored
+                .filter(|k| k.id == key_id && k.user_id == uid)
+                .map(|_| Created {
+                    name: w.name,
+                    secret,
+                })
+        }
+        None => None,
+    };
+    let mut res = render::page_with_status(&page, StatusCode::OK)?;
+    // The one answer that holds the secret must not be kept by the browser or a proxy.
+    res.headers_mut().insert(
+        actix_web::http::header::CACHE_CONTROL,
+        actix_web::http::header::HeaderValue::from_static("no-store"),
+    );
+    Ok(res)
 }
 
 async fn build(
@@ -113,9 +173,10 @@ async fn build(
     })
 }
 
-/// POST …/api-keys (name, expires_at): creates the key and answers the page with the
-/// secret in it, once.
+/// POST …/api-keys (name, expires_at): creates the key and answers 303 to the list, which
+/// shows the secret once.
 pub async fn create(
+    req: HttpRequest,
     current: Current,
     state: web::Data<AppState>,
     path: KeyPath,
@@ -125,13 +186,9 @@ pub async fn create(
     let mut errors = FieldErrors::default();
     let name = errors.check("name", ShortText::parse(&form.name, 100, true));
     let today = now().date();
-    let expires = errors.check(
-        "expires_at",
-        optional_date(&form.expires_at).and_then(|d| match d {
-            Some(d) if d <= today => Err("Pick a date after today, or leave it empty.".into()),
-            d => Ok(d),
-        }),
-    );
+    let expires = errors
+        .check("expires_at", Expiry::parse(&form.expires_at, today))
+        .map(Expiry::date);
     let (Some(name), Some(expires), true) = (name, expires, errors.is_empty()) else {
         return invalid(&current, &state, owner, errors, &form).await;
     };
@@ -155,9 +212,12 @@ pub async fn create(
             // Concurrent adds for one login count one after another: the quota holds.
             User::lock_for_update(c, uid)?;
             if api_key::count_for(c, uid)? >= MAX_PER_LOGIN {
-                return Ok::<_, DbError>(false);
+                return Ok::<_, DbError>(Err(Refusal::Quota));
             }
-            NewApiKey {
+            if api_key::live_name_taken(c, uid, &key_name)? {
+                return Ok(Err(Refusal::Name));
+            }
+            let id = NewApiKey {
                 user_id: uid,
                 name: &key_name,
                 token_prefix: &prefix,
@@ -167,29 +227,66 @@ pub async fn create(
             }
             .insert(c)?;
             audit.insert(c)?;
-            Ok(true)
+            Ok(Ok(id))
         })
     })
-    .await?;
-    if !created {
-        errors.add(
-            "name",
-            format!("A login holds at most {MAX_PER_LOGIN} API keys. Revoked keys count too."),
+    .await;
+    let key_id = match created {
+        Ok(Ok(id)) => id,
+        Ok(Err(Refusal::Quota)) => {
+            errors.add(
+                "name",
+                format!("A login holds at most {MAX_PER_LOGIN} API keys. Revoked keys count too."),
+            );
+            return invalid(&current, &state, owner, errors, &form).await;
+        }
+        // Two tabs racing past the check meet the database's unique index.
+        Ok(Err(Refusal::Name)) => return name_taken(&current, &state, owner, errors, &form).await,
+        Err(DbError::Query(e)) if db::is_unique_violation(&e) => {
+            return name_taken(&current, &state, owner, errors, &form).await
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let base = owner.base_url();
+    let Some(cookie) = req.cookie(SESSION_COOKIE) else {
+        // No cookie to seal under (cannot happen for a logged-in browser): the key exists
+        // but cannot be shown; the list says to revoke it and make another.
+        current.flash(
+            "error",
+            "The key was created but could not be shown. Revoke it and create another.",
         );
-        return invalid(&current, &state, owner, errors, &form).await;
-    }
-    let mut page = build(&current, &state, owner, FieldErrors::default()).await?;
-    page.created = Some(Created {
+        return Ok(render::see_other(&format!("{base}/api-keys")));
+    };
+    let waiting = Waiting {
+        page: base.clone(),
+        key_id,
         name: name.as_str().to_string(),
-        secret,
-    });
-    let mut res = render::page_with_status(&page, StatusCode::OK)?;
-    // The one answer that holds the secret must not be kept by the browser or a proxy.
-    res.headers_mut().insert(
-        actix_web::http::header::CACHE_CONTROL,
-        actix_web::http::header::HeaderValue::from_static("no-store"),
+        sealed: sealed::seal(cookie.value(), secret.expose()),
+    };
+    current
+        .session
+        .insert(NEW_API_KEY, waiting)
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("session: {e}")))?;
+    Ok(render::see_other(&format!("{base}/api-keys")))
+}
+
+enum Refusal {
+    Quota,
+    Name,
+}
+
+async fn name_taken(
+    current: &Current,
+    state: &AppState,
+    owner: Owner,
+    mut errors: FieldErrors,
+    form: &CreateForm,
+) -> Result<HttpResponse, AppError> {
+    errors.add(
+        "name",
+        "You already have a key with this name. Pick another name, or revoke the old key first.",
     );
-    Ok(res)
+    invalid(current, state, owner, errors, form).await
 }
 
 async fn invalid(

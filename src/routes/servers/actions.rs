@@ -16,6 +16,7 @@ use crate::models::audit::NewAuditEntry;
 use crate::models::server::Server;
 use crate::models::server_ip;
 use crate::models::ssh_key;
+use crate::web::confirm::{confirmation, Ask};
 use crate::web::form::{self, pairs};
 use crate::web::{render, AppError, Current};
 use crate::AppState;
@@ -30,6 +31,8 @@ pub struct ActionForm {
     ip: String,
     #[serde(default)]
     hostname: String,
+    #[serde(default)]
+    confirm: String,
 }
 
 type Path = web::Path<String>;
@@ -71,6 +74,24 @@ where
     .await?;
     current.flash("success", flash);
     Ok(render::see_other(&format!("/servers/{}", server.id)))
+}
+
+fn power_verb(action: PowerAction) -> &'static str {
+    match action {
+        PowerAction::On => "Power on",
+        PowerAction::Off => "Power off",
+        PowerAction::Reset => "Reset",
+    }
+}
+
+/// The fields of a reinstall or rescue form to send again from the confirmation page:
+/// everything but the token and the confirmation itself.
+fn resend(fields: &[(String, String)]) -> Vec<(String, String)> {
+    fields
+        .iter()
+        .filter(|(k, _)| k != "csrf_token" && k != "confirm")
+        .cloned()
+        .collect()
 }
 
 /// A driver action asked while a reinstall runs is refused with a message, not queued.
@@ -116,6 +137,25 @@ pub async fn power(
     };
     if let Some(res) = busy(&current, &server) {
         return Ok(res);
+    }
+    if action != PowerAction::On {
+        let what = if action == PowerAction::Off {
+            "cuts the power like pulling the plug: running programs stop without shutting down and unsaved data is lost"
+        } else {
+            "restarts it at once, without shutting down: running programs stop and unsaved data is lost"
+        };
+        let ask = Ask {
+            title: format!("{} {}?", power_verb(action), server.hostname),
+            message: format!("{} {} {what}.", power_verb(action), server.hostname),
+            action: format!("/servers/{}/power", server.id),
+            fields: vec![("action".into(), action.as_str().into())],
+            button: power_verb(action).into(),
+            back: format!("/servers/{}", server.id),
+            typed: None,
+        };
+        if let Some(res) = confirmation(&current, "servers", &form.confirm, ask) {
+            return res;
+        }
     }
     let audit = entry(&current, &server, "server.power").details(action.as_str());
     let by = requester(&current.actor);
@@ -235,6 +275,21 @@ pub async fn reinstall(
     if let Some(res) = busy(&current, &server) {
         return Ok(res);
     }
+    let ask = Ask {
+        title: format!("Reinstall {}?", server.hostname),
+        message: format!(
+            "Reinstalling {} with {} wipes every disk of the server: its data cannot be recovered. Type its hostname to confirm.",
+            server.hostname, os.label
+        ),
+        action: format!("/servers/{}/reinstall", server.id),
+        fields: resend(&fields),
+        button: "Wipe and reinstall".into(),
+        back: format!("/servers/{}", server.id),
+        typed: Some(server.hostname.clone()),
+    };
+    if let Some(res) = confirmation(&current, "servers", form::first(&fields, "confirm"), ask) {
+        return res;
+    }
     let audit =
         entry(&current, &server, "server.reinstall").details(driver::describe_keys(os.key, &keys));
     let by = requester(&current.actor);
@@ -304,6 +359,23 @@ pub async fn rescue(
         return Ok(res);
     }
     let enter = form::first(&fields, "action").trim() != "exit";
+    if enter {
+        let ask = Ask {
+            title: format!("Boot {} into the rescue system?", server.hostname),
+            message: format!(
+                "{} restarts into the rescue system, which gives root access to its disks without the OS password. Running programs stop.",
+                server.hostname
+            ),
+            action: format!("/servers/{}/rescue", server.id),
+            fields: resend(&fields),
+            button: "Boot rescue system".into(),
+            back: format!("/servers/{}", server.id),
+            typed: None,
+        };
+        if let Some(res) = confirmation(&current, "servers", form::first(&fields, "confirm"), ask) {
+            return res;
+        }
+    }
     let (action, flash) = if enter {
         (
             "server.rescue",

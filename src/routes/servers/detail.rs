@@ -1,9 +1,13 @@
 //! GET /servers/{sid}: a server the login reaches, with the sections and buttons its
 //! permissions allow (a button it may not use is not drawn; the handlers check again).
 //! Viewing the page first lets the driver report finished jobs (see driver::builtin).
+//! While a reinstall runs, the page asks for its progress every 2 seconds (htmx,
+//! `?progress=1`): the answer is the progress box while the job runs, and `HX-Refresh`
+//! once it ended, so the whole page shows the new state.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
+use serde::Deserialize;
 
 use super::chart::{self, TrafficChart};
 use super::reachable;
@@ -53,12 +57,32 @@ pub struct DetailPage {
     pub owner_choices: Vec<Choice>,
     pub os_choices: Vec<Choice>,
     pub console: Option<ConsoleTarget>,
-    pub reinstall_seconds: i64,
     pub name: String,
     pub input: Input,
     /// The acting login's SSH keys, offered to a reinstall or the rescue system (none
     /// while impersonating: keys are neither seen nor used then).
     pub ssh_keys: Vec<crate::models::ssh_key::SshKey>,
+    /// The running reinstall, if any.
+    pub progress: Option<Progress>,
+}
+
+/// How far a running reinstall is, for the box that polls for it.
+pub struct Progress {
+    pub server_id: i32,
+    pub elapsed: i64,
+    pub total: i64,
+}
+
+#[derive(Template)]
+#[template(path = "servers/_progress.html")]
+pub struct ProgressFragment {
+    pub progress: Progress,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DetailQuery {
+    #[serde(default)]
+    progress: Option<String>,
 }
 
 impl DetailPage {
@@ -81,15 +105,27 @@ impl DetailPage {
 }
 
 pub async fn page(
+    req: HttpRequest,
     current: Current,
     state: web::Data<AppState>,
     path: web::Path<String>,
+    query: web::Query<DetailQuery>,
 ) -> Result<HttpResponse, AppError> {
     let server = reachable(&state.pool, &current.actor, &path).await?;
     if !server_actions(&current.actor, &server).view {
         return Err(AppError::Forbidden);
     }
-    render::page(&build(&current, &state, server, Input::default()).await?)
+    let page = build(&current, &state, server, Input::default()).await?;
+    if query.progress.is_some() && req.headers().contains_key("HX-Request") {
+        return Ok(match page.progress {
+            Some(progress) => render::page(&ProgressFragment { progress })?,
+            // Done: htmx reloads the page, which shows the new system and buttons.
+            None => HttpResponse::Ok()
+                .insert_header(("HX-Refresh", "true"))
+                .finish(),
+        });
+    }
+    render::page(&page)
 }
 
 pub async fn build(
@@ -170,7 +206,23 @@ pub async fn build(
             },
         })
         .collect();
+    let progress = (server.status == "reinstalling").then(|| {
+        let started = jobs
+            .iter()
+            .filter(|j| j.kind == "reinstall" && j.status == server_job::RUNNING)
+            .map(|j| j.created_at)
+            .max()
+            .unwrap_or(server.updated_at);
+        Progress {
+            server_id: server.id,
+            elapsed: (crate::models::now() - started)
+                .num_seconds()
+                .clamp(0, REINSTALL_SECONDS),
+            total: REINSTALL_SECONDS,
+        }
+    });
     Ok(DetailPage {
+        progress,
         chrome: Some(current.chrome("servers")),
         may,
         os_label: OsChoice::label_of(&server.os).to_string(),
@@ -182,7 +234,6 @@ pub async fn build(
         console: may
             .console
             .then(|| driver::for_server(&server).console(&server)),
-        reinstall_seconds: REINSTALL_SECONDS,
         ssh_keys,
         name: input.name.clone().unwrap_or_else(|| server.name.clone()),
         ips,

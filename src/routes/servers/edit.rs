@@ -12,6 +12,7 @@ use crate::db::{self, DbError};
 use crate::models::now;
 use crate::models::server::{Server, ServerEdit};
 use crate::web::chrome::Chrome;
+use crate::web::confirm::{confirmation, Ask};
 use crate::web::form::FieldErrors;
 use crate::web::{render, AppError, Current};
 use crate::AppState;
@@ -117,8 +118,26 @@ pub async fn delete(
     current: Current,
     state: web::Data<AppState>,
     path: web::Path<String>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let server = admin_server(&current, &state, &path).await?.into_inner();
+    let fields = crate::web::form::pairs(&body)?;
+    let ask = Ask {
+        title: format!("Delete {}?", server.hostname),
+        message: format!(
+            "{} leaves the inventory with its addresses, traffic history and jobs. Nobody reaches it in the panel any more.",
+            server.hostname
+        ),
+        action: format!("/servers/{}/delete", server.id),
+        fields: Vec::new(),
+        button: "Delete server".into(),
+        back: format!("/servers/{}", server.id),
+        typed: None,
+    };
+    let sent = crate::web::form::first(&fields, "confirm");
+    if let Some(res) = confirmation(&current, "servers", sent, ask) {
+        return res;
+    }
     let entry = current
         .audit(audit_account(&current.actor, &server), "server.delete")
         .target(format!("server {}", server.hostname));

@@ -38,6 +38,9 @@ pub struct ListPage {
     pub form: ServerForm,
     pub errors: FieldErrors,
     pub open_dialog: bool,
+    /// For an alias user: the account owner to ask for servers (its list may be empty
+    /// only because none are assigned yet).
+    pub ask_owner: Option<String>,
 }
 
 pub async fn page(
@@ -111,6 +114,13 @@ pub async fn build(
     let can_add = may_manage_inventory(&current.actor);
     Ok(ListPage {
         chrome: Some(current.chrome("servers")),
+        ask_owner: current.actor.parent.as_ref().map(|p| {
+            if p.name.is_empty() {
+                p.username.clone()
+            } else {
+                p.name.clone()
+            }
+        }),
         rows,
         q: query.q.clone(),
         pager,

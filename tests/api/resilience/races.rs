@@ -263,7 +263,7 @@ async fn racing_for_the_last_api_key_places_never_exceeds_the_quota(app: TestApp
         .unwrap();
     assert_eq!(keys, MAX_PER_LOGIN, "the quota holds");
     assert_eq!(
-        count(&answers, 200),
+        count(&answers, 303),
         free as usize,
         "the free places are taken"
     );
