@@ -238,8 +238,17 @@ impl Page {
     }
 
     pub async fn click(&self, css: &str) {
-        self.find(css)
-            .await
+        let element = self.find(css).await;
+        // Into the middle of the window first, as a person scrolls to what they click: at
+        // the window's edge it may sit under a sticky bar (the role editor's save bar).
+        let _ = self
+            .client
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center', inline: 'nearest'});",
+                vec![serde_json::to_value(&element).expect("an element reference")],
+            )
+            .await;
+        element
             .click()
             .await
             .unwrap_or_else(|e| panic!("click {css}: {e}"));

@@ -75,7 +75,7 @@ async fn an_account_owner_sets_up_an_alias_user_in_the_browser_as_the_seed_page_
             box_.is_selected().await.unwrap(),
             "{common_but_unwanted} is pre-ticked as common"
         );
-        box_.click().await.unwrap();
+        owner.click(&perm(common_but_unwanted)).await;
     }
     let warning = "li[data-risk-for='servers.reinstall']";
     assert!(
