@@ -19,6 +19,7 @@ use diesel::QueryResult;
 
 use super::accounts::may_view_account;
 use super::actor::Actor;
+use super::catalog::Perm;
 use crate::db::DbConn;
 use crate::models::server::Server;
 use crate::models::user::{Kind, User};
@@ -76,17 +77,17 @@ pub fn list_reachable_held_by(
 
 /// May list and open the servers it reaches.
 pub fn may_view_servers(actor: &Actor) -> bool {
-    actor.may("servers.view")
+    actor.may(Perm::ServersView)
 }
 
 /// May do what `perm` allows on a server it reaches.
-pub fn may_on_server(actor: &Actor, _server: &Reachable, perm: &str) -> bool {
+pub fn may_on_server(actor: &Actor, _server: &Reachable, perm: Perm) -> bool {
     actor.may(perm)
 }
 
 /// May add servers to the inventory, edit and delete them.
 pub fn may_manage_inventory(actor: &Actor) -> bool {
-    actor.may("admin.servers")
+    actor.may(Perm::AdminServers)
 }
 
 /// Everything a login may do on one server: drives which buttons show and is what the
@@ -109,15 +110,15 @@ pub struct ServerActions {
 pub fn server_actions(actor: &Actor, server: &Reachable) -> ServerActions {
     let on = |perm| may_on_server(actor, server, perm);
     ServerActions {
-        view: on("servers.view"),
-        power: on("servers.power"),
-        rename: on("servers.rename"),
-        rdns: on("servers.rdns"),
-        reinstall: on("servers.reinstall"),
-        rescue: on("servers.rescue"),
-        console: on("servers.console"),
-        inventory: on("servers.inventory"),
-        traffic: on("servers.traffic"),
+        view: on(Perm::ServersView),
+        power: on(Perm::ServersPower),
+        rename: on(Perm::ServersRename),
+        rdns: on(Perm::ServersRdns),
+        reinstall: on(Perm::ServersReinstall),
+        rescue: on(Perm::ServersRescue),
+        console: on(Perm::ServersConsole),
+        inventory: on(Perm::ServersInventory),
+        traffic: on(Perm::ServersTraffic),
         edit: may_manage_inventory(actor),
         assign: may_assign_server(actor, server),
     }
@@ -133,9 +134,9 @@ pub enum Assigner {
 }
 
 pub fn assigner(actor: &Actor) -> Option<Assigner> {
-    if actor.may("admin.servers") {
+    if actor.may(Perm::AdminServers) {
         Some(Assigner::Admin)
-    } else if actor.may("customers.assign_servers") && actor.account().kind() == Kind::Reseller {
+    } else if actor.may(Perm::CustomersAssignServers) && actor.account().kind() == Kind::Reseller {
         Some(Assigner::Reseller(actor.account_id()))
     } else {
         None
@@ -171,6 +172,22 @@ pub fn may_take_back(actor: &Actor, account: &User, server: &Reachable) -> bool 
     may_assign_to_account(actor, account)
         && may_assign_server(actor, server)
         && (assigner(actor) == Some(Assigner::Admin) || server.owner_id == Some(account.id))
+}
+
+/// Where a server taken back from `account` on its Servers tab goes: an admin returns a
+/// customer's server to the customer's reseller (or the inventory), anything else goes
+/// back to the inventory or, for a reseller, to itself (`None`).
+pub fn take_back_to(actor: &Actor, account: &User, server: &Reachable) -> Option<i32> {
+    if assigner(actor) == Some(Assigner::Admin) && server.owner_id == Some(account.id) {
+        server.reseller_id
+    } else {
+        None
+    }
+}
+
+/// Whether the server list shows who holds each server: to those who hand servers out.
+pub fn sees_holders(actor: &Actor) -> bool {
+    actor.may(Perm::AdminServers) || actor.may(Perm::CustomersAssignServers)
 }
 
 /// May see the Servers tab of `account`: whoever may view the account and its servers.

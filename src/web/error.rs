@@ -21,6 +21,10 @@ pub enum AppError {
     ForbiddenBecause(String),
     #[error("login required")]
     LoginRequired,
+    /// The session was impersonating a login it no longer covers; it acts as the real
+    /// login again, and the request is answered with a redirect (303 to /servers).
+    #[error("impersonation ended")]
+    ImpersonationEnded,
     #[error("bad request: {0}")]
     BadRequest(String),
     #[error(transparent)]
@@ -32,6 +36,17 @@ impl From<DbError> for AppError {
         match e {
             DbError::Query(diesel::result::Error::NotFound) => AppError::NotFound,
             other => AppError::Unexpected(other.into()),
+        }
+    }
+}
+
+impl From<crate::access::changes::ChangeError> for AppError {
+    fn from(e: crate::access::changes::ChangeError) -> Self {
+        match e {
+            crate::access::changes::ChangeError::Refused(r) => {
+                AppError::ForbiddenBecause(r.message().to_string())
+            }
+            crate::access::changes::ChangeError::Query(q) => AppError::from(q),
         }
     }
 }
@@ -62,7 +77,7 @@ impl ResponseError for AppError {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden | AppError::ForbiddenBecause(_) => StatusCode::FORBIDDEN,
-            AppError::LoginRequired => StatusCode::SEE_OTHER,
+            AppError::LoginRequired | AppError::ImpersonationEnded => StatusCode::SEE_OTHER,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -72,6 +87,11 @@ impl ResponseError for AppError {
         if let AppError::LoginRequired = self {
             return HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, "/login"))
+                .finish();
+        }
+        if let AppError::ImpersonationEnded = self {
+            return HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, "/servers"))
                 .finish();
         }
         if let AppError::Unexpected(e) = self {

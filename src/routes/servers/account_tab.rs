@@ -12,7 +12,7 @@ use super::list::{holder_label, holder_names};
 use super::owner::{assign, Outcome};
 use crate::access::servers::{
     find_reachable_by_name, list_reachable_held_by, may_assign_to_account, may_take_back,
-    may_view_account_servers,
+    may_view_account_servers, take_back_to,
 };
 use crate::db::{self, DbError};
 use crate::models::server::Server;
@@ -175,14 +175,9 @@ pub async fn submit(
     // Taking back: an admin returns it to the inventory (or to the customer's reseller),
     // a reseller to itself.
     let target = if unassign {
-        if current.actor.may("admin.servers") && server.owner_id == Some(account.id) {
-            server
-                .reseller_id
-                .map(|r| r.to_string())
-                .unwrap_or_default()
-        } else {
-            String::new()
-        }
+        take_back_to(&current.actor, &account, &server)
+            .map(|r| r.to_string())
+            .unwrap_or_default()
     } else {
         account.id.to_string()
     };

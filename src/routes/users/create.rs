@@ -6,7 +6,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::list;
-use crate::access::accounts::{account_creation, may_create};
+use crate::access::accounts::{account_creation, may_create, NoCreation};
 use crate::db::{self, DbError};
 use crate::domain::{DisplayName, Email, NewPassword, Username};
 use crate::models::now;
@@ -105,19 +105,13 @@ pub async fn submit(
 
     // Nobody creates a login with rights beyond their own, whatever the owner.
     if let Some(kind) = kind {
-        if !crate::access::actor::kind_permissions(kind).is_subset_of(current.actor.permissions) {
-            return Err(AppError::Forbidden);
-        }
-    }
-    if let (Some(kind), true) = (kind, errors.get("owner_id").is_none()) {
-        if !may_create(creation, &current.actor, kind, owner.as_ref()) {
-            if matches!(
-                creation,
-                crate::access::accounts::AccountCreation::CustomersOf(_)
-            ) {
-                return Err(AppError::Forbidden);
+        match may_create(creation, &current.actor, kind, owner.as_ref()) {
+            Ok(()) => {}
+            Err(NoCreation::Forbidden) => return Err(AppError::Forbidden),
+            Err(NoCreation::OwnerDoesNotFit) if errors.get("owner_id").is_none() => {
+                errors.add("owner_id", "This owner cannot own an account of that kind (customers belong to an admin or reseller, resellers to an admin).");
             }
-            errors.add("owner_id", "This owner cannot own an account of that kind (customers belong to an admin or reseller, resellers to an admin).");
+            Err(NoCreation::OwnerDoesNotFit) => {}
         }
     }
 
