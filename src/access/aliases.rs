@@ -84,6 +84,12 @@ pub fn may_act_on_alias(
     Ok(())
 }
 
+/// May change its own password on its own page: the alias user itself, never while
+/// someone impersonates it (a password outlives the impersonation).
+pub fn may_change_own_password(actor: &Actor, alias: &User) -> bool {
+    actor.login.id == alias.id && !actor.is_impersonating()
+}
+
 /// The effective permissions an alias user of `account` would have with a role.
 pub fn role_rights(role_keys: &[String], account: &User) -> PermissionSet {
     alias_permissions(role_keys, account)

@@ -117,6 +117,12 @@ pub fn may_use_keys(
     Ok(())
 }
 
+/// May put its own SSH keys on a server it reinstalls or rescues: never while
+/// impersonating (the keys would be the impersonator's, on the target's server).
+pub fn may_install_own_keys(actor: &Actor) -> bool {
+    !actor.is_impersonating()
+}
+
 /// May `actor` see and remove the `kind` keys of `holder`?
 pub fn may_manage_keys(actor: &Actor, holder: Holder<'_>, kind: KeyKind) -> Result<(), KeyRefusal> {
     may_use_keys(actor, holder, kind, KeyAction::Manage)

@@ -18,10 +18,10 @@ use std::ops::Deref;
 use diesel::QueryResult;
 
 use super::accounts::may_view_account;
-use super::actor::Actor;
+use super::actor::{kind_permissions, Actor};
 use super::catalog::Perm;
 use crate::db::DbConn;
-use crate::models::server::Server;
+use crate::models::server::{Reach, Server};
 use crate::models::user::{Kind, User};
 use crate::models::Page;
 
@@ -73,6 +73,16 @@ pub fn list_reachable_held_by(
         page: p.page,
         per_page: p.per_page,
     })
+}
+
+/// The part of `reach` (another login's servers) the actor may see in detail: what it
+/// reaches itself. The rest is shown only as a count (SPEC §2.1: views follow reach).
+pub fn visible_reach(actor: &Actor, reach: &Reach) -> Reach {
+    if actor.reach.includes(reach) {
+        reach.clone()
+    } else {
+        reach.clone().and(actor.reach.clone())
+    }
 }
 
 /// May list and open the servers it reaches.
@@ -218,6 +228,15 @@ pub fn new_holders(
     server: &Reachable,
     to: Option<&Assignee>,
 ) -> Result<(Option<i32>, Option<i32>), AssignRefusal> {
+    // Within what the actor holds (SPEC §2.1): the receiver gets its tier's server
+    // permissions on the server, so the actor must hold each of them there itself (it
+    // reaches the server: `Reachable`).
+    if let Some(to) = to {
+        let received = kind_permissions(to.account.kind()).server_part();
+        if !received.is_subset_of(actor.permissions) {
+            return Err(AssignRefusal::Forbidden);
+        }
+    }
     match assigner(actor) {
         None => Err(AssignRefusal::Forbidden),
         Some(Assigner::Admin) => {
@@ -448,6 +467,30 @@ mod tests {
                 "case {i}"
             );
         }
+    }
+
+    #[test]
+    fn a_server_is_handed_over_only_with_the_permissions_the_receiver_gets_on_it() {
+        let me = user(2, "reseller");
+        let s = server(Some(2), None);
+        let cust = to(customer(4, 2), Some(me.clone()));
+        let bare = actor(
+            alias(5, &me),
+            Some(me.clone()),
+            &["customers.assign_servers", "servers.view"],
+        );
+        assert_eq!(
+            new_holders(&bare, &s, Some(&cust)),
+            Err(AssignRefusal::Forbidden)
+        );
+        let mut keys: Vec<&str> = crate::access::CATALOG
+            .iter()
+            .filter(|p| p.tier == crate::access::Tier::User && p.perm.is_server_permission())
+            .map(|p| p.key)
+            .collect();
+        keys.push("customers.assign_servers");
+        let full = actor(alias(6, &me), Some(me.clone()), &keys);
+        assert_eq!(new_holders(&full, &s, Some(&cust)), Ok((Some(2), Some(4))));
     }
 
     #[test]

@@ -156,15 +156,59 @@ pub fn form_rejected(
         .into()
 }
 
-/// A query string the panel cannot read.
+/// A query string the panel cannot read. A search holding control characters (a NUL byte
+/// among them, which PostgreSQL refuses in any text) is invalid input: 422, and no query
+/// runs.
 pub fn query_rejected(
     err: actix_web::error::QueryPayloadError,
     _: &actix_web::HttpRequest,
 ) -> actix_web::Error {
+    if err.to_string().contains(crate::domain::search::REFUSED) {
+        let page = error_page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Invalid search",
+            crate::domain::search::REFUSED,
+        );
+        return actix_web::error::InternalError::from_response(err, page).into();
+    }
     let page = error_page(
         StatusCode::BAD_REQUEST,
         "Bad request",
         "The address could not be read.",
     );
     actix_web::error::InternalError::from_response(err, page).into()
+}
+
+/// The error of a transaction that creates a login: a username taken meanwhile (a lost
+/// race on the unique index) is shown next to the field, anything else is an `AppError`
+/// (a refusal of `access::changes` included, which rolls the creation back).
+#[derive(Debug)]
+pub enum CreateError {
+    Taken,
+    App(AppError),
+}
+
+impl From<diesel::result::Error> for CreateError {
+    fn from(e: diesel::result::Error) -> Self {
+        if crate::db::is_unique_violation(&e) {
+            CreateError::Taken
+        } else {
+            CreateError::App(e.into())
+        }
+    }
+}
+
+impl From<DbError> for CreateError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::Query(q) => q.into(),
+            other => CreateError::App(other.into()),
+        }
+    }
+}
+
+impl From<crate::access::changes::ChangeError> for CreateError {
+    fn from(e: crate::access::changes::ChangeError) -> Self {
+        CreateError::App(e.into())
+    }
 }

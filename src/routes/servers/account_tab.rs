@@ -15,6 +15,7 @@ use crate::access::servers::{
     may_view_account_servers, take_back_to,
 };
 use crate::db::{self, DbError};
+use crate::domain::search::is_searchable;
 use crate::models::server::Server;
 use crate::models::user::User;
 use crate::routes::users::tabs::{self, Tab};
@@ -145,10 +146,15 @@ pub async fn submit(
     let form = form.into_inner();
     let actor = current.actor.clone();
     let key = form.server.clone();
-    let found = db::run(&state.pool, move |c| {
-        find_reachable_by_name(c, &actor, &key).map_err(DbError::from)
-    })
-    .await?;
+    // A name with control characters names no server (and PostgreSQL refuses NUL).
+    let found = if is_searchable(&key) {
+        db::run(&state.pool, move |c| {
+            find_reachable_by_name(c, &actor, &key).map_err(DbError::from)
+        })
+        .await?
+    } else {
+        None
+    };
     let show_again = |account: User, msg: &str| {
         let mut errors = FieldErrors::default();
         errors.add("server", msg);
