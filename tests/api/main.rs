@@ -14,6 +14,7 @@ mod json_api;
 mod json_api_matrix;
 mod keys;
 mod matrix;
+mod no_escalation_core;
 mod performance;
 mod resilience;
 mod roles;
