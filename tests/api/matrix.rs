@@ -212,13 +212,13 @@ pub(crate) const ROWS: &[(&str, &str, &str, &str)] = &[
     ("POST", "/users/{id}/ssh-keys", "name=Desk&public_key=ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIO7DkDFaKtqK5T513TXcviIWa586qssQgI/WqB50pSaC desk", "L3433N444LL4"),
     ("POST", "/users/{id}/ssh-keys/{kid}/delete", "", "L3433N444LL4"),
     ("GET", "/users/{id}/api-keys", "", "L2422N444LL4"),
-    ("POST", "/users/{id}/api-keys", "name=Deploy&expires_at=", "L2422N444LL4"),
+    ("POST", "/users/{id}/api-keys", "name=Deploy&expires_at=", "L4442N444LL4"),
     ("POST", "/users/{id}/api-keys/{kid}/revoke", "", "L3433N444LL4"),
     ("GET", "/users/{id}/alias-users/{aid}/ssh-keys", "", "L2N22N44NLL4"),
     ("POST", "/users/{id}/alias-users/{aid}/ssh-keys", "name=Desk&public_key=ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIO7DkDFaKtqK5T513TXcviIWa586qssQgI/WqB50pSaC desk", "L3N33N44NLL4"),
     ("POST", "/users/{id}/alias-users/{aid}/ssh-keys/{kid}/delete", "", "L3N33N44NLL4"),
     ("GET", "/users/{id}/alias-users/{aid}/api-keys", "", "L2N22N44NLL4"),
-    ("POST", "/users/{id}/alias-users/{aid}/api-keys", "name=Deploy&expires_at=", "L2N22N44NLL4"),
+    ("POST", "/users/{id}/alias-users/{aid}/api-keys", "name=Deploy&expires_at=", "L4N44N44NLL4"),
     ("POST", "/users/{id}/alias-users/{aid}/api-keys/{kid}/revoke", "", "L3N33N44NLL4"),
 ];
 
