@@ -215,6 +215,29 @@ impl State {
         }
     }
 
+    /// The logins around `id`: those of its account (its parent, its siblings, its alias
+    /// users) and, for a reseller's or an admin's logins, the accounts below and theirs.
+    pub fn related(&self, id: i32) -> BTreeSet<i32> {
+        let Some(own) = self.account_of(id) else {
+            return BTreeSet::new();
+        };
+        let own_kind = self.logins.get(&own).map_or("", |l| l.kind.as_str());
+        self.logins
+            .values()
+            .filter(|l| l.id != id)
+            .filter(|l| {
+                let acc = self.account_of(l.id);
+                acc == Some(own)
+                    || own_kind == "admin"
+                    || (own_kind == "reseller"
+                        && acc
+                            .and_then(|a| self.logins.get(&a))
+                            .is_some_and(|a| a.owner_id == Some(own)))
+            })
+            .map(|l| l.id)
+            .collect()
+    }
+
     /// The servers a regular account holds now.
     fn held_by(&self, account: i32) -> BTreeSet<i32> {
         let Some(a) = self.logins.get(&account) else {

@@ -10,7 +10,8 @@ use super::model::CATALOG;
 /// The accounts every world has, by slot: an admin, a reseller owned by it, a customer of
 /// the reseller and a customer of the admin.
 pub const ACCOUNT_SLOTS: usize = 4;
-/// The account slot of each alias user the world plan describes.
+/// The account slot of each alias user the world plan describes; the first of each account
+/// is its lead and holds the account's first role.
 pub const ALIAS_SLOTS: [usize; 7] = [0, 1, 1, 2, 2, 2, 3];
 pub const SERVERS: usize = 6;
 pub const ROLES_PER_ACCOUNT: usize = 2;
@@ -93,47 +94,81 @@ pub struct Step {
     pub text: u8,
 }
 
-/// Roles worth drawing often: shapes of the real delegations the bugs hid behind.
-const PRESETS: &[&[&str]] = &[
-    &[
-        "alias_users.manage",
-        "alias_roles.manage",
-        "alias_users.impersonate",
-        "api_keys.manage",
-        "servers.view",
-        "servers.power",
-    ],
-    &["servers.view", "servers.power"],
-    &["servers.view"],
-    &[
-        "customers.view",
-        "customers.manage",
-        "customers.impersonate",
-        "customers.assign_servers",
-        "alias_users.impersonate",
-        "servers.view",
-        "servers.power",
-    ],
-    &[
-        "servers.view",
-        "servers.power",
-        "servers.rename",
-        "servers.rdns",
-        "servers.traffic",
-        "servers.inventory",
-        "servers.console",
-        "servers.rescue",
-        "servers.reinstall",
-        "ssh_keys.manage",
-        "activity.view",
-        "api_keys.manage",
-        "alias_users.manage",
-        "alias_users.impersonate",
-        "alias_roles.manage",
-        "admin.users",
-        "admin.servers",
-    ],
+const USER_TIER: &[&str] = &[
+    "servers.view",
+    "servers.power",
+    "servers.rename",
+    "servers.rdns",
+    "servers.traffic",
+    "servers.inventory",
+    "servers.console",
+    "servers.rescue",
+    "servers.reinstall",
+    "ssh_keys.manage",
+    "activity.view",
+    "api_keys.manage",
+    "alias_users.manage",
+    "alias_users.impersonate",
+    "alias_roles.manage",
 ];
+
+/// Roles worth drawing often, per kind of account: the shapes of the real delegations the
+/// issue's escalations hid behind (a helpdesk with admin.users, a reseller's support desk,
+/// a customer's manager, hands that only power or only look).
+fn presets(slot: usize) -> Vec<Vec<&'static str>> {
+    let with = |extra: &[&'static str]| {
+        let mut v = USER_TIER.to_vec();
+        v.extend_from_slice(extra);
+        v
+    };
+    let manager = vec![
+        "alias_users.manage",
+        "alias_roles.manage",
+        "alias_users.impersonate",
+        "api_keys.manage",
+        "servers.view",
+        "servers.power",
+    ];
+    let hands = vec!["servers.view", "servers.power"];
+    let eyes = vec!["servers.view"];
+    match slot {
+        0 => vec![
+            with(&["admin.users"]),
+            with(&["admin.users", "admin.impersonate", "admin.servers"]),
+            manager,
+            hands,
+        ],
+        1 => vec![
+            with(&[
+                "customers.view",
+                "customers.manage",
+                "customers.impersonate",
+                "customers.assign_servers",
+            ]),
+            vec![
+                "customers.view",
+                "customers.impersonate",
+                "alias_users.impersonate",
+                "servers.view",
+                "servers.power",
+            ],
+            manager,
+            hands,
+        ],
+        _ => vec![
+            manager.clone(),
+            vec![
+                "alias_users.manage",
+                "alias_users.impersonate",
+                "servers.view",
+            ],
+            with(&[]),
+            manager,
+            hands,
+            eyes,
+        ],
+    }
+}
 
 fn mask_of(keys: &[&str]) -> u32 {
     CATALOG
@@ -143,14 +178,25 @@ fn mask_of(keys: &[&str]) -> u32 {
         .fold(0, |m, (i, _)| m | (1 << i))
 }
 
-/// A role's permissions: a preset, a sparse draw or a dense one.
-pub fn role_mask() -> impl Strategy<Value = u32> {
-    let presets: Vec<u32> = PRESETS.iter().map(|p| mask_of(p)).collect();
+/// A role's permissions for an account of `slot` (`None`: any kind): a preset, a sparse
+/// draw or a dense one.
+pub fn role_mask(slot: Option<usize>) -> impl Strategy<Value = u32> {
+    let masks: Vec<u32> = match slot {
+        Some(s) => presets(s).iter().map(|p| mask_of(p)).collect(),
+        None => (0..3).flat_map(presets).map(|p| mask_of(&p)).collect(),
+    };
     prop_oneof![
-        3 => prop::sample::select(presets),
+        4 => prop::sample::select(masks),
         2 => (any::<u32>(), any::<u32>()).prop_map(|(a, b)| a & b),
         1 => any::<u32>(),
     ]
+}
+
+/// The first role of each account, held by its first alias user (its "lead"): always one
+/// of the delegations of its kind, so that every world has someone worth attacking with.
+fn lead_mask(slot: usize) -> impl Strategy<Value = u32> {
+    let masks: Vec<u32> = presets(slot).iter().map(|p| mask_of(p)).collect();
+    prop::sample::select(masks)
 }
 
 fn alias_plan() -> impl Strategy<Value = AliasPlan> {
@@ -167,7 +213,16 @@ fn alias_plan() -> impl Strategy<Value = AliasPlan> {
 pub fn world_plan() -> impl Strategy<Value = WorldPlan> {
     (
         prop::collection::vec(0u8..4, SERVERS),
-        prop::collection::vec(role_mask(), ACCOUNT_SLOTS * ROLES_PER_ACCOUNT),
+        (0..ACCOUNT_SLOTS * ROLES_PER_ACCOUNT)
+            .map(|i| {
+                let slot = i / ROLES_PER_ACCOUNT;
+                if i % ROLES_PER_ACCOUNT == 0 {
+                    lead_mask(slot).boxed()
+                } else {
+                    role_mask(Some(slot)).boxed()
+                }
+            })
+            .collect::<Vec<_>>(),
         prop::collection::vec(alias_plan(), ALIAS_SLOTS.len()),
     )
         .prop_map(|(servers, roles, aliases)| WorldPlan {
@@ -192,7 +247,7 @@ pub fn step() -> impl Strategy<Value = Step> {
         any::<u8>(),
         any::<u8>(),
         any::<u8>(),
-        role_mask(),
+        role_mask(None),
         any::<u8>(),
     )
         .prop_map(|(actor, action, a, b, c, mask, text)| Step {

@@ -32,6 +32,45 @@ const TEXTS: &[&str] = &[
     "\0",
 ];
 
+/// Permissions that let an alias user act on other logins: such alias users are the
+/// attackers drawn most often.
+const DELEGATED: &[&str] = &[
+    "alias_users.manage",
+    "alias_users.impersonate",
+    "alias_roles.manage",
+    "api_keys.manage",
+    "customers.manage",
+    "customers.impersonate",
+    "customers.assign_servers",
+    "admin.users",
+];
+
+/// The permissions that let a login try an action at all.
+fn needed_for(action: Action) -> &'static [&'static str] {
+    match action {
+        Action::EditKindOrOwner | Action::EditName | Action::CreateAccount => {
+            &["admin.users", "customers.manage"]
+        }
+        Action::EditRole | Action::CreateRole => &["alias_roles.manage"],
+        Action::CreateAlias
+        | Action::ChangeAliasRole
+        | Action::AliasServers
+        | Action::AliasStatus
+        | Action::AliasPassword
+        | Action::DeleteAlias
+        | Action::ViewAliasPage => &["alias_users.manage"],
+        Action::Impersonate => &[
+            "alias_users.impersonate",
+            "customers.impersonate",
+            "admin.impersonate",
+        ],
+        Action::Power => &["servers.power"],
+        Action::CreateKey => &["api_keys.manage", "alias_users.manage"],
+        Action::ServerOwner => &["customers.assign_servers", "admin.servers"],
+        Action::Search | Action::StopImpersonating | Action::LoginWithNul => &[],
+    }
+}
+
 /// A broken rule: which one, and the story so far.
 #[derive(Debug)]
 pub struct Violation {
@@ -45,6 +84,11 @@ pub struct Runner<'a> {
     sessions: BTreeMap<i32, Session>,
     keys: BTreeMap<i32, String>,
     counter: u32,
+    /// The login the current step acts on, if it acts on one.
+    last_target: Option<i32>,
+    /// Sessions probed since the world last changed (nothing to learn from probing again).
+    probed: BTreeSet<i32>,
+    verbose: bool,
     pub log: Vec<String>,
     /// Accepted and refused steps by action, for the report.
     pub tally: BTreeMap<String, (u32, u32)>,
@@ -94,9 +138,19 @@ impl<'a> Runner<'a> {
             sessions: BTreeMap::new(),
             keys: BTreeMap::new(),
             counter: 0,
+            last_target: None,
+            probed: BTreeSet::new(),
+            verbose: std::env::var("ATTACKER_VERBOSE").is_ok_and(|v| v == "1"),
             log: Vec::new(),
             tally: BTreeMap::new(),
         }
+    }
+
+    fn note(&mut self, line: String) {
+        if self.verbose {
+            eprintln!("[{}] {line}", self.world.prefix);
+        }
+        self.log.push(line);
     }
 
     fn state(&self) -> State {
@@ -144,13 +198,50 @@ impl<'a> Runner<'a> {
     pub async fn play(&mut self, step: &Step) -> Result<(), Violation> {
         let before = self.state();
         let logins: Vec<i32> = before.logins.keys().copied().collect();
-        let actor = logins[step.actor as usize % logins.len()];
+        // Mostly logins that may act, alias users more often than accounts and those with
+        // delegated rights most often; now and then anyone, to see that the others cannot
+        // log in.
+        let weighted: Vec<i32> = logins
+            .iter()
+            .filter(|l| before.alive(**l))
+            .flat_map(|l| {
+                let r = before.rights(*l);
+                let delegated = DELEGATED.iter().any(|p| r.perms.contains(*p));
+                let n = match (before.logins[l].kind.as_str(), delegated) {
+                    ("alias", true) => 4,
+                    ("alias", false) => 2,
+                    _ => 1,
+                };
+                std::iter::repeat_n(*l, n)
+            })
+            .collect();
+        // Three steps in four are tried by an alias user holding a permission for the
+        // operation: the delegated logins are where a partial check lets more through.
+        let needs = needed_for(step.action);
+        let holders: Vec<i32> = logins
+            .iter()
+            .copied()
+            .filter(|l| before.alive(*l) && before.logins[l].kind == "alias")
+            .filter(|l| {
+                let r = before.rights(*l);
+                needs
+                    .iter()
+                    .any(|p| r.perms.contains(*p) || r.sperms.contains(*p))
+            })
+            .collect();
+        let actor = if step.actor.is_multiple_of(8) || weighted.is_empty() {
+            logins[step.actor as usize / 8 % logins.len()]
+        } else if step.actor % 4 != 1 && !holders.is_empty() {
+            holders[step.actor as usize / 4 % holders.len()]
+        } else {
+            weighted[step.actor as usize % weighted.len()]
+        };
         if step.action == Action::LoginWithNul {
             return self.login_with_nul(&before, actor).await;
         }
         if self.session(&before, actor).await?.is_none() {
-            self.log
-                .push(format!("{} cannot log in", before.logins[&actor].username));
+            let line = format!("{} cannot log in", before.logins[&actor].username);
+            self.note(line);
             return Ok(());
         }
         let eff = self.effective(actor);
@@ -172,7 +263,7 @@ impl<'a> Runner<'a> {
                 .map_or("?".into(), |l| l.username.clone()),
             answer.status
         );
-        self.log.push(line.clone());
+        self.note(line.clone());
         if answer.status >= 500 {
             return Err(fail("500", line));
         }
@@ -223,25 +314,61 @@ impl<'a> Runner<'a> {
                 .await?;
             }
         }
+        if snap != snap_after {
+            // Reach may have changed for anyone: every session is probed again.
+            self.probed.clear();
+        }
         self.probe(&after, actor).await
     }
 
     /// Runs the step's request; `None` when there was nothing to do.
     async fn perform(&mut self, st: &State, actor: i32, step: &Step) -> (String, Option<Answer>) {
-        let accounts: Vec<i32> = st
-            .logins
-            .values()
-            .filter(|l| l.kind != "alias")
-            .map(|l| l.id)
+        // Three steps in four aim at the logins around the actor (its siblings, its
+        // aliases, its customers and theirs), the fourth at anyone of the world.
+        let related = st.related(actor);
+        let focus = step.a & 3 != 0;
+        let narrow = |v: Vec<i32>| -> Vec<i32> {
+            let near: Vec<i32> = v.iter().copied().filter(|x| related.contains(x)).collect();
+            if focus && !near.is_empty() {
+                near
+            } else {
+                v
+            }
+        };
+        let accounts = narrow(
+            st.logins
+                .values()
+                .filter(|l| l.kind != "alias")
+                .map(|l| l.id)
+                .collect(),
+        );
+        let aliases = narrow(
+            st.logins
+                .values()
+                .filter(|l| l.kind == "alias")
+                .map(|l| l.id)
+                .collect(),
+        );
+        let all = narrow(st.logins.keys().copied().collect());
+        let own = st.account_of(actor).unwrap_or(actor);
+        let mut roles: Vec<(i32, i32)> = st
+            .roles
+            .iter()
+            .map(|(r, (a, _))| (*r, *a))
+            .filter(|(_, a)| !focus || *a == own || related.contains(a))
             .collect();
-        let aliases: Vec<i32> = st
-            .logins
-            .values()
-            .filter(|l| l.kind == "alias")
-            .map(|l| l.id)
-            .collect();
-        let all: Vec<i32> = st.logins.keys().copied().collect();
-        let roles: Vec<(i32, i32)> = st.roles.iter().map(|(r, (a, _))| (*r, *a)).collect();
+        if roles.is_empty() {
+            roles = st.roles.iter().map(|(r, (a, _))| (*r, *a)).collect();
+        }
+        self.last_target = None;
+        // A login someone impersonates right now: widening it is how an impersonation
+        // would outgrow its actor, so steps on alias users aim at it half the time.
+        let hot: Option<i32> = self
+            .sessions
+            .iter()
+            .filter(|(id, _)| **id != actor)
+            .filter_map(|(_, s)| s.impersonating)
+            .find(|t| st.logins.get(t).is_some_and(|l| l.kind == "alias"));
         let servers = self.world.servers.clone();
         let pick = |v: &[i32], n: u8| v[n as usize % v.len()];
         let text = TEXTS[step.text as usize % TEXTS.len()];
@@ -262,8 +389,15 @@ impl<'a> Runner<'a> {
 
         let (what, path, fields): (String, String, Vec<(&str, String)>) = match step.action {
             Action::EditKindOrOwner => {
-                let target = pick(&accounts, step.a);
-                let kind = ["admin", "reseller", "user"][step.b as usize % 3];
+                // Another account than the actor's own (its own would be no escalation).
+                let others: Vec<i32> = accounts.iter().copied().filter(|a| *a != own).collect();
+                let target = if others.is_empty() {
+                    pick(&accounts, step.a)
+                } else {
+                    pick(&others, step.a)
+                };
+                self.last_target = Some(target);
+                let kind = ["admin", "reseller", "admin", "reseller", "user"][step.b as usize % 5];
                 let owner = if kind == "admin" || step.c.is_multiple_of(5) {
                     String::new()
                 } else {
@@ -283,8 +417,8 @@ impl<'a> Runner<'a> {
                 )
             }
             Action::EditName => {
-                let target = if step.b.is_multiple_of(2) {
-                    st.account_of(actor).unwrap_or(actor)
+                let target = if step.b.is_multiple_of(2) && st.logins[&actor].kind != "alias" {
+                    actor
                 } else {
                     pick(&accounts, step.a)
                 };
@@ -326,7 +460,18 @@ impl<'a> Runner<'a> {
                 )
             }
             Action::EditRole | Action::CreateRole => {
-                let keys = keys_of_mask(step.mask);
+                // Mostly what the editor could plausibly grant (a part of its own rights),
+                // sometimes anything: the first probes the rule, the second the checks.
+                let own = st.rights(self.effective(actor));
+                let mine: Vec<&str> = keys_of_mask(step.mask)
+                    .into_iter()
+                    .filter(|k| own.perms.contains(*k) || own.sperms.contains(*k))
+                    .collect();
+                let keys = if !step.c.is_multiple_of(4) && !mine.is_empty() {
+                    mine
+                } else {
+                    keys_of_mask(step.mask)
+                };
                 let (path, name, label) = if step.action == Action::EditRole && !roles.is_empty() {
                     let (rid, account) = roles[step.a as usize % roles.len()];
                     (
@@ -384,7 +529,10 @@ impl<'a> Runner<'a> {
                 )
             }
             Action::ChangeAliasRole => {
-                let aid = pick(&aliases, step.a);
+                let aid = hot
+                    .filter(|_| step.c & 1 == 1)
+                    .unwrap_or(pick(&aliases, step.a));
+                self.last_target = Some(aid);
                 let rs = account_roles(st.logins[&aid].parent_id.unwrap_or(0));
                 let role = if rs.is_empty() {
                     String::new()
@@ -398,8 +546,12 @@ impl<'a> Runner<'a> {
                 )
             }
             Action::AliasServers => {
-                let aid = pick(&aliases, step.a);
-                let action = ["assign", "unassign", "all", "none", "assign"][step.b as usize % 5];
+                let aid = hot
+                    .filter(|_| step.c & 1 == 1)
+                    .unwrap_or(pick(&aliases, step.a));
+                self.last_target = Some(aid);
+                let action =
+                    ["assign", "unassign", "all", "none", "assign", "all"][step.b as usize % 6];
                 let mut fields = vec![("action", s(action)), ("confirm", s("yes"))];
                 let chosen: Vec<i32> = servers
                     .iter()
@@ -418,6 +570,7 @@ impl<'a> Runner<'a> {
             }
             Action::AliasStatus => {
                 let aid = pick(&aliases, step.a);
+                self.last_target = Some(aid);
                 let what = if step.b.is_multiple_of(2) {
                     "disable"
                 } else {
@@ -431,6 +584,7 @@ impl<'a> Runner<'a> {
             }
             Action::AliasPassword => {
                 let aid = pick(&aliases, step.a);
+                self.last_target = Some(aid);
                 (
                     format!("resets the password of {}", st.logins[&aid].username),
                     format!("{}/password", alias_base(aid)),
@@ -439,6 +593,7 @@ impl<'a> Runner<'a> {
             }
             Action::DeleteAlias => {
                 let aid = pick(&aliases, step.a);
+                self.last_target = Some(aid);
                 (
                     format!("deletes {}", st.logins[&aid].username),
                     format!("{}/delete", alias_base(aid)),
@@ -446,7 +601,24 @@ impl<'a> Runner<'a> {
                 )
             }
             Action::Impersonate => {
-                let target = pick(&all, step.a);
+                // Mostly a login whose permissions (not servers) are within the actor's:
+                // the ones a partial check would let through.
+                let mine = st.rights(actor);
+                let plausible: Vec<i32> = all
+                    .iter()
+                    .copied()
+                    .filter(|t| *t != actor && st.alive(*t))
+                    .filter(|t| {
+                        let r = st.rights(*t);
+                        r.perms.is_subset(&mine.perms) && r.sperms.is_subset(&mine.sperms)
+                    })
+                    .collect();
+                let target = if !step.b.is_multiple_of(4) && !plausible.is_empty() {
+                    pick(&plausible, step.c)
+                } else {
+                    pick(&all, step.a)
+                };
+                self.last_target = Some(target);
                 let path = if st.logins[&target].kind == "alias" {
                     format!("{}/impersonate", alias_base(target))
                 } else {
@@ -488,6 +660,7 @@ impl<'a> Runner<'a> {
                 } else {
                     pick(&all, step.a)
                 };
+                self.last_target = Some(owner);
                 let base = if st.logins[&owner].kind == "alias" {
                     alias_base(owner)
                 } else {
@@ -524,8 +697,7 @@ impl<'a> Runner<'a> {
         if answer.status == 303 && !answer.to_login() {
             match step.action {
                 Action::Impersonate if session.impersonating.is_none() => {
-                    let target = all[step.a as usize % all.len()];
-                    session.impersonating = Some(target);
+                    session.impersonating = self.last_target;
                 }
                 Action::StopImpersonating => session.impersonating = None,
                 _ => {}
@@ -537,6 +709,7 @@ impl<'a> Runner<'a> {
                 .find(&answer.body)
             {
                 self.keys.insert(actor, k.as_str().to_string());
+                self.probed.remove(&-actor);
             }
         }
         (what, Some(answer))
@@ -551,13 +724,33 @@ impl<'a> Runner<'a> {
         text: &str,
     ) -> (String, Option<Answer>) {
         let account = st.account_of(actor).unwrap_or(actor);
-        let aliases: Vec<i32> = st
+        let related = st.related(actor);
+        let mut aliases: Vec<i32> = st
             .logins
             .values()
-            .filter(|l| l.kind == "alias")
+            .filter(|l| l.kind == "alias" && (step.a & 3 == 0 || related.contains(&l.id)))
             .map(|l| l.id)
             .collect();
-        let aid = aliases[step.a as usize % aliases.len()];
+        if aliases.is_empty() {
+            aliases = st
+                .logins
+                .values()
+                .filter(|l| l.kind == "alias")
+                .map(|l| l.id)
+                .collect();
+        }
+        // Mostly an alias user reaching servers the viewer does not.
+        let mine = st.rights(self.effective(actor));
+        let wider: Vec<i32> = aliases
+            .iter()
+            .copied()
+            .filter(|a| !st.rights(*a).servers.is_subset(&mine.servers))
+            .collect();
+        let aid = if !step.c.is_multiple_of(4) && !wider.is_empty() {
+            wider[step.a as usize % wider.len()]
+        } else {
+            aliases[step.a as usize % aliases.len()]
+        };
         let parent = st.logins[&aid].parent_id.unwrap_or(0);
         let q = urlenc(text);
         let path = match step.action {
@@ -594,7 +787,7 @@ impl<'a> Runner<'a> {
         let with_nul = format!("{}\0{}", &username[..2], &username[2..]);
         let s = Session::login(&self.app.address, &with_nul).await;
         let line = format!("POST /login username={with_nul:?}");
-        self.log.push(line.clone());
+        self.note(line.clone());
         match s {
             Ok(_) => Err(fail("a username with a NUL logged in", line)),
             Err(a) if a.status >= 500 => Err(fail("500", format!("{line} -> {}", a.status))),
@@ -656,14 +849,7 @@ impl<'a> Runner<'a> {
             Action::CreateKey => {
                 let keys_after = super::fixtures::count(self.app, "FROM api_keys");
                 if keys_after > keys_before {
-                    let owner = {
-                        let all: Vec<i32> = before.logins.keys().copied().collect();
-                        if step.b.is_multiple_of(3) {
-                            actor
-                        } else {
-                            all[step.a as usize % all.len()]
-                        }
-                    };
+                    let owner = self.last_target.unwrap_or(actor);
                     if owner != actor || eff != actor {
                         return Err(fail(
                             "an API key was created for another login",
@@ -691,11 +877,24 @@ impl<'a> Runner<'a> {
                             line.to_string(),
                         ));
                     }
+                    // Whoever gains the server gains its server permissions on it: the
+                    // actor must hold each of them there.
                     for holder in [a.owner_id, a.reseller_id].into_iter().flatten() {
-                        if !after.covers(&eff_after, &after.rights(holder)) {
+                        let (was, now) = (before.rights(holder), after.rights(holder));
+                        if !was.reaches(sid)
+                            && now.reaches(sid)
+                            && !now.sperms.is_subset(&eff_before.sperms)
+                        {
                             return Err(fail(
-                                "gave a server to an account the actor does not cover",
-                                line.to_string(),
+                                "gave a server with permissions the actor does not hold on it",
+                                format!(
+                                    "{line}: {} gains {:?}",
+                                    after
+                                        .logins
+                                        .get(&holder)
+                                        .map_or("?".into(), |l| l.username.clone()),
+                                    now.sperms
+                                ),
                             ));
                         }
                     }
@@ -708,7 +907,7 @@ impl<'a> Runner<'a> {
             | Action::AliasPassword
             | Action::DeleteAlias => {
                 // Acting on a login needs to cover it before, and never on oneself.
-                let target = self.target_of(before, actor, step);
+                let target = self.last_target.expect("the step names its target");
                 if changed && (target == eff || !before.covers(&eff_before, &before.rights(target)))
                 {
                     return Err(fail(
@@ -739,17 +938,6 @@ impl<'a> Runner<'a> {
         Ok(())
     }
 
-    /// The login a step about one login targets.
-    fn target_of(&self, st: &State, _actor: i32, step: &Step) -> i32 {
-        let pool: Vec<i32> = st
-            .logins
-            .values()
-            .filter(|l| (l.kind == "alias") != (step.action == Action::EditKindOrOwner))
-            .map(|l| l.id)
-            .collect();
-        pool[step.a as usize % pool.len()]
-    }
-
     /// A page must not name a server of the world that `eff` does not reach.
     fn shows_only_reach(
         &self,
@@ -778,10 +966,17 @@ impl<'a> Runner<'a> {
             .iter()
             .filter(|(id, s)| **id == actor || s.impersonating.is_some())
             .map(|(id, _)| *id)
+            .filter(|id| !self.probed.contains(id))
             .collect();
         for id in ids {
+            self.probed.insert(id);
             self.probe_session(st, id).await?;
         }
+        // Keys are probed under the negative id of their login.
+        if self.probed.contains(&-actor) {
+            return Ok(());
+        }
+        self.probed.insert(-actor);
         if let Some(key) = self.keys.get(&actor).cloned() {
             let r = if st.alive(actor) {
                 st.rights(actor)

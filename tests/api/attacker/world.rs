@@ -55,7 +55,12 @@ pub fn build(app: &TestApp, prefix: &str, plan: &WorldPlan, case: u32) -> World 
 
     for (i, (slot, a)) in ALIAS_SLOTS.iter().zip(&plan.aliases).enumerate() {
         let parent = accounts[*slot];
-        let role = roles[*slot][a.role as usize % ROLES_PER_ACCOUNT];
+        let lead = ALIAS_SLOTS.iter().position(|x| x == slot) == Some(i);
+        let role = if lead {
+            roles[*slot][0]
+        } else {
+            roles[*slot][a.role as usize % ROLES_PER_ACCOUNT]
+        };
         let held: Vec<i32> = servers
             .iter()
             .enumerate()
