@@ -4,7 +4,7 @@
 //! and JSON API alike. `steps.rs` judges each step with `model.rs`, an independent
 //! restatement of SPEC §2.1 that never calls into `steward::access`.
 //!
-//! Deterministic: a fixed seed. `PROPTEST_CASES` sets the number of cases (default 40),
+//! Deterministic: a fixed seed. `PROPTEST_CASES` sets the number of cases (default 64),
 //! `ATTACKER_STEPS` the longest sequence (default 16), `ATTACKER_SEED` another seed (any
 //! text), `ATTACKER_VERBOSE=1` prints every step, and `ATTACKER_KEEP_GOING=1` records every broken rule over all cases instead of
 //! stopping (and shrinking) at the first, then fails with the list. SECURITY.md has the
@@ -30,7 +30,7 @@ use crate::helpers::TestApp;
 
 backend_tests!(the_generated_attacker_never_gains_a_right_it_was_not_given);
 
-const DEFAULT_CASES: u32 = 40;
+const DEFAULT_CASES: u32 = 64;
 const DEFAULT_STEPS: usize = 16;
 
 fn env_number<T: std::str::FromStr>(name: &str, default: T) -> T {

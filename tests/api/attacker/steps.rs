@@ -229,7 +229,20 @@ impl<'a> Runner<'a> {
                     .any(|p| r.perms.contains(*p) || r.sperms.contains(*p))
             })
             .collect();
-        let actor = if step.actor.is_multiple_of(8) || weighted.is_empty() {
+        // While someone impersonates an alias user, its owner sometimes widens it (the
+        // impersonation must then end, §2.1).
+        let widened = self
+            .sessions
+            .values()
+            .filter_map(|s| s.impersonating)
+            .find(|t| before.logins.get(t).is_some_and(|l| l.kind == "alias"))
+            .and_then(|t| before.logins[&t].parent_id)
+            .filter(|p| before.alive(*p));
+        let actor = if let Some(owner) = widened.filter(|_| {
+            matches!(step.action, Action::AliasServers | Action::ChangeAliasRole) && step.c & 1 == 1
+        }) {
+            owner
+        } else if step.actor.is_multiple_of(8) || weighted.is_empty() {
             logins[step.actor as usize / 8 % logins.len()]
         } else if step.actor % 4 != 1 && !holders.is_empty() {
             holders[step.actor as usize / 4 % holders.len()]
