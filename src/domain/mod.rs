@@ -5,6 +5,7 @@
 mod email;
 mod password;
 mod role;
+pub mod search;
 mod server;
 mod ssh_key;
 mod text;
@@ -15,5 +16,5 @@ pub use password::NewPassword;
 pub use role::{RoleDescription, RoleName};
 pub use server::{DnsName, IpAddress, OsChoice, Tags, OS_CHOICES};
 pub use ssh_key::{describe_stored as describe_ssh_key, SshPublicKey};
-pub use text::{optional_date, DisplayName, ShortText};
+pub use text::{is_format_character, optional_date, DisplayName, ShortText};
 pub use username::Username;

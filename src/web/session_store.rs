@@ -17,6 +17,8 @@ pub const LOGIN_ID: &str = "login_id";
 pub const IMPERSONATOR_ID: &str = "impersonator_id";
 pub const CSRF: &str = "csrf";
 pub const FLASH: &str = "flash";
+/// Where "Return" leads when an impersonation ends.
+pub const RETURN_TO: &str = "impersonation_return";
 
 type State = HashMap<String, String>;
 

@@ -669,8 +669,11 @@ async fn an_alias_manager_cannot_act_on_itself_or_on_a_stronger_alias(app: TestA
         303
     );
     assert!(app.user(m).is_some_and(|u| !u.disabled && !u.all_servers));
-    // A stronger sibling: more permissions (Ops), or all servers.
+    // A stronger sibling: more permissions (Ops) on a server, or all servers. (Under
+    // SPEC §2.1 rights are pairs of permission and server: Ops on no server at all would
+    // hold nothing beyond the manager's rights.)
     let strong = alias(&app, "strong", s.account, s.ops, false);
+    assign(&app, strong, s.web1);
     let wide_role = role(&app, s.account, "Viewer", &["servers.view"]);
     let wide = alias(&app, "wide", s.account, wide_role, true);
     for target in [strong, wide] {

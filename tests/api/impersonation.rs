@@ -505,5 +505,9 @@ async fn impersonation_ends_when_the_right_to_it_is_withdrawn(app: TestApp) {
         .set(users::owner_id.eq(Some(r2)))
         .execute(&mut app.conn())
         .unwrap();
-    assert_redirect_to(&b.get("/servers").await, "/login");
+    // SPEC §2.1: the impersonation ends and the session returns to the real login.
+    assert_redirect_to(&b.get("/servers").await, "/servers");
+    let page = b.get_html("/servers").await;
+    assert!(!page.contains("is acting as"), "{page}");
+    assert!(page.contains("no longer act as carol"), "{page}");
 }

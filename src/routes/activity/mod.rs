@@ -19,9 +19,9 @@ pub const PER_PAGE: i64 = 50;
 /// The filters the log pages take.
 #[derive(Debug, Default, Deserialize)]
 pub struct LogQuery {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::domain::search::text")]
     pub login: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::domain::search::text")]
     pub action: String,
     #[serde(default)]
     pub page: Option<String>,

@@ -12,9 +12,10 @@ mod tab;
 
 use actix_web::web;
 
-use crate::access::actor::account_reach;
 use crate::access::aliases::{role_rights, TargetRights};
-use crate::access::Actor;
+use crate::access::changes::covers;
+use crate::access::rights::Rights;
+use crate::access::{Actor, PermissionSet};
 use crate::db::{self, DbError, DbPool};
 use crate::models::user::User;
 use crate::models::{alias, role};
@@ -84,10 +85,9 @@ pub async fn load_target(
 ) -> Result<Target, AppError> {
     let (id, aid) = (parse_id(id)?, parse_id(aid)?);
     let account = visible_account(pool, actor, id).await?;
-    let actor_reach = actor.reach.clone();
-    let parent_reach = account_reach(&account);
+    let actor_rights = Rights::of_actor(actor);
     let acc = account.clone();
-    let (alias, role, keys, outside) = db::run(pool, move |c| {
+    let (alias, role, keys, covered) = db::run(pool, move |c| {
         let Some(alias) = alias::find_in_account(c, acc.id, aid)? else {
             return Ok::<_, DbError>(None);
         };
@@ -99,8 +99,10 @@ pub async fn load_target(
             Some(r) => role::permissions_of(c, r.id)?,
             None => Vec::new(),
         };
-        let outside = alias::assigned_outside(c, alias.id, &parent_reach, &actor_reach)?;
-        Ok(Some((alias, role, keys, outside)))
+        let role_set = PermissionSet::from_known_keys(&keys);
+        let l = Rights::of_alias(&alias, &acc, role_set);
+        let covered = covers(c, &actor_rights, &l)?;
+        Ok(Some((alias, role, keys, covered)))
     })
     .await?
     .ok_or(AppError::NotFound)?;
@@ -110,7 +112,7 @@ pub async fn load_target(
     let rights = TargetRights {
         permissions: role_rights(&keys, &account),
         all_servers: alias.all_servers,
-        servers_outside_actor: outside,
+        covered,
     };
     Ok(Target {
         account,

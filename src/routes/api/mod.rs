@@ -24,6 +24,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api")
             .app_data(web::QueryConfig::default().error_handler(|e, _| {
+                if e.to_string().contains(crate::domain::search::REFUSED) {
+                    return ApiError::Unprocessable(crate::domain::search::REFUSED.into()).into();
+                }
                 ApiError::BadRequest(format!("The query string could not be read: {e}")).into()
             }))
             .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::not_found().into()))

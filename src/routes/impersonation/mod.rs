@@ -17,4 +17,4 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// Where "Return to …" leads: the page the impersonation started from.
-pub(crate) const RETURN_TO: &str = "impersonation_return";
+pub(crate) use crate::web::session_store::RETURN_TO;
