@@ -6,8 +6,10 @@ mod hostile;
 
 mod accounts;
 mod alias_users;
+mod attacker;
 mod auth;
 mod cli;
+mod escalation;
 mod impersonation;
 mod install_keys;
 mod json_api;
