@@ -2,11 +2,13 @@
 
 use actix_web::{web, HttpResponse};
 
+use crate::routes::table::Routes;
+
 use crate::db::{self, DbError};
 use crate::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz));
+pub fn configure(routes: &mut Routes) {
+    routes.get("/healthz", healthz);
 }
 
 async fn healthz(state: web::Data<AppState>) -> HttpResponse {

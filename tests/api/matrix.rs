@@ -2,8 +2,8 @@
 //! with the expected answer written by hand — not derived from the access module — and,
 //! after every request that must not change anything, a check that nothing changed.
 //!
-//! The route list is read from the route table in src/routes, so a new route without a
-//! row here fails `every_route_of_the_router_has_a_row_in_the_matrix`.
+//! The route list is the table the real router registration fills (src/routes/table.rs),
+//! so a new route without a row here fails `every_route_of_the_router_has_a_row_in_the_matrix`.
 //!
 //! Runs on SQLite only: who may do what is decided in Rust over loaded rows, the same on
 //! both backends, and the HTTP suite already runs every feature on PostgreSQL too.
@@ -578,51 +578,30 @@ async fn every_route_answers_every_kind_of_login_as_written_by_hand() {
     );
 }
 
-/// Every `.route("…", web::get()|post())` registered under src/routes.
-fn routes_in_source() -> BTreeSet<(String, String)> {
-    let re = regex::Regex::new(r#"\.route\(\s*"([^"]+)",\s*web::(get|post)\(\)"#).unwrap();
-    let mut found = BTreeSet::new();
-    let mut stack = vec![std::path::PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/src/routes"
-    ))];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                let text = std::fs::read_to_string(&path).unwrap();
-                // The JSON API's routes sit in a scope named "/api".
-                let prefix = if path.components().any(|c| c.as_os_str() == "api") {
-                    "/api"
-                } else {
-                    ""
-                };
-                for c in re.captures_iter(&text) {
-                    found.insert((c[2].to_uppercase(), format!("{prefix}{}", &c[1])));
-                }
-            }
-        }
-    }
-    found
-}
-
 #[test]
 fn every_route_of_the_router_has_a_row_in_the_matrix() {
-    let in_source = routes_in_source();
+    // The table the real registration fills (src/routes/table.rs), not the source text.
+    let served: BTreeSet<(String, String)> = steward::routes::RouteTable::of_the_panel()
+        .routes
+        .into_iter()
+        .map(|r| (r.method.to_string(), r.path))
+        .collect();
     assert!(
-        in_source.len() > 30,
+        served.len() > 30,
         "the route table was read ({} routes)",
-        in_source.len()
+        served.len()
     );
     let in_matrix: BTreeSet<(String, String)> = ROWS
         .iter()
-        .chain(crate::json_api_matrix::ROWS.iter())
-        .map(|(m, p, _, _)| (m.to_string(), p.to_string()))
+        .map(|r| (r.0.to_string(), r.1.to_string()))
+        .chain(
+            crate::json_api_matrix::ROWS
+                .iter()
+                .map(|r| (r.0.to_string(), r.1.to_string())),
+        )
         .collect();
-    let missing: Vec<_> = in_source.difference(&in_matrix).collect();
-    let stale: Vec<_> = in_matrix.difference(&in_source).collect();
+    let missing: Vec<_> = served.difference(&in_matrix).collect();
+    let stale: Vec<_> = in_matrix.difference(&served).collect();
     assert!(
         missing.is_empty(),
         "routes without a row in the matrix: {missing:?}"
