@@ -400,7 +400,7 @@ async fn a_failed_action_writes_no_audit_row(app: TestApp) {
         .count()
         .get_result(&mut app.conn())
         .unwrap();
-    // Invalid input (422), a forbidden action (403) and a foreign id (404).
+    // Invalid input (422), a forbidden action (403) and foreign ids (404).
     let invalid = b
         .post(
             &format!("/users/{acme}"),
@@ -408,7 +408,10 @@ async fn a_failed_action_writes_no_audit_row(app: TestApp) {
         )
         .await;
     assert_eq!(invalid.status().as_u16(), 422);
-    let forbidden = b.post(&format!("/users/{admin}/impersonate"), &[]).await;
+    // Its admin is not even visible to a customer (404); impersonating itself is forbidden.
+    let hidden = b.post(&format!("/users/{admin}/impersonate"), &[]).await;
+    assert_eq!(hidden.status().as_u16(), 404);
+    let forbidden = b.post(&format!("/users/{acme}/impersonate"), &[]).await;
     assert_eq!(forbidden.status().as_u16(), 403);
     let foreign = b.post("/users/999999/alias-users/1/disable", &[]).await;
     assert_eq!(foreign.status().as_u16(), 404);

@@ -9,7 +9,7 @@ use crate::backend_tests;
 use crate::helpers::TestApp;
 
 fn ssh_key(app: &TestApp, user: i32, name: &str) -> i32 {
-    let key = steward::domain::SshPublicKey::parse(crate::matrix::SSH_KEY).unwrap();
+    let key = steward::domain::SshPublicKey::parse(crate::matrix_world::SSH_KEY).unwrap();
     steward::models::ssh_key::NewSshKey {
         user_id: user,
         name,

@@ -1,10 +1,12 @@
 //! Everything the database holds, for "a refused request changed nothing". The tables are
 //! listed from the database itself (sqlite_master, information_schema) and every row of
 //! every table is dumped as JSON text, so a table or column added later is covered without
-//! anyone remembering to add it here. Only columns that a request is expected to move
-//! whatever it asks for are left out, each named below with its reason.
+//! anyone remembering to add it here. Only what a request is expected to move whatever it
+//! asks for is left out, each named below with its reason: three timestamps, and a
+//! session's flash message and CSRF token (its login and impersonation state stay in).
 
 use std::collections::BTreeMap;
+use std::sync::Mutex;
 
 use diesel::sql_types::Text;
 use diesel::{QueryableByName, RunQueryDsl};
@@ -21,6 +23,35 @@ const MOVES_ON_EVERY_REQUEST: &[(&str, &str)] = &[
     // Written (at most once a minute) by every call with the key, refused or not.
     ("api_keys", "last_used_at"),
 ];
+
+/// Keys of a session's state that every page view may write: the flash message (shown
+/// once, then removed) and the CSRF token (made on first use). Who the session is logged
+/// in as and whom it impersonates stay in the snapshot.
+const SESSION_BOOKKEEPING: &[&str] = &["flash", "csrf"];
+
+/// A session row without its bookkeeping; None for an anonymous session that holds
+/// nothing else (a visitor's CSRF token for the login form).
+fn session_row(row: &str) -> Option<String> {
+    let mut cols: Vec<serde_json::Value> = serde_json::from_str(row).expect("a JSON row");
+    let mut anonymous = false;
+    for col in cols.iter_mut() {
+        if let Some(state) = col.as_str().and_then(|s| {
+            serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(s).ok()
+        }) {
+            let mut state = state;
+            for k in SESSION_BOOKKEEPING {
+                state.remove(*k);
+            }
+            anonymous = state.is_empty();
+            *col = serde_json::Value::Object(state);
+        }
+    }
+    // Columns: key_hash, user_id, impersonator_id, state, created_at.
+    if anonymous && cols.get(1).is_some_and(|u| u.is_null()) {
+        return None;
+    }
+    Some(serde_json::Value::Array(cols).to_string())
+}
 
 #[derive(QueryableByName)]
 struct One {
@@ -81,10 +112,13 @@ fn strings(c: &mut DbConn, sql: &str) -> Vec<String> {
     rows.into_iter().map(|r| r.v).collect()
 }
 
-/// Every row of every table the database holds.
-pub fn snapshot(app: &TestApp) -> Snapshot {
-    let mut c = app.conn();
-    let c: &mut DbConn = &mut c;
+/// The one query that dumps every table, built once per database from its own table and
+/// column lists (they do not change while a test runs).
+fn dump_query(app: &TestApp, c: &mut DbConn) -> String {
+    static QUERIES: Mutex<BTreeMap<String, String>> = Mutex::new(BTreeMap::new());
+    if let Some(q) = QUERIES.lock().unwrap().get(&app.database_url) {
+        return q.clone();
+    }
     let postgres = matches!(c, DbConn::Postgres(_));
     let tables = if postgres {
         strings(
@@ -103,7 +137,7 @@ pub fn snapshot(app: &TestApp) -> Snapshot {
         tables.iter().any(|t| t == "sessions") && tables.len() >= 13,
         "the table list was read: {tables:?}"
     );
-    let mut all = BTreeMap::new();
+    let mut parts = Vec::new();
     for table in tables {
         let columns: Vec<String> = if postgres {
             strings(
@@ -133,11 +167,38 @@ pub fn snapshot(app: &TestApp) -> Snapshot {
         } else {
             format!("json_array({list})")
         };
-        let rows = strings(
-            c,
-            &format!("SELECT {row} AS v FROM \"{table}\" ORDER BY 1"),
-        );
-        all.insert(table, rows);
+        parts.push(format!(
+            "SELECT '{table}' || '|' || {row} AS v FROM \"{table}\""
+        ));
+    }
+    let q = parts.join(" UNION ALL ");
+    QUERIES
+        .lock()
+        .unwrap()
+        .insert(app.database_url.clone(), q.clone());
+    q
+}
+
+/// Every row of every table the database holds.
+pub fn snapshot(app: &TestApp) -> Snapshot {
+    let mut c = app.conn();
+    let c: &mut DbConn = &mut c;
+    let q = dump_query(app, c);
+    let mut all: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for line in strings(c, &q) {
+        let (table, row) = line.split_once('|').expect("table|row");
+        let row = if table == "sessions" {
+            match session_row(row) {
+                Some(r) => r,
+                None => continue,
+            }
+        } else {
+            row.to_string()
+        };
+        all.entry(table.to_string()).or_default().push(row);
+    }
+    for rows in all.values_mut() {
+        rows.sort();
     }
     Snapshot(all)
 }
