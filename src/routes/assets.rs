@@ -5,7 +5,6 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 
 use crate::routes::table::Routes;
-
 use crate::web::error::AppError;
 
 const ASSETS: &[(&str, &str, &[u8])] = &[

@@ -2,9 +2,8 @@
 
 use actix_web::{web, HttpResponse};
 
-use crate::routes::table::Routes;
-
 use crate::db::{self, DbError};
+use crate::routes::table::Routes;
 use crate::AppState;
 
 pub fn configure(routes: &mut Routes) {

@@ -3,7 +3,6 @@
 use actix_web::HttpResponse;
 
 use crate::routes::table::Routes;
-
 use crate::web::current::my_account_url;
 use crate::web::render::see_other;
 use crate::web::Current;

@@ -5,8 +5,9 @@ mod account;
 mod global;
 mod logins;
 
-use crate::routes::table::Routes;
 use serde::Deserialize;
+
+use crate::routes::table::Routes;
 
 pub fn configure(routes: &mut Routes) {
     routes

@@ -10,10 +10,7 @@ mod servers;
 mod status;
 mod tab;
 
-use crate::web::pagination::ListQuery;
 use actix_web::web;
-
-use crate::routes::table::Routes;
 
 use crate::access::actor::account_reach;
 use crate::access::aliases::{role_rights, TargetRights};
@@ -21,7 +18,9 @@ use crate::access::Actor;
 use crate::db::{self, DbError, DbPool};
 use crate::models::user::User;
 use crate::models::{alias, role};
+use crate::routes::table::Routes;
 use crate::routes::users::{parse_id, visible_account};
+use crate::web::pagination::ListQuery;
 use crate::web::{AppError, Current};
 use crate::AppState;
 

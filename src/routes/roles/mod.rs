@@ -8,12 +8,11 @@ mod editor;
 mod list;
 mod save;
 
-use crate::routes::table::Routes;
-
 use crate::access::roles::may_manage_roles;
 use crate::access::Actor;
 use crate::db::DbPool;
 use crate::models::user::User;
+use crate::routes::table::Routes;
 use crate::routes::users::{parse_id, visible_account};
 use crate::web::AppError;
 

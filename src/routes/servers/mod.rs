@@ -15,14 +15,13 @@ mod form;
 mod list;
 mod owner;
 
-use crate::routes::table::Routes;
-use crate::web::pagination::ListQuery;
-
 use crate::access::servers::{find_reachable, Reachable};
 use crate::access::Actor;
 use crate::db::{self, DbError, DbPool};
 use crate::driver::Requester;
+use crate::routes::table::Routes;
 use crate::routes::users::parse_id;
+use crate::web::pagination::ListQuery;
 use crate::web::AppError;
 
 pub fn configure(routes: &mut Routes) {
