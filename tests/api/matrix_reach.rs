@@ -13,10 +13,21 @@ use crate::helpers::{spawn_app, TestApp};
 use crate::matrix::send;
 use crate::matrix_world::{fill, world};
 
-/// (what the owner changes: method, path, body — "" for nothing; then the manager's next
-/// request: method, path, body; its answer; whether the impersonation still runs after it)
+/// What the owner changes (method, path, body; "" for nothing), then the manager's next
+/// request (method, path, body), its answer, and whether the impersonation still runs.
+type Row = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    char,
+    bool,
+);
+
 #[rustfmt::skip]
-const ROWS: &[(&str, &str, &str, &str, &str, &str, char, bool)] = &[
+const ROWS: &[Row] = &[
     // Nothing changes: the manager acts as the narrow alias, within its reach.
     ("", "", "", "GET", "/servers/{sid}", "", '2', true),
     ("", "", "", "GET", "/servers/{s3}", "", 'N', true),
