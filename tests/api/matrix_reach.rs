@@ -14,7 +14,9 @@ use crate::matrix::send;
 use crate::matrix_world::{fill, world};
 
 /// What the owner changes (method, path, body; "" for nothing), then the manager's next
-/// request (method, path, body), its answer, and whether the impersonation still runs.
+/// request (method, path, body), the answers allowed, and whether the impersonation still
+/// runs. Where it ends, the request may be answered by the redirect that returns the
+/// session to the actor (3) or as the actor itself; never as the grown target.
 type Row = (
     &'static str,
     &'static str,
@@ -22,24 +24,24 @@ type Row = (
     &'static str,
     &'static str,
     &'static str,
-    char,
+    &'static str,
     bool,
 );
 
 #[rustfmt::skip]
 const ROWS: &[Row] = &[
     // Nothing changes: the manager acts as the narrow alias, within its reach.
-    ("", "", "", "GET", "/servers/{sid}", "", '2', true),
-    ("", "", "", "GET", "/servers/{s3}", "", 'N', true),
-    ("", "", "", "POST", "/servers/{sid}/power", "action=on", '4', true),
+    ("", "", "", "GET", "/servers/{sid}", "", "2", true),
+    ("", "", "", "GET", "/servers/{s3}", "", "N", true),
+    ("", "", "", "POST", "/servers/{sid}/power", "action=on", "4", true),
     // The target's reach shrinks: still covered, the impersonation goes on.
-    ("POST", "/users/{id}/alias-users/{aid}/servers", "action=unassign&server_id={sid}", "GET", "/servers/{sid}", "", 'N', true),
+    ("POST", "/users/{id}/alias-users/{aid}/servers", "action=unassign&server_id={sid}", "GET", "/servers/{sid}", "", "N", true),
     // The target's servers grow beyond the manager's: it ends, and s3 stays out of reach.
-    ("POST", "/users/{id}/alias-users/{aid}/servers", "action=all", "GET", "/servers/{s3}", "", 'N', false),
+    ("POST", "/users/{id}/alias-users/{aid}/servers", "action=all", "GET", "/servers/{s3}", "", "N3", false),
     // The target's role grows beyond the manager's: it ends, and the manager may not reinstall.
-    ("POST", "/users/{id}/roles/{narrow_role}", "name=Narrow&permissions=servers.view&permissions=servers.reinstall&confirm_dangerous=yes", "POST", "/servers/{sid}/reinstall", "os=debian-12", '4', false),
+    ("POST", "/users/{id}/roles/{narrow_role}", "name=Narrow&permissions=servers.view&permissions=servers.reinstall&confirm_dangerous=yes", "POST", "/servers/{sid}/reinstall", "os=debian-12", "43", false),
     // The actor's right to impersonate is withdrawn: it ends; the manager's own reach stays.
-    ("POST", "/users/{id}/roles/{manager_role}", "name=Managers&permissions=alias_users.manage&permissions=alias_roles.manage&permissions=servers.view&permissions=servers.power&confirm_dangerous=yes", "GET", "/servers/{sid}", "", '2', false),
+    ("POST", "/users/{id}/roles/{manager_role}", "name=Managers&permissions=alias_users.manage&permissions=alias_roles.manage&permissions=servers.view&permissions=servers.power&confirm_dangerous=yes", "GET", "/servers/{sid}", "", "23", false),
 ];
 
 fn impersonating(app: &TestApp, actor: i32) -> bool {
@@ -101,8 +103,8 @@ async fn impersonation_follows_every_change_of_reach_as_written_by_hand() {
         let jobs_before = crate::matrix_effects::jobs_of_row(&app, &w, "");
         let res = send(manager, method, &fill_more(path), &fill_more(body)).await;
         let got = code(res.status().as_u16());
-        if got != *expected {
-            failures.push(format!("{label}: expected {expected}, got {got}"));
+        if !expected.contains(got) {
+            failures.push(format!("{label}: expected one of {expected}, got {got}"));
         }
         if impersonating(&app, w.manager) != *still {
             failures.push(format!(
@@ -110,11 +112,10 @@ async fn impersonation_follows_every_change_of_reach_as_written_by_hand() {
                 if *still { "ended" } else { "still runs" }
             ));
         }
-        if got != '2'
-            && got != '3'
-            && crate::matrix_effects::jobs_of_row(&app, &w, "") != jobs_before
-        {
-            failures.push(format!("{label}: refused, but a job was started"));
+        // No row lets the manager start a job: as the narrow alias it may not, and once
+        // the impersonation ends it may not reinstall.
+        if crate::matrix_effects::jobs_of_row(&app, &w, "") != jobs_before {
+            failures.push(format!("{label}: a job was started"));
         }
     }
     eprintln!("impersonation while reach changes: {} cases", ROWS.len());
