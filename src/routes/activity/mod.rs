@@ -5,13 +5,18 @@ mod account;
 mod global;
 mod logins;
 
-use actix_web::web;
 use serde::Deserialize;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/users/{id}/activity", web::get().to(account::page))
-        .route("/users/{id}/logins", web::get().to(logins::page))
-        .route("/audit", web::get().to(global::page));
+use crate::routes::table::Routes;
+
+pub fn configure(routes: &mut Routes) {
+    routes
+        .get("/users/{id}/activity", account::page)
+        .reads::<LogQuery>()
+        .get("/users/{id}/logins", logins::page)
+        .reads::<LogQuery>()
+        .get("/audit", global::page)
+        .reads::<LogQuery>();
 }
 
 pub const PER_PAGE: i64 = 50;

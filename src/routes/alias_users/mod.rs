@@ -19,52 +19,41 @@ use crate::access::{Actor, PermissionSet};
 use crate::db::{self, DbError, DbPool};
 use crate::models::user::User;
 use crate::models::{alias, role};
+use crate::routes::table::Routes;
 use crate::routes::users::{parse_id, visible_account};
+use crate::web::pagination::ListQuery;
 use crate::web::{AppError, Current};
 use crate::AppState;
 
 pub use status::AliasStatus;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/users/{id}/alias-users", web::get().to(tab::page))
-        .route("/users/{id}/alias-users", web::post().to(create::submit))
-        .route("/users/{id}/alias-users/{aid}", web::get().to(page::page))
-        .route(
-            "/users/{id}/alias-users/{aid}",
-            web::post().to(actions::profile),
-        )
-        .route(
+pub fn configure(routes: &mut Routes) {
+    routes
+        .get("/users/{id}/alias-users", tab::page)
+        .reads::<ListQuery>()
+        .post("/users/{id}/alias-users", create::submit)
+        .reads::<create::CreateAliasForm>()
+        .get("/users/{id}/alias-users/{aid}", page::page)
+        .reads::<page::PageQuery>()
+        .post("/users/{id}/alias-users/{aid}", actions::profile)
+        .reads::<actions::ProfileForm>()
+        .get(
             "/users/{id}/alias-users/{aid}/role-preview",
-            web::get().to(page::role_preview),
+            page::role_preview,
         )
-        .route(
-            "/users/{id}/alias-users/{aid}/role",
-            web::post().to(actions::role),
-        )
-        .route(
-            "/users/{id}/alias-users/{aid}/password",
-            web::post().to(actions::password),
-        )
-        .route(
-            "/users/{id}/alias-users/{aid}/disable",
-            web::post().to(actions::disable),
-        )
-        .route(
-            "/users/{id}/alias-users/{aid}/enable",
-            web::post().to(actions::enable),
-        )
-        .route(
-            "/users/{id}/alias-users/{aid}/delete",
-            web::post().to(actions::delete),
-        )
-        .route(
-            "/users/{id}/alias-users/{aid}/servers",
-            web::get().to(servers::page),
-        )
-        .route(
-            "/users/{id}/alias-users/{aid}/servers",
-            web::post().to(servers::submit),
-        );
+        .reads_fields(&["role_id"])
+        .post("/users/{id}/alias-users/{aid}/role", actions::role)
+        .reads::<actions::RoleForm>()
+        .post("/users/{id}/alias-users/{aid}/password", actions::password)
+        .reads::<actions::PasswordForm>()
+        .post("/users/{id}/alias-users/{aid}/disable", actions::disable)
+        .post("/users/{id}/alias-users/{aid}/enable", actions::enable)
+        .post("/users/{id}/alias-users/{aid}/delete", actions::delete)
+        .get("/users/{id}/alias-users/{aid}/servers", servers::page)
+        .reads::<ListQuery>()
+        // Read by hand (`form::first`, `form::all`): server_id repeats.
+        .post("/users/{id}/alias-users/{aid}/servers", servers::submit)
+        .reads_fields(&["action", "server_id", "q", "page"]);
 }
 
 /// An alias user as its page and actions need it.
