@@ -232,7 +232,17 @@ pub fn new_holders(
     // permissions on the server, so the actor must hold each of them there itself (it
     // reaches the server: `Reachable`).
     if let Some(to) = to {
-        let received = kind_permissions(to.account.kind()).server_part();
+        // A customer's server is also held by the customer's reseller, who gets its own
+        // tier's server permissions there (servers.ip_assignments, say).
+        let via_reseller = match &to.owner {
+            Some(o) if to.account.kind() == Kind::User && o.kind() == Kind::Reseller => {
+                kind_permissions(Kind::Reseller)
+            }
+            _ => kind_permissions(Kind::Alias),
+        };
+        let received = kind_permissions(to.account.kind())
+            .union(via_reseller)
+            .server_part();
         if !received.is_subset_of(actor.permissions) {
             return Err(AssignRefusal::Forbidden);
         }

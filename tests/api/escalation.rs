@@ -182,10 +182,22 @@ async fn impersonation_ends_when_the_targets_reach_grows_beyond_the_impersonator
     assert!(login_state(&app, narrow).all_servers);
 
     let before = server_state(&app, s2);
+    // The next request ends the impersonation: the session returns to its actor (a 303 to
+    // the server list with a message), never showing the server.
+    let first = m.get(&format!("/servers/{s2}")).await.status().as_u16();
+    assert!(
+        first == 303 || first == 404,
+        "the impersonating session opened a server its actor does not reach ({first})"
+    );
     assert_eq!(
         m.get(&format!("/servers/{s2}")).await.status().as_u16(),
         404,
-        "the impersonating session opened a server its actor does not reach"
+        "back as its actor, the session still does not reach the server"
+    );
+    assert_eq!(
+        m.get(&format!("/servers/{s1}")).await.status().as_u16(),
+        200,
+        "the session returned to its actor, who reaches its own server"
     );
     let status = status_of_post(&m, &format!("/servers/{s2}/power"), &[("action", "on")]).await;
     assert_refused(status, "power s2 while impersonating");
