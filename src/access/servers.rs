@@ -233,9 +233,14 @@ pub fn new_holders(
     // reaches the server: `Reachable`).
     if let Some(to) = to {
         // A customer's server is also held by the customer's reseller, who gets its own
-        // tier's server permissions there (servers.ip_assignments, say).
+        // tier's server permissions there (servers.ip_assignments, say) unless it holds
+        // the server already.
         let via_reseller = match &to.owner {
-            Some(o) if to.account.kind() == Kind::User && o.kind() == Kind::Reseller => {
+            Some(o)
+                if to.account.kind() == Kind::User
+                    && o.kind() == Kind::Reseller
+                    && server.reseller_id != Some(o.id) =>
+            {
                 kind_permissions(Kind::Reseller)
             }
             _ => kind_permissions(Kind::Alias),
