@@ -3,7 +3,9 @@
 //! their own customers, and every login its own account. Editing another login also
 //! needs its rights to be a subset of the editor's own: no one edits a stronger login.
 
-use super::actor::{kind_permissions, Actor};
+use super::actor::Actor;
+use super::catalog::Perm;
+use super::rights::{coverage, covers_account, Coverage, Rights};
 use crate::models::user::{Kind, User};
 
 /// Which accounts a login may list on Manage Users.
@@ -14,9 +16,9 @@ pub enum AccountList {
 }
 
 pub fn account_list(actor: &Actor) -> Option<AccountList> {
-    if actor.may("admin.users") {
+    if actor.may(Perm::AdminUsers) {
         Some(AccountList::Everyone)
-    } else if actor.may("customers.view") || actor.may("customers.manage") {
+    } else if actor.may(Perm::CustomersView) || actor.may(Perm::CustomersManage) {
         Some(AccountList::CustomersOf(actor.account_id()))
     } else {
         None
@@ -33,8 +35,8 @@ pub fn may_view_account(actor: &Actor, target: &User) -> bool {
         return false;
     }
     actor.account_id() == target.id
-        || actor.may("admin.users")
-        || ((actor.may("customers.view") || actor.may("customers.manage"))
+        || actor.may(Perm::AdminUsers)
+        || ((actor.may(Perm::CustomersView) || actor.may(Perm::CustomersManage))
             && is_customer_of_actor(actor, target))
 }
 
@@ -43,7 +45,7 @@ pub fn may_view_account(actor: &Actor, target: &User) -> bool {
 /// the account itself; an admin (admin.users); the account's reseller (customers.manage);
 /// or an alias user of the account holding `perm`. Managers other than the account itself
 /// must hold every right of the account (no one manages a stronger login's environment).
-pub fn manages_alias_area(actor: &Actor, account: &User, perm: &str) -> bool {
+pub fn manages_alias_area(actor: &Actor, account: &User, perm: Perm) -> bool {
     if account.is_alias() || !may_view_account(actor, account) {
         return false;
     }
@@ -53,12 +55,11 @@ pub fn manages_alias_area(actor: &Actor, account: &User, perm: &str) -> bool {
     if actor.is_alias() && actor.account_id() == account.id {
         return actor.may(perm);
     }
-    let stronger = !kind_permissions(account.kind()).is_subset_of(actor.permissions);
-    if stronger {
+    if !covers_account(actor, account) {
         return false;
     }
-    actor.may("admin.users")
-        || (actor.may("customers.manage") && is_customer_of_actor(actor, account))
+    actor.may(Perm::AdminUsers)
+        || (actor.may(Perm::CustomersManage) && is_customer_of_actor(actor, account))
 }
 
 /// What an edit of the Account Details form may change.
@@ -93,18 +94,19 @@ pub fn account_edit(actor: &Actor, target: &User) -> AccountEdit {
             own_password: !actor.is_impersonating(),
         };
     }
-    // Nobody edits a login with rights beyond their own.
-    if !kind_permissions(target.kind()).is_subset_of(actor.permissions) {
+    // Nobody edits a login with rights beyond their own (SPEC §2.1); that the edit leaves
+    // it covered too is `changes::account_change`'s to check.
+    if !covers_account(actor, target) {
         return AccountEdit::default();
     }
-    if actor.may("admin.users") {
+    if actor.may(Perm::AdminUsers) {
         AccountEdit {
             profile: true,
             status: true,
             kind_and_owner: true,
             own_password: false,
         }
-    } else if actor.may("customers.manage") && is_customer_of_actor(actor, target) {
+    } else if actor.may(Perm::CustomersManage) && is_customer_of_actor(actor, target) {
         AccountEdit {
             profile: true,
             status: true,
@@ -126,34 +128,68 @@ pub enum AccountCreation {
 }
 
 pub fn account_creation(actor: &Actor) -> Option<AccountCreation> {
-    if actor.may("admin.users") {
+    if actor.may(Perm::AdminUsers) {
         Some(AccountCreation::Any)
-    } else if actor.may("customers.manage") {
+    } else if actor.may(Perm::CustomersManage) {
         Some(AccountCreation::CustomersOf(actor.account_id()))
     } else {
         None
     }
 }
 
-/// Whether the creator may make an account of `kind` owned by `owner`.
+/// Why an account may not be created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoCreation {
+    /// Beyond the creator's rights, or not its to create (403).
+    Forbidden,
+    /// The owner cannot own an account of that kind (422 next to the owner).
+    OwnerDoesNotFit,
+}
+
+/// Whether the creator may make an account of `kind` owned by `owner`: it must cover the
+/// new account (SPEC §2.1), and the owner must fit the kind.
 pub fn may_create(
     creation: AccountCreation,
     actor: &Actor,
     kind: Kind,
     owner: Option<&User>,
-) -> bool {
-    if !kind_permissions(kind).is_subset_of(actor.permissions) || kind == Kind::Alias {
-        return false;
+) -> Result<(), NoCreation> {
+    if kind == Kind::Alias {
+        return Err(NoCreation::OwnerDoesNotFit);
     }
-    match creation {
+    if !covers_new_account(actor, kind, owner) {
+        return Err(NoCreation::Forbidden);
+    }
+    let fits = match creation {
         AccountCreation::Any => match kind {
             Kind::User => owner.is_some_and(|o| matches!(o.kind(), Kind::Admin | Kind::Reseller)),
             Kind::Reseller => owner.is_some_and(|o| o.kind() == Kind::Admin),
             Kind::Admin => owner.is_none(),
             Kind::Alias => false,
         },
-        AccountCreation::CustomersOf(id) => kind == Kind::User && owner.is_some_and(|o| o.id == id),
+        AccountCreation::CustomersOf(id) => {
+            if kind != Kind::User || owner.is_none_or(|o| o.id != id) {
+                return Err(NoCreation::Forbidden);
+            }
+            true
+        }
+    };
+    if !fits {
+        return Err(NoCreation::OwnerDoesNotFit);
     }
+    Ok(())
+}
+
+/// Whether the actor would cover a new account of `kind` owned by `owner`: its tier's
+/// permissions on all of its servers, now and later.
+pub fn covers_new_account(actor: &Actor, kind: Kind, owner: Option<&User>) -> bool {
+    let mut new = actor.login.clone();
+    new.id = 0;
+    new.kind = kind.as_str().to_string();
+    new.owner_id = owner.map(|o| o.id);
+    new.parent_id = None;
+    new.role_id = None;
+    coverage(&Rights::of_actor(actor), &Rights::of_account(&new)) == Coverage::Covered
 }
 
 #[cfg(test)]
@@ -233,7 +269,7 @@ mod tests {
             (&stranger, false),
         ] {
             assert_eq!(
-                manages_alias_area(who, &account, "alias_roles.manage"),
+                manages_alias_area(who, &account, Perm::AliasRolesManage),
                 expect,
                 "{}",
                 who.login.username
@@ -242,7 +278,7 @@ mod tests {
         assert!(!manages_alias_area(
             &manager,
             &account,
-            "alias_users.manage"
+            Perm::AliasUsersManage
         ));
     }
 
@@ -252,9 +288,43 @@ mod tests {
         let c = account_creation(&reseller).unwrap();
         let me = user(2, "reseller");
         let other = user(8, "reseller");
-        assert!(may_create(c, &reseller, Kind::User, Some(&me)));
-        assert!(!may_create(c, &reseller, Kind::User, Some(&other)));
-        assert!(!may_create(c, &reseller, Kind::Reseller, Some(&me)));
-        assert!(!may_create(c, &reseller, Kind::Admin, None));
+        assert_eq!(may_create(c, &reseller, Kind::User, Some(&me)), Ok(()));
+        for (kind, owner) in [
+            (Kind::User, Some(&other)),
+            (Kind::Reseller, Some(&me)),
+            (Kind::Admin, None),
+        ] {
+            assert_eq!(
+                may_create(c, &reseller, kind, owner),
+                Err(NoCreation::Forbidden)
+            );
+        }
+    }
+
+    #[test]
+    fn an_admins_helper_creates_only_what_it_covers() {
+        let parent = user(1, "admin");
+        let mut me = alias(5, &parent);
+        me.all_servers = true;
+        let user_tier: Vec<&str> = crate::access::CATALOG
+            .iter()
+            .filter(|p| p.tier == crate::access::Tier::User)
+            .map(|p| p.key)
+            .collect();
+        let helper = actor(
+            me,
+            Some(parent.clone()),
+            &[&user_tier[..], &["admin.users"]].concat(),
+        );
+        let c = account_creation(&helper).unwrap();
+        assert_eq!(may_create(c, &helper, Kind::User, Some(&parent)), Ok(()));
+        assert_eq!(
+            may_create(c, &helper, Kind::Reseller, Some(&parent)),
+            Err(NoCreation::Forbidden)
+        );
+        assert_eq!(
+            may_create(c, &helper, Kind::Admin, None),
+            Err(NoCreation::Forbidden)
+        );
     }
 }

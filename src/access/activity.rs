@@ -5,6 +5,7 @@
 
 use super::accounts::may_view_account;
 use super::actor::Actor;
+use super::catalog::Perm;
 use crate::models::user::{Kind, User};
 
 /// Whose IP addresses an activity reader sees.
@@ -22,9 +23,9 @@ fn oversees(actor: &Actor, account: &User) -> bool {
         return false;
     }
     actor.login.id == account.id
-        || actor.may("admin.users")
-        || actor.may("admin.audit")
-        || (actor.may("customers.view")
+        || actor.may(Perm::AdminUsers)
+        || actor.may(Perm::AdminAudit)
+        || (actor.may(Perm::CustomersView)
             && account.kind() == Kind::User
             && account.owner_id == Some(actor.account_id()))
 }
@@ -32,7 +33,8 @@ fn oversees(actor: &Actor, account: &User) -> bool {
 pub fn may_view_activity(actor: &Actor, account: &User) -> Option<IpVisibility> {
     if oversees(actor, account) {
         Some(IpVisibility::All)
-    } else if actor.is_alias() && actor.account_id() == account.id && actor.may("activity.view") {
+    } else if actor.is_alias() && actor.account_id() == account.id && actor.may(Perm::ActivityView)
+    {
         Some(IpVisibility::OwnOnly)
     } else {
         None
@@ -44,7 +46,7 @@ pub fn may_view_login_history(actor: &Actor, account: &User) -> bool {
 }
 
 pub fn may_view_global_audit(actor: &Actor) -> bool {
-    actor.may("admin.audit")
+    actor.may(Perm::AdminAudit)
 }
 
 #[cfg(test)]

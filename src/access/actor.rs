@@ -6,6 +6,7 @@
 use chrono::NaiveDate;
 use diesel::QueryResult;
 
+use super::catalog::Perm;
 use super::catalog::Tier;
 use super::permission_set::PermissionSet;
 use crate::db::DbConn;
@@ -155,8 +156,8 @@ impl Actor {
         self.parent.as_ref().unwrap_or(&self.login)
     }
 
-    pub fn may(&self, key: &str) -> bool {
-        self.permissions.contains(key)
+    pub fn may(&self, perm: Perm) -> bool {
+        self.permissions.contains(perm)
     }
 
     pub fn is_alias(&self) -> bool {
@@ -237,9 +238,9 @@ pub(crate) mod tests {
         ];
         for (kind, reseller_perm, admin_perm, reach) in cases {
             let a = Actor::resolve(user(1, kind), None, &[], today()).unwrap();
-            assert!(a.may("servers.view"), "{kind}");
-            assert_eq!(a.may("customers.manage"), reseller_perm, "{kind}");
-            assert_eq!(a.may("admin.users"), admin_perm, "{kind}");
+            assert!(a.may(Perm::ServersView), "{kind}");
+            assert_eq!(a.may(Perm::CustomersManage), reseller_perm, "{kind}");
+            assert_eq!(a.may(Perm::AdminUsers), admin_perm, "{kind}");
             assert_eq!(a.reach, reach, "{kind}");
         }
     }
@@ -268,7 +269,7 @@ pub(crate) mod tests {
             today(),
         )
         .unwrap();
-        assert!(a.may("admin.users"));
+        assert!(a.may(Perm::AdminUsers));
     }
 
     #[test]

@@ -5,11 +5,12 @@
 
 use super::accounts::manages_alias_area;
 use super::actor::{account_reach, alias_permissions, Actor};
+use super::catalog::Perm;
 use super::permission_set::PermissionSet;
 use crate::models::server::Reach;
 use crate::models::user::User;
 
-const MANAGE: &str = "alias_users.manage";
+const MANAGE: Perm = Perm::AliasUsersManage;
 
 /// May create alias users on the account and manage them (within the no-escalation rule).
 pub fn may_manage_aliases(actor: &Actor, account: &User) -> bool {
@@ -22,7 +23,7 @@ pub fn may_list_aliases(actor: &Actor, account: &User) -> bool {
     may_manage_aliases(actor, account)
         || (actor.is_alias()
             && actor.account_id() == account.id
-            && actor.may("alias_users.impersonate"))
+            && actor.may(Perm::AliasUsersImpersonate))
 }
 
 /// May open an alias user's page: those who may list them, and the alias user itself.
@@ -38,8 +39,8 @@ pub struct TargetRights {
     pub permissions: PermissionSet,
     /// It has the "all servers" flag.
     pub all_servers: bool,
-    /// How many of its servers lie outside the actor's reach.
-    pub servers_outside_actor: i64,
+    /// Whether the actor covers it (SPEC §2.1; `rights::coverage`, settled with its counts).
+    pub covered: bool,
 }
 
 /// Why an action on an alias user is refused.
@@ -77,15 +78,16 @@ pub fn may_act_on_alias(
     if target.id == actor.login.id {
         return Err(Refused::Itself);
     }
-    let stronger_servers = if rights.all_servers {
-        !reaches_all_of_account(actor)
-    } else {
-        rights.servers_outside_actor > 0
-    };
-    if !rights.permissions.is_subset_of(actor.permissions) || stronger_servers {
+    if !rights.covered {
         return Err(Refused::Stronger);
     }
     Ok(())
+}
+
+/// May change its own password on its own page: the alias user itself, never while
+/// someone impersonates it (a password outlives the impersonation).
+pub fn may_change_own_password(actor: &Actor, alias: &User) -> bool {
+    actor.login.id == alias.id && !actor.is_impersonating()
 }
 
 /// The effective permissions an alias user of `account` would have with a role.
@@ -103,12 +105,28 @@ pub(crate) mod tests {
     use super::*;
     use crate::access::actor::tests::{actor, alias, user};
 
-    /// What is known of a target alias user with these permissions and servers.
-    pub(crate) fn rights(keys: &[&str], all: bool, outside: i64) -> TargetRights {
+    /// What is known of a target alias user with these permissions and servers, as the
+    /// actor `by` sees it (`outside`: how many of its servers lie outside `by`'s reach).
+    pub(crate) fn rights_for(
+        by: &Actor,
+        parent: &User,
+        keys: &[&str],
+        all: bool,
+        outside: i64,
+    ) -> TargetRights {
+        use crate::access::rights::{coverage, ListedCounts, Rights};
+        let mut target = alias(99, parent);
+        target.all_servers = all;
+        let role = PermissionSet::parse_keys(keys).unwrap();
+        let l = Rights::of_alias(&target, parent, role);
+        let counts = ListedCounts {
+            total: outside + 1,
+            outside_a: outside,
+        };
         TargetRights {
-            permissions: PermissionSet::parse_keys(keys).unwrap(),
+            permissions: role.intersect(crate::access::actor::kind_permissions(parent.kind())),
             all_servers: all,
-            servers_outside_actor: outside,
+            covered: coverage(&Rights::of_actor(by), &l).settle(counts),
         }
     }
 
@@ -122,14 +140,19 @@ pub(crate) mod tests {
                 &owner,
                 &account,
                 &target,
-                rights(&["servers.view"], true, 0)
+                rights_for(&owner, &account, &["servers.view"], true, 0)
             ),
             Ok(())
         );
         let other = user(9, "user");
         let foreign = alias(3, &other);
         assert_eq!(
-            may_act_on_alias(&owner, &account, &foreign, rights(&[], false, 0)),
+            may_act_on_alias(
+                &owner,
+                &account,
+                &foreign,
+                rights_for(&owner, &account, &[], false, 0)
+            ),
             Err(Refused::NotManager)
         );
     }
@@ -145,7 +168,12 @@ pub(crate) mod tests {
             &["alias_users.manage", "servers.view"],
         );
         assert_eq!(
-            may_act_on_alias(&manager, &account, &me, rights(&["servers.view"], false, 0)),
+            may_act_on_alias(
+                &manager,
+                &account,
+                &me,
+                rights_for(&manager, &account, &["servers.view"], false, 0)
+            ),
             Err(Refused::Itself)
         );
         let other = alias(3, &account);
@@ -154,7 +182,7 @@ pub(crate) mod tests {
                 &manager,
                 &account,
                 &other,
-                rights(&["servers.view"], false, 0)
+                rights_for(&manager, &account, &["servers.view"], false, 0)
             ),
             Ok(())
         );
@@ -163,7 +191,13 @@ pub(crate) mod tests {
                 &manager,
                 &account,
                 &other,
-                rights(&["servers.view", "servers.power"], false, 0)
+                rights_for(
+                    &manager,
+                    &account,
+                    &["servers.view", "servers.power"],
+                    false,
+                    0
+                )
             ),
             Err(Refused::Stronger),
             "more permissions"
@@ -173,7 +207,7 @@ pub(crate) mod tests {
                 &manager,
                 &account,
                 &other,
-                rights(&["servers.view"], true, 0)
+                rights_for(&manager, &account, &["servers.view"], true, 0)
             ),
             Err(Refused::Stronger),
             "all servers"
@@ -183,7 +217,7 @@ pub(crate) mod tests {
                 &manager,
                 &account,
                 &other,
-                rights(&["servers.view"], false, 2)
+                rights_for(&manager, &account, &["servers.view"], false, 2)
             ),
             Err(Refused::Stronger),
             "servers it cannot reach"

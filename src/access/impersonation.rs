@@ -5,8 +5,10 @@
 //! subset of its own — never itself, never its parent. Disabled or expired logins cannot
 //! be impersonated, and there is no nesting: one returns first.
 
-use super::actor::{kind_permissions, Actor};
+use super::actor::Actor;
 use super::aliases::TargetRights;
+use super::catalog::Perm;
+use super::rights::covers_account;
 use crate::models::user::{Kind, User};
 
 /// Why impersonation is refused.
@@ -33,11 +35,11 @@ pub fn may_impersonate_account(
     if target.is_alias() || target.kind() == Kind::Admin {
         return Err(NoImpersonation::NotAllowed);
     }
-    if !kind_permissions(target.kind()).is_subset_of(actor.permissions) {
+    if !covers_account(actor, target) {
         return Err(NoImpersonation::NotAllowed);
     }
-    let admin = actor.may("admin.impersonate");
-    let reseller = actor.may("customers.impersonate")
+    let admin = actor.may(Perm::AdminImpersonate);
+    let reseller = actor.may(Perm::CustomersImpersonate)
         && target.kind() == Kind::User
         && target.owner_id == Some(actor.account_id());
     if admin || reseller {
@@ -56,36 +58,32 @@ pub fn may_impersonate_alias(
     target_may_log_in: bool,
 ) -> Result<(), NoImpersonation> {
     common(actor, target, target_may_log_in)?;
-    if target.parent_id != Some(parent.id) || !rights.permissions.is_subset_of(actor.permissions) {
+    // Covering includes the servers: a narrower login never acts as a wider one.
+    if target.parent_id != Some(parent.id) || !rights.covered {
         return Err(NoImpersonation::NotAllowed);
     }
-    if actor.may("admin.impersonate") {
+    if actor.may(Perm::AdminImpersonate) {
         return Ok(());
     }
     let own_account = actor.account_id() == parent.id;
     if own_account && !actor.is_alias() {
         // The account owner and its own alias users (alias_users.impersonate is in every
         // regular account's rights).
-        return if actor.may("alias_users.impersonate") {
+        return if actor.may(Perm::AliasUsersImpersonate) {
             Ok(())
         } else {
             Err(NoImpersonation::NotAllowed)
         };
     }
     if own_account && actor.is_alias() {
-        // A sibling, and only one whose servers the actor reaches too.
-        let wider = if rights.all_servers {
-            !actor.login.all_servers
-        } else {
-            rights.servers_outside_actor > 0
-        };
-        return if actor.may("alias_users.impersonate") && !wider {
+        // A sibling (covered, so its servers are all within the actor's reach too).
+        return if actor.may(Perm::AliasUsersImpersonate) {
             Ok(())
         } else {
             Err(NoImpersonation::NotAllowed)
         };
     }
-    let customers_alias = actor.may("customers.impersonate")
+    let customers_alias = actor.may(Perm::CustomersImpersonate)
         && parent.kind() == Kind::User
         && parent.owner_id == Some(actor.account_id());
     if customers_alias {
@@ -96,20 +94,21 @@ pub fn may_impersonate_alias(
 }
 
 /// Checked on every request of an impersonation: the real login must still be allowed to
-/// act as the target (a customer moved to another reseller, a role narrowed, a right
-/// withdrawn all end it). The server check made at the start is not repeated here.
-pub fn still_may_impersonate(impersonator: &Actor, target: &Actor) -> bool {
-    if !target.permissions.is_subset_of(impersonator.permissions) {
+/// act as the target, and still cover it (`covered`: `changes::covers_login`, servers
+/// included). A customer moved to another reseller, a role narrowed or widened, a server
+/// assigned to the target or unassigned from the impersonator all end it.
+pub fn still_may_impersonate(impersonator: &Actor, target: &Actor, covered: bool) -> bool {
+    if !covered {
         return false;
     }
     match &target.parent {
         None => may_impersonate_account(impersonator, &target.login, true).is_ok(),
         Some(parent) => {
             super::accounts::may_view_account(impersonator, parent)
-                && (impersonator.may("admin.impersonate")
+                && (impersonator.may(Perm::AdminImpersonate)
                     || (impersonator.account_id() == parent.id
-                        && impersonator.may("alias_users.impersonate"))
-                    || (impersonator.may("customers.impersonate")
+                        && impersonator.may(Perm::AliasUsersImpersonate))
+                    || (impersonator.may(Perm::CustomersImpersonate)
                         && parent.owner_id == Some(impersonator.account_id())))
         }
     }
@@ -132,7 +131,7 @@ fn common(actor: &Actor, target: &User, target_may_log_in: bool) -> Result<(), N
 mod tests {
     use super::*;
     use crate::access::actor::tests::{actor, alias, user};
-    use crate::access::aliases::tests::rights;
+    use crate::access::aliases::tests::rights_for;
 
     #[test]
     fn admins_impersonate_any_non_admin_account_but_no_admin() {
@@ -176,7 +175,7 @@ mod tests {
                 &reseller,
                 &mine,
                 &alias(5, &mine),
-                rights(&["servers.view"], false, 0),
+                rights_for(&reseller, &mine, &["servers.view"], false, 0),
                 true
             ),
             Ok(())
@@ -186,7 +185,7 @@ mod tests {
                 &reseller,
                 &theirs,
                 &alias(6, &theirs),
-                rights(&["servers.view"], false, 0),
+                rights_for(&reseller, &theirs, &["servers.view"], false, 0),
                 true
             ),
             Err(NoImpersonation::NotAllowed)
@@ -203,7 +202,7 @@ mod tests {
                 &owner,
                 &account,
                 &a,
-                rights(&["servers.view"], false, 0),
+                rights_for(&owner, &account, &["servers.view"], false, 0),
                 true
             ),
             Ok(())
@@ -219,7 +218,7 @@ mod tests {
                 &sib,
                 &account,
                 &a,
-                rights(&["servers.view"], false, 0),
+                rights_for(&sib, &account, &["servers.view"], false, 0),
                 true
             ),
             Ok(())
@@ -229,7 +228,7 @@ mod tests {
                 &sib,
                 &account,
                 &a,
-                rights(&["servers.view", "servers.power"], false, 0),
+                rights_for(&sib, &account, &["servers.view", "servers.power"], false, 0),
                 true
             ),
             Err(NoImpersonation::NotAllowed)
@@ -239,7 +238,7 @@ mod tests {
                 &sib,
                 &account,
                 &sib.login.clone(),
-                rights(&["servers.view"], false, 0),
+                rights_for(&sib, &account, &["servers.view"], false, 0),
                 true
             ),
             Err(NoImpersonation::Itself)
@@ -251,7 +250,13 @@ mod tests {
         );
         let plain = actor(alias(4, &account), Some(account.clone()), &["servers.view"]);
         assert_eq!(
-            may_impersonate_alias(&plain, &account, &a, rights(&[], false, 0), true),
+            may_impersonate_alias(
+                &plain,
+                &account,
+                &a,
+                rights_for(&plain, &account, &[], false, 0),
+                true
+            ),
             Err(NoImpersonation::NotAllowed)
         );
     }

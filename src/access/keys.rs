@@ -9,6 +9,7 @@
 
 use super::accounts::account_edit;
 use super::aliases::{may_act_on_alias, TargetRights};
+use super::catalog::Perm;
 use super::Actor;
 use crate::models::user::User;
 
@@ -21,10 +22,10 @@ pub enum KeyKind {
 
 impl KeyKind {
     /// The permission that lets a login manage its own keys of this kind.
-    pub fn permission(self) -> &'static str {
+    pub fn permission(self) -> Perm {
         match self {
-            KeyKind::Ssh => "ssh_keys.manage",
-            KeyKind::Api => "api_keys.manage",
+            KeyKind::Ssh => Perm::SshKeysManage,
+            KeyKind::Api => Perm::ApiKeysManage,
         }
     }
 }
@@ -42,6 +43,15 @@ pub enum Holder<'a> {
     },
 }
 
+/// What is done with keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyAction {
+    /// See the list, revoke or delete a key.
+    Manage,
+    /// Create (API key) or add (SSH key) one.
+    Create,
+}
+
 /// Why key management is refused (both answer 403).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyRefusal {
@@ -49,25 +59,38 @@ pub enum KeyRefusal {
     Impersonating,
     /// Neither the holder with the permission nor one of its managers.
     NotAllowed,
+    /// Credentials are personal: an API key is created only by its own login.
+    NotYours,
 }
 
-/// May `actor` see, create and remove the `kind` keys of `holder`?
-pub fn may_manage_keys(actor: &Actor, holder: Holder<'_>, kind: KeyKind) -> Result<(), KeyRefusal> {
+/// May `actor` see and remove the `kind` keys of `holder` (`KeyAction::Manage`), or add
+/// one (`KeyAction::Create`)? The holder itself needs the key permission. Others need it
+/// too and must cover the holder (SPEC §2.1; through `account_edit` and
+/// `may_act_on_alias`). Credentials are personal: others never create an API key for a
+/// login — its secret would be theirs — while SSH keys, public halves that only let the
+/// holder's own reinstalls put them on servers the holder reaches, may still be added by
+/// a manager who covers the holder.
+pub fn may_use_keys(
+    actor: &Actor,
+    holder: Holder<'_>,
+    kind: KeyKind,
+    action: KeyAction,
+) -> Result<(), KeyRefusal> {
     if actor.is_impersonating() {
         return Err(KeyRefusal::Impersonating);
     }
     let perm = kind.permission();
-    let allowed = match holder {
+    let (own, managed) = match holder {
         Holder::Account(account) => {
             if account.is_alias() {
-                false
-            } else if actor.login.id == account.id {
-                actor.may(perm)
+                (false, false)
             } else {
                 // Those who may disable the account manage it: an admin (admin.users) or
-                // its reseller (customers.manage), each only over a login no stronger than
-                // itself; holding the account's rights implies holding `perm`.
-                actor.may(perm) && account_edit(actor, account).status
+                // its reseller (customers.manage), each only over a login it covers.
+                (
+                    actor.login.id == account.id,
+                    account_edit(actor, account).status,
+                )
             }
         }
         Holder::Alias {
@@ -76,26 +99,40 @@ pub fn may_manage_keys(actor: &Actor, holder: Holder<'_>, kind: KeyKind) -> Resu
             rights,
         } => {
             if alias.parent_id != Some(account.id) {
-                false
-            } else if actor.login.id == alias.id {
-                actor.may(perm)
+                (false, false)
             } else {
-                actor.may(perm) && may_act_on_alias(actor, account, alias, rights).is_ok()
+                (
+                    actor.login.id == alias.id,
+                    may_act_on_alias(actor, account, alias, rights).is_ok(),
+                )
             }
         }
     };
-    if allowed {
-        Ok(())
-    } else {
-        Err(KeyRefusal::NotAllowed)
+    if !actor.may(perm) || !(own || managed) {
+        return Err(KeyRefusal::NotAllowed);
     }
+    if action == KeyAction::Create && kind == KeyKind::Api && !own {
+        return Err(KeyRefusal::NotYours);
+    }
+    Ok(())
+}
+
+/// May put its own SSH keys on a server it reinstalls or rescues: never while
+/// impersonating (the keys would be the impersonator's, on the target's server).
+pub fn may_install_own_keys(actor: &Actor) -> bool {
+    !actor.is_impersonating()
+}
+
+/// May `actor` see and remove the `kind` keys of `holder`?
+pub fn may_manage_keys(actor: &Actor, holder: Holder<'_>, kind: KeyKind) -> Result<(), KeyRefusal> {
+    may_use_keys(actor, holder, kind, KeyAction::Manage)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::access::actor::tests::{actor, alias, user};
-    use crate::access::aliases::tests::rights;
+    use crate::access::aliases::tests::rights_for;
 
     #[test]
     fn an_account_manages_its_own_keys_and_so_do_its_admin_and_reseller() {
@@ -153,7 +190,7 @@ mod tests {
         let h = Holder::Alias {
             account: &account,
             alias: &holder,
-            rights: rights(&["ssh_keys.manage"], false, 0),
+            rights: rights_for(&with, &account, &["ssh_keys.manage"], false, 0),
         };
         assert!(may_manage_keys(&with, h, KeyKind::Ssh).is_ok());
         assert_eq!(
@@ -166,32 +203,62 @@ mod tests {
     fn an_alias_users_keys_are_managed_by_those_who_may_act_on_it() {
         let account = user(1, "user");
         let target = alias(2, &account);
-        let h = Holder::Alias {
+        let owner = actor(account.clone(), None, &[]);
+        let h = |by: &Actor, keys: &[&str]| Holder::Alias {
             account: &account,
             alias: &target,
-            rights: rights(&["servers.view"], false, 0),
+            rights: rights_for(by, &account, keys, false, 0),
         };
-        let owner = actor(account.clone(), None, &[]);
-        assert!(may_manage_keys(&owner, h, KeyKind::Api).is_ok());
+        assert!(may_manage_keys(&owner, h(&owner, &["servers.view"]), KeyKind::Api).is_ok());
+        let mut me = alias(3, &account);
+        me.all_servers = true;
         let manager = actor(
-            alias(3, &account),
+            me,
             Some(account.clone()),
             &["alias_users.manage", "servers.view", "api_keys.manage"],
         );
-        assert!(may_manage_keys(&manager, h, KeyKind::Api).is_ok());
+        let weaker = h(&manager, &["servers.view"]);
+        assert!(may_manage_keys(&manager, weaker, KeyKind::Api).is_ok());
         assert!(
-            may_manage_keys(&manager, h, KeyKind::Ssh).is_err(),
-            "a manager hands out only credentials it may hold itself"
+            may_manage_keys(&manager, weaker, KeyKind::Ssh).is_err(),
+            "a manager handles only credentials it may hold itself"
         );
-        let stronger = Holder::Alias {
+        let stronger = h(&manager, &["servers.view", "servers.reinstall"]);
+        assert!(may_manage_keys(&manager, stronger, KeyKind::Api).is_err());
+        let stranger = actor(user(9, "user"), None, &[]);
+        assert!(may_manage_keys(&stranger, h(&stranger, &["servers.view"]), KeyKind::Api).is_err());
+    }
+
+    #[test]
+    fn only_the_login_itself_creates_its_api_keys() {
+        let account = user(1, "user");
+        let owner = actor(account.clone(), None, &[]);
+        let target = alias(2, &account);
+        let h = Holder::Alias {
             account: &account,
             alias: &target,
-            rights: rights(&["servers.view", "servers.reinstall"], false, 0),
+            rights: rights_for(
+                &owner,
+                &account,
+                &["servers.view", "api_keys.manage"],
+                false,
+                0,
+            ),
         };
-        assert!(may_manage_keys(&manager, stronger, KeyKind::Api).is_err());
-        let other = user(9, "user");
-        let stranger = actor(other, None, &[]);
-        assert!(may_manage_keys(&stranger, h, KeyKind::Api).is_err());
+        assert_eq!(
+            may_use_keys(&owner, h, KeyKind::Api, KeyAction::Create),
+            Err(KeyRefusal::NotYours)
+        );
+        assert!(may_use_keys(&owner, h, KeyKind::Api, KeyAction::Manage).is_ok());
+        assert!(may_use_keys(&owner, h, KeyKind::Ssh, KeyAction::Create).is_ok());
+        let own = Holder::Account(&account);
+        assert!(may_use_keys(&owner, own, KeyKind::Api, KeyAction::Create).is_ok());
+        let admin = actor(user(5, "admin"), None, &[]);
+        assert_eq!(
+            may_use_keys(&admin, own, KeyKind::Api, KeyAction::Create),
+            Err(KeyRefusal::NotYours)
+        );
+        assert!(may_use_keys(&admin, own, KeyKind::Api, KeyAction::Manage).is_ok());
     }
 
     #[test]

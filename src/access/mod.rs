@@ -7,12 +7,14 @@ pub mod activity;
 pub mod actor;
 pub mod aliases;
 pub mod catalog;
+pub mod changes;
 pub mod impersonation;
 pub mod keys;
 pub mod permission_set;
+pub mod rights;
 pub mod roles;
 pub mod servers;
 
 pub use actor::{Actor, Refusal};
-pub use catalog::{Permission, Tier, CATALOG};
+pub use catalog::{Perm, Permission, Tier, CATALOG};
 pub use permission_set::PermissionSet;

@@ -1,8 +1,7 @@
 //! A set of catalog permissions as a bit set: intersections and subset checks, the core of
 //! "role ∩ parent" and of the no-escalation rule, cost a single instruction.
 
-use super::catalog::Permission;
-use super::catalog::{index_of, Tier, CATALOG};
+use super::catalog::{Perm, Permission, Tier, CATALOG};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct PermissionSet(u64);
@@ -14,13 +13,32 @@ impl PermissionSet {
 
     /// Every permission of the given tiers.
     pub fn of_tiers(tiers: &[Tier]) -> Self {
-        let mut set = Self::empty();
-        for (i, p) in CATALOG.iter().enumerate() {
-            if tiers.contains(&p.tier) {
-                set.0 |= 1 << i;
-            }
-        }
-        set
+        Self::of(
+            CATALOG
+                .iter()
+                .filter(|p| tiers.contains(&p.tier))
+                .map(|p| p.perm),
+        )
+    }
+
+    /// The set of these permissions.
+    pub fn of(perms: impl IntoIterator<Item = Perm>) -> Self {
+        PermissionSet(perms.into_iter().fold(0, |bits, p| bits | p.bit()))
+    }
+
+    /// The `servers.*` permissions of the set: held per server reached (SPEC §2.1).
+    pub fn server_part(self) -> Self {
+        self.intersect(Self::of(
+            Perm::ALL
+                .iter()
+                .copied()
+                .filter(|p| p.is_server_permission()),
+        ))
+    }
+
+    /// The account-level permissions of the set (everything but `servers.*`).
+    pub fn account_part(self) -> Self {
+        self.minus(self.server_part())
     }
 
     pub fn all() -> Self {
@@ -29,24 +47,12 @@ impl PermissionSet {
 
     /// The catalog's `common` permissions: what a new role starts with.
     pub fn common() -> Self {
-        let mut set = Self::empty();
-        for (i, p) in CATALOG.iter().enumerate() {
-            if p.common {
-                set.0 |= 1 << i;
-            }
-        }
-        set
+        Self::of(CATALOG.iter().filter(|p| p.common).map(|p| p.perm))
     }
 
     /// Builds a set from stored keys, ignoring keys the catalog no longer has.
     pub fn from_known_keys<S: AsRef<str>>(keys: &[S]) -> Self {
-        let mut set = Self::empty();
-        for k in keys {
-            if let Some(i) = index_of(k.as_ref()) {
-                set.0 |= 1 << i;
-            }
-        }
-        set
+        Self::of(keys.iter().filter_map(|k| Perm::from_key(k.as_ref())))
     }
 
     /// Builds a set from submitted keys; answers the unknown ones as the error.
@@ -54,7 +60,7 @@ impl PermissionSet {
         let unknown: Vec<String> = keys
             .iter()
             .map(AsRef::as_ref)
-            .filter(|k| index_of(k).is_none())
+            .filter(|k| Perm::from_key(k).is_none())
             .map(str::to_string)
             .collect();
         if unknown.is_empty() {
@@ -64,8 +70,8 @@ impl PermissionSet {
         }
     }
 
-    pub fn contains(&self, key: &str) -> bool {
-        index_of(key).is_some_and(|i| self.0 & (1 << i) != 0)
+    pub fn contains(&self, perm: Perm) -> bool {
+        self.0 & perm.bit() != 0
     }
 
     pub fn intersect(self, other: Self) -> Self {
@@ -94,11 +100,7 @@ impl PermissionSet {
 
     /// The catalog entries in the set, in catalog order.
     pub fn iter(self) -> impl Iterator<Item = &'static Permission> {
-        CATALOG
-            .iter()
-            .enumerate()
-            .filter(move |(i, _)| self.0 & (1 << i) != 0)
-            .map(|(_, p)| p)
+        CATALOG.iter().filter(move |p| self.contains(p.perm))
     }
 
     pub fn keys(self) -> Vec<&'static str> {
@@ -124,7 +126,15 @@ mod tests {
         assert!(a.intersect(b).is_subset_of(a));
         assert!(!a.is_subset_of(b));
         assert_eq!(a.minus(b).keys(), ["servers.power"]);
-        assert!(PermissionSet::common().contains("servers.view"));
-        assert!(!PermissionSet::common().contains("servers.reinstall"));
+        assert!(PermissionSet::common().contains(Perm::ServersView));
+        assert!(!PermissionSet::common().contains(Perm::ServersReinstall));
+    }
+
+    #[test]
+    fn a_set_splits_into_its_server_and_account_parts() {
+        let s = PermissionSet::of([Perm::ServersPower, Perm::ApiKeysManage, Perm::AdminUsers]);
+        assert_eq!(s.server_part().keys(), ["servers.power"]);
+        assert_eq!(s.account_part().keys(), ["api_keys.manage", "admin.users"]);
+        assert_eq!(s.server_part().union(s.account_part()), s);
     }
 }

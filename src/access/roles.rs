@@ -12,12 +12,13 @@
 
 use super::accounts::manages_alias_area;
 use super::actor::{kind_permissions, Actor};
+use super::catalog::Perm;
 use super::catalog::{Permission, Tier};
 use super::permission_set::PermissionSet;
 use crate::models::user::User;
 
 /// The permission that lets an alias user manage its account's roles.
-pub const MANAGE: &str = "alias_roles.manage";
+pub const MANAGE: Perm = Perm::AliasRolesManage;
 
 /// May see the Roles tab of `account` and open its editor (the same people who write roles).
 pub fn may_manage_roles(actor: &Actor, account: &User) -> bool {
@@ -133,22 +134,22 @@ mod tests {
         let account = user(3, "user");
         let owner = actor(account.clone(), None, &[]);
         let g = grantable(&owner, &account);
-        assert!(g.contains("servers.reinstall"));
-        assert!(!g.contains("customers.manage"));
-        assert!(!g.contains("admin.users"));
+        assert!(g.contains(Perm::ServersReinstall));
+        assert!(!g.contains(Perm::CustomersManage));
+        assert!(!g.contains(Perm::AdminUsers));
     }
 
     #[test]
     fn admin_permissions_are_grantable_only_in_an_admins_own_environment() {
         let admin_account = user(1, "admin");
         let admin = actor(admin_account.clone(), None, &[]);
-        assert!(grantable(&admin, &admin_account).contains("admin.users"));
+        assert!(grantable(&admin, &admin_account).contains(Perm::AdminUsers));
         let mut customer = user(3, "user");
         customer.owner_id = Some(1);
-        assert!(!grantable(&admin, &customer).contains("admin.users"));
+        assert!(!grantable(&admin, &customer).contains(Perm::AdminUsers));
         let reseller = user(2, "reseller");
-        assert!(grantable(&admin, &reseller).contains("customers.manage"));
-        assert!(!grantable(&admin, &reseller).contains("admin.users"));
+        assert!(grantable(&admin, &reseller).contains(Perm::CustomersManage));
+        assert!(!grantable(&admin, &reseller).contains(Perm::AdminUsers));
     }
 
     #[test]

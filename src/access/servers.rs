@@ -18,9 +18,10 @@ use std::ops::Deref;
 use diesel::QueryResult;
 
 use super::accounts::may_view_account;
-use super::actor::Actor;
+use super::actor::{kind_permissions, Actor};
+use super::catalog::Perm;
 use crate::db::DbConn;
-use crate::models::server::Server;
+use crate::models::server::{Reach, Server};
 use crate::models::user::{Kind, User};
 use crate::models::Page;
 
@@ -74,19 +75,29 @@ pub fn list_reachable_held_by(
     })
 }
 
+/// The part of `reach` (another login's servers) the actor may see in detail: what it
+/// reaches itself. The rest is shown only as a count (SPEC §2.1: views follow reach).
+pub fn visible_reach(actor: &Actor, reach: &Reach) -> Reach {
+    if actor.reach.includes(reach) {
+        reach.clone()
+    } else {
+        reach.clone().and(actor.reach.clone())
+    }
+}
+
 /// May list and open the servers it reaches.
 pub fn may_view_servers(actor: &Actor) -> bool {
-    actor.may("servers.view")
+    actor.may(Perm::ServersView)
 }
 
 /// May do what `perm` allows on a server it reaches.
-pub fn may_on_server(actor: &Actor, _server: &Reachable, perm: &str) -> bool {
+pub fn may_on_server(actor: &Actor, _server: &Reachable, perm: Perm) -> bool {
     actor.may(perm)
 }
 
 /// May add servers to the inventory, edit and delete them.
 pub fn may_manage_inventory(actor: &Actor) -> bool {
-    actor.may("admin.servers")
+    actor.may(Perm::AdminServers)
 }
 
 /// Everything a login may do on one server: drives which buttons show and is what the
@@ -109,15 +120,15 @@ pub struct ServerActions {
 pub fn server_actions(actor: &Actor, server: &Reachable) -> ServerActions {
     let on = |perm| may_on_server(actor, server, perm);
     ServerActions {
-        view: on("servers.view"),
-        power: on("servers.power"),
-        rename: on("servers.rename"),
-        rdns: on("servers.rdns"),
-        reinstall: on("servers.reinstall"),
-        rescue: on("servers.rescue"),
-        console: on("servers.console"),
-        inventory: on("servers.inventory"),
-        traffic: on("servers.traffic"),
+        view: on(Perm::ServersView),
+        power: on(Perm::ServersPower),
+        rename: on(Perm::ServersRename),
+        rdns: on(Perm::ServersRdns),
+        reinstall: on(Perm::ServersReinstall),
+        rescue: on(Perm::ServersRescue),
+        console: on(Perm::ServersConsole),
+        inventory: on(Perm::ServersInventory),
+        traffic: on(Perm::ServersTraffic),
         edit: may_manage_inventory(actor),
         assign: may_assign_server(actor, server),
     }
@@ -133,9 +144,9 @@ pub enum Assigner {
 }
 
 pub fn assigner(actor: &Actor) -> Option<Assigner> {
-    if actor.may("admin.servers") {
+    if actor.may(Perm::AdminServers) {
         Some(Assigner::Admin)
-    } else if actor.may("customers.assign_servers") && actor.account().kind() == Kind::Reseller {
+    } else if actor.may(Perm::CustomersAssignServers) && actor.account().kind() == Kind::Reseller {
         Some(Assigner::Reseller(actor.account_id()))
     } else {
         None
@@ -173,6 +184,22 @@ pub fn may_take_back(actor: &Actor, account: &User, server: &Reachable) -> bool 
         && (assigner(actor) == Some(Assigner::Admin) || server.owner_id == Some(account.id))
 }
 
+/// Where a server taken back from `account` on its Servers tab goes: an admin returns a
+/// customer's server to the customer's reseller (or the inventory), anything else goes
+/// back to the inventory or, for a reseller, to itself (`None`).
+pub fn take_back_to(actor: &Actor, account: &User, server: &Reachable) -> Option<i32> {
+    if assigner(actor) == Some(Assigner::Admin) && server.owner_id == Some(account.id) {
+        server.reseller_id
+    } else {
+        None
+    }
+}
+
+/// Whether the server list shows who holds each server: to those who hand servers out.
+pub fn sees_holders(actor: &Actor) -> bool {
+    actor.may(Perm::AdminServers) || actor.may(Perm::CustomersAssignServers)
+}
+
 /// May see the Servers tab of `account`: whoever may view the account and its servers.
 pub fn may_view_account_servers(actor: &Actor, account: &User) -> bool {
     may_view_account(actor, account) && may_view_servers(actor)
@@ -201,6 +228,30 @@ pub fn new_holders(
     server: &Reachable,
     to: Option<&Assignee>,
 ) -> Result<(Option<i32>, Option<i32>), AssignRefusal> {
+    // Within what the actor holds (SPEC §2.1): the receiver gets its tier's server
+    // permissions on the server, so the actor must hold each of them there itself (it
+    // reaches the server: `Reachable`).
+    if let Some(to) = to {
+        // A customer's server is also held by the customer's reseller, who gets its own
+        // tier's server permissions there (servers.ip_assignments, say) unless it holds
+        // the server already.
+        let via_reseller = match &to.owner {
+            Some(o)
+                if to.account.kind() == Kind::User
+                    && o.kind() == Kind::Reseller
+                    && server.reseller_id != Some(o.id) =>
+            {
+                kind_permissions(Kind::Reseller)
+            }
+            _ => kind_permissions(Kind::Alias),
+        };
+        let received = kind_permissions(to.account.kind())
+            .union(via_reseller)
+            .server_part();
+        if !received.is_subset_of(actor.permissions) {
+            return Err(AssignRefusal::Forbidden);
+        }
+    }
     match assigner(actor) {
         None => Err(AssignRefusal::Forbidden),
         Some(Assigner::Admin) => {
@@ -431,6 +482,30 @@ mod tests {
                 "case {i}"
             );
         }
+    }
+
+    #[test]
+    fn a_server_is_handed_over_only_with_the_permissions_the_receiver_gets_on_it() {
+        let me = user(2, "reseller");
+        let s = server(Some(2), None);
+        let cust = to(customer(4, 2), Some(me.clone()));
+        let bare = actor(
+            alias(5, &me),
+            Some(me.clone()),
+            &["customers.assign_servers", "servers.view"],
+        );
+        assert_eq!(
+            new_holders(&bare, &s, Some(&cust)),
+            Err(AssignRefusal::Forbidden)
+        );
+        let mut keys: Vec<&str> = crate::access::CATALOG
+            .iter()
+            .filter(|p| p.tier == crate::access::Tier::User && p.perm.is_server_permission())
+            .map(|p| p.key)
+            .collect();
+        keys.push("customers.assign_servers");
+        let full = actor(alias(6, &me), Some(me.clone()), &keys);
+        assert_eq!(new_holders(&full, &s, Some(&cust)), Ok((Some(2), Some(4))));
     }
 
     #[test]

@@ -167,6 +167,8 @@ diesel::table! {
         last_used_at -> Nullable<Timestamp>,
         revoked_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        /// Who made the key (migration 5); keys made for another login were revoked then.
+        created_by -> Nullable<Integer>,
     }
 }
 

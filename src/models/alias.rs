@@ -268,3 +268,21 @@ pub fn delete(conn: &mut DbConn, alias_id: i32) -> QueryResult<()> {
     .execute(conn)
     .map(|_| ())
 }
+
+/// How many servers one alias user reaches through its assignments (the count the
+/// database keeps; see `assigned_totals`).
+pub fn assigned_total(conn: &mut DbConn, alias_id: i32) -> QueryResult<i64> {
+    Ok(assigned_totals(conn, &[alias_id])?
+        .get(&alias_id)
+        .copied()
+        .unwrap_or(0))
+}
+
+/// The alias users holding a role (every one of them: a role edit changes them all).
+pub fn holding_role(conn: &mut DbConn, role_id: i32) -> QueryResult<Vec<User>> {
+    users::table
+        .filter(users::role_id.eq(role_id))
+        .filter(users::kind.eq("alias"))
+        .select(User::as_select())
+        .load(conn)
+}

@@ -495,6 +495,23 @@ impl Server {
             .map(|_| ())
     }
 
+    /// A customer moved to another owner (or made a customer): its servers carry its new
+    /// reseller, or none under an admin, as `access::servers::new_holders` would have
+    /// given them. The `servers_holders_changed` trigger drops the assignments of alias
+    /// users of the reseller that no longer holds them.
+    pub fn follow_customer(
+        conn: &mut DbConn,
+        customer_id: i32,
+        reseller_id: Option<i32>,
+    ) -> QueryResult<usize> {
+        diesel::update(servers::table.filter(servers::owner_id.eq(customer_id)))
+            .set((
+                servers::reseller_id.eq(reseller_id),
+                servers::updated_at.eq(super::now()),
+            ))
+            .execute(conn)
+    }
+
     /// Servers `holder` holds (owned, or assigned to it as reseller) within `reach`, a
     /// page at a time, for the account page's Servers tab.
     pub fn list_held_within(

@@ -4,6 +4,7 @@
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 
+use crate::routes::table::Routes;
 use crate::web::error::AppError;
 
 const ASSETS: &[(&str, &str, &[u8])] = &[
@@ -29,8 +30,8 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ),
 ];
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/static/{file}", web::get().to(asset));
+pub fn configure(routes: &mut Routes) {
+    routes.get("/static/{file}", asset);
 }
 
 async fn asset(file: web::Path<String>) -> Result<HttpResponse, AppError> {

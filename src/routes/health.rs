@@ -3,10 +3,11 @@
 use actix_web::{web, HttpResponse};
 
 use crate::db::{self, DbError};
+use crate::routes::table::Routes;
 use crate::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz));
+pub fn configure(routes: &mut Routes) {
+    routes.get("/healthz", healthz);
 }
 
 async fn healthz(state: web::Data<AppState>) -> HttpResponse {

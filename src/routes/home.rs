@@ -1,14 +1,14 @@
 //! GET / (to the server list) and GET /account (to the current login's own page).
 
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 
+use crate::routes::table::Routes;
 use crate::web::current::my_account_url;
 use crate::web::render::see_other;
 use crate::web::Current;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(home))
-        .route("/account", web::get().to(account));
+pub fn configure(routes: &mut Routes) {
+    routes.get("/", home).get("/account", account);
 }
 
 async fn home(_current: Current) -> HttpResponse {

@@ -6,32 +6,42 @@ pub mod alias_users;
 pub mod api;
 pub mod assets;
 pub mod auth;
+mod fields;
 pub mod health;
 pub mod home;
 pub mod impersonation;
 pub mod keys;
 pub mod roles;
 pub mod servers;
+pub mod table;
 pub mod users;
 
 use actix_web::web;
 
 use crate::web::error::AppError;
 
+pub use table::{RouteRow, RouteTable, Routes};
+
+/// Registers every route on the server (see table.rs for why they go through `Routes`).
 pub fn register(cfg: &mut web::ServiceConfig) {
-    cfg.configure(health::configure)
-        .configure(assets::configure)
-        .configure(auth::configure)
-        .configure(home::configure)
-        .configure(users::configure)
-        .configure(alias_users::configure)
-        .configure(roles::configure)
-        .configure(impersonation::configure)
-        .configure(activity::configure)
-        .configure(keys::configure)
-        .configure(api::configure)
-        .configure(servers::configure)
-        .default_service(web::to(not_found));
+    collect(cfg, &mut RouteTable::default());
+}
+
+fn collect(cfg: &mut web::ServiceConfig, table: &mut RouteTable) {
+    let mut routes = Routes::new(cfg, table);
+    health::configure(&mut routes);
+    assets::configure(&mut routes);
+    auth::configure(&mut routes);
+    home::configure(&mut routes);
+    users::configure(&mut routes);
+    alias_users::configure(&mut routes);
+    roles::configure(&mut routes);
+    impersonation::configure(&mut routes);
+    activity::configure(&mut routes);
+    keys::configure(&mut routes);
+    api::configure(&mut routes);
+    servers::configure(&mut routes);
+    cfg.default_service(web::to(not_found));
 }
 
 async fn not_found() -> Result<actix_web::HttpResponse, AppError> {

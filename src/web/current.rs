@@ -11,8 +11,11 @@ use actix_web::{web, FromRequest, HttpRequest};
 use super::chrome::{Chrome, Flash, Impersonation};
 use super::client::ClientInfo;
 use super::error::AppError;
-use super::session_store::{CSRF, FLASH, IMPERSONATOR_ID, LOGIN_ID};
+use super::session_store::{CSRF, FLASH, IMPERSONATOR_ID, LOGIN_ID, RETURN_TO};
 use crate::access::accounts::account_list;
+use crate::access::changes::covers;
+use crate::access::impersonation::still_may_impersonate;
+use crate::access::rights::Rights;
 use crate::access::Actor;
 use crate::db::{self, DbError};
 use crate::security::token;
@@ -87,6 +90,26 @@ pub fn my_account_url(actor: &Actor) -> String {
     }
 }
 
+/// Returns an impersonating session to the real login, with a message saying why.
+fn end_impersonation(session: &Session, imp: &Actor, target: &Actor) -> Result<(), AppError> {
+    session.renew();
+    session.remove(IMPERSONATOR_ID);
+    session.remove(RETURN_TO);
+    session.remove(CSRF);
+    session
+        .insert(LOGIN_ID, imp.login.id)
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("session: {e}")))?;
+    set_flash(
+        session,
+        "error",
+        format!(
+            "You no longer act as {}: its access now goes beyond yours. You act as yourself again.",
+            target.login.username
+        ),
+    );
+    Ok(())
+}
+
 impl FromRequest for Current {
     type Error = AppError;
     type Future = Pin<Box<dyn Future<Output = Result<Current, AppError>>>>;
@@ -111,16 +134,33 @@ impl FromRequest for Current {
                     Some(id) => Some(Actor::load(c, id, today).map_err(DbError::from)?),
                     None => None,
                 };
-                Ok::<_, AppError>((actor, imp))
+                // Every request of an impersonation asks again whether the real login
+                // covers the target (servers included): a target that grew, or an
+                // impersonator that shrank, ends it.
+                let covered = match (&actor, &imp) {
+                    (Some(Ok(target)), Some(Some(Ok(imp)))) => {
+                        covers(c, &Rights::of_actor(imp), &Rights::of_actor(target))
+                            .map_err(DbError::from)?
+                    }
+                    _ => false,
+                };
+                Ok::<_, AppError>((actor, imp, covered))
             })
             .await?;
             let actor = match loaded {
-                (Some(Ok(actor)), None) => actor,
-                (Some(Ok(mut actor)), Some(Some(Ok(imp))))
-                    if crate::access::impersonation::still_may_impersonate(&imp, &actor) =>
+                (Some(Ok(actor)), None, _) => actor,
+                (Some(Ok(mut actor)), Some(Some(Ok(imp))), covered)
+                    if still_may_impersonate(&imp, &actor, covered) =>
                 {
                     actor.impersonator = Some(imp.login);
                     actor
+                }
+                (Some(Ok(target)), Some(Some(Ok(imp))), _) => {
+                    // The impersonator may still act, but no longer as this target: the
+                    // session returns to it, and this request (made as the target) is
+                    // not carried out.
+                    end_impersonation(&session, &imp, &target)?;
+                    return Err(AppError::ImpersonationEnded);
                 }
                 _ => {
                     // Deleted, disabled, expired, or its parent or impersonator is: the

@@ -21,6 +21,10 @@ pub enum AppError {
     ForbiddenBecause(String),
     #[error("login required")]
     LoginRequired,
+    /// The session was impersonating a login it no longer covers; it acts as the real
+    /// login again, and the request is answered with a redirect (303 to /servers).
+    #[error("impersonation ended")]
+    ImpersonationEnded,
     #[error("bad request: {0}")]
     BadRequest(String),
     #[error(transparent)]
@@ -32,6 +36,17 @@ impl From<DbError> for AppError {
         match e {
             DbError::Query(diesel::result::Error::NotFound) => AppError::NotFound,
             other => AppError::Unexpected(other.into()),
+        }
+    }
+}
+
+impl From<crate::access::changes::ChangeError> for AppError {
+    fn from(e: crate::access::changes::ChangeError) -> Self {
+        match e {
+            crate::access::changes::ChangeError::Refused(r) => {
+                AppError::ForbiddenBecause(r.message().to_string())
+            }
+            crate::access::changes::ChangeError::Query(q) => AppError::from(q),
         }
     }
 }
@@ -62,7 +77,7 @@ impl ResponseError for AppError {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden | AppError::ForbiddenBecause(_) => StatusCode::FORBIDDEN,
-            AppError::LoginRequired => StatusCode::SEE_OTHER,
+            AppError::LoginRequired | AppError::ImpersonationEnded => StatusCode::SEE_OTHER,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -72,6 +87,11 @@ impl ResponseError for AppError {
         if let AppError::LoginRequired = self {
             return HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, "/login"))
+                .finish();
+        }
+        if let AppError::ImpersonationEnded = self {
+            return HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, "/servers"))
                 .finish();
         }
         if let AppError::Unexpected(e) = self {
@@ -136,15 +156,59 @@ pub fn form_rejected(
         .into()
 }
 
-/// A query string the panel cannot read.
+/// A query string the panel cannot read. A search holding control characters (a NUL byte
+/// among them, which PostgreSQL refuses in any text) is invalid input: 422, and no query
+/// runs.
 pub fn query_rejected(
     err: actix_web::error::QueryPayloadError,
     _: &actix_web::HttpRequest,
 ) -> actix_web::Error {
+    if err.to_string().contains(crate::domain::search::REFUSED) {
+        let page = error_page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Invalid search",
+            crate::domain::search::REFUSED,
+        );
+        return actix_web::error::InternalError::from_response(err, page).into();
+    }
     let page = error_page(
         StatusCode::BAD_REQUEST,
         "Bad request",
         "The address could not be read.",
     );
     actix_web::error::InternalError::from_response(err, page).into()
+}
+
+/// The error of a transaction that creates a login: a username taken meanwhile (a lost
+/// race on the unique index) is shown next to the field, anything else is an `AppError`
+/// (a refusal of `access::changes` included, which rolls the creation back).
+#[derive(Debug)]
+pub enum CreateError {
+    Taken,
+    App(AppError),
+}
+
+impl From<diesel::result::Error> for CreateError {
+    fn from(e: diesel::result::Error) -> Self {
+        if crate::db::is_unique_violation(&e) {
+            CreateError::Taken
+        } else {
+            CreateError::App(e.into())
+        }
+    }
+}
+
+impl From<DbError> for CreateError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::Query(q) => q.into(),
+            other => CreateError::App(other.into()),
+        }
+    }
+}
+
+impl From<crate::access::changes::ChangeError> for CreateError {
+    fn from(e: crate::access::changes::ChangeError) -> Self {
+        CreateError::App(e.into())
+    }
 }

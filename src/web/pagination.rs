@@ -5,7 +5,7 @@ use serde::Deserialize;
 /// The `q` and `page` query parameters every list takes.
 #[derive(Debug, Default, Deserialize)]
 pub struct ListQuery {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::domain::search::text")]
     pub q: String,
     #[serde(default)]
     pub page: Option<String>,

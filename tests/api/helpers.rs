@@ -265,13 +265,28 @@ impl Browser {
             .expect("request")
     }
 
+    /// The page at `path`, which must answer 200: a check that a page does *not* contain
+    /// something must never pass because the page was an error or a redirect.
     pub async fn get_html(&self, path: &str) -> String {
-        self.get(path).await.text().await.unwrap()
+        let (status, body) = self.get_page(path).await;
+        assert_eq!(
+            status, 200,
+            "GET {path} answered {status}, not the page: {body:.300}"
+        );
+        body
+    }
+
+    /// The status and body of GET `path`, whatever the status.
+    pub async fn get_page(&self, path: &str) -> (u16, String) {
+        let res = self.get(path).await;
+        let status = res.status().as_u16();
+        (status, res.text().await.unwrap())
     }
 
     /// The session's CSRF token, as the forms of any page carry it.
     pub async fn csrf(&self) -> String {
-        let page = self.get_html("/login").await;
+        // Logged out, /login shows the form; logged in, it redirects.
+        let (_, page) = self.get_page("/login").await;
         if let Some(t) = csrf_in(&page) {
             return t;
         }

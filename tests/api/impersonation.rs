@@ -62,7 +62,10 @@ async fn returning_restores_the_original_login_and_nothing_more(app: TestApp) {
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
     let b = app.login("boss").await;
-    b.post(&format!("/users/{acme}/impersonate"), &[]).await;
+    assert_redirect_to(
+        &b.post(&format!("/users/{acme}/impersonate"), &[]).await,
+        "/servers",
+    );
     let res = b.post("/impersonation/stop", &[]).await;
     assert_redirect_to(&res, &format!("/users/{acme}"));
     let page = b.get_html("/users").await;
@@ -204,7 +207,10 @@ async fn a_reseller_impersonates_its_customers_and_their_aliases_but_no_one_else
         .await,
         "/servers",
     );
-    b.post("/impersonation/stop", &[]).await;
+    assert_eq!(
+        b.post("/impersonation/stop", &[]).await.status().as_u16(),
+        303
+    );
     assert_redirect_to(
         &b.post(&format!("/users/{mine}/impersonate"), &[]).await,
         "/servers",
@@ -241,7 +247,10 @@ async fn impersonation_does_not_nest(app: TestApp) {
     let r = role(&app, acme, "Viewer", &["servers.view"]);
     let a = alias(&app, "helper", acme, r, true);
     let b = app.login("boss").await;
-    b.post(&format!("/users/{acme}/impersonate"), &[]).await;
+    assert_redirect_to(
+        &b.post(&format!("/users/{acme}/impersonate"), &[]).await,
+        "/servers",
+    );
     let res = b
         .post(&format!("/users/{acme}/alias-users/{a}/impersonate"), &[])
         .await;
@@ -297,7 +306,10 @@ async fn actions_while_impersonating_are_recorded_with_both_identities(app: Test
     let r = role(&app, acme, "Viewer", &["servers.view"]);
     let a = alias(&app, "helper", acme, r, true);
     let b = app.login("boss").await;
-    b.post(&format!("/users/{acme}/impersonate"), &[]).await;
+    assert_redirect_to(
+        &b.post(&format!("/users/{acme}/impersonate"), &[]).await,
+        "/servers",
+    );
     let res = b
         .post(&format!("/users/{acme}/alias-users/{a}/disable"), &[])
         .await;
@@ -308,7 +320,10 @@ async fn actions_while_impersonating_are_recorded_with_both_identities(app: Test
     assert_eq!(rows[0].impersonator_name.as_deref(), Some("boss"));
     assert_eq!(rows[0].account_id, Some(acme));
     // The customer sees it on its Activity tab, with both names.
-    b.post("/impersonation/stop", &[]).await;
+    assert_eq!(
+        b.post("/impersonation/stop", &[]).await.status().as_u16(),
+        303
+    );
     let owner = app.login("acme").await;
     let activity = owner.get_html(&format!("/users/{acme}/activity")).await;
     assert!(activity.contains("alias.disable") && activity.contains("as impersonated by boss"));
@@ -321,7 +336,10 @@ async fn passwords_cannot_be_changed_while_impersonating(app: TestApp) {
     let r = role(&app, acme, "Viewer", &["servers.view"]);
     let a = alias(&app, "helper", acme, r, true);
     let b = app.login("boss").await;
-    b.post(&format!("/users/{acme}/impersonate"), &[]).await;
+    assert_redirect_to(
+        &b.post(&format!("/users/{acme}/impersonate"), &[]).await,
+        "/servers",
+    );
     let page = b.get_html(&format!("/users/{acme}")).await;
     assert!(!page.contains("Change password"));
     let res = b
@@ -335,11 +353,17 @@ async fn passwords_cannot_be_changed_while_impersonating(app: TestApp) {
         )
         .await;
     assert_eq!(res.status().as_u16(), 403);
-    b.post("/impersonation/stop", &[]).await;
+    assert_redirect_to(
+        &b.post("/impersonation/stop", &[]).await,
+        &format!("/users/{acme}"),
+    );
     let owner = app.login("acme").await;
-    owner
-        .post(&format!("/users/{acme}/alias-users/{a}/impersonate"), &[])
-        .await;
+    assert_redirect_to(
+        &owner
+            .post(&format!("/users/{acme}/alias-users/{a}/impersonate"), &[])
+            .await,
+        "/servers",
+    );
     let res = owner
         .post(
             &format!("/users/{acme}/alias-users/{a}/password"),
@@ -376,14 +400,21 @@ async fn a_failed_action_writes_no_audit_row(app: TestApp) {
         .count()
         .get_result(&mut app.conn())
         .unwrap();
-    // Invalid input (422), a forbidden action (403) and a foreign id (404).
-    b.post(
-        &format!("/users/{acme}"),
-        &[("form", "profile"), ("name", ""), ("email", "bad")],
-    )
-    .await;
-    b.post(&format!("/users/{admin}/impersonate"), &[]).await;
-    b.post("/users/999999/alias-users/1/disable", &[]).await;
+    // Invalid input (422), a forbidden action (403) and foreign ids (404).
+    let invalid = b
+        .post(
+            &format!("/users/{acme}"),
+            &[("form", "profile"), ("name", ""), ("email", "bad")],
+        )
+        .await;
+    assert_eq!(invalid.status().as_u16(), 422);
+    // Its admin is not even visible to a customer (404); impersonating itself is forbidden.
+    let hidden = b.post(&format!("/users/{admin}/impersonate"), &[]).await;
+    assert_eq!(hidden.status().as_u16(), 404);
+    let forbidden = b.post(&format!("/users/{acme}/impersonate"), &[]).await;
+    assert_eq!(forbidden.status().as_u16(), 403);
+    let foreign = b.post("/users/999999/alias-users/1/disable", &[]).await;
+    assert_eq!(foreign.status().as_u16(), 404);
     let after: i64 = audit_log::table
         .count()
         .get_result(&mut app.conn())
@@ -417,7 +448,8 @@ async fn an_alias_with_activity_view_sees_entries_but_not_other_logins_addresses
         !page.contains("127.0.0.1"),
         "other logins' addresses are hidden"
     );
-    assert!(page.contains("hidden"));
+    // The cell that stands for the address, not the layout's hidden inputs.
+    assert!(page.contains("<td class=\"mono\"><span class=\"muted\">hidden</span></td>"));
     let full = owner.get_html(&format!("/users/{acme}/activity")).await;
     assert!(full.contains("127.0.0.1"));
     // Without activity.view there is no tab.
@@ -498,12 +530,19 @@ async fn impersonation_ends_when_the_right_to_it_is_withdrawn(app: TestApp) {
     let r2 = app.reseller("res-two", admin);
     let c = app.customer("carol", r1);
     let b = app.login("res-one").await;
-    b.post(&format!("/users/{c}/impersonate"), &[]).await;
+    assert_redirect_to(
+        &b.post(&format!("/users/{c}/impersonate"), &[]).await,
+        "/servers",
+    );
     assert!(b.get_html("/servers").await.contains("is acting as"));
     // The admin moves the customer to another reseller.
     diesel::update(users::table.find(c))
         .set(users::owner_id.eq(Some(r2)))
         .execute(&mut app.conn())
         .unwrap();
-    assert_redirect_to(&b.get("/servers").await, "/login");
+    // SPEC §2.1: the impersonation ends and the session returns to the real login.
+    assert_redirect_to(&b.get("/servers").await, "/servers");
+    let page = b.get_html("/servers").await;
+    assert!(!page.contains("is acting as"), "{page}");
+    assert!(page.contains("no longer act as carol"), "{page}");
 }

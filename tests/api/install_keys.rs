@@ -9,7 +9,7 @@ use crate::backend_tests;
 use crate::helpers::TestApp;
 
 fn ssh_key(app: &TestApp, user: i32, name: &str) -> i32 {
-    let key = steward::domain::SshPublicKey::parse(crate::matrix::SSH_KEY).unwrap();
+    let key = steward::domain::SshPublicKey::parse(crate::matrix_world::SSH_KEY).unwrap();
     steward::models::ssh_key::NewSshKey {
         user_id: user,
         name,
@@ -128,12 +128,29 @@ async fn keys_are_not_offered_or_used_while_impersonating(app: TestApp) {
     let acme = app.customer("acme", admin);
     let sid = server(&app, "web1.acme.test", acme);
     let acme_key = ssh_key(&app, acme, "Laptop").to_string();
+    // The owner itself is offered its key, so the absence below means something.
+    let own = app
+        .login("acme")
+        .await
+        .get_html(&format!("/servers/{sid}"))
+        .await;
+    assert!(
+        own.contains("name=\"ssh_key\""),
+        "the owner is offered its keys"
+    );
     let b = app.login("boss").await;
-    b.post(&format!("/users/{acme}/impersonate"), &[]).await;
+    let start = b.post(&format!("/users/{acme}/impersonate"), &[]).await;
+    assert_eq!(start.status().as_u16(), 303, "the impersonation started");
     let page = b.get_html(&format!("/servers/{sid}")).await;
+    assert!(
+        page.contains("web1.acme.test"),
+        "the server's page, as acme"
+    );
     assert!(!page.contains("name=\"ssh_key\""));
+    let before = last_job_count(&app, sid);
     let res = b
         .post(&format!("/servers/{sid}/rescue"), &[("ssh_key", &acme_key)])
         .await;
     assert_eq!(res.status().as_u16(), 403);
+    assert_eq!(last_job_count(&app, sid), before, "no rescue was started");
 }

@@ -400,17 +400,20 @@ async fn the_account_owner_manages_its_alias_users_keys(app: TestApp) {
     let dave = alias(&app, "dave", t.acme, viewer, true);
     let acme = app.login("acme").await;
     let base = format!("/users/{}/alias-users/{dave}", t.acme);
-    create_api_key(
-        &acme,
-        &format!("{base}/api-keys"),
-        &[("name", "dave's script")],
-    )
-    .await;
-    assert_eq!(api_key_count(&app, dave), 1);
+    // Credentials are personal (SPEC §2.1): the owner sees dave's API keys but does not
+    // mint one for it (it would know the secret of a key acting as dave).
+    let res = acme
+        .post(&format!("{base}/api-keys"), &[("name", "dave's script")])
+        .await;
+    assert_eq!(res.status().as_u16(), 403);
+    assert_eq!(api_key_count(&app, dave), 0);
+    assert_eq!(api_key_count(&app, t.acme), 0);
     assert_eq!(
-        api_key_count(&app, t.acme),
-        0,
-        "the alias user's, not the owner's"
+        acme.get(&format!("{base}/api-keys"))
+            .await
+            .status()
+            .as_u16(),
+        200
     );
     let res = acme
         .post(

@@ -1,8 +1,9 @@
 //! The accessibility check: axe-core (MPL-2.0, from the npm registry; tests/browser/
 //! package.json pins it and `npm ci --prefix tests/browser` installs it, which .ci/run does
 //! and this module does too when the file is missing) is injected into the page as it
-//! stands and run there. Every violation is printed; serious and critical ones are kept
-//! and fail the run at the end of the journey, all pages' problems listed together.
+//! stands and run there. Every violation is printed; serious and critical ones (and any
+//! without an impact) are kept and fail the run at the end of the journey, all pages'
+//! problems listed together. An answer that is not a list of violations fails the check.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -78,14 +79,22 @@ impl Audit {
             )
             .await
             .unwrap_or_else(|e| panic!("running axe-core on {label}: {e}"));
-        let text = result.as_str().unwrap_or("[]");
-        let violations: Value = serde_json::from_str(text).expect("axe answers JSON");
+        // Fail closed: anything but a JSON array of violations is a failed check, never
+        // an empty (clean) one.
+        let text = result
+            .as_str()
+            .unwrap_or_else(|| panic!("axe-core gave no answer on {label}: {result}"));
+        let violations: Value = serde_json::from_str(text)
+            .unwrap_or_else(|e| panic!("axe-core's answer on {label} is not JSON ({e}): {text}"));
         if let Some(err) = violations.get("error") {
             panic!("axe-core failed on {label}: {err}");
         }
+        let violations = violations
+            .as_array()
+            .unwrap_or_else(|| panic!("axe-core's answer on {label} is not a list: {text}"));
         let path = page.path().await;
         self.pages.push(format!("{label} ({path})"));
-        for v in violations.as_array().into_iter().flatten() {
+        for v in violations {
             let impact = v["impact"].as_str().unwrap_or("unknown");
             let targets: Vec<String> = v["nodes"]
                 .as_array()
@@ -111,7 +120,8 @@ impl Audit {
                 targets.join("\n    ")
             );
             println!("axe: {line}");
-            if impact == "serious" || impact == "critical" {
+            // Only what axe itself calls minor or moderate passes; a missing impact counts.
+            if impact != "minor" && impact != "moderate" {
                 self.problems.push(line);
             }
         }

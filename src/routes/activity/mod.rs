@@ -6,13 +6,18 @@ mod global;
 pub mod labels;
 mod logins;
 
-use actix_web::web;
 use serde::Deserialize;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/users/{id}/activity", web::get().to(account::page))
-        .route("/users/{id}/logins", web::get().to(logins::page))
-        .route("/audit", web::get().to(global::page));
+use crate::routes::table::Routes;
+
+pub fn configure(routes: &mut Routes) {
+    routes
+        .get("/users/{id}/activity", account::page)
+        .reads::<LogQuery>()
+        .get("/users/{id}/logins", logins::page)
+        .reads::<LogQuery>()
+        .get("/audit", global::page)
+        .reads::<LogQuery>();
 }
 
 pub const PER_PAGE: i64 = 50;
@@ -20,9 +25,9 @@ pub const PER_PAGE: i64 = 50;
 /// The filters the log pages take.
 #[derive(Debug, Default, Deserialize)]
 pub struct LogQuery {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::domain::search::text")]
     pub login: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::domain::search::text")]
     pub action: String,
     #[serde(default)]
     pub page: Option<String>,

@@ -8,7 +8,10 @@ use serde::Deserialize;
 
 use super::page;
 use super::{acted_on, alias_url, load_target, tab_url, AliasPath};
-use crate::access::aliases::{may_act_on_alias, may_grant_role, role_rights};
+use crate::access::aliases::{
+    may_act_on_alias, may_change_own_password, may_grant_role, role_rights,
+};
+use crate::access::changes::{alias_change, alias_removal};
 use crate::db::{self, DbError};
 use crate::domain::{Email, Expiry, NewPassword};
 use crate::models::now;
@@ -57,11 +60,14 @@ pub async fn profile(
                 .map(|d| d.to_string())
                 .unwrap_or_else(|| "never".into())
         ));
+    let actor = current.actor.clone();
     db::run(&state.pool, move |c| {
         db::transaction(c, |c| {
-            alias::set_profile(c, aid, email.as_str(), expires)?;
-            audit.insert(c)?;
-            Ok::<_, DbError>(())
+            alias_change(c, &actor, aid, |c| {
+                alias::set_profile(c, aid, email.as_str(), expires)?;
+                audit.insert(c)?;
+                Ok::<_, AppError>(())
+            })
         })
     })
     .await?;
@@ -125,11 +131,14 @@ pub async fn role(
                 &losses
             },
         ));
+    let actor = current.actor.clone();
     db::run(&state.pool, move |c| {
         db::transaction(c, |c| {
-            alias::set_role(c, aid, new_role.id)?;
-            audit.insert(c)?;
-            Ok::<_, DbError>(())
+            alias_change(c, &actor, aid, |c| {
+                alias::set_role(c, aid, new_role.id)?;
+                audit.insert(c)?;
+                Ok::<_, AppError>(())
+            })
         })
     })
     .await?;
@@ -161,7 +170,7 @@ pub async fn password(
     if is_self {
         // Its own password, like any login's: needs the current one, never while someone
         // impersonates it.
-        if current.actor.is_impersonating() {
+        if !may_change_own_password(&current.actor, &t.alias) {
             return Err(AppError::Forbidden);
         }
     } else {
@@ -192,12 +201,20 @@ pub async fn password(
             },
         )
         .target(format!("alias user {}", t.alias.username));
+    let actor = current.actor.clone();
     db::run(&state.pool, move |c| {
         db::transaction(c, |c| {
-            crate::models::user::User::set_password_hash(c, aid, &hash)?;
-            session::end_all_of(c, aid, None)?;
-            audit.insert(c)?;
-            Ok::<_, DbError>(())
+            let reset = |c: &mut crate::db::DbConn| {
+                crate::models::user::User::set_password_hash(c, aid, &hash)?;
+                session::end_all_of(c, aid, None)?;
+                audit.insert(c)?;
+                Ok::<_, AppError>(())
+            };
+            if is_self {
+                reset(c)
+            } else {
+                alias_change(c, &actor, aid, reset)
+            }
         })
     })
     .await?;
@@ -279,14 +296,17 @@ async fn set_disabled(
             },
         )
         .target(format!("alias user {}", t.alias.username));
+    let actor = current.actor.clone();
     db::run(&state.pool, move |c| {
         db::transaction(c, |c| {
-            alias::set_disabled(c, aid, disabled)?;
-            if disabled {
-                session::end_all_of(c, aid, None)?;
-            }
-            audit.insert(c)?;
-            Ok::<_, DbError>(())
+            alias_change(c, &actor, aid, |c| {
+                alias::set_disabled(c, aid, disabled)?;
+                if disabled {
+                    session::end_all_of(c, aid, None)?;
+                }
+                audit.insert(c)?;
+                Ok::<_, AppError>(())
+            })
         })
     })
     .await?;
@@ -331,12 +351,15 @@ pub async fn delete(
     let audit = current
         .audit(account_id, "alias.delete")
         .target(format!("alias user {}", t.alias.username));
+    let actor = current.actor.clone();
     db::run(&state.pool, move |c| {
         db::transaction(c, |c| {
-            session::end_all_of(c, aid, None)?;
-            alias::delete(c, aid)?;
-            audit.insert(c)?;
-            Ok::<_, DbError>(())
+            alias_removal(c, &actor, aid, |c| {
+                session::end_all_of(c, aid, None)?;
+                alias::delete(c, aid)?;
+                audit.insert(c)?;
+                Ok::<_, AppError>(())
+            })
         })
     })
     .await?;

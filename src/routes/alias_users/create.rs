@@ -8,6 +8,7 @@ use serde::Deserialize;
 use super::tab::{self, CreateForm};
 use super::tab_url;
 use crate::access::aliases::{may_grant_role, may_manage_aliases, reaches_all_of_account};
+use crate::access::changes::new_login;
 use crate::db::{self, DbError};
 use crate::domain::{Email, Expiry, NewPassword, Username};
 use crate::models::now;
@@ -15,6 +16,7 @@ use crate::models::role::{self, Role};
 use crate::models::user::{NewUser, User};
 use crate::routes::users::{parse_id, visible_account};
 use crate::security::password;
+use crate::web::error::CreateError;
 use crate::web::form::FieldErrors;
 use crate::web::pagination::ListQuery;
 use crate::web::{render, AppError, Current};
@@ -128,10 +130,11 @@ pub async fn submit(
                 .map(|d| format!(", expires={d}"))
                 .unwrap_or_default()
         ));
+    let actor = current.actor.clone();
     let result = db::run(&state.pool, move |c| {
         db::transaction(c, |c| {
             if User::username_taken(c, &username.key())? {
-                return Ok(None);
+                return Err(CreateError::Taken);
             }
             let id = NewUser {
                 kind: "alias",
@@ -149,28 +152,25 @@ pub async fn submit(
                 created_at: now(),
             }
             .insert(c)?;
+            new_login(c, &actor, id)?;
             audit.insert(c)?;
-            Ok::<_, DbError>(Some((id, username.as_str().to_string())))
+            Ok::<_, CreateError>((id, username.as_str().to_string()))
         })
     })
     .await;
     match result {
-        Ok(Some((_, name))) => {
+        Ok((_, name)) => {
             current.flash(
                 "success",
                 format!("Alias user {name} created. Assign servers to it, then impersonate it to check its access."),
             );
             Ok(render::see_other(&tab_url(account_id)))
         }
-        Ok(None) => {
+        Err(CreateError::Taken) => {
             errors.add("username", "This username is taken.");
             show_again(&current, &state, account, kept, errors).await
         }
-        Err(DbError::Query(e)) if db::is_unique_violation(&e) => {
-            errors.add("username", "This username is taken.");
-            show_again(&current, &state, account, kept, errors).await
-        }
-        Err(e) => Err(e.into()),
+        Err(CreateError::App(e)) => Err(e),
     }
 }
 

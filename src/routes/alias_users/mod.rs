@@ -12,58 +12,48 @@ mod tab;
 
 use actix_web::web;
 
-use crate::access::actor::account_reach;
 use crate::access::aliases::{role_rights, TargetRights};
-use crate::access::Actor;
+use crate::access::changes::covers;
+use crate::access::rights::Rights;
+use crate::access::{Actor, PermissionSet};
 use crate::db::{self, DbError, DbPool};
 use crate::models::user::User;
 use crate::models::{alias, role};
+use crate::routes::table::Routes;
 use crate::routes::users::{parse_id, visible_account};
+use crate::web::pagination::ListQuery;
 use crate::web::{AppError, Current};
 use crate::AppState;
 
 pub use status::AliasStatus;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/users/{id}/alias-users", web::get().to(tab::page))
-        .route("/users/{id}/alias-users", web::post().to(create::submit))
-        .route("/users/{id}/alias-users/{aid}", web::get().to(page::page))
-        .route(
-            "/users/{id}/alias-users/{aid}",
-            web::post().to(actions::profile),
-        )
-        .route(
+pub fn configure(routes: &mut Routes) {
+    routes
+        .get("/users/{id}/alias-users", tab::page)
+        .reads::<ListQuery>()
+        .post("/users/{id}/alias-users", create::submit)
+        .reads::<create::CreateAliasForm>()
+        .get("/users/{id}/alias-users/{aid}", page::page)
+        .reads::<page::PageQuery>()
+        .post("/users/{id}/alias-users/{aid}", actions::profile)
+        .reads::<actions::ProfileForm>()
+        .get(
             "/users/{id}/alias-users/{aid}/role-preview",
-            web::get().to(page::role_preview),
+            page::role_preview,
         )
-        .route(
-            "/users/{id}/alias-users/{aid}/role",
-            web::post().to(actions::role),
-        )
-        .route(
-            "/users/{id}/alias-users/{aid}/password",
-            web::post().to(actions::password),
-        )
-        .route(
-            "/users/{id}/alias-users/{aid}/disable",
-            web::post().to(actions::disable),
-        )
-        .route(
-            "/users/{id}/alias-users/{aid}/enable",
-            web::post().to(actions::enable),
-        )
-        .route(
-            "/users/{id}/alias-users/{aid}/delete",
-            web::post().to(actions::delete),
-        )
-        .route(
-            "/users/{id}/alias-users/{aid}/servers",
-            web::get().to(servers::page),
-        )
-        .route(
-            "/users/{id}/alias-users/{aid}/servers",
-            web::post().to(servers::submit),
-        );
+        .reads_fields(&["role_id"])
+        .post("/users/{id}/alias-users/{aid}/role", actions::role)
+        .reads::<actions::RoleForm>()
+        .post("/users/{id}/alias-users/{aid}/password", actions::password)
+        .reads::<actions::PasswordForm>()
+        .post("/users/{id}/alias-users/{aid}/disable", actions::disable)
+        .post("/users/{id}/alias-users/{aid}/enable", actions::enable)
+        .post("/users/{id}/alias-users/{aid}/delete", actions::delete)
+        .get("/users/{id}/alias-users/{aid}/servers", servers::page)
+        .reads::<ListQuery>()
+        // Read by hand (`form::first`, `form::all`): server_id repeats.
+        .post("/users/{id}/alias-users/{aid}/servers", servers::submit)
+        .reads_fields(&["action", "server_id", "q", "page"]);
 }
 
 /// An alias user as its page and actions need it.
@@ -84,10 +74,9 @@ pub async fn load_target(
 ) -> Result<Target, AppError> {
     let (id, aid) = (parse_id(id)?, parse_id(aid)?);
     let account = visible_account(pool, actor, id).await?;
-    let actor_reach = actor.reach.clone();
-    let parent_reach = account_reach(&account);
+    let actor_rights = Rights::of_actor(actor);
     let acc = account.clone();
-    let (alias, role, keys, outside) = db::run(pool, move |c| {
+    let (alias, role, keys, covered) = db::run(pool, move |c| {
         let Some(alias) = alias::find_in_account(c, acc.id, aid)? else {
             return Ok::<_, DbError>(None);
         };
@@ -99,8 +88,10 @@ pub async fn load_target(
             Some(r) => role::permissions_of(c, r.id)?,
             None => Vec::new(),
         };
-        let outside = alias::assigned_outside(c, alias.id, &parent_reach, &actor_reach)?;
-        Ok(Some((alias, role, keys, outside)))
+        let role_set = PermissionSet::from_known_keys(&keys);
+        let l = Rights::of_alias(&alias, &acc, role_set);
+        let covered = covers(c, &actor_rights, &l)?;
+        Ok(Some((alias, role, keys, covered)))
     })
     .await?
     .ok_or(AppError::NotFound)?;
@@ -110,7 +101,7 @@ pub async fn load_target(
     let rights = TargetRights {
         permissions: role_rights(&keys, &account),
         all_servers: alias.all_servers,
-        servers_outside_actor: outside,
+        covered,
     };
     Ok(Target {
         account,

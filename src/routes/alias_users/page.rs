@@ -9,8 +9,11 @@ use serde::Deserialize;
 
 use super::{load_target, AliasStatus, Target};
 use crate::access::actor::account_reach;
-use crate::access::aliases::{may_act_on_alias, may_grant_role, role_rights};
+use crate::access::aliases::{
+    may_act_on_alias, may_change_own_password, may_grant_role, role_rights,
+};
 use crate::access::keys::{may_manage_keys, Holder, KeyKind};
+use crate::access::servers::visible_reach;
 use crate::access::{Permission, PermissionSet};
 use crate::db::{self, DbError};
 use crate::models::role::{self, Role};
@@ -49,8 +52,12 @@ pub struct AliasPage {
     pub impersonable: bool,
     pub may_change_own_password: bool,
     pub permissions: Vec<&'static Permission>,
+    /// Its servers within the viewer's reach (a page about another login shows the
+    /// servers outside the viewer's reach only as a count: SPEC §2.1).
     pub servers: Vec<Server>,
+    /// How many servers it reaches, and how many of those the viewer reaches too.
     pub server_total: i64,
+    pub visible_total: i64,
     pub roles: Vec<Role>,
     pub preview: Option<RoleChange>,
     pub email: String,
@@ -167,8 +174,14 @@ pub async fn build(
     let may_ssh = may_manage_keys(actor, holder, KeyKind::Ssh).is_ok();
     let may_api = may_manage_keys(actor, holder, KeyKind::Api).is_ok();
     let alias_id = t.alias.id;
-    let (servers, roles, ssh_keys, api_keys) = db::run(&state.pool, move |c| {
-        let servers = Server::list_within(c, &reach, "", 1, SERVERS_SHOWN)?;
+    let visible = visible_reach(actor, &reach);
+    let (servers, server_total, roles, ssh_keys, api_keys) = db::run(&state.pool, move |c| {
+        let servers = Server::list_within(c, &visible, "", 1, SERVERS_SHOWN)?;
+        let total = if visible == reach {
+            servers.total
+        } else {
+            Server::count_within(c, &reach)?
+        };
         let roles = if may_manage {
             Role::list_for_account(c, account_id)?
         } else {
@@ -184,7 +197,7 @@ pub async fn build(
         } else {
             None
         };
-        Ok::<_, DbError>((servers, roles, ssh, api))
+        Ok::<_, DbError>((servers, total, roles, ssh, api))
     })
     .await?;
     let preview = match preview_role.filter(|_| may_manage) {
@@ -199,9 +212,10 @@ pub async fn build(
         is_self,
         may_manage,
         impersonable,
-        may_change_own_password: is_self && !actor.is_impersonating(),
+        may_change_own_password: may_change_own_password(actor, &t.alias),
         permissions,
-        server_total: servers.total,
+        server_total,
+        visible_total: servers.total,
         servers: servers.rows,
         roles,
         preview,

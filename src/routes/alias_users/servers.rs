@@ -10,6 +10,7 @@ use askama::Template;
 
 use super::{acted_on, alias_url, AliasPath, Target};
 use crate::access::aliases::{assignable_reach, reaches_all_of_account};
+use crate::access::changes::alias_change;
 use crate::db::{self, DbError};
 use crate::models::alias;
 use crate::models::server::Server;
@@ -190,6 +191,7 @@ pub async fn submit(
         .target(format!("alias user {}", t.alias.username));
     let n = ids.len();
     let act = action.clone();
+    let actor = current.actor.clone();
     let outcome = db::run(&state.pool, move |c| {
         db::transaction(c, |c| {
             // Every submitted server must be one the manager may hand out; a foreign id
@@ -197,31 +199,33 @@ pub async fn submit(
             if !ids.is_empty() && alias::count_within(c, &reach, &ids)? != ids.len() as i64 {
                 return Ok(false);
             }
-            let details = match act.as_str() {
-                "assign" => {
-                    alias::assign(c, aid, &ids)?;
-                    hostnames(c, &ids)?
-                }
-                "unassign" => {
-                    alias::unassign(c, aid, &ids)?;
-                    hostnames(c, &ids)?
-                }
-                "all" => {
-                    alias::set_all_servers(c, aid, true)?;
-                    "all servers of the account".to_string()
-                }
-                "assigned" => {
-                    alias::set_all_servers(c, aid, false)?;
-                    "only its assigned servers; the list is kept".to_string()
-                }
-                _ => {
-                    alias::set_all_servers(c, aid, false)?;
-                    alias::unassign_all(c, aid)?;
-                    "no servers".to_string()
-                }
-            };
-            audit.details(details).insert(c)?;
-            Ok::<_, DbError>(true)
+            alias_change(c, &actor, aid, |c| {
+                let details = match act.as_str() {
+                    "assign" => {
+                        alias::assign(c, aid, &ids)?;
+                        hostnames(c, &ids)?
+                    }
+                    "unassign" => {
+                        alias::unassign(c, aid, &ids)?;
+                        hostnames(c, &ids)?
+                    }
+                    "all" => {
+                        alias::set_all_servers(c, aid, true)?;
+                        "all servers of the account".to_string()
+                    }
+                    "assigned" => {
+                        alias::set_all_servers(c, aid, false)?;
+                        "only its assigned servers; the list is kept".to_string()
+                    }
+                    _ => {
+                        alias::set_all_servers(c, aid, false)?;
+                        alias::unassign_all(c, aid)?;
+                        "no servers".to_string()
+                    }
+                };
+                audit.details(details).insert(c)?;
+                Ok::<_, AppError>(true)
+            })
         })
     })
     .await?;

@@ -11,6 +11,7 @@ use crate::access::actor::account_reach;
 use crate::access::aliases::{
     may_list_aliases, may_manage_aliases, reaches_all_of_account, role_rights,
 };
+use crate::access::rights::{coverage, ListedCounts, Rights};
 use crate::access::PermissionSet;
 use crate::db::{self, DbError};
 use crate::models::role::{self, Role};
@@ -127,6 +128,7 @@ pub async fn build(
     .await?;
 
     let today = now().date();
+    let actor_rights = Rights::of_actor(actor);
     let rights_of = |role_id: Option<i32>| -> PermissionSet {
         let keys = role_id
             .and_then(|r| perms.get(&r))
@@ -141,10 +143,16 @@ pub async fn build(
         .map(|a| {
             let assigned = counts.get(&a.id).copied().unwrap_or(0);
             let outside = assigned - counts_within_actor.get(&a.id).copied().unwrap_or(0);
+            let permissions = rights_of(a.role_id);
+            let counts = ListedCounts {
+                total: assigned,
+                outside_a: outside,
+            };
             let rights = crate::access::aliases::TargetRights {
-                permissions: rights_of(a.role_id),
+                permissions,
                 all_servers: a.all_servers,
-                servers_outside_actor: outside,
+                covered: coverage(&actor_rights, &Rights::of_alias(a, &account, permissions))
+                    .settle(counts),
             };
             let may_log_in = AliasStatus::of(a, today) == AliasStatus::Active;
             Row {

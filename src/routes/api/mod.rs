@@ -14,26 +14,42 @@ mod servers;
 
 use actix_web::web;
 
+use crate::routes::table::Routes;
+
 pub use caller::ApiCaller;
 pub use error::{ApiError, ErrorBody};
 
 /// Servers and alias users come in pages of this many.
 pub const PER_PAGE: i64 = 50;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/api")
-            .app_data(web::QueryConfig::default().error_handler(|e, _| {
-                ApiError::BadRequest(format!("The query string could not be read: {e}")).into()
-            }))
-            .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::not_found().into()))
-            .route("/v1/me", web::get().to(me::me))
-            .route("/v1/servers", web::get().to(servers::list))
-            .route("/v1/servers/{sid}", web::get().to(servers::show))
-            .route("/v1/servers/{sid}/power", web::post().to(servers::power))
-            .route("/v1/alias-users", web::get().to(alias_users::list))
-            .route("/v1/openapi.json", web::get().to(openapi::document))
-            .default_service(web::to(no_such_route)),
+pub fn configure(routes: &mut Routes) {
+    routes.scope(
+        "/api",
+        |scope| {
+            scope
+                .app_data(web::QueryConfig::default().error_handler(|e, _| {
+                    if e.to_string().contains(crate::domain::search::REFUSED) {
+                        return ApiError::Unprocessable(crate::domain::search::REFUSED.into())
+                            .into();
+                    }
+                    ApiError::BadRequest(format!("The query string could not be read: {e}")).into()
+                }))
+                .app_data(
+                    web::PathConfig::default().error_handler(|_, _| ApiError::not_found().into()),
+                )
+                .default_service(web::to(no_such_route))
+        },
+        |api| {
+            api.get("/v1/me", me::me)
+                .get("/v1/servers", servers::list)
+                .reads::<servers::ListParams>()
+                .get("/v1/servers/{sid}", servers::show)
+                .post("/v1/servers/{sid}/power", servers::power)
+                .reads::<servers::PowerRequest>()
+                .get("/v1/alias-users", alias_users::list)
+                .reads::<servers::ListParams>()
+                .get("/v1/openapi.json", openapi::document);
+        },
     );
 }
 

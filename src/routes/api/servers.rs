@@ -73,6 +73,7 @@ pub struct ServerPage {
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Matches hostname, name, IP address or tag (servers), username or e-mail (alias users).
+    #[serde(default, deserialize_with = "crate::domain::search::optional_text")]
     pub q: Option<String>,
     /// Page number, from 1; pages hold 50 items.
     pub page: Option<String>,

@@ -72,7 +72,15 @@ pub async fn submit(
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
     let client = ClientInfo::of(&req);
-    let username: String = form.username.trim().chars().take(100).collect();
+    // A control character (NUL among them, which PostgreSQL refuses in text) becomes
+    // U+FFFD: no username holds one, so the attempt fails, and is counted, as any other.
+    let username: String = form
+        .username
+        .trim()
+        .chars()
+        .take(100)
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect();
     let key = username.to_ascii_lowercase();
     let pass = form.password.clone();
 

@@ -3,10 +3,12 @@
 mod login;
 mod logout;
 
-use actix_web::web;
+use crate::routes::table::Routes;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/login", web::get().to(login::form))
-        .route("/login", web::post().to(login::submit))
-        .route("/logout", web::post().to(logout::submit));
+pub fn configure(routes: &mut Routes) {
+    routes
+        .get("/login", login::form)
+        .post("/login", login::submit)
+        .reads::<login::LoginForm>()
+        .post("/logout", logout::submit);
 }

@@ -5,16 +5,14 @@
 mod start;
 mod stop;
 
-use actix_web::web;
+use crate::routes::table::Routes;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/users/{id}/impersonate", web::post().to(start::account))
-        .route(
-            "/users/{id}/alias-users/{aid}/impersonate",
-            web::post().to(start::alias),
-        )
-        .route("/impersonation/stop", web::post().to(stop::submit));
+pub fn configure(routes: &mut Routes) {
+    routes
+        .post("/users/{id}/impersonate", start::account)
+        .post("/users/{id}/alias-users/{aid}/impersonate", start::alias)
+        .post("/impersonation/stop", stop::submit);
 }
 
 /// Where "Return to …" leads: the page the impersonation started from.
-pub(crate) const RETURN_TO: &str = "impersonation_return";
+pub(crate) use crate::web::session_store::RETURN_TO;

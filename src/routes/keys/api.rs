@@ -13,7 +13,8 @@ use askama::Template;
 use serde::{Deserialize, Serialize};
 
 use super::{load_owner, KeyPath, Owner};
-use crate::access::keys::KeyKind;
+use crate::access::changes::credentials_change;
+use crate::access::keys::{may_use_keys, KeyAction, KeyKind, KeyRefusal};
 use crate::db::{self, DbError};
 use crate::domain::{Expiry, ShortText};
 use crate::models::api_key::{self, ApiKey, NewApiKey, MAX_PER_LOGIN};
@@ -65,6 +66,8 @@ pub struct ApiPage {
     pub base: String,
     pub rows: Vec<Row>,
     pub at_limit: bool,
+    /// Only the login itself creates its API keys (credentials are personal).
+    pub may_create: bool,
     pub created: Option<Created>,
     pub name: String,
     pub expires_at: String,
@@ -163,6 +166,13 @@ async fn build(
         active_tab: "api-keys",
         base: owner.base_url(),
         at_limit: rows.len() as i64 >= MAX_PER_LOGIN,
+        may_create: may_use_keys(
+            &current.actor,
+            owner.holder(),
+            KeyKind::Api,
+            KeyAction::Create,
+        )
+        .is_ok(),
         rows,
         created: None,
         name: String::new(),
@@ -183,6 +193,18 @@ pub async fn create(
     form: web::Form<CreateForm>,
 ) -> Result<HttpResponse, AppError> {
     let owner = load_owner(&current, &state, &path, KeyKind::Api).await?;
+    // Credentials are personal (SPEC §2.1): a key made for another login would put that
+    // login's rights in its maker's hands, beyond the maker's own life.
+    if let Err(KeyRefusal::NotYours) = may_use_keys(
+        &current.actor,
+        owner.holder(),
+        KeyKind::Api,
+        KeyAction::Create,
+    ) {
+        return Err(AppError::ForbiddenBecause(
+            "Credentials are personal: only this login itself may create its API keys.".into(),
+        ));
+    }
     let mut errors = FieldErrors::default();
     let name = errors.check("name", ShortText::parse(&form.name, 100, true));
     let today = now().date();
@@ -313,20 +335,23 @@ pub async fn revoke(
     let uid = owner.login().id;
     let audit = current.audit(owner.account.id, "api_key.revoke");
     let label = owner.label();
+    let actor = current.actor.clone();
     let outcome = db::run(&state.pool, move |c| {
         db::transaction(c, |c| {
-            let Some(key) = api_key::find_for(c, uid, kid)? else {
-                return Ok::<_, DbError>(None);
-            };
-            if key.is_revoked() {
-                return Ok(Some(false));
-            }
-            api_key::revoke(c, uid, kid, now())?;
-            audit
-                .target(format!("API key \"{}\" of {label}", key.name))
-                .details(format!("prefix={}…", key.token_prefix))
-                .insert(c)?;
-            Ok(Some(true))
+            credentials_change(c, &actor, uid, |c| {
+                let Some(key) = api_key::find_for(c, uid, kid)? else {
+                    return Ok::<_, AppError>(None);
+                };
+                if key.is_revoked() {
+                    return Ok(Some(false));
+                }
+                api_key::revoke(c, uid, kid, now())?;
+                audit
+                    .target(format!("API key \"{}\" of {label}", key.name))
+                    .details(format!("prefix={}…", key.token_prefix))
+                    .insert(c)?;
+                Ok(Some(true))
+            })
         })
     })
     .await?

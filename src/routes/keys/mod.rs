@@ -9,55 +9,39 @@ mod ssh;
 
 use std::future::{ready, Ready};
 
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::{FromRequest, HttpRequest};
 
 use crate::access::aliases::TargetRights;
 use crate::access::keys::{may_manage_keys, Holder, KeyKind};
 use crate::access::Actor;
 use crate::models::user::User;
 use crate::routes::alias_users::{alias_url, load_target};
+use crate::routes::table::Routes;
 use crate::routes::users::tabs::{self, Tab};
 use crate::routes::users::{parse_id, visible_account};
 use crate::web::{AppError, Current};
 use crate::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(routes: &mut Routes) {
     // Written out in full (not built in a loop) so the route table reads as it is served.
-    cfg.route("/users/{id}/ssh-keys", web::get().to(ssh::page))
-        .route("/users/{id}/ssh-keys", web::post().to(ssh::add))
-        .route(
-            "/users/{id}/ssh-keys/{kid}/delete",
-            web::post().to(ssh::delete),
-        )
-        .route("/users/{id}/api-keys", web::get().to(api::page))
-        .route("/users/{id}/api-keys", web::post().to(api::create))
-        .route(
-            "/users/{id}/api-keys/{kid}/revoke",
-            web::post().to(api::revoke),
-        )
-        .route(
-            "/users/{id}/alias-users/{aid}/ssh-keys",
-            web::get().to(ssh::page),
-        )
-        .route(
-            "/users/{id}/alias-users/{aid}/ssh-keys",
-            web::post().to(ssh::add),
-        )
-        .route(
+    routes
+        .get("/users/{id}/ssh-keys", ssh::page)
+        .post("/users/{id}/ssh-keys", ssh::add)
+        .post("/users/{id}/ssh-keys/{kid}/delete", ssh::delete)
+        .get("/users/{id}/api-keys", api::page)
+        .post("/users/{id}/api-keys", api::create)
+        .post("/users/{id}/api-keys/{kid}/revoke", api::revoke)
+        .get("/users/{id}/alias-users/{aid}/ssh-keys", ssh::page)
+        .post("/users/{id}/alias-users/{aid}/ssh-keys", ssh::add)
+        .post(
             "/users/{id}/alias-users/{aid}/ssh-keys/{kid}/delete",
-            web::post().to(ssh::delete),
+            ssh::delete,
         )
-        .route(
-            "/users/{id}/alias-users/{aid}/api-keys",
-            web::get().to(api::page),
-        )
-        .route(
-            "/users/{id}/alias-users/{aid}/api-keys",
-            web::post().to(api::create),
-        )
-        .route(
+        .get("/users/{id}/alias-users/{aid}/api-keys", api::page)
+        .post("/users/{id}/alias-users/{aid}/api-keys", api::create)
+        .post(
             "/users/{id}/alias-users/{aid}/api-keys/{kid}/revoke",
-            web::post().to(api::revoke),
+            api::revoke,
         );
 }
 

@@ -91,7 +91,7 @@ fn tier_key(t: Tier) -> &'static str {
 /// first names it; `checked` decides which boxes are ticked.
 pub fn groups(offered: PermissionSet, checked: PermissionSet) -> Vec<TierGroup> {
     let mut tiers: Vec<TierGroup> = Vec::new();
-    for p in CATALOG.iter().filter(|p| offered.contains(p.key)) {
+    for p in CATALOG.iter().filter(|p| offered.contains(p.perm)) {
         if tiers.last().is_none_or(|t| t.key != tier_key(p.tier)) {
             tiers.push(TierGroup {
                 key: tier_key(p.tier),
@@ -108,7 +108,7 @@ pub fn groups(offered: PermissionSet, checked: PermissionSet) -> Vec<TierGroup> 
             label: p.label,
             description: p.description,
             risk: risk_of(p),
-            checked: checked.contains(p.key),
+            checked: checked.contains(p.perm),
         };
         match tier.areas.iter_mut().find(|a| a.name == p.area) {
             Some(area) => area.perms.push(row),
@@ -150,7 +150,7 @@ pub fn build(
                 label: p.label,
                 description: p.description,
                 risk: Some(risk),
-                checked: checked.contains(p.key),
+                checked: checked.contains(p.perm),
             })
         })
         .collect();

@@ -8,6 +8,7 @@ use actix_web::{web, HttpResponse};
 
 use super::editor::{self, EditorInput};
 use super::{managed_account, RoleForm};
+use crate::access::changes::{role_change, ChangeError, Refusal};
 use crate::access::roles::{check_permissions, grantable, may_edit_role, risky};
 use crate::access::PermissionSet;
 use crate::db::{self, DbError};
@@ -116,6 +117,24 @@ enum Saved {
     Forbidden,
 }
 
+/// How a role's transaction fails: the database, or a refusal that rolled it back.
+enum RoleTx {
+    Db(DbError),
+    Refused(Refusal),
+}
+
+impl From<DbError> for RoleTx {
+    fn from(e: DbError) -> Self {
+        RoleTx::Db(e)
+    }
+}
+
+impl From<diesel::result::Error> for RoleTx {
+    fn from(e: diesel::result::Error) -> Self {
+        RoleTx::Db(e.into())
+    }
+}
+
 pub async fn create(
     current: Current,
     state: web::Data<AppState>,
@@ -162,7 +181,8 @@ pub async fn create(
             Ok::<_, DbError>(Saved::Ok)
         })
     })
-    .await;
+    .await
+    .map_err(RoleTx::Db);
     finish(&current, account, form, None, saved, &valid, "created")
 }
 
@@ -227,10 +247,19 @@ pub async fn update(
             if Role::name_taken(c, account_id, &name_key(name.as_str()), Some(rid))? {
                 return Ok(Saved::Taken);
             }
-            Role::update(c, rid, name.as_str(), description.as_str(), now())?;
-            role::set_permissions(c, rid, &keys)?;
-            audit.insert(c)?;
-            Ok::<_, DbError>(Saved::Ok)
+            // The edit changes every holder's rights: it stands only if the editor covers
+            // each of them afterwards (SPEC §2.1), else it is rolled back.
+            let edited = role_change(c, &actor, rid, |c| {
+                Role::update(c, rid, name.as_str(), description.as_str(), now())?;
+                role::set_permissions(c, rid, &keys)?;
+                audit.insert(c)?;
+                Ok::<_, ChangeError>(())
+            });
+            match edited {
+                Ok(()) => Ok(Saved::Ok),
+                Err(ChangeError::Refused(r)) => Err(RoleTx::Refused(r)),
+                Err(ChangeError::Query(e)) => Err(e.into()),
+            }
         })
     })
     .await;
@@ -243,7 +272,7 @@ fn finish(
     account: User,
     form: RoleForm,
     existing: Option<(&Role, Vec<String>, i64)>,
-    saved: Result<Saved, DbError>,
+    saved: Result<Saved, RoleTx>,
     valid: &Valid,
     verb: &str,
 ) -> Result<HttpResponse, AppError> {
@@ -264,7 +293,8 @@ fn finish(
         }
         Ok(Saved::Forbidden) => Err(AppError::Forbidden),
         Ok(Saved::Taken) => taken(form, existing),
-        Err(DbError::Query(e)) if db::is_unique_violation(&e) => taken(form, existing),
-        Err(e) => Err(e.into()),
+        Err(RoleTx::Refused(r)) => Err(AppError::ForbiddenBecause(r.message().to_string())),
+        Err(RoleTx::Db(DbError::Query(e))) if db::is_unique_violation(&e) => taken(form, existing),
+        Err(RoleTx::Db(e)) => Err(e.into()),
     }
 }

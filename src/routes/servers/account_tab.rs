@@ -12,9 +12,10 @@ use super::list::{holder_label, holder_names};
 use super::owner::{assign, Outcome};
 use crate::access::servers::{
     find_reachable_by_name, list_reachable_held_by, may_assign_to_account, may_take_back,
-    may_view_account_servers,
+    may_view_account_servers, take_back_to,
 };
 use crate::db::{self, DbError};
+use crate::domain::search::is_searchable;
 use crate::models::server::Server;
 use crate::models::user::User;
 use crate::routes::users::tabs::{self, Tab};
@@ -145,10 +146,15 @@ pub async fn submit(
     let form = form.into_inner();
     let actor = current.actor.clone();
     let key = form.server.clone();
-    let found = db::run(&state.pool, move |c| {
-        find_reachable_by_name(c, &actor, &key).map_err(DbError::from)
-    })
-    .await?;
+    // A name with control characters names no server (and PostgreSQL refuses NUL).
+    let found = if is_searchable(&key) {
+        db::run(&state.pool, move |c| {
+            find_reachable_by_name(c, &actor, &key).map_err(DbError::from)
+        })
+        .await?
+    } else {
+        None
+    };
     let show_again = |account: User, msg: &str| {
         let mut errors = FieldErrors::default();
         errors.add("server", msg);
@@ -175,14 +181,9 @@ pub async fn submit(
     // Taking back: an admin returns it to the inventory (or to the customer's reseller),
     // a reseller to itself.
     let target = if unassign {
-        if current.actor.may("admin.servers") && server.owner_id == Some(account.id) {
-            server
-                .reseller_id
-                .map(|r| r.to_string())
-                .unwrap_or_default()
-        } else {
-            String::new()
-        }
+        take_back_to(&current.actor, &account, &server)
+            .map(|r| r.to_string())
+            .unwrap_or_default()
     } else {
         account.id.to_string()
     };

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::detail::{self, Input};
 use super::{audit_account, reachable, requester};
+use crate::access::keys::may_install_own_keys;
 use crate::access::servers::{server_actions, Reachable};
 use crate::db::{self, DbError};
 use crate::domain::{DnsName, OsChoice, ShortText};
@@ -323,7 +324,7 @@ async fn chosen_keys(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    if current.actor.is_impersonating() {
+    if !may_install_own_keys(&current.actor) {
         return Err(AppError::Forbidden);
     }
     let login = current.actor.login.id;

@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::chart::{self, TrafficChart};
 use super::reachable;
+use crate::access::keys::may_install_own_keys;
 use crate::access::servers::{assigner, server_actions, Assigner, Reachable, ServerActions};
 use crate::db::{self, DbError};
 use crate::domain::{OsChoice, OS_CHOICES};
@@ -143,7 +144,7 @@ pub async fn build(
     .filter(|_| may.assign);
     let today = crate::models::now().date();
     let server = server.into_inner();
-    let wants_keys = (may.reinstall || may.rescue) && !current.actor.is_impersonating();
+    let wants_keys = (may.reinstall || may.rescue) && may_install_own_keys(&current.actor);
     let login = current.actor.login.id;
     let loaded = db::run(&state.pool, move |c| {
         let ctl = driver::for_server(&server);

@@ -8,7 +8,7 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use super::form::ServerForm;
-use crate::access::servers::{may_manage_inventory, may_view_servers};
+use crate::access::servers::{may_manage_inventory, may_view_servers, sees_holders};
 use crate::db::{self, DbError};
 use crate::models::server::Server;
 use crate::models::user::User;
@@ -124,7 +124,7 @@ pub async fn build(
         rows,
         q: query.q.clone(),
         pager,
-        show_holder: can_add || current.actor.may("customers.assign_servers"),
+        show_holder: sees_holders(&current.actor),
         can_add,
         open_dialog: can_add && (!errors.is_empty() || query.add.is_some()),
         form,

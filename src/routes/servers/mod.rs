@@ -15,34 +15,44 @@ mod form;
 mod list;
 mod owner;
 
-use actix_web::web;
-
 use crate::access::servers::{find_reachable, Reachable};
 use crate::access::Actor;
 use crate::db::{self, DbError, DbPool};
 use crate::driver::Requester;
+use crate::routes::table::Routes;
 use crate::routes::users::parse_id;
+use crate::web::pagination::ListQuery;
 use crate::web::AppError;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/servers", web::get().to(list::page))
-        .route("/servers", web::post().to(create::submit))
-        .route("/servers/{sid}", web::get().to(detail::page))
-        .route("/servers/{sid}/edit", web::get().to(edit::page))
-        .route("/servers/{sid}/edit", web::post().to(edit::submit))
-        .route("/servers/{sid}/delete", web::post().to(edit::delete))
-        .route("/servers/{sid}/owner", web::post().to(owner::submit))
-        .route("/servers/{sid}/power", web::post().to(actions::power))
-        .route("/servers/{sid}/rename", web::post().to(actions::rename))
-        .route("/servers/{sid}/rdns", web::post().to(actions::rdns))
-        .route(
-            "/servers/{sid}/reinstall",
-            web::post().to(actions::reinstall),
-        )
-        .route("/servers/{sid}/rescue", web::post().to(actions::rescue))
-        .route("/servers/{sid}/console", web::get().to(console::page))
-        .route("/users/{id}/servers", web::get().to(account_tab::page))
-        .route("/users/{id}/servers", web::post().to(account_tab::submit));
+pub fn configure(routes: &mut Routes) {
+    routes
+        .get("/servers", list::page)
+        .reads::<ListQuery>()
+        .post("/servers", create::submit)
+        .reads::<form::ServerForm>()
+        .get("/servers/{sid}", detail::page)
+        .get("/servers/{sid}/edit", edit::page)
+        .post("/servers/{sid}/edit", edit::submit)
+        .reads::<form::ServerForm>()
+        .post("/servers/{sid}/delete", edit::delete)
+        .post("/servers/{sid}/owner", owner::submit)
+        .reads::<owner::OwnerForm>()
+        .post("/servers/{sid}/power", actions::power)
+        .reads::<actions::ActionForm>()
+        .post("/servers/{sid}/rename", actions::rename)
+        .reads::<actions::ActionForm>()
+        .post("/servers/{sid}/rdns", actions::rdns)
+        .reads::<actions::ActionForm>()
+        // Read by hand (`form::first`, `form::all`): the ssh_key field repeats.
+        .post("/servers/{sid}/reinstall", actions::reinstall)
+        .reads_fields(&["os", "ssh_key"])
+        .post("/servers/{sid}/rescue", actions::rescue)
+        .reads_fields(&["action", "ssh_key"])
+        .get("/servers/{sid}/console", console::page)
+        .get("/users/{id}/servers", account_tab::page)
+        .reads::<ListQuery>()
+        .post("/users/{id}/servers", account_tab::submit)
+        .reads::<account_tab::TabForm>();
 }
 
 /// The server named by a path segment, if the actor reaches it; anything else is 404.

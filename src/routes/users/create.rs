@@ -6,12 +6,14 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::list;
-use crate::access::accounts::{account_creation, may_create};
+use crate::access::accounts::{account_creation, may_create, NoCreation};
+use crate::access::changes::new_login;
 use crate::db::{self, DbError};
 use crate::domain::{DisplayName, Email, NewPassword, Username};
 use crate::models::now;
 use crate::models::user::{Kind, NewUser, User};
 use crate::security::password;
+use crate::web::error::CreateError;
 use crate::web::form::FieldErrors;
 use crate::web::pagination::ListQuery;
 use crate::web::{render, AppError, Current};
@@ -39,11 +41,6 @@ impl AddAccountForm {
         self.password.clear();
         self
     }
-}
-
-enum Created {
-    Ok(i32, String),
-    Taken,
 }
 
 pub async fn submit(
@@ -105,19 +102,13 @@ pub async fn submit(
 
     // Nobody creates a login with rights beyond their own, whatever the owner.
     if let Some(kind) = kind {
-        if !crate::access::actor::kind_permissions(kind).is_subset_of(current.actor.permissions) {
-            return Err(AppError::Forbidden);
-        }
-    }
-    if let (Some(kind), true) = (kind, errors.get("owner_id").is_none()) {
-        if !may_create(creation, &current.actor, kind, owner.as_ref()) {
-            if matches!(
-                creation,
-                crate::access::accounts::AccountCreation::CustomersOf(_)
-            ) {
-                return Err(AppError::Forbidden);
+        match may_create(creation, &current.actor, kind, owner.as_ref()) {
+            Ok(()) => {}
+            Err(NoCreation::Forbidden) => return Err(AppError::Forbidden),
+            Err(NoCreation::OwnerDoesNotFit) if errors.get("owner_id").is_none() => {
+                errors.add("owner_id", "This owner cannot own an account of that kind (customers belong to an admin or reseller, resellers to an admin).");
             }
-            errors.add("owner_id", "This owner cannot own an account of that kind (customers belong to an admin or reseller, resellers to an admin).");
+            Err(NoCreation::OwnerDoesNotFit) => {}
         }
     }
 
@@ -129,10 +120,11 @@ pub async fn submit(
 
     let hash = password::off_thread(move || password::hash(pass.expose())).await??;
     let audit = current.audit(current.actor.account_id(), "account.create");
+    let actor = current.actor.clone();
     let created = db::run(&state.pool, move |c| {
         db::transaction(c, |c| {
             if User::username_taken(c, &username.key())? {
-                return Ok(Created::Taken);
+                return Err(CreateError::Taken);
             }
             let id = NewUser {
                 kind: kind.as_str(),
@@ -150,29 +142,26 @@ pub async fn submit(
                 created_at: now(),
             }
             .insert(c)?;
+            new_login(c, &actor, id)?;
             let entry = audit
                 .target(format!("account {}", username.as_str()))
                 .details(format!("kind={}", kind.as_str()));
             entry.insert(c)?;
             entry.for_account(id).insert(c)?;
-            Ok::<_, DbError>(Created::Ok(id, username.as_str().to_string()))
+            Ok::<_, CreateError>((id, username.as_str().to_string()))
         })
     })
     .await;
     match created {
-        Ok(Created::Ok(id, username)) => {
+        Ok((id, username)) => {
             current.flash("success", format!("Account {username} created."));
             Ok(render::see_other(&format!("/users/{id}")))
         }
-        Ok(Created::Taken) => {
+        Err(CreateError::Taken) => {
             errors.add("username", "This username is taken.");
             show_again(&current, &state, form, errors).await
         }
-        Err(DbError::Query(e)) if db::is_unique_violation(&e) => {
-            errors.add("username", "This username is taken.");
-            show_again(&current, &state, form, errors).await
-        }
-        Err(e) => Err(e.into()),
+        Err(CreateError::App(e)) => Err(e),
     }
 }
 

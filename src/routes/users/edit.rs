@@ -9,8 +9,10 @@ use serde::Deserialize;
 use super::detail;
 use super::{parse_id, visible_account};
 use crate::access::accounts::account_edit;
+use crate::access::changes::account_change;
 use crate::db::{self, DbError};
 use crate::domain::{DisplayName, Email, NewPassword};
+use crate::models::server::Server;
 use crate::models::session;
 use crate::models::user::{AccountChanges, Kind, User};
 use crate::security::password;
@@ -111,6 +113,7 @@ pub async fn submit(
     }
     let new_kind = kind.unwrap_or(account.kind());
     let new_owner = owner_id.unwrap_or(account.owner_id);
+    let mut owner_is_reseller = false;
     if changes_kind || changes_owner {
         let owner = match new_owner {
             Some(o) => {
@@ -129,6 +132,7 @@ pub async fn submit(
                 .is_some_and(|o| matches!(o.kind(), Kind::Admin | Kind::Reseller)),
             Kind::Alias => false,
         };
+        owner_is_reseller = owner.as_ref().is_some_and(|o| o.kind() == Kind::Reseller);
         if !fits || new_owner == Some(account.id) {
             errors.add("owner_id", "Customers belong to an admin or reseller, resellers to an admin, admins to nobody.");
         }
@@ -181,22 +185,34 @@ pub async fn submit(
         .target(format!("account {}", account.username))
         .details(changed.join(", "));
     let target_id = account.id;
+    let actor = current.actor.clone();
+    // Only a name and e-mail of one's own account change nothing one may do.
+    let own_profile = !changes_kind && !changes_owner && disabled_now.is_none();
+    let new_reseller = new_owner.filter(|_| owner_is_reseller);
+    let follow = (changes_owner || changes_kind) && new_kind == Kind::User;
     db::run(&state.pool, move |c| {
         db::transaction(c, |c| {
-            AccountChanges {
-                name: name.as_str(),
-                email: email.as_str(),
-                kind: changes_kind.then_some(new_kind.as_str()),
-                owner_id: changes_owner.then_some(new_owner),
-                disabled: disabled_now,
-            }
-            .apply(c, target_id)?;
-            if disabled_now == Some(true) {
-                // A disabled login keeps no working session, on any instance.
-                session::end_all_of(c, target_id, None)?;
-            }
-            audit.insert(c)?;
-            Ok::<_, DbError>(())
+            account_change(c, &actor, target_id, own_profile, |c| {
+                AccountChanges {
+                    name: name.as_str(),
+                    email: email.as_str(),
+                    kind: changes_kind.then_some(new_kind.as_str()),
+                    owner_id: changes_owner.then_some(new_owner),
+                    disabled: disabled_now,
+                }
+                .apply(c, target_id)?;
+                if follow {
+                    // A customer's servers carry its reseller (or none under an admin),
+                    // so its new owner reaches them and its old one no longer does.
+                    Server::follow_customer(c, target_id, new_reseller)?;
+                }
+                if disabled_now == Some(true) {
+                    // A disabled login keeps no working session, on any instance.
+                    session::end_all_of(c, target_id, None)?;
+                }
+                audit.insert(c)?;
+                Ok::<_, AppError>(())
+            })
         })
     })
     .await?;

@@ -7,19 +7,23 @@ mod edit;
 mod list;
 pub mod tabs;
 
-use actix_web::web;
-
 use crate::access::accounts::may_view_account;
 use crate::access::Actor;
 use crate::db::{self, DbError, DbPool};
 use crate::models::user::User;
+use crate::routes::table::Routes;
+use crate::web::pagination::ListQuery;
 use crate::web::AppError;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/users", web::get().to(list::page))
-        .route("/users", web::post().to(create::submit))
-        .route("/users/{id}", web::get().to(detail::page))
-        .route("/users/{id}", web::post().to(edit::submit));
+pub fn configure(routes: &mut Routes) {
+    routes
+        .get("/users", list::page)
+        .reads::<ListQuery>()
+        .post("/users", create::submit)
+        .reads::<create::AddAccountForm>()
+        .get("/users/{id}", detail::page)
+        .post("/users/{id}", edit::submit)
+        .reads::<edit::EditForm>();
 }
 
 /// Loads a regular account the actor may see; anything else (missing, an alias user's id,

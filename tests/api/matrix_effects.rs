@@ -1,0 +1,370 @@
+//! What each accepted request of the authorization matrix must have changed, written by
+//! hand per route: a 303 proves nothing until the database says the thing happened. Each
+//! check also bounds which tables may change at all (besides the audit log and the
+//! session, which holds the flash message).
+
+use diesel::prelude::*;
+use steward::db::schema::{
+    alias_roles, alias_servers, api_keys, server_ips, server_jobs, servers, sessions, ssh_keys,
+};
+
+use crate::helpers::TestApp;
+use crate::matrix_world::World;
+use crate::snapshot::Snapshot;
+
+fn user_by_name(app: &TestApp, username: &str) -> Option<steward::models::user::User> {
+    steward::models::user::User::find_by_username(&mut app.conn(), username).unwrap()
+}
+
+fn server(app: &TestApp, id: i32) -> Option<steward::models::server::Server> {
+    steward::models::server::Server::find(&mut app.conn(), id).unwrap()
+}
+
+fn jobs(app: &TestApp, sid: i32) -> i64 {
+    server_jobs::table
+        .filter(server_jobs::server_id.eq(sid))
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap()
+}
+
+fn impersonations_of(app: &TestApp, target: i32) -> i64 {
+    sessions::table
+        .filter(sessions::user_id.eq(target))
+        .filter(sessions::impersonator_id.is_not_null())
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap()
+}
+
+fn rows_in(s: &Snapshot, table: &str) -> usize {
+    s.0.get(table).map_or(0, Vec::len)
+}
+
+fn ensure(ok: bool, what: &str) -> Result<(), String> {
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("answered as expected, but {what}"))
+    }
+}
+
+/// Checks the change an accepted `method template` (with `target`) made in world `w`.
+/// `jobs_before` is the job count of the row's server before the request.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn check(
+    app: &TestApp,
+    w: &World,
+    col: usize,
+    template: &str,
+    target: &str,
+    body: &str,
+    before: &Snapshot,
+    after: &Snapshot,
+    jobs_before: i64,
+) -> Result<(), String> {
+    let ids = w.ids(target);
+    let n = w.n;
+    let alias = || app.user(ids.aid);
+    let (result, tables): (Result<(), String>, &[&str]) = match template {
+        // Anonymous has no session to end.
+        "/logout" => (
+            ensure(
+                col == 0 || rows_in(after, "sessions") < rows_in(before, "sessions"),
+                "the session was not ended",
+            ),
+            &["sessions"],
+        ),
+        "/impersonation/stop" if col == 11 => (
+            ensure(
+                impersonations_of(app, w.owner) == 0,
+                "the impersonation did not end",
+            ),
+            &["sessions"],
+        ),
+        // Not impersonating: nothing to stop (a flash message at most).
+        "/impersonation/stop" => (Ok(()), &["sessions"]),
+        "/servers" => {
+            let made = servers::table
+                .filter(servers::hostname.eq(format!("new-{n}.test")))
+                .count()
+                .get_result::<i64>(&mut app.conn())
+                .unwrap();
+            (
+                ensure(made == 1, "no server was created"),
+                &["servers", "server_ips"],
+            )
+        }
+        "/servers/{sid}/edit" => {
+            let s = server(app, ids.sid).unwrap();
+            (
+                ensure(
+                    s.name == "Edited" && s.location == "AMS1",
+                    "the server was not edited",
+                ),
+                &["servers", "server_ips"],
+            )
+        }
+        "/servers/{sid}/delete" => (
+            ensure(server(app, ids.sid).is_none(), "the server is still there"),
+            &[
+                "servers",
+                "server_ips",
+                "alias_servers",
+                "server_jobs",
+                "server_traffic",
+                "users",
+            ],
+        ),
+        "/servers/{sid}/owner" => (
+            ensure(
+                server(app, ids.sid).unwrap().owner_id == Some(w.neighbour),
+                "the server did not change hands",
+            ),
+            &["servers", "alias_servers", "users"],
+        ),
+        "/servers/{sid}/power" | "/servers/{sid}/reinstall" | "/servers/{sid}/rescue" => (
+            ensure(jobs(app, ids.sid) == jobs_before + 1, "no job was started"),
+            &["server_jobs", "servers"],
+        ),
+        "/servers/{sid}/rename" => (
+            ensure(
+                server(app, ids.sid).unwrap().name == "Renamed",
+                "the server was not renamed",
+            ),
+            &["servers"],
+        ),
+        "/servers/{sid}/rdns" => {
+            let rdns: Vec<String> = server_ips::table
+                .filter(server_ips::server_id.eq(ids.sid))
+                .select(server_ips::rdns)
+                .load(&mut app.conn())
+                .unwrap();
+            (
+                ensure(
+                    rdns.iter().any(|r| r == "host.example.net"),
+                    "the rDNS was not set",
+                ),
+                &["server_ips"],
+            )
+        }
+        "/users" => (
+            ensure(
+                user_by_name(app, &format!("made-{n}")).is_some(),
+                "no account was created",
+            ),
+            &["users"],
+        ),
+        "/users/{id}" => {
+            let u = app.user(ids.id).unwrap();
+            let kind = body
+                .split('&')
+                .find_map(|p| p.strip_prefix("kind="))
+                .unwrap_or(u.kind.as_str());
+            (
+                ensure(
+                    u.name == "Renamed" && u.kind == kind,
+                    &format!("the account is {:?} of kind {}", u.name, u.kind),
+                ),
+                &["users"],
+            )
+        }
+        "/users/{id}/servers" => (
+            ensure(
+                server(app, w.pool).unwrap().owner_id == Some(ids.id),
+                "the server was not assigned",
+            ),
+            &["servers", "users"],
+        ),
+        "/users/{id}/impersonate" => (
+            ensure(
+                impersonations_of(app, ids.id) == 1,
+                "no impersonation started",
+            ),
+            &["sessions"],
+        ),
+        "/users/{id}/alias-users/{aid}/impersonate" => (
+            ensure(
+                impersonations_of(app, ids.aid) == 1,
+                "no impersonation started",
+            ),
+            &["sessions"],
+        ),
+        "/users/{id}/alias-users" => (
+            ensure(
+                user_by_name(app, &format!("new-alias-{n}"))
+                    .is_some_and(|a| a.parent_id == Some(ids.id) && a.role_id == Some(ids.rid)),
+                "no alias user was created with the role",
+            ),
+            &["users", "alias_servers"],
+        ),
+        "/users/{id}/alias-users/{aid}" => (
+            ensure(
+                alias().unwrap().email == format!("changed{n}@example.com"),
+                "the email was not changed",
+            ),
+            &["users"],
+        ),
+        "/users/{id}/alias-users/{aid}/role" => (
+            ensure(
+                alias().unwrap().role_id == Some(ids.rid),
+                "the role was not changed",
+            ),
+            &["users"],
+        ),
+        "/users/{id}/alias-users/{aid}/password" => (
+            ensure(
+                alias().unwrap().password_hash != TestApp::hash(),
+                "the password was not changed",
+            ),
+            &["users", "sessions", "api_keys"],
+        ),
+        "/users/{id}/alias-users/{aid}/disable" => (
+            ensure(alias().unwrap().disabled, "the alias user is not disabled"),
+            &["users", "sessions"],
+        ),
+        "/users/{id}/alias-users/{aid}/enable" => (
+            ensure(
+                !alias().unwrap().disabled,
+                "the alias user is still disabled",
+            ),
+            &["users"],
+        ),
+        "/users/{id}/alias-users/{aid}/delete" => (
+            ensure(alias().is_none(), "the alias user is still there"),
+            &["users", "alias_servers", "sessions", "api_keys", "ssh_keys"],
+        ),
+        "/users/{id}/alias-users/{aid}/servers" => {
+            let has: i64 = alias_servers::table
+                .filter(alias_servers::alias_id.eq(ids.aid))
+                .filter(alias_servers::server_id.eq(w.s3))
+                .count()
+                .get_result(&mut app.conn())
+                .unwrap();
+            (
+                ensure(has == 1, "the server was not assigned"),
+                &["alias_servers", "users"],
+            )
+        }
+        "/users/{id}/roles" => {
+            let made: i64 = alias_roles::table
+                .filter(alias_roles::account_id.eq(ids.id))
+                .filter(alias_roles::name.eq(format!("Made {n}")))
+                .count()
+                .get_result(&mut app.conn())
+                .unwrap();
+            (
+                ensure(made == 1, "no role was created"),
+                &["alias_roles", "alias_role_permissions"],
+            )
+        }
+        "/users/{id}/roles/{rid}" => {
+            let name: Option<String> = alias_roles::table
+                .find(ids.rid)
+                .select(alias_roles::name)
+                .first(&mut app.conn())
+                .optional()
+                .unwrap();
+            (
+                ensure(
+                    name == Some(format!("Edited {n}")),
+                    "the role was not saved",
+                ),
+                &["alias_roles", "alias_role_permissions"],
+            )
+        }
+        "/users/{id}/roles/{rid}/delete" => {
+            let left: i64 = alias_roles::table
+                .find(ids.rid)
+                .count()
+                .get_result(&mut app.conn())
+                .unwrap();
+            (
+                ensure(left == 0, "the role is still there"),
+                &["alias_roles", "alias_role_permissions"],
+            )
+        }
+        "/users/{id}/ssh-keys" | "/users/{id}/alias-users/{aid}/ssh-keys" => {
+            let holder = if template.contains("{aid}") {
+                ids.aid
+            } else {
+                ids.id
+            };
+            let made: i64 = ssh_keys::table
+                .filter(ssh_keys::user_id.eq(holder))
+                .filter(ssh_keys::name.eq("Desk"))
+                .count()
+                .get_result(&mut app.conn())
+                .unwrap();
+            (ensure(made == 1, "no SSH key was added"), &["ssh_keys"])
+        }
+        "/users/{id}/ssh-keys/{kid}/delete"
+        | "/users/{id}/alias-users/{aid}/ssh-keys/{kid}/delete" => {
+            let kid = if template.contains("{aid}") {
+                w.narrow_ssh
+            } else {
+                w.owner_ssh
+            };
+            let left: i64 = ssh_keys::table
+                .find(kid)
+                .count()
+                .get_result(&mut app.conn())
+                .unwrap();
+            (
+                ensure(left == 0, "the SSH key is still there"),
+                &["ssh_keys"],
+            )
+        }
+        "/users/{id}/api-keys" | "/users/{id}/alias-users/{aid}/api-keys" => {
+            let holder = if template.contains("{aid}") {
+                ids.aid
+            } else {
+                ids.id
+            };
+            let made: i64 = api_keys::table
+                .filter(api_keys::user_id.eq(holder))
+                .filter(api_keys::name.eq("Deploy"))
+                .count()
+                .get_result(&mut app.conn())
+                .unwrap();
+            (ensure(made == 1, "no API key was created"), &["api_keys"])
+        }
+        "/users/{id}/api-keys/{kid}/revoke"
+        | "/users/{id}/alias-users/{aid}/api-keys/{kid}/revoke" => {
+            let kid = if template.contains("{aid}") {
+                w.narrow_api
+            } else {
+                w.owner_api
+            };
+            let revoked: Option<chrono::NaiveDateTime> = api_keys::table
+                .find(kid)
+                .select(api_keys::revoked_at)
+                .first(&mut app.conn())
+                .unwrap();
+            (
+                ensure(revoked.is_some(), "the API key is not revoked"),
+                &["api_keys"],
+            )
+        }
+        other => (Err(format!("no expected change written for {other}")), &[]),
+    };
+    result?;
+    let stray: Vec<String> = before
+        .changed_tables(after)
+        .into_iter()
+        .filter(|t| t != "audit_log" && t != "sessions" && !tables.contains(&t.as_str()))
+        .collect();
+    if stray.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "it also changed {stray:?}: {}",
+            before.describe_change(after)
+        ))
+    }
+}
+
+/// The job count of the server a row acts on (for power, reinstall and rescue).
+pub(crate) fn jobs_of_row(app: &TestApp, w: &World, target: &str) -> i64 {
+    jobs(app, w.ids(target).sid)
+}

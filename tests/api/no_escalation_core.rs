@@ -1,0 +1,216 @@
+//! The core of issue 14 seen from outside: a few of its cases driven over HTTP against the
+//! one rule of SPEC §2.1 (`access::rights`, `access::changes`), each checking the state
+//! after the refusal, on both backends. The full regression set and the generated
+//! attacker live in their own files.
+
+use diesel::prelude::*;
+use steward::db::schema::{alias_role_permissions, users};
+
+use crate::alias_users::{alias, assign, role, server};
+use crate::backend_tests;
+use crate::helpers::{assert_redirect_to, TestApp};
+
+backend_tests!(
+    an_admins_helper_with_admin_users_cannot_promote_a_customer,
+    a_role_edit_that_would_raise_a_holder_beyond_the_editor_is_refused,
+    an_impersonation_ends_when_the_targets_reach_outgrows_the_impersonator,
+    a_search_or_login_with_a_nul_byte_is_refused_not_a_500,
+    a_display_name_with_bidi_or_zero_width_characters_is_refused,
+);
+
+const USER_TIER: &[&str] = &[
+    "servers.view",
+    "servers.power",
+    "servers.rename",
+    "servers.rdns",
+    "servers.traffic",
+    "servers.inventory",
+    "servers.console",
+    "servers.rescue",
+    "servers.reinstall",
+    "ssh_keys.manage",
+    "activity.view",
+    "api_keys.manage",
+    "alias_users.manage",
+    "alias_users.impersonate",
+    "alias_roles.manage",
+];
+
+async fn an_admins_helper_with_admin_users_cannot_promote_a_customer(app: TestApp) {
+    let boss = app.admin("boss");
+    let keys: Vec<&str> = [USER_TIER, &["admin.users"]].concat();
+    let helpers = role(&app, boss, "Helpers", &keys);
+    alias(&app, "helper", boss, helpers, true);
+    let cust = app.customer("carol", boss);
+    let b = app.login("helper").await;
+    let url = format!("/users/{cust}");
+    let boss_s = boss.to_string();
+    for (kind, owner) in [("admin", ""), ("reseller", boss_s.as_str())] {
+        let res = b
+            .post(
+                &url,
+                &[
+                    ("form", "profile"),
+                    ("name", "carol name"),
+                    ("email", "carol@example.com"),
+                    ("kind", kind),
+                    ("owner_id", owner),
+                ],
+            )
+            .await;
+        assert_eq!(res.status().as_u16(), 403, "kind={kind}");
+        let now = app.user(cust).unwrap();
+        assert_eq!((now.kind.as_str(), now.owner_id), ("user", Some(boss)));
+    }
+    // What it does cover, it still edits.
+    let res = b
+        .post(
+            &url,
+            &[
+                ("form", "profile"),
+                ("name", "Carol C."),
+                ("email", "carol@example.com"),
+            ],
+        )
+        .await;
+    assert_redirect_to(&res, &url);
+    assert_eq!(app.user(cust).unwrap().name, "Carol C.");
+}
+
+fn role_keys(app: &TestApp, role: i32) -> Vec<String> {
+    alias_role_permissions::table
+        .filter(alias_role_permissions::role_id.eq(role))
+        .select(alias_role_permissions::permission)
+        .order(alias_role_permissions::permission)
+        .load(&mut app.conn())
+        .unwrap()
+}
+
+async fn a_role_edit_that_would_raise_a_holder_beyond_the_editor_is_refused(app: TestApp) {
+    let boss = app.admin("boss");
+    let acme = app.customer("acme", boss);
+    let w1 = server(&app, "w1.example.com", acme);
+    server(&app, "w2.example.com", acme);
+    let managers = role(
+        &app,
+        acme,
+        "Managers",
+        &["alias_roles.manage", "servers.view", "servers.power"],
+    );
+    let m = alias(&app, "manager", acme, managers, false);
+    assign(&app, m, w1);
+    let shared = role(&app, acme, "Shared", &["servers.view"]);
+    alias(&app, "sibling", acme, shared, true);
+    let b = app.login("manager").await;
+    let res = b
+        .post(
+            &format!("/users/{acme}/roles/{shared}"),
+            &[
+                ("name", "Shared"),
+                ("description", ""),
+                ("permissions", "servers.view"),
+                ("permissions", "servers.power"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 403);
+    assert_eq!(role_keys(&app, shared), ["servers.view"]);
+}
+
+async fn an_impersonation_ends_when_the_targets_reach_outgrows_the_impersonator(app: TestApp) {
+    let boss = app.admin("boss");
+    let acme = app.customer("acme", boss);
+    let w1 = server(&app, "w1.example.com", acme);
+    let w2 = server(&app, "w2.example.com", acme);
+    let managers = role(
+        &app,
+        acme,
+        "Managers",
+        &["alias_users.impersonate", "servers.view"],
+    );
+    let m = alias(&app, "manager", acme, managers, false);
+    assign(&app, m, w1);
+    let viewers = role(&app, acme, "Viewers", &["servers.view"]);
+    let narrow = alias(&app, "narrow", acme, viewers, false);
+    assign(&app, narrow, w1);
+    let b = app.login("manager").await;
+    let res = b
+        .post(
+            &format!("/users/{acme}/alias-users/{narrow}/impersonate"),
+            &[],
+        )
+        .await;
+    assert_redirect_to(&res, "/servers");
+    assert_eq!(
+        b.get(&format!("/servers/{w1}")).await.status().as_u16(),
+        200
+    );
+    // The owner gives the target all servers: it now reaches w2, which the manager does not.
+    diesel::update(users::table.find(narrow))
+        .set(users::all_servers.eq(true))
+        .execute(&mut app.conn())
+        .unwrap();
+    assert_redirect_to(&b.get(&format!("/servers/{w2}")).await, "/servers");
+    let page = b.get_html("/servers").await;
+    assert!(!page.contains("is acting as"), "{page}");
+    assert_eq!(
+        b.get(&format!("/servers/{w2}")).await.status().as_u16(),
+        404,
+        "the session acts as the manager again"
+    );
+}
+
+async fn a_search_or_login_with_a_nul_byte_is_refused_not_a_500(app: TestApp) {
+    let boss = app.admin("boss");
+    let acme = app.customer("acme", boss);
+    server(&app, "w1.example.com", acme);
+    let b = app.login("boss").await;
+    for url in [
+        "/servers?q=a%00b".to_string(),
+        "/users?q=%00".to_string(),
+        format!("/users/{acme}/servers?q=%00"),
+        format!("/users/{acme}/alias-users?q=%00"),
+        format!("/users/{acme}/activity?login=%00"),
+    ] {
+        let res = b.get(&url).await;
+        assert_eq!(res.status().as_u16(), 422, "{url}");
+        assert!(res.text().await.unwrap().contains("control characters"));
+    }
+    let res = b
+        .post(&format!("/users/{acme}/servers"), &[("server", "w1\0")])
+        .await;
+    assert_eq!(res.status().as_u16(), 422);
+    let res = app
+        .browser()
+        .login("bo\0ss", crate::helpers::PASSWORD)
+        .await;
+    assert!(res.status().as_u16() < 500, "{}", res.status());
+    assert_ne!(
+        res.headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_string()),
+        Some("/servers".to_string()),
+        "a username with NUL names nobody"
+    );
+}
+
+async fn a_display_name_with_bidi_or_zero_width_characters_is_refused(app: TestApp) {
+    let boss = app.admin("boss");
+    let acme = app.customer("acme", boss);
+    let b = app.login("boss").await;
+    for name in ["\u{202e}nimda\u{200b}", "ad\u{200d}min"] {
+        let res = b
+            .post(
+                &format!("/users/{acme}"),
+                &[
+                    ("form", "profile"),
+                    ("name", name),
+                    ("email", "acme@example.com"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status().as_u16(), 422, "{name:?}");
+        assert!(res.text().await.unwrap().contains("Invisible formatting"));
+        assert_eq!(app.user(acme).unwrap().name, "acme name");
+    }
+}

@@ -1,0 +1,204 @@
+//! Everything the database holds, for "a refused request changed nothing". The tables are
+//! listed from the database itself (sqlite_master, information_schema) and every row of
+//! every table is dumped as JSON text, so a table or column added later is covered without
+//! anyone remembering to add it here. Only what a request is expected to move whatever it
+//! asks for is left out, each named below with its reason: three timestamps, and a
+//! session's flash message and CSRF token (its login and impersonation state stay in).
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use diesel::sql_types::Text;
+use diesel::{QueryableByName, RunQueryDsl};
+use steward::db::DbConn;
+
+use crate::helpers::TestApp;
+
+/// (table, column) pairs left out of the snapshot.
+const MOVES_ON_EVERY_REQUEST: &[(&str, &str)] = &[
+    // Logging a fixture in sets it; a request under test does not.
+    ("users", "last_login_at"),
+    // The idle timeout slides forward with every request of a session.
+    ("sessions", "expires_at"),
+    // Written (at most once a minute) by every call with the key, refused or not.
+    ("api_keys", "last_used_at"),
+];
+
+/// Keys of a session's state that every page view may write: the flash message (shown
+/// once, then removed) and the CSRF token (made on first use). Who the session is logged
+/// in as and whom it impersonates stay in the snapshot.
+const SESSION_BOOKKEEPING: &[&str] = &["flash", "csrf"];
+
+/// A session row without its bookkeeping; None for an anonymous session that holds
+/// nothing else (a visitor's CSRF token for the login form).
+fn session_row(row: &str) -> Option<String> {
+    let mut cols: Vec<serde_json::Value> = serde_json::from_str(row).expect("a JSON row");
+    let mut anonymous = false;
+    for col in cols.iter_mut() {
+        if let Some(state) = col.as_str().and_then(|s| {
+            serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(s).ok()
+        }) {
+            let mut state = state;
+            for k in SESSION_BOOKKEEPING {
+                state.remove(*k);
+            }
+            anonymous = state.is_empty();
+            *col = serde_json::Value::Object(state);
+        }
+    }
+    // Columns: key_hash, user_id, impersonator_id, state, created_at.
+    if anonymous && cols.get(1).is_some_and(|u| u.is_null()) {
+        return None;
+    }
+    Some(serde_json::Value::Array(cols).to_string())
+}
+
+#[derive(QueryableByName)]
+struct One {
+    #[diesel(sql_type = Text)]
+    v: String,
+}
+
+/// Every table's rows, sorted, as JSON arrays of their columns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot(pub BTreeMap<String, Vec<String>>);
+
+impl Snapshot {
+    /// The tables whose rows differ between `self` and `after`.
+    pub fn changed_tables(&self, after: &Snapshot) -> Vec<String> {
+        let names: std::collections::BTreeSet<&String> =
+            self.0.keys().chain(after.0.keys()).collect();
+        names
+            .into_iter()
+            .filter(|t| self.0.get(*t) != after.0.get(*t))
+            .cloned()
+            .collect()
+    }
+
+    /// Rows of `table` in `after` that are not in `self`.
+    pub fn added_rows(&self, after: &Snapshot, table: &str) -> Vec<String> {
+        let before = self.0.get(table).cloned().unwrap_or_default();
+        after
+            .0
+            .get(table)
+            .into_iter()
+            .flatten()
+            .filter(|r| !before.contains(r))
+            .cloned()
+            .collect()
+    }
+
+    /// A short account of what differs, for a failure message.
+    pub fn describe_change(&self, after: &Snapshot) -> String {
+        self.changed_tables(after)
+            .iter()
+            .map(|t| {
+                let gone: Vec<&String> = self.0[t]
+                    .iter()
+                    .filter(|r| !after.0[t].contains(r))
+                    .take(2)
+                    .collect();
+                let new = self.added_rows(after, t);
+                format!("{t}: -{gone:.200?} +{:.200?}", &new[..new.len().min(2)])
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+fn strings(c: &mut DbConn, sql: &str) -> Vec<String> {
+    let rows: Vec<One> = steward::on_backend!(c, c => diesel::sql_query(sql).load(c))
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    rows.into_iter().map(|r| r.v).collect()
+}
+
+/// The one query that dumps every table, built once per database from its own table and
+/// column lists (they do not change while a test runs).
+fn dump_query(app: &TestApp, c: &mut DbConn) -> String {
+    static QUERIES: Mutex<BTreeMap<String, String>> = Mutex::new(BTreeMap::new());
+    if let Some(q) = QUERIES.lock().unwrap().get(&app.database_url) {
+        return q.clone();
+    }
+    let postgres = matches!(c, DbConn::Postgres(_));
+    let tables = if postgres {
+        strings(
+            c,
+            "SELECT table_name::text AS v FROM information_schema.tables \
+             WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
+        )
+    } else {
+        strings(
+            c,
+            "SELECT name AS v FROM sqlite_master \
+             WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+        )
+    };
+    assert!(
+        tables.iter().any(|t| t == "sessions") && tables.len() >= 13,
+        "the table list was read: {tables:?}"
+    );
+    let mut parts = Vec::new();
+    for table in tables {
+        let columns: Vec<String> = if postgres {
+            strings(
+                c,
+                &format!(
+                    "SELECT column_name::text AS v FROM information_schema.columns \
+                     WHERE table_schema = 'public' AND table_name = '{table}' \
+                     ORDER BY ordinal_position"
+                ),
+            )
+        } else {
+            strings(
+                c,
+                &format!("SELECT name AS v FROM pragma_table_info('{table}') ORDER BY cid"),
+            )
+        }
+        .into_iter()
+        .filter(|col| !MOVES_ON_EVERY_REQUEST.contains(&(table.as_str(), col.as_str())))
+        .collect();
+        let list = columns
+            .iter()
+            .map(|col| format!("\"{col}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let row = if postgres {
+            format!("json_build_array({list})::text")
+        } else {
+            format!("json_array({list})")
+        };
+        parts.push(format!(
+            "SELECT '{table}' || '|' || {row} AS v FROM \"{table}\""
+        ));
+    }
+    let q = parts.join(" UNION ALL ");
+    QUERIES
+        .lock()
+        .unwrap()
+        .insert(app.database_url.clone(), q.clone());
+    q
+}
+
+/// Every row of every table the database holds.
+pub fn snapshot(app: &TestApp) -> Snapshot {
+    let mut c = app.conn();
+    let c: &mut DbConn = &mut c;
+    let q = dump_query(app, c);
+    let mut all: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for line in strings(c, &q) {
+        let (table, row) = line.split_once('|').expect("table|row");
+        let row = if table == "sessions" {
+            match session_row(row) {
+                Some(r) => r,
+                None => continue,
+            }
+        } else {
+            row.to_string()
+        };
+        all.entry(table.to_string()).or_default().push(row);
+    }
+    for rows in all.values_mut() {
+        rows.sort();
+    }
+    Snapshot(all)
+}
