@@ -12,6 +12,7 @@ pub mod keys;
 pub mod permission_set;
 pub mod roles;
 pub mod servers;
+pub mod throttles;
 
 pub use actor::{Actor, Refusal};
 pub use catalog::{Permission, Tier, CATALOG};

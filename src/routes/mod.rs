@@ -2,6 +2,7 @@
 //! folder's `configure` lists its own routes, and this file lists the folders.
 
 pub mod activity;
+pub mod admin;
 pub mod alias_users;
 pub mod api;
 pub mod assets;
@@ -28,6 +29,7 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .configure(roles::configure)
         .configure(impersonation::configure)
         .configure(activity::configure)
+        .configure(admin::configure)
         .configure(keys::configure)
         .configure(api::configure)
         .configure(servers::configure)

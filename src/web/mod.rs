@@ -4,11 +4,13 @@
 
 pub mod chrome;
 pub mod client;
+pub mod client_addr;
 pub mod csrf;
 pub mod current;
 pub mod error;
 pub mod form;
 pub mod headers;
+pub mod metrics;
 pub mod pagination;
 pub mod render;
 pub mod session_store;

@@ -14,6 +14,7 @@ mod json_api;
 mod json_api_matrix;
 mod keys;
 mod matrix;
+mod ops;
 mod performance;
 mod resilience;
 mod roles;
