@@ -8,6 +8,7 @@ mod client_addr;
 mod cookies;
 mod metrics;
 mod packaging;
+mod postgres_tls;
 mod shutdown;
 mod throttling;
 

@@ -31,7 +31,7 @@ fn the_systemd_unit_is_sandboxed_and_passes_systemd_analyze_verify() {
     let unit = root().join("deploy/steward.service");
     let text = std::fs::read_to_string(&unit).unwrap();
     for line in [
-        "DynamicUser=yes",
+        "User=steward",
         "StateDirectory=steward",
         "NoNewPrivileges=yes",
         "ProtectSystem=strict",
@@ -104,7 +104,10 @@ fn the_debian_package_holds_the_binary_the_unit_the_env_file_and_a_postinst() {
     let bin = dir.0.join("usr/bin/steward");
     let out = Command::new(&bin).arg("--version").output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("steward "));
-    let unit = std::fs::read_to_string(dir.0.join("lib/systemd/system/steward.service")).unwrap();
+    let unit = ["lib/systemd/system", "usr/lib/systemd/system"]
+        .iter()
+        .find_map(|d| std::fs::read_to_string(dir.0.join(d).join("steward.service")).ok())
+        .expect("the systemd unit in the package");
     assert!(unit.contains("ExecStart=/usr/bin/steward serve"));
     let env = std::fs::read_to_string(dir.0.join("etc/steward/steward.env")).unwrap();
     assert!(env.contains("STEWARD_DATABASE_URL=/var/lib/steward/steward.db"));
