@@ -18,7 +18,7 @@ struct Encrypted {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_panel_reaches_postgresql_over_tls_with_sslmode_require() {
-    let (url, _name, _dir) = fresh_database(Backend::Postgres);
+    let (url, pg_name, _dir) = fresh_database(Backend::Postgres);
     let tls = format!("{url}?sslmode=require");
     let mut c = PgConnection::establish(&tls).unwrap_or_else(|e| {
         panic!("PostgreSQL at 127.0.0.1 must accept TLS (scripts/test turns it on): {e}")
@@ -37,15 +37,15 @@ async fn the_panel_reaches_postgresql_over_tls_with_sslmode_require() {
     )
     .unwrap();
     assert!(login.is_some(), "the first admin was created over TLS");
-    let health = reqwest::get(format!("{}/healthz", panel.address)).await.unwrap();
+    let health = reqwest::get(format!("{}/healthz", panel.address))
+        .await
+        .unwrap();
     assert_eq!(health.status().as_u16(), 200);
     drop(panel);
-    if let Some(name) = _name {
-        let mut admin = PgConnection::establish(&format!(
-            "{}/postgres",
-            crate::helpers::postgres_base()
-        ))
-        .unwrap();
+    if let Some(name) = pg_name {
+        let mut admin =
+            PgConnection::establish(&format!("{}/postgres", crate::helpers::postgres_base()))
+                .unwrap();
         let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
             .execute(&mut admin);
     }
