@@ -1,6 +1,6 @@
 //! The `steward` command line (SPEC §5): `serve` (the default), `serve --demo`,
-//! `create-admin` and `migrate`, configured by the STEWARD_* environment variables; plus
-//! `bench-data`, which builds the benchmark's data set (bench/run.sh, BENCHMARKS.md).
+//! `create-admin`, `migrate` and `backup`, configured by the STEWARD_* environment
+//! variables; plus `bench-data`, which builds the benchmark's data set (bench/run.sh, BENCHMARKS.md).
 
 use std::io::Read;
 
@@ -42,6 +42,12 @@ enum Command {
     },
     /// Run pending migrations and exit.
     Migrate,
+    /// Write a consistent copy of the SQLite database to FILE while the panel runs
+    /// (PostgreSQL: use pg_dump). Restore by pointing STEWARD_DATABASE_URL at the copy.
+    Backup {
+        #[arg(long, value_name = "FILE")]
+        to: std::path::PathBuf,
+    },
     /// Run migrations, then fill an EMPTY database with the benchmark's fixed data set
     /// (see BENCHMARKS.md) and print its logins and ids.
     BenchData {
@@ -56,6 +62,16 @@ pub fn run() -> anyhow::Result<()> {
     )
     .init();
     let cli = Cli::parse();
+    if let Some(Command::Backup { to }) = &cli.command {
+        // Needs only the database URL: no secret key is read or created for a backup.
+        let written = crate::ops::backup::backup(&crate::config::database_url_from_env(), to)?;
+        println!(
+            "Backup written to {} ({} bytes); integrity check ok.",
+            written.path.display(),
+            written.bytes
+        );
+        return Ok(());
+    }
     let settings = Settings::from_env()?;
     match cli.command.unwrap_or(Command::Serve { demo: false }) {
         Command::Serve { demo } => serve(settings, demo),
@@ -66,6 +82,7 @@ pub fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Command::BenchData { scale } => bench_data(&settings, scale),
+        Command::Backup { .. } => unreachable!("handled before the settings are read"),
         Command::CreateAdmin {
             username, email, ..
         } => {
@@ -158,7 +175,18 @@ fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
             "Steward is listening: log in at http://{host}:{}/login",
             app.port
         );
+        let mut handles = vec![app.server.handle()];
+        let metrics = app.metrics.map(|(port, server)| {
+            println!("Metrics for Prometheus: GET /metrics on port {port} (STEWARD_METRICS_BIND)");
+            handles.push(server.handle());
+            actix_web::rt::spawn(server)
+        });
+        actix_web::rt::spawn(crate::ops::shutdown::stop_on_signal(handles));
         app.server.await?;
+        if let Some(m) = metrics {
+            let _ = m.await;
+        }
+        println!("Steward stopped.");
         Ok(())
     })
 }

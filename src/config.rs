@@ -1,7 +1,8 @@
 //! Configuration from the environment (SPEC §5): database URL, bind address, and the
 //! secret key that signs session cookies. With SQLite an unset key is generated once and
 //! kept beside the database; with PostgreSQL it is required, so that every instance of a
-//! cluster signs cookies the same way.
+//! cluster signs cookies the same way. The operations settings of SPEC §9 (public URL,
+//! trusted proxies, metrics address) are read here too, each with a safe default.
 
 use std::path::{Path, PathBuf};
 
@@ -11,6 +12,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 
 use crate::db::{sqlite_path, Backend};
+use crate::web::client_addr::TrustedProxies;
 
 pub const DEFAULT_DATABASE_URL: &str = "data/steward.db";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -20,6 +22,13 @@ pub struct Settings {
     pub database_url: String,
     pub bind: String,
     pub secret_key: Key,
+    /// `STEWARD_PUBLIC_URL`: the address users reach. When it is https, the session
+    /// cookie is `Secure` with the `__Host-` prefix and responses carry HSTS.
+    pub public_url: Option<String>,
+    /// `STEWARD_TRUSTED_PROXIES`: the peers allowed to name the client address.
+    pub trusted_proxies: TrustedProxies,
+    /// `STEWARD_METRICS_BIND`: where Prometheus scrapes `/metrics` (off when unset).
+    pub metrics_bind: Option<String>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -28,6 +37,9 @@ impl std::fmt::Debug for Settings {
             .field("database_url", &redact_url(&self.database_url))
             .field("bind", &self.bind)
             .field("secret_key", &"<redacted>")
+            .field("public_url", &self.public_url)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("metrics_bind", &self.metrics_bind)
             .finish()
     }
 }
@@ -47,6 +59,26 @@ pub fn redact_url(url: &str) -> String {
 }
 
 impl Settings {
+    /// Settings with the given essentials and every operations setting at its default
+    /// (plain http, no trusted proxy, no metrics listener).
+    pub fn new(database_url: String, bind: String, secret_key: Key) -> Settings {
+        Settings {
+            database_url,
+            bind,
+            secret_key,
+            public_url: None,
+            trusted_proxies: TrustedProxies::default(),
+            metrics_bind: None,
+        }
+    }
+
+    /// Whether users reach the panel over https (`STEWARD_PUBLIC_URL` starts with https://).
+    pub fn https(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.to_ascii_lowercase().starts_with("https://"))
+    }
+
     pub fn from_env() -> anyhow::Result<Settings> {
         let database_url = std::env::var("STEWARD_DATABASE_URL")
             .unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_string());
@@ -62,12 +94,36 @@ impl Settings {
                  create one with: openssl rand -base64 64"
             ),
         };
-        Ok(Settings {
-            database_url,
-            bind,
-            secret_key,
-        })
+        let mut settings = Settings::new(database_url, bind, secret_key);
+        settings.public_url = non_empty_var("STEWARD_PUBLIC_URL");
+        if let Some(url) = &settings.public_url {
+            let lower = url.to_ascii_lowercase();
+            if !lower.starts_with("https://") && !lower.starts_with("http://") {
+                bail!("STEWARD_PUBLIC_URL must start with https:// or http:// (got {url})");
+            }
+        }
+        if let Some(cidrs) = non_empty_var("STEWARD_TRUSTED_PROXIES") {
+            settings.trusted_proxies = TrustedProxies::parse(&cidrs)
+                .map_err(|e| anyhow::anyhow!("STEWARD_TRUSTED_PROXIES: {e}"))?;
+        }
+        settings.metrics_bind = non_empty_var("STEWARD_METRICS_BIND");
+        if settings.metrics_bind.is_some() && settings.metrics_bind == Some(settings.bind.clone()) {
+            bail!("STEWARD_METRICS_BIND must differ from STEWARD_BIND: metrics are never served on the panel's port");
+        }
+        Ok(settings)
     }
+}
+
+/// The database URL alone, for commands that need nothing else (backup).
+pub fn database_url_from_env() -> String {
+    non_empty_var("STEWARD_DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string())
+}
+
+fn non_empty_var(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
 }
 
 fn decode_key(b64: &str) -> anyhow::Result<Key> {

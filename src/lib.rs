@@ -2,7 +2,8 @@
 //!
 //! Layers, from the top: `routes` (one folder per feature, with `web` plumbing beside
 //! them) → `access` (every "may this login do that") → `models` (their own queries) →
-//! `db` (pool, backends, migrations). `domain` and `security` are leaf helpers. Nothing
+//! `db` (pool, backends, migrations). `domain` and `security` are leaf helpers, and so is `ops::metrics`, which every layer
+//! reports into. Nothing
 //! lower imports anything higher.
 
 pub mod access;
@@ -13,6 +14,7 @@ pub mod db;
 pub mod domain;
 pub mod driver;
 pub mod models;
+pub mod ops;
 pub mod routes;
 pub mod security;
 pub mod startup;

@@ -1,6 +1,7 @@
-//! Building the HTTP server: the middleware stack (security headers, sessions, CSRF) and
-//! the one function that registers every route. Tests call `Application::build` with port
-//! 0 and read the port it bound.
+//! Building the HTTP server: the middleware stack (security headers, sessions, CSRF,
+//! metrics) and the one function that registers every route, plus the separate metrics
+//! listener when `STEWARD_METRICS_BIND` is set. Tests call `Application::build` with port
+//! 0 and read the ports it bound.
 
 use std::net::TcpListener;
 
@@ -8,7 +9,7 @@ use actix_session::config::{BrowserSession, CookieContentSecurity, TtlExtensionP
 use actix_session::SessionMiddleware;
 use actix_web::cookie::{time::Duration, SameSite};
 use actix_web::dev::Server;
-use actix_web::middleware::{from_fn, Logger};
+use actix_web::middleware::{from_fn, Condition, DefaultHeaders, Logger};
 use actix_web::{web, App, HttpServer};
 
 use crate::config::Settings;
@@ -22,32 +23,68 @@ use crate::AppState;
 /// Idle sessions end after this long.
 pub const SESSION_IDLE_HOURS: i64 = crate::web::session_store::IDLE_HOURS;
 
+/// How long a stopping server lets requests in flight finish before it drops them.
+pub const SHUTDOWN_GRACE_SECONDS: u64 = 30;
+
+/// The session cookie's name over plain http; over https it gets the `__Host-` prefix,
+/// which browsers accept only with Secure, Path=/ and no Domain (so no other host or
+/// plain-http page can plant or overwrite it).
+pub const SESSION_COOKIE: &str = "steward_session";
+pub const SESSION_COOKIE_HTTPS: &str = "__Host-steward_session";
+
+/// `Strict-Transport-Security` when `STEWARD_PUBLIC_URL` is https: one year, this host only.
+pub const HSTS: &str = "max-age=31536000";
+
 pub struct Application {
     pub port: u16,
     pub server: Server,
+    /// The metrics listener's port and server, when `STEWARD_METRICS_BIND` is set.
+    pub metrics: Option<(u16, Server)>,
 }
 
 impl Application {
     pub fn build(settings: &Settings, pool: DbPool) -> anyhow::Result<Application> {
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
+        let metrics = match &settings.metrics_bind {
+            Some(bind) => {
+                let listener = TcpListener::bind(bind)?;
+                let port = listener.local_addr()?.port();
+                Some((port, crate::web::metrics::serve(listener, pool.clone())?))
+            }
+            None => None,
+        };
         let server = serve(listener, pool, settings)?;
-        Ok(Application { port, server })
+        Ok(Application {
+            port,
+            server,
+            metrics,
+        })
     }
 }
 
 fn serve(listener: TcpListener, pool: DbPool, settings: &Settings) -> anyhow::Result<Server> {
     let state = web::Data::new(AppState { pool: pool.clone() });
     let key = settings.secret_key.clone();
+    let https = settings.https();
+    let trusted_proxies = settings.trusted_proxies.clone();
     let blocking_threads = pool.max_size() as usize;
     let server = HttpServer::new(move || {
         let sessions = SessionMiddleware::builder(DbSessionStore::new(pool.clone()), key.clone())
-            .cookie_name("steward_session".into())
+            .cookie_name(
+                if https {
+                    SESSION_COOKIE_HTTPS
+                } else {
+                    SESSION_COOKIE
+                }
+                .into(),
+            )
             .cookie_http_only(true)
             .cookie_same_site(SameSite::Lax)
-            // Marked Secure by `secure_cookie_over_https` when the request came over https,
-            // so that plain-http local use (the default bind) still works.
-            .cookie_secure(false)
+            // With an https public URL always Secure; otherwise marked Secure by
+            // `secure_cookie_over_https` when a request came over https, so that
+            // plain-http local use (the default bind) still works.
+            .cookie_secure(https)
             .cookie_content_security(CookieContentSecurity::Signed)
             .session_lifecycle(
                 BrowserSession::default()
@@ -57,6 +94,7 @@ fn serve(listener: TcpListener, pool: DbPool, settings: &Settings) -> anyhow::Re
             .build();
         App::new()
             .app_data(state.clone())
+            .app_data(trusted_proxies.clone())
             .app_data(
                 web::FormConfig::default()
                     .limit(MAX_FORM_BYTES)
@@ -69,15 +107,29 @@ fn serve(listener: TcpListener, pool: DbPool, settings: &Settings) -> anyhow::Re
             .wrap(sessions)
             .wrap(from_fn(crate::web::headers::secure_cookie_over_https))
             .wrap(security_headers())
+            .wrap(Condition::new(
+                https,
+                DefaultHeaders::new().add(("Strict-Transport-Security", HSTS)),
+            ))
             // Only the request line is logged: never add headers (`%{Authorization}i`
-            // carries API keys) or bodies (passwords) to this format.
-            .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
+            // carries API keys) or bodies (passwords) to this format. The address is the
+            // one `ClientInfo` decides (actix's own `%a` believes any forwarding header).
+            .wrap(
+                Logger::new("%{client}xi \"%r\" %s %b %Dms")
+                    .custom_request_replace("client", |req| {
+                        crate::web::client::ClientInfo::of(req.request()).ip
+                    }),
+            )
+            .wrap(from_fn(crate::web::metrics::record))
             .configure(routes::register)
     })
     // Each worker's blocking threads do database work (at most one per connection, see
     // `DbPool`) and password hashing; more than the pool's size per worker would only be
     // threads waiting, each holding memory.
     .worker_max_blocking_threads(blocking_threads)
+    // Signals are handled by `ops::shutdown` (actix's own treats SIGINT as a forced stop).
+    .disable_signals()
+    .shutdown_timeout(SHUTDOWN_GRACE_SECONDS)
     .listen(listener)?
     .run();
     Ok(server)

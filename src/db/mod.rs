@@ -149,6 +149,7 @@ where
 {
     // The permit is held until the blocking work ends (it moves into the closure), so a
     // request cancelled while its query runs cannot let a second one in on its slot.
+    let waiting = std::time::Instant::now();
     let permit = pool
         .slots
         .clone()
@@ -159,6 +160,7 @@ where
     actix_web::web::block(move || {
         let _permit = permit;
         let mut conn = pool.get().map_err(DbError::from)?;
+        crate::ops::metrics::pool_wait(waiting.elapsed());
         work(&mut conn)
     })
     .await

@@ -124,6 +124,7 @@ diesel::table! {
         success -> Bool,
         reason -> Text,
         created_at -> Timestamp,
+        forgiven -> Bool,
     }
 }
 

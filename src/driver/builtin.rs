@@ -18,6 +18,22 @@ use crate::models::server_job::{self, NewServerJob, DONE, RUNNING};
 /// How long a simulated reinstall takes.
 pub const REINSTALL_SECONDS: i64 = 30;
 
+/// `STEWARD_DRIVER_DELAY_MS` (SPEC §5): how long each power, reinstall or rescue call
+/// takes, as a real controller's round trip would; 0 (the default) answers at once. It
+/// lets tests and benchmarks hold requests in flight (graceful shutdown, load).
+fn simulated_latency() {
+    static DELAY: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    let ms = *DELAY.get_or_init(|| {
+        std::env::var("STEWARD_DRIVER_DELAY_MS")
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0)
+    });
+    if ms > 0 {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
+}
+
 pub struct Recorder;
 
 fn record(
@@ -61,6 +77,7 @@ impl ServerControl for Recorder {
         action: PowerAction,
         by: &Requester,
     ) -> QueryResult<()> {
+        simulated_latency();
         let power = match action {
             PowerAction::Off => "off",
             PowerAction::On | PowerAction::Reset => "on",
@@ -77,6 +94,7 @@ impl ServerControl for Recorder {
         keys: &[InstallKey],
         by: &Requester,
     ) -> QueryResult<()> {
+        simulated_latency();
         set_state(conn, server.id, "on", "reinstalling")?;
         let detail = describe_keys(os.key, keys);
         record(conn, server, "reinstall", &detail, false, by).map(|_| ())
@@ -90,6 +108,7 @@ impl ServerControl for Recorder {
         keys: &[InstallKey],
         by: &Requester,
     ) -> QueryResult<()> {
+        simulated_latency();
         set_state(
             conn,
             server.id,

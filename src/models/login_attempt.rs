@@ -1,10 +1,9 @@
 //! Login attempts: the Login History of an account and the evidence that throttling
-//! counts. A row never holds the password that was tried.
+//! counts (models/throttle.rs). A row never holds the password that was tried.
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::now;
 use crate::db::schema::login_attempts;
 use crate::db::DbConn;
 
@@ -42,38 +41,6 @@ impl NewLoginAttempt<'_> {
             .execute(conn)
             .map(|_| ())
     }
-}
-
-/// Failed attempts for a username since the last success, within `window`.
-pub fn recent_failures_for_username(
-    conn: &mut DbConn,
-    username_key: &str,
-    window: Duration,
-) -> QueryResult<i64> {
-    let since = now() - window;
-    let last_success: Option<NaiveDateTime> = login_attempts::table
-        .filter(login_attempts::username_key.eq(username_key))
-        .filter(login_attempts::success.eq(true))
-        .filter(login_attempts::created_at.gt(since))
-        .select(diesel::dsl::max(login_attempts::created_at))
-        .first(conn)?;
-    let since = last_success.map_or(since, |t| t.max(since));
-    login_attempts::table
-        .filter(login_attempts::username_key.eq(username_key))
-        .filter(login_attempts::success.eq(false))
-        .filter(login_attempts::created_at.gt(since))
-        .count()
-        .get_result(conn)
-}
-
-/// Failed attempts from one address within `window`, whatever the username.
-pub fn recent_failures_for_ip(conn: &mut DbConn, ip: &str, window: Duration) -> QueryResult<i64> {
-    login_attempts::table
-        .filter(login_attempts::ip.eq(ip))
-        .filter(login_attempts::success.eq(false))
-        .filter(login_attempts::created_at.gt(now() - window))
-        .count()
-        .get_result(conn)
 }
 
 /// The newest attempts on an account and its alias users, one page at a time.

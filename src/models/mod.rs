@@ -12,6 +12,7 @@ pub mod server_job;
 pub mod server_traffic;
 pub mod session;
 pub mod ssh_key;
+pub mod throttle;
 pub mod user;
 
 use chrono::{NaiveDateTime, Utc};

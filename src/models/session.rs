@@ -105,3 +105,12 @@ pub fn end_all_of(conn: &mut DbConn, user_id: i32, keep: Option<&str>) -> QueryR
 pub fn purge_expired(conn: &mut DbConn) -> QueryResult<usize> {
     diesel::delete(sessions::table.filter(sessions::expires_at.le(now()))).execute(conn)
 }
+
+/// Logged-in sessions that have not expired (the `steward_sessions_open` metric).
+pub fn count_open(conn: &mut DbConn) -> QueryResult<i64> {
+    sessions::table
+        .filter(sessions::user_id.is_not_null())
+        .filter(sessions::expires_at.gt(now()))
+        .count()
+        .get_result(conn)
+}

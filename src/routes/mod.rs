@@ -2,6 +2,7 @@
 //! folder's `configure` lists its own routes, and this file lists the folders.
 
 pub mod activity;
+pub mod admin;
 pub mod alias_users;
 pub mod api;
 pub mod assets;
@@ -38,6 +39,7 @@ fn collect(cfg: &mut web::ServiceConfig, table: &mut RouteTable) {
     roles::configure(&mut routes);
     impersonation::configure(&mut routes);
     activity::configure(&mut routes);
+    admin::configure(&mut routes);
     keys::configure(&mut routes);
     api::configure(&mut routes);
     servers::configure(&mut routes);

@@ -75,7 +75,9 @@ where
 {
     static SLOTS: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
     let slots = SLOTS.get_or_init(|| tokio::sync::Semaphore::new(gate().limit));
+    let mut ticket = crate::ops::metrics::argon2_queued();
     let _slot = slots.acquire().await?;
+    ticket.started();
     Ok(tokio::task::spawn_blocking(work).await?)
 }
 

@@ -5,11 +5,13 @@
 pub mod chrome;
 pub mod client;
 pub mod confirm;
+pub mod client_addr;
 pub mod csrf;
 pub mod current;
 pub mod error;
 pub mod form;
 pub mod headers;
+pub mod metrics;
 pub mod pagination;
 pub mod render;
 pub mod session_store;

@@ -43,6 +43,8 @@ macro_rules! backend_tests {
 #[allow(dead_code)] // Fields used by some test files only.
 pub struct TestApp {
     pub address: String,
+    /// The metrics listener, when the settings asked for one.
+    pub metrics_address: Option<String>,
     pub pool: DbPool,
     pub backend: Backend,
     pub database_url: String,
@@ -101,6 +103,11 @@ pub fn fresh_database(backend: Backend) -> (String, Option<String>, Option<TempD
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// Like `spawn_app`, with settings adjusted first (public URL, trusted proxies, metrics).
+pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let _ = env_logger::builder().is_test(true).try_init();
     let (database_url, pg_database, dir) = fresh_database(backend);
     let pool = db::connect(&database_url).expect("pool");
@@ -108,16 +115,22 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         let mut conn = pool.get().expect("connection");
         db::migrations::run_pending(&mut conn).expect("migrations");
     }
-    let settings = Settings {
-        database_url: database_url.clone(),
-        bind: "127.0.0.1:0".into(),
-        secret_key: actix_web::cookie::Key::generate(),
-    };
+    let mut settings = Settings::new(
+        database_url.clone(),
+        "127.0.0.1:0".into(),
+        actix_web::cookie::Key::generate(),
+    );
+    adjust(&mut settings);
     let app = Application::build(&settings, pool.clone()).expect("server");
     let address = format!("http://127.0.0.1:{}", app.port);
     tokio::spawn(app.server);
+    let metrics_address = app.metrics.map(|(port, server)| {
+        tokio::spawn(server);
+        format!("http://127.0.0.1:{port}")
+    });
     TestApp {
         address,
+        metrics_address,
         pool,
         backend,
         database_url,

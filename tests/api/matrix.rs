@@ -61,6 +61,8 @@ pub(crate) const ROWS: &[(&str, &str, &str, &str, &str)] = &[
     ("GET",  "/",                                                   "",                                                             "",             "L33333333LL3"),
     ("GET",  "/account",                                            "",                                                             "",             "L33333333LL3"),
     ("GET",  "/audit",                                              "",                                                             "",             "L24444444LL4"),
+    ("GET",  "/admin/throttles",                                    "",                                                             "",             "L22444444LL4"),
+    ("POST", "/admin/throttles/lift",                               "ip=203.0.113.9",                                               "",             "L33444444LL4"),
     ("GET",  "/healthz",                                            "",                                                             "",             "222222222222"),
     ("GET",  "/login",                                              "",                                                             "",             "233333333223"),
     ("GET",  "/static/{file}",                                      "",                                                             "",             "222222222222"),

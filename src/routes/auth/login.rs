@@ -1,19 +1,21 @@
 //! GET/POST /login. Passwords are verified on a blocking thread; an unknown username is
 //! checked against a dummy hash; every failure shows the same message, so the form never
-//! tells whether a username exists. Repeated failures are throttled per username and per
-//! address, counted in the database so that every instance sees the same count.
+//! tells whether a username exists. Repeated failures are throttled per (username,
+//! address) and per address, with a slower per-username backstop that only delays
+//! (models/throttle.rs), counted in the database so that every instance sees the same.
 
 use actix_session::Session;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use chrono::Duration;
 use serde::Deserialize;
 
 use crate::access::actor::standing;
 use crate::db::{self, DbError};
-use crate::models::login_attempt::{self, NewLoginAttempt};
+use crate::models::login_attempt::NewLoginAttempt;
 use crate::models::now;
+use crate::models::throttle::{self, Verdict};
 use crate::models::user::User;
+use crate::ops::metrics;
 use crate::security::password;
 use crate::web::client::ClientInfo;
 use crate::web::current::{csrf_token, set_flash};
@@ -21,11 +23,6 @@ use crate::web::render;
 use crate::web::session_store::{CSRF, IMPERSONATOR_ID, LOGIN_ID};
 use crate::web::AppError;
 use crate::AppState;
-
-/// Failures per username, and per address, within the window before logins are refused.
-pub const MAX_FAILURES_PER_USERNAME: i64 = 5;
-pub const MAX_FAILURES_PER_IP: i64 = 50;
-pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
 
 const GENERIC_FAILURE: &str = "Wrong username or password.";
 
@@ -84,13 +81,11 @@ pub async fn submit(
     let key = username.to_ascii_lowercase();
     let pass = form.password.clone();
 
-    let (throttled, user) = {
+    let (verdict, user) = {
         let (key, ip) = (key.clone(), client.ip.clone());
         db::run(&state.pool, move |c| {
-            let window = Duration::minutes(THROTTLE_WINDOW_MINUTES);
-            let throttled = login_attempt::recent_failures_for_username(c, &key, window)?
-                >= MAX_FAILURES_PER_USERNAME
-                || login_attempt::recent_failures_for_ip(c, &ip, window)? >= MAX_FAILURES_PER_IP;
+            let verdict = throttle::assess(c, &key, &ip)?;
+            let throttled = verdict == Verdict::Locked;
             let user = if throttled {
                 None
             } else {
@@ -100,12 +95,18 @@ pub async fn submit(
                 Some(pid) => User::find(c, pid)?,
                 None => None,
             };
-            Ok::<_, DbError>((throttled, user.map(|u| (u, parent))))
+            Ok::<_, DbError>((verdict, user.map(|u| (u, parent))))
         })
         .await?
     };
+    if let Verdict::Delay(wait) = verdict {
+        // The backstop: many failures for this username from many addresses. Slow the
+        // answer (as a timer, holding no thread) instead of locking the owner out.
+        metrics::login_delayed();
+        actix_web::rt::time::sleep(wait).await;
+    }
 
-    let outcome = if throttled {
+    let outcome = if verdict == Verdict::Locked {
         Outcome::Throttled
     } else {
         // Argon2 is deliberately slow: keep it off the async threads.
@@ -137,6 +138,12 @@ pub async fn submit(
             Outcome::Refused(r) => (false, *r),
             Outcome::Ok(_) => (true, ""),
         };
+        metrics::login(match &outcome {
+            Outcome::Throttled => "throttled",
+            Outcome::Failed => "failure",
+            Outcome::Refused(_) => "refused",
+            Outcome::Ok(_) => "success",
+        });
         let client = client.clone();
         let login_id = if let Outcome::Ok(id) = outcome {
             Some(id)
@@ -171,7 +178,8 @@ pub async fn submit(
             return Ok(render::see_other("/servers"));
         }
         Outcome::Throttled => format!(
-            "Too many failed attempts. Wait {THROTTLE_WINDOW_MINUTES} minutes before trying again, or ask your provider to reset your password."
+            "Too many failed attempts from your address. Wait {} minutes before trying again, or ask your provider to lift the block.",
+            throttle::WINDOW_MINUTES
         ),
         Outcome::Refused(_) => "This login is disabled or has expired. Ask the account owner to enable it.".to_string(),
         Outcome::Failed => GENERIC_FAILURE.to_string(),
@@ -210,6 +218,7 @@ fn record(
     let returning = user.as_ref().is_some_and(|u| u.last_login_at.is_some());
     if let Some(id) = login_id {
         User::record_login(c, id)?;
+        throttle::settle_pair(c, key, &client.ip)?;
     }
     Ok(returning)
 }

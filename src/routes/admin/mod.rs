@@ -1,0 +1,13 @@
+//! Installation-wide administration pages: the login throttles (who is locked out from
+//! which address, and lifting a lock).
+
+mod throttles;
+
+use crate::routes::table::Routes;
+
+pub fn configure(routes: &mut Routes) {
+    routes
+        .get("/admin/throttles", throttles::page)
+        .post("/admin/throttles/lift", throttles::lift)
+        .reads::<throttles::LiftForm>();
+}

@@ -1,0 +1,171 @@
+//! SPEC §9: on SIGTERM (and SIGINT) `steward serve` stops accepting, lets the requests in
+//! flight finish, and exits 0. Twenty power requests are held in flight by the built-in
+//! driver's simulated latency (`STEWARD_DRIVER_DELAY_MS`) when the signal arrives; every
+//! one is answered and recorded.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use diesel::prelude::*;
+use steward::db::schema::{server_jobs, servers};
+use steward::db::Backend;
+use tokio::task::JoinSet;
+
+use crate::helpers::{spawn_app, TestApp};
+use crate::resilience::{free_port, secret, Session};
+
+const IN_FLIGHT: usize = 20;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigterm_lets_twenty_requests_in_flight_finish_and_exits_0_sqlite() {
+    // SQLite has one writer: the calls run one after another, 250 ms each.
+    drains_requests_in_flight(Backend::Sqlite, "SIGTERM", 250).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigterm_lets_twenty_requests_in_flight_finish_and_exits_0_postgres() {
+    // PostgreSQL runs up to its pool's size at once: a longer call keeps all in flight.
+    drains_requests_in_flight(Backend::Postgres, "SIGTERM", 1500).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigint_is_as_graceful_as_sigterm() {
+    drains_requests_in_flight(Backend::Sqlite, "SIGINT", 250).await;
+}
+
+struct Serving(Child);
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start(app: &TestApp, delay_ms: u64) -> (Serving, String) {
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_steward"))
+        .arg("serve")
+        .env("STEWARD_DATABASE_URL", &app.database_url)
+        .env("STEWARD_BIND", format!("127.0.0.1:{port}"))
+        .env("STEWARD_SECRET_KEY", secret())
+        .env("STEWARD_DRIVER_DELAY_MS", delay_ms.to_string())
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start steward");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            let _ = tx.send(line);
+        }
+    });
+    let serving = Serving(child);
+    loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("steward serve says where to log in");
+        if line.contains("log in at") {
+            break;
+        }
+    }
+    (serving, format!("http://127.0.0.1:{port}"))
+}
+
+async fn drains_requests_in_flight(backend: Backend, signal: &str, delay_ms: u64) {
+    let app = spawn_app(backend).await;
+    app.admin("boss");
+    let sid: i32 = {
+        let b = app.login("boss").await;
+        let res = b
+            .post(
+                "/servers",
+                &[
+                    ("hostname", "web01.example.net"),
+                    ("name", "web01"),
+                    ("ip", "192.0.2.10"),
+                    ("location", "FRA1"),
+                    ("tags", ""),
+                ],
+            )
+            .await;
+        assert_eq!(res.status().as_u16(), 303);
+        servers::table
+            .filter(servers::hostname.eq("web01.example.net"))
+            .select(servers::id)
+            .first(&mut *app.conn())
+            .unwrap()
+    };
+    let (mut serving, address) = start(&app, delay_ms);
+    let session = Session::login(&address, "boss").await;
+    let path = format!("/servers/{sid}/power");
+
+    let answered = Arc::new(AtomicUsize::new(0));
+    let mut requests = JoinSet::new();
+    for _ in 0..IN_FLIGHT {
+        let (session, address, path, answered) = (
+            session.clone(),
+            address.clone(),
+            path.clone(),
+            answered.clone(),
+        );
+        requests.spawn(async move {
+            let res = session.post(&address, &path, &[("action", "on")]).await;
+            answered.fetch_add(1, Ordering::SeqCst);
+            res.map(|r| r.status().as_u16())
+        });
+    }
+    // Every request has reached the panel and waits for the driver.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let done_before = answered.load(Ordering::SeqCst);
+    assert!(
+        done_before < IN_FLIGHT / 2,
+        "{done_before} already answered: not in flight"
+    );
+    let kill = Command::new("kill")
+        .args([&format!("-{}", &signal[3..]), &serving.0.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(kill.success());
+
+    let mut statuses = Vec::new();
+    while let Some(r) = requests.join_next().await {
+        statuses.push(r.unwrap().expect("an answer, not a cut connection"));
+    }
+    assert_eq!(
+        statuses,
+        vec![303; IN_FLIGHT],
+        "every request in flight finished"
+    );
+    let child = &mut serving.0;
+    let status = tokio::task::block_in_place(|| {
+        for _ in 0..600 {
+            if let Some(s) = child.try_wait().unwrap() {
+                return Some(s);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    })
+    .expect("steward exited after the signal");
+    assert_eq!(status.code(), Some(0), "{signal}: {status:?}");
+    // New connections are no longer served.
+    assert!(reqwest::get(format!("{address}/healthz")).await.is_err());
+    let jobs: i64 = server_jobs::table
+        .filter(server_jobs::server_id.eq(sid))
+        .count()
+        .get_result(&mut *app.conn())
+        .unwrap();
+    assert_eq!(
+        jobs, IN_FLIGHT as i64,
+        "every answered request was recorded"
+    );
+    eprintln!(
+        "graceful shutdown ({backend:?}, {signal}): {IN_FLIGHT} requests in flight, {done_before} \
+         answered before the signal, all {IN_FLIGHT} answered 303, exit code 0"
+    );
+}
