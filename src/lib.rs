@@ -12,6 +12,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod driver;
+pub mod jobs;
 pub mod models;
 pub mod routes;
 pub mod security;

@@ -101,6 +101,21 @@ pub fn fresh_database(backend: Backend) -> (String, Option<String>, Option<TempD
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, test_limits()).await
+}
+
+/// The limits tests run with: the defaults, except that the purge and the readiness
+/// heartbeat run often, so that tests see their effect within a second.
+pub fn test_limits() -> steward::web::limits::Limits {
+    steward::web::limits::Limits {
+        purge_interval: std::time::Duration::from_millis(300),
+        ready_heartbeat: std::time::Duration::from_millis(200),
+        ..steward::web::limits::Limits::defaults(1024)
+    }
+}
+
+/// `spawn_app` with the given limits (the abuse tests use small ones).
+pub async fn spawn_app_with(backend: Backend, limits: steward::web::limits::Limits) -> TestApp {
     let _ = env_logger::builder().is_test(true).try_init();
     let (database_url, pg_database, dir) = fresh_database(backend);
     let pool = db::connect(&database_url).expect("pool");
@@ -113,7 +128,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         bind: "127.0.0.1:0".into(),
         secret_key: actix_web::cookie::Key::generate(),
     };
-    let app = Application::build(&settings, pool.clone()).expect("server");
+    let app = Application::build_with(&settings, pool.clone(), limits).expect("server");
     let address = format!("http://127.0.0.1:{}", app.port);
     tokio::spawn(app.server);
     TestApp {

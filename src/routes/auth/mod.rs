@@ -1,6 +1,7 @@
 //! Logging in and out. One form serves accounts and alias users alike.
 
 mod login;
+pub use login::THROTTLE_WINDOW_MINUTES;
 mod logout;
 
 use actix_web::web;
