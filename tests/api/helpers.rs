@@ -105,11 +105,14 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 }
 
 /// The limits tests run with: the defaults, except that the purge and the readiness
-/// heartbeat run often, so that tests see their effect within a second.
+/// heartbeat run often, so that tests see their effect within a second, and one login may
+/// have many requests in flight (the race tests send up to 100 at once from one session; the
+/// per-login limit has its own test in abuse::fairness).
 pub fn test_limits() -> steward::web::limits::Limits {
     steward::web::limits::Limits {
         purge_interval: std::time::Duration::from_millis(300),
         ready_heartbeat: std::time::Duration::from_millis(200),
+        max_in_flight: 1000,
         ..steward::web::limits::Limits::defaults(1024)
     }
 }

@@ -47,6 +47,7 @@ pub(crate) const ROWS: &[(&str, &str, &str, &str)] = &[
     ("GET", "/account", "", "L33333333LL3"),
     ("GET", "/audit", "", "L24444444LL4"),
     ("GET", "/healthz", "", "222222222222"),
+    ("GET", "/readyz", "", "222222222222"),
     ("GET", "/login", "", "233333333223"),
     ("GET", "/static/{file}", "", "222222222222"),
     ("GET", "/servers", "", "L22222222LL2"),

@@ -11,7 +11,45 @@ use crate::helpers::test_limits;
 with_limits!(
     a_stalled_body_is_cut_at_its_deadline_with_408 => super::deadline_of_one_second(),
     connections_beyond_the_cap_are_refused_while_healthz_and_readyz_answer => super::sixteen_connections(),
+    bodies_beyond_the_memory_budget_are_refused_with_503 => super::a_300_kb_budget(),
 );
+
+fn a_300_kb_budget() -> Limits {
+    Limits {
+        body_budget_bytes: 300_000,
+        body_deadline: Duration::from_secs(60),
+        ..test_limits()
+    }
+}
+
+async fn bodies_beyond_the_memory_budget_are_refused_with_503(app: crate::helpers::TestApp) {
+    let address = app.address.clone();
+    let (first, second) = tokio::task::spawn_blocking(move || {
+        let part = format!("username={}", "a".repeat(200_000));
+        // The first holds 200 KB of the 300 KB budget and stalls ...
+        let first = Stalled::post(&address, "/login", &[], 250_000, &part);
+        std::thread::sleep(Duration::from_millis(500));
+        // ... so the second's 200 KB do not fit.
+        let second = Stalled::post(&address, "/login", &[], 250_000, &part);
+        (first, second.outcome(Duration::from_secs(10)))
+    })
+    .await
+    .unwrap();
+    let (status, _) = second;
+    assert!(status.contains(" 503 "), "the second body got {status:?}");
+    drop(first);
+    // The budget is given back when requests end: a normal login form works.
+    assert!(
+        eventually(Duration::from_secs(10), || is_status(
+            &app.address,
+            "/login",
+            200
+        ))
+        .await
+    );
+    let b = app.browser();
+    assert_eq!(b.login("nobody", "wrong").await.status().as_u16(), 422);
+}
 
 fn deadline_of_one_second() -> Limits {
     Limits {

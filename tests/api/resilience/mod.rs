@@ -49,6 +49,8 @@ impl Instance {
             .env("STEWARD_BIND", format!("127.0.0.1:{port}"))
             .env("STEWARD_SECRET_KEY", secret())
             .env("RUST_LOG", "error")
+            // The writers share one login; the per-login limit has its own test.
+            .env("STEWARD_MAX_IN_FLIGHT", "1000")
             .stdout(Stdio::piped())
             .spawn()
             .expect("start steward");
