@@ -13,6 +13,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod driver;
+pub mod jobs;
 pub mod models;
 pub mod ops;
 pub mod routes;

@@ -1,7 +1,8 @@
-//! Building the HTTP server: the middleware stack (security headers, sessions, CSRF,
-//! metrics) and the one function that registers every route, plus the separate metrics
-//! listener when `STEWARD_METRICS_BIND` is set. Tests call `Application::build` with port
-//! 0 and read the ports it bound.
+//! Building the HTTP server: the middleware stack (security headers, connection cap, body
+//! deadline, sessions, per-login limit, CSRF, metrics), the limits of `web::limits`, the
+//! health probe and the purge task, the one function that registers every route, and the
+//! separate metrics listener when `STEWARD_METRICS_BIND` is set. Tests call
+//! `Application::build` with port 0 and read the ports it bound.
 
 use std::net::TcpListener;
 
@@ -12,12 +13,23 @@ use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, Condition, DefaultHeaders, Logger};
 use actix_web::{web, App, HttpServer};
 
+use std::sync::Arc;
+
 use crate::config::Settings;
+use crate::db::probe::Probe;
 use crate::db::DbPool;
+use crate::jobs::purge;
 use crate::routes;
+use crate::routes::api::throttle::KeyGuesses;
+use crate::web::body_deadline::{self, BodyBudget};
+use crate::web::connections::{self, Connections};
 use crate::web::csrf::{self, MAX_FORM_BYTES};
 use crate::web::headers::security_headers;
+use crate::web::in_flight::{self, InFlight};
+use crate::web::limits::Limits;
+use crate::web::login_csrf::LoginCsrf;
 use crate::web::session_store::DbSessionStore;
+use crate::web::unavailable;
 use crate::AppState;
 
 /// Idle sessions end after this long.
@@ -43,7 +55,17 @@ pub struct Application {
 }
 
 impl Application {
+    /// The server with the limits of the environment (`Limits::from_env`).
     pub fn build(settings: &Settings, pool: DbPool) -> anyhow::Result<Application> {
+        Application::build_with(settings, pool, Limits::from_env()?)
+    }
+
+    /// The server with the given limits (tests use small ones).
+    pub fn build_with(
+        settings: &Settings,
+        pool: DbPool,
+        limits: Limits,
+    ) -> anyhow::Result<Application> {
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
         let metrics = match &settings.metrics_bind {
@@ -54,7 +76,7 @@ impl Application {
             }
             None => None,
         };
-        let server = serve(listener, pool, settings)?;
+        let server = serve(listener, pool, settings, limits)?;
         Ok(Application {
             port,
             server,
@@ -63,12 +85,53 @@ impl Application {
     }
 }
 
-fn serve(listener: TcpListener, pool: DbPool, settings: &Settings) -> anyhow::Result<Server> {
+fn serve(
+    listener: TcpListener,
+    pool: DbPool,
+    settings: &Settings,
+    limits: Limits,
+) -> anyhow::Result<Server> {
+    let pool = pool.with_search_deadline(limits.search_deadline);
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    log::info!(
+        "limits: {} open files allowed, so {} client connections ({} per worker, {} for pages), \
+         {} new connections/s, request body deadline {} s, {} requests in flight per login",
+        limits.fd_limit,
+        limits.max_connections,
+        limits.per_worker_connections(workers),
+        limits.page_connections(),
+        limits.max_connection_rate,
+        limits.body_deadline.as_secs(),
+        limits.max_in_flight
+    );
     let state = web::Data::new(AppState { pool: pool.clone() });
     let key = settings.secret_key.clone();
     let https = settings.https();
     let trusted_proxies = settings.trusted_proxies.clone();
     let blocking_threads = pool.max_size() as usize;
+    let connections = Connections::new(&limits);
+    let shared = Shared {
+        limits: web::Data::new(limits.clone()),
+        budget: web::Data::new(Arc::new(BodyBudget::default())),
+        in_flight: web::Data::new(Arc::new(InFlight::default())),
+        guesses: web::Data::new(KeyGuesses::new(limits.api_key_failures_per_minute)),
+        login_csrf: web::Data::new(LoginCsrf::new(&key)),
+        probe: web::Data::from(Probe::start(
+            &settings.database_url,
+            pool.clone(),
+            limits.ready_heartbeat,
+        )),
+    };
+    purge::start(
+        pool.clone(),
+        purge::Retention {
+            every: limits.purge_interval,
+            login_attempts: chrono::Duration::minutes(crate::models::throttle::BACKSTOP_WINDOW_MINUTES)
+                + chrono::Duration::days(limits.login_history_days),
+            audit: limits.audit_days.map(chrono::Duration::days),
+        },
+    );
+    let on_connect = connections.clone();
     let server = HttpServer::new(move || {
         let sessions = SessionMiddleware::builder(DbSessionStore::new(pool.clone()), key.clone())
             .cookie_name(
@@ -95,6 +158,12 @@ fn serve(listener: TcpListener, pool: DbPool, settings: &Settings) -> anyhow::Re
         App::new()
             .app_data(state.clone())
             .app_data(trusted_proxies.clone())
+            .app_data(shared.limits.clone())
+            .app_data(shared.budget.clone())
+            .app_data(shared.in_flight.clone())
+            .app_data(shared.guesses.clone())
+            .app_data(shared.login_csrf.clone())
+            .app_data(shared.probe.clone())
             .app_data(
                 web::FormConfig::default()
                     .limit(MAX_FORM_BYTES)
@@ -103,9 +172,17 @@ fn serve(listener: TcpListener, pool: DbPool, settings: &Settings) -> anyhow::Re
             .app_data(web::QueryConfig::default().error_handler(crate::web::error::query_rejected))
             .app_data(web::JsonConfig::default().limit(64 * 1024))
             .app_data(web::PayloadConfig::default().limit(MAX_FORM_BYTES))
+            // Innermost first: CSRF (reads form bodies), the per-login limit (needs the
+            // session), sessions, honest 503s for sessions that cannot be saved, secure
+            // cookies, then the body deadline and the connection cap, which must see every
+            // request before anything reads its body.
             .wrap(from_fn(csrf::guard))
+            .wrap(from_fn(in_flight::guard))
             .wrap(sessions)
+            .wrap(from_fn(unavailable::guard))
             .wrap(from_fn(crate::web::headers::secure_cookie_over_https))
+            .wrap(from_fn(body_deadline::guard))
+            .wrap(from_fn(connections::guard))
             .wrap(security_headers())
             .wrap(Condition::new(
                 https,
@@ -130,7 +207,26 @@ fn serve(listener: TcpListener, pool: DbPool, settings: &Settings) -> anyhow::Re
     // Signals are handled by `ops::shutdown` (actix's own treats SIGINT as a forced stop).
     .disable_signals()
     .shutdown_timeout(SHUTDOWN_GRACE_SECONDS)
+    .workers(workers)
+    .max_connections(limits.per_worker_connections(workers))
+    // Counts only TLS handshakes, which the panel does not terminate (a proxy does); the
+    // rate of plain connections is limited by `Connections`.
+    .max_connection_rate(limits.max_connection_rate as usize)
+    .client_request_timeout(limits.client_request_timeout)
+    .client_disconnect_timeout(limits.client_disconnect_timeout)
+    .keep_alive(limits.keep_alive)
+    .on_connect(move |_, ext| on_connect.on_connect(ext))
     .listen(listener)?
     .run();
     Ok(server)
+}
+
+/// What every worker's App shares (one of each per server).
+struct Shared {
+    limits: web::Data<Limits>,
+    budget: web::Data<Arc<BodyBudget>>,
+    in_flight: web::Data<Arc<InFlight>>,
+    guesses: web::Data<KeyGuesses>,
+    login_csrf: web::Data<LoginCsrf>,
+    probe: web::Data<Probe>,
 }

@@ -3,7 +3,9 @@
 //! model uses: `run` (do blocking DB work off the async threads) and `transaction` (one
 //! atomic, durable unit of writes). Nothing here knows about HTTP or permissions.
 
+pub mod deadline;
 pub mod migrations;
+pub mod probe;
 pub mod schema;
 
 use std::time::Duration;
@@ -42,12 +44,24 @@ impl DbConn {
 pub struct DbPool {
     pool: Pool<ConnectionManager<DbConn>>,
     slots: std::sync::Arc<tokio::sync::Semaphore>,
+    /// How long a search may run (`run_search`); set from `Limits` by the server.
+    search_deadline: Duration,
 }
 
 impl DbPool {
     fn new(pool: Pool<ConnectionManager<DbConn>>) -> DbPool {
         let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(pool.max_size() as usize));
-        DbPool { pool, slots }
+        DbPool {
+            pool,
+            slots,
+            search_deadline: Duration::from_secs(3),
+        }
+    }
+
+    /// The same pool, with searches stopped after `limit`.
+    pub fn with_search_deadline(mut self, limit: Duration) -> DbPool {
+        self.search_deadline = limit;
+        self
     }
 
     /// How many connections the pool holds at most.
@@ -87,6 +101,44 @@ pub enum DbError {
     Pool(#[from] diesel::r2d2::PoolError),
     #[error("database task was cancelled")]
     Cancelled,
+    /// A search ran past its statement deadline (`deadline::bounded`) and was stopped.
+    #[error("the search ran past its deadline")]
+    Deadline,
+}
+
+impl DbError {
+    /// Whether the database refused to store a write (read-only, disk full) rather than
+    /// the request being wrong: the panel then answers 503, with nothing saved.
+    pub fn is_write_refused(&self) -> bool {
+        match self {
+            DbError::Query(e) => is_write_refusal(e),
+            _ => false,
+        }
+    }
+
+    /// Whether the database could not be reached at all (no connection in time).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, DbError::Pool(_))
+    }
+}
+
+/// A write the database would not store: PostgreSQL read-only (25006) or out of space
+/// (53100), SQLite read-only, full, or unable to write its files.
+pub fn is_write_refusal(e: &DieselError) -> bool {
+    use diesel::result::DatabaseErrorKind;
+    match e {
+        DieselError::DatabaseError(DatabaseErrorKind::ReadOnlyTransaction, _) => true,
+        DieselError::DatabaseError(_, info) => {
+            let m = info.message().to_ascii_lowercase();
+            m.contains("readonly database")
+                || m.contains("read-only transaction")
+                || m.contains("database or disk is full")
+                || m.contains("no space left on device")
+                || m.contains("disk i/o error")
+                || m.contains("could not extend file")
+        }
+        _ => false,
+    }
 }
 
 /// SQLite accepts plain paths; strip the `sqlite://` scheme users may write.
@@ -95,7 +147,7 @@ pub fn sqlite_path(url: &str) -> &str {
 }
 
 #[derive(Debug)]
-struct SqliteSetup;
+pub(crate) struct SqliteSetup;
 
 impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqliteSetup {
     fn on_acquire(&self, conn: &mut DbConn) -> Result<(), diesel::r2d2::Error> {
@@ -116,6 +168,9 @@ impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqliteSetup {
 /// Builds the pool for a database URL. For SQLite the file's folder is created.
 pub fn connect(url: &str) -> anyhow::Result<DbPool> {
     let backend = Backend::of_url(url);
+    if backend == Backend::Sqlite {
+        deadline::install_sqlite_progress_handler();
+    }
     let target = match backend {
         Backend::Postgres => url.to_string(),
         Backend::Sqlite => {
@@ -165,6 +220,17 @@ where
     })
     .await
     .map_err(|_| DbError::Cancelled)?
+}
+
+/// `run` for a search: its statements are stopped at the pool's search deadline, and the
+/// caller gets `DbError::Deadline` instead of a connection held for as long as it scans.
+pub async fn run_search<T, F>(pool: &DbPool, work: F) -> Result<T, DbError>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, DbError> + Send + 'static,
+    T: Send + 'static,
+{
+    let limit = pool.search_deadline;
+    run(pool, move |c| deadline::bounded(c, limit, work)).await
 }
 
 /// Runs `work` as one transaction. On SQLite it begins IMMEDIATE, taking the write lock up

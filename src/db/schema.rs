@@ -173,6 +173,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// One row per running instance, upserted by the readiness heartbeat (migration 21).
+    heartbeats (instance) {
+        instance -> Text,
+        beat_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(alias_role_permissions -> alias_roles (role_id));
 diesel::joinable!(alias_servers -> servers (server_id));
 diesel::joinable!(server_ips -> servers (server_id));

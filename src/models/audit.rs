@@ -128,3 +128,16 @@ pub fn list(
         per_page,
     })
 }
+
+/// Drops up to `batch` entries written before `cutoff` (`STEWARD_AUDIT_DAYS`).
+pub fn purge_before(conn: &mut DbConn, cutoff: NaiveDateTime, batch: i64) -> QueryResult<usize> {
+    let old = audit_log::table
+        .filter(audit_log::created_at.lt(cutoff))
+        .select(audit_log::id)
+        .limit(batch)
+        .load::<i32>(conn)?;
+    if old.is_empty() {
+        return Ok(0);
+    }
+    diesel::delete(audit_log::table.filter(audit_log::id.eq_any(old))).execute(conn)
+}

@@ -68,3 +68,16 @@ pub fn for_account(
         per_page,
     })
 }
+
+/// Drops up to `batch` attempts made before `cutoff` (Login History retention).
+pub fn purge_before(conn: &mut DbConn, cutoff: NaiveDateTime, batch: i64) -> QueryResult<usize> {
+    let old = login_attempts::table
+        .filter(login_attempts::created_at.lt(cutoff))
+        .select(login_attempts::id)
+        .limit(batch)
+        .load::<i32>(conn)?;
+    if old.is_empty() {
+        return Ok(0);
+    }
+    diesel::delete(login_attempts::table.filter(login_attempts::id.eq_any(old))).execute(conn)
+}

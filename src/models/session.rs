@@ -101,9 +101,39 @@ pub fn end_all_of(conn: &mut DbConn, user_id: i32, keep: Option<&str>) -> QueryR
     }
 }
 
-/// Drops expired rows; called now and then so the table does not grow without bound.
-pub fn purge_expired(conn: &mut DbConn) -> QueryResult<usize> {
-    diesel::delete(sessions::table.filter(sessions::expires_at.le(now()))).execute(conn)
+/// Drops up to `batch` expired rows (the purge task calls it until it answers less), so
+/// one statement never holds the write lock for long.
+pub fn purge_expired(conn: &mut DbConn, batch: i64) -> QueryResult<usize> {
+    let expired = sessions::table
+        .filter(sessions::expires_at.le(now()))
+        .select(sessions::key_hash)
+        .limit(batch)
+        .load::<String>(conn)?;
+    if expired.is_empty() {
+        return Ok(0);
+    }
+    diesel::delete(sessions::table.filter(sessions::key_hash.eq_any(expired))).execute(conn)
+}
+
+/// Ends the live sessions of `login_id` (as itself or impersonating) beyond its `keep`
+/// newest; answers how many ended.
+pub fn end_oldest_of(conn: &mut DbConn, login_id: i32, keep: i64) -> QueryResult<usize> {
+    let older = sessions::table
+        .filter(
+            sessions::user_id
+                .eq(login_id)
+                .and(sessions::impersonator_id.is_null())
+                .or(sessions::impersonator_id.eq(login_id)),
+        )
+        .filter(sessions::expires_at.gt(now()))
+        .order((sessions::created_at.desc(), sessions::key_hash.desc()))
+        .offset(keep.max(0))
+        .select(sessions::key_hash)
+        .load::<String>(conn)?;
+    if older.is_empty() {
+        return Ok(0);
+    }
+    diesel::delete(sessions::table.filter(sessions::key_hash.eq_any(older))).execute(conn)
 }
 
 /// Logged-in sessions that have not expired (the `steward_sessions_open` metric).

@@ -8,6 +8,7 @@
 //! `scope`; the `ServiceConfig` itself is not handed out. Each route also names the form
 //! or query fields its handler reads (`reads::<Form>()`), for the hostile-input test.
 
+use actix_web::dev::HttpServiceFactory;
 use actix_web::{web, FromRequest, Handler, Responder, Scope};
 use serde::de::DeserializeOwned;
 
@@ -70,10 +71,10 @@ impl<'a> Routes<'a> {
 
     /// Routes under `prefix` in a scope that `decorate` may give its own data and default
     /// service (the JSON API's error handlers); `inner` registers the routes themselves.
-    pub fn scope(
+    pub fn scope<S: HttpServiceFactory + 'static>(
         &mut self,
         prefix: &str,
-        decorate: impl FnOnce(Scope) -> Scope,
+        decorate: impl FnOnce(Scope) -> S,
         inner: impl FnOnce(&mut Routes),
     ) -> &mut Self {
         let full = format!("{}{prefix}", self.prefix);

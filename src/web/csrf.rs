@@ -1,6 +1,7 @@
 //! The CSRF guard: one middleware in front of every state-changing request. It compares
-//! the session's synchronizer token with the `X-CSRF-Token` header or the `csrf_token`
-//! form field and answers 403 (changing nothing) when they differ. The JSON API under
+//! the session's synchronizer token (or, for a visitor without a session, the stateless
+//! login token of `login_csrf`) with the `X-CSRF-Token` header or the `csrf_token` form
+//! field and answers 403 (changing nothing) when they differ. The JSON API under
 //! /api/ is exempt: it takes no cookies, only bearer keys, so a forged cross-site request
 //! carries no credentials.
 
@@ -15,6 +16,7 @@ use actix_web::HttpResponse;
 use futures_util::StreamExt;
 
 use super::error::error_page;
+use super::login_csrf::LoginCsrf;
 use super::session_store::CSRF;
 use crate::security::token::constant_time_eq;
 
@@ -93,11 +95,19 @@ pub async fn guard(
         }
     }
 
-    match (expected, sent) {
-        (Some(e), Some(s)) if constant_time_eq(&e, &s) => {
-            next.call(req).await.map(ServiceResponse::map_into_boxed_body)
-        }
-        _ => Ok(refuse(
+    let stateless = |sent: &str| {
+        let cookie = req.cookie(super::login_csrf::COOKIE);
+        req.app_data::<actix_web::web::Data<LoginCsrf>>()
+            .is_some_and(|c| c.verify(cookie.as_ref().map(|c| c.value()), sent))
+    };
+    let valid = match (expected, sent) {
+        (Some(e), Some(s)) => constant_time_eq(&e, &s) || stateless(&s),
+        (None, Some(s)) => stateless(&s),
+        _ => false,
+    };
+    match valid {
+        true => next.call(req).await.map(ServiceResponse::map_into_boxed_body),
+        false => Ok(refuse(
             req,
             StatusCode::FORBIDDEN,
             "Form expired",

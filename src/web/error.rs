@@ -27,6 +27,13 @@ pub enum AppError {
     ImpersonationEnded,
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// The database refused a write (read-only, disk full) or could not be reached: 503,
+    /// nothing saved.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// A search ran past its statement deadline.
+    #[error("search too slow")]
+    SearchTooSlow,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -35,6 +42,8 @@ impl From<DbError> for AppError {
     fn from(e: DbError) -> Self {
         match e {
             DbError::Query(diesel::result::Error::NotFound) => AppError::NotFound,
+            DbError::Deadline => AppError::SearchTooSlow,
+            e if e.is_write_refused() || e.is_unavailable() => AppError::Unavailable(e.to_string()),
             other => AppError::Unexpected(other.into()),
         }
     }
@@ -79,6 +88,7 @@ impl ResponseError for AppError {
             AppError::Forbidden | AppError::ForbiddenBecause(_) => StatusCode::FORBIDDEN,
             AppError::LoginRequired | AppError::ImpersonationEnded => StatusCode::SEE_OTHER,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Unavailable(_) | AppError::SearchTooSlow => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -97,6 +107,10 @@ impl ResponseError for AppError {
         if let AppError::Unexpected(e) = self {
             log::error!("unexpected error: {e:?}");
         }
+        if let AppError::Unavailable(cause) = self {
+            log::warn!("database unavailable: {cause}");
+            return unavailable_page();
+        }
         let (title, message) = match self {
             AppError::NotFound => (
                 "Not found",
@@ -105,6 +119,7 @@ impl ResponseError for AppError {
             AppError::Forbidden => ("Not allowed", "Your login may not do this."),
             AppError::ForbiddenBecause(m) => ("Not allowed", m.as_str()),
             AppError::BadRequest(m) => ("Bad request", m.as_str()),
+            AppError::SearchTooSlow => ("Search took too long", SEARCH_TOO_SLOW),
             _ => (
                 "Something went wrong",
                 "The panel could not finish this request. Nothing was changed; please try again.",
@@ -112,6 +127,27 @@ impl ResponseError for AppError {
         };
         error_page(self.status_code(), title, message)
     }
+}
+
+/// What a search stopped at its deadline answers, on the pages and the API.
+pub const SEARCH_TOO_SLOW: &str =
+    "This search took too long; narrow it (a longer part of the hostname, or an exact address).";
+
+/// What a refused write answers.
+pub const CANNOT_SAVE: &str = "The panel cannot save changes right now; nothing was saved. \
+     Try again in a few minutes; if it persists, tell your provider.";
+
+/// The 503 page for a database that refuses writes (also used when the session itself
+/// cannot be saved, see `web::unavailable`).
+pub fn unavailable_page() -> HttpResponse {
+    let mut res = error_page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Changes cannot be saved",
+        CANNOT_SAVE,
+    );
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from_static("30"));
+    res
 }
 
 /// Renders an error page in the layout (without the user menu: the error may have

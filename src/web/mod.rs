@@ -2,19 +2,26 @@
 //! (`Chrome`), the `Current` login extractor, the database-backed session store, the CSRF
 //! guard and the security headers. It sits beside the routes, above `access`.
 
+pub mod body_deadline;
 pub mod chrome;
 pub mod client;
 pub mod confirm;
 pub mod client_addr;
+pub mod connections;
 pub mod csrf;
 pub mod current;
 pub mod error;
 pub mod form;
 pub mod headers;
 pub mod metrics;
+pub mod in_flight;
+pub mod limits;
+pub mod login_csrf;
 pub mod pagination;
+pub mod refusal;
 pub mod render;
 pub mod session_store;
+pub mod unavailable;
 
 pub use current::Current;
 pub use error::AppError;

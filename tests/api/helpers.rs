@@ -103,11 +103,38 @@ pub fn fresh_database(backend: Backend) -> (String, Option<String>, Option<TempD
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
-    spawn_app_with(backend, |_| {}).await
+    spawn_app_custom(backend, |_| {}, test_limits()).await
 }
 
 /// Like `spawn_app`, with settings adjusted first (public URL, trusted proxies, metrics).
 pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_custom(backend, adjust, test_limits()).await
+}
+
+/// The limits tests run with: the defaults, except that the purge and the readiness
+/// heartbeat run often, so that tests see their effect within a second, and one login may
+/// have many requests in flight (the race tests send up to 100 at once from one session; the
+/// per-login limit has its own test in abuse::fairness).
+pub fn test_limits() -> steward::web::limits::Limits {
+    steward::web::limits::Limits {
+        purge_interval: std::time::Duration::from_millis(300),
+        ready_heartbeat: std::time::Duration::from_millis(200),
+        max_in_flight: 1000,
+        ..steward::web::limits::Limits::defaults(1024)
+    }
+}
+
+/// `spawn_app` with the given limits (the abuse tests use small ones).
+pub async fn spawn_app_limited(backend: Backend, limits: steward::web::limits::Limits) -> TestApp {
+    spawn_app_custom(backend, |_| {}, limits).await
+}
+
+/// `spawn_app` with adjusted settings and the given limits.
+pub async fn spawn_app_custom(
+    backend: Backend,
+    adjust: impl FnOnce(&mut Settings),
+    limits: steward::web::limits::Limits,
+) -> TestApp {
     let _ = env_logger::builder().is_test(true).try_init();
     let (database_url, pg_database, dir) = fresh_database(backend);
     let pool = db::connect(&database_url).expect("pool");
@@ -121,7 +148,7 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
         actix_web::cookie::Key::generate(),
     );
     adjust(&mut settings);
-    let app = Application::build(&settings, pool.clone()).expect("server");
+    let app = Application::build_with(&settings, pool.clone(), limits).expect("server");
     let address = format!("http://127.0.0.1:{}", app.port);
     tokio::spawn(app.server);
     let metrics_address = app.metrics.map(|(port, server)| {

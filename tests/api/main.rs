@@ -4,6 +4,7 @@
 mod helpers;
 mod hostile;
 
+mod abuse;
 mod accounts;
 mod alias_users;
 mod attacker;

@@ -64,6 +64,7 @@ pub(crate) const ROWS: &[(&str, &str, &str, &str, &str)] = &[
     ("GET",  "/admin/throttles",                                    "",                                                             "",             "L22444444LL4"),
     ("POST", "/admin/throttles/lift",                               "ip=203.0.113.9",                                               "",             "L33444444LL4"),
     ("GET",  "/healthz",                                            "",                                                             "",             "222222222222"),
+    ("GET",  "/readyz",                                             "",                                                             "",             "222222222222"),
     ("GET",  "/login",                                              "",                                                             "",             "233333333223"),
     ("GET",  "/static/{file}",                                      "",                                                             "",             "222222222222"),
     ("GET",  "/servers",                                            "",                                                             "",             "L22222222LL2"),

@@ -87,6 +87,7 @@ async fn every_response_carries_the_security_headers(app: TestApp) {
 }
 
 async fn the_session_cookie_is_http_only_and_same_site(app: TestApp) {
+    // The login form's cookie (its CSRF nonce; no session exists before a login) ...
     let res = app.browser().get("/login").await;
     let cookie = res
         .headers()
@@ -95,7 +96,19 @@ async fn the_session_cookie_is_http_only_and_same_site(app: TestApp) {
         .to_str()
         .unwrap()
         .to_string();
-    assert!(cookie.starts_with("steward_session="));
+    assert!(cookie.starts_with("steward_login_csrf="), "{cookie}");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
+    // ... and the session cookie a login sets.
+    app.admin("boss");
+    let b = app.browser();
+    let res = b.login("boss", crate::helpers::PASSWORD).await;
+    let cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("steward_session="))
+        .expect("a session cookie after the login");
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
     // Behind an https proxy, it is marked Secure.
     let res = app

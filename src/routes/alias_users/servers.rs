@@ -74,7 +74,9 @@ pub async fn page(
     let searching = !q.trim().is_empty();
     let (rows, pager, assigned) = {
         let (self_url, query_q) = (self_url.clone(), query.q.clone());
-        db::run(&state.pool, move |c| {
+        // A search has a statement deadline: past it, 503 "narrow it". Without a search
+        // the page is an index range and runs without one.
+        let work = move |c: &mut crate::db::DbConn| {
             let (rows, pager) = if searching {
                 let (rows, more) = Server::search_within(c, &reach, &q, page_no, PER_PAGE)?;
                 (rows, Pager::open_ended(&self_url, &query_q, page_no, more))
@@ -86,8 +88,12 @@ pub async fn page(
             let ids: Vec<i32> = rows.iter().map(|s| s.id).collect();
             let assigned = alias::assigned_among(c, aid, &ids)?;
             Ok::<_, DbError>((rows, pager, assigned))
-        })
-        .await?
+        };
+        if searching {
+            db::run_search(&state.pool, work).await?
+        } else {
+            db::run(&state.pool, work).await?
+        }
     };
     let rows = rows
         .into_iter()
@@ -203,11 +209,11 @@ pub async fn submit(
                 let details = match act.as_str() {
                     "assign" => {
                         alias::assign(c, aid, &ids)?;
-                        hostnames(c, &ids)?
+                        summary(c, &ids)?
                     }
                     "unassign" => {
                         alias::unassign(c, aid, &ids)?;
-                        hostnames(c, &ids)?
+                        summary(c, &ids)?
                     }
                     "all" => {
                         alias::set_all_servers(c, aid, true)?;
@@ -257,16 +263,21 @@ pub async fn submit(
     Ok(render::see_other(&back))
 }
 
-/// How many hostnames an audit row names before it says "and N more".
-const NAMED_IN_AUDIT: usize = 20;
+/// Hostnames named in a bulk audit row; the rest are counted.
+const NAMED_IN_AUDIT: usize = 5;
 
-/// "web04, web05" (and "… and 30 more"): the servers of an assignment as a reader knows
-/// them.
-fn hostnames(c: &mut crate::db::DbConn, ids: &[i32]) -> Result<String, DbError> {
-    let names = Server::hostnames_of(c, ids, NAMED_IN_AUDIT as i64)?;
-    let mut text = names.join(", ");
-    if ids.len() > names.len() {
-        text.push_str(&format!(" and {} more", ids.len() - names.len()));
+/// One audit row for a bulk change: the count and the first few hostnames, whatever the
+/// size of the change (10,000 ids made a 57 KB row).
+fn summary(c: &mut crate::db::DbConn, ids: &[i32]) -> Result<String, DbError> {
+    let named = Server::hostnames(c, &ids[..ids.len().min(NAMED_IN_AUDIT)])?;
+    let n = ids.len();
+    let mut s = format!(
+        "{n} server{}: {}",
+        if n == 1 { "" } else { "s" },
+        named.join(", ")
+    );
+    if n > named.len() {
+        s.push_str(&format!(" and {} more", n - named.len()));
     }
-    Ok(text)
+    Ok(s)
 }

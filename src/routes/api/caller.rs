@@ -10,6 +10,7 @@ use std::pin::Pin;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{web, FromRequest, HttpRequest};
 
+use super::throttle::KeyGuesses;
 use super::ApiError;
 use crate::access::Actor;
 use crate::db::{self, DbError};
@@ -54,9 +55,20 @@ impl FromRequest for ApiCaller {
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let hash = bearer(req).map(|secret| secret.hash());
         let state = req.app_data::<web::Data<AppState>>().cloned();
+        let guesses = req.app_data::<web::Data<KeyGuesses>>().cloned();
         let client = ClientInfo::of(req);
         Box::pin(async move {
-            let hash = hash?;
+            // An address over its budget of failures is refused before any lookup.
+            if let Some(seconds) = guesses.as_ref().and_then(|g| g.retry_after(&client.ip)) {
+                return Err(ApiError::Throttled(seconds));
+            }
+            let failed = |e: ApiError| {
+                if let Some(g) = &guesses {
+                    g.failed(&client.ip);
+                }
+                e
+            };
+            let hash = hash.map_err(failed)?;
             let state =
                 state.ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("no app state")))?;
             let at = now();
@@ -77,7 +89,7 @@ impl FromRequest for ApiCaller {
                 Ok(Some((actor, key)))
             })
             .await?;
-            let (actor, key) = found.ok_or(ApiError::Unauthorized(REFUSED))?;
+            let (actor, key) = found.ok_or_else(|| failed(ApiError::Unauthorized(REFUSED)))?;
             Ok(ApiCaller { actor, key, client })
         })
     }

@@ -31,6 +31,18 @@ pub enum ApiError {
     Unprocessable(String),
     #[error("{0}")]
     Conflict(String),
+    #[error("The request body is larger than the API accepts.")]
+    TooLarge,
+    #[error("This route does not take that method. See /api/v1/openapi.json.")]
+    MethodNotAllowed,
+    /// Too many failed key authentications from one address: retry after this many seconds.
+    #[error("too many failed API key authentications from this address; retry later")]
+    Throttled(u64),
+    /// The database refused a write or could not be reached.
+    #[error("{}", crate::web::error::CANNOT_SAVE)]
+    Unavailable,
+    #[error("{}", crate::web::error::SEARCH_TOO_SLOW)]
+    SearchTooSlow,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -45,6 +57,11 @@ impl From<DbError> for ApiError {
     fn from(e: DbError) -> Self {
         match e {
             DbError::Query(diesel::result::Error::NotFound) => ApiError::not_found(),
+            DbError::Deadline => ApiError::SearchTooSlow,
+            e if e.is_write_refused() || e.is_unavailable() => {
+                log::warn!("database unavailable: {e}");
+                ApiError::Unavailable
+            }
             other => ApiError::Unexpected(other.into()),
         }
     }
@@ -65,6 +82,10 @@ impl ResponseError for ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Unavailable | ApiError::SearchTooSlow => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -80,6 +101,9 @@ impl ResponseError for ApiError {
         let mut res = HttpResponse::build(self.status_code());
         if let ApiError::Unauthorized(_) = self {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"steward\""));
+        }
+        if let ApiError::Throttled(seconds) = self {
+            res.insert_header((header::RETRY_AFTER, seconds.max(&1).to_string()));
         }
         res.insert_header((header::CACHE_CONTROL, "no-store"))
             .json(ErrorBody { error: message })

@@ -11,6 +11,7 @@ mod error;
 mod me;
 pub mod openapi;
 mod servers;
+pub mod throttle;
 
 use actix_web::web;
 
@@ -37,6 +38,13 @@ pub fn configure(routes: &mut Routes) {
                 .app_data(
                     web::PathConfig::default().error_handler(|_, _| ApiError::not_found().into()),
                 )
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(JSON_LIMIT)
+                        .error_handler(json_rejected),
+                )
+                .app_data(web::PayloadConfig::default().limit(JSON_LIMIT))
+                .wrap(actix_web::middleware::from_fn(framework_errors_as_json))
                 .default_service(web::to(no_such_route))
         },
         |api| {
@@ -53,7 +61,74 @@ pub fn configure(routes: &mut Routes) {
     );
 }
 
-async fn no_such_route() -> Result<actix_web::HttpResponse, ApiError> {
+/// The largest JSON body the API reads.
+pub const JSON_LIMIT: usize = 64 * 1024;
+
+fn json_rejected(
+    e: actix_web::error::JsonPayloadError,
+    _: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError as E;
+    let err = match &e {
+        E::Overflow { .. } | E::OverflowKnownLength { .. } => ApiError::TooLarge,
+        E::ContentType => {
+            ApiError::BadRequest("Send JSON with Content-Type: application/json.".into())
+        }
+        other => ApiError::BadRequest(format!("The JSON body could not be read: {other}")),
+    };
+    err.into()
+}
+
+/// Answers the framework gives on its own (405 for a known path with another method, 413
+/// from a payload limit, 408 and others) are rewritten as `{"error": …}` like every other
+/// API error; answers that are JSON already pass untouched.
+async fn framework_errors_as_json(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    use actix_web::http::header::{HeaderValue, CONTENT_TYPE};
+    let res = next.call(req).await?.map_into_boxed_body();
+    let status = res.status();
+    let is_json = res
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return Ok(res);
+    }
+    let message = match status.as_u16() {
+        405 => "This route does not take that method. See /api/v1/openapi.json.".to_string(),
+        413 => "The request body is larger than the API accepts.".to_string(),
+        _ => status
+            .canonical_reason()
+            .unwrap_or("The request failed")
+            .to_string(),
+    };
+    Ok(res.map_body(|head, _| {
+        head.headers
+            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        actix_web::body::BoxBody::new(serde_json::json!({ "error": message }).to_string())
+    }))
+}
+
+/// Paths of the routes above, to tell "wrong method" (405) from "no such route" (404).
+const ROUTE_PATHS: &[&str] = &[
+    "/api/v1/me",
+    "/api/v1/servers",
+    "/api/v1/servers/{sid}",
+    "/api/v1/servers/{sid}/power",
+    "/api/v1/alias-users",
+    "/api/v1/openapi.json",
+];
+
+async fn no_such_route(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+    let known = ROUTE_PATHS
+        .iter()
+        .any(|p| actix_web::dev::ResourceDef::new(*p).is_match(req.path()));
+    if known {
+        return Err(ApiError::MethodNotAllowed);
+    }
     Err(ApiError::NotFound(
         "No such API route. See /api/v1/openapi.json.".into(),
     ))

@@ -112,10 +112,16 @@ pub async fn list(
     let q = query.to_list_query();
     let reach = caller.actor.reach.clone();
     let (text, page_no) = (q.q.clone(), q.page());
-    let page = db::run(&state.pool, move |c| {
+    let searching = !text.trim().is_empty();
+    let work = move |c: &mut crate::db::DbConn| {
         Server::list_within(c, &reach, &text, page_no, PER_PAGE).map_err(DbError::from)
-    })
-    .await?;
+    };
+    // A search has a statement deadline: past it, 503 "narrow it", not a held connection.
+    let page = if searching {
+        db::run_search(&state.pool, work).await?
+    } else {
+        db::run(&state.pool, work).await?
+    };
     Ok(HttpResponse::Ok().json(ServerPage {
         total: page.total,
         page: page.page,

@@ -17,8 +17,11 @@ use crate::models::throttle::{self, Verdict};
 use crate::models::user::User;
 use crate::ops::metrics;
 use crate::security::password;
+use crate::security::token;
 use crate::web::client::ClientInfo;
-use crate::web::current::{csrf_token, set_flash};
+use crate::web::current::set_flash;
+use crate::web::limits::MAX_SESSIONS_PER_LOGIN;
+use crate::web::login_csrf::LoginCsrf;
 use crate::web::render;
 use crate::web::session_store::{CSRF, IMPERSONATOR_ID, LOGIN_ID};
 use crate::web::AppError;
@@ -43,16 +46,35 @@ pub struct LoginForm {
     password: String,
 }
 
-pub async fn form(session: Session) -> Result<HttpResponse, AppError> {
+/// The login page. A visitor gets no session row: the form's CSRF token is stateless
+/// (`web::login_csrf`), so showing the form writes nothing.
+pub async fn form(
+    req: HttpRequest,
+    session: Session,
+    csrf: web::Data<LoginCsrf>,
+) -> Result<HttpResponse, AppError> {
     if session.get::<i32>(LOGIN_ID).ok().flatten().is_some() {
         return Ok(render::see_other("/servers"));
     }
-    render::page(&LoginPage {
+    let (token, cookie) = csrf.issue(&req);
+    let page = LoginPage {
         chrome: None,
-        csrf: csrf_token(&session),
+        csrf: token,
         username: String::new(),
         error: None,
-    })
+    };
+    with_cookie(render::page(&page)?, cookie)
+}
+
+fn with_cookie(
+    mut res: HttpResponse,
+    cookie: Option<actix_web::cookie::Cookie<'static>>,
+) -> Result<HttpResponse, AppError> {
+    if let Some(c) = cookie {
+        res.add_cookie(&c)
+            .map_err(|e| AppError::Unexpected(anyhow::anyhow!("cookie: {e}")))?;
+    }
+    Ok(res)
 }
 
 enum Outcome {
@@ -66,6 +88,7 @@ pub async fn submit(
     req: HttpRequest,
     session: Session,
     state: web::Data<AppState>,
+    csrf: web::Data<LoginCsrf>,
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
     let client = ClientInfo::of(&req);
@@ -151,7 +174,8 @@ pub async fn submit(
             None
         };
         db::run(&state.pool, move |c| {
-            // One transaction: the attempt and the last-login time are one write.
+            // One transaction: the attempt, the last-login time and the session cap are
+            // one write.
             crate::db::transaction(c, |c| record(c, &key, &client, success, reason, login_id))
         })
         .await?
@@ -160,11 +184,12 @@ pub async fn submit(
     let error = match outcome {
         Outcome::Ok(id) => {
             // A fresh session key and CSRF token on every login (no session fixation).
+            // The session row is written once, here, with everything the first pages need.
             session.renew();
             session.remove(IMPERSONATOR_ID);
-            session.remove(CSRF);
             session
                 .insert(LOGIN_ID, id)
+                .and_then(|_| session.insert(CSRF, token::random_urlsafe(32)))
                 .map_err(|e| AppError::Unexpected(anyhow::anyhow!("session: {e}")))?;
             set_flash(
                 &session,
@@ -184,12 +209,14 @@ pub async fn submit(
         Outcome::Refused(_) => "This login is disabled or has expired. Ask the account owner to enable it.".to_string(),
         Outcome::Failed => GENERIC_FAILURE.to_string(),
     };
-    render::invalid(&LoginPage {
+    let (token, cookie) = csrf.issue(&req);
+    let page = LoginPage {
         chrome: None,
-        csrf: csrf_token(&session),
+        csrf: token,
         username,
         error: Some(error),
-    })
+    };
+    with_cookie(render::invalid(&page)?, cookie)
 }
 
 /// Records a login attempt (never the password) and, on success, the login time; answers
@@ -219,6 +246,41 @@ fn record(
     if let Some(id) = login_id {
         User::record_login(c, id)?;
         throttle::settle_pair(c, key, &client.ip)?;
+        end_oldest_sessions(c, id, client)?;
     }
     Ok(returning)
+}
+
+/// Makes room for the session about to be created: a login holds at most
+/// `MAX_SESSIONS_PER_LOGIN` sessions, and the oldest ones end (audited) to stay within it.
+fn end_oldest_sessions(
+    c: &mut crate::db::DbConn,
+    login_id: i32,
+    client: &ClientInfo,
+) -> Result<(), DbError> {
+    let ended = crate::models::session::end_oldest_of(c, login_id, MAX_SESSIONS_PER_LOGIN - 1)?;
+    if ended == 0 {
+        return Ok(());
+    }
+    let Some(user) = User::find(c, login_id)? else {
+        return Ok(());
+    };
+    crate::models::audit::NewAuditEntry {
+        account_id: Some(user.parent_id.unwrap_or(user.id)),
+        actor_id: Some(user.id),
+        actor_name: user.username.clone(),
+        impersonator_id: None,
+        impersonator_name: None,
+        action: "session.limit".into(),
+        target: format!("login {}", user.username),
+        details: format!(
+            "{ended} oldest session(s) ended: a login keeps at most {MAX_SESSIONS_PER_LOGIN}"
+        ),
+        ip: client.ip.clone(),
+        user_agent: client.user_agent.clone(),
+        via_api: false,
+        created_at: now(),
+    }
+    .insert(c)?;
+    Ok(())
 }

@@ -96,12 +96,18 @@ pub async fn build(
     }
     let reach = current.actor.reach.clone();
     let (q, page_no) = (query.q.clone(), query.page());
-    let (page, names) = db::run(&state.pool, move |c| {
+    let searching = !q.trim().is_empty();
+    let work = move |c: &mut crate::db::DbConn| {
         let page = Server::list_within(c, &reach, &q, page_no, PER_PAGE)?;
         let names = holder_names(c, &page.rows)?;
         Ok::<_, DbError>((page, names))
-    })
-    .await?;
+    };
+    // A search has a statement deadline: past it, 503 "narrow it", not a held connection.
+    let (page, names) = if searching {
+        db::run_search(&state.pool, work).await?
+    } else {
+        db::run(&state.pool, work).await?
+    };
     let pager = Pager::new("/servers", &query.q, page.page, page.pages(), page.total);
     let rows = page
         .rows

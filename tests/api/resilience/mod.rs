@@ -49,6 +49,8 @@ impl Instance {
             .env("STEWARD_BIND", format!("127.0.0.1:{port}"))
             .env("STEWARD_SECRET_KEY", secret())
             .env("RUST_LOG", "error")
+            // The writers share one login; the per-login limit has its own test.
+            .env("STEWARD_MAX_IN_FLIGHT", "1000")
             .stdout(Stdio::piped())
             .spawn()
             .expect("start steward");
@@ -104,11 +106,15 @@ fn client() -> reqwest::Client {
 }
 
 fn cookie_of(res: &reqwest::Response) -> Option<String> {
+    named_cookie(res, "steward_session=")
+}
+
+fn named_cookie(res: &reqwest::Response, prefix: &str) -> Option<String> {
     res.headers()
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("steward_session="))
+        .find(|v| v.starts_with(prefix))
         .and_then(|v| v.split(';').next())
         .map(str::to_string)
 }
@@ -122,7 +128,10 @@ impl Session {
             .send()
             .await
             .expect("login page");
-        let cookie = cookie_of(&page).expect("a session cookie on the login page");
+        // The login form's token is bound to a short-lived cookie, not to a session
+        // (no session exists before a login succeeds).
+        let cookie =
+            named_cookie(&page, "steward_login_csrf=").expect("a login csrf cookie on the form");
         let csrf = csrf_in(&page.text().await.expect("body")).expect("a csrf token");
         let res = client
             .post(format!("{address}/login"))
@@ -136,7 +145,7 @@ impl Session {
             .await
             .expect("login");
         assert_eq!(res.status().as_u16(), 303, "login of {username}");
-        let cookie = cookie_of(&res).unwrap_or(cookie);
+        let cookie = cookie_of(&res).expect("a session cookie after logging in");
         let mut session = Session {
             client,
             cookie,
