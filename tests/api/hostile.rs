@@ -142,6 +142,9 @@ fn valid_value(r: &RouteRow, field: &str, w: &World) -> Option<String> {
         (_, "description") => "Valid description".into(),
         (_, "permissions") => "servers.view".into(),
         (_, "confirm_dangerous") => "yes".into(),
+        // A reinstall is confirmed by typing the server's hostname; the rest by `yes`.
+        ("/servers/{sid}/reinstall", "confirm") => w.s1_host.clone(),
+        (_, "confirm") => "yes".into(),
         (_, "name") => format!("Valid name {n}"),
         (_, "q") => String::new(),
         // `add=1` opens a list's add dialog.

@@ -49,11 +49,12 @@ pub fn configure(routes: &mut Routes) {
         .post("/users/{id}/alias-users/{aid}/disable", actions::disable)
         .post("/users/{id}/alias-users/{aid}/enable", actions::enable)
         .post("/users/{id}/alias-users/{aid}/delete", actions::delete)
+        .reads_fields(&["confirm"])
         .get("/users/{id}/alias-users/{aid}/servers", servers::page)
         .reads::<ListQuery>()
         // Read by hand (`form::first`, `form::all`): server_id repeats.
         .post("/users/{id}/alias-users/{aid}/servers", servers::submit)
-        .reads_fields(&["action", "server_id", "q", "page"]);
+        .reads_fields(&["action", "server_id", "q", "page", "confirm"]);
 }
 
 /// An alias user as its page and actions need it.
