@@ -115,7 +115,7 @@ fn serve(
         budget: web::Data::new(Arc::new(BodyBudget::default())),
         in_flight: web::Data::new(Arc::new(InFlight::default())),
         guesses: web::Data::new(KeyGuesses::new(limits.api_key_failures_per_minute)),
-        login_csrf: web::Data::new(LoginCsrf::new(&key)),
+        login_csrf: web::Data::new(LoginCsrf::new(&key).secure(settings.https())),
         probe: web::Data::from(Probe::start(
             &settings.database_url,
             pool.clone(),
@@ -126,8 +126,9 @@ fn serve(
         pool.clone(),
         purge::Retention {
             every: limits.purge_interval,
-            login_attempts: chrono::Duration::minutes(crate::models::throttle::BACKSTOP_WINDOW_MINUTES)
-                + chrono::Duration::days(limits.login_history_days),
+            login_attempts: chrono::Duration::minutes(
+                crate::models::throttle::BACKSTOP_WINDOW_MINUTES,
+            ) + chrono::Duration::days(limits.login_history_days),
             audit: limits.audit_days.map(chrono::Duration::days),
         },
     );

@@ -23,13 +23,21 @@ const RENEW_AFTER_SECS: i64 = 3600;
 #[derive(Clone)]
 pub struct LoginCsrf {
     key: Vec<u8>,
+    /// Whether the cookie is marked Secure (an https public URL), like the session cookie.
+    secure: bool,
 }
 
 impl LoginCsrf {
     pub fn new(secret: &Key) -> LoginCsrf {
         LoginCsrf {
             key: secret.signing().to_vec(),
+            secure: false,
         }
+    }
+
+    /// The same, with its cookie sent only over https.
+    pub fn secure(self, secure: bool) -> LoginCsrf {
+        LoginCsrf { secure, ..self }
     }
 
     /// The form token bound to a cookie value.
@@ -53,6 +61,7 @@ impl LoginCsrf {
             .path("/")
             .http_only(true)
             .same_site(SameSite::Lax)
+            .secure(self.secure)
             .max_age(CookieDuration::seconds(LIFETIME_SECS))
             .finish();
         (self.token_for(&value), Some(cookie))

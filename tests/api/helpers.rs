@@ -264,6 +264,10 @@ impl Browser {
             client: reqwest::Client::builder()
                 .redirect(Policy::none())
                 .cookie_provider(jar.clone())
+                // Idle connections are dropped before the panel's keep-alive (5 s) closes
+                // them, so a request never races the server's close on a reused
+                // connection (an "incomplete message" that no user would see twice).
+                .pool_idle_timeout(std::time::Duration::from_secs(3))
                 .build()
                 .unwrap(),
             address: address.to_string(),

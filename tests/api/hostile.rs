@@ -79,7 +79,7 @@ fn column_for(r: &RouteRow) -> usize {
     ];
     if r.path == "/login" {
         0
-    } else if admin_only.contains(&r.path.as_str()) {
+    } else if admin_only.contains(&r.path.as_str()) || r.path.starts_with("/admin/") {
         1
     } else {
         4
@@ -142,6 +142,8 @@ fn valid_value(r: &RouteRow, field: &str, w: &World) -> Option<String> {
         (_, "description") => "Valid description".into(),
         (_, "permissions") => "servers.view".into(),
         (_, "confirm_dangerous") => "yes".into(),
+        ("/admin/throttles/lift", "ip") => "203.0.113.9".into(),
+        ("/admin/throttles/lift", "username") => String::new(),
         // A reinstall is confirmed by typing the server's hostname; the rest by `yes`.
         ("/servers/{sid}/reinstall", "confirm") => w.s1_host.clone(),
         (_, "confirm") => "yes".into(),

@@ -322,7 +322,7 @@ async fn turning_all_servers_off_keeps_the_assigned_list(app: TestApp) {
     assert!(!list.contains("web3.example.net"));
     // The log names what happened in words and hostnames.
     let activity = owner.get_html(&format!("/users/{acme}/activity")).await;
-    assert!(activity.contains("Assigned web1.example.net, web2.example.net"));
+    assert!(activity.contains("Assigned 2 servers: web1.example.net, web2.example.net"));
     assert!(activity.contains("Gave all servers"));
     assert!(activity.contains("Turned “all servers” off"));
     // An unknown action is refused.

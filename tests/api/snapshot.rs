@@ -2,7 +2,7 @@
 //! listed from the database itself (sqlite_master, information_schema) and every row of
 //! every table is dumped as JSON text, so a table or column added later is covered without
 //! anyone remembering to add it here. Only what a request is expected to move whatever it
-//! asks for is left out, each named below with its reason: three timestamps, and a
+//! asks for is left out, each named below with its reason: four timestamps, and a
 //! session's flash message and CSRF token (its login and impersonation state stay in).
 
 use std::collections::BTreeMap;
@@ -22,6 +22,9 @@ const MOVES_ON_EVERY_REQUEST: &[(&str, &str)] = &[
     ("sessions", "expires_at"),
     // Written (at most once a minute) by every call with the key, refused or not.
     ("api_keys", "last_used_at"),
+    // The readiness probe's heartbeat, written every few hundred milliseconds whatever the
+    // requests do.
+    ("heartbeats", "beat_at"),
 ];
 
 /// Keys of a session's state that every page view may write: the flash message (shown

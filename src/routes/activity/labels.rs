@@ -137,8 +137,8 @@ mod tests {
     #[test]
     fn server_assignments_read_as_sentences() {
         assert_eq!(
-            describe("alias.servers.assign", "web04, web05").0,
-            "Assigned web04, web05"
+            describe("alias.servers.assign", "2 servers: web04, web05").0,
+            "Assigned 2 servers: web04, web05"
         );
         assert_eq!(describe("alias.servers.all", "").0, "Gave all servers");
         assert_eq!(describe("server.power", "off").0, "Powered off");

@@ -81,6 +81,16 @@ pub async fn lift(
         .await?;
         return render::page_with_status(&page, StatusCode::UNPROCESSABLE_ENTITY);
     };
+    // Usernames never hold control characters (and PostgreSQL refuses NUL in text).
+    if !crate::domain::search::is_searchable(&form.username) {
+        let page = build(
+            &current,
+            &state,
+            Some("A username cannot contain control characters.".into()),
+        )
+        .await?;
+        return render::page_with_status(&page, StatusCode::UNPROCESSABLE_ENTITY);
+    }
     let ip = ip.to_string();
     let username: Option<String> = Some(form.username.trim().to_ascii_lowercase())
         .filter(|u| !u.is_empty())

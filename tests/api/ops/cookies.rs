@@ -2,7 +2,7 @@
 //! `__Host-` prefix and every response carries `Strict-Transport-Security`; over plain
 //! http (the default, for local use) neither, so the panel still works without TLS.
 
-use crate::helpers::TestApp;
+use crate::helpers::{csrf_in, TestApp, PASSWORD};
 use crate::{backend_tests, backend_tests_with};
 
 backend_tests_with!(crate::ops::cookies::public_https;
@@ -22,11 +22,54 @@ fn session_cookie(res: &reqwest::Response) -> String {
         .expect("a session cookie")
 }
 
+/// The answer to a successful login: the session is created only then (a stranger's
+/// `GET /login` stores nothing), so that is where its cookie is set. Cookies are carried by
+/// hand: a jar would not send a Secure cookie back over the tests' plain http.
+async fn logged_in(app: &TestApp) -> reqwest::Response {
+    app.admin("cookie-admin");
+    let form = app.browser().get("/login").await;
+    let login_cookie = form
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string())
+        .next()
+        .expect("the login form's cookie");
+    let token = csrf_in(&form.text().await.unwrap()).expect("the login form's token");
+    let res = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}/login", app.address))
+        .header("Cookie", login_cookie)
+        .form(&[
+            ("username", "cookie-admin"),
+            ("password", PASSWORD),
+            ("csrf_token", &token),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303, "logged in");
+    res
+}
+
 async fn with_an_https_public_url_the_session_cookie_is_secure_and_host_prefixed_and_hsts_is_sent(
     app: TestApp,
 ) {
-    let res = app.browser().get("/login").await;
-    assert_eq!(res.status().as_u16(), 200);
+    let form = app.browser().get("/login").await;
+    assert_eq!(form.status().as_u16(), 200);
+    assert!(form.headers().get("strict-transport-security").is_some());
+    // The login form's CSRF cookie is Secure too.
+    let login_cookie = form
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .next()
+        .expect("the login form's cookie");
+    assert!(login_cookie.contains("; Secure"), "{login_cookie}");
+    let res = logged_in(&app).await;
     let cookie = session_cookie(&res);
     assert!(cookie.starts_with("__Host-steward_session="), "{cookie}");
     // What browsers require of a __Host- cookie: Secure, Path=/, no Domain.
@@ -47,7 +90,7 @@ async fn with_an_https_public_url_the_session_cookie_is_secure_and_host_prefixed
 }
 
 async fn over_plain_http_the_cookie_has_no_prefix_and_no_hsts_is_sent(app: TestApp) {
-    let res = app.browser().get("/login").await;
+    let res = logged_in(&app).await;
     let cookie = session_cookie(&res);
     assert!(cookie.starts_with("steward_session="), "{cookie}");
     assert!(!cookie.contains("Secure"), "{cookie}");

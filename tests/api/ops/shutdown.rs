@@ -52,6 +52,9 @@ fn start(app: &TestApp, delay_ms: u64) -> (Serving, String) {
         .env("STEWARD_BIND", format!("127.0.0.1:{port}"))
         .env("STEWARD_SECRET_KEY", secret())
         .env("STEWARD_DRIVER_DELAY_MS", delay_ms.to_string())
+        // All twenty requests come from one session; the per-login limit on requests in
+        // flight (8 by default) would answer most of them 429 before the signal.
+        .env("STEWARD_MAX_IN_FLIGHT", "64")
         .env("RUST_LOG", "error")
         .stdout(Stdio::piped())
         .spawn()
