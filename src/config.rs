@@ -20,6 +20,8 @@ pub struct Settings {
     pub database_url: String,
     pub bind: String,
     pub secret_key: Key,
+    /// STEWARD_REQUIRE_2FA (none, staff or all; default none).
+    pub require_two_factor: crate::access::two_factor::InstallPolicy,
 }
 
 impl std::fmt::Debug for Settings {
@@ -28,6 +30,7 @@ impl std::fmt::Debug for Settings {
             .field("database_url", &redact_url(&self.database_url))
             .field("bind", &self.bind)
             .field("secret_key", &"<redacted>")
+            .field("require_two_factor", &self.require_two_factor)
             .finish()
     }
 }
@@ -62,10 +65,16 @@ impl Settings {
                  create one with: openssl rand -base64 64"
             ),
         };
+        let require = std::env::var("STEWARD_REQUIRE_2FA").unwrap_or_default();
+        let require_two_factor = crate::access::two_factor::InstallPolicy::parse(&require)
+            .with_context(|| {
+                format!("STEWARD_REQUIRE_2FA must be none, staff or all (not {require:?})")
+            })?;
         Ok(Settings {
             database_url,
             bind,
             secret_key,
+            require_two_factor,
         })
     }
 }

@@ -37,7 +37,11 @@ impl Application {
 }
 
 fn serve(listener: TcpListener, pool: DbPool, settings: &Settings) -> anyhow::Result<Server> {
-    let state = web::Data::new(AppState { pool: pool.clone() });
+    let state = web::Data::new(AppState {
+        pool: pool.clone(),
+        require_two_factor: settings.require_two_factor,
+        factor_key: settings.secret_key.master().to_vec(),
+    });
     let key = settings.secret_key.clone();
     let blocking_threads = pool.max_size() as usize;
     let server = HttpServer::new(move || {

@@ -12,6 +12,7 @@ pub mod server_job;
 pub mod server_traffic;
 pub mod session;
 pub mod ssh_key;
+pub mod two_factor;
 pub mod user;
 
 use chrono::{NaiveDateTime, Utc};

@@ -101,6 +101,15 @@ pub fn fresh_database(backend: Backend) -> (String, Option<String>, Option<TempD
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, steward::access::two_factor::InstallPolicy::None).await
+}
+
+/// A test app whose installation requires two-factor authentication as `policy` says
+/// (STEWARD_REQUIRE_2FA).
+pub async fn spawn_app_with(
+    backend: Backend,
+    policy: steward::access::two_factor::InstallPolicy,
+) -> TestApp {
     let _ = env_logger::builder().is_test(true).try_init();
     let (database_url, pg_database, dir) = fresh_database(backend);
     let pool = db::connect(&database_url).expect("pool");
@@ -112,6 +121,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         database_url: database_url.clone(),
         bind: "127.0.0.1:0".into(),
         secret_key: actix_web::cookie::Key::generate(),
+        require_two_factor: policy,
     };
     let app = Application::build(&settings, pool.clone()).expect("server");
     let address = format!("http://127.0.0.1:{}", app.port);

@@ -18,7 +18,7 @@ use crate::security::password;
 use crate::web::client::ClientInfo;
 use crate::web::current::{csrf_token, set_flash};
 use crate::web::render;
-use crate::web::session_store::{CSRF, IMPERSONATOR_ID, LOGIN_ID};
+use crate::web::session_store::LOGIN_ID;
 use crate::web::AppError;
 use crate::AppState;
 
@@ -152,13 +152,9 @@ pub async fn submit(
 
     let error = match outcome {
         Outcome::Ok(id) => {
-            // A fresh session key and CSRF token on every login (no session fixation).
-            session.renew();
-            session.remove(IMPERSONATOR_ID);
-            session.remove(CSRF);
-            session
-                .insert(LOGIN_ID, id)
-                .map_err(|e| AppError::Unexpected(anyhow::anyhow!("session: {e}")))?;
+            // A fresh session key and CSRF token on every login (no session fixation);
+            // a login with a second factor is only pending until its code passes.
+            let next = super::two_factor::after_password(&session, &state, id).await?;
             set_flash(
                 &session,
                 "success",
@@ -168,7 +164,7 @@ pub async fn submit(
                     "Welcome to Steward. This is your first login."
                 },
             );
-            return Ok(render::see_other("/servers"));
+            return Ok(render::see_other(next));
         }
         Outcome::Throttled => format!(
             "Too many failed attempts. Wait {THROTTLE_WINDOW_MINUTES} minutes before trying again, or ask your provider to reset your password."
