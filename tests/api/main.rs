@@ -27,4 +27,5 @@ mod safety;
 mod server_actions;
 mod servers;
 mod snapshot;
+mod two_factor;
 mod web_basics;
