@@ -45,9 +45,9 @@ pub fn configure(routes: &mut Routes) {
         .reads::<actions::ActionForm>()
         // Read by hand (`form::first`, `form::all`): the ssh_key field repeats.
         .post("/servers/{sid}/reinstall", actions::reinstall)
-        .reads_fields(&["os", "ssh_key"])
+        .reads_fields(&["os", "ssh_key", "confirm"])
         .post("/servers/{sid}/rescue", actions::rescue)
-        .reads_fields(&["action", "ssh_key"])
+        .reads_fields(&["action", "ssh_key", "confirm"])
         .get("/servers/{sid}/console", console::page)
         .get("/users/{id}/servers", account_tab::page)
         .reads::<ListQuery>()
