@@ -133,7 +133,10 @@ fn reset_2fa(settings: &Settings, username: &str) -> anyhow::Result<()> {
             login.username
         );
     } else {
-        println!("{} had no second factor; nothing to remove.", login.username);
+        println!(
+            "{} had no second factor; nothing to remove.",
+            login.username
+        );
     }
     Ok(())
 }

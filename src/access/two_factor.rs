@@ -49,8 +49,12 @@ pub enum Demand {
 impl Demand {
     pub fn message(self) -> &'static str {
         match self {
-            Demand::Installation => "This installation requires two-factor authentication for your kind of login.",
-            Demand::AccountOwner => "Your account owner requires two-factor authentication for its alias users.",
+            Demand::Installation => {
+                "This installation requires two-factor authentication for your kind of login."
+            }
+            Demand::AccountOwner => {
+                "Your account owner requires two-factor authentication for its alias users."
+            }
             Demand::Role => "Your role requires two-factor authentication.",
         }
     }
@@ -121,11 +125,20 @@ mod tests {
         let customer = user(3, "user");
         let a = alias(4, &customer);
         let staff = InstallPolicy::Staff;
-        assert_eq!(demand(staff, &admin, false, false), Some(Demand::Installation));
-        assert_eq!(demand(staff, &reseller, false, false), Some(Demand::Installation));
+        assert_eq!(
+            demand(staff, &admin, false, false),
+            Some(Demand::Installation)
+        );
+        assert_eq!(
+            demand(staff, &reseller, false, false),
+            Some(Demand::Installation)
+        );
         assert_eq!(demand(staff, &customer, false, false), None);
         assert_eq!(demand(staff, &a, false, false), None);
-        assert_eq!(demand(InstallPolicy::All, &a, false, false), Some(Demand::Installation));
+        assert_eq!(
+            demand(InstallPolicy::All, &a, false, false),
+            Some(Demand::Installation)
+        );
         assert_eq!(demand(InstallPolicy::None, &admin, false, false), None);
     }
 

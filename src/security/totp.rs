@@ -144,7 +144,9 @@ mod tests {
         assert!(matching_step(&secret, &code).is_some());
         let wrong = if code == "000000" { "111111" } else { "000000" };
         // A wrong code could match by chance only one time in a million per step.
-        assert!(matching_step(&secret, wrong).is_none() || t.generate_current().to_string() == wrong);
+        assert!(
+            matching_step(&secret, wrong).is_none() || t.generate_current().to_string() == wrong
+        );
         assert!(matching_step(&secret, "12345").is_none());
         assert!(matching_step(&secret, "abcdef").is_none());
     }
@@ -154,7 +156,10 @@ mod tests {
         let secret = new_secret();
         let stored = seal_secret(b"key one", &secret);
         assert!(!stored.contains(&secret));
-        assert_eq!(open_secret(b"key one", &stored).as_deref(), Some(secret.as_str()));
+        assert_eq!(
+            open_secret(b"key one", &stored).as_deref(),
+            Some(secret.as_str())
+        );
         assert_eq!(open_secret(b"key two", &stored), None);
     }
 

@@ -12,14 +12,14 @@ use super::chrome::{Chrome, Flash, Impersonation};
 use super::client::ClientInfo;
 use super::error::AppError;
 use super::session_store::{AUTH_AT, CSRF, FLASH, IMPERSONATOR_ID, LOGIN_ID, RETURN_TO};
-use crate::access::two_factor::{demand, Demand};
-use crate::models::two_factor::{state_of, FactorState};
 use crate::access::accounts::account_list;
 use crate::access::changes::covers;
 use crate::access::impersonation::still_may_impersonate;
 use crate::access::rights::Rights;
+use crate::access::two_factor::{demand, Demand};
 use crate::access::Actor;
 use crate::db::{self, DbError};
+use crate::models::two_factor::{state_of, FactorState};
 use crate::security::token;
 use crate::AppState;
 

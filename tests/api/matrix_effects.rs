@@ -375,11 +375,8 @@ pub(crate) fn check(
         | "/account/security/recovery-codes" => (Ok(()), &[]),
         "/users/{id}/security-policy" => (
             ensure(
-                steward::models::two_factor::account_requires_for_aliases(
-                    &mut app.conn(),
-                    ids.id,
-                )
-                .unwrap(),
+                steward::models::two_factor::account_requires_for_aliases(&mut app.conn(), ids.id)
+                    .unwrap(),
                 "the policy is not set",
             ),
             &["users"],

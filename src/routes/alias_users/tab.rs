@@ -118,21 +118,22 @@ pub async fn build(
     let narrower =
         (!actor.reach.includes(&parent_reach)).then(|| parent_reach.and(actor.reach.clone()));
     let account_id = account.id;
-    let (page, roles, perms, counts, counts_within_actor, factors, policy) = db::run(&state.pool, move |c| {
-        let page = alias::list(c, account_id, &q, page_no, PER_PAGE)?;
-        let ids: Vec<i32> = page.rows.iter().map(|u| u.id).collect();
-        let roles = Role::list_for_account(c, account_id)?;
-        let perms = role::permissions_by_role(c, account_id)?;
-        let counts = alias::assigned_totals(c, &ids)?;
-        let within = match &narrower {
-            Some(reach) => alias::assigned_counts(c, &ids, reach)?,
-            None => counts.clone(),
-        };
-        let factors = crate::models::two_factor::with_factor_among(c, &ids)?;
-        let policy = crate::models::two_factor::account_requires_for_aliases(c, account_id)?;
-        Ok::<_, DbError>((page, roles, perms, counts, within, factors, policy))
-    })
-    .await?;
+    let (page, roles, perms, counts, counts_within_actor, factors, policy) =
+        db::run(&state.pool, move |c| {
+            let page = alias::list(c, account_id, &q, page_no, PER_PAGE)?;
+            let ids: Vec<i32> = page.rows.iter().map(|u| u.id).collect();
+            let roles = Role::list_for_account(c, account_id)?;
+            let perms = role::permissions_by_role(c, account_id)?;
+            let counts = alias::assigned_totals(c, &ids)?;
+            let within = match &narrower {
+                Some(reach) => alias::assigned_counts(c, &ids, reach)?,
+                None => counts.clone(),
+            };
+            let factors = crate::models::two_factor::with_factor_among(c, &ids)?;
+            let policy = crate::models::two_factor::account_requires_for_aliases(c, account_id)?;
+            Ok::<_, DbError>((page, roles, perms, counts, within, factors, policy))
+        })
+        .await?;
 
     let today = now().date();
     let actor_rights = Rights::of_actor(actor);

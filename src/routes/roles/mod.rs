@@ -52,8 +52,7 @@ pub struct RoleForm {
 
 impl RoleForm {
     /// The fields `parse` reads (the route table lists them for the hostile-input test).
-    pub const FIELDS: &'static [&'static str] =
-        &[
+    pub const FIELDS: &'static [&'static str] = &[
         "name",
         "description",
         "permissions",

@@ -165,7 +165,11 @@ pub async fn create(
             return show_again(&current, account, form, None, errors, confirm_missing)
         }
     };
-    recent_auth_for(&current, &valid, &format!("/users/{}/roles/new", account.id))?;
+    recent_auth_for(
+        &current,
+        &valid,
+        &format!("/users/{}/roles/new", account.id),
+    )?;
     let require_two_factor = form.require_two_factor;
     let account_id = account.id;
     let audit = current
@@ -230,7 +234,11 @@ pub async fn update(
             )
         }
     };
-    recent_auth_for(&current, &valid, &format!("/users/{}/roles/{rid}", account.id))?;
+    recent_auth_for(
+        &current,
+        &valid,
+        &format!("/users/{}/roles/{rid}", account.id),
+    )?;
     let require_two_factor = form.require_two_factor;
 
     let mut changes = Vec::new();

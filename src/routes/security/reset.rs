@@ -48,7 +48,12 @@ async fn reset(
         back: back.clone(),
         typed: None,
     };
-    if let Some(res) = confirmation(current, "users", crate::web::form::first(&fields, "confirm"), ask) {
+    if let Some(res) = confirmation(
+        current,
+        "users",
+        crate::web::form::first(&fields, "confirm"),
+        ask,
+    ) {
         return res;
     }
     current.require_recent_auth(&back)?;
@@ -70,7 +75,10 @@ async fn reset(
     current.flash(
         "success",
         if removed {
-            format!("Two-factor authentication of {} was reset.", target.username)
+            format!(
+                "Two-factor authentication of {} was reset.",
+                target.username
+            )
         } else {
             format!("{} had no second factor to reset.", target.username)
         },

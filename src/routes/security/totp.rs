@@ -44,7 +44,11 @@ struct Pending {
     sealed: Sealed,
 }
 
-fn setup_page(current: &Current, secret: &str, error: Option<String>) -> Result<SetupPage, AppError> {
+fn setup_page(
+    current: &Current,
+    secret: &str,
+    error: Option<String>,
+) -> Result<SetupPage, AppError> {
     let uri = totp::otpauth_uri(secret, &current.actor.login.username)
         .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("otpauth URI")))?;
     let qr_svg = totp::qr_svg(&uri).unwrap_or_default();
@@ -166,7 +170,12 @@ pub async fn delete(
         back: "/account/security".into(),
         typed: None,
     };
-    if let Some(res) = confirmation(&current, "account", crate::web::form::first(&fields, "confirm"), ask) {
+    if let Some(res) = confirmation(
+        &current,
+        "account",
+        crate::web::form::first(&fields, "confirm"),
+        ask,
+    ) {
         return res;
     }
     let uid = current.actor.login.id;

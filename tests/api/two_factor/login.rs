@@ -51,7 +51,9 @@ async fn a_login_with_a_factor_is_sent_to_the_two_factor_step_and_reaches_nothin
         assert_eq!(res.status().as_u16(), 303, "{path}");
         assert_eq!(location(&res), "/login", "{path}");
     }
-    let res = b.post(&format!("/users/{alice}/api-keys"), &[("name", "x")]).await;
+    let res = b
+        .post(&format!("/users/{alice}/api-keys"), &[("name", "x")])
+        .await;
     assert_eq!(location(&res), "/login");
     // The API: the cookie is no credential there.
     let res = b.get("/api/v1/me").await;
@@ -94,8 +96,7 @@ async fn a_recovery_code_logs_in_once(app: TestApp) {
     assert_eq!(b.get("/servers").await.status().as_u16(), 200);
     let (_, status) = login_with_code(&app, "alice", &codes[3]).await;
     assert_eq!(status, 422, "a recovery code works once");
-    let left =
-        steward::models::two_factor::recovery_codes_left(&mut app.conn(), alice).unwrap();
+    let left = steward::models::two_factor::recovery_codes_left(&mut app.conn(), alice).unwrap();
     assert_eq!(left, 9);
 }
 
@@ -107,7 +108,9 @@ async fn the_two_factor_step_expires_after_five_minutes(app: TestApp) {
     age_sessions(&app, "two_factor_pending_since", 5 * 60 + 5);
     let res = b.get("/login/two-factor").await;
     assert_eq!(location(&res), "/login");
-    let res = b.post("/login/two-factor", &[("code", &code(&secret, 1))]).await;
+    let res = b
+        .post("/login/two-factor", &[("code", &code(&secret, 1))])
+        .await;
     assert_eq!(location(&res), "/login");
     assert_eq!(location(&b.get("/servers").await), "/login");
 }
@@ -117,7 +120,11 @@ async fn wrong_codes_are_throttled_per_login_and_recorded_in_login_history(app: 
     let alice = app.customer("alice", admin);
     let (secret, _) = enrol(&app.login("alice").await).await;
     let right = code(&secret, 1);
-    let wrong = if right == "000000" { "111111" } else { "000000" };
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
     for _ in 0..5 {
         // A right password between tries buys no more guesses.
         let (_, status) = login_with_code(&app, "alice", wrong).await;
@@ -126,7 +133,11 @@ async fn wrong_codes_are_throttled_per_login_and_recorded_in_login_history(app: 
     let (b, to) = password_step(&app, "alice").await;
     assert_eq!(to, "/login/two-factor");
     let res = b.post("/login/two-factor", &[("code", &right)]).await;
-    assert_eq!(res.status().as_u16(), 422, "throttled even with the right code");
+    assert_eq!(
+        res.status().as_u16(),
+        422,
+        "throttled even with the right code"
+    );
     assert!(res.text().await.unwrap().contains("Too many wrong codes"));
     let failures: i64 = login_attempts::table
         .filter(login_attempts::user_id.eq(alice))

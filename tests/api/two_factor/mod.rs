@@ -47,7 +47,11 @@ pub async fn enrol(b: &Browser) -> (String, Vec<String>) {
     let res = b
         .post("/account/security/totp", &[("code", &code(&secret, 0))])
         .await;
-    assert_eq!(res.status().as_u16(), 303, "a first code confirms the set-up");
+    assert_eq!(
+        res.status().as_u16(),
+        303,
+        "a first code confirms the set-up"
+    );
     assert_eq!(
         res.headers()["location"],
         "/account/security/recovery-codes"

@@ -94,19 +94,28 @@ async fn an_admin_resets_a_customers_factors_but_nobody_its_own_this_way(app: Te
     let page = root.get_html(&format!("/users/{acme}")).await;
     assert!(page.contains("Reset two-factor"));
     let res = root
-        .post(&format!("/users/{acme}/two-factor/reset"), &[("confirm", "yes")])
+        .post(
+            &format!("/users/{acme}/two-factor/reset"),
+            &[("confirm", "yes")],
+        )
         .await;
     assert_eq!(location(&res), format!("/users/{acme}"));
     assert!(!has_factor(&app, acme));
     let res = root
-        .post(&format!("/users/{admin}/two-factor/reset"), &[("confirm", "yes")])
+        .post(
+            &format!("/users/{admin}/two-factor/reset"),
+            &[("confirm", "yes")],
+        )
         .await;
     assert_eq!(res.status().as_u16(), 403);
     assert!(has_factor(&app, admin));
     // The customer may not reset its admin.
     let owner = app.login("acme").await;
     let res = owner
-        .post(&format!("/users/{admin}/two-factor/reset"), &[("confirm", "yes")])
+        .post(
+            &format!("/users/{admin}/two-factor/reset"),
+            &[("confirm", "yes")],
+        )
         .await;
     assert_eq!(res.status().as_u16(), 404);
     assert!(has_factor(&app, admin));

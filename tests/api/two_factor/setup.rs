@@ -54,7 +54,10 @@ async fn a_first_code_turns_totp_on_and_ten_recovery_codes_are_shown_once(app: T
     let root = app.login("root").await;
     let list = root.get_html("/users").await;
     let row = between(&list, ">alice<", "</tr>").unwrap();
-    assert!(row.contains(">On<"), "Manage Users shows two-factor on: {row}");
+    assert!(
+        row.contains(">On<"),
+        "Manage Users shows two-factor on: {row}"
+    );
 }
 
 async fn a_wrong_first_code_is_refused_and_nothing_is_stored(app: TestApp) {
@@ -67,8 +70,14 @@ async fn a_wrong_first_code_is_refused_and_nothing_is_stored(app: TestApp) {
         .text()
         .await
         .unwrap();
-    let secret = between(&page, "id=\"totp-secret\">", "<").unwrap().to_string();
-    let wrong = if code(&secret, 0) == "123456" { "654321" } else { "123456" };
+    let secret = between(&page, "id=\"totp-secret\">", "<")
+        .unwrap()
+        .to_string();
+    let wrong = if code(&secret, 0) == "123456" {
+        "654321"
+    } else {
+        "123456"
+    };
     let res = b.post("/account/security/totp", &[("code", wrong)]).await;
     assert_eq!(res.status().as_u16(), 422);
     assert!(res.text().await.unwrap().contains("does not match"));

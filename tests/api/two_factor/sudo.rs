@@ -26,7 +26,9 @@ async fn an_old_session_confirms_its_password_before_creating_an_api_key_and_com
     let b = app.login("acme").await;
     age_sessions(&app, "authenticated_at", AGE);
     let path = format!("/users/{acme}/api-keys");
-    let res = b.post(&path, &[("name", "Deploy"), ("expires_at", "")]).await;
+    let res = b
+        .post(&path, &[("name", "Deploy"), ("expires_at", "")])
+        .await;
     assert_eq!(res.status().as_u16(), 303);
     let to = location(&res);
     assert_eq!(to, format!("/reauth?next=%2Fusers%2F{acme}%2Fapi-keys"));
@@ -47,7 +49,9 @@ async fn an_old_session_confirms_its_password_before_creating_an_api_key_and_com
         )
         .await;
     assert_eq!(location(&res), path, "back to the page");
-    let res = b.post(&path, &[("name", "Deploy"), ("expires_at", "")]).await;
+    let res = b
+        .post(&path, &[("name", "Deploy"), ("expires_at", "")])
+        .await;
     assert_eq!(res.status().as_u16(), 303);
     assert_eq!(count(&app), 1);
 }
@@ -60,7 +64,11 @@ async fn sensitive_actions_after_fifteen_minutes_go_to_reauth(app: TestApp) {
     age_sessions(&app, "authenticated_at", AGE);
     // Starting an impersonation.
     let res = b.post(&format!("/users/{acme}/impersonate"), &[]).await;
-    assert!(location(&res).starts_with("/reauth?next="), "{}", location(&res));
+    assert!(
+        location(&res).starts_with("/reauth?next="),
+        "{}",
+        location(&res)
+    );
     let impersonating: i64 = steward::db::schema::sessions::table
         .filter(steward::db::schema::sessions::impersonator_id.is_not_null())
         .count()
@@ -69,10 +77,7 @@ async fn sensitive_actions_after_fifteen_minutes_go_to_reauth(app: TestApp) {
     assert_eq!(impersonating, 0, "no impersonation started");
     // Changing factors.
     let res = owner.post("/account/security/totp/start", &[]).await;
-    assert_eq!(
-        location(&res),
-        "/reauth?next=%2Faccount%2Fsecurity"
-    );
+    assert_eq!(location(&res), "/reauth?next=%2Faccount%2Fsecurity");
     // Saving a role with a risky permission (a harmless one needs nothing).
     let res = owner
         .post(
@@ -109,7 +114,10 @@ async fn reauth_takes_a_code_and_refuses_a_wrong_password(app: TestApp) {
     let res = b
         .post(
             "/reauth",
-            &[("password", "wrong-password"), ("next", "/account/security")],
+            &[
+                ("password", "wrong-password"),
+                ("next", "/account/security"),
+            ],
         )
         .await;
     assert_eq!(res.status().as_u16(), 422);
@@ -130,7 +138,11 @@ async fn reauth_never_returns_to_another_site(app: TestApp) {
     let admin = app.admin("root");
     app.customer("acme", admin);
     let b = app.login("acme").await;
-    for next in ["//evil.example/", "https://evil.example/", "/\\evil.example"] {
+    for next in [
+        "//evil.example/",
+        "https://evil.example/",
+        "/\\evil.example",
+    ] {
         let res = b
             .post("/reauth", &[("password", PASSWORD), ("next", next)])
             .await;
