@@ -16,7 +16,24 @@ backend_tests!(
     a_recovery_code_logs_in_once,
     the_two_factor_step_expires_after_five_minutes,
     wrong_codes_are_throttled_per_login_and_recorded_in_login_history,
+    an_api_key_of_a_login_with_a_factor_works_as_before,
 );
+
+async fn an_api_key_of_a_login_with_a_factor_works_as_before(app: TestApp) {
+    let admin = app.admin("root");
+    let alice = app.customer("alice", admin);
+    enrol(&app.login("alice").await).await;
+    let (_, key) = crate::matrix::api_key(&app, alice);
+    let b = app.browser();
+    let res = b
+        .client
+        .get(b.url("/api/v1/me"))
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200, "keys are their own credential");
+}
 
 async fn a_login_without_a_factor_logs_in_with_its_password_as_before(app: TestApp) {
     let admin = app.admin("root");
