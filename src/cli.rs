@@ -1,6 +1,7 @@
 //! The `steward` command line (SPEC §5): `serve` (the default), `serve --demo`,
-//! `create-admin`, `migrate` and `backup`, configured by the STEWARD_* environment
-//! variables; plus `bench-data`, which builds the benchmark's data set (bench/run.sh, BENCHMARKS.md).
+//! `create-admin`, `migrate`, `backup` and `reset-2fa`, configured by the STEWARD_*
+//! environment variables; plus `bench-data`, which builds the benchmark's data set
+//! (bench/run.sh, BENCHMARKS.md).
 
 use std::io::Read;
 
@@ -48,6 +49,13 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         to: std::path::PathBuf,
     },
+    /// Remove every second factor (authenticator app, recovery codes) of one login, for
+    /// the admin at the console when its owner lost them all; audited.
+    #[command(name = "reset-2fa")]
+    Reset2fa {
+        #[arg(long)]
+        username: String,
+    },
     /// Run migrations, then fill an EMPTY database with the benchmark's fixed data set
     /// (see BENCHMARKS.md) and print its logins and ids.
     BenchData {
@@ -83,6 +91,7 @@ pub fn run() -> anyhow::Result<()> {
         }
         Command::BenchData { scale } => bench_data(&settings, scale),
         Command::Backup { .. } => unreachable!("handled before the settings are read"),
+        Command::Reset2fa { username } => reset_2fa(&settings, &username),
         Command::CreateAdmin {
             username, email, ..
         } => {
@@ -107,6 +116,47 @@ fn connect_and_migrate(settings: &Settings) -> anyhow::Result<db::DbPool> {
         log::info!("applied {applied} migration(s)");
     }
     Ok(pool)
+}
+
+/// `steward reset-2fa --username U`: removes the login's factors in one transaction with
+/// an audit row (actor "console"); fails for an unknown username.
+fn reset_2fa(settings: &Settings, username: &str) -> anyhow::Result<()> {
+    let pool = connect_and_migrate(settings)?;
+    let mut conn = pool.get()?;
+    let key = username.trim().to_ascii_lowercase();
+    let login = crate::models::user::User::find_by_username(&mut conn, &key)?
+        .with_context(|| format!("no login is named {username}"))?;
+    let removed = db::transaction(&mut conn, |c| {
+        let removed = crate::models::two_factor::remove_all(c, login.id)?;
+        crate::models::audit::NewAuditEntry {
+            account_id: Some(login.parent_id.unwrap_or(login.id)),
+            actor_id: None,
+            actor_name: "console".into(),
+            impersonator_id: None,
+            impersonator_name: None,
+            action: "two_factor.reset".into(),
+            target: format!("login {}", login.username),
+            details: "steward reset-2fa".into(),
+            ip: String::new(),
+            user_agent: String::new(),
+            via_api: false,
+            created_at: crate::models::now(),
+        }
+        .insert(c)?;
+        Ok::<_, diesel::result::Error>(removed)
+    })?;
+    if removed {
+        println!(
+            "Removed every second factor of {}: it logs in with its password alone until it sets up a new one.",
+            login.username
+        );
+    } else {
+        println!(
+            "{} had no second factor; nothing to remove.",
+            login.username
+        );
+    }
+    Ok(())
 }
 
 fn bench_data(settings: &Settings, scale: crate::bootstrap::bench::Scale) -> anyhow::Result<()> {

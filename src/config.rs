@@ -29,6 +29,8 @@ pub struct Settings {
     pub trusted_proxies: TrustedProxies,
     /// `STEWARD_METRICS_BIND`: where Prometheus scrapes `/metrics` (off when unset).
     pub metrics_bind: Option<String>,
+    /// STEWARD_REQUIRE_2FA (none, staff or all; default none).
+    pub require_two_factor: crate::access::two_factor::InstallPolicy,
 }
 
 impl std::fmt::Debug for Settings {
@@ -40,6 +42,7 @@ impl std::fmt::Debug for Settings {
             .field("public_url", &self.public_url)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("metrics_bind", &self.metrics_bind)
+            .field("require_two_factor", &self.require_two_factor)
             .finish()
     }
 }
@@ -69,6 +72,7 @@ impl Settings {
             public_url: None,
             trusted_proxies: TrustedProxies::default(),
             metrics_bind: None,
+            require_two_factor: Default::default(),
         }
     }
 
@@ -110,6 +114,11 @@ impl Settings {
         if settings.metrics_bind.is_some() && settings.metrics_bind == Some(settings.bind.clone()) {
             bail!("STEWARD_METRICS_BIND must differ from STEWARD_BIND: metrics are never served on the panel's port");
         }
+        let require = std::env::var("STEWARD_REQUIRE_2FA").unwrap_or_default();
+        settings.require_two_factor = crate::access::two_factor::InstallPolicy::parse(&require)
+            .with_context(|| {
+                format!("STEWARD_REQUIRE_2FA must be none, staff or all (not {require:?})")
+            })?;
         Ok(settings)
     }
 }

@@ -21,8 +21,12 @@ pub mod security;
 pub mod startup;
 pub mod web;
 
-/// What every handler can reach: the database pool.
+/// What every handler can reach: the database pool, and the two-factor settings.
 #[derive(Clone)]
 pub struct AppState {
     pub pool: db::DbPool,
+    /// STEWARD_REQUIRE_2FA.
+    pub require_two_factor: access::two_factor::InstallPolicy,
+    /// The key TOTP secrets are sealed under at rest (derived from STEWARD_SECRET_KEY).
+    pub factor_key: Vec<u8>,
 }

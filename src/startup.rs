@@ -104,7 +104,11 @@ fn serve(
         limits.body_deadline.as_secs(),
         limits.max_in_flight
     );
-    let state = web::Data::new(AppState { pool: pool.clone() });
+    let state = web::Data::new(AppState {
+        pool: pool.clone(),
+        require_two_factor: settings.require_two_factor,
+        factor_key: settings.secret_key.master().to_vec(),
+    });
     let key = settings.secret_key.clone();
     let https = settings.https();
     let trusted_proxies = settings.trusted_proxies.clone();

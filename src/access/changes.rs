@@ -231,3 +231,18 @@ where
     }
     change(conn)
 }
+
+/// Resetting another login's second factors (a manager's reset, SPEC §7): never oneself;
+/// the actor covers the login before and after (its rights do not change).
+pub fn factors_reset<T, E, F>(
+    conn: &mut DbConn,
+    actor: &Actor,
+    login_id: i32,
+    change: F,
+) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<ChangeError>,
+{
+    on_login(conn, actor, login_id, change)
+}

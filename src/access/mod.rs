@@ -15,6 +15,7 @@ pub mod rights;
 pub mod roles;
 pub mod servers;
 pub mod throttles;
+pub mod two_factor;
 
 pub use actor::{Actor, Refusal};
 pub use catalog::{Perm, Permission, Tier, CATALOG};

@@ -20,6 +20,8 @@ diesel::table! {
         last_login_at -> Nullable<Timestamp>,
         /// Kept by triggers on `alias_servers` (migration 4); never written by the panel.
         assigned_servers -> Integer,
+        /// The account owner's "require two-factor for my alias users" (migration 001001).
+        require_two_factor_for_aliases -> Bool,
     }
 }
 
@@ -32,6 +34,7 @@ diesel::table! {
         description -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        require_two_factor -> Bool,
     }
 }
 
@@ -181,6 +184,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// A login's confirmed TOTP factor: the secret sealed under the server's key, and the
+    /// last time step accepted (a code works once).
+    totp_factors (user_id) {
+        user_id -> Integer,
+        secret -> Text,
+        last_step -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    recovery_codes (id) {
+        id -> Integer,
+        user_id -> Integer,
+        code_hash -> Text,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(alias_role_permissions -> alias_roles (role_id));
 diesel::joinable!(alias_servers -> servers (server_id));
 diesel::joinable!(server_ips -> servers (server_id));
@@ -188,6 +212,8 @@ diesel::joinable!(server_traffic -> servers (server_id));
 diesel::joinable!(server_jobs -> servers (server_id));
 diesel::joinable!(ssh_keys -> users (user_id));
 diesel::joinable!(api_keys -> users (user_id));
+diesel::joinable!(totp_factors -> users (user_id));
+diesel::joinable!(recovery_codes -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -203,4 +229,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     ssh_keys,
     api_keys,
+    totp_factors,
+    recovery_codes,
 );

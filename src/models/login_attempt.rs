@@ -81,3 +81,31 @@ pub fn purge_before(conn: &mut DbConn, cutoff: NaiveDateTime, batch: i64) -> Que
     }
     diesel::delete(login_attempts::table.filter(login_attempts::id.eq_any(old))).execute(conn)
 }
+
+/// The reasons a second-factor step records (Login History shows them).
+pub const FACTOR_FAILED: &str = "wrong two-factor code";
+pub const FACTOR_PASSED: &str = "two-factor code accepted";
+
+/// Failed second-factor codes for a username within `window`, since its last accepted
+/// code. A right password does not reset this count (it does for passwords), so knowing
+/// the password never buys more guesses at the code.
+pub fn recent_factor_failures(
+    conn: &mut DbConn,
+    username_key: &str,
+    window: chrono::Duration,
+) -> QueryResult<i64> {
+    let since = super::now() - window;
+    let last_pass: Option<NaiveDateTime> = login_attempts::table
+        .filter(login_attempts::username_key.eq(username_key))
+        .filter(login_attempts::reason.eq(FACTOR_PASSED))
+        .filter(login_attempts::created_at.gt(since))
+        .select(diesel::dsl::max(login_attempts::created_at))
+        .first(conn)?;
+    let since = last_pass.map_or(since, |t| t.max(since));
+    login_attempts::table
+        .filter(login_attempts::username_key.eq(username_key))
+        .filter(login_attempts::reason.eq(FACTOR_FAILED))
+        .filter(login_attempts::created_at.gt(since))
+        .count()
+        .get_result(conn)
+}

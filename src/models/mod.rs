@@ -13,6 +13,7 @@ pub mod server_traffic;
 pub mod session;
 pub mod ssh_key;
 pub mod throttle;
+pub mod two_factor;
 pub mod user;
 
 use chrono::{NaiveDateTime, Utc};

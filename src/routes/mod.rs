@@ -13,6 +13,7 @@ pub mod home;
 pub mod impersonation;
 pub mod keys;
 pub mod roles;
+pub mod security;
 pub mod servers;
 pub mod table;
 pub mod users;
@@ -43,6 +44,7 @@ fn collect(cfg: &mut web::ServiceConfig, table: &mut RouteTable) {
     keys::configure(&mut routes);
     api::configure(&mut routes);
     servers::configure(&mut routes);
+    security::configure(&mut routes);
     cfg.default_service(web::to(not_found));
 }
 

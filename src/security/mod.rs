@@ -5,3 +5,4 @@ pub mod api_key;
 pub mod password;
 pub mod sealed;
 pub mod token;
+pub mod totp;

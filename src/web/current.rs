@@ -11,13 +11,15 @@ use actix_web::{web, FromRequest, HttpRequest};
 use super::chrome::{Chrome, Flash, Impersonation};
 use super::client::ClientInfo;
 use super::error::AppError;
-use super::session_store::{CSRF, FLASH, IMPERSONATOR_ID, LOGIN_ID, RETURN_TO};
+use super::session_store::{AUTH_AT, CSRF, FLASH, IMPERSONATOR_ID, LOGIN_ID, RETURN_TO};
 use crate::access::accounts::account_list;
 use crate::access::changes::covers;
 use crate::access::impersonation::still_may_impersonate;
 use crate::access::rights::Rights;
+use crate::access::two_factor::{demand, Demand};
 use crate::access::Actor;
 use crate::db::{self, DbError};
+use crate::models::two_factor::{state_of, FactorState};
 use crate::security::token;
 use crate::AppState;
 
@@ -25,8 +27,37 @@ pub struct Current {
     pub actor: Actor,
     pub session: Session,
     pub client: ClientInfo,
+    /// The second factor of the person behind the session (the impersonator's own while
+    /// impersonating), and why it must have one when it has none.
+    pub factor: FactorState,
+    pub setup_demand: Option<Demand>,
     csrf: String,
     flash: Option<Flash>,
+}
+
+/// "Sudo mode": how long after a full login or /reauth a sensitive action needs no new one.
+pub const RECENT_AUTH_MINUTES: i64 = 15;
+
+/// The only pages a login that must set up a second factor, and has none, may reach.
+const SET_UP_PATHS: &[&str] = &[
+    "/account/security",
+    "/account/security/totp/start",
+    "/account/security/totp",
+    "/account/security/recovery-codes",
+    "/reauth",
+    "/impersonation/stop",
+];
+
+/// Unix time now, for the session's timestamps.
+pub fn unix_now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// Marks the session as having just proved who is behind it.
+pub fn mark_authenticated(session: &Session) -> Result<(), AppError> {
+    session
+        .insert(AUTH_AT, unix_now())
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("session: {e}")))
 }
 
 /// The session's CSRF token, created on first use.
@@ -80,6 +111,25 @@ impl Current {
     pub fn csrf(&self) -> &str {
         &self.csrf
     }
+
+    /// Whether the person behind the session proved who they are in the last 15 minutes.
+    pub fn recently_authenticated(&self) -> bool {
+        self.session
+            .get::<i64>(AUTH_AT)
+            .ok()
+            .flatten()
+            .is_some_and(|at| unix_now() - at <= RECENT_AUTH_MINUTES * 60)
+    }
+
+    /// Sudo mode: without a recent authentication, the answer is a trip to /reauth that
+    /// comes back to `next` (a page of the panel).
+    pub fn require_recent_auth(&self, next: &str) -> Result<(), AppError> {
+        if self.recently_authenticated() {
+            Ok(())
+        } else {
+            Err(AppError::ReauthRequired(next.to_string()))
+        }
+    }
 }
 
 /// "My account": an account's own detail page, or an alias user's own page.
@@ -118,6 +168,7 @@ impl FromRequest for Current {
         let session = req.get_session();
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let client = ClientInfo::of(req);
+        let path = req.path().to_string();
         Box::pin(async move {
             let state =
                 state.ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("no app state")))?;
@@ -144,9 +195,18 @@ impl FromRequest for Current {
                     }
                     _ => false,
                 };
-                Ok::<_, AppError>((actor, imp, covered))
+                // The person behind the session is the impersonator when there is one:
+                // its own factor counts, never the target's.
+                let factor = match (&actor, &imp) {
+                    (_, Some(Some(Ok(i)))) => state_of(c, &i.login).map_err(DbError::from)?,
+                    (Some(Ok(a)), None) => state_of(c, &a.login).map_err(DbError::from)?,
+                    _ => FactorState::default(),
+                };
+                Ok::<_, AppError>((actor, imp, covered, factor))
             })
             .await?;
+            let (actor, imp, covered, factor) = loaded;
+            let loaded = (actor, imp, covered);
             let actor = match loaded {
                 (Some(Ok(actor)), None, _) => actor,
                 (Some(Ok(mut actor)), Some(Some(Ok(imp))), covered)
@@ -169,6 +229,22 @@ impl FromRequest for Current {
                     return Err(AppError::LoginRequired);
                 }
             };
+            // A login that must hold a second factor and holds none reaches only its
+            // set-up, whatever policy made it so and whenever (open sessions included).
+            let real = actor.impersonator.as_ref().unwrap_or(&actor.login);
+            let setup_demand = if factor.has_factor {
+                None
+            } else {
+                demand(
+                    state.require_two_factor,
+                    real,
+                    factor.owner_requires,
+                    factor.role_requires,
+                )
+            };
+            if setup_demand.is_some() && !SET_UP_PATHS.contains(&path.as_str()) {
+                return Err(AppError::TwoFactorSetupRequired);
+            }
             let csrf = csrf_token(&session);
             // Only touch the flash when there is one: a removal marks the session changed,
             // and a changed session is written back to the database on every page view.
@@ -181,6 +257,8 @@ impl FromRequest for Current {
                 actor,
                 session,
                 client,
+                factor,
+                setup_demand,
                 csrf,
                 flash,
             })

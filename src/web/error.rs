@@ -34,6 +34,12 @@ pub enum AppError {
     /// A search ran past its statement deadline.
     #[error("search too slow")]
     SearchTooSlow,
+    /// The login must set up a second factor before anything else (303 to the set-up).
+    #[error("two-factor set-up required")]
+    TwoFactorSetupRequired,
+    /// The action needs a recent authentication: 303 to /reauth, which returns to `next`.
+    #[error("recent authentication required")]
+    ReauthRequired(String),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -86,7 +92,10 @@ impl ResponseError for AppError {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden | AppError::ForbiddenBecause(_) => StatusCode::FORBIDDEN,
-            AppError::LoginRequired | AppError::ImpersonationEnded => StatusCode::SEE_OTHER,
+            AppError::LoginRequired
+            | AppError::ImpersonationEnded
+            | AppError::TwoFactorSetupRequired
+            | AppError::ReauthRequired(_) => StatusCode::SEE_OTHER,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unavailable(_) | AppError::SearchTooSlow => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -97,6 +106,17 @@ impl ResponseError for AppError {
         if let AppError::LoginRequired = self {
             return HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, "/login"))
+                .finish();
+        }
+        if let AppError::TwoFactorSetupRequired = self {
+            return HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, "/account/security"))
+                .finish();
+        }
+        if let AppError::ReauthRequired(next) = self {
+            let q = serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default();
+            return HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, format!("/reauth?{q}")))
                 .finish();
         }
         if let AppError::ImpersonationEnded = self {

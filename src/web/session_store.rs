@@ -21,6 +21,17 @@ pub const FLASH: &str = "flash";
 pub const NEW_API_KEY: &str = "new_api_key";
 /// Where "Return" leads when an impersonation ends.
 pub const RETURN_TO: &str = "impersonation_return";
+/// A login whose password was right but whose second factor is still to come (it is not
+/// logged in: `LOGIN_ID` is not set until the factor passes), and since when (Unix time).
+pub const PENDING_LOGIN: &str = "two_factor_pending";
+pub const PENDING_SINCE: &str = "two_factor_pending_since";
+/// When the person behind the session last proved who they are (password, or password
+/// and factor; Unix time): "sudo mode" lasts 15 minutes from it.
+pub const AUTH_AT: &str = "authenticated_at";
+/// A TOTP secret being set up (sealed under the cookie), until a first code confirms it.
+pub const TOTP_SETUP: &str = "totp_setup";
+/// New recovery codes waiting, sealed, for the page the creating POST redirects to.
+pub const NEW_RECOVERY_CODES: &str = "new_recovery_codes";
 
 type State = HashMap<String, String>;
 

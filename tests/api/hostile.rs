@@ -97,6 +97,14 @@ fn valid_value(r: &RouteRow, field: &str, w: &World) -> Option<String> {
     let v = match (p, field) {
         ("/login", "username") => format!("owner-{n}"),
         ("/login", "password") => PASSWORD.into(),
+        ("/reauth", "password") => PASSWORD.into(),
+        (_, "next") => "/servers".into(),
+        // Confirmed actions (issue 15): a reinstall types the server's hostname.
+        ("/servers/{sid}/reinstall", "confirm") => w.s1_host.clone(),
+        (_, "confirm") => "yes".into(),
+        (_, "code") => "123456".into(),
+        (_, "require_two_factor_for_aliases") => "yes".into(),
+        (_, "require_two_factor") => "yes".into(),
         ("/users", "username") => format!("made-h{n}"),
         ("/users", "kind") => "user".into(),
         ("/users", "owner_id") => w.res1.to_string(),
@@ -144,9 +152,6 @@ fn valid_value(r: &RouteRow, field: &str, w: &World) -> Option<String> {
         (_, "confirm_dangerous") => "yes".into(),
         ("/admin/throttles/lift", "ip") => "203.0.113.9".into(),
         ("/admin/throttles/lift", "username") => String::new(),
-        // A reinstall is confirmed by typing the server's hostname; the rest by `yes`.
-        ("/servers/{sid}/reinstall", "confirm") => w.s1_host.clone(),
-        (_, "confirm") => "yes".into(),
         (_, "name") => format!("Valid name {n}"),
         (_, "q") => String::new(),
         // `add=1` opens a list's add dialog.
@@ -190,7 +195,8 @@ impl Tally {
         }
         if (400..500).contains(&status) {
             let after = snapshot(app);
-            let login = label.starts_with("POST /login ");
+            // A wrong password at /reauth is recorded (and throttled) as at /login.
+            let login = label.starts_with("POST /login ") || label.starts_with("POST /reauth ");
             let changed = before.changed_tables(&after);
             // A failed login's own record is the one change a refusal may make.
             let expected = changed.is_empty() || (login && changed == ["login_attempts"]);

@@ -29,4 +29,5 @@ mod safety;
 mod server_actions;
 mod servers;
 mod snapshot;
+mod two_factor;
 mod web_basics;

@@ -363,6 +363,55 @@ pub(crate) fn check(
                 &["api_keys"],
             )
         }
+        // Already logged in: the second step has nothing to do.
+        "/login/two-factor" => (Ok(()), &[]),
+        // A right password (or code) marks the session as recently authenticated (the
+        // mark has one-second steps, so it may equal the login's own: it must be there).
+        "/reauth" => (
+            ensure(
+                after
+                    .0
+                    .get("sessions")
+                    .is_some_and(|rows| rows.iter().any(|r| r.contains("authenticated_at"))),
+                "the session holds no authentication mark",
+            ),
+            &["sessions"],
+        ),
+        // The secret waits in the session (sealed) until a first code confirms it.
+        "/account/security/totp/start" => (
+            ensure(
+                after.0.get("sessions") != before.0.get("sessions"),
+                "no set-up waits in the session",
+            ),
+            &["sessions"],
+        ),
+        // Without a set-up under way, or without a factor, these store nothing (the
+        // world's logins hold none): the answer is a redirect with a message.
+        "/account/security/totp"
+        | "/account/security/totp/delete"
+        | "/account/security/recovery-codes" => (Ok(()), &[]),
+        "/users/{id}/security-policy" => (
+            ensure(
+                steward::models::two_factor::account_requires_for_aliases(&mut app.conn(), ids.id)
+                    .unwrap(),
+                "the policy is not set",
+            ),
+            &["users"],
+        ),
+        "/users/{id}/two-factor/reset" | "/users/{id}/alias-users/{aid}/two-factor/reset" => {
+            let login = if template.contains("{aid}") {
+                ids.aid
+            } else {
+                ids.id
+            };
+            (
+                ensure(
+                    !steward::models::two_factor::has_factor(&mut app.conn(), login).unwrap(),
+                    "the factor is still there",
+                ),
+                &["totp_factors", "recovery_codes"],
+            )
+        }
         other => (Err(format!("no expected change written for {other}")), &[]),
     };
     result?;

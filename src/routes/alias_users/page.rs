@@ -66,6 +66,8 @@ pub struct AliasPage {
     /// How many SSH keys and API keys it holds, where the actor may manage them.
     pub ssh_keys: Option<i64>,
     pub api_keys: Option<i64>,
+    /// Whether the alias user holds a second factor.
+    pub two_factor: bool,
 }
 
 #[derive(Template)]
@@ -175,31 +177,33 @@ pub async fn build(
     let may_api = may_manage_keys(actor, holder, KeyKind::Api).is_ok();
     let alias_id = t.alias.id;
     let visible = visible_reach(actor, &reach);
-    let (servers, server_total, roles, ssh_keys, api_keys) = db::run(&state.pool, move |c| {
-        let servers = Server::list_within(c, &visible, "", 1, SERVERS_SHOWN)?;
-        let total = if visible == reach {
-            servers.total
-        } else {
-            Server::count_within(c, &reach)?
-        };
-        let roles = if may_manage {
-            Role::list_for_account(c, account_id)?
-        } else {
-            Vec::new()
-        };
-        let ssh = if may_ssh {
-            Some(ssh_key::count_for(c, alias_id)?)
-        } else {
-            None
-        };
-        let api = if may_api {
-            Some(api_key::count_for(c, alias_id)?)
-        } else {
-            None
-        };
-        Ok::<_, DbError>((servers, total, roles, ssh, api))
-    })
-    .await?;
+    let (servers, server_total, roles, ssh_keys, api_keys, two_factor) =
+        db::run(&state.pool, move |c| {
+            let servers = Server::list_within(c, &visible, "", 1, SERVERS_SHOWN)?;
+            let total = if visible == reach {
+                servers.total
+            } else {
+                Server::count_within(c, &reach)?
+            };
+            let roles = if may_manage {
+                Role::list_for_account(c, account_id)?
+            } else {
+                Vec::new()
+            };
+            let ssh = if may_ssh {
+                Some(ssh_key::count_for(c, alias_id)?)
+            } else {
+                None
+            };
+            let api = if may_api {
+                Some(api_key::count_for(c, alias_id)?)
+            } else {
+                None
+            };
+            let two_factor = crate::models::two_factor::has_factor(c, alias_id)?;
+            Ok::<_, DbError>((servers, total, roles, ssh, api, two_factor))
+        })
+        .await?;
     let preview = match preview_role.filter(|_| may_manage) {
         Some(rid) => change_for(current, state, &t, rid).await?,
         None => None,
@@ -228,6 +232,7 @@ pub async fn build(
         errors,
         ssh_keys,
         api_keys,
+        two_factor,
         t,
     })
 }

@@ -32,6 +32,8 @@ pub struct Row {
     pub role_name: String,
     pub status: AliasStatus,
     pub servers: String,
+    /// Whether it holds a second factor.
+    pub two_factor: bool,
     /// The actor may act on this alias user (not itself, not stronger).
     pub actionable: bool,
     /// The actor may impersonate this alias user.
@@ -71,6 +73,9 @@ pub struct TabPage {
     pub form: CreateForm,
     pub errors: FieldErrors,
     pub open_dialog: bool,
+    /// The account owner's "require two-factor for my alias users", and who may change it.
+    pub require_two_factor: bool,
+    pub may_set_policy: bool,
 }
 
 pub async fn page(
@@ -113,19 +118,22 @@ pub async fn build(
     let narrower =
         (!actor.reach.includes(&parent_reach)).then(|| parent_reach.and(actor.reach.clone()));
     let account_id = account.id;
-    let (page, roles, perms, counts, counts_within_actor) = db::run(&state.pool, move |c| {
-        let page = alias::list(c, account_id, &q, page_no, PER_PAGE)?;
-        let ids: Vec<i32> = page.rows.iter().map(|u| u.id).collect();
-        let roles = Role::list_for_account(c, account_id)?;
-        let perms = role::permissions_by_role(c, account_id)?;
-        let counts = alias::assigned_totals(c, &ids)?;
-        let within = match &narrower {
-            Some(reach) => alias::assigned_counts(c, &ids, reach)?,
-            None => counts.clone(),
-        };
-        Ok::<_, DbError>((page, roles, perms, counts, within))
-    })
-    .await?;
+    let (page, roles, perms, counts, counts_within_actor, factors, policy) =
+        db::run(&state.pool, move |c| {
+            let page = alias::list(c, account_id, &q, page_no, PER_PAGE)?;
+            let ids: Vec<i32> = page.rows.iter().map(|u| u.id).collect();
+            let roles = Role::list_for_account(c, account_id)?;
+            let perms = role::permissions_by_role(c, account_id)?;
+            let counts = alias::assigned_totals(c, &ids)?;
+            let within = match &narrower {
+                Some(reach) => alias::assigned_counts(c, &ids, reach)?,
+                None => counts.clone(),
+            };
+            let factors = crate::models::two_factor::with_factor_among(c, &ids)?;
+            let policy = crate::models::two_factor::account_requires_for_aliases(c, account_id)?;
+            Ok::<_, DbError>((page, roles, perms, counts, within, factors, policy))
+        })
+        .await?;
 
     let today = now().date();
     let actor_rights = Rights::of_actor(actor);
@@ -165,6 +173,7 @@ pub async fn build(
                     .and_then(|r| role_names.get(&r).cloned())
                     .unwrap_or_default(),
                 status: AliasStatus::of(a, today),
+                two_factor: factors.contains(&a.id),
                 servers: if a.all_servers {
                     "All servers".into()
                 } else {
@@ -205,6 +214,8 @@ pub async fn build(
         active_tab: "alias-users",
         may_grant_all: reaches_all_of_account(actor),
         may_manage: may_manage_aliases(actor, &account),
+        require_two_factor: policy,
+        may_set_policy: crate::access::two_factor::may_set_policy(actor, &account),
         account,
         rows,
         q: query.q.clone(),

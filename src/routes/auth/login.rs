@@ -17,13 +17,12 @@ use crate::models::throttle::{self, Verdict};
 use crate::models::user::User;
 use crate::ops::metrics;
 use crate::security::password;
-use crate::security::token;
 use crate::web::client::ClientInfo;
 use crate::web::current::set_flash;
 use crate::web::limits::MAX_SESSIONS_PER_LOGIN;
 use crate::web::login_csrf::LoginCsrf;
 use crate::web::render;
-use crate::web::session_store::{CSRF, IMPERSONATOR_ID, LOGIN_ID};
+use crate::web::session_store::LOGIN_ID;
 use crate::web::AppError;
 use crate::AppState;
 
@@ -183,14 +182,9 @@ pub async fn submit(
 
     let error = match outcome {
         Outcome::Ok(id) => {
-            // A fresh session key and CSRF token on every login (no session fixation).
-            // The session row is written once, here, with everything the first pages need.
-            session.renew();
-            session.remove(IMPERSONATOR_ID);
-            session
-                .insert(LOGIN_ID, id)
-                .and_then(|_| session.insert(CSRF, token::random_urlsafe(32)))
-                .map_err(|e| AppError::Unexpected(anyhow::anyhow!("session: {e}")))?;
+            // A fresh session key and CSRF token on every login (no session fixation);
+            // a login with a second factor is only pending until its code passes.
+            let next = super::two_factor::after_password(&session, &state, id).await?;
             set_flash(
                 &session,
                 "success",
@@ -200,7 +194,7 @@ pub async fn submit(
                     "Welcome to Steward. This is your first login."
                 },
             );
-            return Ok(render::see_other("/servers"));
+            return Ok(render::see_other(next));
         }
         Outcome::Throttled => format!(
             "Too many failed attempts from your address. Wait {} minutes before trying again, or ask your provider to lift the block.",

@@ -1,7 +1,10 @@
 //! Logging in and out. One form serves accounts and alias users alike.
 
+pub mod factor;
 mod login;
 mod logout;
+mod reauth;
+mod two_factor;
 
 use crate::routes::table::Routes;
 
@@ -10,5 +13,12 @@ pub fn configure(routes: &mut Routes) {
         .get("/login", login::form)
         .post("/login", login::submit)
         .reads::<login::LoginForm>()
-        .post("/logout", logout::submit);
+        .post("/logout", logout::submit)
+        .get("/login/two-factor", two_factor::form)
+        .post("/login/two-factor", two_factor::submit)
+        .reads::<two_factor::CodeForm>()
+        .get("/reauth", reauth::form)
+        .reads::<reauth::NextQuery>()
+        .post("/reauth", reauth::submit)
+        .reads::<reauth::ReauthForm>();
 }

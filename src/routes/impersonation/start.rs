@@ -99,6 +99,7 @@ pub async fn account(
     if let Err(why) = may_impersonate_account(&current.actor, &target, may_log_in) {
         return refused(why);
     }
+    current.require_recent_auth(&back)?;
     begin(current, &state, &target, target.id, back).await
 }
 
@@ -116,6 +117,7 @@ pub async fn alias(
     {
         return refused(why);
     }
+    current.require_recent_auth(&back)?;
     begin(current, &state, &t.alias, t.account.id, back).await
 }
 

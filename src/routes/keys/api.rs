@@ -205,6 +205,8 @@ pub async fn create(
             "Credentials are personal: only this login itself may create its API keys.".into(),
         ));
     }
+    // Sudo mode (SPEC §7): a long-lived credential needs a recent authentication.
+    current.require_recent_auth(&format!("{}/api-keys", owner.base_url()))?;
     let mut errors = FieldErrors::default();
     let name = errors.check("name", ShortText::parse(&form.name, 100, true));
     let today = now().date();

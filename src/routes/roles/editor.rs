@@ -61,6 +61,9 @@ pub struct EditorPage {
     /// The last save was refused because the risks were not confirmed.
     pub confirm_missing: bool,
     pub confirmed: bool,
+    /// "Require two-factor for the alias users holding this role" (ticked by default
+    /// when the editor asks to confirm risky permissions).
+    pub require_two_factor: bool,
     pub errors: FieldErrors,
     pub holders: Vec<String>,
     pub holder_count: i64,
@@ -130,6 +133,7 @@ pub struct EditorInput {
     pub checked: PermissionSet,
     pub confirm_missing: bool,
     pub confirmed: bool,
+    pub require_two_factor: bool,
     pub holders: Vec<String>,
     pub holder_count: i64,
 }
@@ -176,6 +180,7 @@ pub fn build(
         risky,
         confirm_missing: input.confirm_missing,
         confirmed: input.confirmed,
+        require_two_factor: input.require_two_factor,
         errors,
         holders: input.holders,
         holder_count: input.holder_count,
@@ -199,6 +204,7 @@ pub async fn new_role(
             checked: PermissionSet::common(),
             confirm_missing: false,
             confirmed: false,
+            require_two_factor: false,
             holders: Vec::new(),
             holder_count: 0,
         },
@@ -232,6 +238,10 @@ pub async fn existing_role(
     let rid = parse_id(&raw_rid)?;
     let (role, perms, holders, holder_count) = load_role(&state, account.id, rid).await?;
     may_edit_role(&current.actor, &account, rid, perms).map_err(|_| AppError::Forbidden)?;
+    let require_two_factor = db::run(&state.pool, move |c| {
+        crate::models::two_factor::role_requires(c, rid).map_err(DbError::from)
+    })
+    .await?;
     let page = build(
         &current,
         account,
@@ -243,6 +253,7 @@ pub async fn existing_role(
             checked: perms,
             confirm_missing: false,
             confirmed: false,
+            require_two_factor,
             holders,
             holder_count,
         },

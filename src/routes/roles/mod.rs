@@ -47,12 +47,18 @@ pub struct RoleForm {
     pub description: String,
     pub permissions: Vec<String>,
     pub confirm_dangerous: bool,
+    pub require_two_factor: bool,
 }
 
 impl RoleForm {
     /// The fields `parse` reads (the route table lists them for the hostile-input test).
-    pub const FIELDS: &'static [&'static str] =
-        &["name", "description", "permissions", "confirm_dangerous"];
+    pub const FIELDS: &'static [&'static str] = &[
+        "name",
+        "description",
+        "permissions",
+        "confirm_dangerous",
+        "require_two_factor",
+    ];
 
     pub fn parse(body: &[u8]) -> Result<RoleForm, AppError> {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
@@ -64,6 +70,7 @@ impl RoleForm {
                 "description" => form.description = v,
                 "permissions" => form.permissions.push(v),
                 "confirm_dangerous" => form.confirm_dangerous = v == "yes",
+                "require_two_factor" => form.require_two_factor = v == "yes",
                 _ => {}
             }
         }

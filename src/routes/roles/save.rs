@@ -15,6 +15,7 @@ use crate::db::{self, DbError};
 use crate::domain::{RoleDescription, RoleName};
 use crate::models::now;
 use crate::models::role::{self, name_key, NewRole, Role};
+use crate::models::two_factor;
 use crate::models::user::User;
 use crate::routes::users::parse_id;
 use crate::web::form::FieldErrors;
@@ -80,6 +81,19 @@ fn validate(
     })
 }
 
+/// Sudo mode (SPEC §7): saving a role with a risky or admin permission needs a recent
+/// authentication; the editor is reached again after /reauth.
+fn recent_auth_for(current: &Current, valid: &Valid, next: &str) -> Result<(), AppError> {
+    let admin = valid
+        .permissions
+        .iter()
+        .any(|p| p.tier == crate::access::Tier::Admin);
+    if admin || !risky(valid.permissions).is_empty() {
+        current.require_recent_auth(next)?;
+    }
+    Ok(())
+}
+
 fn show_again(
     current: &Current,
     account: User,
@@ -103,6 +117,8 @@ fn show_again(
             description: form.description,
             confirm_missing,
             confirmed: form.confirm_dangerous && !confirm_missing,
+            // Offered ticked when the editor asks to confirm risky permissions.
+            require_two_factor: form.require_two_factor || confirm_missing,
             holders,
             holder_count,
         },
@@ -149,6 +165,12 @@ pub async fn create(
             return show_again(&current, account, form, None, errors, confirm_missing)
         }
     };
+    recent_auth_for(
+        &current,
+        &valid,
+        &format!("/users/{}/roles/new", account.id),
+    )?;
+    let require_two_factor = form.require_two_factor;
     let account_id = account.id;
     let audit = current
         .audit(account_id, "role.create")
@@ -177,6 +199,7 @@ pub async fn create(
             }
             .insert(c)?;
             role::set_permissions(c, id, &keys)?;
+            two_factor::set_role_requires(c, id, require_two_factor)?;
             audit.insert(c)?;
             Ok::<_, DbError>(Saved::Ok)
         })
@@ -211,6 +234,12 @@ pub async fn update(
             )
         }
     };
+    recent_auth_for(
+        &current,
+        &valid,
+        &format!("/users/{}/roles/{rid}", account.id),
+    )?;
+    let require_two_factor = form.require_two_factor;
 
     let mut changes = Vec::new();
     if valid.name.as_str() != role.name {
@@ -252,6 +281,7 @@ pub async fn update(
             let edited = role_change(c, &actor, rid, |c| {
                 Role::update(c, rid, name.as_str(), description.as_str(), now())?;
                 role::set_permissions(c, rid, &keys)?;
+                two_factor::set_role_requires(c, rid, require_two_factor)?;
                 audit.insert(c)?;
                 Ok::<_, ChangeError>(())
             });

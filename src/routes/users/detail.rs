@@ -31,6 +31,9 @@ pub struct DetailPage {
     pub disabled: bool,
     pub errors: FieldErrors,
     pub password_errors: FieldErrors,
+    /// Whether the account holds a second factor, and whether the viewer may reset it.
+    pub two_factor: bool,
+    pub may_reset_two_factor: bool,
 }
 
 pub async fn page(
@@ -62,7 +65,8 @@ pub async fn build(
     let edit = account_edit(&current.actor, &account);
     let owner_id = account.owner_id;
     let wants_owners = edit.kind_and_owner;
-    let (owner, owners) = db::run(&state.pool, move |c| {
+    let account_id = account.id;
+    let (owner, owners, two_factor) = db::run(&state.pool, move |c| {
         let owner = match owner_id {
             Some(o) => User::find(c, o)?,
             None => None,
@@ -72,7 +76,8 @@ pub async fn build(
         } else {
             Vec::new()
         };
-        Ok::<_, DbError>((owner, owners))
+        let two_factor = crate::models::two_factor::has_factor(c, account_id)?;
+        Ok::<_, DbError>((owner, owners, two_factor))
     })
     .await?;
     let is_self = current.actor.login.id == account.id;
@@ -88,6 +93,10 @@ pub async fn build(
         owner_id: account.owner_id.map(|o| o.to_string()).unwrap_or_default(),
         disabled: account.disabled,
         owner,
+        two_factor,
+        may_reset_two_factor: two_factor
+            && !current.actor.is_impersonating()
+            && crate::access::two_factor::may_reset_account(&current.actor, &account),
         account,
         errors,
         password_errors,

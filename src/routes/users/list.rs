@@ -23,6 +23,7 @@ pub struct Row {
     pub user: User,
     pub owner_name: String,
     pub alias_count: i64,
+    pub two_factor: bool,
 }
 
 #[derive(Template)]
@@ -72,7 +73,7 @@ pub async fn build(
     };
     let (q, page_no) = (query.q.clone(), query.page());
     let pick_owner = creation == Some(AccountCreation::Any);
-    let (page, owners_by_id, alias_counts, owners) = db::run(&state.pool, move |c| {
+    let (page, owners_by_id, alias_counts, owners, factors) = db::run(&state.pool, move |c| {
         let page = User::list_accounts(c, owner, &q, page_no, PER_PAGE)?;
         let ids: Vec<i32> = page.rows.iter().map(|u| u.id).collect();
         let owner_ids: Vec<i32> = page.rows.iter().filter_map(|u| u.owner_id).collect();
@@ -86,7 +87,8 @@ pub async fn build(
         } else {
             Vec::new()
         };
-        Ok::<_, DbError>((page, owners_by_id, counts, owners))
+        let factors = crate::models::two_factor::with_factor_among(c, &ids)?;
+        Ok::<_, DbError>((page, owners_by_id, counts, owners, factors))
     })
     .await?;
     let pager = Pager::new("/users", &query.q, page.page, page.pages(), page.total);
@@ -105,6 +107,7 @@ pub async fn build(
                 .and_then(|o| owners_by_id.get(&o).cloned())
                 .unwrap_or_default(),
             alias_count: alias_counts.get(&u.id).copied().unwrap_or(0),
+            two_factor: factors.contains(&u.id),
             user: u,
         })
         .collect();

@@ -1,0 +1,199 @@
+//! Second factors of a login: its TOTP secret (sealed; see `security::totp`) with the last
+//! step accepted, and its recovery codes (hashed, single use). Also the two policy flags
+//! that demand a factor: the account owner's for its alias users, and an alias role's.
+
+use std::collections::HashSet;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::now;
+use crate::db::schema::{alias_roles, recovery_codes, totp_factors, users};
+use crate::db::DbConn;
+use crate::models::user::User;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = totp_factors)]
+pub struct TotpFactor {
+    pub user_id: i32,
+    pub secret: String,
+    pub last_step: Option<i64>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn totp_of(conn: &mut DbConn, user_id: i32) -> QueryResult<Option<TotpFactor>> {
+    totp_factors::table
+        .find(user_id)
+        .select(TotpFactor::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Whether the login holds a second factor.
+pub fn has_factor(conn: &mut DbConn, user_id: i32) -> QueryResult<bool> {
+    Ok(totp_of(conn, user_id)?.is_some())
+}
+
+/// The logins among `ids` that hold a second factor (for lists).
+pub fn with_factor_among(conn: &mut DbConn, ids: &[i32]) -> QueryResult<HashSet<i32>> {
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    Ok(totp_factors::table
+        .filter(totp_factors::user_id.eq_any(ids))
+        .select(totp_factors::user_id)
+        .load::<i32>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// Stores a confirmed TOTP secret (replacing any other), with the step that confirmed it.
+pub fn set_totp(conn: &mut DbConn, user_id: i32, sealed: &str, step: i64) -> QueryResult<()> {
+    diesel::delete(totp_factors::table.find(user_id)).execute(conn)?;
+    diesel::insert_into(totp_factors::table)
+        .values((
+            totp_factors::user_id.eq(user_id),
+            totp_factors::secret.eq(sealed),
+            totp_factors::last_step.eq(Some(step)),
+            totp_factors::created_at.eq(now()),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Records `step` as used, if it is later than the last one used: answers false for a
+/// code already used (or an older one), so a code works once even under concurrent
+/// requests (the check and the write are one UPDATE).
+pub fn accept_step(conn: &mut DbConn, user_id: i32, step: i64) -> QueryResult<bool> {
+    let n = diesel::update(
+        totp_factors::table
+            .filter(totp_factors::user_id.eq(user_id))
+            .filter(
+                totp_factors::last_step
+                    .is_null()
+                    .or(totp_factors::last_step.lt(step)),
+            ),
+    )
+    .set(totp_factors::last_step.eq(Some(step)))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Removes every factor of a login (TOTP and recovery codes); answers whether it had any.
+pub fn remove_all(conn: &mut DbConn, user_id: i32) -> QueryResult<bool> {
+    let t = diesel::delete(totp_factors::table.find(user_id)).execute(conn)?;
+    let r = diesel::delete(recovery_codes::table.filter(recovery_codes::user_id.eq(user_id)))
+        .execute(conn)?;
+    Ok(t + r > 0)
+}
+
+/// Replaces the login's recovery codes with these hashes: the old set stops working.
+pub fn replace_recovery_codes(
+    conn: &mut DbConn,
+    user_id: i32,
+    hashes: &[String],
+) -> QueryResult<()> {
+    diesel::delete(recovery_codes::table.filter(recovery_codes::user_id.eq(user_id)))
+        .execute(conn)?;
+    let at = now();
+    // One row at a time: the multi-backend connection has no batch insert (ten rows).
+    for h in hashes {
+        diesel::insert_into(recovery_codes::table)
+            .values((
+                recovery_codes::user_id.eq(user_id),
+                recovery_codes::code_hash.eq(h),
+                recovery_codes::created_at.eq(at),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Uses one recovery code: answers false when no unused code of the login has this hash.
+pub fn use_recovery_code(conn: &mut DbConn, user_id: i32, hash: &str) -> QueryResult<bool> {
+    let n = diesel::update(
+        recovery_codes::table
+            .filter(recovery_codes::user_id.eq(user_id))
+            .filter(recovery_codes::code_hash.eq(hash))
+            .filter(recovery_codes::used_at.is_null()),
+    )
+    .set(recovery_codes::used_at.eq(Some(now())))
+    .execute(conn)?;
+    Ok(n > 0)
+}
+
+pub fn recovery_codes_left(conn: &mut DbConn, user_id: i32) -> QueryResult<i64> {
+    recovery_codes::table
+        .filter(recovery_codes::user_id.eq(user_id))
+        .filter(recovery_codes::used_at.is_null())
+        .count()
+        .get_result(conn)
+}
+
+/// Whether the account owner requires a second factor of its alias users.
+pub fn account_requires_for_aliases(conn: &mut DbConn, account_id: i32) -> QueryResult<bool> {
+    Ok(users::table
+        .find(account_id)
+        .select(users::require_two_factor_for_aliases)
+        .first::<bool>(conn)
+        .optional()?
+        .unwrap_or(false))
+}
+
+pub fn set_account_requires_for_aliases(
+    conn: &mut DbConn,
+    account_id: i32,
+    required: bool,
+) -> QueryResult<()> {
+    diesel::update(users::table.find(account_id))
+        .set(users::require_two_factor_for_aliases.eq(required))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn role_requires(conn: &mut DbConn, role_id: i32) -> QueryResult<bool> {
+    Ok(alias_roles::table
+        .find(role_id)
+        .select(alias_roles::require_two_factor)
+        .first::<bool>(conn)
+        .optional()?
+        .unwrap_or(false))
+}
+
+pub fn set_role_requires(conn: &mut DbConn, role_id: i32, required: bool) -> QueryResult<()> {
+    diesel::update(alias_roles::table.find(role_id))
+        .set(alias_roles::require_two_factor.eq(required))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// What the database says about one login's second factor: whether it holds one, and
+/// whether its account owner or its role demands one (aliases only).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FactorState {
+    pub has_factor: bool,
+    pub owner_requires: bool,
+    pub role_requires: bool,
+}
+
+pub fn state_of(conn: &mut DbConn, login: &User) -> QueryResult<FactorState> {
+    let has_factor = has_factor(conn, login.id)?;
+    let (owner_requires, role_requires) = if login.is_alias() {
+        let owner = match login.parent_id {
+            Some(p) => account_requires_for_aliases(conn, p)?,
+            None => false,
+        };
+        let role = match login.role_id {
+            Some(r) => role_requires(conn, r)?,
+            None => false,
+        };
+        (owner, role)
+    } else {
+        (false, false)
+    };
+    Ok(FactorState {
+        has_factor,
+        owner_requires,
+        role_requires,
+    })
+}

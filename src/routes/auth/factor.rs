@@ -1,0 +1,87 @@
+//! Checking a second-factor code of a login: a TOTP code (±1 step, each step accepted
+//! once) or one of its unused recovery codes (used up by the check). Shared by the login's
+//! two-factor step and /reauth. Failures are recorded in Login History and throttled per
+//! login (`login_attempt::recent_factor_failures`), as passwords are.
+
+use chrono::Duration;
+
+use crate::db::{DbConn, DbError};
+use crate::models::login_attempt::{self, NewLoginAttempt, FACTOR_FAILED, FACTOR_PASSED};
+use crate::models::now;
+use crate::models::two_factor;
+use crate::models::user::User;
+use crate::security::totp;
+use crate::web::client::ClientInfo;
+
+use crate::models::throttle::{self, Verdict};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeCheck {
+    Passed,
+    Wrong,
+    Throttled,
+}
+
+/// Checks `code` for `login` and records the attempt, in the caller's transaction.
+pub fn check_code(
+    c: &mut DbConn,
+    factor_key: &[u8],
+    login: &User,
+    code: &str,
+    client: &ClientInfo,
+) -> Result<CodeCheck, DbError> {
+    let window = Duration::minutes(throttle::WINDOW_MINUTES);
+    let key = login.username_key.as_str();
+    // Per login, from every address (knowing the password buys no more guesses), and
+    // the address's own lock-out as at /login.
+    let throttled = login_attempt::recent_factor_failures(c, key, window)? >= throttle::PAIR_LIMIT
+        || throttle::assess(c, key, &client.ip)? == Verdict::Locked;
+    let outcome = if throttled {
+        CodeCheck::Throttled
+    } else if passes(c, factor_key, login.id, code)? {
+        CodeCheck::Passed
+    } else {
+        CodeCheck::Wrong
+    };
+    let (success, reason) = match outcome {
+        CodeCheck::Passed => (true, FACTOR_PASSED),
+        CodeCheck::Wrong => (false, FACTOR_FAILED),
+        CodeCheck::Throttled => (false, "throttled"),
+    };
+    NewLoginAttempt {
+        username_key: key,
+        user_id: Some(login.id),
+        account_id: Some(login.parent_id.unwrap_or(login.id)),
+        ip: &client.ip,
+        user_agent: &client.user_agent,
+        success,
+        reason,
+        created_at: now(),
+    }
+    .insert(c)?;
+    Ok(outcome)
+}
+
+fn passes(c: &mut DbConn, factor_key: &[u8], uid: i32, code: &str) -> Result<bool, DbError> {
+    let code = code.trim();
+    if code.is_empty() || code.len() > 64 {
+        return Ok(false);
+    }
+    if totp::looks_like_totp(code) {
+        let Some(f) = two_factor::totp_of(c, uid)? else {
+            return Ok(false);
+        };
+        let Some(secret) = totp::open_secret(factor_key, &f.secret) else {
+            return Ok(false);
+        };
+        return match totp::matching_step(&secret, code) {
+            Some(step) => Ok(two_factor::accept_step(c, uid, step)?),
+            None => Ok(false),
+        };
+    }
+    Ok(two_factor::use_recovery_code(
+        c,
+        uid,
+        &totp::recovery_code_hash(code),
+    )?)
+}

@@ -1,0 +1,34 @@
+//! The Security page of the current login (SPEC §3, §7): its two-factor state, TOTP
+//! set-up and removal, and recovery codes; plus what managers do about other logins'
+//! factors (an account's policy for its alias users, resets). Everything about one's own
+//! factors is refused while impersonating: factors are personal.
+
+mod own;
+mod policy;
+mod recovery;
+mod reset;
+mod totp;
+
+use crate::routes::table::Routes;
+
+pub fn configure(routes: &mut Routes) {
+    routes
+        .get("/account/security", own::page)
+        .post("/account/security/totp/start", totp::start)
+        .post("/account/security/totp", totp::confirm)
+        .reads::<totp::CodeForm>()
+        // Read by hand (`form::first`), as every confirmed action: confirm=yes.
+        .post("/account/security/totp/delete", totp::delete)
+        .get("/account/security/recovery-codes", recovery::page)
+        .post("/account/security/recovery-codes", recovery::regenerate)
+        .post("/users/{id}/security-policy", policy::submit)
+        .reads::<policy::PolicyForm>()
+        .post("/users/{id}/two-factor/reset", reset::account)
+        .post(
+            "/users/{id}/alias-users/{aid}/two-factor/reset",
+            reset::alias,
+        );
+}
+
+/// The name of the session cookie, whose value seals secrets waiting for the next page.
+pub(crate) const SESSION_COOKIE: &str = "steward_session";

@@ -1,0 +1,49 @@
+//! GET /account/security: the current login's own two-factor state and what it can do
+//! about it. While impersonating, nobody sees the target's factors (403).
+
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+use crate::access::two_factor::may_manage_own_factors;
+use crate::db::{self, DbError};
+use crate::models::two_factor;
+use crate::web::chrome::Chrome;
+use crate::web::{render, AppError, Current};
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "security/page.html")]
+struct SecurityPage {
+    chrome: Option<Chrome>,
+    username: String,
+    has_totp: bool,
+    codes_left: i64,
+    demand: Option<&'static str>,
+}
+
+/// Refuses (403) what is about one's own factors while impersonating.
+pub fn own_factors_only(current: &Current) -> Result<(), AppError> {
+    if may_manage_own_factors(&current.actor) {
+        Ok(())
+    } else {
+        Err(AppError::ForbiddenBecause(
+            "While acting as someone else, their two-factor settings are not yours to see or change.".into(),
+        ))
+    }
+}
+
+pub async fn page(current: Current, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    own_factors_only(&current)?;
+    let uid = current.actor.login.id;
+    let codes_left = db::run(&state.pool, move |c| {
+        two_factor::recovery_codes_left(c, uid).map_err(DbError::from)
+    })
+    .await?;
+    render::page(&SecurityPage {
+        chrome: Some(current.chrome("account")),
+        username: current.actor.login.username.clone(),
+        has_totp: current.factor.has_factor,
+        codes_left,
+        demand: current.setup_demand.map(|d| d.message()),
+    })
+}

@@ -1,0 +1,183 @@
+//! Resets: a manager who covers a login may reset its factors (audited); one who does not
+//! cover it may not; nobody resets their own this way; nobody sees or changes the target's
+//! factors while impersonating. And the console's `steward reset-2fa`.
+
+use std::process::Command;
+
+use diesel::prelude::*;
+use steward::db::schema::audit_log;
+
+use super::{alias, enrol, has_factor, location, password_step, role};
+use crate::backend_tests;
+use crate::helpers::TestApp;
+
+backend_tests!(
+    an_owner_resets_the_factors_of_its_alias_user_after_confirming,
+    a_manager_who_does_not_cover_the_login_may_not_reset_it,
+    an_admin_resets_a_customers_factors_but_nobody_its_own_this_way,
+    while_impersonating_nobody_sees_or_changes_the_targets_factors,
+    the_console_command_reset_2fa_removes_every_factor_of_a_login,
+);
+
+fn resets_audited(app: &TestApp) -> i64 {
+    audit_log::table
+        .filter(audit_log::action.eq("two_factor.reset"))
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap()
+}
+
+async fn an_owner_resets_the_factors_of_its_alias_user_after_confirming(app: TestApp) {
+    let admin = app.admin("root");
+    let acme = app.customer("acme", admin);
+    let dev = alias(&app, "dev", acme, None);
+    enrol(&app.login("dev").await).await;
+    let owner = app.login("acme").await;
+    let page = owner
+        .get_html(&format!("/users/{acme}/alias-users/{dev}"))
+        .await;
+    assert!(page.contains("Reset two-factor"));
+    let path = format!("/users/{acme}/alias-users/{dev}/two-factor/reset");
+    let res = owner.post(&path, &[]).await;
+    assert_eq!(res.status().as_u16(), 422, "asks first");
+    assert!(has_factor(&app, dev));
+    let res = owner.post(&path, &[("confirm", "yes")]).await;
+    assert_eq!(location(&res), format!("/users/{acme}/alias-users/{dev}"));
+    assert!(!has_factor(&app, dev));
+    assert_eq!(resets_audited(&app), 1);
+    let (_, to) = password_step(&app, "dev").await;
+    assert_eq!(to, "/servers", "the password alone logs in again");
+}
+
+async fn a_manager_who_does_not_cover_the_login_may_not_reset_it(app: TestApp) {
+    let admin = app.admin("root");
+    let acme = app.customer("acme", admin);
+    let managers = role(&app, acme, "Managers", &["alias_users.manage"]);
+    let strong = role(
+        &app,
+        acme,
+        "Strong",
+        &["alias_users.manage", "activity.view"],
+    );
+    alias(&app, "mgr", acme, Some(managers));
+    let boss = alias(&app, "boss", acme, Some(strong));
+    enrol(&app.login("boss").await).await;
+    let mgr = app.login("mgr").await;
+    let res = mgr
+        .post(
+            &format!("/users/{acme}/alias-users/{boss}/two-factor/reset"),
+            &[("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 403, "{}", location(&res));
+    assert!(has_factor(&app, boss));
+    assert_eq!(resets_audited(&app), 0);
+    // Another tenant does not even see it.
+    app.customer("other", admin);
+    let other = app.login("other").await;
+    let res = other
+        .post(
+            &format!("/users/{acme}/alias-users/{boss}/two-factor/reset"),
+            &[("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 404);
+    assert!(has_factor(&app, boss));
+}
+
+async fn an_admin_resets_a_customers_factors_but_nobody_its_own_this_way(app: TestApp) {
+    let admin = app.admin("root");
+    let acme = app.customer("acme", admin);
+    enrol(&app.login("acme").await).await;
+    let root = app.login("root").await;
+    enrol(&root).await;
+    let page = root.get_html(&format!("/users/{acme}")).await;
+    assert!(page.contains("Reset two-factor"));
+    let res = root
+        .post(
+            &format!("/users/{acme}/two-factor/reset"),
+            &[("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(location(&res), format!("/users/{acme}"));
+    assert!(!has_factor(&app, acme));
+    let res = root
+        .post(
+            &format!("/users/{admin}/two-factor/reset"),
+            &[("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 403);
+    assert!(has_factor(&app, admin));
+    // The customer may not reset its admin.
+    let owner = app.login("acme").await;
+    let res = owner
+        .post(
+            &format!("/users/{admin}/two-factor/reset"),
+            &[("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 404);
+    assert!(has_factor(&app, admin));
+}
+
+async fn while_impersonating_nobody_sees_or_changes_the_targets_factors(app: TestApp) {
+    let admin = app.admin("root");
+    let acme = app.customer("acme", admin);
+    let dev = alias(&app, "dev", acme, None);
+    enrol(&app.login("acme").await).await;
+    enrol(&app.login("dev").await).await;
+    let root = app.login("root").await;
+    let res = root.post(&format!("/users/{acme}/impersonate"), &[]).await;
+    assert_eq!(location(&res), "/servers");
+    assert_eq!(root.get("/account/security").await.status().as_u16(), 403);
+    let res = root
+        .post("/account/security/totp/delete", &[("confirm", "yes")])
+        .await;
+    assert_eq!(res.status().as_u16(), 403);
+    assert_eq!(
+        root.post("/account/security/recovery-codes", &[])
+            .await
+            .status()
+            .as_u16(),
+        403
+    );
+    // Acting as the owner, its alias user's factors are not reset either.
+    let res = root
+        .post(
+            &format!("/users/{acme}/alias-users/{dev}/two-factor/reset"),
+            &[("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 403);
+    assert!(has_factor(&app, acme));
+    assert!(has_factor(&app, dev));
+}
+
+async fn the_console_command_reset_2fa_removes_every_factor_of_a_login(app: TestApp) {
+    let admin = app.admin("root");
+    let acme = app.customer("acme", admin);
+    enrol(&app.login("acme").await).await;
+    let secret = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode([7u8; 64])
+    };
+    let out = Command::new(env!("CARGO_BIN_EXE_steward"))
+        .args(["reset-2fa", "--username", "ACME"])
+        .env("STEWARD_DATABASE_URL", &app.database_url)
+        .env("STEWARD_SECRET_KEY", &secret)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Removed every second factor of acme"));
+    assert!(!has_factor(&app, acme));
+    assert_eq!(resets_audited(&app), 1);
+    let out = Command::new(env!("CARGO_BIN_EXE_steward"))
+        .args(["reset-2fa", "--username", "nobody"])
+        .env("STEWARD_DATABASE_URL", &app.database_url)
+        .env("STEWARD_SECRET_KEY", &secret)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+}
