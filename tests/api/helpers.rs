@@ -101,6 +101,11 @@ pub fn fresh_database(backend: Backend) -> (String, Option<String>, Option<TempD
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_on(backend, "127.0.0.1").await
+}
+
+/// The app listening on `host` ("127.0.0.1", or "[::1]" for a client with an IPv6 address).
+pub async fn spawn_app_on(backend: Backend, host: &str) -> TestApp {
     let _ = env_logger::builder().is_test(true).try_init();
     let (database_url, pg_database, dir) = fresh_database(backend);
     let pool = db::connect(&database_url).expect("pool");
@@ -110,11 +115,11 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     }
     let settings = Settings {
         database_url: database_url.clone(),
-        bind: "127.0.0.1:0".into(),
+        bind: format!("{host}:0"),
         secret_key: actix_web::cookie::Key::generate(),
     };
     let app = Application::build(&settings, pool.clone()).expect("server");
-    let address = format!("http://127.0.0.1:{}", app.port);
+    let address = format!("http://{host}:{}", app.port);
     tokio::spawn(app.server);
     TestApp {
         address,

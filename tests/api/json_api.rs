@@ -28,6 +28,9 @@ impl TestApp {
             token_hash: &secret.hash(),
             expires_on,
             created_at: now(),
+            permissions: None,
+            all_servers: true,
+            allowed_ips: String::new(),
         }
         .insert(&mut self.conn())
         .unwrap();
@@ -632,6 +635,9 @@ async fn the_secret_never_appears_in_the_server_log(app: TestApp) {
         token_hash: &secret.hash(),
         expires_on: None,
         created_at: now(),
+        permissions: None,
+        all_servers: true,
+        allowed_ips: String::new(),
     }
     .insert(&mut pool.get().unwrap())
     .unwrap();

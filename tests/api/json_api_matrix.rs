@@ -15,6 +15,7 @@ use crate::snapshot::snapshot;
 pub const ROWS: &[(&str, &str, &str, &str)] = &[
     ("GET", "/api/v1/openapi.json", "", "222222222222"),
     ("GET", "/api/v1/me", "", "122222222111"),
+    ("GET", "/api/v1/keys/current", "", "122222222111"),
     ("GET", "/api/v1/servers", "", "122222222111"),
     ("GET", "/api/v1/servers/{sid}", "", "12N22N222111"),
     (

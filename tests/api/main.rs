@@ -24,6 +24,7 @@ mod performance;
 mod resilience;
 mod roles;
 mod safety;
+mod scoped_keys;
 mod server_actions;
 mod servers;
 mod snapshot;

@@ -77,6 +77,9 @@ pub(crate) fn api_key(app: &TestApp, user: i32) -> (i32, String) {
         token_hash: &secret.hash(),
         expires_on: None,
         created_at: now(),
+        permissions: None,
+        all_servers: true,
+        allowed_ips: String::new(),
     }
     .insert(&mut app.conn())
     .unwrap();

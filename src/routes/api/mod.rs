@@ -8,6 +8,7 @@
 mod alias_users;
 mod caller;
 mod error;
+mod keys;
 mod me;
 pub mod openapi;
 mod servers;
@@ -41,6 +42,7 @@ pub fn configure(routes: &mut Routes) {
         },
         |api| {
             api.get("/v1/me", me::me)
+                .get("/v1/keys/current", keys::current)
                 .get("/v1/servers", servers::list)
                 .reads::<servers::ListParams>()
                 .get("/v1/servers/{sid}", servers::show)
