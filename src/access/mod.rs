@@ -14,6 +14,7 @@ pub mod permission_set;
 pub mod rights;
 pub mod roles;
 pub mod servers;
+pub mod sessions;
 
 pub use actor::{Actor, Refusal};
 pub use catalog::{Perm, Permission, Tier, CATALOG};

@@ -44,10 +44,7 @@ pub enum ServerGrant {
         parent: Box<ServerGrant>,
     },
     /// The servers the API key `key` was limited to, within its login's grant.
-    Chosen {
-        key: i32,
-        within: Box<ServerGrant>,
-    },
+    Chosen { key: i32, within: Box<ServerGrant> },
 }
 
 /// What an API key was granted when it was made (issue 17): some permissions or all of

@@ -110,6 +110,11 @@ diesel::table! {
         state -> Text,
         expires_at -> Timestamp,
         created_at -> Timestamp,
+        /// Names the session in URLs (issue 17); never the key's hash.
+        public_id -> Text,
+        ip -> Text,
+        user_agent -> Text,
+        last_seen_at -> Nullable<Timestamp>,
     }
 }
 

@@ -46,9 +46,8 @@ impl AllowedIps {
     /// Reads what was stored (written by `as_text` from a parsed value); unreadable text
     /// allows nothing rather than everything.
     pub fn from_stored(text: &str) -> AllowedIps {
-        AllowedIps::parse(text).unwrap_or_else(|_| AllowedIps(vec![IpNet::from(
-            IpAddr::from([255, 255, 255, 255]),
-        )]))
+        AllowedIps::parse(text)
+            .unwrap_or_else(|_| AllowedIps(vec![IpNet::from(IpAddr::from([255, 255, 255, 255]))]))
     }
 
     pub fn is_anywhere(&self) -> bool {
@@ -103,7 +102,10 @@ mod tests {
     fn empty_means_anywhere_and_host_bits_are_cleared() {
         let a = AllowedIps::parse("  ").unwrap();
         assert!(a.is_anywhere() && a.allows("192.0.2.1") && a.allows("unknown"));
-        assert_eq!(AllowedIps::parse("10.1.2.3/8").unwrap().as_text(), "10.0.0.0/8");
+        assert_eq!(
+            AllowedIps::parse("10.1.2.3/8").unwrap().as_text(),
+            "10.0.0.0/8"
+        );
         assert_eq!(
             AllowedIps::parse("::1 ::1/128").unwrap().as_text(),
             "::1/128"

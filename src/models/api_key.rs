@@ -158,10 +158,7 @@ pub fn set_servers(conn: &mut DbConn, key_id: i32, server_ids: &[i32]) -> QueryR
 
 /// The hostnames of the servers keys were limited to, by key (for the list), at most
 /// `MAX_SERVERS` each.
-pub fn chosen_servers(
-    conn: &mut DbConn,
-    key_ids: &[i32],
-) -> QueryResult<Vec<(i32, i32, String)>> {
+pub fn chosen_servers(conn: &mut DbConn, key_ids: &[i32]) -> QueryResult<Vec<(i32, i32, String)>> {
     api_key_servers::table
         .inner_join(servers::table)
         .filter(api_key_servers::key_id.eq_any(key_ids))

@@ -13,6 +13,7 @@ pub mod impersonation;
 pub mod keys;
 pub mod roles;
 pub mod servers;
+pub mod sessions;
 pub mod table;
 pub mod users;
 
@@ -39,6 +40,7 @@ fn collect(cfg: &mut web::ServiceConfig, table: &mut RouteTable) {
     impersonation::configure(&mut routes);
     activity::configure(&mut routes);
     keys::configure(&mut routes);
+    sessions::configure(&mut routes);
     api::configure(&mut routes);
     servers::configure(&mut routes);
     cfg.default_service(web::to(not_found));

@@ -224,13 +224,20 @@ pub struct Browser {
 
 impl Browser {
     pub fn new(address: &str) -> Browser {
+        Browser::with_user_agent(address, "")
+    }
+
+    /// A browser that names itself with `user_agent` (none when empty).
+    pub fn with_user_agent(address: &str, user_agent: &str) -> Browser {
         let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        let mut builder = reqwest::Client::builder()
+            .redirect(Policy::none())
+            .cookie_provider(jar.clone());
+        if !user_agent.is_empty() {
+            builder = builder.user_agent(user_agent.to_string());
+        }
         Browser {
-            client: reqwest::Client::builder()
-                .redirect(Policy::none())
-                .cookie_provider(jar.clone())
-                .build()
-                .unwrap(),
+            client: builder.build().unwrap(),
             address: address.to_string(),
             jar,
         }

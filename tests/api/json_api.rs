@@ -507,6 +507,7 @@ async fn the_openapi_document_parses_and_lists_every_route(app: TestApp) {
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let routes = [
         ("get", "/api/v1/me"),
+        ("get", "/api/v1/keys/current"),
         ("get", "/api/v1/servers"),
         ("get", "/api/v1/servers/{sid}"),
         ("post", "/api/v1/servers/{sid}/power"),
@@ -514,7 +515,7 @@ async fn the_openapi_document_parses_and_lists_every_route(app: TestApp) {
         ("get", "/api/v1/openapi.json"),
     ];
     let paths = doc["paths"].as_object().unwrap();
-    assert_eq!(paths.len(), 6, "{:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(paths.len(), 7, "{:?}", paths.keys().collect::<Vec<_>>());
     for (method, path) in routes {
         assert!(
             doc["paths"][path][method].is_object(),

@@ -27,5 +27,6 @@ mod safety;
 mod scoped_keys;
 mod server_actions;
 mod servers;
+mod sessions;
 mod snapshot;
 mod web_basics;

@@ -308,6 +308,7 @@ pub(crate) fn fill(template: &str, w: &World, target: &str) -> String {
     };
     template
         .replace("{kid}", &kid.to_string())
+        .replace("{sess}", "nosuchsession")
         .replace("{id}", &ids.id.to_string())
         .replace("{aid}", &ids.aid.to_string())
         .replace("{rid}", &ids.rid.to_string())

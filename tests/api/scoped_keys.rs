@@ -43,10 +43,7 @@ async fn call(app: &TestApp, method: &str, path: &str, key: &str, body: &str) ->
 }
 
 fn key_count(app: &TestApp) -> i64 {
-    api_keys::table
-        .count()
-        .get_result(&mut app.conn())
-        .unwrap()
+    api_keys::table.count().get_result(&mut app.conn()).unwrap()
 }
 
 fn refusals(app: &TestApp, account: i32) -> Vec<String> {
@@ -191,7 +188,10 @@ async fn a_key_used_from_outside_its_ipv4_networks_is_refused_and_the_refusal_is
     assert!(refusals(&app, t.acme).is_empty());
     let (status, body) = call(&app, "GET", "/api/v1/me", &elsewhere, "").await;
     assert_eq!(status, 403);
-    assert!(body["error"].as_str().unwrap().contains("address"), "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("address"),
+        "{body}"
+    );
     let logged = refusals(&app, t.acme);
     assert_eq!(logged.len(), 1);
     assert!(
@@ -207,7 +207,10 @@ async fn a_key_used_from_outside_its_ipv4_networks_is_refused_and_the_refusal_is
     assert!(used.is_none());
     // The owner sees it in its activity.
     let activity = acme.get_html(&format!("/users/{}/activity", t.acme)).await;
-    assert!(activity.contains("Elsewhere"), "the refusal is in the activity tab");
+    assert!(
+        activity.contains("Elsewhere"),
+        "the refusal is in the activity tab"
+    );
 }
 
 /// A key for `user` allowed from `networks`, written straight to the database.

@@ -66,6 +66,8 @@ pub struct AliasPage {
     /// How many SSH keys and API keys it holds, where the actor may manage them.
     pub ssh_keys: Option<i64>,
     pub api_keys: Option<i64>,
+    /// Its sessions, for a manager who may end them.
+    pub managed_sessions: Option<crate::routes::sessions::ManagedSessions>,
 }
 
 #[derive(Template)]
@@ -204,6 +206,14 @@ pub async fn build(
         Some(rid) => change_for(current, state, &t, rid).await?,
         None => None,
     };
+    let managed_sessions = crate::routes::sessions::managed(
+        state,
+        actor,
+        holder,
+        alias_id,
+        &crate::routes::alias_users::alias_url(account_id, alias_id),
+    )
+    .await?;
     let permissions: Vec<&'static Permission> = t.rights.permissions.iter().collect();
     let _: PermissionSet = t.rights.permissions;
     Ok(AliasPage {
@@ -228,6 +238,7 @@ pub async fn build(
         errors,
         ssh_keys,
         api_keys,
+        managed_sessions,
         t,
     })
 }

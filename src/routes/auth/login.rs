@@ -18,7 +18,7 @@ use crate::security::password;
 use crate::web::client::ClientInfo;
 use crate::web::current::{csrf_token, set_flash};
 use crate::web::render;
-use crate::web::session_store::{CSRF, IMPERSONATOR_ID, LOGIN_ID};
+use crate::web::session_store::{CLIENT_AGENT, CLIENT_IP, CSRF, IMPERSONATOR_ID, LOGIN_ID};
 use crate::web::AppError;
 use crate::AppState;
 
@@ -158,6 +158,8 @@ pub async fn submit(
             session.remove(CSRF);
             session
                 .insert(LOGIN_ID, id)
+                .and_then(|()| session.insert(CLIENT_IP, &client.ip))
+                .and_then(|()| session.insert(CLIENT_AGENT, &client.user_agent))
                 .map_err(|e| AppError::Unexpected(anyhow::anyhow!("session: {e}")))?;
             set_flash(
                 &session,

@@ -216,7 +216,11 @@ async fn build(
     let reach = may_create.then(|| current.actor.reach.clone());
     let (keys, chosen, servers) = db::run(&state.pool, move |c| {
         let keys = api_key::list_for(c, uid)?;
-        let ids: Vec<i32> = keys.iter().filter(|k| !k.all_servers).map(|k| k.id).collect();
+        let ids: Vec<i32> = keys
+            .iter()
+            .filter(|k| !k.all_servers)
+            .map(|k| k.id)
+            .collect();
         let chosen = api_key::chosen_servers(c, &ids)?;
         let servers = match &reach {
             Some(r) => Some(Server::list_within(c, r, "", 1, SERVER_CHOICES)?),
@@ -337,7 +341,10 @@ fn parse_scope(current: &Current, form: &CreateForm, errors: &mut FieldErrors) -
         Err(problems) => {
             let mut parts = Vec::new();
             if !problems.unknown.is_empty() {
-                parts.push(format!("Unknown permissions: {}.", problems.unknown.join(", ")));
+                parts.push(format!(
+                    "Unknown permissions: {}.",
+                    problems.unknown.join(", ")
+                ));
             }
             if !problems.not_grantable.is_empty() {
                 parts.push(format!(
@@ -421,8 +428,7 @@ pub async fn create(
         .check("expires_at", Expiry::parse(&form.expires_at, today))
         .map(Expiry::date);
     let scope = parse_scope(&current, &form, &mut errors);
-    let (Some(name), Some(expires), Some(scope), true) =
-        (name, expires, scope, errors.is_empty())
+    let (Some(name), Some(expires), Some(scope), true) = (name, expires, scope, errors.is_empty())
     else {
         return invalid(&current, &state, owner, errors, &form).await;
     };
@@ -504,7 +510,10 @@ pub async fn create(
         // Two tabs racing past the check meet the database's unique index.
         Ok(Err(Refusal::Name)) => return name_taken(&current, &state, owner, errors, &form).await,
         Ok(Err(Refusal::Servers)) => {
-            errors.add("server_id", "Choose servers from the list: this login does not reach some of them.");
+            errors.add(
+                "server_id",
+                "Choose servers from the list: this login does not reach some of them.",
+            );
             return invalid(&current, &state, owner, errors, &form).await;
         }
         Err(DbError::Query(e)) if db::is_unique_violation(&e) => {
