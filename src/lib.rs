@@ -13,6 +13,7 @@ pub mod db;
 pub mod domain;
 pub mod driver;
 pub mod models;
+pub mod operations;
 pub mod routes;
 pub mod security;
 pub mod startup;

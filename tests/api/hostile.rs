@@ -118,6 +118,8 @@ fn valid_value(r: &RouteRow, field: &str, w: &World) -> Option<String> {
         (_, "expires_at") if p.ends_with("/api-keys") => String::new(),
         (_, "server_scope") => "all".into(),
         (_, "allowed_ips") => String::new(),
+        // A reinstall is confirmed by typing the server's hostname; the rest by "yes".
+        ("/servers/{sid}/reinstall", "confirm") => w.s1_host.clone(),
         (_, "confirm") => "yes".into(),
         (_, "expires_at") => "2099-01-01".into(),
         (_, "role_id") => w.spare_role.to_string(),

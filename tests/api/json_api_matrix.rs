@@ -25,6 +25,7 @@ pub const ROWS: &[(&str, &str, &str, &str)] = &[
         "12N22N422111",
     ),
     ("GET", "/api/v1/alias-users", "", "124222424111"),
+    ("GET", "/api/v1/audit", "", "122222444111"),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

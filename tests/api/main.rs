@@ -20,6 +20,7 @@ mod matrix_effects;
 mod matrix_reach;
 mod matrix_world;
 mod no_escalation_core;
+mod operations;
 mod performance;
 mod resilience;
 mod roles;

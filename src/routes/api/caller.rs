@@ -103,7 +103,8 @@ impl FromRequest for ApiCaller {
                 };
                 if !key.allowed_ips().allows(&ip) {
                     // Logged in the key's account, where its owner looks for it.
-                    refused_from(&actor, &key, &refusal_audit).insert(c)?;
+                    let entry = refused_from(&actor, &key, &refusal_audit);
+                    db::transaction(c, |c| entry.insert(c))?;
                     return Ok(Some(Err(())));
                 }
                 if key.last_use_is_stale(at) {

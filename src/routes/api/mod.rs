@@ -6,6 +6,7 @@
 //! unreadable input; state changes are audited with `via_api` in their transaction.
 
 mod alias_users;
+mod audit;
 mod caller;
 mod error;
 mod keys;
@@ -50,6 +51,8 @@ pub fn configure(routes: &mut Routes) {
                 .reads::<servers::PowerRequest>()
                 .get("/v1/alias-users", alias_users::list)
                 .reads::<servers::ListParams>()
+                .get("/v1/audit", audit::list)
+                .reads::<audit::AuditParams>()
                 .get("/v1/openapi.json", openapi::document);
         },
     );

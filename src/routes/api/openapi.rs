@@ -6,7 +6,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{alias_users, keys, me, servers, ErrorBody};
+use super::{alias_users, audit, keys, me, servers, ErrorBody};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -23,6 +23,7 @@ use super::{alias_users, keys, me, servers, ErrorBody};
         servers::show,
         servers::power,
         alias_users::list,
+        audit::list,
         document,
     ),
     components(schemas(ErrorBody)),

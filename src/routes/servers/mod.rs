@@ -18,7 +18,6 @@ mod owner;
 use crate::access::servers::{find_reachable, Reachable};
 use crate::access::Actor;
 use crate::db::{self, DbError, DbPool};
-use crate::driver::Requester;
 use crate::routes::table::Routes;
 use crate::routes::users::parse_id;
 use crate::web::pagination::ListQuery;
@@ -45,9 +44,9 @@ pub fn configure(routes: &mut Routes) {
         .reads::<actions::ActionForm>()
         // Read by hand (`form::first`, `form::all`): the ssh_key field repeats.
         .post("/servers/{sid}/reinstall", actions::reinstall)
-        .reads_fields(&["os", "ssh_key"])
+        .reads_fields(&["os", "ssh_key", "confirm"])
         .post("/servers/{sid}/rescue", actions::rescue)
-        .reads_fields(&["action", "ssh_key"])
+        .reads_fields(&["action", "ssh_key", "confirm"])
         .get("/servers/{sid}/console", console::page)
         .get("/users/{id}/servers", account_tab::page)
         .reads::<ListQuery>()
@@ -66,19 +65,4 @@ pub async fn reachable(pool: &DbPool, actor: &Actor, raw: &str) -> Result<Reacha
     .ok_or(AppError::NotFound)
 }
 
-/// Who a driver job is recorded for: the acting login (the impersonator is in the audit).
-pub fn requester(actor: &Actor) -> Requester {
-    Requester {
-        id: actor.login.id,
-        name: actor.login.username.clone(),
-    }
-}
-
-/// The account whose Activity tab records an action on a server: its customer, else its
-/// reseller, else the acting login's own account.
-pub fn audit_account(actor: &Actor, server: &crate::models::server::Server) -> i32 {
-    server
-        .owner_id
-        .or(server.reseller_id)
-        .unwrap_or_else(|| actor.account_id())
-}
+pub use crate::operations::servers::{audit_account, requester};
