@@ -513,11 +513,12 @@ async fn the_openapi_document_parses_and_lists_every_route(app: TestApp) {
         ("get", "/api/v1/servers/{sid}"),
         ("post", "/api/v1/servers/{sid}/power"),
         ("get", "/api/v1/alias-users"),
+        ("get", "/api/v1/alias-users/{aid}"),
         ("get", "/api/v1/audit"),
         ("get", "/api/v1/openapi.json"),
     ];
     let paths = doc["paths"].as_object().unwrap();
-    assert_eq!(paths.len(), 8, "{:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(paths.len(), 9, "{:?}", paths.keys().collect::<Vec<_>>());
     for (method, path) in routes {
         assert!(
             doc["paths"][path][method].is_object(),
@@ -532,8 +533,12 @@ async fn the_openapi_document_parses_and_lists_every_route(app: TestApp) {
     let t = tenants(&app);
     let key = app.api_key(t.admin, None);
     let sid = server(&app, "web1.acme.test", t.acme);
+    let helper = role(&app, t.admin, "Helper", &["servers.view"]);
+    let aid = alias(&app, "boss-helper", t.admin, helper, true);
     for (method, path) in routes {
-        let path = path.replace("{sid}", &sid.to_string());
+        let path = path
+            .replace("{sid}", &sid.to_string())
+            .replace("{aid}", &aid.to_string());
         let (status, _) = app
             .api(
                 &method.to_uppercase(),

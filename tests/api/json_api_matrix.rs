@@ -25,6 +25,7 @@ pub const ROWS: &[(&str, &str, &str, &str)] = &[
         "12N22N422111",
     ),
     ("GET", "/api/v1/alias-users", "", "124222424111"),
+    ("GET", "/api/v1/alias-users/{aid}", "", "1N4N2N424111"),
     ("GET", "/api/v1/audit", "", "122222444111"),
 ];
 

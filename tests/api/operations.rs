@@ -14,6 +14,7 @@ backend_tests!(
     power_from_a_page_and_from_the_api_writes_the_same_audit_entry,
     power_is_refused_alike_by_both_doors,
     the_api_lists_the_accounts_audit_log_with_the_activity_tabs_rule,
+    one_alias_user_is_read_through_the_api_within_the_keys_account_only,
 );
 
 type Row = (Option<i32>, String, String, String, String, bool);
@@ -37,14 +38,14 @@ fn power_rows(app: &TestApp) -> Vec<Row> {
 async fn power_from_a_page_and_from_the_api_writes_the_same_audit_entry(app: TestApp) {
     let t = tenants(&app);
     let sid = server(&app, "web1.acme.test", t.acme);
-    // The reseller acts on its customer's server: the entry belongs to the customer's
-    // account from either door (they used to differ).
-    let page = app.login("northwind").await;
+    // The admin acts on a customer's server: the entry belongs to the customer's account
+    // from either door (the API used to write it to the admin's account, with a copy).
+    let page = app.login("boss").await;
     let res = page
         .post(&format!("/servers/{sid}/power"), &[("action", "on")])
         .await;
     assert_redirect_to(&res, &format!("/servers/{sid}"));
-    let key = app.api_key(t.reseller, None);
+    let key = app.api_key(t.admin, None);
     let (status, body) = app
         .api_post(
             &format!("/api/v1/servers/{sid}/power"),
@@ -64,7 +65,7 @@ async fn power_from_a_page_and_from_the_api_writes_the_same_audit_entry(app: Tes
         from_page,
         (
             Some(t.acme),
-            "northwind".into(),
+            "boss".into(),
             "server.power".into(),
             "server web1.acme.test".into(),
             "on".into(),
@@ -134,13 +135,48 @@ async fn the_api_lists_the_accounts_audit_log_with_the_activity_tabs_rule(app: T
     // An alias user without activity.view is refused; with it, others' addresses are hidden.
     let viewer = role(&app, t.acme, "Viewer", &["servers.view"]);
     let bob = alias(&app, "bob", t.acme, viewer, true);
-    let (status, _) = app.api_get("/api/v1/audit", &app.api_key(bob, None))
-        .await;
+    let (status, _) = app.api_get("/api/v1/audit", &app.api_key(bob, None)).await;
     assert_eq!(status, 403);
     let auditor = role(&app, t.acme, "Auditor", &["activity.view"]);
     let eve = alias(&app, "eve", t.acme, auditor, true);
-    let (status, body) = app.api_get("/api/v1/audit", &app.api_key(eve, None))
-        .await;
+    let (status, body) = app.api_get("/api/v1/audit", &app.api_key(eve, None)).await;
     assert_eq!(status, 200);
     assert_eq!(body["items"][0]["ip"], "");
+}
+
+async fn one_alias_user_is_read_through_the_api_within_the_keys_account_only(app: TestApp) {
+    let t = tenants(&app);
+    let viewer = role(&app, t.acme, "Viewer", &["servers.view"]);
+    let bob = alias(&app, "bob", t.acme, viewer, false);
+    let theirs_role = role(&app, t.globex, "Viewer", &["servers.view"]);
+    let theirs = alias(&app, "gina", t.globex, theirs_role, true);
+    let key = app.api_key(t.acme, None);
+    let (status, body) = app
+        .api_get(&format!("/api/v1/alias-users/{bob}"), &key)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["username"], "bob");
+    assert_eq!(body["role"]["name"], "Viewer");
+    assert_eq!(body["status"], "active");
+    assert_eq!(body["all_servers"], false);
+    for missing in [
+        theirs.to_string(),
+        "0".into(),
+        "abc".into(),
+        t.acme.to_string(),
+    ] {
+        let (status, body) = app
+            .api_get(&format!("/api/v1/alias-users/{missing}"), &key)
+            .await;
+        assert_eq!(status, 404, "{missing}: {body}");
+        assert!(body["error"].is_string());
+    }
+    // A login that may not manage alias users is refused.
+    let (status, _) = app
+        .api_get(
+            &format!("/api/v1/alias-users/{bob}"),
+            &app.api_key(bob, None),
+        )
+        .await;
+    assert_eq!(status, 403);
 }

@@ -51,6 +51,7 @@ pub fn configure(routes: &mut Routes) {
                 .reads::<servers::PowerRequest>()
                 .get("/v1/alias-users", alias_users::list)
                 .reads::<servers::ListParams>()
+                .get("/v1/alias-users/{aid}", alias_users::show)
                 .get("/v1/audit", audit::list)
                 .reads::<audit::AuditParams>()
                 .get("/v1/openapi.json", openapi::document);

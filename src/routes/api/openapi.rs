@@ -23,6 +23,7 @@ use super::{alias_users, audit, keys, me, servers, ErrorBody};
         servers::show,
         servers::power,
         alias_users::list,
+        alias_users::show,
         audit::list,
         document,
     ),
