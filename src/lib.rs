@@ -16,6 +16,7 @@ pub mod driver;
 pub mod jobs;
 pub mod models;
 pub mod ops;
+pub mod operations;
 pub mod routes;
 pub mod security;
 pub mod startup;

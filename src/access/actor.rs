@@ -9,6 +9,7 @@ use diesel::QueryResult;
 use super::catalog::Perm;
 use super::catalog::Tier;
 use super::permission_set::PermissionSet;
+use super::rights::{KeyGrant, Rights};
 use crate::db::DbConn;
 use crate::models::role;
 use crate::models::server::Reach;
@@ -25,6 +26,9 @@ pub struct Actor {
     pub impersonator: Option<User>,
     pub permissions: PermissionSet,
     pub reach: Reach,
+    /// The API key the request came with: `permissions` and `reach` are already cut down
+    /// to it (`Actor::with_key`).
+    pub key: Option<KeyGrant>,
 }
 
 /// Why a login may not act (used for login messages and history, never shown in detail
@@ -122,6 +126,7 @@ impl Actor {
             impersonator: None,
             permissions,
             reach,
+            key: None,
         })
     }
 
@@ -144,6 +149,16 @@ impl Actor {
             _ => Vec::new(),
         };
         Ok(Some(Actor::resolve(login, parent, &role_keys, today)))
+    }
+
+    /// This actor acting through an API key: its rights ∩ the key's grants
+    /// (`Rights::within_key`), from which its permissions and reach are taken.
+    pub fn with_key(mut self, key: KeyGrant) -> Actor {
+        self.key = Some(key);
+        let rights = Rights::of_actor(&self);
+        self.permissions = rights.permissions();
+        self.reach = rights.reach();
+        self
     }
 
     /// The regular account whose environment this login acts in: itself, or its parent.

@@ -10,7 +10,11 @@
 use super::accounts::account_edit;
 use super::aliases::{may_act_on_alias, TargetRights};
 use super::catalog::Perm;
+use super::permission_set::PermissionSet;
+use super::rights::KeyGrant;
+use super::roles::{check_permissions, PermissionProblems};
 use super::Actor;
+use crate::models::api_key::ApiKey;
 use crate::models::user::User;
 
 /// The two kinds of credentials a login holds besides its password.
@@ -126,6 +130,33 @@ pub fn may_install_own_keys(actor: &Actor) -> bool {
 /// May `actor` see and remove the `kind` keys of `holder`?
 pub fn may_manage_keys(actor: &Actor, holder: Holder<'_>, kind: KeyKind) -> Result<(), KeyRefusal> {
     may_use_keys(actor, holder, kind, KeyAction::Manage)
+}
+
+/// What a stored API key was granted, for `Actor::with_key`. Stored keys the catalog no
+/// longer knows grant nothing.
+pub fn grant_of(key: &ApiKey) -> KeyGrant {
+    KeyGrant {
+        key: key.id,
+        permissions: key.permissions.as_deref().map(|text| {
+            let keys: Vec<&str> = text.split_whitespace().collect();
+            PermissionSet::from_known_keys(&keys)
+        }),
+        all_servers: key.all_servers,
+    }
+}
+
+/// The permissions a new key of `actor` (its own login) is granted: none ticked means all
+/// of them (`None`, the intersection with the login's current rights still applies);
+/// otherwise a subset of what the login holds now. Unknown keys and keys it lacks are
+/// refused, never dropped.
+pub fn key_permissions<S: AsRef<str>>(
+    actor: &Actor,
+    requested: &[S],
+) -> Result<Option<PermissionSet>, PermissionProblems> {
+    if requested.is_empty() {
+        return Ok(None);
+    }
+    check_permissions(requested, actor.permissions).map(Some)
 }
 
 #[cfg(test)]
@@ -272,5 +303,23 @@ mod tests {
                 Err(KeyRefusal::Impersonating)
             );
         }
+    }
+
+    #[test]
+    fn a_keys_permissions_are_a_subset_of_its_logins_own_and_none_means_all() {
+        let account = user(1, "user");
+        let helper = actor(
+            alias(2, &account),
+            Some(account.clone()),
+            &["servers.view", "api_keys.manage"],
+        );
+        assert_eq!(key_permissions::<&str>(&helper, &[]), Ok(None));
+        assert_eq!(
+            key_permissions(&helper, &["servers.view"]).unwrap(),
+            Some(PermissionSet::of([super::Perm::ServersView]))
+        );
+        let err = key_permissions(&helper, &["servers.power", "servers.fly"]).unwrap_err();
+        assert_eq!(err.not_grantable, ["servers.power"]);
+        assert_eq!(err.unknown, ["servers.fly"]);
     }
 }

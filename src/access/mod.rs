@@ -16,6 +16,7 @@ pub mod roles;
 pub mod servers;
 pub mod throttles;
 pub mod two_factor;
+pub mod sessions;
 
 pub use actor::{Actor, Refusal};
 pub use catalog::{Perm, Permission, Tier, CATALOG};

@@ -43,6 +43,20 @@ pub enum ServerGrant {
         alias: i32,
         parent: Box<ServerGrant>,
     },
+    /// The servers the API key `key` was limited to, within its login's grant.
+    Chosen { key: i32, within: Box<ServerGrant> },
+}
+
+/// What an API key was granted when it was made (issue 17): some permissions or all of
+/// its login's, and all of its login's servers or a chosen list (`api_key_servers`). A key
+/// acts with these ∩ its login's rights *now* (`Rights::within_key`), so narrowing the
+/// login narrows the key at once, and widening the login never widens it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyGrant {
+    pub key: i32,
+    /// None: every permission the login holds at the time of each call.
+    pub permissions: Option<PermissionSet>,
+    pub all_servers: bool,
 }
 
 /// A login's rights (SPEC §2.1).
@@ -128,7 +142,36 @@ impl Rights {
             Some(p) => account_grant(p),
             None => account_grant(&actor.login),
         };
-        Rights::from_parts(actor.permissions, servers)
+        let rights = Rights::from_parts(actor.permissions, servers);
+        match &actor.key {
+            Some(key) => rights.within_key(key),
+            None => rights,
+        }
+    }
+
+    /// These rights cut down to what an API key was granted: the intersection, so the key
+    /// never holds a grant its login does not hold now.
+    pub fn within_key(&self, key: &KeyGrant) -> Rights {
+        let granted = key.permissions.unwrap_or_else(PermissionSet::all);
+        let servers = match (&self.servers, key.all_servers) {
+            (grant, true) => grant.clone(),
+            // Applying the same key twice changes nothing.
+            (grant @ ServerGrant::Chosen { key: k, .. }, false) if *k == key.key => grant.clone(),
+            (grant, false) => ServerGrant::Chosen {
+                key: key.key,
+                within: Box::new(grant.clone()),
+            },
+        };
+        Rights {
+            account: self.account.intersect(granted.account_part()),
+            server: self.server.intersect(granted.server_part()),
+            servers,
+        }
+    }
+
+    /// Every permission of these rights (account-level and server).
+    pub fn permissions(&self) -> PermissionSet {
+        self.account.union(self.server)
     }
 
     /// The servers this login reaches, as a query filter.
@@ -151,6 +194,10 @@ impl ServerGrant {
             ServerGrant::Listed { alias, parent } => Reach::Assigned {
                 alias_id: *alias,
                 within: Box::new(parent.reach()),
+            },
+            ServerGrant::Chosen { key, within } => Reach::KeyServers {
+                key_id: *key,
+                within: Box::new(within.reach()),
             },
         }
     }
@@ -202,6 +249,11 @@ fn grant_holds(outer: &ServerGrant, inner: &ServerGrant) -> Option<bool> {
     match (outer, inner) {
         (Everything, _) => Some(true),
         (_, Everything) => Some(false),
+        // A key's list lies within its login's grant. Keys are never compared as the
+        // covered side in practice; a key's list as the coverer holds no one's servers
+        // (an unsure answer is no: a scoped key manages no login with server rights).
+        (_, Chosen { within, .. }) => Some(grant_holds(outer, within) == Some(true)),
+        (Chosen { .. }, _) => Some(false),
         (AllOf { account: a, .. }, AllOf { account: b, .. }) if a == b => Some(true),
         // A reseller's servers include its customers' (they carry its id as reseller).
         (
@@ -463,5 +515,53 @@ mod tests {
             assert_eq!(Rights::of_actor(&a), Rights::of_account(&a.login));
             assert_eq!(Rights::of_actor(&a).reach(), a.reach);
         }
+    }
+
+    #[test]
+    fn a_key_holds_its_grants_within_its_logins_rights_and_never_more() {
+        let account = user(1, "user");
+        let login = all_of(2, &account, &[Perm::ServersView, Perm::ApiKeysManage]);
+        let key = KeyGrant {
+            key: 9,
+            permissions: Some(set(&[Perm::ServersView, Perm::ServersPower])),
+            all_servers: false,
+        };
+        let k = login.within_key(&key);
+        // servers.power was granted but the login lacks it: the key lacks it too.
+        assert_eq!(k.permissions(), set(&[Perm::ServersView]));
+        assert_eq!(
+            k.reach(),
+            Reach::KeyServers {
+                key_id: 9,
+                within: Box::new(Reach::Owner(1))
+            }
+        );
+        // Applying it twice changes nothing; its login covers it, it covers no list.
+        assert_eq!(k.within_key(&key), k);
+        assert!(covers(&login, &k));
+        assert_eq!(
+            coverage(&k, &listed(3, &account, &[Perm::ServersView])),
+            Coverage::NotCovered
+        );
+        // "All" means the login's, whatever they are at the time.
+        let all = KeyGrant {
+            key: 10,
+            permissions: None,
+            all_servers: true,
+        };
+        assert_eq!(login.within_key(&all), login);
+    }
+
+    #[test]
+    fn an_actor_with_a_key_acts_with_the_keys_rights() {
+        let account = user(1, "user");
+        let a = actor(account.clone(), None, &[]).with_key(KeyGrant {
+            key: 4,
+            permissions: Some(set(&[Perm::ServersView])),
+            all_servers: false,
+        });
+        assert!(a.may(Perm::ServersView) && !a.may(Perm::ServersPower));
+        assert_eq!(Rights::of_actor(&a).reach(), a.reach);
+        assert!(matches!(a.reach, Reach::KeyServers { key_id: 4, .. }));
     }
 }

@@ -113,6 +113,11 @@ diesel::table! {
         state -> Text,
         expires_at -> Timestamp,
         created_at -> Timestamp,
+        /// Names the session in URLs (issue 17); never the key's hash.
+        public_id -> Text,
+        ip -> Text,
+        user_agent -> Text,
+        last_seen_at -> Nullable<Timestamp>,
     }
 }
 
@@ -173,6 +178,18 @@ diesel::table! {
         created_at -> Timestamp,
         /// Who made the key (migration 5); keys made for another login were revoked then.
         created_by -> Nullable<Integer>,
+        /// Granted permission keys separated by spaces; NULL for all (issue 17).
+        permissions -> Nullable<Text>,
+        all_servers -> Bool,
+        /// CIDRs separated by spaces; empty for anywhere.
+        allowed_ips -> Text,
+    }
+}
+
+diesel::table! {
+    api_key_servers (key_id, server_id) {
+        key_id -> Integer,
+        server_id -> Integer,
     }
 }
 
@@ -214,9 +231,12 @@ diesel::joinable!(ssh_keys -> users (user_id));
 diesel::joinable!(api_keys -> users (user_id));
 diesel::joinable!(totp_factors -> users (user_id));
 diesel::joinable!(recovery_codes -> users (user_id));
+diesel::joinable!(api_key_servers -> api_keys (key_id));
+diesel::joinable!(api_key_servers -> servers (server_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
+    api_key_servers,
     alias_roles,
     alias_role_permissions,
     servers,

@@ -2,6 +2,7 @@
 //! value that cannot be invalid, or into the message shown next to the field. Nothing here
 //! touches the database.
 
+mod allowed_ips;
 mod email;
 mod expiry;
 mod password;
@@ -12,6 +13,7 @@ mod ssh_key;
 mod text;
 mod username;
 
+pub use allowed_ips::AllowedIps;
 pub use email::Email;
 pub use expiry::Expiry;
 pub use password::NewPassword;

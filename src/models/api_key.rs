@@ -5,13 +5,16 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::db::schema::api_keys;
+use crate::db::schema::{api_key_servers, api_keys, servers};
 use crate::db::DbConn;
+use crate::domain::AllowedIps;
 
 /// The most keys (live or revoked) one login may hold.
 pub const MAX_PER_LOGIN: i64 = 100;
 /// `last_used_at` is written at most this often per key, so use costs no write per call.
 pub const LAST_USED_RESOLUTION_SECS: i64 = 60;
+/// The most servers one key may be limited to (more: give it all servers).
+pub const MAX_SERVERS: usize = 100;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = api_keys)]
@@ -24,6 +27,12 @@ pub struct ApiKey {
     pub last_used_at: Option<NaiveDateTime>,
     pub revoked_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
+    /// Granted permission keys separated by spaces; None for all of the login's.
+    pub permissions: Option<String>,
+    /// Every server the login reaches, or only those in `api_key_servers`.
+    pub all_servers: bool,
+    /// CIDRs separated by spaces; empty for anywhere.
+    pub allowed_ips: String,
 }
 
 impl ApiKey {
@@ -34,6 +43,10 @@ impl ApiKey {
 
     pub fn is_revoked(&self) -> bool {
         self.revoked_at.is_some()
+    }
+
+    pub fn allowed_ips(&self) -> AllowedIps {
+        AllowedIps::from_stored(&self.allowed_ips)
     }
 
     /// Whether its last use is old enough to be written again.
@@ -52,6 +65,9 @@ pub struct NewApiKey<'a> {
     pub token_hash: &'a str,
     pub expires_on: Option<NaiveDate>,
     pub created_at: NaiveDateTime,
+    pub permissions: Option<String>,
+    pub all_servers: bool,
+    pub allowed_ips: String,
 }
 
 impl NewApiKey<'_> {
@@ -120,6 +136,35 @@ pub fn revoke(conn: &mut DbConn, user_id: i32, id: i32, at: NaiveDateTime) -> Qu
     )
     .set(api_keys::revoked_at.eq(Some(at)))
     .execute(conn)
+}
+
+/// Limits the key to these servers (made with `all_servers` false).
+pub fn set_servers(conn: &mut DbConn, key_id: i32, server_ids: &[i32]) -> QueryResult<()> {
+    let rows: Vec<_> = server_ids
+        .iter()
+        .map(|s| {
+            (
+                api_key_servers::key_id.eq(key_id),
+                api_key_servers::server_id.eq(*s),
+            )
+        })
+        .collect();
+    // At most MAX_SERVERS rows: one statement, well under SQLite's parameter limit.
+    let insert = diesel::insert_into(api_key_servers::table)
+        .values(rows)
+        .on_conflict_do_nothing();
+    crate::on_backend!(conn, c => insert.execute(c)).map(|_| ())
+}
+
+/// The hostnames of the servers keys were limited to, by key (for the list), at most
+/// `MAX_SERVERS` each.
+pub fn chosen_servers(conn: &mut DbConn, key_ids: &[i32]) -> QueryResult<Vec<(i32, i32, String)>> {
+    api_key_servers::table
+        .inner_join(servers::table)
+        .filter(api_key_servers::key_id.eq_any(key_ids))
+        .order((api_key_servers::key_id, servers::hostname))
+        .select((api_key_servers::key_id, servers::id, servers::hostname))
+        .load(conn)
 }
 
 pub fn touch(conn: &mut DbConn, id: i32, at: NaiveDateTime) -> QueryResult<()> {

@@ -5,7 +5,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::schema::{alias_servers, server_ips, servers, users};
+use crate::db::schema::{alias_servers, api_key_servers, server_ips, servers, users};
 use crate::db::{Backend, DbConn};
 
 /// Which servers a login reaches. Built by the access module; applied by queries here.
@@ -21,6 +21,8 @@ pub enum Reach {
     Assigned { alias_id: i32, within: Box<Reach> },
     /// Servers both reaches include (e.g. an account's servers that a manager reaches).
     Both(Box<Reach>, Box<Reach>),
+    /// Servers an API key was limited to, within what its login reaches.
+    KeyServers { key_id: i32, within: Box<Reach> },
 }
 
 impl Reach {
@@ -72,6 +74,11 @@ impl Reach {
                 a.condition(holder_indexes),
                 b.condition(holder_indexes)
             ),
+            Reach::KeyServers { key_id, within } => format!(
+                "(servers.id IN (SELECT api_key_servers.server_id FROM api_key_servers \
+                 WHERE api_key_servers.key_id = {key_id}) AND {})",
+                within.condition(holder_indexes)
+            ),
         }
     }
 
@@ -84,7 +91,7 @@ impl Reach {
     /// Whether the reach is narrowed to an alias user's assigned servers.
     fn is_assignment(&self) -> bool {
         match self {
-            Reach::Assigned { .. } => true,
+            Reach::Assigned { .. } | Reach::KeyServers { .. } => true,
             Reach::Both(a, b) => a.is_assignment() || b.is_assignment(),
             _ => false,
         }
@@ -167,6 +174,15 @@ impl Reach {
             Reach::Both(a, b) => Box::new(
                 a.bound_expression(holder_indexes)
                     .and(b.bound_expression(holder_indexes)),
+            ),
+            Reach::KeyServers { key_id, within } => Box::new(
+                servers::id
+                    .eq_any(
+                        api_key_servers::table
+                            .filter(api_key_servers::key_id.eq(*key_id))
+                            .select(api_key_servers::server_id),
+                    )
+                    .and(within.bound_expression(holder_indexes)),
             ),
         }
     }

@@ -19,6 +19,17 @@ pub struct SessionRow {
     pub state: String,
     pub expires_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
+    pub public_id: String,
+    pub ip: String,
+    pub user_agent: String,
+    pub last_seen_at: Option<NaiveDateTime>,
+}
+
+/// Where a session was opened from, mirrored from its state when it is written.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    pub ip: String,
+    pub user_agent: String,
 }
 
 /// Loads a live session's state and expiry; an expired one is treated as absent.
@@ -31,22 +42,29 @@ pub fn load(conn: &mut DbConn, key_hash: &str) -> QueryResult<Option<(String, Na
         .optional()
 }
 
+#[allow(clippy::too_many_arguments)]
 pub fn insert(
     conn: &mut DbConn,
     key_hash: &str,
+    public_id: &str,
     user_id: Option<i32>,
     impersonator_id: Option<i32>,
     state: &str,
     expires_at: NaiveDateTime,
+    origin: &Origin,
 ) -> QueryResult<()> {
     diesel::insert_into(sessions::table)
         .values((
             sessions::key_hash.eq(key_hash),
+            sessions::public_id.eq(public_id),
             sessions::user_id.eq(user_id),
             sessions::impersonator_id.eq(impersonator_id),
             sessions::state.eq(state),
             sessions::expires_at.eq(expires_at),
             sessions::created_at.eq(now()),
+            sessions::ip.eq(&origin.ip),
+            sessions::user_agent.eq(&origin.user_agent),
+            sessions::last_seen_at.eq(Some(now())),
         ))
         .execute(conn)
         .map(|_| ())
@@ -67,16 +85,72 @@ pub fn update(
             sessions::impersonator_id.eq(impersonator_id),
             sessions::state.eq(state),
             sessions::expires_at.eq(expires_at),
+            sessions::last_seen_at.eq(Some(now())),
         ))
         .execute(conn)
         .map(|n| n > 0)
 }
 
+/// Extends a session and notes that it was seen now (at most once in a few minutes).
 pub fn touch(conn: &mut DbConn, key_hash: &str, expires_at: NaiveDateTime) -> QueryResult<()> {
     diesel::update(sessions::table.filter(sessions::key_hash.eq(key_hash)))
-        .set(sessions::expires_at.eq(expires_at))
+        .set((
+            sessions::expires_at.eq(expires_at),
+            sessions::last_seen_at.eq(Some(now())),
+        ))
         .execute(conn)
         .map(|_| ())
+}
+
+/// At most this many sessions are listed per login.
+pub const LISTED: i64 = 100;
+
+/// The open sessions of a login, newest first: those it is logged in with (not someone
+/// else impersonating it), and those in which it impersonates another login.
+pub fn open_of(conn: &mut DbConn, user_id: i32) -> QueryResult<Vec<SessionRow>> {
+    sessions::table
+        .filter(
+            sessions::user_id
+                .eq(user_id)
+                .and(sessions::impersonator_id.is_null())
+                .or(sessions::impersonator_id.eq(user_id)),
+        )
+        .filter(sessions::expires_at.gt(now()))
+        .order(sessions::created_at.desc())
+        .limit(LISTED)
+        .select(SessionRow::as_select())
+        .load(conn)
+}
+
+/// Ends every session of the login (its own and those it impersonates in) but the one
+/// named `keep` (a public id); answers how many ended.
+pub fn end_all_except(conn: &mut DbConn, user_id: i32, keep: &str) -> QueryResult<usize> {
+    diesel::delete(
+        sessions::table
+            .filter(
+                sessions::user_id
+                    .eq(user_id)
+                    .or(sessions::impersonator_id.eq(user_id)),
+            )
+            .filter(sessions::public_id.ne(keep)),
+    )
+    .execute(conn)
+}
+
+/// Ends the login's session named `public_id` (one of `open_of`); answers whether it did.
+pub fn end_one(conn: &mut DbConn, user_id: i32, public_id: &str) -> QueryResult<bool> {
+    diesel::delete(
+        sessions::table
+            .filter(sessions::public_id.eq(public_id))
+            .filter(
+                sessions::user_id
+                    .eq(user_id)
+                    .and(sessions::impersonator_id.is_null())
+                    .or(sessions::impersonator_id.eq(user_id)),
+            ),
+    )
+    .execute(conn)
+    .map(|n| n > 0)
 }
 
 pub fn delete(conn: &mut DbConn, key_hash: &str) -> QueryResult<()> {

@@ -15,6 +15,7 @@ pub mod keys;
 pub mod roles;
 pub mod security;
 pub mod servers;
+pub mod sessions;
 pub mod table;
 pub mod users;
 
@@ -42,6 +43,7 @@ fn collect(cfg: &mut web::ServiceConfig, table: &mut RouteTable) {
     activity::configure(&mut routes);
     admin::configure(&mut routes);
     keys::configure(&mut routes);
+    sessions::configure(&mut routes);
     api::configure(&mut routes);
     servers::configure(&mut routes);
     security::configure(&mut routes);

@@ -19,6 +19,11 @@ pub const CSRF: &str = "csrf";
 pub const FLASH: &str = "flash";
 /// A new API key waiting, sealed, for the page the creating POST redirects to.
 pub const NEW_API_KEY: &str = "new_api_key";
+/// Where the session was opened from (set at login; mirrored into the row's columns).
+pub const CLIENT_IP: &str = "client_ip";
+pub const CLIENT_AGENT: &str = "client_agent";
+/// The session's public id (`sessions.public_id`), set when its row is made.
+pub const SESSION_ID: &str = "session_id";
 /// Where "Return" leads when an impersonation ends.
 pub const RETURN_TO: &str = "impersonation_return";
 /// A login whose password was right but whose second factor is still to come (it is not
@@ -72,6 +77,20 @@ fn only_flash_differs(c: &mut db::DbConn, hash: &str, wanted: &State) -> bool {
     stored == wanted
 }
 
+fn text_in(state: &State, key: &str) -> String {
+    state
+        .get(key)
+        .and_then(|v| serde_json::from_str::<String>(v).ok())
+        .unwrap_or_default()
+}
+
+fn origin_in(state: &State) -> session::Origin {
+    session::Origin {
+        ip: text_in(state, CLIENT_IP),
+        user_agent: text_in(state, CLIENT_AGENT),
+    }
+}
+
 fn expiry(ttl: &Duration) -> chrono::NaiveDateTime {
     now() + chrono::Duration::seconds(ttl.whole_seconds())
 }
@@ -83,19 +102,25 @@ fn new_key() -> SessionKey {
 
 async fn insert_new(
     pool: &DbPool,
-    state: State,
+    mut state: State,
     ttl: &Duration,
 ) -> Result<SessionKey, anyhow::Error> {
     let key = new_key();
     let hash = token::sha256_hex(key.as_ref());
+    // The session names itself in its state, so a page can mark "this session" (the
+    // cookie is sealed: its value is not the key).
+    let public_id = token::random_urlsafe(12);
+    state.insert(SESSION_ID.into(), serde_json::to_string(&public_id)?);
     let body = serde_json::to_string(&state)?;
     let (uid, imp) = (id_in(&state, LOGIN_ID), id_in(&state, IMPERSONATOR_ID));
     let expires = expiry(ttl);
+    let origin = origin_in(&state);
     // Writes go through `db::transaction` so that SQLite writers queue in-process.
     // Expired rows are swept by the purge task (jobs::purge), not here.
     db::run(pool, move |c| {
         db::transaction(c, |c| {
-            session::insert(c, &hash, uid, imp, &body, expires).map_err(DbError::from)
+            session::insert(c, &hash, &public_id, uid, imp, &body, expires, &origin)
+                .map_err(DbError::from)
         })
     })
     .await?;

@@ -129,6 +129,12 @@ pub async fn spawn_app_limited(backend: Backend, limits: steward::web::limits::L
     spawn_app_custom(backend, |_| {}, limits).await
 }
 
+/// The app listening on `host` ("127.0.0.1", or "[::1]" for a client with an IPv6 address).
+pub async fn spawn_app_on(backend: Backend, host: &str) -> TestApp {
+    let bind = format!("{host}:0");
+    spawn_app_with(backend, move |s| s.bind = bind).await
+}
+
 /// `spawn_app` with adjusted settings and the given limits.
 pub async fn spawn_app_custom(
     backend: Backend,
@@ -149,7 +155,8 @@ pub async fn spawn_app_custom(
     );
     adjust(&mut settings);
     let app = Application::build_with(&settings, pool.clone(), limits).expect("server");
-    let address = format!("http://127.0.0.1:{}", app.port);
+    let host = settings.bind.rsplit_once(':').map_or("127.0.0.1", |(h, _)| h);
+    let address = format!("http://{host}:{}", app.port);
     tokio::spawn(app.server);
     let metrics_address = app.metrics.map(|(port, server)| {
         tokio::spawn(server);
@@ -259,11 +266,20 @@ pub struct Browser {
 
 impl Browser {
     pub fn new(address: &str) -> Browser {
+        Browser::with_user_agent(address, "")
+    }
+
+    /// A browser that names itself with `user_agent` (none when empty).
+    pub fn with_user_agent(address: &str, user_agent: &str) -> Browser {
         let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        let mut builder = reqwest::Client::builder()
+            .redirect(Policy::none())
+            .cookie_provider(jar.clone());
+        if !user_agent.is_empty() {
+            builder = builder.user_agent(user_agent.to_string());
+        }
         Browser {
-            client: reqwest::Client::builder()
-                .redirect(Policy::none())
-                .cookie_provider(jar.clone())
+            client: builder
                 // Idle connections are dropped before the panel's keep-alive (5 s) closes
                 // them, so a request never races the server's close on a reused
                 // connection (an "incomplete message" that no user would see twice).

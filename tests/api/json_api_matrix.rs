@@ -15,6 +15,7 @@ use crate::snapshot::snapshot;
 pub const ROWS: &[(&str, &str, &str, &str)] = &[
     ("GET", "/api/v1/openapi.json", "", "222222222222"),
     ("GET", "/api/v1/me", "", "122222222111"),
+    ("GET", "/api/v1/keys/current", "", "122222222111"),
     ("GET", "/api/v1/servers", "", "122222222111"),
     ("GET", "/api/v1/servers/{sid}", "", "12N22N222111"),
     (
@@ -24,6 +25,8 @@ pub const ROWS: &[(&str, &str, &str, &str)] = &[
         "12N22N422111",
     ),
     ("GET", "/api/v1/alias-users", "", "124222424111"),
+    ("GET", "/api/v1/alias-users/{aid}", "", "1N4N2N424111"),
+    ("GET", "/api/v1/audit", "", "122222444111"),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

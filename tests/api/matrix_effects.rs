@@ -37,6 +37,26 @@ fn impersonations_of(app: &TestApp, target: i32) -> i64 {
         .unwrap()
 }
 
+/// Sessions a login is logged in with itself (not impersonated by someone).
+fn open_sessions_of(app: &TestApp, login: i32) -> i64 {
+    use steward::db::schema::sessions;
+    sessions::table
+        .filter(sessions::user_id.eq(login))
+        .filter(sessions::impersonator_id.is_null())
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap()
+}
+
+fn audited(app: &TestApp, action: &str) -> i64 {
+    use steward::db::schema::audit_log;
+    audit_log::table
+        .filter(audit_log::action.eq(action))
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap()
+}
+
 fn rows_in(s: &Snapshot, table: &str) -> usize {
     s.0.get(table).map_or(0, Vec::len)
 }
@@ -239,6 +259,27 @@ pub(crate) fn check(
         "/users/{id}/alias-users/{aid}/disable" => (
             ensure(alias().unwrap().disabled, "the alias user is not disabled"),
             &["users", "sessions"],
+        ),
+        "/users/{id}/sessions/end" => (
+            ensure(
+                open_sessions_of(app, ids.id) == 0,
+                "the account still has open sessions",
+            ),
+            &["sessions"],
+        ),
+        "/users/{id}/alias-users/{aid}/sessions/end" => (
+            ensure(
+                open_sessions_of(app, ids.aid) == 0,
+                "the alias user still has open sessions",
+            ),
+            &["sessions"],
+        ),
+        "/account/sessions/end-others" => (
+            ensure(
+                audited(app, "session.end_others") >= 1,
+                "ending the other sessions was not audited",
+            ),
+            &["sessions"],
         ),
         "/users/{id}/alias-users/{aid}/enable" => (
             ensure(

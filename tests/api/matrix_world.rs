@@ -77,6 +77,9 @@ pub(crate) fn api_key(app: &TestApp, user: i32) -> (i32, String) {
         token_hash: &secret.hash(),
         expires_on: None,
         created_at: now(),
+        permissions: None,
+        all_servers: true,
+        allowed_ips: String::new(),
     }
     .insert(&mut app.conn())
     .unwrap();
@@ -305,6 +308,7 @@ pub(crate) fn fill(template: &str, w: &World, target: &str) -> String {
     };
     template
         .replace("{kid}", &kid.to_string())
+        .replace("{sess}", "nosuchsession")
         .replace("{id}", &ids.id.to_string())
         .replace("{aid}", &ids.aid.to_string())
         .replace("{rid}", &ids.rid.to_string())

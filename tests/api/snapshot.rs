@@ -20,6 +20,8 @@ const MOVES_ON_EVERY_REQUEST: &[(&str, &str)] = &[
     ("users", "last_login_at"),
     // The idle timeout slides forward with every request of a session.
     ("sessions", "expires_at"),
+    // When a session was last seen moves with its use as its expiry does.
+    ("sessions", "last_seen_at"),
     // Written (at most once a minute) by every call with the key, refused or not.
     ("api_keys", "last_used_at"),
     // The readiness probe's heartbeat, written every few hundred milliseconds whatever the
@@ -28,9 +30,10 @@ const MOVES_ON_EVERY_REQUEST: &[(&str, &str)] = &[
 ];
 
 /// Keys of a session's state that every page view may write: the flash message (shown
-/// once, then removed) and the CSRF token (made on first use). Who the session is logged
-/// in as and whom it impersonates stay in the snapshot.
-const SESSION_BOOKKEEPING: &[&str] = &["flash", "csrf"];
+/// once, then removed), the CSRF token (made on first use) and the session's own public id
+/// (set with its row). Who the session is logged in as and whom it impersonates stay in
+/// the snapshot.
+const SESSION_BOOKKEEPING: &[&str] = &["flash", "csrf", "session_id"];
 
 /// A session row without its bookkeeping; None for an anonymous session that holds
 /// nothing else (a visitor's CSRF token for the login form).

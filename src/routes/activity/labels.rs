@@ -85,6 +85,9 @@ pub fn describe(action: &str, details: &str) -> (String, String) {
         "alias.delete" => fixed("Deleted alias user"),
         "api_key.create" => fixed("Created API key"),
         "api_key.revoke" => fixed("Revoked API key"),
+        "api_key.refused_address" => {
+            fixed("API key refused: used from an address it is not allowed from")
+        }
         "impersonation.start" => fixed("Started impersonating"),
         "impersonation.stop" => fixed("Stopped impersonating"),
         "role.create" => fixed("Created role"),

@@ -68,6 +68,8 @@ pub struct AliasPage {
     pub api_keys: Option<i64>,
     /// Whether the alias user holds a second factor.
     pub two_factor: bool,
+    /// Its sessions, for a manager who may end them.
+    pub managed_sessions: Option<crate::routes::sessions::ManagedSessions>,
 }
 
 #[derive(Template)]
@@ -208,6 +210,14 @@ pub async fn build(
         Some(rid) => change_for(current, state, &t, rid).await?,
         None => None,
     };
+    let managed_sessions = crate::routes::sessions::managed(
+        state,
+        actor,
+        holder,
+        alias_id,
+        &crate::routes::alias_users::alias_url(account_id, alias_id),
+    )
+    .await?;
     let permissions: Vec<&'static Permission> = t.rights.permissions.iter().collect();
     let _: PermissionSet = t.rights.permissions;
     Ok(AliasPage {
@@ -233,6 +243,7 @@ pub async fn build(
         ssh_keys,
         api_keys,
         two_factor,
+        managed_sessions,
         t,
     })
 }

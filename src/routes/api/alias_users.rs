@@ -1,5 +1,6 @@
 //! GET /api/v1/alias-users: the alias users of the key's account, for callers that manage
-//! them (alias_users.manage, or the account itself), with search and pages of 50.
+//! them (alias_users.manage, or the account itself), with search and pages of 50; and
+//! GET /api/v1/alias-users/{aid}: one of them (another account's is 404).
 
 use std::collections::HashMap;
 
@@ -13,8 +14,10 @@ use crate::access::actor::account_reach;
 use crate::access::aliases::may_manage_aliases;
 use crate::db::{self, DbError};
 use crate::models::role::Role;
+use crate::models::user::User;
 use crate::models::{alias, now};
 use crate::routes::alias_users::AliasStatus;
+use crate::routes::users::parse_id;
 use crate::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -113,5 +116,70 @@ pub async fn list(
         pages: pages(page.total),
         per_page: PER_PAGE,
         items,
+    }))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/alias-users/{aid}",
+    tag = "alias users",
+    params(("aid" = i32, Path, description = "Alias user id")),
+    responses(
+        (status = 200, description = "The alias user", body = AliasUserOut),
+        (status = 401, description = "Missing, invalid, expired or revoked key", body = ErrorBody),
+        (status = 403, description = "The login may not manage alias users", body = ErrorBody),
+        (status = 404, description = "No such alias user in the key's account", body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn show(
+    caller: ApiCaller,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let account = caller.actor.account().clone();
+    if !may_manage_aliases(&caller.actor, &account) {
+        return Err(ApiError::Forbidden(
+            "this key's login may not manage alias users",
+        ));
+    }
+    let aid = parse_id(&path).map_err(|_| ApiError::not_found())?;
+    let reach = account_reach(&account);
+    let account_id = account.id;
+    let found = db::run(&state.pool, move |c| {
+        let Some(a) =
+            User::find(c, aid)?.filter(|a| a.is_alias() && a.parent_id == Some(account_id))
+        else {
+            return Ok::<_, DbError>(None);
+        };
+        let role = match a.role_id {
+            Some(rid) => Role::list_for_account(c, account_id)?
+                .into_iter()
+                .find(|r| r.id == rid)
+                .map(|r| RoleRef {
+                    id: r.id,
+                    name: r.name,
+                }),
+            None => None,
+        };
+        let count = alias::assigned_counts(c, &[a.id], &reach)?
+            .get(&a.id)
+            .copied()
+            .unwrap_or(0);
+        Ok(Some((a, role, count)))
+    })
+    .await?;
+    let (a, role, assigned_servers) =
+        found.ok_or_else(|| ApiError::NotFound("no such alias user".into()))?;
+    Ok(HttpResponse::Ok().json(AliasUserOut {
+        role,
+        status: AliasStatus::of(&a, now().date()).key().to_string(),
+        assigned_servers,
+        expires_on: a.expires_on.map(|d| d.to_string()),
+        last_login_at: a.last_login_at.map(timestamp),
+        all_servers: a.all_servers,
+        id: a.id,
+        username: a.username,
+        email: a.email,
     }))
 }

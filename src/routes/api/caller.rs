@@ -2,7 +2,10 @@
 //! the SHA-256 of its secret, refuses a revoked or expired key, and resolves the key's
 //! login with `Actor::load` on every call (so its rights are always current; a disabled,
 //! expired, deleted or parent-disabled login is refused). The secret itself is dropped
-//! as soon as it is hashed: it is never logged, stored or put in an error.
+//! as soon as it is hashed: it is never logged, stored or put in an error. A call from an
+//! address outside the key's `allowed_ips` is refused (403) and logged in the account's
+//! activity; otherwise the actor is cut down to the key's grants (`Actor::with_key`), so
+//! every check after this one sees the key's rights ∩ its login's current rights.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -12,6 +15,7 @@ use actix_web::{web, FromRequest, HttpRequest};
 
 use super::throttle::KeyGuesses;
 use super::ApiError;
+use crate::access::keys::grant_of;
 use crate::access::Actor;
 use crate::db::{self, DbError};
 use crate::models::api_key::{self, ApiKey};
@@ -23,6 +27,30 @@ use crate::AppState;
 
 const MISSING: &str = "missing API key: send the header Authorization: Bearer <key>";
 const REFUSED: &str = "invalid, expired or revoked API key";
+const OUTSIDE: &str = "this API key may not be used from this address";
+
+/// The audit entry of a call refused because it came from outside the key's addresses.
+fn refused_from(actor: &Actor, key: &ApiKey, client: &ClientInfo) -> NewAuditEntry {
+    NewAuditEntry {
+        account_id: Some(actor.account_id()),
+        actor_id: Some(actor.login.id),
+        actor_name: actor.login.username.clone(),
+        impersonator_id: None,
+        impersonator_name: None,
+        action: "api_key.refused_address".to_string(),
+        target: format!("API key \"{}\"", key.name),
+        details: format!(
+            "API key #{} used from {}; allowed: {}",
+            key.id,
+            client.ip,
+            key.allowed_ips().as_text()
+        ),
+        ip: client.ip.clone(),
+        user_agent: client.user_agent.clone(),
+        via_api: true,
+        created_at: now(),
+    }
+}
 
 pub struct ApiCaller {
     pub actor: Actor,
@@ -57,6 +85,8 @@ impl FromRequest for ApiCaller {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let guesses = req.app_data::<web::Data<KeyGuesses>>().cloned();
         let client = ClientInfo::of(req);
+        let ip = client.ip.clone();
+        let refusal_audit = client.clone();
         Box::pin(async move {
             // An address over its budget of failures is refused before any lookup.
             if let Some(seconds) = guesses.as_ref().and_then(|g| g.retry_after(&client.ip)) {
@@ -83,13 +113,22 @@ impl FromRequest for ApiCaller {
                 let Some(Ok(actor)) = Actor::load(c, key.user_id, today)? else {
                     return Ok(None);
                 };
+                if !key.allowed_ips().allows(&ip) {
+                    // Logged in the key's account, where its owner looks for it.
+                    let entry = refused_from(&actor, &key, &refusal_audit);
+                    db::transaction(c, |c| entry.insert(c))?;
+                    return Ok(Some(Err(())));
+                }
                 if key.last_use_is_stale(at) {
                     api_key::touch(c, key.id, at)?;
                 }
-                Ok(Some((actor, key)))
+                let actor = actor.with_key(grant_of(&key));
+                Ok(Some(Ok((actor, key))))
             })
             .await?;
-            let (actor, key) = found.ok_or_else(|| failed(ApiError::Unauthorized(REFUSED)))?;
+            let (actor, key) = found
+                .ok_or_else(|| failed(ApiError::Unauthorized(REFUSED)))?
+                .map_err(|()| ApiError::Forbidden(OUTSIDE))?;
             Ok(ApiCaller { actor, key, client })
         })
     }

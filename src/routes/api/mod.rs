@@ -6,8 +6,10 @@
 //! unreadable input; state changes are audited with `via_api` in their transaction.
 
 mod alias_users;
+mod audit;
 mod caller;
 mod error;
+mod keys;
 mod me;
 pub mod openapi;
 mod servers;
@@ -49,6 +51,7 @@ pub fn configure(routes: &mut Routes) {
         },
         |api| {
             api.get("/v1/me", me::me)
+                .get("/v1/keys/current", keys::current)
                 .get("/v1/servers", servers::list)
                 .reads::<servers::ListParams>()
                 .get("/v1/servers/{sid}", servers::show)
@@ -56,6 +59,9 @@ pub fn configure(routes: &mut Routes) {
                 .reads::<servers::PowerRequest>()
                 .get("/v1/alias-users", alias_users::list)
                 .reads::<servers::ListParams>()
+                .get("/v1/alias-users/{aid}", alias_users::show)
+                .get("/v1/audit", audit::list)
+                .reads::<audit::AuditParams>()
                 .get("/v1/openapi.json", openapi::document);
         },
     );

@@ -6,7 +6,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{alias_users, me, servers, ErrorBody};
+use super::{alias_users, audit, keys, me, servers, ErrorBody};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -14,14 +14,17 @@ use super::{alias_users, me, servers, ErrorBody};
         title = "Steward API",
         version = "1",
         description = "Servers and alias users of the account an API key belongs to. \
-            A key acts with its login's current rights; errors are JSON {\"error\": \"...\"}."
+            A key acts with its own grants (permissions, servers, addresses) ∩ its login's current rights; errors are JSON {\"error\": \"...\"}."
     ),
     paths(
         me::me,
+        keys::current,
         servers::list,
         servers::show,
         servers::power,
         alias_users::list,
+        alias_users::show,
+        audit::list,
         document,
     ),
     components(schemas(ErrorBody)),

@@ -7,11 +7,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{pages, ApiCaller, ApiError, ErrorBody, PER_PAGE};
-use crate::access::servers::{find_reachable, may_view_servers, server_actions};
+use crate::access::servers::{find_reachable, may_view_servers};
 use crate::db::{self, DbError};
-use crate::driver::{self, PowerAction, Requester};
+use crate::driver::PowerAction;
 use crate::models::server::Server;
-use crate::models::server_job;
+use crate::operations::servers as servers_op;
+use crate::operations::OpError;
 use crate::routes::users::parse_id;
 use crate::web::pagination::ListQuery;
 use crate::AppState;
@@ -196,6 +197,15 @@ pub struct PowerResult {
     pub job: JobOut,
 }
 
+/// An operation's refusal as the API answers it.
+fn op_error(e: OpError) -> ApiError {
+    match e {
+        OpError::Forbidden(_) => ApiError::Forbidden("this key may not switch server power"),
+        OpError::Busy(m) => ApiError::Conflict(m),
+        OpError::Db(e) => e.into(),
+    }
+}
+
 /// Reads `{"action": "on"|"off"|"reset"}`: unreadable JSON is 400, a wrong action 422.
 fn power_action(body: &[u8]) -> Result<PowerAction, ApiError> {
     let value: serde_json::Value = serde_json::from_slice(body).map_err(|_| {
@@ -242,50 +252,22 @@ pub async fn power(
     })
     .await?
     .ok_or_else(|| ApiError::NotFound("no such server".into()))?;
-    if !server_actions(&caller.actor, &server).power {
-        return Err(ApiError::Forbidden(
-            "this key's login may not switch server power",
-        ));
-    }
+    // The same operation as the page's (`operations::servers::power`): the same checks,
+    // the same audit row.
+    servers_op::may_power(&caller.actor, &server).map_err(op_error)?;
     let action = power_action(&body)?;
-    if server.status == "reinstalling" {
-        return Err(ApiError::Conflict(format!(
-            "{} is being reinstalled; try again when it is done",
-            server.hostname
-        )));
-    }
-    let audit = caller.audit(caller.actor.account_id(), "server.power");
-    let details = format!("action={}; {}", action.as_str(), audit.details);
-    let audit = audit
-        .target(format!("server {}", server.hostname))
-        .details(details);
-    // The owner's Activity tab shows it too when an admin or reseller acted.
-    let owner_copy = server
-        .owner_id
-        .filter(|o| *o != caller.actor.account_id())
-        .map(|o| audit.for_account(o));
-    let by = Requester {
-        id: caller.actor.login.id,
-        name: caller.actor.login.username.clone(),
-    };
-    let reach = caller.actor.reach.clone();
-    let server = server.into_inner();
-    let (server, job) = db::run(&state.pool, move |c| {
-        db::transaction(c, |c| {
-            driver::for_server(&server).power(c, &server, action, &by)?;
-            audit.insert(c)?;
-            if let Some(copy) = &owner_copy {
-                copy.insert(c)?;
-            }
-            let job = server_job::recent(c, server.id, 1)?.into_iter().next();
-            let server = Server::find_within(c, &reach, server.id)?;
-            Ok::<_, DbError>((server, job))
-        })
+    servers_op::busy(&server).map_err(op_error)?;
+    let who = caller.audit(caller.actor.account_id(), "server.power");
+    let actor = caller.actor.clone();
+    let done = db::run(&state.pool, move |c| {
+        Ok::<_, DbError>(servers_op::power(c, &actor, who, &server, action))
     })
-    .await?;
-    let server = server.ok_or_else(ApiError::not_found)?;
-    let job =
-        job.ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("the driver recorded no job")))?;
+    .await?
+    .map_err(op_error)?;
+    let server = done.server.ok_or_else(ApiError::not_found)?;
+    let job = done
+        .job
+        .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("the driver recorded no job")))?;
     Ok(HttpResponse::Ok().json(PowerResult {
         server: server.into(),
         job: JobOut {

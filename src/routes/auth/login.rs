@@ -22,7 +22,7 @@ use crate::web::current::set_flash;
 use crate::web::limits::MAX_SESSIONS_PER_LOGIN;
 use crate::web::login_csrf::LoginCsrf;
 use crate::web::render;
-use crate::web::session_store::LOGIN_ID;
+use crate::web::session_store::{CLIENT_AGENT, CLIENT_IP, LOGIN_ID};
 use crate::web::AppError;
 use crate::AppState;
 
@@ -185,6 +185,10 @@ pub async fn submit(
             // A fresh session key and CSRF token on every login (no session fixation);
             // a login with a second factor is only pending until its code passes.
             let next = super::two_factor::after_password(&session, &state, id).await?;
+            session
+                .insert(CLIENT_IP, &client.ip)
+                .and_then(|()| session.insert(CLIENT_AGENT, &client.user_agent))
+                .map_err(|e| AppError::Unexpected(anyhow::anyhow!("session: {e}")))?;
             set_flash(
                 &session,
                 "success",

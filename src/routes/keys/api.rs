@@ -14,10 +14,12 @@ use serde::{Deserialize, Serialize};
 
 use super::{load_owner, KeyPath, Owner};
 use crate::access::changes::credentials_change;
-use crate::access::keys::{may_use_keys, KeyAction, KeyKind, KeyRefusal};
+use crate::access::keys::{key_permissions, may_use_keys, KeyAction, KeyKind, KeyRefusal};
 use crate::db::{self, DbError};
-use crate::domain::{Expiry, ShortText};
-use crate::models::api_key::{self, ApiKey, NewApiKey, MAX_PER_LOGIN};
+use crate::domain::{AllowedIps, Expiry, ShortText};
+use crate::models::alias;
+use crate::models::api_key::{self, ApiKey, NewApiKey, MAX_PER_LOGIN, MAX_SERVERS};
+use crate::models::server::Server;
 use crate::models::{now, user::User};
 use crate::routes::users::tabs::Tab;
 use crate::security::api_key::ApiKeySecret;
@@ -33,7 +35,30 @@ pub struct Row {
     pub key: ApiKey,
     /// "active", "expired" or "revoked" (the CSS modifier too).
     pub status: &'static str,
+    /// What the key may do: "All permissions of …" or the granted keys.
+    pub permissions: String,
+    /// "All servers" or the chosen servers' hostnames.
+    pub servers: String,
+    /// "Anywhere" or the allowed networks.
+    pub addresses: String,
 }
+
+/// A permission the login may grant a new key.
+pub struct PermChoice {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub checked: bool,
+}
+
+/// A server the login may limit a new key to.
+pub struct ServerChoice {
+    pub id: i32,
+    pub hostname: String,
+    pub checked: bool,
+}
+
+/// How many of the login's servers the form offers (more: "all servers").
+const SERVER_CHOICES: i64 = 100;
 
 /// A key just created: its name and the secret, shown once.
 pub struct Created {
@@ -71,15 +96,53 @@ pub struct ApiPage {
     pub created: Option<Created>,
     pub name: String,
     pub expires_at: String,
+    pub perm_choices: Vec<PermChoice>,
+    pub server_choices: Vec<ServerChoice>,
+    /// The login reaches more servers than the form lists.
+    pub more_servers: bool,
+    pub chosen_scope: bool,
+    pub allowed_ips: String,
     pub errors: FieldErrors,
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// The creation form. `permissions` and `server_id` repeat, which `web::Form` cannot
+/// collect, so the body is read as pairs.
+#[derive(Debug, Default)]
 pub struct CreateForm {
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     expires_at: String,
+    permissions: Vec<String>,
+    server_scope: String,
+    server_id: Vec<String>,
+    allowed_ips: String,
+}
+
+impl CreateForm {
+    /// The fields `parse` reads (for the route table and the hostile-input test).
+    pub const FIELDS: &'static [&'static str] = &[
+        "name",
+        "expires_at",
+        "permissions",
+        "server_scope",
+        "server_id",
+        "allowed_ips",
+    ];
+
+    fn parse(body: &[u8]) -> Result<CreateForm, AppError> {
+        let mut form = CreateForm::default();
+        for (k, v) in crate::web::form::pairs(body)? {
+            match k.as_str() {
+                "name" => form.name = v,
+                "expires_at" => form.expires_at = v,
+                "permissions" => form.permissions.push(v),
+                "server_scope" => form.server_scope = v,
+                "server_id" => form.server_id.push(v),
+                "allowed_ips" => form.allowed_ips = v,
+                _ => {}
+            }
+        }
+        Ok(form)
+    }
 }
 
 /// GET …/api-keys: the list, and the secret of a key just created here (once).
@@ -98,7 +161,7 @@ pub async fn page(
         .ok()
         .flatten()
         .filter(|w| w.page == base);
-    let mut page = build(&current, &state, owner, FieldErrors::default()).await?;
+    let mut page = build(&current, &state, owner, FieldErrors::default(), None).await?;
     let Some(w) = waiting else {
         return render::page(&page);
     };
@@ -139,26 +202,106 @@ async fn build(
     state: &AppState,
     owner: Owner,
     errors: FieldErrors,
+    form: Option<&CreateForm>,
 ) -> Result<ApiPage, AppError> {
     let uid = owner.login().id;
-    let keys = db::run(&state.pool, move |c| {
-        api_key::list_for(c, uid).map_err(DbError::from)
+    let may_create = may_use_keys(
+        &current.actor,
+        owner.holder(),
+        KeyKind::Api,
+        KeyAction::Create,
+    )
+    .is_ok();
+    // Only the login itself fills the form, so its own reach is what it may choose from.
+    let reach = may_create.then(|| current.actor.reach.clone());
+    let (keys, chosen, servers) = db::run(&state.pool, move |c| {
+        let keys = api_key::list_for(c, uid)?;
+        let ids: Vec<i32> = keys
+            .iter()
+            .filter(|k| !k.all_servers)
+            .map(|k| k.id)
+            .collect();
+        let chosen = api_key::chosen_servers(c, &ids)?;
+        let servers = match &reach {
+            Some(r) => Some(Server::list_within(c, r, "", 1, SERVER_CHOICES)?),
+            None => None,
+        };
+        Ok::<_, DbError>((keys, chosen, servers))
     })
     .await?;
     let today = now().date();
+    let login_name = owner.login().username.clone();
     let rows: Vec<Row> = keys
         .into_iter()
-        .map(|key| Row {
-            status: if key.is_revoked() {
-                "revoked"
-            } else if key.is_expired(today) {
-                "expired"
-            } else {
-                "active"
-            },
-            key,
+        .map(|key| {
+            let names: Vec<&str> = chosen
+                .iter()
+                .filter(|(k, _, _)| *k == key.id)
+                .map(|(_, _, h)| h.as_str())
+                .collect();
+            Row {
+                status: if key.is_revoked() {
+                    "revoked"
+                } else if key.is_expired(today) {
+                    "expired"
+                } else {
+                    "active"
+                },
+                permissions: match &key.permissions {
+                    None => format!("All permissions of {login_name}"),
+                    Some(p) if p.trim().is_empty() => "No permissions".into(),
+                    Some(p) => p.split_whitespace().collect::<Vec<_>>().join(", "),
+                },
+                servers: if key.all_servers {
+                    "All servers".into()
+                } else if names.is_empty() {
+                    "No servers".into()
+                } else {
+                    names.join(", ")
+                },
+                addresses: if key.allowed_ips.trim().is_empty() {
+                    "Anywhere".into()
+                } else {
+                    key.allowed_ips.replace(' ', ", ")
+                },
+                key,
+            }
         })
         .collect();
+    let ticked: Vec<&str> = form.map_or_else(Vec::new, |f| {
+        f.permissions.iter().map(String::as_str).collect()
+    });
+    let perm_choices = if may_create {
+        current
+            .actor
+            .permissions
+            .iter()
+            .map(|p| PermChoice {
+                key: p.key,
+                label: p.label,
+                checked: ticked.contains(&p.key),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let picked: Vec<&str> = form.map_or_else(Vec::new, |f| {
+        f.server_id.iter().map(String::as_str).collect()
+    });
+    let (server_choices, more_servers) = match servers {
+        Some(page) => (
+            page.rows
+                .into_iter()
+                .map(|s| ServerChoice {
+                    checked: picked.contains(&s.id.to_string().as_str()),
+                    id: s.id,
+                    hostname: s.hostname,
+                })
+                .collect(),
+            page.total > SERVER_CHOICES,
+        ),
+        None => (Vec::new(), false),
+    };
     Ok(ApiPage {
         chrome: Some(current.chrome(owner.nav(&current.actor))),
         is_self: current.actor.login.id == owner.login().id,
@@ -166,32 +309,105 @@ async fn build(
         active_tab: "api-keys",
         base: owner.base_url(),
         at_limit: rows.len() as i64 >= MAX_PER_LOGIN,
-        may_create: may_use_keys(
-            &current.actor,
-            owner.holder(),
-            KeyKind::Api,
-            KeyAction::Create,
-        )
-        .is_ok(),
+        may_create,
         rows,
         created: None,
-        name: String::new(),
-        expires_at: String::new(),
+        name: form.map(|f| f.name.clone()).unwrap_or_default(),
+        expires_at: form.map(|f| f.expires_at.clone()).unwrap_or_default(),
+        perm_choices,
+        server_choices,
+        more_servers,
+        chosen_scope: form.is_some_and(|f| f.server_scope == "chosen"),
+        allowed_ips: form.map(|f| f.allowed_ips.clone()).unwrap_or_default(),
         errors,
         alias: owner.alias.map(|(a, _)| a),
         account: owner.account,
     })
 }
 
-/// POST …/api-keys (name, expires_at): creates the key and answers 303 to the list, which
+/// What a valid creation form asks for.
+struct Scope {
+    permissions: Option<String>,
+    all_servers: bool,
+    server_ids: Vec<i32>,
+    allowed_ips: AllowedIps,
+}
+
+/// Reads the scope fields; the chosen servers are checked against the login's reach by
+/// the caller (a query).
+fn parse_scope(current: &Current, form: &CreateForm, errors: &mut FieldErrors) -> Option<Scope> {
+    let permissions = match key_permissions(&current.actor, &form.permissions) {
+        Ok(p) => Some(p.map(|set| set.keys().join(" "))),
+        Err(problems) => {
+            let mut parts = Vec::new();
+            if !problems.unknown.is_empty() {
+                parts.push(format!(
+                    "Unknown permissions: {}.",
+                    problems.unknown.join(", ")
+                ));
+            }
+            if !problems.not_grantable.is_empty() {
+                parts.push(format!(
+                    "A key can only hold permissions its login holds: {}.",
+                    problems.not_grantable.join(", ")
+                ));
+            }
+            errors.add("permissions", parts.join(" "));
+            None
+        }
+    };
+    let all_servers = match form.server_scope.as_str() {
+        "" | "all" => Some(true),
+        "chosen" => Some(false),
+        _ => {
+            errors.add("server_scope", "Choose all servers or chosen servers.");
+            None
+        }
+    };
+    let mut server_ids = Vec::new();
+    if all_servers == Some(false) {
+        for raw in &form.server_id {
+            match raw.trim().parse::<i32>() {
+                Ok(id) if id > 0 => {
+                    if !server_ids.contains(&id) {
+                        server_ids.push(id)
+                    }
+                }
+                _ => errors.add("server_id", "Choose servers from the list."),
+            }
+        }
+        if server_ids.is_empty() {
+            errors.add(
+                "server_id",
+                "Choose at least one server, or give the key all servers.",
+            );
+        } else if server_ids.len() > MAX_SERVERS {
+            errors.add(
+                "server_id",
+                format!("A key may be limited to at most {MAX_SERVERS} servers; give it all servers instead."),
+            );
+        }
+    }
+    let allowed_ips = errors.check("allowed_ips", AllowedIps::parse(&form.allowed_ips));
+    Some(Scope {
+        permissions: permissions?,
+        all_servers: all_servers?,
+        server_ids,
+        allowed_ips: allowed_ips?,
+    })
+}
+
+/// POST …/api-keys (name, expires_at, permissions repeated, server_scope=all|chosen,
+/// server_id repeated, allowed_ips): creates the key and answers 303 to the list, which
 /// shows the secret once.
 pub async fn create(
     req: HttpRequest,
     current: Current,
     state: web::Data<AppState>,
     path: KeyPath,
-    form: web::Form<CreateForm>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
+    let form = CreateForm::parse(&body)?;
     let owner = load_owner(&current, &state, &path, KeyKind::Api).await?;
     // Credentials are personal (SPEC §2.1): a key made for another login would put that
     // login's rights in its maker's hands, beyond the maker's own life.
@@ -213,7 +429,9 @@ pub async fn create(
     let expires = errors
         .check("expires_at", Expiry::parse(&form.expires_at, today))
         .map(Expiry::date);
-    let (Some(name), Some(expires), true) = (name, expires, errors.is_empty()) else {
+    let scope = parse_scope(&current, &form, &mut errors);
+    let (Some(name), Some(expires), Some(scope), true) = (name, expires, scope, errors.is_empty())
+    else {
         return invalid(&current, &state, owner, errors, &form).await;
     };
     let secret = ApiKeySecret::generate();
@@ -227,10 +445,27 @@ pub async fn create(
             owner.label()
         ))
         .details(format!(
-            "prefix={prefix}… expires={}",
-            expires.map_or_else(|| "never".to_string(), |d| d.to_string())
+            "prefix={prefix}… expires={} permissions={} servers={} allowed_ips={}",
+            expires.map_or_else(|| "never".to_string(), |d| d.to_string()),
+            scope.permissions.as_deref().unwrap_or("all"),
+            if scope.all_servers {
+                "all".to_string()
+            } else {
+                scope
+                    .server_ids
+                    .iter()
+                    .map(i32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            },
+            if scope.allowed_ips.is_anywhere() {
+                "anywhere".to_string()
+            } else {
+                scope.allowed_ips.as_text()
+            }
         ));
     let key_name = name.as_str().to_string();
+    let reach = current.actor.reach.clone();
     let created = db::run(&state.pool, move |c| {
         db::transaction(c, |c| {
             // Concurrent adds for one login count one after another: the quota holds.
@@ -241,6 +476,10 @@ pub async fn create(
             if api_key::live_name_taken(c, uid, &key_name)? {
                 return Ok(Err(Refusal::Name));
             }
+            let wanted = scope.server_ids.len() as i64;
+            if alias::count_within(c, &reach, &scope.server_ids)? != wanted {
+                return Ok(Err(Refusal::Servers));
+            }
             let id = NewApiKey {
                 user_id: uid,
                 name: &key_name,
@@ -248,8 +487,14 @@ pub async fn create(
                 token_hash: &hash,
                 expires_on: expires,
                 created_at: now(),
+                permissions: scope.permissions.clone(),
+                all_servers: scope.all_servers,
+                allowed_ips: scope.allowed_ips.as_text(),
             }
             .insert(c)?;
+            if !scope.all_servers {
+                api_key::set_servers(c, id, &scope.server_ids)?;
+            }
             audit.insert(c)?;
             Ok(Ok(id))
         })
@@ -266,6 +511,13 @@ pub async fn create(
         }
         // Two tabs racing past the check meet the database's unique index.
         Ok(Err(Refusal::Name)) => return name_taken(&current, &state, owner, errors, &form).await,
+        Ok(Err(Refusal::Servers)) => {
+            errors.add(
+                "server_id",
+                "Choose servers from the list: this login does not reach some of them.",
+            );
+            return invalid(&current, &state, owner, errors, &form).await;
+        }
         Err(DbError::Query(e)) if db::is_unique_violation(&e) => {
             return name_taken(&current, &state, owner, errors, &form).await
         }
@@ -297,6 +549,7 @@ pub async fn create(
 enum Refusal {
     Quota,
     Name,
+    Servers,
 }
 
 async fn name_taken(
@@ -320,9 +573,7 @@ async fn invalid(
     errors: FieldErrors,
     form: &CreateForm,
 ) -> Result<HttpResponse, AppError> {
-    let mut page = build(current, state, owner, errors).await?;
-    page.name = form.name.clone();
-    page.expires_at = form.expires_at.clone();
+    let page = build(current, state, owner, errors, Some(form)).await?;
     render::invalid(&page)
 }
 

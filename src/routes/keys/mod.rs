@@ -4,7 +4,7 @@
 //! route. `load_owner` makes a missing or foreign id a 404 and asks
 //! `access::keys::may_manage_keys` (403, also while impersonating) before anything else.
 
-mod api;
+pub mod api;
 mod ssh;
 
 use std::future::{ready, Ready};
@@ -30,6 +30,7 @@ pub fn configure(routes: &mut Routes) {
         .post("/users/{id}/ssh-keys/{kid}/delete", ssh::delete)
         .get("/users/{id}/api-keys", api::page)
         .post("/users/{id}/api-keys", api::create)
+        .reads_fields(api::CreateForm::FIELDS)
         .post("/users/{id}/api-keys/{kid}/revoke", api::revoke)
         .get("/users/{id}/alias-users/{aid}/ssh-keys", ssh::page)
         .post("/users/{id}/alias-users/{aid}/ssh-keys", ssh::add)
@@ -39,6 +40,7 @@ pub fn configure(routes: &mut Routes) {
         )
         .get("/users/{id}/alias-users/{aid}/api-keys", api::page)
         .post("/users/{id}/alias-users/{aid}/api-keys", api::create)
+        .reads_fields(api::CreateForm::FIELDS)
         .post(
             "/users/{id}/alias-users/{aid}/api-keys/{kid}/revoke",
             api::revoke,

@@ -1,10 +1,14 @@
 //! GET /account/security: the current login's own two-factor state and what it can do
-//! about it. While impersonating, nobody sees the target's factors (403).
+//! about it, and where it is logged in (the sessions partial of routes/sessions). While
+//! impersonating, nobody sees the target's factors or sessions (403).
 
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
+use crate::access::sessions::may_end_own_sessions;
 use crate::access::two_factor::may_manage_own_factors;
+use crate::models::session;
+use crate::routes::sessions::{self, SessionView};
 use crate::db::{self, DbError};
 use crate::models::two_factor;
 use crate::web::chrome::Chrome;
@@ -19,6 +23,10 @@ struct SecurityPage {
     has_totp: bool,
     codes_left: i64,
     demand: Option<&'static str>,
+    /// The sessions partial (routes/sessions): where this login is logged in.
+    sessions: Vec<SessionView>,
+    sessions_base: String,
+    may_end: bool,
 }
 
 /// Refuses (403) what is about one's own factors while impersonating.
@@ -35,8 +43,11 @@ pub fn own_factors_only(current: &Current) -> Result<(), AppError> {
 pub async fn page(current: Current, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     own_factors_only(&current)?;
     let uid = current.actor.login.id;
-    let codes_left = db::run(&state.pool, move |c| {
-        two_factor::recovery_codes_left(c, uid).map_err(DbError::from)
+    let (codes_left, open) = db::run(&state.pool, move |c| {
+        Ok::<_, DbError>((
+            two_factor::recovery_codes_left(c, uid)?,
+            session::open_of(c, uid)?,
+        ))
     })
     .await?;
     render::page(&SecurityPage {
@@ -45,5 +56,8 @@ pub async fn page(current: Current, state: web::Data<AppState>) -> Result<HttpRe
         has_totp: current.factor.has_factor,
         codes_left,
         demand: current.setup_demand.map(|d| d.message()),
+        sessions: sessions::views(open, sessions::this_session(&current).as_deref(), uid),
+        sessions_base: "/account/sessions".into(),
+        may_end: may_end_own_sessions(&current.actor),
     })
 }

@@ -17,6 +17,8 @@ use crate::models::audit::NewAuditEntry;
 use crate::models::server::Server;
 use crate::models::server_ip;
 use crate::models::ssh_key;
+use crate::operations::servers as servers_op;
+use crate::operations::OpError;
 use crate::web::confirm::{confirmation, Ask};
 use crate::web::form::{self, pairs};
 use crate::web::{render, AppError, Current};
@@ -158,15 +160,24 @@ pub async fn power(
             return res;
         }
     }
-    let audit = entry(&current, &server, "server.power").details(action.as_str());
-    let by = requester(&current.actor);
-    let s = server.clone().into_inner();
-    let flash = format!("Power {} sent to {}.", action.as_str(), server.hostname);
-    commit(&current, &state, &server, audit, flash, move |c| {
-        driver::for_server(&s).power(c, &s, action, &by)?;
-        Ok(())
+    let who = current.audit(current.actor.account_id(), "server.power");
+    let actor = current.actor.clone();
+    let hostname = server.hostname.clone();
+    let id = server.id;
+    let done = db::run(&state.pool, move |c| {
+        Ok::<_, DbError>(servers_op::power(c, &actor, who, &server, action))
     })
-    .await
+    .await?;
+    match done {
+        Ok(_) => current.flash(
+            "success",
+            format!("Power {} sent to {hostname}.", action.as_str()),
+        ),
+        Err(OpError::Forbidden(_)) => return Err(AppError::Forbidden),
+        Err(OpError::Busy(m)) => current.flash("error", m),
+        Err(OpError::Db(e)) => return Err(e.into()),
+    }
+    Ok(render::see_other(&format!("/servers/{id}")))
 }
 
 pub async fn rename(

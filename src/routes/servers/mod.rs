@@ -18,7 +18,6 @@ mod owner;
 use crate::access::servers::{find_reachable, Reachable};
 use crate::access::Actor;
 use crate::db::{self, DbError, DbPool};
-use crate::driver::Requester;
 use crate::routes::table::Routes;
 use crate::routes::users::parse_id;
 use crate::web::pagination::ListQuery;
@@ -67,19 +66,4 @@ pub async fn reachable(pool: &DbPool, actor: &Actor, raw: &str) -> Result<Reacha
     .ok_or(AppError::NotFound)
 }
 
-/// Who a driver job is recorded for: the acting login (the impersonator is in the audit).
-pub fn requester(actor: &Actor) -> Requester {
-    Requester {
-        id: actor.login.id,
-        name: actor.login.username.clone(),
-    }
-}
-
-/// The account whose Activity tab records an action on a server: its customer, else its
-/// reseller, else the acting login's own account.
-pub fn audit_account(actor: &Actor, server: &crate::models::server::Server) -> i32 {
-    server
-        .owner_id
-        .or(server.reseller_id)
-        .unwrap_or_else(|| actor.account_id())
-}
+pub use crate::operations::servers::{audit_account, requester};

@@ -6,8 +6,10 @@ use askama::Template;
 use super::tabs::{self, Tab};
 use super::{parse_id, visible_account};
 use crate::access::accounts::{account_edit, AccountEdit};
+use crate::access::keys::Holder;
 use crate::db::{self, DbError};
 use crate::models::user::User;
+use crate::routes::sessions::{managed, ManagedSessions};
 use crate::web::chrome::Chrome;
 use crate::web::form::FieldErrors;
 use crate::web::{render, AppError, Current};
@@ -34,6 +36,8 @@ pub struct DetailPage {
     /// Whether the account holds a second factor, and whether the viewer may reset it.
     pub two_factor: bool,
     pub may_reset_two_factor: bool,
+    /// Its sessions, for a manager who may end them.
+    pub managed_sessions: Option<ManagedSessions>,
 }
 
 pub async fn page(
@@ -81,7 +85,16 @@ pub async fn build(
     })
     .await?;
     let is_self = current.actor.login.id == account.id;
+    let managed_sessions = managed(
+        state,
+        &current.actor,
+        Holder::Account(&account),
+        account.id,
+        &format!("/users/{}", account.id),
+    )
+    .await?;
     Ok(DetailPage {
+        managed_sessions,
         chrome: Some(current.chrome(if is_self { "account" } else { "users" })),
         tabs: tabs::for_account(&current.actor, &account),
         active_tab: "details",

@@ -1,0 +1,118 @@
+//! GET /api/v1/audit: the key's account's audit log, newest first, 50 a page — the same
+//! entries and the same rule as the Activity tab (`access::activity::may_view_activity`):
+//! an alias user with activity.view sees the entries but not other logins' addresses.
+
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{pages, timestamp, ApiCaller, ApiError, ErrorBody, PER_PAGE};
+use crate::access::activity::{may_view_activity, IpVisibility};
+use crate::db::{self, DbError};
+use crate::models::audit::{self, AuditFilter};
+use crate::web::pagination::ListQuery;
+use crate::AppState;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditParams {
+    /// Page number, from 1; pages hold 50 entries.
+    pub page: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditOut {
+    pub id: i32,
+    pub at: String,
+    /// The login that acted (the impersonated login while impersonating).
+    pub actor: String,
+    /// The real person while impersonating.
+    pub impersonator: Option<String>,
+    #[schema(example = "server.power")]
+    pub action: String,
+    #[schema(example = "server web1.example.net")]
+    pub target: String,
+    #[schema(example = "on")]
+    pub details: String,
+    /// Empty where the key's login may not see other logins' addresses.
+    pub ip: String,
+    /// Done through the JSON API.
+    pub via_api: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditPage {
+    pub items: Vec<AuditOut>,
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+    pub per_page: i64,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit",
+    tag = "account",
+    params(AuditParams),
+    responses(
+        (status = 200, description = "A page of the account's audit log, newest first", body = AuditPage),
+        (status = 401, description = "Missing, invalid, expired or revoked key", body = ErrorBody),
+        (status = 403, description = "The key's login may not view the account's activity", body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn list(
+    caller: ApiCaller,
+    state: web::Data<AppState>,
+    query: web::Query<AuditParams>,
+) -> Result<HttpResponse, ApiError> {
+    let account = caller.actor.account().clone();
+    let ips = may_view_activity(&caller.actor, &account).ok_or(ApiError::Forbidden(
+        "this key's login may not view the account's activity",
+    ))?;
+    let page_no = ListQuery {
+        q: String::new(),
+        page: query.page.clone(),
+        add: None,
+    }
+    .page();
+    let filter = AuditFilter {
+        account_id: Some(account.id),
+        login: String::new(),
+        action: String::new(),
+    };
+    let page = db::run(&state.pool, move |c| {
+        audit::list(c, &filter, page_no, PER_PAGE).map_err(DbError::from)
+    })
+    .await?;
+    let me = caller.actor.login.id;
+    let items = page
+        .rows
+        .into_iter()
+        .map(|e| {
+            let own = e.actor_id == Some(me) && e.impersonator_id.is_none();
+            AuditOut {
+                id: e.id,
+                at: timestamp(e.created_at),
+                actor: e.actor_name,
+                impersonator: e.impersonator_name,
+                action: e.action,
+                target: e.target,
+                details: e.details,
+                ip: if ips == IpVisibility::All || own {
+                    e.ip
+                } else {
+                    String::new()
+                },
+                via_api: e.via_api,
+            }
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(AuditPage {
+        items,
+        total: page.total,
+        page: page.page,
+        pages: pages(page.total),
+        per_page: PER_PAGE,
+    }))
+}
