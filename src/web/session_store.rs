@@ -19,6 +19,8 @@ pub const CSRF: &str = "csrf";
 pub const FLASH: &str = "flash";
 /// A new API key waiting, sealed, for the page the creating POST redirects to.
 pub const NEW_API_KEY: &str = "new_api_key";
+/// What an offboarding did, for the alias user page the POST redirects to.
+pub const OFFBOARDED: &str = "offboarded";
 /// Where "Return" leads when an impersonation ends.
 pub const RETURN_TO: &str = "impersonation_return";
 

@@ -21,6 +21,7 @@ mod matrix_effects;
 mod matrix_reach;
 mod matrix_world;
 mod no_escalation_core;
+mod offboarding;
 mod ops;
 mod performance;
 mod resilience;
