@@ -11,6 +11,7 @@ pub mod changes;
 pub mod impersonation;
 pub mod keys;
 pub mod permission_set;
+pub mod review;
 pub mod rights;
 pub mod roles;
 pub mod servers;

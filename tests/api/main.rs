@@ -5,6 +5,7 @@ mod helpers;
 mod hostile;
 
 mod abuse;
+mod access_review;
 mod accounts;
 mod alias_users;
 mod attacker;
