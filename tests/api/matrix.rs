@@ -235,6 +235,9 @@ async fn every_route_answers_every_kind_of_login_on_every_target_as_written_by_h
             let b = w.browsers[col].as_ref().unwrap();
             let jobs_before = jobs_of_row(&app, w, target);
             let before = snapshot(&app);
+            if std::env::var_os("MATRIX_TRACE").is_some() {
+                eprintln!("matrix: {method} {path} [{target}] as {}", COLS[col]);
+            }
             let res = send(b, method, &path, &body).await;
             let got = answer_code(&res);
             let label = format!("{method} {path} [{target}] as {}", COLS[col]);

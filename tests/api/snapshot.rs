@@ -22,6 +22,8 @@ const MOVES_ON_EVERY_REQUEST: &[(&str, &str)] = &[
     ("sessions", "expires_at"),
     // Written (at most once a minute) by every call with the key, refused or not.
     ("api_keys", "last_used_at"),
+    // The readiness heartbeat of the instance, written by a timer, not by requests.
+    ("heartbeats", "beat_at"),
 ];
 
 /// Keys of a session's state that every page view may write: the flash message (shown
