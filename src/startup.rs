@@ -126,8 +126,9 @@ fn serve(
         pool.clone(),
         purge::Retention {
             every: limits.purge_interval,
-            login_attempts: chrono::Duration::minutes(crate::models::throttle::BACKSTOP_WINDOW_MINUTES)
-                + chrono::Duration::days(limits.login_history_days),
+            login_attempts: chrono::Duration::minutes(
+                crate::models::throttle::BACKSTOP_WINDOW_MINUTES,
+            ) + chrono::Duration::days(limits.login_history_days),
             audit: limits.audit_days.map(chrono::Duration::days),
         },
     );

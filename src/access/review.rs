@@ -90,7 +90,10 @@ mod tests {
             .filter(|p| p.tier == Tier::Admin)
             .map(|p| p.perm);
         assert!(PermissionSet::of(admin_tier).iter().all(is_risky));
-        assert!(holds_risky(PermissionSet::of([Perm::ServersView, Perm::ServersRescue])));
+        assert!(holds_risky(PermissionSet::of([
+            Perm::ServersView,
+            Perm::ServersRescue
+        ])));
         assert!(!holds_risky(PermissionSet::of([Perm::ServersView])));
     }
 
@@ -98,7 +101,10 @@ mod tests {
     fn unknown_filters_show_every_login() {
         assert_eq!(ReviewFilter::parse("risky"), ReviewFilter::Risky);
         assert_eq!(ReviewFilter::parse("unused"), ReviewFilter::Unused);
-        assert_eq!(ReviewFilter::parse("no-two-factor"), ReviewFilter::NoTwoFactor);
+        assert_eq!(
+            ReviewFilter::parse("no-two-factor"),
+            ReviewFilter::NoTwoFactor
+        );
         assert_eq!(ReviewFilter::parse("' OR 1=1"), ReviewFilter::All);
     }
 }

@@ -40,7 +40,11 @@ fn filtered<'a>(
     }
     if let Some(since) = f.unused_since {
         q = q
-            .filter(users::last_login_at.is_null().or(users::last_login_at.lt(since)))
+            .filter(
+                users::last_login_at
+                    .is_null()
+                    .or(users::last_login_at.lt(since)),
+            )
             .filter(diesel::dsl::not(diesel::dsl::exists(
                 api_keys::table
                     .filter(api_keys::user_id.eq(users::id))

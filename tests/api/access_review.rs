@@ -68,7 +68,10 @@ async fn the_review_lists_every_login_with_its_kind_role_permissions_servers_key
     let f = fixture(&app).await;
     let owner = app.login("acme").await;
     let detail = owner.get_html(&format!("/users/{}", f.acme)).await;
-    assert!(detail.contains(&format!("/users/{}/access-review", f.acme)), "a tab");
+    assert!(
+        detail.contains(&format!("/users/{}/access-review", f.acme)),
+        "a tab"
+    );
     let page = owner
         .get_html(&format!("/users/{}/access-review", f.acme))
         .await;
@@ -82,8 +85,13 @@ async fn the_review_lists_every_login_with_its_kind_role_permissions_servers_key
     assert!(ops.contains("servers.view</span>"));
     assert!(ops.contains("All servers"));
     assert!(ops.contains("<td class=\"two-factor\">off</td>"));
-    let used = (now() - chrono::Duration::days(1)).format("%Y-%m-%d").to_string();
-    assert!(ops.contains(&format!("Script")) && ops.contains(&used), "{ops}");
+    let used = (now() - chrono::Duration::days(1))
+        .format("%Y-%m-%d")
+        .to_string();
+    assert!(
+        ops.contains(&format!("Script")) && ops.contains(&used),
+        "{ops}"
+    );
     assert!(ops.contains("<td class=\"sessions\">1</td>"), "{ops}");
     assert!(!ops.contains(">never<"), "it logged in");
     let viewer = row(&page, "viewer");
@@ -100,7 +108,10 @@ async fn the_filters_pick_risky_unused_and_no_two_factor_logins(app: TestApp) {
     let base = format!("/users/{}/access-review", f.acme);
     let risky = owner.get_html(&format!("{base}?filter=risky")).await;
     assert!(risky.contains("data-login=\"ops\""));
-    assert!(risky.contains("data-login=\"acme\""), "an owner holds the rescue system");
+    assert!(
+        risky.contains("data-login=\"acme\""),
+        "an owner holds the rescue system"
+    );
     assert!(!risky.contains("data-login=\"viewer\""));
     let unused = owner.get_html(&format!("{base}?filter=unused")).await;
     assert!(unused.contains("data-login=\"viewer\""));
@@ -119,7 +130,9 @@ async fn the_filters_pick_risky_unused_and_no_two_factor_logins(app: TestApp) {
     let unused = owner.get_html(&format!("{base}?filter=unused")).await;
     assert!(unused.contains("data-login=\"ops\""));
     // No login has two-factor yet (issue 16): every login is listed.
-    let no2fa = owner.get_html(&format!("{base}?filter=no-two-factor")).await;
+    let no2fa = owner
+        .get_html(&format!("{base}?filter=no-two-factor"))
+        .await;
     for login in ["acme", "ops", "viewer"] {
         assert!(no2fa.contains(&format!("data-login=\"{login}\"")));
     }
@@ -222,13 +235,19 @@ async fn a_reviewer_that_reaches_part_of_the_account_sees_other_servers_only_as_
         .filter(|r| &r[0] == "viewer")
         .map(|r| &r[4])
         .collect();
-    assert_eq!(viewer, [f.hosts[0].as_str(), "1 servers outside your reach"]);
+    assert_eq!(
+        viewer,
+        [f.hosts[0].as_str(), "1 servers outside your reach"]
+    );
     let ops: Vec<_> = rows
         .iter()
         .filter(|r| &r[0] == "ops" && &r[2] == "servers.rescue")
         .map(|r| r[4].to_string())
         .collect();
-    assert_eq!(ops, [f.hosts[0].clone(), "2 servers outside your reach".into()]);
+    assert_eq!(
+        ops,
+        [f.hosts[0].clone(), "2 servers outside your reach".into()]
+    );
 }
 
 async fn the_review_is_for_the_accounts_managers_only(app: TestApp) {

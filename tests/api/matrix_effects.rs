@@ -5,7 +5,8 @@
 
 use diesel::prelude::*;
 use steward::db::schema::{
-    alias_roles, alias_servers, api_keys, audit_log, server_ips, server_jobs, servers, sessions, ssh_keys,
+    alias_roles, alias_servers, api_keys, audit_log, server_ips, server_jobs, servers, sessions,
+    ssh_keys,
 };
 
 use crate::helpers::TestApp;

@@ -126,9 +126,7 @@ async fn offboarding_ends_every_way_in_and_lists_the_servers_its_keys_were_insta
     let page = owner
         .get_html(&format!("/users/{acme}/alias-users/{contractor}"))
         .await;
-    assert!(page.contains(&format!(
-        "/users/{acme}/alias-users/{contractor}/offboard"
-    )));
+    assert!(page.contains(&format!("/users/{acme}/alias-users/{contractor}/offboard")));
     let res = owner
         .post(
             &format!("/users/{acme}/alias-users/{contractor}/offboard"),
@@ -202,7 +200,13 @@ async fn offboarding_asks_for_confirmation_and_changes_nothing_without_it(app: T
     assert_eq!(ssh_keys_of(&app, contractor), 1);
     // Another account's alias user is not there at all.
     let rival = app.customer("rival", admin);
-    let theirs = alias(&app, "theirs", rival, role(&app, rival, "V", &["servers.view"]), true);
+    let theirs = alias(
+        &app,
+        "theirs",
+        rival,
+        role(&app, rival, "V", &["servers.view"]),
+        true,
+    );
     let res = owner
         .post(
             &format!("/users/{acme}/alias-users/{theirs}/offboard"),
@@ -213,9 +217,7 @@ async fn offboarding_asks_for_confirmation_and_changes_nothing_without_it(app: T
     assert!(!app.user(theirs).unwrap().disabled);
 }
 
-async fn an_alias_user_without_keys_or_jobs_is_offboarded_with_an_empty_server_list(
-    app: TestApp,
-) {
+async fn an_alias_user_without_keys_or_jobs_is_offboarded_with_an_empty_server_list(app: TestApp) {
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
     let viewer = role(&app, acme, "Viewer", &["servers.view"]);

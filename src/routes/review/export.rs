@@ -12,7 +12,9 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::{alias_filter, owner_passes, LoginView, Roles};
-use crate::access::review::{is_risky, may_review_access, reviewable_reach, login_reach, ReviewFilter};
+use crate::access::review::{
+    is_risky, login_reach, may_review_access, reviewable_reach, ReviewFilter,
+};
 use crate::access::Actor;
 use crate::db::{DbError, DbPool};
 use crate::models::review;
@@ -167,7 +169,12 @@ impl Export<'_> {
             let f = alias_filter(self.filter, self.account, &roles);
             let owner = if owner_passes(&mut c, self.filter, self.account)? {
                 let mut facts = review::facts(&mut c, &[self.account.id])?;
-                Some(LoginView::of(self.account, &roles, self.account.clone(), &mut facts))
+                Some(LoginView::of(
+                    self.account,
+                    &roles,
+                    self.account.clone(),
+                    &mut facts,
+                ))
             } else {
                 None
             };
@@ -180,7 +187,8 @@ impl Export<'_> {
         loop {
             let views = {
                 let (_slot, mut c) = self.pool.blocking_get(self.rt)?;
-                let chunk = review::aliases_after(&mut c, self.account.id, &f, after, LOGINS_PER_CHUNK)?;
+                let chunk =
+                    review::aliases_after(&mut c, self.account.id, &f, after, LOGINS_PER_CHUNK)?;
                 let ids: Vec<i32> = chunk.iter().map(|l| l.id).collect();
                 let mut facts = review::facts(&mut c, &ids)?;
                 chunk
@@ -235,7 +243,11 @@ impl Export<'_> {
             ];
             let perms: Vec<_> = v.permissions.iter().collect();
             if perms.is_empty() {
-                let row = base.iter().cloned().chain(["".into(), "".into()]).chain(tail.iter().cloned());
+                let row = base
+                    .iter()
+                    .cloned()
+                    .chain(["".into(), "".into()])
+                    .chain(tail.iter().cloned());
                 w.write_record(row.collect::<Vec<String>>())?;
             }
             for p in perms {

@@ -86,7 +86,10 @@ pub async fn page(
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
     let mut pager = Pager::new(&base, "", page_no, pages, total);
     if filter != ReviewFilter::All {
-        for url in [&mut pager.prev_url, &mut pager.next_url].into_iter().flatten() {
+        for url in [&mut pager.prev_url, &mut pager.next_url]
+            .into_iter()
+            .flatten()
+        {
             url.push_str("&filter=");
             url.push_str(filter.key());
         }
