@@ -88,10 +88,7 @@ async fn the_review_lists_every_login_with_its_kind_role_permissions_servers_key
     let used = (now() - chrono::Duration::days(1))
         .format("%Y-%m-%d")
         .to_string();
-    assert!(
-        ops.contains(&format!("Script")) && ops.contains(&used),
-        "{ops}"
-    );
+    assert!(ops.contains("Script") && ops.contains(&used), "{ops}");
     assert!(ops.contains("<td class=\"sessions\">1</td>"), "{ops}");
     assert!(!ops.contains(">never<"), "it logged in");
     let viewer = row(&page, "viewer");

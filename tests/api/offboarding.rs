@@ -22,7 +22,7 @@ fn ssh_key(app: &TestApp, user: i32) -> (i32, String) {
         user_id: user,
         name: "Laptop",
         public_key: key.as_openssh(),
-        fingerprint: &fp,
+        fingerprint: fp,
         created_at: now(),
     }
     .insert(&mut app.conn())
