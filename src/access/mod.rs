@@ -11,12 +11,13 @@ pub mod changes;
 pub mod impersonation;
 pub mod keys;
 pub mod permission_set;
+pub mod review;
 pub mod rights;
 pub mod roles;
 pub mod servers;
+pub mod sessions;
 pub mod throttles;
 pub mod two_factor;
-pub mod sessions;
 
 pub use actor::{Actor, Refusal};
 pub use catalog::{Perm, Permission, Tier, CATALOG};

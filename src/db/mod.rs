@@ -69,6 +69,20 @@ impl DbPool {
         self.pool.max_size()
     }
 
+    /// A connection for work on a blocking thread outside `run` (a streamed export, one
+    /// chunk at a time): it waits for a slot like `run` does, so an export shares the pool
+    /// fairly with pages and never holds a connection between chunks.
+    pub fn blocking_get(
+        &self,
+        rt: &tokio::runtime::Handle,
+    ) -> Result<(tokio::sync::OwnedSemaphorePermit, PooledConn), DbError> {
+        let permit = rt
+            .block_on(self.slots.clone().acquire_owned())
+            .map_err(|_| DbError::Cancelled)?;
+        let conn = self.pool.get().map_err(DbError::from)?;
+        Ok((permit, conn))
+    }
+
     /// A connection for synchronous callers (the CLI, tests); blocks while none is free.
     pub fn get(&self) -> Result<PooledConn, diesel::r2d2::PoolError> {
         self.pool.get()

@@ -173,3 +173,14 @@ pub fn touch(conn: &mut DbConn, id: i32, at: NaiveDateTime) -> QueryResult<()> {
         .execute(conn)
         .map(|_| ())
 }
+
+/// Revokes every live key of the login (offboarding); answers how many.
+pub fn revoke_all_of(conn: &mut DbConn, user_id: i32, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        api_keys::table
+            .filter(api_keys::user_id.eq(user_id))
+            .filter(api_keys::revoked_at.is_null()),
+    )
+    .set(api_keys::revoked_at.eq(Some(at)))
+    .execute(conn)
+}

@@ -72,3 +72,47 @@ pub fn finish(conn: &mut DbConn, id: i32, at: NaiveDateTime) -> QueryResult<()> 
         .execute(conn)
         .map(|_| ())
 }
+
+/// The servers a reinstall or rescue job put a key with one of `fingerprints` on. Job
+/// details name each installed key as "name (fingerprint)" (`driver::describe_keys`), so
+/// the fingerprint in parentheses finds them; fingerprints hold no LIKE wildcards
+/// (`SHA256:` and base64 without padding). Answers the server ids the `reach` includes
+/// with their hostnames (by hostname), and how many others there are.
+pub fn servers_with_keys(
+    conn: &mut DbConn,
+    fingerprints: &[String],
+    reach: &crate::models::server::Reach,
+) -> QueryResult<(Vec<String>, i64)> {
+    use crate::db::schema::servers;
+    let mut ids = std::collections::BTreeSet::new();
+    for fp in fingerprints {
+        if fp.contains(['%', '_', '\\']) {
+            continue;
+        }
+        let found: Vec<i32> = server_jobs::table
+            .filter(server_jobs::kind.eq_any(["reinstall", "rescue"]))
+            .filter(server_jobs::detail.like(format!("%({fp})%")))
+            .select(server_jobs::server_id)
+            .distinct()
+            .load(conn)?;
+        ids.extend(found);
+    }
+    let ids: Vec<i32> = ids.into_iter().collect();
+    let mut inside = Vec::new();
+    let mut existing = 0;
+    for chunk in ids.chunks(500) {
+        existing += servers::table
+            .filter(servers::id.eq_any(chunk))
+            .count()
+            .get_result::<i64>(conn)?;
+        let names: Vec<String> = servers::table
+            .filter(servers::id.eq_any(chunk))
+            .filter(reach.filter(conn.backend()))
+            .select(servers::hostname)
+            .load(conn)?;
+        inside.extend(names);
+    }
+    inside.sort();
+    let outside = existing - inside.len() as i64;
+    Ok((inside, outside))
+}

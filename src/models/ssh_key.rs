@@ -82,3 +82,8 @@ pub fn delete(conn: &mut DbConn, user_id: i32, id: i32) -> QueryResult<usize> {
     )
     .execute(conn)
 }
+
+/// Removes every key of the login (offboarding); answers how many.
+pub fn delete_all_of(conn: &mut DbConn, user_id: i32) -> QueryResult<usize> {
+    diesel::delete(ssh_keys::table.filter(ssh_keys::user_id.eq(user_id))).execute(conn)
+}

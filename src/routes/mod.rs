@@ -12,6 +12,7 @@ pub mod health;
 pub mod home;
 pub mod impersonation;
 pub mod keys;
+pub mod review;
 pub mod roles;
 pub mod security;
 pub mod servers;
@@ -39,6 +40,7 @@ fn collect(cfg: &mut web::ServiceConfig, table: &mut RouteTable) {
     users::configure(&mut routes);
     alias_users::configure(&mut routes);
     roles::configure(&mut routes);
+    review::configure(&mut routes);
     impersonation::configure(&mut routes);
     activity::configure(&mut routes);
     admin::configure(&mut routes);

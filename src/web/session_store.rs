@@ -24,6 +24,8 @@ pub const CLIENT_IP: &str = "client_ip";
 pub const CLIENT_AGENT: &str = "client_agent";
 /// The session's public id (`sessions.public_id`), set when its row is made.
 pub const SESSION_ID: &str = "session_id";
+/// What an offboarding did, for the alias user page the POST redirects to.
+pub const OFFBOARDED: &str = "offboarded";
 /// Where "Return" leads when an impersonation ends.
 pub const RETURN_TO: &str = "impersonation_return";
 /// A login whose password was right but whose second factor is still to come (it is not

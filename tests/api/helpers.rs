@@ -155,7 +155,10 @@ pub async fn spawn_app_custom(
     );
     adjust(&mut settings);
     let app = Application::build_with(&settings, pool.clone(), limits).expect("server");
-    let host = settings.bind.rsplit_once(':').map_or("127.0.0.1", |(h, _)| h);
+    let host = settings
+        .bind
+        .rsplit_once(':')
+        .map_or("127.0.0.1", |(h, _)| h);
     let address = format!("http://{host}:{}", app.port);
     tokio::spawn(app.server);
     let metrics_address = app.metrics.map(|(port, server)| {

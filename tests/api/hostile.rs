@@ -166,6 +166,9 @@ fn valid_value(r: &RouteRow, field: &str, w: &World) -> Option<String> {
         // `add=1` opens a list's add dialog.
         (_, "add") => String::new(),
         (_, "page") => "1".into(),
+        // The access review's filter and the CSV's form.
+        (_, "filter") => "risky".into(),
+        (_, "detail") => "servers".into(),
         (_, "login" | "action") if r.method == "GET" => String::new(),
         _ => return None,
     };

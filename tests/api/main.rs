@@ -5,6 +5,7 @@ mod helpers;
 mod hostile;
 
 mod abuse;
+mod access_review;
 mod accounts;
 mod alias_users;
 mod attacker;
@@ -21,8 +22,9 @@ mod matrix_effects;
 mod matrix_reach;
 mod matrix_world;
 mod no_escalation_core;
-mod ops;
+mod offboarding;
 mod operations;
+mod ops;
 mod performance;
 mod resilience;
 mod roles;

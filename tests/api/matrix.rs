@@ -80,6 +80,9 @@ pub(crate) const ROWS: &[(&str, &str, &str, &str, &str)] = &[
     ("GET",  "/users/{id}/alias-users/{aid}",                       "",                                                             "",             "L2N22N22NLL2"),
     ("GET",  "/users/{id}/alias-users/{aid}/role-preview",          "",                                                             "",             "L2N22N42NLL2"),
     ("GET",  "/users/{id}/alias-users/{aid}/servers",               "",                                                             "",             "L2N22N42NLL2"),
+    ("GET",  "/users/{id}/access-review",                           "",                                                             "",             "L2422N424LL2"),
+    ("GET",  "/users/{id}/access-review",                           "",                                                             "id=res1",      "L242NNNNNLLN"),
+    ("GET",  "/users/{id}/access-review.csv",                       "",                                                             "",             "L2422N424LL2"),
     ("GET",  "/users/{id}/activity",                                "",                                                             "",             "L2222N444LL2"),
     ("GET",  "/users/{id}/logins",                                  "",                                                             "",             "L2222N444LL2"),
     ("GET",  "/users/{id}/roles",                                   "",                                                             "",             "L2422N424LL2"),
@@ -132,6 +135,10 @@ pub(crate) const ROWS: &[(&str, &str, &str, &str, &str)] = &[
     ("POST", "/users/{id}/alias-users/{aid}/delete",                "confirm=yes",                                                             "aid=strong",   "L3N33NN4NLL3"),
     ("POST", "/users/{id}/alias-users/{aid}/delete",                "confirm=yes",                                                             "aid=wide",     "L3N33NN44LL3"),
     ("POST", "/users/{id}/alias-users/{aid}/delete",                "confirm=yes",                                                             "aid=manager",  "L3N33NN4NLL3"),
+    ("POST", "/users/{id}/alias-users/{aid}/offboard",              "confirm=yes",                                                  "",             "L3N33N43NLL3"),
+    ("POST", "/users/{id}/alias-users/{aid}/offboard",              "confirm=yes",                                                  "aid=strong",   "L3N33NN4NLL3"),
+    ("POST", "/users/{id}/alias-users/{aid}/offboard",              "confirm=yes",                                                  "aid=wide",     "L3N33NN44LL3"),
+    ("POST", "/users/{id}/alias-users/{aid}/offboard",              "confirm=yes",                                                  "aid=manager",  "L3N33NN4NLL3"),
     ("POST", "/users/{id}/alias-users/{aid}/impersonate",           "",                                                             "",             "L3N33N43NLL4"),
     ("POST", "/users/{id}/alias-users/{aid}/impersonate",           "",                                                             "aid=strong",   "L3N33NN4NLL4"),
     ("POST", "/users/{id}/alias-users/{aid}/impersonate",           "",                                                             "aid=wide",     "L3N33NN44LL4"),
@@ -265,6 +272,9 @@ async fn every_route_answers_every_kind_of_login_on_every_target_as_written_by_h
             let b = w.browsers[col].as_ref().unwrap();
             let jobs_before = jobs_of_row(&app, w, target);
             let before = snapshot(&app);
+            if std::env::var_os("MATRIX_TRACE").is_some() {
+                eprintln!("matrix: {method} {path} [{target}] as {}", COLS[col]);
+            }
             let res = send(b, method, &path, &body).await;
             let got = answer_code(&res);
             let label = format!("{method} {path} [{target}] as {}", COLS[col]);

@@ -292,6 +292,26 @@ pub(crate) fn check(
             ensure(alias().is_none(), "the alias user is still there"),
             &["users", "alias_servers", "sessions", "api_keys", "ssh_keys"],
         ),
+        "/users/{id}/alias-users/{aid}/offboard" => {
+            let a = alias().unwrap();
+            let live_keys: i64 = api_keys::table
+                .filter(api_keys::user_id.eq(ids.aid))
+                .filter(api_keys::revoked_at.is_null())
+                .count()
+                .get_result(&mut app.conn())
+                .unwrap();
+            let ssh: i64 = ssh_keys::table
+                .filter(ssh_keys::user_id.eq(ids.aid))
+                .count()
+                .get_result(&mut app.conn())
+                .unwrap();
+            (
+                ensure(a.disabled, "the alias user is not disabled")
+                    .and(ensure(live_keys == 0, "an API key of it is still live"))
+                    .and(ensure(ssh == 0, "an SSH key of it is still there")),
+                &["users", "sessions", "api_keys", "ssh_keys"],
+            )
+        }
         "/users/{id}/alias-users/{aid}/servers" => {
             let has: i64 = alias_servers::table
                 .filter(alias_servers::alias_id.eq(ids.aid))

@@ -5,6 +5,7 @@
 
 mod actions;
 mod create;
+pub mod offboard;
 mod page;
 mod servers;
 mod status;
@@ -49,6 +50,8 @@ pub fn configure(routes: &mut Routes) {
         .post("/users/{id}/alias-users/{aid}/disable", actions::disable)
         .post("/users/{id}/alias-users/{aid}/enable", actions::enable)
         .post("/users/{id}/alias-users/{aid}/delete", actions::delete)
+        .reads_fields(&["confirm"])
+        .post("/users/{id}/alias-users/{aid}/offboard", offboard::offboard)
         .reads_fields(&["confirm"])
         .get("/users/{id}/alias-users/{aid}/servers", servers::page)
         .reads::<ListQuery>()

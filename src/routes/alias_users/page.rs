@@ -21,6 +21,7 @@ use crate::models::server::{Reach, Server};
 use crate::models::{api_key, now, ssh_key};
 use crate::web::chrome::Chrome;
 use crate::web::form::FieldErrors;
+use crate::web::session_store::OFFBOARDED;
 use crate::web::{render, AppError, Current};
 use crate::AppState;
 
@@ -70,6 +71,8 @@ pub struct AliasPage {
     pub two_factor: bool,
     /// Its sessions, for a manager who may end them.
     pub managed_sessions: Option<crate::routes::sessions::ManagedSessions>,
+    /// What the offboarding just done did (shown once, after its redirect).
+    pub offboarded: Option<super::offboard::Offboarded>,
 }
 
 #[derive(Template)]
@@ -89,7 +92,18 @@ pub async fn page(
         .preview_role
         .as_deref()
         .and_then(|r| r.parse::<i32>().ok());
-    let page = build(&current, &state, t, preview_role, FieldErrors::default()).await?;
+    let mut page = build(&current, &state, t, preview_role, FieldErrors::default()).await?;
+    let done = current
+        .session
+        .get::<super::offboard::Offboarded>(OFFBOARDED)
+        .ok()
+        .flatten();
+    if let Some(done) = done {
+        current.session.remove(OFFBOARDED);
+        if done.alias_id == page.t.alias.id {
+            page.offboarded = Some(done);
+        }
+    }
     render::page(&page)
 }
 
@@ -244,6 +258,7 @@ pub async fn build(
         api_keys,
         two_factor,
         managed_sessions,
+        offboarded: None,
         t,
     })
 }

@@ -11,10 +11,10 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::factor::{check_code, CodeCheck};
-use crate::models::throttle::{self, Verdict};
 use crate::db::{self, DbError};
 use crate::models::login_attempt::NewLoginAttempt;
 use crate::models::now;
+use crate::models::throttle::{self, Verdict};
 use crate::security::password;
 use crate::web::chrome::Chrome;
 use crate::web::current::mark_authenticated;

@@ -7,10 +7,10 @@ use askama::Template;
 
 use crate::access::sessions::may_end_own_sessions;
 use crate::access::two_factor::may_manage_own_factors;
-use crate::models::session;
-use crate::routes::sessions::{self, SessionView};
 use crate::db::{self, DbError};
+use crate::models::session;
 use crate::models::two_factor;
+use crate::routes::sessions::{self, SessionView};
 use crate::web::chrome::Chrome;
 use crate::web::{render, AppError, Current};
 use crate::AppState;

@@ -55,6 +55,13 @@ pub fn for_account(actor: &Actor, account: &User) -> Vec<Tab> {
             });
         }
     }
+    if crate::access::review::may_review_access(actor, account) {
+        tabs.push(Tab {
+            key: "access-review",
+            label: "Access Review",
+            url: format!("{base}/access-review"),
+        });
+    }
     if crate::access::activity::may_view_activity(actor, account).is_some() {
         tabs.push(Tab {
             key: "activity",

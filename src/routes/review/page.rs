@@ -1,0 +1,111 @@
+//! GET /users/{id}/access-review (filter, page): the review as a page, 50 alias users at
+//! a time, the owner first.
+
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{alias_filter, owner_passes, LoginView, Roles};
+use crate::access::review::{is_risky, may_review_access, ReviewFilter};
+use crate::db::{self, DbError};
+use crate::models::review;
+use crate::models::user::User;
+use crate::routes::users::tabs::{self, Tab};
+use crate::routes::users::{parse_id, visible_account};
+use crate::web::chrome::Chrome;
+use crate::web::pagination::Pager;
+use crate::web::{render, AppError, Current};
+use crate::AppState;
+
+pub const PER_PAGE: i64 = 50;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ReviewQuery {
+    #[serde(default)]
+    pub filter: String,
+    #[serde(default)]
+    pub page: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "review/page.html")]
+pub struct ReviewPage {
+    pub chrome: Option<Chrome>,
+    pub account: User,
+    pub tabs: Vec<Tab>,
+    pub active_tab: &'static str,
+    pub rows: Vec<LoginView>,
+    pub filter: &'static str,
+    pub pager: Pager,
+}
+
+impl ReviewPage {
+    fn risky(&self, p: &crate::access::Permission) -> bool {
+        is_risky(p)
+    }
+}
+
+pub async fn page(
+    current: Current,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<ReviewQuery>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&path)?;
+    let account = visible_account(&state.pool, &current.actor, id).await?;
+    if !may_review_access(&current.actor, &account) {
+        return Err(AppError::Forbidden);
+    }
+    let filter = ReviewFilter::parse(&query.filter);
+    let page_no = query
+        .page
+        .as_deref()
+        .and_then(|p| p.trim().parse::<i64>().ok())
+        .unwrap_or(1)
+        .clamp(1, 1_000_000);
+    let acc = account.clone();
+    let (rows, total) = db::run(&state.pool, move |c| {
+        let roles = Roles::load(c, acc.id)?;
+        let f = alias_filter(filter, &acc, &roles);
+        let (aliases, total) = review::aliases_page(c, acc.id, &f, page_no, PER_PAGE)?;
+        let mut logins = Vec::with_capacity(aliases.len() + 1);
+        if page_no == 1 && owner_passes(c, filter, &acc)? {
+            logins.push(acc.clone());
+        }
+        logins.extend(aliases);
+        let ids: Vec<i32> = logins.iter().map(|l| l.id).collect();
+        let mut facts = review::facts(c, &ids)?;
+        let rows: Vec<LoginView> = logins
+            .into_iter()
+            .map(|l| LoginView::of(&acc, &roles, l, &mut facts))
+            .collect();
+        Ok::<_, DbError>((rows, total))
+    })
+    .await?;
+    let base = format!("/users/{}/access-review", account.id);
+    let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+    let mut pager = Pager::new(&base, "", page_no, pages, total);
+    if filter != ReviewFilter::All {
+        for url in [&mut pager.prev_url, &mut pager.next_url]
+            .into_iter()
+            .flatten()
+        {
+            url.push_str("&filter=");
+            url.push_str(filter.key());
+        }
+    }
+    let actor = &current.actor;
+    render::page(&ReviewPage {
+        chrome: Some(current.chrome(if actor.account_id() == account.id {
+            "account"
+        } else {
+            "users"
+        })),
+        tabs: tabs::for_account(actor, &account),
+        active_tab: "access-review",
+        account,
+        rows,
+        filter: filter.key(),
+        pager,
+    })
+}
