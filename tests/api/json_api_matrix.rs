@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use steward::db::schema::api_keys;
 use steward::db::Backend;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app_limited, test_limits};
 use crate::matrix::{api_key, fill, world, COLS};
 use crate::snapshot::snapshot;
 
@@ -31,7 +31,16 @@ pub const ROWS: &[(&str, &str, &str, &str)] = &[
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_api_route_answers_every_kind_of_key_as_written_by_hand() {
-    let app = spawn_app(Backend::Sqlite).await;
+    // Refused keys are most of the matrix; the key-guess throttle (its own test is
+    // abuse::api) would answer them 429 after the first 20 in a minute.
+    let app = spawn_app_limited(
+        Backend::Sqlite,
+        steward::web::limits::Limits {
+            api_key_failures_per_minute: 1_000_000,
+            ..test_limits()
+        },
+    )
+    .await;
     let w = world(&app, 0, Some(0)).await;
     // One key per login of the world, in column order (logins are `{name}-0`).
     let usernames = [
