@@ -131,6 +131,15 @@ async fn an_account_owner_sets_up_an_alias_user_in_the_browser_as_the_seed_page_
     owner
         .click("[data-risk-confirm-for='servers.reinstall'] input[name=confirm_dangerous]")
         .await;
+    // A role with a dangerous permission is offered with "require two-factor" ticked; this
+    // owner leaves it off, so its alias user logs in below with its password alone (the
+    // two-factor journey is tested over HTTP in tests/api/two_factor/).
+    let require = owner.find("input[name=require_two_factor]").await;
+    assert!(
+        require.is_selected().await.unwrap(),
+        "two-factor offered for a dangerous role"
+    );
+    owner.click("input[name=require_two_factor]").await;
     owner
         .click("form[data-role-editor] button[type=submit]")
         .await;
