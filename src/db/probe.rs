@@ -147,15 +147,17 @@ fn health_thread(url: &str, asks: mpsc::Receiver<Reply>) {
 }
 
 fn ping(url: &str, conn: &mut Option<DbConn>) -> Result<(), String> {
-    if conn.is_none() {
-        let target = super::sqlite_path(url);
-        let mut c = DbConn::establish(target).map_err(|e| e.to_string())?;
-        if let DbConn::Sqlite(_) = c {
-            c.batch_execute("PRAGMA busy_timeout = 2000;")
-                .map_err(|e| e.to_string())?;
+    let c = match conn {
+        Some(c) => c,
+        None => {
+            let target = super::sqlite_path(url);
+            let mut c = DbConn::establish(target).map_err(|e| e.to_string())?;
+            if let DbConn::Sqlite(_) = c {
+                c.batch_execute("PRAGMA busy_timeout = 2000;")
+                    .map_err(|e| e.to_string())?;
+            }
+            conn.insert(c)
         }
-        *conn = Some(c);
-    }
-    let c = conn.as_mut().expect("connected above");
+    };
     super::ping(c).map_err(|e| e.to_string())
 }

@@ -177,23 +177,29 @@ pub struct FactorState {
 }
 
 pub fn state_of(conn: &mut DbConn, login: &User) -> QueryResult<FactorState> {
-    let has_factor = has_factor(conn, login.id)?;
-    let (owner_requires, role_requires) = if login.is_alias() {
-        let owner = match login.parent_id {
-            Some(p) => account_requires_for_aliases(conn, p)?,
-            None => false,
-        };
-        let role = match login.role_id {
-            Some(r) => role_requires(conn, r)?,
-            None => false,
-        };
-        (owner, role)
-    } else {
-        (false, false)
-    };
+    // Read on every request (web::Current): one round trip, whatever the kind of login.
+    let has_factor = diesel::dsl::exists(totp_factors::table.find(login.id));
+    if !login.is_alias() {
+        return Ok(FactorState {
+            has_factor: diesel::select(has_factor).get_result(conn)?,
+            ..FactorState::default()
+        });
+    }
+    // An alias user: its factor, its owner's policy and its role's, in one statement. A
+    // missing owner or role (NULL id) reads as "not required".
+    let owner_requires = users::table
+        .filter(users::id.nullable().eq(login.parent_id))
+        .select(users::require_two_factor_for_aliases)
+        .single_value();
+    let role_requires = alias_roles::table
+        .filter(alias_roles::id.nullable().eq(login.role_id))
+        .select(alias_roles::require_two_factor)
+        .single_value();
+    let (has_factor, owner, role): (bool, Option<bool>, Option<bool>) =
+        diesel::select((has_factor, owner_requires, role_requires)).get_result(conn)?;
     Ok(FactorState {
         has_factor,
-        owner_requires,
-        role_requires,
+        owner_requires: owner.unwrap_or(false),
+        role_requires: role.unwrap_or(false),
     })
 }
