@@ -69,6 +69,19 @@ impl Stalled {
         Stalled { stream }
     }
 
+    /// Whether the server has answered or closed this connection already (it was not
+    /// held, or no longer is).
+    pub fn answered(&self) -> bool {
+        self.stream.set_nonblocking(true).expect("nonblocking");
+        let mut byte = [0u8; 1];
+        let answered = match self.stream.peek(&mut byte) {
+            Ok(_) => true,
+            Err(e) => e.kind() != std::io::ErrorKind::WouldBlock,
+        };
+        self.stream.set_nonblocking(false).expect("blocking");
+        answered
+    }
+
     /// Waits (at most `wait`) for the server to answer or close; answers the status line
     /// ("" when closed without one) and how long it took.
     pub fn outcome(mut self, wait: Duration) -> (String, Duration) {
