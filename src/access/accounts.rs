@@ -49,10 +49,9 @@ pub fn manages_alias_area(actor: &Actor, account: &User, perm: Perm) -> bool {
     if account.is_alias() || !may_view_account(actor, account) {
         return false;
     }
-    if actor.login.id == account.id {
-        return true;
-    }
-    if actor.is_alias() && actor.account_id() == account.id {
+    // The account itself holds every permission of its tier, unless it acts through an
+    // API key that was granted less: then the key's grant decides, as for anyone.
+    if actor.login.id == account.id || (actor.is_alias() && actor.account_id() == account.id) {
         return actor.may(perm);
     }
     if !covers_account(actor, account) {

@@ -22,7 +22,8 @@ fn oversees(actor: &Actor, account: &User) -> bool {
     if !may_view_account(actor, account) {
         return false;
     }
-    actor.login.id == account.id
+    // The account's own (a key of it only when granted activity.view).
+    (actor.login.id == account.id && actor.may(Perm::ActivityView))
         || actor.may(Perm::AdminUsers)
         || actor.may(Perm::AdminAudit)
         || (actor.may(Perm::CustomersView)

@@ -5,6 +5,7 @@
 mod allowed_ips;
 mod email;
 mod expiry;
+mod fields;
 mod password;
 mod role;
 pub mod search;
@@ -16,6 +17,7 @@ mod username;
 pub use allowed_ips::AllowedIps;
 pub use email::Email;
 pub use expiry::Expiry;
+pub use fields::FieldErrors;
 pub use password::NewPassword;
 pub use role::{RoleDescription, RoleName};
 pub use server::{DnsName, IpAddress, OsChoice, Tags, OS_CHOICES};

@@ -6,12 +6,15 @@
 //! what happened or an `OpError` each door maps to its own 403/404/409/422.
 //! Layering: routes → operations → access / models → db.
 //!
-//! So far: server power. Alias users and roles still live in their page handlers (see the
-//! report of issue 17).
+//! So far: server power and alias-user creation. The other alias and role changes still
+//! live in their page handlers.
 
+pub mod aliases;
 pub mod servers;
 
+use crate::access::changes::ChangeError;
 use crate::db::DbError;
+use crate::domain::FieldErrors;
 
 /// Why an operation did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -22,8 +25,23 @@ pub enum OpError {
     /// The target is busy (409 in the API; a message on the page).
     #[error("{0}")]
     Busy(String),
+    /// The input has problems, each next to its field (422); nothing was changed.
+    #[error("the input has {} problem(s)", .0.len())]
+    Invalid(FieldErrors),
     #[error(transparent)]
     Db(#[from] DbError),
+    /// Anything else that went wrong (password hashing could not run): logged, 500.
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<ChangeError> for OpError {
+    fn from(e: ChangeError) -> Self {
+        match e {
+            ChangeError::Refused(r) => OpError::Forbidden(r.message()),
+            ChangeError::Query(q) => q.into(),
+        }
+    }
 }
 
 impl From<diesel::result::Error> for OpError {

@@ -66,6 +66,23 @@ impl From<crate::access::changes::ChangeError> for AppError {
     }
 }
 
+/// An operation's refusal as the pages show it. `Invalid` is the page's own business (it
+/// shows the form again), so reaching here with it is a door that forgot to.
+impl From<crate::operations::OpError> for AppError {
+    fn from(e: crate::operations::OpError) -> Self {
+        use crate::operations::OpError;
+        match e {
+            OpError::Forbidden(m) => AppError::ForbiddenBecause(m.to_string()),
+            OpError::Busy(m) => AppError::BadRequest(m),
+            OpError::Invalid(errors) => {
+                AppError::BadRequest(errors.messages().collect::<Vec<_>>().join(" "))
+            }
+            OpError::Db(e) => e.into(),
+            OpError::Unexpected(e) => AppError::Unexpected(e),
+        }
+    }
+}
+
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
         AppError::from(DbError::from(e))

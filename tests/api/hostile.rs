@@ -121,6 +121,8 @@ fn valid_value(r: &RouteRow, field: &str, w: &World) -> Option<String> {
         ("/users/{id}", "status") => "active".into(),
         ("/users/{id}", "disabled" | "current_password" | "new_password") => String::new(),
         ("/users/{id}/alias-users", "username") => format!("new-alias-h{n}"),
+        ("/api/v1/alias-users", "username") => format!("api-alias-h{n}"),
+        ("/api/v1/alias-users", "invite" | "all_servers") => "false".into(),
         ("/users/{id}/alias-users", "role_id") => w.spare_role.to_string(),
         ("/users/{id}/alias-users", "all_servers") => "on".into(),
         (_, "expires_at") if p.ends_with("/api-keys") => String::new(),
@@ -244,9 +246,20 @@ async fn send(
         let req = if r.method == "GET" {
             b.client.get(&url).query(pairs)
         } else {
-            let json: BTreeMap<&str, &str> = pairs
+            // Numbers and booleans as JSON has them (an id is a number), the rest as text.
+            let json: BTreeMap<&str, serde_json::Value> = pairs
                 .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .map(|(k, v)| {
+                    let value = match v.as_str() {
+                        "true" => serde_json::Value::Bool(true),
+                        "false" => serde_json::Value::Bool(false),
+                        v => v
+                            .parse::<i64>()
+                            .map(serde_json::Value::from)
+                            .unwrap_or_else(|_| serde_json::Value::from(v)),
+                    };
+                    (k.as_str(), value)
+                })
                 .collect();
             b.client.post(&url).json(&json)
         };
@@ -282,6 +295,7 @@ fn accepted(r: &RouteRow, status: u16) -> bool {
         ("POST", 303) => true,
         // A new API key is shown at once; the JSON API answers 200.
         ("POST", 200) => r.path.ends_with("/api-keys") || r.path.starts_with("/api/"),
+        ("POST", 201) => r.path.starts_with("/api/"),
         _ => false,
     }
 }

@@ -515,6 +515,7 @@ async fn the_openapi_document_parses_and_lists_every_route(app: TestApp) {
         ("post", "/api/v1/servers/{sid}/power"),
         ("get", "/api/v1/alias-users"),
         ("get", "/api/v1/alias-users/{aid}"),
+        ("post", "/api/v1/alias-users"),
         ("get", "/api/v1/audit"),
         ("get", "/api/v1/openapi.json"),
     ];
@@ -540,15 +541,23 @@ async fn the_openapi_document_parses_and_lists_every_route(app: TestApp) {
         let path = path
             .replace("{sid}", &sid.to_string())
             .replace("{aid}", &aid.to_string());
-        let (status, _) = app
-            .api(
-                &method.to_uppercase(),
-                &path,
-                Some(&key),
-                (method == "post").then_some(r#"{"action":"on"}"#),
-            )
+        let create = format!(
+            r#"{{"username":"doc-check","email":"doc@example.com","password":"a-long-password","role_id":{helper}}}"#
+        );
+        let body = match (method, path.as_str()) {
+            ("post", "/api/v1/alias-users") => Some(create.as_str()),
+            ("post", _) => Some(r#"{"action":"on"}"#),
+            _ => None,
+        };
+        let (status, out) = app
+            .api(&method.to_uppercase(), &path, Some(&key), body)
             .await;
-        assert_eq!(status, 200, "{method} {path}");
+        let expected = if method == "post" && path == "/api/v1/alias-users" {
+            201
+        } else {
+            200
+        };
+        assert_eq!(status, expected, "{method} {path}: {out}");
     }
 }
 

@@ -1,7 +1,7 @@
 //! The JSON API's rows of the authorization matrix. Each kind of login calls with its
 //! own bearer key; the last column is a revoked key of the account owner (impersonation
-//! does not exist in the API). Answers as in matrix.rs: 2 = 200, 1 = 401, 4 = 403,
-//! N = 404.
+//! does not exist in the API). Answers as in matrix.rs: 2 = 200 or 201, 1 = 401, 4 = 403,
+//! N = 404, U = 422. `{col}` in a body is the column's number (unique names per key).
 
 use diesel::prelude::*;
 use steward::db::schema::api_keys;
@@ -26,6 +26,13 @@ pub const ROWS: &[(&str, &str, &str, &str)] = &[
     ),
     ("GET", "/api/v1/alias-users", "", "124222424111"),
     ("GET", "/api/v1/alias-users/{aid}", "", "1N4N2N424111"),
+    // The spare role is the owner's: other accounts' keys name a role that is not theirs.
+    (
+        "POST",
+        "/api/v1/alias-users",
+        r#"{"username":"api-alias-c{col}","email":"c{col}@example.com","role_id":{rid},"password":"a-long-password"}"#,
+        "1U4U2U424111",
+    ),
     ("GET", "/api/v1/audit", "", "122222444111"),
 ];
 
@@ -82,13 +89,14 @@ async fn every_api_route_answers_every_kind_of_key_as_written_by_hand() {
         for (col, expected) in answers.chars().enumerate() {
             tried += 1;
             let url = format!("{}{}", app.address, fill(template, &w, ""));
+            let body = fill(body, &w, "").replace("{col}", &col.to_string());
             let mut req = if *method == "GET" {
                 client.get(&url)
             } else {
                 client
                     .post(&url)
                     .header("Content-Type", "application/json")
-                    .body(body.to_string())
+                    .body(body.clone())
             };
             if let Some(k) = &keys[col] {
                 req = req.bearer_auth(k);
@@ -101,6 +109,7 @@ async fn every_api_route_answers_every_kind_of_key_as_written_by_hand() {
                 401 => '1',
                 403 => '4',
                 404 => 'N',
+                422 => 'U',
                 s => char::from_digit(u32::from(s / 100), 10).unwrap_or('?'),
             };
             let is_json = res
@@ -123,15 +132,25 @@ async fn every_api_route_answers_every_kind_of_key_as_written_by_hand() {
                     COLS[col],
                     before.describe_change(&snapshot(&app))
                 ));
-            } else if got == '2'
-                && *method == "POST"
-                && crate::matrix_effects::jobs_of_row(&app, &w, "") != jobs_before + 1
-            {
-                // The one API write in the table: an accepted power request starts a job.
-                failures.push(format!(
-                    "{method} {template} with {}: answered 200 but started no job",
-                    COLS[col]
-                ));
+            } else if got == '2' && *method == "POST" {
+                // What an accepted write leaves: a power request a job, a creation a login
+                // (and nothing else: no job).
+                let jobs = crate::matrix_effects::jobs_of_row(&app, &w, "");
+                let done = if template.ends_with("/power") {
+                    jobs == jobs_before + 1
+                } else {
+                    let name = format!("api-alias-c{col}");
+                    jobs == jobs_before
+                        && steward::models::user::User::find_by_username(&mut app.conn(), &name)
+                            .unwrap()
+                            .is_some_and(|u| u.parent_id == Some(w.owner))
+                };
+                if !done {
+                    failures.push(format!(
+                        "{method} {template} with {}: answered 2xx but did not do it",
+                        COLS[col]
+                    ));
+                }
             }
         }
     }

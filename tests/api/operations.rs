@@ -7,7 +7,7 @@ use steward::db::schema::audit_log;
 
 use crate::alias_users::{alias, role, server};
 use crate::backend_tests;
-use crate::helpers::{assert_redirect_to, TestApp};
+use crate::helpers::{assert_redirect_to, TestApp, PASSWORD};
 use crate::keys::tenants;
 
 backend_tests!(
@@ -15,6 +15,9 @@ backend_tests!(
     power_is_refused_alike_by_both_doors,
     the_api_lists_the_accounts_audit_log_with_the_activity_tabs_rule,
     one_alias_user_is_read_through_the_api_within_the_keys_account_only,
+    creating_an_alias_user_from_the_tab_and_from_the_api_writes_the_same_audit_entry,
+    the_api_refuses_an_alias_user_as_the_tab_does_with_every_field_problem_at_once,
+    the_api_refuses_a_role_or_all_servers_the_key_does_not_hold,
 );
 
 type Row = (Option<i32>, String, String, String, String, bool);
@@ -179,4 +182,257 @@ async fn one_alias_user_is_read_through_the_api_within_the_keys_account_only(app
         )
         .await;
     assert_eq!(status, 403);
+}
+
+fn create_rows(app: &TestApp) -> Vec<Row> {
+    audit_log::table
+        .filter(audit_log::action.eq("alias.create"))
+        .order(audit_log::id)
+        .select((
+            audit_log::account_id,
+            audit_log::actor_name,
+            audit_log::action,
+            audit_log::target,
+            audit_log::details,
+            audit_log::via_api,
+        ))
+        .load(&mut app.conn())
+        .unwrap()
+}
+
+fn logins_named(app: &TestApp, prefix: &str) -> Vec<(String, Option<i32>, Option<i32>, bool)> {
+    use steward::db::schema::users;
+    users::table
+        .filter(users::username.like(format!("{prefix}%")))
+        .order(users::username)
+        .select((
+            users::username,
+            users::parent_id,
+            users::role_id,
+            users::all_servers,
+        ))
+        .load(&mut app.conn())
+        .unwrap()
+}
+
+async fn creating_an_alias_user_from_the_tab_and_from_the_api_writes_the_same_audit_entry(
+    app: TestApp,
+) {
+    let t = tenants(&app);
+    let viewer = role(&app, t.acme, "Viewer", &["servers.view"]);
+    let page = app.login("acme").await;
+    let res = page
+        .post(
+            &format!("/users/{}/alias-users", t.acme),
+            &[
+                ("username", "ops-tab"),
+                ("email", "tab@example.com"),
+                ("password", "a-long-password"),
+                ("role_id", &viewer.to_string()),
+                ("expires_at", "2099-06-30"),
+            ],
+        )
+        .await;
+    assert_redirect_to(&res, &format!("/users/{}/alias-users", t.acme));
+    let key = app.api_key(t.acme, None);
+    let (status, body) = app
+        .api_post(
+            "/api/v1/alias-users",
+            &key,
+            &format!(
+                r#"{{"username":"ops-api","email":"api@example.com","password":"a-long-password","role_id":{viewer},"expires_at":"2099-06-30"}}"#
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["username"], "ops-api");
+    assert_eq!(body["role"]["name"], "Viewer");
+    assert_eq!(body["expires_on"], "2099-06-30");
+    assert_eq!(body["status"], "active");
+    // Both logins exist alike, and the API's logs in with its password.
+    assert_eq!(
+        logins_named(&app, "ops-"),
+        vec![
+            ("ops-api".into(), Some(t.acme), Some(viewer), false),
+            ("ops-tab".into(), Some(t.acme), Some(viewer), false),
+        ]
+    );
+    let res = app.browser().login("ops-api", "a-long-password").await;
+    assert_eq!(res.status().as_u16(), 303);
+    // One audit row each, the same but for the door and the name.
+    let rows = create_rows(&app);
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    let (from_tab, from_api) = (rows[0].clone(), rows[1].clone());
+    assert!(!from_tab.5 && from_api.5, "via_api tells the doors apart");
+    assert_eq!(
+        from_tab,
+        (
+            Some(t.acme),
+            "acme".into(),
+            "alias.create".into(),
+            "alias user ops-tab".into(),
+            "role=Viewer, all_servers=false, expires=2099-06-30".into(),
+            false
+        )
+    );
+    assert_eq!(
+        (from_api.0, from_api.1, from_api.2, from_api.3, from_api.4),
+        (
+            Some(t.acme),
+            "acme".into(),
+            "alias.create".into(),
+            "alias user ops-api".into(),
+            "role=Viewer, all_servers=false, expires=2099-06-30".into(),
+        )
+    );
+}
+
+async fn the_api_refuses_an_alias_user_as_the_tab_does_with_every_field_problem_at_once(
+    app: TestApp,
+) {
+    let t = tenants(&app);
+    let viewer = role(&app, t.acme, "Viewer", &["servers.view"]);
+    let theirs = role(&app, t.globex, "Viewer", &["servers.view"]);
+    let key = app.api_key(t.acme, None);
+    // A taken username (another account's login), a bad email, a short password, a past
+    // expiry: all four reported in one answer, by field, with the page's messages.
+    let (status, body) = app
+        .api_post(
+            "/api/v1/alias-users",
+            &key,
+            &format!(
+                r#"{{"username":"globex","email":"nope","password":"short","role_id":{viewer},"expires_at":"2020-01-01"}}"#
+            ),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body["error"].is_string());
+    let fields = body["fields"].as_object().expect("fields by name");
+    let mut names: Vec<&str> = fields.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["email", "expires_at", "password", "username"]);
+    assert_eq!(fields["username"], "This username is taken.");
+    // The tab says the same next to its fields.
+    let page = app.login("acme").await;
+    let res = page
+        .post(
+            &format!("/users/{}/alias-users", t.acme),
+            &[
+                ("username", "globex"),
+                ("email", "nope"),
+                ("password", "short"),
+                ("role_id", &viewer.to_string()),
+                ("expires_at", "2020-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 422);
+    let html = res.text().await.unwrap();
+    for (_, message) in fields {
+        let message = message.as_str().unwrap();
+        assert!(html.contains(message), "the tab shows {message:?} too");
+    }
+    // Another account's role is not one of this account's roles.
+    let (status, body) = app
+        .api_post(
+            "/api/v1/alias-users",
+            &key,
+            &format!(
+                r#"{{"username":"ops-x","email":"x@example.com","password":"a-long-password","role_id":{theirs}}}"#
+            ),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body["fields"]["role_id"].is_string());
+    // An invitation needs mail, which does not exist yet: said, not silently ignored.
+    let (status, body) = app
+        .api_post(
+            "/api/v1/alias-users",
+            &key,
+            &format!(
+                r#"{{"username":"ops-y","email":"y@example.com","invite":true,"role_id":{viewer}}}"#
+            ),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body["fields"]["invite"].is_string());
+    // Unreadable JSON is 400; nothing was created by any of it.
+    let (status, _) = app
+        .api_post("/api/v1/alias-users", &key, r#"{"username": 5"#)
+        .await;
+    assert_eq!(status, 400);
+    assert!(logins_named(&app, "ops-").is_empty());
+    assert!(create_rows(&app).is_empty());
+}
+
+async fn the_api_refuses_a_role_or_all_servers_the_key_does_not_hold(app: TestApp) {
+    let t = tenants(&app);
+    // A manager that may create alias users but holds only servers.view and its assigned
+    // servers: a role with power, or all servers, is beyond it — from either door.
+    let manager_role = role(
+        &app,
+        t.acme,
+        "Managers",
+        &["servers.view", "alias_users.manage"],
+    );
+    let powerful = role(&app, t.acme, "Power", &["servers.view", "servers.power"]);
+    let plain = role(&app, t.acme, "Plain", &["servers.view"]);
+    let mia = alias(&app, "mia", t.acme, manager_role, false);
+    let key = app.api_key(mia, None);
+    let body = |name: &str, role: i32, all: bool| {
+        format!(
+            r#"{{"username":"{name}","email":"{name}@example.com","password":"a-long-password","role_id":{role},"all_servers":{all}}}"#
+        )
+    };
+    let (status, out) = app
+        .api_post("/api/v1/alias-users", &key, &body("ops-p", powerful, false))
+        .await;
+    assert_eq!(status, 403, "{out}");
+    let (status, out) = app
+        .api_post("/api/v1/alias-users", &key, &body("ops-a", plain, true))
+        .await;
+    assert_eq!(status, 403, "{out}");
+    let page = app.login("mia").await;
+    let res = page
+        .post(
+            &format!("/users/{}/alias-users", t.acme),
+            &[
+                ("username", "ops-q"),
+                ("email", "q@example.com"),
+                ("password", PASSWORD),
+                ("role_id", &powerful.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 403);
+    assert!(logins_named(&app, "ops-").is_empty());
+    // Within its own rights it may.
+    let (status, out) = app
+        .api_post("/api/v1/alias-users", &key, &body("ops-ok", plain, false))
+        .await;
+    assert_eq!(status, 201, "{out}");
+    assert_eq!(logins_named(&app, "ops-").len(), 1);
+    // A key of the owner scoped to servers.view cannot manage alias users at all.
+    let acme = app.login("acme").await;
+    let scoped = crate::keys::create_api_key(
+        &acme,
+        &format!("/users/{}/api-keys", t.acme),
+        &[("name", "Viewer script"), ("permissions", "servers.view")],
+    )
+    .await;
+    let (status, _) = app
+        .api_post("/api/v1/alias-users", &scoped, &body("ops-s", plain, false))
+        .await;
+    assert_eq!(status, 403);
+    assert_eq!(logins_named(&app, "ops-").len(), 1);
+    // Nor read them, nor the account's audit log: the account's own key was granted less
+    // than the account holds, and the grant decides (it used to pass as "the account").
+    for path in ["/api/v1/alias-users", "/api/v1/audit"] {
+        let (status, _) = app.api_get(path, &scoped).await;
+        assert_eq!(status, 403, "{path}");
+    }
+    let (status, _) = app
+        .api_get("/api/v1/audit", &app.api_key(t.acme, None))
+        .await;
+    assert_eq!(status, 200, "an unscoped key of the account reads it");
 }

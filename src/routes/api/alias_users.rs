@@ -1,11 +1,13 @@
 //! GET /api/v1/alias-users: the alias users of the key's account, for callers that manage
-//! them (alias_users.manage, or the account itself), with search and pages of 50; and
-//! GET /api/v1/alias-users/{aid}: one of them (another account's is 404).
+//! them (alias_users.manage, or the account itself), with search and pages of 50;
+//! GET /api/v1/alias-users/{aid}: one of them (another account's is 404); and
+//! POST /api/v1/alias-users: create one through `operations::aliases::create`, the same
+//! operation as the Alias Users tab (same checks, same audit row, same field messages).
 
 use std::collections::HashMap;
 
 use actix_web::{web, HttpResponse};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::servers::ListParams;
@@ -13,9 +15,11 @@ use super::{pages, timestamp, ApiCaller, ApiError, ErrorBody, PER_PAGE};
 use crate::access::actor::account_reach;
 use crate::access::aliases::may_manage_aliases;
 use crate::db::{self, DbError};
+use crate::domain::FieldErrors;
 use crate::models::role::Role;
 use crate::models::user::User;
 use crate::models::{alias, now};
+use crate::operations::aliases::{self, NewAlias};
 use crate::routes::alias_users::AliasStatus;
 use crate::routes::users::parse_id;
 use crate::AppState;
@@ -144,7 +148,14 @@ pub async fn show(
         ));
     }
     let aid = parse_id(&path).map_err(|_| ApiError::not_found())?;
-    let reach = account_reach(&account);
+    let found = one(&state, &account, aid).await?;
+    Ok(HttpResponse::Ok()
+        .json(found.ok_or_else(|| ApiError::NotFound("no such alias user".into()))?))
+}
+
+/// An alias user of `account` as the API shows it (None for another account's, or none).
+async fn one(state: &AppState, account: &User, aid: i32) -> Result<Option<AliasUserOut>, ApiError> {
+    let reach = account_reach(account);
     let account_id = account.id;
     let found = db::run(&state.pool, move |c| {
         let Some(a) =
@@ -169,9 +180,7 @@ pub async fn show(
         Ok(Some((a, role, count)))
     })
     .await?;
-    let (a, role, assigned_servers) =
-        found.ok_or_else(|| ApiError::NotFound("no such alias user".into()))?;
-    Ok(HttpResponse::Ok().json(AliasUserOut {
+    Ok(found.map(|(a, role, assigned_servers)| AliasUserOut {
         role,
         status: AliasStatus::of(&a, now().date()).key().to_string(),
         assigned_servers,
@@ -182,4 +191,70 @@ pub async fn show(
         username: a.username,
         email: a.email,
     }))
+}
+
+/// A new alias user, as `POST /api/v1/alias-users` reads it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"username": "ops-anna", "email": "anna@example.net", "role_id": 3, "password": "a long passphrase", "expires_at": "2027-06-30"}))]
+pub struct CreateAliasRequest {
+    pub username: String,
+    pub email: String,
+    /// One of the account's roles.
+    pub role_id: i32,
+    /// Its password (10 characters or more).
+    #[serde(default)]
+    pub password: Option<String>,
+    /// Send an invitation instead of setting a password (needs mail; not available yet).
+    #[serde(default)]
+    pub invite: bool,
+    /// Reach every server of the account (only for callers that reach them all).
+    #[serde(default)]
+    pub all_servers: bool,
+    /// The last day it may log in (YYYY-MM-DD); absent for never.
+    #[serde(default)]
+    pub expires_at: Option<String>,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/alias-users",
+    tag = "alias users",
+    request_body = CreateAliasRequest,
+    responses(
+        (status = 201, description = "The alias user was created", body = AliasUserOut),
+        (status = 401, description = "Missing, invalid, expired or revoked key", body = ErrorBody),
+        (status = 403, description = "The login may not manage alias users, or may not grant that role or all servers", body = ErrorBody),
+        (status = 422, description = "Problems with the input, by field (the same messages as the page)", body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn create(
+    caller: ApiCaller,
+    state: web::Data<AppState>,
+    body: web::Json<CreateAliasRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let account = caller.actor.account().clone();
+    let body = body.into_inner();
+    if body.invite {
+        let mut fields = FieldErrors::default();
+        fields.add(
+            "invite",
+            "Invitations need mail, which this panel does not send yet; give a password.",
+        );
+        return Err(ApiError::Invalid(fields));
+    }
+    let input = NewAlias {
+        username: body.username,
+        email: body.email,
+        password: body.password.unwrap_or_default(),
+        role_id: body.role_id.to_string(),
+        all_servers: body.all_servers,
+        expires_at: body.expires_at.unwrap_or_default(),
+    };
+    let who = caller.audit(account.id, "alias.create");
+    let created = aliases::create(&state.pool, &caller.actor, who, &account, input).await?;
+    let out = one(&state, &account, created.id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(HttpResponse::Created().json(out))
 }

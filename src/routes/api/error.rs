@@ -8,6 +8,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::DbError;
+use crate::domain::FieldErrors;
+use crate::operations::OpError;
 
 /// The body of every error answer.
 #[derive(Debug, Serialize, ToSchema)]
@@ -15,6 +17,10 @@ pub struct ErrorBody {
     /// What went wrong, for a human.
     #[schema(example = "invalid, expired or revoked API key")]
     pub error: String,
+    /// With 422: each field's problem, by field name (the same messages the pages show).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<std::collections::BTreeMap<String, String>>, example = json!({"username": "This username is taken."}))]
+    pub fields: Option<FieldErrors>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +35,9 @@ pub enum ApiError {
     NotFound(String),
     #[error("{0}")]
     Unprocessable(String),
+    /// Input problems by field (422, with `fields`).
+    #[error("the input has problems; see fields")]
+    Invalid(FieldErrors),
     #[error("{0}")]
     Conflict(String),
     #[error("The request body is larger than the API accepts.")]
@@ -67,6 +76,19 @@ impl From<DbError> for ApiError {
     }
 }
 
+/// An operation's refusal as the API answers it: the same reasons as the pages, as JSON.
+impl From<OpError> for ApiError {
+    fn from(e: OpError) -> Self {
+        match e {
+            OpError::Forbidden(m) => ApiError::Forbidden(m),
+            OpError::Busy(m) => ApiError::Conflict(m),
+            OpError::Invalid(fields) => ApiError::Invalid(fields),
+            OpError::Db(e) => e.into(),
+            OpError::Unexpected(e) => ApiError::Unexpected(e),
+        }
+    }
+}
+
 impl From<diesel::result::Error> for ApiError {
     fn from(e: diesel::result::Error) -> Self {
         ApiError::from(DbError::from(e))
@@ -80,7 +102,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unprocessable(_) | ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -105,7 +127,14 @@ impl ResponseError for ApiError {
         if let ApiError::Throttled(seconds) = self {
             res.insert_header((header::RETRY_AFTER, seconds.max(&1).to_string()));
         }
+        let fields = match self {
+            ApiError::Invalid(f) => Some(f.clone()),
+            _ => None,
+        };
         res.insert_header((header::CACHE_CONTROL, "no-store"))
-            .json(ErrorBody { error: message })
+            .json(ErrorBody {
+                error: message,
+                fields,
+            })
     }
 }

@@ -59,6 +59,8 @@ pub fn configure(routes: &mut Routes) {
                 .reads::<servers::PowerRequest>()
                 .get("/v1/alias-users", alias_users::list)
                 .reads::<servers::ListParams>()
+                .post("/v1/alias-users", alias_users::create)
+                .reads::<alias_users::CreateAliasRequest>()
                 .get("/v1/alias-users/{aid}", alias_users::show)
                 .get("/v1/audit", audit::list)
                 .reads::<audit::AuditParams>()
@@ -80,9 +82,34 @@ fn json_rejected(
         E::ContentType => {
             ApiError::BadRequest("Send JSON with Content-Type: application/json.".into())
         }
+        E::Deserialize(d) => ApiError::BadRequest(describe_json_error(d)),
         other => ApiError::BadRequest(format!("The JSON body could not be read: {other}")),
     };
     err.into()
+}
+
+/// Says where and what kind of value was wrong, without repeating the value: serde quotes
+/// what was sent, and an error answer must not hand a caller's input back verbatim.
+fn describe_json_error(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let at = format!("line {}, column {}", e.line(), e.column());
+    let text = e.to_string();
+    match e.classify() {
+        Category::Data => match text.split_once(", expected ") {
+            Some((_, rest)) => {
+                let expected = rest.split(" at line ").next().unwrap_or(rest);
+                format!("The JSON body has a value of the wrong kind at {at}: expected {expected}.")
+            }
+            // "missing field `username`" and the like name fields, not values.
+            None => format!(
+                "The JSON body could not be read: {}",
+                text.split(" at line ").next().unwrap_or(&text)
+            ),
+        },
+        Category::Syntax | Category::Eof | Category::Io => {
+            format!("The JSON body is not valid JSON ({at}).")
+        }
+    }
 }
 
 /// Answers the framework gives on its own (405 for a known path with another method, 413

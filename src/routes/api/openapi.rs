@@ -24,6 +24,7 @@ use super::{alias_users, audit, keys, me, servers, ErrorBody};
         servers::power,
         alias_users::list,
         alias_users::show,
+        alias_users::create,
         audit::list,
         document,
     ),

@@ -201,8 +201,7 @@ pub struct PowerResult {
 fn op_error(e: OpError) -> ApiError {
     match e {
         OpError::Forbidden(_) => ApiError::Forbidden("this key may not switch server power"),
-        OpError::Busy(m) => ApiError::Conflict(m),
-        OpError::Db(e) => e.into(),
+        other => other.into(),
     }
 }
 

@@ -175,7 +175,7 @@ pub async fn power(
         ),
         Err(OpError::Forbidden(_)) => return Err(AppError::Forbidden),
         Err(OpError::Busy(m)) => current.flash("error", m),
-        Err(OpError::Db(e)) => return Err(e.into()),
+        Err(e) => return Err(e.into()),
     }
     Ok(render::see_other(&format!("/servers/{id}")))
 }
