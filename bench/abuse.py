@@ -340,8 +340,7 @@ def smaps(server):
     anon = sorted((m for m in maps if m[0] in ("[anon]", "[heap]")), key=lambda m: -m[2])
     print("    largest anonymous mappings (size kB / resident kB): " + ", ".join(
         "%s %d/%d" % (m[0], m[1], m[2]) for m in anon[:8]))
-    print("    anonymous mappings: %d, resident in them %d kB, in mappings of 64 MiB (glibc arenas) %d kB" % (
-        len(anon), sum(m[2] for m in anon), sum(m[2] for m in anon if m[1] == 65536)))
+    print("    anonymous mappings: %d, resident in them %d kB" % (len(anon), sum(m[2] for m in anon)))
 
 
 def main():
