@@ -22,7 +22,7 @@ pub struct Limits {
     /// read (`STEWARD_BODY_BUDGET_MB`, default 8); beyond it a request is answered 503.
     /// A held body costs about 2.5 times its size in resident memory (the reader's buffer
     /// and actix's read buffer of its connection): with 32 MB, 300 stalled bodies took the
-    /// process to 135–154 MB, with 8 MB to 82–88 MB (BENCHMARKS.md, "Memory"). 8 MB is
+    /// process to 135–174 MB, with 8 MB to 81–88 MB (BENCHMARKS.md, "Memory"). 8 MB is
     /// still 32 of the largest forms (256 KB) arriving at the same moment.
     pub body_budget_bytes: usize,
     /// Client connections open at once, all workers together, derived from the file
