@@ -10,6 +10,16 @@ scenarios while it samples the server's resident memory (VmRSS, every 100 ms) an
   search    50 parallel full-scan searches (`/servers?q=zzz-none`) by the showcase
             customer (10,000 servers) for $SECONDS s, while customer0001 loads /servers
   aliases   8 clients create alias users on the showcase account for $SECONDS s
+  create100 (issue 19) one client creates 100 alias users through the form, one after
+            another (each a real Argon2 hash), then 8 clients load the Alias Users tab
+            for $SECONDS s: the RSS "after creating 100 logins, under load"
+  storm     8 clients log in (GET /login, POST /login with the right password: a real
+            Argon2 verification each) for $SECONDS s
+
+SCENARIOS (comma-separated, default "stalled,search,aliases") picks and orders them;
+FRESH=1 starts a new server (and data set) for each, so each RSS is its own and not the
+sum of the scenarios before it. SMAPS=1 prints /proc/PID/smaps_rollup and the largest
+anonymous mappings after each scenario (what the resident memory is made of).
 
 Every connection goes to 127.0.0.1; every scenario ends after a fixed time. Standard
 library only. Usage:
@@ -17,6 +27,7 @@ library only. Usage:
   bench/abuse.py                               # SQLite, tenth scale, release binary
   BACKEND=postgres SCALE=full bench/abuse.py
   STEWARD_BIN=target/debug/steward bench/abuse.py   # another build (say so in the figures)
+  SCENARIOS=create100,aliases,storm,stalled FRESH=1 SECONDS=20 bench/abuse.py   # memory (#19)
 """
 
 import http.client
@@ -38,6 +49,9 @@ SCALE = os.environ.get("SCALE", "tenth")
 SECONDS = float(os.environ.get("SECONDS", "10"))
 PG_URL = os.environ.get("PG_URL", "postgres://postgres@127.0.0.1:5432")
 PASSWORD = "bench-password"
+SCENARIOS = os.environ.get("SCENARIOS", "stalled,search,aliases").split(",")
+FRESH = os.environ.get("FRESH", "0") == "1"
+SMAPS = os.environ.get("SMAPS", "0") == "1"
 SECRET = "c3Rld2FyZC1hYnVzZS1iZW5jaC1zZWNyZXQta2V5LW5vdC1mb3ItcHJvZHVjdGlvbi11c2UtMDEyMzQ1Njc4OQ=="
 
 
@@ -157,12 +171,12 @@ class Watch:
         for t in self.threads:
             t.join()
 
-    def line(self, name, note):
+    def line(self, name, note, after_kb, load):
         h = sorted(self.health) or [0]
         p = lambda q: h[min(len(h) - 1, int(q * len(h)))]
-        return "| %s | %s | %s | %.0f | %.1f | %.1f | %d/%d | %s |" % (
-            BACKEND, SCALE, name, max(self.rss) / 1024, p(0.5), p(0.99),
-            self.health_fail, len(self.health) + self.health_fail, note)
+        return "| %s | %s | %s | %.0f | %.0f | %.1f | %.1f | %d/%d | %s | %s |" % (
+            BACKEND, SCALE, name, max(self.rss) / 1024, after_kb / 1024, p(0.5), p(0.99),
+            self.health_fail, len(self.health) + self.health_fail, load, note)
 
 
 def stalled(server):
@@ -252,25 +266,113 @@ def aliases(server):
     return "creations: " + ", ".join("%d × %d" % kv for kv in sorted(counts.items()))
 
 
+def create100(server):
+    cookie, token = login(server.port, "showcase")
+    counts = {}
+    t = time.monotonic()
+    for i in range(100):
+        status, _, _ = request(server.port, "POST", "/users/%d/alias-users" % server.showcase_id, {
+            "username": "made%03d" % i, "email": "made%03d@example.net" % i,
+            "password": "made-password-%03d" % i, "role_id": str(server.role_id),
+            "csrf_token": token}, cookie=cookie)
+        counts[status] = counts.get(status, 0) + 1
+    made = time.monotonic() - t
+    rss_made = server.rss_kb()
+    path, stop, pages = "/users/%d/alias-users" % server.showcase_id, time.monotonic() + SECONDS, [0]
+    lock = threading.Lock()
+
+    def viewer():
+        while time.monotonic() < stop:
+            status, _, _ = request(server.port, "GET", path, cookie=cookie)
+            with lock:
+                pages[0] += status == 200
+
+    threads = [threading.Thread(target=viewer) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return "creations: %s in %.1f s, RSS %.0f MB when made; then %d tab views" % (
+        ", ".join("%d × %d" % kv for kv in sorted(counts.items())), made, rss_made / 1024, pages[0])
+
+
+def storm(server):
+    counts, stop = {}, time.monotonic() + SECONDS
+    lock = threading.Lock()
+
+    def client():
+        while time.monotonic() < stop:
+            _, html, cookies = request(server.port, "GET", "/login")
+            status, _, _ = request(server.port, "POST", "/login",
+                                   {"username": "storm", "password": PASSWORD, "csrf_token": csrf_in(html)},
+                                   cookie="; ".join(cookies))
+            with lock:
+                counts[status] = counts.get(status, 0) + 1
+            if status == 429:
+                time.sleep(1)
+
+    threads = [threading.Thread(target=client) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return "logins: " + ", ".join("%d × %d" % kv for kv in sorted(counts.items()))
+
+
+def smaps(server):
+    """What the resident memory is made of: the rollup, and the biggest anonymous mappings."""
+    pid = server.proc.pid
+    with open("/proc/%d/smaps_rollup" % pid) as f:
+        rollup = {l.split(":")[0]: l.split()[1] for l in f if ":" in l and l.split()[-1] == "kB"}
+    print("    smaps_rollup: Rss %s kB, Anonymous %s kB, Private_Dirty %s kB, threads %d" % (
+        rollup.get("Rss"), rollup.get("Anonymous"), rollup.get("Private_Dirty"),
+        len(os.listdir("/proc/%d/task" % pid))))
+    maps, cur = [], None
+    with open("/proc/%d/smaps" % pid) as f:
+        for l in f:
+            if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", l):
+                parts = l.split()
+                a, b = (int(x, 16) for x in parts[0].split("-"))
+                cur = [parts[5] if len(parts) > 5 else "[anon]", (b - a) // 1024, 0]
+                maps.append(cur)
+            elif l.startswith("Rss:") and cur:
+                cur[2] = int(l.split()[1])
+    anon = sorted((m for m in maps if m[0] in ("[anon]", "[heap]")), key=lambda m: -m[2])
+    print("    largest anonymous mappings (size kB / resident kB): " + ", ".join(
+        "%s %d/%d" % (m[0], m[1], m[2]) for m in anon[:8]))
+    print("    anonymous mappings: %d, resident in them %d kB" % (len(anon), sum(m[2] for m in anon)))
+
+
 def main():
     if not os.path.exists(BIN):
         sys.exit("no binary at %s: cargo build --release (or set STEWARD_BIN)" % BIN)
-    server = Server()
-    print("| backend | scale | scenario | RSS max MB | /healthz p50 ms | /healthz p99 ms | /healthz failed | what the abuser got |")
-    print("|---|---|---|---|---|---|---|---|")
+    known = {"stalled": ("300 stalled bodies", stalled), "search": ("50 parallel searches", search),
+             "aliases": ("alias-creation flood", aliases), "create100": ("100 alias users made, then tab load", create100),
+             "storm": ("login storm", storm)}
+    chosen = [known[n.strip()] for n in SCENARIOS]
+    load = lambda: open("/proc/loadavg").read().split()[0]
+    print("| backend | scale | scenario | RSS max MB | RSS 3 s after MB | /healthz p50 ms | /healthz p99 ms | /healthz failed | load | what the abuser got |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    server = None
     try:
-        with Watch(server) as w:
-            time.sleep(2)
-        print(w.line("idle", "baseline"))
-        for name, scenario in [("300 stalled bodies", stalled), ("50 parallel searches", search),
-                               ("alias-creation flood", aliases)]:
+        for i, (name, scenario) in enumerate(chosen):
+            if server is None or FRESH:
+                if server is not None:
+                    server.stop()
+                server = Server()
+                with Watch(server) as w:
+                    time.sleep(2)
+                print(w.line("idle", "baseline", server.rss_kb(), load()), flush=True)
+            before = load()
             with Watch(server) as w:
                 note = scenario(server)
-            print(w.line(name, note), flush=True)
-        time.sleep(3)
-        print("RSS 3 s after the last scenario: %.0f MB" % (server.rss_kb() / 1024))
+            time.sleep(3)
+            print(w.line(name, note, server.rss_kb(), before), flush=True)
+            if SMAPS:
+                smaps(server)
     finally:
-        server.stop()
+        if server is not None:
+            server.stop()
 
 
 if __name__ == "__main__":

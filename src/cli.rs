@@ -193,6 +193,7 @@ fn bench_data(settings: &Settings, scale: crate::bootstrap::bench::Scale) -> any
 }
 
 fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
+    crate::ops::memory::start_trimming();
     let pool = connect_and_migrate(&settings)?;
     {
         let mut conn = pool.get()?;

@@ -2,13 +2,13 @@
 //! Verification of an unknown username still runs against a dummy hash so that the time a
 //! login takes does not tell whether the username exists.
 //!
-//! Verifications run through a small gate: at most half the CPU cores' worth at once, each
-//! in a 19 MiB work area that is allocated once and reused. A login storm therefore queues
+//! Verifications and new hashes run through a small gate: at most half the CPU cores' worth
+//! at once, each in a 19 MiB work area that is allocated once and reused. A login storm therefore queues
 //! instead of taking every core from the pages, and it cannot grow the process by 19 MiB
 //! per parallel attempt (BENCHMARKS.md: without the gate, 8 parallel logins left the
 //! panel at 570 MB resident).
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, SaltString};
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use std::sync::{Condvar, Mutex, OnceLock};
 
@@ -18,13 +18,37 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
-/// Hashes a password into a PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`).
+/// Hashes a password into a PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`). The same steps
+/// as argon2's own `hash_password`, with the work area from the gate: a new password costs
+/// no fresh 19 MiB (issue 19: creating alias users grew the process by about 19 MB a time,
+/// as the freed areas stayed in the allocator's per-thread arenas).
 pub fn hash(password: &str) -> anyhow::Result<String> {
     let salt = SaltString::generate(&mut OsRng);
-    argon2()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| anyhow::anyhow!("could not hash password: {e}"))
+    let hasher = argon2();
+    let params = hasher.params().clone();
+    let mut salt_buf = [0u8; 64];
+    let salt_bytes = salt
+        .as_salt()
+        .decode_b64(&mut salt_buf)
+        .map_err(|e| anyhow::anyhow!("could not hash password: {e}"))?;
+    let output_len = params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
+    let output = with_work_area(params.block_count(), |area| {
+        argon2::password_hash::Output::init_with(output_len, |out| {
+            hasher
+                .hash_password_into_with_memory(password.as_bytes(), salt_bytes, out, area)
+                .map_err(argon2::password_hash::Error::from)
+        })
+    })
+    .map_err(|e| anyhow::anyhow!("could not hash password: {e}"))?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: argon2::password_hash::ParamsString::try_from(&params)
+            .map_err(|e| anyhow::anyhow!("could not hash password: {e}"))?,
+        salt: Some(salt.as_salt()),
+        hash: Some(output),
+    };
+    Ok(phc.to_string())
 }
 
 /// Checks a password against a stored PHC hash. A malformed hash never matches.
@@ -81,7 +105,7 @@ where
     Ok(tokio::task::spawn_blocking(work).await?)
 }
 
-/// The verification gate: reusable work areas, at most `limit` in use at once.
+/// The Argon2 gate: reusable work areas, at most `limit` in use at once.
 struct Gate {
     state: Mutex<(Vec<Vec<Block>>, usize)>,
     freed: Condvar,
@@ -99,8 +123,8 @@ fn gate() -> &'static Gate {
     })
 }
 
-/// Runs `work` with a work area of `blocks` Argon2 blocks, waiting while `limit` areas are
-/// in use. Areas are kept for the next caller (grown if a stored hash asks for more).
+/// Runs `work` (a verification or a new hash) with a work area of `blocks` Argon2 blocks,
+/// waiting while `limit` areas are in use. Areas are kept for the next caller (grown if a stored hash asks for more).
 fn with_work_area<T>(blocks: usize, work: impl FnOnce(&mut [Block]) -> T) -> T {
     let g = gate();
     let mut area = {
@@ -138,7 +162,7 @@ pub fn verify_dummy(password: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use argon2::password_hash::PasswordVerifier;
+    use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 
     #[test]
     fn a_hashed_password_verifies_and_a_wrong_one_does_not() {
@@ -178,5 +202,41 @@ mod tests {
             })
             .collect();
         assert!(threads.into_iter().all(|t| t.join().unwrap()));
+    }
+
+    #[test]
+    fn a_gated_hash_and_argon2s_own_hash_verify_with_each_others_verifier() {
+        // Ours, checked by argon2's own verifier (and not with a wrong password).
+        let ours = hash("gated new password").unwrap();
+        assert!(ours.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert_eq!(parsed.salt.unwrap().as_str().len(), 22);
+        assert_eq!(parsed.hash.unwrap().len(), 32);
+        assert!(argon2()
+            .verify_password(b"gated new password", &parsed)
+            .is_ok());
+        assert!(argon2()
+            .verify_password(b"gated new passwords", &parsed)
+            .is_err());
+        // argon2's own, with the same parameters, checked by ours.
+        let theirs = argon2()
+            .hash_password(b"plain new password", &SaltString::generate(&mut OsRng))
+            .unwrap()
+            .to_string();
+        assert_eq!(theirs[..31], ours[..31]);
+        assert!(verify("plain new password", &theirs));
+        assert!(!verify("gated new password", &theirs));
+        // Two hashes of one password differ (fresh salt), and both verify.
+        let again = hash("gated new password").unwrap();
+        assert_ne!(again, ours);
+        assert!(verify("gated new password", &again));
+        // Hashing in parallel queues at the gate and every result verifies.
+        let threads: Vec<_> = (0..4)
+            .map(|i| std::thread::spawn(move || (i, hash(&format!("parallel {i}")).unwrap())))
+            .collect();
+        for t in threads {
+            let (i, h) = t.join().unwrap();
+            assert!(verify(&format!("parallel {i}"), &h));
+        }
     }
 }

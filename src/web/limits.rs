@@ -19,7 +19,11 @@ pub struct Limits {
     /// (`STEWARD_BODY_DEADLINE_SECS`, default 10).
     pub body_deadline: Duration,
     /// Bytes of request bodies all requests together may hold in memory while they are
-    /// read (`STEWARD_BODY_BUDGET_MB`, default 32); beyond it a request is answered 503.
+    /// read (`STEWARD_BODY_BUDGET_MB`, default 8); beyond it a request is answered 503.
+    /// A held body costs about 2.5 times its size in resident memory (the reader's buffer
+    /// and actix's read buffer of its connection): with 32 MB, 300 stalled bodies took the
+    /// process to 135–174 MB, with 8 MB to 81–88 MB (BENCHMARKS.md, "Memory"). 8 MB is
+    /// still 32 of the largest forms (256 KB) arriving at the same moment.
     pub body_budget_bytes: usize,
     /// Client connections open at once, all workers together, derived from the file
     /// descriptor limit (`STEWARD_MAX_CONNECTIONS` overrides). Page requests on connections
@@ -62,7 +66,7 @@ impl Limits {
     pub fn defaults(fd_limit: u64) -> Limits {
         Limits {
             body_deadline: Duration::from_secs(10),
-            body_budget_bytes: 32 * 1024 * 1024,
+            body_budget_bytes: 8 * 1024 * 1024,
             max_connections: connections_for(fd_limit),
             max_connection_rate: 512,
             client_request_timeout: Duration::from_secs(5),
