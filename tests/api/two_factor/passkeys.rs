@@ -406,11 +406,11 @@ async fn deleting_another_logins_passkey_is_404_and_ones_own_is_confirmed_and_au
         assert_eq!(res.status().as_u16(), 404, "{bad}");
     }
     assert_eq!(names_of(&app, alice), ["Laptop", "Phone"]);
-    // Without confirm=yes: the question, and nothing deleted.
+    // Without confirm=yes: the question (422, as every confirmed action), nothing deleted.
     let res = b
         .post(&format!("/account/security/passkeys/{}/delete", ids[0]), &[])
         .await;
-    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(res.status().as_u16(), 422);
     assert!(res.text().await.unwrap().contains("Delete the passkey"));
     assert_eq!(names_of(&app, alice), ["Laptop", "Phone"]);
     let res = b
