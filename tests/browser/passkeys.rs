@@ -11,7 +11,7 @@
 use diesel::prelude::*;
 use fantoccini::wd::WebDriverCompatibleCommand;
 use serde_json::{json, Value};
-use steward::db::schema::{audit_log, login_attempts, passkeys};
+use steward::db::schema::{audit_log, login_attempts, passkeys, users};
 use steward::db::Backend;
 
 use crate::axe::Audit;
@@ -94,6 +94,10 @@ async fn a_login_registers_passkeys_and_logs_in_with_one_in_chromium() {
     let admin = app.admin("pk-admin");
     let reseller = app.reseller("pk-reseller", admin);
     let login = app.customer("pk-owner", reseller);
+    diesel::update(users::table.find(login))
+        .set(users::name.eq("Alex Morgan"))
+        .execute(&mut app.conn())
+        .unwrap();
     // localhost, not 127.0.0.1: the relying party id must be a domain name.
     let base = app.address.replace("127.0.0.1", "localhost");
     assert!(base.starts_with("http://localhost:"), "{base}");
@@ -107,7 +111,8 @@ async fn a_login_registers_passkeys_and_logs_in_with_one_in_chromium() {
     page.goto("/login").await;
     page.fill("#username", "pk-owner").await;
     page.fill("#password", PASSWORD).await;
-    page.click("form[action='/login'] button[type=submit]").await;
+    page.click("form[action='/login'] button[type=submit]")
+        .await;
     page.wait_for_path("/servers").await;
     page.goto("/account/security").await;
     page.wait_shown("#passkey-register").await;
@@ -116,7 +121,11 @@ async fn a_login_registers_passkeys_and_logs_in_with_one_in_chromium() {
     // The first passkey turns two-factor on and shows recovery codes once.
     add_passkey(&page, "Laptop", "/account/security/recovery-codes").await;
     let codes = page.texts("#recovery-codes li").await;
-    assert_eq!(codes.len(), 10, "ten recovery codes come with the first factor");
+    assert_eq!(
+        codes.len(),
+        10,
+        "ten recovery codes come with the first factor"
+    );
     // A second device: another authenticator (the first one would be excluded).
     remove_authenticator(&page, &first).await;
     add_authenticator(&page).await;
@@ -131,7 +140,11 @@ async fn a_login_registers_passkeys_and_logs_in_with_one_in_chromium() {
     .await;
     let error = page.texts("#passkey-error").await;
     let names = page.texts("#passkeys tbody td:first-child").await;
-    assert_eq!(names, ["Laptop", "Phone"], "both listed by name ({error:?})");
+    assert_eq!(
+        names,
+        ["Laptop", "Phone"],
+        "both listed by name ({error:?})"
+    );
     let stored: Vec<String> = passkeys::table
         .filter(passkeys::user_id.eq(login))
         .order(passkeys::id.asc())
@@ -147,7 +160,8 @@ async fn a_login_registers_passkeys_and_logs_in_with_one_in_chromium() {
     assert_eq!(added, 2, "each passkey added is audited");
 
     // The authenticator-app set-up page, with its QR code (no script needed there).
-    page.click("form[action='/account/security/totp/start'] button").await;
+    page.click("form[action='/account/security/totp/start'] button")
+        .await;
     page.wait_for_path("/account/security/totp/start").await;
     page.find("figure.qr svg").await;
     audit.check(&page, "authenticator set-up").await;
@@ -167,7 +181,8 @@ async fn a_login_registers_passkeys_and_logs_in_with_one_in_chromium() {
     page.wait_for_path("/login").await;
     page.fill("#username", "pk-owner").await;
     page.fill("#password", PASSWORD).await;
-    page.click("form[action='/login'] button[type=submit]").await;
+    page.click("form[action='/login'] button[type=submit]")
+        .await;
     page.wait_for_path("/login/two-factor").await;
     page.wait_shown("#passkey-login").await;
     audit.check(&page, "two-factor prompt").await;

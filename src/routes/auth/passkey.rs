@@ -53,7 +53,10 @@ fn pending_login(session: &Session) -> Result<i32, HttpResponse> {
 }
 
 /// The login, if it may still log in, with its passkeys.
-fn load(c: &mut db::DbConn, login_id: i32) -> Result<Option<(User, Vec<passkey::PasskeyRow>)>, DbError> {
+fn load(
+    c: &mut db::DbConn,
+    login_id: i32,
+) -> Result<Option<(User, Vec<passkey::PasskeyRow>)>, DbError> {
     let Some(login) = User::find(c, login_id)? else {
         return Ok(None);
     };
@@ -141,8 +144,8 @@ pub async fn finish(
     if waiting.is_some() {
         session.remove(PASSKEY_AUTHENTICATION);
     }
-    let Some(waiting) = waiting
-        .filter(|w| w.login_id == login_id && unix_now() - w.since <= CEREMONY_SECONDS)
+    let Some(waiting) =
+        waiting.filter(|w| w.login_id == login_id && unix_now() - w.since <= CEREMONY_SECONDS)
     else {
         return Ok(refused(
             StatusCode::UNPROCESSABLE_ENTITY,

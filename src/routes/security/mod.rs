@@ -23,7 +23,10 @@ pub fn configure(routes: &mut Routes) {
         .post("/account/security/passkeys/register/start", passkeys::start)
         .reads::<passkeys::NameForm>()
         // The body is the browser's credential as JSON (webauthn-rs reads it), not a form.
-        .post("/account/security/passkeys/register/finish", passkeys::finish)
+        .post(
+            "/account/security/passkeys/register/finish",
+            passkeys::finish,
+        )
         // Read by hand (`form::first`), as every confirmed action: confirm=yes.
         .post("/account/security/passkeys/{pk}/delete", passkeys::delete)
         .reads_fields(&["confirm"])

@@ -16,9 +16,9 @@ use webauthn_rs::prelude::{PasskeyRegistration, RegisterPublicKeyCredential};
 use super::own::own_factors_only;
 use super::recovery::store_new_codes;
 use crate::db::{self, DbError};
+use crate::models::now;
 use crate::models::passkey::{self, NewPasskey, MAX_PER_LOGIN};
 use crate::models::two_factor;
-use crate::models::now;
 use crate::routes::users::parse_id;
 use crate::security::passkey::{credential_id, from_text, to_text, RelyingParty};
 use crate::security::totp;
@@ -129,7 +129,12 @@ pub async fn start(
     let existing: Vec<_> = rows.iter().filter_map(|r| from_text(&r.passkey)).collect();
     let login = &current.actor.login;
     let (options, reg) = rp
-        .start_registration(uid, &login.username, current.actor.display_name(), &existing)
+        .start_registration(
+            uid,
+            &login.username,
+            current.actor.display_name(),
+            &existing,
+        )
         .map_err(|e| AppError::Unexpected(anyhow::anyhow!("passkey registration: {e}")))?;
     current
         .session
@@ -255,7 +260,10 @@ pub async fn finish(
         );
         "/account/security"
     };
-    Ok(json(StatusCode::OK, &serde_json::json!({ "redirect": next })))
+    Ok(json(
+        StatusCode::OK,
+        &serde_json::json!({ "redirect": next }),
+    ))
 }
 
 /// POST /account/security/passkeys/{pk}/delete (confirm=yes)

@@ -25,7 +25,9 @@ fn b64(bytes: &[u8]) -> String {
 }
 
 fn unb64(s: &str) -> Vec<u8> {
-    URL_SAFE_NO_PAD.decode(s).expect("base64url from the server")
+    URL_SAFE_NO_PAD
+        .decode(s)
+        .expect("base64url from the server")
 }
 
 /// A CBOR item head (major type and length or value), RFC 8949 §3.

@@ -23,6 +23,7 @@ backend_tests!(
     a_bad_or_taken_name_is_refused_with_422_and_nothing_is_kept,
     passkey_changes_need_a_recent_authentication_and_are_refused_while_impersonating,
     a_managers_reset_removes_the_passkeys_too,
+    a_login_that_must_hold_a_factor_may_add_a_passkey_and_then_reaches_the_panel,
 );
 
 /// The panel's origin as a browser on localhost reports it (the default relying party).
@@ -44,7 +45,10 @@ async fn post_json(b: &Browser, token: &str, path: &str, body: &Value) -> reqwes
 /// Starts a registration named `name`: the status and the JSON answer.
 async fn start(b: &Browser, name: &str) -> (u16, Value) {
     let res = b
-        .post("/account/security/passkeys/register/start", &[("name", name)])
+        .post(
+            "/account/security/passkeys/register/start",
+            &[("name", name)],
+        )
         .await;
     let status = res.status().as_u16();
     let body = res.json::<Value>().await.unwrap_or(Value::Null);
@@ -138,13 +142,19 @@ async fn a_login_registers_several_named_passkeys_and_the_first_brings_recovery_
     let alice = app.customer("alice", admin);
     let b = app.login("alice").await;
     let page = b.get_html("/account/security").await;
-    assert!(page.contains("id=\"passkey-register\""), "the form is there");
+    assert!(
+        page.contains("id=\"passkey-register\""),
+        "the form is there"
+    );
     assert!(page.contains("/static/passkeys.js"), "with its script");
 
     let (status, options) = start(&b, "Laptop").await;
     assert_eq!(status, 200);
     let pk = &options["publicKey"];
-    assert_eq!(pk["rp"]["id"], "localhost", "the relying party is localhost");
+    assert_eq!(
+        pk["rp"]["id"], "localhost",
+        "the relying party is localhost"
+    );
     assert_eq!(pk["user"]["name"], "alice");
     assert_eq!(
         pk["authenticatorSelection"]["userVerification"], "required",
@@ -189,7 +199,10 @@ async fn a_login_registers_several_named_passkeys_and_the_first_brings_recovery_
     assert_eq!(register(&b, &phone, "Phone").await, "/account/security");
     let key = SoftKey::new(&origin(&app));
     register(&b, &key, "Security key <b>").await;
-    assert_eq!(names_of(&app, alice), ["Laptop", "Phone", "Security key <b>"]);
+    assert_eq!(
+        names_of(&app, alice),
+        ["Laptop", "Phone", "Security key <b>"]
+    );
     assert_eq!(audited(&app, "two_factor.passkey_add"), 3);
     let page = b.get_html("/account/security").await;
     assert!(page.contains("Phone"));
@@ -213,7 +226,11 @@ async fn a_passkey_logs_in_at_the_two_factor_step_and_its_counter_is_kept(app: T
     let token = pending_token(&b).await;
     let (status, options) = passkey_login_start(&b, &token).await;
     assert_eq!(status, 200, "{options}");
-    assert_eq!(allowed(&options), [key.id.clone()], "only her passkey is offered");
+    assert_eq!(
+        allowed(&options),
+        [key.id.clone()],
+        "only her passkey is offered"
+    );
     let res = post_json(
         &b,
         &token,
@@ -232,7 +249,10 @@ async fn a_passkey_logs_in_at_the_two_factor_step_and_its_counter_is_kept(app: T
         .first(&mut app.conn())
         .unwrap();
     assert!(used.is_some(), "the last use is kept");
-    assert!(record.contains("\"counter\":1"), "the counter moved: {record}");
+    assert!(
+        record.contains("\"counter\":1"),
+        "the counter moved: {record}"
+    );
 
     // Again from another browser: the counter goes on.
     let (b2, _) = password_step(&app, "alice").await;
@@ -274,7 +294,11 @@ async fn a_replayed_forged_or_foreign_passkey_answer_is_refused_and_recorded(app
     // ... and used the challenge up: alice's own good answer to it is refused now too.
     let res = post_json(&b, &token, "/login/two-factor/passkey/finish", &answer).await;
     assert_eq!(res.status().as_u16(), 422);
-    assert_eq!(location(&b.get("/servers").await), "/login", "not logged in");
+    assert_eq!(
+        location(&b.get("/servers").await),
+        "/login",
+        "not logged in"
+    );
 
     // An answer from another origin (a phishing site) is refused.
     let (_, options) = passkey_login_start(&b, &token).await;
@@ -296,7 +320,13 @@ async fn a_replayed_forged_or_foreign_passkey_answer_is_refused_and_recorded(app
         if status == 429 {
             break;
         }
-        post_json(&b, &token, "/login/two-factor/passkey/finish", &bobs.assert(&options)).await;
+        post_json(
+            &b,
+            &token,
+            "/login/two-factor/passkey/finish",
+            &bobs.assert(&options),
+        )
+        .await;
     }
     let (status, body) = passkey_login_start(&b, &token).await;
     assert_eq!(status, 429, "throttled: {body}");
@@ -304,12 +334,8 @@ async fn a_replayed_forged_or_foreign_passkey_answer_is_refused_and_recorded(app
 
 async fn anonymous_clients_reach_no_passkey_route_and_get_no_session(app: TestApp) {
     let (_, _, _) = alice_with_passkey(&app).await;
-    let count = |app: &TestApp| -> i64 {
-        sessions::table
-            .count()
-            .get_result(&mut app.conn())
-            .unwrap()
-    };
+    let count =
+        |app: &TestApp| -> i64 { sessions::table.count().get_result(&mut app.conn()).unwrap() };
     let before = count(&app);
     let anon = app.browser();
     for path in [
@@ -327,7 +353,11 @@ async fn anonymous_clients_reach_no_passkey_route_and_get_no_session(app: TestAp
         assert_eq!(res.status().as_u16(), 303, "{path}");
         assert_eq!(location(&res), "/login", "{path}");
     }
-    assert_eq!(count(&app), before, "no session row for an anonymous client");
+    assert_eq!(
+        count(&app),
+        before,
+        "no session row for an anonymous client"
+    );
 }
 
 async fn passkey_routes_refuse_a_request_without_the_csrf_token(app: TestApp) {
@@ -338,7 +368,10 @@ async fn passkey_routes_refuse_a_request_without_the_csrf_token(app: TestApp) {
         .first(&mut app.conn())
         .unwrap();
     let res = b
-        .post_raw("/account/security/passkeys/register/start", &[("name", "Phone")])
+        .post_raw(
+            "/account/security/passkeys/register/start",
+            &[("name", "Phone")],
+        )
         .await;
     assert_eq!(res.status().as_u16(), 403);
     let res = b
@@ -408,7 +441,10 @@ async fn deleting_another_logins_passkey_is_404_and_ones_own_is_confirmed_and_au
     assert_eq!(names_of(&app, alice), ["Laptop", "Phone"]);
     // Without confirm=yes: the question (422, as every confirmed action), nothing deleted.
     let res = b
-        .post(&format!("/account/security/passkeys/{}/delete", ids[0]), &[])
+        .post(
+            &format!("/account/security/passkeys/{}/delete", ids[0]),
+            &[],
+        )
         .await;
     assert_eq!(res.status().as_u16(), 422);
     assert!(res.text().await.unwrap().contains("Delete the passkey"));
@@ -468,7 +504,13 @@ async fn a_bad_or_taken_name_is_refused_with_422_and_nothing_is_kept(app: TestAp
     let res = post_json(&b, &token, finish, &forged).await;
     assert_eq!(res.status().as_u16(), 422);
     // The start was used up by the refusal: a good answer to it is refused now.
-    let res = post_json(&b, &token, finish, &SoftKey::new(&origin(&app)).register(&options)).await;
+    let res = post_json(
+        &b,
+        &token,
+        finish,
+        &SoftKey::new(&origin(&app)).register(&options),
+    )
+    .await;
     assert_eq!(res.status().as_u16(), 422);
     // The same credential twice.
     let again = SoftKey::new(&origin(&app));
@@ -490,7 +532,10 @@ async fn passkey_changes_need_a_recent_authentication_and_are_refused_while_impe
         .unwrap();
     age_sessions(&app, "authenticated_at", 16 * 60);
     let res = b
-        .post("/account/security/passkeys/register/start", &[("name", "Phone")])
+        .post(
+            "/account/security/passkeys/register/start",
+            &[("name", "Phone")],
+        )
         .await;
     assert_eq!(location(&res), "/reauth?next=%2Faccount%2Fsecurity");
     let res = b
@@ -507,7 +552,10 @@ async fn passkey_changes_need_a_recent_authentication_and_are_refused_while_impe
     let res = root.post(&format!("/users/{alice}/impersonate"), &[]).await;
     assert_eq!(res.status().as_u16(), 303);
     let res = root
-        .post("/account/security/passkeys/register/start", &[("name", "Mine")])
+        .post(
+            "/account/security/passkeys/register/start",
+            &[("name", "Mine")],
+        )
         .await;
     assert_eq!(res.status().as_u16(), 403);
     let res = root
@@ -524,11 +572,39 @@ async fn a_managers_reset_removes_the_passkeys_too(app: TestApp) {
     let (alice, _, _) = alice_with_passkey(&app).await;
     let root = app.login("root").await;
     let res = root
-        .post(&format!("/users/{alice}/two-factor/reset"), &[("confirm", "yes")])
+        .post(
+            &format!("/users/{alice}/two-factor/reset"),
+            &[("confirm", "yes")],
+        )
         .await;
     assert_eq!(res.status().as_u16(), 303);
     assert!(names_of(&app, alice).is_empty());
     assert!(!has_factor(&app, alice));
     let (_, to) = password_step(&app, "alice").await;
     assert_eq!(to, "/servers");
+}
+
+async fn a_login_that_must_hold_a_factor_may_add_a_passkey_and_then_reaches_the_panel(
+    app: TestApp,
+) {
+    let admin = app.admin("root");
+    let owner = app.customer("acme", admin);
+    let role = super::role(&app, owner, "Ops", &["servers.view"]);
+    let ops = super::alias(&app, "acme-ops", owner, Some(role));
+    steward::models::two_factor::set_account_requires_for_aliases(&mut app.conn(), owner, true)
+        .unwrap();
+    let b = app.login("acme-ops").await;
+    let res = b.get("/servers").await;
+    assert!(
+        location(&res).starts_with("/account/security"),
+        "only the set-up is reachable: {}",
+        location(&res)
+    );
+    let key = SoftKey::new(&origin(&app));
+    assert_eq!(
+        register(&b, &key, "Phone").await,
+        "/account/security/recovery-codes"
+    );
+    assert!(has_factor(&app, ops));
+    assert_eq!(b.get("/servers").await.status().as_u16(), 200, "set up: in");
 }
