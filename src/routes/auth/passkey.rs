@@ -20,7 +20,9 @@ use crate::models::login_attempt::{PASSKEY_FAILED, PASSKEY_PASSED};
 use crate::models::now;
 use crate::models::passkey;
 use crate::models::user::User;
-use crate::routes::security::passkeys::{json, refused, relying_party, CEREMONY_SECONDS};
+use crate::routes::security::passkeys::{
+    json, passkeys_off, refused, relying_party, CEREMONY_SECONDS,
+};
 use crate::security::passkey::{credential_id, from_text, to_text};
 use crate::web::client::ClientInfo;
 use crate::web::current::unix_now;
@@ -44,12 +46,12 @@ fn session_error(e: impl std::fmt::Display) -> AppError {
     AppError::Unexpected(anyhow::anyhow!("session: {e}"))
 }
 
-/// The login of the session's second step, or where to send the session instead.
-fn pending_login(session: &Session) -> Result<i32, HttpResponse> {
+/// The login of the session's second step, or (Err) where to send the session instead.
+fn pending_login(session: &Session) -> Result<i32, &'static str> {
     if session.get::<i32>(LOGIN_ID).ok().flatten().is_some() {
-        return Err(render::see_other("/servers"));
+        return Err("/servers");
     }
-    pending(session).ok_or_else(|| render::see_other("/login"))
+    pending(session).ok_or("/login")
 }
 
 /// The login, if it may still log in, with its passkeys.
@@ -79,11 +81,11 @@ pub async fn start(
 ) -> Result<HttpResponse, AppError> {
     let login_id = match pending_login(&session) {
         Ok(id) => id,
-        Err(res) => return Ok(res),
+        Err(to) => return Ok(render::see_other(to)),
     };
     let rp = match relying_party(&state) {
         Ok(rp) => rp,
-        Err(res) => return Ok(res),
+        Err(why) => return Ok(passkeys_off(why)),
     };
     let client = ClientInfo::of(&req);
     let loaded = db::run(&state.pool, move |c| {
@@ -131,10 +133,10 @@ pub async fn finish(
 ) -> Result<HttpResponse, AppError> {
     let login_id = match pending_login(&session) {
         Ok(id) => id,
-        Err(res) => return Ok(res),
+        Err(to) => return Ok(render::see_other(to)),
     };
-    if let Err(res) = relying_party(&state) {
-        return Ok(res);
+    if let Err(why) = relying_party(&state) {
+        return Ok(passkeys_off(why));
     }
     // One answer per start: the challenge is used up whatever happens next.
     let waiting = session

@@ -61,15 +61,17 @@ pub(crate) fn refused(status: StatusCode, message: &str) -> HttpResponse {
     json(status, &serde_json::json!({ "error": message }))
 }
 
-/// The relying party, or a 409 saying why passkeys are off.
-pub(crate) fn relying_party(state: &AppState) -> Result<&RelyingParty, HttpResponse> {
-    match state.passkeys.as_ref() {
-        Ok(rp) => Ok(rp),
-        Err(why) => Err(refused(
-            StatusCode::CONFLICT,
-            &format!("Passkeys are off on this installation: {why}."),
-        )),
-    }
+/// The relying party, or (Err) why passkeys are off.
+pub(crate) fn relying_party(state: &AppState) -> Result<&RelyingParty, &str> {
+    state.passkeys.as_ref().as_ref().map_err(String::as_str)
+}
+
+/// The 409 that says passkeys are off, and why.
+pub(crate) fn passkeys_off(why: &str) -> HttpResponse {
+    refused(
+        StatusCode::CONFLICT,
+        &format!("Passkeys are off on this installation: {why}."),
+    )
 }
 
 /// A passkey name: trimmed, 1 to 64 characters, no control characters.
@@ -98,7 +100,7 @@ pub async fn start(
     current.require_recent_auth("/account/security")?;
     let rp = match relying_party(&state) {
         Ok(rp) => rp,
-        Err(res) => return Ok(res),
+        Err(why) => return Ok(passkeys_off(why)),
     };
     let name = match valid_name(&form.name) {
         Ok(n) => n,
@@ -163,7 +165,7 @@ pub async fn finish(
     current.require_recent_auth("/account/security")?;
     let rp = match relying_party(&state) {
         Ok(rp) => rp,
-        Err(res) => return Ok(res),
+        Err(why) => return Ok(passkeys_off(why)),
     };
     let uid = current.actor.login.id;
     // One answer per start: the challenge is used up whatever happens next.
