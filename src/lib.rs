@@ -30,4 +30,7 @@ pub struct AppState {
     pub require_two_factor: access::two_factor::InstallPolicy,
     /// The key TOTP secrets are sealed under at rest (derived from STEWARD_SECRET_KEY).
     pub factor_key: Vec<u8>,
+    /// The panel as a WebAuthn relying party (from STEWARD_PUBLIC_URL), or why passkeys
+    /// are off (a public address that is an IP, not a domain name).
+    pub passkeys: std::sync::Arc<Result<security::passkey::RelyingParty, String>>,
 }

@@ -104,10 +104,23 @@ fn serve(
         limits.body_deadline.as_secs(),
         limits.max_in_flight
     );
+    let factor_key = settings.secret_key.master().to_vec();
+    let passkeys = crate::security::passkey::RelyingParty::new(
+        &crate::security::passkey::public_origin(
+            settings.public_url.as_deref(),
+            listener.local_addr()?.port(),
+        ),
+        &factor_key,
+    );
+    match &passkeys {
+        Ok(rp) => log::info!("passkeys: relying party {} at {}", rp.id, rp.origin),
+        Err(why) => log::warn!("passkeys are off: {why}"),
+    }
     let state = web::Data::new(AppState {
         pool: pool.clone(),
         require_two_factor: settings.require_two_factor,
-        factor_key: settings.secret_key.master().to_vec(),
+        factor_key,
+        passkeys: std::sync::Arc::new(passkeys),
     });
     let key = settings.secret_key.clone();
     let https = settings.https();

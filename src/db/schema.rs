@@ -213,6 +213,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    passkeys (id) {
+        id -> Integer,
+        user_id -> Integer,
+        name -> Text,
+        credential_id -> Text,
+        passkey -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     recovery_codes (id) {
         id -> Integer,
         user_id -> Integer,
@@ -231,6 +243,7 @@ diesel::joinable!(ssh_keys -> users (user_id));
 diesel::joinable!(api_keys -> users (user_id));
 diesel::joinable!(totp_factors -> users (user_id));
 diesel::joinable!(recovery_codes -> users (user_id));
+diesel::joinable!(passkeys -> users (user_id));
 diesel::joinable!(api_key_servers -> api_keys (key_id));
 diesel::joinable!(api_key_servers -> servers (server_id));
 
@@ -251,4 +264,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     totp_factors,
     recovery_codes,
+    passkeys,
 );

@@ -85,8 +85,10 @@ pub fn purge_before(conn: &mut DbConn, cutoff: NaiveDateTime, batch: i64) -> Que
 /// The reasons a second-factor step records (Login History shows them).
 pub const FACTOR_FAILED: &str = "wrong two-factor code";
 pub const FACTOR_PASSED: &str = "two-factor code accepted";
+pub const PASSKEY_FAILED: &str = "passkey refused";
+pub const PASSKEY_PASSED: &str = "passkey accepted";
 
-/// Failed second-factor codes for a username within `window`, since its last accepted
+/// Failed second-factor codes (and refused passkeys) for a username within `window`, since its last accepted
 /// code. A right password does not reset this count (it does for passwords), so knowing
 /// the password never buys more guesses at the code.
 pub fn recent_factor_failures(
@@ -97,14 +99,14 @@ pub fn recent_factor_failures(
     let since = super::now() - window;
     let last_pass: Option<NaiveDateTime> = login_attempts::table
         .filter(login_attempts::username_key.eq(username_key))
-        .filter(login_attempts::reason.eq(FACTOR_PASSED))
+        .filter(login_attempts::reason.eq_any([FACTOR_PASSED, PASSKEY_PASSED]))
         .filter(login_attempts::created_at.gt(since))
         .select(diesel::dsl::max(login_attempts::created_at))
         .first(conn)?;
     let since = last_pass.map_or(since, |t| t.max(since));
     login_attempts::table
         .filter(login_attempts::username_key.eq(username_key))
-        .filter(login_attempts::reason.eq(FACTOR_FAILED))
+        .filter(login_attempts::reason.eq_any([FACTOR_FAILED, PASSKEY_FAILED]))
         .filter(login_attempts::created_at.gt(since))
         .count()
         .get_result(conn)

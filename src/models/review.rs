@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::schema::{api_keys, servers, sessions, ssh_keys, totp_factors, users};
+use crate::db::schema::{api_keys, passkeys, servers, sessions, ssh_keys, totp_factors, users};
 use crate::db::DbConn;
 use crate::models::server::Reach;
 use crate::models::user::User;
@@ -36,9 +36,14 @@ fn filtered<'a>(
         q = q.filter(users::role_id.eq_any(roles.clone()));
     }
     if f.without_factor {
-        q = q.filter(diesel::dsl::not(diesel::dsl::exists(
-            totp_factors::table.filter(totp_factors::user_id.eq(users::id)),
-        )));
+        // Neither an authenticator app nor a passkey.
+        q = q
+            .filter(diesel::dsl::not(diesel::dsl::exists(
+                totp_factors::table.filter(totp_factors::user_id.eq(users::id)),
+            )))
+            .filter(diesel::dsl::not(diesel::dsl::exists(
+                passkeys::table.filter(passkeys::user_id.eq(users::id)),
+            )));
     }
     if let Some(since) = f.unused_since {
         q = q

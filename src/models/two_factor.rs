@@ -1,6 +1,8 @@
 //! Second factors of a login: its TOTP secret (sealed; see `security::totp`) with the last
-//! step accepted, and its recovery codes (hashed, single use). Also the two policy flags
-//! that demand a factor: the account owner's for its alias users, and an alias role's.
+//! step accepted, its passkeys (their own queries in `models::passkey`), and its recovery
+//! codes (hashed, single use). A login "holds a factor" when it has an authenticator app or
+//! at least one passkey; recovery codes only back those up. Also the two policy flags that
+//! demand a factor: the account owner's for its alias users, and an alias role's.
 
 use std::collections::HashSet;
 
@@ -8,7 +10,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::now;
-use crate::db::schema::{alias_roles, recovery_codes, totp_factors, users};
+use crate::db::schema::{alias_roles, passkeys, recovery_codes, totp_factors, users};
 use crate::db::DbConn;
 use crate::models::user::User;
 
@@ -29,9 +31,14 @@ pub fn totp_of(conn: &mut DbConn, user_id: i32) -> QueryResult<Option<TotpFactor
         .optional()
 }
 
-/// Whether the login holds a second factor.
+/// Whether the login holds a second factor (an authenticator app or a passkey).
 pub fn has_factor(conn: &mut DbConn, user_id: i32) -> QueryResult<bool> {
-    Ok(totp_of(conn, user_id)?.is_some())
+    diesel::select(
+        diesel::dsl::exists(totp_factors::table.find(user_id)).or(diesel::dsl::exists(
+            passkeys::table.filter(passkeys::user_id.eq(user_id)),
+        )),
+    )
+    .get_result(conn)
 }
 
 /// The logins among `ids` that hold a second factor (for lists).
@@ -39,12 +46,20 @@ pub fn with_factor_among(conn: &mut DbConn, ids: &[i32]) -> QueryResult<HashSet<
     if ids.is_empty() {
         return Ok(HashSet::new());
     }
-    Ok(totp_factors::table
+    let mut with: HashSet<i32> = totp_factors::table
         .filter(totp_factors::user_id.eq_any(ids))
         .select(totp_factors::user_id)
         .load::<i32>(conn)?
         .into_iter()
-        .collect())
+        .collect();
+    with.extend(
+        passkeys::table
+            .filter(passkeys::user_id.eq_any(ids))
+            .select(passkeys::user_id)
+            .distinct()
+            .load::<i32>(conn)?,
+    );
+    Ok(with)
 }
 
 /// Stores a confirmed TOTP secret (replacing any other), with the step that confirmed it.
@@ -79,12 +94,32 @@ pub fn accept_step(conn: &mut DbConn, user_id: i32, step: i64) -> QueryResult<bo
     Ok(n == 1)
 }
 
-/// Removes every factor of a login (TOTP and recovery codes); answers whether it had any.
+/// Removes every factor of a login (TOTP, passkeys and recovery codes); answers whether it
+/// had any.
 pub fn remove_all(conn: &mut DbConn, user_id: i32) -> QueryResult<bool> {
     let t = diesel::delete(totp_factors::table.find(user_id)).execute(conn)?;
+    let p = diesel::delete(passkeys::table.filter(passkeys::user_id.eq(user_id))).execute(conn)?;
     let r = diesel::delete(recovery_codes::table.filter(recovery_codes::user_id.eq(user_id)))
         .execute(conn)?;
-    Ok(t + r > 0)
+    Ok(t + p + r > 0)
+}
+
+/// Removes the login's authenticator app; answers whether it had one. Its recovery codes
+/// go too when no passkey is left for them to back up.
+pub fn remove_totp(conn: &mut DbConn, user_id: i32) -> QueryResult<bool> {
+    let t = diesel::delete(totp_factors::table.find(user_id)).execute(conn)?;
+    drop_codes_without_factor(conn, user_id)?;
+    Ok(t > 0)
+}
+
+/// Deletes the recovery codes of a login that no longer holds a factor: codes back up a
+/// factor, they never stand alone.
+pub fn drop_codes_without_factor(conn: &mut DbConn, user_id: i32) -> QueryResult<()> {
+    if !has_factor(conn, user_id)? {
+        diesel::delete(recovery_codes::table.filter(recovery_codes::user_id.eq(user_id)))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// Replaces the login's recovery codes with these hashes: the old set stops working.
@@ -178,7 +213,9 @@ pub struct FactorState {
 
 pub fn state_of(conn: &mut DbConn, login: &User) -> QueryResult<FactorState> {
     // Read on every request (web::Current): one round trip, whatever the kind of login.
-    let has_factor = diesel::dsl::exists(totp_factors::table.find(login.id));
+    let has_factor = diesel::dsl::exists(totp_factors::table.find(login.id)).or(
+        diesel::dsl::exists(passkeys::table.filter(passkeys::user_id.eq(login.id))),
+    );
     if !login.is_alias() {
         return Ok(FactorState {
             has_factor: diesel::select(has_factor).get_result(conn)?,

@@ -2,6 +2,7 @@
 //! hashing (Argon2id), random tokens with their at-rest hashes, and API key secrets.
 
 pub mod api_key;
+pub mod passkey;
 pub mod password;
 pub mod sealed;
 pub mod token;

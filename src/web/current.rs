@@ -43,6 +43,8 @@ const SET_UP_PATHS: &[&str] = &[
     "/account/security",
     "/account/security/totp/start",
     "/account/security/totp",
+    "/account/security/passkeys/register/start",
+    "/account/security/passkeys/register/finish",
     "/account/security/recovery-codes",
     "/reauth",
     "/impersonation/stop",

@@ -39,6 +39,11 @@ pub const AUTH_AT: &str = "authenticated_at";
 pub const TOTP_SETUP: &str = "totp_setup";
 /// New recovery codes waiting, sealed, for the page the creating POST redirects to.
 pub const NEW_RECOVERY_CODES: &str = "new_recovery_codes";
+/// A passkey registration under way (webauthn-rs's state, the name asked for, since
+/// when), between its start and its finish. One at a time: a new start replaces it.
+pub const PASSKEY_REGISTRATION: &str = "passkey_registration";
+/// A passkey assertion under way at the two-factor step (or none): one at a time.
+pub const PASSKEY_AUTHENTICATION: &str = "passkey_authentication";
 
 type State = HashMap<String, String>;
 

@@ -293,8 +293,13 @@ fn accepted(r: &RouteRow, status: u16) -> bool {
     match (r.method, status) {
         ("GET", 200) => true,
         ("POST", 303) => true,
-        // A new API key is shown at once; the JSON API answers 200.
-        ("POST", 200) => r.path.ends_with("/api-keys") || r.path.starts_with("/api/"),
+        // A new API key is shown at once; the JSON API answers 200 (201 for a creation),
+        // and so does the start of a passkey registration (the options, as JSON).
+        ("POST", 200) => {
+            r.path.ends_with("/api-keys")
+                || r.path.starts_with("/api/")
+                || r.path.ends_with("/passkeys/register/start")
+        }
         ("POST", 201) => r.path.starts_with("/api/"),
         _ => false,
     }
@@ -325,7 +330,13 @@ async fn hostile_input_never_gets_a_500_a_change_after_refusal_or_unescaped_outp
             .path
             .starts_with("/api/")
             .then(|| api_key(&app, w.owner).1);
-        let path = fill_path(&r.path, &w);
+        // A passkey of the owner for the route that deletes one (its valid body deletes it).
+        let path = if r.path.contains("{pk}") {
+            let pk = crate::matrix_world::owner_passkey(&app, &w);
+            fill_path(&r.path.replace("{pk}", &pk.to_string()), &w)
+        } else {
+            fill_path(&r.path, &w)
+        };
         let mut pairs = Vec::new();
         for f in &r.fields {
             match valid_value(r, f, &w) {
@@ -439,7 +450,7 @@ async fn hostile_input_never_gets_a_500_a_change_after_refusal_or_unescaped_outp
     let owner_key = api_key(&app, w.owner).1;
     let mut ids_sent = 0;
     for r in table.routes.iter().filter(|r| !skipped(r)) {
-        let placeholders: Vec<&str> = ["{id}", "{aid}", "{rid}", "{sid}", "{kid}"]
+        let placeholders: Vec<&str> = ["{id}", "{aid}", "{rid}", "{sid}", "{kid}", "{pk}"]
             .into_iter()
             .filter(|p| r.path.contains(p))
             .collect();

@@ -192,6 +192,16 @@ pub(crate) const ROWS: &[(&str, &str, &str, &str, &str)] = &[
     ("POST", "/users/{id}/two-factor/reset",                        "confirm=yes",                                                  "",             "L3434N444LL4"),
     ("POST", "/users/{id}/alias-users/{aid}/two-factor/reset",      "confirm=yes",                                                  "",             "L3N33N43NLL4"),
     ("POST", "/users/{id}/alias-users/{aid}/two-factor/reset",      "confirm=yes",                                                  "aid=strong",   "L3N33NN4NLL4"),
+    // Passkeys. Starting a registration answers the options (200, JSON) and keeps the
+    // state in the session; a finish with nothing started is refused (422); {pk} is a
+    // passkey of the account owner (given for the row, matrix_world.rs `owner_passkey`),
+    // anyone else's id for it is 404. The two-factor step's passkey routes, like its
+    // code form, send a logged-in session on.
+    ("POST", "/account/security/passkeys/register/start",           "name=Laptop",                                                  "",             "L22222222LL4"),
+    ("POST", "/account/security/passkeys/register/finish",          "",                                                             "",             "LUUUUUUUULL4"),
+    ("POST", "/account/security/passkeys/{pk}/delete",              "confirm=yes",                                                  "",             "LNNN3NNNNLL4"),
+    ("POST", "/login/two-factor/passkey/start",                     "",                                                             "",             "L33333333LL3"),
+    ("POST", "/login/two-factor/passkey/finish",                    "",                                                             "",             "L33333333LL3"),
 ];
 
 fn answer_code(res: &reqwest::Response) -> char {
@@ -230,8 +240,11 @@ pub(crate) async fn send(b: &Browser, method: &str, path: &str, body: &str) -> r
 /// Requests expected to change something get a world of their own (every change answers
 /// 303).
 fn changes_state(method: &str, path: &str, expected: char) -> bool {
-    // Starting a TOTP set-up answers 200 with the page and keeps the secret in the session.
-    let starts_setup = path == "/account/security/totp/start" && expected == '2';
+    // Starting a TOTP set-up or a passkey registration answers 200 and keeps the secret
+    // or the state in the session.
+    let starts_setup = (path == "/account/security/totp/start"
+        || path == "/account/security/passkeys/register/start")
+        && expected == '2';
     method == "POST" && (expected == '3' || path == "/logout" || starts_setup)
 }
 
@@ -267,7 +280,13 @@ async fn every_route_answers_every_kind_of_login_on_every_target_as_written_by_h
                         .unwrap();
                 }
             }
-            let path = fill(template, w, target);
+            // A passkey of the owner to delete, for this row only (held for longer, it
+            // would give the owner a factor in every row after it).
+            let pk = template
+                .contains("{pk}")
+                .then(|| crate::matrix_world::owner_passkey(&app, w));
+            let with_pk = template.replace("{pk}", &pk.unwrap_or(0).to_string());
+            let path = fill(&with_pk, w, target);
             let body = fill(body, w, target);
             let b = w.browsers[col].as_ref().unwrap();
             let jobs_before = jobs_of_row(&app, w, target);
@@ -330,6 +349,9 @@ async fn every_route_answers_every_kind_of_login_on_every_target_as_written_by_h
                         before.describe_change(&after)
                     ));
                 }
+            }
+            if let Some(pk) = pk {
+                crate::matrix_world::remove_passkey(&app, pk);
             }
         }
     }

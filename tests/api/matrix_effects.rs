@@ -425,7 +425,32 @@ pub(crate) fn check(
             )
         }
         // Already logged in: the second step has nothing to do.
-        "/login/two-factor" => (Ok(()), &[]),
+        "/login/two-factor"
+        | "/login/two-factor/passkey/start"
+        | "/login/two-factor/passkey/finish" => (Ok(()), &[]),
+        // The registration's state waits in the session for the browser's answer.
+        "/account/security/passkeys/register/start" => (
+            ensure(
+                after
+                    .0
+                    .get("sessions")
+                    .is_some_and(|rows| rows.iter().any(|r| r.contains("passkey_registration"))),
+                "no registration waits in the session",
+            ),
+            &["sessions"],
+        ),
+        "/account/security/passkeys/{pk}/delete" => {
+            use steward::db::schema::passkeys;
+            let left: i64 = passkeys::table
+                .filter(passkeys::user_id.eq(w.owner))
+                .count()
+                .get_result(&mut app.conn())
+                .unwrap();
+            (
+                ensure(left == 0, "the owner's passkey is still there"),
+                &["passkeys"],
+            )
+        }
         // A right password (or code) marks the session as recently authenticated (the
         // mark has one-second steps, so it may equal the login's own: it must be there).
         "/reauth" => (

@@ -327,3 +327,26 @@ pub(crate) fn fill(template: &str, w: &World, target: &str) -> String {
 pub(crate) fn new_ip(n: u32) -> String {
     format!("10.{}.{}.9", 200 + (n / 250) % 50, n % 250)
 }
+
+/// A passkey of the world's account owner (a stored record that is never used to log in:
+/// the rows that take it only delete it), given after the world's logins; answers its id.
+pub(crate) fn owner_passkey(app: &TestApp, w: &World) -> i32 {
+    let n: u32 = rand::random();
+    steward::models::passkey::NewPasskey {
+        user_id: w.owner,
+        name: &format!("Matrix key {n}"),
+        credential_id: &format!("matrix-credential-{}-{n}", w.n),
+        passkey: "{}",
+        created_at: now(),
+    }
+    .insert(&mut app.conn())
+    .unwrap()
+}
+
+/// Removes what `owner_passkey` gave, if a row left it there.
+pub(crate) fn remove_passkey(app: &TestApp, id: i32) {
+    use steward::db::schema::passkeys;
+    diesel::delete(passkeys::table.find(id))
+        .execute(&mut app.conn())
+        .unwrap();
+}

@@ -13,5 +13,6 @@ mod helpers;
 mod axe;
 mod driver;
 mod journey;
+mod passkeys;
 mod safety;
 mod steps;

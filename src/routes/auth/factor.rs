@@ -1,7 +1,8 @@
 //! Checking a second-factor code of a login: a TOTP code (±1 step, each step accepted
 //! once) or one of its unused recovery codes (used up by the check). Shared by the login's
 //! two-factor step and /reauth. Failures are recorded in Login History and throttled per
-//! login (`login_attempt::recent_factor_failures`), as passwords are.
+//! login (`login_attempt::recent_factor_failures`), as passwords are; a passkey's
+//! assertion (passkey.rs) is recorded and throttled by the same two functions.
 
 use chrono::Duration;
 
@@ -30,13 +31,7 @@ pub fn check_code(
     code: &str,
     client: &ClientInfo,
 ) -> Result<CodeCheck, DbError> {
-    let window = Duration::minutes(throttle::WINDOW_MINUTES);
-    let key = login.username_key.as_str();
-    // Per login, from every address (knowing the password buys no more guesses), and
-    // the address's own lock-out as at /login.
-    let throttled = login_attempt::recent_factor_failures(c, key, window)? >= throttle::PAIR_LIMIT
-        || throttle::assess(c, key, &client.ip)? == Verdict::Locked;
-    let outcome = if throttled {
+    let outcome = if throttled(c, login, client)? {
         CodeCheck::Throttled
     } else if passes(c, factor_key, login.id, code)? {
         CodeCheck::Passed
@@ -48,8 +43,31 @@ pub fn check_code(
         CodeCheck::Wrong => (false, FACTOR_FAILED),
         CodeCheck::Throttled => (false, "throttled"),
     };
+    record(c, login, client, success, reason)?;
+    Ok(outcome)
+}
+
+/// Whether the login's second step is throttled: per login, from every address (knowing
+/// the password buys no more guesses), and the address's own lock-out as at /login.
+pub fn throttled(c: &mut DbConn, login: &User, client: &ClientInfo) -> Result<bool, DbError> {
+    let window = Duration::minutes(throttle::WINDOW_MINUTES);
+    let key = login.username_key.as_str();
+    Ok(
+        login_attempt::recent_factor_failures(c, key, window)? >= throttle::PAIR_LIMIT
+            || throttle::assess(c, key, &client.ip)? == Verdict::Locked,
+    )
+}
+
+/// Records one second-step attempt in Login History (and so in the throttle's count).
+pub fn record(
+    c: &mut DbConn,
+    login: &User,
+    client: &ClientInfo,
+    success: bool,
+    reason: &str,
+) -> Result<(), DbError> {
     NewLoginAttempt {
-        username_key: key,
+        username_key: &login.username_key,
         user_id: Some(login.id),
         account_id: Some(login.parent_id.unwrap_or(login.id)),
         ip: &client.ip,
@@ -59,7 +77,7 @@ pub fn check_code(
         created_at: now(),
     }
     .insert(c)?;
-    Ok(outcome)
+    Ok(())
 }
 
 fn passes(c: &mut DbConn, factor_key: &[u8], uid: i32, code: &str) -> Result<bool, DbError> {

@@ -3,6 +3,7 @@
 pub mod factor;
 mod login;
 mod logout;
+mod passkey;
 mod reauth;
 mod two_factor;
 
@@ -17,6 +18,10 @@ pub fn configure(routes: &mut Routes) {
         .get("/login/two-factor", two_factor::form)
         .post("/login/two-factor", two_factor::submit)
         .reads::<two_factor::CodeForm>()
+        // Both bodies are JSON for and from navigator.credentials.get (webauthn-rs reads
+        // the second); start reads nothing.
+        .post("/login/two-factor/passkey/start", passkey::start)
+        .post("/login/two-factor/passkey/finish", passkey::finish)
         .get("/reauth", reauth::form)
         .reads::<reauth::NextQuery>()
         .post("/reauth", reauth::submit)

@@ -19,7 +19,9 @@ use crate::models::user::User;
 use crate::web::client::ClientInfo;
 use crate::web::current::{csrf_token, mark_authenticated, unix_now};
 use crate::web::render;
-use crate::web::session_store::{CSRF, IMPERSONATOR_ID, LOGIN_ID, PENDING_LOGIN, PENDING_SINCE};
+use crate::web::session_store::{
+    CSRF, IMPERSONATOR_ID, LOGIN_ID, PASSKEY_AUTHENTICATION, PENDING_LOGIN, PENDING_SINCE,
+};
 use crate::web::AppError;
 use crate::AppState;
 
@@ -32,6 +34,20 @@ struct TwoFactorPage {
     chrome: Option<crate::web::chrome::Chrome>,
     csrf: String,
     error: Option<String>,
+    /// Whether the login holds a passkey (the page then offers it first).
+    has_passkeys: bool,
+}
+
+/// Whether the pending login holds a passkey that this installation can check.
+async fn has_passkeys(state: &AppState, login_id: i32) -> Result<bool, AppError> {
+    if state.passkeys.is_err() {
+        return Ok(false);
+    }
+    let n = db::run(&state.pool, move |c| {
+        crate::models::passkey::count_for(c, login_id).map_err(DbError::from)
+    })
+    .await?;
+    Ok(n > 0)
 }
 
 #[derive(Deserialize)]
@@ -77,7 +93,7 @@ pub async fn after_password(
 }
 
 /// The pending login of the session, if its five minutes have not run out.
-fn pending(session: &Session) -> Option<i32> {
+pub(super) fn pending(session: &Session) -> Option<i32> {
     let id = session.get::<i32>(PENDING_LOGIN).ok().flatten()?;
     let since = session.get::<i64>(PENDING_SINCE).ok().flatten()?;
     if unix_now() - since > PENDING_MINUTES * 60 {
@@ -89,18 +105,30 @@ fn pending(session: &Session) -> Option<i32> {
 }
 
 /// GET /login/two-factor
-pub async fn form(session: Session) -> Result<HttpResponse, AppError> {
+pub async fn form(session: Session, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     if session.get::<i32>(LOGIN_ID).ok().flatten().is_some() {
         return Ok(render::see_other("/servers"));
     }
-    if pending(&session).is_none() {
+    let Some(login_id) = pending(&session) else {
         return Ok(render::see_other("/login"));
-    }
+    };
     render::page(&TwoFactorPage {
         chrome: None,
         csrf: csrf_token(&session),
         error: None,
+        has_passkeys: has_passkeys(&state, login_id).await?,
     })
+}
+
+/// Turns the pending session into a full login (a factor passed): a fresh session key.
+pub(super) fn complete(session: &Session, login_id: i32) -> Result<(), AppError> {
+    session.renew();
+    session.remove(PENDING_LOGIN);
+    session.remove(PENDING_SINCE);
+    session.remove(PASSKEY_AUTHENTICATION);
+    session.remove(CSRF);
+    session.insert(LOGIN_ID, login_id).map_err(session_error)?;
+    mark_authenticated(session)
 }
 
 /// POST /login/two-factor (code: a TOTP code or a recovery code)
@@ -142,12 +170,7 @@ pub async fn submit(
             return Ok(render::see_other("/login"));
         }
         Some(CodeCheck::Passed) => {
-            session.renew();
-            session.remove(PENDING_LOGIN);
-            session.remove(PENDING_SINCE);
-            session.remove(CSRF);
-            session.insert(LOGIN_ID, login_id).map_err(session_error)?;
-            mark_authenticated(&session)?;
+            complete(&session, login_id)?;
             return Ok(render::see_other("/servers"));
         }
         Some(CodeCheck::Wrong) => {
@@ -161,5 +184,6 @@ pub async fn submit(
         chrome: None,
         csrf: csrf_token(&session),
         error: Some(error.to_string()),
+        has_passkeys: has_passkeys(&state, login_id).await?,
     })
 }

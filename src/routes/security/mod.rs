@@ -1,9 +1,10 @@
 //! The Security page of the current login (SPEC §3, §7): its two-factor state, TOTP
-//! set-up and removal, and recovery codes; plus what managers do about other logins'
+//! set-up and removal, passkeys, and recovery codes; plus what managers do about other logins'
 //! factors (an account's policy for its alias users, resets). Everything about one's own
 //! factors is refused while impersonating: factors are personal.
 
 mod own;
+pub(crate) mod passkeys;
 mod policy;
 mod recovery;
 mod reset;
@@ -19,6 +20,16 @@ pub fn configure(routes: &mut Routes) {
         .reads::<totp::CodeForm>()
         // Read by hand (`form::first`), as every confirmed action: confirm=yes.
         .post("/account/security/totp/delete", totp::delete)
+        .post("/account/security/passkeys/register/start", passkeys::start)
+        .reads::<passkeys::NameForm>()
+        // The body is the browser's credential as JSON (webauthn-rs reads it), not a form.
+        .post(
+            "/account/security/passkeys/register/finish",
+            passkeys::finish,
+        )
+        // Read by hand (`form::first`), as every confirmed action: confirm=yes.
+        .post("/account/security/passkeys/{pk}/delete", passkeys::delete)
+        .reads_fields(&["confirm"])
         .get("/account/security/recovery-codes", recovery::page)
         .post("/account/security/recovery-codes", recovery::regenerate)
         .post("/users/{id}/security-policy", policy::submit)

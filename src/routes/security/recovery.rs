@@ -109,7 +109,7 @@ pub async fn regenerate(
     if !current.factor.has_factor {
         current.flash(
             "error",
-            "Recovery codes come with an authenticator app: set one up first.",
+            "Recovery codes back up a second factor: set up an authenticator app or a passkey first.",
         );
         return Ok(render::see_other("/account/security"));
     }

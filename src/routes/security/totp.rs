@@ -162,11 +162,11 @@ pub async fn delete(
     current.require_recent_auth("/account/security")?;
     let fields = crate::web::form::pairs(&body)?;
     let ask = Ask {
-        title: "Turn off two-factor authentication?".into(),
-        message: "Your authenticator app and your recovery codes stop working, and a password alone logs in again. If a policy requires a second factor, you will be asked to set one up at once.".into(),
+        title: "Remove the authenticator app?".into(),
+        message: "Its codes stop working. If it is your last factor (no passkey left), your recovery codes stop working too and a password alone logs in again; if a policy requires a second factor, you will be asked to set one up at once.".into(),
         action: "/account/security/totp/delete".into(),
         fields: Vec::new(),
-        button: "Turn off two-factor".into(),
+        button: "Remove authenticator app".into(),
         back: "/account/security".into(),
         typed: None,
     };
@@ -184,7 +184,7 @@ pub async fn delete(
         .target(format!("login {}", current.actor.login.username));
     let removed = db::run(&state.pool, move |c| {
         db::transaction(c, |c| {
-            let removed = two_factor::remove_all(c, uid)?;
+            let removed = two_factor::remove_totp(c, uid)?;
             if removed {
                 audit.insert(c)?;
             }
@@ -195,9 +195,9 @@ pub async fn delete(
     current.flash(
         if removed { "success" } else { "error" },
         if removed {
-            "Two-factor authentication is off."
+            "The authenticator app is removed."
         } else {
-            "Two-factor authentication was not on."
+            "No authenticator app was set up."
         },
     );
     Ok(render::see_other("/account/security"))

@@ -1,10 +1,13 @@
 //! Two-factor authentication (issue 16, SPEC §7), on both backends: TOTP set-up with a QR
 //! code, the login's second step, replay and throttling, recovery codes, the three
-//! policies that demand a factor, sudo mode, resets by managers and the console.
+//! policies that demand a factor, sudo mode, resets by managers and the console, and
+//! passkeys (with a software authenticator).
 //! Codes are computed here with totp-rs from the secret the set-up page shows.
 
+mod authenticator;
 mod enforcement;
 mod login;
+mod passkeys;
 mod resets;
 mod setup;
 mod sudo;
