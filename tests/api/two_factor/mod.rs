@@ -8,6 +8,7 @@ mod authenticator;
 mod enforcement;
 mod login;
 mod passkeys;
+mod pending;
 mod resets;
 mod setup;
 mod sudo;
