@@ -59,6 +59,9 @@ pub enum Action {
     Search,
     ViewAliasPage,
     LoginWithNul,
+    /// Resets another login's second factors (every login of a world holds a recovery
+    /// code, so an accepted reset shows in the database).
+    ResetFactors,
 }
 
 const WEIGHTED: &[(Action, u32)] = &[
@@ -81,6 +84,7 @@ const WEIGHTED: &[(Action, u32)] = &[
     (Action::Search, 4),
     (Action::ViewAliasPage, 4),
     (Action::LoginWithNul, 1),
+    (Action::ResetFactors, 3),
 ];
 
 #[derive(Debug, Clone)]

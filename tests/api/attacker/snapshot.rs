@@ -53,6 +53,9 @@ const TABLES: &[(&str, &[&str])] = &[
     ("server_jobs", &["id", "server_id", "kind", "detail"]),
     ("api_keys", &["id", "user_id", "name", "revoked_at"]),
     ("ssh_keys", &["id", "user_id", "fingerprint"]),
+    ("totp_factors", &["user_id"]),
+    ("passkeys", &["id", "user_id"]),
+    ("recovery_codes", &["id", "user_id"]),
     ("sessions", &["user_id", "impersonator_id"]),
     ("audit_log", &["id", "action", "target"]),
 ];

@@ -67,6 +67,7 @@ fn needed_for(action: Action) -> &'static [&'static str] {
         Action::Power => &["servers.power"],
         Action::CreateKey => &["api_keys.manage", "alias_users.manage"],
         Action::ServerOwner => &["customers.assign_servers", "admin.servers"],
+        Action::ResetFactors => &["alias_users.manage", "customers.manage", "admin.users"],
         Action::Search | Action::StopImpersonating | Action::LoginWithNul => &[],
     }
 }
@@ -646,6 +647,20 @@ impl<'a> Runner<'a> {
             Action::StopImpersonating => {
                 (s("stops impersonating"), s("/impersonation/stop"), vec![])
             }
+            Action::ResetFactors => {
+                let target = pick(&all, step.a);
+                self.last_target = Some(target);
+                let path = if st.logins[&target].kind == "alias" {
+                    format!("{}/two-factor/reset", alias_base(target))
+                } else {
+                    format!("/users/{target}/two-factor/reset")
+                };
+                (
+                    format!("resets the two-factor of {}", st.logins[&target].username),
+                    path,
+                    vec![("confirm", s("yes"))],
+                )
+            }
             Action::Power => {
                 let sid = pick(&servers, step.a);
                 let action = ["on", "off", "reset"][step.c as usize % 3];
@@ -918,7 +933,12 @@ impl<'a> Runner<'a> {
             | Action::AliasServers
             | Action::AliasStatus
             | Action::AliasPassword
-            | Action::DeleteAlias => {
+            | Action::DeleteAlias
+            | Action::ResetFactors => {
+                // Factors are personal: nobody changes them while acting as someone else.
+                if step.action == Action::ResetFactors && changed && eff != actor {
+                    return Err(fail("reset factors while impersonating", line.to_string()));
+                }
                 // Acting on a login needs to cover it before, and never on oneself.
                 let target = self.last_target.expect("the step names its target");
                 if changed && (target == eff || !before.covers(&eff_before, &before.rights(target)))

@@ -97,6 +97,18 @@ pub fn build(app: &TestApp, prefix: &str, plan: &WorldPlan, case: u32) -> World 
             _ => {}
         }
     }
+    // Something to reset: one (unusable) recovery code per login. Recovery codes alone do
+    // not make a login ask for a second factor, so every login still logs in with its
+    // password; a reset removes them, which the snapshot sees.
+    exec(
+        app,
+        &format!(
+            "INSERT INTO recovery_codes (user_id, code_hash, created_at) \
+             SELECT id, 'attacker-placeholder', CURRENT_TIMESTAMP FROM users \
+             WHERE username LIKE {}",
+            super::fixtures::lit(&format!("{prefix}%"))
+        ),
+    );
     World {
         prefix: prefix.to_string(),
         servers,
