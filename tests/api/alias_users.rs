@@ -879,9 +879,35 @@ async fn invalid_create_input_gives_422_with_the_input_kept(app: TestApp) {
     );
     assert!(page.contains("YYYY-MM-DD"));
     assert!(
+        page.contains("4 problems to fix before saving"),
+        "counted in the summary"
+    );
+    assert!(
         page.contains("<dialog id=\"add-alias\" class=\"dialog\" open"),
         "the dialog is shown again"
     );
+    // A valid password is not sent back: typing it again is one more thing to do, listed
+    // and counted with the one problem.
+    let res = s
+        .owner
+        .post(
+            &format!("/users/{}/alias-users", s.account),
+            &[
+                ("username", "new-helper"),
+                ("email", "nope"),
+                ("password", "a-long-password"),
+                ("role_id", &s.ops.to_string()),
+                ("expires_at", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 422);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("2 problems to fix before saving"),
+        "{page:.3000}"
+    );
+    assert!(page.contains("Type the password again"));
     assert!(
         steward::models::user::User::find_by_username(&mut app.conn(), "new-helper")
             .unwrap()
