@@ -22,9 +22,10 @@ backend_tests!(
 
 type Row = (Option<i32>, String, String, String, String, bool);
 
-fn power_rows(app: &TestApp) -> Vec<Row> {
+/// The account-level audit rows of one action, oldest first.
+fn rows_of(app: &TestApp, action: &str) -> Vec<Row> {
     audit_log::table
-        .filter(audit_log::action.eq("server.power"))
+        .filter(audit_log::action.eq(action))
         .order(audit_log::id)
         .select((
             audit_log::account_id,
@@ -36,6 +37,10 @@ fn power_rows(app: &TestApp) -> Vec<Row> {
         ))
         .load(&mut app.conn())
         .unwrap()
+}
+
+fn power_rows(app: &TestApp) -> Vec<Row> {
+    rows_of(app, "server.power")
 }
 
 async fn power_from_a_page_and_from_the_api_writes_the_same_audit_entry(app: TestApp) {
@@ -185,19 +190,7 @@ async fn one_alias_user_is_read_through_the_api_within_the_keys_account_only(app
 }
 
 fn create_rows(app: &TestApp) -> Vec<Row> {
-    audit_log::table
-        .filter(audit_log::action.eq("alias.create"))
-        .order(audit_log::id)
-        .select((
-            audit_log::account_id,
-            audit_log::actor_name,
-            audit_log::action,
-            audit_log::target,
-            audit_log::details,
-            audit_log::via_api,
-        ))
-        .load(&mut app.conn())
-        .unwrap()
+    rows_of(app, "alias.create")
 }
 
 fn logins_named(app: &TestApp, prefix: &str) -> Vec<(String, Option<i32>, Option<i32>, bool)> {
