@@ -195,6 +195,21 @@ pub fn role_requires(conn: &mut DbConn, role_id: i32) -> QueryResult<bool> {
         .unwrap_or(false))
 }
 
+/// Which of the given roles require two-factor of their holders, in one query (for the
+/// API's list of roles).
+pub fn roles_requiring(conn: &mut DbConn, role_ids: &[i32]) -> QueryResult<HashSet<i32>> {
+    if role_ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    Ok(alias_roles::table
+        .filter(alias_roles::id.eq_any(role_ids))
+        .filter(alias_roles::require_two_factor.eq(true))
+        .select(alias_roles::id)
+        .load::<i32>(conn)?
+        .into_iter()
+        .collect())
+}
+
 pub fn set_role_requires(conn: &mut DbConn, role_id: i32, required: bool) -> QueryResult<()> {
     diesel::update(alias_roles::table.find(role_id))
         .set(alias_roles::require_two_factor.eq(required))

@@ -6,10 +6,11 @@
 //! what happened or an `OpError` each door maps to its own 403/404/409/422.
 //! Layering: routes → operations → access / models → db.
 //!
-//! So far: server power and alias-user creation. The other alias and role changes still
-//! live in their page handlers.
+//! So far: server power, alias-user creation, and alias roles (create, save, delete).
+//! The other alias changes still live in their page handlers.
 
 pub mod aliases;
+pub mod roles;
 pub mod servers;
 
 use crate::access::changes::ChangeError;

@@ -19,8 +19,7 @@ use crate::web::form::FieldErrors;
 use crate::web::{render, AppError, Current};
 use crate::AppState;
 
-/// How many holders the editor and the in-use message name.
-pub const HOLDERS_SHOWN: i64 = 20;
+use crate::operations::roles::HOLDERS_SHOWN;
 
 pub struct PermRow {
     pub key: &'static str,

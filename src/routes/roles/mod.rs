@@ -1,7 +1,8 @@
 //! Alias roles of an account: the Roles tab (list with usage), the role editor (new and
 //! existing roles, grouped permissions with live risk warnings), saving with the server-side
 //! rules of SPEC §2, and deletion of roles nobody uses. Every decision is asked of
-//! `access::roles` first; this module only gathers rows, parses forms and renders.
+//! `access::roles` first; the changes themselves are `operations::roles` (shared with the
+//! JSON API); this module only gathers rows, parses forms and renders.
 
 mod delete;
 mod editor;
@@ -12,6 +13,8 @@ use crate::access::roles::may_manage_roles;
 use crate::access::Actor;
 use crate::db::DbPool;
 use crate::models::user::User;
+use crate::operations::roles::RoleError;
+use crate::operations::OpError;
 use crate::routes::table::Routes;
 use crate::routes::users::{parse_id, visible_account};
 use crate::web::AppError;
@@ -37,6 +40,19 @@ async fn managed_account(pool: &DbPool, actor: &Actor, raw_id: &str) -> Result<U
         return Err(AppError::Forbidden);
     }
     Ok(account)
+}
+
+/// A role operation's refusal as the pages answer it. A locked role is the plain 403 the
+/// tab's lock stands for; the outcomes a door renders itself (field errors, the missing
+/// confirmation, a role in use, sudo mode) only reach here from a door that forgot them.
+fn refused(e: RoleError) -> AppError {
+    match e {
+        RoleError::NotFound => AppError::NotFound,
+        RoleError::Locked(_) => AppError::Forbidden,
+        RoleError::Op(e) => e.into(),
+        RoleError::Unconfirmed(errors) => OpError::Invalid(errors).into(),
+        other => AppError::BadRequest(other.to_string()),
+    }
 }
 
 /// The role editor's form. `permissions` is repeated, which `web::Form` cannot collect,
