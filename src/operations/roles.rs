@@ -299,7 +299,13 @@ pub async fn update(
             // The edit changes every holder's rights: it stands only if the editor covers
             // each of them afterwards (SPEC §2.1), else it is rolled back.
             role_change(c, &actor, rid, |c| {
-                Role::update(c, rid, valid.name.as_str(), valid.description.as_str(), now())?;
+                Role::update(
+                    c,
+                    rid,
+                    valid.name.as_str(),
+                    valid.description.as_str(),
+                    now(),
+                )?;
                 role::set_permissions(c, rid, &valid.permissions.keys())?;
                 two_factor::set_role_requires(c, rid, require_two_factor)?;
                 audit.insert(c)?;

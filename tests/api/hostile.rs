@@ -110,6 +110,10 @@ fn valid_value(r: &RouteRow, field: &str, w: &World) -> Option<String> {
         ("/servers/{sid}/reinstall", "confirm") => w.s1_host.clone(),
         (_, "confirm") => "yes".into(),
         (_, "code") => "123456".into(),
+        // JSON booleans (the API's role body); the pages' boxes send "yes".
+        ("/api/v1/roles" | "/api/v1/roles/{rid}", "confirm_dangerous" | "require_two_factor") => {
+            "true".into()
+        }
         (_, "require_two_factor_for_aliases") => "yes".into(),
         (_, "require_two_factor") => "yes".into(),
         ("/users", "username") => format!("made-h{n}"),
@@ -246,7 +250,8 @@ async fn send(
         let req = if r.method == "GET" {
             b.client.get(&url).query(pairs)
         } else {
-            // Numbers and booleans as JSON has them (an id is a number), the rest as text.
+            // Numbers and booleans as JSON has them (an id is a number), the rest as text;
+            // a role's permissions are a list.
             let json: BTreeMap<&str, serde_json::Value> = pairs
                 .iter()
                 .map(|(k, v)| {
@@ -258,10 +263,16 @@ async fn send(
                             .map(serde_json::Value::from)
                             .unwrap_or_else(|_| serde_json::Value::from(v)),
                     };
+                    let value = if k == "permissions" {
+                        serde_json::Value::Array(vec![value])
+                    } else {
+                        value
+                    };
                     (k.as_str(), value)
                 })
                 .collect();
-            b.client.post(&url).json(&json)
+            let method = reqwest::Method::from_bytes(r.method.as_bytes()).unwrap();
+            b.client.request(method, &url).json(&json)
         };
         return req.bearer_auth(key).send().await.unwrap();
     }
@@ -300,7 +311,7 @@ fn accepted(r: &RouteRow, status: u16) -> bool {
                 || r.path.starts_with("/api/")
                 || r.path.ends_with("/passkeys/register/start")
         }
-        ("POST", 201) => r.path.starts_with("/api/"),
+        ("POST", 201) | ("PATCH", 200) | ("DELETE", 204) => r.path.starts_with("/api/"),
         _ => false,
     }
 }

@@ -1,14 +1,15 @@
 //! The JSON API's rows of the authorization matrix. Each kind of login calls with its
 //! own bearer key; the last column is a revoked key of the account owner (impersonation
-//! does not exist in the API). Answers as in matrix.rs: 2 = 200 or 201, 1 = 401, 4 = 403,
-//! N = 404, U = 422. `{col}` in a body is the column's number (unique names per key).
+//! does not exist in the API). Answers as in matrix.rs: 2 = 200, 201 or 204, 1 = 401,
+//! 4 = 403, N = 404, C = 409, U = 422. `{col}` in a body is the column's number (unique
+//! names per key).
 
 use diesel::prelude::*;
 use steward::db::schema::api_keys;
 use steward::db::Backend;
 
 use crate::helpers::{spawn_app_limited, test_limits};
-use crate::matrix::{api_key, fill, world, COLS};
+use crate::matrix::{api_key, fill, world, World, COLS};
 use crate::snapshot::snapshot;
 
 ///      method  path                                 body                 anon adm aAl res own oth nar mgr wid dis exp rev
@@ -34,7 +35,36 @@ pub const ROWS: &[(&str, &str, &str, &str)] = &[
         "1U4U2U424111",
     ),
     ("GET", "/api/v1/audit", "", "122222444111"),
+    // Roles: the Roles tab's rule on the key's own account. A write on {rid} acts on a
+    // role made for its cell (see `fresh_role`); the spare role is the owner's, so other
+    // accounts' keys get 404.
+    ("GET", "/api/v1/roles", "", "124222424111"),
+    (
+        "POST",
+        "/api/v1/roles",
+        r#"{"name":"API role c{col}","permissions":["servers.view"]}"#,
+        "124222424111",
+    ),
+    ("GET", "/api/v1/roles/{rid}", "", "1N4N2N424111"),
+    (
+        "PATCH",
+        "/api/v1/roles/{rid}",
+        r#"{"name":"API edited c{col}","permissions":["servers.view","servers.power"]}"#,
+        "1N4N2N424111",
+    ),
+    ("DELETE", "/api/v1/roles/{rid}", "", "1N4N2N424111"),
 ];
+
+/// All columns share one world, so a write on a role would take it from the columns after
+/// it: each such cell acts on a new unused role of the owner instead of the spare one.
+fn fresh_role(app: &crate::helpers::TestApp, w: &World, method: &str, col: usize) -> i32 {
+    crate::alias_users::role(
+        app,
+        w.owner,
+        &format!("Fresh {method} c{col}"),
+        &["servers.view"],
+    )
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_api_route_answers_every_kind_of_key_as_written_by_hand() {
@@ -88,15 +118,21 @@ async fn every_api_route_answers_every_kind_of_key_as_written_by_hand() {
     for (method, template, body, answers) in ROWS {
         for (col, expected) in answers.chars().enumerate() {
             tried += 1;
-            let url = format!("{}{}", app.address, fill(template, &w, ""));
+            let fresh = (*method != "GET" && template.contains("{rid}"))
+                .then(|| fresh_role(&app, &w, method, col));
+            let path = match fresh {
+                Some(rid) => template.replace("{rid}", &rid.to_string()),
+                None => template.to_string(),
+            };
+            let url = format!("{}{}", app.address, fill(&path, &w, ""));
             let body = fill(body, &w, "").replace("{col}", &col.to_string());
-            let mut req = if *method == "GET" {
-                client.get(&url)
-            } else {
-                client
-                    .post(&url)
+            let mut req = match *method {
+                "GET" => client.get(&url),
+                "DELETE" => client.delete(&url),
+                other => client
+                    .request(reqwest::Method::from_bytes(other.as_bytes()).unwrap(), &url)
                     .header("Content-Type", "application/json")
-                    .body(body.clone())
+                    .body(body.clone()),
             };
             if let Some(k) = &keys[col] {
                 req = req.bearer_auth(k);
@@ -109,6 +145,7 @@ async fn every_api_route_answers_every_kind_of_key_as_written_by_hand() {
                 401 => '1',
                 403 => '4',
                 404 => 'N',
+                409 => 'C',
                 422 => 'U',
                 s => char::from_digit(u32::from(s / 100), 10).unwrap_or('?'),
             };
@@ -121,7 +158,7 @@ async fn every_api_route_answers_every_kind_of_key_as_written_by_hand() {
                     "{method} {template} with {}: expected {expected}, got {got}",
                     COLS[col]
                 ));
-            } else if !is_json {
+            } else if !is_json && res.status().as_u16() != 204 {
                 failures.push(format!(
                     "{method} {template} with {}: answer is not JSON",
                     COLS[col]
@@ -132,6 +169,17 @@ async fn every_api_route_answers_every_kind_of_key_as_written_by_hand() {
                     COLS[col],
                     before.describe_change(&snapshot(&app))
                 ));
+            } else if got == '2' && template.starts_with("/api/v1/roles") {
+                if let Err(e) = crate::matrix_effects::check_api_role(
+                    &app,
+                    method,
+                    col,
+                    fresh,
+                    &before,
+                    &snapshot(&app),
+                ) {
+                    failures.push(format!("{method} {template} with {}: {e}", COLS[col]));
+                }
             } else if got == '2' && *method == "POST" {
                 // What an accepted write leaves: a power request a job, a creation a login
                 // (and nothing else: no job).

@@ -28,6 +28,7 @@ mod ops;
 mod performance;
 mod resilience;
 mod roles;
+mod roles_api;
 mod safety;
 mod scoped_keys;
 mod server_actions;

@@ -516,6 +516,77 @@ pub(crate) fn check(
     }
 }
 
+/// A role's name and permission keys (sorted), if it exists.
+fn role_row(app: &TestApp, rid: i32) -> Option<(String, Vec<String>)> {
+    let name: Option<String> = alias_roles::table
+        .find(rid)
+        .select(alias_roles::name)
+        .first(&mut app.conn())
+        .optional()
+        .unwrap();
+    name.map(|n| {
+        let mut keys = steward::models::role::permissions_of(&mut app.conn(), rid).unwrap();
+        keys.sort();
+        (n, keys)
+    })
+}
+
+/// What an accepted JSON API write on alias roles must have changed (json_api_matrix.rs:
+/// one world for every column, so a creation is found by its column's name and a change
+/// acts on the role `fresh` made for the cell), and that it changed nothing else.
+pub(crate) fn check_api_role(
+    app: &TestApp,
+    method: &str,
+    col: usize,
+    fresh: Option<i32>,
+    before: &Snapshot,
+    after: &Snapshot,
+) -> Result<(), String> {
+    let view = vec!["servers.view".to_string()];
+    let result = match (method, fresh) {
+        ("GET", _) => Ok(()),
+        ("POST", _) => {
+            let made: Vec<i32> = alias_roles::table
+                .filter(alias_roles::name.eq(format!("API role c{col}")))
+                .select(alias_roles::id)
+                .load(&mut app.conn())
+                .unwrap();
+            ensure(
+                made.len() == 1 && role_row(app, made[0]).is_some_and(|(_, k)| k == view),
+                "no role with its permissions was created",
+            )
+        }
+        ("PATCH", Some(rid)) => ensure(
+            role_row(app, rid)
+                == Some((
+                    format!("API edited c{col}"),
+                    vec!["servers.power".to_string(), "servers.view".to_string()],
+                )),
+            "the role was not saved",
+        ),
+        ("DELETE", Some(rid)) => ensure(role_row(app, rid).is_none(), "the role is still there"),
+        (other, _) => Err(format!("no expected change written for {other}")),
+    };
+    result?;
+    let stray: Vec<String> = before
+        .changed_tables(after)
+        .into_iter()
+        .filter(|t| !["audit_log", "alias_roles", "alias_role_permissions"].contains(&t.as_str()))
+        .collect();
+    let audited = method == "GET" || after.0.get("audit_log") != before.0.get("audit_log");
+    if !audited {
+        return Err("answered as expected, but wrote no audit row".into());
+    }
+    if stray.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "it also changed {stray:?}: {}",
+            before.describe_change(after)
+        ))
+    }
+}
+
 /// The job count of the server a row acts on (for power, reinstall and rescue).
 pub(crate) fn jobs_of_row(app: &TestApp, w: &World, target: &str) -> i64 {
     jobs(app, w.ids(target).sid)

@@ -18,6 +18,9 @@ backend_tests!(
     creating_an_alias_user_from_the_tab_and_from_the_api_writes_the_same_audit_entry,
     the_api_refuses_an_alias_user_as_the_tab_does_with_every_field_problem_at_once,
     the_api_refuses_a_role_or_all_servers_the_key_does_not_hold,
+    creating_a_role_from_the_tab_and_from_the_api_writes_the_same_audit_entry,
+    saving_a_role_from_the_tab_and_from_the_api_writes_the_same_audit_entry,
+    deleting_a_role_from_the_tab_and_from_the_api_writes_the_same_audit_entry,
 );
 
 type Row = (Option<i32>, String, String, String, String, bool);
@@ -428,4 +431,193 @@ async fn the_api_refuses_a_role_or_all_servers_the_key_does_not_hold(app: TestAp
         .api_get("/api/v1/audit", &app.api_key(t.acme, None))
         .await;
     assert_eq!(status, 200, "an unscoped key of the account reads it");
+}
+
+// ---- roles: the same change through each door, on the same starting state -----------
+
+/// The two rows of `action`, asserted equal but for the door, and that one of them.
+fn same_from_both_doors(app: &TestApp, action: &str) -> Row {
+    let rows = rows_of(app, action);
+    assert_eq!(rows.len(), 2, "one entry per door: {rows:?}");
+    let (mut from_tab, mut from_api) = (rows[0].clone(), rows[1].clone());
+    assert!(!from_tab.5 && from_api.5, "via_api tells the doors apart");
+    from_tab.5 = false;
+    from_api.5 = false;
+    assert_eq!(from_tab, from_api);
+    from_tab
+}
+
+fn drop_role(app: &TestApp, rid: i32) {
+    steward::models::role::Role::delete(&mut app.conn(), rid).unwrap();
+}
+
+fn role_named(app: &TestApp, account: i32, name: &str) -> Option<(i32, Vec<String>)> {
+    use steward::db::schema::alias_roles;
+    let id: Option<i32> = alias_roles::table
+        .filter(alias_roles::account_id.eq(account))
+        .filter(alias_roles::name.eq(name))
+        .select(alias_roles::id)
+        .first(&mut app.conn())
+        .optional()
+        .unwrap();
+    id.map(|id| {
+        let mut keys = steward::models::role::permissions_of(&mut app.conn(), id).unwrap();
+        keys.sort();
+        (id, keys)
+    })
+}
+
+async fn creating_a_role_from_the_tab_and_from_the_api_writes_the_same_audit_entry(app: TestApp) {
+    let t = tenants(&app);
+    let page = app.login("acme").await;
+    let res = page
+        .post(
+            &format!("/users/{}/roles", t.acme),
+            &[
+                ("name", "Support"),
+                ("description", "First line"),
+                ("permissions", "servers.view"),
+                ("permissions", "servers.power"),
+            ],
+        )
+        .await;
+    assert_redirect_to(&res, &format!("/users/{}/roles", t.acme));
+    let (rid, keys) = role_named(&app, t.acme, "Support").expect("made by the tab");
+    assert_eq!(keys, ["servers.power", "servers.view"]);
+    // The same role again, through the API, on the same starting state.
+    drop_role(&app, rid);
+    let (status, body) = app
+        .api_post(
+            "/api/v1/roles",
+            &app.api_key(t.acme, None),
+            r#"{"name":"Support","description":"First line","permissions":["servers.view","servers.power"]}"#,
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        role_named(&app, t.acme, "Support").map(|r| r.1),
+        Some(keys),
+        "the same role"
+    );
+    assert_eq!(
+        same_from_both_doors(&app, "role.create"),
+        (
+            Some(t.acme),
+            "acme".into(),
+            "role.create".into(),
+            "role Support".into(),
+            "permissions=servers.view,servers.power".into(),
+            false
+        )
+    );
+}
+
+async fn saving_a_role_from_the_tab_and_from_the_api_writes_the_same_audit_entry(app: TestApp) {
+    let t = tenants(&app);
+    let start = ["servers.view", "servers.power"];
+    let support = role(&app, t.acme, "Support", &start);
+    let bob = alias(&app, "bob", t.acme, support, true);
+    let page = app.login("acme").await;
+    let res = page
+        .post(
+            &format!("/users/{}/roles/{support}", t.acme),
+            &[
+                ("name", "First line"),
+                ("description", "Night shift"),
+                ("permissions", "servers.view"),
+                ("permissions", "servers.rdns"),
+            ],
+        )
+        .await;
+    assert_redirect_to(&res, &format!("/users/{}/roles", t.acme));
+    let after_tab = role_named(&app, t.acme, "First line").expect("saved by the tab");
+    // Back to the starting state, then the same save through the API.
+    let again = role(&app, t.acme, "Support", &start);
+    use steward::db::schema::users;
+    diesel::update(users::table.find(bob))
+        .set(users::role_id.eq(Some(again)))
+        .execute(&mut app.conn())
+        .unwrap();
+    drop_role(&app, support);
+    let (status, body) = app
+        .api(
+            "PATCH",
+            &format!("/api/v1/roles/{again}"),
+            Some(&app.api_key(t.acme, None)),
+            Some(
+                r#"{"name":"First line","description":"Night shift","permissions":["servers.view","servers.rdns"]}"#,
+            ),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["alias_users"], 1);
+    assert_eq!(
+        role_named(&app, t.acme, "First line"),
+        Some((again, after_tab.1)),
+        "the same role"
+    );
+    assert_eq!(
+        same_from_both_doors(&app, "role.update"),
+        (
+            Some(t.acme),
+            "acme".into(),
+            "role.update".into(),
+            "role First line".into(),
+            "renamed from Support; description; added=servers.rdns; removed=servers.power".into(),
+            false
+        )
+    );
+}
+
+async fn deleting_a_role_from_the_tab_and_from_the_api_writes_the_same_audit_entry(app: TestApp) {
+    let t = tenants(&app);
+    let old = role(&app, t.acme, "Old", &["servers.view", "servers.rdns"]);
+    let page = app.login("acme").await;
+    let res = page
+        .post(&format!("/users/{}/roles/{old}/delete", t.acme), &[])
+        .await;
+    assert_redirect_to(&res, &format!("/users/{}/roles", t.acme));
+    assert!(role_named(&app, t.acme, "Old").is_none());
+    let again = role(&app, t.acme, "Old", &["servers.view", "servers.rdns"]);
+    let (status, body) = app
+        .api(
+            "DELETE",
+            &format!("/api/v1/roles/{again}"),
+            Some(&app.api_key(t.acme, None)),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204, "{body}");
+    assert!(role_named(&app, t.acme, "Old").is_none());
+    assert_eq!(
+        same_from_both_doors(&app, "role.delete"),
+        (
+            Some(t.acme),
+            "acme".into(),
+            "role.delete".into(),
+            "role Old".into(),
+            "permissions=servers.view,servers.rdns".into(),
+            false
+        )
+    );
+    // A role in use is refused alike: 409 from both doors, with the same words.
+    let held = role(&app, t.acme, "Held", &["servers.view"]);
+    alias(&app, "bob", t.acme, held, true);
+    let res = page
+        .post(&format!("/users/{}/roles/{held}/delete", t.acme), &[])
+        .await;
+    assert_eq!(res.status().as_u16(), 409);
+    let html = res.text().await.unwrap();
+    let (status, body) = app
+        .api(
+            "DELETE",
+            &format!("/api/v1/roles/{held}"),
+            Some(&app.api_key(t.acme, None)),
+            None,
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    let message = body["error"].as_str().unwrap();
+    assert!(html.contains(message), "the tab says {message:?} too");
+    assert_eq!(rows_of(&app, "role.delete").len(), 2);
 }

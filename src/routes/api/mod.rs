@@ -12,6 +12,7 @@ mod error;
 mod keys;
 mod me;
 pub mod openapi;
+mod roles;
 mod servers;
 pub mod throttle;
 
@@ -62,6 +63,13 @@ pub fn configure(routes: &mut Routes) {
                 .post("/v1/alias-users", alias_users::create)
                 .reads::<alias_users::CreateAliasRequest>()
                 .get("/v1/alias-users/{aid}", alias_users::show)
+                .get("/v1/roles", roles::list)
+                .post("/v1/roles", roles::create)
+                .reads::<roles::CreateRoleRequest>()
+                .get("/v1/roles/{rid}", roles::show)
+                .patch("/v1/roles/{rid}", roles::update)
+                .reads::<roles::UpdateRoleRequest>()
+                .delete("/v1/roles/{rid}", roles::delete)
                 .get("/v1/audit", audit::list)
                 .reads::<audit::AuditParams>()
                 .get("/v1/openapi.json", openapi::document);
@@ -152,6 +160,8 @@ const ROUTE_PATHS: &[&str] = &[
     "/api/v1/servers/{sid}",
     "/api/v1/servers/{sid}/power",
     "/api/v1/alias-users",
+    "/api/v1/roles",
+    "/api/v1/roles/{rid}",
     "/api/v1/openapi.json",
 ];
 

@@ -6,14 +6,14 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{alias_users, audit, keys, me, servers, ErrorBody};
+use super::{alias_users, audit, keys, me, roles, servers, ErrorBody};
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Steward API",
         version = "1",
-        description = "Servers and alias users of the account an API key belongs to. \
+        description = "Servers, alias users and alias roles of the account an API key belongs to. \
             A key acts with its own grants (permissions, servers, addresses) ∩ its login's current rights; errors are JSON {\"error\": \"...\"}."
     ),
     paths(
@@ -25,6 +25,11 @@ use super::{alias_users, audit, keys, me, servers, ErrorBody};
         alias_users::list,
         alias_users::show,
         alias_users::create,
+        roles::list,
+        roles::show,
+        roles::create,
+        roles::update,
+        roles::delete,
         audit::list,
         document,
     ),
@@ -34,6 +39,7 @@ use super::{alias_users, audit, keys, me, servers, ErrorBody};
         (name = "account", description = "The key's login"),
         (name = "servers", description = "Servers within the key's reach"),
         (name = "alias users", description = "Alias users of the key's account"),
+        (name = "roles", description = "Alias roles of the key's account"),
         (name = "meta", description = "This document"),
     )
 )]

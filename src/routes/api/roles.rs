@@ -1,0 +1,413 @@
+//! The alias roles of the key's account: GET /api/v1/roles (each with its permissions and
+//! how many alias users hold it), GET /api/v1/roles/{rid}, POST /api/v1/roles (create),
+//! PATCH /api/v1/roles/{rid} (save; absent fields keep their value) and DELETE
+//! /api/v1/roles/{rid}. Who may is the Roles tab's rule (`access::roles::may_manage_roles`),
+//! asked of the actor the key's grants cut down, so a key granted less than its login
+//! holds is refused what the grant lacks. Changes go through `operations::roles`, the
+//! same operations as the tab: same checks, same messages, same audit rows. Answers: 403
+//! refused (no right, the caller's own role, a role beyond its rights, or a change that
+//! would leave a holder with more than the caller holds), 404 another account's or no
+//! role, 409 a role alias users still hold (the tab answers 409 too), 422 field errors by
+//! name, `confirm_dangerous` among them when dangerous permissions were not confirmed.
+
+use std::collections::HashMap;
+
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{timestamp, ApiCaller, ApiError, ErrorBody};
+use crate::access::roles::{grantable, may_edit_role, may_manage_roles, risky};
+use crate::access::{Actor, PermissionSet};
+use crate::db::{self, DbError};
+use crate::models::role::{self, Role};
+use crate::models::two_factor;
+use crate::models::user::User;
+use crate::operations::roles::{self as op, RecentAuth, RoleError, RoleInput};
+use crate::routes::users::parse_id;
+use crate::AppState;
+
+/// A role as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": 7,
+    "name": "Operations",
+    "description": "On-call engineers",
+    "permissions": ["servers.view", "servers.power", "servers.reinstall"],
+    "dangerous": ["servers.reinstall"],
+    "require_two_factor": true,
+    "alias_users": 2,
+    "locked": null,
+    "created_at": "2026-03-01T09:30:00Z",
+    "updated_at": "2026-03-04T16:05:12Z"
+}))]
+pub struct RoleOut {
+    pub id: i32,
+    pub name: String,
+    pub description: String,
+    /// Its permission keys, in catalog order.
+    pub permissions: Vec<String>,
+    /// Those of its permissions that carry a risk warning: saving the role needs
+    /// `confirm_dangerous: true` while it holds any.
+    pub dangerous: Vec<String>,
+    /// Alias users holding it must use two-factor authentication.
+    pub require_two_factor: bool,
+    /// How many alias users hold it (a role in use cannot be deleted).
+    pub alias_users: i64,
+    /// Why this key may not change or delete it (it is the key's own role, or it holds
+    /// permissions beyond the key's); null when it may.
+    pub locked: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoleList {
+    /// Every role of the account, by name.
+    pub items: Vec<RoleOut>,
+    pub total: i64,
+}
+
+/// A new role, as `POST /api/v1/roles` reads it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "name": "Operations",
+    "description": "On-call engineers",
+    "permissions": ["servers.view", "servers.power", "servers.reinstall"],
+    "confirm_dangerous": true
+}))]
+pub struct CreateRoleRequest {
+    /// Unique in the account whatever its case; at most 60 characters.
+    #[serde(default)]
+    pub name: String,
+    /// At most 500 characters.
+    #[serde(default)]
+    pub description: String,
+    /// Catalog keys, each one the key may grant (none: an empty role).
+    #[serde(default)]
+    pub permissions: Vec<String>,
+    /// Must be true when `permissions` holds a dangerous one (else 422).
+    #[serde(default)]
+    pub confirm_dangerous: bool,
+    /// Require two-factor of the alias users holding it (default false).
+    #[serde(default)]
+    pub require_two_factor: Option<bool>,
+}
+
+/// Changes to a role, as `PATCH /api/v1/roles/{rid}` reads them: an absent field keeps
+/// its value; `permissions` replaces the whole list.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "permissions": ["servers.view", "servers.power"],
+    "description": "Power only, no reinstall"
+}))]
+pub struct UpdateRoleRequest {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub permissions: Option<Vec<String>>,
+    /// Must be true while the saved role holds a dangerous permission (else 422), even
+    /// when `permissions` is absent.
+    #[serde(default)]
+    pub confirm_dangerous: bool,
+    #[serde(default)]
+    pub require_two_factor: Option<bool>,
+}
+
+/// A role operation's refusal as the API answers it (the page's reasons, as JSON).
+impl From<RoleError> for ApiError {
+    fn from(e: RoleError) -> Self {
+        match e {
+            RoleError::NotFound => ApiError::NotFound("no such role".into()),
+            RoleError::Locked(why) => ApiError::Forbidden(why.message()),
+            RoleError::Unconfirmed(fields) => ApiError::Invalid(fields),
+            RoleError::InUse(message) => ApiError::Conflict(message),
+            // API keys are not asked for sudo mode (`RecentAuth::NotAsked`).
+            RoleError::RecentAuthRequired => {
+                ApiError::Forbidden("this change needs a recent authentication")
+            }
+            RoleError::Op(e) => e.into(),
+        }
+    }
+}
+
+/// The key's account, if the key may manage its roles (the Roles tab's rule).
+fn managed_account(caller: &ApiCaller) -> Result<User, ApiError> {
+    let account = caller.actor.account().clone();
+    if !may_manage_roles(&caller.actor, &account) {
+        return Err(ApiError::Forbidden(
+            "this key's login may not manage alias roles",
+        ));
+    }
+    Ok(account)
+}
+
+fn role_id(raw: &str) -> Result<i32, ApiError> {
+    parse_id(raw).map_err(|_| ApiError::NotFound("no such role".into()))
+}
+
+/// The roles of `account` (or only `only`) as the API shows them to `actor`: four
+/// queries whatever the number of roles.
+async fn load(
+    state: &AppState,
+    actor: &Actor,
+    account: &User,
+    only: Option<i32>,
+) -> Result<Vec<RoleOut>, ApiError> {
+    let account_id = account.id;
+    let (roles, keys, usage, requiring) = db::run(&state.pool, move |c| {
+        let roles = match only {
+            Some(rid) => Role::find_in_account(c, account_id, rid)?
+                .into_iter()
+                .collect(),
+            None => Role::list_for_account(c, account_id)?,
+        };
+        let ids: Vec<i32> = roles.iter().map(|r| r.id).collect();
+        let keys = role::permissions_of_many(c, &ids)?;
+        let usage: HashMap<i32, i64> = role::usage_counts(c, &ids)?.into_iter().collect();
+        let requiring = two_factor::roles_requiring(c, &ids)?;
+        Ok::<_, DbError>((roles, keys, usage, requiring))
+    })
+    .await?;
+    let mut keys_by_role: HashMap<i32, Vec<String>> = HashMap::new();
+    for (rid, key) in keys {
+        keys_by_role.entry(rid).or_default().push(key);
+    }
+    Ok(roles
+        .into_iter()
+        .map(|r| {
+            let set = keys_by_role
+                .get(&r.id)
+                .map(|k| PermissionSet::from_known_keys(k))
+                .unwrap_or_default();
+            RoleOut {
+                permissions: set.keys().into_iter().map(String::from).collect(),
+                dangerous: risky(set).iter().map(|p| p.key.to_string()).collect(),
+                require_two_factor: requiring.contains(&r.id),
+                alias_users: usage.get(&r.id).copied().unwrap_or(0),
+                locked: may_edit_role(actor, account, r.id, set)
+                    .err()
+                    .map(|why| why.message().to_string()),
+                created_at: timestamp(r.created_at),
+                updated_at: timestamp(r.updated_at),
+                id: r.id,
+                name: r.name,
+                description: r.description,
+            }
+        })
+        .collect())
+}
+
+async fn one(
+    state: &AppState,
+    actor: &Actor,
+    account: &User,
+    rid: i32,
+) -> Result<RoleOut, ApiError> {
+    load(state, actor, account, Some(rid))
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| ApiError::NotFound("no such role".into()))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/roles",
+    tag = "roles",
+    responses(
+        (status = 200, description = "Every alias role of the key's account", body = RoleList),
+        (status = 401, description = "Missing, invalid, expired or revoked key", body = ErrorBody),
+        (status = 403, description = "The key may not manage alias roles", body = ErrorBody,
+            example = json!({"error": "this key's login may not manage alias roles"})),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn list(caller: ApiCaller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let account = managed_account(&caller)?;
+    let items = load(&state, &caller.actor, &account, None).await?;
+    Ok(HttpResponse::Ok().json(RoleList {
+        total: items.len() as i64,
+        items,
+    }))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/roles/{rid}",
+    tag = "roles",
+    params(("rid" = i32, Path, description = "Role id")),
+    responses(
+        (status = 200, description = "The role", body = RoleOut),
+        (status = 401, description = "Missing, invalid, expired or revoked key", body = ErrorBody),
+        (status = 403, description = "The key may not manage alias roles", body = ErrorBody),
+        (status = 404, description = "No such role in the key's account", body = ErrorBody,
+            example = json!({"error": "no such role"})),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn show(
+    caller: ApiCaller,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let account = managed_account(&caller)?;
+    let rid = role_id(&path)?;
+    Ok(HttpResponse::Ok().json(one(&state, &caller.actor, &account, rid).await?))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/roles",
+    tag = "roles",
+    request_body = CreateRoleRequest,
+    responses(
+        (status = 201, description = "The role was created", body = RoleOut),
+        (status = 401, description = "Missing, invalid, expired or revoked key", body = ErrorBody),
+        (status = 403, description = "The key may not manage alias roles", body = ErrorBody),
+        (status = 422, description = "Problems with the input, by field (the Roles tab's messages): \
+            the name, the description, unknown permission keys or keys the caller may not grant, \
+            or dangerous permissions without confirm_dangerous", body = ErrorBody,
+            example = json!({
+                "error": "the input has problems; see fields",
+                "fields": {"confirm_dangerous": "This role holds dangerous permissions: read the warnings and confirm to save it."}
+            })),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn create(
+    caller: ApiCaller,
+    state: web::Data<AppState>,
+    body: web::Json<CreateRoleRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let account = managed_account(&caller)?;
+    let body = body.into_inner();
+    let input = RoleInput {
+        name: body.name,
+        description: body.description,
+        permissions: body.permissions,
+        confirm_dangerous: body.confirm_dangerous,
+        require_two_factor: body.require_two_factor,
+    };
+    let who = caller.audit(account.id, "role.create");
+    let saved = op::create(
+        &state.pool,
+        &caller.actor,
+        who,
+        &account,
+        input,
+        RecentAuth::NotAsked,
+    )
+    .await?;
+    let out = one(&state, &caller.actor, &account, saved.id).await?;
+    Ok(HttpResponse::Created().json(out))
+}
+
+#[utoipa::path(
+    patch,
+    path = "/api/v1/roles/{rid}",
+    tag = "roles",
+    params(("rid" = i32, Path, description = "Role id")),
+    request_body = UpdateRoleRequest,
+    responses(
+        (status = 200, description = "The role was saved; its alias users have the new rights from their next request", body = RoleOut),
+        (status = 401, description = "Missing, invalid, expired or revoked key", body = ErrorBody),
+        (status = 403, description = "The key may not manage alias roles; or this is its own role, \
+            the role holds permissions beyond the key's, or an alias user holding it would get rights beyond the key's", body = ErrorBody,
+            example = json!({"error": "This role holds permissions you do not hold, so you may not change it."})),
+        (status = 404, description = "No such role in the key's account", body = ErrorBody),
+        (status = 422, description = "Problems with the input, by field (as for POST)", body = ErrorBody,
+            example = json!({
+                "error": "the input has problems; see fields",
+                "fields": {"permissions": "Unknown permissions: servers.fly."}
+            })),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn update(
+    caller: ApiCaller,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Json<UpdateRoleRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let account = managed_account(&caller)?;
+    let rid = role_id(&path)?;
+    let current = current_role(&state, &account, rid).await?;
+    let body = body.into_inner();
+    // A role the caller may edit holds nothing beyond what it may grant but keys the
+    // account's kind cannot use; those are dropped, as the editor drops them on a save.
+    let kept = current
+        .1
+        .intersect(grantable(&caller.actor, &account))
+        .keys()
+        .into_iter()
+        .map(String::from)
+        .collect();
+    let input = RoleInput {
+        name: body.name.unwrap_or(current.0.name),
+        description: body.description.unwrap_or(current.0.description),
+        permissions: body.permissions.unwrap_or(kept),
+        confirm_dangerous: body.confirm_dangerous,
+        require_two_factor: body.require_two_factor,
+    };
+    let who = caller.audit(account.id, "role.update");
+    op::update(
+        &state.pool,
+        &caller.actor,
+        who,
+        &account,
+        rid,
+        input,
+        RecentAuth::NotAsked,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(one(&state, &caller.actor, &account, rid).await?))
+}
+
+/// The role as stored, for the fields a PATCH leaves out. The operation decides whether
+/// the caller may change it (403 before any field error).
+async fn current_role(
+    state: &AppState,
+    account: &User,
+    rid: i32,
+) -> Result<(Role, PermissionSet), ApiError> {
+    let account_id = account.id;
+    db::run(&state.pool, move |c| {
+        let Some(role) = Role::find_in_account(c, account_id, rid)? else {
+            return Ok(None);
+        };
+        let held = PermissionSet::from_known_keys(&role::permissions_of(c, rid)?);
+        Ok::<_, DbError>(Some((role, held)))
+    })
+    .await?
+    .ok_or_else(|| ApiError::NotFound("no such role".into()))
+}
+
+#[utoipa::path(
+    delete,
+    path = "/api/v1/roles/{rid}",
+    tag = "roles",
+    params(("rid" = i32, Path, description = "Role id")),
+    responses(
+        (status = 204, description = "The role was deleted"),
+        (status = 401, description = "Missing, invalid, expired or revoked key", body = ErrorBody),
+        (status = 403, description = "The key may not manage alias roles; or this is its own role, or one holding permissions beyond the key's", body = ErrorBody),
+        (status = 404, description = "No such role in the key's account", body = ErrorBody),
+        (status = 409, description = "Alias users still hold the role (the Roles tab answers 409 too): give them another role first", body = ErrorBody,
+            example = json!({"error": "Role Operations is in use by ops-anna, ops-ben. Give these alias users another role before deleting it."})),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn delete(
+    caller: ApiCaller,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let account = managed_account(&caller)?;
+    let rid = role_id(&path)?;
+    let who = caller.audit(account.id, "role.delete");
+    op::delete(&state.pool, &caller.actor, who, &account, rid).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
