@@ -197,14 +197,9 @@ fn find(conn: &mut DbConn, account_id: i32, rid: i32) -> Result<(Role, Permissio
     Ok((role, held))
 }
 
-/// Whether the actor may change the role `rid` of `account` at all (both doors ask this
-/// before reading their input, so a refused login learns nothing from field errors).
-pub async fn editable(
-    pool: &DbPool,
-    actor: &Actor,
-    account: &User,
-    rid: i32,
-) -> Result<(), RoleError> {
+/// Whether the actor may change the role `rid` of `account` at all: asked before the
+/// input is checked, so a refused login learns nothing from field errors.
+async fn editable(pool: &DbPool, actor: &Actor, account: &User, rid: i32) -> Result<(), RoleError> {
     may_manage(actor, account)?;
     let account_id = account.id;
     let (_, held) = db::run(pool, move |c| find(c, account_id, rid)).await?;

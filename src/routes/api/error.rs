@@ -131,10 +131,14 @@ impl ResponseError for ApiError {
             ApiError::Invalid(f) => Some(f.clone()),
             _ => None,
         };
+        // HTML-safe: a 422 may name what the caller sent (an unknown permission key).
+        let body = super::json::to_string(&ErrorBody {
+            error: message,
+            fields,
+        })
+        .unwrap_or_else(|_| r#"{"error":"The request could not be completed."}"#.into());
         res.insert_header((header::CACHE_CONTROL, "no-store"))
-            .json(ErrorBody {
-                error: message,
-                fields,
-            })
+            .insert_header((header::CONTENT_TYPE, "application/json"))
+            .body(body)
     }
 }

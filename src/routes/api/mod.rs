@@ -9,6 +9,7 @@ mod alias_users;
 mod audit;
 mod caller;
 mod error;
+pub mod json;
 mod keys;
 mod me;
 pub mod openapi;

@@ -9,14 +9,17 @@
 //! would leave a holder with more than the caller holds), 404 another account's or no
 //! role, 409 a role alias users still hold (the tab answers 409 too), 422 field errors by
 //! name, `confirm_dangerous` among them when dangerous permissions were not confirmed.
+//! Roles are answered as HTML-safe JSON (`json::answer`): names and descriptions are
+//! text callers chose.
 
 use std::collections::HashMap;
 
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{timestamp, ApiCaller, ApiError, ErrorBody};
+use super::{json, timestamp, ApiCaller, ApiError, ErrorBody};
 use crate::access::roles::{grantable, may_edit_role, may_manage_roles, risky};
 use crate::access::{Actor, PermissionSet};
 use crate::db::{self, DbError};
@@ -228,10 +231,13 @@ async fn one(
 pub async fn list(caller: ApiCaller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let account = managed_account(&caller)?;
     let items = load(&state, &caller.actor, &account, None).await?;
-    Ok(HttpResponse::Ok().json(RoleList {
-        total: items.len() as i64,
-        items,
-    }))
+    Ok(json::answer(
+        StatusCode::OK,
+        &RoleList {
+            total: items.len() as i64,
+            items,
+        },
+    ))
 }
 
 #[utoipa::path(
@@ -255,7 +261,10 @@ pub async fn show(
 ) -> Result<HttpResponse, ApiError> {
     let account = managed_account(&caller)?;
     let rid = role_id(&path)?;
-    Ok(HttpResponse::Ok().json(one(&state, &caller.actor, &account, rid).await?))
+    Ok(json::answer(
+        StatusCode::OK,
+        &one(&state, &caller.actor, &account, rid).await?,
+    ))
 }
 
 #[utoipa::path(
@@ -302,7 +311,7 @@ pub async fn create(
     )
     .await?;
     let out = one(&state, &caller.actor, &account, saved.id).await?;
-    Ok(HttpResponse::Created().json(out))
+    Ok(json::answer(StatusCode::CREATED, &out))
 }
 
 #[utoipa::path(
@@ -363,7 +372,10 @@ pub async fn update(
         RecentAuth::NotAsked,
     )
     .await?;
-    Ok(HttpResponse::Ok().json(one(&state, &caller.actor, &account, rid).await?))
+    Ok(json::answer(
+        StatusCode::OK,
+        &one(&state, &caller.actor, &account, rid).await?,
+    ))
 }
 
 /// The role as stored, for the fields a PATCH leaves out. The operation decides whether
