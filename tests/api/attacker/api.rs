@@ -347,7 +347,7 @@ impl Runner<'_> {
             return Ok(());
         }
         let key = match self.last_narrowed {
-            Some(k) if step.c % 2 == 0 => self
+            Some(k) if step.c.is_multiple_of(2) => self
                 .api_keys
                 .iter()
                 .find(|x| x.id == k)
@@ -363,7 +363,7 @@ impl Runner<'_> {
         let account = before.account_of(key.login).unwrap_or(key.login);
         let t = self.targets(before, &key, account, &login_rights, step);
         let (path, body) = self.fill(call, &t, rights.as_ref(), step);
-        let verdict = verdict(before, call.rule, rights.as_ref(), &key, account, &t, &path);
+        let verdict = verdict(before, call, rights.as_ref(), &key, account, &t);
 
         let snap = Snapshot::take(self.app);
         let a = self
@@ -699,12 +699,11 @@ fn ids_in(body: &Value) -> BTreeSet<i32> {
 /// The model's answer to a call.
 fn verdict(
     st: &State,
-    rule: Rule,
+    call: &ApiCall,
     rights: Option<&Rights>,
     key: &ScopedKey,
     account: i32,
     t: &Targets,
-    path: &str,
 ) -> Verdict {
     use Verdict::*;
     let Some(r) = rights else {
@@ -716,8 +715,8 @@ fn verdict(
         .get(&t.aid)
         .is_some_and(|l| l.kind == "alias" && l.parent_id == Some(account));
     let own_role = st.roles.get(&t.rid).is_some_and(|(a, _)| *a == account);
-    let names_role = path.contains(&format!("/{}", t.rid)) && path.contains("/roles/");
-    match rule {
+    let names_role = call.path.contains("{rid}");
+    match call.rule {
         Rule::Anyone => Exactly(200),
         Rule::ListServers => Exactly(if has("servers.view") { 200 } else { 403 }),
         Rule::ViewServer => Exactly(match (has("servers.view"), r.reaches(t.sid)) {
