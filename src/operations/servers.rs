@@ -1,12 +1,20 @@
-//! Operations on one server, the same from a page and from the API.
+//! Operations on one server, the same from a page and from the API: power, rename,
+//! reverse DNS, reinstall and rescue. The door resolves what the request names (the server
+//! within the actor's reach, the address among the server's, the actor's own SSH keys:
+//! 404 when absent); the operation decides (403 without the permission, 409 while a
+//! reinstall runs, 422 for bad input) and writes the change with its audit row — in the
+//! server's account, target `server {hostname}` — in one transaction.
 
 use super::OpError;
+use crate::access::keys::may_install_own_keys;
 use crate::access::servers::{server_actions, Reachable};
 use crate::access::Actor;
 use crate::db::{self, DbConn, DbError};
-use crate::driver::{self, PowerAction, Requester};
+use crate::domain::{DnsName, FieldErrors, OsChoice, ShortText};
+use crate::driver::{self, InstallKey, PowerAction, Requester};
 use crate::models::audit::NewAuditEntry;
 use crate::models::server::Server;
+use crate::models::server_ip;
 use crate::models::server_job::{self, ServerJob};
 
 /// The account whose Activity tab records an action on a server: its customer, else its
@@ -69,12 +77,7 @@ pub fn power(
     may_power(actor, server)?;
     busy(server)?;
     // The same row from either door: the API's `via_api` flag tells them apart.
-    let details = action.as_str();
-    let mut audit = who.for_account(audit_account(actor, server));
-    audit.action = "server.power".into();
-    let audit = audit
-        .target(format!("server {}", server.hostname))
-        .details(details);
+    let audit = entry(actor, who, server, "server.power").details(action.as_str());
     let by = requester(actor);
     let s: &Server = server;
     let reach = actor.reach.clone();
@@ -86,4 +89,157 @@ pub fn power(
         Ok::<_, DbError>(PowerDone { server, job })
     })
     .map_err(OpError::from)
+}
+
+/// The audit row of an action on `server`: in the server's account, named after it.
+fn entry(actor: &Actor, who: NewAuditEntry, server: &Server, action: &str) -> NewAuditEntry {
+    let mut audit = who.for_account(audit_account(actor, server));
+    audit.action = action.into();
+    audit.target(format!("server {}", server.hostname))
+}
+
+fn allowed(may: bool, refusal: &'static str) -> Result<(), OpError> {
+    if may {
+        Ok(())
+    } else {
+        Err(OpError::Forbidden(refusal))
+    }
+}
+
+fn invalid(field: &str, message: String) -> OpError {
+    let mut errors = FieldErrors::default();
+    errors.add(field, message);
+    OpError::Invalid(errors)
+}
+
+/// The change and its audit row, together or not at all.
+fn commit(
+    conn: &mut DbConn,
+    audit: NewAuditEntry,
+    change: impl FnOnce(&mut DbConn) -> Result<(), DbError>,
+) -> Result<(), OpError> {
+    db::transaction(conn, |c| {
+        change(c)?;
+        audit.insert(c)?;
+        Ok::<_, DbError>(())
+    })
+    .map_err(OpError::from)
+}
+
+/// Gives the server a display name (up to 100 characters): `server.rename`, details
+/// "old → new".
+pub fn rename(
+    conn: &mut DbConn,
+    actor: &Actor,
+    who: NewAuditEntry,
+    server: &Reachable,
+    raw_name: &str,
+) -> Result<(), OpError> {
+    allowed(
+        server_actions(actor, server).rename,
+        "this login may not rename this server",
+    )?;
+    let name = ShortText::parse(raw_name, 100, true).map_err(|m| invalid("name", m))?;
+    let audit = entry(actor, who, server, "server.rename").details(format!(
+        "{} → {}",
+        server.name,
+        name.as_str()
+    ));
+    commit(conn, audit, |c| {
+        Server::rename(c, server.id, name.as_str())?;
+        Ok(())
+    })
+}
+
+/// Sets the reverse DNS name of `ip`, one of the server's addresses (the door found it
+/// among them): `server.rdns`, details "ip → hostname". Answers the hostname as stored.
+pub fn set_rdns(
+    conn: &mut DbConn,
+    actor: &Actor,
+    who: NewAuditEntry,
+    server: &Reachable,
+    ip: &str,
+    raw_hostname: &str,
+) -> Result<String, OpError> {
+    allowed(
+        server_actions(actor, server).rdns,
+        "this login may not set reverse DNS on this server",
+    )?;
+    let hostname = DnsName::parse(raw_hostname).map_err(|m| invalid("hostname", m))?;
+    let audit =
+        entry(actor, who, server, "server.rdns").details(format!("{ip} → {}", hostname.as_str()));
+    commit(conn, audit, |c| {
+        server_ip::set_rdns(c, server.id, ip, hostname.as_str())?;
+        Ok(())
+    })?;
+    Ok(hostname.as_str().to_string())
+}
+
+/// The operating system a reinstall form chose (the door asks before its confirmation
+/// page, so a bad choice is reported before anyone types the hostname).
+pub fn chosen_os(raw: &str) -> Result<OsChoice, OpError> {
+    OsChoice::parse(raw).map_err(|m| invalid("os", m))
+}
+
+/// Keys to install are the actor's own, and never while impersonating.
+fn may_install(actor: &Actor, keys: &[InstallKey]) -> Result<(), OpError> {
+    allowed(
+        keys.is_empty() || may_install_own_keys(actor),
+        "SSH keys are not installed while impersonating",
+    )
+}
+
+/// Wipes the server and installs `os` with `keys` for root: `server.reinstall`, details
+/// the OS and the keys by name and fingerprint. Refused while a reinstall runs.
+pub fn reinstall(
+    conn: &mut DbConn,
+    actor: &Actor,
+    who: NewAuditEntry,
+    server: &Reachable,
+    os: OsChoice,
+    keys: &[InstallKey],
+) -> Result<(), OpError> {
+    allowed(
+        server_actions(actor, server).reinstall,
+        "this login may not reinstall this server",
+    )?;
+    may_install(actor, keys)?;
+    busy(server)?;
+    let audit =
+        entry(actor, who, server, "server.reinstall").details(driver::describe_keys(os.key, keys));
+    let by = requester(actor);
+    commit(conn, audit, |c| {
+        driver::for_server(server).reinstall(c, server, os, keys, &by)?;
+        Ok(())
+    })
+}
+
+/// Boots the rescue system with `keys` (`enter`, audit `server.rescue`) or back into the
+/// installed OS (`server.rescue_exit`). Refused while a reinstall runs.
+pub fn rescue(
+    conn: &mut DbConn,
+    actor: &Actor,
+    who: NewAuditEntry,
+    server: &Reachable,
+    enter: bool,
+    keys: &[InstallKey],
+) -> Result<(), OpError> {
+    allowed(
+        server_actions(actor, server).rescue,
+        "this login may not use the rescue system of this server",
+    )?;
+    may_install(actor, keys)?;
+    busy(server)?;
+    let action = if enter {
+        "server.rescue"
+    } else {
+        "server.rescue_exit"
+    };
+    let audit = entry(actor, who, server, action)
+        .details(driver::describe_keys("", keys).trim_start_matches("; "));
+    let by = requester(actor);
+    commit(conn, audit, |c| {
+        driver::for_server(server).rescue(c, server, enter, keys, &by)?;
+        Ok(())
+    })
 }

@@ -23,6 +23,7 @@ mod matrix_reach;
 mod matrix_world;
 mod no_escalation_core;
 mod offboarding;
+mod openapi_contract;
 mod operations;
 mod ops;
 mod performance;

@@ -58,6 +58,7 @@ pub struct AliasUserPage {
 #[utoipa::path(
     get,
     path = "/api/v1/alias-users",
+    operation_id = "list_alias_users",
     tag = "alias users",
     params(ListParams),
     responses(
@@ -126,6 +127,7 @@ pub async fn list(
 #[utoipa::path(
     get,
     path = "/api/v1/alias-users/{aid}",
+    operation_id = "show_alias_user",
     tag = "alias users",
     params(("aid" = i32, Path, description = "Alias user id")),
     responses(

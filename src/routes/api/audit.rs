@@ -52,6 +52,7 @@ pub struct AuditPage {
 #[utoipa::path(
     get,
     path = "/api/v1/audit",
+    operation_id = "list_audit_entries",
     tag = "account",
     params(AuditParams),
     responses(

@@ -93,6 +93,7 @@ impl ListParams {
 #[utoipa::path(
     get,
     path = "/api/v1/servers",
+    operation_id = "list_servers",
     tag = "servers",
     params(ListParams),
     responses(
@@ -146,6 +147,7 @@ async fn reached(caller: &ApiCaller, state: &AppState, raw: &str) -> Result<Serv
 #[utoipa::path(
     get,
     path = "/api/v1/servers/{sid}",
+    operation_id = "show_server",
     tag = "servers",
     params(("sid" = i32, Path, description = "Server id")),
     responses(
@@ -178,6 +180,7 @@ pub enum PowerActionName {
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"action": "reset"}))]
 pub struct PowerRequest {
     pub action: PowerActionName,
 }

@@ -1,18 +1,19 @@
-//! The actions on a server page: power, rename, rDNS, reinstall, rescue. Each loads the
-//! server through the login's reach (404 outside it), checks the action's permission
-//! (403, nothing changed), validates (422, the page shown again with the input), then
-//! asks the driver and writes the audit entry in one transaction and answers 303.
+//! The actions on a server page: power, rename, rDNS, reinstall, rescue — the page's
+//! door to `operations::servers`. Each loads the server through the login's reach (404
+//! outside it) and checks the action's permission before reading its input (403, nothing
+//! changed), asks for confirmation where the action destroys something, then lets the
+//! operation validate (422, the page shown again with the input) and act, and answers 303.
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::detail::{self, Input};
-use super::{audit_account, reachable, requester};
+use super::reachable;
 use crate::access::keys::may_install_own_keys;
 use crate::access::servers::{server_actions, Reachable};
-use crate::db::{self, DbError};
-use crate::domain::{DnsName, OsChoice, ShortText};
-use crate::driver::{self, InstallKey, PowerAction};
+use crate::access::Actor;
+use crate::db::{self, DbConn, DbError};
+use crate::driver::{InstallKey, PowerAction};
 use crate::models::audit::NewAuditEntry;
 use crate::models::server::Server;
 use crate::models::server_ip;
@@ -55,28 +56,45 @@ async fn guarded(
     Ok(server)
 }
 
-/// Runs the change and its audit entry in one transaction, then 303 to the server page.
-async fn commit<F>(
+/// Runs an operation on one pooled connection and answers as every action of the server
+/// page does: 303 back to the page with `done`'s message; bad input shows the page again
+/// with what was typed (`retyped`) and the messages; a running reinstall comes back as a
+/// message; a refusal is 403.
+async fn act<T, F>(
     current: &Current,
     state: &AppState,
-    server: &Server,
-    audit: NewAuditEntry,
-    flash: String,
-    change: F,
+    server: Reachable,
+    retyped: Input,
+    op: F,
+    done: impl FnOnce(T) -> String,
 ) -> Result<HttpResponse, AppError>
 where
-    F: FnOnce(&mut crate::db::DbConn) -> Result<(), DbError> + Send + 'static,
+    T: Send + 'static,
+    F: FnOnce(&mut DbConn, &Actor, NewAuditEntry, &Reachable) -> Result<T, OpError>
+        + Send
+        + 'static,
 {
-    db::run(&state.pool, move |c| {
-        db::transaction(c, |c| {
-            change(c)?;
-            audit.insert(c)?;
-            Ok::<_, DbError>(())
-        })
+    // The operation names the action and the server's account; the door adds who and from where.
+    let who = current.audit(current.actor.account_id(), "");
+    let actor = current.actor.clone();
+    let target = server.clone();
+    let result = db::run(&state.pool, move |c| {
+        Ok::<_, DbError>(op(c, &actor, who, &target))
     })
     .await?;
-    current.flash("success", flash);
-    Ok(render::see_other(&format!("/servers/{}", server.id)))
+    let id = server.id;
+    match result {
+        Ok(v) => current.flash("success", done(v)),
+        Err(OpError::Invalid(errors)) => {
+            let mut input = retyped;
+            input.errors = errors;
+            return invalid(current, state, server, input).await;
+        }
+        Err(OpError::Busy(m)) => current.flash("error", m),
+        Err(OpError::Forbidden(_)) => return Err(AppError::Forbidden),
+        Err(e) => return Err(e.into()),
+    }
+    Ok(render::see_other(&format!("/servers/{id}")))
 }
 
 fn power_verb(action: PowerAction) -> &'static str {
@@ -97,24 +115,13 @@ fn resend(fields: &[(String, String)]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// A driver action asked while a reinstall runs is refused with a message, not queued.
+/// A driver action asked while a reinstall runs is refused with a message before any
+/// confirmation page (the operation refuses it again).
 fn busy(current: &Current, server: &Server) -> Option<HttpResponse> {
-    (server.status == "reinstalling").then(|| {
-        current.flash(
-            "error",
-            format!(
-                "{} is being reinstalled; try again when it is done.",
-                server.hostname
-            ),
-        );
+    servers_op::busy(server).err().map(|e| {
+        current.flash("error", e.to_string());
         render::see_other(&format!("/servers/{}", server.id))
     })
-}
-
-fn entry(current: &Current, server: &Server, action: &str) -> NewAuditEntry {
-    current
-        .audit(audit_account(&current.actor, server), action)
-        .target(format!("server {}", server.hostname))
 }
 
 async fn invalid(
@@ -160,24 +167,16 @@ pub async fn power(
             return res;
         }
     }
-    let who = current.audit(current.actor.account_id(), "server.power");
-    let actor = current.actor.clone();
-    let hostname = server.hostname.clone();
-    let id = server.id;
-    let done = db::run(&state.pool, move |c| {
-        Ok::<_, DbError>(servers_op::power(c, &actor, who, &server, action))
-    })
-    .await?;
-    match done {
-        Ok(_) => current.flash(
-            "success",
-            format!("Power {} sent to {hostname}.", action.as_str()),
-        ),
-        Err(OpError::Forbidden(_)) => return Err(AppError::Forbidden),
-        Err(OpError::Busy(m)) => current.flash("error", m),
-        Err(e) => return Err(e.into()),
-    }
-    Ok(render::see_other(&format!("/servers/{id}")))
+    let flash = format!("Power {} sent to {}.", action.as_str(), server.hostname);
+    act(
+        &current,
+        &state,
+        server,
+        Input::default(),
+        move |c, actor, who, server| servers_op::power(c, actor, who, server, action),
+        |_| flash,
+    )
+    .await
 }
 
 pub async fn rename(
@@ -187,34 +186,18 @@ pub async fn rename(
     form: Form,
 ) -> Result<HttpResponse, AppError> {
     let server = guarded(&current, &state, &path, |m| m.rename).await?;
-    let form = form.into_inner();
-    let name = match ShortText::parse(&form.name, 100, true) {
-        Ok(n) => n,
-        Err(m) => {
-            let mut input = Input {
-                name: Some(form.name),
-                ..Input::default()
-            };
-            input.errors.add("name", m);
-            return invalid(&current, &state, server, input).await;
-        }
+    let name = form.into_inner().name;
+    let retyped = Input {
+        name: Some(name.clone()),
+        ..Input::default()
     };
-    let audit = entry(&current, &server, "server.rename").details(format!(
-        "{} → {}",
-        server.name,
-        name.as_str()
-    ));
-    let id = server.id;
-    commit(
+    act(
         &current,
         &state,
-        &server,
-        audit,
-        "Server renamed.".into(),
-        move |c| {
-            Server::rename(c, id, name.as_str())?;
-            Ok(())
-        },
+        server,
+        retyped,
+        move |c, actor, who, server| servers_op::rename(c, actor, who, server, &name),
+        |()| "Server renamed.".into(),
     )
     .await
 }
@@ -242,25 +225,20 @@ pub async fn rdns(
         // An address of another server (or none) is not this page's to name.
         return Err(AppError::NotFound);
     }
-    let hostname = match DnsName::parse(&form.hostname) {
-        Ok(h) => h,
-        Err(m) => {
-            let mut input = Input {
-                rdns_ip: ip,
-                rdns_hostname: form.hostname,
-                ..Input::default()
-            };
-            input.errors.add("hostname", m);
-            return invalid(&current, &state, server, input).await;
-        }
+    let retyped = Input {
+        rdns_ip: ip.clone(),
+        rdns_hostname: form.hostname.clone(),
+        ..Input::default()
     };
-    let audit =
-        entry(&current, &server, "server.rdns").details(format!("{ip} → {}", hostname.as_str()));
-    let flash = format!("Reverse DNS of {ip} set to {}.", hostname.as_str());
-    commit(&current, &state, &server, audit, flash, move |c| {
-        server_ip::set_rdns(c, id, &ip, hostname.as_str())?;
-        Ok(())
-    })
+    let (given, address) = (form.hostname, ip.clone());
+    act(
+        &current,
+        &state,
+        server,
+        retyped,
+        move |c, actor, who, server| servers_op::set_rdns(c, actor, who, server, &address, &given),
+        move |hostname| format!("Reverse DNS of {ip} set to {hostname}."),
+    )
     .await
 }
 
@@ -273,16 +251,18 @@ pub async fn reinstall(
     let server = guarded(&current, &state, &path, |m| m.reinstall).await?;
     let fields = pairs(&body)?;
     let keys = chosen_keys(&current, &state, &fields).await?;
-    let os = match OsChoice::parse(form::first(&fields, "os")) {
+    let retyped = Input {
+        os: form::first(&fields, "os").to_string(),
+        ..Input::default()
+    };
+    let os = match servers_op::chosen_os(&retyped.os) {
         Ok(os) => os,
-        Err(m) => {
-            let mut input = Input {
-                os: form::first(&fields, "os").to_string(),
-                ..Input::default()
-            };
-            input.errors.add("os", m);
+        Err(OpError::Invalid(errors)) => {
+            let mut input = retyped;
+            input.errors = errors;
             return invalid(&current, &state, server, input).await;
         }
+        Err(e) => return Err(e.into()),
     };
     if let Some(res) = busy(&current, &server) {
         return Ok(res);
@@ -302,18 +282,18 @@ pub async fn reinstall(
     if let Some(res) = confirmation(&current, "servers", form::first(&fields, "confirm"), ask) {
         return res;
     }
-    let audit =
-        entry(&current, &server, "server.reinstall").details(driver::describe_keys(os.key, &keys));
-    let by = requester(&current.actor);
-    let s = server.clone().into_inner();
     let flash = format!(
         "Reinstall of {} with {} started.",
         server.hostname, os.label
     );
-    commit(&current, &state, &server, audit, flash, move |c| {
-        driver::for_server(&s).reinstall(c, &s, os, &keys, &by)?;
-        Ok(())
-    })
+    act(
+        &current,
+        &state,
+        server,
+        retyped,
+        move |c, actor, who, server| servers_op::reinstall(c, actor, who, server, os, &keys),
+        |()| flash,
+    )
     .await
 }
 
@@ -388,24 +368,18 @@ pub async fn rescue(
             return res;
         }
     }
-    let (action, flash) = if enter {
-        (
-            "server.rescue",
-            format!("{} is booting the rescue system.", server.hostname),
-        )
+    let flash = if enter {
+        format!("{} is booting the rescue system.", server.hostname)
     } else {
-        (
-            "server.rescue_exit",
-            format!("{} is booting its installed OS.", server.hostname),
-        )
+        format!("{} is booting its installed OS.", server.hostname)
     };
-    let audit = entry(&current, &server, action)
-        .details(driver::describe_keys("", &keys).trim_start_matches("; "));
-    let by = requester(&current.actor);
-    let s = server.clone().into_inner();
-    commit(&current, &state, &server, audit, flash, move |c| {
-        driver::for_server(&s).rescue(c, &s, enter, &keys, &by)?;
-        Ok(())
-    })
+    act(
+        &current,
+        &state,
+        server,
+        Input::default(),
+        move |c, actor, who, server| servers_op::rescue(c, actor, who, server, enter, &keys),
+        |()| flash,
+    )
     .await
 }

@@ -66,4 +66,4 @@ pub async fn reachable(pool: &DbPool, actor: &Actor, raw: &str) -> Result<Reacha
     .ok_or(AppError::NotFound)
 }
 
-pub use crate::operations::servers::{audit_account, requester};
+pub use crate::operations::servers::audit_account;

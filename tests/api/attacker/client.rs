@@ -35,7 +35,8 @@ fn client() -> reqwest::Client {
         .unwrap()
 }
 
-async fn answer(res: reqwest::Response) -> Answer {
+/// Reads an answer: status, location and body.
+pub async fn answer_of(res: reqwest::Response) -> Answer {
     let status = res.status().as_u16();
     let location = res
         .headers()
@@ -74,7 +75,7 @@ impl Session {
             .send()
             .await
             .unwrap();
-        let a = answer(res).await;
+        let a = answer_of(res).await;
         if a.status != 303 {
             return Err(a);
         }
@@ -87,7 +88,7 @@ impl Session {
     }
 
     pub async fn get(&self, path: &str) -> Answer {
-        answer(
+        answer_of(
             self.client
                 .get(format!("{}{path}", self.address))
                 .send()
@@ -108,7 +109,7 @@ impl Session {
                 .send()
                 .await
                 .unwrap();
-            let a = answer(res).await;
+            let a = answer_of(res).await;
             if a.status == 403 && a.body.contains("security token") && attempt == 0 {
                 let page = self.get("/login").await;
                 if let Some(t) = csrf_in(&page.body) {
@@ -129,7 +130,7 @@ impl Session {
 
 /// A GET with an API key.
 pub async fn api_get(address: &str, key: &str, path: &str) -> Answer {
-    answer(
+    answer_of(
         reqwest::Client::new()
             .get(format!("{address}{path}"))
             .bearer_auth(key)
@@ -142,7 +143,7 @@ pub async fn api_get(address: &str, key: &str, path: &str) -> Answer {
 
 /// A JSON POST with an API key.
 pub async fn api_post(address: &str, key: &str, path: &str, json: serde_json::Value) -> Answer {
-    answer(
+    answer_of(
         reqwest::Client::new()
             .post(format!("{address}{path}"))
             .bearer_auth(key)

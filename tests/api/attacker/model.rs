@@ -124,6 +124,30 @@ struct IdPair {
     b: i32,
 }
 
+#[derive(QueryableByName, Debug, Clone, PartialEq, Eq)]
+pub struct KeyRow {
+    #[diesel(sql_type = Integer)]
+    pub id: i32,
+    #[diesel(sql_type = Integer)]
+    pub user_id: i32,
+    /// Granted permission keys separated by spaces; NULL for all of the login's.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub permissions: Option<String>,
+    #[diesel(sql_type = Bool)]
+    pub all_servers: bool,
+    #[diesel(sql_type = Bool)]
+    pub revoked: bool,
+    #[diesel(sql_type = Nullable<Date>)]
+    pub expires_on: Option<chrono::NaiveDate>,
+}
+
+/// An API key of the world: its row and the servers it was limited to.
+#[derive(Debug, Clone)]
+pub struct Key {
+    pub row: KeyRow,
+    pub chosen: BTreeSet<i32>,
+}
+
 /// The rows of one world that decide rights, as the database holds them now.
 #[derive(Debug, Clone)]
 pub struct State {
@@ -131,6 +155,8 @@ pub struct State {
     pub roles: BTreeMap<i32, (i32, BTreeSet<String>)>,
     pub assigned: BTreeMap<i32, BTreeSet<i32>>,
     pub servers: BTreeMap<i32, ServerRow>,
+    /// The API keys of the world's logins.
+    pub keys: BTreeMap<i32, Key>,
     pub today: chrono::NaiveDate,
 }
 
@@ -180,11 +206,42 @@ impl State {
             app,
             "SELECT id, hostname, primary_ip, reseller_id, owner_id FROM servers",
         );
+        let mut keys: BTreeMap<i32, Key> = rows::<KeyRow>(
+            app,
+            &format!(
+                "SELECT id, user_id, permissions, all_servers, \
+                 (revoked_at IS NOT NULL) AS revoked, expires_on \
+                 FROM api_keys WHERE user_id IN ({ids})"
+            ),
+        )
+        .into_iter()
+        .map(|row| {
+            (
+                row.id,
+                Key {
+                    row,
+                    chosen: BTreeSet::new(),
+                },
+            )
+        })
+        .collect();
+        for p in rows::<IdPair>(
+            app,
+            &format!(
+                "SELECT key_id AS a, server_id AS b FROM api_key_servers WHERE key_id IN ({})",
+                id_list(keys.keys())
+            ),
+        ) {
+            if let Some(k) = keys.get_mut(&p.a) {
+                k.chosen.insert(p.b);
+            }
+        }
         State {
             logins,
             roles,
             assigned,
             servers: servers.into_iter().map(|s| (s.id, s)).collect(),
+            keys,
             today: chrono::Utc::now().date_naive(),
         }
     }
@@ -321,6 +378,33 @@ impl State {
             servers,
             all,
         }
+    }
+
+    /// What API key `kid` may do now (SPEC §5): its grants ∩ its login's current rights.
+    /// The permissions it was granted (all when none were ticked) cut down to the login's;
+    /// its chosen servers cut down to those the login reaches, and no "all servers" grant
+    /// unless it has all of its login's servers. `None` when the key does not work at all
+    /// (revoked, expired, gone, or its login may not act): the API answers 401.
+    pub fn key_rights(&self, kid: i32) -> Option<Rights> {
+        let k = self.keys.get(&kid)?;
+        let row = &k.row;
+        if row.revoked || row.expires_on.is_some_and(|d| d <= self.today) {
+            return None;
+        }
+        if !self.alive(row.user_id) {
+            return None;
+        }
+        let mut r = self.rights(row.user_id);
+        if let Some(text) = &row.permissions {
+            let granted: BTreeSet<String> = text.split_whitespace().map(str::to_string).collect();
+            r.perms = r.perms.intersection(&granted).cloned().collect();
+            r.sperms = r.sperms.intersection(&granted).cloned().collect();
+        }
+        if !row.all_servers {
+            r.servers = r.servers.intersection(&k.chosen).copied().collect();
+            r.all = None;
+        }
+        Some(r)
     }
 
     /// SPEC §2.1: `a` covers `l` when every grant of `l` is one of `a`'s. Server pairs are

@@ -27,6 +27,22 @@ pub struct AliasPlan {
     pub standing: u8,
 }
 
+/// An API key of one login of the world, with a random scope (SPEC §5: some of the login's
+/// permissions or all of them; all its servers or a chosen few).
+#[derive(Debug, Clone)]
+pub struct KeyPlan {
+    /// Which login holds it: a number taken modulo the world's logins.
+    pub login: u8,
+    /// The permissions granted, as a mask over `CATALOG` (cut down to the login's own when
+    /// made through the form); `None`: all of them (none ticked).
+    pub permissions: Option<u32>,
+    /// The servers it is limited to, a bit per server of the world; `None`: all servers.
+    pub servers: Option<u8>,
+    /// Made through the login's API Keys form when the login may use it, else written to
+    /// the database as a key made earlier, before the login was narrowed.
+    pub through_form: bool,
+}
+
 #[derive(Debug, Clone)]
 pub struct WorldPlan {
     /// Per server: 0 the reseller's own, 1 passed by the reseller to its customer, 2 the
@@ -35,6 +51,7 @@ pub struct WorldPlan {
     /// Per account slot and role: a mask over `CATALOG`.
     pub roles: Vec<u32>,
     pub aliases: Vec<AliasPlan>,
+    pub keys: Vec<KeyPlan>,
 }
 
 /// The kinds of step, with how often each is drawn.
@@ -62,6 +79,12 @@ pub enum Action {
     /// Resets another login's second factors (every login of a world holds a recovery
     /// code, so an accepted reset shows in the database).
     ResetFactors,
+    /// An API key of the world calls the JSON API (one of `api::API_CALLS`): the actor is
+    /// the key, acting with its grants ∩ its login's current rights.
+    KeyCall,
+    /// The manager of a key's login narrows that login (another role, fewer permissions
+    /// in its role, fewer servers) between the key's calls.
+    NarrowKeyLogin,
 }
 
 const WEIGHTED: &[(Action, u32)] = &[
@@ -85,6 +108,8 @@ const WEIGHTED: &[(Action, u32)] = &[
     (Action::ViewAliasPage, 4),
     (Action::LoginWithNul, 1),
     (Action::ResetFactors, 3),
+    (Action::KeyCall, 18),
+    (Action::NarrowKeyLogin, 5),
 ];
 
 #[derive(Debug, Clone)]
@@ -214,6 +239,21 @@ fn alias_plan() -> impl Strategy<Value = AliasPlan> {
     )
 }
 
+fn key_plan() -> impl Strategy<Value = KeyPlan> {
+    (
+        any::<u8>(),
+        prop::option::weighted(0.7, role_mask(None)),
+        prop::option::weighted(0.5, any::<u8>()),
+        prop::bool::weighted(0.6),
+    )
+        .prop_map(|(login, permissions, servers, through_form)| KeyPlan {
+            login,
+            permissions,
+            servers,
+            through_form,
+        })
+}
+
 pub fn world_plan() -> impl Strategy<Value = WorldPlan> {
     (
         prop::collection::vec(0u8..4, SERVERS),
@@ -228,11 +268,13 @@ pub fn world_plan() -> impl Strategy<Value = WorldPlan> {
             })
             .collect::<Vec<_>>(),
         prop::collection::vec(alias_plan(), ALIAS_SLOTS.len()),
+        prop::collection::vec(key_plan(), 1..=4),
     )
-        .prop_map(|(servers, roles, aliases)| WorldPlan {
+        .prop_map(|(servers, roles, aliases, keys)| WorldPlan {
             servers,
             roles,
             aliases,
+            keys,
         })
 }
 

@@ -11,6 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::api::ScopedKey;
 use super::client::{api_get, api_post, Answer, Session};
 use super::model::{keys_of_mask, State};
 use super::plan::{Action, Step};
@@ -69,6 +70,8 @@ fn needed_for(action: Action) -> &'static [&'static str] {
         Action::ServerOwner => &["customers.assign_servers", "admin.servers"],
         Action::ResetFactors => &["alias_users.manage", "customers.manage", "admin.users"],
         Action::Search | Action::StopImpersonating | Action::LoginWithNul => &[],
+        // The key, and the key's login's manager, are chosen by their own steps.
+        Action::KeyCall | Action::NarrowKeyLogin => &[],
     }
 }
 
@@ -82,13 +85,22 @@ pub struct Violation {
 pub struct Runner<'a> {
     pub app: &'a TestApp,
     pub world: World,
-    sessions: BTreeMap<i32, Session>,
+    pub(super) sessions: BTreeMap<i32, Session>,
     keys: BTreeMap<i32, String>,
+    /// Every API key of the world the attacker holds the secret of: the world's scoped
+    /// keys and those its steps made.
+    pub(super) api_keys: Vec<ScopedKey>,
+    /// The key whose login a step just narrowed: the next key calls favour it.
+    pub(super) last_narrowed: Option<i32>,
+    /// The alias user a `NarrowKeyLogin` step narrows (chosen with its manager).
+    narrow_target: Option<i32>,
     counter: u32,
     /// The login the current step acts on, if it acts on one.
     last_target: Option<i32>,
     /// Sessions probed since the world last changed (nothing to learn from probing again).
-    probed: BTreeSet<i32>,
+    pub(super) probed: BTreeSet<i32>,
+    /// Keys probed since the world last changed.
+    pub(super) probed_keys: BTreeSet<i32>,
     verbose: bool,
     pub log: Vec<String>,
     /// Accepted and refused steps by action, for the report.
@@ -117,7 +129,7 @@ fn mentions(page: &str, needle: &str) -> bool {
     })
 }
 
-fn fail(rule: &str, detail: String) -> Violation {
+pub(super) fn fail(rule: &str, detail: String) -> Violation {
     Violation {
         rule: rule.to_string(),
         detail,
@@ -138,34 +150,42 @@ impl<'a> Runner<'a> {
             world,
             sessions: BTreeMap::new(),
             keys: BTreeMap::new(),
+            api_keys: Vec::new(),
+            last_narrowed: None,
+            narrow_target: None,
             counter: 0,
             last_target: None,
             probed: BTreeSet::new(),
+            probed_keys: BTreeSet::new(),
             verbose: std::env::var("ATTACKER_VERBOSE").is_ok_and(|v| v == "1"),
             log: Vec::new(),
             tally: BTreeMap::new(),
         }
     }
 
-    fn note(&mut self, line: String) {
+    pub(super) fn note(&mut self, line: String) {
         if self.verbose {
             eprintln!("[{}] {line}", self.world.prefix);
         }
         self.log.push(line);
     }
 
-    fn state(&self) -> State {
+    pub(super) fn state(&self) -> State {
         State::load(self.app, &self.world.prefix)
     }
 
-    fn fresh_name(&mut self, what: &str) -> String {
+    pub(super) fn fresh_name(&mut self, what: &str) -> String {
         self.counter += 1;
         format!("{}{what}{}", self.world.prefix, self.counter)
     }
 
     /// The logged-in session of `login`, logging it in first; `Ok(None)` when the panel
     /// refuses the login (as it must for one that may not act).
-    async fn session(&mut self, st: &State, login: i32) -> Result<Option<()>, Violation> {
+    pub(super) async fn session(
+        &mut self,
+        st: &State,
+        login: i32,
+    ) -> Result<Option<()>, Violation> {
         if self.sessions.contains_key(&login) {
             return Ok(Some(()));
         }
@@ -198,6 +218,29 @@ impl<'a> Runner<'a> {
 
     pub async fn play(&mut self, step: &Step) -> Result<(), Violation> {
         let before = self.state();
+        if step.action == Action::KeyCall {
+            return self.key_call(&before, step).await;
+        }
+        // A key's login is narrowed by its manager: the alias user's parent account.
+        self.narrow_target = None;
+        let narrowed: Vec<i32> = self
+            .api_keys
+            .iter()
+            .map(|k| k.login)
+            .filter(|l| {
+                before.logins.get(l).is_some_and(|l| {
+                    l.kind == "alias" && l.parent_id.is_some_and(|p| before.alive(p))
+                })
+            })
+            .collect();
+        if step.action == Action::NarrowKeyLogin {
+            let Some(aid) =
+                (!narrowed.is_empty()).then(|| narrowed[step.a as usize % narrowed.len()])
+            else {
+                return Ok(());
+            };
+            self.narrow_target = Some(aid);
+        }
         let logins: Vec<i32> = before.logins.keys().copied().collect();
         // Mostly logins that may act, alias users more often than accounts and those with
         // delegated rights most often; now and then anyone, to see that the others cannot
@@ -239,7 +282,12 @@ impl<'a> Runner<'a> {
             .find(|t| before.logins.get(t).is_some_and(|l| l.kind == "alias"))
             .and_then(|t| before.logins[&t].parent_id)
             .filter(|p| before.alive(*p));
-        let actor = if let Some(owner) = widened.filter(|_| {
+        let manager = self
+            .narrow_target
+            .and_then(|aid| before.logins[&aid].parent_id);
+        let actor = if let Some(m) = manager {
+            m
+        } else if let Some(owner) = widened.filter(|_| {
             matches!(step.action, Action::AliasServers | Action::ChangeAliasRole) && step.c & 1 == 1
         }) {
             owner
@@ -326,6 +374,13 @@ impl<'a> Runner<'a> {
                     &answer,
                 )
                 .await?;
+                if step.action == Action::NarrowKeyLogin && snap.data_changed(&snap_after) {
+                    self.last_narrowed = self
+                        .api_keys
+                        .iter()
+                        .find(|k| Some(k.login) == self.narrow_target)
+                        .map(|k| k.id);
+                }
             }
         }
         if snap != snap_after {
@@ -713,9 +768,106 @@ impl<'a> Runner<'a> {
                     vec![("user_id", to)],
                 )
             }
+            Action::NarrowKeyLogin => {
+                let Some(aid) = self.narrow_target else {
+                    return (s("nothing to narrow"), None);
+                };
+                self.last_target = Some(aid);
+                let l = &st.logins[&aid];
+                let parent = l.parent_id.unwrap_or(0);
+                let current: BTreeSet<String> = l
+                    .role_id
+                    .and_then(|r| st.roles.get(&r))
+                    .map(|r| r.1.clone())
+                    .unwrap_or_default();
+                match step.b % 3 {
+                    0 => {
+                        // Another role of the account, a narrower one when there is one.
+                        let others: Vec<i32> = account_roles(parent)
+                            .into_iter()
+                            .filter(|r| Some(*r) != l.role_id)
+                            .collect();
+                        let narrower: Vec<i32> = others
+                            .iter()
+                            .copied()
+                            .filter(|r| st.roles[r].1.is_subset(&current))
+                            .collect();
+                        let pool = if narrower.is_empty() {
+                            others
+                        } else {
+                            narrower
+                        };
+                        if pool.is_empty() {
+                            return (s("no other role"), None);
+                        }
+                        let role = pick(&pool, step.c);
+                        (
+                            format!("narrows {} to role {role}", l.username),
+                            format!("{}/role", alias_base(aid)),
+                            vec![("role_id", role.to_string())],
+                        )
+                    }
+                    1 => {
+                        // Its role loses some permissions (every holder narrows with it).
+                        let Some(rid) = l.role_id.filter(|r| st.roles.contains_key(r)) else {
+                            return (s("no role to narrow"), None);
+                        };
+                        let drop: BTreeSet<&str> = keys_of_mask(step.mask).into_iter().collect();
+                        let mut keep: Vec<&String> = current
+                            .iter()
+                            .filter(|k| !drop.contains(k.as_str()))
+                            .collect();
+                        if keep.len() == current.len() && !keep.is_empty() {
+                            keep.remove(step.c as usize % keep.len());
+                        }
+                        let mut fields = vec![
+                            ("name", format!("Role r{rid}")),
+                            ("description", s("")),
+                            ("confirm_dangerous", s("yes")),
+                        ];
+                        fields.extend(keep.iter().map(|k| ("permissions", k.to_string())));
+                        (
+                            format!("narrows role {rid} of {} to {keep:?}", l.username),
+                            format!("/users/{parent}/roles/{rid}"),
+                            fields,
+                        )
+                    }
+                    _ => {
+                        // Fewer servers: "all servers" off (the list is kept), or some of
+                        // its assigned servers taken away.
+                        let mut fields = vec![("confirm", s("yes"))];
+                        let what = if l.all_servers {
+                            fields.push(("action", s("assigned")));
+                            s("assigned servers only")
+                        } else {
+                            let mine: Vec<i32> = st
+                                .assigned
+                                .get(&aid)
+                                .map(|v| v.iter().copied().collect())
+                                .unwrap_or_default();
+                            let gone: Vec<i32> = mine
+                                .iter()
+                                .enumerate()
+                                .filter(|(i, _)| step.c & (1 << i) != 0)
+                                .map(|(_, s)| *s)
+                                .collect();
+                            let gone = if gone.is_empty() { mine } else { gone };
+                            fields.push(("action", s("unassign")));
+                            fields.extend(gone.iter().map(|s| ("server_id", s.to_string())));
+                            format!("unassign {gone:?}")
+                        };
+                        (
+                            format!("narrows {}: {what}", l.username),
+                            format!("{}/servers", alias_base(aid)),
+                            fields,
+                        )
+                    }
+                }
+            }
             Action::Search | Action::ViewAliasPage => {
                 return self.look(st, actor, step, text).await;
             }
+            Action::KeyCall => unreachable!(),
             Action::LoginWithNul => unreachable!(),
         };
         let session = self.sessions.get_mut(&actor).expect("logged in");
@@ -731,13 +883,20 @@ impl<'a> Runner<'a> {
                 _ => {}
             }
         }
-        if step.action == Action::CreateKey {
-            if let Some(k) = regex::Regex::new(r"stw_[A-Za-z0-9_\-]{32,}")
-                .unwrap()
-                .find(&answer.body)
-            {
-                self.keys.insert(actor, k.as_str().to_string());
+        if step.action == Action::CreateKey && answer.status == 303 && !answer.to_login() {
+            // The new key is shown once, on the page the POST redirects to.
+            let shown = session.get(&answer.location).await;
+            if let Some(k) = crate::keys::secret_in(&shown.body) {
+                self.keys.insert(actor, k.clone());
                 self.probed.remove(&-actor);
+                // It is a key of the world like the others: key calls use it too.
+                if let Some(id) = super::api::key_id_of(self.app, &k) {
+                    self.api_keys.push(ScopedKey {
+                        id,
+                        login: actor,
+                        secret: k,
+                    });
+                }
             }
         }
         (what, Some(answer))
@@ -934,6 +1093,7 @@ impl<'a> Runner<'a> {
             | Action::AliasStatus
             | Action::AliasPassword
             | Action::DeleteAlias
+            | Action::NarrowKeyLogin
             | Action::ResetFactors => {
                 // Factors are personal: nobody changes them while acting as someone else.
                 if step.action == Action::ResetFactors && changed && eff != actor {

@@ -11,6 +11,8 @@ use crate::helpers::TestApp;
 pub struct World {
     pub prefix: String,
     pub servers: Vec<i32>,
+    /// The logins the world started with: its four accounts, then its alias users.
+    pub logins: Vec<i32>,
 }
 
 pub fn build(app: &TestApp, prefix: &str, plan: &WorldPlan, case: u32) -> World {
@@ -53,6 +55,7 @@ pub fn build(app: &TestApp, prefix: &str, plan: &WorldPlan, case: u32) -> World 
         roles.push(mine);
     }
 
+    let mut logins = accounts.to_vec();
     for (i, (slot, a)) in ALIAS_SLOTS.iter().zip(&plan.aliases).enumerate() {
         let parent = accounts[*slot];
         let lead = ALIAS_SLOTS.iter().position(|x| x == slot) == Some(i);
@@ -75,6 +78,7 @@ pub fn build(app: &TestApp, prefix: &str, plan: &WorldPlan, case: u32) -> World 
             a.all_servers,
             &[],
         );
+        logins.push(id);
         // Assignments only of servers the parent holds, as the panel would make them.
         let parent_holds = |s: &i32| {
             let idx = servers.iter().position(|x| x == s).unwrap();
@@ -112,5 +116,6 @@ pub fn build(app: &TestApp, prefix: &str, plan: &WorldPlan, case: u32) -> World 
     World {
         prefix: prefix.to_string(),
         servers,
+        logins,
     }
 }
