@@ -219,6 +219,7 @@ async fn one(
 #[utoipa::path(
     get,
     path = "/api/v1/roles",
+    operation_id = "list_roles",
     tag = "roles",
     responses(
         (status = 200, description = "Every alias role of the key's account", body = RoleList),
@@ -243,6 +244,7 @@ pub async fn list(caller: ApiCaller, state: web::Data<AppState>) -> Result<HttpR
 #[utoipa::path(
     get,
     path = "/api/v1/roles/{rid}",
+    operation_id = "show_role",
     tag = "roles",
     params(("rid" = i32, Path, description = "Role id")),
     responses(
@@ -270,6 +272,7 @@ pub async fn show(
 #[utoipa::path(
     post,
     path = "/api/v1/roles",
+    operation_id = "create_role",
     tag = "roles",
     request_body = CreateRoleRequest,
     responses(
@@ -317,6 +320,7 @@ pub async fn create(
 #[utoipa::path(
     patch,
     path = "/api/v1/roles/{rid}",
+    operation_id = "update_role",
     tag = "roles",
     params(("rid" = i32, Path, description = "Role id")),
     request_body = UpdateRoleRequest,
@@ -400,6 +404,7 @@ async fn current_role(
 #[utoipa::path(
     delete,
     path = "/api/v1/roles/{rid}",
+    operation_id = "delete_role",
     tag = "roles",
     params(("rid" = i32, Path, description = "Role id")),
     responses(

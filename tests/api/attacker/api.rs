@@ -108,6 +108,21 @@ pub const API_CALLS: &[ApiCall] = &[
         Rule::CreateAlias,
     ),
     call("GET", "/api/v1/audit", "", Rule::Audit),
+    call("GET", "/api/v1/roles", "", Rule::ReadRoles),
+    call("GET", "/api/v1/roles/{rid}", "", Rule::ReadRoles),
+    call(
+        "POST",
+        "/api/v1/roles",
+        r#"{"name":"{fresh}","permissions":{perms},"confirm_dangerous":{bool}}"#,
+        Rule::WriteRole,
+    ),
+    call(
+        "PATCH",
+        "/api/v1/roles/{rid}",
+        r#"{"permissions":{perms},"confirm_dangerous":{bool}}"#,
+        Rule::WriteRole,
+    ),
+    call("DELETE", "/api/v1/roles/{rid}", "", Rule::WriteRole),
 ];
 
 /// Routes of the OpenAPI document the attacker leaves out, with the reason.
