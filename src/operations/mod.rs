@@ -6,8 +6,8 @@
 //! what happened or an `OpError` each door maps to its own 403/404/409/422.
 //! Layering: routes → operations → access / models → db.
 //!
-//! So far: server power and alias-user creation. The other alias and role changes still
-//! live in their page handlers.
+//! So far: server power, and every change to an alias user (create, update, delete, its
+//! servers). Role changes still live in their page handlers.
 
 pub mod aliases;
 pub mod servers;
@@ -22,6 +22,10 @@ pub enum OpError {
     /// The actor may not (403), with the reason.
     #[error("{0}")]
     Forbidden(&'static str),
+    /// Something the input names is not there for this actor (404), e.g. a server outside
+    /// its reach: as absent as a missing one, and nothing was changed.
+    #[error("{0}")]
+    NotFound(&'static str),
     /// The target is busy (409 in the API; a message on the page).
     #[error("{0}")]
     Busy(String),
