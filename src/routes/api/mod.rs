@@ -62,6 +62,11 @@ pub fn configure(routes: &mut Routes) {
                 .post("/v1/alias-users", alias_users::create)
                 .reads::<alias_users::CreateAliasRequest>()
                 .get("/v1/alias-users/{aid}", alias_users::show)
+                .patch("/v1/alias-users/{aid}", alias_users::update)
+                .reads::<alias_users::UpdateAliasRequest>()
+                .delete("/v1/alias-users/{aid}", alias_users::delete)
+                .put("/v1/alias-users/{aid}/servers", alias_users::set_servers)
+                .reads::<alias_users::AliasServersRequest>()
                 .get("/v1/audit", audit::list)
                 .reads::<audit::AuditParams>()
                 .get("/v1/openapi.json", openapi::document);
@@ -152,6 +157,8 @@ const ROUTE_PATHS: &[&str] = &[
     "/api/v1/servers/{sid}",
     "/api/v1/servers/{sid}/power",
     "/api/v1/alias-users",
+    "/api/v1/alias-users/{aid}",
+    "/api/v1/alias-users/{aid}/servers",
     "/api/v1/openapi.json",
 ];
 
