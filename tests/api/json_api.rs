@@ -46,10 +46,7 @@ impl TestApp {
     ) -> (u16, Value) {
         let client = reqwest::Client::new();
         let url = format!("{}{path}", self.address);
-        let mut req = match method {
-            "POST" => client.post(url),
-            _ => client.get(url),
-        };
+        let mut req = client.request(method.parse().expect("an HTTP method"), url);
         if let Some(k) = key {
             req = req.bearer_auth(k);
         }
@@ -66,6 +63,10 @@ impl TestApp {
             .map(|v| v.to_str().unwrap().to_string())
             .unwrap_or_default();
         let text = res.text().await.unwrap();
+        if status == 204 {
+            assert!(text.is_empty(), "{path}: 204 with a body: {text}");
+            return (status, Value::Null);
+        }
         assert!(
             ct.starts_with("application/json"),
             "{path}: JSON, got {ct}: {text}"
@@ -79,6 +80,17 @@ impl TestApp {
 
     pub async fn api_post(&self, path: &str, key: &str, body: &str) -> (u16, Value) {
         self.api("POST", path, Some(key), Some(body)).await
+    }
+
+    /// Any method (PATCH, PUT, DELETE, …), with a JSON body when given; a 204 answers null.
+    pub async fn api_call(
+        &self,
+        method: &str,
+        path: &str,
+        key: &str,
+        body: Option<&str>,
+    ) -> (u16, Value) {
+        self.api(method, path, Some(key), body).await
     }
 }
 
@@ -518,9 +530,13 @@ async fn the_openapi_document_parses_and_lists_every_route(app: TestApp) {
         ("post", "/api/v1/alias-users"),
         ("get", "/api/v1/audit"),
         ("get", "/api/v1/openapi.json"),
+        ("patch", "/api/v1/alias-users/{aid}"),
+        ("put", "/api/v1/alias-users/{aid}/servers"),
+        // Last: it deletes the alias user the rows above use.
+        ("delete", "/api/v1/alias-users/{aid}"),
     ];
     let paths = doc["paths"].as_object().unwrap();
-    assert_eq!(paths.len(), 9, "{:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(paths.len(), 10, "{:?}", paths.keys().collect::<Vec<_>>());
     for (method, path) in routes {
         assert!(
             doc["paths"][path][method].is_object(),
@@ -547,15 +563,17 @@ async fn the_openapi_document_parses_and_lists_every_route(app: TestApp) {
         let body = match (method, path.as_str()) {
             ("post", "/api/v1/alias-users") => Some(create.as_str()),
             ("post", _) => Some(r#"{"action":"on"}"#),
+            ("patch", _) => Some(r#"{"expires_at":"2099-01-01"}"#),
+            ("put", _) => Some(r#"{"all":true}"#),
             _ => None,
         };
         let (status, out) = app
             .api(&method.to_uppercase(), &path, Some(&key), body)
             .await;
-        let expected = if method == "post" && path == "/api/v1/alias-users" {
-            201
-        } else {
-            200
+        let expected = match (method, path.as_str()) {
+            ("post", "/api/v1/alias-users") => 201,
+            ("delete", _) => 204,
+            _ => 200,
         };
         assert_eq!(status, expected, "{method} {path}: {out}");
     }

@@ -1,7 +1,9 @@
 //! The JSON API's rows of the authorization matrix. Each kind of login calls with its
 //! own bearer key; the last column is a revoked key of the account owner (impersonation
 //! does not exist in the API). Answers as in matrix.rs: 2 = 200 or 201, 1 = 401, 4 = 403,
-//! N = 404, U = 422. `{col}` in a body is the column's number (unique names per key).
+//! N = 404, U = 422 (2 is also 204). `{col}` in a body is the column's number (unique
+//! names per key). A write on `{aid}` acts on a new alias user per cell unless its row
+//! names a target (`TARGET_ROWS`); its change is checked in `matrix_effects`.
 
 use diesel::prelude::*;
 use steward::db::schema::api_keys;
@@ -34,7 +36,89 @@ pub const ROWS: &[(&str, &str, &str, &str)] = &[
         "1U4U2U424111",
     ),
     ("GET", "/api/v1/audit", "", "122222444111"),
+    // Writes on {aid} act on a new alias user for each cell (the narrow one's role, on s1),
+    // so that an answer is about the key and not about what an earlier cell did to it.
+    (
+        "PATCH",
+        "/api/v1/alias-users/{aid}",
+        r#"{"role_id":{rid},"disabled":true,"expires_at":"2099-01-01"}"#,
+        "1N4N2N424111",
+    ),
+    ("DELETE", "/api/v1/alias-users/{aid}", "", "1N4N2N424111"),
+    (
+        "PUT",
+        "/api/v1/alias-users/{aid}/servers",
+        r#"{"all":false,"server_ids":[{sid}]}"#,
+        "1N4N2N424111",
+    ),
+    // s3 is beyond the manager (404, as the dialog answers); all servers too (403).
+    (
+        "PUT",
+        "/api/v1/alias-users/{aid}/servers",
+        r#"{"all":false,"server_ids":[{s3}]}"#,
+        "1N4N2N4N4111",
+    ),
+    (
+        "PUT",
+        "/api/v1/alias-users/{aid}/servers",
+        r#"{"all":true}"#,
+        "1N4N2N444111",
+    ),
 ];
+
+/// Rows on one of the world's alias users (`aid=strong`: stronger than the manager by a
+/// permission, `aid=wide`: by servers, `aid=manager`: the manager itself), with a change
+/// that leaves its rights as they are, so the cells after the owner's answer alike.
+///      method  path                          body                            target        anon adm aAl res own oth nar mgr wid dis exp rev
+pub const TARGET_ROWS: &[(&str, &str, &str, &str, &str)] = &[
+    (
+        "PATCH",
+        "/api/v1/alias-users/{aid}",
+        r#"{"expires_at":"2099-01-01"}"#,
+        "aid=strong",
+        "1N4N2N444111",
+    ),
+    (
+        "PATCH",
+        "/api/v1/alias-users/{aid}",
+        r#"{"expires_at":"2099-01-01"}"#,
+        "aid=wide",
+        "1N4N2N444111",
+    ),
+    (
+        "PATCH",
+        "/api/v1/alias-users/{aid}",
+        r#"{"expires_at":"2099-01-01"}"#,
+        "aid=manager",
+        "1N4N2N444111",
+    ),
+    (
+        "PUT",
+        "/api/v1/alias-users/{aid}/servers",
+        r#"{"all":false}"#,
+        "aid=strong",
+        "1N4N2N444111",
+    ),
+];
+
+/// A write on an alias user without a target of its own: it gets a new one, like the
+/// narrow alias (its role, on s1), named after the row and the column.
+fn fresh_target(
+    app: &crate::helpers::TestApp,
+    w: &crate::matrix_world::World,
+    row: usize,
+    col: usize,
+) -> i32 {
+    let id = crate::alias_users::alias(
+        app,
+        &format!("api-target-{row}-{col}"),
+        w.owner,
+        w.narrow_role,
+        false,
+    );
+    crate::alias_users::assign(app, id, w.s1);
+    id
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_api_route_answers_every_kind_of_key_as_written_by_hand() {
@@ -85,16 +169,28 @@ async fn every_api_route_answers_every_kind_of_key_as_written_by_hand() {
     let client = reqwest::Client::new();
     let mut failures = Vec::new();
     let mut tried = 0;
-    for (method, template, body, answers) in ROWS {
+    let rows = ROWS
+        .iter()
+        .map(|&(m, p, b, a)| (m, p, b, "", a))
+        .chain(TARGET_ROWS.iter().copied());
+    for (row, (method, template, body, target, answers)) in rows.enumerate() {
+        let (method, template) = (&method, &template);
         for (col, expected) in answers.chars().enumerate() {
             tried += 1;
-            let url = format!("{}{}", app.address, fill(template, &w, ""));
-            let body = fill(body, &w, "").replace("{col}", &col.to_string());
+            let changes_alias = template.contains("{aid}") && !["GET", "POST"].contains(method);
+            let fresh =
+                (changes_alias && target.is_empty()).then(|| fresh_target(&app, &w, row, col));
+            let path = match fresh {
+                Some(id) => template.replace("{aid}", &id.to_string()),
+                None => template.to_string(),
+            };
+            let url = format!("{}{}", app.address, fill(&path, &w, target));
+            let body = fill(body, &w, target).replace("{col}", &col.to_string());
             let mut req = if *method == "GET" {
                 client.get(&url)
             } else {
                 client
-                    .post(&url)
+                    .request(method.parse().unwrap(), &url)
                     .header("Content-Type", "application/json")
                     .body(body.clone())
             };
@@ -105,7 +201,7 @@ async fn every_api_route_answers_every_kind_of_key_as_written_by_hand() {
             let before = snapshot(&app);
             let res = req.send().await.unwrap();
             let got = match res.status().as_u16() {
-                200 => '2',
+                200 | 204 => '2',
                 401 => '1',
                 403 => '4',
                 404 => 'N',
@@ -116,6 +212,8 @@ async fn every_api_route_answers_every_kind_of_key_as_written_by_hand() {
                 .headers()
                 .get("content-type")
                 .is_some_and(|c| c.to_str().unwrap_or("").starts_with("application/json"));
+            // A 204 has no body to be JSON.
+            let is_json = is_json || res.status().as_u16() == 204;
             if got != expected {
                 failures.push(format!(
                     "{method} {template} with {}: expected {expected}, got {got}",
@@ -132,6 +230,14 @@ async fn every_api_route_answers_every_kind_of_key_as_written_by_hand() {
                     COLS[col],
                     before.describe_change(&snapshot(&app))
                 ));
+            } else if got == '2' && changes_alias {
+                let aid = fresh.unwrap_or_else(|| w.ids(target).aid);
+                let after = snapshot(&app);
+                if let Err(e) = crate::matrix_effects::api_alias_write(
+                    &app, method, &body, aid, &before, &after,
+                ) {
+                    failures.push(format!("{method} {template} with {}: {e}", COLS[col]));
+                }
             } else if got == '2' && *method == "POST" {
                 // What an accepted write leaves: a power request a job, a creation a login
                 // (and nothing else: no job).
@@ -155,8 +261,8 @@ async fn every_api_route_answers_every_kind_of_key_as_written_by_hand() {
         }
     }
     eprintln!(
-        "API matrix: {} routes × {} keys = {tried} requests",
-        ROWS.len(),
+        "API matrix: {} rows × {} keys = {tried} requests",
+        ROWS.len() + TARGET_ROWS.len(),
         COLS.len()
     );
     assert!(
