@@ -606,7 +606,9 @@ async fn assigning_servers_from_the_dialog_and_from_the_api_writes_the_same_audi
         s1.to_string(),
         format!(r#"{{"all":false,"server_ids":[{s1}]}}"#),
     );
-    let steps: [(&str, &[(&str, &str)], &str, &str); 3] = [
+    // (action, its other fields, the API body, the details both doors write)
+    type Step<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str, &'a str);
+    let steps: [Step; 3] = [
         (
             "assign",
             &[("server_id", &s1_id)],

@@ -48,7 +48,7 @@ async fn a_half_authenticated_session_reaches_no_route_and_changes_nothing(app: 
             b.get(&path).await
         } else {
             b.client
-                .post(b.url(&path))
+                .request(r.method.parse().expect("an HTTP method"), b.url(&path))
                 .header("X-CSRF-Token", &token)
                 .form(&[("confirm", "yes"), ("name", "x")])
                 .send()
