@@ -237,7 +237,12 @@ async fn set_disabled(
         disabled: Some(disabled),
         ..AliasChanges::default()
     };
-    let who = current.audit(t.account.id, "alias.disable");
+    let action = if disabled {
+        "alias.disable"
+    } else {
+        "alias.enable"
+    };
+    let who = current.audit(t.account.id, action);
     aliases::update(&state.pool, &current.actor, who, &t, changes).await?;
     let verb = if disabled {
         "disabled: it is logged out and cannot log in"

@@ -12,7 +12,7 @@ use crate::operations::aliases::{self, AliasChanges};
 use crate::routes::api::{ApiCaller, ApiError, ErrorBody};
 use crate::AppState;
 
-/// What to change; a field left out stays as it is.
+/// What to change; a field left out (or, for `role_id` and `disabled`, null) stays as it is.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"role_id": 4, "disabled": false, "expires_at": "2027-12-31"}))]
