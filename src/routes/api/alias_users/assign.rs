@@ -14,7 +14,7 @@ use crate::AppState;
 /// The servers the alias user is to reach.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"all": false, "server_ids": [12, 15]}))]
+#[schema(example = json!({"all": true, "server_ids": [12, 15]}))]
 pub struct AliasServersRequest {
     /// Reach every server of the account, now and later (only for a caller that reaches
     /// them all itself). The assigned list is kept beside it.
