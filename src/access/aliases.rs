@@ -60,9 +60,11 @@ pub fn assignable_reach(actor: &Actor, account: &User) -> Reach {
     account_reach(account).and(actor.reach.clone())
 }
 
-/// Whether the actor's reach covers every server of the account (so it may grant "all").
+/// Whether the actor's reach covers every server of the account (so it may grant "all"):
+/// its login's, and through an API key only a key granted all of the login's servers.
 pub fn reaches_all_of_account(actor: &Actor) -> bool {
-    !actor.is_alias() || actor.login.all_servers
+    (!actor.is_alias() || actor.login.all_servers)
+        && actor.key.as_ref().is_none_or(|k| k.all_servers)
 }
 
 /// May edit, disable, delete, reset or re-assign `target` (an alias user of `account`).
@@ -255,6 +257,21 @@ pub(crate) mod tests {
             &account,
             &keys(&["servers.view", "admin.users"])
         ));
+    }
+
+    #[test]
+    fn a_key_limited_to_chosen_servers_does_not_reach_all_of_the_account() {
+        use crate::access::rights::KeyGrant;
+        let account = user(1, "user");
+        let owner = actor(account.clone(), None, &[]);
+        let key = |all_servers| KeyGrant {
+            key: 7,
+            permissions: None,
+            all_servers,
+        };
+        assert!(reaches_all_of_account(&owner));
+        assert!(reaches_all_of_account(&owner.clone().with_key(key(true))));
+        assert!(!reaches_all_of_account(&owner.with_key(key(false))));
     }
 
     #[test]

@@ -172,6 +172,23 @@ pub fn assigned_outside(
         .get_result(conn)
 }
 
+/// The alias user's assigned servers that lie within `reach`, by id (a `PUT` of its
+/// server list compares against these, and answers them).
+pub fn assigned_within(conn: &mut DbConn, alias_id: i32, reach: &Reach) -> QueryResult<Vec<i32>> {
+    servers::table
+        .filter(
+            servers::id.eq_any(
+                alias_servers::table
+                    .filter(alias_servers::alias_id.eq(alias_id))
+                    .select(alias_servers::server_id),
+            ),
+        )
+        .filter(reach.filter_beside_keys(conn.backend()))
+        .order(servers::id)
+        .select(servers::id)
+        .load(conn)
+}
+
 /// How many of `server_ids` lie within `reach` (to check a submitted set in one query).
 pub fn count_within(conn: &mut DbConn, reach: &Reach, server_ids: &[i32]) -> QueryResult<i64> {
     if server_ids.is_empty() {

@@ -1,4 +1,4 @@
-//! One function per use case, below the routes (issue 17): the page handler and the JSON
+//! One function per use case, below the routes: the page handler and the JSON
 //! API handler are two doors that parse their input, call the same operation and render
 //! its typed result. An operation takes the actor and an audit entry that says who acts
 //! and from where (the door fills it: `Current::audit`, `ApiCaller::audit`), checks
@@ -6,8 +6,9 @@
 //! what happened or an `OpError` each door maps to its own 403/404/409/422.
 //! Layering: routes → operations → access / models → db.
 //!
-//! So far: server power, alias-user creation, and alias roles (create, save, delete).
-//! The other alias changes still live in their page handlers.
+//! Today: every change to a server from its page (power, rename, reverse DNS, reinstall,
+//! rescue), every change to an alias user (create, update, delete, its servers) and alias
+//! roles (create, save, delete).
 
 pub mod aliases;
 pub mod roles;
@@ -23,6 +24,10 @@ pub enum OpError {
     /// The actor may not (403), with the reason.
     #[error("{0}")]
     Forbidden(&'static str),
+    /// Something the input names is not there for this actor (404), e.g. a server outside
+    /// its reach: as absent as a missing one, and nothing was changed.
+    #[error("{0}")]
+    NotFound(&'static str),
     /// The target is busy (409 in the API; a message on the page).
     #[error("{0}")]
     Busy(String),

@@ -4,9 +4,10 @@
 //! the same call. `RouteTable::of_the_panel()` runs the real registration (`register`) on a
 //! throwaway app and answers what was written: the authorization matrix compares its rows
 //! with this list, so a route added without a row fails a test. The record is exactly as
-//! honest as the rule that features register routes only through `get`, `post`,
-//! `patch`, `delete` and `scope`; the `ServiceConfig` itself is not handed out. Each route also names the form
-//! or query fields its handler reads (`reads::<Form>()`), for the hostile-input test.
+//! honest as the rule that features register routes only through `get`, `post`, `patch`,
+//! `put`, `delete` and `scope`; the `ServiceConfig` itself is not handed out. Each route
+//! also names the form or query fields its handler reads (`reads::<Form>()`), for the
+//! hostile-input test.
 
 use actix_web::dev::HttpServiceFactory;
 use actix_web::{web, FromRequest, Handler, Responder, Scope};
@@ -76,6 +77,15 @@ impl<'a> Routes<'a> {
         F::Output: Responder + 'static,
     {
         self.add("PATCH", path, web::patch().to(handler))
+    }
+
+    pub fn put<F, Args>(&mut self, path: &str, handler: F) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.add("PUT", path, web::put().to(handler))
     }
 
     pub fn delete<F, Args>(&mut self, path: &str, handler: F) -> &mut Self

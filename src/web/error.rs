@@ -73,6 +73,7 @@ impl From<crate::operations::OpError> for AppError {
         use crate::operations::OpError;
         match e {
             OpError::Forbidden(m) => AppError::ForbiddenBecause(m.to_string()),
+            OpError::NotFound(_) => AppError::NotFound,
             OpError::Busy(m) => AppError::BadRequest(m),
             OpError::Invalid(errors) => {
                 AppError::BadRequest(errors.messages().collect::<Vec<_>>().join(" "))

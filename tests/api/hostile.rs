@@ -127,6 +127,9 @@ fn valid_value(r: &RouteRow, field: &str, w: &World) -> Option<String> {
         ("/users/{id}/alias-users", "username") => format!("new-alias-h{n}"),
         ("/api/v1/alias-users", "username") => format!("api-alias-h{n}"),
         ("/api/v1/alias-users", "invite" | "all_servers") => "false".into(),
+        ("/api/v1/alias-users/{aid}", "disabled") => "false".into(),
+        ("/api/v1/alias-users/{aid}/servers", "all") => "false".into(),
+        ("/api/v1/alias-users/{aid}/servers", "server_ids") => format!("[{}]", w.s3),
         ("/users/{id}/alias-users", "role_id") => w.spare_role.to_string(),
         ("/users/{id}/alias-users", "all_servers") => "on".into(),
         (_, "expires_at") if p.ends_with("/api-keys") => String::new(),
@@ -250,14 +253,17 @@ async fn send(
         let req = if r.method == "GET" {
             b.client.get(&url).query(pairs)
         } else {
-            // Numbers and booleans as JSON has them (an id is a number), the rest as text;
-            // a role's permissions are a list.
+            // Numbers, booleans and lists of ids as JSON has them (an id is a number), the
+            // rest as text.
             let json: BTreeMap<&str, serde_json::Value> = pairs
                 .iter()
                 .map(|(k, v)| {
                     let value = match v.as_str() {
                         "true" => serde_json::Value::Bool(true),
                         "false" => serde_json::Value::Bool(false),
+                        v if v.starts_with('[') => {
+                            serde_json::from_str(v).unwrap_or_else(|_| serde_json::Value::from(v))
+                        }
                         v => v
                             .parse::<i64>()
                             .map(serde_json::Value::from)
@@ -311,7 +317,8 @@ fn accepted(r: &RouteRow, status: u16) -> bool {
                 || r.path.starts_with("/api/")
                 || r.path.ends_with("/passkeys/register/start")
         }
-        ("POST", 201) | ("PATCH", 200) | ("DELETE", 204) => r.path.starts_with("/api/"),
+        ("POST", 201) => r.path.starts_with("/api/"),
+        ("PATCH" | "PUT", 200) | ("DELETE", 204) => r.path.starts_with("/api/"),
         _ => false,
     }
 }

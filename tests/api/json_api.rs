@@ -46,8 +46,7 @@ impl TestApp {
     ) -> (u16, Value) {
         let client = reqwest::Client::new();
         let url = format!("{}{path}", self.address);
-        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let mut req = client.request(method, url);
+        let mut req = client.request(method.parse().expect("an HTTP method"), url);
         if let Some(k) = key {
             req = req.bearer_auth(k);
         }
@@ -82,6 +81,17 @@ impl TestApp {
 
     pub async fn api_post(&self, path: &str, key: &str, body: &str) -> (u16, Value) {
         self.api("POST", path, Some(key), Some(body)).await
+    }
+
+    /// Any method (PATCH, PUT, DELETE, …), with a JSON body when given; a 204 answers null.
+    pub async fn api_call(
+        &self,
+        method: &str,
+        path: &str,
+        key: &str,
+        body: Option<&str>,
+    ) -> (u16, Value) {
+        self.api(method, path, Some(key), body).await
     }
 }
 
@@ -526,9 +536,13 @@ async fn the_openapi_document_parses_and_lists_every_route(app: TestApp) {
         ("delete", "/api/v1/roles/{rid}"),
         ("get", "/api/v1/audit"),
         ("get", "/api/v1/openapi.json"),
+        ("patch", "/api/v1/alias-users/{aid}"),
+        ("put", "/api/v1/alias-users/{aid}/servers"),
+        // Last: it deletes the alias user the rows above use.
+        ("delete", "/api/v1/alias-users/{aid}"),
     ];
     let paths = doc["paths"].as_object().unwrap();
-    assert_eq!(paths.len(), 11, "{:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(paths.len(), 12, "{:?}", paths.keys().collect::<Vec<_>>());
     for (method, path) in routes {
         assert!(
             doc["paths"][path][method].is_object(),
@@ -558,8 +572,10 @@ async fn the_openapi_document_parses_and_lists_every_route(app: TestApp) {
         let body = match (method, path.as_str()) {
             ("post", "/api/v1/alias-users") => Some(create.as_str()),
             ("post", "/api/v1/roles") => Some(r#"{"name":"Doc check","permissions":[]}"#),
-            ("patch", _) => Some(r#"{"description":"Checked"}"#),
+            ("patch", p) if p.starts_with("/api/v1/roles") => Some(r#"{"description":"Checked"}"#),
             ("post", _) => Some(r#"{"action":"on"}"#),
+            ("patch", _) => Some(r#"{"expires_at":"2099-01-01"}"#),
+            ("put", _) => Some(r#"{"all":true}"#),
             _ => None,
         };
         let (status, out) = app

@@ -2,7 +2,9 @@
 //! own bearer key; the last column is a revoked key of the account owner (impersonation
 //! does not exist in the API). Answers as in matrix.rs: 2 = 200, 201 or 204, 1 = 401,
 //! 4 = 403, N = 404, C = 409, U = 422. `{col}` in a body is the column's number (unique
-//! names per key).
+//! names per key). A write on `{aid}` acts on a new alias user per cell unless its row
+//! names a target (`TARGET_ROWS`); its change is checked in `matrix_effects`. A write on
+//! `{rid}` acts on a new role per cell (`fresh_role`).
 
 use diesel::prelude::*;
 use steward::db::schema::api_keys;
@@ -35,6 +37,34 @@ pub const ROWS: &[(&str, &str, &str, &str)] = &[
         "1U4U2U424111",
     ),
     ("GET", "/api/v1/audit", "", "122222444111"),
+    // Writes on {aid} act on a new alias user for each cell (the narrow one's role, on s1),
+    // so that an answer is about the key and not about what an earlier cell did to it.
+    (
+        "PATCH",
+        "/api/v1/alias-users/{aid}",
+        r#"{"role_id":{rid},"disabled":true,"expires_at":"2099-01-01"}"#,
+        "1N4N2N424111",
+    ),
+    ("DELETE", "/api/v1/alias-users/{aid}", "", "1N4N2N424111"),
+    (
+        "PUT",
+        "/api/v1/alias-users/{aid}/servers",
+        r#"{"all":false,"server_ids":[{sid}]}"#,
+        "1N4N2N424111",
+    ),
+    // s3 is beyond the manager (404, as the dialog answers); all servers too (403).
+    (
+        "PUT",
+        "/api/v1/alias-users/{aid}/servers",
+        r#"{"all":false,"server_ids":[{s3}]}"#,
+        "1N4N2N4N4111",
+    ),
+    (
+        "PUT",
+        "/api/v1/alias-users/{aid}/servers",
+        r#"{"all":true}"#,
+        "1N4N2N444111",
+    ),
     // Roles: the Roles tab's rule on the key's own account. A write on {rid} acts on a
     // role made for its cell (see `fresh_role`); the spare role is the owner's, so other
     // accounts' keys get 404.
@@ -54,6 +84,60 @@ pub const ROWS: &[(&str, &str, &str, &str)] = &[
     ),
     ("DELETE", "/api/v1/roles/{rid}", "", "1N4N2N424111"),
 ];
+
+/// Rows on one of the world's alias users (`aid=strong`: stronger than the manager by a
+/// permission, `aid=wide`: by servers, `aid=manager`: the manager itself), with a change
+/// that leaves its rights as they are, so the cells after the owner's answer alike.
+///      method  path                          body                            target        anon adm aAl res own oth nar mgr wid dis exp rev
+pub const TARGET_ROWS: &[(&str, &str, &str, &str, &str)] = &[
+    (
+        "PATCH",
+        "/api/v1/alias-users/{aid}",
+        r#"{"expires_at":"2099-01-01"}"#,
+        "aid=strong",
+        "1N4N2N444111",
+    ),
+    (
+        "PATCH",
+        "/api/v1/alias-users/{aid}",
+        r#"{"expires_at":"2099-01-01"}"#,
+        "aid=wide",
+        "1N4N2N444111",
+    ),
+    (
+        "PATCH",
+        "/api/v1/alias-users/{aid}",
+        r#"{"expires_at":"2099-01-01"}"#,
+        "aid=manager",
+        "1N4N2N444111",
+    ),
+    (
+        "PUT",
+        "/api/v1/alias-users/{aid}/servers",
+        r#"{"all":false}"#,
+        "aid=strong",
+        "1N4N2N444111",
+    ),
+];
+
+/// A write on an alias user without a target of its own: it gets a new one, like the
+/// narrow alias (its role, on s1), named after the row and the column.
+fn fresh_target(
+    app: &crate::helpers::TestApp,
+    w: &crate::matrix_world::World,
+    row: usize,
+    col: usize,
+) -> i32 {
+    let id = crate::alias_users::alias(
+        app,
+        &format!("api-target-{row}-{col}"),
+        w.owner,
+        w.narrow_role,
+        false,
+    );
+    crate::alias_users::assign(app, id, w.s1);
+    id
+}
 
 /// All columns share one world, so a write on a role would take it from the columns after
 /// it: each such cell acts on a new unused role of the owner instead of the spare one.
@@ -115,24 +199,35 @@ async fn every_api_route_answers_every_kind_of_key_as_written_by_hand() {
     let client = reqwest::Client::new();
     let mut failures = Vec::new();
     let mut tried = 0;
-    for (method, template, body, answers) in ROWS {
+    let rows = ROWS
+        .iter()
+        .map(|&(m, p, b, a)| (m, p, b, "", a))
+        .chain(TARGET_ROWS.iter().copied());
+    for (row, (method, template, body, target, answers)) in rows.enumerate() {
+        let (method, template) = (&method, &template);
         for (col, expected) in answers.chars().enumerate() {
             tried += 1;
-            let fresh = (*method != "GET" && template.contains("{rid}"))
+            let changes_alias = template.contains("{aid}") && !["GET", "POST"].contains(method);
+            let fresh =
+                (changes_alias && target.is_empty()).then(|| fresh_target(&app, &w, row, col));
+            let fresh_rid = (*method != "GET" && template.contains("{rid}"))
                 .then(|| fresh_role(&app, &w, method, col));
-            let path = match fresh {
-                Some(rid) => template.replace("{rid}", &rid.to_string()),
-                None => template.to_string(),
-            };
-            let url = format!("{}{}", app.address, fill(&path, &w, ""));
-            let body = fill(body, &w, "").replace("{col}", &col.to_string());
-            let mut req = match *method {
-                "GET" => client.get(&url),
-                "DELETE" => client.delete(&url),
-                other => client
-                    .request(reqwest::Method::from_bytes(other.as_bytes()).unwrap(), &url)
+            let mut path = template.to_string();
+            if let Some(id) = fresh {
+                path = path.replace("{aid}", &id.to_string());
+            }
+            if let Some(rid) = fresh_rid {
+                path = path.replace("{rid}", &rid.to_string());
+            }
+            let url = format!("{}{}", app.address, fill(&path, &w, target));
+            let body = fill(body, &w, target).replace("{col}", &col.to_string());
+            let mut req = if *method == "GET" {
+                client.get(&url)
+            } else {
+                client
+                    .request(method.parse().unwrap(), &url)
                     .header("Content-Type", "application/json")
-                    .body(body.clone()),
+                    .body(body.clone())
             };
             if let Some(k) = &keys[col] {
                 req = req.bearer_auth(k);
@@ -141,7 +236,7 @@ async fn every_api_route_answers_every_kind_of_key_as_written_by_hand() {
             let before = snapshot(&app);
             let res = req.send().await.unwrap();
             let got = match res.status().as_u16() {
-                200 => '2',
+                200 | 204 => '2',
                 401 => '1',
                 403 => '4',
                 404 => 'N',
@@ -153,6 +248,8 @@ async fn every_api_route_answers_every_kind_of_key_as_written_by_hand() {
                 .headers()
                 .get("content-type")
                 .is_some_and(|c| c.to_str().unwrap_or("").starts_with("application/json"));
+            // A 204 has no body to be JSON.
+            let is_json = is_json || res.status().as_u16() == 204;
             if got != expected {
                 failures.push(format!(
                     "{method} {template} with {}: expected {expected}, got {got}",
@@ -174,9 +271,17 @@ async fn every_api_route_answers_every_kind_of_key_as_written_by_hand() {
                     &app,
                     method,
                     col,
-                    fresh,
+                    fresh_rid,
                     &before,
                     &snapshot(&app),
+                ) {
+                    failures.push(format!("{method} {template} with {}: {e}", COLS[col]));
+                }
+            } else if got == '2' && changes_alias {
+                let aid = fresh.unwrap_or_else(|| w.ids(target).aid);
+                let after = snapshot(&app);
+                if let Err(e) = crate::matrix_effects::api_alias_write(
+                    &app, method, &body, aid, &before, &after,
                 ) {
                     failures.push(format!("{method} {template} with {}: {e}", COLS[col]));
                 }
@@ -203,8 +308,8 @@ async fn every_api_route_answers_every_kind_of_key_as_written_by_hand() {
         }
     }
     eprintln!(
-        "API matrix: {} routes × {} keys = {tried} requests",
-        ROWS.len(),
+        "API matrix: {} rows × {} keys = {tried} requests",
+        ROWS.len() + TARGET_ROWS.len(),
         COLS.len()
     );
     assert!(

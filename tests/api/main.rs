@@ -8,6 +8,7 @@ mod abuse;
 mod access_review;
 mod accounts;
 mod alias_users;
+mod alias_users_api;
 mod attacker;
 mod auth;
 mod cli;

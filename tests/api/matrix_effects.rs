@@ -591,3 +591,83 @@ pub(crate) fn check_api_role(
 pub(crate) fn jobs_of_row(app: &TestApp, w: &World, target: &str) -> i64 {
     jobs(app, w.ids(target).sid)
 }
+
+/// What an accepted write of the JSON API on the alias user `aid` must have changed: for
+/// PATCH each field of the body, for PUT .../servers its "all servers" flag and, when the
+/// body names them, exactly those servers; for DELETE nothing left of it.
+pub(crate) fn api_alias_write(
+    app: &TestApp,
+    method: &str,
+    body: &str,
+    aid: i32,
+    before: &Snapshot,
+    after: &Snapshot,
+) -> Result<(), String> {
+    let sent: serde_json::Value = if body.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_str(body).map_err(|e| format!("the row's body is not JSON: {e}"))?
+    };
+    let alias = app.user(aid);
+    let (result, tables): (Result<(), String>, &[&str]) = match method {
+        "DELETE" => (
+            ensure(alias.is_none(), "the alias user is still there"),
+            &["users", "alias_servers", "api_keys", "ssh_keys"],
+        ),
+        "PATCH" => {
+            let a = alias.ok_or("the alias user is gone")?;
+            let mut ok = true;
+            if let Some(rid) = sent["role_id"].as_i64() {
+                ok &= a.role_id.map(i64::from) == Some(rid);
+            }
+            if let Some(disabled) = sent["disabled"].as_bool() {
+                ok &= a.disabled == disabled;
+            }
+            if let Some(day) = sent["expires_at"].as_str() {
+                ok &= a.expires_on.map(|d| d.to_string()).unwrap_or_default() == day;
+            }
+            (
+                ensure(ok, "the alias user is not as the body says"),
+                &["users"],
+            )
+        }
+        "PUT" => {
+            let a = alias.ok_or("the alias user is gone")?;
+            let mut ok = sent["all"].as_bool() == Some(a.all_servers);
+            if let Some(ids) = sent["server_ids"].as_array() {
+                let mut want: Vec<i32> = ids
+                    .iter()
+                    .filter_map(|v| v.as_i64())
+                    .map(|v| v as i32)
+                    .collect();
+                want.sort_unstable();
+                let has: Vec<i32> = alias_servers::table
+                    .filter(alias_servers::alias_id.eq(aid))
+                    .select(alias_servers::server_id)
+                    .order(alias_servers::server_id)
+                    .load(&mut app.conn())
+                    .unwrap();
+                ok &= has == want;
+            }
+            (
+                ensure(ok, "its servers are not as the body says"),
+                &["users", "alias_servers"],
+            )
+        }
+        other => (Err(format!("no expected change written for {other}")), &[]),
+    };
+    result?;
+    let stray: Vec<String> = before
+        .changed_tables(after)
+        .into_iter()
+        .filter(|t| t != "audit_log" && t != "sessions" && !tables.contains(&t.as_str()))
+        .collect();
+    if stray.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "it also changed {stray:?}: {}",
+            before.describe_change(after)
+        ))
+    }
+}

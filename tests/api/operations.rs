@@ -5,7 +5,7 @@
 use diesel::prelude::*;
 use steward::db::schema::audit_log;
 
-use crate::alias_users::{alias, role, server};
+use crate::alias_users::{alias, assign, role, server};
 use crate::backend_tests;
 use crate::helpers::{assert_redirect_to, TestApp, PASSWORD};
 use crate::keys::tenants;
@@ -21,6 +21,10 @@ backend_tests!(
     creating_a_role_from_the_tab_and_from_the_api_writes_the_same_audit_entry,
     saving_a_role_from_the_tab_and_from_the_api_writes_the_same_audit_entry,
     deleting_a_role_from_the_tab_and_from_the_api_writes_the_same_audit_entry,
+    changing_an_alias_users_role_from_its_page_and_from_the_api_writes_the_same_audit_entry,
+    disabling_and_enabling_from_the_page_and_from_the_api_write_the_same_audit_entries,
+    deleting_an_alias_user_from_the_tab_and_from_the_api_writes_the_same_audit_entry,
+    assigning_servers_from_the_dialog_and_from_the_api_writes_the_same_audit_entries,
 );
 
 type Row = (Option<i32>, String, String, String, String, bool);
@@ -620,4 +624,244 @@ async fn deleting_a_role_from_the_tab_and_from_the_api_writes_the_same_audit_ent
     let message = body["error"].as_str().unwrap();
     assert!(html.contains(message), "the tab says {message:?} too");
     assert_eq!(rows_of(&app, "role.delete").len(), 2);
+}
+
+/// The two rows of `action`, one from each door (page first), after checking that
+/// `via_api` is what tells them apart; answers the page's row.
+fn one_from_each_door(app: &TestApp, action: &str) -> (Row, Row) {
+    let rows = rows_of(app, action);
+    assert_eq!(rows.len(), 2, "one entry per door: {rows:?}");
+    let (from_page, from_api) = (rows[0].clone(), rows[1].clone());
+    assert!(!from_page.5 && from_api.5, "via_api tells the doors apart");
+    (from_page, from_api)
+}
+
+fn same_but_the_door(app: &TestApp, action: &str) -> Row {
+    let (from_page, mut from_api) = one_from_each_door(app, action);
+    from_api.5 = false;
+    assert_eq!(from_page, from_api, "{action}");
+    from_page
+}
+
+fn set_alias(app: &TestApp, id: i32, role_id: i32, disabled: bool, all_servers: bool) {
+    use steward::db::schema::users;
+    diesel::update(users::table.find(id))
+        .set((
+            users::role_id.eq(Some(role_id)),
+            users::disabled.eq(disabled),
+            users::all_servers.eq(all_servers),
+        ))
+        .execute(&mut app.conn())
+        .unwrap();
+}
+
+async fn changing_an_alias_users_role_from_its_page_and_from_the_api_writes_the_same_audit_entry(
+    app: TestApp,
+) {
+    let t = tenants(&app);
+    let viewer = role(&app, t.acme, "Viewer", &["servers.view"]);
+    let ops = role(&app, t.acme, "Ops", &["servers.view", "servers.power"]);
+    let bob = alias(&app, "bob", t.acme, viewer, false);
+    let page = app.login("acme").await;
+    let res = page
+        .post(
+            &format!("/users/{}/alias-users/{bob}/role", t.acme),
+            &[("role_id", &ops.to_string())],
+        )
+        .await;
+    assert_redirect_to(&res, &format!("/users/{}/alias-users/{bob}", t.acme));
+    // Back to where the page started, then the same change through the API.
+    set_alias(&app, bob, viewer, false, false);
+    let key = app.api_key(t.acme, None);
+    let (status, body) = app
+        .api_call(
+            "PATCH",
+            &format!("/api/v1/alias-users/{bob}"),
+            &key,
+            Some(&format!(r#"{{"role_id":{ops}}}"#)),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(app.user(bob).unwrap().role_id, Some(ops));
+    assert_eq!(
+        same_but_the_door(&app, "alias.role"),
+        (
+            Some(t.acme),
+            "acme".into(),
+            "alias.role".into(),
+            "alias user bob".into(),
+            "role Viewer -> Ops; gains: servers.power; loses: nothing".into(),
+            false
+        )
+    );
+}
+
+async fn disabling_and_enabling_from_the_page_and_from_the_api_write_the_same_audit_entries(
+    app: TestApp,
+) {
+    let t = tenants(&app);
+    let viewer = role(&app, t.acme, "Viewer", &["servers.view"]);
+    let bob = alias(&app, "bob", t.acme, viewer, false);
+    let page = app.login("acme").await;
+    let key = app.api_key(t.acme, None);
+    let url = format!("/users/{}/alias-users/{bob}", t.acme);
+    let api = format!("/api/v1/alias-users/{bob}");
+    for (form, body, disabled) in [
+        ("disable", r#"{"disabled":true}"#, true),
+        ("enable", r#"{"disabled":false}"#, false),
+    ] {
+        set_alias(&app, bob, viewer, !disabled, false);
+        let res = page.post(&format!("{url}/{form}"), &[]).await;
+        assert_eq!(res.status().as_u16(), 303, "{form}");
+        assert_eq!(app.user(bob).unwrap().disabled, disabled);
+        set_alias(&app, bob, viewer, !disabled, false);
+        let (status, out) = app.api_call("PATCH", &api, &key, Some(body)).await;
+        assert_eq!(status, 200, "{out}");
+        assert_eq!(app.user(bob).unwrap().disabled, disabled);
+        let action = format!("alias.{form}");
+        assert_eq!(
+            same_but_the_door(&app, &action),
+            (
+                Some(t.acme),
+                "acme".into(),
+                action.clone(),
+                "alias user bob".into(),
+                String::new(),
+                false
+            )
+        );
+    }
+}
+
+async fn deleting_an_alias_user_from_the_tab_and_from_the_api_writes_the_same_audit_entry(
+    app: TestApp,
+) {
+    let t = tenants(&app);
+    let viewer = role(&app, t.acme, "Viewer", &["servers.view"]);
+    let bob = alias(&app, "bob", t.acme, viewer, false);
+    let carol = alias(&app, "carol", t.acme, viewer, false);
+    let page = app.login("acme").await;
+    let res = page
+        .post(
+            &format!("/users/{}/alias-users/{bob}/delete", t.acme),
+            &[("confirm", "yes")],
+        )
+        .await;
+    assert_redirect_to(&res, &format!("/users/{}/alias-users", t.acme));
+    let key = app.api_key(t.acme, None);
+    let (status, _) = app
+        .api_call(
+            "DELETE",
+            &format!("/api/v1/alias-users/{carol}"),
+            &key,
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    assert!(app.user(bob).is_none() && app.user(carol).is_none());
+    // The same row but for the name of the alias user each door deleted.
+    let (from_page, from_api) = one_from_each_door(&app, "alias.delete");
+    let expected = |name: &str, via_api| {
+        (
+            Some(t.acme),
+            "acme".to_string(),
+            "alias.delete".to_string(),
+            format!("alias user {name}"),
+            String::new(),
+            via_api,
+        )
+    };
+    assert_eq!(from_page, expected("bob", false));
+    assert_eq!(from_api, expected("carol", true));
+}
+
+async fn assigning_servers_from_the_dialog_and_from_the_api_writes_the_same_audit_entries(
+    app: TestApp,
+) {
+    let t = tenants(&app);
+    let s1 = server(&app, "web1.acme.test", t.acme);
+    let theirs = server(&app, "db1.globex.test", t.globex);
+    let viewer = role(&app, t.acme, "Viewer", &["servers.view"]);
+    let bob = alias(&app, "bob", t.acme, viewer, false);
+    let page = app.login("acme").await;
+    let key = app.api_key(t.acme, None);
+    let dialog = format!("/users/{}/alias-users/{bob}/servers", t.acme);
+    let api = format!("/api/v1/alias-users/{bob}/servers");
+    let unassign_all = |app: &TestApp| {
+        use steward::db::schema::alias_servers;
+        diesel::delete(alias_servers::table.filter(alias_servers::alias_id.eq(bob)))
+            .execute(&mut app.conn())
+            .unwrap();
+    };
+    // Each dialog action, then the API statement that does the same from the same start.
+    let (s1_id, s1_list) = (
+        s1.to_string(),
+        format!(r#"{{"all":false,"server_ids":[{s1}]}}"#),
+    );
+    // (action, its other fields, the API body, the details both doors write)
+    type Step<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str, &'a str);
+    let steps: [Step; 3] = [
+        (
+            "assign",
+            &[("server_id", &s1_id)],
+            &s1_list,
+            "1 server: web1.acme.test",
+        ),
+        ("all", &[], r#"{"all":true}"#, "all servers of the account"),
+        (
+            "none",
+            &[("confirm", "yes")],
+            r#"{"all":false,"server_ids":[]}"#,
+            "no servers",
+        ),
+    ];
+    for (action, fields, body, details) in steps {
+        // Where each step starts: nothing for assign and all, s1 with all servers for none.
+        let start = |app: &TestApp| {
+            unassign_all(app);
+            set_alias(app, bob, viewer, false, action == "none");
+            if action == "none" {
+                assign(app, bob, s1);
+            }
+        };
+        start(&app);
+        let mut form = vec![("action", action)];
+        form.extend_from_slice(fields);
+        let res = page.post(&dialog, &form).await;
+        assert_eq!(res.status().as_u16(), 303, "{action}");
+        start(&app);
+        let (status, out) = app.api_call("PUT", &api, &key, Some(body)).await;
+        assert_eq!(status, 200, "{action}: {out}");
+        let name = format!("alias.servers.{action}");
+        assert_eq!(
+            same_but_the_door(&app, &name),
+            (
+                Some(t.acme),
+                "acme".into(),
+                name.clone(),
+                "alias user bob".into(),
+                details.into(),
+                false
+            )
+        );
+    }
+    // Another account's server is refused alike, and changes nothing.
+    unassign_all(&app);
+    let res = page
+        .post(
+            &dialog,
+            &[("action", "assign"), ("server_id", &theirs.to_string())],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 404);
+    let (status, _) = app
+        .api_call(
+            "PUT",
+            &api,
+            &key,
+            Some(&format!(r#"{{"all":false,"server_ids":[{theirs}]}}"#)),
+        )
+        .await;
+    assert_eq!(status, 404);
+    assert_eq!(rows_of(&app, "alias.servers.assign").len(), 2);
 }

@@ -1,22 +1,22 @@
 //! The actions on one alias user: profile (e-mail, expiry), role, password, disable,
 //! enable, delete. Each asks `may_act_on_alias` first (never on oneself, never on a
-//! stronger login), changes one thing in one transaction with its audit row, and ends the
-//! alias user's sessions where its access shrank in a way a session must not survive.
+//! stronger login). Profile, role, disable, enable and delete are doors to
+//! `operations::aliases` (the same operations as `PATCH` and `DELETE
+//! /api/v1/alias-users/{aid}`): they read the form, call the operation and show its
+//! outcome. The password reset is the page's own (the API sets no passwords).
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::page;
 use super::{acted_on, alias_url, load_target, tab_url, AliasPath};
-use crate::access::aliases::{
-    may_act_on_alias, may_change_own_password, may_grant_role, role_rights,
-};
-use crate::access::changes::{alias_change, alias_removal};
-use crate::db::{self, DbError};
-use crate::domain::{Email, Expiry, NewPassword};
-use crate::models::now;
-use crate::models::role::{self, Role};
-use crate::models::{alias, session};
+use crate::access::aliases::{may_act_on_alias, may_change_own_password};
+use crate::access::changes::alias_change;
+use crate::db;
+use crate::domain::NewPassword;
+use crate::models::session;
+use crate::operations::aliases::{self, AliasChanges};
+use crate::operations::OpError;
 use crate::security::password;
 use crate::web::confirm::{confirmation, Ask};
 use crate::web::form::FieldErrors;
@@ -39,40 +39,25 @@ pub async fn profile(
     form: web::Form<ProfileForm>,
 ) -> Result<HttpResponse, AppError> {
     let t = acted_on(&current, &state, &path).await?;
-    let mut errors = FieldErrors::default();
-    let email = errors.check("email", Email::parse(&form.email));
-    let expires = errors
-        .check("expires_at", Expiry::parse(&form.expires_at, now().date()))
-        .map(Expiry::date);
-    let (Some(email), Some(expires), true) = (email, expires, errors.is_empty()) else {
-        let mut p = page::build(&current, &state, t, None, errors).await?;
-        p.email = form.email.clone();
-        p.expires_at = form.expires_at.clone();
-        return render::invalid(&p);
+    let changes = AliasChanges {
+        email: Some(form.email.clone()),
+        expires_at: Some(form.expires_at.clone()),
+        ..AliasChanges::default()
     };
-    let (account_id, aid) = (t.account.id, t.alias.id);
-    let audit = current
-        .audit(account_id, "alias.update")
-        .target(format!("alias user {}", t.alias.username))
-        .details(format!(
-            "expires={}",
-            expires
-                .map(|d| d.to_string())
-                .unwrap_or_else(|| "never".into())
-        ));
-    let actor = current.actor.clone();
-    db::run(&state.pool, move |c| {
-        db::transaction(c, |c| {
-            alias_change(c, &actor, aid, |c| {
-                alias::set_profile(c, aid, email.as_str(), expires)?;
-                audit.insert(c)?;
-                Ok::<_, AppError>(())
-            })
-        })
-    })
-    .await?;
-    current.flash("success", "Alias user saved.");
-    Ok(render::see_other(&alias_url(account_id, aid)))
+    let who = current.audit(t.account.id, "alias.update");
+    match aliases::update(&state.pool, &current.actor, who, &t, changes).await {
+        Ok(_) => {
+            current.flash("success", "Alias user saved.");
+            Ok(render::see_other(&alias_url(t.account.id, t.alias.id)))
+        }
+        Err(OpError::Invalid(errors)) => {
+            let mut p = page::build(&current, &state, t, None, errors).await?;
+            p.email = form.email.clone();
+            p.expires_at = form.expires_at.clone();
+            render::invalid(&p)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -89,64 +74,27 @@ pub async fn role(
     form: web::Form<RoleForm>,
 ) -> Result<HttpResponse, AppError> {
     let t = acted_on(&current, &state, &path).await?;
-    let account_id = t.account.id;
-    let Some(rid) = form.role_id.trim().parse::<i32>().ok() else {
-        let mut errors = FieldErrors::default();
-        errors.add("role_id", "Choose one of this account's roles.");
-        return render::invalid(&page::build(&current, &state, t, None, errors).await?);
+    let changes = AliasChanges {
+        role_id: Some(form.role_id.clone()),
+        ..AliasChanges::default()
     };
-    let found = db::run(&state.pool, move |c| {
-        let r = Role::find_in_account(c, account_id, rid)?;
-        let keys = match &r {
-            Some(r) => role::permissions_of(c, r.id)?,
-            None => Vec::new(),
-        };
-        Ok::<_, DbError>(r.map(|r| (r, keys)))
-    })
-    .await?;
-    let Some((new_role, keys)) = found else {
-        let mut errors = FieldErrors::default();
-        errors.add("role_id", "Choose one of this account's roles.");
-        return render::invalid(&page::build(&current, &state, t, None, errors).await?);
-    };
-    if !may_grant_role(&current.actor, &t.account, &keys) {
-        return Err(AppError::Forbidden);
+    let who = current.audit(t.account.id, "alias.role");
+    match aliases::update(&state.pool, &current.actor, who, &t, changes).await {
+        Ok(done) => {
+            current.flash(
+                "success",
+                format!(
+                    "Role changed to {}. It applies from the alias user's next request.",
+                    done.role_name.unwrap_or_default()
+                ),
+            );
+            Ok(render::see_other(&alias_url(t.account.id, t.alias.id)))
+        }
+        Err(OpError::Invalid(errors)) => {
+            render::invalid(&page::build(&current, &state, t, None, errors).await?)
+        }
+        Err(e) => Err(e.into()),
     }
-    let next = role_rights(&keys, &t.account);
-    let gains = next.minus(t.rights.permissions).keys().join(", ");
-    let losses = t.rights.permissions.minus(next).keys().join(", ");
-    let aid = t.alias.id;
-    let role_name = new_role.name.clone();
-    let audit = current
-        .audit(account_id, "alias.role")
-        .target(format!("alias user {}", t.alias.username))
-        .details(format!(
-            "role {} -> {}; gains: {}; loses: {}",
-            t.role.as_ref().map_or("none", |r| r.name.as_str()),
-            new_role.name,
-            if gains.is_empty() { "nothing" } else { &gains },
-            if losses.is_empty() {
-                "nothing"
-            } else {
-                &losses
-            },
-        ));
-    let actor = current.actor.clone();
-    db::run(&state.pool, move |c| {
-        db::transaction(c, |c| {
-            alias_change(c, &actor, aid, |c| {
-                alias::set_role(c, aid, new_role.id)?;
-                audit.insert(c)?;
-                Ok::<_, AppError>(())
-            })
-        })
-    })
-    .await?;
-    current.flash(
-        "success",
-        format!("Role changed to {role_name}. It applies from the alias user's next request."),
-    );
-    Ok(render::see_other(&alias_url(account_id, aid)))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -285,31 +233,17 @@ async fn set_disabled(
 ) -> Result<HttpResponse, AppError> {
     let t = acted_on(&current, &state, &path).await?;
     let fields = crate::web::form::pairs(&body)?;
-    let (account_id, aid) = (t.account.id, t.alias.id);
-    let audit = current
-        .audit(
-            account_id,
-            if disabled {
-                "alias.disable"
-            } else {
-                "alias.enable"
-            },
-        )
-        .target(format!("alias user {}", t.alias.username));
-    let actor = current.actor.clone();
-    db::run(&state.pool, move |c| {
-        db::transaction(c, |c| {
-            alias_change(c, &actor, aid, |c| {
-                alias::set_disabled(c, aid, disabled)?;
-                if disabled {
-                    session::end_all_of(c, aid, None)?;
-                }
-                audit.insert(c)?;
-                Ok::<_, AppError>(())
-            })
-        })
-    })
-    .await?;
+    let changes = AliasChanges {
+        disabled: Some(disabled),
+        ..AliasChanges::default()
+    };
+    let action = if disabled {
+        "alias.disable"
+    } else {
+        "alias.enable"
+    };
+    let who = current.audit(t.account.id, action);
+    aliases::update(&state.pool, &current.actor, who, &t, changes).await?;
     let verb = if disabled {
         "disabled: it is logged out and cannot log in"
     } else {
@@ -319,7 +253,11 @@ async fn set_disabled(
         "success",
         format!("Alias user {} {verb}.", t.alias.username),
     );
-    Ok(render::see_other(&back_to_row(account_id, aid, &fields)))
+    Ok(render::see_other(&back_to_row(
+        t.account.id,
+        t.alias.id,
+        &fields,
+    )))
 }
 
 /// POST .../{aid}/delete (confirm=yes)
@@ -347,25 +285,11 @@ pub async fn delete(
     if let Some(res) = confirmation(&current, "users", sent, ask) {
         return res;
     }
-    let (account_id, aid) = (t.account.id, t.alias.id);
-    let audit = current
-        .audit(account_id, "alias.delete")
-        .target(format!("alias user {}", t.alias.username));
-    let actor = current.actor.clone();
-    db::run(&state.pool, move |c| {
-        db::transaction(c, |c| {
-            alias_removal(c, &actor, aid, |c| {
-                session::end_all_of(c, aid, None)?;
-                alias::delete(c, aid)?;
-                audit.insert(c)?;
-                Ok::<_, AppError>(())
-            })
-        })
-    })
-    .await?;
+    let who = current.audit(t.account.id, "alias.delete");
+    aliases::delete(&state.pool, &current.actor, who, &t).await?;
     current.flash(
         "success",
         format!("Alias user {} deleted.", t.alias.username),
     );
-    Ok(render::see_other(&tab_url(account_id)))
+    Ok(render::see_other(&tab_url(t.account.id)))
 }

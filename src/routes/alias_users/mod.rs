@@ -13,13 +13,9 @@ mod tab;
 
 use actix_web::web;
 
-use crate::access::aliases::{role_rights, TargetRights};
-use crate::access::changes::covers;
-use crate::access::rights::Rights;
-use crate::access::{Actor, PermissionSet};
-use crate::db::{self, DbError, DbPool};
-use crate::models::user::User;
-use crate::models::{alias, role};
+use crate::access::Actor;
+use crate::db::DbPool;
+use crate::operations::aliases;
 use crate::routes::table::Routes;
 use crate::routes::users::{parse_id, visible_account};
 use crate::web::pagination::ListQuery;
@@ -60,13 +56,7 @@ pub fn configure(routes: &mut Routes) {
         .reads_fields(&["action", "server_id", "q", "page", "confirm"]);
 }
 
-/// An alias user as its page and actions need it.
-pub struct Target {
-    pub account: User,
-    pub alias: User,
-    pub role: Option<role::Role>,
-    pub rights: TargetRights,
-}
+pub use crate::operations::aliases::Target;
 
 /// Loads `/users/{id}/alias-users/{aid}`: the account must be visible to the actor and the
 /// alias user must belong to it and be visible to the actor; anything else is 404.
@@ -78,41 +68,9 @@ pub async fn load_target(
 ) -> Result<Target, AppError> {
     let (id, aid) = (parse_id(id)?, parse_id(aid)?);
     let account = visible_account(pool, actor, id).await?;
-    let actor_rights = Rights::of_actor(actor);
-    let acc = account.clone();
-    let (alias, role, keys, covered) = db::run(pool, move |c| {
-        let Some(alias) = alias::find_in_account(c, acc.id, aid)? else {
-            return Ok::<_, DbError>(None);
-        };
-        let role = match alias.role_id {
-            Some(rid) => role::Role::find_in_account(c, acc.id, rid)?,
-            None => None,
-        };
-        let keys = match &role {
-            Some(r) => role::permissions_of(c, r.id)?,
-            None => Vec::new(),
-        };
-        let role_set = PermissionSet::from_known_keys(&keys);
-        let l = Rights::of_alias(&alias, &acc, role_set);
-        let covered = covers(c, &actor_rights, &l)?;
-        Ok(Some((alias, role, keys, covered)))
-    })
-    .await?
-    .ok_or(AppError::NotFound)?;
-    if !crate::access::aliases::may_view_alias(actor, &account, &alias) {
-        return Err(AppError::NotFound);
-    }
-    let rights = TargetRights {
-        permissions: role_rights(&keys, &account),
-        all_servers: alias.all_servers,
-        covered,
-    };
-    Ok(Target {
-        account,
-        alias,
-        role,
-        rights,
-    })
+    aliases::load(pool, actor, account, aid)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// The path of every per-alias route: the account id and the alias user id, as typed.

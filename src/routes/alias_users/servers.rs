@@ -3,17 +3,19 @@
 //! `action=assign|unassign|all|assigned|none` and `server_id` repeated. "All servers" is a
 //! setting beside the assigned list: `all` turns it on, `assigned` turns it off and keeps
 //! the list, and only `none` clears both (it asks first: `confirm=yes`). Every query is
-//! sized by the page, so it stays fast with 10,000 servers on the account.
+//! sized by the page, so it stays fast with 10,000 servers on the account. The change
+//! itself is `operations::aliases::change_servers`.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::{acted_on, alias_url, AliasPath, Target};
 use crate::access::aliases::{assignable_reach, reaches_all_of_account};
-use crate::access::changes::alias_change;
 use crate::db::{self, DbError};
 use crate::models::alias;
 use crate::models::server::Server;
+use crate::operations::aliases::{self, ServerAction};
+use crate::operations::OpError;
 use crate::web::chrome::{Chrome, Flash};
 use crate::web::confirm::{confirmation, Ask};
 use crate::web::form::{self, pairs};
@@ -121,6 +123,9 @@ pub async fn page(
     }
 }
 
+/// POST: one action of the dialog, through `operations::aliases::change_servers` (the
+/// operation behind `PUT /api/v1/alias-users/{aid}/servers` too). This door reads the
+/// form, asks before `none`, and comes back to the dialog with the outcome.
 pub async fn submit(
     current: Current,
     state: web::Data<AppState>,
@@ -129,7 +134,6 @@ pub async fn submit(
 ) -> Result<HttpResponse, AppError> {
     let t = acted_on(&current, &state, &path).await?;
     let fields = pairs(&body)?;
-    let action = form::first(&fields, "action").to_string();
     let mut ids: Vec<i32> = Vec::new();
     for raw in form::all(&fields, "server_id") {
         let id = raw
@@ -153,131 +157,51 @@ pub async fn submit(
         }
         url
     };
-    let reach = assignable_reach(&current.actor, &t.account);
-    match action.as_str() {
-        "assign" | "unassign" => {
-            if ids.is_empty() {
-                current.flash("error", "Tick at least one server first.");
-                return Ok(render::see_other(&back));
-            }
-        }
-        "all" => {
-            if !reaches_all_of_account(&current.actor) {
-                return Err(AppError::Forbidden);
-            }
-        }
-        "assigned" => {}
-        "none" => {
-            let ask = Ask {
-                title: format!("Remove every server from {}?", t.alias.username),
-                message: format!(
-                    "{} loses “all servers” and every assigned server: it reaches no server until you assign some again. The list cannot be restored.",
-                    t.alias.username
-                ),
-                action: format!("{}/servers", alias_url(t.account.id, t.alias.id)),
-                fields: vec![("action".into(), "none".into())],
-                button: "Remove every server".into(),
-                back: back.clone(),
-                typed: None,
-            };
-            if let Some(res) = confirmation(&current, "users", form::first(&fields, "confirm"), ask)
-            {
-                return res;
-            }
-        }
-        _ => {
-            return Err(AppError::BadRequest(
-                "Choose assign, unassign, all, assigned or none.".into(),
-            ))
+    let Some(action) = ServerAction::parse(form::first(&fields, "action")) else {
+        return Err(AppError::BadRequest(
+            "Choose assign, unassign, all, assigned or none.".into(),
+        ));
+    };
+    if action == ServerAction::None {
+        let ask = Ask {
+            title: format!("Remove every server from {}?", t.alias.username),
+            message: format!(
+                "{} loses “all servers” and every assigned server: it reaches no server until you assign some again. The list cannot be restored.",
+                t.alias.username
+            ),
+            action: format!("{}/servers", alias_url(t.account.id, t.alias.id)),
+            fields: vec![("action".into(), "none".into())],
+            button: "Remove every server".into(),
+            back: back.clone(),
+            typed: None,
+        };
+        if let Some(res) = confirmation(&current, "users", form::first(&fields, "confirm"), ask) {
+            return res;
         }
     }
-    let aid = t.alias.id;
-    let audit = current
-        .audit(t.account.id, &format!("alias.servers.{action}"))
-        .target(format!("alias user {}", t.alias.username));
     let n = ids.len();
-    let act = action.clone();
-    let actor = current.actor.clone();
-    let outcome = db::run(&state.pool, move |c| {
-        db::transaction(c, |c| {
-            // Every submitted server must be one the manager may hand out; a foreign id
-            // is as absent as a missing one, and nothing changes.
-            if !ids.is_empty() && alias::count_within(c, &reach, &ids)? != ids.len() as i64 {
-                return Ok(false);
-            }
-            alias_change(c, &actor, aid, |c| {
-                let details = match act.as_str() {
-                    "assign" => {
-                        alias::assign(c, aid, &ids)?;
-                        summary(c, &ids)?
-                    }
-                    "unassign" => {
-                        alias::unassign(c, aid, &ids)?;
-                        summary(c, &ids)?
-                    }
-                    "all" => {
-                        alias::set_all_servers(c, aid, true)?;
-                        "all servers of the account".to_string()
-                    }
-                    "assigned" => {
-                        alias::set_all_servers(c, aid, false)?;
-                        "only its assigned servers; the list is kept".to_string()
-                    }
-                    _ => {
-                        alias::set_all_servers(c, aid, false)?;
-                        alias::unassign_all(c, aid)?;
-                        "no servers".to_string()
-                    }
-                };
-                audit.details(details).insert(c)?;
-                Ok::<_, AppError>(true)
-            })
-        })
-    })
-    .await?;
-    if !outcome {
-        return Err(AppError::NotFound);
+    let who = current.audit(t.account.id, &format!("alias.servers.{}", action.key()));
+    match aliases::change_servers(&state.pool, &current.actor, who, &t, action, ids).await {
+        Ok(()) => {}
+        Err(OpError::Invalid(errors)) => {
+            // Assign or unassign with nothing ticked: said in the dialog, nothing changed.
+            let message = errors.messages().next().unwrap_or_default().to_string();
+            current.flash("error", message);
+            return Ok(render::see_other(&back));
+        }
+        Err(e) => return Err(e.into()),
     }
-    let message = match action.as_str() {
-        "assign" => format!(
-            "{n} server{} assigned to {}.",
-            if n == 1 { "" } else { "s" },
-            t.alias.username
+    let name = &t.alias.username;
+    let plural = if n == 1 { "" } else { "s" };
+    let message = match action {
+        ServerAction::Assign => format!("{n} server{plural} assigned to {name}."),
+        ServerAction::Unassign => format!("{n} server{plural} unassigned from {name}."),
+        ServerAction::All => format!("{name} now reaches all servers of this account."),
+        ServerAction::Assigned => format!(
+            "“All servers” is off: {name} reaches only its assigned servers, which are kept."
         ),
-        "unassign" => format!(
-            "{n} server{} unassigned from {}.",
-            if n == 1 { "" } else { "s" },
-            t.alias.username
-        ),
-        "all" => format!(
-            "{} now reaches all servers of this account.",
-            t.alias.username
-        ),
-        "assigned" => format!(
-            "“All servers” is off: {} reaches only its assigned servers, which are kept.",
-            t.alias.username
-        ),
-        _ => format!("{} now reaches no servers.", t.alias.username),
+        ServerAction::None => format!("{name} now reaches no servers."),
     };
     current.flash("success", message);
     Ok(render::see_other(&back))
-}
-
-/// Hostnames named in a bulk audit row; the rest are counted.
-const NAMED_IN_AUDIT: usize = 5;
-
-/// One audit row for a bulk change: the count and the first few hostnames, whatever the
-/// size of the change (10,000 ids made a 57 KB row).
-fn summary(c: &mut crate::db::DbConn, ids: &[i32]) -> Result<String, DbError> {
-    let named = Server::hostnames(c, &ids[..ids.len().min(NAMED_IN_AUDIT)])?;
-    let n = ids.len();
-    let mut s = format!(
-        "{n} server{}: {}",
-        if n == 1 { "" } else { "s" },
-        named.join(", ")
-    );
-    if n > named.len() {
-        s.push_str(&format!(" and {} more", n - named.len()));
-    }
-    Ok(s)
 }

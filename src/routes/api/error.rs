@@ -81,6 +81,7 @@ impl From<OpError> for ApiError {
     fn from(e: OpError) -> Self {
         match e {
             OpError::Forbidden(m) => ApiError::Forbidden(m),
+            OpError::NotFound(m) => ApiError::NotFound(m.into()),
             OpError::Busy(m) => ApiError::Conflict(m),
             OpError::Invalid(fields) => ApiError::Invalid(fields),
             OpError::Db(e) => e.into(),

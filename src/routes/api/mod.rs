@@ -71,6 +71,11 @@ pub fn configure(routes: &mut Routes) {
                 .patch("/v1/roles/{rid}", roles::update)
                 .reads::<roles::UpdateRoleRequest>()
                 .delete("/v1/roles/{rid}", roles::delete)
+                .patch("/v1/alias-users/{aid}", alias_users::update)
+                .reads::<alias_users::UpdateAliasRequest>()
+                .delete("/v1/alias-users/{aid}", alias_users::delete)
+                .put("/v1/alias-users/{aid}/servers", alias_users::set_servers)
+                .reads::<alias_users::AliasServersRequest>()
                 .get("/v1/audit", audit::list)
                 .reads::<audit::AuditParams>()
                 .get("/v1/openapi.json", openapi::document);
@@ -163,6 +168,8 @@ const ROUTE_PATHS: &[&str] = &[
     "/api/v1/alias-users",
     "/api/v1/roles",
     "/api/v1/roles/{rid}",
+    "/api/v1/alias-users/{aid}",
+    "/api/v1/alias-users/{aid}/servers",
     "/api/v1/openapi.json",
 ];
 

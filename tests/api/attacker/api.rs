@@ -22,8 +22,8 @@ use super::steps::{fail, Runner, Violation};
 use crate::helpers::PASSWORD;
 
 /// How the oracle judges a call. Each rule names what the key must hold; the model gives
-/// the answer from the key's rights. (The alias-user and role writing rules wait for
-/// their routes: each is then one line of `API_CALLS`.)
+/// the answer from the key's rights. (The role writing rules wait for their routes: each
+/// is then one line of `API_CALLS`.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[allow(dead_code)]
 pub enum Rule {
@@ -123,6 +123,19 @@ pub const API_CALLS: &[ApiCall] = &[
         Rule::WriteRole,
     ),
     call("DELETE", "/api/v1/roles/{rid}", "", Rule::WriteRole),
+    call(
+        "PATCH",
+        "/api/v1/alias-users/{aid}",
+        r#"{"role_id":{rid},"disabled":{bool}}"#,
+        Rule::ActOnAlias,
+    ),
+    call("DELETE", "/api/v1/alias-users/{aid}", "", Rule::ActOnAlias),
+    call(
+        "PUT",
+        "/api/v1/alias-users/{aid}/servers",
+        r#"{"all":{bool},"server_ids":{sids}}"#,
+        Rule::ActOnAlias,
+    ),
 ];
 
 /// Routes of the OpenAPI document the attacker leaves out, with the reason.

@@ -47,9 +47,8 @@ async fn a_half_authenticated_session_reaches_no_route_and_changes_nothing(app: 
         let res = if r.method == "GET" {
             b.get(&path).await
         } else {
-            let method = reqwest::Method::from_bytes(r.method.as_bytes()).unwrap();
             b.client
-                .request(method, b.url(&path))
+                .request(r.method.parse().expect("an HTTP method"), b.url(&path))
                 .header("X-CSRF-Token", &token)
                 .form(&[("confirm", "yes"), ("name", "x")])
                 .send()

@@ -1,7 +1,6 @@
-//! Alias-user operations, the same from the Alias Users tab and from the JSON API: each
-//! parses its raw input, asks `access/` (and `access::changes` for the "cover it before
-//! and after" rule), writes the change with its audit row in one transaction, and returns
-//! either what it did or every problem of the input at once.
+//! Creating an alias user (POST /users/{id}/alias-users and POST /api/v1/alias-users):
+//! every problem of the input reported at once, the role and "all servers" only within
+//! the actor's own rights, the login and its audit row in one transaction.
 
 use super::OpError;
 use crate::access::aliases::{may_grant_role, may_manage_aliases, reaches_all_of_account};

@@ -1,8 +1,15 @@
-//! GET /api/v1/alias-users: the alias users of the key's account, for callers that manage
-//! them (alias_users.manage, or the account itself), with search and pages of 50;
-//! GET /api/v1/alias-users/{aid}: one of them (another account's is 404); and
-//! POST /api/v1/alias-users: create one through `operations::aliases::create`, the same
-//! operation as the Alias Users tab (same checks, same audit row, same field messages).
+//! The alias users of the key's account, for callers that manage them (alias_users.manage,
+//! or the account itself): GET /api/v1/alias-users (search, pages of 50) and
+//! GET /api/v1/alias-users/{aid} (another account's is 404) here; POST (create), PATCH
+//! and DELETE (change.rs) and PUT .../servers (assign.rs) through `operations::aliases`,
+//! the same operations as the Alias Users tab: the same checks, the same audit rows, the
+//! same field messages.
+
+mod assign;
+mod change;
+
+pub use assign::{__path_set_servers, set_servers, AliasServersRequest};
+pub use change::{__path_delete, __path_update, delete, update, UpdateAliasRequest};
 
 use std::collections::HashMap;
 
@@ -19,7 +26,7 @@ use crate::domain::FieldErrors;
 use crate::models::role::Role;
 use crate::models::user::User;
 use crate::models::{alias, now};
-use crate::operations::aliases::{self, NewAlias};
+use crate::operations::aliases::{self, NewAlias, Target};
 use crate::routes::alias_users::AliasStatus;
 use crate::routes::users::parse_id;
 use crate::AppState;
@@ -31,6 +38,7 @@ pub struct RoleRef {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": 41, "username": "ops-anna", "email": "anna@example.net", "role": {"id": 3, "name": "Operators"}, "status": "active", "all_servers": false, "assigned_servers": 2, "expires_on": "2027-06-30", "last_login_at": "2026-11-02T09:14:00Z"}))]
 pub struct AliasUserOut {
     pub id: i32,
     pub username: String,
@@ -153,6 +161,22 @@ pub async fn show(
     let found = one(&state, &account, aid).await?;
     Ok(HttpResponse::Ok()
         .json(found.ok_or_else(|| ApiError::NotFound("no such alias user".into()))?))
+}
+
+/// The alias user `aid` of the key's account as the operations take it: 403 for a caller
+/// that may not manage alias users (asked first, as `show` does), 404 for a missing or
+/// foreign id.
+async fn target(caller: &ApiCaller, state: &AppState, aid: &str) -> Result<Target, ApiError> {
+    let account = caller.actor.account().clone();
+    if !may_manage_aliases(&caller.actor, &account) {
+        return Err(ApiError::Forbidden(
+            "this key's login may not manage alias users",
+        ));
+    }
+    let aid = parse_id(aid).map_err(|_| ApiError::not_found())?;
+    aliases::load(&state.pool, &caller.actor, account, aid)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("no such alias user".into()))
 }
 
 /// An alias user of `account` as the API shows it (None for another account's, or none).

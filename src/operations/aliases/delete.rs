@@ -1,0 +1,34 @@
+//! Deleting an alias user: never oneself, only one the actor covers; its sessions end and
+//! its assignments, API keys and SSH keys go with it, with the `alias.delete` row, in one
+//! transaction.
+
+use super::{entry, may_act, OpError, Target};
+use crate::access::changes::alias_removal;
+use crate::access::Actor;
+use crate::db::{self, DbPool};
+use crate::models::audit::NewAuditEntry;
+use crate::models::{alias, session};
+
+/// Deletes the alias user `t` (the door asked for confirmation where it has one).
+pub async fn delete(
+    pool: &DbPool,
+    actor: &Actor,
+    who: NewAuditEntry,
+    t: &Target,
+) -> Result<(), OpError> {
+    may_act(actor, t)?;
+    let audit = entry(&who, "alias.delete", t, String::new());
+    let aid = t.alias.id;
+    let actor = actor.clone();
+    db::run(pool, move |c| {
+        db::transaction(c, |c| {
+            alias_removal(c, &actor, aid, |c| {
+                session::end_all_of(c, aid, None)?;
+                alias::delete(c, aid)?;
+                audit.insert(c)?;
+                Ok::<_, OpError>(())
+            })
+        })
+    })
+    .await
+}
