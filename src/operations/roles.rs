@@ -6,6 +6,8 @@
 //! role goes through `access::changes::role_change`, so it stands only if the actor still
 //! covers every alias user holding the role afterwards.
 
+use std::collections::HashMap;
+
 use super::OpError;
 use crate::access::changes::role_change;
 use crate::access::roles::{
@@ -19,6 +21,63 @@ use crate::models::now;
 use crate::models::role::{self, name_key, NewRole, Role};
 use crate::models::two_factor;
 use crate::models::user::User;
+
+/// One role of an account as both doors list it: its permissions, how many alias users
+/// hold it, whether it requires two-factor, and why `actor` may not edit it (if not).
+#[derive(Debug, Clone)]
+pub struct RoleSummary {
+    pub role: Role,
+    pub permissions: PermissionSet,
+    pub holders: i64,
+    pub requires_two_factor: bool,
+    pub locked: Option<RoleRefusal>,
+}
+
+/// The roles of `account` (or only the one `only` names) with what the Roles tab and
+/// `GET /api/v1/roles` show of each: four grouped queries whatever the number of roles.
+pub async fn summaries(
+    pool: &DbPool,
+    actor: &Actor,
+    account: &User,
+    only: Option<i32>,
+) -> Result<Vec<RoleSummary>, DbError> {
+    let account_id = account.id;
+    let (roles, keys, usage, requiring) = db::run(pool, move |c| {
+        let roles = match only {
+            Some(rid) => Role::find_in_account(c, account_id, rid)?
+                .into_iter()
+                .collect(),
+            None => Role::list_for_account(c, account_id)?,
+        };
+        let ids: Vec<i32> = roles.iter().map(|r| r.id).collect();
+        let keys = role::permissions_of_many(c, &ids)?;
+        let usage = role::usage_counts(c, &ids)?;
+        let requiring = two_factor::roles_requiring(c, &ids)?;
+        Ok::<_, DbError>((roles, keys, usage, requiring))
+    })
+    .await?;
+    let mut keys_by_role: HashMap<i32, Vec<String>> = HashMap::new();
+    for (rid, key) in keys {
+        keys_by_role.entry(rid).or_default().push(key);
+    }
+    let usage: HashMap<i32, i64> = usage.into_iter().collect();
+    Ok(roles
+        .into_iter()
+        .map(|r| {
+            let permissions = keys_by_role
+                .get(&r.id)
+                .map(|k| PermissionSet::from_known_keys(k))
+                .unwrap_or_default();
+            RoleSummary {
+                locked: may_edit_role(actor, account, r.id, permissions).err(),
+                holders: usage.get(&r.id).copied().unwrap_or(0),
+                requires_two_factor: requiring.contains(&r.id),
+                permissions,
+                role: r,
+            }
+        })
+        .collect())
+}
 
 /// How many holders the editor and the "in use" refusal name.
 pub const HOLDERS_SHOWN: i64 = 20;

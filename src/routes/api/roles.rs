@@ -12,19 +12,16 @@
 //! Roles are answered as HTML-safe JSON (`json::answer`): names and descriptions are
 //! text callers chose.
 
-use std::collections::HashMap;
-
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{json, timestamp, ApiCaller, ApiError, ErrorBody};
-use crate::access::roles::{grantable, may_edit_role, may_manage_roles, risky};
+use crate::access::roles::{grantable, may_manage_roles, risky};
 use crate::access::{Actor, PermissionSet};
 use crate::db::{self, DbError};
 use crate::models::role::{self, Role};
-use crate::models::two_factor;
 use crate::models::user::User;
 use crate::operations::roles::{self as op, RecentAuth, RoleError, RoleInput};
 use crate::routes::users::parse_id;
@@ -159,46 +156,23 @@ async fn load(
     account: &User,
     only: Option<i32>,
 ) -> Result<Vec<RoleOut>, ApiError> {
-    let account_id = account.id;
-    let (roles, keys, usage, requiring) = db::run(&state.pool, move |c| {
-        let roles = match only {
-            Some(rid) => Role::find_in_account(c, account_id, rid)?
-                .into_iter()
-                .collect(),
-            None => Role::list_for_account(c, account_id)?,
-        };
-        let ids: Vec<i32> = roles.iter().map(|r| r.id).collect();
-        let keys = role::permissions_of_many(c, &ids)?;
-        let usage: HashMap<i32, i64> = role::usage_counts(c, &ids)?.into_iter().collect();
-        let requiring = two_factor::roles_requiring(c, &ids)?;
-        Ok::<_, DbError>((roles, keys, usage, requiring))
-    })
-    .await?;
-    let mut keys_by_role: HashMap<i32, Vec<String>> = HashMap::new();
-    for (rid, key) in keys {
-        keys_by_role.entry(rid).or_default().push(key);
-    }
-    Ok(roles
+    Ok(op::summaries(&state.pool, actor, account, only)
+        .await?
         .into_iter()
-        .map(|r| {
-            let set = keys_by_role
-                .get(&r.id)
-                .map(|k| PermissionSet::from_known_keys(k))
-                .unwrap_or_default();
-            RoleOut {
-                permissions: set.keys().into_iter().map(String::from).collect(),
-                dangerous: risky(set).iter().map(|p| p.key.to_string()).collect(),
-                require_two_factor: requiring.contains(&r.id),
-                alias_users: usage.get(&r.id).copied().unwrap_or(0),
-                locked: may_edit_role(actor, account, r.id, set)
-                    .err()
-                    .map(|why| why.message().to_string()),
-                created_at: timestamp(r.created_at),
-                updated_at: timestamp(r.updated_at),
-                id: r.id,
-                name: r.name,
-                description: r.description,
-            }
+        .map(|r| RoleOut {
+            permissions: r.permissions.keys().into_iter().map(String::from).collect(),
+            dangerous: risky(r.permissions)
+                .iter()
+                .map(|p| p.key.to_string())
+                .collect(),
+            require_two_factor: r.requires_two_factor,
+            alias_users: r.holders,
+            locked: r.locked.map(|why| why.message().to_string()),
+            created_at: timestamp(r.role.created_at),
+            updated_at: timestamp(r.role.updated_at),
+            id: r.role.id,
+            name: r.role.name,
+            description: r.role.description,
         })
         .collect())
 }
