@@ -43,6 +43,7 @@ contract_tests!(
     the_openapi_document_passes_a_real_openapi_validator,
     the_validator_rejects_a_broken_copy_of_the_document,
     every_documented_operation_answers_as_documented_with_and_without_a_key,
+    every_documented_json_answer_has_an_example_of_its_own_shape,
 );
 
 async fn app(backend: Backend) -> TestApp {
@@ -715,5 +716,38 @@ async fn every_documented_operation_answers_as_documented_with_and_without_a_key
         "{} problems:\n{}",
         problems.len(),
         problems.join("\n")
+    );
+}
+
+/// A script author reads the document's examples before any call: every JSON answer an
+/// operation documents (successes and errors) carries one, and it has the shape the
+/// document gives that answer, so an example cannot drift from its type.
+async fn every_documented_json_answer_has_an_example_of_its_own_shape(app: TestApp) {
+    let doc = document(&app).await;
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for (path, method) in operations(&doc) {
+        let op = &doc["paths"][&path][&method];
+        for (status, entry) in op["responses"].as_object().expect("responses") {
+            let entry = resolve(&doc, entry);
+            let Some(media) = entry.get("content").and_then(|c| c.get("application/json")) else {
+                continue;
+            };
+            let label = format!("{} {path} {status}", method.to_uppercase());
+            // The document itself (GET /api/v1/openapi.json) has no schema to follow.
+            let Some(schema) = media.get("schema") else {
+                continue;
+            };
+            checked += 1;
+            match example_of(&doc, media) {
+                None => problems.push(format!("{label}: no example")),
+                Some(example) => conforms(&doc, schema, &example, &label, &mut problems),
+            }
+        }
+    }
+    assert!(checked >= 30, "only {checked} JSON answers documented");
+    assert!(
+        problems.is_empty(),
+        "documented answers without a fitting example: {problems:#?}"
     );
 }

@@ -41,6 +41,7 @@ pub struct AuditOut {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"id": 501, "at": "2026-11-30T21:04:11Z", "actor": "ops-anna", "impersonator": null, "action": "server.power", "target": "server web1.example.net", "details": "reset", "ip": "198.51.100.7", "via_api": true}], "total": 1, "page": 1, "pages": 1, "per_page": 50}))]
 pub struct AuditPage {
     pub items: Vec<AuditOut>,
     pub total: i64,

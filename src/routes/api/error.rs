@@ -13,6 +13,7 @@ use crate::operations::OpError;
 
 /// The body of every error answer.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"error": "invalid, expired or revoked API key"}))]
 pub struct ErrorBody {
     /// What went wrong, for a human.
     #[schema(example = "invalid, expired or revoked API key")]

@@ -27,6 +27,7 @@ pub struct KeyOut {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": 41, "username": "ops-anna", "name": "ops-anna", "email": "anna@example.net", "kind": "alias", "account": {"id": 7, "username": "acme", "name": "Acme Hosting"}, "permissions": ["servers.view", "servers.power"], "key": {"id": 3, "name": "monitoring", "prefix": "stw_AbCd1234", "expires_on": "2027-06-30", "created_at": "2026-11-02T09:14:00Z"}}))]
 pub struct Me {
     pub id: i32,
     pub username: String,

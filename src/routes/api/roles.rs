@@ -62,6 +62,18 @@ pub struct RoleOut {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [{
+    "id": 7,
+    "name": "Operations",
+    "description": "On-call engineers",
+    "permissions": ["servers.view", "servers.power", "servers.reinstall"],
+    "dangerous": ["servers.reinstall"],
+    "require_two_factor": true,
+    "alias_users": 2,
+    "locked": null,
+    "created_at": "2026-03-01T09:30:00Z",
+    "updated_at": "2026-03-04T16:05:12Z"
+}], "total": 1}))]
 pub struct RoleList {
     /// Every role of the account, by name.
     pub items: Vec<RoleOut>,

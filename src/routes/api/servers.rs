@@ -18,6 +18,7 @@ use crate::web::pagination::ListQuery;
 use crate::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": 12, "hostname": "web1.example.net", "name": "Web 1", "primary_ip": "203.0.113.10", "location": "FRA1", "tags": ["web", "prod"], "os": "Debian 12", "power_state": "on", "status": "active", "cpu": "2x Xeon Silver 4310", "memory_gb": 128, "disks": "2x 960 GB NVMe"}))]
 pub struct ServerOut {
     pub id: i32,
     pub hostname: String,
@@ -60,6 +61,7 @@ impl From<Server> for ServerOut {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"id": 12, "hostname": "web1.example.net", "name": "Web 1", "primary_ip": "203.0.113.10", "location": "FRA1", "tags": ["web", "prod"], "os": "Debian 12", "power_state": "on", "status": "active", "cpu": "2x Xeon Silver 4310", "memory_gb": 128, "disks": "2x 960 GB NVMe"}], "total": 1, "page": 1, "pages": 1, "per_page": 50}))]
 pub struct ServerPage {
     pub items: Vec<ServerOut>,
     /// Servers matching the search, on all pages.
@@ -195,6 +197,7 @@ pub struct JobOut {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"server": {"id": 12, "hostname": "web1.example.net", "name": "Web 1", "primary_ip": "203.0.113.10", "location": "FRA1", "tags": ["web", "prod"], "os": "Debian 12", "power_state": "on", "status": "active", "cpu": "2x Xeon Silver 4310", "memory_gb": 128, "disks": "2x 960 GB NVMe"}, "job": {"id": 88, "kind": "power", "detail": "reset", "status": "done"}}))]
 pub struct PowerResult {
     pub server: ServerOut,
     pub job: JobOut,

@@ -55,6 +55,7 @@ pub struct AliasUserOut {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"id": 41, "username": "ops-anna", "email": "anna@example.net", "role": {"id": 3, "name": "Operators"}, "status": "active", "all_servers": false, "assigned_servers": 2, "expires_on": "2027-06-30", "last_login_at": "2026-11-02T09:14:00Z"}], "total": 1, "page": 1, "pages": 1, "per_page": 50}))]
 pub struct AliasUserPage {
     pub items: Vec<AliasUserOut>,
     pub total: i64,
