@@ -82,12 +82,7 @@ pub async fn list(
     state: web::Data<AppState>,
     query: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let account = caller.actor.account().clone();
-    if !may_manage_aliases(&caller.actor, &account) {
-        return Err(ApiError::Forbidden(
-            "this key's login may not manage alias users",
-        ));
-    }
+    let account = managed_account(&caller)?;
     let q = query.to_list_query();
     let (text, page_no) = (q.q.clone(), q.page());
     let reach = account_reach(&account);
@@ -152,28 +147,30 @@ pub async fn show(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let account = caller.actor.account().clone();
-    if !may_manage_aliases(&caller.actor, &account) {
-        return Err(ApiError::Forbidden(
-            "this key's login may not manage alias users",
-        ));
-    }
+    let account = managed_account(&caller)?;
     let aid = parse_id(&path).map_err(|_| ApiError::not_found())?;
     let found = one(&state, &account, aid).await?;
     Ok(HttpResponse::Ok()
         .json(found.ok_or_else(|| ApiError::NotFound("no such alias user".into()))?))
 }
 
-/// The alias user `aid` of the key's account as the operations take it: 403 for a caller
-/// that may not manage alias users (asked first, as `show` does), 404 for a missing or
-/// foreign id.
-async fn target(caller: &ApiCaller, state: &AppState, aid: &str) -> Result<Target, ApiError> {
+/// The key's account, if the caller manages its alias users (403 otherwise: every alias
+/// route asks this first, so a refused key learns nothing about the ids it names).
+fn managed_account(caller: &ApiCaller) -> Result<User, ApiError> {
     let account = caller.actor.account().clone();
     if !may_manage_aliases(&caller.actor, &account) {
         return Err(ApiError::Forbidden(
             "this key's login may not manage alias users",
         ));
     }
+    Ok(account)
+}
+
+/// The alias user `aid` of the key's account as the operations take it: 403 for a caller
+/// that may not manage alias users (asked first, as `show` does), 404 for a missing or
+/// foreign id.
+async fn target(caller: &ApiCaller, state: &AppState, aid: &str) -> Result<Target, ApiError> {
+    let account = managed_account(caller)?;
     let aid = parse_id(aid).map_err(|_| ApiError::not_found())?;
     aliases::load(&state.pool, &caller.actor, account, aid)
         .await?
@@ -191,13 +188,10 @@ async fn one(state: &AppState, account: &User, aid: i32) -> Result<Option<AliasU
             return Ok::<_, DbError>(None);
         };
         let role = match a.role_id {
-            Some(rid) => Role::list_for_account(c, account_id)?
-                .into_iter()
-                .find(|r| r.id == rid)
-                .map(|r| RoleRef {
-                    id: r.id,
-                    name: r.name,
-                }),
+            Some(rid) => Role::find_in_account(c, account_id, rid)?.map(|r| RoleRef {
+                id: r.id,
+                name: r.name,
+            }),
             None => None,
         };
         let count = alias::assigned_counts(c, &[a.id], &reach)?
