@@ -14,6 +14,7 @@ pub mod db;
 pub mod domain;
 pub mod driver;
 pub mod jobs;
+pub mod mail;
 pub mod models;
 pub mod operations;
 pub mod ops;
@@ -33,4 +34,6 @@ pub struct AppState {
     /// The panel as a WebAuthn relying party (from STEWARD_PUBLIC_URL), or why passkeys
     /// are off (a public address that is an IP, not a domain name).
     pub passkeys: std::sync::Arc<Result<security::passkey::RelyingParty, String>>,
+    /// Where links in mails point (STEWARD_PUBLIC_URL, or the bound address).
+    pub links: mail::Links,
 }

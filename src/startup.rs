@@ -121,6 +121,14 @@ fn serve(
         require_two_factor: settings.require_two_factor,
         factor_key,
         passkeys: std::sync::Arc::new(passkeys),
+        links: crate::mail::Links::new(&settings.public_url.clone().unwrap_or_else(|| {
+            format!(
+                "http://{}",
+                listener
+                    .local_addr()
+                    .map_or_else(|_| settings.bind.clone(), |a| a.to_string())
+            )
+        })),
     });
     let key = settings.secret_key.clone();
     let https = settings.https();

@@ -234,6 +234,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// The mail queue (migration 2026-12-01-000101).
+    mail_outbox (id) {
+        id -> Integer,
+        kind -> Text,
+        recipient -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        sensitive -> Bool,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        last_error -> Text,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(alias_role_permissions -> alias_roles (role_id));
 diesel::joinable!(alias_servers -> servers (server_id));
 diesel::joinable!(server_ips -> servers (server_id));
@@ -265,4 +285,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     totp_factors,
     recovery_codes,
     passkeys,
+    mail_outbox,
 );

@@ -5,6 +5,7 @@ pub mod alias;
 pub mod api_key;
 pub mod audit;
 pub mod login_attempt;
+pub mod outbox;
 pub mod passkey;
 pub mod review;
 pub mod role;
