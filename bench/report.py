@@ -70,10 +70,19 @@ def main(out_dir):
                 print(f"\nLogin storm ({storm_r['note']}).")
             m = by.get((b, s, "memory"))
             if m:
-                calm = max(int(by[(b, s, k)]["rss_max_kb"]) for k, _ in PAGES + [("healthz", "")] if (b, s, k) in by)
+                calm = max((int(by[(b, s, k)]["rss_max_kb"]) for k, _ in PAGES + [("healthz", "")] if (b, s, k) in by), default=0)
                 print(f"\nMemory: max RSS under page load {calm/1024:.1f} MB ({mark(calm <= RSS_MB*1024)}, target ≤ {RSS_MB} MB); "
                       f"with the login storm {int(m['rss_max_kb'])/1024:.1f} MB ({mark(int(m['rss_max_kb']) <= RSS_MB*1024)}); "
                       f"VmHWM {int(m['hwm_kb'])/1024:.1f} MB; {m['note']}.")
+    csv_rows = [r for r in rows if r["scenario"].startswith("review-csv")]
+    if csv_rows:
+        print(f"\n### Access review CSV, downloaded whole by the showcase owner (target: RSS ≤ {RSS_MB} MB while streaming)\n")
+        print("| backend | size | form | rows, bytes | time ms | max RSS MB while streaming | RSS target |")
+        print("|---|---|---|---|---:|---:|---|")
+        for r in csv_rows:
+            form = "`?detail=servers`" if r["scenario"].endswith("servers") else "per permission"
+            rss = int(r["rss_max_kb"] or 0)
+            print(f"| {r['backend']} | {r['scale']} | {form} | {r['note']} | {r['p50_ms']} | {rss/1024:.1f} | {mark(rss <= RSS_MB*1024)} |")
     if "full" in scales and "tenth" in scales:
         print("\n### Scale: tenth-size req/s ÷ full-size req/s (target ≤ 1.5: cost follows the page, not the tenant)\n")
         print("| scenario | " + " | ".join(backends) + " |")

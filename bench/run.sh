@@ -8,7 +8,8 @@
 #   bench/run.sh                         # everything: sqlite+postgres, full+tenth
 #   BACKENDS=sqlite SCALES=tenth DURATION=5 bench/run.sh     # a quick look
 #
-# Environment: BACKENDS ("sqlite postgres"), SCALES ("full tenth"), DURATION (10 s per
+# Environment: SCENARIOS ("pages csv": the wrk scenarios, and the access-review CSV
+# downloads), BACKENDS ("sqlite postgres"), SCALES ("full tenth"), DURATION (10 s per
 # scenario), WARMUP (2 s), CONNECTIONS (32), THREADS (2), STORM_CONNECTIONS (8),
 # PG_URL (postgres://postgres@127.0.0.1:5432), OUT (bench/results), KEEP=1 keeps the data.
 # Output: $OUT/results.tsv (one row per scenario), $OUT/meta.txt, and $OUT/report.md
@@ -24,6 +25,7 @@ WARMUP=${WARMUP:-2}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
 STORM_CONNECTIONS=${STORM_CONNECTIONS:-8}
+SCENARIOS=${SCENARIOS:-"pages csv"}
 PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432}
 OUT=${OUT:-$ROOT/bench/results}
 PASSWORD=bench-password
@@ -199,46 +201,71 @@ for backend in $BACKENDS; do
     for p in /servers; do check_ok "$p" "$customer"; check_ok "$p" "$bigalias"; done
     for p in "$alias_tab" "$dialog" "$role"; do check_ok "$p" "$showcase"; done
 
-    measure "$backend" "$scale" healthz /healthz
-    measure "$backend" "$scale" servers-customer /servers "$customer"
-    measure "$backend" "$scale" servers-alias-1000 /servers "$bigalias"
-    measure "$backend" "$scale" alias-users-tab "$alias_tab" "$showcase"
-    measure "$backend" "$scale" assign-dialog-search "$dialog" "$showcase"
-    measure "$backend" "$scale" role-editor "$role" "$showcase"
+    if [[ " $SCENARIOS " == *" pages "* ]]; then
+      measure "$backend" "$scale" healthz /healthz
+      measure "$backend" "$scale" servers-customer /servers "$customer"
+      measure "$backend" "$scale" servers-alias-1000 /servers "$bigalias"
+      measure "$backend" "$scale" alias-users-tab "$alias_tab" "$showcase"
+      measure "$backend" "$scale" assign-dialog-search "$dialog" "$showcase"
+      measure "$backend" "$scale" role-editor "$role" "$showcase"
 
-    body="action=assign"
-    for sid in ${BENCH_ASSIGNED_SAMPLE//,/ }; do body="$body&server_id=$sid"; done
-    code=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $showcase" -H "X-CSRF-Token: $showcase_csrf" \
-      --data "$body" "$BASE$assign")
-    [ "$code" = 303 ] || { echo "!! assign POST answered $code"; exit 1; }
-    export COOKIE=$showcase CSRF_TOKEN=$showcase_csrf POST_BODY=$body
-    measure "$backend" "$scale" assign-post "$assign" "" "$ROOT/bench/post.lua"
+      body="action=assign"
+      for sid in ${BENCH_ASSIGNED_SAMPLE//,/ }; do body="$body&server_id=$sid"; done
+      code=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $showcase" -H "X-CSRF-Token: $showcase_csrf" \
+        --data "$body" "$BASE$assign")
+      [ "$code" = 303 ] || { echo "!! assign POST answered $code"; exit 1; }
+      export COOKIE=$showcase CSRF_TOKEN=$showcase_csrf POST_BODY=$body
+      measure "$backend" "$scale" assign-post "$assign" "" "$ROOT/bench/post.lua"
 
-    # An API key of the customer, made through its API Keys tab (shown once, in the answer).
-    acct=$(curl -s -o /dev/null -w '%{redirect_url}' -H "Cookie: $customer" "$BASE/account" | sed 's|.*/users/||')
-    key=$(curl -s -H "Cookie: $customer" -H "X-CSRF-Token: $customer_csrf" --data "name=bench&expires_at=" \
-      "$BASE/users/$acct/api-keys" | grep -o 'stw_[A-Za-z0-9_-]*' | head -1)
-    [ -n "$key" ] || { echo "!! no API key could be made"; exit 1; }
-    code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $key" "$BASE/api/v1/servers")
-    [ "$code" = 200 ] || { echo "!! GET /api/v1/servers answered $code"; exit 1; }
-    measure "$backend" "$scale" api-servers /api/v1/servers "" "" "Authorization: Bearer $key"
+      # An API key of the customer, made through its API Keys tab (shown once, in the answer).
+      acct=$(curl -s -o /dev/null -w '%{redirect_url}' -H "Cookie: $customer" "$BASE/account" | sed 's|.*/users/||')
+      key=$(curl -s -H "Cookie: $customer" -H "X-CSRF-Token: $customer_csrf" --data "name=bench&expires_at=" \
+        "$BASE/users/$acct/api-keys" | grep -o 'stw_[A-Za-z0-9_-]*' | head -1)
+      [ -n "$key" ] || { echo "!! no API key could be made"; exit 1; }
+      code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $key" "$BASE/api/v1/servers")
+      [ "$code" = 200 ] || { echo "!! GET /api/v1/servers answered $code"; exit 1; }
+      measure "$backend" "$scale" api-servers /api/v1/servers "" "" "Authorization: Bearer $key"
 
-    # The login storm, measured by its effect on /servers (customer) p99: the storm runs
-    # a little longer than the measured run so that it covers all of it.
-    storm_out=$WORK/storm.$backend.$scale.txt
-    STORM_USER=storm STORM_PASSWORD=$PASSWORD wrk -t 1 -c "$STORM_CONNECTIONS" --timeout 10s \
-      -d "$((DURATION + 3))s" -s "$ROOT/bench/storm.lua" "$BASE/login" >"$storm_out" &
-    storm_pid=$!
-    sleep 1.5
-    t0=$(date +%s.%N)
-    f=$WORK/wrk.$backend.$scale.servers-under-storm.txt
-    wrk -t "$THREADS" -c "$CONNECTIONS" --latency --timeout 10s -H "Cookie: $customer" \
-      -d "${DURATION}s" "$BASE/servers" >"$f"
-    t1=$(date +%s.%N)
-    wait "$storm_pid"
-    storm=$(grep '^STORM' "$storm_out" || echo "STORM no summary")
-    record "$backend" "$scale" servers-under-storm "$f" "$t0" "$t1" "${storm#STORM }"
-    echo "   storm: ${storm#STORM }"
+      # The login storm, measured by its effect on /servers (customer) p99: the storm runs
+      # a little longer than the measured run so that it covers all of it.
+      storm_out=$WORK/storm.$backend.$scale.txt
+      STORM_USER=storm STORM_PASSWORD=$PASSWORD wrk -t 1 -c "$STORM_CONNECTIONS" --timeout 10s \
+        -d "$((DURATION + 3))s" -s "$ROOT/bench/storm.lua" "$BASE/login" >"$storm_out" &
+      storm_pid=$!
+      sleep 1.5
+      t0=$(date +%s.%N)
+      f=$WORK/wrk.$backend.$scale.servers-under-storm.txt
+      wrk -t "$THREADS" -c "$CONNECTIONS" --latency --timeout 10s -H "Cookie: $customer" \
+        -d "${DURATION}s" "$BASE/servers" >"$f"
+      t1=$(date +%s.%N)
+      wait "$storm_pid"
+      storm=$(grep '^STORM' "$storm_out" || echo "STORM no summary")
+      record "$backend" "$scale" servers-under-storm "$f" "$t0" "$t1" "${storm#STORM }"
+      echo "   storm: ${storm#STORM }"
+    fi
+
+    if [[ " $SCENARIOS " == *" csv "* ]]; then
+      # The access review as CSV, downloaded whole by the showcase owner: one row per
+      # (login, permission), then one row per (login, permission, server). The body is
+      # streamed; the sampler's RSS over the download shows whether it stays bounded.
+      for form in "" "?detail=servers"; do
+        name=review-csv${form:+-servers}
+        t0=$(date +%s.%N)
+        stats=$(curl -s -H "Cookie: $showcase" -o "$WORK/review.csv" \
+          -w '%{http_code} %{time_total} %{size_download}' "$BASE/users/$S/access-review.csv$form")
+        t1=$(date +%s.%N)
+        read -r code secs bytes <<<"$stats"
+        [ "$code" = 200 ] || { echo "!! $name answered $code"; exit 1; }
+        rows=$(($(wc -l <"$WORK/review.csv") - 1))
+        ms=$(awk -v s="$secs" 'BEGIN { printf "%.0f", s * 1000 }')
+        hwm=$(awk '/VmHWM/ {print $2}' "/proc/$SERVER_PID/status")
+        printf '%s\t%s\t%s\t\t%s\t%s\t1\t0\tnone\t%s\t%s\t%s rows, %s bytes\n' "$backend" "$scale" "$name" \
+          "$ms" "$ms" "$(rss_between "$t0" "$t1")" "$hwm" "$rows" "$bytes" >>"$RESULTS"
+        printf '   %-22s %s rows, %s MB in %s ms, max RSS %s kB\n' "$name" "$rows" \
+          "$((bytes / 1048576))" "$ms" "$(rss_between "$t0" "$t1")"
+        rm -f "$WORK/review.csv"
+      done
+    fi
 
     sleep 2
     after_rss=$(awk '/VmRSS/ {print $2}' "/proc/$SERVER_PID/status")
