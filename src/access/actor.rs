@@ -215,6 +215,7 @@ pub(crate) mod tests {
             expires_on: None,
             created_at: NaiveDateTime::default(),
             last_login_at: None,
+            invited_at: None,
         }
     }
 
