@@ -313,6 +313,18 @@ async fn an_invited_login_cannot_log_in_and_is_told_what_a_wrong_password_is_tol
     }
     let unknown = app.browser().login("nobody-here", NEW_PASSWORD).await;
     assert_eq!(unknown.status().as_u16(), 422);
+    // Nobody acts as it before it has chosen a password, not even its owner.
+    let id = login_named(&app, "anna").unwrap().id;
+    let before = snapshot(&app);
+    let res = b
+        .post(
+            &format!("/users/{}/alias-users/{id}/impersonate", t.acme),
+            &[],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 403);
+    assert!(res.text().await.unwrap().contains("still invited"));
+    assert_eq!(snapshot(&app), before);
 }
 
 async fn an_address_that_already_belongs_to_a_login_gets_422_and_nothing_is_created(

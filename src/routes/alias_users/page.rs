@@ -169,8 +169,8 @@ pub async fn build(
     let actor = &current.actor;
     let is_self = actor.login.id == t.alias.id;
     let may_manage = may_act_on_alias(actor, &t.account, &t.alias, t.rights).is_ok();
-    let may_log_in = t.alias.invited_at.is_none()
-        && crate::access::actor::standing(&t.alias, Some(&t.account), now().date()).is_ok();
+    let may_log_in =
+        crate::access::actor::standing(&t.alias, Some(&t.account), now().date()).is_ok();
     let impersonable = crate::access::impersonation::may_impersonate_alias(
         actor, &t.account, &t.alias, t.rights, may_log_in,
     )

@@ -254,6 +254,12 @@ pub struct CreateAliasRequest {
     ),
     security(("api_key" = []))
 )]
+/// Create an alias user
+///
+/// With a `password`, the alias user can log in at once. With `"invite": true` and no
+/// password, it is invited by e-mail instead: its status is "invited" (`invited_at` says
+/// since when) until it chooses a password through the mailed link, which works once,
+/// within 72 hours; an address that already belongs to a login is a 422 on `email`.
 pub async fn create(
     caller: ApiCaller,
     state: web::Data<AppState>,
