@@ -49,7 +49,10 @@ impl Invitation<'_> {
         Ok(NewMail {
             kind: "invitation".into(),
             recipient: self.recipient.to_string(),
-            subject: format!("{} invited you to Steward as {}", self.invited_by, self.username),
+            subject: format!(
+                "{} invited you to Steward as {}",
+                self.invited_by, self.username
+            ),
             body_text: Text { m: self }.render()?,
             body_html: Html { m: self }.render()?,
             sensitive: true,
@@ -83,6 +86,8 @@ mod tests {
             assert!(body.contains("72 hours"));
         }
         assert!(mail.body_text.contains("bob <b>"));
-        assert!(mail.body_html.contains("bob &#60;b&#62;") || mail.body_html.contains("bob &lt;b&gt;"));
+        assert!(
+            mail.body_html.contains("bob &#60;b&#62;") || mail.body_html.contains("bob &lt;b&gt;")
+        );
     }
 }

@@ -217,11 +217,7 @@ impl User {
     pub fn owns_anything(conn: &mut DbConn, id: i32) -> QueryResult<bool> {
         use crate::db::schema::servers;
         let servers: bool = diesel::select(diesel::dsl::exists(
-            servers::table.filter(
-                servers::owner_id
-                    .eq(id)
-                    .or(servers::reseller_id.eq(id)),
-            ),
+            servers::table.filter(servers::owner_id.eq(id).or(servers::reseller_id.eq(id))),
         ))
         .get_result(conn)?;
         let accounts: bool = diesel::select(diesel::dsl::exists(

@@ -42,9 +42,7 @@ pub fn new_password(
             None
         }
     } else {
-        errors
-            .check("password", NewPassword::parse(raw))
-            .map(Some)
+        errors.check("password", NewPassword::parse(raw)).map(Some)
     }
 }
 
@@ -59,12 +57,7 @@ pub struct Invitee<'a> {
 
 /// Marks the login invited with a new link and queues the mail that carries it. Call it
 /// inside the transaction of the change (creation or resend).
-pub fn send(
-    c: &mut DbConn,
-    links: &Links,
-    actor: &Actor,
-    who: &Invitee,
-) -> Result<(), OpError> {
+pub fn send(c: &mut DbConn, links: &Links, actor: &Actor, who: &Invitee) -> Result<(), OpError> {
     let token = invitation::issue(c, who.id, Some(actor.login.id))?;
     let invited_by = match &actor.impersonator {
         Some(i) => format!("{} (acting as {})", i.username, actor.login.username),
@@ -170,7 +163,9 @@ pub async fn cancel_alias(
 /// (admins, or the reseller of a customer), and it is not the actor itself.
 fn may_manage_account(actor: &Actor, account: &User) -> Result<(), OpError> {
     if account.id == actor.login.id || !account_edit(actor, account).status {
-        return Err(OpError::Forbidden("This login may not manage this account."));
+        return Err(OpError::Forbidden(
+            "This login may not manage this account.",
+        ));
     }
     Ok(())
 }
@@ -239,8 +234,7 @@ pub async fn cancel_account(
                 still_invited(c, id)?;
                 if User::owns_anything(c, id)? {
                     return Err(OpError::Busy(
-                        "This account already owns servers or accounts: disable it instead."
-                            .into(),
+                        "This account already owns servers or accounts: disable it instead.".into(),
                     ));
                 }
                 User::delete_account(c, id)?;

@@ -91,7 +91,9 @@ async fn invite_alias(app: &TestApp, b: &Browser, acme: i32, rid: i32, username:
         )
         .await;
     assert_redirect_to(&res, &format!("/users/{acme}/alias-users"));
-    login_named(app, username).expect("the invited login exists").id
+    login_named(app, username)
+        .expect("the invited login exists")
+        .id
 }
 
 async fn accept(app: &TestApp, link: &str, password: &str) -> reqwest::Response {
@@ -109,7 +111,9 @@ async fn inviting_an_alias_user_creates_an_invited_login_and_queues_one_mail_wit
     let id = invite_alias(&app, &b, t.acme, rid, "anna").await;
     let anna = app.user(id).unwrap();
     assert!(anna.invited_at.is_some(), "the login is invited");
-    assert!(steward::security::password::is_unusable(&anna.password_hash));
+    assert!(steward::security::password::is_unusable(
+        &anna.password_hash
+    ));
     assert_eq!(mails_to(&app, "anna@invited.test"), 1, "one mail queued");
     let (subject, text, html, sensitive): (String, String, String, bool) = mail_outbox::table
         .filter(mail_outbox::recipient.eq("anna@invited.test"))
@@ -193,7 +197,10 @@ async fn the_link_works_once(app: TestApp) {
     let b = app.login("acme").await;
     let id = invite_alias(&app, &b, t.acme, rid, "anna").await;
     let link = invitation_link(&app, "anna@invited.test").await;
-    assert_eq!(accept(&app, &link, NEW_PASSWORD).await.status().as_u16(), 303);
+    assert_eq!(
+        accept(&app, &link, NEW_PASSWORD).await.status().as_u16(),
+        303
+    );
     let hash = app.user(id).unwrap().password_hash;
     // A second use, to set another password: as unknown as a made-up link.
     let res = accept(&app, &link, "another-password-9").await;
@@ -226,12 +233,17 @@ async fn an_expired_link_answers_410_and_changes_nothing(app: TestApp) {
     assert_eq!(res.status().as_u16(), 410);
     assert_eq!(snapshot(&app), before, "nothing changed");
     assert!(app.user(id).unwrap().invited_at.is_some());
-    assert_eq!(app.browser().login("anna", NEW_PASSWORD).await.status().as_u16(), 422);
+    assert_eq!(
+        app.browser()
+            .login("anna", NEW_PASSWORD)
+            .await
+            .status()
+            .as_u16(),
+        422
+    );
 }
 
-async fn a_too_short_password_is_refused_next_to_the_field_and_the_link_still_works(
-    app: TestApp,
-) {
+async fn a_too_short_password_is_refused_next_to_the_field_and_the_link_still_works(app: TestApp) {
     let t = tenants(&app);
     let rid = role(&app, t.acme, "Viewer", &["servers.view"]);
     let b = app.login("acme").await;
@@ -243,7 +255,10 @@ async fn a_too_short_password_is_refused_next_to_the_field_and_the_link_still_wo
     let html = res.text().await.unwrap();
     assert!(html.contains("password-error") && html.contains("at least 10 characters"));
     assert_eq!(snapshot(&app), before, "nothing changed");
-    assert_eq!(accept(&app, &link, NEW_PASSWORD).await.status().as_u16(), 303);
+    assert_eq!(
+        accept(&app, &link, NEW_PASSWORD).await.status().as_u16(),
+        303
+    );
 }
 
 async fn a_resend_makes_the_old_link_stop_working_and_the_new_one_work(app: TestApp) {
@@ -269,10 +284,23 @@ async fn a_resend_makes_the_old_link_stop_working_and_the_new_one_work(app: Test
         .get_result(&mut app.conn())
         .unwrap();
     assert_eq!(rows, 1, "one live invitation per login");
-    assert_eq!(accept(&app, &old, NEW_PASSWORD).await.status().as_u16(), 404);
+    assert_eq!(
+        accept(&app, &old, NEW_PASSWORD).await.status().as_u16(),
+        404
+    );
     assert!(app.user(id).unwrap().invited_at.is_some());
-    assert_eq!(accept(&app, &new, NEW_PASSWORD).await.status().as_u16(), 303);
-    assert_eq!(app.browser().login("anna", NEW_PASSWORD).await.status().as_u16(), 303);
+    assert_eq!(
+        accept(&app, &new, NEW_PASSWORD).await.status().as_u16(),
+        303
+    );
+    assert_eq!(
+        app.browser()
+            .login("anna", NEW_PASSWORD)
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
 }
 
 async fn cancelling_an_invitation_removes_the_invited_login(app: TestApp) {
@@ -290,7 +318,10 @@ async fn cancelling_an_invitation_removes_the_invited_login(app: TestApp) {
     assert_redirect_to(&res, &format!("/users/{}/alias-users", t.acme));
     assert!(app.user(id).is_none(), "the login is gone");
     assert_eq!(audit_count(&app, "alias.invitation_cancel"), 1);
-    assert_eq!(accept(&app, &link, NEW_PASSWORD).await.status().as_u16(), 404);
+    assert_eq!(
+        accept(&app, &link, NEW_PASSWORD).await.status().as_u16(),
+        404
+    );
     let left: i64 = invitations::table
         .count()
         .get_result(&mut app.conn())
@@ -298,9 +329,7 @@ async fn cancelling_an_invitation_removes_the_invited_login(app: TestApp) {
     assert_eq!(left, 0, "its link went with it");
 }
 
-async fn an_invited_login_cannot_log_in_and_is_told_what_a_wrong_password_is_told(
-    app: TestApp,
-) {
+async fn an_invited_login_cannot_log_in_and_is_told_what_a_wrong_password_is_told(app: TestApp) {
     let t = tenants(&app);
     let rid = role(&app, t.acme, "Viewer", &["servers.view"]);
     let b = app.login("acme").await;
@@ -327,9 +356,7 @@ async fn an_invited_login_cannot_log_in_and_is_told_what_a_wrong_password_is_tol
     assert_eq!(snapshot(&app), before);
 }
 
-async fn an_address_that_already_belongs_to_a_login_gets_422_and_nothing_is_created(
-    app: TestApp,
-) {
+async fn an_address_that_already_belongs_to_a_login_gets_422_and_nothing_is_created(app: TestApp) {
     let t = tenants(&app);
     let rid = role(&app, t.acme, "Viewer", &["servers.view"]);
     let b = app.login("acme").await;
@@ -420,7 +447,10 @@ async fn the_api_invites_an_alias_user_through_the_same_operation(app: TestApp) 
     assert_eq!(shown["status"], "invited");
     assert_eq!(mails_to(&app, "anna@invited.test"), 1);
     let link = invitation_link(&app, "anna@invited.test").await;
-    assert_eq!(accept(&app, &link, NEW_PASSWORD).await.status().as_u16(), 303);
+    assert_eq!(
+        accept(&app, &link, NEW_PASSWORD).await.status().as_u16(),
+        303
+    );
     let (_, shown) = app
         .api_get(&format!("/api/v1/alias-users/{id}"), &key)
         .await;
@@ -467,10 +497,27 @@ async fn an_account_is_invited_resent_accepted_and_another_cancelled(app: TestAp
         .await;
     assert_redirect_to(&res, &format!("/users/{}", newco.id));
     let new = invitation_link(&app, "newco@invited.test").await;
-    assert_eq!(accept(&app, &old, NEW_PASSWORD).await.status().as_u16(), 404);
-    assert_eq!(accept(&app, &new, NEW_PASSWORD).await.status().as_u16(), 303);
-    assert_eq!(app.browser().login("newco", NEW_PASSWORD).await.status().as_u16(), 303);
-    assert_eq!(audit_count(&app, "account.invitation_resend"), 2, "the admin's log and the account's");
+    assert_eq!(
+        accept(&app, &old, NEW_PASSWORD).await.status().as_u16(),
+        404
+    );
+    assert_eq!(
+        accept(&app, &new, NEW_PASSWORD).await.status().as_u16(),
+        303
+    );
+    assert_eq!(
+        app.browser()
+            .login("newco", NEW_PASSWORD)
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+    assert_eq!(
+        audit_count(&app, "account.invitation_resend"),
+        2,
+        "the admin's log and the account's"
+    );
     let gone = login_named(&app, "gone").unwrap();
     let res = admin
         .post(&format!("/users/{}/invitation/cancel", gone.id), &[])
@@ -494,7 +541,11 @@ async fn resend_and_cancel_of_a_login_that_is_no_longer_invited_answer_409(app: 
             )
             .await;
         assert_eq!(res.status().as_u16(), 409, "{action}");
-        assert!(res.text().await.unwrap().contains("already set its password"));
+        assert!(res
+            .text()
+            .await
+            .unwrap()
+            .contains("already set its password"));
     }
     let admin = app.login("boss").await;
     let res = admin
@@ -511,12 +562,20 @@ async fn resend_and_cancel_of_a_login_that_is_no_longer_invited_answer_409(app: 
     assert!(app.user(plain).is_some());
 }
 
-async fn a_manager_who_may_not_manage_the_login_gets_403_or_404_and_nothing_changes(
-    app: TestApp,
-) {
+async fn a_manager_who_may_not_manage_the_login_gets_403_or_404_and_nothing_changes(app: TestApp) {
     let t = tenants(&app);
-    let everything = role(&app, t.acme, "Everything", &["servers.view", "servers.power"]);
-    let managers = role(&app, t.acme, "Managers", &["alias_users.manage", "servers.view"]);
+    let everything = role(
+        &app,
+        t.acme,
+        "Everything",
+        &["servers.view", "servers.power"],
+    );
+    let managers = role(
+        &app,
+        t.acme,
+        "Managers",
+        &["alias_users.manage", "servers.view"],
+    );
     alias(&app, "mgr", t.acme, managers, false);
     let owner = app.login("acme").await;
     // Stronger than the manager: a permission it lacks, and all servers.
@@ -541,13 +600,29 @@ async fn a_manager_who_may_not_manage_the_login_gets_403_or_404_and_nothing_chan
     let before = snapshot(&app);
     for action in ["resend", "cancel"] {
         let path = format!("/users/{}/alias-users/{strong}/invitation/{action}", t.acme);
-        assert_eq!(mgr.post(&path, &[]).await.status().as_u16(), 403, "{action}");
-        assert_eq!(other.post(&path, &[]).await.status().as_u16(), 404, "{action}");
+        assert_eq!(
+            mgr.post(&path, &[]).await.status().as_u16(),
+            403,
+            "{action}"
+        );
+        assert_eq!(
+            other.post(&path, &[]).await.status().as_u16(),
+            404,
+            "{action}"
+        );
         // Another account's owner on an account's own invitation: not its to see.
         let path = format!("/users/{}/invitation/{action}", t.acme);
-        assert_eq!(other.post(&path, &[]).await.status().as_u16(), 404, "{action}");
+        assert_eq!(
+            other.post(&path, &[]).await.status().as_u16(),
+            404,
+            "{action}"
+        );
         // The account owner on itself.
-        assert_eq!(owner.post(&path, &[]).await.status().as_u16(), 403, "{action}");
+        assert_eq!(
+            owner.post(&path, &[]).await.status().as_u16(),
+            403,
+            "{action}"
+        );
     }
     let after = snapshot(&app);
     for table in ["users", "invitations", "mail_outbox", "audit_log"] {
@@ -557,7 +632,11 @@ async fn a_manager_who_may_not_manage_the_login_gets_403_or_404_and_nothing_chan
             before.describe_change(&after)
         );
     }
-    assert_eq!(accept(&app, &link, NEW_PASSWORD).await.status().as_u16(), 303, "the link still works");
+    assert_eq!(
+        accept(&app, &link, NEW_PASSWORD).await.status().as_u16(),
+        303,
+        "the link still works"
+    );
 }
 
 async fn the_anonymous_invitation_page_writes_no_row_and_sets_no_session(app: TestApp) {

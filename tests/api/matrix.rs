@@ -297,7 +297,11 @@ async fn every_route_answers_every_kind_of_login_on_every_target_as_written_by_h
             if isolated && template.contains("/invitation/") {
                 // Something to resend or cancel: the target is still invited.
                 let ids = w.ids(target);
-                let login = if template.contains("{aid}") { ids.aid } else { ids.id };
+                let login = if template.contains("{aid}") {
+                    ids.aid
+                } else {
+                    ids.id
+                };
                 steward::models::invitation::issue(&mut app.conn(), login, None).unwrap();
             }
             // A passkey of the owner to delete, for this row only (held for longer, it

@@ -510,7 +510,9 @@ pub(crate) fn check(
                     "no invitation mail was queued",
                 )
                 .and(ensure(
-                    before.changed_tables(after).contains(&"invitations".to_string()),
+                    before
+                        .changed_tables(after)
+                        .contains(&"invitations".to_string()),
                     "the invitation was not replaced",
                 ))
                 .and(ensure(
@@ -527,7 +529,10 @@ pub(crate) fn check(
                 ids.id
             };
             (
-                ensure(app.user(login).is_none(), "the invited login is still there"),
+                ensure(
+                    app.user(login).is_none(),
+                    "the invited login is still there",
+                ),
                 &[
                     "users",
                     "invitations",

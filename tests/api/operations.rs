@@ -904,7 +904,12 @@ async fn inviting_an_alias_user_from_the_tab_and_from_the_api_writes_the_same_au
     let (from_tab, from_api) = (rows[0].clone(), rows[1].clone());
     assert!(!from_tab.5 && from_api.5, "via_api tells the doors apart");
     assert_eq!(
-        (from_tab.0, from_tab.1.clone(), from_tab.2.clone(), from_tab.4.clone()),
+        (
+            from_tab.0,
+            from_tab.1.clone(),
+            from_tab.2.clone(),
+            from_tab.4.clone()
+        ),
         (
             Some(t.acme),
             "acme".into(),

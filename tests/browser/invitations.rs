@@ -63,13 +63,18 @@ async fn an_invited_alias_user_chooses_its_password_through_the_link_in_the_brow
         .expect("a link in the mail")
         .as_str()
         .to_string();
-    let path = link.strip_prefix(&app.address).expect("a link to this panel");
+    let path = link
+        .strip_prefix(&app.address)
+        .expect("a link to this panel");
 
     // The invited person, in a window of its own (no session).
     let visitor = driver.session(&app.address).await;
     visitor.goto(path).await;
     let heading = visitor.texts("main").await.join(" ");
-    assert!(heading.contains(INVITEE), "the page names the username: {heading}");
+    assert!(
+        heading.contains(INVITEE),
+        "the page names the username: {heading}"
+    );
     audit.check(&visitor, "invitation accept page").await;
     visitor.fill("#password", CHOSEN).await;
     visitor
@@ -81,7 +86,9 @@ async fn an_invited_alias_user_chooses_its_password_through_the_link_in_the_brow
         .await
         .iter()
         .any(|t| t.contains("Your password is set")));
-    audit.check(&visitor, "login page after an invitation").await;
+    audit
+        .check(&visitor, "login page after an invitation")
+        .await;
     log_in(&visitor, INVITEE, CHOSEN).await;
 
     // The link worked once.

@@ -11,11 +11,11 @@ use crate::access::changes::new_login;
 use crate::access::Actor;
 use crate::db::{self, DbError, DbPool};
 use crate::domain::{Email, Expiry, FieldErrors, Username};
+use crate::mail::Links;
 use crate::models::audit::NewAuditEntry;
 use crate::models::now;
 use crate::models::role::{self, Role};
 use crate::models::user::{NewUser, User};
-use crate::mail::Links;
 use crate::operations::invitations::{self, new_password, Invitee, EMAIL_TAKEN};
 use crate::security::password;
 

@@ -60,7 +60,16 @@ pub async fn submit(
         invite,
     };
     let who = current.audit(account.id, "alias.create");
-    match aliases::create(&state.pool, &current.actor, who, &account, &state.links, input).await {
+    match aliases::create(
+        &state.pool,
+        &current.actor,
+        who,
+        &account,
+        &state.links,
+        input,
+    )
+    .await
+    {
         Ok(created) => {
             current.flash(
                 "success",

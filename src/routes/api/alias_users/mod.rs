@@ -277,8 +277,15 @@ pub async fn create(
         invite: body.invite,
     };
     let who = caller.audit(account.id, "alias.create");
-    let created =
-        aliases::create(&state.pool, &caller.actor, who, &account, &state.links, input).await?;
+    let created = aliases::create(
+        &state.pool,
+        &caller.actor,
+        who,
+        &account,
+        &state.links,
+        input,
+    )
+    .await?;
     let out = one(&state, &account, created.id)
         .await?
         .ok_or_else(ApiError::not_found)?;
