@@ -38,6 +38,8 @@ pub enum Refusal {
     Disabled,
     Expired,
     ParentDisabled,
+    /// It has not chosen its password yet (nobody acts as it, not even by impersonation).
+    Invited,
 }
 
 impl Refusal {
@@ -46,6 +48,7 @@ impl Refusal {
             Refusal::Disabled => "disabled",
             Refusal::Expired => "expired",
             Refusal::ParentDisabled => "account disabled",
+            Refusal::Invited => "invited, no password yet",
         }
     }
 }
@@ -82,6 +85,9 @@ pub fn standing(login: &User, parent: Option<&User>, today: NaiveDate) -> Result
     }
     if login.is_expired(today) {
         return Err(Refusal::Expired);
+    }
+    if login.invited_at.is_some() {
+        return Err(Refusal::Invited);
     }
     if login.is_alias() {
         match parent {
@@ -215,6 +221,7 @@ pub(crate) mod tests {
             expires_on: None,
             created_at: NaiveDateTime::default(),
             last_login_at: None,
+            invited_at: None,
         }
     }
 

@@ -180,6 +180,20 @@ where
     change(conn)
 }
 
+/// Removing an account (a cancelled invitation): never oneself; the actor covers it.
+pub fn account_removal<T, E, F>(
+    conn: &mut DbConn,
+    actor: &Actor,
+    account_id: i32,
+    change: F,
+) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<ChangeError>,
+{
+    alias_removal(conn, actor, account_id, change)
+}
+
 /// Creating a login (an account or an alias user), once it is made inside the caller's
 /// transaction: the actor must cover it (a role, "all servers" or a kind beyond the
 /// actor's own rights are refused, and the creation rolled back with the error).

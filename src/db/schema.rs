@@ -22,6 +22,9 @@ diesel::table! {
         assigned_servers -> Integer,
         /// The account owner's "require two-factor for my alias users" (migration 001001).
         require_two_factor_for_aliases -> Bool,
+        /// When its current invitation was sent, while it has not set a password
+        /// (migration 2026-12-01-000201).
+        invited_at -> Nullable<Timestamp>,
     }
 }
 
@@ -254,6 +257,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Invitation links, stored as their SHA-256 (migration 2026-12-01-000201).
+    invitations (id) {
+        id -> Integer,
+        user_id -> Integer,
+        token_hash -> Text,
+        created_by -> Nullable<Integer>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(alias_role_permissions -> alias_roles (role_id));
 diesel::joinable!(alias_servers -> servers (server_id));
 diesel::joinable!(server_ips -> servers (server_id));
@@ -286,4 +302,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     recovery_codes,
     passkeys,
     mail_outbox,
+    invitations,
 );

@@ -4,6 +4,7 @@
 pub mod alias;
 pub mod api_key;
 pub mod audit;
+pub mod invitation;
 pub mod login_attempt;
 pub mod outbox;
 pub mod passkey;

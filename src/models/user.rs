@@ -67,6 +67,9 @@ pub struct User {
     pub expires_on: Option<NaiveDate>,
     pub created_at: NaiveDateTime,
     pub last_login_at: Option<NaiveDateTime>,
+    /// Set while the login is invited (no password of its own yet): when the current
+    /// invitation was sent.
+    pub invited_at: Option<NaiveDateTime>,
 }
 
 impl User {
@@ -198,11 +201,46 @@ impl User {
             .map(|_| ())
     }
 
+    /// Sets the password. A login with a password of its own is no longer invited: its
+    /// invitation link, if any, stops working in the same write.
     pub fn set_password_hash(conn: &mut DbConn, id: i32, hash: &str) -> QueryResult<()> {
         diesel::update(users::table.find(id))
-            .set(users::password_hash.eq(hash))
+            .set((
+                users::password_hash.eq(hash),
+                users::invited_at.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn)?;
+        super::invitation::forget(conn, id)
+    }
+
+    /// Whether an account owns servers or other accounts (then it is not simply removed).
+    pub fn owns_anything(conn: &mut DbConn, id: i32) -> QueryResult<bool> {
+        use crate::db::schema::servers;
+        let servers: bool = diesel::select(diesel::dsl::exists(
+            servers::table.filter(servers::owner_id.eq(id).or(servers::reseller_id.eq(id))),
+        ))
+        .get_result(conn)?;
+        let accounts: bool = diesel::select(diesel::dsl::exists(
+            users::table.filter(users::owner_id.eq(id)),
+        ))
+        .get_result(conn)?;
+        Ok(servers || accounts)
+    }
+
+    /// Removes an account; its alias users, roles, sessions and keys go with it (the
+    /// foreign keys cascade).
+    pub fn delete_account(conn: &mut DbConn, id: i32) -> QueryResult<()> {
+        diesel::delete(users::table.find(id).filter(users::kind.ne("alias")))
             .execute(conn)
             .map(|_| ())
+    }
+
+    /// Whether any login already has this address (compared without case).
+    pub fn email_taken(conn: &mut DbConn, email: &str) -> QueryResult<bool> {
+        diesel::select(diesel::dsl::exists(
+            users::table.filter(lower(users::email).eq(email.trim().to_lowercase())),
+        ))
+        .get_result(conn)
     }
 }
 

@@ -11,6 +11,7 @@
 //! roles (create, save, delete).
 
 pub mod aliases;
+pub mod invitations;
 pub mod roles;
 pub mod servers;
 

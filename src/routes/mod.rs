@@ -11,6 +11,7 @@ mod fields;
 pub mod health;
 pub mod home;
 pub mod impersonation;
+pub mod invitations;
 pub mod keys;
 pub mod review;
 pub mod roles;
@@ -36,6 +37,7 @@ fn collect(cfg: &mut web::ServiceConfig, table: &mut RouteTable) {
     health::configure(&mut routes);
     assets::configure(&mut routes);
     auth::configure(&mut routes);
+    invitations::configure(&mut routes);
     home::configure(&mut routes);
     users::configure(&mut routes);
     alias_users::configure(&mut routes);

@@ -51,8 +51,23 @@ pub fn hash(password: &str) -> anyhow::Result<String> {
     Ok(phc.to_string())
 }
 
-/// Checks a password against a stored PHC hash. A malformed hash never matches.
+/// The stored hash of a login without a password of its own (an invited login): not a
+/// PHC string, so no password ever matches it.
+pub const UNUSABLE: &str = "!invited";
+
+/// Whether a stored hash is the unusable one.
+pub fn is_unusable(stored: &str) -> bool {
+    stored.starts_with('!')
+}
+
+/// Checks a password against a stored PHC hash. A malformed hash never matches; the
+/// unusable one takes as long to refuse as a wrong password, so the time a login takes
+/// does not tell that it is still invited.
 pub fn verify(password: &str, stored: &str) -> bool {
+    if is_unusable(stored) {
+        verify_dummy(password);
+        return false;
+    }
     let Ok(parsed) = PasswordHash::new(stored) else {
         return false;
     };
@@ -171,6 +186,8 @@ mod tests {
         assert!(verify("correct horse battery", &h));
         assert!(!verify("wrong", &h));
         assert!(!verify("anything", "not a hash"));
+        assert!(!verify("", UNUSABLE));
+        assert!(!verify("!invited", UNUSABLE));
     }
 
     #[test]

@@ -259,7 +259,15 @@ pub fn query_rejected(
 #[derive(Debug)]
 pub enum CreateError {
     Taken,
+    /// An invitation to an address some login already has.
+    EmailTaken,
     App(AppError),
+}
+
+impl From<crate::operations::OpError> for CreateError {
+    fn from(e: crate::operations::OpError) -> Self {
+        CreateError::App(e.into())
+    }
 }
 
 impl From<diesel::result::Error> for CreateError {

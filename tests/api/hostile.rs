@@ -84,7 +84,7 @@ fn column_for(r: &RouteRow) -> usize {
         "/users/{id}/sessions/end",
         "/audit",
     ];
-    if r.path == "/login" {
+    if r.path == "/login" || r.path.starts_with("/invitations/") {
         0
     } else if admin_only.contains(&r.path.as_str()) || r.path.starts_with("/admin/") {
         1
@@ -117,6 +117,9 @@ fn valid_value(r: &RouteRow, field: &str, w: &World) -> Option<String> {
         (_, "require_two_factor_for_aliases") => "yes".into(),
         (_, "require_two_factor") => "yes".into(),
         ("/users", "username") => format!("made-h{n}"),
+        // Inviting is its own test (invitations.rs): here the password is set.
+        ("/users" | "/users/{id}/alias-users", "invite") => String::new(),
+        ("/login", "notice") => "password-set".into(),
         ("/users", "kind") => "user".into(),
         ("/users", "owner_id") => w.res1.to_string(),
         ("/users/{id}", "form") => "profile".into(),
@@ -182,6 +185,39 @@ fn valid_value(r: &RouteRow, field: &str, w: &World) -> Option<String> {
         _ => return None,
     };
     Some(v)
+}
+
+/// An invitation of the narrow alias user of `w`, made usable again (a valid body uses
+/// it up): answers its token, the same each time, so the route's path stays the same.
+fn open_invitation(app: &TestApp, w: &World) -> String {
+    use diesel::prelude::*;
+    use steward::db::schema::{invitations, users};
+    let token = format!("hostiletoken{}", w.n);
+    let at = steward::models::now();
+    diesel::delete(invitations::table.filter(invitations::user_id.eq(w.narrow)))
+        .execute(&mut app.conn())
+        .unwrap();
+    diesel::insert_into(invitations::table)
+        .values((
+            invitations::user_id.eq(w.narrow),
+            invitations::token_hash.eq(steward::security::token::sha256_hex(&token)),
+            invitations::created_at.eq(at),
+            invitations::expires_at.eq(at + chrono::Duration::hours(72)),
+        ))
+        .execute(&mut app.conn())
+        .unwrap();
+    diesel::update(users::table.find(w.narrow))
+        .set(users::invited_at.eq(Some(at)))
+        .execute(&mut app.conn())
+        .unwrap();
+    token
+}
+
+/// Before each request to an invitation link: the link works again.
+fn rearm(app: &TestApp, r: &RouteRow, w: &World) {
+    if r.path.contains("{token}") {
+        open_invitation(app, w);
+    }
 }
 
 /// The path with the world's ids in it ({kid}: the owner's key of the route's kind).
@@ -349,7 +385,9 @@ async fn hostile_input_never_gets_a_500_a_change_after_refusal_or_unescaped_outp
             .starts_with("/api/")
             .then(|| api_key(&app, w.owner).1);
         // A passkey of the owner for the route that deletes one (its valid body deletes it).
-        let path = if r.path.contains("{pk}") {
+        let path = if r.path.contains("{token}") {
+            r.path.replace("{token}", &open_invitation(&app, &w))
+        } else if r.path.contains("{pk}") {
             let pk = crate::matrix_world::owner_passkey(&app, &w);
             fill_path(&r.path.replace("{pk}", &pk.to_string()), &w)
         } else {
@@ -382,6 +420,7 @@ async fn hostile_input_never_gets_a_500_a_change_after_refusal_or_unescaped_outp
             for value in hostile_values() {
                 let mut fields = pairs.clone();
                 fields[i].1 = value.clone();
+                rearm(&app, r, &w);
                 let before = snapshot(&app);
                 let res = send(b, key.as_deref(), r, &path, &fields).await;
                 let label = format!("{} {} {}={:.20?}", r.method, r.path, fields[i].0, value);
@@ -406,6 +445,7 @@ async fn hostile_input_never_gets_a_500_a_change_after_refusal_or_unescaped_outp
                     };
                     body.extend_from_slice(format!("{k}={value}").as_bytes());
                 }
+                rearm(&app, r, &w);
                 let before = snapshot(&app);
                 let res = raw(b, &path, body, "application/x-www-form-urlencoded").await;
                 let label = format!("{} {} invalid UTF-8 in {}", r.method, r.path, pairs[i].0);
@@ -433,6 +473,7 @@ async fn hostile_input_never_gets_a_500_a_change_after_refusal_or_unescaped_outp
                 "application/json",
             ),
         ] {
+            rearm(&app, r, &w);
             let before = snapshot(&app);
             let res = raw(b, &path, body, ct).await;
             let label = format!("{} {} with {what}", r.method, r.path);

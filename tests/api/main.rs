@@ -15,6 +15,7 @@ mod cli;
 mod escalation;
 mod impersonation;
 mod install_keys;
+mod invitations;
 mod json_api;
 mod json_api_matrix;
 mod keys;

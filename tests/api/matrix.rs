@@ -190,6 +190,20 @@ pub(crate) const ROWS: &[(&str, &str, &str, &str, &str)] = &[
     ("POST", "/account/security/recovery-codes",                    "",                                                             "",             "L33333333LL4"),
     ("POST", "/users/{id}/security-policy",                         "require_two_factor_for_aliases=yes",                           "",             "L3433N444LL3"),
     ("POST", "/users/{id}/two-factor/reset",                        "confirm=yes",                                                  "",             "L3434N444LL4"),
+    // Invitations. The link is public: a made-up token is 404 for everyone (the accepted
+    // paths have their own tests, invitations.rs). Resend and cancel act on a login that
+    // is still invited: each world that may change it marks the target invited first; an
+    // account that owns servers is not removed by a cancel (409).
+    ("GET",  "/invitations/{token}",                                "",                                                             "",             "NNNNNNNNNNNN"),
+    ("POST", "/invitations/{token}",                                "password=a-long-password",                                     "",             "NNNNNNNNNNNN"),
+    ("POST", "/users/{id}/alias-users/{aid}/invitation/resend",     "",                                                             "",             "L3N33N43NLL3"),
+    ("POST", "/users/{id}/alias-users/{aid}/invitation/resend",     "",                                                             "aid=strong",   "L3N33NN4NLL3"),
+    ("POST", "/users/{id}/alias-users/{aid}/invitation/cancel",     "",                                                             "",             "L3N33N43NLL3"),
+    ("POST", "/users/{id}/alias-users/{aid}/invitation/cancel",     "",                                                             "aid=strong",   "L3N33NN4NLL3"),
+    ("POST", "/users/{id}/invitation/resend",                       "",                                                             "",             "L3434N444LL4"),
+    ("POST", "/users/{id}/invitation/resend",                       "",                                                             "id=fresh",     "L34NNNNNNLLN"),
+    ("POST", "/users/{id}/invitation/cancel",                       "",                                                             "",             "LC4C4N444LL4"),
+    ("POST", "/users/{id}/invitation/cancel",                       "",                                                             "id=fresh",     "L34NNNNNNLLN"),
     ("POST", "/users/{id}/alias-users/{aid}/two-factor/reset",      "confirm=yes",                                                  "",             "L3N33N43NLL4"),
     ("POST", "/users/{id}/alias-users/{aid}/two-factor/reset",      "confirm=yes",                                                  "aid=strong",   "L3N33NN4NLL4"),
     // Passkeys. Starting a registration answers the options (200, JSON) and keeps the
@@ -279,6 +293,16 @@ async fn every_route_answers_every_kind_of_login_on_every_target_as_written_by_h
                     steward::models::two_factor::set_totp(&mut app.conn(), id, "sealed.x", 0)
                         .unwrap();
                 }
+            }
+            if isolated && template.contains("/invitation/") {
+                // Something to resend or cancel: the target is still invited.
+                let ids = w.ids(target);
+                let login = if template.contains("{aid}") {
+                    ids.aid
+                } else {
+                    ids.id
+                };
+                steward::models::invitation::issue(&mut app.conn(), login, None).unwrap();
             }
             // A passkey of the owner to delete, for this row only (held for longer, it
             // would give the owner a factor in every row after it).

@@ -498,6 +498,52 @@ pub(crate) fn check(
                 &["totp_factors", "recovery_codes"],
             )
         }
+        "/users/{id}/invitation/resend" | "/users/{id}/alias-users/{aid}/invitation/resend" => {
+            let login = if template.contains("{aid}") {
+                ids.aid
+            } else {
+                ids.id
+            };
+            (
+                ensure(
+                    rows_in(after, "mail_outbox") == rows_in(before, "mail_outbox") + 1,
+                    "no invitation mail was queued",
+                )
+                .and(ensure(
+                    before
+                        .changed_tables(after)
+                        .contains(&"invitations".to_string()),
+                    "the invitation was not replaced",
+                ))
+                .and(ensure(
+                    app.user(login).is_some_and(|u| u.invited_at.is_some()),
+                    "the login is not invited",
+                )),
+                &["invitations", "mail_outbox", "users"],
+            )
+        }
+        "/users/{id}/invitation/cancel" | "/users/{id}/alias-users/{aid}/invitation/cancel" => {
+            let login = if template.contains("{aid}") {
+                ids.aid
+            } else {
+                ids.id
+            };
+            (
+                ensure(
+                    app.user(login).is_none(),
+                    "the invited login is still there",
+                ),
+                &[
+                    "users",
+                    "invitations",
+                    "alias_servers",
+                    "alias_roles",
+                    "alias_role_permissions",
+                    "api_keys",
+                    "ssh_keys",
+                ],
+            )
+        }
         other => (Err(format!("no expected change written for {other}")), &[]),
     };
     result?;

@@ -25,6 +25,7 @@ backend_tests!(
     disabling_and_enabling_from_the_page_and_from_the_api_write_the_same_audit_entries,
     deleting_an_alias_user_from_the_tab_and_from_the_api_writes_the_same_audit_entry,
     assigning_servers_from_the_dialog_and_from_the_api_writes_the_same_audit_entries,
+    inviting_an_alias_user_from_the_tab_and_from_the_api_writes_the_same_audit_entry,
 );
 
 type Row = (Option<i32>, String, String, String, String, bool);
@@ -344,18 +345,18 @@ async fn the_api_refuses_an_alias_user_as_the_tab_does_with_every_field_problem_
         .await;
     assert_eq!(status, 422, "{body}");
     assert!(body["fields"]["role_id"].is_string());
-    // An invitation needs mail, which does not exist yet: said, not silently ignored.
+    // An invitation with a password as well: the invited login chooses its own.
     let (status, body) = app
         .api_post(
             "/api/v1/alias-users",
             &key,
             &format!(
-                r#"{{"username":"ops-y","email":"y@example.com","invite":true,"role_id":{viewer}}}"#
+                r#"{{"username":"ops-y","email":"y@example.com","invite":true,"password":"a-long-password","role_id":{viewer}}}"#
             ),
         )
         .await;
     assert_eq!(status, 422, "{body}");
-    assert!(body["fields"]["invite"].is_string());
+    assert!(body["fields"]["password"].is_string());
     // Unreadable JSON is 400; nothing was created by any of it.
     let (status, _) = app
         .api_post("/api/v1/alias-users", &key, r#"{"username": 5"#)
@@ -864,4 +865,62 @@ async fn assigning_servers_from_the_dialog_and_from_the_api_writes_the_same_audi
         .await;
     assert_eq!(status, 404);
     assert_eq!(rows_of(&app, "alias.servers.assign").len(), 2);
+}
+
+async fn inviting_an_alias_user_from_the_tab_and_from_the_api_writes_the_same_audit_entry(
+    app: TestApp,
+) {
+    let t = tenants(&app);
+    let viewer = role(&app, t.acme, "Viewer", &["servers.view"]);
+    let page = app.login("acme").await;
+    let res = page
+        .post(
+            &format!("/users/{}/alias-users", t.acme),
+            &[
+                ("username", "ops-tab"),
+                ("email", "tab@example.com"),
+                ("password", ""),
+                ("invite", "yes"),
+                ("role_id", &viewer.to_string()),
+            ],
+        )
+        .await;
+    assert_redirect_to(&res, &format!("/users/{}/alias-users", t.acme));
+    let key = app.api_key(t.acme, None);
+    let (status, body) = app
+        .api_post(
+            "/api/v1/alias-users",
+            &key,
+            &format!(
+                r#"{{"username":"ops-api","email":"api@example.com","invite":true,"role_id":{viewer}}}"#
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["status"], "invited");
+    assert!(body["invited_at"].is_string(), "{body}");
+    let rows = create_rows(&app);
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    let (from_tab, from_api) = (rows[0].clone(), rows[1].clone());
+    assert!(!from_tab.5 && from_api.5, "via_api tells the doors apart");
+    assert_eq!(
+        (
+            from_tab.0,
+            from_tab.1.clone(),
+            from_tab.2.clone(),
+            from_tab.4.clone()
+        ),
+        (
+            Some(t.acme),
+            "acme".into(),
+            "alias.create".into(),
+            "role=Viewer, all_servers=false, invited by e-mail".into()
+        )
+    );
+    assert_eq!(
+        (from_api.0, from_api.1, from_api.2, from_api.4),
+        (from_tab.0, from_tab.1, from_tab.2, from_tab.4)
+    );
+    assert_eq!(from_tab.3, "alias user ops-tab");
+    assert_eq!(from_api.3, "alias user ops-api");
 }

@@ -12,6 +12,7 @@ mod helpers;
 
 mod axe;
 mod driver;
+mod invitations;
 mod journey;
 mod passkeys;
 mod safety;

@@ -1,17 +1,22 @@
 //! Creating an alias user (POST /users/{id}/alias-users and POST /api/v1/alias-users):
 //! every problem of the input reported at once, the role and "all servers" only within
-//! the actor's own rights, the login and its audit row in one transaction.
+//! the actor's own rights, the login and its audit row in one transaction. With `invite`
+//! the login gets no password but an invitation (`operations::invitations::send`): the
+//! link and its queued mail are written in the same transaction, and an address that
+//! already belongs to a login is refused.
 
 use super::OpError;
 use crate::access::aliases::{may_grant_role, may_manage_aliases, reaches_all_of_account};
 use crate::access::changes::new_login;
 use crate::access::Actor;
 use crate::db::{self, DbError, DbPool};
-use crate::domain::{Email, Expiry, FieldErrors, NewPassword, Username};
+use crate::domain::{Email, Expiry, FieldErrors, Username};
+use crate::mail::Links;
 use crate::models::audit::NewAuditEntry;
 use crate::models::now;
 use crate::models::role::{self, Role};
 use crate::models::user::{NewUser, User};
+use crate::operations::invitations::{self, new_password, Invitee, EMAIL_TAKEN};
 use crate::security::password;
 
 /// What a door read for a new alias user, as typed.
@@ -23,6 +28,8 @@ pub struct NewAlias {
     pub role_id: String,
     pub all_servers: bool,
     pub expires_at: String,
+    /// Invite by e-mail instead of setting a password (the password must be empty).
+    pub invite: bool,
 }
 
 /// The alias user that was created.
@@ -30,10 +37,11 @@ pub struct NewAlias {
 pub struct CreatedAlias {
     pub id: i32,
     pub username: String,
+    /// An invitation was queued for it.
+    pub invited: bool,
 }
 
 const TAKEN: &str = "This username is taken.";
-
 /// Creates an alias user of `account` with one of its roles. Every problem of the input is
 /// reported in one round (a taken username with the others); a role or "all servers" the
 /// actor does not hold itself is refused (403) — a form never offers it, so such a request
@@ -43,6 +51,7 @@ pub async fn create(
     actor: &Actor,
     who: NewAuditEntry,
     account: &User,
+    links: &Links,
     input: NewAlias,
 ) -> Result<CreatedAlias, OpError> {
     if !may_manage_aliases(actor, account) {
@@ -51,14 +60,19 @@ pub async fn create(
     let mut errors = FieldErrors::default();
     let username = errors.check("username", Username::parse(&input.username));
     let email = errors.check("email", Email::parse(&input.email));
-    let pass = errors.check("password", NewPassword::parse(&input.password));
+    let invite = input.invite;
+    let pass = new_password(&mut errors, &input.password, invite);
     let expires = errors
         .check("expires_at", Expiry::parse(&input.expires_at, now().date()))
         .map(Expiry::date);
     let role_id: Option<i32> = input.role_id.trim().parse().ok();
     let account_id = account.id;
     let username_key = username.as_ref().map(|u| u.key());
-    let (role, taken) = db::run(pool, move |c| {
+    let invite_to = email
+        .as_ref()
+        .filter(|_| invite)
+        .map(|e| e.as_str().to_string());
+    let (role, taken, email_taken) = db::run(pool, move |c| {
         let role = match role_id {
             Some(rid) => match Role::find_in_account(c, account_id, rid)? {
                 Some(r) => {
@@ -73,11 +87,18 @@ pub async fn create(
             Some(key) => User::username_taken(c, &key)?,
             None => false,
         };
-        Ok::<_, DbError>((role, taken))
+        let email_taken = match invite_to {
+            Some(e) => User::email_taken(c, &e)?,
+            None => false,
+        };
+        Ok::<_, DbError>((role, taken, email_taken))
     })
     .await?;
     if taken {
         errors.add("username", TAKEN);
+    }
+    if email_taken {
+        errors.add("email", EMAIL_TAKEN);
     }
     let Some((role, keys)) = role else {
         errors.add(
@@ -102,22 +123,33 @@ pub async fn create(
         return Err(OpError::Invalid(errors));
     };
 
-    let hash = password::off_thread(move || password::hash(pass.expose())).await??;
+    let hash = match pass {
+        Some(pass) => password::off_thread(move || password::hash(pass.expose())).await??,
+        None => password::UNUSABLE.to_string(),
+    };
     let all_servers = input.all_servers;
     let audit = who
         .target(format!("alias user {}", username.as_str()))
         .details(format!(
-            "role={}, all_servers={all_servers}{}",
+            "role={}, all_servers={all_servers}{}{}",
             role.name,
             expires
                 .map(|d| format!(", expires={d}"))
-                .unwrap_or_default()
+                .unwrap_or_default(),
+            if invite { ", invited by e-mail" } else { "" }
         ));
     let actor = actor.clone();
+    let links = links.clone();
+    let account_name = account.username.clone();
+    let mut errors_in = errors.clone();
     let created = db::run(pool, move |c| {
         db::transaction(c, |c| {
             if User::username_taken(c, &username.key())? {
                 return Ok(None);
+            }
+            if invite && User::email_taken(c, email.as_str())? {
+                errors_in.add("email", EMAIL_TAKEN);
+                return Err(OpError::Invalid(errors_in));
             }
             let id = NewUser {
                 kind: "alias",
@@ -136,10 +168,20 @@ pub async fn create(
             }
             .insert(c)?;
             new_login(c, &actor, id)?;
+            if invite {
+                let invitee = Invitee {
+                    id,
+                    username: username.as_str(),
+                    email: email.as_str(),
+                    account: &account_name,
+                };
+                invitations::send(c, &links, &actor, &invitee)?;
+            }
             audit.insert(c)?;
             Ok::<_, OpError>(Some(CreatedAlias {
                 id,
                 username: username.as_str().to_string(),
+                invited: invite,
             }))
         })
     })

@@ -1,5 +1,5 @@
 //! POST /users/{id}/alias-users: create an alias user (username, email, password, role_id,
-//! all_servers=on, expires_at) through `operations::aliases::create`, the same operation
+//! all_servers=on, expires_at, invite=yes) through `operations::aliases::create`, the same operation
 //! as `POST /api/v1/alias-users`: this door reads the form and shows the tab again with the
 //! problems next to their fields, or redirects to it with a message.
 
@@ -31,6 +31,9 @@ pub struct CreateAliasForm {
     all_servers: Option<String>,
     #[serde(default)]
     expires_at: String,
+    /// `yes`: invite by e-mail instead of setting a password.
+    #[serde(default)]
+    invite: Option<String>,
 }
 
 pub async fn submit(
@@ -46,6 +49,7 @@ pub async fn submit(
         form.all_servers.as_deref(),
         Some("on" | "yes" | "true" | "1")
     );
+    let invite = matches!(form.invite.as_deref(), Some("yes" | "on" | "true" | "1"));
     let input = NewAlias {
         username: form.username.clone(),
         email: form.email.clone(),
@@ -53,16 +57,33 @@ pub async fn submit(
         role_id: form.role_id.clone(),
         all_servers,
         expires_at: form.expires_at.clone(),
+        invite,
     };
     let who = current.audit(account.id, "alias.create");
-    match aliases::create(&state.pool, &current.actor, who, &account, input).await {
+    match aliases::create(
+        &state.pool,
+        &current.actor,
+        who,
+        &account,
+        &state.links,
+        input,
+    )
+    .await
+    {
         Ok(created) => {
             current.flash(
                 "success",
-                format!(
-                    "Alias user {} created. Assign servers to it, then impersonate it to check its access.",
-                    created.username
-                ),
+                if created.invited {
+                    format!(
+                        "Alias user {} invited: a link to choose its password is on its way to {}. It works once, within 72 hours.",
+                        created.username, form.email.trim()
+                    )
+                } else {
+                    format!(
+                        "Alias user {} created. Assign servers to it, then impersonate it to check its access.",
+                        created.username
+                    )
+                },
             );
             Ok(render::see_other(&tab_url(account.id)))
         }
@@ -73,6 +94,7 @@ pub async fn submit(
                 role_id: form.role_id,
                 all_servers,
                 expires_at: form.expires_at,
+                invite,
             };
             show_again(&current, &state, account, kept, errors).await
         }

@@ -1,10 +1,12 @@
 //! Alias Users: the tab with its create dialog, the alias user page with its effective
 //! access, the Assign Servers dialog, and the per-user actions (role, password, disable,
-//! enable, delete). Every handler loads its target through `load_target`, which makes a
-//! missing or foreign id a 404, then asks `access::aliases` before it acts.
+//! enable, delete, and an invitation's resend and cancel). Every handler loads its target
+//! through `load_target`, which makes a missing or foreign id a 404, then asks
+//! `access::aliases` before it acts.
 
 mod actions;
 mod create;
+pub mod invitation;
 pub mod offboard;
 mod page;
 mod servers;
@@ -49,6 +51,14 @@ pub fn configure(routes: &mut Routes) {
         .reads_fields(&["confirm"])
         .post("/users/{id}/alias-users/{aid}/offboard", offboard::offboard)
         .reads_fields(&["confirm"])
+        .post(
+            "/users/{id}/alias-users/{aid}/invitation/resend",
+            invitation::resend,
+        )
+        .post(
+            "/users/{id}/alias-users/{aid}/invitation/cancel",
+            invitation::cancel,
+        )
         .get("/users/{id}/alias-users/{aid}/servers", servers::page)
         .reads::<ListQuery>()
         // Read by hand (`form::first`, `form::all`): server_id repeats.

@@ -55,6 +55,8 @@ pub struct CreateForm {
     pub role_id: String,
     pub all_servers: bool,
     pub expires_at: String,
+    /// "Invite by e-mail instead of setting a password" was ticked.
+    pub invite: bool,
 }
 
 #[derive(Template)]

@@ -35,6 +35,15 @@ struct LoginPage {
     csrf: String,
     username: String,
     error: Option<String>,
+    /// A notice for a visitor sent here (a password just set through an invitation).
+    notice: Option<&'static str>,
+}
+
+/// `?notice=password-set`: the visitor arrives from an accepted invitation.
+#[derive(Deserialize)]
+pub struct LoginNotice {
+    #[serde(default)]
+    notice: String,
 }
 
 #[derive(Deserialize)]
@@ -51,6 +60,7 @@ pub async fn form(
     req: HttpRequest,
     session: Session,
     csrf: web::Data<LoginCsrf>,
+    query: web::Query<LoginNotice>,
 ) -> Result<HttpResponse, AppError> {
     if session.get::<i32>(LOGIN_ID).ok().flatten().is_some() {
         return Ok(render::see_other("/servers"));
@@ -61,6 +71,8 @@ pub async fn form(
         csrf: token,
         username: String::new(),
         error: None,
+        notice: (query.notice == "password-set")
+            .then_some("Your password is set. Log in with your username and your new password."),
     };
     with_cookie(render::page(&page)?, cookie)
 }
@@ -213,6 +225,7 @@ pub async fn submit(
         csrf: token,
         username,
         error: Some(error),
+        notice: None,
     };
     with_cookie(render::invalid(&page)?, cookie)
 }

@@ -12,6 +12,7 @@ use crate::routes::table::Routes;
 pub fn configure(routes: &mut Routes) {
     routes
         .get("/login", login::form)
+        .reads::<login::LoginNotice>()
         .post("/login", login::submit)
         .reads::<login::LoginForm>()
         .post("/logout", logout::submit)

@@ -21,9 +21,9 @@ fn refused(why: NoImpersonation) -> Result<HttpResponse, AppError> {
         NoImpersonation::Nested => AppError::ForbiddenBecause(
             "You are already acting as someone else: return first.".into(),
         ),
-        NoImpersonation::TargetCannotLogIn => {
-            AppError::ForbiddenBecause("A disabled or expired login cannot be impersonated.".into())
-        }
+        NoImpersonation::TargetCannotLogIn => AppError::ForbiddenBecause(
+            "A disabled, expired or still invited login cannot be impersonated.".into(),
+        ),
         NoImpersonation::Itself => {
             AppError::ForbiddenBecause("You cannot impersonate yourself.".into())
         }

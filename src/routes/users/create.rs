@@ -1,6 +1,9 @@
 //! POST /users: add an account. Admins create any kind under a chosen owner (customers
 //! under an admin or reseller, resellers under an admin); resellers create customers
 //! owned by themselves. Invalid input shows the dialog again (422) with the input kept.
+//! With `invite=yes` the account gets no password but an invitation mailed to its address
+//! (`operations::invitations::send`, in the creating transaction); an address that already
+//! belongs to a login is refused.
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -9,9 +12,10 @@ use super::list;
 use crate::access::accounts::{account_creation, may_create, NoCreation};
 use crate::access::changes::new_login;
 use crate::db::{self, DbError};
-use crate::domain::{DisplayName, Email, NewPassword, Username};
+use crate::domain::{DisplayName, Email, Username};
 use crate::models::now;
 use crate::models::user::{Kind, NewUser, User};
+use crate::operations::invitations::{self, new_password, Invitee, EMAIL_TAKEN};
 use crate::security::password;
 use crate::web::error::CreateError;
 use crate::web::form::FieldErrors;
@@ -33,6 +37,9 @@ pub struct AddAccountForm {
     pub kind: String,
     #[serde(default)]
     pub owner_id: String,
+    /// `yes`: invite by e-mail instead of setting a password.
+    #[serde(default)]
+    pub invite: String,
 }
 
 impl AddAccountForm {
@@ -54,7 +61,8 @@ pub async fn submit(
 
     let username = errors.check("username", Username::parse(&form.username));
     let email = errors.check("email", Email::parse(&form.email));
-    let pass = errors.check("password", NewPassword::parse(&form.password));
+    let invite = matches!(form.invite.as_str(), "yes" | "on" | "true" | "1");
+    let pass = new_password(&mut errors, &form.password, invite);
     let name_raw = if form.name.trim().is_empty() {
         form.username.trim()
     } else {
@@ -99,6 +107,16 @@ pub async fn submit(
     if owner_id.is_some() && owner.is_none() {
         errors.add("owner_id", "Choose an owner from the list.");
     }
+    if let Some(e) = email.as_ref().filter(|_| invite) {
+        let e = e.as_str().to_string();
+        if db::run(&state.pool, move |c| {
+            User::email_taken(c, &e).map_err(DbError::from)
+        })
+        .await?
+        {
+            errors.add("email", EMAIL_TAKEN);
+        }
+    }
 
     // Nobody creates a login with rights beyond their own, whatever the owner.
     if let Some(kind) = kind {
@@ -118,13 +136,20 @@ pub async fn submit(
         return show_again(&current, &state, form, errors).await;
     };
 
-    let hash = password::off_thread(move || password::hash(pass.expose())).await??;
+    let hash = match pass {
+        Some(pass) => password::off_thread(move || password::hash(pass.expose())).await??,
+        None => password::UNUSABLE.to_string(),
+    };
     let audit = current.audit(current.actor.account_id(), "account.create");
     let actor = current.actor.clone();
+    let links = state.links.clone();
     let created = db::run(&state.pool, move |c| {
         db::transaction(c, |c| {
             if User::username_taken(c, &username.key())? {
                 return Err(CreateError::Taken);
+            }
+            if invite && User::email_taken(c, email.as_str())? {
+                return Err(CreateError::EmailTaken);
             }
             let id = NewUser {
                 kind: kind.as_str(),
@@ -143,9 +168,22 @@ pub async fn submit(
             }
             .insert(c)?;
             new_login(c, &actor, id)?;
+            if invite {
+                let invitee = Invitee {
+                    id,
+                    username: username.as_str(),
+                    email: email.as_str(),
+                    account: username.as_str(),
+                };
+                invitations::send(c, &links, &actor, &invitee)?;
+            }
             let entry = audit
                 .target(format!("account {}", username.as_str()))
-                .details(format!("kind={}", kind.as_str()));
+                .details(format!(
+                    "kind={}{}",
+                    kind.as_str(),
+                    if invite { ", invited by e-mail" } else { "" }
+                ));
             entry.insert(c)?;
             entry.for_account(id).insert(c)?;
             Ok::<_, CreateError>((id, username.as_str().to_string()))
@@ -154,11 +192,22 @@ pub async fn submit(
     .await;
     match created {
         Ok((id, username)) => {
-            current.flash("success", format!("Account {username} created."));
+            current.flash(
+                "success",
+                if invite {
+                    format!("Account {username} invited: a link to choose its password is on its way to {}. It works once, within 72 hours.", form.email.trim())
+                } else {
+                    format!("Account {username} created.")
+                },
+            );
             Ok(render::see_other(&format!("/users/{id}")))
         }
         Err(CreateError::Taken) => {
             errors.add("username", "This username is taken.");
+            show_again(&current, &state, form, errors).await
+        }
+        Err(CreateError::EmailTaken) => {
+            errors.add("email", EMAIL_TAKEN);
             show_again(&current, &state, form, errors).await
         }
         Err(CreateError::App(e)) => Err(e),

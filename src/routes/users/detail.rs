@@ -38,6 +38,8 @@ pub struct DetailPage {
     pub may_reset_two_factor: bool,
     /// Its sessions, for a manager who may end them.
     pub managed_sessions: Option<ManagedSessions>,
+    /// The page is the viewer's own account.
+    pub is_self: bool,
 }
 
 pub async fn page(
@@ -94,6 +96,7 @@ pub async fn build(
     )
     .await?;
     Ok(DetailPage {
+        is_self,
         managed_sessions,
         chrome: Some(current.chrome(if is_self { "account" } else { "users" })),
         tabs: tabs::for_account(&current.actor, &account),

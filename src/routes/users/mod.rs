@@ -1,9 +1,11 @@
 //! Manage Users and the account detail page: the list (search, pages, add), the Account
-//! Details tab (view and edit), and the tab bar every account tab shares.
+//! Details tab (view and edit), an invited account's resend and cancel, and the tab bar
+//! every account tab shares.
 
 mod create;
 mod detail;
 mod edit;
+mod invitation;
 mod list;
 pub mod tabs;
 
@@ -23,7 +25,9 @@ pub fn configure(routes: &mut Routes) {
         .reads::<create::AddAccountForm>()
         .get("/users/{id}", detail::page)
         .post("/users/{id}", edit::submit)
-        .reads::<edit::EditForm>();
+        .reads::<edit::EditForm>()
+        .post("/users/{id}/invitation/resend", invitation::resend)
+        .post("/users/{id}/invitation/cancel", invitation::cancel);
 }
 
 /// Loads a regular account the actor may see; anything else (missing, an alias user's id,

@@ -22,7 +22,6 @@ use super::{pages, timestamp, ApiCaller, ApiError, ErrorBody, PER_PAGE};
 use crate::access::actor::account_reach;
 use crate::access::aliases::may_manage_aliases;
 use crate::db::{self, DbError};
-use crate::domain::FieldErrors;
 use crate::models::role::Role;
 use crate::models::user::User;
 use crate::models::{alias, now};
@@ -38,13 +37,13 @@ pub struct RoleRef {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": 41, "username": "ops-anna", "email": "anna@example.net", "role": {"id": 3, "name": "Operators"}, "status": "active", "all_servers": false, "assigned_servers": 2, "expires_on": "2027-06-30", "last_login_at": "2026-11-02T09:14:00Z"}))]
+#[schema(example = json!({"id": 41, "username": "ops-anna", "email": "anna@example.net", "role": {"id": 3, "name": "Operators"}, "status": "active", "all_servers": false, "assigned_servers": 2, "expires_on": "2027-06-30", "last_login_at": "2026-11-02T09:14:00Z", "invited_at": null}))]
 pub struct AliasUserOut {
     pub id: i32,
     pub username: String,
     pub email: String,
     pub role: Option<RoleRef>,
-    /// "active", "disabled" or "expired".
+    /// "active", "invited" (it has not chosen its password yet), "disabled" or "expired".
     pub status: String,
     /// Reaches every server of the account.
     pub all_servers: bool,
@@ -52,10 +51,12 @@ pub struct AliasUserOut {
     pub assigned_servers: i64,
     pub expires_on: Option<String>,
     pub last_login_at: Option<String>,
+    /// When its invitation was sent, while it is invited.
+    pub invited_at: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"items": [{"id": 41, "username": "ops-anna", "email": "anna@example.net", "role": {"id": 3, "name": "Operators"}, "status": "active", "all_servers": false, "assigned_servers": 2, "expires_on": "2027-06-30", "last_login_at": "2026-11-02T09:14:00Z"}], "total": 1, "page": 1, "pages": 1, "per_page": 50}))]
+#[schema(example = json!({"items": [{"id": 41, "username": "ops-anna", "email": "anna@example.net", "role": {"id": 3, "name": "Operators"}, "status": "active", "all_servers": false, "assigned_servers": 2, "expires_on": "2027-06-30", "last_login_at": "2026-11-02T09:14:00Z", "invited_at": null}], "total": 1, "page": 1, "pages": 1, "per_page": 50}))]
 pub struct AliasUserPage {
     pub items: Vec<AliasUserOut>,
     pub total: i64,
@@ -113,6 +114,7 @@ pub async fn list(
             assigned_servers: counts.get(&a.id).copied().unwrap_or(0),
             expires_on: a.expires_on.map(|d| d.to_string()),
             last_login_at: a.last_login_at.map(timestamp),
+            invited_at: a.invited_at.map(timestamp),
             all_servers: a.all_servers,
             id: a.id,
             username: a.username,
@@ -207,6 +209,7 @@ async fn one(state: &AppState, account: &User, aid: i32) -> Result<Option<AliasU
         assigned_servers,
         expires_on: a.expires_on.map(|d| d.to_string()),
         last_login_at: a.last_login_at.map(timestamp),
+        invited_at: a.invited_at.map(timestamp),
         all_servers: a.all_servers,
         id: a.id,
         username: a.username,
@@ -225,7 +228,9 @@ pub struct CreateAliasRequest {
     /// Its password (10 characters or more).
     #[serde(default)]
     pub password: Option<String>,
-    /// Send an invitation instead of setting a password (needs mail; not available yet).
+    /// Send an invitation by e-mail instead of setting a password (then give no password):
+    /// the login is "invited" until it chooses its password through the mailed link, which
+    /// works once, within 72 hours. An address that already belongs to a login is refused.
     #[serde(default)]
     pub invite: bool,
     /// Reach every server of the account (only for callers that reach them all).
@@ -242,13 +247,19 @@ pub struct CreateAliasRequest {
     tag = "alias users",
     request_body = CreateAliasRequest,
     responses(
-        (status = 201, description = "The alias user was created", body = AliasUserOut),
+        (status = 201, description = "The alias user was created (with `invite`, its status is \"invited\" and the mail is queued)", body = AliasUserOut),
         (status = 401, description = "Missing, invalid, expired or revoked key", body = ErrorBody),
         (status = 403, description = "The login may not manage alias users, or may not grant that role or all servers", body = ErrorBody),
         (status = 422, description = "Problems with the input, by field (the same messages as the page)", body = ErrorBody),
     ),
     security(("api_key" = []))
 )]
+/// Create an alias user
+///
+/// With a `password`, the alias user can log in at once. With `"invite": true` and no
+/// password, it is invited by e-mail instead: its status is "invited" (`invited_at` says
+/// since when) until it chooses a password through the mailed link, which works once,
+/// within 72 hours; an address that already belongs to a login is a 422 on `email`.
 pub async fn create(
     caller: ApiCaller,
     state: web::Data<AppState>,
@@ -256,14 +267,6 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let account = caller.actor.account().clone();
     let body = body.into_inner();
-    if body.invite {
-        let mut fields = FieldErrors::default();
-        fields.add(
-            "invite",
-            "Invitations need mail, which this panel does not send yet; give a password.",
-        );
-        return Err(ApiError::Invalid(fields));
-    }
     let input = NewAlias {
         username: body.username,
         email: body.email,
@@ -271,9 +274,18 @@ pub async fn create(
         role_id: body.role_id.to_string(),
         all_servers: body.all_servers,
         expires_at: body.expires_at.unwrap_or_default(),
+        invite: body.invite,
     };
     let who = caller.audit(account.id, "alias.create");
-    let created = aliases::create(&state.pool, &caller.actor, who, &account, input).await?;
+    let created = aliases::create(
+        &state.pool,
+        &caller.actor,
+        who,
+        &account,
+        &state.links,
+        input,
+    )
+    .await?;
     let out = one(&state, &account, created.id)
         .await?
         .ok_or_else(ApiError::not_found)?;
