@@ -18,6 +18,7 @@ mod install_keys;
 mod json_api;
 mod json_api_matrix;
 mod keys;
+mod mail;
 mod matrix;
 mod matrix_effects;
 mod matrix_reach;

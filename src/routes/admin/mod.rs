@@ -12,5 +12,6 @@ pub fn configure(routes: &mut Routes) {
         .post("/admin/throttles/lift", throttles::lift)
         .reads::<throttles::LiftForm>()
         .get("/admin/mail", mail::page)
+        .reads::<crate::web::pagination::ListQuery>()
         .post("/admin/mail/{id}/retry", mail::retry);
 }
