@@ -78,8 +78,10 @@ impl Application {
             }
             None => None,
         };
-        let transport =
-            crate::mail::transport::Transport::new(settings.smtp_url.as_deref(), &settings.mail_from)?;
+        let transport = crate::mail::transport::Transport::new(
+            settings.smtp_url.as_deref(),
+            &settings.mail_from,
+        )?;
         let mail = crate::jobs::mail::start(pool.clone(), transport, limits.mail_poll);
         let server = serve(listener, pool, settings, limits)?;
         Ok(Application {

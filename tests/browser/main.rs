@@ -14,7 +14,7 @@ mod helpers;
 #[path = "../api/mail/sink.rs"]
 mod mail_sink;
 mod mail {
-    pub use super::mail_sink as sink;
+    pub(crate) use super::mail_sink as sink;
 }
 
 mod axe;

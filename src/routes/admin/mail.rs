@@ -83,7 +83,10 @@ pub async fn retry(
     match queued {
         None => Err(AppError::NotFound),
         Some(None) => {
-            current.flash("error", format!("Mail {id} has not failed: it is not sent again."));
+            current.flash(
+                "error",
+                format!("Mail {id} has not failed: it is not sent again."),
+            );
             Ok(render::see_other("/admin/mail"))
         }
         Some(Some(to)) => {

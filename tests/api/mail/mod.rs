@@ -97,14 +97,27 @@ async fn a_queued_mail_arrives_with_its_text_and_html_parts_and_the_sender(
     let got = sink.wait_for(1, Duration::from_secs(10)).await;
     let m = &got[0];
     assert_eq!(m.from, "steward@localhost");
-    assert!(m.from_header.contains("steward@localhost"), "{}", m.from_header);
+    assert!(
+        m.from_header.contains("steward@localhost"),
+        "{}",
+        m.from_header
+    );
     assert_eq!(m.to, ["ann@example.com"]);
     assert_eq!(m.subject, "welcome");
-    assert!(m.data.to_ascii_lowercase().contains("multipart/alternative"));
+    assert!(m
+        .data
+        .to_ascii_lowercase()
+        .contains("multipart/alternative"));
     let text = m.text.as_deref().expect("a plain-text part");
-    assert!(text.contains("https://panel.test/invitations/secret-welcome"), "{text}");
+    assert!(
+        text.contains("https://panel.test/invitations/secret-welcome"),
+        "{text}"
+    );
     let html = m.html.as_deref().expect("an HTML part");
-    assert!(html.contains("<a href=\"https://panel.test/invitations/secret-welcome\">"), "{html}");
+    assert!(
+        html.contains("<a href=\"https://panel.test/invitations/secret-welcome\">"),
+        "{html}"
+    );
     let r = wait_row(&app, id, Duration::from_secs(5), |r| r.status == "sent").await;
     assert_eq!(r.attempts, 1);
     assert!(r.sent_at.is_some() && r.locked_until.is_none());
@@ -120,7 +133,10 @@ async fn a_sensitive_body_is_blanked_once_sent_and_an_ordinary_one_is_kept(
     let secret = enqueue(&mut app.conn(), &mail("bob@example.com", "invite", true));
     let plain = enqueue(&mut app.conn(), &mail("bob@example.com", "notice", false));
     let got = sink.wait_for(2, Duration::from_secs(10)).await;
-    let invite = got.iter().find(|m| m.subject == "invite").expect("the invitation");
+    let invite = got
+        .iter()
+        .find(|m| m.subject == "invite")
+        .expect("the invitation");
     assert!(invite.text.as_deref().unwrap().contains("secret-invite"));
     let r = wait_row(&app, secret, Duration::from_secs(5), |r| r.status == "sent").await;
     assert_eq!(r.body_text, REMOVED_BODY);
@@ -152,7 +168,10 @@ async fn with_the_mail_server_refusing_the_mail_is_retried_and_arrives_once_it_i
     assert_eq!(r.status, "queued");
     assert!(!r.last_error.is_empty());
     let wait = r.next_attempt_at - steward::models::now();
-    assert!(wait > chrono::Duration::seconds(50), "the second retry waits 60 s, not {wait}");
+    assert!(
+        wait > chrono::Duration::seconds(50),
+        "the second retry waits 60 s, not {wait}"
+    );
     assert!(sink.received().is_empty());
     // Back up: the next attempt delivers it, once.
     sink.set_mode(Mode::Accept);
@@ -187,7 +206,11 @@ async fn a_stalled_mail_server_never_slows_a_page(app: TestApp, sink: SmtpSink) 
         let started = Instant::now();
         let (status, _) = browser.get_page(&format!("/users/{admin}")).await;
         assert_eq!(status, 200);
-        assert!(started.elapsed() < Duration::from_secs(2), "a page took {:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "a page took {:?}",
+            started.elapsed()
+        );
         // A page that writes (here: queueing one more mail) answers at once too.
         let started = Instant::now();
         enqueue(&mut app.conn(), &mail("dan@example.com", "more", false));
@@ -208,10 +231,16 @@ async fn a_mail_queued_when_the_panel_is_killed_is_sent_after_restart(backend: B
     // A worker that looks only at its start: the mail below waits in the queue.
     let first = Instance::start_with(
         &database_url,
-        &[("STEWARD_SMTP_URL", &url), ("STEWARD_MAIL_POLL_MS", "600000")],
+        &[
+            ("STEWARD_SMTP_URL", &url),
+            ("STEWARD_MAIL_POLL_MS", "600000"),
+        ],
     );
     let pool = steward::db::connect(&database_url).expect("pool");
-    let waiting = enqueue(&mut pool.get().unwrap(), &mail("eve@example.com", "waiting", false));
+    let waiting = enqueue(
+        &mut pool.get().unwrap(),
+        &mail("eve@example.com", "waiting", false),
+    );
     first.kill();
     assert!(sink.received().is_empty());
 
@@ -232,7 +261,10 @@ async fn a_mail_queued_when_the_panel_is_killed_is_sent_after_restart(backend: B
     assert!(r.locked_until.is_some(), "the killed instance held a lease");
     // The lease ends (time passes); the next start sends it.
     diesel::update(mail_outbox::table.find(waiting))
-        .set(mail_outbox::locked_until.eq(Some(steward::models::now() - chrono::Duration::seconds(1))))
+        .set(
+            mail_outbox::locked_until
+                .eq(Some(steward::models::now() - chrono::Duration::seconds(1))),
+        )
         .execute(&mut pool.get().unwrap())
         .unwrap();
     drop(pool);
@@ -288,14 +320,20 @@ async fn two_instances_on_one_postgresql_send_each_mail_exactly_once() {
     let url = sink.url();
     let (database_url, pg, _dir) = fresh_database(Backend::Postgres);
     let _drop_pg = PgDrop(pg);
-    let env = [("STEWARD_SMTP_URL", url.as_str()), ("STEWARD_MAIL_POLL_MS", "50")];
+    let env = [
+        ("STEWARD_SMTP_URL", url.as_str()),
+        ("STEWARD_MAIL_POLL_MS", "50"),
+    ];
     let _a = Instance::start_with(&database_url, &env);
     let _b = Instance::start_with(&database_url, &env);
     let pool = steward::db::connect(&database_url).expect("pool");
     let mut conn = pool.get().unwrap();
     steward::db::transaction(&mut *conn, |c| {
         for i in 0..30 {
-            outbox::enqueue(c, &mail(&format!("user{i}@example.com"), &format!("mail {i}"), false))?;
+            outbox::enqueue(
+                c,
+                &mail(&format!("user{i}@example.com"), &format!("mail {i}"), false),
+            )?;
         }
         Ok::<_, diesel::result::Error>(())
     })
@@ -303,7 +341,12 @@ async fn two_instances_on_one_postgresql_send_each_mail_exactly_once() {
     let got = sink.wait_for(30, Duration::from_secs(30)).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let got_after = sink.received();
-    assert_eq!(got_after.len(), 30, "{} mails arrived for 30 queued", got_after.len());
+    assert_eq!(
+        got_after.len(),
+        30,
+        "{} mails arrived for 30 queued",
+        got_after.len()
+    );
     let mut subjects: Vec<&str> = got.iter().map(|m| m.subject.as_str()).collect();
     subjects.sort();
     subjects.dedup();
@@ -372,14 +415,28 @@ async fn the_admin_page_shows_the_queue_to_admins_only_and_never_a_body(app: Tes
     // Not an admin: 403 for the page and the retry, and nothing changes.
     let other = app.login("acme").await;
     assert_eq!(other.get("/admin/mail").await.status().as_u16(), 403);
-    let res = other.post(&format!("/admin/mail/{failed}/retry"), &[]).await;
+    let res = other
+        .post(&format!("/admin/mail/{failed}/retry"), &[])
+        .await;
     assert_eq!(res.status().as_u16(), 403);
     assert_eq!(row(&mut app.conn(), failed).status, "failed");
     let _ = customer;
 
     // Unknown or non-numeric ids: 404. A mail that has not failed stays as it is.
-    assert_eq!(root.post("/admin/mail/999999/retry", &[]).await.status().as_u16(), 404);
-    assert_eq!(root.post("/admin/mail/x/retry", &[]).await.status().as_u16(), 404);
+    assert_eq!(
+        root.post("/admin/mail/999999/retry", &[])
+            .await
+            .status()
+            .as_u16(),
+        404
+    );
+    assert_eq!(
+        root.post("/admin/mail/x/retry", &[])
+            .await
+            .status()
+            .as_u16(),
+        404
+    );
     let res = root.post(&format!("/admin/mail/{sent}/retry"), &[]).await;
     assert_eq!(res.status().as_u16(), 303);
     assert_eq!(row(&mut app.conn(), sent).status, "sent");
@@ -466,7 +523,11 @@ async fn sigterm_finishes_the_send_in_hand_and_leaves_the_rest_queued() {
     .expect("steward exited after SIGTERM");
     assert_eq!(status.code(), Some(0));
     let got = sink.received();
-    assert_eq!(got.len(), 1, "the send in hand finished, and no other began");
+    assert_eq!(
+        got.len(),
+        1,
+        "the send in hand finished, and no other began"
+    );
     assert_eq!(got[0].subject, "first");
     let mut c = pool.get().unwrap();
     assert_eq!(row(&mut c, first).status, "sent");

@@ -54,7 +54,9 @@ pub struct SmtpSink {
 impl SmtpSink {
     /// Binds 127.0.0.1 on a free port and serves on the current runtime.
     pub async fn start() -> SmtpSink {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the sink");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the sink");
         let port = listener.local_addr().expect("its address").port();
         let shared = Arc::new(Mutex::new(Shared {
             mode: Mode::Accept,
