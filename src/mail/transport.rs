@@ -34,7 +34,7 @@ pub struct Transport {
 #[derive(Clone)]
 enum Via {
     Smtp {
-        mailer: AsyncSmtpTransport<Tokio1Executor>,
+        mailer: Box<AsyncSmtpTransport<Tokio1Executor>>,
         /// The URL with its password hidden, for the log.
         shown: String,
     },
@@ -69,7 +69,10 @@ impl Transport {
                     })?
                     .timeout(Some(SEND_TIMEOUT))
                     .build();
-                Via::Smtp { mailer, shown }
+                Via::Smtp {
+                    mailer: Box::new(mailer),
+                    shown,
+                }
             }
         };
         Ok(Transport { from, via })

@@ -42,7 +42,7 @@ pub async fn page(
     })
     .await?;
     let total = counts.queued + counts.sent + counts.failed;
-    let pages = (total + outbox::PAGE_SIZE - 1) / outbox::PAGE_SIZE;
+    let pages = (total.max(0) as u64).div_ceil(outbox::PAGE_SIZE as u64) as i64;
     render::page(&MailPage {
         chrome: Some(current.chrome("audit")),
         mails,
