@@ -237,6 +237,8 @@ fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         if let Some(m) = metrics {
             let _ = m.await;
         }
+        // The pages are done; the mail worker finishes the send in hand and takes no more.
+        app.mail.stop().await;
         println!("Steward stopped.");
         Ok(())
     })

@@ -31,7 +31,14 @@ pub struct Settings {
     pub metrics_bind: Option<String>,
     /// STEWARD_REQUIRE_2FA (none, staff or all; default none).
     pub require_two_factor: crate::access::two_factor::InstallPolicy,
+    /// `STEWARD_SMTP_URL` (`smtp://127.0.0.1:25`, `smtps://user:pass@mail.example.com`):
+    /// where mail is sent. Unset: each mail is written to the log instead.
+    pub smtp_url: Option<String>,
+    /// `STEWARD_MAIL_FROM`: the sender of every mail (default `DEFAULT_MAIL_FROM`).
+    pub mail_from: String,
 }
+
+pub const DEFAULT_MAIL_FROM: &str = "Steward <steward@localhost>";
 
 impl std::fmt::Debug for Settings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -43,11 +50,13 @@ impl std::fmt::Debug for Settings {
             .field("trusted_proxies", &self.trusted_proxies)
             .field("metrics_bind", &self.metrics_bind)
             .field("require_two_factor", &self.require_two_factor)
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
+            .field("mail_from", &self.mail_from)
             .finish()
     }
 }
 
-/// Hides a password in a database URL for logs.
+/// Hides a password in a database or SMTP URL for logs.
 pub fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => {
@@ -73,6 +82,8 @@ impl Settings {
             trusted_proxies: TrustedProxies::default(),
             metrics_bind: None,
             require_two_factor: Default::default(),
+            smtp_url: None,
+            mail_from: DEFAULT_MAIL_FROM.to_string(),
         }
     }
 
@@ -119,6 +130,12 @@ impl Settings {
             .with_context(|| {
                 format!("STEWARD_REQUIRE_2FA must be none, staff or all (not {require:?})")
             })?;
+        settings.smtp_url = non_empty_var("STEWARD_SMTP_URL");
+        if let Some(from) = non_empty_var("STEWARD_MAIL_FROM") {
+            settings.mail_from = from;
+        }
+        // Refuse a mistyped mail setting at start, not at the first invitation.
+        crate::mail::transport::Transport::new(settings.smtp_url.as_deref(), &settings.mail_from)?;
         Ok(settings)
     }
 }

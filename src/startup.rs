@@ -1,6 +1,6 @@
 //! Building the HTTP server: the middleware stack (security headers, connection cap, body
 //! deadline, sessions, per-login limit, CSRF, metrics), the limits of `web::limits`, the
-//! health probe and the purge task, the one function that registers every route, and the
+//! health probe, the purge task and the mail worker, the one function that registers every route, and the
 //! separate metrics listener when `STEWARD_METRICS_BIND` is set. Tests call
 //! `Application::build` with port 0 and read the ports it bound.
 
@@ -52,6 +52,8 @@ pub struct Application {
     pub server: Server,
     /// The metrics listener's port and server, when `STEWARD_METRICS_BIND` is set.
     pub metrics: Option<(u16, Server)>,
+    /// The mail worker, to stop after the server at SIGTERM (it finishes its send).
+    pub mail: crate::jobs::mail::MailWorker,
 }
 
 impl Application {
@@ -76,11 +78,17 @@ impl Application {
             }
             None => None,
         };
+        let transport = crate::mail::transport::Transport::new(
+            settings.smtp_url.as_deref(),
+            &settings.mail_from,
+        )?;
+        let mail = crate::jobs::mail::start(pool.clone(), transport, limits.mail_poll);
         let server = serve(listener, pool, settings, limits)?;
         Ok(Application {
             port,
             server,
             metrics,
+            mail,
         })
     }
 }

@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod changes;
 pub mod impersonation;
 pub mod keys;
+pub mod mail;
 pub mod permission_set;
 pub mod review;
 pub mod rights;

@@ -1,5 +1,7 @@
-//! Background work the server starts beside the pages: today the purge that keeps the
-//! tables bounded (sessions, login attempts, audit, heartbeats). Jobs use the models and
+//! Background work the server starts beside the pages: the purge that keeps the tables
+//! bounded (sessions, login attempts, audit, heartbeats, old mails) and the mail worker
+//! that sends the mail queue. Jobs use the models and
 //! the pool like handlers do; nothing here knows about HTTP.
 
+pub mod mail;
 pub mod purge;

@@ -5,7 +5,8 @@
 //!   (`STEWARD_LOGIN_HISTORY_DAYS`, default 90);
 //! - audit entries older than `STEWARD_AUDIT_DAYS`, when set (by default the log is kept
 //!   forever);
-//! - heartbeats of instances silent for a day.
+//! - heartbeats of instances silent for a day;
+//! - sent and failed mails older than `MAIL_DAYS` (queued ones are never purged).
 //!
 //! On PostgreSQL the run is claimed with a transaction-level advisory lock, so when several
 //! instances share the database only one purges at a time; on SQLite the write lock already
@@ -17,10 +18,12 @@ use std::time::Duration;
 use diesel::prelude::*;
 
 use crate::db::{self, DbConn, DbError, DbPool};
-use crate::models::{audit, login_attempt, now, session};
+use crate::models::{audit, login_attempt, now, outbox, session};
 
 /// Rows removed per statement.
 const BATCH: i64 = 5000;
+/// Sent and failed mails are kept this many days for the admin page, then removed.
+pub const MAIL_DAYS: i64 = 30;
 /// The advisory lock key that names "the purge" on PostgreSQL.
 const LOCK_KEY: i64 = 0x5354_4557_5055_5247; // "STEWPURG"
 
@@ -38,6 +41,7 @@ pub struct Purged {
     pub sessions: usize,
     pub login_attempts: usize,
     pub audit: usize,
+    pub mail: usize,
     /// False when another instance held the claim.
     pub ran: bool,
 }
@@ -49,11 +53,12 @@ pub fn start(pool: DbPool, retention: Retention) {
             actix_web::rt::time::sleep(retention.every).await;
             let r = retention.clone();
             match db::run(&pool, move |c| run_once(c, &r)).await {
-                Ok(p) if p.sessions + p.login_attempts + p.audit > 0 => log::info!(
-                    "purge: {} expired sessions, {} old login attempts, {} old audit entries",
+                Ok(p) if p.sessions + p.login_attempts + p.audit + p.mail > 0 => log::info!(
+                    "purge: {} expired sessions, {} old login attempts, {} old audit entries, {} old mails",
                     p.sessions,
                     p.login_attempts,
-                    p.audit
+                    p.audit,
+                    p.mail
                 ),
                 Ok(_) => {}
                 Err(e) => log::warn!("purge failed (tried again next interval): {e}"),
@@ -84,6 +89,8 @@ fn purge(c: &mut DbConn, retention: &Retention) -> Result<Purged, DbError> {
         let cutoff = now() - keep;
         purged.audit = in_batches(c, |c| audit::purge_before(c, cutoff, BATCH))?;
     }
+    let cutoff = now() - chrono::Duration::days(MAIL_DAYS);
+    purged.mail = in_batches(c, |c| outbox::purge_before(c, cutoff, BATCH))?;
     db::transaction(c, |c| db::probe::purge_stale(c).map_err(DbError::from))?;
     Ok(purged)
 }

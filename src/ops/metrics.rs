@@ -8,8 +8,8 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use prometheus::{
-    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
-    Registry, TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
 struct Metrics {
@@ -23,6 +23,7 @@ struct Metrics {
     logins: IntCounterVec,
     login_delays: IntCounter,
     sessions_open: IntGauge,
+    mail_queue: IntGaugeVec,
 }
 
 /// Sub-millisecond to ten seconds: page answers, pool and Argon2 queues alike.
@@ -90,6 +91,14 @@ fn metrics() -> &'static Metrics {
                 "Logged-in sessions that have not expired (read at scrape time).",
             )
             .expect("constant metric options are valid"),
+            mail_queue: IntGaugeVec::new(
+                Opts::new(
+                    "mail_queue",
+                    "Mails in the queue by status: queued (waiting to be sent), failed (gave up), sent (kept 30 days); read at scrape time.",
+                ),
+                &["status"],
+            )
+            .expect("constant metric options are valid"),
             registry,
         };
         let r = &m.registry;
@@ -103,6 +112,7 @@ fn metrics() -> &'static Metrics {
             Box::new(m.logins.clone()),
             Box::new(m.login_delays.clone()),
             Box::new(m.sessions_open.clone()),
+            Box::new(m.mail_queue.clone()),
         ] {
             r.register(c).expect("each metric is registered once");
         }
@@ -171,6 +181,13 @@ pub fn login_delayed() {
 
 pub fn set_open_sessions(n: i64) {
     metrics().sessions_open.set(n);
+}
+
+pub fn set_mail_queue(queued: i64, sent: i64, failed: i64) {
+    let g = &metrics().mail_queue;
+    g.with_label_values(&["queued"]).set(queued);
+    g.with_label_values(&["sent"]).set(sent);
+    g.with_label_values(&["failed"]).set(failed);
 }
 
 /// Everything in Prometheus's text exposition format.

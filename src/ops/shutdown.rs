@@ -5,8 +5,9 @@
 //! forced stop that drops requests in flight; a Ctrl-C at the console should not lose
 //! the answer to a change the panel is making.
 //!
-//! Steward has no background worker of its own yet; one that is added must stop taking
-//! new items when `wait_for_signal` returns and finish the one it holds.
+//! After the servers have stopped, `steward serve` stops the mail worker
+//! (`jobs::mail::MailWorker::stop`): it finishes the send in hand and takes no new mail;
+//! what is left stays queued for the next start.
 
 use actix_web::dev::ServerHandle;
 

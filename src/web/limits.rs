@@ -1,7 +1,7 @@
 //! Every timeout and cap that keeps one client from exhausting the panel, in one place
 //! (README "Limits" lists them): the body deadline, the connection caps derived from the
 //! process's file-descriptor limit, the per-login requests in flight, the search deadline,
-//! the failed-API-key budget, the readiness heartbeat and the retention of old rows. Each
+//! the failed-API-key budget, the readiness heartbeat, the mail worker's poll and the retention of old rows. Each
 //! has a default and a `STEWARD_*` variable; tests build the server with small values.
 
 use std::time::Duration;
@@ -54,6 +54,9 @@ pub struct Limits {
     pub login_history_days: i64,
     /// Audit entries are kept this many days (`STEWARD_AUDIT_DAYS`; unset: forever).
     pub audit_days: Option<i64>,
+    /// How often the mail worker looks for mail that is due (`STEWARD_MAIL_POLL_MS`,
+    /// default 2000): the longest a queued mail waits before its first attempt.
+    pub mail_poll: Duration,
     /// The descriptor limit found at start, for the log line and the README's arithmetic.
     pub fd_limit: u64,
 }
@@ -79,6 +82,7 @@ impl Limits {
             purge_interval: Duration::from_secs(600),
             login_history_days: 90,
             audit_days: None,
+            mail_poll: Duration::from_millis(2000),
             fd_limit,
         }
     }
@@ -115,6 +119,9 @@ impl Limits {
         }
         if let Some(d) = var::<i64>("STEWARD_LOGIN_HISTORY_DAYS")? {
             l.login_history_days = d.max(1);
+        }
+        if let Some(ms) = var::<u64>("STEWARD_MAIL_POLL_MS")? {
+            l.mail_poll = Duration::from_millis(ms.max(50));
         }
         l.audit_days = var::<i64>("STEWARD_AUDIT_DAYS")?.map(|d| d.max(1));
         Ok(l)

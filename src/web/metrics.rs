@@ -31,8 +31,8 @@ pub async fn record(
 }
 
 async fn scrape(pool: web::Data<DbPool>) -> HttpResponse {
-    // The gauge is read from the database at scrape time, so every instance reports the
-    // sessions of the whole installation.
+    // The gauges are read from the database at scrape time, so every instance reports the
+    // sessions and mail queue of the whole installation.
     match db::run(&pool, |c| {
         crate::models::session::count_open(c).map_err(DbError::from)
     })
@@ -40,6 +40,14 @@ async fn scrape(pool: web::Data<DbPool>) -> HttpResponse {
     {
         Ok(n) => metrics::set_open_sessions(n),
         Err(e) => log::warn!("metrics: could not count open sessions: {e}"),
+    }
+    match db::run(&pool, |c| {
+        crate::models::outbox::counts(c).map_err(DbError::from)
+    })
+    .await
+    {
+        Ok(n) => metrics::set_mail_queue(n.queued, n.sent, n.failed),
+        Err(e) => log::warn!("metrics: could not count the mail queue: {e}"),
     }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")

@@ -111,6 +111,17 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
     spawn_app_custom(backend, adjust, test_limits()).await
 }
 
+/// The app with its mail going to a real SMTP server started for the test (see
+/// `mail::sink`): every mail the panel queues arrives at the answered sink within a
+/// fraction of a second (the worker polls every 100 ms in tests), and `sink.wait_for(n,
+/// timeout)` answers what arrived. Without it, the app's mail goes to the log.
+pub async fn spawn_app_with_mail(backend: Backend) -> (TestApp, crate::mail::sink::SmtpSink) {
+    let sink = crate::mail::sink::SmtpSink::start().await;
+    let url = sink.url();
+    let app = spawn_app_with(backend, move |s| s.smtp_url = Some(url)).await;
+    (app, sink)
+}
+
 /// The limits tests run with: the defaults, except that the purge and the readiness
 /// heartbeat run often, so that tests see their effect within a second, and one login may
 /// have many requests in flight (the race tests send up to 100 at once from one session; the
@@ -120,6 +131,7 @@ pub fn test_limits() -> steward::web::limits::Limits {
         purge_interval: std::time::Duration::from_millis(300),
         ready_heartbeat: std::time::Duration::from_millis(200),
         max_in_flight: 1000,
+        mail_poll: std::time::Duration::from_millis(100),
         ..steward::web::limits::Limits::defaults(1024)
     }
 }

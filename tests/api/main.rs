@@ -19,6 +19,7 @@ mod invitations;
 mod json_api;
 mod json_api_matrix;
 mod keys;
+mod mail;
 mod matrix;
 mod matrix_effects;
 mod matrix_reach;

@@ -63,6 +63,9 @@ pub(crate) const ROWS: &[(&str, &str, &str, &str, &str)] = &[
     ("GET",  "/audit",                                              "",                                                             "",             "L24444444LL4"),
     ("GET",  "/admin/throttles",                                    "",                                                             "",             "L22444444LL4"),
     ("POST", "/admin/throttles/lift",                               "ip=203.0.113.9",                                               "",             "L33444444LL4"),
+    // No mail of the world has the target login's id: admins get as far as the 404.
+    ("GET",  "/admin/mail",                                         "",                                                             "",             "L22444444LL4"),
+    ("POST", "/admin/mail/{id}/retry",                              "",                                                             "",             "LNN444444LL4"),
     ("GET",  "/healthz",                                            "",                                                             "",             "222222222222"),
     ("GET",  "/readyz",                                             "",                                                             "",             "222222222222"),
     ("GET",  "/login",                                              "",                                                             "",             "233333333223"),

@@ -2,7 +2,8 @@
 //! listed from the database itself (sqlite_master, information_schema) and every row of
 //! every table is dumped as JSON text, so a table or column added later is covered without
 //! anyone remembering to add it here. Only what a request is expected to move whatever it
-//! asks for is left out, each named below with its reason: four timestamps, a session's
+//! asks for is left out, each named below with its reason: four timestamps, the mail
+//! worker's bookkeeping of each queued mail, a session's
 //! flash message and CSRF token (its login and impersonation state stay in), and the
 //! heartbeat table that a background task writes.
 
@@ -25,6 +26,17 @@ const MOVES_ON_EVERY_REQUEST: &[(&str, &str)] = &[
     ("sessions", "last_seen_at"),
     // Written (at most once a minute) by every call with the key, refused or not.
     ("api_keys", "last_used_at"),
+    // The mail worker's bookkeeping, written in the background whenever a mail is due
+    // (claimed, sent, retried; a sensitive body blanked once sent). A mail that appears
+    // or disappears under a request is still seen: its other columns stay in.
+    ("mail_outbox", "status"),
+    ("mail_outbox", "attempts"),
+    ("mail_outbox", "next_attempt_at"),
+    ("mail_outbox", "locked_until"),
+    ("mail_outbox", "last_error"),
+    ("mail_outbox", "sent_at"),
+    ("mail_outbox", "body_text"),
+    ("mail_outbox", "body_html"),
 ];
 
 /// Tables left out whole: the readiness probe's heartbeat row is written every few hundred

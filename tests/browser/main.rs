@@ -9,6 +9,13 @@
 #[allow(dead_code)]
 #[path = "../api/helpers.rs"]
 mod helpers;
+/// The SMTP sink `helpers::spawn_app_with_mail` starts, where the helpers look for it.
+#[allow(dead_code)]
+#[path = "../api/mail/sink.rs"]
+mod mail_sink;
+mod mail {
+    pub(crate) use super::mail_sink as sink;
+}
 
 mod axe;
 mod driver;

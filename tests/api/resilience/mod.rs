@@ -42,6 +42,11 @@ impl Instance {
     /// Starts the binary on the database and waits (at most 60 s) until it says where to
     /// log in. Its remaining stdout is drained by a thread so a late print never fails.
     pub fn start(database_url: &str) -> Instance {
+        Instance::start_with(database_url, &[])
+    }
+
+    /// `start` with more environment variables (the mail tests' STEWARD_SMTP_URL).
+    pub fn start_with(database_url: &str, env: &[(&str, &str)]) -> Instance {
         let port = free_port();
         let mut child = Command::new(env!("CARGO_BIN_EXE_steward"))
             .arg("serve")
@@ -51,6 +56,7 @@ impl Instance {
             .env("RUST_LOG", "error")
             // The writers share one login; the per-login limit has its own test.
             .env("STEWARD_MAX_IN_FLIGHT", "1000")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .spawn()
             .expect("start steward");

@@ -1,0 +1,97 @@
+//! GET /admin/mail: the mail queue of the installation, newest first: what is queued (and
+//! when it is next tried), what was sent, what failed and why, with the count in each
+//! state. Never a body: invitation links are secrets. POST /admin/mail/{id}/retry puts a
+//! failed mail back in the queue with fresh attempts, audited. For admins and their alias
+//! users holding admin.users (access/mail.rs).
+
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+use crate::access::mail::may_manage_mail_queue;
+use crate::db::{self, DbError};
+use crate::models::outbox::{self, Counts, OutboxRow};
+use crate::routes::users::parse_id;
+use crate::web::chrome::Chrome;
+use crate::web::pagination::{ListQuery, Pager};
+use crate::web::{render, AppError, Current};
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "admin/mail.html")]
+struct MailPage {
+    chrome: Option<Chrome>,
+    mails: Vec<OutboxRow>,
+    counts: Counts,
+    pager: Pager,
+    max_attempts: i32,
+    keep_days: i64,
+}
+
+pub async fn page(
+    current: Current,
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    if !may_manage_mail_queue(&current.actor) {
+        return Err(AppError::Forbidden);
+    }
+    let page = query.page();
+    let (mails, counts) = db::run(&state.pool, move |c| {
+        let mails = outbox::list(c, None, page)?;
+        Ok::<_, DbError>((mails, outbox::counts(c)?))
+    })
+    .await?;
+    let total = counts.queued + counts.sent + counts.failed;
+    let pages = (total.max(0) as u64).div_ceil(outbox::PAGE_SIZE as u64) as i64;
+    render::page(&MailPage {
+        chrome: Some(current.chrome("audit")),
+        mails,
+        counts,
+        pager: Pager::new("/admin/mail", "", page, pages.max(1), total),
+        max_attempts: outbox::MAX_ATTEMPTS,
+        keep_days: crate::jobs::purge::MAIL_DAYS,
+    })
+}
+
+pub async fn retry(
+    current: Current,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    if !may_manage_mail_queue(&current.actor) {
+        return Err(AppError::Forbidden);
+    }
+    let id = parse_id(&path)?;
+    let audit = current
+        .audit(current.actor.account_id(), "mail.retry")
+        .target(format!("mail {id}"));
+    let queued = db::run(&state.pool, move |c| {
+        db::transaction(c, |c| {
+            let Some(mail) = outbox::find_row(c, id)? else {
+                return Ok::<_, DbError>(None);
+            };
+            if !outbox::retry_failed(c, id, crate::models::now())? {
+                return Ok(Some(None));
+            }
+            audit
+                .details(format!("to {}; {}", mail.recipient, mail.subject))
+                .insert(c)?;
+            Ok(Some(Some(mail.recipient)))
+        })
+    })
+    .await?;
+    match queued {
+        None => Err(AppError::NotFound),
+        Some(None) => {
+            current.flash(
+                "error",
+                format!("Mail {id} has not failed: it is not sent again."),
+            );
+            Ok(render::see_other("/admin/mail"))
+        }
+        Some(Some(to)) => {
+            current.flash("success", format!("Mail {id} to {to} is queued again."));
+            Ok(render::see_other("/admin/mail"))
+        }
+    }
+}
