@@ -50,6 +50,9 @@ pub struct TestApp {
     pub database_url: String,
     pg_database: Option<String>,
     _dir: Option<TempDir>,
+    /// The SMTP server this app sends its mail to (started for every app, so that every
+    /// mail the tests cause really crosses SMTP; `spawn_app_with_mail` names its own).
+    pub mail: crate::mail::sink::SmtpSink,
 }
 
 /// A temporary folder removed on drop.
@@ -165,6 +168,8 @@ pub async fn spawn_app_custom(
         "127.0.0.1:0".into(),
         actix_web::cookie::Key::generate(),
     );
+    let mail = crate::mail::sink::SmtpSink::start().await;
+    settings.smtp_url = Some(mail.url());
     adjust(&mut settings);
     let app = Application::build_with(&settings, pool.clone(), limits).expect("server");
     let host = settings
@@ -185,6 +190,7 @@ pub async fn spawn_app_custom(
         database_url,
         pg_database,
         _dir: dir,
+        mail,
     }
 }
 
@@ -196,6 +202,32 @@ impl Drop for TestApp {
                 let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                     .execute(&mut conn);
             }
+        }
+    }
+}
+
+/// Mail as the tests see it: what arrived at the app's SMTP sink.
+impl TestApp {
+    /// The mails to `email` that arrived at the sink, waiting (10 s at most) until at
+    /// least `n` did; in the order they arrived (one worker sends in queue order).
+    pub async fn mails_to(&self, email: &str, n: usize) -> Vec<crate::mail::sink::Received> {
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let got: Vec<_> = self
+                .mail
+                .received()
+                .into_iter()
+                .filter(|m| m.to.iter().any(|t| t.eq_ignore_ascii_case(email)))
+                .collect();
+            if got.len() >= n {
+                return got;
+            }
+            assert!(
+                std::time::Instant::now() < until,
+                "{} mails to {email} arrived within 10 s, expected {n}",
+                got.len()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
         }
     }
 }
