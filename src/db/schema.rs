@@ -22,6 +22,8 @@ diesel::table! {
         assigned_servers -> Integer,
         /// The account owner's "require two-factor for my alias users" (migration 001001).
         require_two_factor_for_aliases -> Bool,
+        /// The account owner's "tell me by mail" (migration 000301); read on accounts only.
+        notify_owner -> Bool,
     }
 }
 

@@ -4,6 +4,8 @@
 //! mails start at `Links::base` (`STEWARD_PUBLIC_URL`, or the bound address when unset).
 //! Nothing here sends: the mail worker (`jobs::mail`) does, through `transport`.
 
+pub mod notice;
+
 /// Where links in mails point.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Links {

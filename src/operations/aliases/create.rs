@@ -3,7 +3,10 @@
 //! the actor's own rights, the login and its audit row in one transaction.
 
 use super::OpError;
-use crate::access::aliases::{may_grant_role, may_manage_aliases, reaches_all_of_account};
+use crate::access::aliases::{
+    may_grant_role, may_manage_aliases, reaches_all_of_account, role_rights,
+};
+use crate::operations::notices::{self, By};
 use crate::access::changes::new_login;
 use crate::access::Actor;
 use crate::db::{self, DbError, DbPool};
@@ -37,7 +40,8 @@ const TAKEN: &str = "This username is taken.";
 /// Creates an alias user of `account` with one of its roles. Every problem of the input is
 /// reported in one round (a taken username with the others); a role or "all servers" the
 /// actor does not hold itself is refused (403) — a form never offers it, so such a request
-/// was crafted. The audit row `alias.create` (from `who`) is written with the login.
+/// was crafted. The audit row `alias.create` (from `who`) is written with the login, and a
+/// role with a risky or admin permission tells the account owner.
 pub async fn create(
     pool: &DbPool,
     actor: &Actor,
@@ -104,6 +108,7 @@ pub async fn create(
 
     let hash = password::off_thread(move || password::hash(pass.expose())).await??;
     let all_servers = input.all_servers;
+    let by = By::actor(actor, &who);
     let audit = who
         .target(format!("alias user {}", username.as_str()))
         .details(format!(
@@ -113,6 +118,8 @@ pub async fn create(
                 .map(|d| format!(", expires={d}"))
                 .unwrap_or_default()
         ));
+    let how = format!("it was created with the role {}", role.name);
+    let gained = role_rights(&keys, account);
     let actor = actor.clone();
     let created = db::run(pool, move |c| {
         db::transaction(c, |c| {
@@ -137,6 +144,8 @@ pub async fn create(
             .insert(c)?;
             new_login(c, &actor, id)?;
             audit.insert(c)?;
+            let login = username.as_str().to_string();
+            notices::risky_grant(c, &by, account_id, how, vec![login], gained)?;
             Ok::<_, OpError>(Some(CreatedAlias {
                 id,
                 username: username.as_str().to_string(),
