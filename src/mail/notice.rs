@@ -128,10 +128,7 @@ impl FactorsRemoved {
         Ok(notice(
             "two_factor_removed",
             recipient,
-            format!(
-                "Steward: a second factor of {} was removed",
-                self.login
-            ),
+            format!("Steward: a second factor of {} was removed", self.login),
             FactorsRemovedText { n: self }.render()?,
             FactorsRemovedHtml { n: self }.render()?,
         ))
@@ -182,6 +179,11 @@ mod tests {
             assert!(body.contains("203.0.113.5"), "{body}");
         }
         assert!(m.body_text.contains("the role <Ops> was edited"));
-        assert!(m.body_html.contains("the role &#60;Ops&#62; was edited") || m.body_html.contains("the role &lt;Ops&gt; was edited"), "{}", m.body_html);
+        assert!(
+            m.body_html.contains("the role &#60;Ops&#62; was edited")
+                || m.body_html.contains("the role &lt;Ops&gt; was edited"),
+            "{}",
+            m.body_html
+        );
     }
 }

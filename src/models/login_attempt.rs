@@ -130,9 +130,5 @@ pub fn known_addresses(
         .filter(login_attempts::ip.eq(ip))
         .filter(login_attempts::user_id.eq(user_id))
         .filter(login_attempts::success.eq(true));
-    diesel::select((
-        diesel::dsl::exists(before),
-        diesel::dsl::exists(from_here),
-    ))
-    .get_result(conn)
+    diesel::select((diesel::dsl::exists(before), diesel::dsl::exists(from_here))).get_result(conn)
 }

@@ -378,7 +378,10 @@ async fn a_sign_in_from_a_new_address_tells_the_owner_but_not_the_first_nor_a_kn
     assert!(mails(&app).is_empty(), "{:#?}", mails(&app));
     // A wrong password from a new address tells nobody.
     let b = browser_via_proxy(&app.address, "203.0.113.9");
-    assert_ne!(b.login("dev", "wrong-password").await.status().as_u16(), 303);
+    assert_ne!(
+        b.login("dev", "wrong-password").await.status().as_u16(),
+        303
+    );
     assert!(mails(&app).is_empty());
     // The right one does, once.
     sign_in("203.0.113.9", "dev").await;
@@ -442,7 +445,11 @@ async fn an_account_that_opted_out_gets_no_notice(app: TestApp) {
         )
         .await;
     assert_eq!(res.status().as_u16(), 303);
-    assert_eq!(app.user(dev).unwrap().role_id, Some(risky), "the change happened");
+    assert_eq!(
+        app.user(dev).unwrap().role_id,
+        Some(risky),
+        "the change happened"
+    );
     enrol(&app.login("dev").await).await;
     let root = app.login("root").await;
     let res = root

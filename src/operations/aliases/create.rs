@@ -6,7 +6,6 @@ use super::OpError;
 use crate::access::aliases::{
     may_grant_role, may_manage_aliases, reaches_all_of_account, role_rights,
 };
-use crate::operations::notices::{self, By};
 use crate::access::changes::new_login;
 use crate::access::Actor;
 use crate::db::{self, DbError, DbPool};
@@ -15,6 +14,7 @@ use crate::models::audit::NewAuditEntry;
 use crate::models::now;
 use crate::models::role::{self, Role};
 use crate::models::user::{NewUser, User};
+use crate::operations::notices::{self, By};
 use crate::security::password;
 
 /// What a door read for a new alias user, as typed.

@@ -5,7 +5,6 @@
 //! row its page action writes.
 
 use super::{entry, may_act, OpError, Target};
-use crate::operations::notices::{self, By};
 use crate::access::aliases::{may_grant_role, role_rights};
 use crate::access::changes::alias_change;
 use crate::access::Actor;
@@ -14,6 +13,7 @@ use crate::domain::{Email, Expiry, FieldErrors};
 use crate::models::audit::NewAuditEntry;
 use crate::models::role::{self, Role};
 use crate::models::{alias, now, session};
+use crate::operations::notices::{self, By};
 
 /// What a door asks to change, as typed; `None` leaves a thing as it is.
 #[derive(Debug, Clone, Default)]

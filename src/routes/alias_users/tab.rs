@@ -134,7 +134,15 @@ pub async fn build(
             let factors = crate::models::two_factor::with_factor_among(c, &ids)?;
             let policy = crate::models::two_factor::account_requires_for_aliases(c, account_id)?;
             let notify = crate::models::user::notifies_owner(c, account_id)?;
-            Ok::<_, DbError>((page, roles, perms, counts, within, factors, (policy, notify)))
+            Ok::<_, DbError>((
+                page,
+                roles,
+                perms,
+                counts,
+                within,
+                factors,
+                (policy, notify),
+            ))
         })
         .await?;
 
