@@ -119,15 +119,25 @@ fn connect_and_migrate(settings: &Settings) -> anyhow::Result<db::DbPool> {
 }
 
 /// `steward reset-2fa --username U`: removes the login's factors in one transaction with
-/// an audit row (actor "console"); fails for an unknown username.
+/// an audit row (actor "console") and the account owner's notice; fails for an unknown
+/// username.
 fn reset_2fa(settings: &Settings, username: &str) -> anyhow::Result<()> {
     let pool = connect_and_migrate(settings)?;
     let mut conn = pool.get()?;
     let key = username.trim().to_ascii_lowercase();
     let login = crate::models::user::User::find_by_username(&mut conn, &key)?
         .with_context(|| format!("no login is named {username}"))?;
+    let by = crate::operations::notices::By::console("steward reset-2fa");
     let removed = db::transaction(&mut conn, |c| {
         let removed = crate::models::two_factor::remove_all(c, login.id)?;
+        if removed {
+            crate::operations::notices::factors_removed(
+                c,
+                &by,
+                &login,
+                crate::operations::notices::FACTORS_RESET,
+            )?;
+        }
         crate::models::audit::NewAuditEntry {
             account_id: Some(login.parent_id.unwrap_or(login.id)),
             actor_id: None,

@@ -120,6 +120,16 @@ pub fn risky(set: PermissionSet) -> Vec<&'static Permission> {
     set.iter().filter(|p| risk_of(p).is_some()).collect()
 }
 
+/// The permissions of a set worth telling the account owner about when they are granted
+/// (SPEC §8): the risky ones and every admin permission.
+pub fn worth_telling(set: PermissionSet) -> PermissionSet {
+    PermissionSet::of(
+        set.iter()
+            .filter(|p| p.tier == Tier::Admin || risk_of(p).is_some())
+            .map(|p| p.perm),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

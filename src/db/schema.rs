@@ -25,6 +25,8 @@ diesel::table! {
         /// When its current invitation was sent, while it has not set a password
         /// (migration 2026-12-01-000201).
         invited_at -> Nullable<Timestamp>,
+        /// The account owner's "tell me by mail" (migration 000301); read on accounts only.
+        notify_owner -> Bool,
     }
 }
 

@@ -5,6 +5,7 @@
 //! Nothing here sends: the mail worker (`jobs::mail`) does, through `transport`.
 
 pub mod invitation;
+pub mod notice;
 pub mod transport;
 
 /// Where links in mails point.

@@ -111,3 +111,24 @@ pub fn recent_factor_failures(
         .count()
         .get_result(conn)
 }
+
+/// Whether the login has ever got past its password (or a factor) before, and whether it
+/// did so from `ip`: a sign-in is "from a new address" when the first is true and the
+/// second false. Asked before the current attempt is recorded. Rows older than the Login
+/// History retention are gone, so an address unused for that long counts as new again.
+pub fn known_addresses(
+    conn: &mut DbConn,
+    user_id: i32,
+    username_key: &str,
+    ip: &str,
+) -> QueryResult<(bool, bool)> {
+    let before = login_attempts::table
+        .filter(login_attempts::username_key.eq(username_key))
+        .filter(login_attempts::user_id.eq(user_id))
+        .filter(login_attempts::success.eq(true));
+    let from_here = login_attempts::table
+        .filter(login_attempts::ip.eq(ip))
+        .filter(login_attempts::user_id.eq(user_id))
+        .filter(login_attempts::success.eq(true));
+    diesel::select((diesel::dsl::exists(before), diesel::dsl::exists(from_here))).get_result(conn)
+}

@@ -301,3 +301,36 @@ impl User {
             .load(conn)
     }
 }
+
+/// Where notices about an account go: its username and e-mail, when the account wants
+/// them (`notify_owner`) and has an address; None otherwise (or when it is gone).
+pub fn notice_recipient(
+    conn: &mut DbConn,
+    account_id: i32,
+) -> QueryResult<Option<(String, String)>> {
+    let row: Option<(String, String, bool)> = users::table
+        .find(account_id)
+        .select((users::username, users::email, users::notify_owner))
+        .first(conn)
+        .optional()?;
+    Ok(row.and_then(|(username, email, wanted)| {
+        (wanted && !email.trim().is_empty()).then(|| (username, email.trim().to_string()))
+    }))
+}
+
+/// Whether the account wants notices by mail (the form on its Alias Users tab).
+pub fn notifies_owner(conn: &mut DbConn, account_id: i32) -> QueryResult<bool> {
+    Ok(users::table
+        .find(account_id)
+        .select(users::notify_owner)
+        .first::<bool>(conn)
+        .optional()?
+        .unwrap_or(false))
+}
+
+pub fn set_notify_owner(conn: &mut DbConn, account_id: i32, wanted: bool) -> QueryResult<()> {
+    diesel::update(users::table.find(account_id))
+        .set(users::notify_owner.eq(wanted))
+        .execute(conn)
+        .map(|_| ())
+}

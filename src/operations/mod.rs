@@ -8,10 +8,11 @@
 //!
 //! Today: every change to a server from its page (power, rename, reverse DNS, reinstall,
 //! rescue), every change to an alias user (create, update, delete, its servers) and alias
-//! roles (create, save, delete).
+//! roles (create, save, delete); and the notices to account owners they queue (`notices`).
 
 pub mod aliases;
 pub mod invitations;
+pub mod notices;
 pub mod roles;
 pub mod servers;
 

@@ -4,14 +4,18 @@
 //! problem at once, and only then the dangerous-permission confirmation), and writes the
 //! role, its permissions and its audit row in one transaction. A change to an existing
 //! role goes through `access::changes::role_change`, so it stands only if the actor still
-//! covers every alias user holding the role afterwards.
+//! covers every alias user holding the role afterwards. A save that gives holders a risky
+//! or admin permission they lacked tells the account owner (`notices::risky_grant`).
 
 use std::collections::HashMap;
 
+use super::notices::{self, By};
 use super::OpError;
+use crate::access::actor::kind_permissions;
 use crate::access::changes::role_change;
 use crate::access::roles::{
-    check_permissions, grantable, may_edit_role, may_manage_roles, risky, RoleRefusal,
+    check_permissions, grantable, may_edit_role, may_manage_roles, risky, worth_telling,
+    RoleRefusal,
 };
 use crate::access::{Actor, PermissionSet, Tier};
 use crate::db::{self, DbConn, DbError, DbPool};
@@ -333,6 +337,7 @@ pub async fn update(
     let valid = validate(actor, account, &input)?;
     recent_enough(recent, &valid)?;
     let account_id = account.id;
+    let by = By::actor(actor, &who);
     let actor = actor.clone();
     let account = account.clone();
     db::run(pool, move |c| {
@@ -365,7 +370,27 @@ pub async fn update(
                 audit.insert(c)?;
                 Ok::<_, RoleError>(())
             })?;
-            let (_, holders) = role::holders(c, rid, 0)?;
+            // Its holders gained what the edit added (as they really act: role ∩ parent);
+            // the owner hears of the risky and admin part.
+            let gained = valid
+                .permissions
+                .minus(before)
+                .intersect(kind_permissions(account.kind()));
+            let (names, holders) = role::holders(c, rid, HOLDERS_SHOWN)?;
+            if !worth_telling(gained).is_empty() && holders > 0 {
+                let mut logins = names;
+                if holders > logins.len() as i64 {
+                    logins.push(format!("and {} more", holders - logins.len() as i64));
+                }
+                notices::risky_grant(
+                    c,
+                    &by,
+                    account_id,
+                    format!("the role {} they hold was edited", valid.name.as_str()),
+                    logins,
+                    gained,
+                )?;
+            }
             Ok(SavedRole {
                 id: rid,
                 name: valid.name.as_str().to_string(),

@@ -115,6 +115,7 @@ fn valid_value(r: &RouteRow, field: &str, w: &World) -> Option<String> {
             "true".into()
         }
         (_, "require_two_factor_for_aliases") => "yes".into(),
+        (_, "notify_owner") => "no".into(),
         (_, "require_two_factor") => "yes".into(),
         ("/users", "username") => format!("made-h{n}"),
         // Inviting is its own test (invitations.rs): here the password is set.

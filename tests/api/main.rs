@@ -25,6 +25,7 @@ mod matrix_effects;
 mod matrix_reach;
 mod matrix_world;
 mod no_escalation_core;
+mod notifications;
 mod offboarding;
 mod openapi_contract;
 mod operations;

@@ -192,6 +192,7 @@ pub(crate) const ROWS: &[(&str, &str, &str, &str, &str)] = &[
     ("GET",  "/account/security/recovery-codes",                    "",                                                             "",             "L22222222LL4"),
     ("POST", "/account/security/recovery-codes",                    "",                                                             "",             "L33333333LL4"),
     ("POST", "/users/{id}/security-policy",                         "require_two_factor_for_aliases=yes",                           "",             "L3433N444LL3"),
+    ("POST", "/users/{id}/notifications",                           "notify_owner=no",                                              "",             "L3433N444LL3"),
     ("POST", "/users/{id}/two-factor/reset",                        "confirm=yes",                                                  "",             "L3434N444LL4"),
     // Invitations. The link is public: a made-up token is 404 for everyone (the accepted
     // paths have their own tests, invitations.rs). Resend and cancel act on a login that

@@ -484,6 +484,13 @@ pub(crate) fn check(
             ),
             &["users"],
         ),
+        "/users/{id}/notifications" => (
+            ensure(
+                !steward::models::user::notifies_owner(&mut app.conn(), ids.id).unwrap(),
+                "notifications are still on",
+            ),
+            &["users"],
+        ),
         "/users/{id}/two-factor/reset" | "/users/{id}/alias-users/{aid}/two-factor/reset" => {
             let login = if template.contains("{aid}") {
                 ids.aid
@@ -495,7 +502,8 @@ pub(crate) fn check(
                     !steward::models::two_factor::has_factor(&mut app.conn(), login).unwrap(),
                     "the factor is still there",
                 ),
-                &["totp_factors", "recovery_codes"],
+                // The owner's notice of the reset (notifications.rs checks its content).
+                &["totp_factors", "recovery_codes", "mail_outbox"],
             )
         }
         "/users/{id}/invitation/resend" | "/users/{id}/alias-users/{aid}/invitation/resend" => {

@@ -6,7 +6,9 @@
 //! already belongs to a login is refused.
 
 use super::OpError;
-use crate::access::aliases::{may_grant_role, may_manage_aliases, reaches_all_of_account};
+use crate::access::aliases::{
+    may_grant_role, may_manage_aliases, reaches_all_of_account, role_rights,
+};
 use crate::access::changes::new_login;
 use crate::access::Actor;
 use crate::db::{self, DbError, DbPool};
@@ -17,6 +19,7 @@ use crate::models::now;
 use crate::models::role::{self, Role};
 use crate::models::user::{NewUser, User};
 use crate::operations::invitations::{self, new_password, Invitee, EMAIL_TAKEN};
+use crate::operations::notices::{self, By};
 use crate::security::password;
 
 /// What a door read for a new alias user, as typed.
@@ -45,7 +48,8 @@ const TAKEN: &str = "This username is taken.";
 /// Creates an alias user of `account` with one of its roles. Every problem of the input is
 /// reported in one round (a taken username with the others); a role or "all servers" the
 /// actor does not hold itself is refused (403) — a form never offers it, so such a request
-/// was crafted. The audit row `alias.create` (from `who`) is written with the login.
+/// was crafted. The audit row `alias.create` (from `who`) is written with the login, and a
+/// role with a risky or admin permission tells the account owner.
 pub async fn create(
     pool: &DbPool,
     actor: &Actor,
@@ -128,6 +132,7 @@ pub async fn create(
         None => password::UNUSABLE.to_string(),
     };
     let all_servers = input.all_servers;
+    let by = By::actor(actor, &who);
     let audit = who
         .target(format!("alias user {}", username.as_str()))
         .details(format!(
@@ -138,6 +143,8 @@ pub async fn create(
                 .unwrap_or_default(),
             if invite { ", invited by e-mail" } else { "" }
         ));
+    let how = format!("it was created with the role {}", role.name);
+    let gained = role_rights(&keys, account);
     let actor = actor.clone();
     let links = links.clone();
     let account_name = account.username.clone();
@@ -178,6 +185,8 @@ pub async fn create(
                 invitations::send(c, &links, &actor, &invitee)?;
             }
             audit.insert(c)?;
+            let login = username.as_str().to_string();
+            notices::risky_grant(c, &by, account_id, how, vec![login], gained)?;
             Ok::<_, OpError>(Some(CreatedAlias {
                 id,
                 username: username.as_str().to_string(),

@@ -13,6 +13,7 @@ use crate::domain::{Email, Expiry, FieldErrors};
 use crate::models::audit::NewAuditEntry;
 use crate::models::role::{self, Role};
 use crate::models::{alias, now, session};
+use crate::operations::notices::{self, By};
 
 /// What a door asks to change, as typed; `None` leaves a thing as it is.
 #[derive(Debug, Clone, Default)]
@@ -39,7 +40,8 @@ const CHOOSE_ROLE: &str = "Choose one of this account's roles.";
 /// (403). Writes, in one transaction and in this order: `alias.update` (details
 /// `expires=…`) for the e-mail or expiry, `alias.role` (the old and new role and the
 /// permissions gained and lost), and `alias.disable` (ending its sessions) or
-/// `alias.enable`.
+/// `alias.enable`. A new role with a risky or admin permission the old one lacked tells
+/// the account owner (`notices::risky_grant`).
 pub async fn update(
     pool: &DbPool,
     actor: &Actor,
@@ -120,13 +122,25 @@ pub async fn update(
         }
     };
     let role_name = new_role.as_ref().map(|(r, _)| r.name.clone());
+    // What the new role adds to what it may do: the owner hears of the risky and admin part.
+    let mut grant = None;
     let new_role_id = match &new_role {
         Some((r, keys)) => {
             rows.push(entry(&who, "alias.role", t, role_details(t, &r.name, keys)));
+            grant = Some((
+                format!(
+                    "its role was changed from {} to {}",
+                    t.role.as_ref().map_or("none", |r| r.name.as_str()),
+                    r.name
+                ),
+                role_rights(keys, &t.account).minus(t.rights.permissions),
+            ));
             Some(r.id)
         }
         None => None,
     };
+    let by = By::actor(actor, &who);
+    let (account_id, username) = (t.account.id, t.alias.username.clone());
     if let Some(disabled) = changes.disabled {
         let action = if disabled {
             "alias.disable"
@@ -157,6 +171,9 @@ pub async fn update(
                 }
                 for row in &rows {
                     row.insert(c)?;
+                }
+                if let Some((how, gained)) = grant {
+                    notices::risky_grant(c, &by, account_id, how, vec![username], gained)?;
                 }
                 Ok::<_, OpError>(())
             })

@@ -78,6 +78,8 @@ pub struct TabPage {
     /// The account owner's "require two-factor for my alias users", and who may change it.
     pub require_two_factor: bool,
     pub may_set_policy: bool,
+    /// Whether the account owner is told by mail (set by whoever may set the policy).
+    pub notify_owner: bool,
 }
 
 pub async fn page(
@@ -120,7 +122,7 @@ pub async fn build(
     let narrower =
         (!actor.reach.includes(&parent_reach)).then(|| parent_reach.and(actor.reach.clone()));
     let account_id = account.id;
-    let (page, roles, perms, counts, counts_within_actor, factors, policy) =
+    let (page, roles, perms, counts, counts_within_actor, factors, (policy, notify_owner)) =
         db::run(&state.pool, move |c| {
             let page = alias::list(c, account_id, &q, page_no, PER_PAGE)?;
             let ids: Vec<i32> = page.rows.iter().map(|u| u.id).collect();
@@ -133,7 +135,16 @@ pub async fn build(
             };
             let factors = crate::models::two_factor::with_factor_among(c, &ids)?;
             let policy = crate::models::two_factor::account_requires_for_aliases(c, account_id)?;
-            Ok::<_, DbError>((page, roles, perms, counts, within, factors, policy))
+            let notify = crate::models::user::notifies_owner(c, account_id)?;
+            Ok::<_, DbError>((
+                page,
+                roles,
+                perms,
+                counts,
+                within,
+                factors,
+                (policy, notify),
+            ))
         })
         .await?;
 
@@ -217,6 +228,7 @@ pub async fn build(
         may_grant_all: reaches_all_of_account(actor),
         may_manage: may_manage_aliases(actor, &account),
         require_two_factor: policy,
+        notify_owner,
         may_set_policy: crate::access::two_factor::may_set_policy(actor, &account),
         account,
         rows,

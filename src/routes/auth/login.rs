@@ -230,8 +230,8 @@ pub async fn submit(
     with_cookie(render::invalid(&page)?, cookie)
 }
 
-/// Records a login attempt (never the password) and, on success, the login time; answers
-/// whether the login had logged in before.
+/// Records a login attempt (never the password) and, on success, the login time and the
+/// owner's notice of a new address; answers whether the login had logged in before.
 fn record(
     c: &mut crate::db::DbConn,
     key: &str,
@@ -242,6 +242,11 @@ fn record(
 ) -> Result<bool, DbError> {
     let user = User::find_by_username(c, key)?;
     let account_id = user.as_ref().map(|u| u.parent_id.unwrap_or(u.id));
+    // The password was right: a login that signed in before, never from this address,
+    // tells its account owner. Asked before this attempt joins the history.
+    if let (Some(u), Some(_)) = (&user, login_id) {
+        crate::operations::notices::signed_in(c, u, &client.ip, &client.user_agent)?;
+    }
     NewLoginAttempt {
         username_key: key,
         user_id: user.as_ref().map(|u| u.id),

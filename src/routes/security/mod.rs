@@ -1,8 +1,10 @@
 //! The Security page of the current login (SPEC §3, §7): its two-factor state, TOTP
 //! set-up and removal, passkeys, and recovery codes; plus what managers do about other logins'
-//! factors (an account's policy for its alias users, resets). Everything about one's own
+//! factors (an account's policy for its alias users, resets), and beside that policy the
+//! account owner's choice of notices by mail. Everything about one's own
 //! factors is refused while impersonating: factors are personal.
 
+mod notifications;
 mod own;
 pub(crate) mod passkeys;
 mod policy;
@@ -34,6 +36,8 @@ pub fn configure(routes: &mut Routes) {
         .post("/account/security/recovery-codes", recovery::regenerate)
         .post("/users/{id}/security-policy", policy::submit)
         .reads::<policy::PolicyForm>()
+        .post("/users/{id}/notifications", notifications::submit)
+        .reads::<notifications::NotificationsForm>()
         .post("/users/{id}/two-factor/reset", reset::account)
         .post(
             "/users/{id}/alias-users/{aid}/two-factor/reset",

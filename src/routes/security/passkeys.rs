@@ -19,6 +19,7 @@ use crate::db::{self, DbError};
 use crate::models::now;
 use crate::models::passkey::{self, NewPasskey, MAX_PER_LOGIN};
 use crate::models::two_factor;
+use crate::operations::notices::{self, By};
 use crate::routes::users::parse_id;
 use crate::security::passkey::{credential_id, from_text, to_text, RelyingParty};
 use crate::security::totp;
@@ -306,12 +307,17 @@ pub async fn delete(
         .audit(current.actor.account_id(), "two_factor.passkey_delete")
         .target(format!("login {}", current.actor.login.username))
         .details(format!("passkey \u{201c}{}\u{201d}", row.name));
+    let by = By::actor(&current.actor, &audit);
+    let login = current.actor.login.clone();
+    let what = format!("it deleted its passkey \u{201c}{}\u{201d}", row.name);
     let removed = db::run(&state.pool, move |c| {
         db::transaction(c, |c| {
             let removed = passkey::delete_for(c, uid, pk)?;
             if removed {
                 two_factor::drop_codes_without_factor(c, uid)?;
                 audit.insert(c)?;
+                let what = super::totp::factor_removed(c, uid, &what)?;
+                notices::factors_removed(c, &by, &login, &what)?;
             }
             Ok::<_, DbError>(removed)
         })

@@ -2,7 +2,8 @@
 //! (`changes::factors_reset`: never oneself, covered before and after) removes its TOTP
 //! secret and recovery codes, after `confirm=yes`. Audited in the login's account. The
 //! login logs in with its password alone afterwards, and is asked to set up a factor again
-//! if a policy requires one. Never while impersonating: factors are personal.
+//! if a policy requires one. Never while impersonating: factors are personal. A reset that
+//! removed something tells the account owner, in the same transaction.
 
 use actix_web::{web, HttpResponse};
 
@@ -11,6 +12,7 @@ use crate::access::two_factor::may_reset_account;
 use crate::db;
 use crate::models::two_factor;
 use crate::models::user::User;
+use crate::operations::notices::{self, By};
 use crate::routes::alias_users::{acted_on, alias_url, AliasPath};
 use crate::routes::users::{parse_id, visible_account};
 use crate::web::confirm::{confirmation, Ask};
@@ -62,11 +64,16 @@ async fn reset(
     let audit = current
         .audit(account_id, "two_factor.reset")
         .target(format!("login {}", target.username));
+    let by = By::actor(&actor, &audit);
+    let login = target.clone();
     let removed = db::run(&state.pool, move |c| {
         db::transaction(c, |c| {
             factors_reset(c, &actor, tid, |c| {
                 let removed = two_factor::remove_all(c, tid)?;
                 audit.insert(c)?;
+                if removed {
+                    notices::factors_removed(c, &by, &login, notices::FACTORS_RESET)?;
+                }
                 Ok::<_, AppError>(removed)
             })
         })

@@ -13,6 +13,7 @@ use super::recovery::store_new_codes;
 use super::SESSION_COOKIE;
 use crate::db::{self, DbError};
 use crate::models::two_factor;
+use crate::operations::notices::{self, By};
 use crate::security::sealed::{self, Sealed};
 use crate::security::totp;
 use crate::web::chrome::Chrome;
@@ -182,11 +183,15 @@ pub async fn delete(
     let audit = current
         .audit(current.actor.account_id(), "two_factor.disable")
         .target(format!("login {}", current.actor.login.username));
+    let by = By::actor(&current.actor, &audit);
+    let login = current.actor.login.clone();
     let removed = db::run(&state.pool, move |c| {
         db::transaction(c, |c| {
             let removed = two_factor::remove_totp(c, uid)?;
             if removed {
                 audit.insert(c)?;
+                let what = factor_removed(c, uid, "it removed its authenticator app")?;
+                notices::factors_removed(c, &by, &login, &what)?;
             }
             Ok::<_, DbError>(removed)
         })
@@ -201,4 +206,18 @@ pub async fn delete(
         },
     );
     Ok(render::see_other("/account/security"))
+}
+
+/// What the owner's notice says of a factor the login removed itself, and whether any is
+/// left (a login with no factor left logs in with its password alone).
+pub(crate) fn factor_removed(
+    c: &mut crate::db::DbConn,
+    uid: i32,
+    what: &str,
+) -> Result<String, DbError> {
+    Ok(if two_factor::has_factor(c, uid)? {
+        format!("{what}; it still holds another second factor")
+    } else {
+        format!("{what}; it has no second factor left")
+    })
 }

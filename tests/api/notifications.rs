@@ -1,0 +1,517 @@
+//! Notices to the account owner by mail (SPEC §8), on both backends: a risky or admin
+//! permission granted to one of its logins (role edit, role change, creation), two-factor
+//! removed or reset (by a manager, by the login itself, at the console), and a sign-in
+//! from an address the login never used; each names who did it, an impersonator
+//! included; none when the account opted out, for a harmless grant, on the first sign-in
+//! or from a known address. Mails are read from the queue (`mail_outbox`) through `mails`.
+
+use std::process::Command;
+
+use diesel::prelude::*;
+use steward::db::schema::{audit_log, mail_outbox};
+
+use crate::helpers::{TestApp, PASSWORD};
+use crate::ops::browser_via_proxy;
+use crate::two_factor::{alias, enrol, role};
+use crate::{backend_tests, backend_tests_with};
+
+backend_tests!(
+    a_role_edit_that_adds_a_risky_permission_to_a_held_role_tells_the_owner,
+    a_harmless_grant_or_a_role_nobody_holds_tells_nobody,
+    a_role_change_to_a_risky_role_tells_the_owner_of_the_alias_user,
+    an_alias_user_created_with_a_risky_role_is_notified_through_either_door,
+    the_impersonator_is_named_in_the_notice,
+    a_managers_two_factor_reset_tells_the_owner,
+    a_login_removing_its_own_authenticator_app_tells_the_owner,
+    the_console_reset_tells_the_owner,
+    an_account_that_opted_out_gets_no_notice,
+    only_who_may_set_the_policy_may_turn_notifications_off,
+);
+
+backend_tests_with!(crate::ops::behind_loopback_proxy;
+    a_sign_in_from_a_new_address_tells_the_owner_but_not_the_first_nor_a_known_one);
+
+/// A queued mail as the tests read it.
+#[derive(Debug, Clone)]
+struct Mail {
+    kind: String,
+    recipient: String,
+    subject: String,
+    text: String,
+    html: String,
+}
+
+/// The mails queued so far, oldest first. The one place that knows where mails are read
+/// from (the queue today; an SMTP sink can take its place).
+fn mails(app: &TestApp) -> Vec<Mail> {
+    mail_outbox::table
+        .order(mail_outbox::id)
+        .select((
+            mail_outbox::kind,
+            mail_outbox::recipient,
+            mail_outbox::subject,
+            mail_outbox::body_text,
+            mail_outbox::body_html,
+        ))
+        .load::<(String, String, String, String, String)>(&mut app.conn())
+        .unwrap()
+        .into_iter()
+        .map(|(kind, recipient, subject, text, html)| Mail {
+            kind,
+            recipient,
+            subject,
+            text,
+            html,
+        })
+        .collect()
+}
+
+/// The only mail queued, which must be of `kind`, to `recipient`.
+fn only_mail(app: &TestApp, kind: &str, recipient: &str) -> Mail {
+    let all = mails(app);
+    assert_eq!(all.len(), 1, "one mail queued: {all:#?}");
+    let m = all[0].clone();
+    assert_eq!(m.kind, kind, "{m:#?}");
+    assert_eq!(m.recipient, recipient, "{m:#?}");
+    m
+}
+
+fn says(m: &Mail, what: &str) {
+    assert!(
+        m.text.contains(what) && m.html.contains(what),
+        "both bodies say {what:?}: {m:#?}"
+    );
+}
+
+async fn a_role_edit_that_adds_a_risky_permission_to_a_held_role_tells_the_owner(app: TestApp) {
+    let admin = app.admin("root");
+    let acme = app.customer("acme", admin);
+    let ops = role(&app, acme, "Ops", &["servers.view"]);
+    alias(&app, "dev", acme, Some(ops));
+    alias(&app, "tester", acme, Some(ops));
+    let owner = app.login("acme").await;
+    let res = owner
+        .post(
+            &format!("/users/{acme}/roles/{ops}"),
+            &[
+                ("name", "Ops"),
+                ("permissions", "servers.view"),
+                ("permissions", "servers.console"),
+                ("confirm_dangerous", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    let m = only_mail(&app, "risky_grant", "acme@example.com");
+    says(&m, "customer acme");
+    says(&m, "servers.console");
+    says(&m, "dev, tester");
+    says(&m, "role Ops");
+    says(&m, "127.0.0.1");
+    assert!(m.subject.contains("acme"), "{m:#?}");
+}
+
+async fn a_harmless_grant_or_a_role_nobody_holds_tells_nobody(app: TestApp) {
+    let admin = app.admin("root");
+    let acme = app.customer("acme", admin);
+    let ops = role(&app, acme, "Ops", &["servers.view"]);
+    let unused = role(&app, acme, "Unused", &["servers.view"]);
+    alias(&app, "dev", acme, Some(ops));
+    let owner = app.login("acme").await;
+    // A permission without risk, to a held role.
+    let res = owner
+        .post(
+            &format!("/users/{acme}/roles/{ops}"),
+            &[
+                ("name", "Ops"),
+                ("permissions", "servers.view"),
+                ("permissions", "servers.power"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    // A risky permission, to a role nobody holds.
+    let res = owner
+        .post(
+            &format!("/users/{acme}/roles/{unused}"),
+            &[
+                ("name", "Unused"),
+                ("permissions", "servers.reinstall"),
+                ("confirm_dangerous", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    // A risky role held before: saving it again grants nothing new.
+    let risky = role(&app, acme, "Risky", &["servers.console"]);
+    alias(&app, "ops", acme, Some(risky));
+    let res = owner
+        .post(
+            &format!("/users/{acme}/roles/{risky}"),
+            &[
+                ("name", "Risky renamed"),
+                ("permissions", "servers.console"),
+                ("confirm_dangerous", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    let n: i64 = steward::models::role::permissions_of(&mut app.conn(), unused)
+        .unwrap()
+        .len() as i64;
+    assert_eq!(n, 1, "the saves happened");
+    assert!(mails(&app).is_empty(), "{:#?}", mails(&app));
+}
+
+async fn a_role_change_to_a_risky_role_tells_the_owner_of_the_alias_user(app: TestApp) {
+    let admin = app.admin("root");
+    let acme = app.customer("acme", admin);
+    let viewers = role(&app, acme, "Viewers", &["servers.view"]);
+    let keys = role(&app, acme, "Keys", &["servers.view", "api_keys.manage"]);
+    let dev = alias(&app, "dev", acme, Some(viewers));
+    let owner = app.login("acme").await;
+    let res = owner
+        .post(
+            &format!("/users/{acme}/alias-users/{dev}/role"),
+            &[("role_id", &keys.to_string())],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(app.user(dev).unwrap().role_id, Some(keys));
+    let m = only_mail(&app, "risky_grant", "acme@example.com");
+    says(&m, "customer acme");
+    says(&m, "from Viewers to Keys");
+    says(&m, "api_keys.manage");
+    says(&m, "Login: ");
+    says(&m, "dev");
+    // Back to the harmless role: nothing gained, nothing told.
+    let res = owner
+        .post(
+            &format!("/users/{acme}/alias-users/{dev}/role"),
+            &[("role_id", &viewers.to_string())],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(mails(&app).len(), 1);
+}
+
+async fn an_alias_user_created_with_a_risky_role_is_notified_through_either_door(app: TestApp) {
+    let admin = app.admin("root");
+    let acme = app.customer("acme", admin);
+    let risky = role(&app, acme, "Rescuers", &["servers.view", "servers.rescue"]);
+    let harmless = role(&app, acme, "Viewers", &["servers.view"]);
+    let owner = app.login("acme").await;
+    let res = owner
+        .post(
+            &format!("/users/{acme}/alias-users"),
+            &[
+                ("username", "viewer"),
+                ("email", "viewer@example.com"),
+                ("password", "a-long-password"),
+                ("role_id", &harmless.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert!(mails(&app).is_empty(), "a harmless role tells nobody");
+    let res = owner
+        .post(
+            &format!("/users/{acme}/alias-users"),
+            &[
+                ("username", "rescuer"),
+                ("email", "rescuer@example.com"),
+                ("password", "a-long-password"),
+                ("role_id", &risky.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    let m = only_mail(&app, "risky_grant", "acme@example.com");
+    says(&m, "rescuer");
+    says(&m, "servers.rescue");
+    says(&m, "created with the role Rescuers");
+    says(&m, "customer acme");
+
+    // The JSON API door calls the same operation.
+    let (_, key) = crate::matrix_world::api_key(&app, acme);
+    let res = reqwest::Client::new()
+        .post(format!("{}/api/v1/alias-users", app.address))
+        .bearer_auth(&key)
+        .json(&serde_json::json!({
+            "username": "apirescuer",
+            "email": "apirescuer@example.com",
+            "password": "a-long-password",
+            "role_id": risky,
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201, "{:?}", res.text().await);
+    let all = mails(&app);
+    assert_eq!(all.len(), 2, "{all:#?}");
+    says(&all[1], "apirescuer");
+    says(&all[1], "customer acme (through an API key)");
+}
+
+async fn the_impersonator_is_named_in_the_notice(app: TestApp) {
+    let admin = app.admin("root");
+    let acme = app.customer("acme", admin);
+    let ops = role(&app, acme, "Ops", &["servers.view"]);
+    alias(&app, "dev", acme, Some(ops));
+    let root = app.login("root").await;
+    let res = root.post(&format!("/users/{acme}/impersonate"), &[]).await;
+    assert_eq!(res.status().as_u16(), 303);
+    let res = root
+        .post(
+            &format!("/users/{acme}/roles/{ops}"),
+            &[
+                ("name", "Ops"),
+                ("permissions", "servers.view"),
+                ("permissions", "alias_users.impersonate"),
+                ("confirm_dangerous", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        res.status().as_u16(),
+        303,
+        "{:?}",
+        res.headers().get("location")
+    );
+    let m = only_mail(&app, "risky_grant", "acme@example.com");
+    says(&m, "admin root, acting as acme");
+    says(&m, "alias_users.impersonate");
+}
+
+async fn a_managers_two_factor_reset_tells_the_owner(app: TestApp) {
+    let admin = app.admin("root");
+    let acme = app.customer("acme", admin);
+    let dev = alias(&app, "dev", acme, None);
+    enrol(&app.login("dev").await).await;
+    enrol(&app.login("acme").await).await;
+    assert!(mails(&app).is_empty());
+    // An admin resets the customer's own factors: the customer is told, as the owner.
+    let root = app.login("root").await;
+    let res = root
+        .post(
+            &format!("/users/{acme}/two-factor/reset"),
+            &[("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    let m = only_mail(&app, "two_factor_removed", "acme@example.com");
+    says(&m, "admin root");
+    says(&m, "every second factor was reset");
+    assert!(m.subject.contains("acme"), "{m:#?}");
+    // The owner resets its alias user's: the owner is told too (the record every reset
+    // leaves, whoever did it).
+    let owner = app.login("acme").await;
+    let res = owner
+        .post(
+            &format!("/users/{acme}/alias-users/{dev}/two-factor/reset"),
+            &[("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    let all = mails(&app);
+    assert_eq!(all.len(), 2, "{all:#?}");
+    assert_eq!(all[1].recipient, "acme@example.com");
+    says(&all[1], "customer acme");
+    says(&all[1], "dev");
+}
+
+async fn a_login_removing_its_own_authenticator_app_tells_the_owner(app: TestApp) {
+    let admin = app.admin("root");
+    let acme = app.customer("acme", admin);
+    alias(&app, "dev", acme, None);
+    let dev = app.login("dev").await;
+    enrol(&dev).await;
+    let res = dev
+        .post("/account/security/totp/delete", &[("confirm", "yes")])
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    let m = only_mail(&app, "two_factor_removed", "acme@example.com");
+    says(&m, "alias user dev");
+    says(&m, "removed its authenticator app");
+    says(&m, "no second factor left");
+    assert!(m.subject.contains("dev"), "{m:#?}");
+}
+
+async fn the_console_reset_tells_the_owner(app: TestApp) {
+    let admin = app.admin("root");
+    let acme = app.customer("acme", admin);
+    alias(&app, "dev", acme, None);
+    enrol(&app.login("dev").await).await;
+    let secret = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode([7u8; 64])
+    };
+    let out = Command::new(env!("CARGO_BIN_EXE_steward"))
+        .args(["reset-2fa", "--username", "dev"])
+        .env("STEWARD_DATABASE_URL", &app.database_url)
+        .env("STEWARD_SECRET_KEY", &secret)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let m = only_mail(&app, "two_factor_removed", "acme@example.com");
+    says(&m, "steward reset-2fa");
+    says(&m, "dev");
+}
+
+async fn a_sign_in_from_a_new_address_tells_the_owner_but_not_the_first_nor_a_known_one(
+    app: TestApp,
+) {
+    let admin = app.admin("root");
+    let acme = app.customer("acme", admin);
+    alias(&app, "dev", acme, None);
+    let sign_in = |ip: &'static str, who: &'static str| {
+        let b = browser_via_proxy(&app.address, ip);
+        async move {
+            let res = b.login(who, PASSWORD).await;
+            assert_eq!(res.status().as_u16(), 303, "{who} signs in from {ip}");
+        }
+    };
+    // The first sign-in ever, and the next ones from the same address: nothing.
+    sign_in("198.51.100.7", "dev").await;
+    sign_in("198.51.100.7", "dev").await;
+    assert!(mails(&app).is_empty(), "{:#?}", mails(&app));
+    // A wrong password from a new address tells nobody.
+    let b = browser_via_proxy(&app.address, "203.0.113.9");
+    assert_ne!(
+        b.login("dev", "wrong-password").await.status().as_u16(),
+        303
+    );
+    assert!(mails(&app).is_empty());
+    // The right one does, once.
+    sign_in("203.0.113.9", "dev").await;
+    let m = only_mail(&app, "new_address", "acme@example.com");
+    says(&m, "203.0.113.9");
+    says(&m, "dev");
+    assert!(m.subject.contains("203.0.113.9"), "{m:#?}");
+    sign_in("203.0.113.9", "dev").await;
+    sign_in("198.51.100.7", "dev").await;
+    assert_eq!(mails(&app).len(), 1, "known addresses tell nobody");
+    // The account's own login tells the account.
+    sign_in("198.51.100.7", "acme").await;
+    sign_in("192.0.2.44", "acme").await;
+    let all = mails(&app);
+    assert_eq!(all.len(), 2, "{all:#?}");
+    assert_eq!(all[1].recipient, "acme@example.com");
+    says(&all[1], "192.0.2.44");
+}
+
+async fn an_account_that_opted_out_gets_no_notice(app: TestApp) {
+    let admin = app.admin("root");
+    let acme = app.customer("acme", admin);
+    let viewers = role(&app, acme, "Viewers", &["servers.view"]);
+    let risky = role(&app, acme, "Console", &["servers.console"]);
+    let dev = alias(&app, "dev", acme, Some(viewers));
+    let owner = app.login("acme").await;
+    let tab = owner.get_html(&format!("/users/{acme}/alias-users")).await;
+    assert!(tab.contains(&format!("action=\"/users/{acme}/notifications\"")));
+    assert!(tab.contains("Turn them off"));
+    let res = owner
+        .post(
+            &format!("/users/{acme}/notifications"),
+            &[("notify_owner", "maybe")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(notifies(&app, acme));
+    let res = owner
+        .post(
+            &format!("/users/{acme}/notifications"),
+            &[("notify_owner", "no")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert!(!notifies(&app, acme));
+    let audited: i64 = audit_log::table
+        .filter(audit_log::action.eq("notifications.update"))
+        .filter(audit_log::details.eq("notify_owner=false"))
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(audited, 1);
+    assert!(owner
+        .get_html(&format!("/users/{acme}/alias-users"))
+        .await
+        .contains("Turn them on"));
+    let res = owner
+        .post(
+            &format!("/users/{acme}/alias-users/{dev}/role"),
+            &[("role_id", &risky.to_string())],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(
+        app.user(dev).unwrap().role_id,
+        Some(risky),
+        "the change happened"
+    );
+    enrol(&app.login("dev").await).await;
+    let root = app.login("root").await;
+    let res = root
+        .post(
+            &format!("/users/{acme}/alias-users/{dev}/two-factor/reset"),
+            &[("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert!(mails(&app).is_empty(), "{:#?}", mails(&app));
+    // On again: the next grant is told.
+    let res = owner
+        .post(
+            &format!("/users/{acme}/notifications"),
+            &[("notify_owner", "yes")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert!(notifies(&app, acme));
+    let res = owner
+        .post(
+            &format!("/users/{acme}/alias-users/{dev}/role"),
+            &[("role_id", &viewers.to_string())],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    let res = owner
+        .post(
+            &format!("/users/{acme}/alias-users/{dev}/role"),
+            &[("role_id", &risky.to_string())],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(mails(&app).len(), 1);
+}
+
+fn notifies(app: &TestApp, account: i32) -> bool {
+    steward::models::user::notifies_owner(&mut app.conn(), account).unwrap()
+}
+
+async fn only_who_may_set_the_policy_may_turn_notifications_off(app: TestApp) {
+    let admin = app.admin("root");
+    let acme = app.customer("acme", admin);
+    let managers = role(&app, acme, "Managers", &["alias_users.manage"]);
+    alias(&app, "mgr", acme, Some(managers));
+    let other = app.customer("other", admin);
+    let path = format!("/users/{acme}/notifications");
+    let mgr = app.login("mgr").await;
+    let res = mgr.post(&path, &[("notify_owner", "no")]).await;
+    assert_eq!(res.status().as_u16(), 403, "an alias user never sets it");
+    assert!(!mgr
+        .get_html(&format!("/users/{acme}/alias-users"))
+        .await
+        .contains("/notifications\""));
+    let stranger = app.login("other").await;
+    let res = stranger.post(&path, &[("notify_owner", "no")]).await;
+    assert_eq!(res.status().as_u16(), 404, "another tenant does not see it");
+    assert!(notifies(&app, acme));
+    let _ = other;
+    // Its admin may (it may edit the account).
+    let root = app.login("root").await;
+    let res = root.post(&path, &[("notify_owner", "no")]).await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert!(!notifies(&app, acme));
+}
