@@ -328,7 +328,7 @@ async fn two_instances_on_one_postgresql_send_each_mail_exactly_once() {
     let _b = Instance::start_with(&database_url, &env);
     let pool = steward::db::connect(&database_url).expect("pool");
     let mut conn = pool.get().unwrap();
-    steward::db::transaction(&mut *conn, |c| {
+    steward::db::transaction(&mut conn, |c| {
         for i in 0..30 {
             outbox::enqueue(
                 c,
@@ -368,7 +368,7 @@ async fn the_admin_page_shows_the_queue_to_admins_only_and_never_a_body(app: Tes
     // Queued with a lease far ahead, so that the app's own worker leaves them alone, and
     // each given its state.
     let later = steward::models::now() + chrono::Duration::hours(1);
-    let (queued, sent, failed) = steward::db::transaction(&mut *app.conn(), |c| {
+    let (queued, sent, failed) = steward::db::transaction(&mut app.conn(), |c| {
         let ids = (
             outbox::enqueue(c, &mail("q@example.com", "Queued one", true))?,
             outbox::enqueue(c, &mail("s@example.com", "Sent one", false))?,
@@ -492,7 +492,7 @@ async fn sigterm_finishes_the_send_in_hand_and_leaves_the_rest_queued() {
         .contains("log in at")
     {}
     let pool = steward::db::connect(&database_url).expect("pool");
-    let (first, second) = steward::db::transaction(&mut *pool.get().unwrap(), |c| {
+    let (first, second) = steward::db::transaction(&mut pool.get().unwrap(), |c| {
         Ok::<_, diesel::result::Error>((
             outbox::enqueue(c, &mail("fay@example.com", "first", false))?,
             outbox::enqueue(c, &mail("fay@example.com", "second", false))?,
