@@ -448,7 +448,8 @@ pub(crate) fn check(
                 .unwrap();
             (
                 ensure(left == 0, "the owner's passkey is still there"),
-                &["passkeys"],
+                // The owner's notice of a removed factor.
+                &["passkeys", "mail_outbox"],
             )
         }
         // A right password (or code) marks the session as recently authenticated (the
