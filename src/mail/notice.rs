@@ -1,6 +1,7 @@
 //! The notices an account owner gets by mail (SPEC §8), opt-out per account: a risky or
 //! admin permission granted to one of its logins, two-factor removed or reset, and a login
-//! signing in from an address it never used before. Each is a struct holding what the mail
+//! signing in from an address it never used before; and the offboarding of one of its
+//! alias users, with where its SSH keys still are. Each is a struct holding what the mail
 //! says (who did it, impersonator included, which login, what, when and from where),
 //! rendered by `templates/mail/<kind>.txt` and `.html` into a `NewMail`. Deciding whether
 //! to send one, and queueing it, is `operations::notices`.
@@ -53,6 +54,46 @@ pub struct NewAddress {
     pub when: String,
     pub address: String,
     pub user_agent: String,
+}
+
+/// An alias user of the account offboarded: what was done, and on how many servers its
+/// SSH keys were installed (they stay there until someone removes them).
+#[derive(Debug, Clone)]
+pub struct Offboarded {
+    pub account: String,
+    pub actor: String,
+    pub login: String,
+    pub sessions: usize,
+    pub api_keys: usize,
+    pub ssh_keys: usize,
+    /// Servers where reinstall or rescue jobs installed its SSH keys.
+    pub servers_with_keys: i64,
+    pub when: String,
+    pub address: String,
+}
+
+#[derive(Template)]
+#[template(path = "mail/offboarded.txt")]
+struct OffboardedText<'a> {
+    n: &'a Offboarded,
+}
+
+#[derive(Template)]
+#[template(path = "mail/offboarded.html")]
+struct OffboardedHtml<'a> {
+    n: &'a Offboarded,
+}
+
+impl Offboarded {
+    pub fn mail(&self, recipient: &str) -> Result<NewMail, askama::Error> {
+        Ok(notice(
+            "offboarded",
+            recipient,
+            format!("Steward: {} was offboarded", self.login),
+            OffboardedText { n: self }.render()?,
+            OffboardedHtml { n: self }.render()?,
+        ))
+    }
 }
 
 #[derive(Template)]

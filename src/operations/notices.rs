@@ -11,7 +11,7 @@ use diesel::QueryResult;
 use crate::access::roles::worth_telling;
 use crate::access::{Actor, PermissionSet};
 use crate::db::DbConn;
-use crate::mail::notice::{FactorsRemoved, Granted, NewAddress, RiskyGrant};
+use crate::mail::notice::{FactorsRemoved, Granted, NewAddress, Offboarded, RiskyGrant};
 use crate::models::audit::NewAuditEntry;
 use crate::models::outbox::{enqueue, NewMail};
 use crate::models::user::{self, Kind, User};
@@ -159,4 +159,35 @@ pub fn signed_in(c: &mut DbConn, login: &User, ip: &str, user_agent: &str) -> Qu
         user_agent: user_agent.chars().take(200).collect(),
     };
     queue(c, "new_address", n.mail(&email))
+}
+
+/// What an offboarding did to an alias user, for its owner's notice.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OffboardCounts {
+    pub sessions: usize,
+    pub api_keys: usize,
+    pub ssh_keys: usize,
+    /// Servers where its SSH keys were installed, whoever's reach they are in.
+    pub servers_with_keys: i64,
+}
+
+/// The alias user `login` was offboarded: tells the owner of its account what was done
+/// and how many servers still carry its SSH keys.
+pub fn offboarded(c: &mut DbConn, by: &By, login: &User, done: OffboardCounts) -> QueryResult<()> {
+    let account_id = login.parent_id.unwrap_or(login.id);
+    let Some((account, email)) = user::notice_recipient(c, account_id)? else {
+        return Ok(());
+    };
+    let n = Offboarded {
+        account,
+        actor: by.actor.clone(),
+        login: login.username.clone(),
+        sessions: done.sessions,
+        api_keys: done.api_keys,
+        ssh_keys: done.ssh_keys,
+        servers_with_keys: done.servers_with_keys,
+        when: when(by.at),
+        address: by.address.clone(),
+    };
+    queue(c, "offboarded", n.mail(&email))
 }

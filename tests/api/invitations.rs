@@ -47,9 +47,16 @@ async fn invitation_link(app: &TestApp, email: &str) -> String {
         .mails_to(email, queued as usize)
         .await
         .iter()
-        .filter_map(|m| re.find(m.text.as_deref().unwrap_or("")).map(|l| l.as_str().to_string()))
+        .filter_map(|m| {
+            re.find(m.text.as_deref().unwrap_or(""))
+                .map(|l| l.as_str().to_string())
+        })
         .collect();
-    assert_eq!(links.len(), queued as usize, "each invitation mail carries a link");
+    assert_eq!(
+        links.len(),
+        queued as usize,
+        "each invitation mail carries a link"
+    );
     links.last().unwrap().clone()
 }
 
@@ -152,7 +159,10 @@ async fn inviting_an_alias_user_creates_an_invited_login_and_queues_one_mail_wit
     };
     assert!(sensitive, "the body carries a secret");
     let token = link.rsplit('/').next().unwrap();
-    assert!(!kept_text.contains(token) && !kept_html.contains(token), "blanked once sent");
+    assert!(
+        !kept_text.contains(token) && !kept_html.contains(token),
+        "blanked once sent"
+    );
     // Only the link's hash is stored.
     let hashes: Vec<String> = invitations::table
         .filter(invitations::user_id.eq(id))

@@ -3,7 +3,8 @@
 //! removed or reset (by a manager, by the login itself, at the console), and a sign-in
 //! from an address the login never used; each names who did it, an impersonator
 //! included; none when the account opted out, for a harmless grant, on the first sign-in
-//! or from a known address. Mails are read from the queue (`mail_outbox`) through `mails`.
+//! or from a known address. Mails are read as they arrived at the app's SMTP server
+//! (`mails`).
 
 use std::process::Command;
 
@@ -41,34 +42,50 @@ struct Mail {
     html: String,
 }
 
-/// The mails queued so far, oldest first. The one place that knows where mails are read
-/// from (the queue today; an SMTP sink can take its place).
-fn mails(app: &TestApp) -> Vec<Mail> {
-    mail_outbox::table
+/// The mails queued so far, oldest first, as they arrived at the app's SMTP server: each
+/// queued row (its kind, recipient and subject) waits for its message at the sink, whose
+/// bodies are what the recipient reads. The one place that knows where mails are read.
+async fn mails(app: &TestApp) -> Vec<Mail> {
+    let queued: Vec<(String, String, String)> = mail_outbox::table
         .order(mail_outbox::id)
         .select((
             mail_outbox::kind,
             mail_outbox::recipient,
             mail_outbox::subject,
-            mail_outbox::body_text,
-            mail_outbox::body_html,
         ))
-        .load::<(String, String, String, String, String)>(&mut app.conn())
-        .unwrap()
+        .load(&mut app.conn())
+        .unwrap();
+    let arrived = app
+        .mail
+        .wait_for(queued.len(), std::time::Duration::from_secs(10))
+        .await;
+    let mut unused: Vec<_> = arrived.into_iter().map(Some).collect();
+    queued
         .into_iter()
-        .map(|(kind, recipient, subject, text, html)| Mail {
-            kind,
-            recipient,
-            subject,
-            text,
-            html,
+        .map(|(kind, recipient, subject)| {
+            let m = unused
+                .iter_mut()
+                .find(|m| {
+                    m.as_ref().is_some_and(|m| {
+                        m.subject == subject && m.to.iter().any(|t| *t == recipient)
+                    })
+                })
+                .and_then(Option::take)
+                .unwrap_or_else(|| panic!("the {kind} mail to {recipient} arrived"));
+            Mail {
+                kind,
+                recipient,
+                subject,
+                text: m.text.unwrap_or_default(),
+                html: m.html.unwrap_or_default(),
+            }
         })
         .collect()
 }
 
 /// The only mail queued, which must be of `kind`, to `recipient`.
-fn only_mail(app: &TestApp, kind: &str, recipient: &str) -> Mail {
-    let all = mails(app);
+async fn only_mail(app: &TestApp, kind: &str, recipient: &str) -> Mail {
+    let all = mails(app).await;
     assert_eq!(all.len(), 1, "one mail queued: {all:#?}");
     let m = all[0].clone();
     assert_eq!(m.kind, kind, "{m:#?}");
@@ -102,7 +119,7 @@ async fn a_role_edit_that_adds_a_risky_permission_to_a_held_role_tells_the_owner
         )
         .await;
     assert_eq!(res.status().as_u16(), 303);
-    let m = only_mail(&app, "risky_grant", "acme@example.com");
+    let m = only_mail(&app, "risky_grant", "acme@example.com").await;
     says(&m, "customer acme");
     says(&m, "servers.console");
     says(&m, "dev, tester");
@@ -160,7 +177,7 @@ async fn a_harmless_grant_or_a_role_nobody_holds_tells_nobody(app: TestApp) {
         .unwrap()
         .len() as i64;
     assert_eq!(n, 1, "the saves happened");
-    assert!(mails(&app).is_empty(), "{:#?}", mails(&app));
+    assert!(mails(&app).await.is_empty(), "{:#?}", mails(&app).await);
 }
 
 async fn a_role_change_to_a_risky_role_tells_the_owner_of_the_alias_user(app: TestApp) {
@@ -178,7 +195,7 @@ async fn a_role_change_to_a_risky_role_tells_the_owner_of_the_alias_user(app: Te
         .await;
     assert_eq!(res.status().as_u16(), 303);
     assert_eq!(app.user(dev).unwrap().role_id, Some(keys));
-    let m = only_mail(&app, "risky_grant", "acme@example.com");
+    let m = only_mail(&app, "risky_grant", "acme@example.com").await;
     says(&m, "customer acme");
     says(&m, "from Viewers to Keys");
     says(&m, "api_keys.manage");
@@ -192,7 +209,7 @@ async fn a_role_change_to_a_risky_role_tells_the_owner_of_the_alias_user(app: Te
         )
         .await;
     assert_eq!(res.status().as_u16(), 303);
-    assert_eq!(mails(&app).len(), 1);
+    assert_eq!(mails(&app).await.len(), 1);
 }
 
 async fn an_alias_user_created_with_a_risky_role_is_notified_through_either_door(app: TestApp) {
@@ -213,7 +230,7 @@ async fn an_alias_user_created_with_a_risky_role_is_notified_through_either_door
         )
         .await;
     assert_eq!(res.status().as_u16(), 303);
-    assert!(mails(&app).is_empty(), "a harmless role tells nobody");
+    assert!(mails(&app).await.is_empty(), "a harmless role tells nobody");
     let res = owner
         .post(
             &format!("/users/{acme}/alias-users"),
@@ -226,7 +243,7 @@ async fn an_alias_user_created_with_a_risky_role_is_notified_through_either_door
         )
         .await;
     assert_eq!(res.status().as_u16(), 303);
-    let m = only_mail(&app, "risky_grant", "acme@example.com");
+    let m = only_mail(&app, "risky_grant", "acme@example.com").await;
     says(&m, "rescuer");
     says(&m, "servers.rescue");
     says(&m, "created with the role Rescuers");
@@ -247,7 +264,7 @@ async fn an_alias_user_created_with_a_risky_role_is_notified_through_either_door
         .await
         .unwrap();
     assert_eq!(res.status().as_u16(), 201, "{:?}", res.text().await);
-    let all = mails(&app);
+    let all = mails(&app).await;
     assert_eq!(all.len(), 2, "{all:#?}");
     says(&all[1], "apirescuer");
     says(&all[1], "customer acme (through an API key)");
@@ -278,7 +295,7 @@ async fn the_impersonator_is_named_in_the_notice(app: TestApp) {
         "{:?}",
         res.headers().get("location")
     );
-    let m = only_mail(&app, "risky_grant", "acme@example.com");
+    let m = only_mail(&app, "risky_grant", "acme@example.com").await;
     says(&m, "admin root, acting as acme");
     says(&m, "alias_users.impersonate");
 }
@@ -289,7 +306,7 @@ async fn a_managers_two_factor_reset_tells_the_owner(app: TestApp) {
     let dev = alias(&app, "dev", acme, None);
     enrol(&app.login("dev").await).await;
     enrol(&app.login("acme").await).await;
-    assert!(mails(&app).is_empty());
+    assert!(mails(&app).await.is_empty());
     // An admin resets the customer's own factors: the customer is told, as the owner.
     let root = app.login("root").await;
     let res = root
@@ -299,7 +316,7 @@ async fn a_managers_two_factor_reset_tells_the_owner(app: TestApp) {
         )
         .await;
     assert_eq!(res.status().as_u16(), 303);
-    let m = only_mail(&app, "two_factor_removed", "acme@example.com");
+    let m = only_mail(&app, "two_factor_removed", "acme@example.com").await;
     says(&m, "admin root");
     says(&m, "every second factor was reset");
     assert!(m.subject.contains("acme"), "{m:#?}");
@@ -313,7 +330,7 @@ async fn a_managers_two_factor_reset_tells_the_owner(app: TestApp) {
         )
         .await;
     assert_eq!(res.status().as_u16(), 303);
-    let all = mails(&app);
+    let all = mails(&app).await;
     assert_eq!(all.len(), 2, "{all:#?}");
     assert_eq!(all[1].recipient, "acme@example.com");
     says(&all[1], "customer acme");
@@ -330,7 +347,7 @@ async fn a_login_removing_its_own_authenticator_app_tells_the_owner(app: TestApp
         .post("/account/security/totp/delete", &[("confirm", "yes")])
         .await;
     assert_eq!(res.status().as_u16(), 303);
-    let m = only_mail(&app, "two_factor_removed", "acme@example.com");
+    let m = only_mail(&app, "two_factor_removed", "acme@example.com").await;
     says(&m, "alias user dev");
     says(&m, "removed its authenticator app");
     says(&m, "no second factor left");
@@ -354,7 +371,7 @@ async fn the_console_reset_tells_the_owner(app: TestApp) {
         .output()
         .unwrap();
     assert!(out.status.success(), "{out:?}");
-    let m = only_mail(&app, "two_factor_removed", "acme@example.com");
+    let m = only_mail(&app, "two_factor_removed", "acme@example.com").await;
     says(&m, "steward reset-2fa");
     says(&m, "dev");
 }
@@ -375,27 +392,27 @@ async fn a_sign_in_from_a_new_address_tells_the_owner_but_not_the_first_nor_a_kn
     // The first sign-in ever, and the next ones from the same address: nothing.
     sign_in("198.51.100.7", "dev").await;
     sign_in("198.51.100.7", "dev").await;
-    assert!(mails(&app).is_empty(), "{:#?}", mails(&app));
+    assert!(mails(&app).await.is_empty(), "{:#?}", mails(&app).await);
     // A wrong password from a new address tells nobody.
     let b = browser_via_proxy(&app.address, "203.0.113.9");
     assert_ne!(
         b.login("dev", "wrong-password").await.status().as_u16(),
         303
     );
-    assert!(mails(&app).is_empty());
+    assert!(mails(&app).await.is_empty());
     // The right one does, once.
     sign_in("203.0.113.9", "dev").await;
-    let m = only_mail(&app, "new_address", "acme@example.com");
+    let m = only_mail(&app, "new_address", "acme@example.com").await;
     says(&m, "203.0.113.9");
     says(&m, "dev");
     assert!(m.subject.contains("203.0.113.9"), "{m:#?}");
     sign_in("203.0.113.9", "dev").await;
     sign_in("198.51.100.7", "dev").await;
-    assert_eq!(mails(&app).len(), 1, "known addresses tell nobody");
+    assert_eq!(mails(&app).await.len(), 1, "known addresses tell nobody");
     // The account's own login tells the account.
     sign_in("198.51.100.7", "acme").await;
     sign_in("192.0.2.44", "acme").await;
-    let all = mails(&app);
+    let all = mails(&app).await;
     assert_eq!(all.len(), 2, "{all:#?}");
     assert_eq!(all[1].recipient, "acme@example.com");
     says(&all[1], "192.0.2.44");
@@ -459,7 +476,7 @@ async fn an_account_that_opted_out_gets_no_notice(app: TestApp) {
         )
         .await;
     assert_eq!(res.status().as_u16(), 303);
-    assert!(mails(&app).is_empty(), "{:#?}", mails(&app));
+    assert!(mails(&app).await.is_empty(), "{:#?}", mails(&app).await);
     // On again: the next grant is told.
     let res = owner
         .post(
@@ -483,7 +500,7 @@ async fn an_account_that_opted_out_gets_no_notice(app: TestApp) {
         )
         .await;
     assert_eq!(res.status().as_u16(), 303);
-    assert_eq!(mails(&app).len(), 1);
+    assert_eq!(mails(&app).await.len(), 1);
 }
 
 fn notifies(app: &TestApp, account: i32) -> bool {

@@ -174,6 +174,26 @@ async fn offboarding_ends_every_way_in_and_lists_the_servers_its_keys_were_insta
     assert!(details.contains(&fp), "{details}");
     assert!(details.contains("web1.acme.test"), "{details}");
     assert!(details.contains("1 outside"), "{details}");
+
+    // And the account owner is told by mail: who, what, and that three servers (two it
+    // reaches, one it does not) still carry the key.
+    let email = app.user(acme).unwrap().email;
+    let mail = app.mails_to(&email, 1).await.remove(0);
+    assert!(
+        mail.subject.contains("contractor was offboarded"),
+        "{}",
+        mail.subject
+    );
+    for body in [mail.text.unwrap(), mail.html.unwrap()] {
+        assert!(body.contains("customer acme"), "names who did it: {body}");
+        assert!(body.contains("1 API key(s) revoked"), "{body}");
+        assert!(body.contains("1 SSH key(s) removed"), "{body}");
+        assert!(body.contains("3 server(s)"), "{body}");
+        assert!(
+            !body.contains("hidden.other.test"),
+            "no hostname leaves by mail"
+        );
+    }
 }
 
 async fn offboarding_asks_for_confirmation_and_changes_nothing_without_it(app: TestApp) {

@@ -52,7 +52,12 @@ async fn an_invited_alias_user_chooses_its_password_through_the_link_in_the_brow
         .unwrap();
     assert!(row.contains("Invited") && row.contains("sent"), "{row}");
 
-    let body = app.mails_to("invitee@acme.example", 1).await.remove(0).text.unwrap();
+    let body = app
+        .mails_to("invitee@acme.example", 1)
+        .await
+        .remove(0)
+        .text
+        .unwrap();
     let link = regex::Regex::new(r"https?://\S+/invitations/[A-Za-z0-9_-]+")
         .unwrap()
         .find(&body)

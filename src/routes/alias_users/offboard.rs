@@ -3,7 +3,8 @@
 //! is disabled, its sessions end, its API keys are revoked and its SSH keys removed. Keys
 //! already put on servers stay there, so the answer lists the servers where reinstall or
 //! rescue jobs installed them (found by fingerprint in the job records), the ones outside
-//! the actor's reach only as a count.
+//! the actor's reach only as a count. The account owner is told by mail (with the count
+//! of those servers), in the same transaction.
 
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -12,6 +13,7 @@ use super::{acted_on, alias_url, AliasPath};
 use crate::access::changes::alias_change;
 use crate::db;
 use crate::models::{alias, api_key, now, server_job, session, ssh_key};
+use crate::operations::notices::{self, By, OffboardCounts};
 use crate::web::confirm::{confirmation, Ask};
 use crate::web::session_store::OFFBOARDED;
 use crate::web::{render, AppError, Current};
@@ -63,6 +65,8 @@ pub async fn offboard(
     let audit = current
         .audit(account_id, "alias.offboard")
         .target(format!("alias user {}", t.alias.username));
+    let by = By::actor(&current.actor, &audit);
+    let alias_login = t.alias.clone();
     let actor = current.actor.clone();
     let reach = actor.reach.clone();
     let result = db::run(&state.pool, move |c| {
@@ -85,6 +89,13 @@ pub async fn offboard(
                     if outside > 0 { format!(" and {outside} outside the actor's reach") } else { String::new() },
                 );
                 audit.insert(c)?;
+                let done = OffboardCounts {
+                    sessions,
+                    api_keys,
+                    ssh_keys,
+                    servers_with_keys: hostnames.len() as i64 + outside,
+                };
+                notices::offboarded(c, &by, &alias_login, done)?;
                 let shown = hostnames.len().min(HOSTNAMES_SHOWN);
                 let more = outside + (hostnames.len() - shown) as i64;
                 Ok::<_, AppError>(Offboarded {
