@@ -66,9 +66,8 @@ async fn mails(app: &TestApp) -> Vec<Mail> {
             let m = unused
                 .iter_mut()
                 .find(|m| {
-                    m.as_ref().is_some_and(|m| {
-                        m.subject == subject && m.to.iter().any(|t| *t == recipient)
-                    })
+                    m.as_ref()
+                        .is_some_and(|m| m.subject == subject && m.to.contains(&recipient))
                 })
                 .and_then(Option::take)
                 .unwrap_or_else(|| panic!("the {kind} mail to {recipient} arrived"));
