@@ -308,8 +308,14 @@ pub(crate) fn check(
             (
                 ensure(a.disabled, "the alias user is not disabled")
                     .and(ensure(live_keys == 0, "an API key of it is still live"))
-                    .and(ensure(ssh == 0, "an SSH key of it is still there")),
-                &["users", "sessions", "api_keys", "ssh_keys"],
+                    .and(ensure(ssh == 0, "an SSH key of it is still there"))
+                    .and(ensure(
+                        rows_in(after, "mail_outbox") == rows_in(before, "mail_outbox") + 1,
+                        "the account owner was not told",
+                    )),
+                // The owner's notice of the offboarding (notifications.rs and offboarding.rs
+                // check its content).
+                &["users", "sessions", "api_keys", "ssh_keys", "mail_outbox"],
             )
         }
         "/users/{id}/alias-users/{aid}/servers" => {
