@@ -20,6 +20,7 @@ P99_MS = 25.0
 SCALE_RATIO = 1.5
 RSS_MB = 64
 STORM_FACTOR = 3.0
+JOBS_FACTOR = 1.2
 
 
 def num(v):
@@ -68,6 +69,9 @@ def main(out_dir):
                 p_base, p_storm = num(base_r["p99_ms"]), num(storm_r["p99_ms"])
                 print(f"| `/servers` as a customer **during the login storm** | {num(storm_r['rps']):.0f} | {storm_r['p50_ms']} | {storm_r['p99_ms']} | p99 ×{p_storm/p_base:.1f} of calm: {mark(p_storm <= STORM_FACTOR * p_base)} (≤ ×3) | {mark(p_storm <= P99_MS)} | {int(storm_r['rss_max_kb'])/1024:.1f} |")
                 print(f"\nLogin storm ({storm_r['note']}).")
+            f = by.get((b, s, "forms-setup"))
+            if f:
+                print(f"\nSetup through the forms: {f['note']}; max RSS meanwhile {int(f['rss_max_kb'])/1024:.1f} MB ({mark(int(f['rss_max_kb']) <= RSS_MB*1024)}).")
             m = by.get((b, s, "memory"))
             if m:
                 calm = max((int(by[(b, s, k)]["rss_max_kb"]) for k, _ in PAGES + [("healthz", "")] if (b, s, k) in by), default=0)
@@ -83,6 +87,18 @@ def main(out_dir):
             form = "`?detail=servers`" if r["scenario"].endswith("servers") else "per permission"
             rss = int(r["rss_max_kb"] or 0)
             print(f"| {r['backend']} | {r['scale']} | {form} | {r['note']} | {r['p50_ms']} | {rss/1024:.1f} | {mark(rss <= RSS_MB*1024)} |")
+    job_rows = [(b, s) for b in backends for s in scales if (b, s, "assign-post-under-reinstalls") in by]
+    if job_rows:
+        print(f"\n### Assign POST while reinstall jobs run on a slow controller (target: p99 moves ≤ {int(100*(JOBS_FACTOR-1))} %)\n")
+        print("| backend | size | quiet req/s | quiet p99 ms | under reinstalls req/s | p99 ms | p99 ratio | reinstalls |")
+        print("|---|---|---:|---:|---:|---:|---|---|")
+        for b, s in job_rows:
+            q, j = by.get((b, s, "assign-post-quiet")), by[(b, s, "assign-post-under-reinstalls")]
+            if not q:
+                continue
+            ratio = num(j["p99_ms"]) / num(q["p99_ms"])
+            bad = "" if j["non2xx3xx"] in ("0", "") else f" ({j['non2xx3xx']} non-2xx/3xx!)"
+            print(f"| {b} | {s} | {num(q['rps']):.0f} | {q['p99_ms']} | {num(j['rps']):.0f}{bad} | {j['p99_ms']} | ×{ratio:.2f} {mark(ratio <= JOBS_FACTOR)} | {j['note']} |")
     if "full" in scales and "tenth" in scales:
         print("\n### Scale: tenth-size req/s ÷ full-size req/s (target ≤ 1.5: cost follows the page, not the tenant)\n")
         print("| scenario | " + " | ".join(backends) + " |")

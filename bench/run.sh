@@ -8,8 +8,9 @@
 #   bench/run.sh                         # everything: sqlite+postgres, full+tenth
 #   BACKENDS=sqlite SCALES=tenth DURATION=5 bench/run.sh     # a quick look
 #
-# Environment: SCENARIOS ("pages csv": the wrk scenarios, and the access-review CSV
-# downloads), BACKENDS ("sqlite postgres"), SCALES ("full tenth"), DURATION (10 s per
+# Environment: SCENARIOS ("pages csv jobs": the wrk scenarios, the access-review CSV
+# downloads, and the assign POST again while reinstall jobs run on a slow controller),
+# DRIVER_DELAY_MS (500: the built-in driver's latency per call), BACKENDS ("sqlite postgres"), SCALES ("full tenth"), DURATION (10 s per
 # scenario), WARMUP (2 s), CONNECTIONS (32), THREADS (2), STORM_CONNECTIONS (8),
 # PG_URL (postgres://postgres@127.0.0.1:5432), OUT (bench/results), KEEP=1 keeps the data.
 # Output: $OUT/results.tsv (one row per scenario), $OUT/meta.txt, and $OUT/report.md
@@ -25,7 +26,9 @@ WARMUP=${WARMUP:-2}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
 STORM_CONNECTIONS=${STORM_CONNECTIONS:-8}
-SCENARIOS=${SCENARIOS:-"pages csv"}
+SCENARIOS=${SCENARIOS:-"pages csv jobs"}
+DRIVER_DELAY_MS=${DRIVER_DELAY_MS:-500}
+REINSTALL_CONNECTIONS=${REINSTALL_CONNECTIONS:-4}
 PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432}
 OUT=${OUT:-$ROOT/bench/results}
 PASSWORD=bench-password
@@ -109,6 +112,16 @@ record() {
   printf '   %-22s %10s req/s  p50 %8s ms  p99 %8s ms  non-2xx/3xx %s\n' "$3" "${rps:-0}" "$p50" "$p99" "${bad:-0}"
 }
 
+# count_jobs DATABASE_URL BACKEND: reinstall jobs recorded so far.
+count_jobs() {
+  local q="SELECT count(*) FROM server_jobs WHERE kind = 'reinstall'"
+  if [ "$2" = postgres ]; then
+    psql "$1" -qAtc "$q"
+  else
+    python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$1" "$q"
+  fi
+}
+
 # check_ok URL [COOKIE]: the page must answer 200 (a 303 to /login would measure nothing).
 check_ok() {
   local code
@@ -178,7 +191,9 @@ for backend in $BACKENDS; do
 
     port=$(free_port)
     BASE="http://127.0.0.1:$port"
-    STEWARD_BIND="127.0.0.1:$port" "$BIN" serve >>"$WORK/server.log" 2>&1 &
+    # Every driver call takes DRIVER_DELAY_MS, as a real management controller's would;
+    # only the jobs scenario makes any.
+    STEWARD_BIND="127.0.0.1:$port" STEWARD_DRIVER_DELAY_MS=$DRIVER_DELAY_MS "$BIN" serve >>"$WORK/server.log" 2>&1 &
     SERVER_PID=$!
     for _ in $(seq 1 100); do curl -sf "$BASE/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
     check_ok /healthz
@@ -198,6 +213,31 @@ for backend in $BACKENDS; do
     dialog="/users/$S/alias-users/$BENCH_BIG_ALIAS_ID/servers?q=ams"
     role="/users/$S/roles/$BENCH_ROLE_ID"
     assign="/users/$S/alias-users/$BENCH_BIG_ALIAS_ID/servers"
+    # Setup as a user makes it: 5 roles and 100 alias users created through the forms by
+    # the showcase owner (each password a real Argon2id hash, each with its audit rows), so
+    # that every measurement below, and the memory line, comes after it.
+    forms_t0=$(date +%s.%N)
+    made=0
+    for r in 1 2 3 4 5; do
+      code=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $showcase" -H "X-CSRF-Token: $showcase_csrf" \
+        --data "name=Forms+role+$r&description=made+by+the+benchmark&permissions=servers.view&permissions=servers.power" \
+        "$BASE/users/$S/roles")
+      [ "$code" = 303 ] || { echo "!! role $r answered $code"; exit 1; }
+    done
+    for i in $(seq -w 1 100); do
+      code=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $showcase" -H "X-CSRF-Token: $showcase_csrf" \
+        --data "username=forms$i&email=forms$i%40example.net&password=forms-password-$i&role_id=$BENCH_ROLE_ID" \
+        "$BASE/users/$S/alias-users")
+      [ "$code" = 303 ] && made=$((made + 1))
+    done
+    forms_t1=$(date +%s.%N)
+    [ "$made" = 100 ] || { echo "!! only $made of 100 alias users were created"; exit 1; }
+    forms_secs=$(awk -v a="$forms_t0" -v b="$forms_t1" 'BEGIN { printf "%.1f", b - a }')
+    printf '%s\t%s\tforms-setup\t\t\t\t105\t0\tnone\t%s\t%s\t5 roles and 100 alias users through the forms in %s s\n' \
+      "$backend" "$scale" "$(rss_between "$forms_t0" "$forms_t1")" "$(awk '/VmHWM/ {print $2}' "/proc/$SERVER_PID/status")" \
+      "$forms_secs" >>"$RESULTS"
+    echo "   forms: 5 roles, 100 alias users in ${forms_secs} s, max RSS $(rss_between "$forms_t0" "$forms_t1") kB"
+
     for p in /servers; do check_ok "$p" "$customer"; check_ok "$p" "$bigalias"; done
     for p in "$alias_tab" "$dialog" "$role"; do check_ok "$p" "$showcase"; done
 
@@ -242,6 +282,40 @@ for backend in $BACKENDS; do
       storm=$(grep '^STORM' "$storm_out" || echo "STORM no summary")
       record "$backend" "$scale" servers-under-storm "$f" "$t0" "$t1" "${storm#STORM }"
       echo "   storm: ${storm#STORM }"
+    fi
+
+    if [[ " $SCENARIOS " == *" jobs "* ]]; then
+      # The assign POST alone, then while reinstall POSTs queue jobs on a controller that
+      # takes DRIVER_DELAY_MS per call: the calls run outside any transaction, so the
+      # assign POST's p99 should not move by more than 20 %.
+      list=$WORK/reinstall.$backend.$scale.txt
+      q="SELECT id || ' ' || hostname FROM servers WHERE owner_id = $S ORDER BY id DESC LIMIT 2000"
+      if [ "$backend" = postgres ]; then
+        psql "$STEWARD_DATABASE_URL" -qAtc "$q" >"$list"
+      else
+        python3 -c 'import sqlite3, sys; [print(r[0]) for r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2])]' \
+          "$STEWARD_DATABASE_URL" "$q" >"$list"
+      fi
+      body="action=assign"
+      for sid in ${BENCH_ASSIGNED_SAMPLE//,/ }; do body="$body&server_id=$sid"; done
+      export COOKIE=$showcase CSRF_TOKEN=$showcase_csrf POST_BODY=$body REINSTALL_LIST=$list
+      measure "$backend" "$scale" assign-post-quiet "$assign" "" "$ROOT/bench/post.lua"
+      jobs_out=$WORK/reinstalls.$backend.$scale.txt
+      wrk -t 1 -c "$REINSTALL_CONNECTIONS" --timeout 10s -d "$((DURATION + 3))s" \
+        -s "$ROOT/bench/reinstall.lua" "$BASE/servers" >"$jobs_out" &
+      jobs_pid=$!
+      sleep 1.5
+      t0=$(date +%s.%N)
+      f=$WORK/wrk.$backend.$scale.assign-post-under-reinstalls.txt
+      wrk -t "$THREADS" -c "$CONNECTIONS" --latency --timeout 10s -s "$ROOT/bench/post.lua" \
+        -d "${DURATION}s" "$BASE$assign" >"$f"
+      t1=$(date +%s.%N)
+      wait "$jobs_pid"
+      reinstalls=$(awk '/requests in/ {print $1; exit}' "$jobs_out")
+      queued=$(count_jobs "$STEWARD_DATABASE_URL" "$backend")
+      record "$backend" "$scale" assign-post-under-reinstalls "$f" "$t0" "$t1" \
+        "$reinstalls reinstall POSTs by $REINSTALL_CONNECTIONS connections, $queued jobs queued, ${DRIVER_DELAY_MS} ms per call"
+      echo "   reinstalls: $reinstalls POSTs, $queued jobs"
     fi
 
     if [[ " $SCENARIOS " == *" csv "* ]]; then

@@ -247,8 +247,10 @@ fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         if let Some(m) = metrics {
             let _ = m.await;
         }
-        // The pages are done; the mail worker finishes the send in hand and takes no more.
+        // The pages are done; the workers finish the send and the calls in hand and take no
+        // more (queued jobs and mails wait in the database for the next start).
         app.mail.stop().await;
+        app.driver.stop().await;
         println!("Steward stopped.");
         Ok(())
     })

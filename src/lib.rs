@@ -36,4 +36,8 @@ pub struct AppState {
     pub passkeys: std::sync::Arc<Result<security::passkey::RelyingParty, String>>,
     /// Where links in mails point (STEWARD_PUBLIC_URL, or the bound address).
     pub links: mail::Links,
+    /// Wakes the driver worker after an action queued a server job, and lets the action's
+    /// answer wait for the controller's (`Limits::driver_wait` at most).
+    pub jobs: jobs::driver::Jobs,
+    pub driver_wait: std::time::Duration,
 }

@@ -1,6 +1,6 @@
 //! Building the HTTP server: the middleware stack (security headers, connection cap, body
 //! deadline, sessions, per-login limit, CSRF, metrics), the limits of `web::limits`, the
-//! health probe, the purge task and the mail worker, the one function that registers every route, and the
+//! health probe, the purge task, the mail and driver workers, the one function that registers every route, and the
 //! separate metrics listener when `STEWARD_METRICS_BIND` is set. Tests call
 //! `Application::build` with port 0 and read the ports it bound.
 
@@ -54,6 +54,8 @@ pub struct Application {
     pub metrics: Option<(u16, Server)>,
     /// The mail worker, to stop after the server at SIGTERM (it finishes its send).
     pub mail: crate::jobs::mail::MailWorker,
+    /// The driver worker, to stop after the server at SIGTERM (it finishes its calls).
+    pub driver: crate::jobs::driver::DriverWorker,
 }
 
 impl Application {
@@ -83,12 +85,22 @@ impl Application {
             &settings.mail_from,
         )?;
         let mail = crate::jobs::mail::start(pool.clone(), transport, limits.mail_poll);
-        let server = serve(listener, pool, settings, limits)?;
+        let jobs = crate::jobs::driver::Jobs::default();
+        let driver = crate::jobs::driver::start(
+            pool.clone(),
+            jobs.clone(),
+            crate::jobs::driver::Settings {
+                poll: limits.driver_poll,
+                timeout: limits.driver_timeout,
+            },
+        );
+        let server = serve(listener, pool, settings, limits, jobs)?;
         Ok(Application {
             port,
             server,
             metrics,
             mail,
+            driver,
         })
     }
 }
@@ -98,6 +110,7 @@ fn serve(
     pool: DbPool,
     settings: &Settings,
     limits: Limits,
+    jobs: crate::jobs::driver::Jobs,
 ) -> anyhow::Result<Server> {
     let pool = pool.with_search_deadline(limits.search_deadline);
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
@@ -137,6 +150,8 @@ fn serve(
                     .map_or_else(|_| settings.bind.clone(), |a| a.to_string())
             )
         })),
+        jobs,
+        driver_wait: limits.driver_wait,
     });
     let key = settings.secret_key.clone();
     let https = settings.https();

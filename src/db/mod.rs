@@ -179,6 +179,20 @@ impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqliteSetup {
     }
 }
 
+/// Connections per pool: `STEWARD_DB_POOL_SIZE` (1–64), else 8 for SQLite and 12 for
+/// PostgreSQL (BENCHMARKS.md, "PostgreSQL latency", measures other sizes). It also bounds
+/// the blocking threads doing database work, one per connection.
+fn pool_size(backend: Backend) -> u32 {
+    let default = match backend {
+        Backend::Sqlite => 8,
+        Backend::Postgres => 12,
+    };
+    std::env::var("STEWARD_DB_POOL_SIZE")
+        .ok()
+        .and_then(|v| v.trim().parse::<u32>().ok())
+        .map_or(default, |n| n.clamp(1, 64))
+}
+
 /// Builds the pool for a database URL. For SQLite the file's folder is created.
 pub fn connect(url: &str) -> anyhow::Result<DbPool> {
     let backend = Backend::of_url(url);
@@ -199,10 +213,7 @@ pub fn connect(url: &str) -> anyhow::Result<DbPool> {
     };
     let manager = ConnectionManager::<DbConn>::new(target);
     let pool = Pool::builder()
-        .max_size(match backend {
-            Backend::Sqlite => 8,
-            Backend::Postgres => 12,
-        })
+        .max_size(pool_size(backend))
         .connection_timeout(Duration::from_secs(15))
         .connection_customizer(Box::new(SqliteSetup))
         .build(manager)?;
@@ -284,6 +295,33 @@ where
     }
 }
 
+/// `transaction` for writes whose loss in a crash harms nobody and that the next request
+/// would redo: a session's expiry pushed forward, or only its flash message changed. They
+/// commit without waiting for the disk (PostgreSQL `SET LOCAL synchronous_commit = off`,
+/// SQLite `synchronous = NORMAL` for this commit only), so a POST that answers with a
+/// flash costs one durable commit (its change) instead of two. Order still holds: a
+/// later durable commit makes this one durable too (one WAL, written in order), so a crash
+/// can only lose the newest relaxed writes, never one before a durable one.
+pub fn transaction_relaxed<T, E, F>(conn: &mut DbConn, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<DieselError>,
+{
+    match conn {
+        DbConn::Postgres(_) => transaction(conn, |c| {
+            c.batch_execute("SET LOCAL synchronous_commit = off")?;
+            work(c)
+        }),
+        DbConn::Sqlite(_) => {
+            conn.batch_execute("PRAGMA synchronous = NORMAL")?;
+            let result = transaction(conn, work);
+            // Every other commit on this pooled connection must be durable again.
+            conn.batch_execute("PRAGMA synchronous = FULL")?;
+            result
+        }
+    }
+}
+
 /// Inserts a row and answers its new id. Both backends support `RETURNING`.
 #[macro_export]
 macro_rules! insert_returning_id {
@@ -320,4 +358,43 @@ pub fn is_unique_violation(e: &DieselError) -> bool {
 /// A quick round-trip for /healthz.
 pub fn ping(conn: &mut DbConn) -> Result<(), DieselError> {
     diesel::sql_query("SELECT 1").execute(conn).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(diesel::QueryableByName)]
+    struct Synchronous {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        synchronous: i32,
+    }
+
+    fn synchronous(c: &mut DbConn) -> i32 {
+        diesel::sql_query("PRAGMA synchronous")
+            .get_result::<Synchronous>(c)
+            .expect("pragma")
+            .synchronous
+    }
+
+    #[test]
+    fn a_relaxed_write_leaves_its_sqlite_connection_durable_again_whatever_it_answered() {
+        let dir = std::env::temp_dir().join(format!("steward-relaxed-{}", std::process::id()));
+        let pool = connect(&dir.join("t.db").to_string_lossy()).expect("pool");
+        let mut c = pool.get().expect("connection");
+        c.batch_execute("CREATE TABLE t (v INTEGER)").unwrap();
+        assert_eq!(synchronous(&mut c), 2, "FULL from the start");
+        transaction_relaxed(&mut c, |c| {
+            assert_eq!(synchronous(c), 1, "NORMAL inside");
+            c.batch_execute("INSERT INTO t VALUES (1)")
+        })
+        .unwrap();
+        assert_eq!(synchronous(&mut c), 2, "FULL after a commit");
+        let failed: Result<(), DieselError> = transaction_relaxed(&mut c, |c| {
+            c.batch_execute("INSERT INTO nowhere VALUES (1)")
+        });
+        assert!(failed.is_err());
+        assert_eq!(synchronous(&mut c), 2, "FULL after a rollback");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -100,6 +100,10 @@ diesel::table! {
         requested_by_name -> Text,
         created_at -> Timestamp,
         finished_at -> Nullable<Timestamp>,
+        command -> Text,
+        attempts -> Integer,
+        locked_until -> Nullable<Timestamp>,
+        outcome -> Text,
     }
 }
 

@@ -1,20 +1,26 @@
 //! The server-control driver interface: how the panel asks hardware to power a server on
 //! or off, reinstall it, boot it into rescue, or open its console. Hardware is out of
-//! scope here, so the one driver shipped is `builtin::Recorder`, which records state and
-//! jobs in the database. A real driver (IPMI, Redfish, a provisioning system's API)
-//! implements `ServerControl` and is returned by `for_server`; handlers and the access
-//! checks stay as they are. Layering: routes → driver → models → db.
+//! scope here, so the one driver shipped is `builtin::Recorder`, which only takes its
+//! time. A real driver (IPMI, Redfish, a provisioning system's API) implements
+//! `ServerControl` and is returned by `for_server`; handlers and the access checks stay as
+//! they are. An action never calls the driver itself: it queues a job with its `Command`,
+//! and the driver worker (`jobs::driver`) makes the call outside any transaction, then
+//! `settle` writes what the answer changes. Layering: routes → driver → models → db.
 
 pub mod builtin;
+mod settle;
+
+pub use settle::settle;
 
 use diesel::QueryResult;
+use serde::{Deserialize, Serialize};
 
 use crate::db::DbConn;
-use crate::domain::OsChoice;
 use crate::models::server::Server;
 
 /// A power action a login may ask for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum PowerAction {
     On,
     Off,
@@ -48,7 +54,7 @@ pub struct Requester {
 
 /// An SSH public key to put on the server (root's authorized_keys) by a reinstall or
 /// the rescue system.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InstallKey {
     pub name: String,
     pub public_key: String,
@@ -76,36 +82,61 @@ pub struct ConsoleTarget {
     pub note: &'static str,
 }
 
-/// What a driver must do. Every method gets the connection of the caller's transaction,
-/// so the driver's bookkeeping commits (or rolls back) with the audit entry.
-pub trait ServerControl: Send + Sync {
-    fn power(
-        &self,
-        conn: &mut DbConn,
-        server: &Server,
+/// What a job asks the controller, stored with the job (JSON) so that whichever worker
+/// claims it can make the call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "do", rename_all = "snake_case")]
+pub enum Command {
+    Power {
         action: PowerAction,
-        by: &Requester,
-    ) -> QueryResult<()>;
-
-    /// Starts a reinstall; the server is "reinstalling" until the job ends.
-    fn reinstall(
-        &self,
-        conn: &mut DbConn,
-        server: &Server,
-        os: OsChoice,
-        keys: &[InstallKey],
-        by: &Requester,
-    ) -> QueryResult<()>;
-
-    /// Boots the rescue system (`enter`) or back into the installed OS.
-    fn rescue(
-        &self,
-        conn: &mut DbConn,
-        server: &Server,
+    },
+    /// `restore` is the server's status before, which it gets back if the call fails.
+    Reinstall {
+        os: String,
+        keys: Vec<InstallKey>,
+        restore: String,
+    },
+    /// Into the rescue system (`enter`) or back into the installed OS.
+    Rescue {
         enter: bool,
-        keys: &[InstallKey],
-        by: &Requester,
-    ) -> QueryResult<()>;
+        keys: Vec<InstallKey>,
+    },
+}
+
+impl Command {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Command::Power { .. } => "power",
+            Command::Reinstall { .. } => "reinstall",
+            Command::Rescue { .. } => "rescue",
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a command always serializes")
+    }
+
+    pub fn from_json(raw: &str) -> Result<Command, String> {
+        serde_json::from_str(raw).map_err(|e| format!("unreadable job command: {e}"))
+    }
+}
+
+/// How the controller answered a call it accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// Carried out (power, rescue boot).
+    Done,
+    /// Under way on the hardware; `refresh` reports when it ends (a reinstall).
+    Started,
+}
+
+/// What a driver must do. `call` talks to the controller and may take seconds: it runs on
+/// a blocking thread with a deadline, never inside a transaction nor holding a pooled
+/// connection. `refresh` and the bookkeeping get the caller's connection.
+pub trait ServerControl: Send + Sync {
+    /// Asks the controller to carry out `command` on `server`; an error is the
+    /// controller's refusal in words, shown with the job.
+    fn call(&self, server: &Server, command: &Command) -> Result<Answer, String>;
 
     /// Brings recorded state up to date with the hardware (finished jobs). Answers
     /// whether anything changed.

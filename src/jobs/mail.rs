@@ -53,9 +53,14 @@ pub fn start(pool: DbPool, transport: Transport, every: Duration) -> MailWorker 
                 Ok(_) => {}
                 Err(e) => log::warn!("mail: could not read the queue (tried again shortly): {e}"),
             }
-            tokio::select! {
-                _ = actix_web::rt::time::sleep(every) => {}
-                _ = stopping.changed() => {}
+            let dropped = tokio::select! {
+                _ = actix_web::rt::time::sleep(every) => false,
+                changed = stopping.changed() => changed.is_err(),
+            };
+            // A dropped handle stops the worker as `stop` does (without it, a closed
+            // channel would wake this loop at once, every time).
+            if dropped {
+                break;
             }
         }
         log::info!("mail worker stopped");

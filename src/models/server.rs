@@ -492,6 +492,19 @@ impl Server {
             .map(|_| ())
     }
 
+    /// Sets the server's status ("reinstalling" while a reinstall is queued or runs).
+    pub fn set_status(
+        conn: &mut DbConn,
+        id: i32,
+        status: &str,
+        at: chrono::NaiveDateTime,
+    ) -> QueryResult<()> {
+        diesel::update(servers::table.find(id))
+            .set((servers::status.eq(status), servers::updated_at.eq(at)))
+            .execute(conn)
+            .map(|_| ())
+    }
+
     /// Records new holders of a server. Alias users of the accounts that held it and no
     /// longer do lose their assignment, so moving it back later does not silently restore
     /// their access (other aliases, e.g. an admin's, keep theirs). The database does that

@@ -3,7 +3,10 @@
 //! within the actor's reach, the address among the server's, the actor's own SSH keys:
 //! 404 when absent); the operation decides (403 without the permission, 409 while a
 //! reinstall runs, 422 for bad input) and writes the change with its audit row — in the
-//! server's account, target `server {hostname}` — in one transaction.
+//! server's account, target `server {hostname}` — in one transaction. Power, reinstall and
+//! rescue do not call the driver: they queue its job (`driver::Command`) in that
+//! transaction, and the driver worker makes the call outside it, so a slow controller
+//! never holds the database (SQLite's one writer least of all).
 
 use super::OpError;
 use crate::access::keys::may_install_own_keys;
@@ -11,11 +14,11 @@ use crate::access::servers::{server_actions, Reachable};
 use crate::access::Actor;
 use crate::db::{self, DbConn, DbError};
 use crate::domain::{DnsName, FieldErrors, OsChoice, ShortText};
-use crate::driver::{self, InstallKey, PowerAction, Requester};
+use crate::driver::{self, Command, InstallKey, PowerAction, Requester};
 use crate::models::audit::NewAuditEntry;
 use crate::models::server::Server;
 use crate::models::server_ip;
-use crate::models::server_job::{self, ServerJob};
+use crate::models::server_job::NewServerJob;
 
 /// The account whose Activity tab records an action on a server: its customer, else its
 /// reseller, else the acting login's own account.
@@ -56,39 +59,63 @@ pub fn busy(server: &Server) -> Result<(), OpError> {
     }
 }
 
-/// What a power action did.
-pub struct PowerDone {
-    /// The server after the action (None if it left the actor's reach meanwhile).
-    pub server: Option<Server>,
-    pub job: Option<ServerJob>,
+/// A queued driver job, by id: the worker calls the controller for it.
+pub type JobId = i32;
+
+/// Queues `command` for `server` with its audit row, and (for a reinstall) marks the
+/// server "reinstalling" at once, so that a second action is refused while it is queued.
+fn queue(
+    conn: &mut DbConn,
+    actor: &Actor,
+    audit: NewAuditEntry,
+    server: &Server,
+    command: Command,
+    detail: &str,
+) -> Result<JobId, OpError> {
+    let by = requester(actor);
+    db::transaction(conn, |c| {
+        let at = crate::models::now();
+        if let Command::Reinstall { .. } = command {
+            Server::set_status(c, server.id, "reinstalling", at)?;
+        }
+        let job = NewServerJob {
+            server_id: server.id,
+            kind: command.kind(),
+            detail,
+            command: &command.to_json(),
+            requested_by: Some(by.id),
+            requested_by_name: &by.name,
+        }
+        .queue(c, at)?;
+        audit.insert(c)?;
+        Ok::<_, DbError>(job)
+    })
+    .map_err(OpError::from)
 }
 
 /// Switches the power of a server the actor reaches: checks the permission and that no
-/// reinstall runs, asks the driver, and writes one audit row — in the server's account
-/// (`audit_account`), action `server.power`, target `server {hostname}`, details the
-/// action — in the same transaction.
+/// reinstall runs, and queues the driver's job with one audit row — in the server's
+/// account (`audit_account`), action `server.power`, target `server {hostname}`, details
+/// the action — in one transaction.
 pub fn power(
     conn: &mut DbConn,
     actor: &Actor,
     who: NewAuditEntry,
     server: &Reachable,
     action: PowerAction,
-) -> Result<PowerDone, OpError> {
+) -> Result<JobId, OpError> {
     may_power(actor, server)?;
     busy(server)?;
     // The same row from either door: the API's `via_api` flag tells them apart.
     let audit = entry(actor, who, server, "server.power").details(action.as_str());
-    let by = requester(actor);
-    let s: &Server = server;
-    let reach = actor.reach.clone();
-    db::transaction(conn, |c| {
-        driver::for_server(s).power(c, s, action, &by)?;
-        audit.insert(c)?;
-        let job = server_job::recent(c, s.id, 1)?.into_iter().next();
-        let server = Server::find_within(c, &reach, s.id)?;
-        Ok::<_, DbError>(PowerDone { server, job })
-    })
-    .map_err(OpError::from)
+    queue(
+        conn,
+        actor,
+        audit,
+        server,
+        Command::Power { action },
+        action.as_str(),
+    )
 }
 
 /// The audit row of an action on `server`: in the server's account, named after it.
@@ -190,7 +217,8 @@ fn may_install(actor: &Actor, keys: &[InstallKey]) -> Result<(), OpError> {
 }
 
 /// Wipes the server and installs `os` with `keys` for root: `server.reinstall`, details
-/// the OS and the keys by name and fingerprint. Refused while a reinstall runs.
+/// the OS and the keys by name and fingerprint. Refused while a reinstall runs; the
+/// server is "reinstalling" from the moment the job is queued.
 pub fn reinstall(
     conn: &mut DbConn,
     actor: &Actor,
@@ -198,20 +226,21 @@ pub fn reinstall(
     server: &Reachable,
     os: OsChoice,
     keys: &[InstallKey],
-) -> Result<(), OpError> {
+) -> Result<JobId, OpError> {
     allowed(
         server_actions(actor, server).reinstall,
         "this login may not reinstall this server",
     )?;
     may_install(actor, keys)?;
     busy(server)?;
-    let audit =
-        entry(actor, who, server, "server.reinstall").details(driver::describe_keys(os.key, keys));
-    let by = requester(actor);
-    commit(conn, audit, |c| {
-        driver::for_server(server).reinstall(c, server, os, keys, &by)?;
-        Ok(())
-    })
+    let detail = driver::describe_keys(os.key, keys);
+    let audit = entry(actor, who, server, "server.reinstall").details(detail.clone());
+    let command = Command::Reinstall {
+        os: os.key.to_string(),
+        keys: keys.to_vec(),
+        restore: server.status.clone(),
+    };
+    queue(conn, actor, audit, server, command, &detail)
 }
 
 /// Boots the rescue system with `keys` (`enter`, audit `server.rescue`) or back into the
@@ -223,7 +252,7 @@ pub fn rescue(
     server: &Reachable,
     enter: bool,
     keys: &[InstallKey],
-) -> Result<(), OpError> {
+) -> Result<JobId, OpError> {
     allowed(
         server_actions(actor, server).rescue,
         "this login may not use the rescue system of this server",
@@ -237,9 +266,14 @@ pub fn rescue(
     };
     let audit = entry(actor, who, server, action)
         .details(driver::describe_keys("", keys).trim_start_matches("; "));
-    let by = requester(actor);
-    commit(conn, audit, |c| {
-        driver::for_server(server).rescue(c, server, enter, keys, &by)?;
-        Ok(())
-    })
+    let detail = if enter {
+        driver::describe_keys("boot rescue", keys)
+    } else {
+        "boot installed OS".to_string()
+    };
+    let command = Command::Rescue {
+        enter,
+        keys: keys.to_vec(),
+    };
+    queue(conn, actor, audit, server, command, &detail)
 }

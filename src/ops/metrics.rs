@@ -24,6 +24,7 @@ struct Metrics {
     login_delays: IntCounter,
     sessions_open: IntGauge,
     mail_queue: IntGaugeVec,
+    driver_jobs: IntGaugeVec,
 }
 
 /// Sub-millisecond to ten seconds: page answers, pool and Argon2 queues alike.
@@ -99,6 +100,14 @@ fn metrics() -> &'static Metrics {
                 &["status"],
             )
             .expect("constant metric options are valid"),
+            driver_jobs: IntGaugeVec::new(
+                Opts::new(
+                    "driver_jobs",
+                    "Server jobs not yet ended, by status: queued (waiting for the driver worker), calling (a controller is being asked), running (a reinstall under way); read at scrape time.",
+                ),
+                &["status"],
+            )
+            .expect("constant metric options are valid"),
             registry,
         };
         let r = &m.registry;
@@ -113,6 +122,7 @@ fn metrics() -> &'static Metrics {
             Box::new(m.login_delays.clone()),
             Box::new(m.sessions_open.clone()),
             Box::new(m.mail_queue.clone()),
+            Box::new(m.driver_jobs.clone()),
         ] {
             r.register(c).expect("each metric is registered once");
         }
@@ -188,6 +198,18 @@ pub fn set_mail_queue(queued: i64, sent: i64, failed: i64) {
     g.with_label_values(&["queued"]).set(queued);
     g.with_label_values(&["sent"]).set(sent);
     g.with_label_values(&["failed"]).set(failed);
+}
+
+/// Unended server jobs by status (a status with none is reported as 0).
+pub fn set_driver_jobs(counts: &[(String, i64)]) {
+    let g = &metrics().driver_jobs;
+    for status in ["queued", "calling", "running"] {
+        let n = counts
+            .iter()
+            .find(|(s, _)| s == status)
+            .map_or(0, |(_, n)| *n);
+        g.with_label_values(&[status]).set(n);
+    }
 }
 
 /// Everything in Prometheus's text exposition format.

@@ -1,8 +1,8 @@
 //! Every timeout and cap that keeps one client from exhausting the panel, in one place
 //! (README "Limits" lists them): the body deadline, the connection caps derived from the
 //! process's file-descriptor limit, the per-login requests in flight, the search deadline,
-//! the failed-API-key budget, the readiness heartbeat, the mail worker's poll and the retention of old rows. Each
-//! has a default and a `STEWARD_*` variable; tests build the server with small values.
+//! the failed-API-key budget, the readiness heartbeat, the mail and driver workers' polls,
+//! the driver's deadlines and the retention of old rows. Each has a default and a `STEWARD_*` variable; tests build the server with small values.
 
 use std::time::Duration;
 
@@ -57,6 +57,18 @@ pub struct Limits {
     /// How often the mail worker looks for mail that is due (`STEWARD_MAIL_POLL_MS`,
     /// default 2000): the longest a queued mail waits before its first attempt.
     pub mail_poll: Duration,
+    /// How often the driver worker looks for queued jobs (`STEWARD_DRIVER_POLL_MS`,
+    /// default 1000); an action in this instance wakes it at once, so this is the longest
+    /// a job queued by another instance, or left by a dead one, waits.
+    pub driver_poll: Duration,
+    /// The longest a controller call may take before its job is failed
+    /// (`STEWARD_DRIVER_TIMEOUT_MS`, default 60000). A job's lease is twice this, so no
+    /// other instance takes up a call that is still running.
+    pub driver_timeout: Duration,
+    /// How long an action's answer waits for the controller's (`STEWARD_DRIVER_WAIT_MS`,
+    /// default 2000): a quick controller's result is shown at once, a slow one's as
+    /// progress on the server page.
+    pub driver_wait: Duration,
     /// The descriptor limit found at start, for the log line and the README's arithmetic.
     pub fd_limit: u64,
 }
@@ -83,6 +95,9 @@ impl Limits {
             login_history_days: 90,
             audit_days: None,
             mail_poll: Duration::from_millis(2000),
+            driver_poll: Duration::from_millis(1000),
+            driver_timeout: Duration::from_millis(60_000),
+            driver_wait: Duration::from_millis(2000),
             fd_limit,
         }
     }
@@ -122,6 +137,15 @@ impl Limits {
         }
         if let Some(ms) = var::<u64>("STEWARD_MAIL_POLL_MS")? {
             l.mail_poll = Duration::from_millis(ms.max(50));
+        }
+        if let Some(ms) = var::<u64>("STEWARD_DRIVER_POLL_MS")? {
+            l.driver_poll = Duration::from_millis(ms.max(50));
+        }
+        if let Some(ms) = var::<u64>("STEWARD_DRIVER_TIMEOUT_MS")? {
+            l.driver_timeout = Duration::from_millis(ms.max(100));
+        }
+        if let Some(ms) = var::<u64>("STEWARD_DRIVER_WAIT_MS")? {
+            l.driver_wait = Duration::from_millis(ms);
         }
         l.audit_days = var::<i64>("STEWARD_AUDIT_DAYS")?.map(|d| d.max(1));
         Ok(l)

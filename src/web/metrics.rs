@@ -49,6 +49,14 @@ async fn scrape(pool: web::Data<DbPool>) -> HttpResponse {
         Ok(n) => metrics::set_mail_queue(n.queued, n.sent, n.failed),
         Err(e) => log::warn!("metrics: could not count the mail queue: {e}"),
     }
+    match db::run(&pool, |c| {
+        crate::models::server_job::pending_counts(c).map_err(DbError::from)
+    })
+    .await
+    {
+        Ok(n) => metrics::set_driver_jobs(&n),
+        Err(e) => log::warn!("metrics: could not count the server jobs: {e}"),
+    }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(metrics::render())

@@ -148,7 +148,9 @@ impl SessionStore for DbSessionStore {
                 if *expires < now() + idle - slack {
                     // A database that refuses writes must not make reads fail: the
                     // extension is tried again on a later request.
-                    if let Err(e) = db::transaction(c, |c| session::touch(c, &hash, now() + idle)) {
+                    if let Err(e) =
+                        db::transaction_relaxed(c, |c| session::touch(c, &hash, now() + idle))
+                    {
                         log::warn!("could not extend a session's expiry: {e}");
                     }
                 }
@@ -184,13 +186,20 @@ impl SessionStore for DbSessionStore {
         let expires = expiry(ttl);
         let wanted = state.clone();
         let updated = db::run(&self.pool, move |c| {
-            let written =
-                db::transaction(c, |c| session::update(c, &hash, uid, imp, &body, expires));
+            // A flash message set or taken (most POSTs answer with one, and the next page
+            // shows it) need not wait for the disk; anything else in the state does.
+            let flash_only = only_flash_differs(c, &hash, &wanted);
+            let update = |c: &mut db::DbConn| session::update(c, &hash, uid, imp, &body, expires);
+            let written = if flash_only {
+                db::transaction_relaxed(c, update)
+            } else {
+                db::transaction(c, update)
+            };
             match written {
                 Ok(updated) => Ok(updated),
                 // Only a flash message was taken out (a page view): keep the old state,
                 // which shows the message once more, rather than fail the page.
-                Err(e) if only_flash_differs(c, &hash, &wanted) => {
+                Err(e) if flash_only => {
                     log::warn!("session not updated (the page is served anyway): {e}");
                     Ok(true)
                 }
@@ -216,7 +225,7 @@ impl SessionStore for DbSessionStore {
         let hash = token::sha256_hex(key.as_ref());
         let expires = expiry(ttl);
         db::run(&self.pool, move |c| {
-            db::transaction(c, |c| session::touch(c, &hash, expires)).map_err(DbError::from)
+            db::transaction_relaxed(c, |c| session::touch(c, &hash, expires)).map_err(DbError::from)
         })
         .await?;
         Ok(())

@@ -53,6 +53,11 @@ pub struct TestApp {
     /// The SMTP server this app sends its mail to (started for every app, so that every
     /// mail the tests cause really crosses SMTP; `spawn_app_with_mail` names its own).
     pub mail: crate::mail::sink::SmtpSink,
+    /// The app's mail and driver workers: they stop when the app is dropped.
+    _workers: (
+        steward::jobs::mail::MailWorker,
+        steward::jobs::driver::DriverWorker,
+    ),
 }
 
 /// A temporary folder removed on drop.
@@ -135,6 +140,13 @@ pub fn test_limits() -> steward::web::limits::Limits {
         ready_heartbeat: std::time::Duration::from_millis(200),
         max_in_flight: 1000,
         mail_poll: std::time::Duration::from_millis(100),
+        // The in-process driver worker acts only when an action of this app wakes it, so
+        // that a test running `steward serve` beside it on the same database (a slow
+        // controller, a killed instance) sees that instance's worker take its jobs.
+        driver_poll: std::time::Duration::from_secs(3600),
+        // An action's answer waits for its job (instant with the built-in driver), also on
+        // a machine loaded by a parallel test run: the tests then check its effect at once.
+        driver_wait: std::time::Duration::from_secs(10),
         ..steward::web::limits::Limits::defaults(1024)
     }
 }
@@ -191,6 +203,7 @@ pub async fn spawn_app_custom(
         pg_database,
         _dir: dir,
         mail,
+        _workers: (app.mail, app.driver),
     }
 }
 

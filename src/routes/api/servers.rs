@@ -11,6 +11,7 @@ use crate::access::servers::{find_reachable, may_view_servers};
 use crate::db::{self, DbError};
 use crate::driver::PowerAction;
 use crate::models::server::Server;
+use crate::models::server_job;
 use crate::operations::servers as servers_op;
 use crate::operations::OpError;
 use crate::routes::users::parse_id;
@@ -193,11 +194,15 @@ pub struct JobOut {
     pub kind: String,
     /// The action ("on", "off", "reset").
     pub detail: String,
+    /// `done`; `failed` (see `outcome`); or, when the controller has not answered within
+    /// the panel's wait (`STEWARD_DRIVER_WAIT_MS`), `queued` or `calling`.
     pub status: String,
+    /// The controller's answer, or why the call failed; empty while pending.
+    pub outcome: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"server": {"id": 12, "hostname": "web1.example.net", "name": "Web 1", "primary_ip": "203.0.113.10", "location": "FRA1", "tags": ["web", "prod"], "os": "Debian 12", "power_state": "on", "status": "active", "cpu": "2x Xeon Silver 4310", "memory_gb": 128, "disks": "2x 960 GB NVMe"}, "job": {"id": 88, "kind": "power", "detail": "reset", "status": "done"}}))]
+#[schema(example = json!({"server": {"id": 12, "hostname": "web1.example.net", "name": "Web 1", "primary_ip": "203.0.113.10", "location": "FRA1", "tags": ["web", "prod"], "os": "Debian 12", "power_state": "on", "status": "active", "cpu": "2x Xeon Silver 4310", "memory_gb": 128, "disks": "2x 960 GB NVMe"}, "job": {"id": 88, "kind": "power", "detail": "reset", "status": "done", "outcome": "done"}}))]
 pub struct PowerResult {
     pub server: ServerOut,
     pub job: JobOut,
@@ -232,7 +237,7 @@ fn power_action(body: &[u8]) -> Result<PowerAction, ApiError> {
     params(("sid" = i32, Path, description = "Server id")),
     request_body = PowerRequest,
     responses(
-        (status = 200, description = "The action was carried out", body = PowerResult),
+        (status = 200, description = "The action was queued and, unless the controller is slow, carried out (see the job's status)", body = PowerResult),
         (status = 400, description = "The body is not JSON", body = ErrorBody),
         (status = 401, description = "Missing, invalid, expired or revoked key", body = ErrorBody),
         (status = 403, description = "The login lacks servers.power", body = ErrorBody),
@@ -264,15 +269,23 @@ pub async fn power(
     servers_op::busy(&server).map_err(op_error)?;
     let who = caller.audit(caller.actor.account_id(), "server.power");
     let actor = caller.actor.clone();
-    let done = db::run(&state.pool, move |c| {
+    let job = db::run(&state.pool, move |c| {
         Ok::<_, DbError>(servers_op::power(c, &actor, who, &server, action))
     })
     .await?
     .map_err(op_error)?;
-    let server = done.server.ok_or_else(ApiError::not_found)?;
-    let job = done
-        .job
-        .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("the driver recorded no job")))?;
+    // The page's wait too: a quick controller's answer is in this response; a slow one's
+    // job is still `queued` or `calling`, and GET .../servers/{sid} shows when it ended.
+    state.jobs.outcome(job, state.driver_wait).await;
+    let reach = caller.actor.reach.clone();
+    let (server, job) = db::run(&state.pool, move |c| {
+        let server = Server::find_within(c, &reach, sid)?;
+        let job = server_job::find(c, job)?;
+        Ok::<_, DbError>((server, job))
+    })
+    .await?;
+    let server = server.ok_or_else(ApiError::not_found)?;
+    let job = job.ok_or_else(ApiError::not_found)?;
     Ok(HttpResponse::Ok().json(PowerResult {
         server: server.into(),
         job: JobOut {
@@ -280,6 +293,7 @@ pub async fn power(
             kind: job.kind,
             detail: job.detail,
             status: job.status,
+            outcome: job.outcome,
         },
     }))
 }

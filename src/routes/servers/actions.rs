@@ -14,11 +14,13 @@ use crate::access::servers::{server_actions, Reachable};
 use crate::access::Actor;
 use crate::db::{self, DbConn, DbError};
 use crate::driver::{InstallKey, PowerAction};
+use crate::jobs::driver::Outcome;
 use crate::models::audit::NewAuditEntry;
 use crate::models::server::Server;
 use crate::models::server_ip;
+use crate::models::server_job::FAILED;
 use crate::models::ssh_key;
-use crate::operations::servers as servers_op;
+use crate::operations::servers::{self as servers_op, JobId};
 use crate::operations::OpError;
 use crate::web::confirm::{confirmation, Ask};
 use crate::web::form::{self, pairs};
@@ -74,6 +76,63 @@ where
         + Send
         + 'static,
 {
+    let id = server.id;
+    match operate(current, state, server, retyped, op).await? {
+        Ok(v) => current.flash("success", done(v)),
+        Err(answer) => return answer,
+    }
+    Ok(render::see_other(&format!("/servers/{id}")))
+}
+
+/// `act` for the actions the controller carries out (power, reinstall, rescue): the
+/// operation queues the job, and the answer waits a moment (`driver_wait`) for the
+/// controller's, so a quick one's result is in the flash; a slow one's is shown as
+/// progress on the server page. `asked` is the flash of an accepted call.
+async fn act_on_hardware<F>(
+    current: &Current,
+    state: &AppState,
+    server: Reachable,
+    op: F,
+    asked: String,
+) -> Result<HttpResponse, AppError>
+where
+    F: FnOnce(&mut DbConn, &Actor, NewAuditEntry, &Reachable) -> Result<JobId, OpError>
+        + Send
+        + 'static,
+{
+    let id = server.id;
+    let job = match operate(current, state, server, Input::default(), op).await? {
+        Ok(job) => job,
+        Err(answer) => return answer,
+    };
+    match state.jobs.outcome(job, state.driver_wait).await {
+        Outcome::Ended { status, message } if status == FAILED => {
+            current.flash("error", format!("The controller refused: {message}."))
+        }
+        Outcome::Ended { .. } => current.flash("success", asked),
+        Outcome::Pending => current.flash(
+            "success",
+            format!("{asked} The controller has not answered yet: this page shows when it has."),
+        ),
+    }
+    Ok(render::see_other(&format!("/servers/{id}")))
+}
+
+/// Runs the operation; an `Err` is the answer already decided (the form again with its
+/// messages, a flash about a running reinstall, a refusal).
+async fn operate<T, F>(
+    current: &Current,
+    state: &AppState,
+    server: Reachable,
+    retyped: Input,
+    op: F,
+) -> Result<Result<T, Result<HttpResponse, AppError>>, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConn, &Actor, NewAuditEntry, &Reachable) -> Result<T, OpError>
+        + Send
+        + 'static,
+{
     // The operation names the action and the server's account; the door adds who and from where.
     let who = current.audit(current.actor.account_id(), "");
     let actor = current.actor.clone();
@@ -83,18 +142,20 @@ where
     })
     .await?;
     let id = server.id;
-    match result {
-        Ok(v) => current.flash("success", done(v)),
+    Ok(match result {
+        Ok(v) => Ok(v),
         Err(OpError::Invalid(errors)) => {
             let mut input = retyped;
             input.errors = errors;
-            return invalid(current, state, server, input).await;
+            Err(invalid(current, state, server, input).await)
         }
-        Err(OpError::Busy(m)) => current.flash("error", m),
-        Err(OpError::Forbidden(_)) => return Err(AppError::Forbidden),
-        Err(e) => return Err(e.into()),
-    }
-    Ok(render::see_other(&format!("/servers/{id}")))
+        Err(OpError::Busy(m)) => {
+            current.flash("error", m);
+            Err(Ok(render::see_other(&format!("/servers/{id}"))))
+        }
+        Err(OpError::Forbidden(_)) => Err(Err(AppError::Forbidden)),
+        Err(e) => Err(Err(e.into())),
+    })
 }
 
 fn power_verb(action: PowerAction) -> &'static str {
@@ -167,14 +228,13 @@ pub async fn power(
             return res;
         }
     }
-    let flash = format!("Power {} sent to {}.", action.as_str(), server.hostname);
-    act(
+    let asked = format!("Power {} sent to {}.", action.as_str(), server.hostname);
+    act_on_hardware(
         &current,
         &state,
         server,
-        Input::default(),
         move |c, actor, who, server| servers_op::power(c, actor, who, server, action),
-        |_| flash,
+        asked,
     )
     .await
 }
@@ -282,17 +342,16 @@ pub async fn reinstall(
     if let Some(res) = confirmation(&current, "servers", form::first(&fields, "confirm"), ask) {
         return res;
     }
-    let flash = format!(
+    let asked = format!(
         "Reinstall of {} with {} started.",
         server.hostname, os.label
     );
-    act(
+    act_on_hardware(
         &current,
         &state,
         server,
-        retyped,
         move |c, actor, who, server| servers_op::reinstall(c, actor, who, server, os, &keys),
-        |()| flash,
+        asked,
     )
     .await
 }
@@ -368,18 +427,17 @@ pub async fn rescue(
             return res;
         }
     }
-    let flash = if enter {
+    let asked = if enter {
         format!("{} is booting the rescue system.", server.hostname)
     } else {
         format!("{} is booting its installed OS.", server.hostname)
     };
-    act(
+    act_on_hardware(
         &current,
         &state,
         server,
-        Input::default(),
         move |c, actor, who, server| servers_op::rescue(c, actor, who, server, enter, &keys),
-        |()| flash,
+        asked,
     )
     .await
 }

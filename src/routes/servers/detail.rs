@@ -1,9 +1,9 @@
 //! GET /servers/{sid}: a server the login reaches, with the sections and buttons its
 //! permissions allow (a button it may not use is not drawn; the handlers check again).
 //! Viewing the page first lets the driver report finished jobs (see driver::builtin).
-//! While a reinstall runs, the page asks for its progress every 2 seconds (htmx,
-//! `?progress=1`): the answer is the progress box while the job runs, and `HX-Refresh`
-//! once it ended, so the whole page shows the new state.
+//! While a reinstall runs, or a job waits for the controller's answer, the page asks for
+//! its progress every 2 seconds (htmx, `?progress=1`): the answer is the progress box while
+//! it lasts, and `HX-Refresh` once it ended, so the whole page shows the new state.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -67,9 +67,14 @@ pub struct DetailPage {
     pub progress: Option<Progress>,
 }
 
-/// How far a running reinstall is, for the box that polls for it.
+/// How far a running reinstall is, or which jobs wait for the controller, for the box
+/// that polls for it.
 pub struct Progress {
     pub server_id: i32,
+    /// Jobs queued or being called, oldest first: "power off (queued)".
+    pub waiting: Vec<String>,
+    /// Whether a reinstall runs on the hardware, and how far it is.
+    pub reinstalling: bool,
     pub elapsed: i64,
     pub total: i64,
 }
@@ -207,7 +212,21 @@ pub async fn build(
             },
         })
         .collect();
-    let progress = (server.status == "reinstalling").then(|| {
+    let waiting: Vec<String> = jobs
+        .iter()
+        .rev()
+        .filter(|j| j.pending())
+        .map(|j| {
+            let state = if j.status == server_job::CALLING {
+                "the controller is being asked"
+            } else {
+                "queued"
+            };
+            format!("{} {} ({state})", j.kind, j.detail)
+        })
+        .collect();
+    let reinstalling = server.status == "reinstalling";
+    let progress = (reinstalling || !waiting.is_empty()).then(|| {
         let started = jobs
             .iter()
             .filter(|j| j.kind == "reinstall" && j.status == server_job::RUNNING)
@@ -216,6 +235,8 @@ pub async fn build(
             .unwrap_or(server.updated_at);
         Progress {
             server_id: server.id,
+            waiting,
+            reinstalling,
             elapsed: (crate::models::now() - started)
                 .num_seconds()
                 .clamp(0, REINSTALL_SECONDS),

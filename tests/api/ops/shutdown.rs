@@ -1,7 +1,9 @@
 //! SPEC §9: on SIGTERM (and SIGINT) `steward serve` stops accepting, lets the requests in
-//! flight finish, and exits 0. Twenty power requests are held in flight by the built-in
-//! driver's simulated latency (`STEWARD_DRIVER_DELAY_MS`) when the signal arrives; every
-//! one is answered and recorded.
+//! flight finish, and exits 0. Twenty power requests on one server are in flight when the
+//! signal arrives, each waiting for the controller's answer to its job (the built-in
+//! driver's simulated latency, `STEWARD_DRIVER_DELAY_MS`, makes the calls slow, and a
+//! server's calls go one at a time); every one is answered and its job recorded (the
+//! driver worker finishes the call in hand; jobs not yet called wait for the next start).
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

@@ -1,13 +1,15 @@
 //! Steward under failure and load (issue 10): the real `steward serve` binary killed with
 //! SIGKILL under concurrent writes (crash.rs), hundreds of parallel writes and races for
 //! the same name, server or quota (races.rs), and two instances on one PostgreSQL sharing
-//! nothing but the database and the secret key (instances.rs). This file holds what they
+//! nothing but the database and the secret key (instances.rs), and a slow or killed
+//! server controller (slow_controller.rs). This file holds what they
 //! share: starting and killing the binary, and a client that replays one session's cookie
 //! against any instance, which a cookie jar (keyed by host:port) would not do.
 
 mod crash;
 mod instances;
 mod races;
+mod slow_controller;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
