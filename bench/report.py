@@ -89,7 +89,7 @@ def main(out_dir):
             print(f"| {r['backend']} | {r['scale']} | {form} | {r['note']} | {r['p50_ms']} | {rss/1024:.1f} | {mark(rss <= RSS_MB*1024)} |")
     job_rows = [(b, s) for b in backends for s in scales if (b, s, "assign-post-under-reinstalls") in by]
     if job_rows:
-        print(f"\n### Assign POST while reinstall jobs run on a slow controller (target: p99 moves ≤ {int(100*(JOBS_FACTOR-1))} %)\n")
+        print(f"\n### Assign POST while reinstall jobs run on a slow controller (target: p99 moves ≤ {round(100*(JOBS_FACTOR-1))} %)\n")
         print("| backend | size | quiet req/s | quiet p99 ms | under reinstalls req/s | p99 ms | p99 ratio | reinstalls |")
         print("|---|---|---:|---:|---:|---:|---|---|")
         for b, s in job_rows:
