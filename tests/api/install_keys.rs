@@ -81,8 +81,25 @@ async fn reinstall_and_rescue_offer_the_acting_logins_keys_and_record_the_chosen
     assert!(job.starts_with("debian-12; SSH keys: Laptop"), "{job}");
     assert!(
         !job.contains("AAAA"),
-        "the key itself is never written into a job"
+        "the key itself is never written into a job's description"
     );
+    // The reinstall ends (its time passes): the server runs the OS it asked for, named
+    // as the OS, not as the job's description with its keys.
+    let started = steward::models::now() - chrono::Duration::seconds(31);
+    diesel::update(server_jobs::table.filter(server_jobs::server_id.eq(sid)))
+        .set(server_jobs::created_at.eq(started))
+        .execute(&mut app.conn())
+        .unwrap();
+    b.get_html(&format!("/servers/{sid}")).await;
+    let (os, status): (String, String) = steward::db::schema::servers::table
+        .find(sid)
+        .select((
+            steward::db::schema::servers::os,
+            steward::db::schema::servers::status,
+        ))
+        .first(&mut app.conn())
+        .unwrap();
+    assert_eq!((os.as_str(), status.as_str()), ("debian-12", "active"));
 }
 
 async fn another_logins_key_cannot_be_put_on_a_server(app: TestApp) {
