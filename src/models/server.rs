@@ -492,17 +492,34 @@ impl Server {
             .map(|_| ())
     }
 
-    /// Sets the server's status ("reinstalling" while a reinstall is queued or runs).
-    pub fn set_status(
+    /// Marks the server "reinstalling" unless it already is; answers whether it did. One
+    /// statement, so of two racing reinstalls exactly one marks it.
+    pub fn start_reinstalling(
         conn: &mut DbConn,
         id: i32,
-        status: &str,
         at: chrono::NaiveDateTime,
-    ) -> QueryResult<()> {
-        diesel::update(servers::table.find(id))
-            .set((servers::status.eq(status), servers::updated_at.eq(at)))
-            .execute(conn)
-            .map(|_| ())
+    ) -> QueryResult<bool> {
+        diesel::update(
+            servers::table
+                .find(id)
+                .filter(servers::status.ne("reinstalling")),
+        )
+        .set((
+            servers::status.eq("reinstalling"),
+            servers::updated_at.eq(at),
+        ))
+        .execute(conn)
+        .map(|n| n == 1)
+    }
+
+    /// Whether a reinstall is queued or runs on the server, as committed now.
+    pub fn is_reinstalling(conn: &mut DbConn, id: i32) -> QueryResult<bool> {
+        servers::table
+            .find(id)
+            .select(servers::status)
+            .first::<String>(conn)
+            .optional()
+            .map(|s| s.as_deref() == Some("reinstalling"))
     }
 
     /// Records new holders of a server. Alias users of the accounts that held it and no

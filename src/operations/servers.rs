@@ -75,8 +75,18 @@ fn queue(
     let by = requester(actor);
     db::transaction(conn, |c| {
         let at = crate::models::now();
-        if let Command::Reinstall { .. } = command {
-            Server::set_status(c, server.id, "reinstalling", at)?;
+        // `busy` looked at the server as the door loaded it; here, under the write, the
+        // check holds for two actions racing: the second waits for the first's commit,
+        // finds the server reinstalling and is refused.
+        let free = match command {
+            Command::Reinstall { .. } => Server::start_reinstalling(c, server.id, at)?,
+            _ => !Server::is_reinstalling(c, server.id)?,
+        };
+        if !free {
+            return Err(OpError::Busy(format!(
+                "{} is being reinstalled; try again when it is done.",
+                server.hostname
+            )));
         }
         let job = NewServerJob {
             server_id: server.id,
@@ -88,9 +98,8 @@ fn queue(
         }
         .queue(c, at)?;
         audit.insert(c)?;
-        Ok::<_, DbError>(job)
+        Ok(job)
     })
-    .map_err(OpError::from)
 }
 
 /// Switches the power of a server the actor reaches: checks the permission and that no
