@@ -123,7 +123,10 @@ impl Settings {
     /// A claim holds twice the call's deadline: the call has ended (answered or cut off)
     /// and been recorded well before another instance may take the job up.
     fn lease(&self) -> chrono::Duration {
-        chrono::Duration::from_std(self.timeout * 2).expect("a small duration")
+        // `Limits` keeps the timeout within an hour; should a caller pass more, the lease
+        // is a day rather than a panic.
+        chrono::Duration::from_std(self.timeout.saturating_mul(2))
+            .unwrap_or_else(|_| chrono::Duration::days(1))
             + chrono::Duration::seconds(5)
     }
 }
@@ -267,5 +270,26 @@ async fn call(
         // The lease ends and the job is called again: a repeated power or rescue call is
         // harmless, a lost one would not be.
         Err(e) => log::error!("driver job {id}: could not record the answer: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lease_is_twice_the_call_deadline_and_never_a_panic() {
+        let at = |timeout| Settings {
+            poll: Duration::from_secs(1),
+            timeout,
+        };
+        assert_eq!(
+            at(Duration::from_secs(60)).lease(),
+            chrono::Duration::seconds(125)
+        );
+        assert_eq!(
+            at(Duration::MAX).lease(),
+            chrono::Duration::days(1) + chrono::Duration::seconds(5)
+        );
     }
 }

@@ -142,10 +142,13 @@ impl Limits {
             l.driver_poll = Duration::from_millis(ms.max(50));
         }
         if let Some(ms) = var::<u64>("STEWARD_DRIVER_TIMEOUT_MS")? {
-            l.driver_timeout = Duration::from_millis(ms.max(100));
+            // At most an hour: a job's lease is twice this, and no controller call is
+            // worth holding a job longer.
+            l.driver_timeout = Duration::from_millis(ms.clamp(100, 3_600_000));
         }
         if let Some(ms) = var::<u64>("STEWARD_DRIVER_WAIT_MS")? {
-            l.driver_wait = Duration::from_millis(ms);
+            // At most a minute: an answer is not held longer than a browser would wait.
+            l.driver_wait = Duration::from_millis(ms.min(60_000));
         }
         l.audit_days = var::<i64>("STEWARD_AUDIT_DAYS")?.map(|d| d.max(1));
         Ok(l)
