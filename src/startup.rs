@@ -6,9 +6,6 @@
 
 use std::net::TcpListener;
 
-use actix_session::config::{BrowserSession, CookieContentSecurity, TtlExtensionPolicy};
-use actix_session::SessionMiddleware;
-use actix_web::cookie::{time::Duration, SameSite};
 use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, Condition, DefaultHeaders, Logger};
 use actix_web::{web, App, HttpServer};
@@ -28,12 +25,11 @@ use crate::web::headers::security_headers;
 use crate::web::in_flight::{self, InFlight};
 use crate::web::limits::Limits;
 use crate::web::login_csrf::LoginCsrf;
-use crate::web::session_store::DbSessionStore;
-use crate::web::unavailable;
+use crate::web::session::{self, CookieSettings, Sessions};
 use crate::AppState;
 
 /// Idle sessions end after this long.
-pub const SESSION_IDLE_HOURS: i64 = crate::web::session_store::IDLE_HOURS;
+pub const SESSION_IDLE_HOURS: i64 = session::IDLE_HOURS;
 
 /// How long a stopping server lets requests in flight finish before it drops them.
 pub const SHUTDOWN_GRACE_SECONDS: u64 = 30;
@@ -164,6 +160,22 @@ fn serve(
         in_flight: web::Data::new(Arc::new(InFlight::default())),
         guesses: web::Data::new(KeyGuesses::new(limits.api_key_failures_per_minute)),
         login_csrf: web::Data::new(LoginCsrf::new(&key).secure(settings.https())),
+        sessions: web::Data::new(Sessions {
+            pool: pool.clone(),
+            cookie: CookieSettings {
+                name: if https {
+                    SESSION_COOKIE_HTTPS
+                } else {
+                    SESSION_COOKIE
+                }
+                .into(),
+                // With an https public URL always Secure; otherwise marked Secure by
+                // `secure_cookie_over_https` when a request came over https, so that
+                // plain-http local use (the default bind) still works.
+                secure: https,
+                key: key.clone(),
+            },
+        }),
         probe: web::Data::from(Probe::start(
             &settings.database_url,
             pool.clone(),
@@ -182,28 +194,6 @@ fn serve(
     );
     let on_connect = connections.clone();
     let server = HttpServer::new(move || {
-        let sessions = SessionMiddleware::builder(DbSessionStore::new(pool.clone()), key.clone())
-            .cookie_name(
-                if https {
-                    SESSION_COOKIE_HTTPS
-                } else {
-                    SESSION_COOKIE
-                }
-                .into(),
-            )
-            .cookie_http_only(true)
-            .cookie_same_site(SameSite::Lax)
-            // With an https public URL always Secure; otherwise marked Secure by
-            // `secure_cookie_over_https` when a request came over https, so that
-            // plain-http local use (the default bind) still works.
-            .cookie_secure(https)
-            .cookie_content_security(CookieContentSecurity::Signed)
-            .session_lifecycle(
-                BrowserSession::default()
-                    .state_ttl(Duration::hours(SESSION_IDLE_HOURS))
-                    .state_ttl_extension_policy(TtlExtensionPolicy::OnStateChanges),
-            )
-            .build();
         App::new()
             .app_data(state.clone())
             .app_data(trusted_proxies.clone())
@@ -212,6 +202,7 @@ fn serve(
             .app_data(shared.in_flight.clone())
             .app_data(shared.guesses.clone())
             .app_data(shared.login_csrf.clone())
+            .app_data(shared.sessions.clone())
             .app_data(shared.probe.clone())
             .app_data(
                 web::FormConfig::default()
@@ -222,13 +213,12 @@ fn serve(
             .app_data(web::JsonConfig::default().limit(64 * 1024))
             .app_data(web::PayloadConfig::default().limit(MAX_FORM_BYTES))
             // Innermost first: CSRF (reads form bodies), the per-login limit (needs the
-            // session), sessions, honest 503s for sessions that cannot be saved, secure
+            // session), sessions (with honest 503s for sessions that cannot be saved), secure
             // cookies, then the body deadline and the connection cap, which must see every
             // request before anything reads its body.
             .wrap(from_fn(csrf::guard))
             .wrap(from_fn(in_flight::guard))
-            .wrap(sessions)
-            .wrap(from_fn(unavailable::guard))
+            .wrap(from_fn(session::middleware))
             .wrap(from_fn(crate::web::headers::secure_cookie_over_https))
             .wrap(from_fn(body_deadline::guard))
             .wrap(from_fn(connections::guard))
@@ -278,4 +268,5 @@ struct Shared {
     guesses: web::Data<KeyGuesses>,
     login_csrf: web::Data<LoginCsrf>,
     probe: web::Data<Probe>,
+    sessions: web::Data<Sessions>,
 }

@@ -322,6 +322,34 @@ where
     }
 }
 
+/// Runs reads as one consistent snapshot: every statement of `work` sees the database as
+/// of the first one (PostgreSQL `REPEATABLE READ READ ONLY`, SQLite a deferred read
+/// transaction in WAL mode). Nothing is locked against writers; `work` must not write.
+pub fn read_snapshot<T, E, F>(conn: &mut DbConn, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<DieselError>,
+{
+    let begin = match conn {
+        DbConn::Postgres(_) => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        DbConn::Sqlite(_) => "BEGIN DEFERRED",
+    };
+    conn.batch_execute(begin)?;
+    match work(conn) {
+        Ok(value) => {
+            if let Err(e) = conn.batch_execute("COMMIT") {
+                let _ = conn.batch_execute("ROLLBACK");
+                return Err(e.into());
+            }
+            Ok(value)
+        }
+        Err(e) => {
+            let _ = conn.batch_execute("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
 /// Inserts a row and answers its new id. Both backends support `RETURNING`.
 #[macro_export]
 macro_rules! insert_returning_id {

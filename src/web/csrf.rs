@@ -5,7 +5,7 @@
 //! /api/ is exempt: it takes no cookies, only bearer keys, so a forged cross-site request
 //! carries no credentials.
 
-use actix_session::SessionExt;
+use super::session::SessionExt;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, StatusCode};
@@ -17,7 +17,7 @@ use futures_util::StreamExt;
 
 use super::error::error_page;
 use super::login_csrf::LoginCsrf;
-use super::session_store::CSRF;
+use super::session::CSRF;
 use crate::security::token::constant_time_eq;
 
 /// The largest form body the panel accepts (the assign-servers form is the biggest).

@@ -1,25 +1,27 @@
-//! `Current`: the extractor every logged-in handler takes. It reads the session, loads the
-//! acting login (and the impersonator, if any) from the database on every request, and
-//! turns a login that may no longer act into a purged session and a trip to /login.
+//! `Current`: the extractor every logged-in handler takes. It judges the acting login (and
+//! the impersonator, if any) that the session middleware read with the session on every
+//! request, and turns a login that may no longer act into a purged session and a trip to
+//! /login, an impersonation its impersonator no longer covers into its end, and a login
+//! that must set up a second factor into a trip to that set-up.
 
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_session::{Session, SessionExt};
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
 use super::chrome::{Chrome, Flash, Impersonation};
 use super::client::ClientInfo;
 use super::error::AppError;
-use super::session_store::{AUTH_AT, CSRF, FLASH, IMPERSONATOR_ID, LOGIN_ID, RETURN_TO};
+use super::acting::Acting;
+use super::session::{
+    Preloaded, Session, SessionExt, AUTH_AT, CSRF, FLASH, IMPERSONATOR_ID, LOGIN_ID, RETURN_TO,
+};
 use crate::access::accounts::account_list;
-use crate::access::changes::covers;
 use crate::access::impersonation::still_may_impersonate;
-use crate::access::rights::Rights;
 use crate::access::two_factor::{demand, Demand};
 use crate::access::Actor;
-use crate::db::{self, DbError};
-use crate::models::two_factor::{state_of, FactorState};
+use crate::db;
+use crate::models::two_factor::FactorState;
 use crate::security::token;
 use crate::AppState;
 
@@ -168,6 +170,9 @@ impl FromRequest for Current {
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let session = req.get_session();
+        // Taken, not borrowed: a request has one `Current` (handlers that take it twice
+        // would read the login again, which is correct, only slower).
+        let preloaded = req.extensions_mut().remove::<Preloaded>();
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let client = ClientInfo::of(req);
         let path = req.path().to_string();
@@ -180,34 +185,26 @@ impl FromRequest for Current {
                 .flatten()
                 .ok_or(AppError::LoginRequired)?;
             let impersonator_id = session.get::<i32>(IMPERSONATOR_ID).ok().flatten();
-            let today = crate::models::now().date();
-            let loaded = db::run(&state.pool, move |c| {
-                let actor = Actor::load(c, login_id, today).map_err(DbError::from)?;
-                let imp = match impersonator_id {
-                    Some(id) => Some(Actor::load(c, id, today).map_err(DbError::from)?),
-                    None => None,
-                };
-                // Every request of an impersonation asks again whether the real login
-                // covers the target (servers included): a target that grew, or an
-                // impersonator that shrank, ends it.
-                let covered = match (&actor, &imp) {
-                    (Some(Ok(target)), Some(Some(Ok(imp)))) => {
-                        covers(c, &Rights::of_actor(imp), &Rights::of_actor(target))
-                            .map_err(DbError::from)?
-                    }
-                    _ => false,
-                };
-                // The person behind the session is the impersonator when there is one:
-                // its own factor counts, never the target's.
-                let factor = match (&actor, &imp) {
-                    (_, Some(Some(Ok(i)))) => state_of(c, &i.login).map_err(DbError::from)?,
-                    (Some(Ok(a)), None) => state_of(c, &a.login).map_err(DbError::from)?,
-                    _ => FactorState::default(),
-                };
-                Ok::<_, AppError>((actor, imp, covered, factor))
-            })
-            .await?;
-            let (actor, imp, covered, factor) = loaded;
+            // Read with the session (`web::session`) on one connection; read here only if
+            // the session gained its login during this request, before this extractor.
+            let acting = match preloaded {
+                Some(p) if p.login_id == login_id && p.impersonator_id == impersonator_id => {
+                    p.acting
+                }
+                _ => {
+                    let today = crate::models::now().date();
+                    db::run(&state.pool, move |c| {
+                        Acting::load(c, login_id, impersonator_id, today)
+                    })
+                    .await?
+                }
+            };
+            let Acting {
+                actor,
+                impersonator: imp,
+                covered,
+                factor,
+            } = acting;
             let loaded = (actor, imp, covered);
             let actor = match loaded {
                 (Some(Ok(actor)), None, _) => actor,

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use actix_session::SessionExt;
+use super::session::SessionExt;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::AUTHORIZATION;
@@ -18,7 +18,7 @@ use actix_web::web;
 
 use super::limits::Limits;
 use super::refusal;
-use super::session_store::{IMPERSONATOR_ID, LOGIN_ID};
+use super::session::{IMPERSONATOR_ID, LOGIN_ID};
 use crate::security::token::sha256_hex;
 
 /// Who a request is counted against.

@@ -1,7 +1,8 @@
 //! Web plumbing shared by every route: the error type and its pages, the layout data
-//! (`Chrome`), the `Current` login extractor, the database-backed session store, the CSRF
-//! guard and the security headers. It sits beside the routes, above `access`.
+//! (`Chrome`), the `Current` login extractor, the sessions (cookie, table, and the one load
+//! per request that also reads the acting login), the CSRF guard and the security headers. It sits beside the routes, above `access`.
 
+pub mod acting;
 pub mod body_deadline;
 pub mod chrome;
 pub mod client;
@@ -20,8 +21,7 @@ pub mod metrics;
 pub mod pagination;
 pub mod refusal;
 pub mod render;
-pub mod session_store;
-pub mod unavailable;
+pub mod session;
 
 pub use current::Current;
 pub use error::AppError;

@@ -15,7 +15,7 @@ use crate::db;
 use crate::models::{alias, api_key, now, server_job, session, ssh_key};
 use crate::operations::notices::{self, By, OffboardCounts};
 use crate::web::confirm::{confirmation, Ask};
-use crate::web::session_store::OFFBOARDED;
+use crate::web::session::OFFBOARDED;
 use crate::web::{render, AppError, Current};
 use crate::AppState;
 

@@ -21,7 +21,7 @@ use crate::models::server::{Reach, Server};
 use crate::models::{api_key, now, ssh_key};
 use crate::web::chrome::Chrome;
 use crate::web::form::FieldErrors;
-use crate::web::session_store::OFFBOARDED;
+use crate::web::session::OFFBOARDED;
 use crate::web::{render, AppError, Current};
 use crate::AppState;
 

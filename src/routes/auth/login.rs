@@ -4,7 +4,7 @@
 //! address) and per address, with a slower per-username backstop that only delays
 //! (models/throttle.rs), counted in the database so that every instance sees the same.
 
-use actix_session::Session;
+use crate::web::session::Session;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
@@ -22,7 +22,7 @@ use crate::web::current::set_flash;
 use crate::web::limits::MAX_SESSIONS_PER_LOGIN;
 use crate::web::login_csrf::LoginCsrf;
 use crate::web::render;
-use crate::web::session_store::{CLIENT_AGENT, CLIENT_IP, LOGIN_ID};
+use crate::web::session::{CLIENT_AGENT, CLIENT_IP, LOGIN_ID};
 use crate::web::AppError;
 use crate::AppState;
 

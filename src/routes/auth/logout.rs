@@ -1,6 +1,6 @@
 //! POST /logout: deletes the session row, so the old cookie is refused on every instance.
 
-use actix_session::Session;
+use crate::web::session::Session;
 use actix_web::HttpResponse;
 
 use crate::web::render::see_other;

@@ -6,7 +6,7 @@
 //! waits in that session, one at a time, for five minutes. Refused assertions are recorded
 //! in Login History and throttled with wrong codes (factor.rs).
 
-use actix_session::Session;
+use crate::web::session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -27,7 +27,7 @@ use crate::security::passkey::{credential_id, from_text, to_text};
 use crate::web::client::ClientInfo;
 use crate::web::current::unix_now;
 use crate::web::render;
-use crate::web::session_store::{LOGIN_ID, PASSKEY_AUTHENTICATION, PENDING_LOGIN, PENDING_SINCE};
+use crate::web::session::{LOGIN_ID, PASSKEY_AUTHENTICATION, PENDING_LOGIN, PENDING_SINCE};
 use crate::web::AppError;
 use crate::AppState;
 

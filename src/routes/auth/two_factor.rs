@@ -5,7 +5,7 @@
 //! minutes. A right code (TOTP or recovery) turns the session into a full login, with a
 //! fresh session key; wrong codes are recorded and throttled (factor.rs).
 
-use actix_session::Session;
+use crate::web::session::Session;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
@@ -19,7 +19,7 @@ use crate::models::user::User;
 use crate::web::client::ClientInfo;
 use crate::web::current::{csrf_token, mark_authenticated, unix_now};
 use crate::web::render;
-use crate::web::session_store::{
+use crate::web::session::{
     CSRF, IMPERSONATOR_ID, LOGIN_ID, PASSKEY_AUTHENTICATION, PENDING_LOGIN, PENDING_SINCE,
 };
 use crate::web::AppError;

@@ -15,4 +15,4 @@ pub fn configure(routes: &mut Routes) {
 }
 
 /// Where "Return to …" leads: the page the impersonation started from.
-pub(crate) use crate::web::session_store::RETURN_TO;
+pub(crate) use crate::web::session::RETURN_TO;

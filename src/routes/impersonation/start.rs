@@ -12,7 +12,7 @@ use crate::models::now;
 use crate::models::user::User;
 use crate::routes::alias_users::{load_target, tab_url};
 use crate::routes::users::{parse_id, visible_account};
-use crate::web::session_store::{CSRF, IMPERSONATOR_ID, LOGIN_ID};
+use crate::web::session::{CSRF, IMPERSONATOR_ID, LOGIN_ID};
 use crate::web::{render, AppError, Current};
 use crate::AppState;
 

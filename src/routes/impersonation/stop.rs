@@ -1,6 +1,6 @@
 //! POST /impersonation/stop: back to the real login, with its own rights and nothing more.
 
-use actix_session::Session;
+use crate::web::session::Session;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::RETURN_TO;
@@ -10,7 +10,7 @@ use crate::models::audit::NewAuditEntry;
 use crate::models::now;
 use crate::web::client::ClientInfo;
 use crate::web::current::set_flash;
-use crate::web::session_store::{CSRF, IMPERSONATOR_ID, LOGIN_ID};
+use crate::web::session::{CSRF, IMPERSONATOR_ID, LOGIN_ID};
 use crate::web::{render, AppError};
 use crate::AppState;
 

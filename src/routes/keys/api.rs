@@ -27,7 +27,7 @@ use crate::security::sealed::{self, Sealed};
 use crate::security::token::sha256_hex;
 use crate::web::chrome::Chrome;
 use crate::web::form::FieldErrors;
-use crate::web::session_store::NEW_API_KEY;
+use crate::web::session::NEW_API_KEY;
 use crate::web::{render, AppError, Current};
 use crate::AppState;
 

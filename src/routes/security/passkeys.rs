@@ -25,7 +25,7 @@ use crate::security::passkey::{credential_id, from_text, to_text, RelyingParty};
 use crate::security::totp;
 use crate::web::confirm::{confirmation, Ask};
 use crate::web::current::unix_now;
-use crate::web::session_store::PASSKEY_REGISTRATION;
+use crate::web::session::PASSKEY_REGISTRATION;
 use crate::web::{render, AppError, Current};
 use crate::AppState;
 

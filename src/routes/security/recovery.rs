@@ -14,7 +14,7 @@ use crate::models::two_factor;
 use crate::security::sealed::{self, Sealed};
 use crate::security::totp;
 use crate::web::chrome::Chrome;
-use crate::web::session_store::NEW_RECOVERY_CODES;
+use crate::web::session::NEW_RECOVERY_CODES;
 use crate::web::{render, AppError, Current};
 use crate::AppState;
 

@@ -18,7 +18,7 @@ use crate::security::sealed::{self, Sealed};
 use crate::security::totp;
 use crate::web::chrome::Chrome;
 use crate::web::confirm::{confirmation, Ask};
-use crate::web::session_store::TOTP_SETUP;
+use crate::web::session::TOTP_SETUP;
 use crate::web::{render, AppError, Current};
 use crate::AppState;
 

@@ -36,7 +36,7 @@ pub fn configure(routes: &mut Routes) {
 pub fn this_session(current: &crate::web::Current) -> Option<String> {
     current
         .session
-        .get::<String>(crate::web::session_store::SESSION_ID)
+        .get::<String>(crate::web::session::SESSION_ID)
         .ok()
         .flatten()
 }

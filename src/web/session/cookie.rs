@@ -1,0 +1,71 @@
+//! The session cookie: it carries only the random session key, signed with the panel's
+//! secret so that a key cannot be made up or altered, HttpOnly, SameSite=Lax, for the
+//! whole site, and without an expiry (it ends with the browser; the row's idle expiry
+//! ends it sooner). The format is the one actix-session wrote, so sessions opened before
+//! the panel kept its own survive an upgrade.
+
+use actix_web::cookie::{Cookie, CookieJar, Key, SameSite};
+use actix_web::dev::ServiceRequest;
+use actix_web::http::header::{HeaderMap, HeaderValue, SET_COOKIE};
+
+/// A session key is 43 characters; anything much longer was not made by the panel.
+const MAX_KEY_LEN: usize = 256;
+
+#[derive(Clone)]
+pub struct CookieSettings {
+    pub name: String,
+    /// Always `Secure` (an https public URL); otherwise `secure_cookie_over_https` adds
+    /// it per request.
+    pub secure: bool,
+    pub key: Key,
+}
+
+impl CookieSettings {
+    /// The session key the request's cookie carries, when its signature holds.
+    pub fn key_of(&self, req: &ServiceRequest) -> Option<String> {
+        let cookie = req.cookie(&self.name)?;
+        let mut jar = CookieJar::new();
+        jar.add_original(cookie);
+        let verified = jar.signed(&self.key).get(&self.name);
+        if verified.is_none() {
+            log::warn!("a session cookie failed its signature check; it is ignored");
+        }
+        let value = verified?.value().to_string();
+        (!value.is_empty() && value.len() <= MAX_KEY_LEN).then_some(value)
+    }
+
+    /// Hands the browser the cookie for `session_key`.
+    pub fn set(&self, headers: &mut HeaderMap, session_key: String) {
+        let mut cookie = Cookie::new(self.name.clone(), session_key);
+        self.shape(&mut cookie);
+        let mut jar = CookieJar::new();
+        jar.signed_mut(&self.key).add(cookie);
+        if let Some(signed) = jar.delta().next() {
+            append(headers, &signed.encoded().to_string());
+        }
+    }
+
+    /// Tells the browser to forget the cookie.
+    pub fn remove(&self, headers: &mut HeaderMap) {
+        let mut cookie = Cookie::new(self.name.clone(), "");
+        self.shape(&mut cookie);
+        cookie.make_removal();
+        append(headers, &cookie.to_string());
+    }
+
+    fn shape(&self, cookie: &mut Cookie<'static>) {
+        cookie.set_secure(self.secure);
+        cookie.set_http_only(true);
+        cookie.set_same_site(SameSite::Lax);
+        cookie.set_path("/");
+    }
+}
+
+fn append(headers: &mut HeaderMap, value: &str) {
+    match HeaderValue::from_str(value) {
+        Ok(v) => headers.append(SET_COOKIE, v),
+        // Name and value are ours and URL-safe; this cannot happen, but a page is better
+        // than a panic if it ever did.
+        Err(e) => log::error!("the session cookie could not be written: {e}"),
+    }
+}

@@ -1,0 +1,249 @@
+//! The panel's sessions, owned here end to end: the signed cookie that carries a random
+//! key (`cookie`), the `sessions` table that keeps the state under the key's SHA-256
+//! (`store`), and the middleware that loads a session once per request and writes it back
+//! only when it changed (`middleware`). The load is also where the acting login's rights
+//! are read: the session row and the login, its parent, role, reach and second factor come
+//! from one pooled connection in one read transaction, so a page costs one hand-off to a
+//! blocking thread before its own queries instead of two, and the rights it checks are
+//! those of the same moment as the session that names them.
+//!
+//! `Session` keeps the interface handlers already knew (get, insert, remove, purge,
+//! renew): values are JSON strings under string keys, as they are stored.
+
+mod cookie;
+mod middleware;
+mod store;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::future::{ready, Ready};
+use std::rc::Rc;
+
+use actix_web::dev::{Extensions, ServiceRequest};
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+pub use cookie::CookieSettings;
+pub use middleware::{middleware, Preloaded, Sessions};
+pub use store::{EXTEND_EVERY_MINUTES, IDLE_HOURS};
+
+/// Session state keys shared by the store, the login and the `Current` extractor.
+pub const LOGIN_ID: &str = "login_id";
+pub const IMPERSONATOR_ID: &str = "impersonator_id";
+pub const CSRF: &str = "csrf";
+pub const FLASH: &str = "flash";
+/// A new API key waiting, sealed, for the page the creating POST redirects to.
+pub const NEW_API_KEY: &str = "new_api_key";
+/// Where the session was opened from (set at login; mirrored into the row's columns).
+pub const CLIENT_IP: &str = "client_ip";
+pub const CLIENT_AGENT: &str = "client_agent";
+/// The session's public id (`sessions.public_id`), set when its row is made.
+pub const SESSION_ID: &str = "session_id";
+/// What an offboarding did, for the alias user page the POST redirects to.
+pub const OFFBOARDED: &str = "offboarded";
+/// Where "Return" leads when an impersonation ends.
+pub const RETURN_TO: &str = "impersonation_return";
+/// A login whose password was right but whose second factor is still to come (it is not
+/// logged in: `LOGIN_ID` is not set until the factor passes), and since when (Unix time).
+pub const PENDING_LOGIN: &str = "two_factor_pending";
+pub const PENDING_SINCE: &str = "two_factor_pending_since";
+/// When the person behind the session last proved who they are (password, or password
+/// and factor; Unix time): "sudo mode" lasts 15 minutes from it.
+pub const AUTH_AT: &str = "authenticated_at";
+/// A TOTP secret being set up (sealed under the cookie), until a first code confirms it.
+pub const TOTP_SETUP: &str = "totp_setup";
+/// New recovery codes waiting, sealed, for the page the creating POST redirects to.
+pub const NEW_RECOVERY_CODES: &str = "new_recovery_codes";
+/// A passkey registration under way (webauthn-rs's state, the name asked for, since
+/// when), between its start and its finish. One at a time: a new start replaces it.
+pub const PASSKEY_REGISTRATION: &str = "passkey_registration";
+/// A passkey assertion under way at the two-factor step (or none): one at a time.
+pub const PASSKEY_AUTHENTICATION: &str = "passkey_authentication";
+
+/// The stored form of a session: JSON values under string keys.
+pub type State = HashMap<String, String>;
+
+/// What a request did to its session, which decides what the middleware writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Status {
+    /// Nothing to write.
+    #[default]
+    Unchanged,
+    /// The state changed: it is written under the same key.
+    Changed,
+    /// The session ends: its row is deleted and the cookie removed.
+    Purged,
+    /// A new key for the same state (after a login or a change of who acts), so a key
+    /// seen before it can no longer be used.
+    Renewed,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    state: State,
+    status: Status,
+}
+
+/// The session of the current request. Cheap to clone: every clone is the same session.
+#[derive(Clone)]
+pub struct Session(Rc<RefCell<Inner>>);
+
+impl Session {
+    /// The value under `key`, if there is one and it reads as a `T`.
+    pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, serde_json::Error> {
+        match self.0.borrow().state.get(key) {
+            Some(value) => serde_json::from_str(value).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.0.borrow().state.contains_key(key)
+    }
+
+    /// Stores `value` under `key`. A purged session stays empty.
+    pub fn insert<T: Serialize>(
+        &self,
+        key: impl Into<String>,
+        value: T,
+    ) -> Result<(), serde_json::Error> {
+        let value = serde_json::to_string(&value)?;
+        let mut inner = self.0.borrow_mut();
+        if inner.status != Status::Purged {
+            inner.mark_changed();
+            inner.state.insert(key.into(), value);
+        }
+        Ok(())
+    }
+
+    /// Takes the value under `key` out, as stored.
+    pub fn remove(&self, key: &str) -> Option<String> {
+        let mut inner = self.0.borrow_mut();
+        if inner.status == Status::Purged {
+            return None;
+        }
+        inner.mark_changed();
+        inner.state.remove(key)
+    }
+
+    /// Takes the value under `key` out as a `T`; the stored text when it does not read.
+    pub fn remove_as<T: DeserializeOwned>(&self, key: &str) -> Option<Result<T, String>> {
+        self.remove(key)
+            .map(|value| serde_json::from_str(&value).map_err(|_| value))
+    }
+
+    /// Ends the session: nothing is kept, and nothing inserted afterwards is.
+    pub fn purge(&self) {
+        let mut inner = self.0.borrow_mut();
+        inner.status = Status::Purged;
+        inner.state.clear();
+    }
+
+    /// Keeps the state under a new key.
+    pub fn renew(&self) {
+        let mut inner = self.0.borrow_mut();
+        if inner.status != Status::Purged {
+            inner.status = Status::Renewed;
+        }
+    }
+
+    /// The session of a request, made empty on first use.
+    fn of(extensions: &mut Extensions) -> Session {
+        if let Some(inner) = extensions.get::<Rc<RefCell<Inner>>>() {
+            return Session(inner.clone());
+        }
+        let inner = Rc::new(RefCell::new(Inner::default()));
+        extensions.insert(inner.clone());
+        Session(inner)
+    }
+
+    /// Puts the loaded state in place for the request's handlers.
+    fn attach(req: &ServiceRequest, state: State) {
+        let session = Session::of(&mut req.extensions_mut());
+        session.0.borrow_mut().state = state;
+    }
+
+    /// What the request did: its status and the state to write.
+    fn take_changes(req: &HttpRequest) -> (Status, State) {
+        match req.extensions().get::<Rc<RefCell<Inner>>>() {
+            Some(inner) => {
+                let mut inner = inner.borrow_mut();
+                (inner.status, std::mem::take(&mut inner.state))
+            }
+            None => (Status::Unchanged, State::new()),
+        }
+    }
+}
+
+impl Inner {
+    fn mark_changed(&mut self) {
+        if self.status != Status::Renewed {
+            self.status = Status::Changed;
+        }
+    }
+}
+
+/// `req.get_session()` on handlers' requests and on middleware's.
+pub trait SessionExt {
+    fn get_session(&self) -> Session;
+}
+
+impl SessionExt for HttpRequest {
+    fn get_session(&self) -> Session {
+        Session::of(&mut self.extensions_mut())
+    }
+}
+
+impl SessionExt for ServiceRequest {
+    fn get_session(&self) -> Session {
+        Session::of(&mut self.extensions_mut())
+    }
+}
+
+impl FromRequest for Session {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Session, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        ready(Ok(req.get_session()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session() -> Session {
+        Session(Rc::new(RefCell::new(Inner::default())))
+    }
+
+    #[test]
+    fn a_purged_session_keeps_nothing_inserted_after_it() {
+        let s = session();
+        s.insert(LOGIN_ID, 7).unwrap();
+        s.purge();
+        s.insert(FLASH, "x").unwrap();
+        assert_eq!(s.0.borrow().status, Status::Purged);
+        assert!(s.0.borrow().state.is_empty());
+        assert_eq!(s.remove(FLASH), None);
+    }
+
+    #[test]
+    fn a_renewed_session_stays_renewed_when_it_changes_afterwards() {
+        let s = session();
+        s.renew();
+        s.insert(LOGIN_ID, 7).unwrap();
+        s.remove(CSRF);
+        assert_eq!(s.0.borrow().status, Status::Renewed);
+        assert_eq!(s.get::<i32>(LOGIN_ID).unwrap(), Some(7));
+    }
+
+    #[test]
+    fn a_value_that_does_not_read_is_given_back_as_stored() {
+        let s = session();
+        s.insert(FLASH, "text").unwrap();
+        assert_eq!(s.remove_as::<i32>(FLASH), Some(Err("\"text\"".to_string())));
+        assert_eq!(s.0.borrow().status, Status::Changed);
+    }
+}
