@@ -220,6 +220,20 @@ pub fn connect(url: &str) -> anyhow::Result<DbPool> {
     Ok(DbPool::new(pool))
 }
 
+tokio::task_local! {
+    /// The hand-offs of the request being served, when one is being counted.
+    static HANDOFFS: std::rc::Rc<std::cell::Cell<u32>>;
+}
+
+/// Runs `request` and answers how many times its work went to a blocking thread with a
+/// pooled connection (`run` calls): the figure a page's cost is made of, which the metrics
+/// report per route. Work outside any counted request (the workers) is not counted.
+pub async fn counting_handoffs<F: std::future::Future>(request: F) -> (F::Output, u32) {
+    let count = std::rc::Rc::new(std::cell::Cell::new(0));
+    let output = HANDOFFS.scope(count.clone(), request).await;
+    (output, count.get())
+}
+
 /// Runs blocking database work on actix's blocking thread pool.
 pub async fn run<T, E, F>(pool: &DbPool, work: F) -> Result<T, E>
 where
@@ -227,6 +241,7 @@ where
     T: Send + 'static,
     E: From<DbError> + Send + 'static,
 {
+    let _ = HANDOFFS.try_with(|n| n.set(n.get() + 1));
     // The permit is held until the blocking work ends (it moves into the closure), so a
     // request cancelled while its query runs cannot let a second one in on its slot.
     let waiting = std::time::Instant::now();

@@ -16,6 +16,7 @@ struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
     latency: HistogramVec,
+    handoffs: HistogramVec,
     pool_wait: Histogram,
     argon2_waiting: IntGauge,
     argon2_running: IntGauge,
@@ -56,6 +57,15 @@ fn metrics() -> &'static Metrics {
                     "Time to answer an HTTP request, by route pattern.",
                 )
                 .buckets(BUCKETS.to_vec()),
+                &["method", "route"],
+            )
+            .expect("constant metric options are valid"),
+            handoffs: HistogramVec::new(
+                HistogramOpts::new(
+                    "db_handoffs_per_request",
+                    "Database hand-offs (work sent to a blocking thread with a pooled connection) per request, by route pattern.",
+                )
+                .buckets(vec![0.0, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0]),
                 &["method", "route"],
             )
             .expect("constant metric options are valid"),
@@ -114,6 +124,7 @@ fn metrics() -> &'static Metrics {
         for c in [
             Box::new(m.requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(m.latency.clone()),
+            Box::new(m.handoffs.clone()),
             Box::new(m.pool_wait.clone()),
             Box::new(m.argon2_waiting.clone()),
             Box::new(m.argon2_running.clone()),
@@ -139,6 +150,13 @@ pub fn request(method: &str, route: &str, status: u16, took: Duration) {
     m.latency
         .with_label_values(&[method, route])
         .observe(took.as_secs_f64());
+}
+
+pub fn handoffs(method: &str, route: &str, count: u32) {
+    metrics()
+        .handoffs
+        .with_label_values(&[method, route])
+        .observe(f64::from(count));
 }
 
 pub fn pool_wait(took: Duration) {

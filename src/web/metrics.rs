@@ -21,12 +21,14 @@ pub async fn record(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let method = req.method().as_str().to_string();
-    let res = next.call(req).await?;
+    let (res, handoffs) = db::counting_handoffs(next.call(req)).await;
+    let res = res?;
     let route = res
         .request()
         .match_pattern()
         .unwrap_or_else(|| "unmatched".to_string());
     metrics::request(&method, &route, res.status().as_u16(), started.elapsed());
+    metrics::handoffs(&method, &route, handoffs);
     Ok(res)
 }
 

@@ -9,6 +9,7 @@ mod cookies;
 mod metrics;
 mod packaging;
 mod postgres_tls;
+mod request_path;
 mod shutdown;
 mod throttling;
 

@@ -1,0 +1,98 @@
+//! What one request costs the database, read from the real `steward serve` binary's
+//! metrics (`steward_db_handoffs_per_request`, by route): a logged-in page view reads its
+//! session and its login's rights in one hand-off to a blocking thread, and its own rows
+//! in one more; static files and anonymous pages cost none, whatever cookie they carry.
+//! A separate process, so that no other test's requests are counted with these.
+
+use std::time::Duration;
+
+use steward::db::Backend;
+
+use crate::helpers::spawn_app;
+use crate::resilience::{free_port, Instance, Session};
+
+async fn scrape(bind: &str) -> String {
+    reqwest::get(format!("http://{bind}/metrics"))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("body")
+}
+
+/// The (sum, count) of a route's hand-off histogram.
+fn handoffs(text: &str, route: &str) -> (f64, f64) {
+    let read = |what: &str| {
+        let series =
+            format!("steward_db_handoffs_per_request_{what}{{method=\"GET\",route=\"{route}\"}} ");
+        text.lines()
+            .find_map(|l| l.strip_prefix(&series))
+            .map_or(0.0, |v| v.trim().parse().expect("a number"))
+    };
+    (read("sum"), read("count"))
+}
+
+async fn a_page_view_reads_session_and_rights_in_one_handoff_and_its_rows_in_one_more(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin("boss");
+    app.customer("acme", admin);
+    let bind = format!("127.0.0.1:{}", free_port());
+    let panel = Instance::start_with(&app.database_url, &[("STEWARD_METRICS_BIND", &bind)]);
+    let address = panel.address.clone();
+    let boss = Session::login(&address, "boss").await;
+    let before = scrape(&bind).await;
+
+    for _ in 0..3 {
+        boss.get_html(&address, "/servers").await;
+    }
+    for _ in 0..2 {
+        let res = boss.get(&address, "/static/app.css").await.expect("css");
+        assert_eq!(res.status().as_u16(), 200);
+    }
+    let anonymous = reqwest::Client::new();
+    let res = anonymous
+        .get(format!("{address}/login"))
+        .timeout(Duration::from_secs(30))
+        .send()
+        .await
+        .expect("login page");
+    assert_eq!(res.status().as_u16(), 200);
+    let after = scrape(&bind).await;
+
+    let delta = |route: &str| {
+        let (s0, n0) = handoffs(&before, route);
+        let (s1, n1) = handoffs(&after, route);
+        (s1 - s0, n1 - n0)
+    };
+    assert_eq!(
+        delta("/servers"),
+        (6.0, 3.0),
+        "three views of /servers: one hand-off each for session and rights, one for the rows"
+    );
+    assert_eq!(
+        delta("/static/{file}"),
+        (0.0, 2.0),
+        "static files cost no database work, even with a session cookie"
+    );
+    assert_eq!(
+        delta("/login"),
+        (0.0, 1.0),
+        "an anonymous visitor's login page costs no database work"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_view_reads_session_and_rights_in_one_handoff_and_its_rows_in_one_more_sqlite() {
+    a_page_view_reads_session_and_rights_in_one_handoff_and_its_rows_in_one_more(Backend::Sqlite)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_view_reads_session_and_rights_in_one_handoff_and_its_rows_in_one_more_postgres() {
+    a_page_view_reads_session_and_rights_in_one_handoff_and_its_rows_in_one_more(
+        Backend::Postgres,
+    )
+    .await;
+}
