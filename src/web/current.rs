@@ -9,10 +9,10 @@ use std::pin::Pin;
 
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
+use super::acting::Acting;
 use super::chrome::{Chrome, Flash, Impersonation};
 use super::client::ClientInfo;
 use super::error::AppError;
-use super::acting::Acting;
 use super::session::{
     Preloaded, Session, SessionExt, AUTH_AT, CSRF, FLASH, IMPERSONATOR_ID, LOGIN_ID, RETURN_TO,
 };

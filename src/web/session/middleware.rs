@@ -56,7 +56,10 @@ pub async fn middleware(
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let sessions = req.app_data::<web::Data<Sessions>>().cloned();
     let Some(sessions) = sessions.filter(|_| uses_sessions(req.path())) else {
-        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
     };
     let mut key = sessions.cookie.key_of(&req);
     let loaded = match &key {
