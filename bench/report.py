@@ -99,6 +99,13 @@ def main(out_dir):
             ratio = num(j["p99_ms"]) / num(q["p99_ms"])
             bad = "" if j["non2xx3xx"] in ("0", "") else f" ({j['non2xx3xx']} non-2xx/3xx!)"
             print(f"| {b} | {s} | {num(q['rps']):.0f} | {q['p99_ms']} | {num(j['rps']):.0f}{bad} | {j['p99_ms']} | ×{ratio:.2f} {mark(ratio <= JOBS_FACTOR)} | {j['note']} |")
+    cost_rows = [r for r in rows if r.get("cpu_ms_per_req")]
+    if cost_rows:
+        print("\n### What a request costs the server (its CPU time and context switches, all threads, divided by requests answered; independent of what else runs on the machine)\n")
+        print("| backend | size | scenario | CPU ms per request | context switches per request |")
+        print("|---|---|---|---:|---:|")
+        for r in cost_rows:
+            print(f"| {r['backend']} | {r['scale']} | {r['scenario']} | {r['cpu_ms_per_req']} | {r.get('switches_per_req') or '—'} |")
     if "full" in scales and "tenth" in scales:
         print("\n### Scale: tenth-size req/s ÷ full-size req/s (target ≤ 1.5: cost follows the page, not the tenant)\n")
         print("| scenario | " + " | ".join(backends) + " |")

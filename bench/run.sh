@@ -12,7 +12,8 @@
 # downloads, and the assign POST again while reinstall jobs run on a slow controller),
 # DRIVER_DELAY_MS (500: the built-in driver's latency per call), BACKENDS ("sqlite postgres"), SCALES ("full tenth"), DURATION (10 s per
 # scenario), WARMUP (2 s), CONNECTIONS (32), THREADS (2), STORM_CONNECTIONS (8),
-# PG_URL (postgres://postgres@127.0.0.1:5432), OUT (bench/results), KEEP=1 keeps the data.
+# PG_URL (postgres://postgres@127.0.0.1:5432), OUT (bench/results), KEEP=1 keeps the data,
+# BIN (a steward binary to measure instead of building this checkout's).
 # Output: $OUT/results.tsv (one row per scenario), $OUT/meta.txt, and $OUT/report.md
 # (tables with the targets, made by bench/report.py).
 set -euo pipefail
@@ -37,18 +38,23 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 command -v wrk >/dev/null || { echo "wrk is missing (apt-get install wrk)"; exit 1; }
 command -v curl >/dev/null || { echo "curl is missing"; exit 1; }
 
-echo "== building the release binary"
-cargo build --release --quiet
-BIN=$CARGO_TARGET_DIR/release/steward
+# BIN=/path/to/steward measures that binary instead (an earlier commit's, for a comparison
+# on the same machine at the same hour); otherwise the release build of this checkout.
+if [ -z "${BIN:-}" ]; then
+  echo "== building the release binary"
+  cargo build --release --quiet
+  BIN=$CARGO_TARGET_DIR/release/steward
+fi
 
 mkdir -p "$OUT"
 WORK=$(mktemp -d /tmp/steward-bench.XXXXXX)
 RESULTS=$OUT/results.tsv
-printf 'backend\tscale\tscenario\trps\tp50_ms\tp99_ms\trequests\tnon2xx3xx\tsocket_errors\trss_max_kb\thwm_kb\tnote\n' >"$RESULTS"
+printf 'backend\tscale\tscenario\trps\tp50_ms\tp99_ms\trequests\tnon2xx3xx\tsocket_errors\trss_max_kb\thwm_kb\tnote\tcpu_ms_per_req\tswitches_per_req\n' >"$RESULTS"
 
 {
   echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "commit: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src migrations || echo ' (with uncommitted changes)')"
+  echo "binary: $BIN"
   echo "nproc: $(nproc)"
   echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
   echo "memory: $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
@@ -95,7 +101,14 @@ rss_between() {
   awk -v a="$1" -v b="$2" '$1 >= a && $1 <= b && $2 > m { m = $2 } END { print m + 0 }' "$WORK/rss.log"
 }
 
-# record BACKEND SCALE SCENARIO WRK_OUTPUT_FILE T0 T1 [NOTE]
+# The server's CPU time so far (user + system, all its threads, living or ended), in
+# clock ticks: what a request costs the panel, whatever else (wrk, PostgreSQL) runs.
+cpu_ticks() {
+  awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"
+}
+TICKS_PER_SECOND=$(getconf CLK_TCK)
+
+# record BACKEND SCALE SCENARIO WRK_OUTPUT_FILE T0 T1 [NOTE] [CPU_TICKS] [SWITCHES]
 record() {
   local f=$4
   local rps p50 p99 reqs bad sock
@@ -107,9 +120,15 @@ record() {
   sock=$(awk '/Socket errors:/ {sub(/.*Socket errors: /, ""); print}' "$f")
   local hwm
   hwm=$(awk '/VmHWM/ {print $2}' "/proc/$SERVER_PID/status")
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "${rps:-0}" "$p50" "$p99" \
-    "${reqs:-0}" "${bad:-0}" "${sock:-none}" "$(rss_between "$5" "$6")" "$hwm" "${7:-}" >>"$RESULTS"
-  printf '   %-22s %10s req/s  p50 %8s ms  p99 %8s ms  non-2xx/3xx %s\n' "$3" "${rps:-0}" "$p50" "$p99" "${bad:-0}"
+  local cpu_ms="" switches=""
+  if [ -n "${8:-}" ] && [ "${reqs:-0}" -gt 0 ]; then
+    cpu_ms=$(awk -v t="$8" -v hz="$TICKS_PER_SECOND" -v n="$reqs" 'BEGIN { printf "%.3f", t * 1000 / hz / n }')
+    [ -n "${9:-}" ] && switches=$(awk -v s="$9" -v n="$reqs" 'BEGIN { printf "%.2f", s / n }')
+  fi
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "${rps:-0}" "$p50" "$p99" \
+    "${reqs:-0}" "${bad:-0}" "${sock:-none}" "$(rss_between "$5" "$6")" "$hwm" "${7:-}" "$cpu_ms" "$switches" >>"$RESULTS"
+  printf '   %-22s %10s req/s  p50 %8s ms  p99 %8s ms  non-2xx/3xx %s  cpu %s ms/req  switches %s/req\n' \
+    "$3" "${rps:-0}" "$p50" "$p99" "${bad:-0}" "${cpu_ms:--}" "${switches:--}"
 }
 
 # count_jobs DATABASE_URL BACKEND: reinstall jobs recorded so far.
@@ -158,11 +177,25 @@ measure() {
   [ -n "$header" ] && args+=(-H "$header")
   [ -n "$lua" ] && args+=(-s "$lua")
   [ "$WARMUP" -gt 0 ] && wrk "${args[@]}" -d "${WARMUP}s" "$BASE$path" >/dev/null
-  local t0 t1 f=$WORK/wrk.$1.$2.$name.txt
+  local t0 t1 f=$WORK/wrk.$1.$2.$name.txt c0 c1 perf_pid="" switches=""
+  # Context switches of all the server's threads while wrk runs (perf's software counter,
+  # which works where hardware counters are not offered); empty when perf is missing.
+  if command -v perf >/dev/null; then
+    perf stat -e context-switches -x, -p "$SERVER_PID" -o "$f.perf" 2>/dev/null &
+    perf_pid=$!
+    sleep 0.2
+  fi
+  c0=$(cpu_ticks)
   t0=$(date +%s.%N)
   wrk "${args[@]}" -d "${DURATION}s" "$BASE$path" >"$f"
   t1=$(date +%s.%N)
-  record "$1" "$2" "$name" "$f" "$t0" "$t1"
+  c1=$(cpu_ticks)
+  if [ -n "$perf_pid" ]; then
+    kill -INT "$perf_pid" 2>/dev/null || true
+    wait "$perf_pid" 2>/dev/null || true
+    switches=$(awk -F, '/context-switches/ {print $1}' "$f.perf" 2>/dev/null | head -1)
+  fi
+  record "$1" "$2" "$name" "$f" "$t0" "$t1" "" "$((c1 - c0))" "$switches"
 }
 
 for backend in $BACKENDS; do
