@@ -91,8 +91,43 @@ async fn a_page_view_reads_session_and_rights_in_one_handoff_and_its_rows_in_one
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_page_view_reads_session_and_rights_in_one_handoff_and_its_rows_in_one_more_postgres() {
-    a_page_view_reads_session_and_rights_in_one_handoff_and_its_rows_in_one_more(
-        Backend::Postgres,
-    )
-    .await;
+    a_page_view_reads_session_and_rights_in_one_handoff_and_its_rows_in_one_more(Backend::Postgres)
+        .await;
+}
+
+/// Counts rows of the `users` table (diesel's `count` through the multi-backend connection).
+fn users(c: &mut steward::db::DbConn) -> i64 {
+    use diesel::prelude::*;
+    use steward::db::schema::users;
+    users::table.count().get_result(c).expect("count")
+}
+
+async fn a_read_snapshot_is_not_changed_by_a_write_committed_meanwhile(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin("boss");
+    let pool = steward::db::connect(&app.database_url).expect("pool");
+    let mut reader = pool.get().expect("a connection");
+    let (first, second) = steward::db::read_snapshot(&mut *reader, |c| {
+        let first = users(c);
+        // Another request (the app's own pool) creates a login between two reads.
+        app.customer("meanwhile", admin);
+        Ok::<_, diesel::result::Error>((first, users(c)))
+    })
+    .expect("snapshot");
+    assert_eq!(first, second, "the second read sees what the first saw");
+    assert_eq!(
+        users(&mut reader),
+        first + 1,
+        "the write is seen once it ends"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_read_snapshot_the_session_load_uses_is_one_state_sqlite() {
+    a_read_snapshot_is_not_changed_by_a_write_committed_meanwhile(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_read_snapshot_the_session_load_uses_is_one_state_postgres() {
+    a_read_snapshot_is_not_changed_by_a_write_committed_meanwhile(Backend::Postgres).await;
 }
