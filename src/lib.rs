@@ -41,3 +41,33 @@ pub struct AppState {
     pub jobs: jobs::driver::Jobs,
     pub driver_wait: std::time::Duration,
 }
+
+impl AppState {
+    /// Database work for a handler (`db::DbPool::db`).
+    pub async fn db<T, F>(&self, work: F) -> Result<T, db::DbError>
+    where
+        F: FnOnce(&mut db::DbConn) -> Result<T, db::DbError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.pool.db(work).await
+    }
+
+    /// One write transaction for a handler (`db::DbPool::tx`).
+    pub async fn tx<T, F>(&self, work: F) -> Result<T, db::DbError>
+    where
+        F: FnOnce(&mut db::DbConn) -> Result<T, db::DbError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.pool.tx(work).await
+    }
+
+    /// One write transaction whose closure the access rules may refuse (the gates in
+    /// `access::changes` answer 403 or 404 as an `AppError`); rolled back on any error.
+    pub async fn change<T, F>(&self, work: F) -> Result<T, web::AppError>
+    where
+        F: FnOnce(&mut db::DbConn) -> Result<T, web::AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        db::run(&self.pool, move |c| db::transaction(c, work)).await
+    }
+}

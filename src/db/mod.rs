@@ -83,6 +83,27 @@ impl DbPool {
         Ok((permit, conn))
     }
 
+    /// The one shape handlers use for database work: `work` runs on a pooled connection off
+    /// the async threads (`run`), and every error is a `DbError`, so closures need no type
+    /// annotations and `?` converts diesel's errors.
+    pub async fn db<T, F>(&self, work: F) -> Result<T, DbError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, DbError> + Send + 'static,
+        T: Send + 'static,
+    {
+        run(self, work).await
+    }
+
+    /// `db` for writes: `work` is one transaction (`transaction`), committed when it answers
+    /// `Ok` and rolled back when it answers `Err`.
+    pub async fn tx<T, F>(&self, work: F) -> Result<T, DbError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, DbError> + Send + 'static,
+        T: Send + 'static,
+    {
+        run(self, move |c| transaction(c, work)).await
+    }
+
     /// A connection for synchronous callers (the CLI, tests); blocks while none is free.
     pub fn get(&self) -> Result<PooledConn, diesel::r2d2::PoolError> {
         self.pool.get()

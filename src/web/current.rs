@@ -20,7 +20,6 @@ use crate::access::accounts::account_list;
 use crate::access::impersonation::still_may_impersonate;
 use crate::access::two_factor::{demand, Demand};
 use crate::access::Actor;
-use crate::db;
 use crate::models::two_factor::FactorState;
 use crate::security::token;
 use crate::AppState;
@@ -193,10 +192,9 @@ impl FromRequest for Current {
                 }
                 _ => {
                     let today = crate::models::now().date();
-                    db::run(&state.pool, move |c| {
-                        Acting::load(c, login_id, impersonator_id, today)
-                    })
-                    .await?
+                    state
+                        .db(move |c| Acting::load(c, login_id, impersonator_id, today))
+                        .await?
                 }
             };
             let Acting {

@@ -12,7 +12,7 @@ use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{web, App, HttpResponse, HttpServer};
 
-use crate::db::{self, DbError, DbPool};
+use crate::db::{self, DbPool};
 use crate::ops::metrics;
 
 pub async fn record(
@@ -35,26 +35,20 @@ pub async fn record(
 async fn scrape(pool: web::Data<DbPool>) -> HttpResponse {
     // The gauges are read from the database at scrape time, so every instance reports the
     // sessions and mail queue of the whole installation.
-    match db::run(&pool, |c| {
-        crate::models::session::count_open(c).map_err(DbError::from)
-    })
-    .await
+    match pool
+        .db(|c| Ok(crate::models::session::count_open(c)?))
+        .await
     {
         Ok(n) => metrics::set_open_sessions(n),
         Err(e) => log::warn!("metrics: could not count open sessions: {e}"),
     }
-    match db::run(&pool, |c| {
-        crate::models::outbox::counts(c).map_err(DbError::from)
-    })
-    .await
-    {
+    match pool.db(|c| Ok(crate::models::outbox::counts(c)?)).await {
         Ok(n) => metrics::set_mail_queue(n.queued, n.sent, n.failed),
         Err(e) => log::warn!("metrics: could not count the mail queue: {e}"),
     }
-    match db::run(&pool, |c| {
-        crate::models::server_job::pending_counts(c).map_err(DbError::from)
-    })
-    .await
+    match pool
+        .db(|c| Ok(crate::models::server_job::pending_counts(c)?))
+        .await
     {
         Ok(n) => metrics::set_driver_jobs(&n),
         Err(e) => log::warn!("metrics: could not count the server jobs: {e}"),

@@ -6,7 +6,6 @@ use askama::Template;
 
 use super::{pager, LogQuery, PER_PAGE};
 use crate::access::activity::{may_view_activity, IpVisibility};
-use crate::db::{self, DbError};
 use crate::models::audit::{self, AuditFilter};
 use crate::models::user::User;
 use crate::routes::users::tabs::{self, Tab};
@@ -44,10 +43,9 @@ pub async fn page(
         action: query.action.clone(),
     };
     let page_no = query.page();
-    let mut page = db::run(&state.pool, move |c| {
-        audit::list(c, &filter, page_no, PER_PAGE).map_err(DbError::from)
-    })
-    .await?;
+    let mut page = state
+        .db(move |c| Ok(audit::list(c, &filter, page_no, PER_PAGE)?))
+        .await?;
     if ips == IpVisibility::OwnOnly {
         let me = current.actor.login.id;
         for e in page

@@ -5,7 +5,6 @@ use askama::Template;
 
 use super::{pager, LogQuery, PER_PAGE};
 use crate::access::activity::may_view_global_audit;
-use crate::db::{self, DbError};
 use crate::models::audit::{self, AuditFilter};
 use crate::web::chrome::Chrome;
 use crate::web::pagination::Pager;
@@ -36,10 +35,9 @@ pub async fn page(
         action: query.action.clone(),
     };
     let page_no = query.page();
-    let page = db::run(&state.pool, move |c| {
-        audit::list(c, &filter, page_no, PER_PAGE).map_err(DbError::from)
-    })
-    .await?;
+    let page = state
+        .db(move |c| Ok(audit::list(c, &filter, page_no, PER_PAGE)?))
+        .await?;
     let pager = pager("/audit", &query, page.page, page.pages(), page.total);
     render::page(&GlobalPage {
         chrome: Some(current.chrome("audit")),

@@ -6,7 +6,6 @@ use askama::Template;
 
 use super::{LogQuery, PER_PAGE};
 use crate::access::activity::may_view_login_history;
-use crate::db::{self, DbError};
 use crate::models::login_attempt::{self, LoginAttempt};
 use crate::models::user::User;
 use crate::routes::users::tabs::{self, Tab};
@@ -39,10 +38,13 @@ pub async fn page(
         return Err(AppError::Forbidden);
     }
     let (account_id, page_no) = (account.id, query.page());
-    let page = db::run(&state.pool, move |c| {
-        login_attempt::for_account(c, account_id, page_no, PER_PAGE).map_err(DbError::from)
-    })
-    .await?;
+    let page = state
+        .db(move |c| {
+            Ok(login_attempt::for_account(
+                c, account_id, page_no, PER_PAGE,
+            )?)
+        })
+        .await?;
     let pager = Pager::new(
         &format!("/users/{account_id}/logins"),
         "",

@@ -8,7 +8,6 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use crate::access::mail::may_manage_mail_queue;
-use crate::db::{self, DbError};
 use crate::models::outbox::{self, Counts, OutboxRow};
 use crate::routes::users::parse_id;
 use crate::web::chrome::Chrome;
@@ -36,11 +35,12 @@ pub async fn page(
         return Err(AppError::Forbidden);
     }
     let page = query.page();
-    let (mails, counts) = db::run(&state.pool, move |c| {
-        let mails = outbox::list(c, None, page)?;
-        Ok::<_, DbError>((mails, outbox::counts(c)?))
-    })
-    .await?;
+    let (mails, counts) = state
+        .db(move |c| {
+            let mails = outbox::list(c, None, page)?;
+            Ok((mails, outbox::counts(c)?))
+        })
+        .await?;
     let total = counts.queued + counts.sent + counts.failed;
     let pages = (total.max(0) as u64).div_ceil(outbox::PAGE_SIZE as u64) as i64;
     render::page(&MailPage {
@@ -65,10 +65,10 @@ pub async fn retry(
     let audit = current
         .audit(current.actor.account_id(), "mail.retry")
         .target(format!("mail {id}"));
-    let queued = db::run(&state.pool, move |c| {
-        db::transaction(c, |c| {
+    let queued = state
+        .tx(move |c| {
             let Some(mail) = outbox::find_row(c, id)? else {
-                return Ok::<_, DbError>(None);
+                return Ok(None);
             };
             if !outbox::retry_failed(c, id, crate::models::now())? {
                 return Ok(Some(None));
@@ -78,8 +78,7 @@ pub async fn retry(
                 .insert(c)?;
             Ok(Some(Some(mail.recipient)))
         })
-    })
-    .await?;
+        .await?;
     match queued {
         None => Err(AppError::NotFound),
         Some(None) => {

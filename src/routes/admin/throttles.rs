@@ -12,7 +12,6 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::access::throttles::may_manage_throttles;
-use crate::db::{self, DbError};
 use crate::models::throttle::{self, Throttled};
 use crate::web::chrome::Chrome;
 use crate::web::{render, AppError, Current};
@@ -34,10 +33,7 @@ async fn build(
     state: &AppState,
     error: Option<String>,
 ) -> Result<ThrottlesPage, AppError> {
-    let throttled = db::run(&state.pool, |c| {
-        throttle::throttled(c).map_err(DbError::from)
-    })
-    .await?;
+    let throttled = state.db(|c| Ok(throttle::throttled(c)?)).await?;
     Ok(ThrottlesPage {
         chrome: Some(current.chrome("audit")),
         throttled,
@@ -99,15 +95,14 @@ pub async fn lift(
         .audit(current.actor.account_id(), "throttle.lift")
         .target(format!("address {ip}"));
     let (lift_ip, lift_user) = (ip.clone(), username.clone());
-    let lifted = db::run(&state.pool, move |c| {
-        db::transaction(c, |c| {
+    let lifted = state
+        .tx(move |c| {
             let n = throttle::lift(c, &lift_ip, lift_user.as_deref())?;
             let whom = lift_user.map_or("every username".to_string(), |u| format!("username={u}"));
             audit.details(format!("{whom}; failures={n}")).insert(c)?;
-            Ok::<_, DbError>(n)
+            Ok(n)
         })
-    })
-    .await?;
+        .await?;
     let whom = username.map_or(String::new(), |u| format!(" for {u}"));
     current.flash(
         "success",

@@ -12,7 +12,6 @@ use super::page;
 use super::{acted_on, alias_url, load_target, tab_url, AliasPath};
 use crate::access::aliases::{may_act_on_alias, may_change_own_password};
 use crate::access::changes::alias_change;
-use crate::db;
 use crate::domain::NewPassword;
 use crate::models::session;
 use crate::operations::aliases::{self, AliasChanges};
@@ -150,13 +149,13 @@ pub async fn password(
         )
         .target(format!("alias user {}", t.alias.username));
     let actor = current.actor.clone();
-    db::run(&state.pool, move |c| {
-        db::transaction(c, |c| {
+    state
+        .change(move |c| {
             let reset = |c: &mut crate::db::DbConn| {
                 crate::models::user::User::set_password_hash(c, aid, &hash)?;
                 session::end_all_of(c, aid, None)?;
                 audit.insert(c)?;
-                Ok::<_, AppError>(())
+                Ok(())
             };
             if is_self {
                 reset(c)
@@ -164,8 +163,7 @@ pub async fn password(
                 alias_change(c, &actor, aid, reset)
             }
         })
-    })
-    .await?;
+        .await?;
     if is_self {
         current.session.renew();
         current.flash(

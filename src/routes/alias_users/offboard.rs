@@ -11,7 +11,6 @@ use serde::{Deserialize, Serialize};
 
 use super::{acted_on, alias_url, AliasPath};
 use crate::access::changes::alias_change;
-use crate::db;
 use crate::models::{alias, api_key, now, server_job, session, ssh_key};
 use crate::operations::notices::{self, By, OffboardCounts};
 use crate::web::confirm::{confirmation, Ask};
@@ -69,8 +68,7 @@ pub async fn offboard(
     let alias_login = t.alias.clone();
     let actor = current.actor.clone();
     let reach = actor.reach.clone();
-    let result = db::run(&state.pool, move |c| {
-        db::transaction(c, |c| {
+    let result = state.change(move |c| {
             alias_change(c, &actor, aid, |c| {
                 let keys = ssh_key::list_for(c, aid)?;
                 let fingerprints: Vec<String> =
@@ -98,7 +96,7 @@ pub async fn offboard(
                 notices::offboarded(c, &by, &alias_login, done)?;
                 let shown = hostnames.len().min(HOSTNAMES_SHOWN);
                 let more = outside + (hostnames.len() - shown) as i64;
-                Ok::<_, AppError>(Offboarded {
+                Ok(Offboarded {
                     alias_id: aid,
                     sessions,
                     api_keys,
@@ -107,7 +105,6 @@ pub async fn offboard(
                     more,
                 })
             })
-        })
     })
     .await?;
     let _ = current.session.insert(OFFBOARDED, &result);

@@ -15,7 +15,6 @@ use crate::access::aliases::{
 use crate::access::keys::{may_manage_keys, Holder, KeyKind};
 use crate::access::servers::visible_reach;
 use crate::access::{Permission, PermissionSet};
-use crate::db::{self, DbError};
 use crate::models::role::{self, Role};
 use crate::models::server::{Reach, Server};
 use crate::models::{api_key, now, ssh_key};
@@ -138,15 +137,16 @@ async fn change_for(
     role_id: i32,
 ) -> Result<Option<RoleChange>, AppError> {
     let account_id = t.account.id;
-    let found = db::run(&state.pool, move |c| {
-        let r = Role::find_in_account(c, account_id, role_id)?;
-        let keys = match &r {
-            Some(r) => role::permissions_of(c, r.id)?,
-            None => Vec::new(),
-        };
-        Ok::<_, DbError>(r.map(|r| (r, keys)))
-    })
-    .await?;
+    let found = state
+        .db(move |c| {
+            let r = Role::find_in_account(c, account_id, role_id)?;
+            let keys = match &r {
+                Some(r) => role::permissions_of(c, r.id)?,
+                None => Vec::new(),
+            };
+            Ok(r.map(|r| (r, keys)))
+        })
+        .await?;
     Ok(found.map(|(role, keys)| {
         let next = role_rights(&keys, &t.account);
         RoleChange {
@@ -193,8 +193,8 @@ pub async fn build(
     let may_api = may_manage_keys(actor, holder, KeyKind::Api).is_ok();
     let alias_id = t.alias.id;
     let visible = visible_reach(actor, &reach);
-    let (servers, server_total, roles, ssh_keys, api_keys, two_factor) =
-        db::run(&state.pool, move |c| {
+    let (servers, server_total, roles, ssh_keys, api_keys, two_factor) = state
+        .db(move |c| {
             let servers = Server::list_within(c, &visible, "", 1, SERVERS_SHOWN)?;
             let total = if visible == reach {
                 servers.total
@@ -217,7 +217,7 @@ pub async fn build(
                 None
             };
             let two_factor = crate::models::two_factor::has_factor(c, alias_id)?;
-            Ok::<_, DbError>((servers, total, roles, ssh, api, two_factor))
+            Ok((servers, total, roles, ssh, api, two_factor))
         })
         .await?;
     let preview = match preview_role.filter(|_| may_manage) {

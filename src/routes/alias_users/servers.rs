@@ -11,7 +11,7 @@ use askama::Template;
 
 use super::{acted_on, alias_url, AliasPath, Target};
 use crate::access::aliases::{assignable_reach, reaches_all_of_account};
-use crate::db::{self, DbError};
+use crate::db::{self};
 use crate::models::alias;
 use crate::models::server::Server;
 use crate::operations::aliases::{self, ServerAction};
@@ -89,12 +89,12 @@ pub async fn page(
             };
             let ids: Vec<i32> = rows.iter().map(|s| s.id).collect();
             let assigned = alias::assigned_among(c, aid, &ids)?;
-            Ok::<_, DbError>((rows, pager, assigned))
+            Ok((rows, pager, assigned))
         };
         if searching {
             db::run_search(&state.pool, work).await?
         } else {
-            db::run(&state.pool, work).await?
+            state.db(work).await?
         }
     };
     let rows = rows

@@ -13,7 +13,6 @@ use crate::access::aliases::{
 };
 use crate::access::rights::{coverage, ListedCounts, Rights};
 use crate::access::PermissionSet;
-use crate::db::{self, DbError};
 use crate::models::role::{self, Role};
 use crate::models::user::User;
 use crate::models::{alias, now};
@@ -122,8 +121,8 @@ pub async fn build(
     let narrower =
         (!actor.reach.includes(&parent_reach)).then(|| parent_reach.and(actor.reach.clone()));
     let account_id = account.id;
-    let (page, roles, perms, counts, counts_within_actor, factors, (policy, notify_owner)) =
-        db::run(&state.pool, move |c| {
+    let (page, roles, perms, counts, counts_within_actor, factors, (policy, notify_owner)) = state
+        .db(move |c| {
             let page = alias::list(c, account_id, &q, page_no, PER_PAGE)?;
             let ids: Vec<i32> = page.rows.iter().map(|u| u.id).collect();
             let roles = Role::list_for_account(c, account_id)?;
@@ -136,7 +135,7 @@ pub async fn build(
             let factors = crate::models::two_factor::with_factor_among(c, &ids)?;
             let policy = crate::models::two_factor::account_requires_for_aliases(c, account_id)?;
             let notify = crate::models::user::notifies_owner(c, account_id)?;
-            Ok::<_, DbError>((
+            Ok((
                 page,
                 roles,
                 perms,

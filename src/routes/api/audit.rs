@@ -8,7 +8,6 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{pages, timestamp, ApiCaller, ApiError, ErrorBody, PER_PAGE};
 use crate::access::activity::{may_view_activity, IpVisibility};
-use crate::db::{self, DbError};
 use crate::models::audit::{self, AuditFilter};
 use crate::web::pagination::ListQuery;
 use crate::AppState;
@@ -83,10 +82,9 @@ pub async fn list(
         login: String::new(),
         action: String::new(),
     };
-    let page = db::run(&state.pool, move |c| {
-        audit::list(c, &filter, page_no, PER_PAGE).map_err(DbError::from)
-    })
-    .await?;
+    let page = state
+        .db(move |c| Ok(audit::list(c, &filter, page_no, PER_PAGE)?))
+        .await?;
     let me = caller.actor.login.id;
     let items = page
         .rows

@@ -17,7 +17,7 @@ use super::throttle::KeyGuesses;
 use super::ApiError;
 use crate::access::keys::grant_of;
 use crate::access::Actor;
-use crate::db::{self, DbError};
+use crate::db::{self};
 use crate::models::api_key::{self, ApiKey};
 use crate::models::audit::NewAuditEntry;
 use crate::models::now;
@@ -103,29 +103,30 @@ impl FromRequest for ApiCaller {
                 state.ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("no app state")))?;
             let at = now();
             let today = at.date();
-            let found = db::run(&state.pool, move |c| {
-                let Some(key) = api_key::find_by_hash(c, &hash)? else {
-                    return Ok::<_, DbError>(None);
-                };
-                if key.is_revoked() || key.is_expired(today) {
-                    return Ok(None);
-                }
-                let Some(Ok(actor)) = Actor::load(c, key.user_id, today)? else {
-                    return Ok(None);
-                };
-                if !key.allowed_ips().allows(&ip) {
-                    // Logged in the key's account, where its owner looks for it.
-                    let entry = refused_from(&actor, &key, &refusal_audit);
-                    db::transaction(c, |c| entry.insert(c))?;
-                    return Ok(Some(Err(())));
-                }
-                if key.last_use_is_stale(at) {
-                    api_key::touch(c, key.id, at)?;
-                }
-                let actor = actor.with_key(grant_of(&key));
-                Ok(Some(Ok((actor, key))))
-            })
-            .await?;
+            let found = state
+                .db(move |c| {
+                    let Some(key) = api_key::find_by_hash(c, &hash)? else {
+                        return Ok(None);
+                    };
+                    if key.is_revoked() || key.is_expired(today) {
+                        return Ok(None);
+                    }
+                    let Some(Ok(actor)) = Actor::load(c, key.user_id, today)? else {
+                        return Ok(None);
+                    };
+                    if !key.allowed_ips().allows(&ip) {
+                        // Logged in the key's account, where its owner looks for it.
+                        let entry = refused_from(&actor, &key, &refusal_audit);
+                        db::transaction(c, |c| entry.insert(c))?;
+                        return Ok(Some(Err(())));
+                    }
+                    if key.last_use_is_stale(at) {
+                        api_key::touch(c, key.id, at)?;
+                    }
+                    let actor = actor.with_key(grant_of(&key));
+                    Ok(Some(Ok((actor, key))))
+                })
+                .await?;
             let (actor, key) = found
                 .ok_or_else(|| failed(ApiError::Unauthorized(REFUSED)))?
                 .map_err(|()| ApiError::Forbidden(OUTSIDE))?;

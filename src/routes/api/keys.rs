@@ -7,7 +7,6 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{timestamp, ApiCaller, ApiError, ErrorBody};
-use crate::db::{self, DbError};
 use crate::models::server::Server;
 use crate::AppState;
 
@@ -64,10 +63,9 @@ pub async fn current(
         None
     } else {
         let reach = caller.actor.reach.clone();
-        let page = db::run(&state.pool, move |c| {
-            Server::list_within(c, &reach, "", 1, LISTED).map_err(DbError::from)
-        })
-        .await?;
+        let page = state
+            .db(move |c| Ok(Server::list_within(c, &reach, "", 1, LISTED)?))
+            .await?;
         Some(page.rows.into_iter().map(|s| s.id).collect())
     };
     let body = CurrentKey {

@@ -20,7 +20,6 @@ use utoipa::ToSchema;
 use super::{json, timestamp, ApiCaller, ApiError, ErrorBody};
 use crate::access::roles::{grantable, may_manage_roles, risky};
 use crate::access::{Actor, PermissionSet};
-use crate::db::{self, DbError};
 use crate::models::role::{self, Role};
 use crate::models::user::User;
 use crate::operations::roles::{self as op, RecentAuth, RoleError, RoleInput};
@@ -376,15 +375,16 @@ async fn current_role(
     rid: i32,
 ) -> Result<(Role, PermissionSet), ApiError> {
     let account_id = account.id;
-    db::run(&state.pool, move |c| {
-        let Some(role) = Role::find_in_account(c, account_id, rid)? else {
-            return Ok(None);
-        };
-        let held = PermissionSet::from_known_keys(&role::permissions_of(c, rid)?);
-        Ok::<_, DbError>(Some((role, held)))
-    })
-    .await?
-    .ok_or_else(|| ApiError::NotFound("no such role".into()))
+    state
+        .db(move |c| {
+            let Some(role) = Role::find_in_account(c, account_id, rid)? else {
+                return Ok(None);
+            };
+            let held = PermissionSet::from_known_keys(&role::permissions_of(c, rid)?);
+            Ok(Some((role, held)))
+        })
+        .await?
+        .ok_or_else(|| ApiError::NotFound("no such role".into()))
 }
 
 #[utoipa::path(

@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{pages, ApiCaller, ApiError, ErrorBody, PER_PAGE};
 use crate::access::servers::{find_reachable, may_view_servers};
-use crate::db::{self, DbError};
+use crate::db::{self};
 use crate::driver::PowerAction;
 use crate::models::server::Server;
 use crate::models::server_job;
@@ -119,13 +119,13 @@ pub async fn list(
     let (text, page_no) = (q.q.clone(), q.page());
     let searching = !text.trim().is_empty();
     let work = move |c: &mut crate::db::DbConn| {
-        Server::list_within(c, &reach, &text, page_no, PER_PAGE).map_err(DbError::from)
+        Ok(Server::list_within(c, &reach, &text, page_no, PER_PAGE)?)
     };
     // A search has a statement deadline: past it, 503 "narrow it", not a held connection.
     let page = if searching {
         db::run_search(&state.pool, work).await?
     } else {
-        db::run(&state.pool, work).await?
+        state.db(work).await?
     };
     Ok(HttpResponse::Ok().json(ServerPage {
         total: page.total,
@@ -140,11 +140,10 @@ pub async fn list(
 async fn reached(caller: &ApiCaller, state: &AppState, raw: &str) -> Result<Server, ApiError> {
     let sid = parse_id(raw).map_err(|_| ApiError::not_found())?;
     let reach = caller.actor.reach.clone();
-    db::run(&state.pool, move |c| {
-        Server::find_within(c, &reach, sid).map_err(DbError::from)
-    })
-    .await?
-    .ok_or_else(|| ApiError::NotFound("no such server".into()))
+    state
+        .db(move |c| Ok(Server::find_within(c, &reach, sid)?))
+        .await?
+        .ok_or_else(|| ApiError::NotFound("no such server".into()))
 }
 
 #[utoipa::path(
@@ -257,11 +256,10 @@ pub async fn power(
     // the permission; then the permission (403); then the input (400/422).
     let sid = parse_id(&path).map_err(|_| ApiError::not_found())?;
     let actor = caller.actor.clone();
-    let server = db::run(&state.pool, move |c| {
-        find_reachable(c, &actor, sid).map_err(DbError::from)
-    })
-    .await?
-    .ok_or_else(|| ApiError::NotFound("no such server".into()))?;
+    let server = state
+        .db(move |c| Ok(find_reachable(c, &actor, sid)?))
+        .await?
+        .ok_or_else(|| ApiError::NotFound("no such server".into()))?;
     // The same operation as the page's (`operations::servers::power`): the same checks,
     // the same audit row.
     servers_op::may_power(&caller.actor, &server).map_err(op_error)?;
@@ -269,21 +267,21 @@ pub async fn power(
     servers_op::busy(&server).map_err(op_error)?;
     let who = caller.audit(caller.actor.account_id(), "server.power");
     let actor = caller.actor.clone();
-    let job = db::run(&state.pool, move |c| {
-        Ok::<_, DbError>(servers_op::power(c, &actor, who, &server, action))
-    })
-    .await?
-    .map_err(op_error)?;
+    let job = state
+        .db(move |c| Ok(servers_op::power(c, &actor, who, &server, action)))
+        .await?
+        .map_err(op_error)?;
     // The page's wait too: a quick controller's answer is in this response; a slow one's
     // job is still `queued` or `calling`, and GET .../servers/{sid} shows when it ended.
     state.jobs.outcome(job, state.driver_wait).await;
     let reach = caller.actor.reach.clone();
-    let (server, job) = db::run(&state.pool, move |c| {
-        let server = Server::find_within(c, &reach, sid)?;
-        let job = server_job::find(c, job)?;
-        Ok::<_, DbError>((server, job))
-    })
-    .await?;
+    let (server, job) = state
+        .db(move |c| {
+            let server = Server::find_within(c, &reach, sid)?;
+            let job = server_job::find(c, job)?;
+            Ok((server, job))
+        })
+        .await?;
     let server = server.ok_or_else(ApiError::not_found)?;
     let job = job.ok_or_else(ApiError::not_found)?;
     Ok(HttpResponse::Ok().json(PowerResult {

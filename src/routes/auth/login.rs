@@ -10,7 +10,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::access::actor::standing;
-use crate::db::{self, DbError};
+use crate::db::DbError;
 use crate::models::login_attempt::NewLoginAttempt;
 use crate::models::now;
 use crate::models::throttle::{self, Verdict};
@@ -117,21 +117,22 @@ pub async fn submit(
 
     let (verdict, user) = {
         let (key, ip) = (key.clone(), client.ip.clone());
-        db::run(&state.pool, move |c| {
-            let verdict = throttle::assess(c, &key, &ip)?;
-            let throttled = verdict == Verdict::Locked;
-            let user = if throttled {
-                None
-            } else {
-                User::find_by_username(c, &key)?
-            };
-            let parent = match user.as_ref().and_then(|u| u.parent_id) {
-                Some(pid) => User::find(c, pid)?,
-                None => None,
-            };
-            Ok::<_, DbError>((verdict, user.map(|u| (u, parent))))
-        })
-        .await?
+        state
+            .db(move |c| {
+                let verdict = throttle::assess(c, &key, &ip)?;
+                let throttled = verdict == Verdict::Locked;
+                let user = if throttled {
+                    None
+                } else {
+                    User::find_by_username(c, &key)?
+                };
+                let parent = match user.as_ref().and_then(|u| u.parent_id) {
+                    Some(pid) => User::find(c, pid)?,
+                    None => None,
+                };
+                Ok((verdict, user.map(|u| (u, parent))))
+            })
+            .await?
     };
     if let Verdict::Delay(wait) = verdict {
         // The backstop: many failures for this username from many addresses. Slow the
@@ -184,12 +185,13 @@ pub async fn submit(
         } else {
             None
         };
-        db::run(&state.pool, move |c| {
-            // One transaction: the attempt, the last-login time and the session cap are
-            // one write.
-            crate::db::transaction(c, |c| record(c, &key, &client, success, reason, login_id))
-        })
-        .await?
+        state
+            .db(move |c| {
+                // One transaction: the attempt, the last-login time and the session cap are
+                // one write.
+                crate::db::transaction(c, |c| record(c, &key, &client, success, reason, login_id))
+            })
+            .await?
     };
 
     let error = match outcome {

@@ -88,13 +88,14 @@ pub async fn start(
         Err(why) => return Ok(passkeys_off(why)),
     };
     let client = ClientInfo::of(&req);
-    let loaded = db::run(&state.pool, move |c| {
-        let Some((login, keys)) = load(c, login_id)? else {
-            return Ok::<_, DbError>(None);
-        };
-        Ok(Some((throttled(c, &login, &client)?, keys)))
-    })
-    .await?;
+    let loaded = state
+        .db(move |c| {
+            let Some((login, keys)) = load(c, login_id)? else {
+                return Ok(None);
+            };
+            Ok(Some((throttled(c, &login, &client)?, keys)))
+        })
+        .await?;
     let Some((is_throttled, rows)) = loaded else {
         return Ok(render::see_other("/login"));
     };
@@ -157,37 +158,38 @@ pub async fn finish(
     let assertion = serde_json::from_slice::<PublicKeyCredential>(&body).ok();
     let client = ClientInfo::of(&req);
     let rp_state = state.passkeys.clone();
-    let outcome = db::run(&state.pool, move |c| {
-        let Some((login, rows)) = load(c, login_id)? else {
-            return Ok::<_, DbError>(None);
-        };
-        db::transaction(c, |c| {
-            if throttled(c, &login, &client)? {
-                record(c, &login, &client, false, "throttled")?;
-                return Ok(Some(Err(THROTTLED)));
-            }
-            let keys: Vec<_> = rows.iter().filter_map(|r| from_text(&r.passkey)).collect();
-            let checked = match (&assertion, rp_state.as_ref()) {
-                (Some(a), Ok(rp)) => rp.finish_authentication(&keys, a, &waiting.state),
-                _ => Err("the browser's answer could not be read".to_string()),
+    let outcome = state
+        .db(move |c| {
+            let Some((login, rows)) = load(c, login_id)? else {
+                return Ok(None);
             };
-            match checked {
-                Ok(key) => {
-                    passkey::record_use(c, login.id, &credential_id(&key), &to_text(&key))?;
-                    record(c, &login, &client, true, PASSKEY_PASSED)?;
-                    Ok(Some(Ok(())))
+            db::transaction(c, |c| {
+                if throttled(c, &login, &client)? {
+                    record(c, &login, &client, false, "throttled")?;
+                    return Ok(Some(Err(THROTTLED)));
                 }
-                Err(e) => {
-                    log::info!("passkey refused for login {}: {e}", login.id);
-                    record(c, &login, &client, false, PASSKEY_FAILED)?;
-                    Ok(Some(Err(
-                        "The passkey was not accepted. Try again, or enter a code instead.",
-                    )))
+                let keys: Vec<_> = rows.iter().filter_map(|r| from_text(&r.passkey)).collect();
+                let checked = match (&assertion, rp_state.as_ref()) {
+                    (Some(a), Ok(rp)) => rp.finish_authentication(&keys, a, &waiting.state),
+                    _ => Err("the browser's answer could not be read".to_string()),
+                };
+                match checked {
+                    Ok(key) => {
+                        passkey::record_use(c, login.id, &credential_id(&key), &to_text(&key))?;
+                        record(c, &login, &client, true, PASSKEY_PASSED)?;
+                        Ok(Some(Ok(())))
+                    }
+                    Err(e) => {
+                        log::info!("passkey refused for login {}: {e}", login.id);
+                        record(c, &login, &client, false, PASSKEY_FAILED)?;
+                        Ok(Some(Err(
+                            "The passkey was not accepted. Try again, or enter a code instead.",
+                        )))
+                    }
                 }
-            }
+            })
         })
-    })
-    .await?;
+        .await?;
     match outcome {
         None => {
             // Disabled or expired while the factor was awaited: nothing more to try.

@@ -11,7 +11,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::factor::{check_code, CodeCheck};
-use crate::db::{self, DbError};
+use crate::db::{self};
 use crate::models::login_attempt::NewLoginAttempt;
 use crate::models::now;
 use crate::models::throttle::{self, Verdict};
@@ -92,10 +92,9 @@ pub async fn submit(
     let passed = if !code.trim().is_empty() && current.factor.has_factor {
         let key = state.factor_key.clone();
         let login = person.clone();
-        let outcome = db::run(&state.pool, move |c| {
-            db::transaction(c, |c| check_code(c, &key, &login, &code, &client))
-        })
-        .await?;
+        let outcome = state
+            .db(move |c| db::transaction(c, |c| check_code(c, &key, &login, &code, &client)))
+            .await?;
         match outcome {
             CodeCheck::Passed => Ok(()),
             CodeCheck::Wrong => Err("That code is not right, or was used already."),
@@ -103,10 +102,9 @@ pub async fn submit(
         }
     } else {
         let (key, ip) = (person.username_key.clone(), client.ip.clone());
-        let throttled = db::run(&state.pool, move |c| {
-            throttle::assess(c, &key, &ip).map_err(DbError::from)
-        })
-        .await?
+        let throttled = state
+            .db(move |c| Ok(throttle::assess(c, &key, &ip)?))
+            .await?
             == Verdict::Locked;
         if throttled {
             Err("Too many wrong attempts. Wait 15 minutes and try again.")
@@ -119,8 +117,8 @@ pub async fn submit(
                 Ok(())
             } else {
                 let login = person.clone();
-                db::run(&state.pool, move |c| {
-                    db::transaction(c, |c| {
+                state
+                    .tx(move |c| {
                         NewLoginAttempt {
                             username_key: &login.username_key,
                             user_id: Some(login.id),
@@ -131,11 +129,10 @@ pub async fn submit(
                             reason: "wrong password (confirming identity)",
                             created_at: now(),
                         }
-                        .insert(c)
-                        .map_err(DbError::from)
+                        .insert(c)?;
+                        Ok(())
                     })
-                })
-                .await?;
+                    .await?;
                 Err("That password is not right.")
             }
         }

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::factor::{check_code, CodeCheck};
 use crate::access::actor::standing;
-use crate::db::{self, DbError};
+use crate::db::{self};
 use crate::models::now;
 use crate::models::two_factor;
 use crate::models::user::User;
@@ -43,10 +43,9 @@ async fn has_passkeys(state: &AppState, login_id: i32) -> Result<bool, AppError>
     if state.passkeys.is_err() {
         return Ok(false);
     }
-    let n = db::run(&state.pool, move |c| {
-        crate::models::passkey::count_for(c, login_id).map_err(DbError::from)
-    })
-    .await?;
+    let n = state
+        .db(move |c| Ok(crate::models::passkey::count_for(c, login_id)?))
+        .await?;
     Ok(n > 0)
 }
 
@@ -67,10 +66,9 @@ pub async fn after_password(
     state: &AppState,
     login_id: i32,
 ) -> Result<&'static str, AppError> {
-    let has_factor = db::run(&state.pool, move |c| {
-        two_factor::has_factor(c, login_id).map_err(DbError::from)
-    })
-    .await?;
+    let has_factor = state
+        .db(move |c| Ok(two_factor::has_factor(c, login_id)?))
+        .await?;
     // A fresh session key and CSRF token in either case (no session fixation). The
     // session row is written once, here, with everything the next page needs.
     session.renew();
@@ -147,22 +145,23 @@ pub async fn submit(
     let client = ClientInfo::of(&req);
     let code: String = form.code.chars().take(100).collect();
     let key = state.factor_key.clone();
-    let checked = db::run(&state.pool, move |c| {
-        let Some(login) = User::find(c, login_id)? else {
-            return Ok::<_, DbError>(None);
-        };
-        let parent = match login.parent_id {
-            Some(p) => User::find(c, p)?,
-            None => None,
-        };
-        // Disabled or expired while the code was awaited: nothing more to try.
-        if standing(&login, parent.as_ref(), now().date()).is_err() {
-            return Ok(None);
-        }
-        let outcome = db::transaction(c, |c| check_code(c, &key, &login, &code, &client))?;
-        Ok(Some(outcome))
-    })
-    .await?;
+    let checked = state
+        .db(move |c| {
+            let Some(login) = User::find(c, login_id)? else {
+                return Ok(None);
+            };
+            let parent = match login.parent_id {
+                Some(p) => User::find(c, p)?,
+                None => None,
+            };
+            // Disabled or expired while the code was awaited: nothing more to try.
+            if standing(&login, parent.as_ref(), now().date()).is_err() {
+                return Ok(None);
+            }
+            let outcome = db::transaction(c, |c| check_code(c, &key, &login, &code, &client))?;
+            Ok(Some(outcome))
+        })
+        .await?;
     let error = match checked {
         None => {
             session.remove(PENDING_LOGIN);

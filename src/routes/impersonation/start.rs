@@ -7,7 +7,6 @@ use crate::access::actor::standing;
 use crate::access::impersonation::{
     may_impersonate_account, may_impersonate_alias, NoImpersonation,
 };
-use crate::db::{self, DbError};
 use crate::models::now;
 use crate::models::user::User;
 use crate::routes::alias_users::{load_target, tab_url};
@@ -51,16 +50,15 @@ async fn begin(
             target.username
         ));
     let own_account = current.actor.account_id();
-    db::run(&state.pool, move |c| {
-        db::transaction(c, |c| {
+    state
+        .tx(move |c| {
             audit.insert(c)?;
             if own_account != target_account {
                 audit.for_account(own_account).insert(c)?;
             }
-            Ok::<_, DbError>(())
+            Ok(())
         })
-    })
-    .await?;
+        .await?;
     let session = &current.session;
     let original = current.actor.login.id;
     // A new session key and CSRF token for the new identity.
@@ -123,12 +121,7 @@ pub async fn alias(
 
 async fn target_may_log_in(state: &AppState, target: &User) -> Result<bool, AppError> {
     let parent = match target.parent_id {
-        Some(pid) => {
-            db::run(&state.pool, move |c| {
-                User::find(c, pid).map_err(DbError::from)
-            })
-            .await?
-        }
+        Some(pid) => state.db(move |c| Ok(User::find(c, pid)?)).await?,
         None => None,
     };
     Ok(standing(target, parent.as_ref(), now().date()).is_ok())

@@ -5,7 +5,6 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::RETURN_TO;
 use crate::access::Actor;
-use crate::db::{self, DbError};
 use crate::models::audit::NewAuditEntry;
 use crate::models::now;
 use crate::web::client::ClientInfo;
@@ -32,33 +31,33 @@ pub async fn submit(
     let today = now().date();
     // The stop is recorded even when the target was disabled meanwhile; the original
     // login must still be able to act, or the session ends.
-    let original_ok = db::run(&state.pool, move |c| {
-        let me = Actor::load(c, original, today)?;
-        let Some(Ok(me)) = me else {
-            return Ok::<_, DbError>(false);
-        };
-        let target_user = match target {
-            Some(t) => crate::models::user::User::find(c, t)?,
-            None => None,
-        };
-        let entry = NewAuditEntry {
-            account_id: Some(me.account_id()),
-            actor_id: Some(me.login.id),
-            actor_name: me.login.username.clone(),
-            impersonator_id: None,
-            impersonator_name: None,
-            action: "impersonation.stop".into(),
-            target: target_user
-                .as_ref()
-                .map(|u| u.username.clone())
-                .unwrap_or_default(),
-            details: String::new(),
-            ip: client.ip.clone(),
-            user_agent: client.user_agent.clone(),
-            via_api: false,
-            created_at: now(),
-        };
-        db::transaction(c, |c| {
+    let original_ok = state
+        .tx(move |c| {
+            let me = Actor::load(c, original, today)?;
+            let Some(Ok(me)) = me else {
+                return Ok(false);
+            };
+            let target_user = match target {
+                Some(t) => crate::models::user::User::find(c, t)?,
+                None => None,
+            };
+            let entry = NewAuditEntry {
+                account_id: Some(me.account_id()),
+                actor_id: Some(me.login.id),
+                actor_name: me.login.username.clone(),
+                impersonator_id: None,
+                impersonator_name: None,
+                action: "impersonation.stop".into(),
+                target: target_user
+                    .as_ref()
+                    .map(|u| u.username.clone())
+                    .unwrap_or_default(),
+                details: String::new(),
+                ip: client.ip.clone(),
+                user_agent: client.user_agent.clone(),
+                via_api: false,
+                created_at: now(),
+            };
             entry.insert(c)?;
             if let Some(t) = &target_user {
                 let acct = t.parent_id.unwrap_or(t.id);
@@ -66,11 +65,9 @@ pub async fn submit(
                     entry.for_account(acct).insert(c)?;
                 }
             }
-            Ok::<_, DbError>(())
-        })?;
-        Ok(true)
-    })
-    .await?;
+            Ok(true)
+        })
+        .await?;
     if !original_ok {
         session.purge();
         return Ok(render::see_other("/login"));

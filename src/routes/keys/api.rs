@@ -175,10 +175,9 @@ pub async fn page(
     page.created = match opened {
         Some(secret) => {
             let hash = sha256_hex(&secret);
-            let stored = db::run(&state.pool, move |c| {
-                api_key::find_by_hash(c, &hash).map_err(DbError::from)
-            })
-            .await?;
+            let stored = state
+                .db(move |c| Ok(api_key::find_by_hash(c, &hash)?))
+                .await?;
             stored
                 .filter(|k| k.id == key_id && k.user_id == uid)
                 .map(|_| Created {
@@ -214,21 +213,22 @@ async fn build(
     .is_ok();
     // Only the login itself fills the form, so its own reach is what it may choose from.
     let reach = may_create.then(|| current.actor.reach.clone());
-    let (keys, chosen, servers) = db::run(&state.pool, move |c| {
-        let keys = api_key::list_for(c, uid)?;
-        let ids: Vec<i32> = keys
-            .iter()
-            .filter(|k| !k.all_servers)
-            .map(|k| k.id)
-            .collect();
-        let chosen = api_key::chosen_servers(c, &ids)?;
-        let servers = match &reach {
-            Some(r) => Some(Server::list_within(c, r, "", 1, SERVER_CHOICES)?),
-            None => None,
-        };
-        Ok::<_, DbError>((keys, chosen, servers))
-    })
-    .await?;
+    let (keys, chosen, servers) = state
+        .db(move |c| {
+            let keys = api_key::list_for(c, uid)?;
+            let ids: Vec<i32> = keys
+                .iter()
+                .filter(|k| !k.all_servers)
+                .map(|k| k.id)
+                .collect();
+            let chosen = api_key::chosen_servers(c, &ids)?;
+            let servers = match &reach {
+                Some(r) => Some(Server::list_within(c, r, "", 1, SERVER_CHOICES)?),
+                None => None,
+            };
+            Ok((keys, chosen, servers))
+        })
+        .await?;
     let today = now().date();
     let login_name = owner.login().username.clone();
     let rows: Vec<Row> = keys
@@ -466,12 +466,12 @@ pub async fn create(
         ));
     let key_name = name.as_str().to_string();
     let reach = current.actor.reach.clone();
-    let created = db::run(&state.pool, move |c| {
-        db::transaction(c, |c| {
+    let created = state
+        .tx(move |c| {
             // Concurrent adds for one login count one after another: the quota holds.
             User::lock_for_update(c, uid)?;
             if api_key::count_for(c, uid)? >= MAX_PER_LOGIN {
-                return Ok::<_, DbError>(Err(Refusal::Quota));
+                return Ok(Err(Refusal::Quota));
             }
             if api_key::live_name_taken(c, uid, &key_name)? {
                 return Ok(Err(Refusal::Name));
@@ -498,8 +498,7 @@ pub async fn create(
             audit.insert(c)?;
             Ok(Ok(id))
         })
-    })
-    .await;
+        .await;
     let key_id = match created {
         Ok(Ok(id)) => id,
         Ok(Err(Refusal::Quota)) => {
@@ -589,11 +588,11 @@ pub async fn revoke(
     let audit = current.audit(owner.account.id, "api_key.revoke");
     let label = owner.label();
     let actor = current.actor.clone();
-    let outcome = db::run(&state.pool, move |c| {
-        db::transaction(c, |c| {
+    let outcome = state
+        .change(move |c| {
             credentials_change(c, &actor, uid, |c| {
                 let Some(key) = api_key::find_for(c, uid, kid)? else {
-                    return Ok::<_, AppError>(None);
+                    return Ok(None);
                 };
                 if key.is_revoked() {
                     return Ok(Some(false));
@@ -606,9 +605,8 @@ pub async fn revoke(
                 Ok(Some(true))
             })
         })
-    })
-    .await?
-    .ok_or(AppError::NotFound)?;
+        .await?
+        .ok_or(AppError::NotFound)?;
     if outcome {
         current.flash("success", "API key revoked. It stops working at once.");
     } else {

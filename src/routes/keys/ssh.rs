@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::{load_owner, KeyPath, Owner};
 use crate::access::keys::KeyKind;
-use crate::db::{self, DbError};
+use crate::db::{self};
 use crate::domain::{describe_ssh_key, ShortText, SshPublicKey};
 use crate::models::ssh_key::{self, NewSshKey, SshKey, MAX_PER_LOGIN};
 use crate::models::{now, user::User};
@@ -67,10 +67,7 @@ async fn build(
     errors: FieldErrors,
 ) -> Result<SshPage, AppError> {
     let uid = owner.login().id;
-    let keys = db::run(&state.pool, move |c| {
-        ssh_key::list_for(c, uid).map_err(DbError::from)
-    })
-    .await?;
+    let keys = state.db(move |c| Ok(ssh_key::list_for(c, uid)?)).await?;
     let rows: Vec<Row> = keys
         .into_iter()
         .map(|key| Row {
@@ -123,12 +120,12 @@ pub async fn add(
             owner.label()
         ))
         .details(format!("{} {}", key.description(), key.fingerprint()));
-    let added = db::run(&state.pool, move |c| {
-        db::transaction(c, |c| {
+    let added = state
+        .tx(move |c| {
             // Concurrent adds for one login count one after another: the quota holds.
             User::lock_for_update(c, uid)?;
             if ssh_key::count_for(c, uid)? >= MAX_PER_LOGIN {
-                return Ok::<_, DbError>(Added::AtLimit);
+                return Ok(Added::AtLimit);
             }
             if ssh_key::fingerprint_taken(c, uid, key.fingerprint())? {
                 return Ok(Added::Duplicate);
@@ -150,8 +147,7 @@ pub async fn add(
             audit.insert(c)?;
             Ok(Added::Yes)
         })
-    })
-    .await?;
+        .await?;
     match added {
         Added::Yes => {
             current.flash("success", "SSH key added.");
@@ -200,10 +196,10 @@ pub async fn delete(
     let uid = owner.login().id;
     let audit = current.audit(owner.account.id, "ssh_key.delete");
     let label = owner.label();
-    let deleted = db::run(&state.pool, move |c| {
-        db::transaction(c, |c| {
+    let deleted = state
+        .tx(move |c| {
             let Some(key) = ssh_key::find_for(c, uid, kid)? else {
-                return Ok::<_, DbError>(false);
+                return Ok(false);
             };
             ssh_key::delete(c, uid, kid)?;
             audit
@@ -212,8 +208,7 @@ pub async fn delete(
                 .insert(c)?;
             Ok(true)
         })
-    })
-    .await?;
+        .await?;
     if !deleted {
         return Err(AppError::NotFound);
     }

@@ -7,7 +7,6 @@ use serde::Deserialize;
 
 use super::{alias_filter, owner_passes, LoginView, Roles};
 use crate::access::review::{is_risky, may_review_access, ReviewFilter};
-use crate::db::{self, DbError};
 use crate::models::review;
 use crate::models::user::User;
 use crate::routes::users::tabs::{self, Tab};
@@ -64,24 +63,25 @@ pub async fn page(
         .unwrap_or(1)
         .clamp(1, 1_000_000);
     let acc = account.clone();
-    let (rows, total) = db::run(&state.pool, move |c| {
-        let roles = Roles::load(c, acc.id)?;
-        let f = alias_filter(filter, &acc, &roles);
-        let (aliases, total) = review::aliases_page(c, acc.id, &f, page_no, PER_PAGE)?;
-        let mut logins = Vec::with_capacity(aliases.len() + 1);
-        if page_no == 1 && owner_passes(c, filter, &acc)? {
-            logins.push(acc.clone());
-        }
-        logins.extend(aliases);
-        let ids: Vec<i32> = logins.iter().map(|l| l.id).collect();
-        let mut facts = review::facts(c, &ids)?;
-        let rows: Vec<LoginView> = logins
-            .into_iter()
-            .map(|l| LoginView::of(&acc, &roles, l, &mut facts))
-            .collect();
-        Ok::<_, DbError>((rows, total))
-    })
-    .await?;
+    let (rows, total) = state
+        .db(move |c| {
+            let roles = Roles::load(c, acc.id)?;
+            let f = alias_filter(filter, &acc, &roles);
+            let (aliases, total) = review::aliases_page(c, acc.id, &f, page_no, PER_PAGE)?;
+            let mut logins = Vec::with_capacity(aliases.len() + 1);
+            if page_no == 1 && owner_passes(c, filter, &acc)? {
+                logins.push(acc.clone());
+            }
+            logins.extend(aliases);
+            let ids: Vec<i32> = logins.iter().map(|l| l.id).collect();
+            let mut facts = review::facts(c, &ids)?;
+            let rows: Vec<LoginView> = logins
+                .into_iter()
+                .map(|l| LoginView::of(&acc, &roles, l, &mut facts))
+                .collect();
+            Ok((rows, total))
+        })
+        .await?;
     let base = format!("/users/{}/access-review", account.id);
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
     let mut pager = Pager::new(&base, "", page_no, pages, total);

@@ -9,7 +9,6 @@ use askama::Template;
 use super::managed_account;
 use crate::access::roles::{grantable, may_edit_role, risk_of};
 use crate::access::{PermissionSet, Tier, CATALOG};
-use crate::db::{self, DbError};
 use crate::models::role::{self, Role};
 use crate::models::user::User;
 use crate::routes::users::parse_id;
@@ -218,13 +217,22 @@ pub async fn load_role(
     account_id: i32,
     rid: i32,
 ) -> Result<(Role, PermissionSet, Vec<String>, i64), AppError> {
-    db::run(&state.pool, move |c| {
-        let role = Role::find_in_account(c, account_id, rid)?.ok_or(AppError::NotFound)?;
-        let keys = role::permissions_of(c, rid).map_err(DbError::from)?;
-        let (holders, count) = role::holders(c, rid, HOLDERS_SHOWN).map_err(DbError::from)?;
-        Ok::<_, AppError>((role, PermissionSet::from_known_keys(&keys), holders, count))
-    })
-    .await
+    state
+        .db(move |c| {
+            let Some(role) = Role::find_in_account(c, account_id, rid)? else {
+                return Ok(None);
+            };
+            let keys = role::permissions_of(c, rid)?;
+            let (holders, count) = role::holders(c, rid, HOLDERS_SHOWN)?;
+            Ok(Some((
+                role,
+                PermissionSet::from_known_keys(&keys),
+                holders,
+                count,
+            )))
+        })
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 pub async fn existing_role(
@@ -237,10 +245,9 @@ pub async fn existing_role(
     let rid = parse_id(&raw_rid)?;
     let (role, perms, holders, holder_count) = load_role(&state, account.id, rid).await?;
     may_edit_role(&current.actor, &account, rid, perms).map_err(|_| AppError::Forbidden)?;
-    let require_two_factor = db::run(&state.pool, move |c| {
-        crate::models::two_factor::role_requires(c, rid).map_err(DbError::from)
-    })
-    .await?;
+    let require_two_factor = state
+        .db(move |c| Ok(crate::models::two_factor::role_requires(c, rid)?))
+        .await?;
     let page = build(
         &current,
         account,

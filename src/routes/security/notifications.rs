@@ -10,7 +10,6 @@ use serde::Deserialize;
 
 use crate::access::changes::account_change;
 use crate::access::two_factor::may_set_policy;
-use crate::db;
 use crate::models::user;
 use crate::routes::alias_users::tab_url;
 use crate::routes::users::{parse_id, visible_account};
@@ -52,16 +51,15 @@ pub async fn submit(
         .target(format!("account {}", account.username))
         .details(format!("notify_owner={wanted}"));
     let is_self = account.id == actor.login.id;
-    db::run(&state.pool, move |c| {
-        db::transaction(c, |c| {
+    state
+        .change(move |c| {
             account_change(c, &actor, id, is_self, |c| {
                 user::set_notify_owner(c, id, wanted)?;
                 audit.insert(c)?;
-                Ok::<_, AppError>(())
+                Ok(())
             })
         })
-    })
-    .await?;
+        .await?;
     current.flash(
         "success",
         if wanted {

@@ -7,7 +7,6 @@ use askama::Template;
 
 use crate::access::sessions::may_end_own_sessions;
 use crate::access::two_factor::may_manage_own_factors;
-use crate::db::{self, DbError};
 use crate::models::two_factor;
 use crate::models::{passkey, session};
 use crate::routes::sessions::{self, SessionView};
@@ -56,15 +55,16 @@ pub fn own_factors_only(current: &Current) -> Result<(), AppError> {
 pub async fn page(current: Current, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     own_factors_only(&current)?;
     let uid = current.actor.login.id;
-    let (codes_left, open, keys, has_totp) = db::run(&state.pool, move |c| {
-        Ok::<_, DbError>((
-            two_factor::recovery_codes_left(c, uid)?,
-            session::open_of(c, uid)?,
-            passkey::list_for(c, uid)?,
-            two_factor::totp_of(c, uid)?.is_some(),
-        ))
-    })
-    .await?;
+    let (codes_left, open, keys, has_totp) = state
+        .db(move |c| {
+            Ok((
+                two_factor::recovery_codes_left(c, uid)?,
+                session::open_of(c, uid)?,
+                passkey::list_for(c, uid)?,
+                two_factor::totp_of(c, uid)?.is_some(),
+            ))
+        })
+        .await?;
     let may_add_passkey = (keys.len() as i64) < passkey::MAX_PER_LOGIN;
     let passkeys = keys
         .into_iter()

@@ -15,7 +15,6 @@ use webauthn_rs::prelude::{PasskeyRegistration, RegisterPublicKeyCredential};
 
 use super::own::own_factors_only;
 use super::recovery::store_new_codes;
-use crate::db::{self, DbError};
 use crate::models::now;
 use crate::models::passkey::{self, NewPasskey, MAX_PER_LOGIN};
 use crate::models::two_factor;
@@ -109,14 +108,15 @@ pub async fn start(
     };
     let uid = current.actor.login.id;
     let n = name.clone();
-    let (count, taken, rows) = db::run(&state.pool, move |c| {
-        Ok::<_, DbError>((
-            passkey::count_for(c, uid)?,
-            passkey::name_taken(c, uid, &n)?,
-            passkey::list_for(c, uid)?,
-        ))
-    })
-    .await?;
+    let (count, taken, rows) = state
+        .db(move |c| {
+            Ok((
+                passkey::count_for(c, uid)?,
+                passkey::name_taken(c, uid, &n)?,
+                passkey::list_for(c, uid)?,
+            ))
+        })
+        .await?;
     if count >= MAX_PER_LOGIN {
         return Ok(refused(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -211,8 +211,8 @@ pub async fn finish(
         .details(format!("passkey \u{201c}{name}\u{201d}"));
     let codes = totp::new_recovery_codes();
     let hashes: Vec<String> = codes.iter().map(|c| totp::recovery_code_hash(c)).collect();
-    let outcome = db::run(&state.pool, move |c| {
-        db::transaction(c, |c| {
+    let outcome = state
+        .tx(move |c| {
             // Checked again here: another tab may have added one meanwhile.
             if passkey::count_for(c, uid)? >= MAX_PER_LOGIN {
                 return Ok(Err("You hold 10 passkeys already."));
@@ -238,10 +238,9 @@ pub async fn finish(
                 two_factor::replace_recovery_codes(c, uid, &hashes)?;
             }
             audit.insert(c)?;
-            Ok::<_, DbError>(Ok(first))
+            Ok(Ok(first))
         })
-    })
-    .await?;
+        .await?;
     let first = match outcome {
         Ok(first) => first,
         Err(message) => return Ok(refused(StatusCode::UNPROCESSABLE_ENTITY, message)),
@@ -280,11 +279,10 @@ pub async fn delete(
     let pk = parse_id(&path)?;
     current.require_recent_auth("/account/security")?;
     let uid = current.actor.login.id;
-    let row = db::run(&state.pool, move |c| {
-        passkey::find_for(c, uid, pk).map_err(DbError::from)
-    })
-    .await?
-    .ok_or(AppError::NotFound)?;
+    let row = state
+        .db(move |c| Ok(passkey::find_for(c, uid, pk)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
     let fields = crate::web::form::pairs(&body)?;
     let ask = Ask {
         title: format!("Delete the passkey \u{201c}{}\u{201d}?", row.name),
@@ -310,8 +308,8 @@ pub async fn delete(
     let by = By::actor(&current.actor, &audit);
     let login = current.actor.login.clone();
     let what = format!("it deleted its passkey \u{201c}{}\u{201d}", row.name);
-    let removed = db::run(&state.pool, move |c| {
-        db::transaction(c, |c| {
+    let removed = state
+        .tx(move |c| {
             let removed = passkey::delete_for(c, uid, pk)?;
             if removed {
                 two_factor::drop_codes_without_factor(c, uid)?;
@@ -319,10 +317,9 @@ pub async fn delete(
                 let what = super::totp::factor_removed(c, uid, &what)?;
                 notices::factors_removed(c, &by, &login, &what)?;
             }
-            Ok::<_, DbError>(removed)
+            Ok(removed)
         })
-    })
-    .await?;
+        .await?;
     if !removed {
         return Err(AppError::NotFound);
     }

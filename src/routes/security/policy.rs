@@ -9,7 +9,6 @@ use serde::Deserialize;
 
 use crate::access::changes::account_change;
 use crate::access::two_factor::may_set_policy;
-use crate::db;
 use crate::models::two_factor;
 use crate::routes::alias_users::tab_url;
 use crate::routes::users::{parse_id, visible_account};
@@ -51,16 +50,15 @@ pub async fn submit(
         .target(format!("account {}", account.username))
         .details(format!("require_two_factor_for_aliases={required}"));
     let is_self = account.id == actor.login.id;
-    db::run(&state.pool, move |c| {
-        db::transaction(c, |c| {
+    state
+        .change(move |c| {
             account_change(c, &actor, id, is_self, |c| {
                 two_factor::set_account_requires_for_aliases(c, id, required)?;
                 audit.insert(c)?;
-                Ok::<_, AppError>(())
+                Ok(())
             })
         })
-    })
-    .await?;
+        .await?;
     current.flash(
         "success",
         if required {

@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 
 use super::own::own_factors_only;
 use super::SESSION_COOKIE;
-use crate::db::{self, DbError};
 use crate::models::two_factor;
 use crate::security::sealed::{self, Sealed};
 use crate::security::totp;
@@ -76,10 +75,9 @@ pub async fn page(
         })
         .map(|s| s.split(' ').map(str::to_string).collect())
         .unwrap_or_default();
-    let codes_left = db::run(&state.pool, move |c| {
-        two_factor::recovery_codes_left(c, uid).map_err(DbError::from)
-    })
-    .await?;
+    let codes_left = state
+        .db(move |c| Ok(two_factor::recovery_codes_left(c, uid)?))
+        .await?;
     // Only codes that are still the login's own unused ones are shown.
     let codes = if codes.len() == totp::RECOVERY_CODES && codes_left > 0 {
         codes
@@ -119,14 +117,13 @@ pub async fn regenerate(
     let audit = current
         .audit(current.actor.account_id(), "two_factor.recovery_codes")
         .target(format!("login {}", current.actor.login.username));
-    db::run(&state.pool, move |c| {
-        db::transaction(c, |c| {
+    state
+        .tx(move |c| {
             two_factor::replace_recovery_codes(c, uid, &hashes)?;
             audit.insert(c)?;
-            Ok::<_, DbError>(())
+            Ok(())
         })
-    })
-    .await?;
+        .await?;
     store_new_codes(&req, &current, &codes)?;
     current.flash(
         "success",

@@ -9,7 +9,6 @@ use actix_web::{web, HttpResponse};
 
 use crate::access::changes::factors_reset;
 use crate::access::two_factor::may_reset_account;
-use crate::db;
 use crate::models::two_factor;
 use crate::models::user::User;
 use crate::operations::notices::{self, By};
@@ -66,19 +65,18 @@ async fn reset(
         .target(format!("login {}", target.username));
     let by = By::actor(&actor, &audit);
     let login = target.clone();
-    let removed = db::run(&state.pool, move |c| {
-        db::transaction(c, |c| {
+    let removed = state
+        .change(move |c| {
             factors_reset(c, &actor, tid, |c| {
                 let removed = two_factor::remove_all(c, tid)?;
                 audit.insert(c)?;
                 if removed {
                     notices::factors_removed(c, &by, &login, notices::FACTORS_RESET)?;
                 }
-                Ok::<_, AppError>(removed)
+                Ok(removed)
             })
         })
-    })
-    .await?;
+        .await?;
     current.flash(
         "success",
         if removed {

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::own::own_factors_only;
 use super::recovery::store_new_codes;
 use super::SESSION_COOKIE;
-use crate::db::{self, DbError};
+use crate::db::DbError;
 use crate::models::two_factor;
 use crate::operations::notices::{self, By};
 use crate::security::sealed::{self, Sealed};
@@ -135,15 +135,14 @@ pub async fn confirm(
         .audit(current.actor.account_id(), "two_factor.enable")
         .target(format!("login {}", current.actor.login.username))
         .details("authenticator app (TOTP)");
-    db::run(&state.pool, move |c| {
-        db::transaction(c, |c| {
+    state
+        .tx(move |c| {
             two_factor::set_totp(c, uid, &stored, step)?;
             two_factor::replace_recovery_codes(c, uid, &hashes)?;
             audit.insert(c)?;
-            Ok::<_, DbError>(())
+            Ok(())
         })
-    })
-    .await?;
+        .await?;
     current.session.remove(TOTP_SETUP);
     store_new_codes(&req, &current, &codes)?;
     current.flash(
@@ -185,18 +184,17 @@ pub async fn delete(
         .target(format!("login {}", current.actor.login.username));
     let by = By::actor(&current.actor, &audit);
     let login = current.actor.login.clone();
-    let removed = db::run(&state.pool, move |c| {
-        db::transaction(c, |c| {
+    let removed = state
+        .tx(move |c| {
             let removed = two_factor::remove_totp(c, uid)?;
             if removed {
                 audit.insert(c)?;
                 let what = factor_removed(c, uid, "it removed its authenticator app")?;
                 notices::factors_removed(c, &by, &login, &what)?;
             }
-            Ok::<_, DbError>(removed)
+            Ok(removed)
         })
-    })
-    .await?;
+        .await?;
     current.flash(
         if removed { "success" } else { "error" },
         if removed {

@@ -14,7 +14,6 @@ use crate::access::servers::{
     find_reachable_by_name, list_reachable_held_by, may_assign_to_account, may_take_back,
     may_view_account_servers, take_back_to,
 };
-use crate::db::{self, DbError};
 use crate::domain::search::is_searchable;
 use crate::models::server::Server;
 use crate::models::user::User;
@@ -96,13 +95,14 @@ async fn build(
     let actor = current.actor.clone();
     let holder = account.id;
     let (q, page_no) = (query.q.clone(), query.page());
-    let (page, names) = db::run(&state.pool, move |c| {
-        let page = list_reachable_held_by(c, &actor, holder, &q, page_no, PER_PAGE)?;
-        let servers: Vec<Server> = page.rows.iter().map(|s| (**s).clone()).collect();
-        let names = holder_names(c, &servers)?;
-        Ok::<_, DbError>((page, names))
-    })
-    .await?;
+    let (page, names) = state
+        .db(move |c| {
+            let page = list_reachable_held_by(c, &actor, holder, &q, page_no, PER_PAGE)?;
+            let servers: Vec<Server> = page.rows.iter().map(|s| (**s).clone()).collect();
+            let names = holder_names(c, &servers)?;
+            Ok((page, names))
+        })
+        .await?;
     let may_assign = may_assign_to_account(&current.actor, &account);
     let base = format!("/users/{}/servers", account.id);
     let pager = Pager::new(&base, &query.q, page.page, page.pages(), page.total);
@@ -148,10 +148,9 @@ pub async fn submit(
     let key = form.server.clone();
     // A name with control characters names no server (and PostgreSQL refuses NUL).
     let found = if is_searchable(&key) {
-        db::run(&state.pool, move |c| {
-            find_reachable_by_name(c, &actor, &key).map_err(DbError::from)
-        })
-        .await?
+        state
+            .db(move |c| Ok(find_reachable_by_name(c, &actor, &key)?))
+            .await?
     } else {
         None
     };

@@ -12,7 +12,7 @@ use super::reachable;
 use crate::access::keys::may_install_own_keys;
 use crate::access::servers::{server_actions, Reachable};
 use crate::access::Actor;
-use crate::db::{self, DbConn, DbError};
+use crate::db::DbConn;
 use crate::driver::{InstallKey, PowerAction};
 use crate::jobs::driver::Outcome;
 use crate::models::audit::NewAuditEntry;
@@ -137,10 +137,7 @@ where
     let who = current.audit(current.actor.account_id(), "");
     let actor = current.actor.clone();
     let target = server.clone();
-    let result = db::run(&state.pool, move |c| {
-        Ok::<_, DbError>(op(c, &actor, who, &target))
-    })
-    .await?;
+    let result = state.db(move |c| Ok(op(c, &actor, who, &target))).await?;
     let id = server.id;
     Ok(match result {
         Ok(v) => Ok(v),
@@ -274,12 +271,11 @@ pub async fn rdns(
     let ip = form.ip.trim().to_string();
     let ips = {
         let ip = ip.clone();
-        db::run(&state.pool, move |c| {
-            server_ip::of_server(c, id).map_err(DbError::from)
-        })
-        .await?
-        .into_iter()
-        .any(|i| i.ip == ip)
+        state
+            .db(move |c| Ok(server_ip::of_server(c, id)?))
+            .await?
+            .into_iter()
+            .any(|i| i.ip == ip)
     };
     if !ips {
         // An address of another server (or none) is not this page's to name.
@@ -378,10 +374,7 @@ async fn chosen_keys(
         return Err(AppError::Forbidden);
     }
     let login = current.actor.login.id;
-    let own = db::run(&state.pool, move |c| {
-        ssh_key::list_for(c, login).map_err(DbError::from)
-    })
-    .await?;
+    let own = state.db(move |c| Ok(ssh_key::list_for(c, login)?)).await?;
     ids.iter()
         .map(|id| {
             own.iter()

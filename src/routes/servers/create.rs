@@ -36,8 +36,8 @@ pub async fn submit(
         .audit(current.actor.account_id(), "server.create")
         .target(format!("server {}", valid.hostname))
         .details(format!("ip={}", valid.ip));
-    let saved = db::run(&state.pool, move |c| {
-        db::transaction(c, |c| {
+    let saved = state
+        .tx(move |c| {
             let dupes = duplicates(c, &valid, 0)?;
             if !dupes.is_empty() {
                 return Ok(Saved::Invalid(dupes));
@@ -62,10 +62,9 @@ pub async fn submit(
             }
             .insert(c)?;
             audit.insert(c)?;
-            Ok::<_, DbError>(Saved::Ok(id))
+            Ok(Saved::Ok(id))
         })
-    })
-    .await;
+        .await;
     match saved {
         Ok(Saved::Ok(id)) => {
             current.flash("success", "Server added to the inventory.");

@@ -13,7 +13,7 @@ use super::chart::{self, TrafficChart};
 use super::reachable;
 use crate::access::keys::may_install_own_keys;
 use crate::access::servers::{assigner, server_actions, Assigner, Reachable, ServerActions};
-use crate::db::{self, DbError};
+use crate::db::{self};
 use crate::domain::{OsChoice, OS_CHOICES};
 use crate::driver::{self, builtin::REINSTALL_SECONDS, ConsoleTarget};
 use crate::models::server::{self, Server};
@@ -151,39 +151,40 @@ pub async fn build(
     let server = server.into_inner();
     let wants_keys = (may.reinstall || may.rescue) && may_install_own_keys(&current.actor);
     let login = current.actor.login.id;
-    let loaded = db::run(&state.pool, move |c| {
-        let ctl = driver::for_server(&server);
-        let server = if db::transaction(c, |c| ctl.refresh(c, &server))? {
-            Server::find(c, server.id)?.unwrap_or(server)
-        } else {
-            server
-        };
-        let ips = server_ip::of_server(c, server.id)?;
-        let jobs = server_job::recent(c, server.id, 8)?;
-        let traffic = if may.traffic {
-            let since = today - chrono::Duration::days(chart::DAYS - 1);
-            Some(server_traffic::since(c, server.id, since)?)
-        } else {
-            None
-        };
-        let holders: Vec<i32> = server
-            .reseller_id
-            .into_iter()
-            .chain(server.owner_id)
-            .collect();
-        let holders = User::find_many(c, &holders)?;
-        let choices = match choices_within {
-            Some(within) => server::account_choices(c, within)?,
-            None => Vec::new(),
-        };
-        let keys = if wants_keys {
-            crate::models::ssh_key::list_for(c, login)?
-        } else {
-            Vec::new()
-        };
-        Ok::<_, DbError>((server, ips, jobs, traffic, holders, choices, keys))
-    })
-    .await?;
+    let loaded = state
+        .db(move |c| {
+            let ctl = driver::for_server(&server);
+            let server = if db::transaction(c, |c| ctl.refresh(c, &server))? {
+                Server::find(c, server.id)?.unwrap_or(server)
+            } else {
+                server
+            };
+            let ips = server_ip::of_server(c, server.id)?;
+            let jobs = server_job::recent(c, server.id, 8)?;
+            let traffic = if may.traffic {
+                let since = today - chrono::Duration::days(chart::DAYS - 1);
+                Some(server_traffic::since(c, server.id, since)?)
+            } else {
+                None
+            };
+            let holders: Vec<i32> = server
+                .reseller_id
+                .into_iter()
+                .chain(server.owner_id)
+                .collect();
+            let holders = User::find_many(c, &holders)?;
+            let choices = match choices_within {
+                Some(within) => server::account_choices(c, within)?,
+                None => Vec::new(),
+            };
+            let keys = if wants_keys {
+                crate::models::ssh_key::list_for(c, login)?
+            } else {
+                Vec::new()
+            };
+            Ok((server, ips, jobs, traffic, holders, choices, keys))
+        })
+        .await?;
     let (server, ips, jobs, traffic, holders, choices, ssh_keys) = loaded;
     let find = |id: Option<i32>| id.and_then(|i| holders.iter().find(|u| u.id == i).cloned());
     let current_holder = server.owner_id.or(server.reseller_id);

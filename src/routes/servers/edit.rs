@@ -76,8 +76,8 @@ pub async fn submit(
         .audit(audit_account(&current.actor, &server), "server.update")
         .target(format!("server {}", valid.hostname));
     let s = server.clone();
-    let saved = db::run(&state.pool, move |c| {
-        db::transaction(c, |c| {
+    let saved = state
+        .tx(move |c| {
             let dupes = duplicates(c, &valid, s.id)?;
             if !dupes.is_empty() {
                 return Ok(Some(dupes));
@@ -95,10 +95,9 @@ pub async fn submit(
             };
             Server::apply_edit(c, &s, &edit)?;
             audit.insert(c)?;
-            Ok::<_, DbError>(None)
+            Ok(None)
         })
-    })
-    .await;
+        .await;
     match saved {
         Ok(None) => {
             current.flash("success", "Server saved.");
@@ -143,17 +142,16 @@ pub async fn delete(
         .target(format!("server {}", server.hostname));
     let actor_account = current.actor.account_id();
     let id = server.id;
-    db::run(&state.pool, move |c| {
-        db::transaction(c, |c| {
+    state
+        .tx(move |c| {
             Server::delete(c, id)?;
             entry.insert(c)?;
             if entry.account_id != Some(actor_account) {
                 entry.for_account(actor_account).insert(c)?;
             }
-            Ok::<_, DbError>(())
+            Ok(())
         })
-    })
-    .await?;
+        .await?;
     current.flash("success", format!("Server {} deleted.", server.hostname));
     Ok(render::see_other("/servers"))
 }

@@ -100,13 +100,13 @@ pub async fn build(
     let work = move |c: &mut crate::db::DbConn| {
         let page = Server::list_within(c, &reach, &q, page_no, PER_PAGE)?;
         let names = holder_names(c, &page.rows)?;
-        Ok::<_, DbError>((page, names))
+        Ok((page, names))
     };
     // A search has a statement deadline: past it, 503 "narrow it", not a held connection.
     let (page, names) = if searching {
         db::run_search(&state.pool, work).await?
     } else {
-        db::run(&state.pool, work).await?
+        state.db(work).await?
     };
     let pager = Pager::new("/servers", &query.q, page.page, page.pages(), page.total);
     let rows = page

@@ -17,7 +17,7 @@ mod owner;
 
 use crate::access::servers::{find_reachable, Reachable};
 use crate::access::Actor;
-use crate::db::{self, DbError, DbPool};
+use crate::db::DbPool;
 use crate::routes::table::Routes;
 use crate::routes::users::parse_id;
 use crate::web::pagination::ListQuery;
@@ -59,11 +59,9 @@ pub fn configure(routes: &mut Routes) {
 pub async fn reachable(pool: &DbPool, actor: &Actor, raw: &str) -> Result<Reachable, AppError> {
     let id = parse_id(raw)?;
     let actor = actor.clone();
-    db::run(pool, move |c| {
-        find_reachable(c, &actor, id).map_err(DbError::from)
-    })
-    .await?
-    .ok_or(AppError::NotFound)
+    pool.db(move |c| Ok(find_reachable(c, &actor, id)?))
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 pub use crate::operations::servers::audit_account;

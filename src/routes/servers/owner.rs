@@ -9,7 +9,6 @@ use serde::Deserialize;
 use super::detail::{self, Input};
 use super::reachable;
 use crate::access::servers::{new_holders, server_actions, AssignRefusal, Assignee, Reachable};
-use crate::db::{self, DbError};
 use crate::models::server::Server;
 use crate::models::user::User;
 use crate::web::{render, AppError, Current};
@@ -48,17 +47,18 @@ pub async fn assign(
     let assignee = match target_id {
         None => None,
         Some(id) => {
-            let found = db::run(&state.pool, move |c| {
-                let Some(account) = User::find(c, id)? else {
-                    return Ok::<_, DbError>(None);
-                };
-                let owner = match account.owner_id {
-                    Some(o) => User::find(c, o)?,
-                    None => None,
-                };
-                Ok(Some(Assignee { account, owner }))
-            })
-            .await?;
+            let found = state
+                .db(move |c| {
+                    let Some(account) = User::find(c, id)? else {
+                        return Ok(None);
+                    };
+                    let owner = match account.owner_id {
+                        Some(o) => User::find(c, o)?,
+                        None => None,
+                    };
+                    Ok(Some(Assignee { account, owner }))
+                })
+                .await?;
             match found {
                 Some(a) => Some(a),
                 None => return Ok(Outcome::Invalid("Choose an account from the list.")),
@@ -94,17 +94,16 @@ pub async fn assign(
             owner_id.map(|i| i.to_string()).unwrap_or_default(),
         ));
     let s: Server = (**server).clone();
-    db::run(&state.pool, move |c| {
-        db::transaction(c, |c| {
+    state
+        .tx(move |c| {
             Server::set_holders(c, &s, reseller_id, owner_id)?;
             entry.insert(c)?;
             if new_holder != old_holder {
                 entry.for_account(new_holder).insert(c)?;
             }
-            Ok::<_, DbError>(())
+            Ok(())
         })
-    })
-    .await?;
+        .await?;
     Ok(Outcome::Done(format!(
         "{} now belongs to {to_name}.",
         server.hostname

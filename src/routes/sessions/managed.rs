@@ -6,7 +6,6 @@ use actix_web::{web, HttpResponse};
 use crate::access::changes::credentials_change;
 use crate::access::keys::Holder;
 use crate::access::sessions::may_end_sessions_of;
-use crate::db;
 use crate::models::session;
 use crate::models::user::User;
 use crate::routes::alias_users::{alias_url, load_target};
@@ -83,16 +82,15 @@ async fn end_all(
         .target(format!("sessions of {}", login.username));
     let actor = current.actor.clone();
     let uid = login.id;
-    let ended = db::run(&state.pool, move |c| {
-        db::transaction(c, |c| {
+    let ended = state
+        .change(move |c| {
             credentials_change(c, &actor, uid, |c| {
                 let n = session::end_all_of(c, uid, None)?;
                 audit.details(format!("ended={n}")).insert(c)?;
-                Ok::<_, AppError>(n)
+                Ok(n)
             })
         })
-    })
-    .await?;
+        .await?;
     current.flash(
         "success",
         format!(

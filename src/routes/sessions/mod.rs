@@ -94,10 +94,9 @@ pub async fn managed(
     if !crate::access::sessions::may_end_sessions_of(actor, holder) {
         return Ok(None);
     }
-    let rows = crate::db::run(&state.pool, move |c| {
-        crate::models::session::open_of(c, login_id).map_err(crate::db::DbError::from)
-    })
-    .await?;
+    let rows = state
+        .db(move |c| Ok(crate::models::session::open_of(c, login_id)?))
+        .await?;
     Ok(Some(ManagedSessions {
         sessions: views(rows, None, login_id),
         end_url: format!("{page_url}/sessions/end"),

@@ -5,7 +5,6 @@ use actix_web::{web, HttpResponse};
 
 use super::this_session;
 use crate::access::sessions::may_end_own_sessions;
-use crate::db::{self, DbError};
 use crate::models::session;
 use crate::web::confirm::{confirmation, Ask};
 use crate::web::form;
@@ -43,13 +42,13 @@ pub async fn end_one(
     let public_id = path.into_inner();
     let (uid, account_id, _) = person(&current);
     let audit = current.audit(account_id, "session.end");
-    let ended = db::run(&state.pool, move |c| {
-        db::transaction(c, |c| {
+    let ended = state
+        .tx(move |c| {
             let Some(row) = session::open_of(c, uid)?
                 .into_iter()
                 .find(|r| r.public_id == public_id)
             else {
-                return Ok::<_, DbError>(false);
+                return Ok(false);
             };
             session::end_one(c, uid, &row.public_id)?;
             audit
@@ -61,8 +60,7 @@ pub async fn end_one(
                 .insert(c)?;
             Ok(true)
         })
-    })
-    .await?;
+        .await?;
     if !ended {
         return Err(AppError::NotFound);
     }
@@ -97,14 +95,13 @@ pub async fn end_others(
     let this = this_session(&current).ok_or(AppError::Forbidden)?;
     let (uid, account_id, _) = person(&current);
     let audit = current.audit(account_id, "session.end_others");
-    let ended = db::run(&state.pool, move |c| {
-        db::transaction(c, |c| {
+    let ended = state
+        .tx(move |c| {
             let n = session::end_all_except(c, uid, &this)?;
             audit.details(format!("ended={n}")).insert(c)?;
-            Ok::<_, DbError>(n)
+            Ok(n)
         })
-    })
-    .await?;
+        .await?;
     current.flash(
         "success",
         match ended {

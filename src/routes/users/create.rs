@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::list;
 use crate::access::accounts::{account_creation, may_create, NoCreation};
 use crate::access::changes::new_login;
-use crate::db::{self, DbError};
+use crate::db::{self};
 use crate::domain::{DisplayName, Email, Username};
 use crate::models::now;
 use crate::models::user::{Kind, NewUser, User};
@@ -96,12 +96,7 @@ pub async fn submit(
         },
     };
     let owner = match owner_id {
-        Some(id) => {
-            db::run(&state.pool, move |c| {
-                User::find(c, id).map_err(DbError::from)
-            })
-            .await?
-        }
+        Some(id) => state.db(move |c| Ok(User::find(c, id)?)).await?,
         None => None,
     };
     if owner_id.is_some() && owner.is_none() {
@@ -109,11 +104,7 @@ pub async fn submit(
     }
     if let Some(e) = email.as_ref().filter(|_| invite) {
         let e = e.as_str().to_string();
-        if db::run(&state.pool, move |c| {
-            User::email_taken(c, &e).map_err(DbError::from)
-        })
-        .await?
-        {
+        if state.db(move |c| Ok(User::email_taken(c, &e)?)).await? {
             errors.add("email", EMAIL_TAKEN);
         }
     }

@@ -7,7 +7,6 @@ use super::tabs::{self, Tab};
 use super::{parse_id, visible_account};
 use crate::access::accounts::{account_edit, AccountEdit};
 use crate::access::keys::Holder;
-use crate::db::{self, DbError};
 use crate::models::user::User;
 use crate::routes::sessions::{managed, ManagedSessions};
 use crate::web::chrome::Chrome;
@@ -72,20 +71,21 @@ pub async fn build(
     let owner_id = account.owner_id;
     let wants_owners = edit.kind_and_owner;
     let account_id = account.id;
-    let (owner, owners, two_factor) = db::run(&state.pool, move |c| {
-        let owner = match owner_id {
-            Some(o) => User::find(c, o)?,
-            None => None,
-        };
-        let owners = if wants_owners {
-            User::possible_owners(c)?
-        } else {
-            Vec::new()
-        };
-        let two_factor = crate::models::two_factor::has_factor(c, account_id)?;
-        Ok::<_, DbError>((owner, owners, two_factor))
-    })
-    .await?;
+    let (owner, owners, two_factor) = state
+        .db(move |c| {
+            let owner = match owner_id {
+                Some(o) => User::find(c, o)?,
+                None => None,
+            };
+            let owners = if wants_owners {
+                User::possible_owners(c)?
+            } else {
+                Vec::new()
+            };
+            let two_factor = crate::models::two_factor::has_factor(c, account_id)?;
+            Ok((owner, owners, two_factor))
+        })
+        .await?;
     let is_self = current.actor.login.id == account.id;
     let managed_sessions = managed(
         state,

@@ -10,7 +10,6 @@ use super::detail;
 use super::{parse_id, visible_account};
 use crate::access::accounts::account_edit;
 use crate::access::changes::account_change;
-use crate::db::{self, DbError};
 use crate::domain::{DisplayName, Email, NewPassword};
 use crate::models::server::Server;
 use crate::models::session;
@@ -116,12 +115,7 @@ pub async fn submit(
     let mut owner_is_reseller = false;
     if changes_kind || changes_owner {
         let owner = match new_owner {
-            Some(o) => {
-                db::run(&state.pool, move |c| {
-                    User::find(c, o).map_err(DbError::from)
-                })
-                .await?
-            }
+            Some(o) => state.db(move |c| Ok(User::find(c, o)?)).await?,
             None => None,
         };
         let fits = match new_kind {
@@ -190,8 +184,8 @@ pub async fn submit(
     let own_profile = !changes_kind && !changes_owner && disabled_now.is_none();
     let new_reseller = new_owner.filter(|_| owner_is_reseller);
     let follow = (changes_owner || changes_kind) && new_kind == Kind::User;
-    db::run(&state.pool, move |c| {
-        db::transaction(c, |c| {
+    state
+        .change(move |c| {
             account_change(c, &actor, target_id, own_profile, |c| {
                 AccountChanges {
                     name: name.as_str(),
@@ -211,11 +205,10 @@ pub async fn submit(
                     session::end_all_of(c, target_id, None)?;
                 }
                 audit.insert(c)?;
-                Ok::<_, AppError>(())
+                Ok(())
             })
         })
-    })
-    .await?;
+        .await?;
     current.flash("success", "Account saved.");
     Ok(render::see_other(&format!("/users/{target_id}")))
 }
@@ -248,16 +241,15 @@ async fn change_password(
     let audit = current
         .audit(id, "account.password")
         .target(format!("account {}", account.username));
-    db::run(&state.pool, move |c| {
-        db::transaction(c, |c| {
+    state
+        .tx(move |c| {
             User::set_password_hash(c, id, &hash)?;
             // Every session of this login ends, on every instance; this one is renewed below.
             session::end_all_of(c, id, None)?;
             audit.insert(c)?;
-            Ok::<_, DbError>(())
+            Ok(())
         })
-    })
-    .await?;
+        .await?;
     current.session.renew();
     current.flash(
         "success",

@@ -8,7 +8,6 @@ use askama::Template;
 
 use super::create::AddAccountForm;
 use crate::access::accounts::{account_creation, account_list, AccountCreation, AccountList};
-use crate::db::{self, DbError};
 use crate::models::user::User;
 use crate::web::chrome::Chrome;
 use crate::web::form::FieldErrors;
@@ -73,24 +72,25 @@ pub async fn build(
     };
     let (q, page_no) = (query.q.clone(), query.page());
     let pick_owner = creation == Some(AccountCreation::Any);
-    let (page, owners_by_id, alias_counts, owners, factors) = db::run(&state.pool, move |c| {
-        let page = User::list_accounts(c, owner, &q, page_no, PER_PAGE)?;
-        let ids: Vec<i32> = page.rows.iter().map(|u| u.id).collect();
-        let owner_ids: Vec<i32> = page.rows.iter().filter_map(|u| u.owner_id).collect();
-        let owners_by_id: HashMap<i32, String> = User::find_many(c, &owner_ids)?
-            .into_iter()
-            .map(|u| (u.id, u.username))
-            .collect();
-        let counts: HashMap<i32, i64> = User::alias_counts(c, &ids)?.into_iter().collect();
-        let owners = if pick_owner {
-            User::possible_owners(c)?
-        } else {
-            Vec::new()
-        };
-        let factors = crate::models::two_factor::with_factor_among(c, &ids)?;
-        Ok::<_, DbError>((page, owners_by_id, counts, owners, factors))
-    })
-    .await?;
+    let (page, owners_by_id, alias_counts, owners, factors) = state
+        .db(move |c| {
+            let page = User::list_accounts(c, owner, &q, page_no, PER_PAGE)?;
+            let ids: Vec<i32> = page.rows.iter().map(|u| u.id).collect();
+            let owner_ids: Vec<i32> = page.rows.iter().filter_map(|u| u.owner_id).collect();
+            let owners_by_id: HashMap<i32, String> = User::find_many(c, &owner_ids)?
+                .into_iter()
+                .map(|u| (u.id, u.username))
+                .collect();
+            let counts: HashMap<i32, i64> = User::alias_counts(c, &ids)?.into_iter().collect();
+            let owners = if pick_owner {
+                User::possible_owners(c)?
+            } else {
+                Vec::new()
+            };
+            let factors = crate::models::two_factor::with_factor_among(c, &ids)?;
+            Ok((page, owners_by_id, counts, owners, factors))
+        })
+        .await?;
     let pager = Pager::new("/users", &query.q, page.page, page.pages(), page.total);
     let rows = page
         .rows

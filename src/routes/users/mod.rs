@@ -11,7 +11,7 @@ pub mod tabs;
 
 use crate::access::accounts::may_view_account;
 use crate::access::Actor;
-use crate::db::{self, DbError, DbPool};
+use crate::db::DbPool;
 use crate::models::user::User;
 use crate::routes::table::Routes;
 use crate::web::pagination::ListQuery;
@@ -33,7 +33,7 @@ pub fn configure(routes: &mut Routes) {
 /// Loads a regular account the actor may see; anything else (missing, an alias user's id,
 /// another tenant's account) is 404, so ids reveal nothing.
 pub async fn visible_account(pool: &DbPool, actor: &Actor, id: i32) -> Result<User, AppError> {
-    let target = db::run(pool, move |c| User::find(c, id).map_err(DbError::from)).await?;
+    let target = pool.db(move |c| Ok(User::find(c, id)?)).await?;
     match target {
         Some(t) if may_view_account(actor, &t) => Ok(t),
         _ => Err(AppError::NotFound),

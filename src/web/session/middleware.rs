@@ -110,7 +110,7 @@ pub async fn middleware(
 async fn load(pool: &DbPool, key: &str) -> Result<Option<Loaded>, DbError> {
     let hash = store::hash_of(key);
     let today = crate::models::now().date();
-    db::run(pool, move |c| {
+    pool.db(move |c| {
         let read = db::read_snapshot(c, |c| -> Result<_, DbError> {
             let Some((state, stale)) = store::read(c, &hash)? else {
                 return Ok(None);

@@ -62,11 +62,10 @@ pub async fn insert_new(pool: &DbPool, mut state: State) -> Result<String, DbErr
     let expires = expiry();
     // Writes go through `db::transaction` so that SQLite writers queue in-process.
     // Expired rows are swept by the purge task (jobs::purge), not here.
-    db::run(pool, move |c| {
-        db::transaction(c, |c| {
-            session::insert(c, &hash, &public_id, uid, imp, &body, expires, &origin)
-        })
-        .map_err(DbError::from)
+    pool.tx(move |c| {
+        Ok(session::insert(
+            c, &hash, &public_id, uid, imp, &body, expires, &origin,
+        )?)
     })
     .await?;
     Ok(key)
@@ -88,25 +87,26 @@ pub async fn update(
     let body = json(&state);
     let (uid, imp) = (id_in(&state, LOGIN_ID), id_in(&state, IMPERSONATOR_ID));
     let expires = expiry();
-    let updated = db::run(pool, move |c| {
-        let update = |c: &mut DbConn| session::update(c, &hash, uid, imp, &body, expires);
-        let written = if flash_only {
-            db::transaction_relaxed(c, update)
-        } else {
-            db::transaction(c, update)
-        };
-        match written {
-            Ok(updated) => Ok(updated),
-            // Only a flash message was taken out (a page view): keep the old state, which
-            // shows the message once more, rather than fail the page.
-            Err(e) if flash_only => {
-                log::warn!("session not updated (the page is served anyway): {e}");
-                Ok(true)
+    let updated = pool
+        .db(move |c| {
+            let update = |c: &mut DbConn| session::update(c, &hash, uid, imp, &body, expires);
+            let written = if flash_only {
+                db::transaction_relaxed(c, update)
+            } else {
+                db::transaction(c, update)
+            };
+            match written {
+                Ok(updated) => Ok(updated),
+                // Only a flash message was taken out (a page view): keep the old state, which
+                // shows the message once more, rather than fail the page.
+                Err(e) if flash_only => {
+                    log::warn!("session not updated (the page is served anyway): {e}");
+                    Ok(true)
+                }
+                Err(e) => Err(DbError::from(e)),
             }
-            Err(e) => Err(DbError::from(e)),
-        }
-    })
-    .await?;
+        })
+        .await?;
     if updated {
         return Ok(None);
     }
@@ -119,10 +119,7 @@ pub async fn update(
 /// Ends a session.
 pub async fn delete(pool: &DbPool, key: &str) -> Result<(), DbError> {
     let hash = hash_of(key);
-    db::run(pool, move |c| {
-        db::transaction(c, |c| session::delete(c, &hash)).map_err(DbError::from)
-    })
-    .await
+    pool.tx(move |c| Ok(session::delete(c, &hash)?)).await
 }
 
 /// Whether two states differ in nothing but the flash message.

@@ -107,7 +107,7 @@ async fn a_read_snapshot_is_not_changed_by_a_write_committed_meanwhile(backend: 
     let admin = app.admin("boss");
     let pool = steward::db::connect(&app.database_url).expect("pool");
     let mut reader = pool.get().expect("a connection");
-    let (first, second) = steward::db::read_snapshot(&mut *reader, |c| {
+    let (first, second) = steward::db::read_snapshot(&mut reader, |c| {
         let first = users(c);
         // Another request (the app's own pool) creates a login between two reads.
         app.customer("meanwhile", admin);

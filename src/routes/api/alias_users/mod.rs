@@ -21,7 +21,6 @@ use super::servers::ListParams;
 use super::{pages, timestamp, ApiCaller, ApiError, ErrorBody, PER_PAGE};
 use crate::access::actor::account_reach;
 use crate::access::aliases::may_manage_aliases;
-use crate::db::{self, DbError};
 use crate::models::role::Role;
 use crate::models::user::User;
 use crate::models::{alias, now};
@@ -88,17 +87,18 @@ pub async fn list(
     let (text, page_no) = (q.q.clone(), q.page());
     let reach = account_reach(&account);
     let account_id = account.id;
-    let (page, roles, counts) = db::run(&state.pool, move |c| {
-        let page = alias::list(c, account_id, &text, page_no, PER_PAGE)?;
-        let roles: HashMap<i32, String> = Role::list_for_account(c, account_id)?
-            .into_iter()
-            .map(|r| (r.id, r.name))
-            .collect();
-        let ids: Vec<i32> = page.rows.iter().map(|a| a.id).collect();
-        let counts = alias::assigned_counts(c, &ids, &reach)?;
-        Ok::<_, DbError>((page, roles, counts))
-    })
-    .await?;
+    let (page, roles, counts) = state
+        .db(move |c| {
+            let page = alias::list(c, account_id, &text, page_no, PER_PAGE)?;
+            let roles: HashMap<i32, String> = Role::list_for_account(c, account_id)?
+                .into_iter()
+                .map(|r| (r.id, r.name))
+                .collect();
+            let ids: Vec<i32> = page.rows.iter().map(|a| a.id).collect();
+            let counts = alias::assigned_counts(c, &ids, &reach)?;
+            Ok((page, roles, counts))
+        })
+        .await?;
     let today = now().date();
     let items = page
         .rows
@@ -183,26 +183,27 @@ async fn target(caller: &ApiCaller, state: &AppState, aid: &str) -> Result<Targe
 async fn one(state: &AppState, account: &User, aid: i32) -> Result<Option<AliasUserOut>, ApiError> {
     let reach = account_reach(account);
     let account_id = account.id;
-    let found = db::run(&state.pool, move |c| {
-        let Some(a) =
-            User::find(c, aid)?.filter(|a| a.is_alias() && a.parent_id == Some(account_id))
-        else {
-            return Ok::<_, DbError>(None);
-        };
-        let role = match a.role_id {
-            Some(rid) => Role::find_in_account(c, account_id, rid)?.map(|r| RoleRef {
-                id: r.id,
-                name: r.name,
-            }),
-            None => None,
-        };
-        let count = alias::assigned_counts(c, &[a.id], &reach)?
-            .get(&a.id)
-            .copied()
-            .unwrap_or(0);
-        Ok(Some((a, role, count)))
-    })
-    .await?;
+    let found = state
+        .db(move |c| {
+            let Some(a) =
+                User::find(c, aid)?.filter(|a| a.is_alias() && a.parent_id == Some(account_id))
+            else {
+                return Ok(None);
+            };
+            let role = match a.role_id {
+                Some(rid) => Role::find_in_account(c, account_id, rid)?.map(|r| RoleRef {
+                    id: r.id,
+                    name: r.name,
+                }),
+                None => None,
+            };
+            let count = alias::assigned_counts(c, &[a.id], &reach)?
+                .get(&a.id)
+                .copied()
+                .unwrap_or(0);
+            Ok(Some((a, role, count)))
+        })
+        .await?;
     Ok(found.map(|(a, role, assigned_servers)| AliasUserOut {
         role,
         status: AliasStatus::of(&a, now().date()).key().to_string(),
