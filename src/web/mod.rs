@@ -2,6 +2,7 @@
 //! (`Chrome`), the `Current` login extractor, the sessions (cookie, table, and the one load
 //! per request that also reads the acting login), the CSRF guard and the security headers. It sits beside the routes, above `access`.
 
+pub mod account;
 pub mod acting;
 pub mod body_deadline;
 pub mod chrome;
@@ -23,5 +24,6 @@ pub mod refusal;
 pub mod render;
 pub mod session;
 
+pub use account::VisibleAccount;
 pub use current::Current;
 pub use error::AppError;

@@ -9,10 +9,10 @@ use crate::access::activity::{may_view_activity, IpVisibility};
 use crate::models::audit::{self, AuditFilter};
 use crate::models::user::User;
 use crate::routes::users::tabs::{self, Tab};
-use crate::routes::users::{parse_id, visible_account};
 use crate::web::chrome::Chrome;
 use crate::web::pagination::Pager;
-use crate::web::{render, AppError, Current};
+use crate::web::VisibleAccount;
+use crate::web::{render, AppError};
 use crate::AppState;
 
 #[derive(Template)]
@@ -28,13 +28,11 @@ struct ActivityPage {
 }
 
 pub async fn page(
-    current: Current,
+    VisibleAccount { current, account }: VisibleAccount,
     state: web::Data<AppState>,
-    path: web::Path<String>,
     query: web::Query<LogQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
-    let account = visible_account(&state.pool, &current.actor, id).await?;
+    let _id = account.id;
     let ips = may_view_activity(&current.actor, &account).ok_or(AppError::Forbidden)?;
     let query = query.into_inner();
     let filter = AuditFilter {

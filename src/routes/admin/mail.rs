@@ -9,7 +9,7 @@ use askama::Template;
 
 use crate::access::mail::may_manage_mail_queue;
 use crate::models::outbox::{self, Counts, OutboxRow};
-use crate::routes::users::parse_id;
+use crate::web::account::parse_id;
 use crate::web::chrome::Chrome;
 use crate::web::pagination::{ListQuery, Pager};
 use crate::web::{render, AppError, Current};

@@ -11,9 +11,9 @@ use super::tab_url;
 use crate::models::user::User;
 use crate::operations::aliases::{self, NewAlias};
 use crate::operations::OpError;
-use crate::routes::users::{parse_id, visible_account};
 use crate::web::form::FieldErrors;
 use crate::web::pagination::ListQuery;
+use crate::web::VisibleAccount;
 use crate::web::{render, AppError, Current};
 use crate::AppState;
 
@@ -37,13 +37,11 @@ pub struct CreateAliasForm {
 }
 
 pub async fn submit(
-    current: Current,
+    VisibleAccount { current, account }: VisibleAccount,
     state: web::Data<AppState>,
-    path: web::Path<String>,
     form: web::Form<CreateAliasForm>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
-    let account = visible_account(&state.pool, &current.actor, id).await?;
+    let _id = account.id;
     let form = form.into_inner();
     let all_servers = matches!(
         form.all_servers.as_deref(),

@@ -19,7 +19,7 @@ use crate::access::Actor;
 use crate::db::DbPool;
 use crate::operations::aliases;
 use crate::routes::table::Routes;
-use crate::routes::users::{parse_id, visible_account};
+use crate::web::account::{parse_id, visible_account};
 use crate::web::pagination::ListQuery;
 use crate::web::{AppError, Current};
 use crate::AppState;

@@ -17,10 +17,10 @@ use crate::models::role::{self, Role};
 use crate::models::user::User;
 use crate::models::{alias, now};
 use crate::routes::users::tabs::{self, Tab};
-use crate::routes::users::{parse_id, visible_account};
 use crate::web::chrome::Chrome;
 use crate::web::form::FieldErrors;
 use crate::web::pagination::{ListQuery, Pager};
+use crate::web::VisibleAccount;
 use crate::web::{render, AppError, Current};
 use crate::AppState;
 
@@ -82,13 +82,11 @@ pub struct TabPage {
 }
 
 pub async fn page(
-    current: Current,
+    VisibleAccount { current, account }: VisibleAccount,
     state: web::Data<AppState>,
-    path: web::Path<String>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
-    let account = visible_account(&state.pool, &current.actor, id).await?;
+    let _id = account.id;
     if !may_list_aliases(&current.actor, &account) {
         return Err(AppError::Forbidden);
     }

@@ -23,7 +23,7 @@ use crate::access::{Actor, PermissionSet};
 use crate::models::role::{self, Role};
 use crate::models::user::User;
 use crate::operations::roles::{self as op, RecentAuth, RoleError, RoleInput};
-use crate::routes::users::parse_id;
+use crate::web::account::parse_id;
 use crate::AppState;
 
 /// A role as the API shows it.

@@ -14,7 +14,7 @@ use crate::models::server::Server;
 use crate::models::server_job;
 use crate::operations::servers as servers_op;
 use crate::operations::OpError;
-use crate::routes::users::parse_id;
+use crate::web::account::parse_id;
 use crate::web::pagination::ListQuery;
 use crate::AppState;
 

@@ -10,8 +10,8 @@ use crate::access::impersonation::{
 use crate::models::now;
 use crate::models::user::User;
 use crate::routes::alias_users::{load_target, tab_url};
-use crate::routes::users::{parse_id, visible_account};
 use crate::web::session::{CSRF, IMPERSONATOR_ID, LOGIN_ID};
+use crate::web::VisibleAccount;
 use crate::web::{render, AppError, Current};
 use crate::AppState;
 
@@ -86,12 +86,13 @@ async fn begin(
 
 /// POST /users/{id}/impersonate
 pub async fn account(
-    current: Current,
+    VisibleAccount {
+        current,
+        account: target,
+    }: VisibleAccount,
     state: web::Data<AppState>,
-    path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
-    let target = visible_account(&state.pool, &current.actor, id).await?;
+    let _id = target.id;
     let may_log_in = target_may_log_in(&state, &target).await?;
     let back = format!("/users/{}", target.id);
     if let Err(why) = may_impersonate_account(&current.actor, &target, may_log_in) {

@@ -18,7 +18,7 @@ use crate::models::user::User;
 use crate::routes::alias_users::{alias_url, load_target};
 use crate::routes::table::Routes;
 use crate::routes::users::tabs::{self, Tab};
-use crate::routes::users::{parse_id, visible_account};
+use crate::web::account::{parse_id, visible_account};
 use crate::web::{AppError, Current};
 use crate::AppState;
 

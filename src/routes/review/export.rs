@@ -20,8 +20,8 @@ use crate::db::{DbError, DbPool};
 use crate::models::review;
 use crate::models::server::Server;
 use crate::models::user::User;
-use crate::routes::users::{parse_id, visible_account};
-use crate::web::{AppError, Current};
+use crate::web::AppError;
+use crate::web::VisibleAccount;
 use crate::AppState;
 
 const LOGINS_PER_CHUNK: i64 = 200;
@@ -41,13 +41,11 @@ pub struct CsvQuery {
 type Chunk = Result<web::Bytes, std::io::Error>;
 
 pub async fn export(
-    current: Current,
+    VisibleAccount { current, account }: VisibleAccount,
     state: web::Data<AppState>,
-    path: web::Path<String>,
     query: web::Query<CsvQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
-    let account = visible_account(&state.pool, &current.actor, id).await?;
+    let _id = account.id;
     if !may_review_access(&current.actor, &account) {
         return Err(AppError::Forbidden);
     }

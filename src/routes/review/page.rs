@@ -10,10 +10,10 @@ use crate::access::review::{is_risky, may_review_access, ReviewFilter};
 use crate::models::review;
 use crate::models::user::User;
 use crate::routes::users::tabs::{self, Tab};
-use crate::routes::users::{parse_id, visible_account};
 use crate::web::chrome::Chrome;
 use crate::web::pagination::Pager;
-use crate::web::{render, AppError, Current};
+use crate::web::VisibleAccount;
+use crate::web::{render, AppError};
 use crate::AppState;
 
 pub const PER_PAGE: i64 = 50;
@@ -45,13 +45,11 @@ impl ReviewPage {
 }
 
 pub async fn page(
-    current: Current,
+    VisibleAccount { current, account }: VisibleAccount,
     state: web::Data<AppState>,
-    path: web::Path<String>,
     query: web::Query<ReviewQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
-    let account = visible_account(&state.pool, &current.actor, id).await?;
+    let _id = account.id;
     if !may_review_access(&current.actor, &account) {
         return Err(AppError::Forbidden);
     }

@@ -9,7 +9,7 @@ use actix_web::{web, HttpResponse};
 use super::{editor, list, managed_account};
 use crate::access::roles::may_edit_role;
 use crate::operations::roles::{self, RoleError};
-use crate::routes::users::parse_id;
+use crate::web::account::parse_id;
 use crate::web::{render, AppError, Current};
 use crate::AppState;
 

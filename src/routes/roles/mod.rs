@@ -16,7 +16,7 @@ use crate::models::user::User;
 use crate::operations::roles::RoleError;
 use crate::operations::OpError;
 use crate::routes::table::Routes;
-use crate::routes::users::{parse_id, visible_account};
+use crate::web::account::{parse_id, visible_account};
 use crate::web::AppError;
 
 pub fn configure(routes: &mut Routes) {

@@ -16,7 +16,7 @@ use crate::models::role::Role;
 use crate::models::user::User;
 use crate::operations::roles::{self, RecentAuth, RoleError, RoleInput, SavedRole};
 use crate::operations::OpError;
-use crate::routes::users::parse_id;
+use crate::web::account::parse_id;
 use crate::web::form::FieldErrors;
 use crate::web::{render, AppError, Current};
 use crate::AppState;

@@ -12,9 +12,9 @@ use crate::access::changes::account_change;
 use crate::access::two_factor::may_set_policy;
 use crate::models::user;
 use crate::routes::alias_users::tab_url;
-use crate::routes::users::{parse_id, visible_account};
 use crate::web::error::error_page;
-use crate::web::{render, AppError, Current};
+use crate::web::VisibleAccount;
+use crate::web::{render, AppError};
 use crate::AppState;
 
 #[derive(Deserialize)]
@@ -24,13 +24,11 @@ pub struct NotificationsForm {
 }
 
 pub async fn submit(
-    current: Current,
+    VisibleAccount { current, account }: VisibleAccount,
     state: web::Data<AppState>,
-    path: web::Path<String>,
     form: web::Form<NotificationsForm>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
-    let account = visible_account(&state.pool, &current.actor, id).await?;
+    let id = account.id;
     if !may_set_policy(&current.actor, &account) {
         return Err(AppError::Forbidden);
     }

@@ -11,9 +11,9 @@ use crate::access::changes::account_change;
 use crate::access::two_factor::may_set_policy;
 use crate::models::two_factor;
 use crate::routes::alias_users::tab_url;
-use crate::routes::users::{parse_id, visible_account};
 use crate::web::error::error_page;
-use crate::web::{render, AppError, Current};
+use crate::web::VisibleAccount;
+use crate::web::{render, AppError};
 use crate::AppState;
 
 #[derive(Deserialize)]
@@ -23,13 +23,11 @@ pub struct PolicyForm {
 }
 
 pub async fn submit(
-    current: Current,
+    VisibleAccount { current, account }: VisibleAccount,
     state: web::Data<AppState>,
-    path: web::Path<String>,
     form: web::Form<PolicyForm>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
-    let account = visible_account(&state.pool, &current.actor, id).await?;
+    let id = account.id;
     if !may_set_policy(&current.actor, &account) {
         return Err(AppError::Forbidden);
     }

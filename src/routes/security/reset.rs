@@ -13,8 +13,8 @@ use crate::models::two_factor;
 use crate::models::user::User;
 use crate::operations::notices::{self, By};
 use crate::routes::alias_users::{acted_on, alias_url, AliasPath};
-use crate::routes::users::{parse_id, visible_account};
 use crate::web::confirm::{confirmation, Ask};
+use crate::web::VisibleAccount;
 use crate::web::{render, AppError, Current};
 use crate::AppState;
 
@@ -93,13 +93,14 @@ async fn reset(
 
 /// POST /users/{id}/two-factor/reset (confirm=yes)
 pub async fn account(
-    current: Current,
+    VisibleAccount {
+        current,
+        account: target,
+    }: VisibleAccount,
     state: web::Data<AppState>,
-    path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
-    let target = visible_account(&state.pool, &current.actor, id).await?;
+    let id = target.id;
     if !may_reset_account(&current.actor, &target) {
         return Err(AppError::Forbidden);
     }

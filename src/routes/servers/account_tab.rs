@@ -18,7 +18,7 @@ use crate::domain::search::is_searchable;
 use crate::models::server::Server;
 use crate::models::user::User;
 use crate::routes::users::tabs::{self, Tab};
-use crate::routes::users::{parse_id, visible_account};
+use crate::web::account::{parse_id, visible_account};
 use crate::web::chrome::Chrome;
 use crate::web::form::FieldErrors;
 use crate::web::pagination::{ListQuery, Pager};

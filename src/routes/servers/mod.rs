@@ -19,7 +19,7 @@ use crate::access::servers::{find_reachable, Reachable};
 use crate::access::Actor;
 use crate::db::DbPool;
 use crate::routes::table::Routes;
-use crate::routes::users::parse_id;
+use crate::web::account::parse_id;
 use crate::web::pagination::ListQuery;
 use crate::web::AppError;
 

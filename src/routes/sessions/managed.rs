@@ -9,21 +9,19 @@ use crate::access::sessions::may_end_sessions_of;
 use crate::models::session;
 use crate::models::user::User;
 use crate::routes::alias_users::{alias_url, load_target};
-use crate::routes::users::{parse_id, visible_account};
 use crate::web::confirm::{confirmation, Ask};
 use crate::web::form;
+use crate::web::VisibleAccount;
 use crate::web::{render, AppError, Current};
 use crate::AppState;
 
 /// POST /users/{id}/sessions/end
 pub async fn end_account(
-    current: Current,
+    VisibleAccount { current, account }: VisibleAccount,
     state: web::Data<AppState>,
-    path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
-    let account = visible_account(&state.pool, &current.actor, id).await?;
+    let _id = account.id;
     if !may_end_sessions_of(&current.actor, Holder::Account(&account)) {
         return Err(AppError::Forbidden);
     }

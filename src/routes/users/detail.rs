@@ -4,13 +4,13 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use super::tabs::{self, Tab};
-use super::{parse_id, visible_account};
 use crate::access::accounts::{account_edit, AccountEdit};
 use crate::access::keys::Holder;
 use crate::models::user::User;
 use crate::routes::sessions::{managed, ManagedSessions};
 use crate::web::chrome::Chrome;
 use crate::web::form::FieldErrors;
+use crate::web::VisibleAccount;
 use crate::web::{render, AppError, Current};
 use crate::AppState;
 
@@ -42,12 +42,10 @@ pub struct DetailPage {
 }
 
 pub async fn page(
-    current: Current,
+    VisibleAccount { current, account }: VisibleAccount,
     state: web::Data<AppState>,
-    path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
-    let account = visible_account(&state.pool, &current.actor, id).await?;
+    let _id = account.id;
     let page = build(
         &current,
         &state,

@@ -7,7 +7,6 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::detail;
-use super::{parse_id, visible_account};
 use crate::access::accounts::account_edit;
 use crate::access::changes::account_change;
 use crate::domain::{DisplayName, Email, NewPassword};
@@ -16,6 +15,7 @@ use crate::models::session;
 use crate::models::user::{AccountChanges, Kind, User};
 use crate::security::password;
 use crate::web::form::FieldErrors;
+use crate::web::VisibleAccount;
 use crate::web::{render, AppError, Current};
 use crate::AppState;
 
@@ -42,13 +42,11 @@ pub struct EditForm {
 }
 
 pub async fn submit(
-    current: Current,
+    VisibleAccount { current, account }: VisibleAccount,
     state: web::Data<AppState>,
-    path: web::Path<String>,
     form: web::Form<EditForm>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
-    let account = visible_account(&state.pool, &current.actor, id).await?;
+    let _id = account.id;
     let edit = account_edit(&current.actor, &account);
     if !edit.any() {
         return Err(AppError::Forbidden);

@@ -4,19 +4,17 @@
 
 use actix_web::{web, HttpResponse};
 
-use super::{parse_id, visible_account};
 use crate::operations::invitations;
 use crate::routes::alias_users::invitation::refused;
-use crate::web::{render, AppError, Current};
+use crate::web::VisibleAccount;
+use crate::web::{render, AppError};
 use crate::AppState;
 
 /// POST /users/{id}/invitation/resend
 pub async fn resend(
-    current: Current,
+    VisibleAccount { current, account }: VisibleAccount,
     state: web::Data<AppState>,
-    path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let account = visible_account(&state.pool, &current.actor, parse_id(&path)?).await?;
     let who = current.audit(current.actor.account_id(), "account.invitation_resend");
     match invitations::resend_account(&state.pool, &state.links, &current.actor, who, &account)
         .await
@@ -37,11 +35,9 @@ pub async fn resend(
 
 /// POST /users/{id}/invitation/cancel
 pub async fn cancel(
-    current: Current,
+    VisibleAccount { current, account }: VisibleAccount,
     state: web::Data<AppState>,
-    path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let account = visible_account(&state.pool, &current.actor, parse_id(&path)?).await?;
     let who = current.audit(current.actor.account_id(), "account.invitation_cancel");
     match invitations::cancel_account(&state.pool, &current.actor, who, &account).await {
         Ok(()) => {

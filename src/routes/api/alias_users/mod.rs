@@ -26,7 +26,7 @@ use crate::models::user::User;
 use crate::models::{alias, now};
 use crate::operations::aliases::{self, NewAlias, Target};
 use crate::routes::alias_users::AliasStatus;
-use crate::routes::users::parse_id;
+use crate::web::account::parse_id;
 use crate::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
