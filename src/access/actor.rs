@@ -11,8 +11,8 @@ use super::catalog::Tier;
 use super::permission_set::PermissionSet;
 use super::rights::{KeyGrant, Rights};
 use crate::db::DbConn;
+use crate::models::reach::Reach;
 use crate::models::role;
-use crate::models::server::Reach;
 use crate::models::user::{Kind, User};
 
 /// A login that may act right now, with what it may do.

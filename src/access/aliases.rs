@@ -7,7 +7,7 @@ use super::accounts::manages_alias_area;
 use super::actor::{account_reach, alias_permissions, Actor};
 use super::catalog::Perm;
 use super::permission_set::PermissionSet;
-use crate::models::server::Reach;
+use crate::models::reach::Reach;
 use crate::models::user::User;
 
 const MANAGE: Perm = Perm::AliasUsersManage;

@@ -8,7 +8,7 @@ use super::aliases::may_manage_aliases;
 use super::catalog::{Permission, Tier};
 use super::permission_set::PermissionSet;
 use super::servers::visible_reach;
-use crate::models::server::Reach;
+use crate::models::reach::Reach;
 use crate::models::user::User;
 
 /// May read the access review of `account` (page and CSV).

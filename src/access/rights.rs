@@ -20,7 +20,7 @@
 
 use super::actor::{alias_permissions, kind_permissions, Actor};
 use super::permission_set::PermissionSet;
-use crate::models::server::Reach;
+use crate::models::reach::Reach;
 use crate::models::user::{Kind, User};
 
 /// Which servers a login's `servers.*` permissions apply to.

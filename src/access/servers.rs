@@ -21,9 +21,9 @@ use super::accounts::may_view_account;
 use super::actor::{kind_permissions, Actor};
 use super::catalog::Perm;
 use crate::db::DbConn;
-use crate::models::server::{Reach, Server};
 use crate::models::user::{Kind, User};
 use crate::models::Page;
+use crate::models::{reach::Reach, server::Server};
 
 /// A server loaded through the actor's reach: holding one proves the actor reaches it.
 #[derive(Debug, Clone)]

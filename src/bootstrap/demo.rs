@@ -96,7 +96,7 @@ fn demo_roles(conn: &mut DbConn, account_id: i32) -> anyhow::Result<()> {
 /// Alias users of a demo account, one for each state the Alias Users tab shows: all
 /// servers, a few servers, expiring, expired and disabled.
 fn demo_aliases(conn: &mut DbConn, account_id: i32, hash: &str) -> anyhow::Result<()> {
-    use crate::models::server::{Reach, Server};
+    use crate::models::{reach::Reach, server::Server};
     let roles = crate::models::role::Role::list_for_account(conn, account_id)?;
     let role_id = |name: &str| roles.iter().find(|r| r.name == name).map(|r| r.id);
     let servers: Vec<i32> = Server::list_within(conn, &Reach::Owner(account_id), "", 1, 10)?

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
-use super::server::Reach;
+use super::reach::Reach;
 use super::user::{lower, User};
 use super::{like_pattern, Page};
 use crate::db::schema::{alias_servers, servers, users};

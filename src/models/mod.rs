@@ -8,6 +8,7 @@ pub mod invitation;
 pub mod login_attempt;
 pub mod outbox;
 pub mod passkey;
+pub mod reach;
 pub mod review;
 pub mod role;
 pub mod server;

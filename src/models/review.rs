@@ -10,7 +10,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::{api_keys, passkeys, servers, sessions, ssh_keys, totp_factors, users};
 use crate::db::DbConn;
-use crate::models::server::Reach;
+use crate::models::reach::Reach;
 use crate::models::user::User;
 
 /// Which alias users a page or chunk holds, as SQL conditions.

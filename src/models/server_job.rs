@@ -276,7 +276,7 @@ pub fn pending_counts(c: &mut DbConn) -> QueryResult<Vec<(String, i64)>> {
 pub fn servers_with_keys(
     conn: &mut DbConn,
     fingerprints: &[String],
-    reach: &crate::models::server::Reach,
+    reach: &crate::models::reach::Reach,
 ) -> QueryResult<(Vec<String>, i64)> {
     use crate::db::schema::servers;
     let mut ids = std::collections::BTreeSet::new();

@@ -454,7 +454,7 @@ async fn an_admin_adds_edits_and_deletes_servers_with_validation(app: TestApp) {
     assert_eq!(
         steward::models::server::Server::count_within(
             &mut app.conn(),
-            &steward::models::server::Reach::All
+            &steward::models::reach::Reach::All
         )
         .unwrap(),
         0

@@ -14,8 +14,8 @@ use crate::db::{self, DbConn, DbPool};
 use crate::domain::FieldErrors;
 use crate::models::alias;
 use crate::models::audit::NewAuditEntry;
-use crate::models::server::{Reach, Server};
 use crate::models::user::User;
+use crate::models::{reach::Reach, server::Server};
 
 /// One action of the Assign Servers dialog (`alias.servers.{key}` in the audit log).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
