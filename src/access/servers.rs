@@ -66,13 +66,7 @@ pub fn list_reachable_held_by(
     page: i64,
     per_page: i64,
 ) -> QueryResult<Page<Reachable>> {
-    let p = Server::list_held_within(conn, &actor.reach, holder, q, page, per_page)?;
-    Ok(Page {
-        rows: p.rows.into_iter().map(Reachable).collect(),
-        total: p.total,
-        page: p.page,
-        per_page: p.per_page,
-    })
+    Ok(Server::list_held_within(conn, &actor.reach, holder, q, page, per_page)?.map(Reachable))
 }
 
 /// The part of `reach` (another login's servers) the actor may see in detail: what it

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use super::NthPage as _;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
@@ -52,16 +53,10 @@ pub fn list(
     let total = filtered().count().get_result(conn)?;
     let rows = filtered()
         .order(users::username_key.asc())
-        .limit(per_page)
-        .offset(Page::<User>::offset(page, per_page))
+        .nth_page(page, per_page)
         .select(User::as_select())
         .load(conn)?;
-    Ok(Page {
-        rows,
-        total,
-        page: page.max(1),
-        per_page,
-    })
+    Ok(Page::new(rows, total, page, per_page))
 }
 
 /// How many servers each alias user has assigned: the count the database keeps with each

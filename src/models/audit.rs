@@ -3,6 +3,7 @@
 //! so a failed action leaves no row and a recorded one always happened. Details never
 //! hold secrets (passwords, keys, tokens).
 
+use super::NthPage as _;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -117,16 +118,10 @@ pub fn list(
     let total = build().count().get_result(conn)?;
     let rows = build()
         .order(audit_log::id.desc())
-        .limit(per_page)
-        .offset(super::Page::<AuditEntry>::offset(page, per_page))
+        .nth_page(page, per_page)
         .select(AuditEntry::as_select())
         .load(conn)?;
-    Ok(super::Page {
-        rows,
-        total,
-        page: page.max(1),
-        per_page,
-    })
+    Ok(super::Page::new(rows, total, page, per_page))
 }
 
 /// Drops up to `batch` entries written before `cutoff` (`STEWARD_AUDIT_DAYS`).

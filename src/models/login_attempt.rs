@@ -1,6 +1,7 @@
 //! Login attempts: the Login History of an account and the evidence that throttling
 //! counts (models/throttle.rs). A row never holds the password that was tried.
 
+use super::NthPage as _;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -57,16 +58,10 @@ pub fn for_account(
     let rows = login_attempts::table
         .filter(login_attempts::account_id.eq(account_id))
         .order(login_attempts::id.desc())
-        .limit(per_page)
-        .offset(super::Page::<LoginAttempt>::offset(page, per_page))
+        .nth_page(page, per_page)
         .select(LoginAttempt::as_select())
         .load(conn)?;
-    Ok(super::Page {
-        rows,
-        total,
-        page: page.max(1),
-        per_page,
-    })
+    Ok(super::Page::new(rows, total, page, per_page))
 }
 
 /// Drops up to `batch` attempts made before `cutoff` (Login History retention).

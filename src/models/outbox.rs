@@ -5,6 +5,7 @@
 //! and on PostgreSQL `FOR UPDATE SKIP LOCKED` lets several instances claim side by side
 //! without ever claiming the same row.
 
+use super::NthPage as _;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -236,8 +237,7 @@ pub fn list(c: &mut DbConn, status: Option<&str>, page: i64) -> QueryResult<Vec<
     let mut q = mail_outbox::table
         .select(OutboxRow::as_select())
         .order(mail_outbox::id.desc())
-        .limit(PAGE_SIZE)
-        .offset((page.max(1) - 1).saturating_mul(PAGE_SIZE))
+        .nth_page(page, PAGE_SIZE)
         .into_boxed();
     if let Some(s) = status {
         q = q.filter(mail_outbox::status.eq(s.to_string()));

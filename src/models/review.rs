@@ -5,6 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::NthPage as _;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -72,8 +73,7 @@ pub fn aliases_page(
     let total = filtered(account_id, f).count().get_result(conn)?;
     let rows = filtered(account_id, f)
         .order(users::username_key.asc())
-        .limit(per_page)
-        .offset(super::Page::<User>::offset(page, per_page))
+        .nth_page(page, per_page)
         .select(User::as_select())
         .load(conn)?;
     Ok((rows, total))

@@ -1,6 +1,7 @@
 //! Servers: the inventory rows, their queries within a `Reach` (models/reach.rs), the
 //! inventory edits, and the owner picker's choices.
 
+use super::NthPage as _;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -98,16 +99,10 @@ impl Server {
             .get_result(conn)?;
         let rows = Server::filtered(reach.filter(backend), holder, q)
             .order(servers::hostname.asc())
-            .limit(per_page)
-            .offset(super::Page::<Server>::offset(page, per_page))
+            .nth_page(page, per_page)
             .select(Server::as_select())
             .load(conn)?;
-        Ok(super::Page {
-            rows,
-            total,
-            page: page.max(1),
-            per_page,
-        })
+        Ok(super::Page::new(rows, total, page, per_page))
     }
 
     /// Servers within `reach` (and held by `holder`), matching the search `q`.

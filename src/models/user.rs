@@ -2,6 +2,7 @@
 //! A regular account may have an owner (the admin or reseller who manages it); an alias
 //! user has a parent account, an alias role, an "all servers" flag and an optional expiry.
 
+use super::NthPage as _;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::Text;
@@ -160,16 +161,10 @@ impl User {
         let total = filtered().count().get_result(conn)?;
         let rows = filtered()
             .order(users::username_key.asc())
-            .limit(per_page)
-            .offset(Page::<User>::offset(page, per_page))
+            .nth_page(page, per_page)
             .select(User::as_select())
             .load(conn)?;
-        Ok(Page {
-            rows,
-            total,
-            page: page.max(1),
-            per_page,
-        })
+        Ok(Page::new(rows, total, page, per_page))
     }
 
     /// Alias users per account, for the Manage Users list, in one query.
