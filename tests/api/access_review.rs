@@ -6,7 +6,6 @@ use diesel::prelude::*;
 use steward::db::schema::{api_keys, users};
 use steward::models::now;
 
-use crate::alias_users::{alias, assign, many_servers, role, server};
 use crate::backend_tests;
 use crate::helpers::TestApp;
 
@@ -32,13 +31,23 @@ async fn fixture(app: &TestApp) -> Fixture {
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
     let hosts = ["web1.acme.test", "web2.acme.test", "web3.acme.test"].map(String::from);
-    let sids: Vec<i32> = hosts.iter().map(|h| server(app, h, acme)).collect();
-    let risky = role(app, acme, "Operators", &["servers.view", "servers.rescue"]);
-    let plain = role(app, acme, "Viewers", &["servers.view"]);
-    let ops = alias(app, "ops", acme, risky, true);
-    let viewer = alias(app, "viewer", acme, plain, false);
-    assign(app, viewer, sids[0]);
-    assign(app, viewer, sids[1]);
+    let sids: Vec<i32> = hosts
+        .iter()
+        .map(|h| app.server(h).owned_by(acme).create())
+        .collect();
+    let risky = app
+        .role(acme, "Operators")
+        .perms(&["servers.view", "servers.rescue"])
+        .create();
+    let plain = app.role(acme, "Viewers").perms(&["servers.view"]).create();
+    let ops = app
+        .alias("ops", acme)
+        .role(risky)
+        .all_servers(true)
+        .create();
+    let viewer = app.alias("viewer", acme).role(plain).create();
+    app.assign(viewer, sids[0]);
+    app.assign(viewer, sids[1]);
     let (kid, _) = crate::matrix_world::api_key(app, ops);
     diesel::update(api_keys::table.find(kid))
         .set(api_keys::last_used_at.eq(Some(now() - chrono::Duration::days(1))))
@@ -199,19 +208,17 @@ async fn a_reviewer_that_reaches_part_of_the_account_sees_other_servers_only_as_
     app: TestApp,
 ) {
     let f = fixture(&app).await;
-    let managers = role(
-        &app,
-        f.acme,
-        "Managers",
-        &["servers.view", "alias_users.manage"],
-    );
-    let mgr = alias(&app, "mgr", f.acme, managers, false);
+    let managers = app
+        .role(f.acme, "Managers")
+        .perms(&["servers.view", "alias_users.manage"])
+        .create();
+    let mgr = app.alias("mgr", f.acme).role(managers).create();
     let web1: i32 = steward::db::schema::servers::table
         .filter(steward::db::schema::servers::hostname.eq(&f.hosts[0]))
         .select(steward::db::schema::servers::id)
         .first(&mut app.conn())
         .unwrap();
-    assign(&app, mgr, web1);
+    app.assign(mgr, web1);
     let b = app.login("mgr").await;
     let page = b
         .get_html(&format!("/users/{}/access-review", f.acme))
@@ -268,9 +275,12 @@ async fn the_review_is_for_the_accounts_managers_only(app: TestApp) {
 async fn the_csv_with_servers_walks_thousands_of_servers_in_chunks(app: TestApp) {
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
-    many_servers(&app, acme, 2_500);
-    let two = role(&app, acme, "Two", &["servers.view", "servers.power"]);
-    alias(&app, "wide", acme, two, true);
+    app.many_servers(acme, 2_500);
+    let two = app
+        .role(acme, "Two")
+        .perms(&["servers.view", "servers.power"])
+        .create();
+    app.alias("wide", acme).role(two).all_servers(true).create();
     let owner = app.login("acme").await;
     let rows = csv_of(
         &owner,

@@ -1,105 +1,11 @@
 //! Alias Users (issue 5): the seed page's sentences and the no-escalation rules.
 
 use diesel::prelude::*;
-use steward::db::schema::{alias_role_permissions, alias_roles, alias_servers, servers, users};
+use steward::db::schema::{alias_servers, users};
 use steward::models::now;
 
 use crate::backend_tests;
 use crate::helpers::{assert_redirect_to, Browser, TestApp, PASSWORD};
-
-// ---- fixtures (written straight to the database) ----
-
-pub fn role(app: &TestApp, account: i32, name: &str, keys: &[&str]) -> i32 {
-    let mut c = app.conn();
-    let id = steward::insert_returning_id!(
-        &mut *c,
-        alias_roles::table,
-        (
-            alias_roles::account_id.eq(account),
-            alias_roles::name.eq(name),
-            alias_roles::name_key.eq(name.to_lowercase()),
-            alias_roles::description.eq(""),
-            alias_roles::created_at.eq(now()),
-            alias_roles::updated_at.eq(now()),
-        ),
-        alias_roles::id
-    )
-    .unwrap();
-    for k in keys {
-        diesel::insert_into(alias_role_permissions::table)
-            .values((
-                alias_role_permissions::role_id.eq(id),
-                alias_role_permissions::permission.eq(*k),
-            ))
-            .execute(&mut *c)
-            .unwrap();
-    }
-    id
-}
-
-pub fn server(app: &TestApp, hostname: &str, owner: i32) -> i32 {
-    let mut c = app.conn();
-    steward::insert_returning_id!(
-        &mut *c,
-        servers::table,
-        (
-            servers::hostname.eq(hostname),
-            servers::name.eq(hostname),
-            servers::primary_ip.eq(format!("10.0.{}.{}", owner % 250, hostname.len())),
-            servers::tags.eq("web"),
-            servers::owner_id.eq(Some(owner)),
-            servers::created_at.eq(now()),
-            servers::updated_at.eq(now()),
-        ),
-        servers::id
-    )
-    .unwrap()
-}
-
-/// Many servers for one owner, inserted in chunks: hostnames srv00000.. with tag "even"/"odd".
-pub fn many_servers(app: &TestApp, owner: i32, n: usize) {
-    let mut c = app.conn();
-    let ts = now();
-    let rows: Vec<_> = (0..n)
-        .map(|i| {
-            (
-                servers::hostname.eq(format!("srv{i:05}.example.net")),
-                servers::name.eq(format!("Server {i}")),
-                servers::primary_ip.eq(format!("10.{}.{}.{}", i / 65536, (i / 256) % 256, i % 256)),
-                servers::tags.eq(if i % 2 == 0 { "even" } else { "odd" }),
-                servers::owner_id.eq(Some(owner)),
-                servers::created_at.eq(ts),
-                servers::updated_at.eq(ts),
-            )
-        })
-        .collect();
-    for chunk in rows.chunks(500) {
-        let q = diesel::insert_into(servers::table).values(chunk);
-        steward::on_backend!(&mut *c, c => q.execute(c)).unwrap();
-    }
-}
-
-pub fn alias(app: &TestApp, username: &str, parent: i32, role: i32, all_servers: bool) -> i32 {
-    let id = app.insert_user("alias", username, None, Some(parent));
-    diesel::update(users::table.find(id))
-        .set((
-            users::role_id.eq(Some(role)),
-            users::all_servers.eq(all_servers),
-        ))
-        .execute(&mut app.conn())
-        .unwrap();
-    id
-}
-
-pub fn assign(app: &TestApp, alias: i32, server: i32) {
-    diesel::insert_into(alias_servers::table)
-        .values((
-            alias_servers::alias_id.eq(alias),
-            alias_servers::server_id.eq(server),
-        ))
-        .execute(&mut app.conn())
-        .unwrap();
-}
 
 fn assigned(app: &TestApp, alias: i32) -> Vec<i32> {
     alias_servers::table
@@ -122,14 +28,12 @@ struct Setup {
 async fn setup(app: &TestApp) -> Setup {
     let admin = app.admin("boss");
     let account = app.customer("acme", admin);
-    let ops = role(
-        app,
-        account,
-        "Ops",
-        &["servers.view", "servers.power", "servers.rename"],
-    );
-    let web1 = server(app, "web1.acme.test", account);
-    let web2 = server(app, "web2.acme.test", account);
+    let ops = app
+        .role(account, "Ops")
+        .perms(&["servers.view", "servers.power", "servers.rename"])
+        .create();
+    let web1 = app.server("web1.acme.test").owned_by(account).create();
+    let web2 = app.server("web2.acme.test").owned_by(account).create();
     let owner = app.login("acme").await;
     Setup {
         account,
@@ -223,7 +127,7 @@ async fn an_owner_creates_an_alias_user_with_a_role_and_it_logs_in_on_the_same_f
 
 async fn an_alias_user_reaches_its_assigned_servers_or_all_servers_of_the_account(app: TestApp) {
     let s = setup(&app).await;
-    let a = alias(&app, "helper", s.account, s.ops, false);
+    let a = app.alias("helper", s.account).role(s.ops).create();
     let helper = app.login("helper").await;
     let list = helper.get_html("/servers").await;
     assert!(
@@ -250,7 +154,7 @@ async fn an_alias_user_reaches_its_assigned_servers_or_all_servers_of_the_accoun
         servers_page_lists(&list, "web1.acme.test") && servers_page_lists(&list, "web2.acme.test")
     );
     // A server added to the account later is reached too.
-    server(&app, "web3.acme.test", s.account);
+    app.server("web3.acme.test").owned_by(s.account).create();
     assert!(servers_page_lists(
         &helper.get_html("/servers").await,
         "web3.acme.test"
@@ -268,8 +172,8 @@ async fn an_alias_user_reaches_its_assigned_servers_or_all_servers_of_the_accoun
 
 async fn the_assign_servers_dialog_searches_and_pages_through_ten_thousand_servers(app: TestApp) {
     let s = setup(&app).await;
-    many_servers(&app, s.account, 10_000);
-    let a = alias(&app, "helper", s.account, s.ops, false);
+    app.many_servers(s.account, 10_000);
+    let a = app.alias("helper", s.account).role(s.ops).create();
     let path = format!("/users/{}/alias-users/{a}/servers", s.account);
     let first = s.owner.get_html(&path).await;
     assert!(
@@ -314,8 +218,12 @@ async fn the_assign_servers_dialog_searches_and_pages_through_ten_thousand_serve
 
 async fn a_role_change_applies_on_the_next_request_of_an_open_alias_session(app: TestApp) {
     let s = setup(&app).await;
-    let none = role(&app, s.account, "Nothing", &[]);
-    let a = alias(&app, "helper", s.account, s.ops, true);
+    let none = app.role(s.account, "Nothing").perms(&[]).create();
+    let a = app
+        .alias("helper", s.account)
+        .role(s.ops)
+        .all_servers(true)
+        .create();
     let helper = app.login("helper").await;
     assert_eq!(helper.get("/servers").await.status().as_u16(), 200);
     let none_s = none.to_string();
@@ -336,9 +244,9 @@ async fn a_role_change_applies_on_the_next_request_of_an_open_alias_session(app:
 
 async fn unassigning_a_server_takes_effect_on_the_next_request(app: TestApp) {
     let s = setup(&app).await;
-    let a = alias(&app, "helper", s.account, s.ops, false);
-    assign(&app, a, s.web1);
-    assign(&app, a, s.web2);
+    let a = app.alias("helper", s.account).role(s.ops).create();
+    app.assign(a, s.web1);
+    app.assign(a, s.web2);
     let helper = app.login("helper").await;
     assert!(servers_page_lists(
         &helper.get_html("/servers").await,
@@ -360,7 +268,11 @@ async fn unassigning_a_server_takes_effect_on_the_next_request(app: TestApp) {
 
 async fn a_disabled_alias_user_is_logged_out_at_once_and_enabling_lets_it_back(app: TestApp) {
     let s = setup(&app).await;
-    let a = alias(&app, "helper", s.account, s.ops, true);
+    let a = app
+        .alias("helper", s.account)
+        .role(s.ops)
+        .all_servers(true)
+        .create();
     let helper = app.login("helper").await;
     assert_eq!(helper.get("/servers").await.status().as_u16(), 200);
     let res = s
@@ -400,7 +312,11 @@ async fn a_disabled_alias_user_is_logged_out_at_once_and_enabling_lets_it_back(a
 
 async fn an_expired_alias_user_cannot_log_in_and_its_open_session_ends(app: TestApp) {
     let s = setup(&app).await;
-    let a = alias(&app, "helper", s.account, s.ops, true);
+    let a = app
+        .alias("helper", s.account)
+        .role(s.ops)
+        .all_servers(true)
+        .create();
     let helper = app.login("helper").await;
     assert_eq!(helper.get("/servers").await.status().as_u16(), 200);
     let today = now().date();
@@ -442,7 +358,10 @@ async fn an_expired_alias_user_cannot_log_in_and_its_open_session_ends(app: Test
 
 async fn disabling_the_parent_account_shuts_out_its_alias_users(app: TestApp) {
     let s = setup(&app).await;
-    alias(&app, "helper", s.account, s.ops, true);
+    app.alias("helper", s.account)
+        .role(s.ops)
+        .all_servers(true)
+        .create();
     let helper = app.login("helper").await;
     assert_eq!(helper.get("/servers").await.status().as_u16(), 200);
     let boss = app.login("boss").await;
@@ -471,8 +390,8 @@ async fn disabling_the_parent_account_shuts_out_its_alias_users(app: TestApp) {
 
 async fn a_deleted_alias_user_cannot_log_in(app: TestApp) {
     let s = setup(&app).await;
-    let a = alias(&app, "helper", s.account, s.ops, false);
-    assign(&app, a, s.web1);
+    let a = app.alias("helper", s.account).role(s.ops).create();
+    app.assign(a, s.web1);
     let helper = app.login("helper").await;
     let res = s
         .owner
@@ -499,14 +418,12 @@ async fn a_deleted_alias_user_cannot_log_in(app: TestApp) {
 /// reaching web1 only.
 async fn manager_setup(app: &TestApp) -> (Setup, i32, Browser) {
     let s = setup(app).await;
-    let mgr_role = role(
-        app,
-        s.account,
-        "Managers",
-        &["alias_users.manage", "servers.view"],
-    );
-    let m = alias(app, "manager", s.account, mgr_role, false);
-    assign(app, m, s.web1);
+    let mgr_role = app
+        .role(s.account, "Managers")
+        .perms(&["alias_users.manage", "servers.view"])
+        .create();
+    let m = app.alias("manager", s.account).role(mgr_role).create();
+    app.assign(m, s.web1);
     let b = app.login("manager").await;
     (s, m, b)
 }
@@ -532,8 +449,11 @@ async fn an_alias_manager_cannot_grant_a_role_above_its_own_rights(app: TestApp)
             .is_none()
     );
     // Nor may it move an alias it manages to that role.
-    let viewer = role(&app, s.account, "Viewer", &["servers.view"]);
-    let v = alias(&app, "viewer", s.account, viewer, false);
+    let viewer = app
+        .role(s.account, "Viewer")
+        .perms(&["servers.view"])
+        .create();
+    let v = app.alias("viewer", s.account).role(viewer).create();
     let res = mgr
         .post(
             &format!("/users/{}/alias-users/{v}/role", s.account),
@@ -565,8 +485,11 @@ async fn an_alias_manager_cannot_grant_a_role_above_its_own_rights(app: TestApp)
 
 async fn an_alias_manager_cannot_assign_a_server_it_cannot_reach(app: TestApp) {
     let (s, _m, mgr) = manager_setup(&app).await;
-    let viewer = role(&app, s.account, "Viewer", &["servers.view"]);
-    let v = alias(&app, "viewer", s.account, viewer, false);
+    let viewer = app
+        .role(s.account, "Viewer")
+        .perms(&["servers.view"])
+        .create();
+    let v = app.alias("viewer", s.account).role(viewer).create();
     let path = format!("/users/{}/alias-users/{v}/servers", s.account);
     let (w1, w2) = (s.web1.to_string(), s.web2.to_string());
     let res = mgr
@@ -586,7 +509,11 @@ async fn an_alias_manager_cannot_assign_a_server_it_cannot_reach(app: TestApp) {
     );
     // Another account's server is just as absent.
     let other = app.customer("globex", app.admin("boss2"));
-    let foreign = server(&app, "db.globex.test", other).to_string();
+    let foreign = app
+        .server("db.globex.test")
+        .owned_by(other)
+        .create()
+        .to_string();
     assert_eq!(
         mgr.post(&path, &[("action", "assign"), ("server_id", &foreign)])
             .await
@@ -609,8 +536,11 @@ async fn an_alias_manager_cannot_assign_a_server_it_cannot_reach(app: TestApp) {
 
 async fn an_alias_manager_cannot_grant_all_servers_without_holding_it(app: TestApp) {
     let (s, _m, mgr) = manager_setup(&app).await;
-    let viewer = role(&app, s.account, "Viewer", &["servers.view"]);
-    let v = alias(&app, "viewer", s.account, viewer, false);
+    let viewer = app
+        .role(s.account, "Viewer")
+        .perms(&["servers.view"])
+        .create();
+    let v = app.alias("viewer", s.account).role(viewer).create();
     let res = mgr
         .post(
             &format!("/users/{}/alias-users/{v}/servers", s.account),
@@ -682,10 +612,17 @@ async fn an_alias_manager_cannot_act_on_itself_or_on_a_stronger_alias(app: TestA
     // A stronger sibling: more permissions (Ops) on a server, or all servers. (Under
     // SPEC §2.1 rights are pairs of permission and server: Ops on no server at all would
     // hold nothing beyond the manager's rights.)
-    let strong = alias(&app, "strong", s.account, s.ops, false);
-    assign(&app, strong, s.web1);
-    let wide_role = role(&app, s.account, "Viewer", &["servers.view"]);
-    let wide = alias(&app, "wide", s.account, wide_role, true);
+    let strong = app.alias("strong", s.account).role(s.ops).create();
+    app.assign(strong, s.web1);
+    let wide_role = app
+        .role(s.account, "Viewer")
+        .perms(&["servers.view"])
+        .create();
+    let wide = app
+        .alias("wide", s.account)
+        .role(wide_role)
+        .all_servers(true)
+        .create();
     for target in [strong, wide] {
         for action in ["disable", "delete"] {
             let res = mgr.post(&format!("{base}/{target}/{action}"), &[]).await;
@@ -710,8 +647,8 @@ async fn an_alias_manager_cannot_act_on_itself_or_on_a_stronger_alias(app: TestA
 async fn another_accounts_alias_ids_are_404(app: TestApp) {
     let s = setup(&app).await;
     let other = app.customer("globex", app.admin("boss2"));
-    let other_role = role(&app, other, "Theirs", &["servers.view"]);
-    let theirs = alias(&app, "theirs", other, other_role, false);
+    let other_role = app.role(other, "Theirs").perms(&["servers.view"]).create();
+    let theirs = app.alias("theirs", other).role(other_role).create();
     let mine_base = format!("/users/{}/alias-users/{theirs}", s.account);
     for path in [mine_base.clone(), format!("{mine_base}/servers")] {
         assert_eq!(s.owner.get(&path).await.status().as_u16(), 404, "{path}");
@@ -762,14 +699,12 @@ async fn another_accounts_alias_ids_are_404(app: TestApp) {
 async fn the_alias_user_page_shows_its_effective_access(app: TestApp) {
     let s = setup(&app).await;
     // The role asks for a reseller permission the customer does not hold: it is not effective.
-    let r = role(
-        &app,
-        s.account,
-        "Mixed",
-        &["servers.view", "customers.manage"],
-    );
-    let a = alias(&app, "helper", s.account, r, false);
-    assign(&app, a, s.web2);
+    let r = app
+        .role(s.account, "Mixed")
+        .perms(&["servers.view", "customers.manage"])
+        .create();
+    let a = app.alias("helper", s.account).role(r).create();
+    app.assign(a, s.web2);
     let page = s
         .owner
         .get_html(&format!("/users/{}/alias-users/{a}", s.account))
@@ -783,13 +718,11 @@ async fn the_alias_user_page_shows_its_effective_access(app: TestApp) {
 
 async fn changing_a_role_shows_what_the_alias_user_gains_and_loses(app: TestApp) {
     let s = setup(&app).await;
-    let viewer = role(
-        &app,
-        s.account,
-        "Viewer",
-        &["servers.view", "servers.traffic"],
-    );
-    let a = alias(&app, "helper", s.account, viewer, false);
+    let viewer = app
+        .role(s.account, "Viewer")
+        .perms(&["servers.view", "servers.traffic"])
+        .create();
+    let a = app.alias("helper", s.account).role(viewer).create();
     let preview = s
         .owner
         .client
@@ -838,7 +771,7 @@ async fn usernames_are_unique_across_accounts_and_alias_users(app: TestApp) {
         .await
         .unwrap()
         .contains("This username is taken."));
-    alias(&app, "helper", s.account, s.ops, false);
+    app.alias("helper", s.account).role(s.ops).create();
     let boss = app.login("boss").await;
     let res = boss
         .post(
@@ -917,7 +850,11 @@ async fn invalid_create_input_gives_422_with_the_input_kept(app: TestApp) {
 
 async fn resetting_an_alias_password_ends_its_sessions(app: TestApp) {
     let s = setup(&app).await;
-    let a = alias(&app, "helper", s.account, s.ops, true);
+    let a = app
+        .alias("helper", s.account)
+        .role(s.ops)
+        .all_servers(true)
+        .create();
     let helper = app.login("helper").await;
     let res = s
         .owner
@@ -940,7 +877,11 @@ async fn resetting_an_alias_password_ends_its_sessions(app: TestApp) {
 
 async fn my_account_of_an_alias_user_is_its_own_page(app: TestApp) {
     let s = setup(&app).await;
-    let a = alias(&app, "helper", s.account, s.ops, true);
+    let a = app
+        .alias("helper", s.account)
+        .role(s.ops)
+        .all_servers(true)
+        .create();
     let helper = app.login("helper").await;
     assert_redirect_to(
         &helper.get("/account").await,
@@ -963,7 +904,7 @@ async fn my_account_of_an_alias_user_is_its_own_page(app: TestApp) {
             .as_u16(),
         403
     );
-    let other = alias(&app, "other", s.account, s.ops, false);
+    let other = app.alias("other", s.account).role(s.ops).create();
     assert_eq!(
         helper
             .get(&format!("/users/{}/alias-users/{other}", s.account))

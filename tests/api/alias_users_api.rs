@@ -9,7 +9,6 @@ use diesel::prelude::*;
 use serde_json::{json, Value};
 use steward::db::schema::{alias_servers, audit_log, sessions, users};
 
-use crate::alias_users::{alias, assign, role, server};
 use crate::backend_tests;
 use crate::helpers::TestApp;
 use crate::keys::{create_api_key, tenants};
@@ -109,9 +108,12 @@ async fn put_servers(app: &TestApp, key: &str, aid: i32, body: &str) -> (u16, Va
 
 async fn one_patch_changes_role_status_and_expiry_together_and_audits_each(app: TestApp) {
     let t = tenants(&app);
-    let viewer = role(&app, t.acme, "Viewer", &["servers.view"]);
-    let ops = role(&app, t.acme, "Ops", &["servers.view", "servers.power"]);
-    let bob = alias(&app, "bob", t.acme, viewer, false);
+    let viewer = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
+    let ops = app
+        .role(t.acme, "Ops")
+        .perms(&["servers.view", "servers.power"])
+        .create();
+    let bob = app.alias("bob", t.acme).role(viewer).create();
     let _bobs_browser = app.login("bob").await;
     assert_eq!(sessions_of(&app, bob), 1);
     let key = app.api_key(t.acme, None);
@@ -172,9 +174,12 @@ async fn one_patch_changes_role_status_and_expiry_together_and_audits_each(app: 
 
 async fn a_bad_patch_names_every_field_and_changes_nothing(app: TestApp) {
     let t = tenants(&app);
-    let viewer = role(&app, t.acme, "Viewer", &["servers.view"]);
-    let theirs = role(&app, t.globex, "Viewer", &["servers.view"]);
-    let bob = alias(&app, "bob", t.acme, viewer, false);
+    let viewer = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
+    let theirs = app
+        .role(t.globex, "Viewer")
+        .perms(&["servers.view"])
+        .create();
+    let bob = app.alias("bob", t.acme).role(viewer).create();
     let _bobs_browser = app.login("bob").await;
     let key = app.api_key(t.acme, None);
     let before = state(&app, bob);
@@ -223,21 +228,26 @@ async fn a_bad_patch_names_every_field_and_changes_nothing(app: TestApp) {
 
 async fn the_api_refuses_a_stronger_alias_itself_and_a_role_beyond_the_caller(app: TestApp) {
     let t = tenants(&app);
-    let web1 = server(&app, "web1.acme.test", t.acme);
-    let managers = role(
-        &app,
-        t.acme,
-        "Managers",
-        &["alias_users.manage", "servers.view"],
-    );
-    let plain = role(&app, t.acme, "Plain", &["servers.view"]);
-    let power = role(&app, t.acme, "Power", &["servers.view", "servers.power"]);
-    let mia = alias(&app, "mia", t.acme, managers, false);
-    let weak = alias(&app, "weak", t.acme, plain, false);
-    let strong = alias(&app, "strong", t.acme, power, false);
-    let wide = alias(&app, "wide", t.acme, plain, true);
+    let web1 = app.server("web1.acme.test").owned_by(t.acme).create();
+    let managers = app
+        .role(t.acme, "Managers")
+        .perms(&["alias_users.manage", "servers.view"])
+        .create();
+    let plain = app.role(t.acme, "Plain").perms(&["servers.view"]).create();
+    let power = app
+        .role(t.acme, "Power")
+        .perms(&["servers.view", "servers.power"])
+        .create();
+    let mia = app.alias("mia", t.acme).role(managers).create();
+    let weak = app.alias("weak", t.acme).role(plain).create();
+    let strong = app.alias("strong", t.acme).role(power).create();
+    let wide = app
+        .alias("wide", t.acme)
+        .role(plain)
+        .all_servers(true)
+        .create();
     for a in [mia, weak, strong] {
-        assign(&app, a, web1);
+        app.assign(a, web1);
     }
     let key = app.api_key(mia, None);
     let states = |app: &TestApp| [mia, weak, strong, wide].map(|a| state(app, a));
@@ -277,8 +287,11 @@ async fn the_api_refuses_a_stronger_alias_itself_and_a_role_beyond_the_caller(ap
 
 async fn another_accounts_or_a_missing_alias_user_is_404_for_every_write(app: TestApp) {
     let t = tenants(&app);
-    let viewer = role(&app, t.globex, "Viewer", &["servers.view"]);
-    let gina = alias(&app, "gina", t.globex, viewer, false);
+    let viewer = app
+        .role(t.globex, "Viewer")
+        .perms(&["servers.view"])
+        .create();
+    let gina = app.alias("gina", t.globex).role(viewer).create();
     let key = app.api_key(t.acme, None);
     let before = state(&app, gina);
     for aid in [
@@ -307,10 +320,10 @@ async fn another_accounts_or_a_missing_alias_user_is_404_for_every_write(app: Te
 
 async fn deleting_through_the_api_logs_it_out_and_its_keys_stop_working(app: TestApp) {
     let t = tenants(&app);
-    let web1 = server(&app, "web1.acme.test", t.acme);
-    let viewer = role(&app, t.acme, "Viewer", &["servers.view"]);
-    let bob = alias(&app, "bob", t.acme, viewer, false);
-    assign(&app, bob, web1);
+    let web1 = app.server("web1.acme.test").owned_by(t.acme).create();
+    let viewer = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
+    let bob = app.alias("bob", t.acme).role(viewer).create();
+    app.assign(bob, web1);
     let _bobs_browser = app.login("bob").await;
     let bobs_key = app.api_key(bob, None);
     assert_eq!(app.api_get("/api/v1/me", &bobs_key).await.0, 200);
@@ -332,11 +345,11 @@ async fn deleting_through_the_api_logs_it_out_and_its_keys_stop_working(app: Tes
 
 async fn put_servers_states_the_list_and_audits_each_step_as_the_dialog_does(app: TestApp) {
     let t = tenants(&app);
-    let s1 = server(&app, "s1.acme.test", t.acme);
-    let s2 = server(&app, "s2.acme.test", t.acme);
-    let s3 = server(&app, "s3.acme.test", t.acme);
-    let viewer = role(&app, t.acme, "Viewer", &["servers.view"]);
-    let bob = alias(&app, "bob", t.acme, viewer, false);
+    let s1 = app.server("s1.acme.test").owned_by(t.acme).create();
+    let s2 = app.server("s2.acme.test").owned_by(t.acme).create();
+    let s3 = app.server("s3.acme.test").owned_by(t.acme).create();
+    let viewer = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
+    let bob = app.alias("bob", t.acme).role(viewer).create();
     let key = app.api_key(t.acme, None);
     let target = "alias user bob";
     // Repeated ids count once.
@@ -401,19 +414,17 @@ async fn put_servers_states_the_list_and_audits_each_step_as_the_dialog_does(app
 
 async fn put_servers_refuses_servers_and_all_servers_beyond_the_caller(app: TestApp) {
     let t = tenants(&app);
-    let s1 = server(&app, "s1.acme.test", t.acme);
-    let s2 = server(&app, "s2.acme.test", t.acme);
-    let theirs = server(&app, "db1.globex.test", t.globex);
-    let managers = role(
-        &app,
-        t.acme,
-        "Managers",
-        &["alias_users.manage", "servers.view"],
-    );
-    let plain = role(&app, t.acme, "Plain", &["servers.view"]);
-    let mia = alias(&app, "mia", t.acme, managers, false);
-    assign(&app, mia, s1);
-    let bob = alias(&app, "bob", t.acme, plain, false);
+    let s1 = app.server("s1.acme.test").owned_by(t.acme).create();
+    let s2 = app.server("s2.acme.test").owned_by(t.acme).create();
+    let theirs = app.server("db1.globex.test").owned_by(t.globex).create();
+    let managers = app
+        .role(t.acme, "Managers")
+        .perms(&["alias_users.manage", "servers.view"])
+        .create();
+    let plain = app.role(t.acme, "Plain").perms(&["servers.view"]).create();
+    let mia = app.alias("mia", t.acme).role(managers).create();
+    app.assign(mia, s1);
+    let bob = app.alias("bob", t.acme).role(plain).create();
     let key = app.api_key(mia, None);
     // Another account's server and one of the account's that mia does not reach are as
     // absent as a missing one: 404, and nothing changes (not even the valid id beside it).
@@ -451,14 +462,17 @@ async fn put_servers_refuses_servers_and_all_servers_beyond_the_caller(app: Test
 
 async fn a_key_scoped_narrower_than_its_login_cannot_change_what_its_login_could(app: TestApp) {
     let t = tenants(&app);
-    let s1 = server(&app, "s1.acme.test", t.acme);
-    let s2 = server(&app, "s2.acme.test", t.acme);
-    let plain = role(&app, t.acme, "Plain", &["servers.view"]);
-    let power = role(&app, t.acme, "Power", &["servers.view", "servers.power"]);
-    let nothing = role(&app, t.acme, "Nothing", &[]);
-    let bob = alias(&app, "bob", t.acme, plain, false);
+    let s1 = app.server("s1.acme.test").owned_by(t.acme).create();
+    let s2 = app.server("s2.acme.test").owned_by(t.acme).create();
+    let plain = app.role(t.acme, "Plain").perms(&["servers.view"]).create();
+    let power = app
+        .role(t.acme, "Power")
+        .perms(&["servers.view", "servers.power"])
+        .create();
+    let nothing = app.role(t.acme, "Nothing").perms(&[]).create();
+    let bob = app.alias("bob", t.acme).role(plain).create();
     // Holds no server permission: a key limited to chosen servers may still manage it.
-    let carol = alias(&app, "carol", t.acme, nothing, false);
+    let carol = app.alias("carol", t.acme).role(nothing).create();
     let acme = app.login("acme").await;
     let url = format!("/users/{}/api-keys", t.acme);
     let key = |name: &'static str, fields: &'static [(&'static str, &'static str)]| {

@@ -4,16 +4,9 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::helpers::net::{free_port, secret};
 use crate::helpers::{fresh_database, Browser};
 use steward::db::Backend;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 struct Running(std::process::Child);
 impl Drop for Running {
@@ -21,11 +14,6 @@ impl Drop for Running {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn secret() -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode([7u8; 64])
 }
 
 /// Starts `steward serve` and reads its stdout until it says where to log in.

@@ -4,7 +4,6 @@ use diesel::prelude::*;
 use steward::db::schema::{audit_log, users};
 use steward::models::audit::AuditEntry;
 
-use crate::alias_users::{alias, assign, role, server};
 use crate::backend_tests;
 use crate::helpers::{assert_redirect_to, TestApp, PASSWORD};
 
@@ -40,8 +39,8 @@ async fn an_admin_impersonates_a_customer_and_acts_with_exactly_its_rights(app: 
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
     let other = app.customer("globex", admin);
-    server(&app, "web1.acme.test", acme);
-    server(&app, "db.globex.test", other);
+    app.server("web1.acme.test").owned_by(acme).create();
+    app.server("db.globex.test").owned_by(other).create();
     let b = app.login("boss").await;
     let res = b.post(&format!("/users/{acme}/impersonate"), &[]).await;
     assert_redirect_to(&res, "/servers");
@@ -85,11 +84,11 @@ async fn returning_restores_the_original_login_and_nothing_more(app: TestApp) {
 async fn an_owner_impersonates_its_alias_user_and_sees_only_its_servers(app: TestApp) {
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
-    let r = role(&app, acme, "Viewer", &["servers.view"]);
-    let a = alias(&app, "helper", acme, r, false);
-    let web1 = server(&app, "web1.acme.test", acme);
-    server(&app, "web2.acme.test", acme);
-    assign(&app, a, web1);
+    let r = app.role(acme, "Viewer").perms(&["servers.view"]).create();
+    let a = app.alias("helper", acme).role(r).create();
+    let web1 = app.server("web1.acme.test").owned_by(acme).create();
+    app.server("web2.acme.test").owned_by(acme).create();
+    app.assign(a, web1);
     let owner = app.login("acme").await;
     let res = owner
         .post(&format!("/users/{acme}/alias-users/{a}/impersonate"), &[])
@@ -124,15 +123,20 @@ async fn an_owner_impersonates_its_alias_user_and_sees_only_its_servers(app: Tes
 async fn an_alias_never_impersonates_its_parent_itself_or_a_stronger_sibling(app: TestApp) {
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
-    let imp = role(
-        &app,
-        acme,
-        "Impersonators",
-        &["alias_users.impersonate", "servers.view"],
-    );
-    let strong = role(&app, acme, "Strong", &["servers.view", "servers.power"]);
-    let me = alias(&app, "me", acme, imp, true);
-    let big = alias(&app, "big", acme, strong, true);
+    let imp = app
+        .role(acme, "Impersonators")
+        .perms(&["alias_users.impersonate", "servers.view"])
+        .create();
+    let strong = app
+        .role(acme, "Strong")
+        .perms(&["servers.view", "servers.power"])
+        .create();
+    let me = app.alias("me", acme).role(imp).all_servers(true).create();
+    let big = app
+        .alias("big", acme)
+        .role(strong)
+        .all_servers(true)
+        .create();
     let b = app.login("me").await;
     for path in [
         format!("/users/{acme}/impersonate"),
@@ -148,15 +152,13 @@ async fn an_alias_never_impersonates_its_parent_itself_or_a_stronger_sibling(app
 async fn an_alias_with_the_right_impersonates_a_weaker_sibling(app: TestApp) {
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
-    let imp = role(
-        &app,
-        acme,
-        "Impersonators",
-        &["alias_users.impersonate", "servers.view"],
-    );
-    let viewer = role(&app, acme, "Viewer", &["servers.view"]);
-    alias(&app, "me", acme, imp, true);
-    let weak = alias(&app, "weak", acme, viewer, false);
+    let imp = app
+        .role(acme, "Impersonators")
+        .perms(&["alias_users.impersonate", "servers.view"])
+        .create();
+    let viewer = app.role(acme, "Viewer").perms(&["servers.view"]).create();
+    app.alias("me", acme).role(imp).all_servers(true).create();
+    let weak = app.alias("weak", acme).role(viewer).create();
     let b = app.login("me").await;
     // It sees the list (to pick whom), without management actions.
     let tab = b.get_html(&format!("/users/{acme}/alias-users")).await;
@@ -178,8 +180,12 @@ async fn a_reseller_impersonates_its_customers_and_their_aliases_but_no_one_else
     let r2 = app.reseller("res-two", admin);
     let mine = app.customer("mine", r1);
     let theirs = app.customer("theirs", r2);
-    let mine_role = role(&app, mine, "Viewer", &["servers.view"]);
-    let mine_alias = alias(&app, "mine-helper", mine, mine_role, true);
+    let mine_role = app.role(mine, "Viewer").perms(&["servers.view"]).create();
+    let mine_alias = app
+        .alias("mine-helper", mine)
+        .role(mine_role)
+        .all_servers(true)
+        .create();
     let b = app.login("res-one").await;
     assert_eq!(
         b.post(&format!("/users/{theirs}/impersonate"), &[])
@@ -244,8 +250,8 @@ async fn nobody_impersonates_an_admin(app: TestApp) {
 async fn impersonation_does_not_nest(app: TestApp) {
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
-    let r = role(&app, acme, "Viewer", &["servers.view"]);
-    let a = alias(&app, "helper", acme, r, true);
+    let r = app.role(acme, "Viewer").perms(&["servers.view"]).create();
+    let a = app.alias("helper", acme).role(r).all_servers(true).create();
     let b = app.login("boss").await;
     assert_redirect_to(
         &b.post(&format!("/users/{acme}/impersonate"), &[]).await,
@@ -265,9 +271,9 @@ async fn impersonation_does_not_nest(app: TestApp) {
 async fn disabled_and_expired_logins_cannot_be_impersonated(app: TestApp) {
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
-    let r = role(&app, acme, "Viewer", &["servers.view"]);
-    let off = alias(&app, "off", acme, r, true);
-    let old = alias(&app, "old", acme, r, true);
+    let r = app.role(acme, "Viewer").perms(&["servers.view"]).create();
+    let off = app.alias("off", acme).role(r).all_servers(true).create();
+    let old = app.alias("old", acme).role(r).all_servers(true).create();
     diesel::update(users::table.find(off))
         .set(users::disabled.eq(true))
         .execute(&mut app.conn())
@@ -303,8 +309,8 @@ async fn disabled_and_expired_logins_cannot_be_impersonated(app: TestApp) {
 async fn actions_while_impersonating_are_recorded_with_both_identities(app: TestApp) {
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
-    let r = role(&app, acme, "Viewer", &["servers.view"]);
-    let a = alias(&app, "helper", acme, r, true);
+    let r = app.role(acme, "Viewer").perms(&["servers.view"]).create();
+    let a = app.alias("helper", acme).role(r).all_servers(true).create();
     let b = app.login("boss").await;
     assert_redirect_to(
         &b.post(&format!("/users/{acme}/impersonate"), &[]).await,
@@ -333,8 +339,8 @@ async fn actions_while_impersonating_are_recorded_with_both_identities(app: Test
 async fn passwords_cannot_be_changed_while_impersonating(app: TestApp) {
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
-    let r = role(&app, acme, "Viewer", &["servers.view"]);
-    let a = alias(&app, "helper", acme, r, true);
+    let r = app.role(acme, "Viewer").perms(&["servers.view"]).create();
+    let a = app.alias("helper", acme).role(r).all_servers(true).create();
     let b = app.login("boss").await;
     assert_redirect_to(
         &b.post(&format!("/users/{acme}/impersonate"), &[]).await,
@@ -425,10 +431,19 @@ async fn a_failed_action_writes_no_audit_row(app: TestApp) {
 async fn an_alias_with_activity_view_sees_entries_but_not_other_logins_addresses(app: TestApp) {
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
-    let viewer = role(&app, acme, "Auditors", &["activity.view"]);
-    let blind = role(&app, acme, "Blind", &["servers.view"]);
-    alias(&app, "auditor", acme, viewer, true);
-    alias(&app, "blind", acme, blind, true);
+    let viewer = app
+        .role(acme, "Auditors")
+        .perms(&["activity.view"])
+        .create();
+    let blind = app.role(acme, "Blind").perms(&["servers.view"]).create();
+    app.alias("auditor", acme)
+        .role(viewer)
+        .all_servers(true)
+        .create();
+    app.alias("blind", acme)
+        .role(blind)
+        .all_servers(true)
+        .create();
     // The owner does something (from 127.0.0.1).
     let owner = app.login("acme").await;
     owner
@@ -473,8 +488,8 @@ async fn login_history_records_failures_without_telling_the_guesser_whether_the_
 ) {
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
-    let r = role(&app, acme, "Viewer", &["servers.view"]);
-    alias(&app, "helper", acme, r, true);
+    let r = app.role(acme, "Viewer").perms(&["servers.view"]).create();
+    app.alias("helper", acme).role(r).all_servers(true).create();
     let guesser = app.browser();
     let known = guesser
         .login("helper", "wrong-guess-1")

@@ -4,7 +4,6 @@
 use diesel::prelude::*;
 use steward::db::schema::server_jobs;
 
-use crate::alias_users::server;
 use crate::backend_tests;
 use crate::helpers::TestApp;
 
@@ -41,7 +40,7 @@ async fn reinstall_and_rescue_offer_the_acting_logins_keys_and_record_the_chosen
 ) {
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
-    let sid = server(&app, "web1.acme.test", acme);
+    let sid = app.server("web1.acme.test").owned_by(acme).create();
     let laptop = ssh_key(&app, acme, "Laptop");
     let b = app.login("acme").await;
     let page = b.get_html(&format!("/servers/{sid}")).await;
@@ -106,7 +105,7 @@ async fn another_logins_key_cannot_be_put_on_a_server(app: TestApp) {
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
     let other = app.customer("globex", admin);
-    let sid = server(&app, "web1.acme.test", acme);
+    let sid = app.server("web1.acme.test").owned_by(acme).create();
     let theirs = ssh_key(&app, other, "Theirs").to_string();
     let b = app.login("acme").await;
     let before = last_job_count(&app, sid);
@@ -143,7 +142,7 @@ fn last_job_count(app: &TestApp, sid: i32) -> i64 {
 async fn keys_are_not_offered_or_used_while_impersonating(app: TestApp) {
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
-    let sid = server(&app, "web1.acme.test", acme);
+    let sid = app.server("web1.acme.test").owned_by(acme).create();
     let acme_key = ssh_key(&app, acme, "Laptop").to_string();
     // The owner itself is offered its key, so the absence below means something.
     let own = app

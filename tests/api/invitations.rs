@@ -7,7 +7,6 @@
 use diesel::prelude::*;
 use steward::db::schema::{audit_log, invitations, mail_outbox};
 
-use crate::alias_users::{alias, role};
 use crate::backend_tests;
 use crate::helpers::{assert_redirect_to, Browser, TestApp};
 use crate::keys::tenants;
@@ -79,14 +78,6 @@ fn login_named(app: &TestApp, username: &str) -> Option<steward::models::user::U
     steward::models::user::User::find_by_username(&mut app.conn(), username).unwrap()
 }
 
-fn audit_count(app: &TestApp, action: &str) -> i64 {
-    audit_log::table
-        .filter(audit_log::action.eq(action))
-        .count()
-        .get_result(&mut app.conn())
-        .unwrap()
-}
-
 /// The account acme (owner logged in) with a role, inviting `username` at `email`.
 async fn invite_alias(app: &TestApp, b: &Browser, acme: i32, rid: i32, username: &str) -> i32 {
     let email = format!("{username}@invited.test");
@@ -118,7 +109,7 @@ async fn inviting_an_alias_user_creates_an_invited_login_and_queues_one_mail_wit
     app: TestApp,
 ) {
     let t = tenants(&app);
-    let rid = role(&app, t.acme, "Viewer", &["servers.view"]);
+    let rid = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
     let b = app.login("acme").await;
     let id = invite_alias(&app, &b, t.acme, rid, "anna").await;
     let anna = app.user(id).unwrap();
@@ -190,7 +181,7 @@ async fn inviting_an_alias_user_creates_an_invited_login_and_queues_one_mail_wit
 
 async fn the_link_sets_the_password_and_then_the_login_logs_in(app: TestApp) {
     let t = tenants(&app);
-    let rid = role(&app, t.acme, "Viewer", &["servers.view"]);
+    let rid = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
     let b = app.login("acme").await;
     let id = invite_alias(&app, &b, t.acme, rid, "anna").await;
     let link = invitation_link(&app, "anna@invited.test").await;
@@ -208,7 +199,7 @@ async fn the_link_sets_the_password_and_then_the_login_logs_in(app: TestApp) {
     assert!(anna.invited_at.is_none(), "no longer invited");
     let res = app.browser().login("anna", NEW_PASSWORD).await;
     assert_eq!(res.status().as_u16(), 303, "the new password logs in");
-    assert_eq!(audit_count(&app, "invitation.accept"), 1);
+    assert_eq!(app.audit_count("invitation.accept"), 1);
     let used: Option<chrono::NaiveDateTime> = invitations::table
         .filter(invitations::user_id.eq(id))
         .select(invitations::used_at)
@@ -222,7 +213,7 @@ async fn the_link_sets_the_password_and_then_the_login_logs_in(app: TestApp) {
 
 async fn the_link_works_once(app: TestApp) {
     let t = tenants(&app);
-    let rid = role(&app, t.acme, "Viewer", &["servers.view"]);
+    let rid = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
     let b = app.login("acme").await;
     let id = invite_alias(&app, &b, t.acme, rid, "anna").await;
     let link = invitation_link(&app, "anna@invited.test").await;
@@ -236,7 +227,7 @@ async fn the_link_works_once(app: TestApp) {
     assert_eq!(res.status().as_u16(), 404);
     assert_eq!(app.browser().get_page(&path_of(&app, &link)).await.0, 404);
     assert_eq!(app.user(id).unwrap().password_hash, hash, "unchanged");
-    assert_eq!(audit_count(&app, "invitation.accept"), 1);
+    assert_eq!(app.audit_count("invitation.accept"), 1);
     assert_eq!(
         app.browser().get_page("/invitations/made-up-token").await.0,
         404
@@ -245,7 +236,7 @@ async fn the_link_works_once(app: TestApp) {
 
 async fn an_expired_link_answers_410_and_changes_nothing(app: TestApp) {
     let t = tenants(&app);
-    let rid = role(&app, t.acme, "Viewer", &["servers.view"]);
+    let rid = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
     let b = app.login("acme").await;
     let id = invite_alias(&app, &b, t.acme, rid, "anna").await;
     let link = invitation_link(&app, "anna@invited.test").await;
@@ -274,7 +265,7 @@ async fn an_expired_link_answers_410_and_changes_nothing(app: TestApp) {
 
 async fn a_too_short_password_is_refused_next_to_the_field_and_the_link_still_works(app: TestApp) {
     let t = tenants(&app);
-    let rid = role(&app, t.acme, "Viewer", &["servers.view"]);
+    let rid = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
     let b = app.login("acme").await;
     invite_alias(&app, &b, t.acme, rid, "anna").await;
     let link = invitation_link(&app, "anna@invited.test").await;
@@ -292,7 +283,7 @@ async fn a_too_short_password_is_refused_next_to_the_field_and_the_link_still_wo
 
 async fn a_resend_makes_the_old_link_stop_working_and_the_new_one_work(app: TestApp) {
     let t = tenants(&app);
-    let rid = role(&app, t.acme, "Viewer", &["servers.view"]);
+    let rid = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
     let b = app.login("acme").await;
     let id = invite_alias(&app, &b, t.acme, rid, "anna").await;
     let old = invitation_link(&app, "anna@invited.test").await;
@@ -306,7 +297,7 @@ async fn a_resend_makes_the_old_link_stop_working_and_the_new_one_work(app: Test
     assert_eq!(mails_to(&app, "anna@invited.test"), 2, "a second mail");
     let new = invitation_link(&app, "anna@invited.test").await;
     assert_ne!(old, new);
-    assert_eq!(audit_count(&app, "alias.invitation_resend"), 1);
+    assert_eq!(app.audit_count("alias.invitation_resend"), 1);
     let rows: i64 = invitations::table
         .filter(invitations::user_id.eq(id))
         .count()
@@ -334,7 +325,7 @@ async fn a_resend_makes_the_old_link_stop_working_and_the_new_one_work(app: Test
 
 async fn cancelling_an_invitation_removes_the_invited_login(app: TestApp) {
     let t = tenants(&app);
-    let rid = role(&app, t.acme, "Viewer", &["servers.view"]);
+    let rid = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
     let b = app.login("acme").await;
     let id = invite_alias(&app, &b, t.acme, rid, "anna").await;
     let link = invitation_link(&app, "anna@invited.test").await;
@@ -346,7 +337,7 @@ async fn cancelling_an_invitation_removes_the_invited_login(app: TestApp) {
         .await;
     assert_redirect_to(&res, &format!("/users/{}/alias-users", t.acme));
     assert!(app.user(id).is_none(), "the login is gone");
-    assert_eq!(audit_count(&app, "alias.invitation_cancel"), 1);
+    assert_eq!(app.audit_count("alias.invitation_cancel"), 1);
     assert_eq!(
         accept(&app, &link, NEW_PASSWORD).await.status().as_u16(),
         404
@@ -360,7 +351,7 @@ async fn cancelling_an_invitation_removes_the_invited_login(app: TestApp) {
 
 async fn an_invited_login_cannot_log_in_and_is_told_what_a_wrong_password_is_told(app: TestApp) {
     let t = tenants(&app);
-    let rid = role(&app, t.acme, "Viewer", &["servers.view"]);
+    let rid = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
     let b = app.login("acme").await;
     invite_alias(&app, &b, t.acme, rid, "anna").await;
     for attempt in ["", "!invited", NEW_PASSWORD] {
@@ -387,7 +378,7 @@ async fn an_invited_login_cannot_log_in_and_is_told_what_a_wrong_password_is_tol
 
 async fn an_address_that_already_belongs_to_a_login_gets_422_and_nothing_is_created(app: TestApp) {
     let t = tenants(&app);
-    let rid = role(&app, t.acme, "Viewer", &["servers.view"]);
+    let rid = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
     let b = app.login("acme").await;
     let before = snapshot(&app);
     // globex@example.com is the account globex's address (any login's counts).
@@ -455,7 +446,7 @@ async fn an_address_that_already_belongs_to_a_login_gets_422_and_nothing_is_crea
 
 async fn the_api_invites_an_alias_user_through_the_same_operation(app: TestApp) {
     let t = tenants(&app);
-    let rid = role(&app, t.acme, "Viewer", &["servers.view"]);
+    let rid = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
     let key = app.api_key(t.acme, None);
     let (status, body) = app
         .api_post(
@@ -543,7 +534,7 @@ async fn an_account_is_invited_resent_accepted_and_another_cancelled(app: TestAp
         303
     );
     assert_eq!(
-        audit_count(&app, "account.invitation_resend"),
+        app.audit_count("account.invitation_resend"),
         2,
         "the admin's log and the account's"
     );
@@ -553,13 +544,13 @@ async fn an_account_is_invited_resent_accepted_and_another_cancelled(app: TestAp
         .await;
     assert_redirect_to(&res, "/users");
     assert!(app.user(gone.id).is_none());
-    assert_eq!(audit_count(&app, "account.invitation_cancel"), 1);
+    assert_eq!(app.audit_count("account.invitation_cancel"), 1);
 }
 
 async fn resend_and_cancel_of_a_login_that_is_no_longer_invited_answer_409(app: TestApp) {
     let t = tenants(&app);
-    let rid = role(&app, t.acme, "Viewer", &["servers.view"]);
-    let plain = alias(&app, "plain", t.acme, rid, false);
+    let rid = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
+    let plain = app.alias("plain", t.acme).role(rid).create();
     let b = app.login("acme").await;
     let before = snapshot(&app);
     for action in ["resend", "cancel"] {
@@ -593,19 +584,15 @@ async fn resend_and_cancel_of_a_login_that_is_no_longer_invited_answer_409(app: 
 
 async fn a_manager_who_may_not_manage_the_login_gets_403_or_404_and_nothing_changes(app: TestApp) {
     let t = tenants(&app);
-    let everything = role(
-        &app,
-        t.acme,
-        "Everything",
-        &["servers.view", "servers.power"],
-    );
-    let managers = role(
-        &app,
-        t.acme,
-        "Managers",
-        &["alias_users.manage", "servers.view"],
-    );
-    alias(&app, "mgr", t.acme, managers, false);
+    let everything = app
+        .role(t.acme, "Everything")
+        .perms(&["servers.view", "servers.power"])
+        .create();
+    let managers = app
+        .role(t.acme, "Managers")
+        .perms(&["alias_users.manage", "servers.view"])
+        .create();
+    app.alias("mgr", t.acme).role(managers).create();
     let owner = app.login("acme").await;
     // Stronger than the manager: a permission it lacks, and all servers.
     let res = owner
@@ -670,7 +657,7 @@ async fn a_manager_who_may_not_manage_the_login_gets_403_or_404_and_nothing_chan
 
 async fn the_anonymous_invitation_page_writes_no_row_and_sets_no_session(app: TestApp) {
     let t = tenants(&app);
-    let rid = role(&app, t.acme, "Viewer", &["servers.view"]);
+    let rid = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
     let b = app.login("acme").await;
     invite_alias(&app, &b, t.acme, rid, "anna").await;
     let link = invitation_link(&app, "anna@invited.test").await;

@@ -9,7 +9,6 @@ use steward::models::api_key::NewApiKey;
 use steward::models::now;
 use steward::security::api_key::ApiKeySecret;
 
-use crate::alias_users::{alias, assign, many_servers, role, server};
 use crate::backend_tests;
 use crate::helpers::TestApp;
 use crate::keys::tenants;
@@ -131,13 +130,11 @@ backend_tests!(
 
 async fn me_says_which_login_and_account_the_key_acts_as(app: TestApp) {
     let t = tenants(&app);
-    let ops = role(
-        &app,
-        t.acme,
-        "Ops",
-        &["servers.view", "servers.power", "admin.users"],
-    );
-    let bob = alias(&app, "bob", t.acme, ops, false);
+    let ops = app
+        .role(t.acme, "Ops")
+        .perms(&["servers.view", "servers.power", "admin.users"])
+        .create();
+    let bob = app.alias("bob", t.acme).role(ops).create();
     let key = app.api_key(bob, None);
     let (status, me) = app.api_get("/api/v1/me", &key).await;
     assert_eq!(status, 200);
@@ -185,9 +182,17 @@ async fn missing_malformed_and_unknown_keys_get_401_in_json(app: TestApp) {
 
 async fn disabled_expired_revoked_and_parent_disabled_keys_get_401(app: TestApp) {
     let t = tenants(&app);
-    let ops = role(&app, t.acme, "Ops", &["servers.view"]);
-    let bob = alias(&app, "bob", t.acme, ops, true);
-    let carol = alias(&app, "carol", t.acme, ops, true);
+    let ops = app.role(t.acme, "Ops").perms(&["servers.view"]).create();
+    let bob = app
+        .alias("bob", t.acme)
+        .role(ops)
+        .all_servers(true)
+        .create();
+    let carol = app
+        .alias("carol", t.acme)
+        .role(ops)
+        .all_servers(true)
+        .create();
     let set_disabled = |id: i32, v: bool| {
         diesel::update(users::table.find(id))
             .set(users::disabled.eq(v))
@@ -242,12 +247,18 @@ async fn disabled_expired_revoked_and_parent_disabled_keys_get_401(app: TestApp)
 
 async fn a_keys_rights_follow_its_alias_users_role_change_and_server_unassignment(app: TestApp) {
     let t = tenants(&app);
-    let ops = role(&app, t.acme, "Ops", &["servers.view", "servers.power"]);
-    let read_only = role(&app, t.acme, "Read only", &["servers.view"]);
-    let web1 = server(&app, "web1.acme.test", t.acme);
-    let web2 = server(&app, "web2.acme.test", t.acme);
-    let bob = alias(&app, "bob", t.acme, ops, false);
-    assign(&app, bob, web1);
+    let ops = app
+        .role(t.acme, "Ops")
+        .perms(&["servers.view", "servers.power"])
+        .create();
+    let read_only = app
+        .role(t.acme, "Read only")
+        .perms(&["servers.view"])
+        .create();
+    let web1 = app.server("web1.acme.test").owned_by(t.acme).create();
+    let web2 = app.server("web2.acme.test").owned_by(t.acme).create();
+    let bob = app.alias("bob", t.acme).role(ops).create();
+    app.assign(bob, web1);
     let key = app.api_key(bob, None);
 
     let (status, list) = app.api_get("/api/v1/servers", &key).await;
@@ -299,8 +310,8 @@ async fn a_keys_rights_follow_its_alias_users_role_change_and_server_unassignmen
 
 async fn a_key_of_account_a_never_reaches_account_bs_servers(app: TestApp) {
     let t = tenants(&app);
-    let mine = server(&app, "app.acme.test", t.acme);
-    let theirs = server(&app, "db.globex.test", t.globex);
+    let mine = app.server("app.acme.test").owned_by(t.acme).create();
+    let theirs = app.server("db.globex.test").owned_by(t.globex).create();
     let key = app.api_key(t.acme, None);
     let (_, list) = app.api_get("/api/v1/servers?q=globex", &key).await;
     assert_eq!(list["total"], 0);
@@ -345,7 +356,7 @@ async fn a_key_of_account_a_never_reaches_account_bs_servers(app: TestApp) {
 
 async fn power_actions_change_the_server_and_are_audited_as_done_via_the_api(app: TestApp) {
     let t = tenants(&app);
-    let sid = server(&app, "web1.acme.test", t.acme);
+    let sid = app.server("web1.acme.test").owned_by(t.acme).create();
     let key = app.api_key(t.acme, None);
     let path = format!("/api/v1/servers/{sid}/power");
     let (status, body) = app.api_post(&path, &key, r#"{"action":"on"}"#).await;
@@ -398,9 +409,13 @@ async fn power_actions_change_the_server_and_are_audited_as_done_via_the_api(app
 
 async fn bad_input_gets_json_errors_with_the_right_status_and_changes_nothing(app: TestApp) {
     let t = tenants(&app);
-    let sid = server(&app, "web1.acme.test", t.acme);
-    let viewer = role(&app, t.acme, "Viewer", &["servers.view"]);
-    let bob = alias(&app, "bob", t.acme, viewer, true);
+    let sid = app.server("web1.acme.test").owned_by(t.acme).create();
+    let viewer = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
+    let bob = app
+        .alias("bob", t.acme)
+        .role(viewer)
+        .all_servers(true)
+        .create();
     let key = app.api_key(t.acme, None);
     let bob_key = app.api_key(bob, None);
     let power = format!("/api/v1/servers/{sid}/power");
@@ -453,7 +468,7 @@ async fn bad_input_gets_json_errors_with_the_right_status_and_changes_nothing(ap
 
 async fn servers_come_in_pages_of_50_with_search(app: TestApp) {
     let t = tenants(&app);
-    many_servers(&app, t.acme, 120);
+    app.many_servers(t.acme, 120);
     let key = app.api_key(t.acme, None);
     let (status, p1) = app.api_get("/api/v1/servers", &key).await;
     assert_eq!(status, 200);
@@ -479,18 +494,24 @@ async fn servers_come_in_pages_of_50_with_search(app: TestApp) {
 
 async fn alias_users_are_listed_only_for_keys_that_may_manage_them(app: TestApp) {
     let t = tenants(&app);
-    let viewer = role(&app, t.acme, "Viewer", &["servers.view"]);
-    let managers = role(
-        &app,
-        t.acme,
-        "Managers",
-        &["servers.view", "alias_users.manage"],
-    );
-    let web1 = server(&app, "web1.acme.test", t.acme);
-    let bob = alias(&app, "bob", t.acme, viewer, false);
-    assign(&app, bob, web1);
-    let mia = alias(&app, "mia", t.acme, managers, true);
-    let _other = alias(&app, "zed", t.globex, role(&app, t.globex, "G", &[]), true);
+    let viewer = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
+    let managers = app
+        .role(t.acme, "Managers")
+        .perms(&["servers.view", "alias_users.manage"])
+        .create();
+    let web1 = app.server("web1.acme.test").owned_by(t.acme).create();
+    let bob = app.alias("bob", t.acme).role(viewer).create();
+    app.assign(bob, web1);
+    let mia = app
+        .alias("mia", t.acme)
+        .role(managers)
+        .all_servers(true)
+        .create();
+    let _other = app
+        .alias("zed", t.globex)
+        .role(app.role(t.globex, "G").perms(&[]).create())
+        .all_servers(true)
+        .create();
 
     let (status, list) = app
         .api_get("/api/v1/alias-users", &app.api_key(t.acme, None))
@@ -556,11 +577,21 @@ async fn the_openapi_document_parses_and_lists_every_route(app: TestApp) {
     // Every documented route answers (with a real key), so the document matches the code.
     let t = tenants(&app);
     let key = app.api_key(t.admin, None);
-    let sid = server(&app, "web1.acme.test", t.acme);
-    let helper = role(&app, t.admin, "Helper", &["servers.view"]);
-    let aid = alias(&app, "boss-helper", t.admin, helper, true);
+    let sid = app.server("web1.acme.test").owned_by(t.acme).create();
+    let helper = app
+        .role(t.admin, "Helper")
+        .perms(&["servers.view"])
+        .create();
+    let aid = app
+        .alias("boss-helper", t.admin)
+        .role(helper)
+        .all_servers(true)
+        .create();
     // A role nobody holds, for the role routes (the last of them deletes it).
-    let rid = role(&app, t.admin, "Doc role", &["servers.view"]);
+    let rid = app
+        .role(t.admin, "Doc role")
+        .perms(&["servers.view"])
+        .create();
     for (method, path) in routes {
         let path = path
             .replace("{sid}", &sid.to_string())
@@ -592,7 +623,7 @@ async fn the_openapi_document_parses_and_lists_every_route(app: TestApp) {
 
 async fn the_api_takes_no_cookies_and_records_the_last_use(app: TestApp) {
     let t = tenants(&app);
-    let sid = server(&app, "web1.acme.test", t.acme);
+    let sid = app.server("web1.acme.test").owned_by(t.acme).create();
     // A logged-in browser's cookies open no API door.
     let browser = app.login("acme").await;
     let res = browser.get("/api/v1/me").await;

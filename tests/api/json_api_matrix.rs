@@ -128,26 +128,20 @@ fn fresh_target(
     row: usize,
     col: usize,
 ) -> i32 {
-    let id = crate::alias_users::alias(
-        app,
-        &format!("api-target-{row}-{col}"),
-        w.owner,
-        w.narrow_role,
-        false,
-    );
-    crate::alias_users::assign(app, id, w.s1);
+    let id = app
+        .alias(&format!("api-target-{row}-{col}"), w.owner)
+        .role(w.narrow_role)
+        .create();
+    app.assign(id, w.s1);
     id
 }
 
 /// All columns share one world, so a write on a role would take it from the columns after
 /// it: each such cell acts on a new unused role of the owner instead of the spare one.
 fn fresh_role(app: &crate::helpers::TestApp, w: &World, method: &str, col: usize) -> i32 {
-    crate::alias_users::role(
-        app,
-        w.owner,
-        &format!("Fresh {method} c{col}"),
-        &["servers.view"],
-    )
+    app.role(w.owner, &format!("Fresh {method} c{col}"))
+        .perms(&["servers.view"])
+        .create()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

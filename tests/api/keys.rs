@@ -4,7 +4,6 @@
 use diesel::prelude::*;
 use steward::db::schema::{api_keys, audit_log, sessions, ssh_keys, users};
 
-use crate::alias_users::{alias, role};
 use crate::backend_tests;
 use crate::helpers::{assert_redirect_to, TestApp};
 
@@ -245,8 +244,15 @@ async fn the_same_key_cannot_be_added_twice_to_one_login(app: TestApp) {
 
 async fn another_logins_key_id_is_404(app: TestApp) {
     let t = tenants(&app);
-    let ops = role(&app, t.acme, "Ops", &["ssh_keys.manage", "api_keys.manage"]);
-    let bob = alias(&app, "bob", t.acme, ops, true);
+    let ops = app
+        .role(t.acme, "Ops")
+        .perms(&["ssh_keys.manage", "api_keys.manage"])
+        .create();
+    let bob = app
+        .alias("bob", t.acme)
+        .role(ops)
+        .all_servers(true)
+        .create();
     let acme = app.login("acme").await;
     let res = acme
         .post(
@@ -357,13 +363,15 @@ async fn an_accounts_keys_are_managed_by_itself_its_reseller_and_admin_only(app:
 
 async fn an_alias_user_manages_its_own_keys_only_with_the_permission(app: TestApp) {
     let t = tenants(&app);
-    let ssh_only = role(
-        &app,
-        t.acme,
-        "SSH only",
-        &["servers.view", "ssh_keys.manage"],
-    );
-    let carol = alias(&app, "carol", t.acme, ssh_only, true);
+    let ssh_only = app
+        .role(t.acme, "SSH only")
+        .perms(&["servers.view", "ssh_keys.manage"])
+        .create();
+    let carol = app
+        .alias("carol", t.acme)
+        .role(ssh_only)
+        .all_servers(true)
+        .create();
     let b = app.login("carol").await;
     let base = format!("/users/{}/alias-users/{carol}", t.acme);
     assert_eq!(
@@ -396,8 +404,12 @@ async fn an_alias_user_manages_its_own_keys_only_with_the_permission(app: TestAp
 
 async fn the_account_owner_manages_its_alias_users_keys(app: TestApp) {
     let t = tenants(&app);
-    let viewer = role(&app, t.acme, "Viewer", &["servers.view"]);
-    let dave = alias(&app, "dave", t.acme, viewer, true);
+    let viewer = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
+    let dave = app
+        .alias("dave", t.acme)
+        .role(viewer)
+        .all_servers(true)
+        .create();
     let acme = app.login("acme").await;
     let base = format!("/users/{}/alias-users/{dave}", t.acme);
     // Credentials are personal (SPEC §2.1): the owner sees dave's API keys but does not

@@ -14,7 +14,6 @@ use diesel::prelude::*;
 use steward::db::schema::{server_ips, servers, users};
 use steward::models::now;
 
-use crate::alias_users::{alias, assign, role};
 use crate::helpers::{Browser, TestApp};
 
 /// One set of fixtures; `n` keeps its names apart from every other world's.
@@ -137,43 +136,63 @@ pub(crate) fn column_logins(n: u32) -> [Option<String>; 12] {
 pub(crate) async fn world(app: &TestApp, n: u32, only: Option<usize>) -> World {
     let name = |s: &str| format!("{s}-{n}");
     let admin = app.admin(&name("admin"));
-    let admin_role = role(app, admin, "Helpers", &["admin.users", "servers.view"]);
-    alias(app, &name("admin-helper"), admin, admin_role, false);
+    let admin_role = app
+        .role(admin, "Helpers")
+        .perms(&["admin.users", "servers.view"])
+        .create();
+    app.alias(&name("admin-helper"), admin)
+        .role(admin_role)
+        .create();
     let res1 = app.reseller(&name("res1"), admin);
     let res2 = app.reseller(&name("res2"), admin);
     let owner = app.customer(&name("owner"), res1);
     let neighbour = app.customer(&name("neighbour"), res1);
     let fresh = app.customer(&name("fresh"), admin);
     let other = app.customer(&name("other"), res2);
-    let narrow_role = role(app, owner, "Narrow", &["servers.view"]);
-    let manager_role = role(
-        app,
-        owner,
-        "Managers",
-        &[
+    let narrow_role = app.role(owner, "Narrow").perms(&["servers.view"]).create();
+    let manager_role = app
+        .role(owner, "Managers")
+        .perms(&[
             "alias_users.manage",
             "alias_users.impersonate",
             "alias_roles.manage",
             "servers.view",
             "servers.power",
-        ],
-    );
-    let wide_role = role(app, owner, "Wide", &["servers.view", "servers.power"]);
-    let strong_role = role(
-        app,
-        owner,
-        "Strong",
-        &["servers.view", "servers.power", "servers.reinstall"],
-    );
-    let shared_role = role(app, owner, "Shared", &["servers.view"]);
-    let spare_role = role(app, owner, "Spare", &["servers.view"]);
-    let narrow = alias(app, &name("narrow"), owner, narrow_role, false);
-    let manager = alias(app, &name("manager"), owner, manager_role, false);
-    let wide = alias(app, &name("wide"), owner, wide_role, true);
-    let strong = alias(app, &name("strong"), owner, strong_role, false);
-    alias(app, &name("shared"), owner, shared_role, true);
-    let disabled = alias(app, &name("disabled"), owner, narrow_role, false);
-    let expired = alias(app, &name("expired"), owner, narrow_role, false);
+        ])
+        .create();
+    let wide_role = app
+        .role(owner, "Wide")
+        .perms(&["servers.view", "servers.power"])
+        .create();
+    let strong_role = app
+        .role(owner, "Strong")
+        .perms(&["servers.view", "servers.power", "servers.reinstall"])
+        .create();
+    let shared_role = app.role(owner, "Shared").perms(&["servers.view"]).create();
+    let spare_role = app.role(owner, "Spare").perms(&["servers.view"]).create();
+    let narrow = app.alias(&name("narrow"), owner).role(narrow_role).create();
+    let manager = app
+        .alias(&name("manager"), owner)
+        .role(manager_role)
+        .create();
+    let wide = app
+        .alias(&name("wide"), owner)
+        .role(wide_role)
+        .all_servers(true)
+        .create();
+    let strong = app.alias(&name("strong"), owner).role(strong_role).create();
+    app.alias(&name("shared"), owner)
+        .role(shared_role)
+        .all_servers(true)
+        .create();
+    let disabled = app
+        .alias(&name("disabled"), owner)
+        .role(narrow_role)
+        .create();
+    let expired = app
+        .alias(&name("expired"), owner)
+        .role(narrow_role)
+        .create();
     let net = format!("10.{}.{}", 100 + (n / 250) % 100, n % 250);
     let s1_host = format!("s1-{n}.matrix.test");
     let s1_ip = format!("{net}.1");
@@ -194,9 +213,9 @@ pub(crate) async fn world(app: &TestApp, n: u32, only: Option<usize>) -> World {
     );
     let pool_host = format!("pool-{n}.matrix.test");
     let pool = insert_server(app, &pool_host, &format!("{net}.4"), None, res1);
-    assign(app, narrow, s1);
-    assign(app, manager, s1);
-    assign(app, strong, s1);
+    app.assign(narrow, s1);
+    app.assign(manager, s1);
+    app.assign(strong, s1);
     let (owner_ssh, owner_api) = (ssh_key(app, owner), api_key(app, owner).0);
     let (narrow_ssh, narrow_api) = (ssh_key(app, narrow), api_key(app, narrow).0);
 

@@ -6,7 +6,6 @@
 use diesel::prelude::*;
 use steward::db::schema::{alias_role_permissions, users};
 
-use crate::alias_users::{alias, assign, role, server};
 use crate::backend_tests;
 use crate::helpers::{assert_redirect_to, TestApp};
 
@@ -39,8 +38,11 @@ const USER_TIER: &[&str] = &[
 async fn an_admins_helper_with_admin_users_cannot_promote_a_customer(app: TestApp) {
     let boss = app.admin("boss");
     let keys: Vec<&str> = [USER_TIER, &["admin.users"]].concat();
-    let helpers = role(&app, boss, "Helpers", &keys);
-    alias(&app, "helper", boss, helpers, true);
+    let helpers = app.role(boss, "Helpers").perms(&keys).create();
+    app.alias("helper", boss)
+        .role(helpers)
+        .all_servers(true)
+        .create();
     let cust = app.customer("carol", boss);
     let b = app.login("helper").await;
     let url = format!("/users/{cust}");
@@ -89,18 +91,19 @@ fn role_keys(app: &TestApp, role: i32) -> Vec<String> {
 async fn a_role_edit_that_would_raise_a_holder_beyond_the_editor_is_refused(app: TestApp) {
     let boss = app.admin("boss");
     let acme = app.customer("acme", boss);
-    let w1 = server(&app, "w1.example.com", acme);
-    server(&app, "w2.example.com", acme);
-    let managers = role(
-        &app,
-        acme,
-        "Managers",
-        &["alias_roles.manage", "servers.view", "servers.power"],
-    );
-    let m = alias(&app, "manager", acme, managers, false);
-    assign(&app, m, w1);
-    let shared = role(&app, acme, "Shared", &["servers.view"]);
-    alias(&app, "sibling", acme, shared, true);
+    let w1 = app.server("w1.example.com").owned_by(acme).create();
+    app.server("w2.example.com").owned_by(acme).create();
+    let managers = app
+        .role(acme, "Managers")
+        .perms(&["alias_roles.manage", "servers.view", "servers.power"])
+        .create();
+    let m = app.alias("manager", acme).role(managers).create();
+    app.assign(m, w1);
+    let shared = app.role(acme, "Shared").perms(&["servers.view"]).create();
+    app.alias("sibling", acme)
+        .role(shared)
+        .all_servers(true)
+        .create();
     let b = app.login("manager").await;
     let res = b
         .post(
@@ -120,19 +123,17 @@ async fn a_role_edit_that_would_raise_a_holder_beyond_the_editor_is_refused(app:
 async fn an_impersonation_ends_when_the_targets_reach_outgrows_the_impersonator(app: TestApp) {
     let boss = app.admin("boss");
     let acme = app.customer("acme", boss);
-    let w1 = server(&app, "w1.example.com", acme);
-    let w2 = server(&app, "w2.example.com", acme);
-    let managers = role(
-        &app,
-        acme,
-        "Managers",
-        &["alias_users.impersonate", "servers.view"],
-    );
-    let m = alias(&app, "manager", acme, managers, false);
-    assign(&app, m, w1);
-    let viewers = role(&app, acme, "Viewers", &["servers.view"]);
-    let narrow = alias(&app, "narrow", acme, viewers, false);
-    assign(&app, narrow, w1);
+    let w1 = app.server("w1.example.com").owned_by(acme).create();
+    let w2 = app.server("w2.example.com").owned_by(acme).create();
+    let managers = app
+        .role(acme, "Managers")
+        .perms(&["alias_users.impersonate", "servers.view"])
+        .create();
+    let m = app.alias("manager", acme).role(managers).create();
+    app.assign(m, w1);
+    let viewers = app.role(acme, "Viewers").perms(&["servers.view"]).create();
+    let narrow = app.alias("narrow", acme).role(viewers).create();
+    app.assign(narrow, w1);
     let b = app.login("manager").await;
     let res = b
         .post(
@@ -163,7 +164,7 @@ async fn an_impersonation_ends_when_the_targets_reach_outgrows_the_impersonator(
 async fn a_search_or_login_with_a_nul_byte_is_refused_not_a_500(app: TestApp) {
     let boss = app.admin("boss");
     let acme = app.customer("acme", boss);
-    server(&app, "w1.example.com", acme);
+    app.server("w1.example.com").owned_by(acme).create();
     let b = app.login("boss").await;
     for url in [
         "/servers?q=a%00b".to_string(),

@@ -5,7 +5,6 @@ use diesel::prelude::*;
 use steward::db::schema::{api_keys, audit_log, server_jobs, ssh_keys};
 use steward::models::now;
 
-use crate::alias_users::{alias, assign, role, server};
 use crate::backend_tests;
 use crate::helpers::{assert_redirect_to, TestApp};
 
@@ -64,25 +63,23 @@ async fn offboarding_ends_every_way_in_and_lists_the_servers_its_keys_were_insta
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
     let other = app.customer("other", admin);
-    let ops = role(
-        &app,
-        acme,
-        "Ops",
-        &[
+    let ops = app
+        .role(acme, "Ops")
+        .perms(&[
             "servers.view",
             "servers.rescue",
             "servers.reinstall",
             "ssh_keys.manage",
             "api_keys.manage",
-        ],
-    );
-    let contractor = alias(&app, "contractor", acme, ops, false);
-    let web1 = server(&app, "web1.acme.test", acme);
-    let web2 = server(&app, "web2.acme.test", acme);
-    let _web3 = server(&app, "web3.acme.test", acme);
-    let hidden = server(&app, "hidden.other.test", other);
-    assign(&app, contractor, web1);
-    assign(&app, contractor, web2);
+        ])
+        .create();
+    let contractor = app.alias("contractor", acme).role(ops).create();
+    let web1 = app.server("web1.acme.test").owned_by(acme).create();
+    let web2 = app.server("web2.acme.test").owned_by(acme).create();
+    let _web3 = app.server("web3.acme.test").owned_by(acme).create();
+    let hidden = app.server("hidden.other.test").owned_by(other).create();
+    app.assign(contractor, web1);
+    app.assign(contractor, web2);
     let (key, fp) = ssh_key(&app, contractor);
     let (_, secret) = crate::matrix_world::api_key(&app, contractor);
 
@@ -199,8 +196,12 @@ async fn offboarding_ends_every_way_in_and_lists_the_servers_its_keys_were_insta
 async fn offboarding_asks_for_confirmation_and_changes_nothing_without_it(app: TestApp) {
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
-    let viewer = role(&app, acme, "Viewer", &["servers.view"]);
-    let contractor = alias(&app, "contractor", acme, viewer, true);
+    let viewer = app.role(acme, "Viewer").perms(&["servers.view"]).create();
+    let contractor = app
+        .alias("contractor", acme)
+        .role(viewer)
+        .all_servers(true)
+        .create();
     ssh_key(&app, contractor);
     crate::matrix_world::api_key(&app, contractor);
     let owner = app.login("acme").await;
@@ -220,13 +221,11 @@ async fn offboarding_asks_for_confirmation_and_changes_nothing_without_it(app: T
     assert_eq!(ssh_keys_of(&app, contractor), 1);
     // Another account's alias user is not there at all.
     let rival = app.customer("rival", admin);
-    let theirs = alias(
-        &app,
-        "theirs",
-        rival,
-        role(&app, rival, "V", &["servers.view"]),
-        true,
-    );
+    let theirs = app
+        .alias("theirs", rival)
+        .role(app.role(rival, "V").perms(&["servers.view"]).create())
+        .all_servers(true)
+        .create();
     let res = owner
         .post(
             &format!("/users/{acme}/alias-users/{theirs}/offboard"),
@@ -240,8 +239,12 @@ async fn offboarding_asks_for_confirmation_and_changes_nothing_without_it(app: T
 async fn an_alias_user_without_keys_or_jobs_is_offboarded_with_an_empty_server_list(app: TestApp) {
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
-    let viewer = role(&app, acme, "Viewer", &["servers.view"]);
-    let contractor = alias(&app, "contractor", acme, viewer, true);
+    let viewer = app.role(acme, "Viewer").perms(&["servers.view"]).create();
+    let contractor = app
+        .alias("contractor", acme)
+        .role(viewer)
+        .all_servers(true)
+        .create();
     let owner = app.login("acme").await;
     let res = owner
         .post(

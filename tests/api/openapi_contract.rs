@@ -14,7 +14,6 @@ use std::process::Command;
 use serde_json::{json, Map, Value};
 use steward::db::Backend;
 
-use crate::alias_users::{alias, assign, role, server};
 use crate::helpers::{spawn_app_limited, test_limits, TestApp};
 use crate::keys::tenants;
 use crate::snapshot::snapshot;
@@ -273,17 +272,18 @@ struct World {
 fn seed(app: &TestApp) -> World {
     let t = tenants(app);
     let owner = t.acme;
-    let sid = server(app, "contract1.acme.test", owner);
-    let _other = server(app, "contract2.acme.test", owner);
-    let held = role(
-        app,
-        owner,
-        "Contract held",
-        &["servers.view", "servers.power"],
-    );
-    let rid = role(app, owner, "Contract spare", &["servers.view"]);
-    let aid = alias(app, "contract-alias", owner, held, false);
-    assign(app, aid, sid);
+    let sid = app.server("contract1.acme.test").owned_by(owner).create();
+    let _other = app.server("contract2.acme.test").owned_by(owner).create();
+    let held = app
+        .role(owner, "Contract held")
+        .perms(&["servers.view", "servers.power"])
+        .create();
+    let rid = app
+        .role(owner, "Contract spare")
+        .perms(&["servers.view"])
+        .create();
+    let aid = app.alias("contract-alias", owner).role(held).create();
+    app.assign(aid, sid);
     World {
         owner,
         sid,

@@ -5,7 +5,6 @@
 use diesel::prelude::*;
 use steward::db::schema::audit_log;
 
-use crate::alias_users::{alias, assign, role, server};
 use crate::backend_tests;
 use crate::helpers::{assert_redirect_to, TestApp, PASSWORD};
 use crate::keys::tenants;
@@ -53,7 +52,7 @@ fn power_rows(app: &TestApp) -> Vec<Row> {
 
 async fn power_from_a_page_and_from_the_api_writes_the_same_audit_entry(app: TestApp) {
     let t = tenants(&app);
-    let sid = server(&app, "web1.acme.test", t.acme);
+    let sid = app.server("web1.acme.test").owned_by(t.acme).create();
     // The admin acts on a customer's server: the entry belongs to the customer's account
     // from either door (the API used to write it to the admin's account, with a copy).
     let page = app.login("boss").await;
@@ -92,9 +91,13 @@ async fn power_from_a_page_and_from_the_api_writes_the_same_audit_entry(app: Tes
 
 async fn power_is_refused_alike_by_both_doors(app: TestApp) {
     let t = tenants(&app);
-    let sid = server(&app, "web1.acme.test", t.acme);
-    let viewer = role(&app, t.acme, "Viewer", &["servers.view"]);
-    let bob_id = alias(&app, "bob", t.acme, viewer, true);
+    let sid = app.server("web1.acme.test").owned_by(t.acme).create();
+    let viewer = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
+    let bob_id = app
+        .alias("bob", t.acme)
+        .role(viewer)
+        .all_servers(true)
+        .create();
     let bob = app.login("bob").await;
     let key = app.api_key(bob_id, None);
     let res = bob
@@ -110,7 +113,7 @@ async fn power_is_refused_alike_by_both_doors(app: TestApp) {
         .await;
     assert_eq!(status, 403);
     // Another tenant's server is not there, from either door.
-    let foreign = server(&app, "db1.globex.test", t.globex);
+    let foreign = app.server("db1.globex.test").owned_by(t.globex).create();
     let res = bob
         .post(&format!("/servers/{foreign}/power"), &[("action", "on")])
         .await;
@@ -128,7 +131,7 @@ async fn power_is_refused_alike_by_both_doors(app: TestApp) {
 
 async fn the_api_lists_the_accounts_audit_log_with_the_activity_tabs_rule(app: TestApp) {
     let t = tenants(&app);
-    let sid = server(&app, "web1.acme.test", t.acme);
+    let sid = app.server("web1.acme.test").owned_by(t.acme).create();
     let key = app.api_key(t.acme, None);
     app.api_post(
         &format!("/api/v1/servers/{sid}/power"),
@@ -149,12 +152,23 @@ async fn the_api_lists_the_accounts_audit_log_with_the_activity_tabs_rule(app: T
     let (_, body) = app.api_get("/api/v1/audit", &globex).await;
     assert_eq!(body["total"], 0);
     // An alias user without activity.view is refused; with it, others' addresses are hidden.
-    let viewer = role(&app, t.acme, "Viewer", &["servers.view"]);
-    let bob = alias(&app, "bob", t.acme, viewer, true);
+    let viewer = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
+    let bob = app
+        .alias("bob", t.acme)
+        .role(viewer)
+        .all_servers(true)
+        .create();
     let (status, _) = app.api_get("/api/v1/audit", &app.api_key(bob, None)).await;
     assert_eq!(status, 403);
-    let auditor = role(&app, t.acme, "Auditor", &["activity.view"]);
-    let eve = alias(&app, "eve", t.acme, auditor, true);
+    let auditor = app
+        .role(t.acme, "Auditor")
+        .perms(&["activity.view"])
+        .create();
+    let eve = app
+        .alias("eve", t.acme)
+        .role(auditor)
+        .all_servers(true)
+        .create();
     let (status, body) = app.api_get("/api/v1/audit", &app.api_key(eve, None)).await;
     assert_eq!(status, 200);
     assert_eq!(body["items"][0]["ip"], "");
@@ -162,10 +176,17 @@ async fn the_api_lists_the_accounts_audit_log_with_the_activity_tabs_rule(app: T
 
 async fn one_alias_user_is_read_through_the_api_within_the_keys_account_only(app: TestApp) {
     let t = tenants(&app);
-    let viewer = role(&app, t.acme, "Viewer", &["servers.view"]);
-    let bob = alias(&app, "bob", t.acme, viewer, false);
-    let theirs_role = role(&app, t.globex, "Viewer", &["servers.view"]);
-    let theirs = alias(&app, "gina", t.globex, theirs_role, true);
+    let viewer = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
+    let bob = app.alias("bob", t.acme).role(viewer).create();
+    let theirs_role = app
+        .role(t.globex, "Viewer")
+        .perms(&["servers.view"])
+        .create();
+    let theirs = app
+        .alias("gina", t.globex)
+        .role(theirs_role)
+        .all_servers(true)
+        .create();
     let key = app.api_key(t.acme, None);
     let (status, body) = app
         .api_get(&format!("/api/v1/alias-users/{bob}"), &key)
@@ -220,7 +241,7 @@ async fn creating_an_alias_user_from_the_tab_and_from_the_api_writes_the_same_au
     app: TestApp,
 ) {
     let t = tenants(&app);
-    let viewer = role(&app, t.acme, "Viewer", &["servers.view"]);
+    let viewer = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
     let page = app.login("acme").await;
     let res = page
         .post(
@@ -292,8 +313,11 @@ async fn the_api_refuses_an_alias_user_as_the_tab_does_with_every_field_problem_
     app: TestApp,
 ) {
     let t = tenants(&app);
-    let viewer = role(&app, t.acme, "Viewer", &["servers.view"]);
-    let theirs = role(&app, t.globex, "Viewer", &["servers.view"]);
+    let viewer = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
+    let theirs = app
+        .role(t.globex, "Viewer")
+        .perms(&["servers.view"])
+        .create();
     let key = app.api_key(t.acme, None);
     // A taken username (another account's login), a bad email, a short password, a past
     // expiry: all four reported in one answer, by field, with the page's messages.
@@ -370,15 +394,16 @@ async fn the_api_refuses_a_role_or_all_servers_the_key_does_not_hold(app: TestAp
     let t = tenants(&app);
     // A manager that may create alias users but holds only servers.view and its assigned
     // servers: a role with power, or all servers, is beyond it — from either door.
-    let manager_role = role(
-        &app,
-        t.acme,
-        "Managers",
-        &["servers.view", "alias_users.manage"],
-    );
-    let powerful = role(&app, t.acme, "Power", &["servers.view", "servers.power"]);
-    let plain = role(&app, t.acme, "Plain", &["servers.view"]);
-    let mia = alias(&app, "mia", t.acme, manager_role, false);
+    let manager_role = app
+        .role(t.acme, "Managers")
+        .perms(&["servers.view", "alias_users.manage"])
+        .create();
+    let powerful = app
+        .role(t.acme, "Power")
+        .perms(&["servers.view", "servers.power"])
+        .create();
+    let plain = app.role(t.acme, "Plain").perms(&["servers.view"]).create();
+    let mia = app.alias("mia", t.acme).role(manager_role).create();
     let key = app.api_key(mia, None);
     let body = |name: &str, role: i32, all: bool| {
         format!(
@@ -520,8 +545,12 @@ async fn creating_a_role_from_the_tab_and_from_the_api_writes_the_same_audit_ent
 async fn saving_a_role_from_the_tab_and_from_the_api_writes_the_same_audit_entry(app: TestApp) {
     let t = tenants(&app);
     let start = ["servers.view", "servers.power"];
-    let support = role(&app, t.acme, "Support", &start);
-    let bob = alias(&app, "bob", t.acme, support, true);
+    let support = app.role(t.acme, "Support").perms(&start).create();
+    let bob = app
+        .alias("bob", t.acme)
+        .role(support)
+        .all_servers(true)
+        .create();
     let page = app.login("acme").await;
     let res = page
         .post(
@@ -537,7 +566,7 @@ async fn saving_a_role_from_the_tab_and_from_the_api_writes_the_same_audit_entry
     assert_redirect_to(&res, &format!("/users/{}/roles", t.acme));
     let after_tab = role_named(&app, t.acme, "First line").expect("saved by the tab");
     // Back to the starting state, then the same save through the API.
-    let again = role(&app, t.acme, "Support", &start);
+    let again = app.role(t.acme, "Support").perms(&start).create();
     use steward::db::schema::users;
     diesel::update(users::table.find(bob))
         .set(users::role_id.eq(Some(again)))
@@ -576,14 +605,20 @@ async fn saving_a_role_from_the_tab_and_from_the_api_writes_the_same_audit_entry
 
 async fn deleting_a_role_from_the_tab_and_from_the_api_writes_the_same_audit_entry(app: TestApp) {
     let t = tenants(&app);
-    let old = role(&app, t.acme, "Old", &["servers.view", "servers.rdns"]);
+    let old = app
+        .role(t.acme, "Old")
+        .perms(&["servers.view", "servers.rdns"])
+        .create();
     let page = app.login("acme").await;
     let res = page
         .post(&format!("/users/{}/roles/{old}/delete", t.acme), &[])
         .await;
     assert_redirect_to(&res, &format!("/users/{}/roles", t.acme));
     assert!(role_named(&app, t.acme, "Old").is_none());
-    let again = role(&app, t.acme, "Old", &["servers.view", "servers.rdns"]);
+    let again = app
+        .role(t.acme, "Old")
+        .perms(&["servers.view", "servers.rdns"])
+        .create();
     let (status, body) = app
         .api(
             "DELETE",
@@ -606,8 +641,11 @@ async fn deleting_a_role_from_the_tab_and_from_the_api_writes_the_same_audit_ent
         )
     );
     // A role in use is refused alike: 409 from both doors, with the same words.
-    let held = role(&app, t.acme, "Held", &["servers.view"]);
-    alias(&app, "bob", t.acme, held, true);
+    let held = app.role(t.acme, "Held").perms(&["servers.view"]).create();
+    app.alias("bob", t.acme)
+        .role(held)
+        .all_servers(true)
+        .create();
     let res = page
         .post(&format!("/users/{}/roles/{held}/delete", t.acme), &[])
         .await;
@@ -660,9 +698,12 @@ async fn changing_an_alias_users_role_from_its_page_and_from_the_api_writes_the_
     app: TestApp,
 ) {
     let t = tenants(&app);
-    let viewer = role(&app, t.acme, "Viewer", &["servers.view"]);
-    let ops = role(&app, t.acme, "Ops", &["servers.view", "servers.power"]);
-    let bob = alias(&app, "bob", t.acme, viewer, false);
+    let viewer = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
+    let ops = app
+        .role(t.acme, "Ops")
+        .perms(&["servers.view", "servers.power"])
+        .create();
+    let bob = app.alias("bob", t.acme).role(viewer).create();
     let page = app.login("acme").await;
     let res = page
         .post(
@@ -701,8 +742,8 @@ async fn disabling_and_enabling_from_the_page_and_from_the_api_write_the_same_au
     app: TestApp,
 ) {
     let t = tenants(&app);
-    let viewer = role(&app, t.acme, "Viewer", &["servers.view"]);
-    let bob = alias(&app, "bob", t.acme, viewer, false);
+    let viewer = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
+    let bob = app.alias("bob", t.acme).role(viewer).create();
     let page = app.login("acme").await;
     let key = app.api_key(t.acme, None);
     let url = format!("/users/{}/alias-users/{bob}", t.acme);
@@ -738,9 +779,9 @@ async fn deleting_an_alias_user_from_the_tab_and_from_the_api_writes_the_same_au
     app: TestApp,
 ) {
     let t = tenants(&app);
-    let viewer = role(&app, t.acme, "Viewer", &["servers.view"]);
-    let bob = alias(&app, "bob", t.acme, viewer, false);
-    let carol = alias(&app, "carol", t.acme, viewer, false);
+    let viewer = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
+    let bob = app.alias("bob", t.acme).role(viewer).create();
+    let carol = app.alias("carol", t.acme).role(viewer).create();
     let page = app.login("acme").await;
     let res = page
         .post(
@@ -780,10 +821,10 @@ async fn assigning_servers_from_the_dialog_and_from_the_api_writes_the_same_audi
     app: TestApp,
 ) {
     let t = tenants(&app);
-    let s1 = server(&app, "web1.acme.test", t.acme);
-    let theirs = server(&app, "db1.globex.test", t.globex);
-    let viewer = role(&app, t.acme, "Viewer", &["servers.view"]);
-    let bob = alias(&app, "bob", t.acme, viewer, false);
+    let s1 = app.server("web1.acme.test").owned_by(t.acme).create();
+    let theirs = app.server("db1.globex.test").owned_by(t.globex).create();
+    let viewer = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
+    let bob = app.alias("bob", t.acme).role(viewer).create();
     let page = app.login("acme").await;
     let key = app.api_key(t.acme, None);
     let dialog = format!("/users/{}/alias-users/{bob}/servers", t.acme);
@@ -822,7 +863,7 @@ async fn assigning_servers_from_the_dialog_and_from_the_api_writes_the_same_audi
             unassign_all(app);
             set_alias(app, bob, viewer, false, action == "none");
             if action == "none" {
-                assign(app, bob, s1);
+                app.assign(bob, s1);
             }
         };
         start(&app);
@@ -871,7 +912,7 @@ async fn inviting_an_alias_user_from_the_tab_and_from_the_api_writes_the_same_au
     app: TestApp,
 ) {
     let t = tenants(&app);
-    let viewer = role(&app, t.acme, "Viewer", &["servers.view"]);
+    let viewer = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
     let page = app.login("acme").await;
     let res = page
         .post(

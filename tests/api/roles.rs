@@ -3,8 +3,7 @@
 
 use diesel::prelude::*;
 use steward::db::schema::{alias_roles, audit_log, users};
-use steward::models::now;
-use steward::models::role::{self, NewRole};
+use steward::models::role::{self};
 
 use crate::backend_tests;
 use crate::helpers::{assert_redirect_to, csrf_in, Browser, TestApp};
@@ -37,23 +36,6 @@ backend_tests!(
 // ---- fixtures ------------------------------------------------------------------------
 
 impl TestApp {
-    fn role(&self, account: i32, name: &str, keys: &[&str]) -> i32 {
-        let mut conn = self.conn();
-        let at = now();
-        let id = NewRole {
-            account_id: account,
-            name,
-            name_key: &role::name_key(name),
-            description: "",
-            created_at: at,
-            updated_at: at,
-        }
-        .insert(&mut conn)
-        .unwrap();
-        role::set_permissions(&mut conn, id, keys).unwrap();
-        id
-    }
-
     /// An alias user of `parent` holding `role`, reaching all the parent's servers.
     fn alias_with_role(&self, username: &str, parent: i32, role: Option<i32>) -> i32 {
         let id = self.insert_user("alias", username, None, Some(parent));
@@ -143,16 +125,13 @@ async fn customer_setup(app: &TestApp) -> (i32, Browser) {
 
 async fn the_roles_tab_lists_roles_with_permission_and_user_counts(app: TestApp) {
     let (acme, b) = customer_setup(&app).await;
-    let support = app.role(
-        acme,
-        "Support",
-        &["servers.view", "servers.power", "servers.rename"],
-    );
-    app.role(
-        acme,
-        "Ops",
-        &["servers.view", "servers.reinstall", "servers.console"],
-    );
+    let support = app
+        .role(acme, "Support")
+        .perms(&["servers.view", "servers.power", "servers.rename"])
+        .create();
+    app.role(acme, "Ops")
+        .perms(&["servers.view", "servers.reinstall", "servers.console"])
+        .create();
     app.alias_with_role("helper-one", acme, Some(support));
     app.alias_with_role("helper-two", acme, Some(support));
 
@@ -192,7 +171,7 @@ async fn the_roles_tab_is_shown_only_to_logins_that_manage_roles(app: TestApp) {
         .await;
     assert!(by_reseller.contains(&tab));
 
-    let viewer_role = app.role(acme, "Viewer", &["servers.view"]);
+    let viewer_role = app.role(acme, "Viewer").perms(&["servers.view"]).create();
     app.alias_with_role("viewer", acme, Some(viewer_role));
     let alias = app.login("viewer").await;
     let page = alias.get_html(&format!("/users/{acme}")).await;
@@ -280,7 +259,7 @@ async fn an_unknown_permission_is_refused_and_nothing_is_saved(app: TestApp) {
     assert!(app.role_names(acme).is_empty());
 
     // The same on an update: the role keeps its permissions.
-    let rid = app.role(acme, "Kept", &["servers.view"]);
+    let rid = app.role(acme, "Kept").perms(&["servers.view"]).create();
     let res = b
         .post(
             &format!("/users/{acme}/roles/{rid}"),
@@ -343,7 +322,10 @@ async fn the_admin_tier_is_shown_only_to_a_login_that_holds_it(app: TestApp) {
 async fn an_alias_manager_cannot_grant_a_permission_it_lacks(app: TestApp) {
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
-    let managers = app.role(acme, "Managers", &["alias_roles.manage", "servers.view"]);
+    let managers = app
+        .role(acme, "Managers")
+        .perms(&["alias_roles.manage", "servers.view"])
+        .create();
     app.alias_with_role("manager", acme, Some(managers));
     let b = app.login("manager").await;
     let roles = format!("/users/{acme}/roles");
@@ -454,7 +436,7 @@ async fn name_and_description_are_checked_next_to_their_fields(app: TestApp) {
 
 async fn a_duplicate_name_is_refused_whatever_its_case(app: TestApp) {
     let (acme, b) = customer_setup(&app).await;
-    let rid = app.role(acme, "Support", &[]);
+    let rid = app.role(acme, "Support").perms(&[]).create();
     let res = b
         .post(&format!("/users/{acme}/roles"), &[("name", "SUPPORT")])
         .await;
@@ -464,7 +446,7 @@ async fn a_duplicate_name_is_refused_whatever_its_case(app: TestApp) {
     assert_eq!(app.role_names(acme), ["Support"]);
 
     // Renaming another role onto it is refused too; keeping one's own name is fine.
-    let other = app.role(acme, "Other", &[]);
+    let other = app.role(acme, "Other").perms(&[]).create();
     let res = b
         .post(
             &format!("/users/{acme}/roles/{other}"),
@@ -492,7 +474,10 @@ async fn a_duplicate_name_is_refused_whatever_its_case(app: TestApp) {
 
 async fn updating_a_role_replaces_its_permissions_and_is_audited(app: TestApp) {
     let (acme, b) = customer_setup(&app).await;
-    let rid = app.role(acme, "Support", &["servers.view", "servers.power"]);
+    let rid = app
+        .role(acme, "Support")
+        .perms(&["servers.view", "servers.power"])
+        .create();
     let editor = b.get_html(&format!("/users/{acme}/roles/{rid}")).await;
     assert!(is_checked(&editor, "servers.power"));
     assert!(
@@ -552,7 +537,7 @@ async fn another_accounts_role_id_is_404(app: TestApp) {
     let (acme, b) = customer_setup(&app).await;
     let other_admin = app.admin("boss2");
     let globex = app.customer("globex", other_admin);
-    let theirs = app.role(globex, "Theirs", &["servers.view"]);
+    let theirs = app.role(globex, "Theirs").perms(&["servers.view"]).create();
     for path in [
         format!("/users/{acme}/roles/{theirs}"),
         format!("/users/{acme}/roles/999999"),
@@ -579,7 +564,7 @@ async fn another_accounts_role_id_is_404(app: TestApp) {
 
 async fn a_role_in_use_cannot_be_deleted_and_the_page_names_its_users(app: TestApp) {
     let (acme, b) = customer_setup(&app).await;
-    let rid = app.role(acme, "Support", &["servers.view"]);
+    let rid = app.role(acme, "Support").perms(&["servers.view"]).create();
     app.alias_with_role("helper-one", acme, Some(rid));
     app.alias_with_role("helper-two", acme, Some(rid));
     let editor = b.get_html(&format!("/users/{acme}/roles/{rid}")).await;
@@ -598,8 +583,8 @@ async fn a_role_in_use_cannot_be_deleted_and_the_page_names_its_users(app: TestA
 
 async fn an_unused_role_is_deleted_and_the_deletion_audited(app: TestApp) {
     let (acme, b) = customer_setup(&app).await;
-    let rid = app.role(acme, "Old", &["servers.view"]);
-    app.role(acme, "Kept", &[]);
+    let rid = app.role(acme, "Old").perms(&["servers.view"]).create();
+    app.role(acme, "Kept").perms(&[]).create();
     let res = b
         .post(&format!("/users/{acme}/roles/{rid}/delete"), &[])
         .await;
@@ -619,7 +604,10 @@ async fn an_unused_role_is_deleted_and_the_deletion_audited(app: TestApp) {
 async fn an_alias_cannot_edit_or_delete_its_own_role(app: TestApp) {
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
-    let managers = app.role(acme, "Managers", &["alias_roles.manage", "servers.view"]);
+    let managers = app
+        .role(acme, "Managers")
+        .perms(&["alias_roles.manage", "servers.view"])
+        .create();
     app.alias_with_role("manager", acme, Some(managers));
     let b = app.login("manager").await;
     let roles = format!("/users/{acme}/roles");
@@ -652,8 +640,14 @@ async fn an_alias_cannot_edit_or_delete_its_own_role(app: TestApp) {
 async fn an_alias_manager_cannot_edit_a_role_beyond_its_rights(app: TestApp) {
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
-    let managers = app.role(acme, "Managers", &["alias_roles.manage", "servers.view"]);
-    let ops = app.role(acme, "Ops", &["servers.view", "servers.reinstall"]);
+    let managers = app
+        .role(acme, "Managers")
+        .perms(&["alias_roles.manage", "servers.view"])
+        .create();
+    let ops = app
+        .role(acme, "Ops")
+        .perms(&["servers.view", "servers.reinstall"])
+        .create();
     app.alias_with_role("manager", acme, Some(managers));
     let b = app.login("manager").await;
     let roles = format!("/users/{acme}/roles");
@@ -681,8 +675,8 @@ async fn an_alias_manager_cannot_edit_a_role_beyond_its_rights(app: TestApp) {
 async fn an_alias_without_alias_roles_manage_cannot_reach_roles(app: TestApp) {
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
-    let viewers = app.role(acme, "Viewers", &["servers.view"]);
-    let other = app.role(acme, "Other", &[]);
+    let viewers = app.role(acme, "Viewers").perms(&["servers.view"]).create();
+    let other = app.role(acme, "Other").perms(&[]).create();
     app.alias_with_role("viewer", acme, Some(viewers));
     let b = app.login("viewer").await;
     let roles = format!("/users/{acme}/roles");
@@ -701,7 +695,7 @@ async fn a_reseller_manages_its_customers_roles_but_not_another_resellers(app: T
     let r2 = app.reseller("resell-two", admin);
     let mine = app.customer("mine", r1);
     let theirs = app.customer("theirs", r2);
-    let their_role = app.role(theirs, "Theirs", &["servers.view"]);
+    let their_role = app.role(theirs, "Theirs").perms(&["servers.view"]).create();
     let b = app.login("resell-one").await;
 
     let editor = b.get_html(&format!("/users/{mine}/roles/new")).await;
@@ -739,7 +733,10 @@ async fn a_reseller_manages_its_customers_roles_but_not_another_resellers(app: T
 
 async fn a_role_change_takes_effect_for_its_alias_users_on_their_next_request(app: TestApp) {
     let (acme, owner) = customer_setup(&app).await;
-    let rid = app.role(acme, "Support", &["servers.view", "servers.power"]);
+    let rid = app
+        .role(acme, "Support")
+        .perms(&["servers.view", "servers.power"])
+        .create();
     app.alias_with_role("helper", acme, Some(rid));
     let alias = app.login("helper").await;
     assert_eq!(alias.get("/servers").await.status().as_u16(), 200);

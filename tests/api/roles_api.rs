@@ -9,7 +9,6 @@ use diesel::prelude::*;
 use serde_json::Value;
 use steward::db::schema::{alias_roles, audit_log};
 
-use crate::alias_users::{alias, assign, role, server};
 use crate::backend_tests;
 use crate::helpers::TestApp;
 use crate::keys::{create_api_key, tenants};
@@ -116,18 +115,27 @@ fn field_names(out: &Value) -> Vec<String> {
 
 async fn the_api_lists_the_accounts_roles_with_permissions_holders_and_locks(app: TestApp) {
     let t = tenants(&app);
-    let viewer = role(&app, t.acme, "Viewer", &["servers.view"]);
-    role(&app, t.acme, "Ops", &["servers.view", "servers.reinstall"]);
-    let managers = role(
-        &app,
-        t.acme,
-        "Managers",
-        &["alias_roles.manage", "servers.view"],
-    );
-    alias(&app, "bob", t.acme, viewer, false);
-    alias(&app, "carl", t.acme, viewer, true);
-    let mia = alias(&app, "mia", t.acme, managers, true);
-    role(&app, t.globex, "Theirs", &["servers.view"]);
+    let viewer = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
+    app.role(t.acme, "Ops")
+        .perms(&["servers.view", "servers.reinstall"])
+        .create();
+    let managers = app
+        .role(t.acme, "Managers")
+        .perms(&["alias_roles.manage", "servers.view"])
+        .create();
+    app.alias("bob", t.acme).role(viewer).create();
+    app.alias("carl", t.acme)
+        .role(viewer)
+        .all_servers(true)
+        .create();
+    let mia = app
+        .alias("mia", t.acme)
+        .role(managers)
+        .all_servers(true)
+        .create();
+    app.role(t.globex, "Theirs")
+        .perms(&["servers.view"])
+        .create();
 
     let (status, body) = app
         .api_get("/api/v1/roles", &app.api_key(t.acme, None))
@@ -180,8 +188,11 @@ async fn the_api_lists_the_accounts_roles_with_permissions_holders_and_locks(app
 
 async fn one_role_is_read_within_the_keys_account_only(app: TestApp) {
     let t = tenants(&app);
-    let viewer = role(&app, t.acme, "Viewer", &["servers.view"]);
-    let theirs = role(&app, t.globex, "Theirs", &["servers.view"]);
+    let viewer = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
+    let theirs = app
+        .role(t.globex, "Theirs")
+        .perms(&["servers.view"])
+        .create();
     let key = app.api_key(t.acme, None);
     let (status, body) = app.api_get(&format!("/api/v1/roles/{viewer}"), &key).await;
     assert_eq!(status, 200, "{body}");
@@ -259,8 +270,8 @@ async fn a_role_is_created_through_the_api_and_audited(app: TestApp) {
 
 async fn bad_names_and_unknown_or_ungrantable_permissions_are_422_and_change_nothing(app: TestApp) {
     let t = tenants(&app);
-    let viewer = role(&app, t.acme, "Viewer", &["servers.view"]);
-    role(&app, t.acme, "Ops", &["servers.view"]);
+    let viewer = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
+    app.role(t.acme, "Ops").perms(&["servers.view"]).create();
     let key = app.api_key(t.acme, None);
     let long_name = format!(r#"{{"name":"{}"}}"#, "n".repeat(61));
     let long_description = format!(r#"{{"name":"Fine","description":"{}"}}"#, "d".repeat(501));
@@ -329,7 +340,7 @@ async fn bad_names_and_unknown_or_ungrantable_permissions_are_422_and_change_not
 
 async fn dangerous_permissions_need_confirm_dangerous_through_the_api(app: TestApp) {
     let t = tenants(&app);
-    let viewer = role(&app, t.acme, "Viewer", &["servers.view"]);
+    let viewer = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
     let key = app.api_key(t.acme, None);
     let wipers = r#"{"name":"Wipers","permissions":["servers.view","servers.reinstall"]}"#;
     let unconfirmed = r#"{"name":"Wipers","permissions":["servers.view","servers.reinstall"],"confirm_dangerous":false}"#;
@@ -407,9 +418,16 @@ async fn dangerous_permissions_need_confirm_dangerous_through_the_api(app: TestA
 
 async fn a_role_is_patched_field_by_field_and_its_holders_get_the_new_rights_at_once(app: TestApp) {
     let t = tenants(&app);
-    let sid = server(&app, "web1.acme.test", t.acme);
-    let support = role(&app, t.acme, "Support", &["servers.view", "servers.power"]);
-    let helper = alias(&app, "helper", t.acme, support, true);
+    let sid = app.server("web1.acme.test").owned_by(t.acme).create();
+    let support = app
+        .role(t.acme, "Support")
+        .perms(&["servers.view", "servers.power"])
+        .create();
+    let helper = app
+        .alias("helper", t.acme)
+        .role(support)
+        .all_servers(true)
+        .create();
     let helper_key = app.api_key(helper, None);
     let power = format!("/api/v1/servers/{sid}/power");
     let (status, _) = app
@@ -482,10 +500,13 @@ async fn a_role_is_patched_field_by_field_and_its_holders_get_the_new_rights_at_
 
 async fn a_role_is_deleted_through_the_api_unless_alias_users_hold_it(app: TestApp) {
     let t = tenants(&app);
-    let viewer = role(&app, t.acme, "Viewer", &["servers.view"]);
-    alias(&app, "bob", t.acme, viewer, false);
-    alias(&app, "carl", t.acme, viewer, false);
-    let old = role(&app, t.acme, "Old", &["servers.view", "servers.rdns"]);
+    let viewer = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
+    app.alias("bob", t.acme).role(viewer).create();
+    app.alias("carl", t.acme).role(viewer).create();
+    let old = app
+        .role(t.acme, "Old")
+        .perms(&["servers.view", "servers.rdns"])
+        .create();
     let key = app.api_key(t.acme, None);
     // A role in use is kept, and the answer names its holders as the Roles tab does (409).
     let out = refused(
@@ -541,14 +562,16 @@ async fn a_role_is_deleted_through_the_api_unless_alias_users_hold_it(app: TestA
 
 async fn a_key_without_the_right_to_manage_roles_is_refused_every_role_route(app: TestApp) {
     let t = tenants(&app);
-    let viewer = role(
-        &app,
-        t.acme,
-        "Viewer",
-        &["servers.view", "alias_users.manage"],
-    );
-    let spare = role(&app, t.acme, "Spare", &["servers.view"]);
-    let bob = alias(&app, "bob", t.acme, viewer, true);
+    let viewer = app
+        .role(t.acme, "Viewer")
+        .perms(&["servers.view", "alias_users.manage"])
+        .create();
+    let spare = app.role(t.acme, "Spare").perms(&["servers.view"]).create();
+    let bob = app
+        .alias("bob", t.acme)
+        .role(viewer)
+        .all_servers(true)
+        .create();
     let key = app.api_key(bob, None);
     let one = format!("/api/v1/roles/{spare}");
     let body = r#"{"name":"Mine","permissions":["servers.view"]}"#;
@@ -563,7 +586,7 @@ async fn a_key_without_the_right_to_manage_roles_is_refused_every_role_route(app
         assert_eq!(out["error"], "this key's login may not manage alias roles");
     }
     // Another account's role is refused alike: the right is asked first.
-    let theirs = role(&app, t.globex, "Theirs", &[]);
+    let theirs = app.role(t.globex, "Theirs").perms(&[]).create();
     refused(
         &app,
         "DELETE",
@@ -580,16 +603,24 @@ async fn an_alias_manager_cannot_change_its_own_role_or_a_stronger_one_through_t
     app: TestApp,
 ) {
     let t = tenants(&app);
-    let managers = role(
-        &app,
-        t.acme,
-        "Managers",
-        &["alias_roles.manage", "servers.view"],
-    );
-    let ops = role(&app, t.acme, "Ops", &["servers.view", "servers.reinstall"]);
-    let viewer = role(&app, t.acme, "Viewer", &["servers.view"]);
-    alias(&app, "bob", t.acme, viewer, true);
-    let mia = alias(&app, "mia", t.acme, managers, true);
+    let managers = app
+        .role(t.acme, "Managers")
+        .perms(&["alias_roles.manage", "servers.view"])
+        .create();
+    let ops = app
+        .role(t.acme, "Ops")
+        .perms(&["servers.view", "servers.reinstall"])
+        .create();
+    let viewer = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
+    app.alias("bob", t.acme)
+        .role(viewer)
+        .all_servers(true)
+        .create();
+    let mia = app
+        .alias("mia", t.acme)
+        .role(managers)
+        .all_servers(true)
+        .create();
     let key = app.api_key(mia, None);
     let own = format!("/api/v1/roles/{managers}");
     let stronger = format!("/api/v1/roles/{ops}");
@@ -650,23 +681,24 @@ async fn a_change_that_would_leave_a_holder_beyond_the_caller_is_refused_by_both
     app: TestApp,
 ) {
     let t = tenants(&app);
-    let s1 = server(&app, "web1.acme.test", t.acme);
-    server(&app, "web2.acme.test", t.acme);
+    let s1 = app.server("web1.acme.test").owned_by(t.acme).create();
+    app.server("web2.acme.test").owned_by(t.acme).create();
     // The manager switches power on web1 only; "Shared" is held by an alias that reaches
     // every server of the account, "Narrow" by one on web1 only.
-    let managers = role(
-        &app,
-        t.acme,
-        "Managers",
-        &["alias_roles.manage", "servers.view", "servers.power"],
-    );
-    let shared = role(&app, t.acme, "Shared", &["servers.view"]);
-    let narrow = role(&app, t.acme, "Narrow", &["servers.view"]);
-    let mia = alias(&app, "mia", t.acme, managers, false);
-    assign(&app, mia, s1);
-    alias(&app, "wes", t.acme, shared, true);
-    let nina = alias(&app, "nina", t.acme, narrow, false);
-    assign(&app, nina, s1);
+    let managers = app
+        .role(t.acme, "Managers")
+        .perms(&["alias_roles.manage", "servers.view", "servers.power"])
+        .create();
+    let shared = app.role(t.acme, "Shared").perms(&["servers.view"]).create();
+    let narrow = app.role(t.acme, "Narrow").perms(&["servers.view"]).create();
+    let mia = app.alias("mia", t.acme).role(managers).create();
+    app.assign(mia, s1);
+    app.alias("wes", t.acme)
+        .role(shared)
+        .all_servers(true)
+        .create();
+    let nina = app.alias("nina", t.acme).role(narrow).create();
+    app.assign(nina, s1);
     let key = app.api_key(mia, None);
     let with_power = r#"{"permissions":["servers.view","servers.power"]}"#;
     let out = refused(
@@ -717,8 +749,11 @@ async fn a_change_that_would_leave_a_holder_beyond_the_caller_is_refused_by_both
 
 async fn a_scoped_key_is_limited_by_its_grants_not_by_its_logins_rights(app: TestApp) {
     let t = tenants(&app);
-    let ops = role(&app, t.acme, "Ops", &["servers.view", "servers.reinstall"]);
-    let viewer = role(&app, t.acme, "Viewer", &["servers.view"]);
+    let ops = app
+        .role(t.acme, "Ops")
+        .perms(&["servers.view", "servers.reinstall"])
+        .create();
+    let viewer = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
     let acme = app.login("acme").await;
     let keys_page = format!("/users/{}/api-keys", t.acme);
     // A key of the owner granted servers.view only: no role route at all.
@@ -801,8 +836,11 @@ async fn a_scoped_key_is_limited_by_its_grants_not_by_its_logins_rights(app: Tes
 
 async fn another_accounts_role_is_404_for_every_role_route(app: TestApp) {
     let t = tenants(&app);
-    let viewer = role(&app, t.acme, "Viewer", &["servers.view"]);
-    let theirs = role(&app, t.globex, "Theirs", &["servers.view"]);
+    let viewer = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
+    let theirs = app
+        .role(t.globex, "Theirs")
+        .perms(&["servers.view"])
+        .create();
     let body = r#"{"name":"Taken over","permissions":[]}"#;
     for (key, rid) in [
         (app.api_key(t.globex, None), viewer),

@@ -5,11 +5,9 @@
 use diesel::prelude::*;
 use steward::db::schema::{alias_servers, api_keys, server_jobs, users};
 
-use crate::alias_users::{alias, assign, role};
 use crate::backend_tests;
 use crate::helpers::{assert_redirect_to, Browser, TestApp, PASSWORD};
 use crate::keys::secret_in;
-use crate::servers::{add_alias, add_server, server};
 
 backend_tests!(
     power_off_reset_and_rescue_answer_422_without_confirm_yes_and_change_nothing,
@@ -71,7 +69,12 @@ async fn asks(res: reqwest::Response, action: &str) -> String {
 async fn customer_with_server(app: &TestApp) -> (i32, i32, Browser) {
     let admin = app.admin("boss");
     let cust = app.customer("cust", admin);
-    let sid = add_server(app, "web01.example.net", "10.9.0.1", None, Some(cust));
+    let sid = app
+        .server("web01.example.net")
+        .ip("10.9.0.1")
+        .racked()
+        .owned_by(cust)
+        .create();
     (cust, sid, app.login("cust").await)
 }
 
@@ -91,7 +94,7 @@ async fn power_off_reset_and_rescue_answer_422_without_confirm_yes_and_change_no
         let action = format!("{url}/{path}");
         let page = asks(b.post(&action, &fields).await, &action).await;
         assert!(page.contains(r#"name="confirm" value="yes""#));
-        let s = server(&app, sid).unwrap();
+        let s = app.find_server(sid).unwrap();
         assert_eq!(
             (s.power_state.as_str(), s.status.as_str()),
             ("on", "active")
@@ -111,18 +114,18 @@ async fn power_off_reset_and_rescue_answer_422_without_confirm_yes_and_change_no
         )
         .await;
     assert_redirect_to(&res, &url);
-    assert_eq!(server(&app, sid).unwrap().power_state, "off");
+    assert_eq!(app.find_server(sid).unwrap().power_state, "off");
     let res = b
         .post(&format!("{url}/rescue"), &[("confirm", "yes")])
         .await;
     assert_redirect_to(&res, &url);
-    assert_eq!(server(&app, sid).unwrap().status, "rescue");
+    assert_eq!(app.find_server(sid).unwrap().status, "rescue");
     // Leaving the rescue system boots the installed OS: nothing to ask.
     let res = b
         .post(&format!("{url}/rescue"), &[("action", "exit")])
         .await;
     assert_redirect_to(&res, &url);
-    assert_eq!(server(&app, sid).unwrap().status, "active");
+    assert_eq!(app.find_server(sid).unwrap().status, "active");
 }
 
 async fn a_reinstall_needs_the_servers_hostname_typed(app: TestApp) {
@@ -144,8 +147,8 @@ async fn a_reinstall_needs_the_servers_hostname_typed(app: TestApp) {
         assert!(page.contains("That is not web01.example.net"), "{wrong}");
         assert!(page.contains(r#"aria-invalid="true""#));
     }
-    assert_eq!(server(&app, sid).unwrap().status, "active");
-    assert_eq!(server(&app, sid).unwrap().os, "debian-12");
+    assert_eq!(app.find_server(sid).unwrap().status, "active");
+    assert_eq!(app.find_server(sid).unwrap().os, "debian-12");
     assert_eq!(job_count(&app, sid), 0);
     let res = b
         .post(
@@ -154,15 +157,19 @@ async fn a_reinstall_needs_the_servers_hostname_typed(app: TestApp) {
         )
         .await;
     assert_redirect_to(&res, &format!("/servers/{sid}"));
-    assert_eq!(server(&app, sid).unwrap().status, "reinstalling");
+    assert_eq!(app.find_server(sid).unwrap().status, "reinstalling");
     assert_eq!(job_count(&app, sid), 1);
 }
 
 async fn deleting_an_alias_user_or_a_server_needs_confirm_yes(app: TestApp) {
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
-    let viewer = role(&app, acme, "Viewer", &["servers.view"]);
-    let helper = alias(&app, "helper", acme, viewer, true);
+    let viewer = app.role(acme, "Viewer").perms(&["servers.view"]).create();
+    let helper = app
+        .alias("helper", acme)
+        .role(viewer)
+        .all_servers(true)
+        .create();
     let owner = app.login("acme").await;
     let url = format!("/users/{acme}/alias-users/{helper}/delete");
     asks(owner.post(&url, &[]).await, &url).await;
@@ -183,23 +190,41 @@ async fn deleting_an_alias_user_or_a_server_needs_confirm_yes(app: TestApp) {
     );
     assert!(app.user(helper).is_none());
 
-    let sid = add_server(&app, "db01.example.net", "10.9.0.2", None, Some(acme));
+    let sid = app
+        .server("db01.example.net")
+        .ip("10.9.0.2")
+        .racked()
+        .owned_by(acme)
+        .create();
     let boss = app.login("boss").await;
     let url = format!("/servers/{sid}/delete");
     asks(boss.post(&url, &[]).await, &url).await;
-    assert!(server(&app, sid).is_some());
+    assert!(app.find_server(sid).is_some());
     assert_redirect_to(&boss.post(&url, &[("confirm", "yes")]).await, "/servers");
-    assert!(server(&app, sid).is_none());
+    assert!(app.find_server(sid).is_none());
 }
 
 async fn access_is_checked_before_any_confirmation(app: TestApp) {
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
     let other = app.customer("other", admin);
-    let mine = add_server(&app, "mine.example.net", "10.9.1.1", None, Some(acme));
-    let theirs = add_server(&app, "theirs.example.net", "10.9.1.2", None, Some(other));
+    let mine = app
+        .server("mine.example.net")
+        .ip("10.9.1.1")
+        .racked()
+        .owned_by(acme)
+        .create();
+    let theirs = app
+        .server("theirs.example.net")
+        .ip("10.9.1.2")
+        .racked()
+        .owned_by(other)
+        .create();
     // A viewer reaches the server but holds none of the destructive permissions.
-    add_alias(&app, "viewer", acme, &["servers.view"], &[mine]);
+    app.alias("viewer", acme)
+        .perms(&["servers.view"])
+        .servers(&[mine])
+        .create();
     let viewer = app.login("viewer").await;
     for confirm in ["", "yes", "mine.example.net"] {
         for (path, fields) in [
@@ -219,15 +244,15 @@ async fn access_is_checked_before_any_confirmation(app: TestApp) {
             assert_eq!(res.status().as_u16(), 404, "{path} {confirm:?} elsewhere");
         }
     }
-    let s = server(&app, mine).unwrap();
+    let s = app.find_server(mine).unwrap();
     assert_eq!(
         (s.power_state.as_str(), s.status.as_str()),
         ("on", "active")
     );
     assert_eq!(job_count(&app, mine), 0);
     // Another tenant's alias user is 404, confirmed or not.
-    let viewer_role = role(&app, other, "Viewer", &["servers.view"]);
-    let stranger = alias(&app, "stranger", other, viewer_role, false);
+    let viewer_role = app.role(other, "Viewer").perms(&["servers.view"]).create();
+    let stranger = app.alias("stranger", other).role(viewer_role).create();
     let owner = app.login("acme").await;
     for confirm in ["", "yes"] {
         let res = owner
@@ -251,10 +276,19 @@ async fn access_is_checked_before_any_confirmation(app: TestApp) {
 async fn no_servers_needs_confirm_yes_and_clears_the_list_and_all_servers(app: TestApp) {
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
-    let ops = role(&app, acme, "Ops", &["servers.view"]);
-    let web1 = add_server(&app, "web1.example.net", "10.9.2.1", None, Some(acme));
-    let helper = alias(&app, "helper", acme, ops, true);
-    assign(&app, helper, web1);
+    let ops = app.role(acme, "Ops").perms(&["servers.view"]).create();
+    let web1 = app
+        .server("web1.example.net")
+        .ip("10.9.2.1")
+        .racked()
+        .owned_by(acme)
+        .create();
+    let helper = app
+        .alias("helper", acme)
+        .role(ops)
+        .all_servers(true)
+        .create();
+    app.assign(helper, web1);
     let owner = app.login("acme").await;
     let url = format!("/users/{acme}/alias-users/{helper}/servers");
     asks(owner.post(&url, &[("action", "none")]).await, &url).await;
@@ -278,11 +312,25 @@ async fn no_servers_needs_confirm_yes_and_clears_the_list_and_all_servers(app: T
 async fn turning_all_servers_off_keeps_the_assigned_list(app: TestApp) {
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
-    let ops = role(&app, acme, "Ops", &["servers.view"]);
-    let web1 = add_server(&app, "web1.example.net", "10.9.3.1", None, Some(acme));
-    let web2 = add_server(&app, "web2.example.net", "10.9.3.2", None, Some(acme));
-    add_server(&app, "web3.example.net", "10.9.3.3", None, Some(acme));
-    let helper = alias(&app, "helper", acme, ops, false);
+    let ops = app.role(acme, "Ops").perms(&["servers.view"]).create();
+    let web1 = app
+        .server("web1.example.net")
+        .ip("10.9.3.1")
+        .racked()
+        .owned_by(acme)
+        .create();
+    let web2 = app
+        .server("web2.example.net")
+        .ip("10.9.3.2")
+        .racked()
+        .owned_by(acme)
+        .create();
+    app.server("web3.example.net")
+        .ip("10.9.3.3")
+        .racked()
+        .owned_by(acme)
+        .create();
+    let helper = app.alias("helper", acme).role(ops).create();
     let owner = app.login("acme").await;
     let url = format!("/users/{acme}/alias-users/{helper}/servers");
     let (w1, w2) = (web1.to_string(), web2.to_string());
@@ -401,8 +449,8 @@ async fn a_past_expiry_is_refused_the_same_way_on_every_path(app: TestApp) {
     const RULE: &str = "Pick a date after today, or leave it empty for no expiry.";
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
-    let ops = role(&app, acme, "Ops", &["servers.view"]);
-    let helper = alias(&app, "helper", acme, ops, false);
+    let ops = app.role(acme, "Ops").perms(&["servers.view"]).create();
+    let helper = app.alias("helper", acme).role(ops).create();
     let owner = app.login("acme").await;
     let today = steward::models::now().date().to_string();
     let ops_id = ops.to_string();
@@ -471,7 +519,7 @@ async fn the_json_api_powers_off_without_a_confirmation(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(res.status().as_u16(), 200);
-    assert_eq!(server(&app, sid).unwrap().power_state, "off");
+    assert_eq!(app.find_server(sid).unwrap().power_state, "off");
 }
 
 async fn the_logs_read_in_words_with_labels_and_one_row_per_impersonation_event(app: TestApp) {

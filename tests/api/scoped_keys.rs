@@ -8,7 +8,6 @@ use steward::db::schema::{alias_role_permissions, api_keys, audit_log};
 use steward::db::Backend;
 use steward::models::now;
 
-use crate::alias_users::{alias, role, server};
 use crate::backend_tests;
 use crate::helpers::{spawn_app_on, TestApp};
 use crate::keys::{create_api_key, tenants};
@@ -59,8 +58,8 @@ async fn a_key_limited_to_servers_view_on_one_server_sees_that_server_only_and_i
     app: TestApp,
 ) {
     let t = tenants(&app);
-    let web1 = server(&app, "web1.acme.test", t.acme);
-    let web2 = server(&app, "web2.acme.test", t.acme);
+    let web1 = app.server("web1.acme.test").owned_by(t.acme).create();
+    let web2 = app.server("web2.acme.test").owned_by(t.acme).create();
     let acme = app.login("acme").await;
     let url = format!("/users/{}/api-keys", t.acme);
     let key = create_api_key(
@@ -108,14 +107,16 @@ async fn narrowing_the_logins_role_narrows_the_key_at_once_and_widening_it_never
     app: TestApp,
 ) {
     let t = tenants(&app);
-    let web1 = server(&app, "web1.acme.test", t.acme);
-    let ops_role = role(
-        &app,
-        t.acme,
-        "Ops",
-        &["servers.view", "servers.power", "api_keys.manage"],
-    );
-    let ops = alias(&app, "acme-ops", t.acme, ops_role, true);
+    let web1 = app.server("web1.acme.test").owned_by(t.acme).create();
+    let ops_role = app
+        .role(t.acme, "Ops")
+        .perms(&["servers.view", "servers.power", "api_keys.manage"])
+        .create();
+    let ops = app
+        .alias("acme-ops", t.acme)
+        .role(ops_role)
+        .all_servers(true)
+        .create();
     let b = app.login("acme-ops").await;
     let url = format!("/users/{}/alias-users/{ops}/api-keys", t.acme);
     let everything = create_api_key(&b, &url, &[("name", "All of mine")]).await;
@@ -263,8 +264,15 @@ mod an_ipv6_client_is_held_to_the_keys_ipv6_networks {
 
 async fn an_owner_cannot_create_a_key_for_its_alias_user(app: TestApp) {
     let t = tenants(&app);
-    let r = role(&app, t.acme, "Keys", &["servers.view", "api_keys.manage"]);
-    let ops = alias(&app, "acme-ops", t.acme, r, true);
+    let r = app
+        .role(t.acme, "Keys")
+        .perms(&["servers.view", "api_keys.manage"])
+        .create();
+    let ops = app
+        .alias("acme-ops", t.acme)
+        .role(r)
+        .all_servers(true)
+        .create();
     let acme = app.login("acme").await;
     let url = format!("/users/{}/alias-users/{ops}/api-keys", t.acme);
     let res = acme.post(&url, &[("name", "For you")]).await;
@@ -280,10 +288,17 @@ async fn an_owner_cannot_create_a_key_for_its_alias_user(app: TestApp) {
 
 async fn the_creation_form_refuses_what_the_login_cannot_grant_and_creates_nothing(app: TestApp) {
     let t = tenants(&app);
-    let web1 = server(&app, "web1.acme.test", t.acme);
-    let foreign = server(&app, "db1.globex.test", t.globex);
-    let r = role(&app, t.acme, "Viewer", &["servers.view", "api_keys.manage"]);
-    let ops = alias(&app, "acme-ops", t.acme, r, true);
+    let web1 = app.server("web1.acme.test").owned_by(t.acme).create();
+    let foreign = app.server("db1.globex.test").owned_by(t.globex).create();
+    let r = app
+        .role(t.acme, "Viewer")
+        .perms(&["servers.view", "api_keys.manage"])
+        .create();
+    let ops = app
+        .alias("acme-ops", t.acme)
+        .role(r)
+        .all_servers(true)
+        .create();
     let b = app.login("acme-ops").await;
     let url = format!("/users/{}/alias-users/{ops}/api-keys", t.acme);
     let web1 = web1.to_string();
@@ -334,7 +349,7 @@ async fn the_creation_form_refuses_what_the_login_cannot_grant_and_creates_nothi
 
 async fn the_key_list_shows_each_keys_scope(app: TestApp) {
     let t = tenants(&app);
-    let web1 = server(&app, "web1.acme.test", t.acme);
+    let web1 = app.server("web1.acme.test").owned_by(t.acme).create();
     let acme = app.login("acme").await;
     let url = format!("/users/{}/api-keys", t.acme);
     create_api_key(

@@ -9,7 +9,7 @@ use steward::models::server_job::ServerJob;
 
 use crate::backend_tests;
 use crate::helpers::{assert_redirect_to, TestApp};
-use crate::servers::{add_alias, add_server, audit_count, post_via_servers, server, status};
+use crate::servers::{post_via_servers, status};
 
 backend_tests!(
     a_customer_controls_its_server_and_each_action_is_recorded,
@@ -39,7 +39,12 @@ fn rdns(app: &TestApp, ip: &str) -> String {
 async fn a_customer_controls_its_server_and_each_action_is_recorded(app: TestApp) {
     let admin = app.admin("boss");
     let cust = app.customer("cust", admin);
-    let s = add_server(&app, "web.example.net", "10.1.0.1", None, Some(cust));
+    let s = app
+        .server("web.example.net")
+        .ip("10.1.0.1")
+        .racked()
+        .owned_by(cust)
+        .create();
     let b = app.login("cust").await;
     let page = b.get_html(&format!("/servers/{s}")).await;
     for control in [
@@ -65,18 +70,18 @@ async fn a_customer_controls_its_server_and_each_action_is_recorded(app: TestApp
         .await,
         &url,
     );
-    assert_eq!(server(&app, s).unwrap().power_state, "off");
+    assert_eq!(app.find_server(s).unwrap().power_state, "off");
     assert_redirect_to(
         &b.post(&format!("{url}/power"), &[("action", "on")]).await,
         &url,
     );
-    assert_eq!(server(&app, s).unwrap().power_state, "on");
+    assert_eq!(app.find_server(s).unwrap().power_state, "on");
     assert_redirect_to(
         &b.post(&format!("{url}/rename"), &[("name", "Front end")])
             .await,
         &url,
     );
-    assert_eq!(server(&app, s).unwrap().name, "Front end");
+    assert_eq!(app.find_server(s).unwrap().name, "Front end");
     let res = b
         .post(
             &format!("{url}/rdns"),
@@ -90,13 +95,13 @@ async fn a_customer_controls_its_server_and_each_action_is_recorded(app: TestApp
             .await,
         &url,
     );
-    assert_eq!(server(&app, s).unwrap().status, "rescue");
+    assert_eq!(app.find_server(s).unwrap().status, "rescue");
     assert_redirect_to(
         &b.post(&format!("{url}/rescue"), &[("action", "exit")])
             .await,
         &url,
     );
-    assert_eq!(server(&app, s).unwrap().status, "active");
+    assert_eq!(app.find_server(s).unwrap().status, "active");
     assert_eq!(status(&b, &format!("{url}/console")).await, 200);
 
     let kinds: Vec<(String, String, Option<i32>)> = jobs(&app, s)
@@ -112,7 +117,7 @@ async fn a_customer_controls_its_server_and_each_action_is_recorded(app: TestApp
         "server.rescue",
         "server.rescue_exit",
     ] {
-        assert!(audit_count(&app, action) >= 1, "{action} not audited");
+        assert!(app.audit_count(action) >= 1, "{action} not audited");
     }
     assert!(b.get_html(&url).await.contains("Front end"));
 }
@@ -120,8 +125,16 @@ async fn a_customer_controls_its_server_and_each_action_is_recorded(app: TestApp
 async fn every_action_without_its_permission_is_403_and_changes_nothing(app: TestApp) {
     let admin = app.admin("boss");
     let cust = app.customer("cust", admin);
-    let s = add_server(&app, "web.example.net", "10.2.0.1", None, Some(cust));
-    add_alias(&app, "viewer", cust, &["servers.view"], &[s]);
+    let s = app
+        .server("web.example.net")
+        .ip("10.2.0.1")
+        .racked()
+        .owned_by(cust)
+        .create();
+    app.alias("viewer", cust)
+        .perms(&["servers.view"])
+        .servers(&[s])
+        .create();
     let b = app.login("viewer").await;
     let url = format!("/servers/{s}");
     let page = b.get_html(&url).await;
@@ -143,7 +156,7 @@ async fn every_action_without_its_permission_is_403_and_changes_nothing(app: Tes
             "{control} shown without its permission"
         );
     }
-    let before = server(&app, s).unwrap();
+    let before = app.find_server(s).unwrap();
     let posts: [(&str, &[(&str, &str)]); 8] = [
         ("power", &[("action", "off")]),
         ("rename", &[("name", "taken over")]),
@@ -163,7 +176,7 @@ async fn every_action_without_its_permission_is_403_and_changes_nothing(app: Tes
     }
     assert_eq!(status(&b, &format!("{url}/console")).await, 403);
     assert_eq!(status(&b, &format!("{url}/edit")).await, 403);
-    let after = server(&app, s).unwrap();
+    let after = app.find_server(s).unwrap();
     assert_eq!(
         (
             &after.name,
@@ -185,18 +198,15 @@ async fn every_action_without_its_permission_is_403_and_changes_nothing(app: Tes
     assert_eq!(rdns(&app, "10.2.0.1"), "");
     assert!(jobs(&app, s).is_empty());
     assert_eq!(
-        audit_count(&app, "server.power") + audit_count(&app, "server.rename"),
+        app.audit_count("server.power") + app.audit_count("server.rename"),
         0
     );
 
     // One permission opens exactly its own action.
-    add_alias(
-        &app,
-        "powerer",
-        cust,
-        &["servers.view", "servers.power"],
-        &[s],
-    );
+    app.alias("powerer", cust)
+        .perms(&["servers.view", "servers.power"])
+        .servers(&[s])
+        .create();
     let p = app.login("powerer").await;
     let page = p.get_html(&url).await;
     assert!(page.contains("/power\"") && !page.contains("/rename\""));
@@ -216,13 +226,16 @@ async fn every_action_without_its_permission_is_403_and_changes_nothing(app: Tes
             .as_u16(),
         403
     );
-    let after = server(&app, s).unwrap();
+    let after = app.find_server(s).unwrap();
     assert_eq!(
         (after.power_state.as_str(), after.name.as_str()),
         ("off", before.name.as_str())
     );
     // Without servers.view the page itself is refused.
-    add_alias(&app, "blind", cust, &["servers.power"], &[s]);
+    app.alias("blind", cust)
+        .perms(&["servers.power"])
+        .servers(&[s])
+        .create();
     let blind = app.login("blind").await;
     assert_eq!(status(&blind, &url).await, 403);
     assert_eq!(status(&blind, "/servers").await, 403);
@@ -232,17 +245,29 @@ async fn an_alias_user_reaches_only_its_assigned_servers_of_its_parent(app: Test
     let admin = app.admin("boss");
     let cust = app.customer("cust", admin);
     let other = app.customer("other", admin);
-    let a = add_server(&app, "a.example.net", "10.3.0.1", None, Some(cust));
-    let b_srv = add_server(&app, "b.example.net", "10.3.0.2", None, Some(cust));
-    let foreign = add_server(&app, "f.example.net", "10.3.0.3", None, Some(other));
+    let a = app
+        .server("a.example.net")
+        .ip("10.3.0.1")
+        .racked()
+        .owned_by(cust)
+        .create();
+    let b_srv = app
+        .server("b.example.net")
+        .ip("10.3.0.2")
+        .racked()
+        .owned_by(cust)
+        .create();
+    let foreign = app
+        .server("f.example.net")
+        .ip("10.3.0.3")
+        .racked()
+        .owned_by(other)
+        .create();
     // Even an assignment row for a foreign server gives nothing outside the parent's.
-    add_alias(
-        &app,
-        "helper",
-        cust,
-        &["servers.view", "servers.power"],
-        &[a, foreign],
-    );
+    app.alias("helper", cust)
+        .perms(&["servers.view", "servers.power"])
+        .servers(&[a, foreign])
+        .create();
     let h = app.login("helper").await;
     let list = h.get_html("/servers").await;
     assert!(list.contains(">a.example.net</a>"));
@@ -253,15 +278,25 @@ async fn an_alias_user_reaches_only_its_assigned_servers_of_its_parent(app: Test
         let res =
             post_via_servers(&h, &format!("/servers/{sid}/power"), &[("action", "off")]).await;
         assert_eq!(res.status().as_u16(), 404);
-        assert_eq!(server(&app, sid).unwrap().power_state, "on");
+        assert_eq!(app.find_server(sid).unwrap().power_state, "on");
     }
 }
 
 async fn invalid_action_input_is_422_with_the_input_kept(app: TestApp) {
     let admin = app.admin("boss");
     let cust = app.customer("cust", admin);
-    let s = add_server(&app, "web.example.net", "10.4.0.1", None, Some(cust));
-    let other = add_server(&app, "other.example.net", "10.4.0.2", None, Some(cust));
+    let s = app
+        .server("web.example.net")
+        .ip("10.4.0.1")
+        .racked()
+        .owned_by(cust)
+        .create();
+    let other = app
+        .server("other.example.net")
+        .ip("10.4.0.2")
+        .racked()
+        .owned_by(cust)
+        .create();
     let b = app.login("cust").await;
     let url = format!("/servers/{s}");
     let res = b.post(&format!("{url}/rename"), &[("name", "   ")]).await;
@@ -293,7 +328,7 @@ async fn invalid_action_input_is_422_with_the_input_kept(app: TestApp) {
         .post(&format!("{url}/power"), &[("action", "explode")])
         .await;
     assert_eq!(res.status().as_u16(), 422);
-    let row = server(&app, s).unwrap();
+    let row = app.find_server(s).unwrap();
     assert_eq!(
         (
             row.name.as_str(),
@@ -308,7 +343,12 @@ async fn invalid_action_input_is_422_with_the_input_kept(app: TestApp) {
 async fn a_reinstalled_server_shows_reinstalling_until_the_job_ends(app: TestApp) {
     let admin = app.admin("boss");
     let cust = app.customer("cust", admin);
-    let s = add_server(&app, "web.example.net", "10.5.0.1", None, Some(cust));
+    let s = app
+        .server("web.example.net")
+        .ip("10.5.0.1")
+        .racked()
+        .owned_by(cust)
+        .create();
     let b = app.login("cust").await;
     let url = format!("/servers/{s}");
     assert_redirect_to(
@@ -319,7 +359,7 @@ async fn a_reinstalled_server_shows_reinstalling_until_the_job_ends(app: TestApp
         .await,
         &url,
     );
-    let row = server(&app, s).unwrap();
+    let row = app.find_server(s).unwrap();
     assert_eq!(
         (row.status.as_str(), row.os.as_str()),
         ("reinstalling", "debian-12")
@@ -347,7 +387,7 @@ async fn a_reinstalled_server_shows_reinstalling_until_the_job_ends(app: TestApp
         )
         .await;
     assert_redirect_to(&res, &url);
-    assert_eq!(server(&app, s).unwrap().power_state, "on");
+    assert_eq!(app.find_server(s).unwrap().power_state, "on");
     assert_eq!(jobs(&app, s).len(), 1);
     // The built-in driver finishes the job once its time is up and the page is viewed.
     let job = &jobs(&app, s)[0];
@@ -367,7 +407,7 @@ async fn a_reinstalled_server_shows_reinstalling_until_the_job_ends(app: TestApp
     assert_eq!(poll.headers().get("hx-refresh").unwrap(), "true");
     let page = b.get_html(&url).await;
     assert!(!page.contains("Reinstall in progress"));
-    let row = server(&app, s).unwrap();
+    let row = app.find_server(s).unwrap();
     assert_eq!(
         (row.status.as_str(), row.os.as_str()),
         ("active", "rocky-9")
@@ -375,5 +415,5 @@ async fn a_reinstalled_server_shows_reinstalling_until_the_job_ends(app: TestApp
     let job = &jobs(&app, s)[0];
     assert_eq!(job.status, "done");
     assert!(job.finished_at.is_some());
-    assert_eq!(audit_count(&app, "server.reinstall"), 1);
+    assert_eq!(app.audit_count("server.reinstall"), 1);
 }

@@ -5,114 +5,11 @@
 use diesel::prelude::*;
 use steward::access::servers::find_reachable;
 use steward::access::Actor;
-use steward::db::schema::{alias_role_permissions, alias_roles, alias_servers, audit_log};
+use steward::db::schema::{alias_servers, audit_log};
 use steward::models::now;
-use steward::models::server::{NewServer, Server};
 
 use crate::backend_tests;
 use crate::helpers::{assert_redirect_to, TestApp};
-
-/// Inserts a server straight into the database; answers its id.
-pub fn add_server(
-    app: &TestApp,
-    hostname: &str,
-    ip: &str,
-    reseller: Option<i32>,
-    owner: Option<i32>,
-) -> i32 {
-    add_server_tagged(app, hostname, ip, "", reseller, owner)
-}
-
-pub fn add_server_tagged(
-    app: &TestApp,
-    hostname: &str,
-    ip: &str,
-    tags: &str,
-    reseller: Option<i32>,
-    owner: Option<i32>,
-) -> i32 {
-    let at = now();
-    NewServer {
-        hostname,
-        name: hostname,
-        primary_ip: ip,
-        location: "Frankfurt",
-        tags,
-        os: "debian-12",
-        power_state: "on",
-        status: "active",
-        reseller_id: reseller,
-        owner_id: owner,
-        cpu: "8 cores",
-        memory_gb: 64,
-        disks: "2x NVMe",
-        created_at: at,
-        updated_at: at,
-    }
-    .insert(&mut app.conn())
-    .unwrap()
-}
-
-pub fn server(app: &TestApp, id: i32) -> Option<Server> {
-    Server::find(&mut app.conn(), id).unwrap()
-}
-
-/// An alias user of `parent` with a role holding exactly `perms`, assigned `servers`.
-pub fn add_alias(
-    app: &TestApp,
-    username: &str,
-    parent: i32,
-    perms: &[&str],
-    servers: &[i32],
-) -> i32 {
-    let mut c = app.conn();
-    let role_id: i32 = diesel::insert_into(alias_roles::table)
-        .values((
-            alias_roles::account_id.eq(parent),
-            alias_roles::name.eq(format!("{username} role")),
-            alias_roles::name_key.eq(format!("{username} role")),
-            alias_roles::description.eq(""),
-            alias_roles::created_at.eq(now()),
-            alias_roles::updated_at.eq(now()),
-        ))
-        .returning(alias_roles::id)
-        .get_result(&mut *c)
-        .unwrap();
-    for p in perms {
-        diesel::insert_into(alias_role_permissions::table)
-            .values((
-                alias_role_permissions::role_id.eq(role_id),
-                alias_role_permissions::permission.eq(*p),
-            ))
-            .execute(&mut *c)
-            .unwrap();
-    }
-    drop(c);
-    let id = app.insert_user("alias", username, None, Some(parent));
-    let mut c = app.conn();
-    diesel::update(steward::db::schema::users::table.find(id))
-        .set(steward::db::schema::users::role_id.eq(role_id))
-        .execute(&mut *c)
-        .unwrap();
-    for s in servers {
-        diesel::insert_into(alias_servers::table)
-            .values((
-                alias_servers::alias_id.eq(id),
-                alias_servers::server_id.eq(*s),
-            ))
-            .execute(&mut *c)
-            .unwrap();
-    }
-    id
-}
-
-pub fn audit_count(app: &TestApp, action: &str) -> i64 {
-    audit_log::table
-        .filter(audit_log::action.eq(action))
-        .count()
-        .get_result(&mut *app.conn())
-        .unwrap()
-}
 
 pub async fn status(b: &crate::helpers::Browser, path: &str) -> u16 {
     b.get(path).await.status().as_u16()
@@ -138,19 +35,46 @@ async fn the_access_engine_reaches_each_login_exactly_its_servers(app: TestApp) 
     let r2 = app.reseller("res-two", admin);
     let c1 = app.customer("cust-one", r1);
     let c2 = app.customer("cust-two", admin);
-    let kept = add_server(&app, "kept.example.net", "10.0.0.1", Some(r1), None);
-    let passed = add_server(&app, "passed.example.net", "10.0.0.2", Some(r1), Some(c1));
-    let other = add_server(&app, "other.example.net", "10.0.0.3", Some(r2), None);
-    let direct = add_server(&app, "direct.example.net", "10.0.0.4", None, Some(c2));
-    let stock = add_server(&app, "stock.example.net", "10.0.0.5", None, None);
-    let narrow = add_alias(
-        &app,
-        "res-one-helper",
-        r1,
-        &["servers.view"],
-        &[passed, other],
-    );
-    let wide = add_alias(&app, "res-one-all", r1, &["servers.view"], &[]);
+    let kept = app
+        .server("kept.example.net")
+        .ip("10.0.0.1")
+        .racked()
+        .resold_by(r1)
+        .create();
+    let passed = app
+        .server("passed.example.net")
+        .ip("10.0.0.2")
+        .racked()
+        .resold_by(r1)
+        .owned_by(c1)
+        .create();
+    let other = app
+        .server("other.example.net")
+        .ip("10.0.0.3")
+        .racked()
+        .resold_by(r2)
+        .create();
+    let direct = app
+        .server("direct.example.net")
+        .ip("10.0.0.4")
+        .racked()
+        .owned_by(c2)
+        .create();
+    let stock = app
+        .server("stock.example.net")
+        .ip("10.0.0.5")
+        .racked()
+        .create();
+    let narrow = app
+        .alias("res-one-helper", r1)
+        .perms(&["servers.view"])
+        .servers(&[passed, other])
+        .create();
+    let wide = app
+        .alias("res-one-all", r1)
+        .perms(&["servers.view"])
+        .servers(&[])
+        .create();
     {
         use steward::db::schema::users;
         diesel::update(users::table.find(wide))
@@ -202,10 +126,29 @@ async fn a_customer_sees_exactly_its_servers(app: TestApp) {
     let r = app.reseller("resell", admin);
     let mine = app.customer("mine", r);
     let theirs = app.customer("theirs", r);
-    add_server(&app, "a1.example.net", "10.0.1.1", Some(r), Some(mine));
-    add_server(&app, "a2.example.net", "10.0.1.2", Some(r), Some(mine));
-    add_server(&app, "b1.example.net", "10.0.1.3", Some(r), Some(theirs));
-    add_server(&app, "r1.example.net", "10.0.1.4", Some(r), None);
+    app.server("a1.example.net")
+        .ip("10.0.1.1")
+        .racked()
+        .resold_by(r)
+        .owned_by(mine)
+        .create();
+    app.server("a2.example.net")
+        .ip("10.0.1.2")
+        .racked()
+        .resold_by(r)
+        .owned_by(mine)
+        .create();
+    app.server("b1.example.net")
+        .ip("10.0.1.3")
+        .racked()
+        .resold_by(r)
+        .owned_by(theirs)
+        .create();
+    app.server("r1.example.net")
+        .ip("10.0.1.4")
+        .racked()
+        .resold_by(r)
+        .create();
     let page = app.login("mine").await.get_html("/servers").await;
     assert!(page.contains(">a1.example.net</a>") && page.contains(">a2.example.net</a>"));
     assert!(!page.contains("b1.example.net") && !page.contains("r1.example.net"));
@@ -221,9 +164,18 @@ async fn another_customers_server_is_404_on_every_server_route(app: TestApp) {
     let admin = app.admin("boss");
     let me = app.customer("me", admin);
     let other = app.customer("other", admin);
-    add_server(&app, "mine.example.net", "10.0.2.1", None, Some(me));
-    let foreign = add_server(&app, "foreign.example.net", "10.0.2.2", None, Some(other));
-    let before = server(&app, foreign).unwrap();
+    app.server("mine.example.net")
+        .ip("10.0.2.1")
+        .racked()
+        .owned_by(me)
+        .create();
+    let foreign = app
+        .server("foreign.example.net")
+        .ip("10.0.2.2")
+        .racked()
+        .owned_by(other)
+        .create();
+    let before = app.find_server(foreign).unwrap();
     let b = app.login("me").await;
     for path in ["", "/edit", "/console"] {
         assert_eq!(
@@ -254,7 +206,7 @@ async fn another_customers_server_is_404_on_every_server_route(app: TestApp) {
             .await;
         assert_eq!(code.status().as_u16(), 404);
     }
-    let after = server(&app, foreign).unwrap();
+    let after = app.find_server(foreign).unwrap();
     assert_eq!(
         (after.name, after.power_state, after.status, after.owner_id),
         (
@@ -264,7 +216,7 @@ async fn another_customers_server_is_404_on_every_server_route(app: TestApp) {
             before.owner_id
         )
     );
-    assert_eq!(audit_count(&app, "server.power"), 0);
+    assert_eq!(app.audit_count("server.power"), 0);
 }
 
 async fn a_reseller_cannot_reach_another_resellers_servers_nor_assign_to_their_customers(
@@ -274,8 +226,18 @@ async fn a_reseller_cannot_reach_another_resellers_servers_nor_assign_to_their_c
     let r1 = app.reseller("res-one", admin);
     let r2 = app.reseller("res-two", admin);
     let theirs_customer = app.customer("their-cust", r2);
-    let mine = add_server(&app, "mine.example.net", "10.0.3.1", Some(r1), None);
-    let theirs = add_server(&app, "theirs.example.net", "10.0.3.2", Some(r2), None);
+    let mine = app
+        .server("mine.example.net")
+        .ip("10.0.3.1")
+        .racked()
+        .resold_by(r1)
+        .create();
+    let theirs = app
+        .server("theirs.example.net")
+        .ip("10.0.3.2")
+        .racked()
+        .resold_by(r2)
+        .create();
     let b = app.login("res-one").await;
     assert_eq!(status(&b, &format!("/servers/{theirs}")).await, 404);
     let res = b
@@ -303,9 +265,9 @@ async fn a_reseller_cannot_reach_another_resellers_servers_nor_assign_to_their_c
             .await;
         assert_eq!(res.status().as_u16(), 403);
     }
-    let s = server(&app, mine).unwrap();
+    let s = app.find_server(mine).unwrap();
     assert_eq!((s.reseller_id, s.owner_id), (Some(r1), None));
-    assert_eq!(audit_count(&app, "server.owner"), 0);
+    assert_eq!(app.audit_count("server.owner"), 0);
     // The account tab of the other reseller's customer is not visible either.
     assert_eq!(
         status(&b, &format!("/users/{theirs_customer}/servers")).await,
@@ -317,7 +279,12 @@ async fn a_reseller_assigns_its_own_servers_to_its_own_customers_and_takes_them_
     let admin = app.admin("boss");
     let r = app.reseller("resell", admin);
     let cust = app.customer("cust", r);
-    let s = add_server(&app, "web.example.net", "10.0.4.1", Some(r), None);
+    let s = app
+        .server("web.example.net")
+        .ip("10.0.4.1")
+        .racked()
+        .resold_by(r)
+        .create();
     let b = app.login("resell").await;
     let page = b.get_html(&format!("/servers/{s}")).await;
     assert!(page.contains("action=\"/servers/") && page.contains("/owner\""));
@@ -328,7 +295,7 @@ async fn a_reseller_assigns_its_own_servers_to_its_own_customers_and_takes_them_
         )
         .await;
     assert_redirect_to(&res, &format!("/servers/{s}"));
-    let row = server(&app, s).unwrap();
+    let row = app.find_server(s).unwrap();
     assert_eq!((row.reseller_id, row.owner_id), (Some(r), Some(cust)));
     // One entry for the account that held it, one for the one that holds it now.
     let accounts: Vec<Option<i32>> = audit_log::table
@@ -348,7 +315,7 @@ async fn a_reseller_assigns_its_own_servers_to_its_own_customers_and_takes_them_
         .post(&format!("/servers/{s}/owner"), &[("user_id", "")])
         .await;
     assert_redirect_to(&res, &format!("/servers/{s}"));
-    let row = server(&app, s).unwrap();
+    let row = app.find_server(s).unwrap();
     assert_eq!((row.reseller_id, row.owner_id), (Some(r), None));
 }
 
@@ -356,7 +323,12 @@ async fn a_server_moved_to_another_owner_is_gone_on_the_next_request(app: TestAp
     let admin = app.admin("boss");
     let first = app.customer("first", admin);
     let second = app.customer("second", admin);
-    let s = add_server(&app, "moving.example.net", "10.0.5.1", None, Some(first));
+    let s = app
+        .server("moving.example.net")
+        .ip("10.0.5.1")
+        .racked()
+        .owned_by(first)
+        .create();
     let b = app.login("first").await;
     assert_eq!(status(&b, &format!("/servers/{s}")).await, 200);
     let boss = app.login("boss").await;
@@ -372,7 +344,7 @@ async fn a_server_moved_to_another_owner_is_gone_on_the_next_request(app: TestAp
         .post(&format!("/servers/{s}/power"), &[("action", "off")])
         .await;
     assert_eq!(res.status().as_u16(), 404);
-    assert_eq!(server(&app, s).unwrap().power_state, "on");
+    assert_eq!(app.find_server(s).unwrap().power_state, "on");
     assert!(!b.get_html("/servers").await.contains("moving.example.net"));
     let c = app.login("second").await;
     assert_eq!(status(&c, &format!("/servers/{s}")).await, 200);
@@ -383,24 +355,20 @@ async fn search_by_hostname_ip_and_tag_and_pages_of_50_return_the_right_rows(app
     let cust = app.customer("cust", admin);
     for i in 0..120 {
         let tags = if i % 10 == 0 { "gpu,prod" } else { "prod" };
-        add_server_tagged(
-            &app,
-            &format!("node{i:03}.example.net"),
-            &format!("10.1.{}.{}", i / 100, i % 100),
-            tags,
-            None,
-            Some(cust),
-        );
+        app.server(&format!("node{i:03}.example.net"))
+            .ip(&format!("10.1.{}.{}", i / 100, i % 100))
+            .racked()
+            .tags(tags)
+            .owned_by(cust)
+            .create();
     }
     let other = app.customer("other", admin);
-    add_server_tagged(
-        &app,
-        "node999.example.net",
-        "10.9.0.1",
-        "gpu",
-        None,
-        Some(other),
-    );
+    app.server("node999.example.net")
+        .ip("10.9.0.1")
+        .racked()
+        .tags("gpu")
+        .owned_by(other)
+        .create();
     let b = app.login("cust").await;
     let rows = |html: &str| html.matches("<td><a href=\"/servers/").count();
     let p1 = b.get_html("/servers").await;
@@ -423,7 +391,12 @@ async fn search_by_hostname_ip_and_tag_and_pages_of_50_return_the_right_rows(app
     );
     assert!(!by_tag.contains("node999"));
     // A secondary address finds its server too.
-    let s = add_server(&app, "extra.example.net", "10.2.0.1", None, Some(cust));
+    let s = app
+        .server("extra.example.net")
+        .ip("10.2.0.1")
+        .racked()
+        .owned_by(cust)
+        .create();
     steward::models::server_ip::add(&mut app.conn(), s, "192.0.2.77").unwrap();
     let by_extra = b.get_html("/servers?q=192.0.2.77").await;
     assert_eq!(rows(&by_extra), 1);
@@ -474,7 +447,7 @@ async fn an_admin_adds_edits_and_deletes_servers_with_validation(app: TestApp) {
     assert_eq!(res.status().as_u16(), 303);
     let loc = res.headers()["location"].to_str().unwrap().to_string();
     let id: i32 = loc.trim_start_matches("/servers/").parse().unwrap();
-    let s = server(&app, id).unwrap();
+    let s = app.find_server(id).unwrap();
     assert_eq!(
         (
             s.hostname.as_str(),
@@ -484,7 +457,7 @@ async fn an_admin_adds_edits_and_deletes_servers_with_validation(app: TestApp) {
         ),
         ("web01.example.net", "web01.example.net", "web,prod", None)
     );
-    assert_eq!(audit_count(&app, "server.create"), 1);
+    assert_eq!(app.audit_count("server.create"), 1);
     // Duplicates: hostname and IP already in use.
     let res = b
         .post(
@@ -497,7 +470,11 @@ async fn an_admin_adds_edits_and_deletes_servers_with_validation(app: TestApp) {
     assert!(html.contains("Another server has this hostname."));
     assert!(html.contains("This address belongs to another server."));
     // Edit: invalid keeps the input; a valid one saves and moves the IP.
-    let other = add_server(&app, "taken.example.net", "10.0.6.9", None, None);
+    let other = app
+        .server("taken.example.net")
+        .ip("10.0.6.9")
+        .racked()
+        .create();
     let res = b
         .post(
             &format!("/servers/{id}/edit"),
@@ -522,7 +499,7 @@ async fn an_admin_adds_edits_and_deletes_servers_with_validation(app: TestApp) {
         )
         .await;
     assert_redirect_to(&res, &format!("/servers/{id}"));
-    let s = server(&app, id).unwrap();
+    let s = app.find_server(id).unwrap();
     assert_eq!(
         (s.hostname.as_str(), s.primary_ip.as_str(), s.memory_gb),
         ("web02.example.net", "10.0.6.2", 128)
@@ -552,7 +529,7 @@ async fn an_admin_adds_edits_and_deletes_servers_with_validation(app: TestApp) {
             .as_u16(),
         403
     );
-    assert!(server(&app, other).is_some());
+    assert!(app.find_server(other).is_some());
     assert!(!c
         .get_html(&format!("/servers/{other}"))
         .await
@@ -562,15 +539,19 @@ async fn an_admin_adds_edits_and_deletes_servers_with_validation(app: TestApp) {
         .post(&format!("/servers/{id}/delete"), &[("confirm", "yes")])
         .await;
     assert_redirect_to(&res, "/servers");
-    assert!(server(&app, id).is_none());
-    assert_eq!(audit_count(&app, "server.delete"), 1);
+    assert!(app.find_server(id).is_none());
+    assert_eq!(app.audit_count("server.delete"), 1);
 }
 
 async fn an_admin_assigns_a_customer_of_a_reseller_and_the_reseller_keeps_it(app: TestApp) {
     let admin = app.admin("boss");
     let r = app.reseller("resell", admin);
     let cust = app.customer("cust", r);
-    let s = add_server(&app, "web.example.net", "10.0.8.1", None, None);
+    let s = app
+        .server("web.example.net")
+        .ip("10.0.8.1")
+        .racked()
+        .create();
     let b = app.login("boss").await;
     let res = b
         .post(
@@ -579,7 +560,7 @@ async fn an_admin_assigns_a_customer_of_a_reseller_and_the_reseller_keeps_it(app
         )
         .await;
     assert_redirect_to(&res, &format!("/servers/{s}"));
-    let row = server(&app, s).unwrap();
+    let row = app.find_server(s).unwrap();
     assert_eq!((row.reseller_id, row.owner_id), (Some(r), Some(cust)));
     assert_eq!(
         status(&app.login("resell").await, &format!("/servers/{s}")).await,
@@ -594,13 +575,13 @@ async fn an_admin_assigns_a_customer_of_a_reseller_and_the_reseller_keeps_it(app
         .await;
     assert_eq!(res.status().as_u16(), 422);
     assert!(res.text().await.unwrap().contains("id=\"user_id-error\""));
-    assert_eq!(server(&app, s).unwrap().owner_id, Some(cust));
+    assert_eq!(app.find_server(s).unwrap().owner_id, Some(cust));
     // Back to the inventory.
     let res = b
         .post(&format!("/servers/{s}/owner"), &[("user_id", "")])
         .await;
     assert_eq!(res.status().as_u16(), 303);
-    let row = server(&app, s).unwrap();
+    let row = app.find_server(s).unwrap();
     assert_eq!((row.reseller_id, row.owner_id), (None, None));
 }
 
@@ -608,8 +589,19 @@ async fn the_account_servers_tab_lists_and_assigns_that_accounts_servers(app: Te
     let admin = app.admin("boss");
     let r = app.reseller("resell", admin);
     let cust = app.customer("cust", r);
-    let kept = add_server(&app, "kept.example.net", "10.0.9.1", Some(r), None);
-    let given = add_server(&app, "given.example.net", "10.0.9.2", Some(r), Some(cust));
+    let kept = app
+        .server("kept.example.net")
+        .ip("10.0.9.1")
+        .racked()
+        .resold_by(r)
+        .create();
+    let given = app
+        .server("given.example.net")
+        .ip("10.0.9.2")
+        .racked()
+        .resold_by(r)
+        .owned_by(cust)
+        .create();
     let b = app.login("resell").await;
     let tab = b.get_html(&format!("/users/{cust}/servers")).await;
     assert!(tab.contains(">Servers</a>") && tab.contains(">given.example.net</a>"));
@@ -624,7 +616,7 @@ async fn the_account_servers_tab_lists_and_assigns_that_accounts_servers(app: Te
         )
         .await;
     assert_redirect_to(&res, &format!("/users/{cust}/servers"));
-    assert_eq!(server(&app, kept).unwrap().owner_id, Some(cust));
+    assert_eq!(app.find_server(kept).unwrap().owner_id, Some(cust));
     let res = b
         .post(
             &format!("/users/{cust}/servers"),
@@ -632,7 +624,7 @@ async fn the_account_servers_tab_lists_and_assigns_that_accounts_servers(app: Te
         )
         .await;
     assert_redirect_to(&res, &format!("/users/{cust}/servers"));
-    assert_eq!(server(&app, given).unwrap().owner_id, None);
+    assert_eq!(app.find_server(given).unwrap().owner_id, None);
     let res = b
         .post(
             &format!("/users/{cust}/servers"),
@@ -656,7 +648,7 @@ async fn the_account_servers_tab_lists_and_assigns_that_accounts_servers(app: Te
         )
         .await;
     assert_eq!(res.status().as_u16(), 403);
-    assert_eq!(server(&app, kept).unwrap().owner_id, Some(cust));
+    assert_eq!(app.find_server(kept).unwrap().owner_id, Some(cust));
 }
 
 /// POSTs with the CSRF token read from /servers (alias users have no account page of
@@ -679,10 +671,28 @@ async fn a_server_given_to_another_account_takes_the_old_holders_alias_assignmen
     let admin = app.admin("boss");
     let r = app.reseller("resell", admin);
     let (c1, c2) = (app.customer("cust-one", r), app.customer("cust-two", r));
-    let s = add_server(&app, "web.example.net", "10.0.9.1", Some(r), Some(c1));
-    let of_customer = add_alias(&app, "c1-ops", c1, &["servers.view"], &[s]);
-    let of_reseller = add_alias(&app, "r-ops", r, &["servers.view"], &[s]);
-    let of_admin = add_alias(&app, "boss-ops", admin, &["servers.view"], &[s]);
+    let s = app
+        .server("web.example.net")
+        .ip("10.0.9.1")
+        .racked()
+        .resold_by(r)
+        .owned_by(c1)
+        .create();
+    let of_customer = app
+        .alias("c1-ops", c1)
+        .perms(&["servers.view"])
+        .servers(&[s])
+        .create();
+    let of_reseller = app
+        .alias("r-ops", r)
+        .perms(&["servers.view"])
+        .servers(&[s])
+        .create();
+    let of_admin = app
+        .alias("boss-ops", admin)
+        .perms(&["servers.view"])
+        .servers(&[s])
+        .create();
     let assigned = |alias: i32| -> bool {
         alias_servers::table
             .filter(alias_servers::alias_id.eq(alias))

@@ -6,7 +6,6 @@
 use diesel::prelude::*;
 use steward::db::schema::{audit_log, sessions};
 
-use crate::alias_users::{alias, role};
 use crate::backend_tests;
 use crate::helpers::{assert_redirect_to, Browser, TestApp, PASSWORD};
 use crate::keys::tenants;
@@ -199,8 +198,12 @@ async fn a_manager_sees_and_ends_every_session_of_a_login_it_covers(app: TestApp
     assert_eq!(entries[0].2, "ended=2");
 
     // The owner ends its alias user's sessions on the alias user's page.
-    let r = role(&app, t.acme, "Viewer", &["servers.view"]);
-    let ops = alias(&app, "acme-ops", t.acme, r, true);
+    let r = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
+    let ops = app
+        .alias("acme-ops", t.acme)
+        .role(r)
+        .all_servers(true)
+        .create();
     let ops_b = login_as(&app, "acme-ops", CHROME_WINDOWS).await;
     let owner = app.login("acme").await;
     let alias_page = format!("/users/{}/alias-users/{ops}", t.acme);

@@ -7,7 +7,7 @@
 
 // The HTTP suite's harness, shared as is; this target uses only part of it.
 #[allow(dead_code)]
-#[path = "../api/helpers.rs"]
+#[path = "../api/helpers/mod.rs"]
 mod helpers;
 /// The SMTP sink `helpers::spawn_app_with_mail` starts, where the helpers look for it.
 #[allow(dead_code)]

@@ -3,7 +3,6 @@
 
 use serde_json::Value;
 
-use crate::alias_users::server;
 use crate::backend_tests;
 use crate::helpers::TestApp;
 
@@ -15,7 +14,7 @@ backend_tests!(
 async fn framework_errors_on_the_api_are_json(app: TestApp) {
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
-    let sid = server(&app, "web1.example.net", acme);
+    let sid = app.server("web1.example.net").owned_by(acme).create();
     let key = app.api_key(acme, None);
     let client = reqwest::Client::new();
     let url = |p: &str| format!("{}{p}", app.address);

@@ -4,7 +4,6 @@
 use diesel::prelude::*;
 use steward::db::schema::{alias_servers, audit_log, servers, users};
 
-use crate::alias_users::{alias, many_servers, role};
 use crate::backend_tests;
 use crate::helpers::TestApp;
 
@@ -13,9 +12,9 @@ backend_tests!(assigning_ten_thousand_servers_writes_one_summarized_audit_row);
 async fn assigning_ten_thousand_servers_writes_one_summarized_audit_row(app: TestApp) {
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
-    many_servers(&app, acme, 10_000);
-    let r = role(&app, acme, "Ops", &["servers.view"]);
-    let ops = alias(&app, "ops", acme, r, false);
+    app.many_servers(acme, 10_000);
+    let r = app.role(acme, "Ops").perms(&["servers.view"]).create();
+    let ops = app.alias("ops", acme).role(r).create();
     let ids: Vec<String> = servers::table
         .filter(servers::owner_id.eq(acme))
         .order(servers::hostname)

@@ -7,7 +7,6 @@ use std::time::Duration;
 use steward::web::limits::Limits;
 
 use super::{eventually, is_status, Stalled};
-use crate::alias_users::many_servers;
 use crate::helpers::{test_limits, TestApp};
 
 with_limits!(
@@ -96,7 +95,7 @@ async fn one_logins_requests_in_flight_are_capped_while_another_logins_pages_ans
 async fn a_search_past_its_deadline_answers_narrow_it_and_frees_its_connection(app: TestApp) {
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
-    many_servers(&app, acme, 30_000);
+    app.many_servers(acme, 30_000);
     let key = app.api_key(acme, None);
     let b = app.login("acme").await;
     // A substring search over 30,000 servers cannot finish in 1 ms.

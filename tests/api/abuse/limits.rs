@@ -70,7 +70,7 @@ async fn a_stalled_body_is_cut_at_its_deadline_with_408(app: crate::helpers::Tes
     // A login form that announces 1,000 bytes and sends 20; and a JSON call that stalls.
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
-    let sid = crate::alias_users::server(&app, "web1.example.net", acme);
+    let sid = app.server("web1.example.net").owned_by(acme).create();
     let bearer = format!("Bearer {}", app.api_key(acme, None));
     let address = app.address.clone();
     let (form, api) = tokio::task::spawn_blocking(move || {

@@ -5,7 +5,6 @@
 use steward::db::Backend;
 
 use super::{Instance, Session};
-use crate::alias_users::{alias, role, server};
 use crate::helpers::spawn_app;
 use crate::matrix::api_key;
 
@@ -32,12 +31,19 @@ async fn what_happens_on_one_instance_holds_on_the_other_at_its_next_request() {
     let app = spawn_app(Backend::Postgres).await;
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
-    let ops_role = role(&app, acme, "Ops", &["servers.view"]);
-    let ops = alias(&app, "acme-ops", acme, ops_role, true);
+    let ops_role = app.role(acme, "Ops").perms(&["servers.view"]).create();
+    let ops = app
+        .alias("acme-ops", acme)
+        .role(ops_role)
+        .all_servers(true)
+        .create();
     let (kid, key) = api_key(&app, acme);
-    let viewers = role(&app, acme, "Viewers", &["servers.view"]);
-    alias(&app, "acme-view", acme, viewers, true);
-    let web1 = server(&app, "web1.acme.test", acme);
+    let viewers = app.role(acme, "Viewers").perms(&["servers.view"]).create();
+    app.alias("acme-view", acme)
+        .role(viewers)
+        .all_servers(true)
+        .create();
+    let web1 = app.server("web1.acme.test").owned_by(acme).create();
 
     let a = Instance::start(&app.database_url);
     let b = Instance::start(&app.database_url);

@@ -17,22 +17,8 @@ use std::time::{Duration, Instant};
 
 use reqwest::redirect::Policy;
 
+pub use crate::helpers::net::{free_port, secret};
 use crate::helpers::{csrf_in, PASSWORD};
-
-/// The fixed secret every instance signs session cookies with, so that a session outlives
-/// a restart and is valid on every instance.
-pub fn secret() -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode([42u8; 64])
-}
-
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("a free port")
-        .local_addr()
-        .expect("its address")
-        .port()
-}
 
 /// A running `steward serve`; killed (SIGKILL) when dropped.
 pub struct Instance {

@@ -11,7 +11,6 @@ use steward::db::Backend;
 use tokio::task::JoinSet;
 
 use super::Session;
-use crate::alias_users::{alias, role, server};
 use crate::backend_tests;
 use crate::helpers::{spawn_app, TestApp};
 use crate::matrix::api_key;
@@ -214,9 +213,9 @@ async fn racing_for_one_role_name_creates_exactly_one_role(app: TestApp) {
 async fn racing_to_assign_one_server_to_one_alias_user_assigns_it_once(app: TestApp) {
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
-    let ops = role(&app, acme, "Ops", &["servers.view"]);
-    let aid = alias(&app, "acme-ops", acme, ops, false);
-    let web1 = server(&app, "web1.acme.test", acme);
+    let ops = app.role(acme, "Ops").perms(&["servers.view"]).create();
+    let aid = app.alias("acme-ops", acme).role(ops).create();
+    let web1 = app.server("web1.acme.test").owned_by(acme).create();
     let owner = Session::login(&app.address, "acme").await;
     let path = format!("/users/{acme}/alias-users/{aid}/servers");
     let answers = race(&owner, &app.address, 30, |_| {
@@ -249,7 +248,7 @@ async fn twenty_racing_reinstalls_of_one_server_queue_exactly_one(app: TestApp) 
     use steward::db::schema::server_jobs;
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
-    let web1 = server(&app, "web1.acme.test", acme);
+    let web1 = app.server("web1.acme.test").owned_by(acme).create();
     let owner = Session::login(&app.address, "acme").await;
     let path = format!("/servers/{web1}/reinstall");
     let answers = race(&owner, &app.address, 20, |_| {

@@ -18,7 +18,6 @@ use steward::models::server_job::NewServerJob;
 use steward::models::{now, server_job};
 
 use super::{acknowledged, Instance, Session};
-use crate::alias_users::server;
 use crate::helpers::{spawn_app, TestApp};
 
 /// (status, attempts, outcome) of a job.
@@ -59,7 +58,7 @@ fn state_of(app: &TestApp, sid: i32) -> (String, String, String, String) {
 
 /// A server of `owner` that is switched on (the helper's are off).
 fn running_server(app: &TestApp, hostname: &str, owner: i32) -> i32 {
-    let sid = server(app, hostname, owner);
+    let sid = app.server(hostname).owned_by(owner).create();
     diesel::update(servers::table.find(sid))
         .set(servers::power_state.eq("on"))
         .execute(&mut *app.conn())

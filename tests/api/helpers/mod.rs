@@ -1,7 +1,11 @@
 //! The test harness: `spawn_app(backend)` starts the real server on a free port with a
 //! fresh database (an SQLite file in a temporary folder, or a new PostgreSQL database),
 //! and `Browser` is a cookie-keeping HTTP client that does not follow redirects.
-//! `backend_tests!` runs each test on both backends.
+//! `backend_tests!` runs each test on both backends. Test data: `builders`; ports and the
+//! cookie secret for tests that start the binary: `net`.
+
+pub mod builders;
+pub mod net;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
