@@ -16,10 +16,6 @@ fn user_by_name(app: &TestApp, username: &str) -> Option<steward::models::user::
     steward::models::user::User::find_by_username(&mut app.conn(), username).unwrap()
 }
 
-fn server(app: &TestApp, id: i32) -> Option<steward::models::server::Server> {
-    steward::models::server::Server::find(&mut app.conn(), id).unwrap()
-}
-
 fn jobs(app: &TestApp, sid: i32) -> i64 {
     server_jobs::table
         .filter(server_jobs::server_id.eq(sid))
@@ -133,7 +129,7 @@ pub(crate) fn check(
             )
         }
         "/servers/{sid}/edit" => {
-            let s = server(app, ids.sid).unwrap();
+            let s = app.find_server(ids.sid).unwrap();
             (
                 ensure(
                     s.name == "Edited" && s.location == "AMS1",
@@ -143,7 +139,10 @@ pub(crate) fn check(
             )
         }
         "/servers/{sid}/delete" => (
-            ensure(server(app, ids.sid).is_none(), "the server is still there"),
+            ensure(
+                app.find_server(ids.sid).is_none(),
+                "the server is still there",
+            ),
             &[
                 "servers",
                 "server_ips",
@@ -155,7 +154,7 @@ pub(crate) fn check(
         ),
         "/servers/{sid}/owner" => (
             ensure(
-                server(app, ids.sid).unwrap().owner_id == Some(w.neighbour),
+                app.find_server(ids.sid).unwrap().owner_id == Some(w.neighbour),
                 "the server did not change hands",
             ),
             &["servers", "alias_servers", "users"],
@@ -166,7 +165,7 @@ pub(crate) fn check(
         ),
         "/servers/{sid}/rename" => (
             ensure(
-                server(app, ids.sid).unwrap().name == "Renamed",
+                app.find_server(ids.sid).unwrap().name == "Renamed",
                 "the server was not renamed",
             ),
             &["servers"],
@@ -208,7 +207,7 @@ pub(crate) fn check(
         }
         "/users/{id}/servers" => (
             ensure(
-                server(app, w.pool).unwrap().owner_id == Some(ids.id),
+                app.find_server(w.pool).unwrap().owner_id == Some(ids.id),
                 "the server was not assigned",
             ),
             &["servers", "users"],

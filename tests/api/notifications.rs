@@ -13,7 +13,7 @@ use steward::db::schema::{audit_log, mail_outbox};
 
 use crate::helpers::{TestApp, PASSWORD};
 use crate::ops::browser_via_proxy;
-use crate::two_factor::{alias, enrol, role};
+use crate::two_factor::enrol;
 use crate::{backend_tests, backend_tests_with};
 
 backend_tests!(
@@ -102,9 +102,9 @@ fn says(m: &Mail, what: &str) {
 async fn a_role_edit_that_adds_a_risky_permission_to_a_held_role_tells_the_owner(app: TestApp) {
     let admin = app.admin("root");
     let acme = app.customer("acme", admin);
-    let ops = role(&app, acme, "Ops", &["servers.view"]);
-    alias(&app, "dev", acme, Some(ops));
-    alias(&app, "tester", acme, Some(ops));
+    let ops = app.role(acme, "Ops").perms(&["servers.view"]).create();
+    app.alias("dev", acme).role(ops).create();
+    app.alias("tester", acme).role(ops).create();
     let owner = app.login("acme").await;
     let res = owner
         .post(
@@ -130,9 +130,9 @@ async fn a_role_edit_that_adds_a_risky_permission_to_a_held_role_tells_the_owner
 async fn a_harmless_grant_or_a_role_nobody_holds_tells_nobody(app: TestApp) {
     let admin = app.admin("root");
     let acme = app.customer("acme", admin);
-    let ops = role(&app, acme, "Ops", &["servers.view"]);
-    let unused = role(&app, acme, "Unused", &["servers.view"]);
-    alias(&app, "dev", acme, Some(ops));
+    let ops = app.role(acme, "Ops").perms(&["servers.view"]).create();
+    let unused = app.role(acme, "Unused").perms(&["servers.view"]).create();
+    app.alias("dev", acme).role(ops).create();
     let owner = app.login("acme").await;
     // A permission without risk, to a held role.
     let res = owner
@@ -159,8 +159,8 @@ async fn a_harmless_grant_or_a_role_nobody_holds_tells_nobody(app: TestApp) {
         .await;
     assert_eq!(res.status().as_u16(), 303);
     // A risky role held before: saving it again grants nothing new.
-    let risky = role(&app, acme, "Risky", &["servers.console"]);
-    alias(&app, "ops", acme, Some(risky));
+    let risky = app.role(acme, "Risky").perms(&["servers.console"]).create();
+    app.alias("ops", acme).role(risky).create();
     let res = owner
         .post(
             &format!("/users/{acme}/roles/{risky}"),
@@ -182,9 +182,12 @@ async fn a_harmless_grant_or_a_role_nobody_holds_tells_nobody(app: TestApp) {
 async fn a_role_change_to_a_risky_role_tells_the_owner_of_the_alias_user(app: TestApp) {
     let admin = app.admin("root");
     let acme = app.customer("acme", admin);
-    let viewers = role(&app, acme, "Viewers", &["servers.view"]);
-    let keys = role(&app, acme, "Keys", &["servers.view", "api_keys.manage"]);
-    let dev = alias(&app, "dev", acme, Some(viewers));
+    let viewers = app.role(acme, "Viewers").perms(&["servers.view"]).create();
+    let keys = app
+        .role(acme, "Keys")
+        .perms(&["servers.view", "api_keys.manage"])
+        .create();
+    let dev = app.alias("dev", acme).role(viewers).create();
     let owner = app.login("acme").await;
     let res = owner
         .post(
@@ -214,8 +217,11 @@ async fn a_role_change_to_a_risky_role_tells_the_owner_of_the_alias_user(app: Te
 async fn an_alias_user_created_with_a_risky_role_is_notified_through_either_door(app: TestApp) {
     let admin = app.admin("root");
     let acme = app.customer("acme", admin);
-    let risky = role(&app, acme, "Rescuers", &["servers.view", "servers.rescue"]);
-    let harmless = role(&app, acme, "Viewers", &["servers.view"]);
+    let risky = app
+        .role(acme, "Rescuers")
+        .perms(&["servers.view", "servers.rescue"])
+        .create();
+    let harmless = app.role(acme, "Viewers").perms(&["servers.view"]).create();
     let owner = app.login("acme").await;
     let res = owner
         .post(
@@ -272,8 +278,8 @@ async fn an_alias_user_created_with_a_risky_role_is_notified_through_either_door
 async fn the_impersonator_is_named_in_the_notice(app: TestApp) {
     let admin = app.admin("root");
     let acme = app.customer("acme", admin);
-    let ops = role(&app, acme, "Ops", &["servers.view"]);
-    alias(&app, "dev", acme, Some(ops));
+    let ops = app.role(acme, "Ops").perms(&["servers.view"]).create();
+    app.alias("dev", acme).role(ops).create();
     let root = app.login("root").await;
     let res = root.post(&format!("/users/{acme}/impersonate"), &[]).await;
     assert_eq!(res.status().as_u16(), 303);
@@ -302,7 +308,7 @@ async fn the_impersonator_is_named_in_the_notice(app: TestApp) {
 async fn a_managers_two_factor_reset_tells_the_owner(app: TestApp) {
     let admin = app.admin("root");
     let acme = app.customer("acme", admin);
-    let dev = alias(&app, "dev", acme, None);
+    let dev = app.alias("dev", acme).create();
     enrol(&app.login("dev").await).await;
     enrol(&app.login("acme").await).await;
     assert!(mails(&app).await.is_empty());
@@ -339,7 +345,7 @@ async fn a_managers_two_factor_reset_tells_the_owner(app: TestApp) {
 async fn a_login_removing_its_own_authenticator_app_tells_the_owner(app: TestApp) {
     let admin = app.admin("root");
     let acme = app.customer("acme", admin);
-    alias(&app, "dev", acme, None);
+    app.alias("dev", acme).create();
     let dev = app.login("dev").await;
     enrol(&dev).await;
     let res = dev
@@ -356,7 +362,7 @@ async fn a_login_removing_its_own_authenticator_app_tells_the_owner(app: TestApp
 async fn the_console_reset_tells_the_owner(app: TestApp) {
     let admin = app.admin("root");
     let acme = app.customer("acme", admin);
-    alias(&app, "dev", acme, None);
+    app.alias("dev", acme).create();
     enrol(&app.login("dev").await).await;
     let secret = {
         use base64::Engine;
@@ -380,7 +386,7 @@ async fn a_sign_in_from_a_new_address_tells_the_owner_but_not_the_first_nor_a_kn
 ) {
     let admin = app.admin("root");
     let acme = app.customer("acme", admin);
-    alias(&app, "dev", acme, None);
+    app.alias("dev", acme).create();
     let sign_in = |ip: &'static str, who: &'static str| {
         let b = browser_via_proxy(&app.address, ip);
         async move {
@@ -420,9 +426,12 @@ async fn a_sign_in_from_a_new_address_tells_the_owner_but_not_the_first_nor_a_kn
 async fn an_account_that_opted_out_gets_no_notice(app: TestApp) {
     let admin = app.admin("root");
     let acme = app.customer("acme", admin);
-    let viewers = role(&app, acme, "Viewers", &["servers.view"]);
-    let risky = role(&app, acme, "Console", &["servers.console"]);
-    let dev = alias(&app, "dev", acme, Some(viewers));
+    let viewers = app.role(acme, "Viewers").perms(&["servers.view"]).create();
+    let risky = app
+        .role(acme, "Console")
+        .perms(&["servers.console"])
+        .create();
+    let dev = app.alias("dev", acme).role(viewers).create();
     let owner = app.login("acme").await;
     let tab = owner.get_html(&format!("/users/{acme}/alias-users")).await;
     assert!(tab.contains(&format!("action=\"/users/{acme}/notifications\"")));
@@ -509,8 +518,11 @@ fn notifies(app: &TestApp, account: i32) -> bool {
 async fn only_who_may_set_the_policy_may_turn_notifications_off(app: TestApp) {
     let admin = app.admin("root");
     let acme = app.customer("acme", admin);
-    let managers = role(&app, acme, "Managers", &["alias_users.manage"]);
-    alias(&app, "mgr", acme, Some(managers));
+    let managers = app
+        .role(acme, "Managers")
+        .perms(&["alias_users.manage"])
+        .create();
+    app.alias("mgr", acme).role(managers).create();
     let other = app.customer("other", admin);
     let path = format!("/users/{acme}/notifications");
     let mgr = app.login("mgr").await;

@@ -5,7 +5,7 @@
 use steward::access::two_factor::InstallPolicy;
 use steward::db::Backend;
 
-use super::{alias, enrol, location, password_step, role};
+use super::{enrol, location, password_step};
 use crate::backend_tests;
 use crate::helpers::{spawn_app_with, TestApp};
 
@@ -29,8 +29,8 @@ async fn reaches_only_set_up(b: &crate::helpers::Browser, account: i32) {
 async fn an_owner_policy_sends_its_alias_users_to_set_up_and_nothing_else(app: TestApp) {
     let admin = app.admin("root");
     let acme = app.customer("acme", admin);
-    let viewers = role(&app, acme, "Viewers", &["servers.view"]);
-    alias(&app, "dev", acme, Some(viewers));
+    let viewers = app.role(acme, "Viewers").perms(&["servers.view"]).create();
+    app.alias("dev", acme).role(viewers).create();
     let open = app.login("dev").await;
     assert_eq!(open.get("/servers").await.status().as_u16(), 200);
     let owner = app.login("acme").await;
@@ -65,7 +65,7 @@ async fn an_owner_policy_sends_its_alias_users_to_set_up_and_nothing_else(app: T
             &[("require_two_factor_for_aliases", "no")],
         )
         .await;
-    let other = alias(&app, "ops", acme, Some(viewers));
+    let other = app.alias("ops", acme).role(viewers).create();
     let b = app.login("ops").await;
     assert_eq!(b.get("/servers").await.status().as_u16(), 200);
     assert!(!super::has_factor(&app, other));
@@ -74,11 +74,11 @@ async fn an_owner_policy_sends_its_alias_users_to_set_up_and_nothing_else(app: T
 async fn a_role_that_requires_two_factor_sends_its_holders_to_set_up(app: TestApp) {
     let admin = app.admin("root");
     let acme = app.customer("acme", admin);
-    let strict = role(&app, acme, "Strict", &["servers.view"]);
-    let loose = role(&app, acme, "Loose", &["servers.view"]);
+    let strict = app.role(acme, "Strict").perms(&["servers.view"]).create();
+    let loose = app.role(acme, "Loose").perms(&["servers.view"]).create();
     steward::models::two_factor::set_role_requires(&mut app.conn(), strict, true).unwrap();
-    alias(&app, "dev", acme, Some(strict));
-    alias(&app, "ops", acme, Some(loose));
+    app.alias("dev", acme).role(strict).create();
+    app.alias("ops", acme).role(loose).create();
     let (dev, _) = password_step(&app, "dev").await;
     reaches_only_set_up(&dev, acme).await;
     let (ops, to) = password_step(&app, "ops").await;
@@ -137,8 +137,11 @@ async fn only_the_owner_or_a_manager_sets_the_alias_policy(app: TestApp) {
     let admin = app.admin("root");
     let acme = app.customer("acme", admin);
     let other = app.customer("other", admin);
-    let manager = role(&app, acme, "Managers", &["alias_users.manage"]);
-    alias(&app, "mgr", acme, Some(manager));
+    let manager = app
+        .role(acme, "Managers")
+        .perms(&["alias_users.manage"])
+        .create();
+    app.alias("mgr", acme).role(manager).create();
     let requires = |app: &TestApp| {
         steward::models::two_factor::account_requires_for_aliases(&mut app.conn(), acme).unwrap()
     };
@@ -167,8 +170,11 @@ async fn installation(policy: InstallPolicy, backend: Backend) {
     let admin = app.admin("root");
     let reseller = app.reseller("res", admin);
     let customer = app.customer("cust", reseller);
-    let viewers = role(&app, customer, "Viewers", &["servers.view"]);
-    alias(&app, "dev", customer, Some(viewers));
+    let viewers = app
+        .role(customer, "Viewers")
+        .perms(&["servers.view"])
+        .create();
+    app.alias("dev", customer).role(viewers).create();
     for (login, account, staff) in [
         ("root", admin, true),
         ("res", reseller, true),

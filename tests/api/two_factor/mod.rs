@@ -117,37 +117,6 @@ pub fn age_sessions(app: &TestApp, key: &str, seconds: i64) {
     }
 }
 
-/// An alias user of `parent` holding role `role_id` (None: no role), password PASSWORD.
-pub fn alias(app: &TestApp, username: &str, parent: i32, role_id: Option<i32>) -> i32 {
-    let id = app.insert_user("alias", username, None, Some(parent));
-    if let Some(r) = role_id {
-        use steward::db::schema::users;
-        diesel::update(users::table.find(id))
-            .set(users::role_id.eq(Some(r)))
-            .execute(&mut app.conn())
-            .unwrap();
-    }
-    id
-}
-
-/// A role of `account` holding `keys`.
-pub fn role(app: &TestApp, account: i32, name: &str, keys: &[&str]) -> i32 {
-    let mut conn = app.conn();
-    let now = steward::models::now();
-    let id = steward::models::role::NewRole {
-        account_id: account,
-        name,
-        name_key: &name.to_lowercase(),
-        description: "",
-        created_at: now,
-        updated_at: now,
-    }
-    .insert(&mut conn)
-    .unwrap();
-    steward::models::role::set_permissions(&mut conn, id, keys).unwrap();
-    id
-}
-
 pub fn has_factor(app: &TestApp, id: i32) -> bool {
     steward::models::two_factor::has_factor(&mut app.conn(), id).unwrap()
 }

@@ -589,8 +589,8 @@ async fn a_login_that_must_hold_a_factor_may_add_a_passkey_and_then_reaches_the_
 ) {
     let admin = app.admin("root");
     let owner = app.customer("acme", admin);
-    let role = super::role(&app, owner, "Ops", &["servers.view"]);
-    let ops = super::alias(&app, "acme-ops", owner, Some(role));
+    let role = app.role(owner, "Ops").perms(&["servers.view"]).create();
+    let ops = app.alias("acme-ops", owner).role(role).create();
     steward::models::two_factor::set_account_requires_for_aliases(&mut app.conn(), owner, true)
         .unwrap();
     let b = app.login("acme-ops").await;

@@ -7,7 +7,7 @@ use std::process::Command;
 use diesel::prelude::*;
 use steward::db::schema::audit_log;
 
-use super::{alias, enrol, has_factor, location, password_step, role};
+use super::{enrol, has_factor, location, password_step};
 use crate::backend_tests;
 use crate::helpers::TestApp;
 
@@ -30,7 +30,7 @@ fn resets_audited(app: &TestApp) -> i64 {
 async fn an_owner_resets_the_factors_of_its_alias_user_after_confirming(app: TestApp) {
     let admin = app.admin("root");
     let acme = app.customer("acme", admin);
-    let dev = alias(&app, "dev", acme, None);
+    let dev = app.alias("dev", acme).create();
     enrol(&app.login("dev").await).await;
     let owner = app.login("acme").await;
     let page = owner
@@ -52,15 +52,16 @@ async fn an_owner_resets_the_factors_of_its_alias_user_after_confirming(app: Tes
 async fn a_manager_who_does_not_cover_the_login_may_not_reset_it(app: TestApp) {
     let admin = app.admin("root");
     let acme = app.customer("acme", admin);
-    let managers = role(&app, acme, "Managers", &["alias_users.manage"]);
-    let strong = role(
-        &app,
-        acme,
-        "Strong",
-        &["alias_users.manage", "activity.view"],
-    );
-    alias(&app, "mgr", acme, Some(managers));
-    let boss = alias(&app, "boss", acme, Some(strong));
+    let managers = app
+        .role(acme, "Managers")
+        .perms(&["alias_users.manage"])
+        .create();
+    let strong = app
+        .role(acme, "Strong")
+        .perms(&["alias_users.manage", "activity.view"])
+        .create();
+    app.alias("mgr", acme).role(managers).create();
+    let boss = app.alias("boss", acme).role(strong).create();
     enrol(&app.login("boss").await).await;
     let mgr = app.login("mgr").await;
     let res = mgr
@@ -124,7 +125,7 @@ async fn an_admin_resets_a_customers_factors_but_nobody_its_own_this_way(app: Te
 async fn while_impersonating_nobody_sees_or_changes_the_targets_factors(app: TestApp) {
     let admin = app.admin("root");
     let acme = app.customer("acme", admin);
-    let dev = alias(&app, "dev", acme, None);
+    let dev = app.alias("dev", acme).create();
     enrol(&app.login("acme").await).await;
     enrol(&app.login("dev").await).await;
     let root = app.login("root").await;
