@@ -6,7 +6,6 @@ use diesel::prelude::*;
 use steward::db::schema::{api_keys, users};
 use steward::models::now;
 
-use crate::backend_tests;
 use crate::helpers::TestApp;
 
 backend_tests!(
@@ -146,7 +145,7 @@ async fn the_filters_pick_risky_unused_and_no_two_factor_logins(app: TestApp) {
 
 async fn csv_of(b: &crate::helpers::Browser, path: &str) -> Vec<csv::StringRecord> {
     let res = b.get(path).await;
-    assert_eq!(res.status().as_u16(), 200);
+    assert_status!(res, 200);
     assert!(res.headers()["content-type"]
         .to_str()
         .unwrap()
@@ -262,14 +261,14 @@ async fn the_review_is_for_the_accounts_managers_only(app: TestApp) {
         let b = app.login(login).await;
         for path in ["access-review", "access-review.csv"] {
             let res = b.get(&format!("/users/{}/{path}", f.acme)).await;
-            assert_eq!(res.status().as_u16(), expected, "{login} {path}");
+            assert_status!(res, expected, "{login} {path}");
         }
     }
     let anonymous = app.browser();
     let res = anonymous
         .get(&format!("/users/{}/access-review.csv", f.acme))
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
 }
 
 async fn the_csv_with_servers_walks_thousands_of_servers_in_chunks(app: TestApp) {

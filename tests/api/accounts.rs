@@ -1,4 +1,3 @@
-use crate::backend_tests;
 use crate::helpers::{assert_redirect_to, TestApp, PASSWORD};
 use steward::models::user::User;
 
@@ -39,22 +38,16 @@ async fn a_reseller_sees_only_its_own_customers(app: TestApp) {
     assert!(page.contains(">mine</a>"));
     assert!(!page.contains("theirs"));
     assert!(!page.contains("resell-two"));
-    assert_eq!(
-        b.get(&format!("/users/{mine}")).await.status().as_u16(),
-        200
-    );
-    assert_eq!(
-        b.get(&format!("/users/{theirs}")).await.status().as_u16(),
-        404
-    );
-    assert_eq!(b.get(&format!("/users/{r2}")).await.status().as_u16(), 404);
+    assert_status!(b.get(&format!("/users/{mine}")).await, 200);
+    assert_status!(b.get(&format!("/users/{theirs}")).await, 404);
+    assert_status!(b.get(&format!("/users/{r2}")).await, 404);
 }
 
 async fn a_customer_gets_403_on_manage_users(app: TestApp) {
     let admin = app.admin("boss");
     app.customer("carol", admin);
     let b = app.login("carol").await;
-    assert_eq!(b.get("/users").await.status().as_u16(), 403);
+    assert_status!(b.get("/users").await, 403);
     let res = b
         .post(
             "/users",
@@ -65,7 +58,7 @@ async fn a_customer_gets_403_on_manage_users(app: TestApp) {
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     assert!(User::find_by_username(&mut app.conn(), "sneaky")
         .unwrap()
         .is_none());
@@ -90,7 +83,7 @@ async fn search_and_pagination_find_the_right_accounts(app: TestApp) {
     let by_mail = b.get_html("/users?q=cust07%40example").await;
     assert!(by_mail.contains(">cust07</a>") && !by_mail.contains(">cust08</a>"));
     // A nonsense page number is page 1, not an error.
-    assert_eq!(b.get("/users?page=-3").await.status().as_u16(), 200);
+    assert_status!(b.get("/users?page=-3").await, 200);
 }
 
 async fn an_admin_adds_a_customer_under_a_reseller(app: TestApp) {
@@ -145,7 +138,7 @@ async fn a_reseller_adds_customers_owned_by_itself_only(app: TestApp) {
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     assert_eq!(
         User::find_by_username(&mut app.conn(), "cust1")
             .unwrap()
@@ -164,7 +157,7 @@ async fn a_reseller_adds_customers_owned_by_itself_only(app: TestApp) {
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     let res = b
         .post(
             "/users",
@@ -176,7 +169,7 @@ async fn a_reseller_adds_customers_owned_by_itself_only(app: TestApp) {
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     assert!(User::find_by_username(&mut app.conn(), "boss2")
         .unwrap()
         .is_none());
@@ -198,7 +191,7 @@ async fn invalid_input_gives_422_with_the_input_kept_and_changes_nothing(app: Te
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
     let page = res.text().await.unwrap();
     assert!(page.contains("value=\"ok-name\""), "the username is kept");
     assert!(
@@ -230,7 +223,7 @@ async fn a_taken_username_is_refused_whatever_its_case(app: TestApp) {
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
     assert!(res
         .text()
         .await
@@ -243,7 +236,7 @@ async fn a_foreign_or_missing_account_id_is_404(app: TestApp) {
     let a = app.customer("alice", admin);
     let bob = app.customer("bob", admin);
     let b = app.login("alice").await;
-    assert_eq!(b.get(&format!("/users/{a}")).await.status().as_u16(), 200);
+    assert_status!(b.get(&format!("/users/{a}")).await, 200);
     for path in [
         format!("/users/{bob}"),
         "/users/999999".into(),
@@ -251,7 +244,7 @@ async fn a_foreign_or_missing_account_id_is_404(app: TestApp) {
         "/users/-1".into(),
         "/users/99999999999999".into(),
     ] {
-        assert_eq!(b.get(&path).await.status().as_u16(), 404, "{path}");
+        assert_status!(b.get(&path).await, 404, "{path}");
     }
     let res = b
         .post(
@@ -263,7 +256,7 @@ async fn a_foreign_or_missing_account_id_is_404(app: TestApp) {
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 404);
+    assert_status!(res, 404);
     assert_eq!(app.user(bob).unwrap().name, "bob name");
 }
 
@@ -280,7 +273,7 @@ async fn a_name_with_script_is_shown_escaped(app: TestApp) {
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     let page = b.get_html(&format!("/users/{admin}")).await;
     assert!(!page.contains("<script>alert(1)</script>"));
     assert!(
@@ -305,7 +298,7 @@ async fn a_login_changes_its_own_password_with_the_current_one(app: TestApp) {
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
     assert!(res
         .text()
         .await
@@ -323,7 +316,7 @@ async fn a_login_changes_its_own_password_with_the_current_one(app: TestApp) {
         .await;
     assert_redirect_to(&res, &path);
     // This session goes on; the other device's session has ended.
-    assert_eq!(b.get(&path).await.status().as_u16(), 200);
+    assert_status!(b.get(&path).await, 200);
     assert_redirect_to(&other_device.get(&path).await, "/login");
     assert_eq!(
         app.browser()
@@ -359,7 +352,7 @@ async fn a_reseller_cannot_change_kind_or_owner_of_its_customer(app: TestApp) {
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     assert_eq!(app.user(c).unwrap().kind, "user");
     // It may disable its customer.
     let res = b
@@ -373,6 +366,6 @@ async fn a_reseller_cannot_change_kind_or_owner_of_its_customer(app: TestApp) {
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     assert!(app.user(c).unwrap().disabled);
 }

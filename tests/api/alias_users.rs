@@ -4,7 +4,6 @@ use diesel::prelude::*;
 use steward::db::schema::{alias_servers, users};
 use steward::models::now;
 
-use crate::backend_tests;
 use crate::helpers::{assert_redirect_to, Browser, TestApp, PASSWORD};
 
 fn assigned(app: &TestApp, alias: i32) -> Vec<i32> {
@@ -225,7 +224,7 @@ async fn a_role_change_applies_on_the_next_request_of_an_open_alias_session(app:
         .all_servers(true)
         .create();
     let helper = app.login("helper").await;
-    assert_eq!(helper.get("/servers").await.status().as_u16(), 200);
+    assert_status!(helper.get("/servers").await, 200);
     let none_s = none.to_string();
     let res = s
         .owner
@@ -234,12 +233,8 @@ async fn a_role_change_applies_on_the_next_request_of_an_open_alias_session(app:
             &[("role_id", &none_s)],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303);
-    assert_eq!(
-        helper.get("/servers").await.status().as_u16(),
-        403,
-        "servers.view is gone"
-    );
+    assert_status!(res, 303);
+    assert_status!(helper.get("/servers").await, 403, "servers.view is gone");
 }
 
 async fn unassigning_a_server_takes_effect_on_the_next_request(app: TestApp) {
@@ -274,7 +269,7 @@ async fn a_disabled_alias_user_is_logged_out_at_once_and_enabling_lets_it_back(a
         .all_servers(true)
         .create();
     let helper = app.login("helper").await;
-    assert_eq!(helper.get("/servers").await.status().as_u16(), 200);
+    assert_status!(helper.get("/servers").await, 200);
     let res = s
         .owner
         .post(
@@ -318,7 +313,7 @@ async fn an_expired_alias_user_cannot_log_in_and_its_open_session_ends(app: Test
         .all_servers(true)
         .create();
     let helper = app.login("helper").await;
-    assert_eq!(helper.get("/servers").await.status().as_u16(), 200);
+    assert_status!(helper.get("/servers").await, 200);
     let today = now().date();
     diesel::update(users::table.find(a))
         .set(users::expires_on.eq(Some(today)))
@@ -353,7 +348,7 @@ async fn an_expired_alias_user_cannot_log_in_and_its_open_session_ends(app: Test
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
 }
 
 async fn disabling_the_parent_account_shuts_out_its_alias_users(app: TestApp) {
@@ -363,7 +358,7 @@ async fn disabling_the_parent_account_shuts_out_its_alias_users(app: TestApp) {
         .all_servers(true)
         .create();
     let helper = app.login("helper").await;
-    assert_eq!(helper.get("/servers").await.status().as_u16(), 200);
+    assert_status!(helper.get("/servers").await, 200);
     let boss = app.login("boss").await;
     let res = boss
         .post(
@@ -376,7 +371,7 @@ async fn disabling_the_parent_account_shuts_out_its_alias_users(app: TestApp) {
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     assert_redirect_to(&helper.get("/servers").await, "/login");
     assert_eq!(
         app.browser()
@@ -442,7 +437,7 @@ async fn an_alias_manager_cannot_grant_a_role_above_its_own_rights(app: TestApp)
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     assert!(
         steward::models::user::User::find_by_username(&mut app.conn(), "newbie")
             .unwrap()
@@ -460,7 +455,7 @@ async fn an_alias_manager_cannot_grant_a_role_above_its_own_rights(app: TestApp)
             &[("role_id", &ops)],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     assert_eq!(app.user(v).unwrap().role_id, Some(viewer));
     // The dialog does not offer it.
     let tab = mgr
@@ -480,7 +475,7 @@ async fn an_alias_manager_cannot_grant_a_role_above_its_own_rights(app: TestApp)
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
 }
 
 async fn an_alias_manager_cannot_assign_a_server_it_cannot_reach(app: TestApp) {
@@ -498,11 +493,7 @@ async fn an_alias_manager_cannot_assign_a_server_it_cannot_reach(app: TestApp) {
             &[("action", "assign"), ("server_id", &w1), ("server_id", &w2)],
         )
         .await;
-    assert_eq!(
-        res.status().as_u16(),
-        404,
-        "web2 is outside the manager's reach"
-    );
+    assert_status!(res, 404, "web2 is outside the manager's reach");
     assert!(
         assigned(&app, v).is_empty(),
         "nothing changed, not even web1"
@@ -547,7 +538,7 @@ async fn an_alias_manager_cannot_grant_all_servers_without_holding_it(app: TestA
             &[("action", "all")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     assert!(!app.user(v).unwrap().all_servers);
     let viewer_s = viewer.to_string();
     let res = mgr
@@ -562,7 +553,7 @@ async fn an_alias_manager_cannot_grant_all_servers_without_holding_it(app: TestA
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     assert!(
         steward::models::user::User::find_by_username(&mut app.conn(), "wide")
             .unwrap()
@@ -586,11 +577,7 @@ async fn an_alias_manager_cannot_act_on_itself_or_on_a_stronger_alias(app: TestA
         (format!("{base}/{m}/disable"), vec![]),
         (format!("{base}/{m}/delete"), vec![]),
     ] {
-        assert_eq!(
-            mgr.post(&path, &fields).await.status().as_u16(),
-            403,
-            "{path}"
-        );
+        assert_status!(mgr.post(&path, &fields).await, 403, "{path}");
     }
     // Its own password only changes with the current one (no reset through alias management).
     let res = mgr
@@ -599,7 +586,7 @@ async fn an_alias_manager_cannot_act_on_itself_or_on_a_stronger_alias(app: TestA
             &[("password", "a-new-password-1")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
     assert_eq!(
         app.browser()
             .login("manager", PASSWORD)
@@ -626,7 +613,7 @@ async fn an_alias_manager_cannot_act_on_itself_or_on_a_stronger_alias(app: TestA
     for target in [strong, wide] {
         for action in ["disable", "delete"] {
             let res = mgr.post(&format!("{base}/{target}/{action}"), &[]).await;
-            assert_eq!(res.status().as_u16(), 403, "{action} on {target}");
+            assert_status!(res, 403, "{action} on {target}");
         }
         let res = mgr
             .post(
@@ -634,7 +621,7 @@ async fn an_alias_manager_cannot_act_on_itself_or_on_a_stronger_alias(app: TestA
                 &[("password", "a-new-password-1")],
             )
             .await;
-        assert_eq!(res.status().as_u16(), 403);
+        assert_status!(res, 403);
     }
     assert!(app.user(strong).is_some_and(|u| !u.disabled));
     assert!(app.user(wide).is_some_and(|u| !u.disabled));
@@ -651,7 +638,7 @@ async fn another_accounts_alias_ids_are_404(app: TestApp) {
     let theirs = app.alias("theirs", other).role(other_role).create();
     let mine_base = format!("/users/{}/alias-users/{theirs}", s.account);
     for path in [mine_base.clone(), format!("{mine_base}/servers")] {
-        assert_eq!(s.owner.get(&path).await.status().as_u16(), 404, "{path}");
+        assert_status!(s.owner.get(&path).await, 404, "{path}");
     }
     for action in ["role", "password", "disable", "enable", "delete", "servers"] {
         let res = s
@@ -665,7 +652,7 @@ async fn another_accounts_alias_ids_are_404(app: TestApp) {
                 ],
             )
             .await;
-        assert_eq!(res.status().as_u16(), 404, "{action}");
+        assert_status!(res, 404, "{action}");
     }
     // Through the other account's URL it is 404 too (not visible to acme).
     assert_eq!(
@@ -765,7 +752,7 @@ async fn usernames_are_unique_across_accounts_and_alias_users(app: TestApp) {
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
     assert!(res
         .text()
         .await
@@ -783,7 +770,7 @@ async fn usernames_are_unique_across_accounts_and_alias_users(app: TestApp) {
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
 }
 
 async fn invalid_create_input_gives_422_with_the_input_kept(app: TestApp) {
@@ -801,7 +788,7 @@ async fn invalid_create_input_gives_422_with_the_input_kept(app: TestApp) {
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
     let page = res.text().await.unwrap();
     assert!(page.contains("value=\"new-helper\"") && page.contains("value=\"nope\""));
     assert!(page.contains("Enter an e-mail address"));
@@ -834,7 +821,7 @@ async fn invalid_create_input_gives_422_with_the_input_kept(app: TestApp) {
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
     let page = res.text().await.unwrap();
     assert!(
         page.contains("2 problems to fix before saving"),
@@ -863,7 +850,7 @@ async fn resetting_an_alias_password_ends_its_sessions(app: TestApp) {
             &[("password", "a-fresh-password")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     assert_redirect_to(&helper.get("/servers").await, "/login");
     assert_eq!(
         app.browser()
@@ -923,5 +910,5 @@ async fn my_account_of_an_alias_user_is_its_own_page(app: TestApp) {
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
 }

@@ -9,7 +9,6 @@ use diesel::prelude::*;
 use serde_json::{json, Value};
 use steward::db::schema::{alias_servers, audit_log, sessions, users};
 
-use crate::backend_tests;
 use crate::helpers::TestApp;
 use crate::keys::{create_api_key, tenants};
 

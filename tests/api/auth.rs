@@ -1,4 +1,3 @@
-use crate::backend_tests;
 use crate::helpers::{assert_redirect_to, TestApp, PASSWORD};
 use steward::models::login_attempt;
 
@@ -25,10 +24,10 @@ async fn a_wrong_password_and_an_unknown_username_get_the_same_message(app: Test
     app.admin("boss");
     let b = app.browser();
     let wrong = b.login("boss", "not-the-password").await;
-    assert_eq!(wrong.status().as_u16(), 422);
+    assert_status!(wrong, 422);
     let wrong = wrong.text().await.unwrap();
     let unknown = b.login("nobody-here", "not-the-password").await;
-    assert_eq!(unknown.status().as_u16(), 422);
+    assert_status!(unknown, 422);
     let unknown = unknown.text().await.unwrap();
     assert!(wrong.contains("Wrong username or password."));
     assert!(unknown.contains("Wrong username or password."));
@@ -40,14 +39,11 @@ async fn repeated_failures_for_a_username_are_throttled_with_a_clear_message(app
     app.admin("boss");
     let b = app.browser();
     for _ in 0..5 {
-        assert_eq!(
-            b.login("boss", "wrong-password").await.status().as_u16(),
-            422
-        );
+        assert_status!(b.login("boss", "wrong-password").await, 422);
     }
     // Even the right password is refused while throttled.
     let res = b.login("boss", PASSWORD).await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
     assert!(res
         .text()
         .await
@@ -55,7 +51,7 @@ async fn repeated_failures_for_a_username_are_throttled_with_a_clear_message(app
         .contains("Too many failed attempts"));
     // Another username from the same address is not affected.
     app.admin("other");
-    assert_eq!(b.login("other", PASSWORD).await.status().as_u16(), 303);
+    assert_status!(b.login("other", PASSWORD).await, 303);
 }
 
 async fn a_disabled_account_cannot_log_in_and_its_open_session_stops_working(app: TestApp) {
@@ -90,20 +86,17 @@ async fn a_disabled_account_cannot_log_in_and_its_open_session_stops_working(app
     assert_redirect_to(&carol.get(&format!("/users/{customer}")).await, "/login");
     // And a new login is refused.
     let res = app.browser().login("carol", PASSWORD).await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
 }
 
 async fn logging_out_ends_the_session_on_the_server(app: TestApp) {
     let admin = app.admin("boss");
     let b = app.login("boss").await;
     let page = format!("/users/{admin}");
-    assert_eq!(b.get(&page).await.status().as_u16(), 200);
+    assert_status!(b.get(&page).await, 200);
     // Keep a copy of the session cookie, as someone who stole it would.
     let stolen = b.cookie_header();
-    assert_eq!(
-        b.get_with_cookie(&page, &stolen).await.status().as_u16(),
-        200
-    );
+    assert_status!(b.get_with_cookie(&page, &stolen).await, 200);
     let sessions_before = count_sessions(&app);
     assert_redirect_to(&b.post("/logout", &[]).await, "/login");
     assert_eq!(

@@ -63,7 +63,7 @@ async fn first_start_prints_a_working_admin_password_on(backend: Backend) {
         .expect("the admin password is printed")
         .to_string();
     let b = Browser::new(&format!("http://127.0.0.1:{port}"));
-    assert_eq!(b.login("admin", &password).await.status().as_u16(), 303);
+    assert_status!(b.login("admin", &password).await, 303);
     assert!(b.get_html("/servers").await.contains("Hi, admin"));
     drop(_server);
 
@@ -111,10 +111,7 @@ async fn create_admin_reads_the_password_from_stdin() {
     let port = free_port();
     let (_server, _) = start(&url, port);
     let b = Browser::new(&format!("http://127.0.0.1:{port}"));
-    assert_eq!(
-        b.login("ops", "ops-password-long").await.status().as_u16(),
-        303
-    );
+    assert_status!(b.login("ops", "ops-password-long").await, 303);
 }
 
 #[test]
@@ -143,10 +140,7 @@ async fn serve_demo_loads_demo_data_whose_logins_work() {
         .collect();
     assert!(demo.len() >= 4, "{lines:?}");
     let b = Browser::new(&format!("http://127.0.0.1:{port}"));
-    assert_eq!(
-        b.login("acme", "demo-password").await.status().as_u16(),
-        303
-    );
+    assert_status!(b.login("acme", "demo-password").await, 303);
     let distinct = |html: &str| {
         let re = regex::Regex::new(r#"href="/servers/(\d+)""#).unwrap();
         re.captures_iter(html)
@@ -176,6 +170,6 @@ async fn serve_demo_loads_demo_data_whose_logins_work() {
         let res = Browser::new(&format!("http://127.0.0.1:{port}"))
             .login(who, "demo-password")
             .await;
-        assert_eq!(res.status().as_u16(), 422, "{who}");
+        assert_status!(res, 422, "{who}");
     }
 }

@@ -6,7 +6,7 @@
 use crate::attacker::fixtures::{
     self as fx, admin, alias, count, customer, login_state, reseller, role, server, server_state,
 };
-use crate::backend_tests;
+
 use crate::helpers::{Browser, TestApp, PASSWORD};
 
 backend_tests!(
@@ -92,7 +92,7 @@ async fn an_admins_alias_with_admin_users_cannot_promote_a_customer_to_admin_or_
     }
     // The customer still reaches nothing of an admin's.
     let c = app.login("acme").await;
-    assert_eq!(c.get("/audit").await.status().as_u16(), 403);
+    assert_status!(c.get("/audit").await, 403);
 }
 
 // 2. Role "Shared" is held by a sibling with all servers; the editor reaches one server.
@@ -161,15 +161,8 @@ async fn impersonation_ends_when_the_targets_reach_grows_beyond_the_impersonator
             &[],
         )
         .await;
-    assert_eq!(
-        res.status().as_u16(),
-        303,
-        "a covered sibling may be impersonated"
-    );
-    assert_eq!(
-        m.get(&format!("/servers/{s1}")).await.status().as_u16(),
-        200
-    );
+    assert_status!(res, 303, "a covered sibling may be impersonated");
+    assert_status!(m.get(&format!("/servers/{s1}")).await, 200);
 
     let owner = app.login("acme").await;
     let res = owner
@@ -178,7 +171,7 @@ async fn impersonation_ends_when_the_targets_reach_grows_beyond_the_impersonator
             &[("action", "all"), ("confirm", "yes")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303, "the owner grants all servers");
+    assert_status!(res, 303, "the owner grants all servers");
     assert!(login_state(&app, narrow).all_servers);
 
     let before = server_state(&app, s2);
@@ -189,13 +182,13 @@ async fn impersonation_ends_when_the_targets_reach_grows_beyond_the_impersonator
         first == 303 || first == 404,
         "the impersonating session opened a server its actor does not reach ({first})"
     );
-    assert_eq!(
-        m.get(&format!("/servers/{s2}")).await.status().as_u16(),
+    assert_status!(
+        m.get(&format!("/servers/{s2}")).await,
         404,
         "back as its actor, the session still does not reach the server"
     );
-    assert_eq!(
-        m.get(&format!("/servers/{s1}")).await.status().as_u16(),
+    assert_status!(
+        m.get(&format!("/servers/{s1}")).await,
         200,
         "the session returned to its actor, who reaches its own server"
     );
@@ -237,10 +230,7 @@ async fn a_resellers_alias_on_one_server_cannot_impersonate_a_customers_wider_al
         "an impersonation was recorded"
     );
     let before = server_state(&app, c1);
-    assert_eq!(
-        b.get(&format!("/servers/{c1}")).await.status().as_u16(),
-        404
-    );
+    assert_status!(b.get(&format!("/servers/{c1}")).await, 404);
     let status = status_of_post(&b, &format!("/servers/{c1}/power"), &[("action", "on")]).await;
     assert_refused(status, "power the customer's server");
     assert_eq!(server_state(&app, c1), before);
@@ -398,7 +388,7 @@ async fn a_nul_byte_in_a_search_or_a_login_name_never_answers_500(app: TestApp) 
         matches!(status, 200 | 400 | 401 | 422),
         "POST /login with a NUL: {status}"
     );
-    assert_eq!(guest.get("/servers").await.status().as_u16(), 303);
+    assert_status!(guest.get("/servers").await, 303);
     assert_eq!(count(&app, "FROM users"), before_users);
 }
 

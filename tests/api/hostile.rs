@@ -14,7 +14,6 @@ use std::collections::BTreeMap;
 
 use steward::routes::{RouteRow, RouteTable};
 
-use crate::backend_tests;
 use crate::helpers::{Browser, TestApp, PASSWORD};
 use crate::matrix::{api_key, world, World};
 use crate::matrix_world::new_ip;

@@ -4,7 +4,6 @@ use diesel::prelude::*;
 use steward::db::schema::{audit_log, users};
 use steward::models::audit::AuditEntry;
 
-use crate::backend_tests;
 use crate::helpers::{assert_redirect_to, TestApp, PASSWORD};
 
 fn audit_rows(app: &TestApp, action: &str) -> Vec<AuditEntry> {
@@ -50,11 +49,8 @@ async fn an_admin_impersonates_a_customer_and_acts_with_exactly_its_rights(app: 
     assert!(page.contains("Return to boss name"));
     assert!(page.contains("web1.acme.test") && !page.contains("db.globex.test"));
     // The admin's own powers are gone while acting as the customer.
-    assert_eq!(b.get("/users").await.status().as_u16(), 403);
-    assert_eq!(
-        b.get(&format!("/users/{other}")).await.status().as_u16(),
-        404
-    );
+    assert_status!(b.get("/users").await, 403);
+    assert_status!(b.get(&format!("/users/{other}")).await, 404);
 }
 
 async fn returning_restores_the_original_login_and_nothing_more(app: TestApp) {
@@ -143,7 +139,7 @@ async fn an_alias_never_impersonates_its_parent_itself_or_a_stronger_sibling(app
         format!("/users/{acme}/alias-users/{me}/impersonate"),
         format!("/users/{acme}/alias-users/{big}/impersonate"),
     ] {
-        assert_eq!(b.post(&path, &[]).await.status().as_u16(), 403, "{path}");
+        assert_status!(b.post(&path, &[]).await, 403, "{path}");
     }
     assert!(audit_rows(&app, "impersonation.start").is_empty());
     assert!(!b.get_html("/servers").await.contains("is acting as"));
@@ -213,10 +209,7 @@ async fn a_reseller_impersonates_its_customers_and_their_aliases_but_no_one_else
         .await,
         "/servers",
     );
-    assert_eq!(
-        b.post("/impersonation/stop", &[]).await.status().as_u16(),
-        303
-    );
+    assert_status!(b.post("/impersonation/stop", &[]).await, 303);
     assert_redirect_to(
         &b.post(&format!("/users/{mine}/impersonate"), &[]).await,
         "/servers",
@@ -260,7 +253,7 @@ async fn impersonation_does_not_nest(app: TestApp) {
     let res = b
         .post(&format!("/users/{acme}/alias-users/{a}/impersonate"), &[])
         .await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     assert!(res.text().await.unwrap().contains("return first"));
     assert!(b
         .get_html("/servers")
@@ -287,7 +280,7 @@ async fn disabled_and_expired_logins_cannot_be_impersonated(app: TestApp) {
         let res = owner
             .post(&format!("/users/{acme}/alias-users/{a}/impersonate"), &[])
             .await;
-        assert_eq!(res.status().as_u16(), 403);
+        assert_status!(res, 403);
     }
     let tab = owner.get_html(&format!("/users/{acme}/alias-users")).await;
     assert!(!tab.contains(&format!("/alias-users/{off}/impersonate")));
@@ -319,17 +312,14 @@ async fn actions_while_impersonating_are_recorded_with_both_identities(app: Test
     let res = b
         .post(&format!("/users/{acme}/alias-users/{a}/disable"), &[])
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     let rows = audit_rows(&app, "alias.disable");
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].actor_name, "acme");
     assert_eq!(rows[0].impersonator_name.as_deref(), Some("boss"));
     assert_eq!(rows[0].account_id, Some(acme));
     // The customer sees it on its Activity tab, with both names.
-    assert_eq!(
-        b.post("/impersonation/stop", &[]).await.status().as_u16(),
-        303
-    );
+    assert_status!(b.post("/impersonation/stop", &[]).await, 303);
     let owner = app.login("acme").await;
     let activity = owner.get_html(&format!("/users/{acme}/activity")).await;
     assert!(activity.contains("alias.disable") && activity.contains("as impersonated by boss"));
@@ -358,7 +348,7 @@ async fn passwords_cannot_be_changed_while_impersonating(app: TestApp) {
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     assert_redirect_to(
         &b.post("/impersonation/stop", &[]).await,
         &format!("/users/{acme}"),
@@ -379,7 +369,7 @@ async fn passwords_cannot_be_changed_while_impersonating(app: TestApp) {
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     assert_eq!(
         app.browser()
             .login("acme", PASSWORD)
@@ -413,14 +403,14 @@ async fn a_failed_action_writes_no_audit_row(app: TestApp) {
             &[("form", "profile"), ("name", ""), ("email", "bad")],
         )
         .await;
-    assert_eq!(invalid.status().as_u16(), 422);
+    assert_status!(invalid, 422);
     // Its admin is not even visible to a customer (404); impersonating itself is forbidden.
     let hidden = b.post(&format!("/users/{admin}/impersonate"), &[]).await;
-    assert_eq!(hidden.status().as_u16(), 404);
+    assert_status!(hidden, 404);
     let forbidden = b.post(&format!("/users/{acme}/impersonate"), &[]).await;
-    assert_eq!(forbidden.status().as_u16(), 403);
+    assert_status!(forbidden, 403);
     let foreign = b.post("/users/999999/alias-users/1/disable", &[]).await;
-    assert_eq!(foreign.status().as_u16(), 404);
+    assert_status!(foreign, 404);
     let after: i64 = audit_log::table
         .count()
         .get_result(&mut app.conn())
@@ -533,10 +523,7 @@ async fn the_global_audit_log_is_for_admins_with_admin_audit(app: TestApp) {
     .await;
     let page = b.get_html("/audit").await;
     assert!(page.contains("account.update") && page.contains("Audit log"));
-    assert_eq!(
-        app.login("res").await.get("/audit").await.status().as_u16(),
-        403
-    );
+    assert_status!(app.login("res").await.get("/audit").await, 403);
 }
 
 async fn impersonation_ends_when_the_right_to_it_is_withdrawn(app: TestApp) {

@@ -4,7 +4,6 @@
 use diesel::prelude::*;
 use steward::db::schema::server_jobs;
 
-use crate::backend_tests;
 use crate::helpers::TestApp;
 
 fn ssh_key(app: &TestApp, user: i32, name: &str) -> i32 {
@@ -57,7 +56,7 @@ async fn reinstall_and_rescue_offer_the_acting_logins_keys_and_record_the_chosen
             &[("ssh_key", &k), ("confirm", "yes")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     assert!(
         last_job(&app, sid).contains("SSH keys: Laptop (SHA256:"),
         "{}",
@@ -75,7 +74,7 @@ async fn reinstall_and_rescue_offer_the_acting_logins_keys_and_record_the_chosen
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     let job = last_job(&app, sid);
     assert!(job.starts_with("debian-12; SSH keys: Laptop"), "{job}");
     assert!(
@@ -119,14 +118,14 @@ async fn another_logins_key_cannot_be_put_on_a_server(app: TestApp) {
                 &[extra, ("ssh_key", &theirs)],
             )
             .await;
-        assert_eq!(res.status().as_u16(), 404, "{path}");
+        assert_status!(res, 404, "{path}");
         let res = b
             .post(
                 &format!("/servers/{sid}/{path}"),
                 &[extra, ("ssh_key", "not-a-number")],
             )
             .await;
-        assert_eq!(res.status().as_u16(), 404, "{path}");
+        assert_status!(res, 404, "{path}");
     }
     assert_eq!(last_job_count(&app, sid), before, "nothing was started");
 }
@@ -156,7 +155,7 @@ async fn keys_are_not_offered_or_used_while_impersonating(app: TestApp) {
     );
     let b = app.login("boss").await;
     let start = b.post(&format!("/users/{acme}/impersonate"), &[]).await;
-    assert_eq!(start.status().as_u16(), 303, "the impersonation started");
+    assert_status!(start, 303, "the impersonation started");
     let page = b.get_html(&format!("/servers/{sid}")).await;
     assert!(
         page.contains("web1.acme.test"),
@@ -167,6 +166,6 @@ async fn keys_are_not_offered_or_used_while_impersonating(app: TestApp) {
     let res = b
         .post(&format!("/servers/{sid}/rescue"), &[("ssh_key", &acme_key)])
         .await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     assert_eq!(last_job_count(&app, sid), before, "no rescue was started");
 }

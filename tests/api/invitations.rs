@@ -7,7 +7,6 @@
 use diesel::prelude::*;
 use steward::db::schema::{audit_log, invitations, mail_outbox};
 
-use crate::backend_tests;
 use crate::helpers::{assert_redirect_to, Browser, TestApp};
 use crate::keys::tenants;
 use crate::snapshot::snapshot;
@@ -198,7 +197,7 @@ async fn the_link_sets_the_password_and_then_the_login_logs_in(app: TestApp) {
     let anna = app.user(id).unwrap();
     assert!(anna.invited_at.is_none(), "no longer invited");
     let res = app.browser().login("anna", NEW_PASSWORD).await;
-    assert_eq!(res.status().as_u16(), 303, "the new password logs in");
+    assert_status!(res, 303, "the new password logs in");
     assert_eq!(app.audit_count("invitation.accept"), 1);
     let used: Option<chrono::NaiveDateTime> = invitations::table
         .filter(invitations::user_id.eq(id))
@@ -217,14 +216,11 @@ async fn the_link_works_once(app: TestApp) {
     let b = app.login("acme").await;
     let id = invite_alias(&app, &b, t.acme, rid, "anna").await;
     let link = invitation_link(&app, "anna@invited.test").await;
-    assert_eq!(
-        accept(&app, &link, NEW_PASSWORD).await.status().as_u16(),
-        303
-    );
+    assert_status!(accept(&app, &link, NEW_PASSWORD).await, 303);
     let hash = app.user(id).unwrap().password_hash;
     // A second use, to set another password: as unknown as a made-up link.
     let res = accept(&app, &link, "another-password-9").await;
-    assert_eq!(res.status().as_u16(), 404);
+    assert_status!(res, 404);
     assert_eq!(app.browser().get_page(&path_of(&app, &link)).await.0, 404);
     assert_eq!(app.user(id).unwrap().password_hash, hash, "unchanged");
     assert_eq!(app.audit_count("invitation.accept"), 1);
@@ -250,7 +246,7 @@ async fn an_expired_link_answers_410_and_changes_nothing(app: TestApp) {
     assert!(page.contains("new invitation"), "it says what to do");
     let before = snapshot(&app);
     let res = accept(&app, &link, NEW_PASSWORD).await;
-    assert_eq!(res.status().as_u16(), 410);
+    assert_status!(res, 410);
     assert_eq!(snapshot(&app), before, "nothing changed");
     assert!(app.user(id).unwrap().invited_at.is_some());
     assert_eq!(
@@ -271,14 +267,11 @@ async fn a_too_short_password_is_refused_next_to_the_field_and_the_link_still_wo
     let link = invitation_link(&app, "anna@invited.test").await;
     let before = snapshot(&app);
     let res = accept(&app, &link, "short").await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
     let html = res.text().await.unwrap();
     assert!(html.contains("password-error") && html.contains("at least 10 characters"));
     assert_eq!(snapshot(&app), before, "nothing changed");
-    assert_eq!(
-        accept(&app, &link, NEW_PASSWORD).await.status().as_u16(),
-        303
-    );
+    assert_status!(accept(&app, &link, NEW_PASSWORD).await, 303);
 }
 
 async fn a_resend_makes_the_old_link_stop_working_and_the_new_one_work(app: TestApp) {
@@ -304,15 +297,9 @@ async fn a_resend_makes_the_old_link_stop_working_and_the_new_one_work(app: Test
         .get_result(&mut app.conn())
         .unwrap();
     assert_eq!(rows, 1, "one live invitation per login");
-    assert_eq!(
-        accept(&app, &old, NEW_PASSWORD).await.status().as_u16(),
-        404
-    );
+    assert_status!(accept(&app, &old, NEW_PASSWORD).await, 404);
     assert!(app.user(id).unwrap().invited_at.is_some());
-    assert_eq!(
-        accept(&app, &new, NEW_PASSWORD).await.status().as_u16(),
-        303
-    );
+    assert_status!(accept(&app, &new, NEW_PASSWORD).await, 303);
     assert_eq!(
         app.browser()
             .login("anna", NEW_PASSWORD)
@@ -338,10 +325,7 @@ async fn cancelling_an_invitation_removes_the_invited_login(app: TestApp) {
     assert_redirect_to(&res, &format!("/users/{}/alias-users", t.acme));
     assert!(app.user(id).is_none(), "the login is gone");
     assert_eq!(app.audit_count("alias.invitation_cancel"), 1);
-    assert_eq!(
-        accept(&app, &link, NEW_PASSWORD).await.status().as_u16(),
-        404
-    );
+    assert_status!(accept(&app, &link, NEW_PASSWORD).await, 404);
     let left: i64 = invitations::table
         .count()
         .get_result(&mut app.conn())
@@ -356,12 +340,12 @@ async fn an_invited_login_cannot_log_in_and_is_told_what_a_wrong_password_is_tol
     invite_alias(&app, &b, t.acme, rid, "anna").await;
     for attempt in ["", "!invited", NEW_PASSWORD] {
         let res = app.browser().login("anna", attempt).await;
-        assert_eq!(res.status().as_u16(), 422, "{attempt:?}");
+        assert_status!(res, 422, "{attempt:?}");
         let html = res.text().await.unwrap();
         assert!(html.contains("Wrong username or password."), "{attempt:?}");
     }
     let unknown = app.browser().login("nobody-here", NEW_PASSWORD).await;
-    assert_eq!(unknown.status().as_u16(), 422);
+    assert_status!(unknown, 422);
     // Nobody acts as it before it has chosen a password, not even its owner.
     let id = login_named(&app, "anna").unwrap().id;
     let before = snapshot(&app);
@@ -371,7 +355,7 @@ async fn an_invited_login_cannot_log_in_and_is_told_what_a_wrong_password_is_tol
             &[],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     assert!(res.text().await.unwrap().contains("still invited"));
     assert_eq!(snapshot(&app), before);
 }
@@ -394,7 +378,7 @@ async fn an_address_that_already_belongs_to_a_login_gets_422_and_nothing_is_crea
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
     let html = res.text().await.unwrap();
     assert!(html.contains("This address already belongs to a login."));
     let admin = app.login("boss").await;
@@ -411,7 +395,7 @@ async fn an_address_that_already_belongs_to_a_login_gets_422_and_nothing_is_crea
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
     assert!(res
         .text()
         .await
@@ -467,10 +451,7 @@ async fn the_api_invites_an_alias_user_through_the_same_operation(app: TestApp) 
     assert_eq!(shown["status"], "invited");
     assert_eq!(mails_to(&app, "anna@invited.test"), 1);
     let link = invitation_link(&app, "anna@invited.test").await;
-    assert_eq!(
-        accept(&app, &link, NEW_PASSWORD).await.status().as_u16(),
-        303
-    );
+    assert_status!(accept(&app, &link, NEW_PASSWORD).await, 303);
     let (_, shown) = app
         .api_get(&format!("/api/v1/alias-users/{id}"), &key)
         .await;
@@ -505,7 +486,7 @@ async fn an_account_is_invited_resent_accepted_and_another_cancelled(app: TestAp
                 ],
             )
             .await;
-        assert_eq!(res.status().as_u16(), 303, "{name}");
+        assert_status!(res, 303, "{name}");
     }
     let newco = login_named(&app, "newco").unwrap();
     assert!(newco.invited_at.is_some());
@@ -517,14 +498,8 @@ async fn an_account_is_invited_resent_accepted_and_another_cancelled(app: TestAp
         .await;
     assert_redirect_to(&res, &format!("/users/{}", newco.id));
     let new = invitation_link(&app, "newco@invited.test").await;
-    assert_eq!(
-        accept(&app, &old, NEW_PASSWORD).await.status().as_u16(),
-        404
-    );
-    assert_eq!(
-        accept(&app, &new, NEW_PASSWORD).await.status().as_u16(),
-        303
-    );
+    assert_status!(accept(&app, &old, NEW_PASSWORD).await, 404);
+    assert_status!(accept(&app, &new, NEW_PASSWORD).await, 303);
     assert_eq!(
         app.browser()
             .login("newco", NEW_PASSWORD)
@@ -560,7 +535,7 @@ async fn resend_and_cancel_of_a_login_that_is_no_longer_invited_answer_409(app: 
                 &[],
             )
             .await;
-        assert_eq!(res.status().as_u16(), 409, "{action}");
+        assert_status!(res, 409, "{action}");
         assert!(res
             .text()
             .await
@@ -571,7 +546,7 @@ async fn resend_and_cancel_of_a_login_that_is_no_longer_invited_answer_409(app: 
     let res = admin
         .post(&format!("/users/{}/invitation/resend", t.globex), &[])
         .await;
-    assert_eq!(res.status().as_u16(), 409);
+    assert_status!(res, 409);
     let after = snapshot(&app);
     for table in ["users", "invitations", "mail_outbox", "audit_log"] {
         assert!(
@@ -608,7 +583,7 @@ async fn a_manager_who_may_not_manage_the_login_gets_403_or_404_and_nothing_chan
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     let strong = login_named(&app, "strong").unwrap().id;
     let link = invitation_link(&app, "strong@invited.test").await;
     let mgr = app.login("mgr").await;
@@ -616,29 +591,13 @@ async fn a_manager_who_may_not_manage_the_login_gets_403_or_404_and_nothing_chan
     let before = snapshot(&app);
     for action in ["resend", "cancel"] {
         let path = format!("/users/{}/alias-users/{strong}/invitation/{action}", t.acme);
-        assert_eq!(
-            mgr.post(&path, &[]).await.status().as_u16(),
-            403,
-            "{action}"
-        );
-        assert_eq!(
-            other.post(&path, &[]).await.status().as_u16(),
-            404,
-            "{action}"
-        );
+        assert_status!(mgr.post(&path, &[]).await, 403, "{action}");
+        assert_status!(other.post(&path, &[]).await, 404, "{action}");
         // Another account's owner on an account's own invitation: not its to see.
         let path = format!("/users/{}/invitation/{action}", t.acme);
-        assert_eq!(
-            other.post(&path, &[]).await.status().as_u16(),
-            404,
-            "{action}"
-        );
+        assert_status!(other.post(&path, &[]).await, 404, "{action}");
         // The account owner on itself.
-        assert_eq!(
-            owner.post(&path, &[]).await.status().as_u16(),
-            403,
-            "{action}"
-        );
+        assert_status!(owner.post(&path, &[]).await, 403, "{action}");
     }
     let after = snapshot(&app);
     for table in ["users", "invitations", "mail_outbox", "audit_log"] {
@@ -648,8 +607,8 @@ async fn a_manager_who_may_not_manage_the_login_gets_403_or_404_and_nothing_chan
             before.describe_change(&after)
         );
     }
-    assert_eq!(
-        accept(&app, &link, NEW_PASSWORD).await.status().as_u16(),
+    assert_status!(
+        accept(&app, &link, NEW_PASSWORD).await,
         303,
         "the link still works"
     );
@@ -664,7 +623,7 @@ async fn the_anonymous_invitation_page_writes_no_row_and_sets_no_session(app: Te
     let before = snapshot(&app);
     let visitor = app.browser();
     let res = visitor.get(&path_of(&app, &link)).await;
-    assert_eq!(res.status().as_u16(), 200);
+    assert_status!(res, 200);
     let cookies: Vec<String> = res
         .headers()
         .get_all("set-cookie")

@@ -9,7 +9,6 @@ use steward::models::api_key::NewApiKey;
 use steward::models::now;
 use steward::security::api_key::ApiKeySecret;
 
-use crate::backend_tests;
 use crate::helpers::TestApp;
 use crate::keys::tenants;
 
@@ -173,7 +172,7 @@ async fn missing_malformed_and_unknown_keys_get_401_in_json(app: TestApp) {
             req = req.header("Authorization", h);
         }
         let res = req.send().await.unwrap();
-        assert_eq!(res.status().as_u16(), 401, "{header:?}");
+        assert_status!(res, 401, "{header:?}");
         assert!(res.headers().get("www-authenticate").is_some());
         let body: Value = res.json().await.unwrap();
         assert!(body["error"].is_string(), "{header:?}");
@@ -538,7 +537,7 @@ async fn the_openapi_document_parses_and_lists_every_route(app: TestApp) {
     let res = reqwest::get(format!("{}/api/v1/openapi.json", app.address))
         .await
         .unwrap();
-    assert_eq!(res.status().as_u16(), 200, "public, no key needed");
+    assert_status!(res, 200, "public, no key needed");
     let doc: Value = serde_json::from_str(&res.text().await.unwrap()).expect("valid JSON");
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let routes = [
@@ -627,7 +626,7 @@ async fn the_api_takes_no_cookies_and_records_the_last_use(app: TestApp) {
     // A logged-in browser's cookies open no API door.
     let browser = app.login("acme").await;
     let res = browser.get("/api/v1/me").await;
-    assert_eq!(res.status().as_u16(), 401);
+    assert_status!(res, 401);
     // A key works without any CSRF token, and the answer sets no cookie.
     let key = crate::keys::create_api_key(
         &browser,
@@ -642,7 +641,7 @@ async fn the_api_takes_no_cookies_and_records_the_last_use(app: TestApp) {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status().as_u16(), 200);
+    assert_status!(res, 200);
     assert!(res.headers().get("set-cookie").is_none());
     let used: Option<chrono::NaiveDateTime> = api_keys::table
         .filter(api_keys::user_id.eq(t.acme))
@@ -727,7 +726,7 @@ async fn the_secret_never_appears_in_the_server_log(app: TestApp) {
         .send()
         .await
         .unwrap();
-    assert_eq!(ok.status().as_u16(), 200);
+    assert_status!(ok, 200);
     let revoked_like = ApiKeySecret::generate();
     let refused = client
         .get(format!("{base}/api/v1/servers"))
@@ -735,7 +734,7 @@ async fn the_secret_never_appears_in_the_server_log(app: TestApp) {
         .send()
         .await
         .unwrap();
-    assert_eq!(refused.status().as_u16(), 401);
+    assert_status!(refused, 401);
     drop(child);
     let log = std::fs::read_to_string(&log_path).unwrap();
     assert!(log.contains("GET /api/v1/me"), "requests are logged: {log}");

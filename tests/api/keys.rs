@@ -4,7 +4,6 @@
 use diesel::prelude::*;
 use steward::db::schema::{api_keys, audit_log, sessions, ssh_keys, users};
 
-use crate::backend_tests;
 use crate::helpers::{assert_redirect_to, TestApp};
 
 // Real keys made with ssh-keygen once; fingerprints as `ssh-keygen -lf` prints them.
@@ -81,11 +80,7 @@ pub async fn create_api_key(
     fields: &[(&str, &str)],
 ) -> String {
     let res = b.post(url, fields).await;
-    assert_eq!(
-        res.status().as_u16(),
-        303,
-        "an API key is made by a POST that redirects"
-    );
+    assert_status!(res, 303, "an API key is made by a POST that redirects");
     let location = res
         .headers()
         .get("location")
@@ -194,7 +189,7 @@ async fn dsa_short_rsa_private_keys_and_garbage_are_refused_next_to_the_field(ap
         let res = acme
             .post(&url, &[("name", "kept-name"), ("public_key", key)])
             .await;
-        assert_eq!(res.status().as_u16(), 422, "{message}");
+        assert_status!(res, 422, "{message}");
         let page = res.text().await.unwrap();
         assert!(page.contains(message), "{message}");
         assert!(
@@ -230,7 +225,7 @@ async fn the_same_key_cannot_be_added_twice_to_one_login(app: TestApp) {
     let res = acme
         .post(&url, &[("name", "again"), ("public_key", &recommented)])
         .await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
     assert!(res.text().await.unwrap().contains("already added"));
     assert_eq!(ssh_key_count(&app, t.acme), 1);
     // Another login may hold the same public key.
@@ -260,7 +255,7 @@ async fn another_logins_key_id_is_404(app: TestApp) {
             &[("name", "acme key"), ("public_key", ED25519)],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     let acme_key = ssh_key_ids(&app, t.acme)[0];
     let res = acme
         .post(
@@ -268,7 +263,7 @@ async fn another_logins_key_id_is_404(app: TestApp) {
             &[("name", "acme api")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     let acme_api: i32 = api_keys::table
         .filter(api_keys::user_id.eq(t.acme))
         .select(api_keys::id)
@@ -283,32 +278,32 @@ async fn another_logins_key_id_is_404(app: TestApp) {
             &[],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 404);
+    assert_status!(res, 404);
     let res = globex
         .post(
             &format!("/users/{}/api-keys/{acme_api}/revoke", t.globex),
             &[],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 404);
+    assert_status!(res, 404);
     // The alias user bob, on its own pages, names its parent's key ids.
     let bob_b = app.login("bob").await;
     let base = format!("/users/{}/alias-users/{bob}", t.acme);
     let res = bob_b
         .post(&format!("{base}/ssh-keys/{acme_key}/delete"), &[])
         .await;
-    assert_eq!(res.status().as_u16(), 404);
+    assert_status!(res, 404);
     let res = bob_b
         .post(&format!("{base}/api-keys/{acme_api}/revoke"), &[])
         .await;
-    assert_eq!(res.status().as_u16(), 404);
+    assert_status!(res, 404);
     // Garbage ids are 404 too, never 400 or 500.
     for path in [
         format!("/users/{}/ssh-keys/abc/delete", t.acme),
         format!("/users/{}/api-keys/-1/revoke", t.acme),
         "/users/xyz/ssh-keys".to_string(),
     ] {
-        assert_eq!(acme.post(&path, &[]).await.status().as_u16(), 404, "{path}");
+        assert_status!(acme.post(&path, &[]).await, 404, "{path}");
     }
     // Nothing changed.
     assert_eq!(ssh_key_count(&app, t.acme), 1);
@@ -325,7 +320,7 @@ async fn an_accounts_keys_are_managed_by_itself_its_reseller_and_admin_only(app:
     let url = format!("/users/{}/ssh-keys", t.acme);
     for who in ["acme", "northwind", "boss"] {
         let b = app.login(who).await;
-        assert_eq!(b.get(&url).await.status().as_u16(), 200, "{who}");
+        assert_status!(b.get(&url).await, 200, "{who}");
         let html = b.get_html(&format!("/users/{}", t.acme)).await;
         let at = |label: &str| {
             html.find(&format!(">{label}<"))
@@ -345,11 +340,11 @@ async fn an_accounts_keys_are_managed_by_itself_its_reseller_and_admin_only(app:
     assert_redirect_to(&res, &url);
     // Another customer does not even learn the account exists.
     let globex = app.login("globex").await;
-    assert_eq!(globex.get(&url).await.status().as_u16(), 404);
+    assert_status!(globex.get(&url).await, 404);
     let res = globex
         .post(&url, &[("name", "intruder"), ("public_key", ED25519)])
         .await;
-    assert_eq!(res.status().as_u16(), 404);
+    assert_status!(res, 404);
     assert_eq!(ssh_key_count(&app, t.acme), 1);
     // A reseller never manages the keys of its admin.
     let res = app
@@ -357,7 +352,7 @@ async fn an_accounts_keys_are_managed_by_itself_its_reseller_and_admin_only(app:
         .await
         .get(&format!("/users/{}/api-keys", t.admin))
         .await;
-    assert_eq!(res.status().as_u16(), 404);
+    assert_status!(res, 404);
     let _ = t.reseller;
 }
 
@@ -374,10 +369,7 @@ async fn an_alias_user_manages_its_own_keys_only_with_the_permission(app: TestAp
         .create();
     let b = app.login("carol").await;
     let base = format!("/users/{}/alias-users/{carol}", t.acme);
-    assert_eq!(
-        b.get(&format!("{base}/ssh-keys")).await.status().as_u16(),
-        200
-    );
+    assert_status!(b.get(&format!("{base}/ssh-keys")).await, 200);
     let res = b
         .post(
             &format!("{base}/ssh-keys"),
@@ -387,19 +379,16 @@ async fn an_alias_user_manages_its_own_keys_only_with_the_permission(app: TestAp
     assert_redirect_to(&res, &format!("{base}/ssh-keys"));
     assert_eq!(ssh_key_count(&app, carol), 1);
     // Without api_keys.manage: no API keys, and no link to them on its page.
-    assert_eq!(
-        b.get(&format!("{base}/api-keys")).await.status().as_u16(),
-        403
-    );
+    assert_status!(b.get(&format!("{base}/api-keys")).await, 403);
     let res = b.post(&format!("{base}/api-keys"), &[("name", "x")]).await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     assert_eq!(api_key_count(&app, carol), 0);
     let own = b.get_html(&base).await;
     assert!(own.contains(&format!("{base}/ssh-keys")));
     assert!(!own.contains(&format!("{base}/api-keys")));
     // Nor does it reach its parent's keys.
     let parent = format!("/users/{}/ssh-keys", t.acme);
-    assert_eq!(b.get(&parent).await.status().as_u16(), 403);
+    assert_status!(b.get(&parent).await, 403);
 }
 
 async fn the_account_owner_manages_its_alias_users_keys(app: TestApp) {
@@ -417,7 +406,7 @@ async fn the_account_owner_manages_its_alias_users_keys(app: TestApp) {
     let res = acme
         .post(&format!("{base}/api-keys"), &[("name", "dave's script")])
         .await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     assert_eq!(api_key_count(&app, dave), 0);
     assert_eq!(api_key_count(&app, t.acme), 0);
     assert_eq!(
@@ -438,16 +427,10 @@ async fn the_account_owner_manages_its_alias_users_keys(app: TestApp) {
     assert!(page.contains(&format!("{base}/api-keys")));
     // dave itself holds neither permission.
     let d = app.login("dave").await;
-    assert_eq!(
-        d.get(&format!("{base}/ssh-keys")).await.status().as_u16(),
-        403
-    );
+    assert_status!(d.get(&format!("{base}/ssh-keys")).await, 403);
     // globex cannot reach dave at all.
     let g = app.login("globex").await;
-    assert_eq!(
-        g.get(&format!("{base}/ssh-keys")).await.status().as_u16(),
-        404
-    );
+    assert_status!(g.get(&format!("{base}/ssh-keys")).await, 404);
 }
 
 async fn keys_cannot_be_seen_or_created_while_impersonating(app: TestApp) {
@@ -459,7 +442,7 @@ async fn keys_cannot_be_seen_or_created_while_impersonating(app: TestApp) {
     assert!(!detail.contains(">SSH Keys<") && !detail.contains(">API Keys<"));
     for kind in ["ssh-keys", "api-keys"] {
         let url = format!("/users/{}/{kind}", t.acme);
-        assert_eq!(boss.get(&url).await.status().as_u16(), 403, "{kind}");
+        assert_status!(boss.get(&url).await, 403, "{kind}");
     }
     let res = boss
         .post(
@@ -467,14 +450,14 @@ async fn keys_cannot_be_seen_or_created_while_impersonating(app: TestApp) {
             &[("name", "sneaky"), ("public_key", ED25519)],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     let res = boss
         .post(
             &format!("/users/{}/api-keys", t.acme),
             &[("name", "sneaky")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     assert_eq!(ssh_key_count(&app, t.acme), 0);
     assert_eq!(api_key_count(&app, t.acme), 0);
 }
@@ -497,7 +480,7 @@ async fn a_new_api_keys_secret_is_shown_once_and_only_its_hash_is_stored(app: Te
         .unwrap();
     assert!(waiting.iter().any(|s| s.contains("new_api_key")));
     let res = acme.get(&url).await;
-    assert_eq!(res.status().as_u16(), 200);
+    assert_status!(res, 200);
     assert_eq!(
         res.headers()
             .get("cache-control")
@@ -536,7 +519,7 @@ async fn a_new_api_keys_secret_is_shown_once_and_only_its_hash_is_stored(app: Te
         .send()
         .await
         .unwrap();
-    assert_eq!(me.status().as_u16(), 200);
+    assert_status!(me, 200);
 
     // And it never appears again: not on the page, not in the audit log, not in sessions.
     let again = acme.get_html(&url).await;
@@ -570,7 +553,7 @@ async fn an_api_key_expiry_must_lie_in_the_future(app: TestApp) {
         let res = acme
             .post(&url, &[("name", "kept-name"), ("expires_at", expires)])
             .await;
-        assert_eq!(res.status().as_u16(), 422);
+        assert_status!(res, 422);
         let page = res.text().await.unwrap();
         assert!(page.contains(message));
         assert!(page.contains(r#"id="expires_at-error""#));
@@ -578,7 +561,7 @@ async fn an_api_key_expiry_must_lie_in_the_future(app: TestApp) {
         assert!(secret_in(&page).is_none());
     }
     let res = acme.post(&url, &[("name", "  ")]).await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
     assert_eq!(api_key_count(&app, t.acme), 0);
 }
 
@@ -609,5 +592,5 @@ async fn revoking_an_api_key_is_audited_and_keeps_it_listed(app: TestApp) {
         .send()
         .await
         .unwrap();
-    assert_eq!(me.status().as_u16(), 401);
+    assert_status!(me, 401);
 }

@@ -1,6 +1,7 @@
 //! HTTP tests against the real server, on SQLite and PostgreSQL. Files mirror the
 //! features; test names read like the SPEC sentences they check.
 
+#[macro_use]
 mod helpers;
 mod hostile;
 

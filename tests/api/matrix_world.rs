@@ -231,7 +231,7 @@ pub(crate) async fn world(app: &TestApp, n: u32, only: Option<usize>) -> World {
         };
         if col == 11 {
             let res = b.post(&format!("/users/{owner}/impersonate"), &[]).await;
-            assert_eq!(res.status().as_u16(), 303, "impersonation for the matrix");
+            assert_status!(res, 303, "impersonation for the matrix");
         }
         browsers.push(Some(b));
     }

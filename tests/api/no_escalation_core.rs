@@ -6,7 +6,6 @@
 use diesel::prelude::*;
 use steward::db::schema::{alias_role_permissions, users};
 
-use crate::backend_tests;
 use crate::helpers::{assert_redirect_to, TestApp};
 
 backend_tests!(
@@ -60,7 +59,7 @@ async fn an_admins_helper_with_admin_users_cannot_promote_a_customer(app: TestAp
                 ],
             )
             .await;
-        assert_eq!(res.status().as_u16(), 403, "kind={kind}");
+        assert_status!(res, 403, "kind={kind}");
         let now = app.user(cust).unwrap();
         assert_eq!((now.kind.as_str(), now.owner_id), ("user", Some(boss)));
     }
@@ -116,7 +115,7 @@ async fn a_role_edit_that_would_raise_a_holder_beyond_the_editor_is_refused(app:
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     assert_eq!(role_keys(&app, shared), ["servers.view"]);
 }
 
@@ -142,10 +141,7 @@ async fn an_impersonation_ends_when_the_targets_reach_outgrows_the_impersonator(
         )
         .await;
     assert_redirect_to(&res, "/servers");
-    assert_eq!(
-        b.get(&format!("/servers/{w1}")).await.status().as_u16(),
-        200
-    );
+    assert_status!(b.get(&format!("/servers/{w1}")).await, 200);
     // The owner gives the target all servers: it now reaches w2, which the manager does not.
     diesel::update(users::table.find(narrow))
         .set(users::all_servers.eq(true))
@@ -154,8 +150,8 @@ async fn an_impersonation_ends_when_the_targets_reach_outgrows_the_impersonator(
     assert_redirect_to(&b.get(&format!("/servers/{w2}")).await, "/servers");
     let page = b.get_html("/servers").await;
     assert!(!page.contains("is acting as"), "{page}");
-    assert_eq!(
-        b.get(&format!("/servers/{w2}")).await.status().as_u16(),
+    assert_status!(
+        b.get(&format!("/servers/{w2}")).await,
         404,
         "the session acts as the manager again"
     );
@@ -174,13 +170,13 @@ async fn a_search_or_login_with_a_nul_byte_is_refused_not_a_500(app: TestApp) {
         format!("/users/{acme}/activity?login=%00"),
     ] {
         let res = b.get(&url).await;
-        assert_eq!(res.status().as_u16(), 422, "{url}");
+        assert_status!(res, 422, "{url}");
         assert!(res.text().await.unwrap().contains("control characters"));
     }
     let res = b
         .post(&format!("/users/{acme}/servers"), &[("server", "w1\0")])
         .await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
     let res = app
         .browser()
         .login("bo\0ss", crate::helpers::PASSWORD)
@@ -210,7 +206,7 @@ async fn a_display_name_with_bidi_or_zero_width_characters_is_refused(app: TestA
                 ],
             )
             .await;
-        assert_eq!(res.status().as_u16(), 422, "{name:?}");
+        assert_status!(res, 422, "{name:?}");
         assert!(res.text().await.unwrap().contains("Invisible formatting"));
         assert_eq!(app.user(acme).unwrap().name, "acme name");
     }

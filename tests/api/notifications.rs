@@ -11,10 +11,10 @@ use std::process::Command;
 use diesel::prelude::*;
 use steward::db::schema::{audit_log, mail_outbox};
 
+use crate::backend_tests_with;
 use crate::helpers::{TestApp, PASSWORD};
 use crate::ops::browser_via_proxy;
 use crate::two_factor::enrol;
-use crate::{backend_tests, backend_tests_with};
 
 backend_tests!(
     a_role_edit_that_adds_a_risky_permission_to_a_held_role_tells_the_owner,
@@ -117,7 +117,7 @@ async fn a_role_edit_that_adds_a_risky_permission_to_a_held_role_tells_the_owner
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     let m = only_mail(&app, "risky_grant", "acme@example.com").await;
     says(&m, "customer acme");
     says(&m, "servers.console");
@@ -145,7 +145,7 @@ async fn a_harmless_grant_or_a_role_nobody_holds_tells_nobody(app: TestApp) {
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     // A risky permission, to a role nobody holds.
     let res = owner
         .post(
@@ -157,7 +157,7 @@ async fn a_harmless_grant_or_a_role_nobody_holds_tells_nobody(app: TestApp) {
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     // A risky role held before: saving it again grants nothing new.
     let risky = app.role(acme, "Risky").perms(&["servers.console"]).create();
     app.alias("ops", acme).role(risky).create();
@@ -171,7 +171,7 @@ async fn a_harmless_grant_or_a_role_nobody_holds_tells_nobody(app: TestApp) {
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     let n: i64 = steward::models::role::permissions_of(&mut app.conn(), unused)
         .unwrap()
         .len() as i64;
@@ -195,7 +195,7 @@ async fn a_role_change_to_a_risky_role_tells_the_owner_of_the_alias_user(app: Te
             &[("role_id", &keys.to_string())],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     assert_eq!(app.user(dev).unwrap().role_id, Some(keys));
     let m = only_mail(&app, "risky_grant", "acme@example.com").await;
     says(&m, "customer acme");
@@ -210,7 +210,7 @@ async fn a_role_change_to_a_risky_role_tells_the_owner_of_the_alias_user(app: Te
             &[("role_id", &viewers.to_string())],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     assert_eq!(mails(&app).await.len(), 1);
 }
 
@@ -234,7 +234,7 @@ async fn an_alias_user_created_with_a_risky_role_is_notified_through_either_door
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     assert!(mails(&app).await.is_empty(), "a harmless role tells nobody");
     let res = owner
         .post(
@@ -247,7 +247,7 @@ async fn an_alias_user_created_with_a_risky_role_is_notified_through_either_door
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     let m = only_mail(&app, "risky_grant", "acme@example.com").await;
     says(&m, "rescuer");
     says(&m, "servers.rescue");
@@ -282,7 +282,7 @@ async fn the_impersonator_is_named_in_the_notice(app: TestApp) {
     app.alias("dev", acme).role(ops).create();
     let root = app.login("root").await;
     let res = root.post(&format!("/users/{acme}/impersonate"), &[]).await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     let res = root
         .post(
             &format!("/users/{acme}/roles/{ops}"),
@@ -294,12 +294,7 @@ async fn the_impersonator_is_named_in_the_notice(app: TestApp) {
             ],
         )
         .await;
-    assert_eq!(
-        res.status().as_u16(),
-        303,
-        "{:?}",
-        res.headers().get("location")
-    );
+    assert_status!(res, 303, "{:?}", res.headers().get("location"));
     let m = only_mail(&app, "risky_grant", "acme@example.com").await;
     says(&m, "admin root, acting as acme");
     says(&m, "alias_users.impersonate");
@@ -320,7 +315,7 @@ async fn a_managers_two_factor_reset_tells_the_owner(app: TestApp) {
             &[("confirm", "yes")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     let m = only_mail(&app, "two_factor_removed", "acme@example.com").await;
     says(&m, "admin root");
     says(&m, "every second factor was reset");
@@ -334,7 +329,7 @@ async fn a_managers_two_factor_reset_tells_the_owner(app: TestApp) {
             &[("confirm", "yes")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     let all = mails(&app).await;
     assert_eq!(all.len(), 2, "{all:#?}");
     assert_eq!(all[1].recipient, "acme@example.com");
@@ -351,7 +346,7 @@ async fn a_login_removing_its_own_authenticator_app_tells_the_owner(app: TestApp
     let res = dev
         .post("/account/security/totp/delete", &[("confirm", "yes")])
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     let m = only_mail(&app, "two_factor_removed", "acme@example.com").await;
     says(&m, "alias user dev");
     says(&m, "removed its authenticator app");
@@ -391,7 +386,7 @@ async fn a_sign_in_from_a_new_address_tells_the_owner_but_not_the_first_nor_a_kn
         let b = browser_via_proxy(&app.address, ip);
         async move {
             let res = b.login(who, PASSWORD).await;
-            assert_eq!(res.status().as_u16(), 303, "{who} signs in from {ip}");
+            assert_status!(res, 303, "{who} signs in from {ip}");
         }
     };
     // The first sign-in ever, and the next ones from the same address: nothing.
@@ -442,7 +437,7 @@ async fn an_account_that_opted_out_gets_no_notice(app: TestApp) {
             &[("notify_owner", "maybe")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
     assert!(notifies(&app, acme));
     let res = owner
         .post(
@@ -450,7 +445,7 @@ async fn an_account_that_opted_out_gets_no_notice(app: TestApp) {
             &[("notify_owner", "no")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     assert!(!notifies(&app, acme));
     let audited: i64 = audit_log::table
         .filter(audit_log::action.eq("notifications.update"))
@@ -469,7 +464,7 @@ async fn an_account_that_opted_out_gets_no_notice(app: TestApp) {
             &[("role_id", &risky.to_string())],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     assert_eq!(
         app.user(dev).unwrap().role_id,
         Some(risky),
@@ -483,7 +478,7 @@ async fn an_account_that_opted_out_gets_no_notice(app: TestApp) {
             &[("confirm", "yes")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     assert!(mails(&app).await.is_empty(), "{:#?}", mails(&app).await);
     // On again: the next grant is told.
     let res = owner
@@ -492,7 +487,7 @@ async fn an_account_that_opted_out_gets_no_notice(app: TestApp) {
             &[("notify_owner", "yes")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     assert!(notifies(&app, acme));
     let res = owner
         .post(
@@ -500,14 +495,14 @@ async fn an_account_that_opted_out_gets_no_notice(app: TestApp) {
             &[("role_id", &viewers.to_string())],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     let res = owner
         .post(
             &format!("/users/{acme}/alias-users/{dev}/role"),
             &[("role_id", &risky.to_string())],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     assert_eq!(mails(&app).await.len(), 1);
 }
 
@@ -527,19 +522,19 @@ async fn only_who_may_set_the_policy_may_turn_notifications_off(app: TestApp) {
     let path = format!("/users/{acme}/notifications");
     let mgr = app.login("mgr").await;
     let res = mgr.post(&path, &[("notify_owner", "no")]).await;
-    assert_eq!(res.status().as_u16(), 403, "an alias user never sets it");
+    assert_status!(res, 403, "an alias user never sets it");
     assert!(!mgr
         .get_html(&format!("/users/{acme}/alias-users"))
         .await
         .contains("/notifications\""));
     let stranger = app.login("other").await;
     let res = stranger.post(&path, &[("notify_owner", "no")]).await;
-    assert_eq!(res.status().as_u16(), 404, "another tenant does not see it");
+    assert_status!(res, 404, "another tenant does not see it");
     assert!(notifies(&app, acme));
     let _ = other;
     // Its admin may (it may edit the account).
     let root = app.login("root").await;
     let res = root.post(&path, &[("notify_owner", "no")]).await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     assert!(!notifies(&app, acme));
 }

@@ -5,7 +5,6 @@ use diesel::prelude::*;
 use steward::db::schema::{api_keys, audit_log, server_jobs, ssh_keys};
 use steward::models::now;
 
-use crate::backend_tests;
 use crate::helpers::{assert_redirect_to, TestApp};
 
 backend_tests!(
@@ -92,7 +91,7 @@ async fn offboarding_ends_every_way_in_and_lists_the_servers_its_keys_were_insta
             &[("ssh_key", &k), ("confirm", "yes")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     let res = c
         .post(
             &format!("/servers/{web2}/reinstall"),
@@ -103,7 +102,7 @@ async fn offboarding_ends_every_way_in_and_lists_the_servers_its_keys_were_insta
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     // The same key went onto a server the owner does not reach (another account's).
     diesel::insert_into(server_jobs::table)
         .values((
@@ -116,7 +115,7 @@ async fn offboarding_ends_every_way_in_and_lists_the_servers_its_keys_were_insta
         ))
         .execute(&mut app.conn())
         .unwrap();
-    assert_eq!(c.get("/servers").await.status().as_u16(), 200);
+    assert_status!(c.get("/servers").await, 200);
     assert_eq!(api_status(&app, &secret).await, 200);
 
     let owner = app.login("acme").await;
@@ -212,7 +211,7 @@ async fn offboarding_asks_for_confirmation_and_changes_nothing_without_it(app: T
                 &[("confirm", confirm)],
             )
             .await;
-        assert_eq!(res.status().as_u16(), 422);
+        assert_status!(res, 422);
         let page = res.text().await.unwrap();
         assert!(page.contains("Offboard the alias user contractor?"));
     }
@@ -232,7 +231,7 @@ async fn offboarding_asks_for_confirmation_and_changes_nothing_without_it(app: T
             &[("confirm", "yes")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 404);
+    assert_status!(res, 404);
     assert!(!app.user(theirs).unwrap().disabled);
 }
 
@@ -252,7 +251,7 @@ async fn an_alias_user_without_keys_or_jobs_is_offboarded_with_an_empty_server_l
             &[("confirm", "yes")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     let page = owner
         .get_html(&format!("/users/{acme}/alias-users/{contractor}"))
         .await;

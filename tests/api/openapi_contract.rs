@@ -64,7 +64,7 @@ async fn document(app: &TestApp) -> Value {
     let res = reqwest::get(format!("{}/api/v1/openapi.json", app.address))
         .await
         .unwrap();
-    assert_eq!(res.status().as_u16(), 200);
+    assert_status!(res, 200);
     serde_json::from_str(&res.text().await.unwrap()).expect("the document is JSON")
 }
 

@@ -5,7 +5,6 @@
 use diesel::prelude::*;
 use steward::db::schema::audit_log;
 
-use crate::backend_tests;
 use crate::helpers::{assert_redirect_to, TestApp, PASSWORD};
 use crate::keys::tenants;
 
@@ -103,7 +102,7 @@ async fn power_is_refused_alike_by_both_doors(app: TestApp) {
     let res = bob
         .post(&format!("/servers/{sid}/power"), &[("action", "on")])
         .await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     let (status, _) = app
         .api_post(
             &format!("/api/v1/servers/{sid}/power"),
@@ -117,7 +116,7 @@ async fn power_is_refused_alike_by_both_doors(app: TestApp) {
     let res = bob
         .post(&format!("/servers/{foreign}/power"), &[("action", "on")])
         .await;
-    assert_eq!(res.status().as_u16(), 404);
+    assert_status!(res, 404);
     let (status, _) = app
         .api_post(
             &format!("/api/v1/servers/{foreign}/power"),
@@ -280,7 +279,7 @@ async fn creating_an_alias_user_from_the_tab_and_from_the_api_writes_the_same_au
         ]
     );
     let res = app.browser().login("ops-api", "a-long-password").await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     // One audit row each, the same but for the door and the name.
     let rows = create_rows(&app);
     assert_eq!(rows.len(), 2, "{rows:?}");
@@ -351,7 +350,7 @@ async fn the_api_refuses_an_alias_user_as_the_tab_does_with_every_field_problem_
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
     let html = res.text().await.unwrap();
     for (_, message) in fields {
         let message = message.as_str().unwrap();
@@ -430,7 +429,7 @@ async fn the_api_refuses_a_role_or_all_servers_the_key_does_not_hold(app: TestAp
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     assert!(logins_named(&app, "ops-").is_empty());
     // Within its own rights it may.
     let (status, out) = app
@@ -649,7 +648,7 @@ async fn deleting_a_role_from_the_tab_and_from_the_api_writes_the_same_audit_ent
     let res = page
         .post(&format!("/users/{}/roles/{held}/delete", t.acme), &[])
         .await;
-    assert_eq!(res.status().as_u16(), 409);
+    assert_status!(res, 409);
     let html = res.text().await.unwrap();
     let (status, body) = app
         .api(
@@ -754,7 +753,7 @@ async fn disabling_and_enabling_from_the_page_and_from_the_api_write_the_same_au
     ] {
         set_alias(&app, bob, viewer, !disabled, false);
         let res = page.post(&format!("{url}/{form}"), &[]).await;
-        assert_eq!(res.status().as_u16(), 303, "{form}");
+        assert_status!(res, 303, "{form}");
         assert_eq!(app.user(bob).unwrap().disabled, disabled);
         set_alias(&app, bob, viewer, !disabled, false);
         let (status, out) = app.api_call("PATCH", &api, &key, Some(body)).await;
@@ -870,7 +869,7 @@ async fn assigning_servers_from_the_dialog_and_from_the_api_writes_the_same_audi
         let mut form = vec![("action", action)];
         form.extend_from_slice(fields);
         let res = page.post(&dialog, &form).await;
-        assert_eq!(res.status().as_u16(), 303, "{action}");
+        assert_status!(res, 303, "{action}");
         start(&app);
         let (status, out) = app.api_call("PUT", &api, &key, Some(body)).await;
         assert_eq!(status, 200, "{action}: {out}");
@@ -895,7 +894,7 @@ async fn assigning_servers_from_the_dialog_and_from_the_api_writes_the_same_audi
             &[("action", "assign"), ("server_id", &theirs.to_string())],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 404);
+    assert_status!(res, 404);
     let (status, _) = app
         .api_call(
             "PUT",

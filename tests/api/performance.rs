@@ -9,7 +9,6 @@ use steward::db::schema::{alias_servers, servers, sessions, users};
 use steward::models::now;
 use steward::models::server::NewServer;
 
-use crate::backend_tests;
 use crate::helpers::TestApp;
 
 backend_tests!(
@@ -39,7 +38,7 @@ async fn a_page_view_writes_nothing_to_the_session_store(app: TestApp) {
         .contains("Welcome to Steward. This is your first login."));
     let before = session_row(&app, acme);
     for _ in 0..3 {
-        assert_eq!(b.get("/servers").await.status().as_u16(), 200);
+        assert_status!(b.get("/servers").await, 200);
     }
     assert_eq!(session_row(&app, acme), before);
     // A flash left by an action still shows once.
@@ -54,7 +53,7 @@ async fn an_active_session_has_its_idle_expiry_extended(app: TestApp) {
         .set(sessions::expires_at.eq(now() + chrono::Duration::hours(1)))
         .execute(&mut app.conn())
         .unwrap();
-    assert_eq!(b.get("/servers").await.status().as_u16(), 200);
+    assert_status!(b.get("/servers").await, 200);
     let (_, expires) = session_row(&app, acme);
     assert!(expires > now() + chrono::Duration::hours(11), "{expires}");
 }
@@ -68,7 +67,7 @@ async fn a_session_past_its_expiry_is_logged_out(app: TestApp) {
         .execute(&mut app.conn())
         .unwrap();
     let res = b.get("/servers").await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     assert_eq!(res.headers()["location"], "/login");
 }
 
@@ -169,7 +168,7 @@ async fn the_alias_users_tab_counts_only_assigned_servers_the_parent_still_reach
             if server.is_some() {
                 form.push(("server_id", id.as_str()));
             }
-            assert_eq!(b.post(path, &form).await.status().as_u16(), 303);
+            assert_status!(b.post(path, &form).await, 303);
             let tab = b.get_html(&format!("/users/{acme}/alias-users")).await;
             let start = tab.find(">helper</a>").unwrap();
             tab[start..].split("</tr>").next().unwrap().to_string()

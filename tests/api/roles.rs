@@ -5,7 +5,6 @@ use diesel::prelude::*;
 use steward::db::schema::{alias_roles, audit_log, users};
 use steward::models::role::{self};
 
-use crate::backend_tests;
 use crate::helpers::{assert_redirect_to, csrf_in, Browser, TestApp};
 
 backend_tests!(
@@ -266,7 +265,7 @@ async fn an_unknown_permission_is_refused_and_nothing_is_saved(app: TestApp) {
             &[("name", "Kept"), ("permissions", "servers.teleport")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
     assert_eq!(app.role_keys(rid), ["servers.view"]);
     assert!(app.audit_rows(acme).is_empty());
 }
@@ -404,7 +403,7 @@ async fn a_risky_permission_needs_confirmation_before_it_is_saved(app: TestApp) 
     wrong[0] = ("name", "Operations 2");
     wrong.push(("confirm_dangerous", "on"));
     let res = b.post(&format!("/users/{acme}/roles"), &wrong).await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
 }
 
 async fn name_and_description_are_checked_next_to_their_fields(app: TestApp) {
@@ -431,7 +430,7 @@ async fn name_and_description_are_checked_next_to_their_fields(app: TestApp) {
     let res = b
         .post(&format!("/users/{acme}/roles"), &[("name", sixty.as_str())])
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
 }
 
 async fn a_duplicate_name_is_refused_whatever_its_case(app: TestApp) {
@@ -453,14 +452,14 @@ async fn a_duplicate_name_is_refused_whatever_its_case(app: TestApp) {
             &[("name", "support ")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
     let res = b
         .post(
             &format!("/users/{acme}/roles/{rid}"),
             &[("name", "support")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     // Another account may use the same name.
     let admin2 = app.admin("boss2");
     let globex = app.customer("globex", admin2);
@@ -469,7 +468,7 @@ async fn a_duplicate_name_is_refused_whatever_its_case(app: TestApp) {
         .await
         .post(&format!("/users/{globex}/roles"), &[("name", "Support")])
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
 }
 
 async fn updating_a_role_replaces_its_permissions_and_is_audited(app: TestApp) {
@@ -523,12 +522,12 @@ async fn a_foreign_account_id_is_404(app: TestApp) {
         "/users/abc/roles".to_string(),
         "/users/-1/roles/new".to_string(),
     ] {
-        assert_eq!(b.get(&path).await.status().as_u16(), 404, "{path}");
+        assert_status!(b.get(&path).await, 404, "{path}");
     }
     let res = b
         .post(&format!("/users/{globex}/roles"), &[("name", "Mine now")])
         .await;
-    assert_eq!(res.status().as_u16(), 404);
+    assert_status!(res, 404);
     assert!(app.role_names(globex).is_empty());
     assert!(app.role_names(acme).is_empty());
 }
@@ -543,7 +542,7 @@ async fn another_accounts_role_id_is_404(app: TestApp) {
         format!("/users/{acme}/roles/999999"),
         format!("/users/{acme}/roles/zero"),
     ] {
-        assert_eq!(b.get(&path).await.status().as_u16(), 404, "{path}");
+        assert_status!(b.get(&path).await, 404, "{path}");
     }
     let res = b
         .post(
@@ -551,11 +550,11 @@ async fn another_accounts_role_id_is_404(app: TestApp) {
             &[("name", "Hijacked"), ("permissions", "servers.power")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 404);
+    assert_status!(res, 404);
     let res = b
         .post(&format!("/users/{acme}/roles/{theirs}/delete"), &[])
         .await;
-    assert_eq!(res.status().as_u16(), 404);
+    assert_status!(res, 404);
     assert_eq!(app.role_names(globex), ["Theirs"]);
     assert_eq!(app.role_keys(theirs), ["servers.view"]);
 }
@@ -613,7 +612,7 @@ async fn an_alias_cannot_edit_or_delete_its_own_role(app: TestApp) {
     let roles = format!("/users/{acme}/roles");
     let own = format!("{roles}/{managers}");
 
-    assert_eq!(b.get(&own).await.status().as_u16(), 403);
+    assert_status!(b.get(&own).await, 403);
     let res = post_from(
         &b,
         &roles,
@@ -625,9 +624,9 @@ async fn an_alias_cannot_edit_or_delete_its_own_role(app: TestApp) {
         ],
     )
     .await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     let res = post_from(&b, &roles, &format!("{own}/delete"), &[]).await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     assert_eq!(
         app.role_keys(managers),
         ["alias_roles.manage", "servers.view"]
@@ -653,7 +652,7 @@ async fn an_alias_manager_cannot_edit_a_role_beyond_its_rights(app: TestApp) {
     let roles = format!("/users/{acme}/roles");
     let path = format!("{roles}/{ops}");
 
-    assert_eq!(b.get(&path).await.status().as_u16(), 403);
+    assert_status!(b.get(&path).await, 403);
     // Neither widening nor quietly narrowing a stronger role.
     let res = post_from(
         &b,
@@ -662,9 +661,9 @@ async fn an_alias_manager_cannot_edit_a_role_beyond_its_rights(app: TestApp) {
         &[("name", "Ops"), ("permissions", "servers.view")],
     )
     .await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     let res = post_from(&b, &roles, &format!("{path}/delete"), &[]).await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     assert_eq!(app.role_keys(ops), ["servers.reinstall", "servers.view"]);
     assert!(b
         .get_html(&roles)
@@ -680,12 +679,12 @@ async fn an_alias_without_alias_roles_manage_cannot_reach_roles(app: TestApp) {
     app.alias_with_role("viewer", acme, Some(viewers));
     let b = app.login("viewer").await;
     let roles = format!("/users/{acme}/roles");
-    assert_eq!(b.get(&roles).await.status().as_u16(), 403);
-    assert_eq!(b.get(&format!("{roles}/new")).await.status().as_u16(), 403);
+    assert_status!(b.get(&roles).await, 403);
+    assert_status!(b.get(&format!("{roles}/new")).await, 403);
     let res = post_from(&b, "/servers", &roles, &[("name", "Mine")]).await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     let res = post_from(&b, "/servers", &format!("{roles}/{other}/delete"), &[]).await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     assert_eq!(app.role_names(acme), ["Other", "Viewers"]);
 }
 
@@ -723,11 +722,11 @@ async fn a_reseller_manages_its_customers_roles_but_not_another_resellers(app: T
     let res = b
         .post(&format!("/users/{theirs}/roles"), &[("name", "Intruder")])
         .await;
-    assert_eq!(res.status().as_u16(), 404);
+    assert_status!(res, 404);
     let res = b
         .post(&format!("/users/{theirs}/roles/{their_role}/delete"), &[])
         .await;
-    assert_eq!(res.status().as_u16(), 404);
+    assert_status!(res, 404);
     assert_eq!(app.role_names(theirs), ["Theirs"]);
 }
 
@@ -739,7 +738,7 @@ async fn a_role_change_takes_effect_for_its_alias_users_on_their_next_request(ap
         .create();
     app.alias_with_role("helper", acme, Some(rid));
     let alias = app.login("helper").await;
-    assert_eq!(alias.get("/servers").await.status().as_u16(), 200);
+    assert_status!(alias.get("/servers").await, 200);
 
     let res = owner
         .post(
@@ -749,7 +748,7 @@ async fn a_role_change_takes_effect_for_its_alias_users_on_their_next_request(ap
         .await;
     assert_redirect_to(&res, &format!("/users/{acme}/roles"));
     // Same session, no new login: the very next request has the new rights.
-    assert_eq!(alias.get("/servers").await.status().as_u16(), 403);
+    assert_status!(alias.get("/servers").await, 403);
 
     let res = owner
         .post(
@@ -757,6 +756,6 @@ async fn a_role_change_takes_effect_for_its_alias_users_on_their_next_request(ap
             &[("name", "Support"), ("permissions", "servers.view")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303);
-    assert_eq!(alias.get("/servers").await.status().as_u16(), 200);
+    assert_status!(res, 303);
+    assert_status!(alias.get("/servers").await, 200);
 }

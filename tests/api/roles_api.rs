@@ -9,7 +9,6 @@ use diesel::prelude::*;
 use serde_json::Value;
 use steward::db::schema::{alias_roles, audit_log};
 
-use crate::backend_tests;
 use crate::helpers::TestApp;
 use crate::keys::{create_api_key, tenants};
 use crate::snapshot::snapshot;
@@ -727,7 +726,7 @@ async fn a_change_that_would_leave_a_holder_beyond_the_caller_is_refused_by_both
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     let after = snapshot(&app);
     assert!(after == before, "{}", before.describe_change(&after));
     assert_eq!(role_row(&app, shared).unwrap().2, keys(&["servers.view"]));

@@ -5,7 +5,6 @@
 use diesel::prelude::*;
 use steward::db::schema::{alias_servers, api_keys, server_jobs, users};
 
-use crate::backend_tests;
 use crate::helpers::{assert_redirect_to, Browser, TestApp, PASSWORD};
 use crate::keys::secret_in;
 
@@ -58,7 +57,7 @@ fn key_count(app: &TestApp, user: i32) -> i64 {
 
 /// A 422 that asks, and offers the confirming form again.
 async fn asks(res: reqwest::Response, action: &str) -> String {
-    assert_eq!(res.status().as_u16(), 422, "{action}: asks first");
+    assert_status!(res, 422, "{action}: asks first");
     let page = res.text().await.unwrap();
     assert!(page.contains("Nothing has been changed yet"), "{action}");
     assert!(page.contains(&format!("action=\"{action}\"")), "{action}");
@@ -237,11 +236,11 @@ async fn access_is_checked_before_any_confirmation(app: TestApp) {
             let res = viewer
                 .post(&format!("/servers/{mine}/{path}"), &fields)
                 .await;
-            assert_eq!(res.status().as_u16(), 403, "{path} {confirm:?}");
+            assert_status!(res, 403, "{path} {confirm:?}");
             let res = viewer
                 .post(&format!("/servers/{theirs}/{path}"), &fields)
                 .await;
-            assert_eq!(res.status().as_u16(), 404, "{path} {confirm:?} elsewhere");
+            assert_status!(res, 404, "{path} {confirm:?} elsewhere");
         }
     }
     let s = app.find_server(mine).unwrap();
@@ -261,14 +260,14 @@ async fn access_is_checked_before_any_confirmation(app: TestApp) {
                 &[("confirm", confirm)],
             )
             .await;
-        assert_eq!(res.status().as_u16(), 404);
+        assert_status!(res, 404);
         let res = owner
             .post(
                 &format!("/users/{other}/alias-users/{stranger}/servers"),
                 &[("action", "none"), ("confirm", confirm)],
             )
             .await;
-        assert_eq!(res.status().as_u16(), 404);
+        assert_status!(res, 404);
     }
     assert!(app.user(stranger).is_some());
 }
@@ -304,7 +303,7 @@ async fn no_servers_needs_confirm_yes_and_clears_the_list_and_all_servers(app: T
     let res = owner
         .post(&url, &[("action", "none"), ("confirm", "yes")])
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     assert!(!all_servers(&app, helper));
     assert!(assigned(&app, helper).is_empty());
 }
@@ -340,7 +339,7 @@ async fn turning_all_servers_off_keeps_the_assigned_list(app: TestApp) {
             &[("action", "assign"), ("server_id", &w1), ("server_id", &w2)],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     // On: every server, and the list stays underneath.
     assert_eq!(
         owner
@@ -375,7 +374,7 @@ async fn turning_all_servers_off_keeps_the_assigned_list(app: TestApp) {
     assert!(activity.contains("Turned “all servers” off"));
     // An unknown action is refused.
     let res = owner.post(&url, &[("action", "everything")]).await;
-    assert_eq!(res.status().as_u16(), 400);
+    assert_status!(res, 400);
 }
 
 async fn reloading_the_api_key_page_never_makes_a_second_key_nor_shows_the_secret_again(
@@ -414,7 +413,7 @@ async fn api_key_names_are_unique_among_a_logins_live_keys(app: TestApp) {
     let url = format!("/users/{acme}/api-keys");
     assert_redirect_to(&b.post(&url, &[("name", "deploy")]).await, &url);
     let res = b.post(&url, &[("name", " deploy ")]).await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
     let page = res.text().await.unwrap();
     assert!(page.contains("You already have a key with this name"));
     assert!(page.contains(r#"aria-invalid="true""#));
@@ -468,7 +467,7 @@ async fn a_past_expiry_is_refused_the_same_way_on_every_path(app: TestApp) {
                 ],
             )
             .await;
-        assert_eq!(res.status().as_u16(), 422);
+        assert_status!(res, 422);
         assert!(res.text().await.unwrap().contains(RULE), "create {date}");
         // The alias user page: refused, not "saved" into an expired login.
         let res = owner
@@ -477,7 +476,7 @@ async fn a_past_expiry_is_refused_the_same_way_on_every_path(app: TestApp) {
                 &[("email", "helper@example.com"), ("expires_at", date)],
             )
             .await;
-        assert_eq!(res.status().as_u16(), 422);
+        assert_status!(res, 422);
         assert!(res.text().await.unwrap().contains(RULE), "page {date}");
         assert_eq!(app.user(helper).unwrap().expires_on, None);
         // An API key.
@@ -487,7 +486,7 @@ async fn a_past_expiry_is_refused_the_same_way_on_every_path(app: TestApp) {
                 &[("name", "k"), ("expires_at", date)],
             )
             .await;
-        assert_eq!(res.status().as_u16(), 422);
+        assert_status!(res, 422);
         assert!(res.text().await.unwrap().contains(RULE), "key {date}");
     }
     assert_eq!(key_count(&app, acme), 0);
@@ -500,7 +499,7 @@ async fn a_past_expiry_is_refused_the_same_way_on_every_path(app: TestApp) {
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     assert_eq!(
         app.user(helper).unwrap().expires_on.unwrap().to_string(),
         "2099-12-31"
@@ -518,7 +517,7 @@ async fn the_json_api_powers_off_without_a_confirmation(app: TestApp) {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status().as_u16(), 200);
+    assert_status!(res, 200);
     assert_eq!(app.find_server(sid).unwrap().power_state, "off");
 }
 
@@ -544,11 +543,8 @@ async fn the_logs_read_in_words_with_labels_and_one_row_per_impersonation_event(
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303);
-    assert_eq!(
-        b.post("/impersonation/stop", &[]).await.status().as_u16(),
-        303
-    );
+    assert_status!(res, 303);
+    assert_status!(b.post("/impersonation/stop", &[]).await, 303);
     // Each event was written for both accounts' Activity tabs; the installation's log
     // shows it once, with both identities.
     let log = b.get_html("/audit").await;

@@ -8,7 +8,6 @@ use steward::db::schema::{alias_role_permissions, api_keys, audit_log};
 use steward::db::Backend;
 use steward::models::now;
 
-use crate::backend_tests;
 use crate::helpers::{spawn_app_on, TestApp};
 use crate::keys::{create_api_key, tenants};
 
@@ -276,7 +275,7 @@ async fn an_owner_cannot_create_a_key_for_its_alias_user(app: TestApp) {
     let acme = app.login("acme").await;
     let url = format!("/users/{}/alias-users/{ops}/api-keys", t.acme);
     let res = acme.post(&url, &[("name", "For you")]).await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     assert_eq!(key_count(&app), 0);
     // The alias user makes its own, and the owner sees and may revoke it.
     let b = app.login("acme-ops").await;
@@ -326,7 +325,7 @@ async fn the_creation_form_refuses_what_the_login_cannot_grant_and_creates_nothi
         let mut fields = vec![("name", "Script")];
         fields.extend(extra.iter().copied());
         let res = b.post(&url, &fields).await;
-        assert_eq!(res.status().as_u16(), 422, "{extra:?}");
+        assert_status!(res, 422, "{extra:?}");
         let page = res.text().await.unwrap();
         assert!(page.contains(message), "{extra:?}: {message}");
         assert!(page.contains("value=\"Script\""), "the input is kept");

@@ -7,7 +7,6 @@ use diesel::prelude::*;
 use steward::db::schema::{server_ips, server_jobs};
 use steward::models::server_job::ServerJob;
 
-use crate::backend_tests;
 use crate::helpers::{assert_redirect_to, TestApp};
 use crate::servers::{post_via_servers, status};
 
@@ -172,7 +171,7 @@ async fn every_action_without_its_permission_is_403_and_changes_nothing(app: Tes
     ];
     for (action, fields) in posts {
         let res = post_via_servers(&b, &format!("{url}/{action}"), fields).await;
-        assert_eq!(res.status().as_u16(), 403, "{action}");
+        assert_status!(res, 403, "{action}");
     }
     assert_eq!(status(&b, &format!("{url}/console")).await, 403);
     assert_eq!(status(&b, &format!("{url}/edit")).await, 403);
@@ -277,7 +276,7 @@ async fn an_alias_user_reaches_only_its_assigned_servers_of_its_parent(app: Test
         assert_eq!(status(&h, &format!("/servers/{sid}")).await, 404);
         let res =
             post_via_servers(&h, &format!("/servers/{sid}/power"), &[("action", "off")]).await;
-        assert_eq!(res.status().as_u16(), 404);
+        assert_status!(res, 404);
         assert_eq!(app.find_server(sid).unwrap().power_state, "on");
     }
 }
@@ -300,7 +299,7 @@ async fn invalid_action_input_is_422_with_the_input_kept(app: TestApp) {
     let b = app.login("cust").await;
     let url = format!("/servers/{s}");
     let res = b.post(&format!("{url}/rename"), &[("name", "   ")]).await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
     assert!(res.text().await.unwrap().contains("id=\"name-error\""));
     let res = b
         .post(
@@ -308,7 +307,7 @@ async fn invalid_action_input_is_422_with_the_input_kept(app: TestApp) {
             &[("ip", "10.4.0.1"), ("hostname", "bad_name!")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
     assert!(res.text().await.unwrap().contains("value=\"bad_name!\""));
     // An address of another server is not this server's to name.
     let res = b
@@ -317,17 +316,17 @@ async fn invalid_action_input_is_422_with_the_input_kept(app: TestApp) {
             &[("ip", "10.4.0.2"), ("hostname", "ok.example.com")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 404);
+    assert_status!(res, 404);
     assert_eq!(rdns(&app, "10.4.0.2"), "");
     let res = b
         .post(&format!("{url}/reinstall"), &[("os", "templeos")])
         .await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
     assert!(res.text().await.unwrap().contains("id=\"os-error\""));
     let res = b
         .post(&format!("{url}/power"), &[("action", "explode")])
         .await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
     let row = app.find_server(s).unwrap();
     assert_eq!(
         (
@@ -403,7 +402,7 @@ async fn a_reinstalled_server_shows_reinstalling_until_the_job_ends(app: TestApp
         .send()
         .await
         .unwrap();
-    assert_eq!(poll.status().as_u16(), 200);
+    assert_status!(poll, 200);
     assert_eq!(poll.headers().get("hx-refresh").unwrap(), "true");
     let page = b.get_html(&url).await;
     assert!(!page.contains("Reinstall in progress"));

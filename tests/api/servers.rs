@@ -8,7 +8,6 @@ use steward::access::Actor;
 use steward::db::schema::{alias_servers, audit_log};
 use steward::models::now;
 
-use crate::backend_tests;
 use crate::helpers::{assert_redirect_to, TestApp};
 
 pub async fn status(b: &crate::helpers::Browser, path: &str) -> u16 {
@@ -204,7 +203,7 @@ async fn another_customers_server_is_404_on_every_server_route(app: TestApp) {
         let code = b
             .post(&format!("/servers/{garbage}/power"), &[("action", "on")])
             .await;
-        assert_eq!(code.status().as_u16(), 404);
+        assert_status!(code, 404);
     }
     let after = app.find_server(foreign).unwrap();
     assert_eq!(
@@ -246,7 +245,7 @@ async fn a_reseller_cannot_reach_another_resellers_servers_nor_assign_to_their_c
             &[("user_id", &r1.to_string())],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 404);
+    assert_status!(res, 404);
     // Its own server to another reseller's customer: forbidden, nothing changed.
     let res = b
         .post(
@@ -254,7 +253,7 @@ async fn a_reseller_cannot_reach_another_resellers_servers_nor_assign_to_their_c
             &[("user_id", &theirs_customer.to_string())],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     // Nor to the other reseller itself, nor to an admin.
     for target in [r2, admin] {
         let res = b
@@ -263,7 +262,7 @@ async fn a_reseller_cannot_reach_another_resellers_servers_nor_assign_to_their_c
                 &[("user_id", &target.to_string())],
             )
             .await;
-        assert_eq!(res.status().as_u16(), 403);
+        assert_status!(res, 403);
     }
     let s = app.find_server(mine).unwrap();
     assert_eq!((s.reseller_id, s.owner_id), (Some(r1), None));
@@ -343,7 +342,7 @@ async fn a_server_moved_to_another_owner_is_gone_on_the_next_request(app: TestAp
     let res = b
         .post(&format!("/servers/{s}/power"), &[("action", "off")])
         .await;
-    assert_eq!(res.status().as_u16(), 404);
+    assert_status!(res, 404);
     assert_eq!(app.find_server(s).unwrap().power_state, "on");
     assert!(!b.get_html("/servers").await.contains("moving.example.net"));
     let c = app.login("second").await;
@@ -419,7 +418,7 @@ async fn an_admin_adds_edits_and_deletes_servers_with_validation(app: TestApp) {
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
     let html = res.text().await.unwrap();
     assert!(html.contains("value=\"not a host\"") && html.contains("value=\"Kept name\""));
     assert!(html.contains("id=\"hostname-error\"") && html.contains("id=\"ip-error\""));
@@ -444,7 +443,7 @@ async fn an_admin_adds_edits_and_deletes_servers_with_validation(app: TestApp) {
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     let loc = res.headers()["location"].to_str().unwrap().to_string();
     let id: i32 = loc.trim_start_matches("/servers/").parse().unwrap();
     let s = app.find_server(id).unwrap();
@@ -465,7 +464,7 @@ async fn an_admin_adds_edits_and_deletes_servers_with_validation(app: TestApp) {
             &[("hostname", "web01.example.net"), ("ip", "10.0.6.1")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
     let html = res.text().await.unwrap();
     assert!(html.contains("Another server has this hostname."));
     assert!(html.contains("This address belongs to another server."));
@@ -485,7 +484,7 @@ async fn an_admin_adds_edits_and_deletes_servers_with_validation(app: TestApp) {
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
     let html = res.text().await.unwrap();
     assert!(html.contains("value=\"lots\"") && html.contains("id=\"memory_gb-error\""));
     let res = b
@@ -516,7 +515,7 @@ async fn an_admin_adds_edits_and_deletes_servers_with_validation(app: TestApp) {
             &[("hostname", "x.example.net"), ("ip", "10.0.7.1")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     diesel::update(steward::db::schema::servers::table.find(other))
         .set(steward::db::schema::servers::owner_id.eq(cust))
         .execute(&mut *app.conn())
@@ -573,14 +572,14 @@ async fn an_admin_assigns_a_customer_of_a_reseller_and_the_reseller_keeps_it(app
             &[("user_id", &admin.to_string())],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
     assert!(res.text().await.unwrap().contains("id=\"user_id-error\""));
     assert_eq!(app.find_server(s).unwrap().owner_id, Some(cust));
     // Back to the inventory.
     let res = b
         .post(&format!("/servers/{s}/owner"), &[("user_id", "")])
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     let row = app.find_server(s).unwrap();
     assert_eq!((row.reseller_id, row.owner_id), (None, None));
 }
@@ -631,7 +630,7 @@ async fn the_account_servers_tab_lists_and_assigns_that_accounts_servers(app: Te
             &[("action", "assign"), ("server", "nope.example.net")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
     assert!(res
         .text()
         .await
@@ -647,7 +646,7 @@ async fn the_account_servers_tab_lists_and_assigns_that_accounts_servers(app: Te
             &[("action", "unassign"), ("server", "kept.example.net")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     assert_eq!(app.find_server(kept).unwrap().owner_id, Some(cust));
 }
 

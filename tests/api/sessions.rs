@@ -6,7 +6,6 @@
 use diesel::prelude::*;
 use steward::db::schema::{audit_log, sessions};
 
-use crate::backend_tests;
 use crate::helpers::{assert_redirect_to, Browser, TestApp, PASSWORD};
 use crate::keys::tenants;
 
@@ -25,7 +24,7 @@ backend_tests!(
 async fn login_as(app: &TestApp, username: &str, user_agent: &str) -> Browser {
     let b = Browser::with_user_agent(&app.address, user_agent);
     let res = b.login(username, PASSWORD).await;
-    assert_eq!(res.status().as_u16(), 303, "login of {username}");
+    assert_status!(res, 303, "login of {username}");
     b
 }
 
@@ -116,7 +115,7 @@ async fn ending_one_session_logs_that_client_out_at_its_next_request(app: TestAp
     );
     // Ending it again: it is gone.
     let res = mine.post(&format!("/account/sessions/{id}/end"), &[]).await;
-    assert_eq!(res.status().as_u16(), 404);
+    assert_status!(res, 404);
 }
 
 async fn ending_all_other_sessions_needs_confirmation_and_keeps_this_one(app: TestApp) {
@@ -126,7 +125,7 @@ async fn ending_all_other_sessions_needs_confirmation_and_keeps_this_one(app: Te
     let third = app.login("acme").await;
     let bystander = app.login("globex").await;
     let res = mine.post("/account/sessions/end-others", &[]).await;
-    assert_eq!(res.status().as_u16(), 422, "asks first");
+    assert_status!(res, 422, "asks first");
     assert!(logged_in(&second).await && logged_in(&third).await);
     let res = mine
         .post("/account/sessions/end-others", &[("confirm", "yes")])
@@ -147,7 +146,7 @@ async fn another_logins_session_cannot_be_ended_and_is_404(app: TestApp) {
     let res = acme
         .post(&format!("/account/sessions/{theirs}/end"), &[])
         .await;
-    assert_eq!(res.status().as_u16(), 404);
+    assert_status!(res, 404);
     assert!(logged_in(&globex).await);
     assert!(audited(&app, "session.end").is_empty());
 }
@@ -172,7 +171,7 @@ async fn a_manager_sees_and_ends_every_session_of_a_login_it_covers(app: TestApp
             &[("confirm", "yes")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 404);
+    assert_status!(res, 404);
     assert!(logged_in(&globex).await);
     // The customer itself may not end its reseller's sessions.
     let res = acme_ff
@@ -186,7 +185,7 @@ async fn a_manager_sees_and_ends_every_session_of_a_login_it_covers(app: TestApp
     // Without confirmation nothing ends.
     let url = format!("/users/{}/sessions/end", t.acme);
     let res = reseller.post(&url, &[]).await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
     assert!(logged_in(&acme_ff).await);
     let res = reseller.post(&url, &[("confirm", "yes")]).await;
     assert_redirect_to(&res, &format!("/users/{}", t.acme));

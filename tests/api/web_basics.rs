@@ -1,4 +1,3 @@
-use crate::backend_tests;
 use crate::helpers::{TestApp, PASSWORD};
 
 backend_tests!(
@@ -25,7 +24,7 @@ async fn a_post_without_the_csrf_token_is_refused_and_changes_nothing(app: TestA
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     let res = b
         .post_raw(
             &path,
@@ -37,16 +36,16 @@ async fn a_post_without_the_csrf_token_is_refused_and_changes_nothing(app: TestA
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     assert_eq!(app.user(admin).unwrap().name, "boss name");
     // Logging in needs the token too (no login CSRF).
     let res = app
         .browser()
         .post_raw("/login", &[("username", "boss"), ("password", PASSWORD)])
         .await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     // And so does logging out.
-    assert_eq!(b.post_raw("/logout", &[]).await.status().as_u16(), 403);
+    assert_status!(b.post_raw("/logout", &[]).await, 403);
 }
 
 async fn the_csrf_token_may_come_as_a_header(app: TestApp) {
@@ -65,7 +64,7 @@ async fn the_csrf_token_may_come_as_a_header(app: TestApp) {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     assert_eq!(app.user(admin).unwrap().name, "Via Header");
 }
 
@@ -134,12 +133,12 @@ async fn oversized_bodies_get_413(app: TestApp) {
     let b = app.login("boss").await;
     let huge = "x".repeat(400 * 1024);
     let res = b.post("/users", &[("username", &huge)]).await;
-    assert_eq!(res.status().as_u16(), 413);
+    assert_status!(res, 413);
 }
 
 async fn healthz_answers_ok(app: TestApp) {
     let res = app.browser().get("/healthz").await;
-    assert_eq!(res.status().as_u16(), 200);
+    assert_status!(res, 200);
     assert_eq!(res.text().await.unwrap(), "ok");
 }
 
@@ -151,7 +150,7 @@ async fn static_assets_are_served_by_the_panel_itself(app: TestApp) {
         "no external asset"
     );
     for path in ["/static/app.css", "/static/htmx.min.js", "/static/app.js"] {
-        assert_eq!(b.get(path).await.status().as_u16(), 200, "{path}");
+        assert_status!(b.get(path).await, 200, "{path}");
     }
-    assert_eq!(b.get("/static/../Cargo.toml").await.status().as_u16(), 404);
+    assert_status!(b.get("/static/../Cargo.toml").await, 404);
 }

@@ -3,7 +3,6 @@
 
 use serde_json::Value;
 
-use crate::backend_tests;
 use crate::helpers::TestApp;
 
 backend_tests!(
@@ -89,5 +88,5 @@ async fn guessing_api_keys_is_throttled_per_address_with_429(app: TestApp) {
     // The address is refused for the rest of its minute, even with a real key: the
     // answer does not tell a guesser when it found one.
     let res = client.get(&me).bearer_auth(&key).send().await.unwrap();
-    assert_eq!(res.status().as_u16(), 429);
+    assert_status!(res, 429);
 }

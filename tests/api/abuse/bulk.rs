@@ -4,7 +4,6 @@
 use diesel::prelude::*;
 use steward::db::schema::{alias_servers, audit_log, servers, users};
 
-use crate::backend_tests;
 use crate::helpers::TestApp;
 
 backend_tests!(assigning_ten_thousand_servers_writes_one_summarized_audit_row);
@@ -31,7 +30,7 @@ async fn assigning_ten_thousand_servers_writes_one_summarized_audit_row(app: Tes
     let res = b
         .post(&format!("/users/{acme}/alias-users/{ops}/servers"), &form)
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
 
     let assigned: i64 = alias_servers::table
         .filter(alias_servers::alias_id.eq(ops))
@@ -66,7 +65,7 @@ async fn assigning_ten_thousand_servers_writes_one_summarized_audit_row(app: Tes
     let res = b
         .post(&format!("/users/{acme}/alias-users/{ops}/servers"), &half)
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     let counted: i32 = users::table
         .find(ops)
         .select(users::assigned_servers)

@@ -18,7 +18,6 @@ use steward::db::schema::users;
 use steward::db::Backend;
 
 use super::{eventually, is_status, status_of};
-use crate::backend_tests;
 use crate::helpers::{postgres_base, TestApp, PASSWORD};
 
 backend_tests!(a_database_that_refuses_writes_gets_a_503_page_and_readyz_says_so_until_it_recovers);
@@ -92,10 +91,7 @@ async fn a_database_that_refuses_writes_gets_a_503_page_and_readyz_says_so_until
         .await
     );
     // A successful write leaves a flash for the next page (not followed yet).
-    assert_eq!(
-        create_account(&b, &owner, "before").await.status().as_u16(),
-        303
-    );
+    assert_status!(create_account(&b, &owner, "before").await, 303);
     let before = accounts(&app);
 
     set_read_only(&app, true);
@@ -119,16 +115,16 @@ async fn a_database_that_refuses_writes_gets_a_503_page_and_readyz_says_so_until
     );
     // A read shows the pending flash, though the session cannot drop it.
     let users = b.get("/users").await;
-    assert_eq!(users.status().as_u16(), 200);
+    assert_status!(users, 200);
     assert!(users
         .text()
         .await
         .unwrap()
         .contains("Account before created."));
-    assert_eq!(b.get("/servers").await.status().as_u16(), 200);
+    assert_status!(b.get("/servers").await, 200);
     // A write answers the rendered 503 page, and nothing is saved.
     let res = create_account(&b, &owner, "during").await;
-    assert_eq!(res.status().as_u16(), 503);
+    assert_status!(res, 503);
     let page = res.text().await.unwrap();
     assert!(
         page.contains("cannot save changes right now") && page.contains("nothing was saved"),
@@ -140,7 +136,7 @@ async fn a_database_that_refuses_writes_gets_a_503_page_and_readyz_says_so_until
     assert_eq!(status_of(&app.address, "/login").await, 200);
     let stranger = app.browser();
     let res = stranger.login("boss", PASSWORD).await;
-    assert_eq!(res.status().as_u16(), 503);
+    assert_status!(res, 503);
     assert!(res.text().await.unwrap().contains("nothing was saved"));
 
     set_read_only(&app, false);
@@ -161,8 +157,5 @@ async fn a_database_that_refuses_writes_gets_a_503_page_and_readyz_says_so_until
         "writes work again"
     );
     assert_eq!(accounts(&app), before + 1);
-    assert_eq!(
-        stranger.login("boss", PASSWORD).await.status().as_u16(),
-        303
-    );
+    assert_status!(stranger.login("boss", PASSWORD).await, 303);
 }

@@ -76,11 +76,11 @@ async fn one_logins_requests_in_flight_are_capped_while_another_logins_pages_ans
     };
     assert!(refused, "a third request of acme is refused: {seen:?}");
     let res = acme.get("/servers").await;
-    assert_eq!(res.status().as_u16(), 429);
+    assert_status!(res, 429);
     assert_eq!(res.headers()["retry-after"], "1");
     // Another login is not held back.
     for _ in 0..5 {
-        assert_eq!(other.get("/servers").await.status().as_u16(), 200);
+        assert_status!(other.get("/servers").await, 200);
     }
     // When acme's requests end, acme is served again.
     drop(stalled);
@@ -100,7 +100,7 @@ async fn a_search_past_its_deadline_answers_narrow_it_and_frees_its_connection(a
     let b = app.login("acme").await;
     // A substring search over 30,000 servers cannot finish in 1 ms.
     let res = b.get("/servers?q=zzz-none").await;
-    assert_eq!(res.status().as_u16(), 503);
+    assert_status!(res, 503);
     assert!(res
         .text()
         .await
@@ -112,7 +112,7 @@ async fn a_search_past_its_deadline_answers_narrow_it_and_frees_its_connection(a
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status().as_u16(), 503);
+    assert_status!(res, 503);
     let body: serde_json::Value = res.json().await.unwrap();
     assert!(body["error"].as_str().unwrap().contains("narrow it"));
     // Nothing is held: liveness answers, and every connection of the pool, used in turn,
@@ -120,7 +120,7 @@ async fn a_search_past_its_deadline_answers_narrow_it_and_frees_its_connection(a
     assert!(is_status(&app.address, "/healthz", 200).await);
     for _ in 0..(app.pool.max_size() * 2) {
         let page = b.get("/servers").await;
-        assert_eq!(page.status().as_u16(), 200);
+        assert_status!(page, 200);
         assert!(page.text().await.unwrap().contains("srv00000.example.net"));
     }
 }

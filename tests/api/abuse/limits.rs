@@ -48,7 +48,7 @@ async fn bodies_beyond_the_memory_budget_are_refused_with_503(app: crate::helper
         .await
     );
     let b = app.browser();
-    assert_eq!(b.login("nobody", "wrong").await.status().as_u16(), 422);
+    assert_status!(b.login("nobody", "wrong").await, 422);
 }
 
 fn deadline_of_one_second() -> Limits {
@@ -130,7 +130,7 @@ async fn connections_beyond_the_cap_are_refused_while_healthz_and_readyz_answer(
         .send()
         .await
         .expect("an answer, not a hang");
-    assert_eq!(res.status().as_u16(), 503);
+    assert_status!(res, 503);
     assert!(res.headers().contains_key("retry-after"));
     assert!(res
         .text()

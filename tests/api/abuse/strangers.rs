@@ -7,7 +7,6 @@ use steward::models::now;
 use steward::security::token;
 use steward::web::limits::MAX_SESSIONS_PER_LOGIN;
 
-use crate::backend_tests;
 use crate::helpers::{TestApp, PASSWORD};
 
 backend_tests!(
@@ -34,7 +33,7 @@ async fn a_thousand_anonymous_visits_and_failed_logins_leave_the_sessions_table_
             let client = reqwest::Client::new();
             for _ in 0..125 {
                 let res = client.get(&url).send().await.unwrap();
-                assert_eq!(res.status().as_u16(), 200);
+                assert_status!(res, 200);
                 assert!(res.text().await.unwrap().contains("csrf_token"));
             }
         }));
@@ -46,15 +45,15 @@ async fn a_thousand_anonymous_visits_and_failed_logins_leave_the_sessions_table_
     let b = app.browser();
     for _ in 0..10 {
         let res = b.login("nobody", "wrong-password").await;
-        assert_eq!(res.status().as_u16(), 422);
-        assert_eq!(b.get("/servers").await.status().as_u16(), 303);
+        assert_status!(res, 422);
+        assert_status!(b.get("/servers").await, 303);
     }
     assert_eq!(session_count(&app), before, "strangers wrote session rows");
     // The first successful login writes exactly one.
     let res = b.login("boss", PASSWORD).await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     assert_eq!(session_count(&app), before + 1);
-    assert_eq!(b.get("/servers").await.status().as_u16(), 200);
+    assert_status!(b.get("/servers").await, 200);
 }
 
 async fn the_login_form_still_refuses_a_post_without_its_token(app: TestApp) {
@@ -65,7 +64,7 @@ async fn the_login_form_still_refuses_a_post_without_its_token(app: TestApp) {
     let none = b
         .post_raw("/login", &[("username", "boss"), ("password", PASSWORD)])
         .await;
-    assert_eq!(none.status().as_u16(), 403);
+    assert_status!(none, 403);
     let forged = b
         .post_raw(
             "/login",
@@ -76,7 +75,7 @@ async fn the_login_form_still_refuses_a_post_without_its_token(app: TestApp) {
             ],
         )
         .await;
-    assert_eq!(forged.status().as_u16(), 403);
+    assert_status!(forged, 403);
     let other = app.browser();
     let other_token = crate::helpers::csrf_in(&other.get_html("/login").await).unwrap();
     let stolen = b
@@ -89,10 +88,10 @@ async fn the_login_form_still_refuses_a_post_without_its_token(app: TestApp) {
             ],
         )
         .await;
-    assert_eq!(stolen.status().as_u16(), 403);
+    assert_status!(stolen, 403);
     assert_eq!(session_count(&app), 0);
     // With its own token the login works.
-    assert_eq!(b.login("boss", PASSWORD).await.status().as_u16(), 303);
+    assert_status!(b.login("boss", PASSWORD).await, 303);
 }
 
 async fn a_login_keeps_at_most_fifty_sessions_and_the_oldest_ends_audited(app: TestApp) {
@@ -128,7 +127,7 @@ async fn a_login_keeps_at_most_fifty_sessions_and_the_oldest_ends_audited(app: T
     assert_eq!(now_held.len() as i64, MAX_SESSIONS_PER_LOGIN);
     assert!(!now_held.contains(&hashes[0]), "the oldest session ended");
     assert!(now_held.contains(&hashes[1]));
-    assert_eq!(b.get("/servers").await.status().as_u16(), 200);
+    assert_status!(b.get("/servers").await, 200);
     // Two more logins: still 50, the next oldest gone, each ending audited.
     app.login("acme").await;
     app.login("acme").await;
@@ -143,5 +142,5 @@ async fn a_login_keeps_at_most_fifty_sessions_and_the_oldest_ends_audited(app: T
         .unwrap();
     assert_eq!(audited, 3);
     // Another login's sessions are untouched.
-    assert_eq!(b.get("/servers").await.status().as_u16(), 200);
+    assert_status!(b.get("/servers").await, 200);
 }

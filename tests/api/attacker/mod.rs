@@ -26,7 +26,6 @@ use std::sync::Mutex;
 
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
 
-use crate::backend_tests;
 use crate::helpers::TestApp;
 
 backend_tests!(the_attacker_calls_every_documented_api_route);

@@ -25,6 +25,33 @@ pub fn postgres_base() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
 }
 
+/// Asserts a response's status code; on a mismatch the message names the URL that
+/// answered and the status it gave, which a bare `assert_eq!` on two numbers does not.
+#[macro_export]
+macro_rules! assert_status {
+    ($res:expr, $status:expr $(,)?) => {{
+        let res = &$res;
+        assert_eq!(
+            res.status().as_u16(),
+            $status,
+            "{} answered {}",
+            res.url(),
+            res.status()
+        );
+    }};
+    ($res:expr, $status:expr, $($why:tt)+) => {{
+        let res = &$res;
+        assert_eq!(
+            res.status().as_u16(),
+            $status,
+            "{} answered {}: {}",
+            res.url(),
+            res.status(),
+            format!($($why)+)
+        );
+    }};
+}
+
 /// Runs each listed test once per backend: `mod name { fn sqlite(); fn postgres(); }`.
 #[macro_export]
 macro_rules! backend_tests {
@@ -462,11 +489,7 @@ pub fn csrf_in(html: &str) -> Option<String> {
 }
 
 pub fn assert_redirect_to(res: &reqwest::Response, location: &str) {
-    assert_eq!(
-        res.status().as_u16(),
-        303,
-        "expected a redirect to {location}"
-    );
+    assert_status!(res, 303, "expected a redirect to {location}");
     assert_eq!(
         res.headers().get("location").unwrap().to_str().unwrap(),
         location

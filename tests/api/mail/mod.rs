@@ -14,7 +14,6 @@ use steward::db::schema::mail_outbox;
 use steward::db::{Backend, DbConn};
 use steward::models::outbox::{self, NewMail, REMOVED_BODY};
 
-use crate::backend_tests;
 use crate::helpers::{fresh_database, spawn_app_with_mail, TestApp};
 use crate::resilience::Instance;
 use sink::{Mode, SmtpSink};
@@ -414,11 +413,11 @@ async fn the_admin_page_shows_the_queue_to_admins_only_and_never_a_body(app: Tes
 
     // Not an admin: 403 for the page and the retry, and nothing changes.
     let other = app.login("acme").await;
-    assert_eq!(other.get("/admin/mail").await.status().as_u16(), 403);
+    assert_status!(other.get("/admin/mail").await, 403);
     let res = other
         .post(&format!("/admin/mail/{failed}/retry"), &[])
         .await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     assert_eq!(row(&mut app.conn(), failed).status, "failed");
     let _ = customer;
 
@@ -438,13 +437,13 @@ async fn the_admin_page_shows_the_queue_to_admins_only_and_never_a_body(app: Tes
         404
     );
     let res = root.post(&format!("/admin/mail/{sent}/retry"), &[]).await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     assert_eq!(row(&mut app.conn(), sent).status, "sent");
     assert_eq!(row(&mut app.conn(), queued).status, "queued");
 
     // The admin sends a failed mail again: queued, due now, fresh attempts, audited.
     let res = root.post(&format!("/admin/mail/{failed}/retry"), &[]).await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     // (The app's worker may already have sent it, to the log.)
     let r = row(&mut app.conn(), failed);
     assert!(r.status == "queued" || r.status == "sent", "{r:?}");

@@ -7,8 +7,8 @@ use diesel::prelude::*;
 use steward::db::schema::{audit_log, login_attempts};
 
 use super::browser_via_proxy;
+use crate::backend_tests_with;
 use crate::helpers::{TestApp, PASSWORD};
-use crate::{backend_tests, backend_tests_with};
 
 backend_tests!(an_untrusted_peer_cannot_choose_its_address_with_forwarding_headers);
 
@@ -36,14 +36,14 @@ fn audit_ips(app: &TestApp, action: &str) -> Vec<String> {
 async fn an_untrusted_peer_cannot_choose_its_address_with_forwarding_headers(app: TestApp) {
     let admin = app.admin("boss");
     let b = browser_via_proxy(&app.address, "198.51.100.7");
-    assert_eq!(b.login("boss", PASSWORD).await.status().as_u16(), 303);
+    assert_status!(b.login("boss", PASSWORD).await, 303);
     let res = b
         .post(
             &format!("/users/{admin}/roles"),
             &[("name", "Viewers"), ("permissions", "servers.view")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     // No proxy is trusted by default: the socket's address is recorded, not the header's.
     assert_eq!(login_ips(&app, "boss"), ["127.0.0.1"]);
     assert_eq!(audit_ips(&app, "role.create"), ["127.0.0.1"]);
@@ -53,14 +53,14 @@ async fn forwarded_addresses_are_recorded_in_login_history_and_audit(app: TestAp
     let admin = app.admin("boss");
     // The client forged the first entry; the trusted proxy appended the real address.
     let b = browser_via_proxy(&app.address, "6.6.6.6, 198.51.100.7");
-    assert_eq!(b.login("boss", PASSWORD).await.status().as_u16(), 303);
+    assert_status!(b.login("boss", PASSWORD).await, 303);
     let res = b
         .post(
             &format!("/users/{admin}/roles"),
             &[("name", "Viewers"), ("permissions", "servers.view")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     assert_eq!(login_ips(&app, "boss"), ["198.51.100.7"]);
     assert_eq!(audit_ips(&app, "role.create"), ["198.51.100.7"]);
 
@@ -82,6 +82,6 @@ async fn forwarded_addresses_are_recorded_in_login_history_and_audit(app: TestAp
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
     assert_eq!(login_ips(&app, "boss"), ["198.51.100.7", "2001:db8::7"]);
 }

@@ -2,8 +2,8 @@
 //! `__Host-` prefix and every response carries `Strict-Transport-Security`; over plain
 //! http (the default, for local use) neither, so the panel still works without TLS.
 
+use crate::backend_tests_with;
 use crate::helpers::{csrf_in, TestApp, PASSWORD};
-use crate::{backend_tests, backend_tests_with};
 
 backend_tests_with!(crate::ops::cookies::public_https;
     with_an_https_public_url_the_session_cookie_is_secure_and_host_prefixed_and_hsts_is_sent);
@@ -50,7 +50,7 @@ async fn logged_in(app: &TestApp) -> reqwest::Response {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status().as_u16(), 303, "logged in");
+    assert_status!(res, 303, "logged in");
     res
 }
 
@@ -58,7 +58,7 @@ async fn with_an_https_public_url_the_session_cookie_is_secure_and_host_prefixed
     app: TestApp,
 ) {
     let form = app.browser().get("/login").await;
-    assert_eq!(form.status().as_u16(), 200);
+    assert_status!(form, 200);
     assert!(form.headers().get("strict-transport-security").is_some());
     // The login form's CSRF cookie is Secure too.
     let login_cookie = form
@@ -85,7 +85,7 @@ async fn with_an_https_public_url_the_session_cookie_is_secure_and_host_prefixed
     );
     // On every answer, errors included.
     let res = app.browser().get("/no-such-page").await;
-    assert_eq!(res.status().as_u16(), 404);
+    assert_status!(res, 404);
     assert!(res.headers().get("strict-transport-security").is_some());
 }
 

@@ -3,7 +3,6 @@
 //! outcome and open sessions. The counters are the process's, so each check compares the
 //! numbers before and after its own requests.
 
-use crate::backend_tests;
 use crate::backend_tests_with;
 use crate::helpers::{TestApp, PASSWORD};
 
@@ -18,7 +17,7 @@ pub fn with_metrics(s: &mut steward::config::Settings) {
 async fn scrape(app: &TestApp) -> String {
     let url = format!("{}/metrics", app.metrics_address.as_ref().expect("metrics"));
     let res = reqwest::get(url).await.unwrap();
-    assert_eq!(res.status().as_u16(), 200);
+    assert_status!(res, 200);
     assert!(res.headers()["content-type"]
         .to_str()
         .unwrap()
@@ -43,16 +42,10 @@ async fn metrics_count_requests_by_route_pattern_and_logins_by_outcome(app: Test
     let before = scrape(&app).await;
 
     let b = app.browser();
-    assert_eq!(
-        b.login("boss", "wrong-password").await.status().as_u16(),
-        422
-    );
-    assert_eq!(b.login("boss", PASSWORD).await.status().as_u16(), 303);
+    assert_status!(b.login("boss", "wrong-password").await, 422);
+    assert_status!(b.login("boss", PASSWORD).await, 303);
     for _ in 0..3 {
-        assert_eq!(
-            b.get(&format!("/users/{admin}")).await.status().as_u16(),
-            200
-        );
+        assert_status!(b.get(&format!("/users/{admin}")).await, 200);
     }
     let after = scrape(&app).await;
 
@@ -80,7 +73,7 @@ async fn metrics_are_never_served_on_the_panel_port(app: TestApp) {
         "off unless STEWARD_METRICS_BIND is set"
     );
     let res = app.browser().get("/metrics").await;
-    assert_eq!(res.status().as_u16(), 404);
+    assert_status!(res, 404);
     // Unknown paths are counted under one label, not one series per path.
     let text = steward::ops::metrics::render();
     assert!(!text.contains("route=\"/metrics\""));

@@ -40,7 +40,7 @@ async fn the_panel_reaches_postgresql_over_tls_with_sslmode_require() {
     let health = reqwest::get(format!("{}/healthz", panel.address))
         .await
         .unwrap();
-    assert_eq!(health.status().as_u16(), 200);
+    assert_status!(health, 200);
     drop(panel);
     if let Some(name) = pg_name {
         let mut admin =

@@ -49,7 +49,7 @@ async fn a_page_view_reads_session_and_rights_in_one_handoff_and_its_rows_in_one
     }
     for _ in 0..2 {
         let res = boss.get(&address, "/static/app.css").await.expect("css");
-        assert_eq!(res.status().as_u16(), 200);
+        assert_status!(res, 200);
     }
     let anonymous = reqwest::Client::new();
     let res = anonymous
@@ -58,7 +58,7 @@ async fn a_page_view_reads_session_and_rights_in_one_handoff_and_its_rows_in_one
         .send()
         .await
         .expect("login page");
-    assert_eq!(res.status().as_u16(), 200);
+    assert_status!(res, 200);
     let after = scrape(&bind).await;
 
     let delta = |route: &str| {

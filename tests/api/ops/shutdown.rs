@@ -98,7 +98,7 @@ async fn drains_requests_in_flight(backend: Backend, signal: &str, delay_ms: u64
                 ],
             )
             .await;
-        assert_eq!(res.status().as_u16(), 303);
+        assert_status!(res, 303);
         servers::table
             .filter(servers::hostname.eq("web01.example.net"))
             .select(servers::id)

@@ -159,7 +159,7 @@ async fn admins_see_throttled_addresses_and_lift_a_throttle_with_an_audit_entry(
         .contains(LOCKED));
 
     let root = browser_via_proxy(&app.address, "198.51.100.1");
-    assert_eq!(root.login("root", PASSWORD).await.status().as_u16(), 303);
+    assert_status!(root.login("root", PASSWORD).await, 303);
     let page = root.get_html("/admin/throttles").await;
     assert!(
         page.contains(&format!(r#"<td class="mono">{attacker}</td>"#)),
@@ -173,12 +173,12 @@ async fn admins_see_throttled_addresses_and_lift_a_throttle_with_an_audit_entry(
 
     // Only admins (and their alias users with admin.users) may see or lift.
     let res_b = browser_via_proxy(&app.address, "198.51.100.2");
-    assert_eq!(res_b.login("res", PASSWORD).await.status().as_u16(), 303);
-    assert_eq!(res_b.get("/admin/throttles").await.status().as_u16(), 403);
+    assert_status!(res_b.login("res", PASSWORD).await, 303);
+    assert_status!(res_b.get("/admin/throttles").await, 403);
     let res = res_b
         .post("/admin/throttles/lift", &[("ip", attacker)])
         .await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     assert!(login_status(&app, attacker, "boss", PASSWORD)
         .await
         .1
@@ -188,12 +188,12 @@ async fn admins_see_throttled_addresses_and_lift_a_throttle_with_an_audit_entry(
     let res = root
         .post_raw("/admin/throttles/lift", &[("ip", attacker)])
         .await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     // A bad address is a 422 with a message, and lifts nothing.
     let res = root
         .post("/admin/throttles/lift", &[("ip", "not-an-address")])
         .await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
     assert!(res
         .text()
         .await
@@ -210,7 +210,7 @@ async fn admins_see_throttled_addresses_and_lift_a_throttle_with_an_audit_entry(
             &[("ip", attacker), ("username", "boss")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     assert_eq!(login_status(&app, attacker, "boss", PASSWORD).await.0, 303);
     let page = root.get_html("/admin/throttles").await;
     assert!(page.contains("Throttle lifted on 203.0.113.66 for boss"));

@@ -61,7 +61,7 @@ async fn what_happens_on_one_instance_holds_on_the_other_at_its_next_request() {
         )
         .await
         .expect("request");
-    assert_eq!(res.status().as_u16(), 303, "a write on B with A's session");
+    assert_status!(res, 303, "a write on B with A's session");
     checks += 2;
 
     // Disabling an alias user on A ends its session on B at its next request.
@@ -74,7 +74,7 @@ async fn what_happens_on_one_instance_holds_on_the_other_at_its_next_request() {
         .post(&a, &format!("/users/{acme}/alias-users/{ops}/disable"), &[])
         .await
         .expect("request");
-    assert_eq!(res.status().as_u16(), 303, "disable on A");
+    assert_status!(res, 303, "disable on A");
     let res = alias_session.get(&b, "/servers").await.expect("request");
     assert_eq!(
         (res.status().as_u16(), location(&res)),
@@ -89,7 +89,7 @@ async fn what_happens_on_one_instance_holds_on_the_other_at_its_next_request() {
         .post(&a, &format!("/users/{acme}/api-keys/{kid}/revoke"), &[])
         .await
         .expect("request");
-    assert_eq!(res.status().as_u16(), 303, "revoke on A");
+    assert_status!(res, 303, "revoke on A");
     assert_eq!(me(&b, &key).await, 401, "the revoked key on B");
     assert_eq!(me(&a, &key).await, 401, "the revoked key on A");
     checks += 1;
@@ -109,14 +109,14 @@ async fn what_happens_on_one_instance_holds_on_the_other_at_its_next_request() {
         )
         .await
         .expect("request");
-    assert_eq!(res.status().as_u16(), 303, "role edit on A");
+    assert_status!(res, 303, "role edit on A");
     let res = viewer.get(&b, &detail).await.expect("request");
-    assert_eq!(res.status().as_u16(), 403, "the narrowed role on B");
+    assert_status!(res, 403, "the narrowed role on B");
     checks += 1;
 
     // A log-out on A ends the session on B.
     let res = owner.post(&a, "/logout", &[]).await.expect("request");
-    assert_eq!(res.status().as_u16(), 303, "log-out on A");
+    assert_status!(res, 303, "log-out on A");
     let res = owner.get(&b, "/servers").await.expect("request");
     assert_eq!(
         (res.status().as_u16(), location(&res)),

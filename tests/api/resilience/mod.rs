@@ -138,7 +138,7 @@ impl Session {
             .send()
             .await
             .expect("login");
-        assert_eq!(res.status().as_u16(), 303, "login of {username}");
+        assert_status!(res, 303, "login of {username}");
         let cookie = cookie_of(&res).expect("a session cookie after logging in");
         let mut session = Session {
             client,
@@ -161,7 +161,7 @@ impl Session {
 
     pub async fn get_html(&self, address: &str, path: &str) -> String {
         let res = self.get(address, path).await.expect("request");
-        assert_eq!(res.status().as_u16(), 200, "GET {path}");
+        assert_status!(res, 200, "GET {path}");
         res.text().await.expect("body")
     }
 

@@ -11,7 +11,6 @@ use steward::db::Backend;
 use tokio::task::JoinSet;
 
 use super::Session;
-use crate::backend_tests;
 use crate::helpers::{spawn_app, TestApp};
 use crate::matrix::api_key;
 

@@ -209,7 +209,7 @@ async fn a_call_cut_by_sigkill_is_made_again_once_its_lease_ends(backend: Backen
         )
         .await
         .expect("answered");
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     let id = last_job_of(&app, web1);
     wait_for_job(&app, id, 10, |j| j.0 == "calling").await;
     first.kill();

@@ -6,7 +6,6 @@ use steward::access::two_factor::InstallPolicy;
 use steward::db::Backend;
 
 use super::{enrol, location, password_step};
-use crate::backend_tests;
 use crate::helpers::{spawn_app_with, TestApp};
 
 backend_tests!(
@@ -32,7 +31,7 @@ async fn an_owner_policy_sends_its_alias_users_to_set_up_and_nothing_else(app: T
     let viewers = app.role(acme, "Viewers").perms(&["servers.view"]).create();
     app.alias("dev", acme).role(viewers).create();
     let open = app.login("dev").await;
-    assert_eq!(open.get("/servers").await.status().as_u16(), 200);
+    assert_status!(open.get("/servers").await, 200);
     let owner = app.login("acme").await;
     let tab = owner.get_html(&format!("/users/{acme}/alias-users")).await;
     assert!(tab.contains("not required"));
@@ -49,10 +48,10 @@ async fn an_owner_policy_sends_its_alias_users_to_set_up_and_nothing_else(app: T
     let (b, _) = password_step(&app, "dev").await;
     reaches_only_set_up(&b, acme).await;
     // The owner itself is not concerned.
-    assert_eq!(owner.get("/servers").await.status().as_u16(), 200);
+    assert_status!(owner.get("/servers").await, 200);
     // Setting up a factor opens the panel again.
     enrol(&b).await;
-    assert_eq!(b.get("/servers").await.status().as_u16(), 200);
+    assert_status!(b.get("/servers").await, 200);
     // The tab shows the state of each alias user.
     let tab = owner.get_html(&format!("/users/{acme}/alias-users")).await;
     assert!(tab.contains("required"));
@@ -67,7 +66,7 @@ async fn an_owner_policy_sends_its_alias_users_to_set_up_and_nothing_else(app: T
         .await;
     let other = app.alias("ops", acme).role(viewers).create();
     let b = app.login("ops").await;
-    assert_eq!(b.get("/servers").await.status().as_u16(), 200);
+    assert_status!(b.get("/servers").await, 200);
     assert!(!super::has_factor(&app, other));
 }
 
@@ -83,7 +82,7 @@ async fn a_role_that_requires_two_factor_sends_its_holders_to_set_up(app: TestAp
     reaches_only_set_up(&dev, acme).await;
     let (ops, to) = password_step(&app, "ops").await;
     assert_eq!(to, "/servers");
-    assert_eq!(ops.get("/servers").await.status().as_u16(), 200);
+    assert_status!(ops.get("/servers").await, 200);
 }
 
 async fn the_role_editor_saves_require_two_factor_and_offers_it_ticked_for_risky_permissions(
@@ -99,7 +98,7 @@ async fn the_role_editor_saves_require_two_factor_and_offers_it_ticked_for_risky
             &[("name", "Rebuilders"), ("permissions", "servers.reinstall")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
     let page = res.text().await.unwrap();
     assert!(page.contains(r#"name="require_two_factor" value="yes" checked"#));
     let res = owner
@@ -113,7 +112,7 @@ async fn the_role_editor_saves_require_two_factor_and_offers_it_ticked_for_risky
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     let roles = steward::models::role::Role::list_for_account(&mut app.conn(), acme).unwrap();
     let rid = roles.iter().find(|r| r.name == "Rebuilders").unwrap().id;
     assert!(steward::models::two_factor::role_requires(&mut app.conn(), rid).unwrap());
@@ -148,18 +147,18 @@ async fn only_the_owner_or_a_manager_sets_the_alias_policy(app: TestApp) {
     let path = format!("/users/{acme}/security-policy");
     let body = [("require_two_factor_for_aliases", "yes")];
     let b = app.login("mgr").await;
-    assert_eq!(b.post(&path, &body).await.status().as_u16(), 403);
+    assert_status!(b.post(&path, &body).await, 403);
     let b = app.login("other").await;
-    assert_eq!(b.post(&path, &body).await.status().as_u16(), 404);
+    assert_status!(b.post(&path, &body).await, 404);
     assert!(!requires(&app));
     let b = app.login("acme").await;
     let res = b
         .post(&path, &[("require_two_factor_for_aliases", "maybe")])
         .await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
     assert!(!requires(&app));
     let b = app.login("root").await;
-    assert_eq!(b.post(&path, &body).await.status().as_u16(), 303);
+    assert_status!(b.post(&path, &body).await, 303);
     assert!(requires(&app));
     let _ = other;
 }
@@ -187,11 +186,7 @@ async fn installation(policy: InstallPolicy, backend: Backend) {
             reaches_only_set_up(&b, account).await;
             enrol(&b).await;
         }
-        assert_eq!(
-            b.get("/servers").await.status().as_u16(),
-            200,
-            "{login} under {policy:?}"
-        );
+        assert_status!(b.get("/servers").await, 200, "{login} under {policy:?}");
     }
 }
 

@@ -6,7 +6,6 @@ use diesel::prelude::*;
 use steward::db::schema::{login_attempts, sessions};
 
 use super::{age_sessions, code, enrol, location, login_with_code, password_step};
-use crate::backend_tests;
 use crate::helpers::TestApp;
 
 backend_tests!(
@@ -32,7 +31,7 @@ async fn an_api_key_of_a_login_with_a_factor_works_as_before(app: TestApp) {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status().as_u16(), 200, "keys are their own credential");
+    assert_status!(res, 200, "keys are their own credential");
 }
 
 async fn a_login_without_a_factor_logs_in_with_its_password_as_before(app: TestApp) {
@@ -40,7 +39,7 @@ async fn a_login_without_a_factor_logs_in_with_its_password_as_before(app: TestA
     app.customer("alice", admin);
     let (b, to) = password_step(&app, "alice").await;
     assert_eq!(to, "/servers");
-    assert_eq!(b.get("/servers").await.status().as_u16(), 200);
+    assert_status!(b.get("/servers").await, 200);
 }
 
 async fn a_login_with_a_factor_is_sent_to_the_two_factor_step_and_reaches_nothing_else(
@@ -65,7 +64,7 @@ async fn a_login_with_a_factor_is_sent_to_the_two_factor_step_and_reaches_nothin
         "/reauth?next=/servers",
     ] {
         let res = b.get(path).await;
-        assert_eq!(res.status().as_u16(), 303, "{path}");
+        assert_status!(res, 303, "{path}");
         assert_eq!(location(&res), "/login", "{path}");
     }
     let res = b
@@ -74,7 +73,7 @@ async fn a_login_with_a_factor_is_sent_to_the_two_factor_step_and_reaches_nothin
     assert_eq!(location(&res), "/login");
     // The API: the cookie is no credential there.
     let res = b.get("/api/v1/me").await;
-    assert_eq!(res.status().as_u16(), 401);
+    assert_status!(res, 401);
     // The session row names no logged-in login.
     let logged_in: i64 = sessions::table
         .filter(sessions::user_id.eq(alice))
@@ -92,7 +91,7 @@ async fn a_totp_code_logs_in_and_the_same_code_is_refused_a_second_time(app: Tes
     let next = code(&secret, 1);
     let (b, status) = login_with_code(&app, "alice", &next).await;
     assert_eq!(status, 303);
-    assert_eq!(b.get("/servers").await.status().as_u16(), 200);
+    assert_status!(b.get("/servers").await, 200);
     let (b2, status) = login_with_code(&app, "alice", &next).await;
     assert_eq!(status, 422, "a code works once");
     assert_eq!(location(&b2.get("/servers").await), "/login");
@@ -110,7 +109,7 @@ async fn a_recovery_code_logs_in_once(app: TestApp) {
     let (_, codes) = enrol(&app.login("alice").await).await;
     let (b, status) = login_with_code(&app, "alice", &codes[3].to_uppercase()).await;
     assert_eq!(status, 303, "case does not matter");
-    assert_eq!(b.get("/servers").await.status().as_u16(), 200);
+    assert_status!(b.get("/servers").await, 200);
     let (_, status) = login_with_code(&app, "alice", &codes[3]).await;
     assert_eq!(status, 422, "a recovery code works once");
     let left = steward::models::two_factor::recovery_codes_left(&mut app.conn(), alice).unwrap();
@@ -150,11 +149,7 @@ async fn wrong_codes_are_throttled_per_login_and_recorded_in_login_history(app: 
     let (b, to) = password_step(&app, "alice").await;
     assert_eq!(to, "/login/two-factor");
     let res = b.post("/login/two-factor", &[("code", &right)]).await;
-    assert_eq!(
-        res.status().as_u16(),
-        422,
-        "throttled even with the right code"
-    );
+    assert_status!(res, 422, "throttled even with the right code");
     assert!(res.text().await.unwrap().contains("Too many wrong codes"));
     let failures: i64 = login_attempts::table
         .filter(login_attempts::user_id.eq(alice))

@@ -43,7 +43,7 @@ pub fn between<'a>(html: &'a str, start: &str, end: &str) -> Option<&'a str> {
 /// Turns TOTP on for the logged-in browser: answers the secret and the recovery codes.
 pub async fn enrol(b: &Browser) -> (String, Vec<String>) {
     let res = b.post("/account/security/totp/start", &[]).await;
-    assert_eq!(res.status().as_u16(), 200);
+    assert_status!(res, 200);
     let page = res.text().await.unwrap();
     let secret = between(&page, "id=\"totp-secret\">", "<")
         .expect("the set-up page shows the secret")
@@ -51,11 +51,7 @@ pub async fn enrol(b: &Browser) -> (String, Vec<String>) {
     let res = b
         .post("/account/security/totp", &[("code", &code(&secret, 0))])
         .await;
-    assert_eq!(
-        res.status().as_u16(),
-        303,
-        "a first code confirms the set-up"
-    );
+    assert_status!(res, 303, "a first code confirms the set-up");
     assert_eq!(
         res.headers()["location"],
         "/account/security/recovery-codes"
@@ -77,7 +73,7 @@ pub async fn enrol(b: &Browser) -> (String, Vec<String>) {
 pub async fn password_step(app: &TestApp, username: &str) -> (Browser, String) {
     let b = app.browser();
     let res = b.login(username, PASSWORD).await;
-    assert_eq!(res.status().as_u16(), 303, "the password is right");
+    assert_status!(res, 303, "the password is right");
     let to = res.headers()["location"].to_str().unwrap().to_string();
     (b, to)
 }

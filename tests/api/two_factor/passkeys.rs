@@ -10,7 +10,6 @@ use steward::db::schema::{audit_log, login_attempts, passkeys, recovery_codes, s
 
 use super::authenticator::{allowed, SoftKey};
 use super::{age_sessions, has_factor, location, password_step};
-use crate::backend_tests;
 use crate::helpers::{csrf_in, Browser, TestApp};
 
 backend_tests!(
@@ -178,7 +177,7 @@ async fn a_login_registers_several_named_passkeys_and_the_first_brings_recovery_
         &laptop.register(&options),
     )
     .await;
-    assert_eq!(res.status().as_u16(), 200);
+    assert_status!(res, 200);
     let body: Value = res.json().await.unwrap();
     assert_eq!(
         body["redirect"], "/account/security/recovery-codes",
@@ -238,10 +237,10 @@ async fn a_passkey_logs_in_at_the_two_factor_step_and_its_counter_is_kept(app: T
         &key.assert(&options),
     )
     .await;
-    assert_eq!(res.status().as_u16(), 200);
+    assert_status!(res, 200);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["redirect"], "/servers");
-    assert_eq!(b.get("/servers").await.status().as_u16(), 200, "logged in");
+    assert_status!(b.get("/servers").await, 200, "logged in");
     assert_eq!(attempts(&app, alice, "passkey accepted"), 1);
     let (used, record): (Option<chrono::NaiveDateTime>, String) = passkeys::table
         .filter(passkeys::user_id.eq(alice))
@@ -265,7 +264,7 @@ async fn a_passkey_logs_in_at_the_two_factor_step_and_its_counter_is_kept(app: T
         &key.assert(&options),
     )
     .await;
-    assert_eq!(res.status().as_u16(), 200);
+    assert_status!(res, 200);
 }
 
 async fn a_replayed_forged_or_foreign_passkey_answer_is_refused_and_recorded(app: TestApp) {
@@ -281,7 +280,7 @@ async fn a_replayed_forged_or_foreign_passkey_answer_is_refused_and_recorded(app
     let token = pending_token(&b).await;
     // Finish without a start.
     let res = post_json(&b, &token, "/login/two-factor/passkey/finish", &Value::Null).await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
 
     // A good answer, then the same answer again: the challenge is used up.
     let (_, options) = passkey_login_start(&b, &token).await;
@@ -289,11 +288,11 @@ async fn a_replayed_forged_or_foreign_passkey_answer_is_refused_and_recorded(app
     // bob's passkey answering alice's challenge is refused (not one of hers) ...
     let foreign = bobs.assert(&options);
     let res = post_json(&b, &token, "/login/two-factor/passkey/finish", &foreign).await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
     assert_eq!(attempts(&app, alice, "passkey refused"), 1, "recorded");
     // ... and used the challenge up: alice's own good answer to it is refused now too.
     let res = post_json(&b, &token, "/login/two-factor/passkey/finish", &answer).await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
     assert_eq!(
         location(&b.get("/servers").await),
         "/login",
@@ -310,7 +309,7 @@ async fn a_replayed_forged_or_foreign_passkey_answer_is_refused_and_recorded(app
         &key.assert(&options),
     )
     .await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
     assert_eq!(attempts(&app, alice, "passkey refused"), 2);
     assert_eq!(attempts(&app, alice, "passkey accepted"), 0);
 
@@ -347,10 +346,10 @@ async fn anonymous_clients_reach_no_passkey_route_and_get_no_session(app: TestAp
     ] {
         // Without a token: the CSRF guard refuses.
         let res = anon.post_raw(path, &[("name", "x")]).await;
-        assert_eq!(res.status().as_u16(), 403, "{path} without a token");
+        assert_status!(res, 403, "{path} without a token");
         // With the login form's token: sent to log in, and nothing kept for it.
         let res = anon.post(path, &[("name", "x")]).await;
-        assert_eq!(res.status().as_u16(), 303, "{path}");
+        assert_status!(res, 303, "{path}");
         assert_eq!(location(&res), "/login", "{path}");
     }
     assert_eq!(
@@ -373,7 +372,7 @@ async fn passkey_routes_refuse_a_request_without_the_csrf_token(app: TestApp) {
             &[("name", "Phone")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     let res = b
         .client
         .post(b.url("/account/security/passkeys/register/finish"))
@@ -381,26 +380,26 @@ async fn passkey_routes_refuse_a_request_without_the_csrf_token(app: TestApp) {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     let res = b
         .post_raw(
             &format!("/account/security/passkeys/{pk}/delete"),
             &[("confirm", "yes")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     let res = b
         .post_raw(
             &format!("/account/security/passkeys/{pk}/delete"),
             &[("confirm", "yes"), ("csrf_token", "forged")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     assert_eq!(names_of(&app, alice), ["Laptop"], "nothing deleted");
     // The pending step's routes too.
     let (p, _) = password_step(&app, "alice").await;
     let res = p.post_raw("/login/two-factor/passkey/start", &[]).await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
 }
 
 async fn deleting_another_logins_passkey_is_404_and_ones_own_is_confirmed_and_audited(
@@ -427,7 +426,7 @@ async fn deleting_another_logins_passkey_is_404_and_ones_own_is_confirmed_and_au
                 &[("confirm", "yes")],
             )
             .await;
-        assert_eq!(res.status().as_u16(), 404);
+        assert_status!(res, 404);
     }
     for bad in ["0", "-1", "abc", "99999999999"] {
         let res = b
@@ -436,7 +435,7 @@ async fn deleting_another_logins_passkey_is_404_and_ones_own_is_confirmed_and_au
                 &[("confirm", "yes")],
             )
             .await;
-        assert_eq!(res.status().as_u16(), 404, "{bad}");
+        assert_status!(res, 404, "{bad}");
     }
     assert_eq!(names_of(&app, alice), ["Laptop", "Phone"]);
     // Without confirm=yes: the question (422, as every confirmed action), nothing deleted.
@@ -446,7 +445,7 @@ async fn deleting_another_logins_passkey_is_404_and_ones_own_is_confirmed_and_au
             &[],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
     assert!(res.text().await.unwrap().contains("Delete the passkey"));
     assert_eq!(names_of(&app, alice), ["Laptop", "Phone"]);
     let res = b
@@ -497,12 +496,12 @@ async fn a_bad_or_taken_name_is_refused_with_422_and_nothing_is_kept(app: TestAp
     let token = b.csrf().await;
     let finish = "/account/security/passkeys/register/finish";
     let res = post_json(&b, &token, finish, &serde_json::json!({})).await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
     let (_, options) = start(&b, "Phone").await;
     let mut forged = SoftKey::new(&origin(&app)).register(&options);
     forged["response"]["clientDataJSON"] = Value::String("e30".into());
     let res = post_json(&b, &token, finish, &forged).await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
     // The start was used up by the refusal: a good answer to it is refused now.
     let res = post_json(
         &b,
@@ -511,13 +510,13 @@ async fn a_bad_or_taken_name_is_refused_with_422_and_nothing_is_kept(app: TestAp
         &SoftKey::new(&origin(&app)).register(&options),
     )
     .await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
     // The same credential twice.
     let again = SoftKey::new(&origin(&app));
     register(&b, &again, "Phone").await;
     let (_, options) = start(&b, "Phone 2").await;
     let res = post_json(&b, &token, finish, &again.register(&options)).await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
     assert_eq!(names_of(&app, alice), ["Laptop", "Phone"]);
 }
 
@@ -550,21 +549,21 @@ async fn passkey_changes_need_a_recent_authentication_and_are_refused_while_impe
     // The admin impersonating alice neither adds nor deletes her passkeys.
     let root = app.login("root").await;
     let res = root.post(&format!("/users/{alice}/impersonate"), &[]).await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     let res = root
         .post(
             "/account/security/passkeys/register/start",
             &[("name", "Mine")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     let res = root
         .post(
             &format!("/account/security/passkeys/{pk}/delete"),
             &[("confirm", "yes")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     assert_eq!(names_of(&app, alice), ["Laptop"]);
 }
 
@@ -577,7 +576,7 @@ async fn a_managers_reset_removes_the_passkeys_too(app: TestApp) {
             &[("confirm", "yes")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     assert!(names_of(&app, alice).is_empty());
     assert!(!has_factor(&app, alice));
     let (_, to) = password_step(&app, "alice").await;
@@ -606,5 +605,5 @@ async fn a_login_that_must_hold_a_factor_may_add_a_passkey_and_then_reaches_the_
         "/account/security/recovery-codes"
     );
     assert!(has_factor(&app, ops));
-    assert_eq!(b.get("/servers").await.status().as_u16(), 200, "set up: in");
+    assert_status!(b.get("/servers").await, 200, "set up: in");
 }

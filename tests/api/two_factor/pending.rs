@@ -6,7 +6,6 @@
 use steward::routes::table::RouteTable;
 
 use super::{enrol, location, password_step};
-use crate::backend_tests;
 use crate::helpers::{csrf_in, TestApp};
 use crate::matrix::{fill, world};
 use crate::snapshot::snapshot;

@@ -8,7 +8,6 @@ use diesel::prelude::*;
 use steward::db::schema::audit_log;
 
 use super::{enrol, has_factor, location, password_step};
-use crate::backend_tests;
 use crate::helpers::TestApp;
 
 backend_tests!(
@@ -39,7 +38,7 @@ async fn an_owner_resets_the_factors_of_its_alias_user_after_confirming(app: Tes
     assert!(page.contains("Reset two-factor"));
     let path = format!("/users/{acme}/alias-users/{dev}/two-factor/reset");
     let res = owner.post(&path, &[]).await;
-    assert_eq!(res.status().as_u16(), 422, "asks first");
+    assert_status!(res, 422, "asks first");
     assert!(has_factor(&app, dev));
     let res = owner.post(&path, &[("confirm", "yes")]).await;
     assert_eq!(location(&res), format!("/users/{acme}/alias-users/{dev}"));
@@ -70,7 +69,7 @@ async fn a_manager_who_does_not_cover_the_login_may_not_reset_it(app: TestApp) {
             &[("confirm", "yes")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 403, "{}", location(&res));
+    assert_status!(res, 403, "{}", location(&res));
     assert!(has_factor(&app, boss));
     assert_eq!(resets_audited(&app), 0);
     // Another tenant does not even see it.
@@ -82,7 +81,7 @@ async fn a_manager_who_does_not_cover_the_login_may_not_reset_it(app: TestApp) {
             &[("confirm", "yes")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 404);
+    assert_status!(res, 404);
     assert!(has_factor(&app, boss));
 }
 
@@ -108,7 +107,7 @@ async fn an_admin_resets_a_customers_factors_but_nobody_its_own_this_way(app: Te
             &[("confirm", "yes")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     assert!(has_factor(&app, admin));
     // The customer may not reset its admin.
     let owner = app.login("acme").await;
@@ -118,7 +117,7 @@ async fn an_admin_resets_a_customers_factors_but_nobody_its_own_this_way(app: Te
             &[("confirm", "yes")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 404);
+    assert_status!(res, 404);
     assert!(has_factor(&app, admin));
 }
 
@@ -131,11 +130,11 @@ async fn while_impersonating_nobody_sees_or_changes_the_targets_factors(app: Tes
     let root = app.login("root").await;
     let res = root.post(&format!("/users/{acme}/impersonate"), &[]).await;
     assert_eq!(location(&res), "/servers");
-    assert_eq!(root.get("/account/security").await.status().as_u16(), 403);
+    assert_status!(root.get("/account/security").await, 403);
     let res = root
         .post("/account/security/totp/delete", &[("confirm", "yes")])
         .await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     assert_eq!(
         root.post("/account/security/recovery-codes", &[])
             .await
@@ -150,7 +149,7 @@ async fn while_impersonating_nobody_sees_or_changes_the_targets_factors(app: Tes
             &[("confirm", "yes")],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 403);
+    assert_status!(res, 403);
     assert!(has_factor(&app, acme));
     assert!(has_factor(&app, dev));
 }

@@ -4,7 +4,6 @@ use diesel::prelude::*;
 use steward::db::schema::{recovery_codes, totp_factors};
 
 use super::{between, code, enrol, has_factor, location};
-use crate::backend_tests;
 use crate::helpers::TestApp;
 
 backend_tests!(
@@ -23,7 +22,7 @@ async fn the_set_up_page_shows_a_qr_code_the_secret_and_its_otpauth_uri(app: Tes
     let page = b.get_html("/account/security").await;
     assert!(page.contains("Set up an authenticator app"));
     let res = b.post("/account/security/totp/start", &[]).await;
-    assert_eq!(res.status().as_u16(), 200);
+    assert_status!(res, 200);
     assert_eq!(res.headers()["cache-control"], "no-store");
     let page = res.text().await.unwrap();
     assert!(page.contains("<svg"), "a server-side QR code");
@@ -79,7 +78,7 @@ async fn a_wrong_first_code_is_refused_and_nothing_is_stored(app: TestApp) {
         "123456"
     };
     let res = b.post("/account/security/totp", &[("code", wrong)]).await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
     assert!(res.text().await.unwrap().contains("does not match"));
     assert!(!has_factor(&app, alice));
     // Without a set-up under way, a code is sent back to the start.
@@ -137,7 +136,7 @@ async fn turning_totp_off_needs_a_confirmation_and_removes_every_factor(app: Tes
     let b = app.login("alice").await;
     enrol(&b).await;
     let res = b.post("/account/security/totp/delete", &[]).await;
-    assert_eq!(res.status().as_u16(), 422, "asks first");
+    assert_status!(res, 422, "asks first");
     assert!(has_factor(&app, alice));
     let res = b
         .post("/account/security/totp/delete", &[("confirm", "yes")])

@@ -6,7 +6,6 @@ use diesel::prelude::*;
 use steward::db::schema::api_keys;
 
 use super::{age_sessions, code, enrol, location};
-use crate::backend_tests;
 use crate::helpers::{TestApp, PASSWORD};
 
 backend_tests!(
@@ -29,7 +28,7 @@ async fn an_old_session_confirms_its_password_before_creating_an_api_key_and_com
     let res = b
         .post(&path, &[("name", "Deploy"), ("expires_at", "")])
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     let to = location(&res);
     assert_eq!(to, format!("/reauth?next=%2Fusers%2F{acme}%2Fapi-keys"));
     let count = |app: &TestApp| -> i64 {
@@ -52,7 +51,7 @@ async fn an_old_session_confirms_its_password_before_creating_an_api_key_and_com
     let res = b
         .post(&path, &[("name", "Deploy"), ("expires_at", "")])
         .await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_status!(res, 303);
     assert_eq!(count(&app), 1);
 }
 
@@ -120,7 +119,7 @@ async fn reauth_takes_a_code_and_refuses_a_wrong_password(app: TestApp) {
             ],
         )
         .await;
-    assert_eq!(res.status().as_u16(), 422);
+    assert_status!(res, 422);
     let res = b.post("/account/security/recovery-codes", &[]).await;
     assert!(location(&res).starts_with("/reauth"));
     let res = b
