@@ -7,9 +7,7 @@ use askama::Template;
 use super::{pager, LogQuery, PER_PAGE};
 use crate::access::activity::{may_view_activity, IpVisibility};
 use crate::models::audit::{self, AuditFilter};
-use crate::models::user::User;
-use crate::routes::users::tabs::{self, Tab};
-use crate::web::chrome::Chrome;
+use crate::routes::users::tabs::AccountTab;
 use crate::web::pagination::Pager;
 use crate::web::VisibleAccount;
 use crate::web::{render, AppError};
@@ -18,21 +16,19 @@ use crate::AppState;
 #[derive(Template)]
 #[template(path = "activity/account.html")]
 struct ActivityPage {
-    chrome: Option<Chrome>,
-    account: User,
-    tabs: Vec<Tab>,
-    active_tab: &'static str,
+    pub frame: AccountTab,
     entries: Vec<super::labels::LogRow>,
     query: LogQuery,
     pager: Pager,
 }
+
+crate::account_tab_page!(ActivityPage);
 
 pub async fn page(
     VisibleAccount { current, account }: VisibleAccount,
     state: web::Data<AppState>,
     query: web::Query<LogQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let _id = account.id;
     let ips = may_view_activity(&current.actor, &account).ok_or(AppError::Forbidden)?;
     let query = query.into_inner();
     let filter = AuditFilter {
@@ -63,14 +59,7 @@ pub async fn page(
         page.total,
     );
     render::page(&ActivityPage {
-        chrome: Some(current.chrome(if current.actor.account_id() == account.id {
-            "account"
-        } else {
-            "users"
-        })),
-        tabs: tabs::for_account(&current.actor, &account),
-        active_tab: "activity",
-        account,
+        frame: AccountTab::new(&current, account, "activity"),
         entries: super::labels::rows(page.rows, false),
         query,
         pager,

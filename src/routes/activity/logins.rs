@@ -7,9 +7,7 @@ use askama::Template;
 use super::{LogQuery, PER_PAGE};
 use crate::access::activity::may_view_login_history;
 use crate::models::login_attempt::{self, LoginAttempt};
-use crate::models::user::User;
-use crate::routes::users::tabs::{self, Tab};
-use crate::web::chrome::Chrome;
+use crate::routes::users::tabs::AccountTab;
 use crate::web::pagination::Pager;
 use crate::web::VisibleAccount;
 use crate::web::{render, AppError};
@@ -18,20 +16,18 @@ use crate::AppState;
 #[derive(Template)]
 #[template(path = "activity/logins.html")]
 struct LoginsPage {
-    chrome: Option<Chrome>,
-    account: User,
-    tabs: Vec<Tab>,
-    active_tab: &'static str,
+    pub frame: AccountTab,
     attempts: Vec<LoginAttempt>,
     pager: Pager,
 }
+
+crate::account_tab_page!(LoginsPage);
 
 pub async fn page(
     VisibleAccount { current, account }: VisibleAccount,
     state: web::Data<AppState>,
     query: web::Query<LogQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let _id = account.id;
     if !may_view_login_history(&current.actor, &account) {
         return Err(AppError::Forbidden);
     }
@@ -51,14 +47,7 @@ pub async fn page(
         page.total,
     );
     render::page(&LoginsPage {
-        chrome: Some(current.chrome(if current.actor.account_id() == account.id {
-            "account"
-        } else {
-            "users"
-        })),
-        tabs: tabs::for_account(&current.actor, &account),
-        active_tab: "logins",
-        account,
+        frame: AccountTab::new(&current, account, "logins"),
         attempts: page.rows,
         pager,
     })

@@ -41,7 +41,6 @@ pub async fn submit(
     state: web::Data<AppState>,
     form: web::Form<CreateAliasForm>,
 ) -> Result<HttpResponse, AppError> {
-    let _id = account.id;
     let form = form.into_inner();
     let all_servers = matches!(
         form.all_servers.as_deref(),

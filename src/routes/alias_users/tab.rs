@@ -16,8 +16,7 @@ use crate::access::PermissionSet;
 use crate::models::role::{self, Role};
 use crate::models::user::User;
 use crate::models::{alias, now};
-use crate::routes::users::tabs::{self, Tab};
-use crate::web::chrome::Chrome;
+use crate::routes::users::tabs::AccountTab;
 use crate::web::form::FieldErrors;
 use crate::web::pagination::{ListQuery, Pager};
 use crate::web::VisibleAccount;
@@ -61,10 +60,7 @@ pub struct CreateForm {
 #[derive(Template)]
 #[template(path = "alias_users/tab.html")]
 pub struct TabPage {
-    pub chrome: Option<Chrome>,
-    pub account: User,
-    pub tabs: Vec<Tab>,
-    pub active_tab: &'static str,
+    pub frame: AccountTab,
     pub rows: Vec<Row>,
     pub q: String,
     pub pager: Pager,
@@ -81,12 +77,13 @@ pub struct TabPage {
     pub notify_owner: bool,
 }
 
+crate::account_tab_page!(TabPage);
+
 pub async fn page(
     VisibleAccount { current, account }: VisibleAccount,
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let _id = account.id;
     if !may_list_aliases(&current.actor, &account) {
         return Err(AppError::Forbidden);
     }
@@ -215,19 +212,11 @@ pub async fn build(
     );
     let open_dialog = !errors.is_empty() || query.add.is_some();
     Ok(TabPage {
-        chrome: Some(current.chrome(if actor.account_id() == account.id {
-            "account"
-        } else {
-            "users"
-        })),
-        tabs: tabs::for_account(actor, &account),
-        active_tab: "alias-users",
         may_grant_all: reaches_all_of_account(actor),
         may_manage: may_manage_aliases(actor, &account),
         require_two_factor: policy,
         notify_owner,
         may_set_policy: crate::access::two_factor::may_set_policy(actor, &account),
-        account,
         rows,
         q: query.q.clone(),
         pager,
@@ -235,5 +224,6 @@ pub async fn build(
         form,
         errors,
         open_dialog,
+        frame: AccountTab::new(current, account, "alias-users"),
     })
 }

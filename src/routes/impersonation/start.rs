@@ -92,7 +92,6 @@ pub async fn account(
     }: VisibleAccount,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let _id = target.id;
     let may_log_in = target_may_log_in(&state, &target).await?;
     let back = format!("/users/{}", target.id);
     if let Err(why) = may_impersonate_account(&current.actor, &target, may_log_in) {

@@ -12,7 +12,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::{Deserialize, Serialize};
 
-use super::{load_owner, KeyPath, Owner};
+use super::{load_owner, KeyPageFrame, KeyPath, Owner};
 use crate::access::changes::credentials_change;
 use crate::access::keys::{key_permissions, may_use_keys, KeyAction, KeyKind, KeyRefusal};
 use crate::db::{self, DbError};
@@ -21,11 +21,9 @@ use crate::models::alias;
 use crate::models::api_key::{self, ApiKey, NewApiKey, MAX_PER_LOGIN, MAX_SERVERS};
 use crate::models::server::Server;
 use crate::models::{now, user::User};
-use crate::routes::users::tabs::Tab;
 use crate::security::api_key::ApiKeySecret;
 use crate::security::sealed::{self, Sealed};
 use crate::security::token::sha256_hex;
-use crate::web::chrome::Chrome;
 use crate::web::form::FieldErrors;
 use crate::web::session::NEW_API_KEY;
 use crate::web::{render, AppError, Current};
@@ -82,13 +80,7 @@ const SESSION_COOKIE: &str = "steward_session";
 #[derive(Template)]
 #[template(path = "keys/api.html")]
 pub struct ApiPage {
-    pub chrome: Option<Chrome>,
-    pub account: User,
-    pub alias: Option<User>,
-    pub is_self: bool,
-    pub tabs: Vec<Tab>,
-    pub active_tab: &'static str,
-    pub base: String,
+    pub frame: KeyPageFrame,
     pub rows: Vec<Row>,
     pub at_limit: bool,
     /// Only the login itself creates its API keys (credentials are personal).
@@ -104,6 +96,8 @@ pub struct ApiPage {
     pub allowed_ips: String,
     pub errors: FieldErrors,
 }
+
+key_page!(ApiPage);
 
 /// The creation form. `permissions` and `server_id` repeat, which `web::Form` cannot
 /// collect, so the body is read as pairs.
@@ -303,11 +297,6 @@ async fn build(
         None => (Vec::new(), false),
     };
     Ok(ApiPage {
-        chrome: Some(current.chrome(owner.nav(&current.actor))),
-        is_self: current.actor.login.id == owner.login().id,
-        tabs: owner.tabs(&current.actor),
-        active_tab: "api-keys",
-        base: owner.base_url(),
         at_limit: rows.len() as i64 >= MAX_PER_LOGIN,
         may_create,
         rows,
@@ -320,8 +309,7 @@ async fn build(
         chosen_scope: form.is_some_and(|f| f.server_scope == "chosen"),
         allowed_ips: form.map(|f| f.allowed_ips.clone()).unwrap_or_default(),
         errors,
-        alias: owner.alias.map(|(a, _)| a),
-        account: owner.account,
+        frame: owner.into_frame(current, "api-keys"),
     })
 }
 

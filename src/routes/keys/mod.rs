@@ -4,6 +4,18 @@
 //! route. `load_owner` makes a missing or foreign id a 404 and asks
 //! `access::keys::may_manage_keys` (403, also while impersonating) before anything else.
 
+/// Makes a key page that embeds `frame: KeyPageFrame` read its fields as its own.
+macro_rules! key_page {
+    ($page:ty) => {
+        impl std::ops::Deref for $page {
+            type Target = super::KeyPageFrame;
+            fn deref(&self) -> &Self::Target {
+                &self.frame
+            }
+        }
+    };
+}
+
 pub mod api;
 mod ssh;
 
@@ -17,7 +29,7 @@ use crate::access::Actor;
 use crate::models::user::User;
 use crate::routes::alias_users::{alias_url, load_target};
 use crate::routes::table::Routes;
-use crate::routes::users::tabs::{self, Tab};
+use crate::routes::users::tabs::{self, AccountTab, Tab};
 use crate::web::account::{parse_id, visible_account};
 use crate::web::{AppError, Current};
 use crate::AppState;
@@ -151,6 +163,42 @@ impl Owner {
             "account"
         } else {
             "users"
+        }
+    }
+}
+
+/// What both key pages show around their list: the tab frame (an alias user's own tabs
+/// for its keys), the alias user whose keys they are, whether they are the viewer's own,
+/// and the URL the page hangs under. A key page embeds it as `frame` and derefs to it.
+pub struct KeyPageFrame {
+    pub tab: AccountTab,
+    pub alias: Option<User>,
+    pub is_self: bool,
+    pub base: String,
+}
+
+impl std::ops::Deref for KeyPageFrame {
+    type Target = AccountTab;
+    fn deref(&self) -> &AccountTab {
+        &self.tab
+    }
+}
+
+impl Owner {
+    /// The frame of this holder's key page `active` ("ssh-keys" or "api-keys").
+    pub fn into_frame(self, current: &Current, active: &'static str) -> KeyPageFrame {
+        let actor = &current.actor;
+        let tab = AccountTab {
+            chrome: Some(current.chrome(self.nav(actor))),
+            tabs: self.tabs(actor),
+            active_tab: active,
+            account: self.account.clone(),
+        };
+        KeyPageFrame {
+            is_self: actor.login.id == self.login().id,
+            base: self.base_url(),
+            alias: self.alias.map(|(a, _)| a),
+            tab,
         }
     }
 }

@@ -6,14 +6,12 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{load_owner, KeyPath, Owner};
+use super::{load_owner, KeyPageFrame, KeyPath, Owner};
 use crate::access::keys::KeyKind;
 use crate::db::{self};
 use crate::domain::{describe_ssh_key, ShortText, SshPublicKey};
 use crate::models::ssh_key::{self, NewSshKey, SshKey, MAX_PER_LOGIN};
 use crate::models::{now, user::User};
-use crate::routes::users::tabs::Tab;
-use crate::web::chrome::Chrome;
 use crate::web::form::FieldErrors;
 use crate::web::{render, AppError, Current};
 use crate::AppState;
@@ -27,19 +25,15 @@ pub struct Row {
 #[derive(Template)]
 #[template(path = "keys/ssh.html")]
 pub struct SshPage {
-    pub chrome: Option<Chrome>,
-    pub account: User,
-    pub alias: Option<User>,
-    pub is_self: bool,
-    pub tabs: Vec<Tab>,
-    pub active_tab: &'static str,
-    pub base: String,
+    pub frame: KeyPageFrame,
     pub rows: Vec<Row>,
     pub at_limit: bool,
     pub name: String,
     pub public_key: String,
     pub errors: FieldErrors,
 }
+
+key_page!(SshPage);
 
 #[derive(Debug, Default, Deserialize)]
 pub struct AddForm {
@@ -76,18 +70,12 @@ async fn build(
         })
         .collect();
     Ok(SshPage {
-        chrome: Some(current.chrome(owner.nav(&current.actor))),
-        is_self: current.actor.login.id == owner.login().id,
-        tabs: owner.tabs(&current.actor),
-        active_tab: "ssh-keys",
-        base: owner.base_url(),
         at_limit: rows.len() as i64 >= MAX_PER_LOGIN,
         rows,
         name: String::new(),
         public_key: String::new(),
         errors,
-        alias: owner.alias.map(|(a, _)| a),
-        account: owner.account,
+        frame: owner.into_frame(current, "ssh-keys"),
     })
 }
 

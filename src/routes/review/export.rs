@@ -45,7 +45,6 @@ pub async fn export(
     state: web::Data<AppState>,
     query: web::Query<CsvQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let _id = account.id;
     if !may_review_access(&current.actor, &account) {
         return Err(AppError::Forbidden);
     }

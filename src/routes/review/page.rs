@@ -8,9 +8,7 @@ use serde::Deserialize;
 use super::{alias_filter, owner_passes, LoginView, Roles};
 use crate::access::review::{is_risky, may_review_access, ReviewFilter};
 use crate::models::review;
-use crate::models::user::User;
-use crate::routes::users::tabs::{self, Tab};
-use crate::web::chrome::Chrome;
+use crate::routes::users::tabs::AccountTab;
 use crate::web::pagination::Pager;
 use crate::web::VisibleAccount;
 use crate::web::{render, AppError};
@@ -29,14 +27,13 @@ pub struct ReviewQuery {
 #[derive(Template)]
 #[template(path = "review/page.html")]
 pub struct ReviewPage {
-    pub chrome: Option<Chrome>,
-    pub account: User,
-    pub tabs: Vec<Tab>,
-    pub active_tab: &'static str,
+    pub frame: AccountTab,
     pub rows: Vec<LoginView>,
     pub filter: &'static str,
     pub pager: Pager,
 }
+
+crate::account_tab_page!(ReviewPage);
 
 impl ReviewPage {
     fn risky(&self, p: &crate::access::Permission) -> bool {
@@ -49,7 +46,6 @@ pub async fn page(
     state: web::Data<AppState>,
     query: web::Query<ReviewQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let _id = account.id;
     if !may_review_access(&current.actor, &account) {
         return Err(AppError::Forbidden);
     }
@@ -92,16 +88,8 @@ pub async fn page(
             url.push_str(filter.key());
         }
     }
-    let actor = &current.actor;
     render::page(&ReviewPage {
-        chrome: Some(current.chrome(if actor.account_id() == account.id {
-            "account"
-        } else {
-            "users"
-        })),
-        tabs: tabs::for_account(actor, &account),
-        active_tab: "access-review",
-        account,
+        frame: AccountTab::new(&current, account, "access-review"),
         rows,
         filter: filter.key(),
         pager,

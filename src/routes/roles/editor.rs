@@ -11,9 +11,8 @@ use crate::access::roles::{grantable, may_edit_role, risk_of};
 use crate::access::{PermissionSet, Tier, CATALOG};
 use crate::models::role::{self, Role};
 use crate::models::user::User;
-use crate::routes::users::tabs::{self, Tab};
+use crate::routes::users::tabs::AccountTab;
 use crate::web::account::parse_id;
-use crate::web::chrome::Chrome;
 use crate::web::form::FieldErrors;
 use crate::web::{render, AppError, Current};
 use crate::AppState;
@@ -43,10 +42,7 @@ pub struct TierGroup {
 #[derive(Template)]
 #[template(path = "roles/editor.html")]
 pub struct EditorPage {
-    pub chrome: Option<Chrome>,
-    pub account: User,
-    pub tabs: Vec<Tab>,
-    pub active_tab: &'static str,
+    pub frame: AccountTab,
     /// The role being edited; None for a new one.
     pub role_id: Option<i32>,
     pub title: String,
@@ -66,6 +62,8 @@ pub struct EditorPage {
     pub holders: Vec<String>,
     pub holder_count: i64,
 }
+
+crate::account_tab_page!(EditorPage);
 
 impl EditorPage {
     pub fn action(&self) -> String {
@@ -161,14 +159,7 @@ pub fn build(
         None => "New role".to_string(),
     };
     EditorPage {
-        chrome: Some(current.chrome(if current.actor.login.id == account.id {
-            "account"
-        } else {
-            "users"
-        })),
-        tabs: tabs::for_account(&current.actor, &account),
-        active_tab: "roles",
-        account,
+        frame: AccountTab::of_login(current, account, "roles"),
         role_id: input.role_id,
         title,
         name: input.name,

@@ -10,8 +10,7 @@ use crate::access::roles::{risky, RoleRefusal};
 use crate::models::role::Role;
 use crate::models::user::User;
 use crate::operations::roles;
-use crate::routes::users::tabs::{self, Tab};
-use crate::web::chrome::Chrome;
+use crate::routes::users::tabs::AccountTab;
 use crate::web::{render, AppError, Current};
 use crate::AppState;
 
@@ -27,14 +26,13 @@ pub struct Row {
 #[derive(Template)]
 #[template(path = "roles/list.html")]
 pub struct ListPage {
-    pub chrome: Option<Chrome>,
-    pub account: User,
-    pub tabs: Vec<Tab>,
-    pub active_tab: &'static str,
+    pub frame: AccountTab,
     pub rows: Vec<Row>,
     /// A refusal to show above the table (a role in use that was to be deleted).
     pub problem: Option<String>,
 }
+
+crate::account_tab_page!(ListPage);
 
 pub async fn page(
     current: Current,
@@ -67,14 +65,7 @@ pub async fn build(
         })
         .collect();
     Ok(ListPage {
-        chrome: Some(current.chrome(if current.actor.login.id == account.id {
-            "account"
-        } else {
-            "users"
-        })),
-        tabs: tabs::for_account(&current.actor, &account),
-        active_tab: "roles",
-        account,
+        frame: AccountTab::of_login(current, account, "roles"),
         rows,
         problem,
     })

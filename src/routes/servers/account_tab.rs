@@ -17,9 +17,8 @@ use crate::access::servers::{
 use crate::domain::search::is_searchable;
 use crate::models::server::Server;
 use crate::models::user::User;
-use crate::routes::users::tabs::{self, Tab};
+use crate::routes::users::tabs::AccountTab;
 use crate::web::account::{parse_id, visible_account};
-use crate::web::chrome::Chrome;
 use crate::web::form::FieldErrors;
 use crate::web::pagination::{ListQuery, Pager};
 use crate::web::{render, AppError, Current};
@@ -36,10 +35,7 @@ pub struct Row {
 #[derive(Template)]
 #[template(path = "servers/account_tab.html")]
 pub struct TabPage {
-    pub chrome: Option<Chrome>,
-    pub account: User,
-    pub tabs: Vec<Tab>,
-    pub active_tab: &'static str,
+    pub frame: AccountTab,
     pub rows: Vec<Row>,
     pub q: String,
     pub pager: Pager,
@@ -47,6 +43,8 @@ pub struct TabPage {
     pub server_input: String,
     pub errors: FieldErrors,
 }
+
+crate::account_tab_page!(TabPage);
 
 #[derive(Debug, Default, Deserialize)]
 pub struct TabForm {
@@ -116,20 +114,13 @@ async fn build(
         })
         .collect();
     Ok(TabPage {
-        chrome: Some(current.chrome(if current.actor.account_id() == account.id {
-            "account"
-        } else {
-            "users"
-        })),
-        tabs: tabs::for_account(&current.actor, &account),
-        active_tab: "servers",
+        frame: AccountTab::new(current, account, "servers"),
         rows,
         q: query.q.clone(),
         pager,
         may_assign,
         server_input,
         errors,
-        account,
     })
 }
 

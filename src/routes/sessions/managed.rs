@@ -21,7 +21,6 @@ pub async fn end_account(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let _id = account.id;
     if !may_end_sessions_of(&current.actor, Holder::Account(&account)) {
         return Err(AppError::Forbidden);
     }

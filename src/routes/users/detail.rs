@@ -3,12 +3,11 @@
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
-use super::tabs::{self, Tab};
+use super::tabs::AccountTab;
 use crate::access::accounts::{account_edit, AccountEdit};
 use crate::access::keys::Holder;
 use crate::models::user::User;
 use crate::routes::sessions::{managed, ManagedSessions};
-use crate::web::chrome::Chrome;
 use crate::web::form::FieldErrors;
 use crate::web::VisibleAccount;
 use crate::web::{render, AppError, Current};
@@ -17,11 +16,8 @@ use crate::AppState;
 #[derive(Template)]
 #[template(path = "users/detail.html")]
 pub struct DetailPage {
-    pub chrome: Option<Chrome>,
-    pub account: User,
+    pub frame: AccountTab,
     pub owner: Option<User>,
-    pub tabs: Vec<Tab>,
-    pub active_tab: &'static str,
     pub edit: AccountEdit,
     pub owners: Vec<User>,
     /// The profile form's values (the saved ones, or the submitted ones on 422).
@@ -41,11 +37,12 @@ pub struct DetailPage {
     pub is_self: bool,
 }
 
+crate::account_tab_page!(DetailPage);
+
 pub async fn page(
     VisibleAccount { current, account }: VisibleAccount,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let _id = account.id;
     let page = build(
         &current,
         &state,
@@ -96,9 +93,6 @@ pub async fn build(
     Ok(DetailPage {
         is_self,
         managed_sessions,
-        chrome: Some(current.chrome(if is_self { "account" } else { "users" })),
-        tabs: tabs::for_account(&current.actor, &account),
-        active_tab: "details",
         edit,
         owners,
         name: account.name.clone(),
@@ -111,7 +105,7 @@ pub async fn build(
         may_reset_two_factor: two_factor
             && !current.actor.is_impersonating()
             && crate::access::two_factor::may_reset_account(&current.actor, &account),
-        account,
+        frame: AccountTab::of_login(current, account, "details"),
         errors,
         password_errors,
     })

@@ -46,7 +46,6 @@ pub async fn submit(
     state: web::Data<AppState>,
     form: web::Form<EditForm>,
 ) -> Result<HttpResponse, AppError> {
-    let _id = account.id;
     let edit = account_edit(&current.actor, &account);
     if !edit.any() {
         return Err(AppError::Forbidden);

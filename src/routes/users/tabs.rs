@@ -6,6 +6,8 @@ use crate::access::roles::may_manage_roles;
 use crate::access::servers::may_view_account_servers;
 use crate::access::Actor;
 use crate::models::user::User;
+use crate::web::chrome::Chrome;
+use crate::web::Current;
 
 #[derive(Debug, Clone)]
 pub struct Tab {
@@ -77,4 +79,53 @@ pub fn for_account(actor: &Actor, account: &User) -> Vec<Tab> {
         });
     }
     tabs
+}
+
+/// What every account tab page shows around its own content: the layout, the account,
+/// its tab bar and which tab is open. A page embeds it as `frame` and derefs to it
+/// (`account_tab_page!`), so templates read `chrome`, `account`, `tabs` and `active_tab`
+/// as fields of the page.
+pub struct AccountTab {
+    pub chrome: Option<Chrome>,
+    pub account: User,
+    pub tabs: Vec<Tab>,
+    pub active_tab: &'static str,
+}
+
+impl AccountTab {
+    /// The frame of `account`'s tab `active`. The top navigation marks "My account" when
+    /// the account is the actor's own, or its parent account for an alias user.
+    pub fn new(current: &Current, account: User, active: &'static str) -> AccountTab {
+        let own = current.actor.account_id() == account.id;
+        AccountTab::with_nav(current, account, active, own)
+    }
+
+    /// The frame of a tab that is the login's own only when the login is the account
+    /// itself (its details and its roles; an alias user's "My account" is its own page).
+    pub fn of_login(current: &Current, account: User, active: &'static str) -> AccountTab {
+        let own = current.actor.login.id == account.id;
+        AccountTab::with_nav(current, account, active, own)
+    }
+
+    fn with_nav(current: &Current, account: User, active: &'static str, own: bool) -> AccountTab {
+        AccountTab {
+            chrome: Some(current.chrome(if own { "account" } else { "users" })),
+            tabs: for_account(&current.actor, &account),
+            account,
+            active_tab: active,
+        }
+    }
+}
+
+/// Makes a page that embeds `frame: AccountTab` read its fields as its own.
+#[macro_export]
+macro_rules! account_tab_page {
+    ($page:ty) => {
+        impl std::ops::Deref for $page {
+            type Target = $crate::routes::users::tabs::AccountTab;
+            fn deref(&self) -> &Self::Target {
+                &self.frame
+            }
+        }
+    };
 }

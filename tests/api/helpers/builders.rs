@@ -13,7 +13,8 @@ use steward::models::server::{NewServer, Server};
 use super::TestApp;
 
 /// A server for `app.server(hostname)`: unowned, powered off, tagged "web", with an
-/// address derived from its owner and hostname unless `ip` names one.
+/// address derived from its owner and hostname unless `ip` names one, and no row in the
+/// address table; `racked()` makes the inventory's kind (with its address row).
 pub struct ServerBuilder<'a> {
     app: &'a TestApp,
     hostname: String,
@@ -58,25 +59,42 @@ impl ServerBuilder<'_> {
                 self.hostname.len()
             )
         });
-        let (location, os, power, cpu, memory, disks) = if self.racked {
-            ("Frankfurt", "debian-12", "on", "8 cores", 64, "2x NVMe")
-        } else {
-            ("", "", "off", "", 0, "")
-        };
+        if !self.racked {
+            // Only the `servers` row: the derived addresses of two servers may be equal,
+            // which the address table (`server_ips`, unique) would refuse.
+            use steward::db::schema::servers;
+            let mut c = self.app.conn();
+            return steward::insert_returning_id!(
+                &mut *c,
+                servers::table,
+                (
+                    servers::hostname.eq(&self.hostname),
+                    servers::name.eq(&self.hostname),
+                    servers::primary_ip.eq(&ip),
+                    servers::tags.eq(&self.tags),
+                    servers::reseller_id.eq(self.reseller),
+                    servers::owner_id.eq(self.owner),
+                    servers::created_at.eq(at),
+                    servers::updated_at.eq(at),
+                ),
+                servers::id
+            )
+            .unwrap();
+        }
         NewServer {
             hostname: &self.hostname,
             name: &self.hostname,
             primary_ip: &ip,
-            location,
+            location: "Frankfurt",
             tags: &self.tags,
-            os,
-            power_state: power,
+            os: "debian-12",
+            power_state: "on",
             status: "active",
             reseller_id: self.reseller,
             owner_id: self.owner,
-            cpu,
-            memory_gb: memory,
-            disks,
+            cpu: "8 cores",
+            memory_gb: 64,
+            disks: "2x NVMe",
             created_at: at,
             updated_at: at,
         }
