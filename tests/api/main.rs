@@ -10,6 +10,7 @@ mod access_review;
 mod accounts;
 mod alias_users;
 mod alias_users_api;
+mod architecture_map;
 mod attacker;
 mod auth;
 mod cli;
