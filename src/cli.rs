@@ -1,4 +1,4 @@
-//! The `steward` command line (SPEC §5): `serve` (the default), `serve --demo`,
+//! The `steward` command line: `serve` (the default), `serve --demo`,
 //! `create-admin`, `migrate`, `backup` and `reset-2fa`, configured by the STEWARD_*
 //! environment variables; plus `bench-data`, which builds the benchmark's data set
 //! (bench/run.sh, BENCHMARKS.md).

@@ -1,7 +1,7 @@
-//! Configuration from the environment (SPEC §5): database URL, bind address, and the
+//! Configuration from the environment: database URL, bind address, and the
 //! secret key that signs session cookies. With SQLite an unset key is generated once and
 //! kept beside the database; with PostgreSQL it is required, so that every instance of a
-//! cluster signs cookies the same way. The operations settings of SPEC §9 (public URL,
+//! cluster signs cookies the same way. The production settings (public URL,
 //! trusted proxies, metrics address) are read here too, each with a safe default.
 
 use std::path::{Path, PathBuf};

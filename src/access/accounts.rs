@@ -93,7 +93,7 @@ pub fn account_edit(actor: &Actor, target: &User) -> AccountEdit {
             own_password: !actor.is_impersonating(),
         };
     }
-    // Nobody edits a login with rights beyond their own (SPEC §2.1); that the edit leaves
+    // Nobody edits a login with rights beyond their own; that the edit leaves
     // it covered too is `changes::account_change`'s to check.
     if !covers_account(actor, target) {
         return AccountEdit::default();
@@ -146,7 +146,7 @@ pub enum NoCreation {
 }
 
 /// Whether the creator may make an account of `kind` owned by `owner`: it must cover the
-/// new account (SPEC §2.1), and the owner must fit the kind.
+/// new account (no escalation), and the owner must fit the kind.
 pub fn may_create(
     creation: AccountCreation,
     actor: &Actor,

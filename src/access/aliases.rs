@@ -1,4 +1,4 @@
-//! Who may see and manage an account's alias users, and the no-escalation rule of SPEC §2:
+//! Who may see and manage an account's alias users, and the no-escalation rule for them:
 //! a manager grants only what it holds (permissions through roles, servers, "all
 //! servers"), never acts on itself, and never acts on a login whose rights are not a
 //! subset of its own.
@@ -39,7 +39,7 @@ pub struct TargetRights {
     pub permissions: PermissionSet,
     /// It has the "all servers" flag.
     pub all_servers: bool,
-    /// Whether the actor covers it (SPEC §2.1; `rights::coverage`, settled with its counts).
+    /// Whether the actor covers it (`rights::coverage`, settled with its counts).
     pub covered: bool,
 }
 

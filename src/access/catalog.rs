@@ -1,4 +1,4 @@
-//! The permission catalog of SPEC §2: the one table in code that drives the role editor,
+//! The permission catalog: the one table in code that drives the role editor,
 //! every check, the docs and the tests. Order matters only for display and for the bit
 //! each permission takes in a `PermissionSet`.
 
@@ -166,7 +166,7 @@ impl Perm {
         CATALOG.iter().find(|p| p.key == key).map(|p| p.perm)
     }
 
-    /// A `servers.*` permission: granted per server the login reaches (SPEC §2.1), not
+    /// A `servers.*` permission: granted per server the login reaches, not
     /// account-wide.
     pub fn is_server_permission(self) -> bool {
         self.key().starts_with("servers.")

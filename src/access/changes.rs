@@ -1,5 +1,6 @@
-//! The no-escalation rule (SPEC §2.1) applied to every kind of change, each in one named
-//! function: does the actor cover every login the change affects, before it and after it?
+//! The no-escalation rule (docs/ARCHITECTURE.md, "No escalation") applied to every kind of
+//! change, each in one named function: does the actor cover every login the change
+//! affects, before it and after it?
 //!
 //! Each function takes the change itself as a closure and runs it between the two checks,
 //! inside the caller's transaction: the "after" check reads the state the change really
@@ -246,7 +247,7 @@ where
     change(conn)
 }
 
-/// Resetting another login's second factors (a manager's reset, SPEC §7): never oneself;
+/// Resetting another login's second factors (a manager's reset): never oneself;
 /// the actor covers the login before and after (its rights do not change).
 pub fn factors_reset<T, E, F>(
     conn: &mut DbConn,

@@ -1,4 +1,4 @@
-//! Impersonation (SPEC §4): who may act as whom. Admins (admin.impersonate) any non-admin
+//! Impersonation: who may act as whom. Admins (admin.impersonate) any non-admin
 //! account and any alias user; resellers (customers.impersonate) their customers and
 //! those customers' alias users; every account owner (alias_users.impersonate) its own
 //! alias users; an alias user with alias_users.impersonate its siblings whose rights are a

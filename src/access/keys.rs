@@ -69,7 +69,7 @@ pub enum KeyRefusal {
 
 /// May `actor` see and remove the `kind` keys of `holder` (`KeyAction::Manage`), or add
 /// one (`KeyAction::Create`)? The holder itself needs the key permission. Others need it
-/// too and must cover the holder (SPEC §2.1; through `account_edit` and
+/// too and must cover the holder (through `account_edit` and
 /// `may_act_on_alias`). Credentials are personal: others never create an API key for a
 /// login — its secret would be theirs — while SSH keys, public halves that only let the
 /// holder's own reinstalls put them on servers the holder reaches, may still be added by

@@ -26,7 +26,7 @@ impl PermissionSet {
         PermissionSet(perms.into_iter().fold(0, |bits, p| bits | p.bit()))
     }
 
-    /// The `servers.*` permissions of the set: held per server reached (SPEC §2.1).
+    /// The `servers.*` permissions of the set: held per server reached, not account-wide.
     pub fn server_part(self) -> Self {
         self.intersect(Self::of(
             Perm::ALL

@@ -1,4 +1,4 @@
-//! The access review (SPEC §3): who may read it, which permissions count as risky, and the
+//! The access review: who may read it, which permissions count as risky, and the
 //! servers a reviewer may see by name. A review shows every login of an account, so it is
 //! for the account's managers (those who may manage its alias users); a manager that
 //! reaches only part of the account sees the other servers as counts.

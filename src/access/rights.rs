@@ -1,6 +1,6 @@
 //! A login's **rights** as one comparable value, and the one comparison every
-//! no-escalation rule is made of (SPEC §2.1): login A *covers* login L when L's rights are
-//! a subset of A's.
+//! no-escalation rule is made of: login A *covers* login L when L's rights are a subset of
+//! A's (docs/ARCHITECTURE.md, "Rights" and "No escalation").
 //!
 //! Rights are the account-level permissions a login holds (everything but `servers.*`),
 //! plus a pair (server permission, server) for every `servers.*` permission on every
@@ -47,7 +47,7 @@ pub enum ServerGrant {
     Chosen { key: i32, within: Box<ServerGrant> },
 }
 
-/// What an API key was granted when it was made (issue 17): some permissions or all of
+/// What an API key was granted when it was made: some permissions or all of
 /// its login's, and all of its login's servers or a chosen list (`api_key_servers`). A key
 /// acts with these ∩ its login's rights *now* (`Rights::within_key`), so narrowing the
 /// login narrows the key at once, and widening the login never widens it.
@@ -59,7 +59,7 @@ pub struct KeyGrant {
     pub all_servers: bool,
 }
 
-/// A login's rights (SPEC §2.1).
+/// A login's rights, as one value to compare (docs/ARCHITECTURE.md, "Rights").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rights {
     /// Account-level permissions (customers.*, alias_users.*, admin.*, …).
@@ -279,7 +279,7 @@ fn grant_holds(outer: &ServerGrant, inner: &ServerGrant) -> Option<bool> {
     }
 }
 
-/// Whether `a` covers `l` (SPEC §2.1): `l`'s account-level permissions are `a`'s, and every
+/// Whether `a` covers `l`: `l`'s account-level permissions are `a`'s, and every
 /// (server permission, server) pair of `l` is one of `a`'s.
 pub fn coverage(a: &Rights, l: &Rights) -> Coverage {
     if !l.account.is_subset_of(a.account) {
@@ -458,8 +458,8 @@ mod tests {
 
     #[test]
     fn a_resellers_narrow_alias_does_not_cover_a_customers_wider_alias() {
-        // Bug 4 of issue 14: a reseller's alias limited to one server against a customer's
-        // alias with all of the customer's servers.
+        // Once answered wrongly: a reseller's alias limited to one server against a
+        // customer's alias with all of the customer's servers.
         let reseller = user(2, "reseller");
         let cust = customer(3, 2);
         let perms = [Perm::ServersView, Perm::ServersPower];

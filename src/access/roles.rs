@@ -121,7 +121,7 @@ pub fn risky(set: PermissionSet) -> Vec<&'static Permission> {
 }
 
 /// The permissions of a set worth telling the account owner about when they are granted
-/// (SPEC §8): the risky ones and every admin permission.
+/// (by mail): the risky ones and every admin permission.
 pub fn worth_telling(set: PermissionSet) -> PermissionSet {
     PermissionSet::of(
         set.iter()

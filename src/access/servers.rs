@@ -70,7 +70,7 @@ pub fn list_reachable_held_by(
 }
 
 /// The part of `reach` (another login's servers) the actor may see in detail: what it
-/// reaches itself. The rest is shown only as a count (SPEC §2.1: views follow reach).
+/// reaches itself. The rest is shown only as a count: views follow reach.
 pub fn visible_reach(actor: &Actor, reach: &Reach) -> Reach {
     if actor.reach.includes(reach) {
         reach.clone()
@@ -222,7 +222,7 @@ pub fn new_holders(
     server: &Reachable,
     to: Option<&Assignee>,
 ) -> Result<(Option<i32>, Option<i32>), AssignRefusal> {
-    // Within what the actor holds (SPEC §2.1): the receiver gets its tier's server
+    // Within what the actor holds (no escalation): the receiver gets its tier's server
     // permissions on the server, so the actor must hold each of them there itself (it
     // reaches the server: `Reachable`).
     if let Some(to) = to {

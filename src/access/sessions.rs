@@ -3,7 +3,7 @@
 //! not the impersonator's. Others end all of a login's sessions only when they may manage
 //! it — an account's admin or reseller (`account_edit(..).status`), an alias user's
 //! managers (`may_act_on_alias`) — and cover it, which `changes::credentials_change`
-//! checks again inside the transaction (SPEC §2.1).
+//! checks again inside the transaction, on the rows as they are when the sessions end.
 
 use super::accounts::account_edit;
 use super::aliases::may_act_on_alias;

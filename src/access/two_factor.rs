@@ -1,4 +1,4 @@
-//! Two-factor rules (SPEC §7): when a login must hold a second factor (the installation's
+//! Two-factor rules: when a login must hold a second factor (the installation's
 //! STEWARD_REQUIRE_2FA, its account owner's policy, its role), who may set an account's
 //! policy, and who may reset another login's factors (a manager who covers it; the
 //! coverage itself is `changes::factors_reset`). Nobody reads or changes the factors of a

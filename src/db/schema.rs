@@ -122,7 +122,7 @@ diesel::table! {
         state -> Text,
         expires_at -> Timestamp,
         created_at -> Timestamp,
-        /// Names the session in URLs (issue 17); never the key's hash.
+        /// Names the session in URLs; never the key's hash.
         public_id -> Text,
         ip -> Text,
         user_agent -> Text,
@@ -187,7 +187,7 @@ diesel::table! {
         created_at -> Timestamp,
         /// Who made the key (migration 5); keys made for another login were revoked then.
         created_by -> Nullable<Integer>,
-        /// Granted permission keys separated by spaces; NULL for all (issue 17).
+        /// Granted permission keys separated by spaces; NULL for all.
         permissions -> Nullable<Text>,
         all_servers -> Bool,
         /// CIDRs separated by spaces; empty for anywhere.

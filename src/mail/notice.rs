@@ -1,4 +1,4 @@
-//! The notices an account owner gets by mail (SPEC §8), opt-out per account: a risky or
+//! The notices an account owner gets by mail, opt-out per account: a risky or
 //! admin permission granted to one of its logins, two-factor removed or reset, and a login
 //! signing in from an address it never used before; and the offboarding of one of its
 //! alias users, with where its SSH keys still are. Each is a struct holding what the mail

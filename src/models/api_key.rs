@@ -72,7 +72,8 @@ pub struct NewApiKey<'a> {
 
 impl NewApiKey<'_> {
     /// Inserts the key, recorded as made by its own login: credentials are personal
-    /// (SPEC §2.1), so no other login makes one (`access::keys::may_use_keys`).
+    /// (nobody holds another login's secret), so no other login makes one
+    /// (`access::keys::may_use_keys`).
     pub fn insert(&self, conn: &mut DbConn) -> QueryResult<i32> {
         let row = (self, api_keys::created_by.eq(Some(self.user_id)));
         crate::insert_returning_id!(conn, api_keys::table, row, api_keys::id)

@@ -124,7 +124,7 @@ pub struct Facts {
     pub sessions: HashMap<i32, i64>,
     /// Assigned servers of each alias user.
     pub assigned: HashMap<i32, i64>,
-    /// Logins with a second factor. Empty until two-factor exists (issue 16 fills it).
+    /// Logins that hold a second factor.
     pub two_factor: HashSet<i32>,
 }
 

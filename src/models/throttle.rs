@@ -1,4 +1,4 @@
-//! Login throttling (SPEC §9), counted from `login_attempts` so that every instance sees
+//! Login throttling, counted from `login_attempts` so that every instance sees
 //! the same numbers. Failures count per (username, client address) and per client
 //! address, so an attacker locks only their own address out: the same login keeps
 //! working from every other address. Across all addresses a username has only a slower

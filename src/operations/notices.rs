@@ -1,4 +1,4 @@
-//! Whether the account owner is told, and the telling (SPEC §8): each trigger site calls
+//! Whether the account owner is told, and the telling: each trigger site calls
 //! one function here inside the transaction of its change, and the notice is queued in
 //! that transaction (`models::outbox::enqueue`), so a change that rolls back tells nobody
 //! and one that stands is never left untold. The owner is the account: the parent of an

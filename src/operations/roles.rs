@@ -102,7 +102,7 @@ pub struct RoleInput {
     pub require_two_factor: Option<bool>,
 }
 
-/// Whether the door vouches for a recent authentication ("sudo mode", SPEC §7), which a
+/// Whether the door vouches for a recent authentication ("sudo mode"), which a
 /// role with a risky or admin permission needs. A page session knows; an API key has no
 /// session to re-authenticate and is not asked (creating the key needed sudo mode).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,7 +175,7 @@ struct Valid {
     permissions: PermissionSet,
 }
 
-/// Checks the input against the rules of SPEC §2: name and description, unknown keys
+/// Checks the input against the Roles tab's rules: name and description, unknown keys
 /// and keys the actor may not grant (all reported together, by field), then the
 /// confirmation of dangerous permissions.
 fn validate(actor: &Actor, account: &User, input: &RoleInput) -> Result<Valid, RoleError> {
@@ -221,7 +221,7 @@ fn validate(actor: &Actor, account: &User, input: &RoleInput) -> Result<Valid, R
     })
 }
 
-/// Sudo mode (SPEC §7): a role with a risky or admin permission needs a recent
+/// Sudo mode: a role with a risky or admin permission needs a recent
 /// authentication where the door can give one.
 fn recent_enough(recent: RecentAuth, valid: &Valid) -> Result<(), RoleError> {
     let admin = valid.permissions.iter().any(|p| p.tier == Tier::Admin);
@@ -356,7 +356,7 @@ pub async fn update(
                 None => two_factor::role_requires(c, rid)?,
             };
             // The edit changes every holder's rights: it stands only if the editor covers
-            // each of them afterwards (SPEC §2.1), else it is rolled back.
+            // each of them afterwards (no escalation), else it is rolled back.
             role_change(c, &actor, rid, |c| {
                 Role::update(
                     c,

@@ -1,4 +1,4 @@
-//! `steward backup --to FILE` (SPEC §9): a consistent copy of the SQLite database taken
+//! `steward backup --to FILE`: a consistent copy of the SQLite database taken
 //! while the panel runs. `VACUUM INTO` reads one snapshot (a read transaction, which in
 //! WAL mode never blocks the panel's writers, nor they it) and writes it out as a
 //! compact, self-contained database with no WAL beside it. The copy is written under a

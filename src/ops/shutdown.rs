@@ -1,4 +1,4 @@
-//! Graceful shutdown (SPEC §9): on SIGTERM or SIGINT every server stops accepting
+//! Graceful shutdown: on SIGTERM or SIGINT every server stops accepting
 //! connections, lets the requests in flight finish (at most
 //! `startup::SHUTDOWN_GRACE_SECONDS`), and `steward serve` then returns, exiting 0.
 //! actix-server's own signal handling is switched off because it treats SIGINT as a

@@ -10,7 +10,7 @@ use super::token::{random_urlsafe, sha256_hex};
 pub const PREFIX: &str = "stw_";
 /// How many random characters the visible prefix shows after `stw_`.
 const VISIBLE: usize = 8;
-/// Fewest random characters a well-formed key has (SPEC §5: at least 32).
+/// Fewest random characters a well-formed key has: 32 (192 bits), too many to guess.
 const MIN_RANDOM: usize = 32;
 /// More than any key we issue; longer bearer values are refused without a lookup.
 const MAX_RANDOM: usize = 128;

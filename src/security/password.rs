@@ -20,7 +20,7 @@ fn argon2() -> Argon2<'static> {
 
 /// Hashes a password into a PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`). The same steps
 /// as argon2's own `hash_password`, with the work area from the gate: a new password costs
-/// no fresh 19 MiB (issue 19: creating alias users grew the process by about 19 MB a time,
+/// no fresh 19 MiB (without the gate, creating alias users grew the process by about 19 MB a time,
 /// as the freed areas stayed in the allocator's per-thread arenas).
 pub fn hash(password: &str) -> anyhow::Result<String> {
     let salt = SaltString::generate(&mut OsRng);

@@ -1,5 +1,5 @@
-//! The client address of a request behind reverse proxies (`STEWARD_TRUSTED_PROXIES`,
-//! SPEC §9). Only a peer inside one of the trusted networks may name the client through
+//! The client address of a request behind reverse proxies (`STEWARD_TRUSTED_PROXIES`).
+//! Only a peer inside one of the trusted networks may name the client through
 //! `X-Forwarded-For` or `Forwarded`; from any other peer the headers are ignored, since
 //! anyone can send them. The chain is read from the right (the hop nearest to us) and the
 //! first address that is not itself a trusted proxy is the client: the addresses left of

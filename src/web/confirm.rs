@@ -1,4 +1,4 @@
-//! Destructive actions ask first, on the server as well as in the browser (SPEC §3). A
+//! Destructive actions ask first, on the server as well as in the browser. A
 //! handler checks access, then its input, then asks `confirmation`: when the form lacks
 //! the expected `confirm` value (`yes`, or the server's hostname typed for a reinstall),
 //! the answer is 422 with a page that says what would happen and offers the same form

@@ -1,5 +1,6 @@
 //! Answers the limits give before a handler runs (408, 429, 503): the error page in the
-//! layout for the pages, `{"error": …}` for the JSON API, as SPEC §5 asks of each door.
+//! layout for the pages, `{"error": …}` for the JSON API: each door answers in the form
+//! its callers read.
 
 use actix_web::http::header::{HeaderValue, CACHE_CONTROL, RETRY_AFTER};
 use actix_web::http::{ConnectionType, StatusCode};

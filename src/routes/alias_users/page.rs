@@ -53,7 +53,7 @@ pub struct AliasPage {
     pub may_change_own_password: bool,
     pub permissions: Vec<&'static Permission>,
     /// Its servers within the viewer's reach (a page about another login shows the
-    /// servers outside the viewer's reach only as a count: SPEC §2.1).
+    /// servers outside the viewer's reach only as a count).
     pub servers: Vec<Server>,
     /// How many servers it reaches, and how many of those the viewer reaches too.
     pub server_total: i64,

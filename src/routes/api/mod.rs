@@ -1,4 +1,4 @@
-//! The JSON API of SPEC §5 under /api/v1. Callers send `Authorization: Bearer <key>`; no
+//! The JSON API under /api/v1 (README, "JSON API"). Callers send `Authorization: Bearer <key>`; no
 //! cookies, no CSRF token (the CSRF guard skips /api/). Each call resolves the key's login
 //! with `Actor::load`, the same access engine the pages use, so a role change, a disable,
 //! an expiry, a parent's disable or a revocation applies on the next call. Every error is

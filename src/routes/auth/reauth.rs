@@ -1,4 +1,4 @@
-//! Recent authentication ("sudo mode", SPEC §7). Creating API keys, changing factors,
+//! Recent authentication ("sudo mode"). Creating API keys, changing factors,
 //! starting an impersonation and saving a role with a risky or admin permission need the
 //! person behind the session to have proved who they are in the last 15 minutes; without
 //! it they are sent here with `next`, the page to return to. The password works, and so

@@ -1,4 +1,4 @@
-//! The login's second step (SPEC §7). After the right password, a login that holds a
+//! The login's second step. After the right password, a login that holds a
 //! factor is only *pending*: its id waits in the session under `PENDING_LOGIN`, and
 //! `LOGIN_ID` is not set, so the session reaches nothing but this page (the `Current`
 //! extractor and every API route know no pending login). The step expires after five

@@ -397,7 +397,7 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     let form = CreateForm::parse(&body)?;
     let owner = load_owner(&current, &state, &path, KeyKind::Api).await?;
-    // Credentials are personal (SPEC §2.1): a key made for another login would put that
+    // Credentials are personal: a key made for another login would put that
     // login's rights in its maker's hands, beyond the maker's own life.
     if let Err(KeyRefusal::NotYours) = may_use_keys(
         &current.actor,
@@ -409,7 +409,7 @@ pub async fn create(
             "Credentials are personal: only this login itself may create its API keys.".into(),
         ));
     }
-    // Sudo mode (SPEC §7): a long-lived credential needs a recent authentication.
+    // Sudo mode: a long-lived credential needs a recent authentication.
     current.require_recent_auth(&format!("{}/api-keys", owner.base_url()))?;
     let mut errors = FieldErrors::default();
     let name = errors.check("name", ShortText::parse(&form.name, 100, true));

@@ -1,4 +1,4 @@
-//! The access review (SPEC §3): every login of an account — the owner and its alias users
+//! The access review: every login of an account — the owner and its alias users
 //! — with kind, status, role, two-factor, effective permissions, servers, API keys with
 //! their last use, open sessions and last login. A page (50 alias users at a time, with
 //! filters) and a CSV streamed in bounded memory, one row per login and permission, or
@@ -98,7 +98,7 @@ pub struct LoginView {
     pub permissions: PermissionSet,
     /// "All servers", or how many are assigned.
     pub servers: ServersHeld,
-    /// Whether it has a second factor (always false until issue 16 lands).
+    /// Whether it holds a second factor.
     pub two_factor: bool,
     pub api_keys: Vec<review::KeyUse>,
     pub ssh_keys: i64,

@@ -1,6 +1,6 @@
 //! Alias roles of an account: the Roles tab (list with usage), the role editor (new and
 //! existing roles, grouped permissions with live risk warnings), saving with the server-side
-//! rules of SPEC §2, and deletion of roles nobody uses. Every decision is asked of
+//! rules (`operations::roles`), and deletion of roles nobody uses. Every decision is asked of
 //! `access::roles` first; the changes themselves are `operations::roles` (shared with the
 //! JSON API); this module only gathers rows, parses forms and renders.
 

@@ -1,4 +1,4 @@
-//! The Security page of the current login (SPEC §3, §7): its two-factor state, TOTP
+//! The Security page of the current login: its two-factor state, TOTP
 //! set-up and removal, passkeys, and recovery codes; plus what managers do about other logins'
 //! factors (an account's policy for its alias users, resets), and beside that policy the
 //! account owner's choice of notices by mail. Everything about one's own

@@ -1,6 +1,6 @@
 //! POST /users/{id}/notifications (notify_owner=yes|no): whether the account owner is told
 //! by mail about risky grants, two-factor removals and sign-ins from new addresses on its
-//! account (SPEC §8; `operations::notices`). The same people may set it as the two-factor
+//! account (`operations::notices`). The same people may set it as the two-factor
 //! policy beside it (`may_set_policy`: the account itself, or a manager who may edit it and
 //! covers it); audited.
 

@@ -1,4 +1,4 @@
-//! Passkeys on the Security page (SPEC §5, §7): registering one is two JSON requests made
+//! Passkeys on the Security page: registering one is two JSON requests made
 //! by static/passkeys.js around `navigator.credentials.create` — start (the name; answers
 //! the options) and finish (the browser's credential; stores it) — with webauthn-rs's
 //! state waiting in between in the session row, which exists only after a password login,

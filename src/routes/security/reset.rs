@@ -1,4 +1,4 @@
-//! Resetting another login's second factors (SPEC §7): a manager who covers the login
+//! Resetting another login's second factors: a manager who covers the login
 //! (`changes::factors_reset`: never oneself, covered before and after) removes its TOTP
 //! secret and recovery codes, after `confirm=yes`. Audited in the login's account. The
 //! login logs in with its password alone afterwards, and is asked to set up a factor again

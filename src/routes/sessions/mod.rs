@@ -1,4 +1,4 @@
-//! Open sessions a login can see and end (issue 17, SPEC §3 "Security"): its own on
+//! Open sessions a login can see and end: its own on
 //! `/account/security` (created, last seen, address, browser, this one marked; end one, or
 //! all others with `confirm=yes`), and every session of a login a manager covers
 //! (`POST /users/{id}/sessions/end`, `…/alias-users/{aid}/sessions/end`, `confirm=yes`).

@@ -16,7 +16,7 @@ pub struct Tab {
     pub url: String,
 }
 
-/// The tabs `actor` may use on `account`'s page, in the order of SPEC §3.
+/// The tabs `actor` may use on `account`'s page, in the order the page shows them.
 pub fn for_account(actor: &Actor, account: &User) -> Vec<Tab> {
     let base = format!("/users/{}", account.id);
     let mut tabs = vec![Tab {
