@@ -2,8 +2,9 @@
 //! login's `Reach` (built by `Actor::resolve`: all, a reseller's, an owner's, or an alias
 //! user's assigned servers within its parent's), applied as a SQL filter by
 //! `find_reachable`; what is outside is reported as absent (404) whatever the permission.
-//! Within reach, each action needs its permission (`may_on_server`). Because alias users,
-//! impersonation and API keys all arrive here as an `Actor`, there is one code path.
+//! Within reach, each action needs its permission (`may_on_reached_servers`). Because
+//! alias users, impersonation and API keys all arrive here as an `Actor`, there is one
+//! code path.
 //!
 //! Holders of a server: `reseller_id` (the reseller it is assigned to) and `owner_id` (the
 //! customer using it). The rule that keeps them coherent: a customer's server carries the
@@ -84,8 +85,10 @@ pub fn may_view_servers(actor: &Actor) -> bool {
     actor.may(Perm::ServersView)
 }
 
-/// May do what `perm` allows on a server it reaches.
-pub fn may_on_server(actor: &Actor, _server: &Reachable, perm: Perm) -> bool {
+/// May do what `perm` allows on the servers it reaches. A login's `servers.*` permissions
+/// hold alike on every server it reaches (`rights::Rights`), so no server is asked for:
+/// that a server is reached is proven by holding it as a `Reachable`.
+pub fn may_on_reached_servers(actor: &Actor, perm: Perm) -> bool {
     actor.may(perm)
 }
 
@@ -112,7 +115,7 @@ pub struct ServerActions {
 }
 
 pub fn server_actions(actor: &Actor, server: &Reachable) -> ServerActions {
-    let on = |perm| may_on_server(actor, server, perm);
+    let on = |perm| may_on_reached_servers(actor, perm);
     ServerActions {
         view: on(Perm::ServersView),
         power: on(Perm::ServersPower),
