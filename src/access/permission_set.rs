@@ -1,5 +1,8 @@
-//! A set of catalog permissions as a bit set: intersections and subset checks, the core of
-//! "role ∩ parent" and of the no-escalation rule, cost a single instruction.
+//! A set of catalog permissions as a bit set, one bit per `Perm` in a `u64`. Combining and
+//! comparing two sets (intersection, union, difference, subset), which "role ∩ parent" and
+//! the no-escalation rule do on every check, is one bitwise operation on that word.
+//! Building a set (from tiers, stored keys, the catalog's `common` flags), splitting off
+//! its `servers.*` part and listing its entries walk the whole catalog instead.
 
 use super::catalog::{Perm, Permission, Tier, CATALOG};
 
