@@ -31,7 +31,7 @@ pub enum ServerGrant {
     Everything,
     /// Every server the regular account `account` holds, now and later. `kind` and
     /// `owner` say whose servers those also are: a customer's servers always carry the
-    /// customer's reseller (`access::servers::new_holders`), so a reseller's grant holds
+    /// customer's reseller (`access::servers::new_owner_chain`), so a reseller's grant holds
     /// its customers' grants.
     AllOf {
         account: i32,

@@ -6,7 +6,7 @@
 //! alias users, impersonation and API keys all arrive here as an `Actor`, there is one
 //! code path.
 //!
-//! Holders of a server: `reseller_id` (the reseller it is assigned to) and `owner_id` (the
+//! A server's owner chain: `reseller_id` (the reseller it is assigned to) and `owner_id` (the
 //! customer using it). The rule that keeps them coherent: a customer's server carries the
 //! customer's reseller (if its owner is a reseller), so the reseller keeps reaching what
 //! it passed on; a reseller's unpassed server has no owner; an admin's customer's server
@@ -58,16 +58,17 @@ pub fn find_reachable_by_name(
         .map(|s| s.map(Reachable))
 }
 
-/// The servers `holder` holds (owns, or has assigned as reseller) that the actor reaches.
-pub fn list_reachable_held_by(
+/// The servers with `account` on their owner chain (owned by it, or assigned to it as
+/// reseller) that the actor reaches.
+pub fn list_reachable_owned_by(
     conn: &mut DbConn,
     actor: &Actor,
-    holder: i32,
+    account: i32,
     q: &str,
     page: i64,
     per_page: i64,
 ) -> QueryResult<Page<Reachable>> {
-    Ok(Server::list_held_within(conn, &actor.reach, holder, q, page, per_page)?.map(Reachable))
+    Ok(Server::list_owned_within(conn, &actor.reach, account, q, page, per_page)?.map(Reachable))
 }
 
 /// The part of `reach` (another login's servers) the actor may see in detail: what it
@@ -150,7 +151,7 @@ pub fn assigner(actor: &Actor) -> Option<Assigner> {
     }
 }
 
-/// May change who holds this server (shows the owner form).
+/// May change this server's owner chain (shows the owner form).
 pub fn may_assign_server(actor: &Actor, server: &Reachable) -> bool {
     match assigner(actor) {
         Some(Assigner::Admin) => true,
@@ -192,8 +193,8 @@ pub fn take_back_to(actor: &Actor, account: &User, server: &Reachable) -> Option
     }
 }
 
-/// Whether the server list shows who holds each server: to those who hand servers out.
-pub fn sees_holders(actor: &Actor) -> bool {
+/// Whether the server list shows each server's owner chain: to those who hand servers out.
+pub fn sees_owner_chains(actor: &Actor) -> bool {
     actor.may(Perm::AdminServers) || actor.may(Perm::CustomersAssignServers)
 }
 
@@ -220,7 +221,7 @@ pub enum AssignRefusal {
 
 /// The new `(reseller_id, owner_id)` of `server` when the actor gives it to `to` (`None`:
 /// back to the inventory for an admin, back to itself for a reseller).
-pub fn new_holders(
+pub fn new_owner_chain(
     actor: &Actor,
     server: &Reachable,
     to: Option<&Assignee>,
@@ -411,7 +412,7 @@ mod tests {
     }
 
     #[test]
-    fn admins_assign_anywhere_and_keep_the_holders_coherent() {
+    fn admins_assign_anywhere_and_keep_the_owner_chain_coherent() {
         let admin = actor(user(1, "admin"), None, &[]);
         let s = server(None, None);
         let reseller = user(2, "reseller");
@@ -428,10 +429,10 @@ mod tests {
             (None, Ok((None, None))),
         ];
         for (target, expected) in cases {
-            assert_eq!(new_holders(&admin, &s, target.as_ref()), expected);
+            assert_eq!(new_owner_chain(&admin, &s, target.as_ref()), expected);
         }
         assert!(matches!(
-            new_holders(&admin, &s, Some(&to(user(9, "admin"), None))),
+            new_owner_chain(&admin, &s, Some(&to(user(9, "admin"), None))),
             Err(AssignRefusal::Invalid(_))
         ));
     }
@@ -474,7 +475,7 @@ mod tests {
         ];
         for (i, (s, target, expected)) in cases.into_iter().enumerate() {
             assert_eq!(
-                new_holders(&reseller, s, target.as_ref()),
+                new_owner_chain(&reseller, s, target.as_ref()),
                 expected,
                 "case {i}"
             );
@@ -492,7 +493,7 @@ mod tests {
             &["customers.assign_servers", "servers.view"],
         );
         assert_eq!(
-            new_holders(&bare, &s, Some(&cust)),
+            new_owner_chain(&bare, &s, Some(&cust)),
             Err(AssignRefusal::Forbidden)
         );
         let mut keys: Vec<&str> = crate::access::CATALOG
@@ -502,7 +503,10 @@ mod tests {
             .collect();
         keys.push("customers.assign_servers");
         let full = actor(alias(6, &me), Some(me.clone()), &keys);
-        assert_eq!(new_holders(&full, &s, Some(&cust)), Ok((Some(2), Some(4))));
+        assert_eq!(
+            new_owner_chain(&full, &s, Some(&cust)),
+            Ok((Some(2), Some(4)))
+        );
     }
 
     #[test]
@@ -514,7 +518,7 @@ mod tests {
             actor(alias(4, &parent), Some(parent.clone()), &["servers.view"]),
         ] {
             assert!(!may_assign_server(&a, &s));
-            assert_eq!(new_holders(&a, &s, None), Err(AssignRefusal::Forbidden));
+            assert_eq!(new_owner_chain(&a, &s, None), Err(AssignRefusal::Forbidden));
         }
     }
 

@@ -44,13 +44,14 @@ impl Reach {
         self.condition(true)
     }
 
-    /// `holder_indexes`: whether the planner may use the owner/reseller indexes. Without
-    /// them the holder tests are written `+servers.owner_id`, which SQLite and PostgreSQL
-    /// both read as an expression no index serves, so the rows come from the query's key
-    /// (ids, an assignment list) and are only checked against the holder.
-    fn condition(&self, holder_indexes: bool) -> String {
+    /// `chain_indexes`: whether the planner may use the indexes of the owner chain
+    /// (`owner_id`, `reseller_id`). Without them the owner-chain tests are written
+    /// `+servers.owner_id`, which SQLite and PostgreSQL both read as an expression no index
+    /// serves, so the rows come from the query's key (ids, an assignment list) and are only
+    /// checked against the owner chain.
+    fn condition(&self, chain_indexes: bool) -> String {
         let col = |name: &str| {
-            if holder_indexes {
+            if chain_indexes {
                 format!("servers.{name}")
             } else {
                 format!("+servers.{name}")
@@ -69,17 +70,17 @@ impl Reach {
             Reach::Assigned { alias_id, within } => format!(
                 "(servers.id IN (SELECT alias_servers.server_id FROM alias_servers \
                  WHERE alias_servers.alias_id = {alias_id}) AND {})",
-                within.condition(holder_indexes)
+                within.condition(chain_indexes)
             ),
             Reach::Both(a, b) => format!(
                 "({} AND {})",
-                a.condition(holder_indexes),
-                b.condition(holder_indexes)
+                a.condition(chain_indexes),
+                b.condition(chain_indexes)
             ),
             Reach::KeyServers { key_id, within } => format!(
                 "(servers.id IN (SELECT api_key_servers.server_id FROM api_key_servers \
                  WHERE api_key_servers.key_id = {key_id}) AND {})",
-                within.condition(holder_indexes)
+                within.condition(chain_indexes)
             ),
         }
     }
@@ -100,7 +101,7 @@ impl Reach {
     }
 
     /// The reach as a filter for a query whose rows are already picked by a key (a list of
-    /// ids, a hostname, an alias user's assignment list): the holder tests then only check
+    /// ids, a hostname, an alias user's assignment list): the owner-chain tests then only check
     /// those rows. Left indexable, SQLite prefers walking every server of the account and
     /// probing each against the key: testing ten ids of an assign POST took 0.75 ms (inside
     /// the write lock), counting an alias user's 1,000 servers 1 ms, both growing with the
@@ -116,7 +117,7 @@ impl Reach {
 
     /// The filter for counting the reach: an alias user's assignment list is the key that
     /// drives the count (it has as many rows as the alias user has servers); any other
-    /// reach is counted along the holder indexes.
+    /// reach is counted along the owner-chain indexes.
     pub fn count_filter(&self, backend: Backend) -> ReachFilter {
         self.expression(!self.is_assignment(), backend)
     }
@@ -128,28 +129,28 @@ impl Reach {
     /// made without them, and with tenants of 5 and 10,000 servers the generic plan for an
     /// alias user's page hashed all of the account's servers (6.4 ms instead of 0.14 ms;
     /// BENCHMARKS.md, fix 10).
-    fn expression(&self, holder_indexes: bool, backend: Backend) -> ReachFilter {
+    fn expression(&self, chain_indexes: bool, backend: Backend) -> ReachFilter {
         match backend {
             Backend::Postgres => Box::new(diesel::dsl::sql::<diesel::sql_types::Bool>(
-                &self.condition(holder_indexes),
+                &self.condition(chain_indexes),
             )),
-            Backend::Sqlite => self.bound_expression(holder_indexes),
+            Backend::Sqlite => self.bound_expression(chain_indexes),
         }
     }
 
-    /// `condition` built from diesel expressions with the ids bound; `+ 0` keeps a holder
-    /// test out of the plan as `+servers.owner_id` does in the text.
-    fn bound_expression(&self, holder_indexes: bool) -> ReachFilter {
-        fn holder(column: HolderColumn, id: i32, indexed: bool) -> ReachFilter {
+    /// `condition` built from diesel expressions with the ids bound; `+ 0` keeps an
+    /// owner-chain test out of the plan as `+servers.owner_id` does in the text.
+    fn bound_expression(&self, chain_indexes: bool) -> ReachFilter {
+        fn on_chain(column: ChainColumn, id: i32, indexed: bool) -> ReachFilter {
             match (column, indexed) {
-                (HolderColumn::Owner, true) => Box::new(servers::owner_id.eq(id).assume_not_null()),
-                (HolderColumn::Owner, false) => {
+                (ChainColumn::Owner, true) => Box::new(servers::owner_id.eq(id).assume_not_null()),
+                (ChainColumn::Owner, false) => {
                     Box::new((servers::owner_id + 0).eq(id).assume_not_null())
                 }
-                (HolderColumn::Reseller, true) => {
+                (ChainColumn::Reseller, true) => {
                     Box::new(servers::reseller_id.eq(id).assume_not_null())
                 }
-                (HolderColumn::Reseller, false) => {
+                (ChainColumn::Reseller, false) => {
                     Box::new((servers::reseller_id + 0).eq(id).assume_not_null())
                 }
             }
@@ -157,13 +158,13 @@ impl Reach {
         match self {
             Reach::All => Box::new(true.into_sql::<diesel::sql_types::Bool>()),
             Reach::Reseller(id) => Box::new(
-                holder(HolderColumn::Reseller, *id, holder_indexes).or(holder(
-                    HolderColumn::Owner,
+                on_chain(ChainColumn::Reseller, *id, chain_indexes).or(on_chain(
+                    ChainColumn::Owner,
                     *id,
-                    holder_indexes,
+                    chain_indexes,
                 )),
             ),
-            Reach::Owner(id) => holder(HolderColumn::Owner, *id, holder_indexes),
+            Reach::Owner(id) => on_chain(ChainColumn::Owner, *id, chain_indexes),
             Reach::Assigned { alias_id, within } => Box::new(
                 servers::id
                     .eq_any(
@@ -171,11 +172,11 @@ impl Reach {
                             .filter(alias_servers::alias_id.eq(*alias_id))
                             .select(alias_servers::server_id),
                     )
-                    .and(within.bound_expression(holder_indexes)),
+                    .and(within.bound_expression(chain_indexes)),
             ),
             Reach::Both(a, b) => Box::new(
-                a.bound_expression(holder_indexes)
-                    .and(b.bound_expression(holder_indexes)),
+                a.bound_expression(chain_indexes)
+                    .and(b.bound_expression(chain_indexes)),
             ),
             Reach::KeyServers { key_id, within } => Box::new(
                 servers::id
@@ -184,7 +185,7 @@ impl Reach {
                             .filter(api_key_servers::key_id.eq(*key_id))
                             .select(api_key_servers::server_id),
                     )
-                    .and(within.bound_expression(holder_indexes)),
+                    .and(within.bound_expression(chain_indexes)),
             ),
         }
     }
@@ -200,7 +201,7 @@ pub type ReachFilter = Box<
 >;
 
 #[derive(Clone, Copy)]
-enum HolderColumn {
+enum ChainColumn {
     Owner,
     Reseller,
 }
@@ -220,7 +221,7 @@ mod tests {
             "(servers.id IN (SELECT alias_servers.server_id FROM alias_servers WHERE alias_servers.alias_id = 7) \
              AND (servers.reseller_id = 5 OR servers.owner_id = 5))"
         );
-        // Beside a key, holder tests are kept out of the plan.
+        // Beside a key, owner-chain tests are kept out of the plan.
         assert_eq!(
             Reach::Owner(3).and(alias.clone()).condition(false),
             "(+servers.owner_id = 3 AND (servers.id IN (SELECT alias_servers.server_id FROM alias_servers \
@@ -267,7 +268,7 @@ mod renderings_agree {
         let pool = crate::db::connect(&dir.join("t.db").to_string_lossy()).expect("pool");
         let mut c = pool.get().expect("connection");
         crate::db::migrations::run_pending(&mut c).expect("migrations");
-        // Only the server tables matter here; the holders need not exist as logins.
+        // Only the server tables matter here; the owner chains' accounts need not exist.
         let mut sql = String::from("PRAGMA foreign_keys = OFF;");
         for id in 1..=36 {
             let owner = [None, Some(10), Some(11), Some(12)][id % 4];
@@ -296,10 +297,10 @@ mod renderings_agree {
         v.map_or("NULL".into(), |v| v.to_string())
     }
 
-    fn ids_of_text(c: &mut DbConn, reach: &Reach, holder_indexes: bool) -> Vec<i32> {
+    fn ids_of_text(c: &mut DbConn, reach: &Reach, chain_indexes: bool) -> Vec<i32> {
         servers::table
             .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
-                &reach.condition(holder_indexes),
+                &reach.condition(chain_indexes),
             ))
             .select(servers::id)
             .order(servers::id)
@@ -307,9 +308,9 @@ mod renderings_agree {
             .expect("text rendering")
     }
 
-    fn ids_of_bound(c: &mut DbConn, reach: &Reach, holder_indexes: bool) -> Vec<i32> {
+    fn ids_of_bound(c: &mut DbConn, reach: &Reach, chain_indexes: bool) -> Vec<i32> {
         servers::table
-            .filter(reach.bound_expression(holder_indexes))
+            .filter(reach.bound_expression(chain_indexes))
             .select(servers::id)
             .order(servers::id)
             .load(c)

@@ -86,7 +86,7 @@ impl Server {
     fn list_filtered(
         conn: &mut DbConn,
         reach: &Reach,
-        holder: Option<i32>,
+        owned_by: Option<i32>,
         q: &str,
         page: i64,
         per_page: i64,
@@ -94,10 +94,10 @@ impl Server {
         // An alias user's servers are counted from its assignment list; the page walks
         // the account's hostname index and stops when it is full.
         let backend = conn.backend();
-        let total = Server::filtered(reach.count_filter(backend), holder, q)
+        let total = Server::filtered(reach.count_filter(backend), owned_by, q)
             .count()
             .get_result(conn)?;
-        let rows = Server::filtered(reach.filter(backend), holder, q)
+        let rows = Server::filtered(reach.filter(backend), owned_by, q)
             .order(servers::hostname.asc())
             .nth_page(page, per_page)
             .select(Server::as_select())
@@ -105,14 +105,15 @@ impl Server {
         Ok(super::Page::new(rows, total, page, per_page))
     }
 
-    /// Servers within `reach` (and held by `holder`), matching the search `q`.
+    /// Servers within `reach` (and with `owned_by` on their owner chain), matching the
+    /// search `q`.
     fn filtered<'a>(
         reach: ReachFilter,
-        holder: Option<i32>,
+        owned_by: Option<i32>,
         q: &str,
     ) -> servers::BoxedQuery<'a, crate::db::MultiBackend> {
         let mut query = servers::table.filter(reach).into_boxed();
-        if let Some(h) = holder {
+        if let Some(h) = owned_by {
             query = query.filter(
                 servers::owner_id
                     .eq(h)
@@ -285,12 +286,12 @@ impl Server {
             .map(|s| s.as_deref() == Some("reinstalling"))
     }
 
-    /// Records new holders of a server. Alias users of the accounts that held it and no
-    /// longer do lose their assignment, so moving it back later does not silently restore
-    /// their access (other aliases, e.g. an admin's, keep theirs). The database does that
-    /// part: the `servers_holders_changed` trigger (migration 3) runs on every change of
-    /// the holders, whoever makes it.
-    pub fn set_holders(
+    /// Records a server's new owner chain (its reseller and its owner). Alias users of the
+    /// accounts that were on the chain and no longer are lose their assignment, so moving
+    /// it back later does not silently restore their access (other aliases, e.g. an
+    /// admin's, keep theirs). The database does that part: the `servers_holders_changed`
+    /// trigger (migration 3) runs on every change of the chain, whoever makes it.
+    pub fn set_owner_chain(
         conn: &mut DbConn,
         server: &Server,
         reseller_id: Option<i32>,
@@ -307,7 +308,7 @@ impl Server {
     }
 
     /// A customer moved to another owner (or made a customer): its servers carry its new
-    /// reseller, or none under an admin, as `access::servers::new_holders` would have
+    /// reseller, or none under an admin, as `access::servers::new_owner_chain` would have
     /// given them. The `servers_holders_changed` trigger drops the assignments of alias
     /// users of the reseller that no longer holds them.
     pub fn follow_customer(
@@ -323,17 +324,17 @@ impl Server {
             .execute(conn)
     }
 
-    /// Servers `holder` holds (owned, or assigned to it as reseller) within `reach`, a
-    /// page at a time, for the account page's Servers tab.
-    pub fn list_held_within(
+    /// Servers with `account` on their owner chain (owned by it, or assigned to it as
+    /// reseller) within `reach`, a page at a time, for the account page's Servers tab.
+    pub fn list_owned_within(
         conn: &mut DbConn,
         reach: &Reach,
-        holder: i32,
+        account: i32,
         q: &str,
         page: i64,
         per_page: i64,
     ) -> QueryResult<super::Page<Server>> {
-        Server::list_filtered(conn, reach, Some(holder), q, page, per_page)
+        Server::list_filtered(conn, reach, Some(account), q, page, per_page)
     }
 }
 

@@ -8,10 +8,10 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::list::{holder_label, holder_names};
+use super::list::{owner_chain_label, owner_chain_names};
 use super::owner::{assign, Outcome};
 use crate::access::servers::{
-    find_reachable_by_name, list_reachable_held_by, may_assign_to_account, may_take_back,
+    find_reachable_by_name, list_reachable_owned_by, may_assign_to_account, may_take_back,
     may_view_account_servers, take_back_to,
 };
 use crate::domain::search::is_searchable;
@@ -28,7 +28,7 @@ const PER_PAGE: i64 = 50;
 
 pub struct Row {
     pub server: Server,
-    pub holder: String,
+    pub owner_chain: String,
     pub may_unassign: bool,
 }
 
@@ -91,13 +91,13 @@ async fn build(
     errors: FieldErrors,
 ) -> Result<TabPage, AppError> {
     let actor = current.actor.clone();
-    let holder = account.id;
+    let account_id = account.id;
     let (q, page_no) = (query.q.clone(), query.page());
     let (page, names) = state
         .db(move |c| {
-            let page = list_reachable_held_by(c, &actor, holder, &q, page_no, PER_PAGE)?;
+            let page = list_reachable_owned_by(c, &actor, account_id, &q, page_no, PER_PAGE)?;
             let servers: Vec<Server> = page.rows.iter().map(|s| (**s).clone()).collect();
-            let names = holder_names(c, &servers)?;
+            let names = owner_chain_names(c, &servers)?;
             Ok((page, names))
         })
         .await?;
@@ -108,7 +108,7 @@ async fn build(
         .rows
         .into_iter()
         .map(|s| Row {
-            holder: holder_label(&s, &names),
+            owner_chain: owner_chain_label(&s, &names),
             may_unassign: may_take_back(&current.actor, &account, &s),
             server: s.into_inner(),
         })

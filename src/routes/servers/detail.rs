@@ -167,12 +167,12 @@ pub async fn build(
             } else {
                 None
             };
-            let holders: Vec<i32> = server
+            let owner_chain: Vec<i32> = server
                 .reseller_id
                 .into_iter()
                 .chain(server.owner_id)
                 .collect();
-            let holders = User::find_many(c, &holders)?;
+            let owner_chain = User::find_many(c, &owner_chain)?;
             let choices = match choices_within {
                 Some(within) => server::account_choices(c, within)?,
                 None => Vec::new(),
@@ -182,14 +182,14 @@ pub async fn build(
             } else {
                 Vec::new()
             };
-            Ok((server, ips, jobs, traffic, holders, choices, keys))
+            Ok((server, ips, jobs, traffic, owner_chain, choices, keys))
         })
         .await?;
-    let (server, ips, jobs, traffic, holders, choices, ssh_keys) = loaded;
-    let find = |id: Option<i32>| id.and_then(|i| holders.iter().find(|u| u.id == i).cloned());
-    let current_holder = server.owner_id.or(server.reseller_id);
+    let (server, ips, jobs, traffic, owner_chain, choices, ssh_keys) = loaded;
+    let find = |id: Option<i32>| id.and_then(|i| owner_chain.iter().find(|u| u.id == i).cloned());
+    let current_owner = server.owner_id.or(server.reseller_id);
     let picked = if input.user_id.is_empty() {
-        current_holder.map(|i| i.to_string()).unwrap_or_default()
+        current_owner.map(|i| i.to_string()).unwrap_or_default()
     } else {
         input.user_id.clone()
     };

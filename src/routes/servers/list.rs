@@ -8,7 +8,7 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use super::form::ServerForm;
-use crate::access::servers::{may_manage_inventory, may_view_servers, sees_holders};
+use crate::access::servers::{may_manage_inventory, may_view_servers, sees_owner_chains};
 use crate::db::{self, DbError};
 use crate::models::server::Server;
 use crate::models::user::User;
@@ -22,8 +22,8 @@ pub const PER_PAGE: i64 = 50;
 
 pub struct Row {
     pub server: Server,
-    /// Who holds it ("reseller → customer"), shown to logins that see several holders.
-    pub holder: String,
+    /// Its owner chain ("reseller → customer"), shown to logins that hand servers out.
+    pub owner_chain: String,
 }
 
 #[derive(Template)]
@@ -33,7 +33,7 @@ pub struct ListPage {
     pub rows: Vec<Row>,
     pub q: String,
     pub pager: Pager,
-    pub show_holder: bool,
+    pub show_owner_chain: bool,
     pub can_add: bool,
     pub form: ServerForm,
     pub errors: FieldErrors,
@@ -59,8 +59,8 @@ pub async fn page(
     render::page(&page)
 }
 
-/// Holder names of a page of servers, in one query.
-pub fn holder_names(
+/// The names on the owner chains of a page of servers, in one query.
+pub fn owner_chain_names(
     c: &mut crate::db::DbConn,
     servers: &[Server],
 ) -> Result<HashMap<i32, String>, DbError> {
@@ -74,7 +74,7 @@ pub fn holder_names(
         .collect())
 }
 
-pub fn holder_label(s: &Server, names: &HashMap<i32, String>) -> String {
+pub fn owner_chain_label(s: &Server, names: &HashMap<i32, String>) -> String {
     let name = |id: Option<i32>| id.and_then(|i| names.get(&i).cloned());
     match (name(s.reseller_id), name(s.owner_id)) {
         (Some(r), Some(o)) => format!("{r} → {o}"),
@@ -99,7 +99,7 @@ pub async fn build(
     let searching = !q.trim().is_empty();
     let work = move |c: &mut crate::db::DbConn| {
         let page = Server::list_within(c, &reach, &q, page_no, PER_PAGE)?;
-        let names = holder_names(c, &page.rows)?;
+        let names = owner_chain_names(c, &page.rows)?;
         Ok((page, names))
     };
     // A search has a statement deadline: past it, 503 "narrow it", not a held connection.
@@ -113,7 +113,7 @@ pub async fn build(
         .rows
         .into_iter()
         .map(|s| Row {
-            holder: holder_label(&s, &names),
+            owner_chain: owner_chain_label(&s, &names),
             server: s,
         })
         .collect();
@@ -130,7 +130,7 @@ pub async fn build(
         rows,
         q: query.q.clone(),
         pager,
-        show_holder: sees_holders(&current.actor),
+        show_owner_chain: sees_owner_chains(&current.actor),
         can_add,
         open_dialog: can_add && (!errors.is_empty() || query.add.is_some()),
         form,

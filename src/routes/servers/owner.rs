@@ -1,5 +1,5 @@
 //! POST /servers/{sid}/owner (user_id): give a server to a reseller or customer, or take it
-//! back (empty user_id). Who may do what is `access::servers::new_holders`; this file
+//! back (empty user_id). Who may do what is `access::servers::new_owner_chain`; this file
 //! loads the rows it needs and records the change, with an audit entry in the Activity of
 //! the account that held the server and of the one that holds it now.
 
@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::detail::{self, Input};
 use super::reachable;
-use crate::access::servers::{new_holders, server_actions, AssignRefusal, Assignee, Reachable};
+use crate::access::servers::{new_owner_chain, server_actions, AssignRefusal, Assignee, Reachable};
 use crate::models::server::Server;
 use crate::models::user::User;
 use crate::web::{render, AppError, Current};
@@ -65,7 +65,7 @@ pub async fn assign(
             }
         }
     };
-    let (reseller_id, owner_id) = match new_holders(&current.actor, server, assignee.as_ref()) {
+    let (reseller_id, owner_id) = match new_owner_chain(&current.actor, server, assignee.as_ref()) {
         Ok(h) => h,
         Err(AssignRefusal::Forbidden) => return Err(AppError::Forbidden),
         Err(AssignRefusal::Invalid(m)) => return Ok(Outcome::Invalid(m)),
@@ -77,16 +77,16 @@ pub async fn assign(
         )));
     }
     let actor_account = current.actor.account_id();
-    let old_holder = server
+    let old_account = server
         .owner_id
         .or(server.reseller_id)
         .unwrap_or(actor_account);
-    let new_holder = owner_id.or(reseller_id).unwrap_or(actor_account);
+    let new_account = owner_id.or(reseller_id).unwrap_or(actor_account);
     let to_name = assignee
         .as_ref()
         .map_or("the inventory".to_string(), |a| a.account.username.clone());
     let entry = current
-        .audit(old_holder, "server.owner")
+        .audit(old_account, "server.owner")
         .target(format!("server {}", server.hostname))
         .details(format!(
             "reseller={} owner={} (to {to_name})",
@@ -96,10 +96,10 @@ pub async fn assign(
     let s: Server = (**server).clone();
     state
         .tx(move |c| {
-            Server::set_holders(c, &s, reseller_id, owner_id)?;
+            Server::set_owner_chain(c, &s, reseller_id, owner_id)?;
             entry.insert(c)?;
-            if new_holder != old_holder {
-                entry.for_account(new_holder).insert(c)?;
+            if new_account != old_account {
+                entry.for_account(new_account).insert(c)?;
             }
             Ok(())
         })
