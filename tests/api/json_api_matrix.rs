@@ -14,110 +14,48 @@ use crate::helpers::{spawn_app_limited, test_limits};
 use crate::matrix::{api_key, fill, world, World, COLS};
 use crate::snapshot::snapshot;
 
-///      method  path                                 body                 anon adm aAl res own oth nar mgr wid dis exp rev
+#[rustfmt::skip]
 pub const ROWS: &[(&str, &str, &str, &str)] = &[
-    ("GET", "/api/v1/openapi.json", "", "222222222222"),
-    ("GET", "/api/v1/me", "", "122222222111"),
-    ("GET", "/api/v1/keys/current", "", "122222222111"),
-    ("GET", "/api/v1/servers", "", "122222222111"),
-    ("GET", "/api/v1/servers/{sid}", "", "12N22N222111"),
-    (
-        "POST",
-        "/api/v1/servers/{sid}/power",
-        r#"{"action":"on"}"#,
-        "12N22N422111",
-    ),
-    ("GET", "/api/v1/alias-users", "", "124222424111"),
-    ("GET", "/api/v1/alias-users/{aid}", "", "1N4N2N424111"),
+    //method   path                                 body                                                                                                             anon adm aAl res own oth nar mgr wid dis exp rev
+    ("GET",    "/api/v1/openapi.json",              "",                                                                                                             "222222222222"),
+    ("GET",    "/api/v1/me",                        "",                                                                                                             "122222222111"),
+    ("GET",    "/api/v1/keys/current",              "",                                                                                                             "122222222111"),
+    ("GET",    "/api/v1/servers",                   "",                                                                                                             "122222222111"),
+    ("GET",    "/api/v1/servers/{sid}",             "",                                                                                                             "12N22N222111"),
+    ("POST",   "/api/v1/servers/{sid}/power",       r#"{"action":"on"}"#,                                                                                           "12N22N422111"),
+    ("GET",    "/api/v1/alias-users",               "",                                                                                                             "124222424111"),
+    ("GET",    "/api/v1/alias-users/{aid}",         "",                                                                                                             "1N4N2N424111"),
     // The spare role is the owner's: other accounts' keys name a role that is not theirs.
-    (
-        "POST",
-        "/api/v1/alias-users",
-        r#"{"username":"api-alias-c{col}","email":"c{col}@example.com","role_id":{rid},"password":"a-long-password"}"#,
-        "1U4U2U424111",
-    ),
-    ("GET", "/api/v1/audit", "", "122222444111"),
+    ("POST",   "/api/v1/alias-users",               r#"{"username":"api-alias-c{col}","email":"c{col}@example.com","role_id":{rid},"password":"a-long-password"}"#, "1U4U2U424111"),
+    ("GET",    "/api/v1/audit",                     "",                                                                                                             "122222444111"),
     // Writes on {aid} act on a new alias user for each cell (the narrow one's role, on s1),
     // so that an answer is about the key and not about what an earlier cell did to it.
-    (
-        "PATCH",
-        "/api/v1/alias-users/{aid}",
-        r#"{"role_id":{rid},"disabled":true,"expires_at":"2099-01-01"}"#,
-        "1N4N2N424111",
-    ),
-    ("DELETE", "/api/v1/alias-users/{aid}", "", "1N4N2N424111"),
-    (
-        "PUT",
-        "/api/v1/alias-users/{aid}/servers",
-        r#"{"all":false,"server_ids":[{sid}]}"#,
-        "1N4N2N424111",
-    ),
+    ("PATCH",  "/api/v1/alias-users/{aid}",         r#"{"role_id":{rid},"disabled":true,"expires_at":"2099-01-01"}"#,                                               "1N4N2N424111"),
+    ("DELETE", "/api/v1/alias-users/{aid}",         "",                                                                                                             "1N4N2N424111"),
+    ("PUT",    "/api/v1/alias-users/{aid}/servers", r#"{"all":false,"server_ids":[{sid}]}"#,                                                                        "1N4N2N424111"),
     // s3 is beyond the manager (404, as the dialog answers); all servers too (403).
-    (
-        "PUT",
-        "/api/v1/alias-users/{aid}/servers",
-        r#"{"all":false,"server_ids":[{s3}]}"#,
-        "1N4N2N4N4111",
-    ),
-    (
-        "PUT",
-        "/api/v1/alias-users/{aid}/servers",
-        r#"{"all":true}"#,
-        "1N4N2N444111",
-    ),
+    ("PUT",    "/api/v1/alias-users/{aid}/servers", r#"{"all":false,"server_ids":[{s3}]}"#,                                                                         "1N4N2N4N4111"),
+    ("PUT",    "/api/v1/alias-users/{aid}/servers", r#"{"all":true}"#,                                                                                              "1N4N2N444111"),
     // Roles: the Roles tab's rule on the key's own account. A write on {rid} acts on a
     // role made for its cell (see `fresh_role`); the spare role is the owner's, so other
     // accounts' keys get 404.
-    ("GET", "/api/v1/roles", "", "124222424111"),
-    (
-        "POST",
-        "/api/v1/roles",
-        r#"{"name":"API role c{col}","permissions":["servers.view"]}"#,
-        "124222424111",
-    ),
-    ("GET", "/api/v1/roles/{rid}", "", "1N4N2N424111"),
-    (
-        "PATCH",
-        "/api/v1/roles/{rid}",
-        r#"{"name":"API edited c{col}","permissions":["servers.view","servers.power"]}"#,
-        "1N4N2N424111",
-    ),
-    ("DELETE", "/api/v1/roles/{rid}", "", "1N4N2N424111"),
+    ("GET",    "/api/v1/roles",                     "",                                                                                                             "124222424111"),
+    ("POST",   "/api/v1/roles",                     r#"{"name":"API role c{col}","permissions":["servers.view"]}"#,                                                 "124222424111"),
+    ("GET",    "/api/v1/roles/{rid}",               "",                                                                                                             "1N4N2N424111"),
+    ("PATCH",  "/api/v1/roles/{rid}",               r#"{"name":"API edited c{col}","permissions":["servers.view","servers.power"]}"#,                               "1N4N2N424111"),
+    ("DELETE", "/api/v1/roles/{rid}",               "",                                                                                                             "1N4N2N424111"),
 ];
 
 /// Rows on one of the world's alias users (`aid=strong`: stronger than the manager by a
 /// permission, `aid=wide`: by servers, `aid=manager`: the manager itself), with a change
 /// that leaves its rights as they are, so the cells after the owner's answer alike.
-///      method  path                          body                            target        anon adm aAl res own oth nar mgr wid dis exp rev
+#[rustfmt::skip]
 pub const TARGET_ROWS: &[(&str, &str, &str, &str, &str)] = &[
-    (
-        "PATCH",
-        "/api/v1/alias-users/{aid}",
-        r#"{"expires_at":"2099-01-01"}"#,
-        "aid=strong",
-        "1N4N2N444111",
-    ),
-    (
-        "PATCH",
-        "/api/v1/alias-users/{aid}",
-        r#"{"expires_at":"2099-01-01"}"#,
-        "aid=wide",
-        "1N4N2N444111",
-    ),
-    (
-        "PATCH",
-        "/api/v1/alias-users/{aid}",
-        r#"{"expires_at":"2099-01-01"}"#,
-        "aid=manager",
-        "1N4N2N444111",
-    ),
-    (
-        "PUT",
-        "/api/v1/alias-users/{aid}/servers",
-        r#"{"all":false}"#,
-        "aid=strong",
-        "1N4N2N444111",
-    ),
+    //method  path                                 body                              target          anon adm aAl res own oth nar mgr wid dis exp rev
+    ("PATCH", "/api/v1/alias-users/{aid}",         r#"{"expires_at":"2099-01-01"}"#, "aid=strong",  "1N4N2N444111"),
+    ("PATCH", "/api/v1/alias-users/{aid}",         r#"{"expires_at":"2099-01-01"}"#, "aid=wide",    "1N4N2N444111"),
+    ("PATCH", "/api/v1/alias-users/{aid}",         r#"{"expires_at":"2099-01-01"}"#, "aid=manager", "1N4N2N444111"),
+    ("PUT",   "/api/v1/alias-users/{aid}/servers", r#"{"all":false}"#,               "aid=strong",  "1N4N2N444111"),
 ];
 
 /// A write on an alias user without a target of its own: it gets a new one, like the
