@@ -2,7 +2,7 @@
 """Steward under abuse (issue 21; figures in BENCHMARKS.md, "Abuse"). Not a test.
 
 Starts `steward serve` on a loopback port over the benchmark's data set
-(`steward bench-data --scale $SCALE`, SQLite or PostgreSQL), then runs three bounded
+(`bench-data --scale $SCALE`, SQLite or PostgreSQL), then runs three bounded
 scenarios while it samples the server's resident memory (VmRSS, every 100 ms) and probes
 `/healthz` on fresh connections every 20 ms:
 
@@ -28,6 +28,10 @@ library only. Usage:
   BACKEND=postgres SCALE=full bench/abuse.py
   STEWARD_BIN=target/debug/steward bench/abuse.py   # another build (say so in the figures)
   SCENARIOS=create100,aliases,storm,stalled FRESH=1 SECONDS=20 bench/abuse.py   # memory (#19)
+
+The data set comes from the bench-data binary beside STEWARD_BIN, else from
+target/release/bench-data (cargo build --release --bin bench-data); STEWARD_DATA_BIN
+names another.
 """
 
 import http.client
@@ -44,6 +48,9 @@ import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.environ.get("STEWARD_BIN", os.path.join(ROOT, "target/release/steward"))
+BESIDE_BIN = os.path.join(os.path.dirname(BIN), "bench-data")
+DATA_BIN = os.environ.get("STEWARD_DATA_BIN") or (
+    BESIDE_BIN if os.access(BESIDE_BIN, os.X_OK) else os.path.join(ROOT, "target/release/bench-data"))
 BACKEND = os.environ.get("BACKEND", "sqlite")
 SCALE = os.environ.get("SCALE", "tenth")
 SECONDS = float(os.environ.get("SECONDS", "10"))
@@ -76,7 +83,7 @@ class Server:
             self.url = os.path.join(self.tmp, "steward.db")
         self.env = dict(os.environ, STEWARD_DATABASE_URL=self.url, STEWARD_SECRET_KEY=SECRET,
                         STEWARD_BIND="127.0.0.1:%d" % self.port, RUST_LOG="warn")
-        out = subprocess.run([BIN, "bench-data", "--scale", SCALE], env=self.env, check=True,
+        out = subprocess.run([DATA_BIN, "--scale", SCALE], env=self.env, check=True,
                              capture_output=True, text=True).stdout
         self.showcase_id = int(re.search(r"BENCH_SHOWCASE_ID=(\d+)", out).group(1))
         self.role_id = int(re.search(r"BENCH_ROLE_ID=(\d+)", out).group(1))

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Steward's benchmark (issue 9; figures and targets in BENCHMARKS.md). Not a test: CI never
-# runs it. It builds the release binary, generates the fixed data set with
-# `steward bench-data` (full size and a tenth) on SQLite and on PostgreSQL, serves it on a
-# loopback port, logs in with curl and measures each scenario with wrk. Traffic goes to
-# 127.0.0.1 only and every wrk run is bounded in time.
+# runs it. It builds the release binaries, generates the fixed data set with the
+# `bench-data` binary (full size and a tenth) on SQLite and on PostgreSQL, serves it with
+# `steward` on a loopback port, logs in with curl and measures each scenario with wrk.
+# Traffic goes to 127.0.0.1 only and every wrk run is bounded in time.
 #
 #   bench/run.sh                         # everything: sqlite+postgres, full+tenth
 #   BACKENDS=sqlite SCALES=tenth DURATION=5 bench/run.sh     # a quick look
@@ -13,7 +13,8 @@
 # DRIVER_DELAY_MS (500: the built-in driver's latency per call), BACKENDS ("sqlite postgres"), SCALES ("full tenth"), DURATION (10 s per
 # scenario), WARMUP (2 s), CONNECTIONS (32), THREADS (2), STORM_CONNECTIONS (8),
 # PG_URL (postgres://postgres@127.0.0.1:5432), OUT (bench/results), KEEP=1 keeps the data,
-# BIN (a steward binary to measure instead of building this checkout's).
+# BIN (a steward binary to measure instead of building this checkout's), DATA_BIN (the
+# bench-data binary; default: the one beside BIN if there is one, else this checkout's).
 # Output: $OUT/results.tsv (one row per scenario), $OUT/meta.txt, and $OUT/report.md
 # (tables with the targets, made by bench/report.py).
 set -euo pipefail
@@ -40,11 +41,24 @@ command -v curl >/dev/null || { echo "curl is missing"; exit 1; }
 
 # BIN=/path/to/steward measures that binary instead (an earlier commit's, for a comparison
 # on the same machine at the same hour); otherwise the release build of this checkout.
+# The data set comes from DATA_BIN: by default the bench-data built beside BIN, or, when
+# BIN has none (a build from before bench-data was its own binary), this checkout's; the
+# data set is the same either way (a fixed seed).
 if [ -z "${BIN:-}" ]; then
-  echo "== building the release binary"
-  cargo build --release --quiet
+  echo "== building the release binaries"
+  cargo build --release --quiet --bin steward --bin bench-data
   BIN=$CARGO_TARGET_DIR/release/steward
+  DATA_BIN=${DATA_BIN:-$CARGO_TARGET_DIR/release/bench-data}
+elif [ -z "${DATA_BIN:-}" ]; then
+  if [ -x "$(dirname "$BIN")/bench-data" ]; then
+    DATA_BIN=$(dirname "$BIN")/bench-data
+  else
+    echo "== building this checkout's release bench-data (none beside $BIN)"
+    cargo build --release --quiet --bin bench-data
+    DATA_BIN=$CARGO_TARGET_DIR/release/bench-data
+  fi
 fi
+[ -x "$DATA_BIN" ] || { echo "DATA_BIN=$DATA_BIN is not an executable"; exit 1; }
 
 mkdir -p "$OUT"
 WORK=$(mktemp -d /tmp/steward-bench.XXXXXX)
@@ -55,6 +69,7 @@ printf 'backend\tscale\tscenario\trps\tp50_ms\tp99_ms\trequests\tnon2xx3xx\tsock
   echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "commit: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src migrations || echo ' (with uncommitted changes)')"
   echo "binary: $BIN"
+  echo "data binary: $DATA_BIN"
   echo "nproc: $(nproc)"
   echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
   echo "memory: $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
@@ -211,7 +226,7 @@ for backend in $BACKENDS; do
     else
       export STEWARD_DATABASE_URL="$WORK/$scale.db"
     fi
-    "$BIN" bench-data --scale "$scale" >"$WORK/facts.$backend.$scale" 2>>"$WORK/server.log"
+    "$DATA_BIN" --scale "$scale" >"$WORK/facts.$backend.$scale" 2>>"$WORK/server.log"
     grep '^Benchmark data' "$WORK/facts.$backend.$scale"
     if [ "$backend" = postgres ]; then
       # A live installation has planner statistics and a visibility map (autovacuum

@@ -1,6 +1,5 @@
 //! Start-up tasks outside any request: the first admin account and the demo data set.
 
-pub mod bench;
 pub mod demo;
 
 use anyhow::{bail, Context};

@@ -1,7 +1,6 @@
 //! The `steward` command line: `serve` (the default), `serve --demo`,
 //! `create-admin`, `migrate`, `backup` and `reset-2fa`, configured by the STEWARD_*
-//! environment variables; plus `bench-data`, which builds the benchmark's data set
-//! (bench/run.sh, BENCHMARKS.md).
+//! environment variables. (The benchmark's data set is another binary, `bench-data`.)
 
 use std::io::Read;
 
@@ -56,12 +55,6 @@ enum Command {
         #[arg(long)]
         username: String,
     },
-    /// Run migrations, then fill an EMPTY database with the benchmark's fixed data set
-    /// (see BENCHMARKS.md) and print its logins and ids.
-    BenchData {
-        #[arg(long, value_enum, default_value = "full")]
-        scale: crate::bootstrap::bench::Scale,
-    },
 }
 
 pub fn run() -> anyhow::Result<()> {
@@ -84,12 +77,11 @@ pub fn run() -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve { demo: false }) {
         Command::Serve { demo } => serve(settings, demo),
         Command::Migrate => {
-            let pool = connect_and_migrate(&settings)?;
+            let pool = connect_and_migrate(&settings.database_url)?;
             drop(pool);
             println!("Migrations are up to date.");
             Ok(())
         }
-        Command::BenchData { scale } => bench_data(&settings, scale),
         Command::Backup { .. } => unreachable!("handled before the settings are read"),
         Command::Reset2fa { username } => reset_2fa(&settings, &username),
         Command::CreateAdmin {
@@ -98,7 +90,7 @@ pub fn run() -> anyhow::Result<()> {
             let mut password = String::new();
             std::io::stdin().read_to_string(&mut password)?;
             let password = password.trim_end_matches(['\r', '\n']);
-            let pool = connect_and_migrate(&settings)?;
+            let pool = connect_and_migrate(&settings.database_url)?;
             let mut conn = pool.get()?;
             let id = crate::bootstrap::create_admin(&mut conn, &username, &email, password)?;
             println!("Created admin {username} (id {id}).");
@@ -107,9 +99,11 @@ pub fn run() -> anyhow::Result<()> {
     }
 }
 
-fn connect_and_migrate(settings: &Settings) -> anyhow::Result<db::DbPool> {
-    let pool = db::connect(&settings.database_url)
-        .with_context(|| format!("connecting to {}", redact_url(&settings.database_url)))?;
+/// Connects to the database and applies pending migrations, as every command does first.
+/// Public for the `bench-data` binary (src/bin/bench-data), which opens the same database.
+pub fn connect_and_migrate(database_url: &str) -> anyhow::Result<db::DbPool> {
+    let pool = db::connect(database_url)
+        .with_context(|| format!("connecting to {}", redact_url(database_url)))?;
     let mut conn = pool.get()?;
     let applied = db::migrations::run_pending(&mut conn)?;
     if applied > 0 {
@@ -122,7 +116,7 @@ fn connect_and_migrate(settings: &Settings) -> anyhow::Result<db::DbPool> {
 /// an audit row (actor "console") and the account owner's notice; fails for an unknown
 /// username.
 fn reset_2fa(settings: &Settings, username: &str) -> anyhow::Result<()> {
-    let pool = connect_and_migrate(settings)?;
+    let pool = connect_and_migrate(&settings.database_url)?;
     let mut conn = pool.get()?;
     let key = username.trim().to_ascii_lowercase();
     let login = crate::models::user::User::find_by_username(&mut conn, &key)?
@@ -169,42 +163,9 @@ fn reset_2fa(settings: &Settings, username: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn bench_data(settings: &Settings, scale: crate::bootstrap::bench::Scale) -> anyhow::Result<()> {
-    use crate::bootstrap::bench;
-    let pool = connect_and_migrate(settings)?;
-    let mut conn = pool.get()?;
-    let started = std::time::Instant::now();
-    let facts = bench::generate(&mut conn, scale)?;
-    let s = facts.sizes;
-    println!(
-        "Benchmark data ({scale:?}) built in {:.1}s: {} resellers, {} customers, {} servers; \
-         showcase: {} servers, {} alias users, {} roles.",
-        started.elapsed().as_secs_f64(),
-        s.resellers,
-        s.customers,
-        s.servers,
-        s.showcase_servers,
-        s.aliases,
-        s.roles
-    );
-    for (username, what) in &facts.logins {
-        println!(
-            "Bench login: {username} / {} ({what})",
-            bench::BENCH_PASSWORD
-        );
-    }
-    // Machine-readable lines for bench/run.sh.
-    println!("BENCH_SHOWCASE_ID={}", facts.showcase_id);
-    println!("BENCH_BIG_ALIAS_ID={}", facts.big_alias_id);
-    println!("BENCH_ROLE_ID={}", facts.role_id);
-    let sample: Vec<String> = facts.assigned_sample.iter().map(i32::to_string).collect();
-    println!("BENCH_ASSIGNED_SAMPLE={}", sample.join(","));
-    Ok(())
-}
-
 fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     crate::ops::memory::start_trimming();
-    let pool = connect_and_migrate(&settings)?;
+    let pool = connect_and_migrate(&settings.database_url)?;
     {
         let mut conn = pool.get()?;
         if let Some(password) = crate::bootstrap::ensure_first_admin(&mut conn)? {

@@ -102,6 +102,11 @@ fn the_debian_package_holds_the_binary_the_unit_the_env_file_and_a_postinst() {
         .expect("dpkg");
     assert!(ok.success());
     let bin = dir.0.join("usr/bin/steward");
+    let shipped: Vec<_> = std::fs::read_dir(dir.0.join("usr/bin"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(shipped, ["steward"], "only the panel, not bench-data");
     let out = Command::new(&bin).arg("--version").output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("steward "));
     let unit = ["lib/systemd/system", "usr/lib/systemd/system"]
