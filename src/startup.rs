@@ -175,6 +175,7 @@ fn serve(
                 secure: https,
                 key: key.clone(),
             },
+            known: Default::default(),
         }),
         probe: web::Data::from(Probe::start(
             &settings.database_url,

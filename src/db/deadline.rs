@@ -67,6 +67,30 @@ where
     }
 }
 
+/// `bounded` for work inside a transaction the caller holds open (a page's read snapshot):
+/// on PostgreSQL the deadline is set for the rest of that transaction (`SET LOCAL`), so
+/// the caller's transaction must end soon after; on SQLite it is the same as `bounded`.
+pub fn bounded_in_transaction<T, F>(
+    conn: &mut DbConn,
+    limit: Duration,
+    work: F,
+) -> Result<T, DbError>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, DbError>,
+{
+    match conn {
+        DbConn::Postgres(_) => {
+            let ms = limit.as_millis().clamp(1, i32::MAX as u128);
+            conn.batch_execute(&format!("SET LOCAL statement_timeout = {ms}"))?;
+            match work(conn) {
+                Err(e) if is_statement_timeout(&e) => Err(DbError::Deadline),
+                other => other,
+            }
+        }
+        DbConn::Sqlite(_) => bounded(conn, limit, work),
+    }
+}
+
 fn is_statement_timeout(e: &DbError) -> bool {
     matches!(e, DbError::Query(diesel::result::Error::DatabaseError(_, info))
         if info.message().contains("statement timeout"))

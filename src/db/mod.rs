@@ -59,6 +59,11 @@ impl DbPool {
     }
 
     /// The same pool, with searches stopped after `limit`.
+    /// How long a search's statements may run (`deadline`).
+    pub fn search_deadline(&self) -> Duration {
+        self.search_deadline
+    }
+
     pub fn with_search_deadline(mut self, limit: Duration) -> DbPool {
         self.search_deadline = limit;
         self

@@ -14,7 +14,7 @@ use super::current::Current;
 use super::error::AppError;
 use crate::access::accounts::may_view_account;
 use crate::access::Actor;
-use crate::db::DbPool;
+use crate::db::{DbConn, DbPool};
 use crate::models::user::User;
 use crate::AppState;
 
@@ -40,6 +40,15 @@ impl FromRequest for VisibleAccount {
             let account = visible_account(&state.pool, &current.actor, parse_id(&raw)?).await?;
             Ok(VisibleAccount { current, account })
         })
+    }
+}
+
+/// The regular account a path segment names, when `actor` may see it; anything else is
+/// 404. For a closure that reads on a connection already (`Visit::read`).
+pub fn visible_account_in(c: &mut DbConn, actor: &Actor, raw_id: &str) -> Result<User, AppError> {
+    match User::find(c, parse_id(raw_id)?)? {
+        Some(t) if may_view_account(actor, &t) => Ok(t),
+        _ => Err(AppError::NotFound),
     }
 }
 

@@ -14,11 +14,12 @@ use super::chrome::{Chrome, Flash, Impersonation};
 use super::client::ClientInfo;
 use super::error::AppError;
 use super::session::{
-    Preloaded, Session, SessionExt, AUTH_AT, CSRF, FLASH, IMPERSONATOR_ID, LOGIN_ID, RETURN_TO,
+    ensure_loaded, Preloaded, Session, SessionExt, AUTH_AT, CSRF, FLASH, IMPERSONATOR_ID, LOGIN_ID,
+    RETURN_TO,
 };
 use crate::access::accounts::account_list;
 use crate::access::impersonation::still_may_impersonate;
-use crate::access::two_factor::{demand, Demand};
+use crate::access::two_factor::{demand, Demand, InstallPolicy};
 use crate::access::Actor;
 use crate::models::two_factor::FactorState;
 use crate::security::token;
@@ -163,27 +164,139 @@ fn end_impersonation(session: &Session, imp: &Actor, target: &Actor) -> Result<(
     Ok(())
 }
 
+/// What the rows of a session's login allow, decided without touching the session, so a
+/// page that reads them beside its own rows can decide on the same blocking thread.
+// One per request, moved twice: boxing the common case would only add an allocation.
+#[allow(clippy::large_enum_variant)]
+pub enum Judged {
+    Acts {
+        actor: Actor,
+        factor: FactorState,
+        setup_demand: Option<Demand>,
+    },
+    /// The impersonator may still act, but no longer as this target.
+    Uncovered { imp: Box<Actor>, target: Box<Actor> },
+    /// Deleted, disabled, expired, or its parent or impersonator is.
+    Gone,
+    /// A login that must set up a second factor asked for another page.
+    SetupRequired,
+}
+
+/// Judges the acting login's rows for a request to `path`.
+pub fn judge(acting: Acting, require_two_factor: InstallPolicy, path: &str) -> Judged {
+    let Acting {
+        actor,
+        impersonator: imp,
+        covered,
+        factor,
+    } = acting;
+    let actor = match (actor, imp, covered) {
+        (Some(Ok(actor)), None, _) => actor,
+        (Some(Ok(mut actor)), Some(Some(Ok(imp))), covered)
+            if still_may_impersonate(&imp, &actor, covered) =>
+        {
+            actor.impersonator = Some(imp.login);
+            actor
+        }
+        (Some(Ok(target)), Some(Some(Ok(imp))), _) => {
+            return Judged::Uncovered {
+                imp: Box::new(imp),
+                target: Box::new(target),
+            }
+        }
+        _ => return Judged::Gone,
+    };
+    // A login that must hold a second factor and holds none reaches only its set-up,
+    // whatever policy made it so and whenever (open sessions included).
+    let real = actor.impersonator.as_ref().unwrap_or(&actor.login);
+    let setup_demand = if factor.has_factor {
+        None
+    } else {
+        demand(
+            require_two_factor,
+            real,
+            factor.owner_requires,
+            factor.role_requires,
+        )
+    };
+    if setup_demand.is_some() && !SET_UP_PATHS.contains(&path) {
+        return Judged::SetupRequired;
+    }
+    Judged::Acts {
+        actor,
+        factor,
+        setup_demand,
+    }
+}
+
+impl Current {
+    /// The acting login of a judged session, or what its session must do instead: a login
+    /// that may no longer act ends the session (the browser goes to /login, whatever
+    /// instance made the session); an impersonation its impersonator no longer covers
+    /// returns to the impersonator, and this request, made as the target, is not served.
+    pub fn finish(
+        session: Session,
+        judged: Judged,
+        client: ClientInfo,
+    ) -> Result<Current, AppError> {
+        let (actor, factor, setup_demand) = match judged {
+            Judged::Acts {
+                actor,
+                factor,
+                setup_demand,
+            } => (actor, factor, setup_demand),
+            Judged::Uncovered { imp, target } => {
+                end_impersonation(&session, &imp, &target)?;
+                return Err(AppError::ImpersonationEnded);
+            }
+            Judged::Gone => {
+                session.purge();
+                return Err(AppError::LoginRequired);
+            }
+            Judged::SetupRequired => return Err(AppError::TwoFactorSetupRequired),
+        };
+        let csrf = csrf_token(&session);
+        // Only touch the flash when there is one: a removal marks the session changed,
+        // and a changed session is written back to the database on every page view.
+        let flash = if session.contains_key(FLASH) {
+            session.remove_as::<Flash>(FLASH).and_then(Result::ok)
+        } else {
+            None
+        };
+        Ok(Current {
+            actor,
+            session,
+            client,
+            factor,
+            setup_demand,
+            csrf,
+            flash,
+        })
+    }
+}
+
 impl FromRequest for Current {
     type Error = AppError;
     type Future = Pin<Box<dyn Future<Output = Result<Current, AppError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let session = req.get_session();
-        // Taken, not borrowed: a request has one `Current` (handlers that take it twice
-        // would read the login again, which is correct, only slower).
-        let preloaded = req.extensions_mut().remove::<Preloaded>();
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        let client = ClientInfo::of(req);
-        let path = req.path().to_string();
+        let req = req.clone();
         Box::pin(async move {
-            let state =
-                state.ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("no app state")))?;
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .cloned()
+                .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("no app state")))?;
+            ensure_loaded(&req).await?;
+            let session = req.get_session();
             let login_id = session
                 .get::<i32>(LOGIN_ID)
                 .ok()
                 .flatten()
                 .ok_or(AppError::LoginRequired)?;
             let impersonator_id = session.get::<i32>(IMPERSONATOR_ID).ok().flatten();
+            // Taken, not borrowed: a request has one `Current` (handlers that take it twice
+            // would read the login again, which is correct, only slower).
+            let preloaded = req.extensions_mut().remove::<Preloaded>();
             // Read with the session (`web::session`) on one connection; read here only if
             // the session gained its login during this request, before this extractor.
             let acting = match preloaded {
@@ -197,68 +310,8 @@ impl FromRequest for Current {
                         .await?
                 }
             };
-            let Acting {
-                actor,
-                impersonator: imp,
-                covered,
-                factor,
-            } = acting;
-            let loaded = (actor, imp, covered);
-            let actor = match loaded {
-                (Some(Ok(actor)), None, _) => actor,
-                (Some(Ok(mut actor)), Some(Some(Ok(imp))), covered)
-                    if still_may_impersonate(&imp, &actor, covered) =>
-                {
-                    actor.impersonator = Some(imp.login);
-                    actor
-                }
-                (Some(Ok(target)), Some(Some(Ok(imp))), _) => {
-                    // The impersonator may still act, but no longer as this target: the
-                    // session returns to it, and this request (made as the target) is
-                    // not carried out.
-                    end_impersonation(&session, &imp, &target)?;
-                    return Err(AppError::ImpersonationEnded);
-                }
-                _ => {
-                    // Deleted, disabled, expired, or its parent or impersonator is: the
-                    // session ends here, whatever instance made it.
-                    session.purge();
-                    return Err(AppError::LoginRequired);
-                }
-            };
-            // A login that must hold a second factor and holds none reaches only its
-            // set-up, whatever policy made it so and whenever (open sessions included).
-            let real = actor.impersonator.as_ref().unwrap_or(&actor.login);
-            let setup_demand = if factor.has_factor {
-                None
-            } else {
-                demand(
-                    state.require_two_factor,
-                    real,
-                    factor.owner_requires,
-                    factor.role_requires,
-                )
-            };
-            if setup_demand.is_some() && !SET_UP_PATHS.contains(&path.as_str()) {
-                return Err(AppError::TwoFactorSetupRequired);
-            }
-            let csrf = csrf_token(&session);
-            // Only touch the flash when there is one: a removal marks the session changed,
-            // and a changed session is written back to the database on every page view.
-            let flash = if session.contains_key(FLASH) {
-                session.remove_as::<Flash>(FLASH).and_then(Result::ok)
-            } else {
-                None
-            };
-            Ok(Current {
-                actor,
-                session,
-                client,
-                factor,
-                setup_demand,
-                csrf,
-                flash,
-            })
+            let judged = judge(acting, state.require_two_factor, req.path());
+            Current::finish(session, judged, ClientInfo::of(&req))
         })
     }
 }

@@ -1,6 +1,7 @@
 //! Fair sharing between logins: at most `Limits::max_in_flight` requests of one login (the
 //! person acting, so an impersonation counts against the impersonator) or of one API key
-//! are served at once; one more is answered 429 with `Retry-After` at once, before it
+//! are served at once (a page view whose session is not read yet counts against the login
+//! its session was last seen acting for, or against the session itself until then); one more is answered 429 with `Retry-After` at once, before it
 //! reaches the database pool, so one tenant's burst of slow searches cannot queue every
 //! other tenant behind it. Anonymous requests and the health endpoints are not counted
 //! here (the connection cap and the login throttle bound them).
@@ -18,13 +19,15 @@ use actix_web::web;
 
 use super::limits::Limits;
 use super::refusal;
-use super::session::{IMPERSONATOR_ID, LOGIN_ID};
+use super::session::{Holder, IMPERSONATOR_ID, LOGIN_ID};
 use crate::security::token::sha256_hex;
 
 /// Who a request is counted against.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Caller {
     Login(i32),
+    /// A session not seen acting yet, by its key's digest.
+    Session(u64),
     /// The SHA-256 of the bearer header: the key is counted before it is checked, so a
     /// flood of calls with one key is held back without a database lookup each.
     Key(String),
@@ -72,6 +75,11 @@ fn caller_of(req: &ServiceRequest) -> Option<Caller> {
     if req.path().starts_with("/api/") {
         let header = req.headers().get(AUTHORIZATION)?.to_str().ok()?;
         return Some(Caller::Key(sha256_hex(header.trim())));
+    }
+    match super::session::holder_of(req) {
+        Some(Holder::Login(id)) => return Some(Caller::Login(id)),
+        Some(Holder::Session(digest)) => return Some(Caller::Session(digest)),
+        None => {}
     }
     let session = req.get_session();
     let id = match session.get::<i32>(IMPERSONATOR_ID).ok().flatten() {

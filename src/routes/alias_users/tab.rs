@@ -12,15 +12,17 @@ use crate::access::aliases::{
     may_list_aliases, may_manage_aliases, reaches_all_of_account, role_rights,
 };
 use crate::access::rights::{coverage, ListedCounts, Rights};
+use crate::access::Actor;
 use crate::access::PermissionSet;
+use crate::db::{DbConn, DbError};
 use crate::models::role::{self, Role};
 use crate::models::user::User;
 use crate::models::{alias, now};
 use crate::routes::users::tabs::AccountTab;
+use crate::web::account::visible_account_in;
 use crate::web::form::FieldErrors;
 use crate::web::pagination::{ListQuery, Pager};
-use crate::web::VisibleAccount;
-use crate::web::{render, AppError, Current};
+use crate::web::{render, AppError, Current, Visit};
 use crate::AppState;
 
 pub const PER_PAGE: i64 = 50;
@@ -80,26 +82,79 @@ pub struct TabPage {
 crate::account_tab_page!(TabPage);
 
 pub async fn page(
-    VisibleAccount { current, account }: VisibleAccount,
+    visit: Visit,
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    if !may_list_aliases(&current.actor, &account) {
-        return Err(AppError::Forbidden);
-    }
-    let page = build(
+    let id = visit.param("id");
+    let (q, page_no) = (query.q.clone(), query.page());
+    let (current, (account, found)) = visit
+        .read(&state, move |c, actor| {
+            let account = visible_account_in(c, actor, &id)?;
+            if !may_list_aliases(actor, &account) {
+                return Err(AppError::Forbidden);
+            }
+            let found = read(c, actor, &account, &q, page_no)?;
+            Ok((account, found))
+        })
+        .await?;
+    let page = assemble(
         &current,
-        &state,
         account,
         &query,
+        found,
         CreateForm::default(),
         FieldErrors::default(),
-    )
-    .await?;
+    );
     render::page(&page)
 }
 
-/// Builds the tab; the create handler reuses it to show the dialog again with errors.
+/// What the tab shows, read for one page of the list.
+pub struct Found {
+    page: crate::models::Page<User>,
+    roles: Vec<Role>,
+    perms: HashMap<i32, Vec<String>>,
+    counts: HashMap<i32, i64>,
+    counts_within_actor: HashMap<i32, i64>,
+    factors: std::collections::HashSet<i32>,
+    policy: bool,
+    notify_owner: bool,
+}
+
+fn read(
+    c: &mut DbConn,
+    actor: &Actor,
+    account: &User,
+    q: &str,
+    page_no: i64,
+) -> Result<Found, DbError> {
+    let parent_reach = account_reach(account);
+    // A manager that reaches only part of the account (a narrower alias user) also needs
+    // each row's count within its own reach; for anyone else the totals serve.
+    let narrower =
+        (!actor.reach.includes(&parent_reach)).then(|| parent_reach.and(actor.reach.clone()));
+    let account_id = account.id;
+    let page = alias::list(c, account_id, q, page_no, PER_PAGE)?;
+    let ids: Vec<i32> = page.rows.iter().map(|u| u.id).collect();
+    let counts = alias::assigned_totals(c, &ids)?;
+    let counts_within_actor = match &narrower {
+        Some(reach) => alias::assigned_counts(c, &ids, reach)?,
+        None => counts.clone(),
+    };
+    Ok(Found {
+        roles: Role::list_for_account(c, account_id)?,
+        perms: role::permissions_by_role(c, account_id)?,
+        factors: crate::models::two_factor::with_factor_among(c, &ids)?,
+        policy: crate::models::two_factor::account_requires_for_aliases(c, account_id)?,
+        notify_owner: crate::models::user::notifies_owner(c, account_id)?,
+        page,
+        counts,
+        counts_within_actor,
+    })
+}
+
+/// Builds the tab for a request whose `Current` is in hand: the create handler shows the
+/// dialog again with its errors.
 pub async fn build(
     current: &Current,
     state: &AppState,
@@ -108,40 +163,36 @@ pub async fn build(
     form: CreateForm,
     errors: FieldErrors,
 ) -> Result<TabPage, AppError> {
-    let actor = &current.actor;
+    let actor = current.actor.clone();
     let (q, page_no) = (query.q.clone(), query.page());
-    let parent_reach = account_reach(&account);
-    // A manager that reaches only part of the account (a narrower alias user) also needs
-    // each row's count within its own reach; for anyone else the totals serve.
-    let narrower =
-        (!actor.reach.includes(&parent_reach)).then(|| parent_reach.and(actor.reach.clone()));
-    let account_id = account.id;
-    let (page, roles, perms, counts, counts_within_actor, factors, (policy, notify_owner)) = state
+    let (account, found) = state
         .db(move |c| {
-            let page = alias::list(c, account_id, &q, page_no, PER_PAGE)?;
-            let ids: Vec<i32> = page.rows.iter().map(|u| u.id).collect();
-            let roles = Role::list_for_account(c, account_id)?;
-            let perms = role::permissions_by_role(c, account_id)?;
-            let counts = alias::assigned_totals(c, &ids)?;
-            let within = match &narrower {
-                Some(reach) => alias::assigned_counts(c, &ids, reach)?,
-                None => counts.clone(),
-            };
-            let factors = crate::models::two_factor::with_factor_among(c, &ids)?;
-            let policy = crate::models::two_factor::account_requires_for_aliases(c, account_id)?;
-            let notify = crate::models::user::notifies_owner(c, account_id)?;
-            Ok((
-                page,
-                roles,
-                perms,
-                counts,
-                within,
-                factors,
-                (policy, notify),
-            ))
+            let found = read(c, &actor, &account, &q, page_no)?;
+            Ok((account, found))
         })
         .await?;
+    Ok(assemble(current, account, query, found, form, errors))
+}
 
+fn assemble(
+    current: &Current,
+    account: User,
+    query: &ListQuery,
+    found: Found,
+    form: CreateForm,
+    errors: FieldErrors,
+) -> TabPage {
+    let actor = &current.actor;
+    let Found {
+        page,
+        roles,
+        perms,
+        counts,
+        counts_within_actor,
+        factors,
+        policy,
+        notify_owner,
+    } = found;
     let today = now().date();
     let actor_rights = Rights::of_actor(actor);
     let rights_of = |role_id: Option<i32>| -> PermissionSet {
@@ -211,7 +262,7 @@ pub async fn build(
         page.total,
     );
     let open_dialog = !errors.is_empty() || query.add.is_some();
-    Ok(TabPage {
+    TabPage {
         may_grant_all: reaches_all_of_account(actor),
         may_manage: may_manage_aliases(actor, &account),
         require_two_factor: policy,
@@ -225,5 +276,5 @@ pub async fn build(
         errors,
         open_dialog,
         frame: AccountTab::new(current, account, "alias-users"),
-    })
+    }
 }

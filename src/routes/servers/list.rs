@@ -9,13 +9,15 @@ use askama::Template;
 
 use super::form::ServerForm;
 use crate::access::servers::{may_manage_inventory, may_view_servers, sees_owner_chains};
-use crate::db::{self, DbError};
+use crate::access::Actor;
+use crate::db::{self, deadline, DbError};
 use crate::models::server::Server;
 use crate::models::user::User;
+use crate::models::Page;
 use crate::web::chrome::Chrome;
 use crate::web::form::FieldErrors;
 use crate::web::pagination::{ListQuery, Pager};
-use crate::web::{render, AppError, Current};
+use crate::web::{render, AppError, Current, Visit};
 use crate::AppState;
 
 pub const PER_PAGE: i64 = 50;
@@ -44,20 +46,51 @@ pub struct ListPage {
 }
 
 pub async fn page(
-    current: Current,
+    visit: Visit,
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let page = build(
+    let (q, page_no) = (query.q.clone(), query.page());
+    let limit = state.pool.search_deadline();
+    let (current, found) = visit
+        .read(&state, move |c, actor| read(c, actor, &q, page_no, limit))
+        .await?;
+    let page = assemble(
         &current,
-        &state,
         &query,
+        found,
         ServerForm::default(),
         FieldErrors::default(),
-    )
-    .await?;
+    );
     render::page(&page)
 }
+
+/// One page of the servers `actor` reaches, and the names on their owner chains. Runs
+/// inside a read snapshot; a search has a statement deadline: past it, 503 "narrow it",
+/// not a held connection.
+fn read(
+    c: &mut crate::db::DbConn,
+    actor: &Actor,
+    q: &str,
+    page_no: i64,
+    limit: std::time::Duration,
+) -> Result<Found, AppError> {
+    if !may_view_servers(actor) {
+        return Err(AppError::Forbidden);
+    }
+    let work = |c: &mut crate::db::DbConn| {
+        let page = Server::list_within(c, &actor.reach, q, page_no, PER_PAGE)?;
+        let names = owner_chain_names(c, &page.rows)?;
+        Ok((page, names))
+    };
+    Ok(if q.trim().is_empty() {
+        work(c)?
+    } else {
+        deadline::bounded_in_transaction(c, limit, work)?
+    })
+}
+
+type Found = (Page<Server>, HashMap<i32, String>);
 
 /// The names on the owner chains of a page of servers, in one query.
 pub fn owner_chain_names(
@@ -84,6 +117,8 @@ pub fn owner_chain_label(s: &Server, names: &HashMap<i32, String>) -> String {
     }
 }
 
+/// The list page for a request whose `Current` is in hand (a form shown again with its
+/// errors): the same reads as a page view, in a hand-off of their own.
 pub async fn build(
     current: &Current,
     state: &AppState,
@@ -91,23 +126,23 @@ pub async fn build(
     form: ServerForm,
     errors: FieldErrors,
 ) -> Result<ListPage, AppError> {
-    if !may_view_servers(&current.actor) {
-        return Err(AppError::Forbidden);
-    }
-    let reach = current.actor.reach.clone();
+    let actor = current.actor.clone();
     let (q, page_no) = (query.q.clone(), query.page());
-    let searching = !q.trim().is_empty();
-    let work = move |c: &mut crate::db::DbConn| {
-        let page = Server::list_within(c, &reach, &q, page_no, PER_PAGE)?;
-        let names = owner_chain_names(c, &page.rows)?;
-        Ok((page, names))
-    };
-    // A search has a statement deadline: past it, 503 "narrow it", not a held connection.
-    let (page, names) = if searching {
-        db::run_search(&state.pool, work).await?
-    } else {
-        state.db(work).await?
-    };
+    let limit = state.pool.search_deadline();
+    let found = db::run(&state.pool, move |c| {
+        db::read_snapshot(c, |c| read(c, &actor, &q, page_no, limit))
+    })
+    .await?;
+    Ok(assemble(current, query, found, form, errors))
+}
+
+fn assemble(
+    current: &Current,
+    query: &ListQuery,
+    (page, names): Found,
+    form: ServerForm,
+    errors: FieldErrors,
+) -> ListPage {
     let pager = Pager::new("/servers", &query.q, page.page, page.pages(), page.total);
     let rows = page
         .rows
@@ -118,7 +153,7 @@ pub async fn build(
         })
         .collect();
     let can_add = may_manage_inventory(&current.actor);
-    Ok(ListPage {
+    ListPage {
         chrome: Some(current.chrome("servers")),
         ask_owner: current.actor.parent.as_ref().map(|p| {
             if p.name.is_empty() {
@@ -135,5 +170,5 @@ pub async fn build(
         open_dialog: can_add && (!errors.is_empty() || query.add.is_some()),
         form,
         errors,
-    })
+    }
 }

@@ -1,24 +1,33 @@
-//! The session middleware. Before the request: the cookie's key, then one hand-off to a
-//! blocking thread that reads, on one pooled connection and in one read transaction, the
-//! session's state and (when it names a login) the acting login's rows (`web::acting`),
-//! which `Current` then judges without going back to the database. After the request:
-//! what changed is written (a new session, a changed state, a new key, or an end), and
-//! nothing is written for a session that did not change. A database that cannot load or
-//! save the session answers the honest 503 page rather than an empty 500 that would throw
-//! away the page the handler rendered.
+//! The session middleware. Before the request: the cookie's key. A state-changing request
+//! (POST and the like) has its session loaded here, because the CSRF guard and the
+//! per-login limit behind this middleware read it; a page view (GET, HEAD) does not: its
+//! session is loaded by whatever needs it first, the `Current` extractor or a handler's
+//! `state.page(…)`, which reads the session, the acting login's rows and the page's own
+//! rows in one hand-off to a blocking thread. A load reads, on one pooled connection and
+//! in one read transaction, the session's state and (when it names a login) the acting
+//! login's rows (`web::acting`), which `Current` then judges without going back to the
+//! database. After the request: what changed is written (a new session, a changed state, a
+//! new key, or an end), and nothing is written for a session that did not change or was
+//! never loaded. A database that cannot load or save the session answers the honest 503
+//! page rather than an empty 500 that would throw away the page the handler rendered.
 //!
 //! Requests that never use a session (static files, health checks, the JSON API, which
 //! takes only bearer keys) skip it: a browser's cookie on them costs no database work.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::middleware::Next;
-use actix_web::{web, HttpMessage, ResponseError};
+use actix_web::{web, HttpMessage, HttpRequest, ResponseError};
 
 use super::cookie::CookieSettings;
+use super::known::KnownSessions;
 use super::store;
 use super::{Session, State, Status, IMPERSONATOR_ID, LOGIN_ID};
-use crate::db::{self, DbError, DbPool};
+use crate::db::{self, DbConn, DbError, DbPool};
 use crate::web::acting::Acting;
 use crate::web::error::{unavailable_page, AppError};
 
@@ -27,6 +36,9 @@ use crate::web::error::{unavailable_page, AppError};
 pub struct Sessions {
     pub pool: DbPool,
     pub cookie: CookieSettings,
+    /// Which login each recently loaded session acts for, so the per-login limit can
+    /// count a page view whose session is not loaded yet.
+    pub known: KnownSessions,
 }
 
 /// The acting login's rows, read with the session, for `Current` to take; with the ids it
@@ -38,16 +50,33 @@ pub struct Preloaded {
 }
 
 /// What one load found.
-struct Loaded {
-    state: State,
-    acting: Option<Preloaded>,
+pub struct Loaded {
+    pub state: State,
+    pub acting: Option<Preloaded>,
+    /// The person behind the session (the impersonator while impersonating), if logged in.
+    pub person: Option<i32>,
 }
+
+/// The request's session before its handler: the cookie's key, whether the state behind
+/// it has been read yet, and the state as read (what the save compares against).
+pub(super) struct Slot {
+    pub key: Option<String>,
+    pub loaded: bool,
+    pub before: State,
+}
+
+pub(super) type SharedSlot = Rc<RefCell<Slot>>;
 
 fn uses_sessions(path: &str) -> bool {
     !(path.starts_with("/static/")
         || path.starts_with("/api/")
         || path == "/healthz"
         || path == "/readyz")
+}
+
+/// Page views leave their session to the handler; everything else loads it here.
+fn loads_late(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD)
 }
 
 pub async fn middleware(
@@ -61,36 +90,54 @@ pub async fn middleware(
             .await
             .map(ServiceResponse::map_into_boxed_body);
     };
-    let mut key = sessions.cookie.key_of(&req);
-    let loaded = match &key {
-        Some(k) => match load(&sessions.pool, k).await {
-            Ok(loaded) => loaded,
+    let key = sessions.cookie.key_of(&req);
+    // A visitor without a cookie has nothing to load: its (empty) session is ready.
+    let slot: SharedSlot = Rc::new(RefCell::new(Slot {
+        loaded: key.is_none(),
+        key,
+        before: State::new(),
+    }));
+    req.extensions_mut().insert(slot.clone());
+    Session::attach(&req, State::new());
+    if !slot.borrow().loaded && !loads_late(req.method()) {
+        let key = slot.borrow().key.clone().unwrap_or_default();
+        let loaded = sessions
+            .pool
+            .db(move |c| load_in(c, &store::hash_of(&key)))
+            .await;
+        match loaded {
+            Ok(loaded) => put_in_place(&mut req.extensions_mut(), &sessions, loaded),
             Err(e) => {
                 log::warn!("a session could not be loaded: {e}");
                 let (http_req, _) = req.into_parts();
                 let res = AppError::from(e).error_response();
                 return Ok(ServiceResponse::new(http_req, res));
             }
-        },
-        None => None,
-    };
-    let before = match loaded {
-        Some(Loaded { state, acting }) => {
-            if let Some(acting) = acting {
-                req.extensions_mut().insert(acting);
-            }
-            state
         }
-        // No row behind the cookie (ended, expired): a fresh session, as if none was sent.
-        None => {
-            key = None;
-            State::new()
-        }
-    };
-    Session::attach(&req, before.clone());
+    }
 
     let mut res = next.call(req).await?.map_into_boxed_body();
     let (status, after) = Session::take_changes(res.request());
+    let Slot {
+        key,
+        loaded,
+        before,
+    } = std::mem::replace(
+        &mut *slot.borrow_mut(),
+        Slot {
+            key: None,
+            loaded: false,
+            before: State::new(),
+        },
+    );
+    if !loaded {
+        // Nothing read, so nothing can have changed: a handler that writes to its session
+        // takes `Session` or `Current`, which load it first.
+        if status != Status::Unchanged {
+            log::error!("a session was changed without being loaded; the change is dropped");
+        }
+        return Ok(res);
+    }
     match save(&sessions, key, status, after, &before).await {
         Ok(Cookie::Keep) => {}
         Ok(Cookie::Set(k)) => sessions.cookie.set(res.headers_mut(), k),
@@ -104,39 +151,88 @@ pub async fn middleware(
     Ok(res)
 }
 
-/// Reads the session behind `key` and, when it names a login, that login's rows: one
-/// blocking hand-off, one connection, one consistent snapshot. A session due for a longer
-/// expiry gets it on the same connection, after the snapshot.
-async fn load(pool: &DbPool, key: &str) -> Result<Option<Loaded>, DbError> {
-    let hash = store::hash_of(key);
-    let today = crate::models::now().date();
-    pool.db(move |c| {
-        let read = db::read_snapshot(c, |c| -> Result<_, DbError> {
-            let Some((state, stale)) = store::read(c, &hash)? else {
-                return Ok(None);
-            };
-            let id = |k: &str| state.get(k).and_then(|v| serde_json::from_str(v).ok());
-            let acting = match id(LOGIN_ID) {
-                Some(login_id) => {
-                    let impersonator_id = id(IMPERSONATOR_ID);
-                    Some(Preloaded {
-                        login_id,
-                        impersonator_id,
-                        acting: Acting::load(c, login_id, impersonator_id, today)?,
-                    })
-                }
-                None => None,
-            };
-            Ok(Some((Loaded { state, acting }, stale)))
-        })?;
-        Ok(read.map(|(loaded, stale)| {
-            if stale {
-                store::extend(c, &hash);
+/// The session key of a request whose session has not been read yet.
+pub(super) fn pending_key(req: &HttpRequest) -> Option<String> {
+    let ext = req.extensions();
+    let slot = ext.get::<SharedSlot>()?.borrow();
+    (!slot.loaded).then(|| slot.key.clone()).flatten()
+}
+
+/// Reads the session behind `hash` and, when it names a login, that login's rows: one
+/// connection, one consistent snapshot. A session due for a longer expiry gets it on the
+/// same connection, after the snapshot. `None`: no live session has that key.
+pub fn load_in(c: &mut DbConn, hash: &str) -> Result<Option<Loaded>, DbError> {
+    let read = db::read_snapshot(c, |c| snapshot(c, hash))?;
+    Ok(read.map(|(loaded, stale)| {
+        if stale {
+            store::extend(c, hash);
+        }
+        loaded
+    }))
+}
+
+/// `load_in`'s reads, for a caller that has its snapshot open already (and extends a
+/// stale session itself, with `store::extend`, once the snapshot is over).
+pub fn snapshot(c: &mut DbConn, hash: &str) -> Result<Option<(Loaded, bool)>, DbError> {
+    let Some((state, stale)) = store::read(c, hash)? else {
+        return Ok(None);
+    };
+    let id = |k: &str| state.get(k).and_then(|v| serde_json::from_str(v).ok());
+    let login_id: Option<i32> = id(LOGIN_ID);
+    let person = id(IMPERSONATOR_ID).or(login_id);
+    let acting = match login_id {
+        Some(login_id) => {
+            let impersonator_id = id(IMPERSONATOR_ID);
+            let today = crate::models::now().date();
+            Some(Preloaded {
+                login_id,
+                impersonator_id,
+                acting: Acting::load(c, login_id, impersonator_id, today)?,
+            })
+        }
+        None => None,
+    };
+    Ok(Some((
+        Loaded {
+            state,
+            acting,
+            person,
+        },
+        stale,
+    )))
+}
+
+/// Puts what a load found in place for the request: the state into its `Session`, the
+/// acting login's rows for `Current`, and the login into the table of known sessions. A
+/// key with no live session behind it (ended, expired) becomes a fresh session, as if no
+/// cookie had been sent.
+pub(super) fn put_in_place(
+    ext: &mut actix_web::dev::Extensions,
+    sessions: &Sessions,
+    loaded: Option<Loaded>,
+) {
+    let Some(slot) = ext.get::<SharedSlot>().cloned() else {
+        return;
+    };
+    let mut slot = slot.borrow_mut();
+    slot.loaded = true;
+    match loaded {
+        Some(Loaded {
+            state,
+            acting,
+            person,
+        }) => {
+            if let (Some(key), Some(person)) = (&slot.key, person) {
+                sessions.known.remember(key, person);
             }
-            loaded
-        }))
-    })
-    .await
+            if let Some(acting) = acting {
+                ext.insert(acting);
+            }
+            slot.before = state.clone();
+            Session::of(ext).replace_state(state);
+        }
+        None => slot.key = None,
+    }
 }
 
 /// What the browser's cookie needs after the save.

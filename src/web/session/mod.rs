@@ -11,21 +11,23 @@
 //! renew): values are JSON strings under string keys, as they are stored.
 
 mod cookie;
+mod known;
 mod middleware;
 mod store;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::future::{ready, Ready};
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 
 use actix_web::dev::{Extensions, ServiceRequest};
-use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 pub use cookie::CookieSettings;
-pub use middleware::{middleware, Preloaded, Sessions};
+pub use middleware::{middleware, Loaded, Preloaded, Sessions};
 pub use store::{EXTEND_EVERY_MINUTES, IDLE_HOURS};
 
 /// Session state keys shared by the store, the login and the `Current` extractor.
@@ -160,8 +162,11 @@ impl Session {
 
     /// Puts the loaded state in place for the request's handlers.
     fn attach(req: &ServiceRequest, state: State) {
-        let session = Session::of(&mut req.extensions_mut());
-        session.0.borrow_mut().state = state;
+        Session::of(&mut req.extensions_mut()).replace_state(state);
+    }
+
+    fn replace_state(&self, state: State) {
+        self.0.borrow_mut().state = state;
     }
 
     /// What the request did: its status and the state to write.
@@ -201,12 +206,84 @@ impl SessionExt for ServiceRequest {
     }
 }
 
+/// Reads the request's session now if nobody has yet (a page view's session waits for
+/// its first user): one hand-off.
+pub async fn ensure_loaded(req: &HttpRequest) -> Result<(), crate::web::AppError> {
+    let Some(key) = middleware::pending_key(req) else {
+        return Ok(());
+    };
+    let sessions = sessions_of(req)?;
+    let hash = store::hash_of(&key);
+    let loaded = sessions
+        .pool
+        .db(move |c| middleware::load_in(c, &hash))
+        .await?;
+    settle(req, loaded);
+    Ok(())
+}
+
+/// A page view's session still to be read, for a handler that reads it together with
+/// its own rows (`web::page`): the key's hash in the table.
+pub fn pending(req: &HttpRequest) -> Option<String> {
+    middleware::pending_key(req).map(|k| store::hash_of(&k))
+}
+
+/// The reads of a session and its login, for a caller that holds a read snapshot open;
+/// `true` with it when the session's expiry is due to be extended (`extend`, after the
+/// snapshot).
+pub fn read_in_snapshot(
+    c: &mut crate::db::DbConn,
+    hash: &str,
+) -> Result<Option<(Loaded, bool)>, crate::db::DbError> {
+    middleware::snapshot(c, hash)
+}
+
+/// Extends a session's idle expiry (outside any snapshot).
+pub fn extend(c: &mut crate::db::DbConn, hash: &str) {
+    store::extend(c, hash)
+}
+
+/// Puts what a load found in place for the request's handlers and its save.
+pub fn settle(req: &HttpRequest, loaded: Option<Loaded>) {
+    if let Ok(sessions) = sessions_of(req) {
+        middleware::put_in_place(&mut req.extensions_mut(), &sessions, loaded);
+    }
+}
+
+fn sessions_of(req: &HttpRequest) -> Result<web::Data<Sessions>, crate::web::AppError> {
+    req.app_data::<web::Data<Sessions>>()
+        .cloned()
+        .ok_or_else(|| crate::web::AppError::Unexpected(anyhow::anyhow!("no sessions")))
+}
+
+/// Who a request counts against before its session is read: the login a load of this
+/// session found before, or else the session itself.
+pub enum Holder {
+    Login(i32),
+    Session(u64),
+}
+
+/// `None` when the request has no session cookie, or its session is already loaded (then
+/// the state says who acts).
+pub fn holder_of(req: &ServiceRequest) -> Option<Holder> {
+    let key = middleware::pending_key(req.request())?;
+    let sessions = req.app_data::<web::Data<Sessions>>()?;
+    Some(match sessions.known.person(&key) {
+        Some(id) => Holder::Login(id),
+        None => Holder::Session(known::digest(&key)),
+    })
+}
+
 impl FromRequest for Session {
-    type Error = actix_web::Error;
-    type Future = Ready<Result<Session, actix_web::Error>>;
+    type Error = crate::web::AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Session, crate::web::AppError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        ready(Ok(req.get_session()))
+        let req = req.clone();
+        Box::pin(async move {
+            ensure_loaded(&req).await?;
+            Ok(req.get_session())
+        })
     }
 }
 

@@ -1,7 +1,9 @@
 //! What one request costs the database, read from the real `steward serve` binary's
 //! metrics (`steward_db_handoffs_per_request`, by route): a logged-in page view reads its
-//! session and its login's rights in one hand-off to a blocking thread, and its own rows
-//! in one more; static files and anonymous pages cost none, whatever cookie they carry.
+//! session, its login's rights and its own rows in one hand-off to a blocking thread
+//! (an account's tab included, whose account is read in the same hand-off); a form's POST
+//! reads its session before the handler (the CSRF check needs it) and writes in one more;
+//! static files and anonymous pages cost none, whatever cookie they carry.
 //! A separate process, so that no other test's requests are counted with these.
 
 use std::time::Duration;
@@ -32,12 +34,13 @@ fn handoffs(text: &str, route: &str) -> (f64, f64) {
     (read("sum"), read("count"))
 }
 
-async fn a_page_view_reads_session_and_rights_in_one_handoff_and_its_rows_in_one_more(
-    backend: Backend,
-) {
+async fn a_page_view_reads_session_rights_and_rows_in_one_handoff(backend: Backend) {
     let app = spawn_app(backend).await;
     let admin = app.admin("boss");
-    app.customer("acme", admin);
+    let acme = app.customer("acme", admin);
+    for n in 0..3 {
+        app.alias(&format!("acme-ops{n}"), acme).create();
+    }
     let bind = format!("127.0.0.1:{}", free_port());
     let panel = Instance::start_with(&app.database_url, &[("STEWARD_METRICS_BIND", &bind)]);
     let address = panel.address.clone();
@@ -46,6 +49,11 @@ async fn a_page_view_reads_session_and_rights_in_one_handoff_and_its_rows_in_one
 
     for _ in 0..3 {
         boss.get_html(&address, "/servers").await;
+    }
+    let tab = format!("/users/{acme}/alias-users");
+    for _ in 0..2 {
+        let html = boss.get_html(&address, &tab).await;
+        assert!(html.contains("acme-ops2"), "the tab lists the alias users");
     }
     for _ in 0..2 {
         let res = boss.get(&address, "/static/app.css").await.expect("css");
@@ -68,8 +76,13 @@ async fn a_page_view_reads_session_and_rights_in_one_handoff_and_its_rows_in_one
     };
     assert_eq!(
         delta("/servers"),
-        (6.0, 3.0),
-        "three views of /servers: one hand-off each for session and rights, one for the rows"
+        (3.0, 3.0),
+        "three views of /servers: one hand-off each, for session, rights and rows together"
+    );
+    assert_eq!(
+        delta("/users/{id}/alias-users"),
+        (2.0, 2.0),
+        "two views of an account's Alias Users tab: one hand-off each, the account included"
     );
     assert_eq!(
         delta("/static/{file}"),
@@ -84,15 +97,13 @@ async fn a_page_view_reads_session_and_rights_in_one_handoff_and_its_rows_in_one
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_page_view_reads_session_and_rights_in_one_handoff_and_its_rows_in_one_more_sqlite() {
-    a_page_view_reads_session_and_rights_in_one_handoff_and_its_rows_in_one_more(Backend::Sqlite)
-        .await;
+async fn a_page_view_reads_session_rights_and_rows_in_one_handoff_sqlite() {
+    a_page_view_reads_session_rights_and_rows_in_one_handoff(Backend::Sqlite).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_page_view_reads_session_and_rights_in_one_handoff_and_its_rows_in_one_more_postgres() {
-    a_page_view_reads_session_and_rights_in_one_handoff_and_its_rows_in_one_more(Backend::Postgres)
-        .await;
+async fn a_page_view_reads_session_rights_and_rows_in_one_handoff_postgres() {
+    a_page_view_reads_session_rights_and_rows_in_one_handoff(Backend::Postgres).await;
 }
 
 /// Counts rows of the `users` table (diesel's `count` through the multi-backend connection).
