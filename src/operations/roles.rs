@@ -45,26 +45,31 @@ pub async fn summaries(
     account: &User,
     only: Option<i32>,
 ) -> Result<Vec<RoleSummary>, DbError> {
-    let account_id = account.id;
-    let (roles, keys, usage, requiring) = db::run(pool, move |c| {
-        let roles = match only {
-            Some(rid) => Role::find_in_account(c, account_id, rid)?
-                .into_iter()
-                .collect(),
-            None => Role::list_for_account(c, account_id)?,
-        };
-        let ids: Vec<i32> = roles.iter().map(|r| r.id).collect();
-        let keys = role::permissions_of_many(c, &ids)?;
-        let usage = role::usage_counts(c, &ids)?;
-        let requiring = two_factor::roles_requiring(c, &ids)?;
-        Ok::<_, DbError>((roles, keys, usage, requiring))
-    })
-    .await?;
+    let (actor, account) = (actor.clone(), account.clone());
+    db::run(pool, move |c| summaries_in(c, &actor, &account, only)).await
+}
+
+/// `summaries` on a connection the caller holds (a page view's one read).
+pub fn summaries_in(
+    c: &mut DbConn,
+    actor: &Actor,
+    account: &User,
+    only: Option<i32>,
+) -> Result<Vec<RoleSummary>, DbError> {
+    let roles = match only {
+        Some(rid) => Role::find_in_account(c, account.id, rid)?
+            .into_iter()
+            .collect(),
+        None => Role::list_for_account(c, account.id)?,
+    };
+    let ids: Vec<i32> = roles.iter().map(|r| r.id).collect();
+    let keys = role::permissions_of_many(c, &ids)?;
+    let usage: HashMap<i32, i64> = role::usage_counts(c, &ids)?.into_iter().collect();
+    let requiring = two_factor::roles_requiring(c, &ids)?;
     let mut keys_by_role: HashMap<i32, Vec<String>> = HashMap::new();
     for (rid, key) in keys {
         keys_by_role.entry(rid).or_default().push(key);
     }
-    let usage: HashMap<i32, i64> = usage.into_iter().collect();
     Ok(roles
         .into_iter()
         .map(|r| {

@@ -23,7 +23,7 @@ use crate::access::aliases::{
 use crate::access::changes::{covers, Refusal};
 use crate::access::rights::Rights;
 use crate::access::{Actor, PermissionSet};
-use crate::db::{self, DbError, DbPool};
+use crate::db::{self, DbConn, DbError, DbPool};
 use crate::models::audit::NewAuditEntry;
 use crate::models::user::User;
 use crate::models::{alias, role};
@@ -46,33 +46,37 @@ pub async fn load(
     account: User,
     aid: i32,
 ) -> Result<Option<Target>, DbError> {
-    let actor_rights = Rights::of_actor(actor);
-    let account_id = account.id;
-    let acc = account.clone();
-    let found = db::run(pool, move |c| {
-        let Some(alias) = alias::find_in_account(c, account_id, aid)? else {
-            return Ok::<_, DbError>(None);
-        };
-        let role = match alias.role_id {
-            Some(rid) => role::Role::find_in_account(c, account_id, rid)?,
-            None => None,
-        };
-        let keys = match &role {
-            Some(r) => role::permissions_of(c, r.id)?,
-            None => Vec::new(),
-        };
-        let role_set = PermissionSet::from_known_keys(&keys);
-        let l = Rights::of_alias(&alias, &acc, role_set);
-        let covered = covers(c, &actor_rights, &l)?;
-        Ok(Some((alias, role, keys, covered)))
-    })
-    .await?;
-    let Some((alias, role, keys, covered)) = found else {
+    let actor = actor.clone();
+    db::run(pool, move |c| load_in(c, &actor, account, aid)).await
+}
+
+/// `load` on a connection the caller holds (a page that reads everything in one go).
+pub fn load_in(
+    c: &mut DbConn,
+    actor: &Actor,
+    account: User,
+    aid: i32,
+) -> Result<Option<Target>, DbError> {
+    let Some(alias) = alias::find_in_account(c, account.id, aid)? else {
         return Ok(None);
     };
     if !may_view_alias(actor, &account, &alias) {
         return Ok(None);
     }
+    let role = match alias.role_id {
+        Some(rid) => role::Role::find_in_account(c, account.id, rid)?,
+        None => None,
+    };
+    let keys = match &role {
+        Some(r) => role::permissions_of(c, r.id)?,
+        None => Vec::new(),
+    };
+    let role_set = PermissionSet::from_known_keys(&keys);
+    let covered = covers(
+        c,
+        &Rights::of_actor(actor),
+        &Rights::of_alias(&alias, &account, role_set),
+    )?;
     let rights = TargetRights {
         permissions: role_rights(&keys, &account),
         all_servers: alias.all_servers,

@@ -16,10 +16,10 @@ mod tab;
 use actix_web::web;
 
 use crate::access::Actor;
-use crate::db::DbPool;
+use crate::db::{DbConn, DbPool};
 use crate::operations::aliases;
 use crate::routes::table::Routes;
-use crate::web::account::{parse_id, visible_account};
+use crate::web::account::{parse_id, visible_account, visible_account_in};
 use crate::web::pagination::ListQuery;
 use crate::web::{AppError, Current};
 use crate::AppState;
@@ -81,6 +81,25 @@ pub async fn load_target(
     aliases::load(pool, actor, account, aid)
         .await?
         .ok_or(AppError::NotFound)
+}
+
+/// `load_target` on a connection the caller holds (a page view's `Visit::read`).
+pub fn load_target_in(
+    c: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+    aid: &str,
+) -> Result<Target, AppError> {
+    let account = visible_account_in(c, actor, id)?;
+    aliases::load_in(c, actor, account, parse_id(aid)?)?.ok_or(AppError::NotFound)
+}
+
+/// `acted_on` on a connection the caller holds.
+pub fn acted_on_in(c: &mut DbConn, actor: &Actor, id: &str, aid: &str) -> Result<Target, AppError> {
+    let t = load_target_in(c, actor, id, aid)?;
+    crate::access::aliases::may_act_on_alias(actor, &t.account, &t.alias, t.rights)
+        .map_err(|_| AppError::Forbidden)?;
+    Ok(t)
 }
 
 /// The path of every per-alias route: the account id and the alias user id, as typed.

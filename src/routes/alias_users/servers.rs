@@ -9,9 +9,9 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::{acted_on, alias_url, AliasPath, Target};
+use super::{acted_on, acted_on_in, alias_url, AliasPath, Target};
 use crate::access::aliases::{assignable_reach, reaches_all_of_account};
-use crate::db::{self};
+use crate::db::deadline;
 use crate::models::alias;
 use crate::models::server::Server;
 use crate::operations::aliases::{self, ServerAction};
@@ -20,10 +20,14 @@ use crate::web::chrome::{Chrome, Flash};
 use crate::web::confirm::{confirmation, Ask};
 use crate::web::form::{self, pairs};
 use crate::web::pagination::{encode, ListQuery, Pager};
-use crate::web::{render, AppError, Current};
+use crate::web::{render, AppError, Current, Visit};
 use crate::AppState;
 
 pub const PER_PAGE: i64 = 50;
+
+fn servers_url(t: &Target) -> String {
+    format!("{}/servers", alias_url(t.account.id, t.alias.id))
+}
 
 pub struct ServerRow {
     pub server: Server,
@@ -62,41 +66,44 @@ pub struct ServersFragment {
 
 pub async fn page(
     req: HttpRequest,
-    current: Current,
+    visit: Visit,
     state: web::Data<AppState>,
-    path: AliasPath,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let t = acted_on(&current, &state, &path).await?;
-    let reach = assignable_reach(&current.actor, &t.account);
-    let (q, page_no, aid) = (query.q.clone(), query.page(), t.alias.id);
-    let self_url = format!("{}/servers", alias_url(t.account.id, t.alias.id));
-    // Without a search the page shows the exact count (an index range); a substring
-    // search is not counted, so its cost follows the page and not the account's size.
-    let searching = !q.trim().is_empty();
-    let (rows, pager, assigned) = {
-        let (self_url, query_q) = (self_url.clone(), query.q.clone());
-        // A search has a statement deadline: past it, 503 "narrow it". Without a search
-        // the page is an index range and runs without one.
-        let work = move |c: &mut crate::db::DbConn| {
-            let (rows, pager) = if searching {
-                let (rows, more) = Server::search_within(c, &reach, &q, page_no, PER_PAGE)?;
-                (rows, Pager::open_ended(&self_url, &query_q, page_no, more))
-            } else {
-                let page = Server::list_within(c, &reach, &q, page_no, PER_PAGE)?;
-                let pager = Pager::new(&self_url, &query_q, page.page, page.pages(), page.total);
-                (page.rows, pager)
+    let (id, aid) = (visit.param("id"), visit.param("aid"));
+    let (q, page_no, query_q) = (query.q.clone(), query.page(), query.q.clone());
+    let limit = state.pool.search_deadline();
+    let (current, (t, rows, pager, assigned)) = visit
+        .read(&state, move |c, actor| {
+            let t = acted_on_in(c, actor, &id, &aid)?;
+            let reach = assignable_reach(actor, &t.account);
+            let self_url = servers_url(&t);
+            // Without a search the page shows the exact count (an index range); a
+            // substring search is not counted, so its cost follows the page and not the
+            // account's size, and it has a statement deadline: past it, 503 "narrow it".
+            let work = |c: &mut crate::db::DbConn| {
+                let (rows, pager) = if q.trim().is_empty() {
+                    let page = Server::list_within(c, &reach, &q, page_no, PER_PAGE)?;
+                    let pager =
+                        Pager::new(&self_url, &query_q, page.page, page.pages(), page.total);
+                    (page.rows, pager)
+                } else {
+                    let (rows, more) = Server::search_within(c, &reach, &q, page_no, PER_PAGE)?;
+                    (rows, Pager::open_ended(&self_url, &query_q, page_no, more))
+                };
+                let ids: Vec<i32> = rows.iter().map(|s| s.id).collect();
+                let assigned = alias::assigned_among(c, t.alias.id, &ids)?;
+                Ok((rows, pager, assigned))
             };
-            let ids: Vec<i32> = rows.iter().map(|s| s.id).collect();
-            let assigned = alias::assigned_among(c, aid, &ids)?;
-            Ok((rows, pager, assigned))
-        };
-        if searching {
-            db::run_search(&state.pool, work).await?
-        } else {
-            state.db(work).await?
-        }
-    };
+            let (rows, pager, assigned) = if q.trim().is_empty() {
+                work(c)?
+            } else {
+                deadline::bounded_in_transaction(c, limit, work)?
+            };
+            Ok((t, rows, pager, assigned))
+        })
+        .await?;
+    let self_url = servers_url(&t);
     let rows = rows
         .into_iter()
         .map(|s| ServerRow {

@@ -5,13 +5,13 @@
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
-use super::managed_account;
+use super::managed_account_in;
 use crate::access::roles::{risky, RoleRefusal};
 use crate::models::role::Role;
 use crate::models::user::User;
 use crate::operations::roles;
 use crate::routes::users::tabs::AccountTab;
-use crate::web::{render, AppError, Current};
+use crate::web::{render, AppError, Current, Visit};
 use crate::AppState;
 
 pub struct Row {
@@ -34,24 +34,36 @@ pub struct ListPage {
 
 crate::account_tab_page!(ListPage);
 
-pub async fn page(
-    current: Current,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let account = managed_account(&state.pool, &current.actor, &path).await?;
-    let page = build(&current, &state, account, None).await?;
-    render::page(&page)
+pub async fn page(visit: Visit, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let id = visit.param("id");
+    let (current, (account, summaries)) = visit
+        .read(&state, move |c, actor| {
+            let account = managed_account_in(c, actor, &id)?;
+            let summaries = roles::summaries_in(c, actor, &account, None)?;
+            Ok((account, summaries))
+        })
+        .await?;
+    render::page(&assemble(&current, account, summaries, None))
 }
 
+/// The tab for a request whose `Current` is in hand (a refusal shown above the table).
 pub async fn build(
     current: &Current,
     state: &AppState,
     account: User,
     problem: Option<String>,
 ) -> Result<ListPage, AppError> {
-    let rows = roles::summaries(&state.pool, &current.actor, &account, None)
-        .await?
+    let summaries = roles::summaries(&state.pool, &current.actor, &account, None).await?;
+    Ok(assemble(current, account, summaries, problem))
+}
+
+fn assemble(
+    current: &Current,
+    account: User,
+    summaries: Vec<roles::RoleSummary>,
+    problem: Option<String>,
+) -> ListPage {
+    let rows = summaries
         .into_iter()
         .map(|r| Row {
             permission_count: r.permissions.len(),
@@ -64,9 +76,9 @@ pub async fn build(
             role: r.role,
         })
         .collect();
-    Ok(ListPage {
+    ListPage {
         frame: AccountTab::of_login(current, account, "roles"),
         rows,
         problem,
-    })
+    }
 }

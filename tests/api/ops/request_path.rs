@@ -38,8 +38,9 @@ async fn a_page_view_reads_session_rights_and_rows_in_one_handoff(backend: Backe
     let app = spawn_app(backend).await;
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
+    let mut aliases = Vec::new();
     for n in 0..3 {
-        app.alias(&format!("acme-ops{n}"), acme).create();
+        aliases.push(app.alias(&format!("acme-ops{n}"), acme).create());
     }
     let bind = format!("127.0.0.1:{}", free_port());
     let panel = Instance::start_with(&app.database_url, &[("STEWARD_METRICS_BIND", &bind)]);
@@ -55,6 +56,13 @@ async fn a_page_view_reads_session_rights_and_rows_in_one_handoff(backend: Backe
         let html = boss.get_html(&address, &tab).await;
         assert!(html.contains("acme-ops2"), "the tab lists the alias users");
     }
+    let roles = boss
+        .get_html(&address, &format!("/users/{acme}/roles"))
+        .await;
+    assert!(roles.contains("Roles"), "the Roles tab answers");
+    let dialog = format!("/users/{acme}/alias-users/{}/servers", aliases[0]);
+    boss.get_html(&address, &dialog).await;
+    boss.get_html(&address, &format!("{dialog}?q=web")).await;
     for _ in 0..2 {
         let res = boss.get(&address, "/static/app.css").await.expect("css");
         assert_status!(res, 200);
@@ -83,6 +91,12 @@ async fn a_page_view_reads_session_rights_and_rows_in_one_handoff(backend: Backe
         delta("/users/{id}/alias-users"),
         (2.0, 2.0),
         "two views of an account's Alias Users tab: one hand-off each, the account included"
+    );
+    assert_eq!(delta("/users/{id}/roles"), (1.0, 1.0), "the Roles tab: one");
+    assert_eq!(
+        delta("/users/{id}/alias-users/{aid}/servers"),
+        (2.0, 2.0),
+        "the Assign Servers dialog, listed and searched: one hand-off each"
     );
     assert_eq!(
         delta("/static/{file}"),
