@@ -1,11 +1,11 @@
 //! The CSRF guard: one middleware in front of every state-changing request. It compares
-//! the session's synchronizer token (or, for a visitor without a session, the stateless
+//! the session's token, derived from the session cookie's key so that no database read
+//! stands in front of the handler (or, for a visitor without a session, the stateless
 //! login token of `login_csrf`) with the `X-CSRF-Token` header or the `csrf_token` form
 //! field and answers 403 (changing nothing) when they differ. The JSON API under
 //! /api/ is exempt: it takes no cookies, only bearer keys, so a forged cross-site request
 //! carries no credentials.
 
-use super::session::SessionExt;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, StatusCode};
@@ -17,7 +17,6 @@ use futures_util::StreamExt;
 
 use super::error::error_page;
 use super::login_csrf::LoginCsrf;
-use super::session::CSRF;
 use crate::security::token::constant_time_eq;
 
 /// The largest form body the panel accepts (the assign-servers form is the biggest).
@@ -60,7 +59,7 @@ pub async fn guard(
         ));
     }
 
-    let expected: Option<String> = req.get_session().get::<String>(CSRF).ok().flatten();
+    let expected = super::session::expected_csrf(&req);
     let mut sent: Option<String> = req
         .headers()
         .get("X-CSRF-Token")

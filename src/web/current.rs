@@ -14,7 +14,7 @@ use super::chrome::{Chrome, Flash, Impersonation};
 use super::client::ClientInfo;
 use super::error::AppError;
 use super::session::{
-    ensure_loaded, Preloaded, Session, SessionExt, AUTH_AT, CSRF, FLASH, IMPERSONATOR_ID, LOGIN_ID,
+    ensure_loaded, Preloaded, Session, SessionExt, AUTH_AT, FLASH, IMPERSONATOR_ID, LOGIN_ID,
     RETURN_TO,
 };
 use crate::access::accounts::account_list;
@@ -22,7 +22,6 @@ use crate::access::impersonation::still_may_impersonate;
 use crate::access::two_factor::{demand, Demand, InstallPolicy};
 use crate::access::Actor;
 use crate::models::two_factor::FactorState;
-use crate::security::token;
 use crate::AppState;
 
 pub struct Current {
@@ -64,14 +63,9 @@ pub fn mark_authenticated(session: &Session) -> Result<(), AppError> {
         .map_err(|e| AppError::Unexpected(anyhow::anyhow!("session: {e}")))
 }
 
-/// The session's CSRF token, created on first use.
+/// The session's CSRF token, for the forms of a page.
 pub fn csrf_token(session: &Session) -> String {
-    if let Ok(Some(t)) = session.get::<String>(CSRF) {
-        return t;
-    }
-    let t = token::random_urlsafe(32);
-    let _ = session.insert(CSRF, &t);
-    t
+    session.csrf_token()
 }
 
 /// Leaves a message for the next page the session sees.
@@ -149,7 +143,6 @@ fn end_impersonation(session: &Session, imp: &Actor, target: &Actor) -> Result<(
     session.renew();
     session.remove(IMPERSONATOR_ID);
     session.remove(RETURN_TO);
-    session.remove(CSRF);
     session
         .insert(LOGIN_ID, imp.login.id)
         .map_err(|e| AppError::Unexpected(anyhow::anyhow!("session: {e}")))?;
@@ -319,20 +312,29 @@ impl FromRequest for Current {
 impl Current {
     /// An audit entry for an action of this login on `account_id`'s environment.
     pub fn audit(&self, account_id: i32, action: &str) -> crate::models::audit::NewAuditEntry {
-        let a = &self.actor;
-        crate::models::audit::NewAuditEntry {
-            account_id: Some(account_id),
-            actor_id: Some(a.login.id),
-            actor_name: a.login.username.clone(),
-            impersonator_id: a.impersonator.as_ref().map(|i| i.id),
-            impersonator_name: a.impersonator.as_ref().map(|i| i.username.clone()),
-            action: action.to_string(),
-            target: String::new(),
-            details: String::new(),
-            ip: self.client.ip.clone(),
-            user_agent: self.client.user_agent.clone(),
-            via_api: false,
-            created_at: crate::models::now(),
-        }
+        audit_entry(&self.actor, &self.client, account_id, action)
+    }
+}
+
+/// An audit entry for an action of `a`, from `client`, on `account_id`'s environment.
+pub fn audit_entry(
+    a: &Actor,
+    client: &ClientInfo,
+    account_id: i32,
+    action: &str,
+) -> crate::models::audit::NewAuditEntry {
+    crate::models::audit::NewAuditEntry {
+        account_id: Some(account_id),
+        actor_id: Some(a.login.id),
+        actor_name: a.login.username.clone(),
+        impersonator_id: a.impersonator.as_ref().map(|i| i.id),
+        impersonator_name: a.impersonator.as_ref().map(|i| i.username.clone()),
+        action: action.to_string(),
+        target: String::new(),
+        details: String::new(),
+        ip: client.ip.clone(),
+        user_agent: client.user_agent.clone(),
+        via_api: false,
+        created_at: crate::models::now(),
     }
 }

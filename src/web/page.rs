@@ -1,10 +1,11 @@
-//! One hand-off for a page view. A handler that takes `Visit` instead of `Current` reads
-//! its session, the acting login's rows and its own rows on one pooled connection, inside
-//! one read snapshot, in one trip to a blocking thread: `visit.read(&state, |c, actor| …)`.
-//! The closure is where the handler asks `access` (it gets the judged `Actor`) and reads
-//! through `models`; what it answers comes back with the `Current` the page renders with.
-//! When the session was read already (a state-changing request, whose CSRF check needs
-//! it before the handler) the same closure runs in a second hand-off, as before.
+//! One hand-off for a page view or a change. A handler that takes `Visit` instead of
+//! `Current` reads its session, the acting login's rows and its own rows on one pooled
+//! connection, inside one read snapshot, in one trip to a blocking thread:
+//! `visit.read(&state, |c, actor| …)`; `visit.change(&state, |c, actor| …)` does the same
+//! inside one write transaction. The closure is where the handler asks `access` (it gets
+//! the judged `Actor`) and reads through `models` or calls an operation's synchronous
+//! part; what it answers comes back with the `Current` the page renders with. When an
+//! extractor has read the session already, the closure runs in a hand-off of its own.
 
 use actix_web::{FromRequest, HttpRequest};
 use std::future::{ready, Ready};
@@ -45,6 +46,11 @@ impl Visit {
             .to_owned()
     }
 
+    /// The client the request came from, for the audit rows a change writes.
+    pub fn client(&self) -> ClientInfo {
+        ClientInfo::of(&self.req)
+    }
+
     /// The acting login and what `work` read for it, consistently: `work` sees the same
     /// moment as the session and the rights it is judged by. A visitor without a live
     /// session is sent to log in; a login that may no longer act ends its session, as
@@ -54,13 +60,37 @@ impl Visit {
         F: FnOnce(&mut DbConn, &Actor) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
+        self.visit(state, Mode::Read, work).await
+    }
+
+    /// `read` for a change: the session, the login's rights and `work` in one write
+    /// transaction, committed when `work` answers `Ok` and rolled back otherwise. The
+    /// rights a change is checked against are those of the moment it is written.
+    pub async fn change<T, F>(&self, state: &AppState, work: F) -> Result<(Current, T), AppError>
+    where
+        F: FnOnce(&mut DbConn, &Actor) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.visit(state, Mode::Write, work).await
+    }
+
+    async fn visit<T, F>(
+        &self,
+        state: &AppState,
+        mode: Mode,
+        work: F,
+    ) -> Result<(Current, T), AppError>
+    where
+        F: FnOnce(&mut DbConn, &Actor) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
         let Some(hash) = session::pending(&self.req) else {
-            return self.read_after(state, work).await;
+            return self.visit_after(state, mode, work).await;
         };
         let require_two_factor = state.require_two_factor;
         let path = self.req.path().to_owned();
         let found = db::run(&state.pool, move |c| -> Result<Found<T>, AppError> {
-            let read = db::read_snapshot(c, |c| -> Result<_, AppError> {
+            let read = mode.within(c, |c| {
                 let Some((mut loaded, stale)) = session::read_in_snapshot(c, &hash)? else {
                     return Ok(None);
                 };
@@ -79,7 +109,8 @@ impl Visit {
             })?;
             Ok(read.map(|(loaded, verdict, stale)| {
                 if stale {
-                    // Extending the expiry is a write: after the snapshot, same connection.
+                    // Extending the expiry is a write of its own, after the transaction
+                    // (same connection), which waits for no disk.
                     session::extend(c, &hash);
                 }
                 (loaded, verdict)
@@ -99,18 +130,41 @@ impl Visit {
         Ok((current, rows))
     }
 
-    /// The session is in hand already: judge it, then read the rows (two hand-offs).
-    async fn read_after<T, F>(&self, state: &AppState, work: F) -> Result<(Current, T), AppError>
+    /// The session is in hand already (an extractor read it): judge it, then run `work`
+    /// (two hand-offs).
+    async fn visit_after<T, F>(
+        &self,
+        state: &AppState,
+        mode: Mode,
+        work: F,
+    ) -> Result<(Current, T), AppError>
     where
         F: FnOnce(&mut DbConn, &Actor) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
         let current = Current::extract(&self.req).await?;
         let actor = current.actor.clone();
-        let rows = db::run(&state.pool, move |c| {
-            db::read_snapshot(c, |c| work(c, &actor))
-        })
-        .await?;
+        let rows = db::run(&state.pool, move |c| mode.within(c, |c| work(c, &actor))).await?;
         Ok((current, rows))
+    }
+}
+
+/// A page view reads in one snapshot; a change writes in one transaction.
+#[derive(Clone, Copy)]
+enum Mode {
+    Read,
+    Write,
+}
+
+impl Mode {
+    fn within<T>(
+        self,
+        c: &mut DbConn,
+        work: impl FnOnce(&mut DbConn) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        match self {
+            Mode::Read => db::read_snapshot(c, work),
+            Mode::Write => db::transaction(c, work),
+        }
     }
 }

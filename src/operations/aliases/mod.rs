@@ -13,7 +13,7 @@ mod update;
 
 pub use create::{create, CreatedAlias, NewAlias};
 pub use delete::delete;
-pub use servers::{change_servers, set_servers, ServerAction, ServersNow};
+pub use servers::{change_servers, change_servers_in, set_servers, ServerAction, ServersNow};
 pub use update::{update, AliasChanges, Updated};
 
 use super::OpError;
@@ -30,6 +30,7 @@ use crate::models::{alias, role};
 
 /// An alias user as the operations (and its page) need it: its account, itself, its role
 /// and what is known of its rights as the actor sees them.
+#[derive(Clone)]
 pub struct Target {
     pub account: User,
     pub alias: User,

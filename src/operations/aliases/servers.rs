@@ -77,6 +77,23 @@ pub async fn change_servers(
     ids: Vec<i32>,
 ) -> Result<(), OpError> {
     may_act(actor, t)?;
+    let (actor, t) = (actor.clone(), t.clone());
+    db::run(pool, move |c| {
+        db::transaction(c, |c| change_servers_in(c, &actor, who, &t, action, ids))
+    })
+    .await
+}
+
+/// `change_servers` inside a transaction the caller holds (a page's `Visit::change`).
+pub fn change_servers_in(
+    c: &mut DbConn,
+    actor: &Actor,
+    who: NewAuditEntry,
+    t: &Target,
+    action: ServerAction,
+    ids: Vec<i32>,
+) -> Result<(), OpError> {
+    may_act(actor, t)?;
     let ids = distinct(ids);
     if matches!(action, ServerAction::Assign | ServerAction::Unassign) && ids.is_empty() {
         let mut errors = FieldErrors::default();
@@ -89,14 +106,8 @@ pub async fn change_servers(
     let reach = assignable_reach(actor, &t.account);
     let base = entry(&who, "", t, String::new());
     let aid = t.alias.id;
-    let actor = actor.clone();
-    db::run(pool, move |c| {
-        db::transaction(c, |c| {
-            within_reach(c, &reach, &ids)?;
-            alias_change(c, &actor, aid, |c| step(c, &base, aid, action, &ids))
-        })
-    })
-    .await
+    within_reach(c, &reach, &ids)?;
+    alias_change(c, actor, aid, |c| step(c, &base, aid, action, &ids))
 }
 
 /// Makes the alias user's servers what the caller states: "all servers" on or off, and,

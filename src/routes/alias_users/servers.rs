@@ -9,7 +9,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::{acted_on, acted_on_in, alias_url, AliasPath, Target};
+use super::{acted_on_in, alias_url, Target};
 use crate::access::aliases::{assignable_reach, reaches_all_of_account};
 use crate::db::deadline;
 use crate::models::alias;
@@ -18,9 +18,10 @@ use crate::operations::aliases::{self, ServerAction};
 use crate::operations::OpError;
 use crate::web::chrome::{Chrome, Flash};
 use crate::web::confirm::{confirmation, Ask};
+use crate::web::current::audit_entry;
 use crate::web::form::{self, pairs};
 use crate::web::pagination::{encode, ListQuery, Pager};
-use crate::web::{render, AppError, Current, Visit};
+use crate::web::{render, AppError, Visit};
 use crate::AppState;
 
 pub const PER_PAGE: i64 = 50;
@@ -132,17 +133,78 @@ pub async fn page(
 
 /// POST: one action of the dialog, through `operations::aliases::change_servers` (the
 /// operation behind `PUT /api/v1/alias-users/{aid}/servers` too). This door reads the
-/// form, asks before `none`, and comes back to the dialog with the outcome.
+/// form, asks before `none`, and comes back to the dialog with the outcome. The session,
+/// the target and the change are one hand-off and one transaction (`Visit::change`).
 pub async fn submit(
-    current: Current,
+    visit: Visit,
     state: web::Data<AppState>,
-    path: AliasPath,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let t = acted_on(&current, &state, &path).await?;
+    let (id, aid) = (visit.param("id"), visit.param("aid"));
     let fields = pairs(&body)?;
+    let confirm = form::first(&fields, "confirm").to_owned();
+    let sent = confirm.clone();
+    let client = visit.client();
+    let (current, outcome) = visit
+        .change(&state, move |c, actor| {
+            let t = acted_on_in(c, actor, &id, &aid)?;
+            let ids = server_ids(&fields)?;
+            let back = back_url(&t, &fields);
+            let Some(action) = ServerAction::parse(form::first(&fields, "action")) else {
+                return Err(AppError::BadRequest(
+                    "Choose assign, unassign, all, assigned or none.".into(),
+                ));
+            };
+            if action == ServerAction::None {
+                let ask = ask_none(&t, &back);
+                if !ask.is_confirmed_by(&confirm) {
+                    return Ok(Outcome::Ask(ask));
+                }
+            }
+            let who = audit_entry(
+                actor,
+                &client,
+                t.account.id,
+                &format!("alias.servers.{}", action.key()),
+            );
+            let n = ids.len();
+            match aliases::change_servers_in(c, actor, who, &t, action, ids) {
+                Ok(()) => Ok(Outcome::Done(done_message(&t, action, n), back)),
+                // Assign or unassign with nothing ticked: said in the dialog, nothing
+                // changed.
+                Err(OpError::Invalid(errors)) => Ok(Outcome::Refused(
+                    errors.messages().next().unwrap_or_default().to_string(),
+                    back,
+                )),
+                Err(e) => Err(e.into()),
+            }
+        })
+        .await?;
+    match outcome {
+        Outcome::Ask(ask) => confirmation(&current, "users", &sent, ask)
+            .unwrap_or_else(|| Err(AppError::Unexpected(anyhow::anyhow!("confirmed")))),
+        Outcome::Refused(message, back) => {
+            current.flash("error", message);
+            Ok(render::see_other(&back))
+        }
+        Outcome::Done(message, back) => {
+            current.flash("success", message);
+            Ok(render::see_other(&back))
+        }
+    }
+}
+
+/// What the POST did: asked first, refused with a message, or changed the servers.
+enum Outcome {
+    Ask(Ask),
+    Refused(String, String),
+    Done(String, String),
+}
+
+/// The ticked servers, each once; anything that is not a number is 400.
+fn server_ids(fields: &[(String, String)]) -> Result<Vec<i32>, AppError> {
     let mut ids: Vec<i32> = Vec::new();
-    for raw in form::all(&fields, "server_id") {
+    for raw in form::all(fields, "server_id") {
         let id = raw
             .trim()
             .parse::<i32>()
@@ -151,56 +213,43 @@ pub async fn submit(
             ids.push(id);
         }
     }
-    let back = {
-        let (q, page) = (form::first(&fields, "q"), form::first(&fields, "page"));
-        let mut url = format!(
-            "{}/servers?page={}",
-            alias_url(t.account.id, t.alias.id),
-            page.parse::<i64>().unwrap_or(1).max(1)
-        );
-        if !q.trim().is_empty() {
-            url.push_str("&q=");
-            url.push_str(&encode(q.trim()));
-        }
-        url
-    };
-    let Some(action) = ServerAction::parse(form::first(&fields, "action")) else {
-        return Err(AppError::BadRequest(
-            "Choose assign, unassign, all, assigned or none.".into(),
-        ));
-    };
-    if action == ServerAction::None {
-        let ask = Ask {
-            title: format!("Remove every server from {}?", t.alias.username),
-            message: format!(
-                "{} loses “all servers” and every assigned server: it reaches no server until you assign some again. The list cannot be restored.",
-                t.alias.username
-            ),
-            action: format!("{}/servers", alias_url(t.account.id, t.alias.id)),
-            fields: vec![("action".into(), "none".into())],
-            button: "Remove every server".into(),
-            back: back.clone(),
-            typed: None,
-        };
-        if let Some(res) = confirmation(&current, "users", form::first(&fields, "confirm"), ask) {
-            return res;
-        }
+    Ok(ids)
+}
+
+/// The dialog's page and search the POST came from, to return to.
+fn back_url(t: &Target, fields: &[(String, String)]) -> String {
+    let (q, page) = (form::first(fields, "q"), form::first(fields, "page"));
+    let mut url = format!(
+        "{}?page={}",
+        servers_url(t),
+        page.parse::<i64>().unwrap_or(1).max(1)
+    );
+    if !q.trim().is_empty() {
+        url.push_str("&q=");
+        url.push_str(&encode(q.trim()));
     }
-    let n = ids.len();
-    let who = current.audit(t.account.id, &format!("alias.servers.{}", action.key()));
-    match aliases::change_servers(&state.pool, &current.actor, who, &t, action, ids).await {
-        Ok(()) => {}
-        Err(OpError::Invalid(errors)) => {
-            // Assign or unassign with nothing ticked: said in the dialog, nothing changed.
-            let message = errors.messages().next().unwrap_or_default().to_string();
-            current.flash("error", message);
-            return Ok(render::see_other(&back));
-        }
-        Err(e) => return Err(e.into()),
+    url
+}
+
+fn ask_none(t: &Target, back: &str) -> Ask {
+    Ask {
+        title: format!("Remove every server from {}?", t.alias.username),
+        message: format!(
+            "{} loses “all servers” and every assigned server: it reaches no server until you assign some again. The list cannot be restored.",
+            t.alias.username
+        ),
+        action: servers_url(t),
+        fields: vec![("action".into(), "none".into())],
+        button: "Remove every server".into(),
+        back: back.to_owned(),
+        typed: None,
     }
+}
+
+fn done_message(t: &Target, action: ServerAction, n: usize) -> String {
     let name = &t.alias.username;
     let plural = if n == 1 { "" } else { "s" };
-    let message = match action {
+    match action {
         ServerAction::Assign => format!("{n} server{plural} assigned to {name}."),
         ServerAction::Unassign => format!("{n} server{plural} unassigned from {name}."),
         ServerAction::All => format!("{name} now reaches all servers of this account."),
@@ -208,7 +257,5 @@ pub async fn submit(
             "“All servers” is off: {name} reaches only its assigned servers, which are kept."
         ),
         ServerAction::None => format!("{name} now reaches no servers."),
-    };
-    current.flash("success", message);
-    Ok(render::see_other(&back))
+    }
 }

@@ -20,7 +20,7 @@ use crate::web::client::ClientInfo;
 use crate::web::current::{csrf_token, mark_authenticated, unix_now};
 use crate::web::render;
 use crate::web::session::{
-    CSRF, IMPERSONATOR_ID, LOGIN_ID, PASSKEY_AUTHENTICATION, PENDING_LOGIN, PENDING_SINCE,
+    IMPERSONATOR_ID, LOGIN_ID, PASSKEY_AUTHENTICATION, PENDING_LOGIN, PENDING_SINCE,
 };
 use crate::web::AppError;
 use crate::AppState;
@@ -73,9 +73,6 @@ pub async fn after_password(
     // session row is written once, here, with everything the next page needs.
     session.renew();
     session.remove(IMPERSONATOR_ID);
-    session
-        .insert(CSRF, crate::security::token::random_urlsafe(32))
-        .map_err(session_error)?;
     if has_factor {
         session.remove(LOGIN_ID);
         session
@@ -124,7 +121,6 @@ pub(super) fn complete(session: &Session, login_id: i32) -> Result<(), AppError>
     session.remove(PENDING_LOGIN);
     session.remove(PENDING_SINCE);
     session.remove(PASSKEY_AUTHENTICATION);
-    session.remove(CSRF);
     session.insert(LOGIN_ID, login_id).map_err(session_error)?;
     mark_authenticated(session)
 }

@@ -10,7 +10,7 @@ use crate::access::impersonation::{
 use crate::models::now;
 use crate::models::user::User;
 use crate::routes::alias_users::{load_target, tab_url};
-use crate::web::session::{CSRF, IMPERSONATOR_ID, LOGIN_ID};
+use crate::web::session::{IMPERSONATOR_ID, LOGIN_ID};
 use crate::web::VisibleAccount;
 use crate::web::{render, AppError, Current};
 use crate::AppState;
@@ -63,7 +63,6 @@ async fn begin(
     let original = current.actor.login.id;
     // A new session key and CSRF token for the new identity.
     session.renew();
-    session.remove(CSRF);
     let set = session
         .insert(IMPERSONATOR_ID, original)
         .and_then(|_| session.insert(LOGIN_ID, target.id))

@@ -9,7 +9,7 @@ use crate::models::audit::NewAuditEntry;
 use crate::models::now;
 use crate::web::client::ClientInfo;
 use crate::web::current::set_flash;
-use crate::web::session::{CSRF, IMPERSONATOR_ID, LOGIN_ID};
+use crate::web::session::{IMPERSONATOR_ID, LOGIN_ID};
 use crate::web::{render, AppError};
 use crate::AppState;
 
@@ -75,7 +75,6 @@ pub async fn submit(
     session.renew();
     session.remove(IMPERSONATOR_ID);
     session.remove(RETURN_TO);
-    session.remove(CSRF);
     session
         .insert(LOGIN_ID, original)
         .map_err(|e| AppError::Unexpected(anyhow::anyhow!("session: {e}")))?;

@@ -1,9 +1,10 @@
-//! The session middleware. Before the request: the cookie's key. A state-changing request
-//! (POST and the like) has its session loaded here, because the CSRF guard and the
-//! per-login limit behind this middleware read it; a page view (GET, HEAD) does not: its
-//! session is loaded by whatever needs it first, the `Current` extractor or a handler's
-//! `state.page(…)`, which reads the session, the acting login's rows and the page's own
-//! rows in one hand-off to a blocking thread. A load reads, on one pooled connection and
+//! The session middleware. Before the request: the cookie's key, and nothing read. The
+//! session is read by whatever needs it first: the `Session` or `Current` extractor, or a
+//! handler's `Visit::read`/`Visit::change`, which reads the session, the acting login's
+//! rows and the page's own rows (or makes its change) in one hand-off to a blocking
+//! thread. Nothing in front of the handler needs the state: the CSRF token is derived
+//! from the key (`CookieSettings::csrf_token`) and the per-login limit finds the login in
+//! the table of known sessions. A load reads, on one pooled connection and
 //! in one read transaction, the session's state and (when it names a login) the acting
 //! login's rows (`web::acting`), which `Current` then judges without going back to the
 //! database. After the request: what changed is written (a new session, a changed state, a
@@ -19,9 +20,8 @@ use std::rc::Rc;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::Method;
 use actix_web::middleware::Next;
-use actix_web::{web, HttpMessage, HttpRequest, ResponseError};
+use actix_web::{web, HttpMessage, HttpRequest};
 
 use super::cookie::CookieSettings;
 use super::known::KnownSessions;
@@ -29,7 +29,7 @@ use super::store;
 use super::{Session, State, Status, IMPERSONATOR_ID, LOGIN_ID};
 use crate::db::{self, DbConn, DbError, DbPool};
 use crate::web::acting::Acting;
-use crate::web::error::{unavailable_page, AppError};
+use crate::web::error::unavailable_page;
 
 /// What the middleware needs, registered as app data by the server.
 #[derive(Clone)]
@@ -74,11 +74,6 @@ fn uses_sessions(path: &str) -> bool {
         || path == "/readyz")
 }
 
-/// Page views leave their session to the handler; everything else loads it here.
-fn loads_late(method: &Method) -> bool {
-    matches!(*method, Method::GET | Method::HEAD)
-}
-
 pub async fn middleware(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -97,27 +92,11 @@ pub async fn middleware(
         key,
         before: State::new(),
     }));
+    Session::attach(&req, slot.borrow().key.clone(), sessions.cookie.clone());
     req.extensions_mut().insert(slot.clone());
-    Session::attach(&req, State::new());
-    if !slot.borrow().loaded && !loads_late(req.method()) {
-        let key = slot.borrow().key.clone().unwrap_or_default();
-        let loaded = sessions
-            .pool
-            .db(move |c| load_in(c, &store::hash_of(&key)))
-            .await;
-        match loaded {
-            Ok(loaded) => put_in_place(&mut req.extensions_mut(), &sessions, loaded),
-            Err(e) => {
-                log::warn!("a session could not be loaded: {e}");
-                let (http_req, _) = req.into_parts();
-                let res = AppError::from(e).error_response();
-                return Ok(ServiceResponse::new(http_req, res));
-            }
-        }
-    }
 
     let mut res = next.call(req).await?.map_into_boxed_body();
-    let (status, after) = Session::take_changes(res.request());
+    let (status, after, next_key) = Session::take_changes(res.request());
     let Slot {
         key,
         loaded,
@@ -138,7 +117,7 @@ pub async fn middleware(
         }
         return Ok(res);
     }
-    match save(&sessions, key, status, after, &before).await {
+    match save(&sessions, key, status, after, &before, next_key).await {
         Ok(Cookie::Keep) => {}
         Ok(Cookie::Set(k)) => sessions.cookie.set(res.headers_mut(), k),
         Ok(Cookie::Remove) => sessions.cookie.remove(res.headers_mut()),
@@ -149,6 +128,13 @@ pub async fn middleware(
         }
     }
     Ok(res)
+}
+
+/// The request's session key: the cookie's, until a load finds no live session behind it.
+pub(super) fn cookie_key(req: &HttpRequest) -> Option<String> {
+    let ext = req.extensions();
+    let slot = ext.get::<SharedSlot>()?.borrow();
+    slot.key.clone()
 }
 
 /// The session key of a request whose session has not been read yet.
@@ -231,7 +217,10 @@ pub(super) fn put_in_place(
             slot.before = state.clone();
             Session::of(ext).replace_state(state);
         }
-        None => slot.key = None,
+        None => {
+            slot.key = None;
+            Session::of(ext).forget_key();
+        }
     }
 }
 
@@ -248,13 +237,14 @@ async fn save(
     status: Status,
     after: State,
     before: &State,
+    next_key: Option<String>,
 ) -> Result<Cookie, DbError> {
     let pool = &sessions.pool;
     Ok(match (key, status) {
         // A visitor's empty session is never stored: a stranger gets no row to hold.
         (None, _) if after.is_empty() => Cookie::Keep,
         (None, Status::Purged) => Cookie::Keep,
-        (None, _) => Cookie::Set(store::insert_new(pool, after).await?),
+        (None, _) => Cookie::Set(store::insert_new(pool, after, next_key).await?),
         (Some(_), Status::Unchanged) => Cookie::Keep,
         (Some(k), Status::Changed) => match store::update(pool, k, after, before).await? {
             None => Cookie::Keep,
@@ -266,7 +256,7 @@ async fn save(
         }
         (Some(k), Status::Renewed) => {
             store::delete(pool, &k).await?;
-            Cookie::Set(store::insert_new(pool, after).await?)
+            Cookie::Set(store::insert_new(pool, after, next_key).await?)
         }
     })
 }

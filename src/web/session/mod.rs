@@ -33,7 +33,6 @@ pub use store::{EXTEND_EVERY_MINUTES, IDLE_HOURS};
 /// Session state keys shared by the store, the login and the `Current` extractor.
 pub const LOGIN_ID: &str = "login_id";
 pub const IMPERSONATOR_ID: &str = "impersonator_id";
-pub const CSRF: &str = "csrf";
 pub const FLASH: &str = "flash";
 /// A new API key waiting, sealed, for the page the creating POST redirects to.
 pub const NEW_API_KEY: &str = "new_api_key";
@@ -81,10 +80,17 @@ pub enum Status {
     Renewed,
 }
 
-#[derive(Debug, Default)]
+#[derive(Default, Debug)]
 struct Inner {
     state: State,
     status: Status,
+    /// The key a renewed or new session will be stored under, chosen when it is renewed
+    /// or when a page first needs its CSRF token.
+    next_key: Option<String>,
+    /// The key the session is stored under now (none for a new one), and the settings
+    /// that make its CSRF token.
+    key: Option<String>,
+    cookie: Option<CookieSettings>,
 }
 
 /// The session of the current request. Cheap to clone: every clone is the same session.
@@ -147,6 +153,7 @@ impl Session {
         let mut inner = self.0.borrow_mut();
         if inner.status != Status::Purged {
             inner.status = Status::Renewed;
+            inner.next_key = Some(store::new_key());
         }
     }
 
@@ -160,23 +167,48 @@ impl Session {
         Session(inner)
     }
 
-    /// Puts the loaded state in place for the request's handlers.
-    fn attach(req: &ServiceRequest, state: State) {
-        Session::of(&mut req.extensions_mut()).replace_state(state);
+    /// Makes the request's session, stored under `key` (if any), not read yet.
+    fn attach(req: &ServiceRequest, key: Option<String>, cookie: CookieSettings) {
+        let session = Session::of(&mut req.extensions_mut());
+        let mut inner = session.0.borrow_mut();
+        inner.key = key;
+        inner.cookie = Some(cookie);
+    }
+
+    /// The CSRF token its pages give their forms (`CookieSettings::csrf_token`): made from
+    /// the key the session is stored under, or will be once renewed or new.
+    pub fn csrf_token(&self) -> String {
+        let mut inner = self.0.borrow_mut();
+        let key = match (&inner.key, inner.status) {
+            (Some(key), status) if status != Status::Renewed => key.clone(),
+            _ => inner.next_key.get_or_insert_with(store::new_key).clone(),
+        };
+        inner
+            .cookie
+            .as_ref()
+            .map(|c| c.csrf_token(&key))
+            .unwrap_or_default()
+    }
+
+    /// A key with no live session behind it: the session is new, as if no cookie came.
+    fn forget_key(&self) {
+        self.0.borrow_mut().key = None;
     }
 
     fn replace_state(&self, state: State) {
         self.0.borrow_mut().state = state;
     }
 
-    /// What the request did: its status and the state to write.
-    fn take_changes(req: &HttpRequest) -> (Status, State) {
+    /// What the request did: its status, the state to write, and the key chosen for a
+    /// renewed or new session.
+    fn take_changes(req: &HttpRequest) -> (Status, State, Option<String>) {
         match req.extensions().get::<Rc<RefCell<Inner>>>() {
             Some(inner) => {
                 let mut inner = inner.borrow_mut();
-                (inner.status, std::mem::take(&mut inner.state))
+                let state = std::mem::take(&mut inner.state);
+                (inner.status, state, inner.next_key.take())
             }
-            None => (Status::Unchanged, State::new()),
+            None => (Status::Unchanged, State::new(), None),
         }
     }
 }
@@ -220,6 +252,14 @@ pub async fn ensure_loaded(req: &HttpRequest) -> Result<(), crate::web::AppError
         .await?;
     settle(req, loaded);
     Ok(())
+}
+
+/// The token a state-changing request must carry, from its cookie's key alone: `None`
+/// for a request without a session cookie (the login form's stateless token applies).
+pub fn expected_csrf(req: &ServiceRequest) -> Option<String> {
+    let sessions = req.app_data::<web::Data<Sessions>>()?;
+    let key = middleware::cookie_key(req.request())?;
+    Some(sessions.cookie.csrf_token(&key))
 }
 
 /// A page view's session still to be read, for a handler that reads it together with
@@ -311,9 +351,70 @@ mod tests {
         let s = session();
         s.renew();
         s.insert(LOGIN_ID, 7).unwrap();
-        s.remove(CSRF);
+        s.remove(FLASH);
         assert_eq!(s.0.borrow().status, Status::Renewed);
         assert_eq!(s.get::<i32>(LOGIN_ID).unwrap(), Some(7));
+    }
+
+    fn with_key(key: Option<&str>, secret: &actix_web::cookie::Key) -> Session {
+        let s = session();
+        s.0.borrow_mut().key = key.map(str::to_string);
+        s.0.borrow_mut().cookie = Some(CookieSettings {
+            name: "steward_session".into(),
+            secure: false,
+            key: secret.clone(),
+        });
+        s
+    }
+
+    #[test]
+    fn the_csrf_token_belongs_to_the_session_key_and_the_panel_secret() {
+        let secret = actix_web::cookie::Key::generate();
+        let a = with_key(Some("key-a"), &secret);
+        assert_eq!(a.csrf_token(), a.csrf_token(), "stable for one key");
+        assert_eq!(
+            a.csrf_token(),
+            with_key(Some("key-a"), &secret).csrf_token(),
+            "the same for every request of the session"
+        );
+        assert_ne!(
+            a.csrf_token(),
+            with_key(Some("key-b"), &secret).csrf_token()
+        );
+        let other_secret = actix_web::cookie::Key::generate();
+        assert_ne!(
+            a.csrf_token(),
+            with_key(Some("key-a"), &other_secret).csrf_token()
+        );
+    }
+
+    #[test]
+    fn a_renewed_or_new_session_gets_the_token_of_the_key_it_will_be_stored_under() {
+        let secret = actix_web::cookie::Key::generate();
+        let s = with_key(Some("old-key"), &secret);
+        let old = s.csrf_token();
+        s.renew();
+        let renewed = s.csrf_token();
+        assert_ne!(
+            old, renewed,
+            "a login or a change of who acts is a new token"
+        );
+        let next =
+            s.0.borrow()
+                .next_key
+                .clone()
+                .expect("a key chosen at renewal");
+        assert_eq!(renewed, with_key(Some(&next), &secret).csrf_token());
+
+        let fresh = with_key(None, &secret);
+        let token = fresh.csrf_token();
+        let next = fresh
+            .0
+            .borrow()
+            .next_key
+            .clone()
+            .expect("a key chosen for the token");
+        assert_eq!(token, with_key(Some(&next), &secret).csrf_token());
     }
 
     #[test]

@@ -47,10 +47,19 @@ pub fn extend(c: &mut DbConn, hash: &str) {
     }
 }
 
-/// Stores a new session and answers its key.
-pub async fn insert_new(pool: &DbPool, mut state: State) -> Result<String, DbError> {
-    // 32 random bytes: 43 URL-safe characters, far inside a cookie's limit.
-    let key = token::random_urlsafe(32);
+/// A new session key: 32 random bytes, 43 URL-safe characters, far inside a cookie's limit.
+pub fn new_key() -> String {
+    token::random_urlsafe(32)
+}
+
+/// Stores a new session under `key` (one chosen during the request, whose CSRF token a
+/// page may already carry) or a fresh one, and answers its key.
+pub async fn insert_new(
+    pool: &DbPool,
+    mut state: State,
+    key: Option<String>,
+) -> Result<String, DbError> {
+    let key = key.unwrap_or_else(new_key);
     let hash = hash_of(&key);
     // The session names itself in its state, so a page can mark "this session" (the
     // cookie is signed and holds the key, which the table never shows).
@@ -113,7 +122,7 @@ pub async fn update(
     let mut anonymous = state;
     anonymous.remove(LOGIN_ID);
     anonymous.remove(IMPERSONATOR_ID);
-    insert_new(pool, anonymous).await.map(Some)
+    insert_new(pool, anonymous, None).await.map(Some)
 }
 
 /// Ends a session.

@@ -2,7 +2,8 @@
 //! metrics (`steward_db_handoffs_per_request`, by route): a logged-in page view reads its
 //! session, its login's rights and its own rows in one hand-off to a blocking thread
 //! (an account's tab included, whose account is read in the same hand-off); a form's POST
-//! reads its session before the handler (the CSRF check needs it) and writes in one more;
+//! reads its session and makes its change in one transaction, and saves its flash message
+//! in one more;
 //! static files and anonymous pages cost none, whatever cookie they carry.
 //! A separate process, so that no other test's requests are counted with these.
 
@@ -24,9 +25,14 @@ async fn scrape(bind: &str) -> String {
 
 /// The (sum, count) of a route's hand-off histogram.
 fn handoffs(text: &str, route: &str) -> (f64, f64) {
+    handoffs_of(text, "GET", route)
+}
+
+fn handoffs_of(text: &str, method: &str, route: &str) -> (f64, f64) {
     let read = |what: &str| {
-        let series =
-            format!("steward_db_handoffs_per_request_{what}{{method=\"GET\",route=\"{route}\"}} ");
+        let series = format!(
+            "steward_db_handoffs_per_request_{what}{{method=\"{method}\",route=\"{route}\"}} "
+        );
         text.lines()
             .find_map(|l| l.strip_prefix(&series))
             .map_or(0.0, |v| v.trim().parse().expect("a number"))
@@ -63,6 +69,21 @@ async fn a_page_view_reads_session_rights_and_rows_in_one_handoff(backend: Backe
     let dialog = format!("/users/{acme}/alias-users/{}/servers", aliases[0]);
     boss.get_html(&address, &dialog).await;
     boss.get_html(&address, &format!("{dialog}?q=web")).await;
+    let web1 = app.server("web1").owned_by(acme).create();
+    let res = boss
+        .post(
+            &address,
+            &dialog,
+            &[("action", "assign"), ("server_id", &web1.to_string())],
+        )
+        .await
+        .expect("assign");
+    assert_status!(res, 303, "the assign POST is acknowledged");
+    assert_eq!(
+        assigned(&app, aliases[0]),
+        vec![web1],
+        "the server is assigned"
+    );
     for _ in 0..2 {
         let res = boss.get(&address, "/static/app.css").await.expect("css");
         assert_status!(res, 200);
@@ -98,6 +119,14 @@ async fn a_page_view_reads_session_rights_and_rows_in_one_handoff(backend: Backe
         (2.0, 2.0),
         "the Assign Servers dialog, listed and searched: one hand-off each"
     );
+    let (s0, n0) = handoffs_of(&before, "POST", "/users/{id}/alias-users/{aid}/servers");
+    let (s1, n1) = handoffs_of(&after, "POST", "/users/{id}/alias-users/{aid}/servers");
+    let (sum, n) = (s1 - s0, n1 - n0);
+    assert_eq!(
+        (sum, n),
+        (2.0, 1.0),
+        "the assign POST: session, target and change in one transaction, then the flash saved"
+    );
     assert_eq!(
         delta("/static/{file}"),
         (0.0, 2.0),
@@ -118,6 +147,17 @@ async fn a_page_view_reads_session_rights_and_rows_in_one_handoff_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_page_view_reads_session_rights_and_rows_in_one_handoff_postgres() {
     a_page_view_reads_session_rights_and_rows_in_one_handoff(Backend::Postgres).await;
+}
+
+/// The servers assigned to an alias user.
+fn assigned(app: &crate::helpers::TestApp, alias: i32) -> Vec<i32> {
+    use diesel::prelude::*;
+    use steward::db::schema::alias_servers;
+    alias_servers::table
+        .filter(alias_servers::alias_id.eq(alias))
+        .select(alias_servers::server_id)
+        .load(&mut *app.conn())
+        .expect("assigned")
 }
 
 /// Counts rows of the `users` table (diesel's `count` through the multi-backend connection).
