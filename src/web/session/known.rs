@@ -1,7 +1,8 @@
 //! Which login each recently loaded session acts for (the person behind it: the
 //! impersonator while impersonating), by a short digest of its key. The per-login limit
-//! runs before a page view's session is loaded, so it looks the login up here; a session
-//! not seen yet is counted on its own until its first load. The table is bounded: when
+//! runs before a request's session is loaded, so it looks the login up here. A session is
+//! known from the response that stored it (a login) or from its first load on this
+//! instance; one made by another instance is counted on its own until then. The table is bounded: when
 //! full it starts again empty, which costs no more than a few requests counted per
 //! session instead of per login.
 

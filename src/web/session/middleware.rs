@@ -117,9 +117,17 @@ pub async fn middleware(
         }
         return Ok(res);
     }
+    let person = person_in(&after);
     match save(&sessions, key, status, after, &before, next_key).await {
         Ok(Cookie::Keep) => {}
-        Ok(Cookie::Set(k)) => sessions.cookie.set(res.headers_mut(), k),
+        Ok(Cookie::Set(k)) => {
+            // A session stored under a new key (a login) is known from its first request,
+            // before anything reads it: the per-login limit counts its requests at once.
+            if let Some(person) = person {
+                sessions.known.remember(&k, person);
+            }
+            sessions.cookie.set(res.headers_mut(), k)
+        }
         Ok(Cookie::Remove) => sessions.cookie.remove(res.headers_mut()),
         Err(e) => {
             log::warn!("the session could not be saved: {e}");
@@ -165,7 +173,7 @@ pub fn snapshot(c: &mut DbConn, hash: &str) -> Result<Option<(Loaded, bool)>, Db
     };
     let id = |k: &str| state.get(k).and_then(|v| serde_json::from_str(v).ok());
     let login_id: Option<i32> = id(LOGIN_ID);
-    let person = id(IMPERSONATOR_ID).or(login_id);
+    let person = person_in(&state);
     let acting = match login_id {
         Some(login_id) => {
             let impersonator_id = id(IMPERSONATOR_ID);
@@ -186,6 +194,13 @@ pub fn snapshot(c: &mut DbConn, hash: &str) -> Result<Option<(Loaded, bool)>, Db
         },
         stale,
     )))
+}
+
+/// The person behind a session's state: the impersonator while impersonating, else the
+/// login, if any.
+fn person_in(state: &State) -> Option<i32> {
+    let id = |k: &str| state.get(k).and_then(|v| serde_json::from_str(v).ok());
+    id(IMPERSONATOR_ID).or_else(|| id(LOGIN_ID))
 }
 
 /// Puts what a load found in place for the request: the state into its `Session`, the
