@@ -243,6 +243,29 @@ pub(crate) mod tests {
         a
     }
 
+    /// Checks a rule meant for admins and their alias users holding admin.users alone (the
+    /// installation-wide admin pages): an admin's alias with another admin right, a
+    /// reseller and a customer are all refused.
+    pub fn assert_admins_and_user_managers_only(may: fn(&Actor) -> bool) {
+        let admin_account = user(1, "admin");
+        let admin = actor(admin_account.clone(), None, &[]);
+        let helper = actor(
+            alias(2, &admin_account),
+            Some(admin_account.clone()),
+            &["admin.users"],
+        );
+        let auditor = actor(
+            alias(3, &admin_account),
+            Some(admin_account.clone()),
+            &["admin.audit"],
+        );
+        let reseller = actor(user(4, "reseller"), None, &[]);
+        let customer = actor(user(5, "user"), None, &[]);
+        assert!(may(&admin) && may(&helper));
+        assert!(!may(&auditor));
+        assert!(!may(&reseller) && !may(&customer));
+    }
+
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()
     }

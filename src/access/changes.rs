@@ -112,15 +112,22 @@ fn require(conn: &mut DbConn, actor: &Actor, login_id: i32) -> Result<(), Change
     }
 }
 
+/// Nobody changes their own rights or standing.
+fn not_itself(actor: &Actor, login_id: i32) -> Result<(), ChangeError> {
+    if login_id == actor.login.id {
+        Err(Refusal::Itself.into())
+    } else {
+        Ok(())
+    }
+}
+
 /// Acting on one login: never oneself, the actor covers it before and after.
 fn on_login<T, E, F>(conn: &mut DbConn, actor: &Actor, login_id: i32, change: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
     E: From<ChangeError>,
 {
-    if login_id == actor.login.id {
-        return Err(ChangeError::from(Refusal::Itself).into());
-    }
+    not_itself(actor, login_id)?;
     require(conn, actor, login_id)?;
     let out = change(conn)?;
     require(conn, actor, login_id)?;
@@ -174,9 +181,7 @@ where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
     E: From<ChangeError>,
 {
-    if alias_id == actor.login.id {
-        return Err(ChangeError::from(Refusal::Itself).into());
-    }
+    not_itself(actor, alias_id)?;
     require(conn, actor, alias_id)?;
     change(conn)
 }
@@ -218,9 +223,7 @@ where
     let out = change(conn)?;
     let a = Rights::of_actor(actor);
     for holder in alias::holding_role(conn, role_id).map_err(ChangeError::from)? {
-        if holder.id == actor.login.id {
-            return Err(ChangeError::from(Refusal::Itself).into());
-        }
+        not_itself(actor, holder.id)?;
         let l = rights_of_row(conn, &holder).map_err(ChangeError::from)?;
         if !covers(conn, &a, &l).map_err(ChangeError::from)? {
             return Err(ChangeError::from(Refusal::NotCovered).into());

@@ -12,26 +12,10 @@ pub fn may_manage_mail_queue(actor: &Actor) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::access::actor::tests::{actor, alias, user};
+    use crate::access::actor::tests::assert_admins_and_user_managers_only;
 
     #[test]
     fn admins_and_their_user_managers_see_the_mail_queue_nobody_else() {
-        let admin_account = user(1, "admin");
-        let admin = actor(admin_account.clone(), None, &[]);
-        let helper = actor(
-            alias(2, &admin_account),
-            Some(admin_account.clone()),
-            &["admin.users"],
-        );
-        let auditor = actor(
-            alias(3, &admin_account),
-            Some(admin_account.clone()),
-            &["admin.audit"],
-        );
-        let reseller = actor(user(4, "reseller"), None, &[]);
-        let customer = actor(user(5, "user"), None, &[]);
-        assert!(may_manage_mail_queue(&admin) && may_manage_mail_queue(&helper));
-        assert!(!may_manage_mail_queue(&auditor));
-        assert!(!may_manage_mail_queue(&reseller) && !may_manage_mail_queue(&customer));
+        assert_admins_and_user_managers_only(may_manage_mail_queue);
     }
 }

@@ -328,56 +328,36 @@ mod tests {
     fn each_login_gets_the_server_actions_its_permissions_allow() {
         let reseller = user(2, "reseller");
         let s = server(Some(2), None);
+        let every = ServerActions {
+            view: true,
+            power: true,
+            rename: true,
+            rdns: true,
+            reinstall: true,
+            rescue: true,
+            console: true,
+            inventory: true,
+            traffic: true,
+            edit: true,
+            assign: true,
+        };
         let cases: Vec<(&str, Actor, ServerActions)> = vec![
-            (
-                "admin",
-                actor(user(1, "admin"), None, &[]),
-                ServerActions {
-                    view: true,
-                    power: true,
-                    rename: true,
-                    rdns: true,
-                    reinstall: true,
-                    rescue: true,
-                    console: true,
-                    inventory: true,
-                    traffic: true,
-                    edit: true,
-                    assign: true,
-                },
-            ),
+            ("admin", actor(user(1, "admin"), None, &[]), every),
             (
                 "reseller",
                 actor(reseller.clone(), None, &[]),
                 ServerActions {
-                    view: true,
-                    power: true,
-                    rename: true,
-                    rdns: true,
-                    reinstall: true,
-                    rescue: true,
-                    console: true,
-                    inventory: true,
-                    traffic: true,
                     edit: false,
-                    assign: true,
+                    ..every
                 },
             ),
             (
                 "customer",
                 actor(customer(3, 2), None, &[]),
                 ServerActions {
-                    view: true,
-                    power: true,
-                    rename: true,
-                    rdns: true,
-                    reinstall: true,
-                    rescue: true,
-                    console: true,
-                    inventory: true,
-                    traffic: true,
                     edit: false,
                     assign: false,
+                    ..every
                 },
             ),
             (

@@ -319,19 +319,8 @@ where
             // A poisoned lock only means a writer panicked; SQLite rolled its work back.
             let _writer = WRITER.lock().unwrap_or_else(|e| e.into_inner());
             conn.batch_execute("BEGIN IMMEDIATE")?;
-            match work(conn) {
-                Ok(value) => {
-                    if let Err(e) = conn.batch_execute("COMMIT") {
-                        let _ = conn.batch_execute("ROLLBACK");
-                        return Err(e.into());
-                    }
-                    Ok(value)
-                }
-                Err(e) => {
-                    let _ = conn.batch_execute("ROLLBACK");
-                    Err(e)
-                }
-            }
+            let result = work(conn);
+            commit_or_roll_back(conn, result)
         }
     }
 }
@@ -376,7 +365,17 @@ where
         DbConn::Sqlite(_) => "BEGIN DEFERRED",
     };
     conn.batch_execute(begin)?;
-    match work(conn) {
+    let result = work(conn);
+    commit_or_roll_back(conn, result)
+}
+
+/// Ends a transaction begun by hand: commits when its work answered `Ok`, rolls back when
+/// it answered `Err`, or when the commit itself failed (the transaction may still be open).
+fn commit_or_roll_back<T, E>(conn: &mut DbConn, result: Result<T, E>) -> Result<T, E>
+where
+    E: From<DieselError>,
+{
+    match result {
         Ok(value) => {
             if let Err(e) = conn.batch_execute("COMMIT") {
                 let _ = conn.batch_execute("ROLLBACK");

@@ -5,15 +5,14 @@
 
 use std::collections::HashMap;
 
-use super::NthPage as _;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
 use super::reach::Reach;
-use super::user::{lower, User};
+use super::user::{lower, page_by_username, User};
 use super::{like_pattern, Page};
 use crate::db::schema::{alias_servers, servers, users};
-use crate::db::DbConn;
+use crate::db::{DbConn, MultiBackend};
 
 /// The alias user `aid` of `account_id`, or None (missing, or another account's).
 pub fn find_in_account(conn: &mut DbConn, account_id: i32, aid: i32) -> QueryResult<Option<User>> {
@@ -50,13 +49,7 @@ pub fn list(
         }
         query
     };
-    let total = filtered().count().get_result(conn)?;
-    let rows = filtered()
-        .order(users::username_key.asc())
-        .nth_page(page, per_page)
-        .select(User::as_select())
-        .load(conn)?;
-    Ok(Page::new(rows, total, page, per_page))
+    page_by_username(conn, filtered, page, per_page)
 }
 
 /// How many servers each alias user has assigned: the count the database keeps with each
@@ -139,6 +132,19 @@ pub fn assigned_among(
         .load(conn)
 }
 
+/// The servers assigned to the alias user, as a query to narrow further.
+fn assigned_servers(alias_id: i32) -> servers::BoxedQuery<'static, MultiBackend> {
+    servers::table
+        .filter(
+            servers::id.eq_any(
+                alias_servers::table
+                    .filter(alias_servers::alias_id.eq(alias_id))
+                    .select(alias_servers::server_id),
+            ),
+        )
+        .into_boxed()
+}
+
 /// How many of the alias user's assigned servers (within `parent_reach`) lie outside
 /// `reach`: zero means `reach` covers everything the alias user reaches.
 pub fn assigned_outside(
@@ -153,14 +159,7 @@ pub fn assigned_outside(
         return Ok(0);
     }
     let outside = Reach::Both(Box::new(parent_reach.clone()), Box::new(reach.clone()));
-    servers::table
-        .filter(
-            servers::id.eq_any(
-                alias_servers::table
-                    .filter(alias_servers::alias_id.eq(alias_id))
-                    .select(alias_servers::server_id),
-            ),
-        )
+    assigned_servers(alias_id)
         .filter(parent_reach.filter_beside_keys(conn.backend()))
         .filter(diesel::dsl::not(outside.filter_beside_keys(conn.backend())))
         .count()
@@ -170,14 +169,7 @@ pub fn assigned_outside(
 /// The alias user's assigned servers that lie within `reach`, by id (a `PUT` of its
 /// server list compares against these, and answers them).
 pub fn assigned_within(conn: &mut DbConn, alias_id: i32, reach: &Reach) -> QueryResult<Vec<i32>> {
-    servers::table
-        .filter(
-            servers::id.eq_any(
-                alias_servers::table
-                    .filter(alias_servers::alias_id.eq(alias_id))
-                    .select(alias_servers::server_id),
-            ),
-        )
+    assigned_servers(alias_id)
         .filter(reach.filter_beside_keys(conn.backend()))
         .order(servers::id)
         .select(servers::id)

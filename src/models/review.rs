@@ -5,14 +5,13 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::NthPage as _;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::{api_keys, passkeys, servers, sessions, ssh_keys, totp_factors, users};
 use crate::db::DbConn;
 use crate::models::reach::Reach;
-use crate::models::user::User;
+use crate::models::user::{page_by_username, User};
 
 /// Which alias users a page or chunk holds, as SQL conditions.
 #[derive(Debug, Clone, Default)]
@@ -70,13 +69,8 @@ pub fn aliases_page(
     page: i64,
     per_page: i64,
 ) -> QueryResult<(Vec<User>, i64)> {
-    let total = filtered(account_id, f).count().get_result(conn)?;
-    let rows = filtered(account_id, f)
-        .order(users::username_key.asc())
-        .nth_page(page, per_page)
-        .select(User::as_select())
-        .load(conn)?;
-    Ok((rows, total))
+    let p = page_by_username(conn, || filtered(account_id, f), page, per_page)?;
+    Ok((p.rows, p.total))
 }
 
 /// The next `limit` alias users after id `after` (the CSV walks them by id).

@@ -9,9 +9,26 @@ use diesel::sql_types::Text;
 
 use super::{like_pattern, now, Page};
 use crate::db::schema::users;
-use crate::db::DbConn;
+use crate::db::{DbConn, MultiBackend};
 
 diesel::define_sql_function!(fn lower(x: Text) -> Text);
+
+/// One page of the logins `filtered` selects, by username, and how many it selects in
+/// all. `filtered` builds the query afresh for each of the two statements.
+pub(super) fn page_by_username<'a>(
+    conn: &mut DbConn,
+    filtered: impl Fn() -> users::BoxedQuery<'a, MultiBackend>,
+    page: i64,
+    per_page: i64,
+) -> QueryResult<Page<User>> {
+    let total = filtered().count().get_result(conn)?;
+    let rows = filtered()
+        .order(users::username_key.asc())
+        .nth_page(page, per_page)
+        .select(User::as_select())
+        .load(conn)?;
+    Ok(Page::new(rows, total, page, per_page))
+}
 
 /// What kind of login a row is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,13 +175,7 @@ impl User {
             }
             query
         };
-        let total = filtered().count().get_result(conn)?;
-        let rows = filtered()
-            .order(users::username_key.asc())
-            .nth_page(page, per_page)
-            .select(User::as_select())
-            .load(conn)?;
-        Ok(Page::new(rows, total, page, per_page))
+        page_by_username(conn, filtered, page, per_page)
     }
 
     /// Alias users per account, for the Manage Users list, in one query.

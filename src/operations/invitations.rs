@@ -8,10 +8,10 @@
 //! user, `account_edit` for an account, and `access::changes` inside the transaction);
 //! accepting needs no session: the link is the credential.
 
-use super::aliases::{may_act, Target};
+use super::aliases::{delete_when, entry, may_act, Target};
 use super::OpError;
 use crate::access::accounts::account_edit;
-use crate::access::changes::{account_change, account_removal, alias_change, alias_removal};
+use crate::access::changes::{account_change, account_removal, alias_change};
 use crate::access::Actor;
 use crate::db::{self, DbConn, DbError, DbPool};
 use crate::domain::{FieldErrors, NewPassword};
@@ -20,7 +20,7 @@ use crate::mail::Links;
 use crate::models::audit::NewAuditEntry;
 use crate::models::invitation::{self, Invitation};
 use crate::models::user::User;
-use crate::models::{alias, now, outbox, session};
+use crate::models::{now, outbox};
 use crate::security::password;
 
 /// The 422 on `email` when inviting an address some login already has.
@@ -80,6 +80,33 @@ pub fn send(c: &mut DbConn, links: &Links, actor: &Actor, who: &Invitee) -> Resu
 const NOT_INVITED: &str =
     "This login has already set its password: there is no invitation to resend or cancel.";
 
+/// Refuses (409) a resend or a cancel once the login has set its password.
+fn invited(login: &User) -> Result<(), OpError> {
+    match login.invited_at {
+        Some(_) => Ok(()),
+        None => Err(OpError::Busy(NOT_INVITED.into())),
+    }
+}
+
+/// Sends the still-invited login `id` a new link (the old one stops working). `account`
+/// names the account it is a login of; `None` for an account itself.
+fn send_again(
+    c: &mut DbConn,
+    links: &Links,
+    actor: &Actor,
+    id: i32,
+    account: Option<&str>,
+) -> Result<(), OpError> {
+    let login = still_invited(c, id)?;
+    let invitee = Invitee {
+        id,
+        username: &login.username,
+        email: &login.email,
+        account: account.unwrap_or(&login.username),
+    };
+    send(c, links, actor, &invitee)
+}
+
 /// The login as the database holds it now, if it is still invited (a resend and an accept
 /// may race; the transaction reads again).
 fn still_invited(c: &mut DbConn, id: i32) -> Result<User, OpError> {
@@ -89,10 +116,7 @@ fn still_invited(c: &mut DbConn, id: i32) -> Result<User, OpError> {
 }
 
 fn alias_entry(who: &NewAuditEntry, action: &str, t: &Target) -> NewAuditEntry {
-    let mut e = who.for_account(t.account.id);
-    e.action = action.to_string();
-    e.target(format!("alias user {}", t.alias.username))
-        .details(format!("sent to {}", t.alias.email))
+    entry(who, action, t, format!("sent to {}", t.alias.email))
 }
 
 /// A new link for the invited alias user `t`: the old one stops working (409 when it is
@@ -105,23 +129,14 @@ pub async fn resend_alias(
     t: &Target,
 ) -> Result<(), OpError> {
     may_act(actor, t)?;
-    if t.alias.invited_at.is_none() {
-        return Err(OpError::Busy(NOT_INVITED.into()));
-    }
+    invited(&t.alias)?;
     let audit = alias_entry(&who, "alias.invitation_resend", t);
     let (aid, account) = (t.alias.id, t.account.username.clone());
     let (actor, links) = (actor.clone(), links.clone());
     db::run(pool, move |c| {
         db::transaction(c, |c| {
             alias_change(c, &actor, aid, |c| {
-                let login = still_invited(c, aid)?;
-                let invitee = Invitee {
-                    id: aid,
-                    username: &login.username,
-                    email: &login.email,
-                    account: &account,
-                };
-                send(c, &links, &actor, &invitee)?;
+                send_again(c, &links, &actor, aid, Some(&account))?;
                 audit.insert(c)?;
                 Ok::<_, OpError>(())
             })
@@ -139,22 +154,11 @@ pub async fn cancel_alias(
     t: &Target,
 ) -> Result<(), OpError> {
     may_act(actor, t)?;
-    if t.alias.invited_at.is_none() {
-        return Err(OpError::Busy(NOT_INVITED.into()));
-    }
+    invited(&t.alias)?;
     let audit = alias_entry(&who, "alias.invitation_cancel", t);
     let aid = t.alias.id;
-    let actor = actor.clone();
-    db::run(pool, move |c| {
-        db::transaction(c, |c| {
-            alias_removal(c, &actor, aid, |c| {
-                still_invited(c, aid)?;
-                session::end_all_of(c, aid, None)?;
-                alias::delete(c, aid)?;
-                audit.insert(c)?;
-                Ok::<_, OpError>(())
-            })
-        })
+    delete_when(pool, actor, aid, audit, move |c| {
+        still_invited(c, aid).map(|_| ())
     })
     .await
 }
@@ -187,23 +191,14 @@ pub async fn resend_account(
     account: &User,
 ) -> Result<(), OpError> {
     may_manage_account(actor, account)?;
-    if account.invited_at.is_none() {
-        return Err(OpError::Busy(NOT_INVITED.into()));
-    }
+    invited(account)?;
     let audit = account_entry(&who, "account.invitation_resend", account);
     let id = account.id;
     let (actor, links) = (actor.clone(), links.clone());
     db::run(pool, move |c| {
         db::transaction(c, |c| {
             account_change(c, &actor, id, false, |c| {
-                let login = still_invited(c, id)?;
-                let invitee = Invitee {
-                    id,
-                    username: &login.username,
-                    email: &login.email,
-                    account: &login.username,
-                };
-                send(c, &links, &actor, &invitee)?;
+                send_again(c, &links, &actor, id, None)?;
                 audit.insert(c)?;
                 audit.for_account(id).insert(c)?;
                 Ok::<_, OpError>(())
@@ -222,9 +217,7 @@ pub async fn cancel_account(
     account: &User,
 ) -> Result<(), OpError> {
     may_manage_account(actor, account)?;
-    if account.invited_at.is_none() {
-        return Err(OpError::Busy(NOT_INVITED.into()));
-    }
+    invited(account)?;
     let audit = account_entry(&who, "account.invitation_cancel", account);
     let id = account.id;
     let actor = actor.clone();

@@ -5,7 +5,7 @@
 use super::{entry, may_act, OpError, Target};
 use crate::access::changes::alias_removal;
 use crate::access::Actor;
-use crate::db::{self, DbPool};
+use crate::db::{self, DbConn, DbPool};
 use crate::models::audit::NewAuditEntry;
 use crate::models::{alias, session};
 
@@ -18,11 +18,27 @@ pub async fn delete(
 ) -> Result<(), OpError> {
     may_act(actor, t)?;
     let audit = entry(&who, "alias.delete", t, String::new());
-    let aid = t.alias.id;
+    delete_when(pool, actor, t.alias.id, audit, |_| Ok(())).await
+}
+
+/// Deletes the alias user `aid` with the audit row `audit`, once `still` agrees inside the
+/// transaction (a cancelled invitation: the alias user must still be invited). The caller
+/// has checked `may_act`.
+pub(in crate::operations) async fn delete_when<F>(
+    pool: &DbPool,
+    actor: &Actor,
+    aid: i32,
+    audit: NewAuditEntry,
+    still: F,
+) -> Result<(), OpError>
+where
+    F: FnOnce(&mut DbConn) -> Result<(), OpError> + Send + 'static,
+{
     let actor = actor.clone();
     db::run(pool, move |c| {
         db::transaction(c, |c| {
             alias_removal(c, &actor, aid, |c| {
+                still(c)?;
                 session::end_all_of(c, aid, None)?;
                 alias::delete(c, aid)?;
                 audit.insert(c)?;

@@ -13,6 +13,7 @@ mod update;
 
 pub use create::{create, CreatedAlias, NewAlias};
 pub use delete::delete;
+pub(super) use delete::delete_when;
 pub use servers::{change_servers, change_servers_in, set_servers, ServerAction, ServersNow};
 pub use update::{update, AliasChanges, Updated};
 
@@ -106,7 +107,12 @@ pub fn may_act(actor: &Actor, t: &Target) -> Result<(), OpError> {
 
 /// The audit row of one change to `t`: the door's entry (who, from where, which door)
 /// with the operation's own action, target and details, so both doors write the same.
-fn entry(who: &NewAuditEntry, action: &str, t: &Target, details: String) -> NewAuditEntry {
+pub(super) fn entry(
+    who: &NewAuditEntry,
+    action: &str,
+    t: &Target,
+    details: String,
+) -> NewAuditEntry {
     let mut e = who.for_account(t.account.id);
     e.action = action.to_string();
     e.target(format!("alias user {}", t.alias.username))
