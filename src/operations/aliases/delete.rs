@@ -5,7 +5,7 @@
 use super::{entry, may_act, OpError, Target};
 use crate::access::changes::alias_removal;
 use crate::access::Actor;
-use crate::db::{self, DbPool};
+use crate::db::{self, DbConn, DbPool};
 use crate::models::audit::NewAuditEntry;
 use crate::models::{alias, session};
 
@@ -17,18 +17,27 @@ pub async fn delete(
     t: &Target,
 ) -> Result<(), OpError> {
     may_act(actor, t)?;
-    let audit = entry(&who, "alias.delete", t, String::new());
-    let aid = t.alias.id;
-    let actor = actor.clone();
+    let (actor, t) = (actor.clone(), t.clone());
     db::run(pool, move |c| {
-        db::transaction(c, |c| {
-            alias_removal(c, &actor, aid, |c| {
-                session::end_all_of(c, aid, None)?;
-                alias::delete(c, aid)?;
-                audit.insert(c)?;
-                Ok::<_, OpError>(())
-            })
-        })
+        db::transaction(c, |c| delete_in(c, &actor, who, &t))
     })
     .await
+}
+
+/// `delete` inside a transaction the caller holds (the API's one write with its key).
+pub fn delete_in(
+    c: &mut DbConn,
+    actor: &Actor,
+    who: NewAuditEntry,
+    t: &Target,
+) -> Result<(), OpError> {
+    may_act(actor, t)?;
+    let audit = entry(&who, "alias.delete", t, String::new());
+    let aid = t.alias.id;
+    alias_removal(c, actor, aid, |c| {
+        session::end_all_of(c, aid, None)?;
+        alias::delete(c, aid)?;
+        audit.insert(c)?;
+        Ok::<_, OpError>(())
+    })
 }
