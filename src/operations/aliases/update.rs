@@ -114,7 +114,8 @@ pub fn update_in(
         }
     }
 
-    // Every row is built before the transaction: a refusal inside it writes none.
+    // Every row is built before anything is written: a refusal inside the change writes
+    // none.
     let mut rows = Vec::new();
     let profile = match (email, expires) {
         (None, None) => None,
