@@ -265,19 +265,26 @@ fn find(conn: &mut DbConn, account_id: i32, rid: i32) -> Result<(Role, Permissio
     Ok((role, held))
 }
 
-/// Whether the actor may change the role `rid` of `account` at all: asked before the
-/// input is checked, so a refused login learns nothing from field errors.
-async fn editable(pool: &DbPool, actor: &Actor, account: &User, rid: i32) -> Result<(), RoleError> {
-    may_manage(actor, account)?;
-    let account_id = account.id;
-    let (_, held) = db::run(pool, move |c| find(c, account_id, rid)).await?;
-    may_edit_role(actor, account, rid, held).map_err(RoleError::Locked)
-}
-
 /// Creates a role of `account`. The audit row `role.create` (from `who`) names the role
 /// and its permissions.
 pub async fn create(
     pool: &DbPool,
+    actor: &Actor,
+    who: NewAuditEntry,
+    account: &User,
+    input: RoleInput,
+    recent: RecentAuth,
+) -> Result<SavedRole, RoleError> {
+    let (actor, account) = (actor.clone(), account.clone());
+    db::run(pool, move |c| {
+        db::transaction(c, |c| create_in(c, &actor, who, &account, input, recent))
+    })
+    .await
+}
+
+/// `create` inside a transaction the caller holds (the API's one write with its key).
+pub fn create_in(
+    c: &mut DbConn,
     actor: &Actor,
     who: NewAuditEntry,
     account: &User,
@@ -295,33 +302,30 @@ pub async fn create(
             "permissions={}",
             valid.permissions.keys().join(",")
         ));
-    db::run(pool, move |c| {
-        db::transaction(c, |c| {
-            let key = name_key(valid.name.as_str());
-            if Role::name_taken(c, account_id, &key, None)? {
-                return Err(taken());
-            }
-            let at = now();
-            let id = NewRole {
-                account_id,
-                name: valid.name.as_str(),
-                name_key: &key,
-                description: valid.description.as_str(),
-                created_at: at,
-                updated_at: at,
-            }
-            .insert(c)?;
-            role::set_permissions(c, id, &valid.permissions.keys())?;
-            two_factor::set_role_requires(c, id, require_two_factor)?;
-            audit.insert(c)?;
-            Ok(SavedRole {
-                id,
-                name: valid.name.as_str().to_string(),
-                holders: 0,
-            })
+    (|| {
+        let key = name_key(valid.name.as_str());
+        if Role::name_taken(c, account_id, &key, None)? {
+            return Err(taken());
+        }
+        let at = now();
+        let id = NewRole {
+            account_id,
+            name: valid.name.as_str(),
+            name_key: &key,
+            description: valid.description.as_str(),
+            created_at: at,
+            updated_at: at,
+        }
+        .insert(c)?;
+        role::set_permissions(c, id, &valid.permissions.keys())?;
+        two_factor::set_role_requires(c, id, require_two_factor)?;
+        audit.insert(c)?;
+        Ok(SavedRole {
+            id,
+            name: valid.name.as_str().to_string(),
+            holders: 0,
         })
-    })
-    .await
+    })()
     .map_err(taken_if_unique)
 }
 
@@ -338,72 +342,87 @@ pub async fn update(
     input: RoleInput,
     recent: RecentAuth,
 ) -> Result<SavedRole, RoleError> {
-    editable(pool, actor, account, rid).await?;
-    let valid = validate(actor, account, &input)?;
-    recent_enough(recent, &valid)?;
-    let account_id = account.id;
-    let by = By::actor(actor, &who);
-    let actor = actor.clone();
-    let account = account.clone();
+    let (actor, account) = (actor.clone(), account.clone());
     db::run(pool, move |c| {
         db::transaction(c, |c| {
-            // Checked again under the write lock: the role may have changed meanwhile.
-            let (role, before) = find(c, account_id, rid)?;
-            may_edit_role(&actor, &account, rid, before).map_err(RoleError::Locked)?;
-            if Role::name_taken(c, account_id, &name_key(valid.name.as_str()), Some(rid))? {
-                return Err(taken());
-            }
-            let audit = who
-                .target(format!("role {}", valid.name.as_str()))
-                .details(changes(&role, before, &valid));
-            let require_two_factor = match input.require_two_factor {
-                Some(r) => r,
-                None => two_factor::role_requires(c, rid)?,
-            };
-            // The edit changes every holder's rights: it stands only if the editor covers
-            // each of them afterwards (no escalation), else it is rolled back.
-            role_change(c, &actor, rid, |c| {
-                Role::update(
-                    c,
-                    rid,
-                    valid.name.as_str(),
-                    valid.description.as_str(),
-                    now(),
-                )?;
-                role::set_permissions(c, rid, &valid.permissions.keys())?;
-                two_factor::set_role_requires(c, rid, require_two_factor)?;
-                audit.insert(c)?;
-                Ok::<_, RoleError>(())
-            })?;
-            // Its holders gained what the edit added (as they really act: role ∩ parent);
-            // the owner hears of the risky and admin part.
-            let gained = valid
-                .permissions
-                .minus(before)
-                .intersect(kind_permissions(account.kind()));
-            let (names, holders) = role::holders(c, rid, HOLDERS_SHOWN)?;
-            if !worth_telling(gained).is_empty() && holders > 0 {
-                let mut logins = names;
-                if holders > logins.len() as i64 {
-                    logins.push(format!("and {} more", holders - logins.len() as i64));
-                }
-                notices::risky_grant(
-                    c,
-                    &by,
-                    account_id,
-                    format!("the role {} they hold was edited", valid.name.as_str()),
-                    logins,
-                    gained,
-                )?;
-            }
-            Ok(SavedRole {
-                id: rid,
-                name: valid.name.as_str().to_string(),
-                holders,
-            })
+            update_in(c, &actor, who, &account, rid, input, recent)
         })
     })
     .await
+}
+
+/// `update` inside a transaction the caller holds (the API's one write with its key).
+pub fn update_in(
+    c: &mut DbConn,
+    actor: &Actor,
+    who: NewAuditEntry,
+    account: &User,
+    rid: i32,
+    input: RoleInput,
+    recent: RecentAuth,
+) -> Result<SavedRole, RoleError> {
+    // Whether the actor may change this role at all is asked before the input is
+    // checked, so a refused login learns nothing from field errors.
+    may_manage(actor, account)?;
+    let account_id = account.id;
+    let (role, before) = find(c, account_id, rid)?;
+    may_edit_role(actor, account, rid, before).map_err(RoleError::Locked)?;
+    let valid = validate(actor, account, &input)?;
+    recent_enough(recent, &valid)?;
+    let by = By::actor(actor, &who);
+    (|| {
+        if Role::name_taken(c, account_id, &name_key(valid.name.as_str()), Some(rid))? {
+            return Err(taken());
+        }
+        let audit = who
+            .target(format!("role {}", valid.name.as_str()))
+            .details(changes(&role, before, &valid));
+        let require_two_factor = match input.require_two_factor {
+            Some(r) => r,
+            None => two_factor::role_requires(c, rid)?,
+        };
+        // The edit changes every holder's rights: it stands only if the editor covers
+        // each of them afterwards (no escalation), else it is rolled back.
+        role_change(c, actor, rid, |c| {
+            Role::update(
+                c,
+                rid,
+                valid.name.as_str(),
+                valid.description.as_str(),
+                now(),
+            )?;
+            role::set_permissions(c, rid, &valid.permissions.keys())?;
+            two_factor::set_role_requires(c, rid, require_two_factor)?;
+            audit.insert(c)?;
+            Ok::<_, RoleError>(())
+        })?;
+        // Its holders gained what the edit added (as they really act: role ∩ parent);
+        // the owner hears of the risky and admin part.
+        let gained = valid
+            .permissions
+            .minus(before)
+            .intersect(kind_permissions(account.kind()));
+        let (names, holders) = role::holders(c, rid, HOLDERS_SHOWN)?;
+        if !worth_telling(gained).is_empty() && holders > 0 {
+            let mut logins = names;
+            if holders > logins.len() as i64 {
+                logins.push(format!("and {} more", holders - logins.len() as i64));
+            }
+            notices::risky_grant(
+                c,
+                &by,
+                account_id,
+                format!("the role {} they hold was edited", valid.name.as_str()),
+                logins,
+                gained,
+            )?;
+        }
+        Ok(SavedRole {
+            id: rid,
+            name: valid.name.as_str().to_string(),
+            holders,
+        })
+    })()
     .map_err(taken_if_unique)
 }
 
@@ -437,31 +456,38 @@ pub async fn delete(
     account: &User,
     rid: i32,
 ) -> Result<String, RoleError> {
-    editable(pool, actor, account, rid).await?;
-    let account_id = account.id;
-    let actor = actor.clone();
-    let account = account.clone();
+    let (actor, account) = (actor.clone(), account.clone());
     db::run(pool, move |c| {
-        db::transaction(c, |c| {
-            let (role, held) = find(c, account_id, rid)?;
-            may_edit_role(&actor, &account, rid, held).map_err(RoleError::Locked)?;
-            let (holders, count) = role::holders(c, rid, HOLDERS_SHOWN)?;
-            if count > 0 {
-                return Err(RoleError::InUse(in_use(&role.name, &holders, count)));
-            }
-            let audit = who
-                .target(format!("role {}", role.name))
-                .details(format!("permissions={}", held.keys().join(",")));
-            // Nobody holds it, so nobody's rights change; asked all the same so that
-            // every role change passes the one rule.
-            role_change(c, &actor, rid, |c| {
-                Role::delete(c, rid)?;
-                audit.insert(c)?;
-                Ok::<_, RoleError>(role.name)
-            })
-        })
+        db::transaction(c, |c| delete_in(c, &actor, who, &account, rid))
     })
     .await
+}
+
+/// `delete` inside a transaction the caller holds (the API's one write with its key).
+pub fn delete_in(
+    c: &mut DbConn,
+    actor: &Actor,
+    who: NewAuditEntry,
+    account: &User,
+    rid: i32,
+) -> Result<String, RoleError> {
+    may_manage(actor, account)?;
+    let (role, held) = find(c, account.id, rid)?;
+    may_edit_role(actor, account, rid, held).map_err(RoleError::Locked)?;
+    let (holders, count) = role::holders(c, rid, HOLDERS_SHOWN)?;
+    if count > 0 {
+        return Err(RoleError::InUse(in_use(&role.name, &holders, count)));
+    }
+    let audit = who
+        .target(format!("role {}", role.name))
+        .details(format!("permissions={}", held.keys().join(",")));
+    // Nobody holds it, so nobody's rights change; asked all the same so that
+    // every role change passes the one rule.
+    role_change(c, actor, rid, |c| {
+        Role::delete(c, rid)?;
+        audit.insert(c)?;
+        Ok::<_, RoleError>(role.name)
+    })
 }
 
 fn in_use(role: &str, holders: &[String], count: i64) -> String {

@@ -72,34 +72,44 @@ fn queue(
     command: Command,
     detail: &str,
 ) -> Result<JobId, OpError> {
+    db::transaction(conn, |c| queue_in(c, actor, audit, server, command, detail))
+}
+
+/// `queue` inside a transaction the caller holds.
+fn queue_in(
+    c: &mut DbConn,
+    actor: &Actor,
+    audit: NewAuditEntry,
+    server: &Server,
+    command: Command,
+    detail: &str,
+) -> Result<JobId, OpError> {
     let by = requester(actor);
-    db::transaction(conn, |c| {
-        let at = crate::models::now();
-        // `busy` looked at the server as the door loaded it; here, under the write, the
-        // check holds for two actions racing: the second waits for the first's commit,
-        // finds the server reinstalling and is refused.
-        let free = match command {
-            Command::Reinstall { .. } => Server::start_reinstalling(c, server.id, at)?,
-            _ => !Server::is_reinstalling(c, server.id)?,
-        };
-        if !free {
-            return Err(OpError::Busy(format!(
-                "{} is being reinstalled; try again when it is done.",
-                server.hostname
-            )));
-        }
-        let job = NewServerJob {
-            server_id: server.id,
-            kind: command.kind(),
-            detail,
-            command: &command.to_json(),
-            requested_by: Some(by.id),
-            requested_by_name: &by.name,
-        }
-        .queue(c, at)?;
-        audit.insert(c)?;
-        Ok(job)
-    })
+    let at = crate::models::now();
+    // `busy` looked at the server as the door loaded it; here, under the write, the
+    // check holds for two actions racing: the second waits for the first's commit,
+    // finds the server reinstalling and is refused.
+    let free = match command {
+        Command::Reinstall { .. } => Server::start_reinstalling(c, server.id, at)?,
+        _ => !Server::is_reinstalling(c, server.id)?,
+    };
+    if !free {
+        return Err(OpError::Busy(format!(
+            "{} is being reinstalled; try again when it is done.",
+            server.hostname
+        )));
+    }
+    let job = NewServerJob {
+        server_id: server.id,
+        kind: command.kind(),
+        detail,
+        command: &command.to_json(),
+        requested_by: Some(by.id),
+        requested_by_name: &by.name,
+    }
+    .queue(c, at)?;
+    audit.insert(c)?;
+    Ok(job)
 }
 
 /// Switches the power of a server the actor reaches: checks the permission and that no
@@ -115,10 +125,23 @@ pub fn power(
 ) -> Result<JobId, OpError> {
     may_power(actor, server)?;
     busy(server)?;
+    db::transaction(conn, |c| power_in(c, actor, who, server, action))
+}
+
+/// `power` inside a transaction the caller holds (the API's one write with its key).
+pub fn power_in(
+    c: &mut DbConn,
+    actor: &Actor,
+    who: NewAuditEntry,
+    server: &Reachable,
+    action: PowerAction,
+) -> Result<JobId, OpError> {
+    may_power(actor, server)?;
+    busy(server)?;
     // The same row from either door: the API's `via_api` flag tells them apart.
     let audit = entry(actor, who, server, "server.power").details(action.as_str());
-    queue(
-        conn,
+    queue_in(
+        c,
         actor,
         audit,
         server,

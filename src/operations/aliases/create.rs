@@ -3,7 +3,9 @@
 //! the actor's own rights, the login and its audit row in one transaction. With `invite`
 //! the login gets no password but an invitation (`operations::invitations::send`): the
 //! link and its queued mail are written in the same transaction, and an address that
-//! already belongs to a login is refused.
+//! already belongs to a login is refused. A door that reads in one hand-off calls the
+//! parts itself: `check_create_in` (the checks and their reads), the password hashed
+//! outside any transaction (`Checked::password_hash`), then `create_in` (the write).
 
 use super::OpError;
 use crate::access::aliases::{
@@ -11,8 +13,8 @@ use crate::access::aliases::{
 };
 use crate::access::changes::new_login;
 use crate::access::Actor;
-use crate::db::{self, DbError, DbPool};
-use crate::domain::{Email, Expiry, FieldErrors, Username};
+use crate::db::{self, DbConn, DbError, DbPool};
+use crate::domain::{Email, Expiry, FieldErrors, NewPassword, Username};
 use crate::mail::Links;
 use crate::models::audit::NewAuditEntry;
 use crate::models::now;
@@ -45,6 +47,32 @@ pub struct CreatedAlias {
 }
 
 const TAKEN: &str = "This username is taken.";
+
+/// A new alias user that passed every check, for `create_in` to write once its password
+/// is hashed (outside any transaction: Argon2 takes a while).
+pub struct Checked {
+    username: Username,
+    email: Email,
+    /// The password to hash; None for an invitation.
+    pass: Option<NewPassword>,
+    expires: Option<chrono::NaiveDate>,
+    role: Role,
+    keys: Vec<String>,
+    all_servers: bool,
+    invite: bool,
+    errors: FieldErrors,
+}
+
+impl Checked {
+    /// The stored form of its password: an Argon2 hash, or unusable for an invitation.
+    pub async fn password_hash(&mut self) -> Result<String, OpError> {
+        Ok(match self.pass.take() {
+            Some(pass) => password::off_thread(move || password::hash(pass.expose())).await??,
+            None => password::UNUSABLE.to_string(),
+        })
+    }
+}
+
 /// Creates an alias user of `account` with one of its roles. Every problem of the input is
 /// reported in one round (a taken username with the others); a role or "all servers" the
 /// actor does not hold itself is refused (403) — a form never offers it, so such a request
@@ -58,6 +86,28 @@ pub async fn create(
     links: &Links,
     input: NewAlias,
 ) -> Result<CreatedAlias, OpError> {
+    let (checker, checked_for) = (actor.clone(), account.clone());
+    let mut checked = db::run(pool, move |c| {
+        check_create_in(c, &checker, &checked_for, input)
+    })
+    .await?;
+    let hash = checked.password_hash().await?;
+    let (actor, account, links) = (actor.clone(), account.clone(), links.clone());
+    db::run(pool, move |c| {
+        db::transaction(c, |c| {
+            create_in(c, &actor, who, &account, &links, checked, hash)
+        })
+    })
+    .await
+}
+
+/// The checks of `create` and the reads they need, on a connection the caller holds.
+pub fn check_create_in(
+    c: &mut DbConn,
+    actor: &Actor,
+    account: &User,
+    input: NewAlias,
+) -> Result<Checked, OpError> {
     if !may_manage_aliases(actor, account) {
         return Err(OpError::Forbidden("This login may not manage alias users."));
     }
@@ -71,33 +121,24 @@ pub async fn create(
         .map(Expiry::date);
     let role_id: Option<i32> = input.role_id.trim().parse().ok();
     let account_id = account.id;
-    let username_key = username.as_ref().map(|u| u.key());
-    let invite_to = email
-        .as_ref()
-        .filter(|_| invite)
-        .map(|e| e.as_str().to_string());
-    let (role, taken, email_taken) = db::run(pool, move |c| {
-        let role = match role_id {
-            Some(rid) => match Role::find_in_account(c, account_id, rid)? {
-                Some(r) => {
-                    let keys = role::permissions_of(c, r.id)?;
-                    Some((r, keys))
-                }
-                None => None,
-            },
+    let role = match role_id {
+        Some(rid) => match Role::find_in_account(c, account_id, rid)? {
+            Some(r) => {
+                let keys = role::permissions_of(c, r.id)?;
+                Some((r, keys))
+            }
             None => None,
-        };
-        let taken = match username_key {
-            Some(key) => User::username_taken(c, &key)?,
-            None => false,
-        };
-        let email_taken = match invite_to {
-            Some(e) => User::email_taken(c, &e)?,
-            None => false,
-        };
-        Ok::<_, DbError>((role, taken, email_taken))
-    })
-    .await?;
+        },
+        None => None,
+    };
+    let taken = match &username {
+        Some(u) => User::username_taken(c, &u.key())?,
+        None => false,
+    };
+    let email_taken = match email.as_ref().filter(|_| invite) {
+        Some(e) => User::email_taken(c, e.as_str())?,
+        None => false,
+    };
     if taken {
         errors.add("username", TAKEN);
     }
@@ -126,12 +167,41 @@ pub async fn create(
     else {
         return Err(OpError::Invalid(errors));
     };
+    Ok(Checked {
+        username,
+        email,
+        pass,
+        expires,
+        role,
+        keys,
+        all_servers: input.all_servers,
+        invite,
+        errors,
+    })
+}
 
-    let hash = match pass {
-        Some(pass) => password::off_thread(move || password::hash(pass.expose())).await??,
-        None => password::UNUSABLE.to_string(),
-    };
-    let all_servers = input.all_servers;
+/// Writes what `check_create_in` passed, with `hash` as its password, inside a transaction the
+/// caller holds. A username taken meanwhile is the same 422 as one taken before.
+pub fn create_in(
+    c: &mut DbConn,
+    actor: &Actor,
+    who: NewAuditEntry,
+    account: &User,
+    links: &Links,
+    checked: Checked,
+    hash: String,
+) -> Result<CreatedAlias, OpError> {
+    let Checked {
+        username,
+        email,
+        expires,
+        role,
+        keys,
+        all_servers,
+        invite,
+        errors,
+        ..
+    } = checked;
     let by = By::actor(actor, &who);
     let audit = who
         .target(format!("alias user {}", username.as_str()))
@@ -145,56 +215,51 @@ pub async fn create(
         ));
     let how = format!("it was created with the role {}", role.name);
     let gained = role_rights(&keys, account);
-    let actor = actor.clone();
-    let links = links.clone();
-    let account_name = account.username.clone();
+    let account_id = account.id;
     let mut errors_in = errors.clone();
-    let created = db::run(pool, move |c| {
-        db::transaction(c, |c| {
-            if User::username_taken(c, &username.key())? {
-                return Ok(None);
-            }
-            if invite && User::email_taken(c, email.as_str())? {
-                errors_in.add("email", EMAIL_TAKEN);
-                return Err(OpError::Invalid(errors_in));
-            }
-            let id = NewUser {
-                kind: "alias",
-                username: username.as_str(),
-                username_key: &username.key(),
-                name: username.as_str(),
-                email: email.as_str(),
-                password_hash: &hash,
-                owner_id: None,
-                parent_id: Some(account_id),
-                role_id: Some(role.id),
-                all_servers,
-                disabled: false,
-                expires_on: expires,
-                created_at: now(),
-            }
-            .insert(c)?;
-            new_login(c, &actor, id)?;
-            if invite {
-                let invitee = Invitee {
-                    id,
-                    username: username.as_str(),
-                    email: email.as_str(),
-                    account: &account_name,
-                };
-                invitations::send(c, &links, &actor, &invitee)?;
-            }
-            audit.insert(c)?;
-            let login = username.as_str().to_string();
-            notices::risky_grant(c, &by, account_id, how, vec![login], gained)?;
-            Ok::<_, OpError>(Some(CreatedAlias {
+    let created = (|| {
+        if User::username_taken(c, &username.key())? {
+            return Ok(None);
+        }
+        if invite && User::email_taken(c, email.as_str())? {
+            errors_in.add("email", EMAIL_TAKEN);
+            return Err(OpError::Invalid(errors_in));
+        }
+        let id = NewUser {
+            kind: "alias",
+            username: username.as_str(),
+            username_key: &username.key(),
+            name: username.as_str(),
+            email: email.as_str(),
+            password_hash: &hash,
+            owner_id: None,
+            parent_id: Some(account_id),
+            role_id: Some(role.id),
+            all_servers,
+            disabled: false,
+            expires_on: expires,
+            created_at: now(),
+        }
+        .insert(c)?;
+        new_login(c, actor, id)?;
+        if invite {
+            let invitee = Invitee {
                 id,
-                username: username.as_str().to_string(),
-                invited: invite,
-            }))
-        })
-    })
-    .await;
+                username: username.as_str(),
+                email: email.as_str(),
+                account: &account.username,
+            };
+            invitations::send(c, links, actor, &invitee)?;
+        }
+        audit.insert(c)?;
+        let login = username.as_str().to_string();
+        notices::risky_grant(c, &by, account_id, how, vec![login], gained)?;
+        Ok::<_, OpError>(Some(CreatedAlias {
+            id,
+            username: username.as_str().to_string(),
+            invited: invite,
+        }))
+    })();
     match created {
         Ok(Some(created)) => Ok(created),
         // Taken between the check and the insert (a race, or the unique index said so).

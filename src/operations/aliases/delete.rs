@@ -17,8 +17,23 @@ pub async fn delete(
     t: &Target,
 ) -> Result<(), OpError> {
     may_act(actor, t)?;
+    let (actor, t) = (actor.clone(), t.clone());
+    db::run(pool, move |c| {
+        db::transaction(c, |c| delete_in(c, &actor, who, &t))
+    })
+    .await
+}
+
+/// `delete` inside a transaction the caller holds (the API's one write with its key).
+pub fn delete_in(
+    c: &mut DbConn,
+    actor: &Actor,
+    who: NewAuditEntry,
+    t: &Target,
+) -> Result<(), OpError> {
+    may_act(actor, t)?;
     let audit = entry(&who, "alias.delete", t, String::new());
-    delete_when(pool, actor, t.alias.id, audit, |_| Ok(())).await
+    remove_in(c, actor, t.alias.id, audit, |_| Ok(()))
 }
 
 /// Deletes the alias user `aid` with the audit row `audit`, once `still` agrees inside the
@@ -36,15 +51,28 @@ where
 {
     let actor = actor.clone();
     db::run(pool, move |c| {
-        db::transaction(c, |c| {
-            alias_removal(c, &actor, aid, |c| {
-                still(c)?;
-                session::end_all_of(c, aid, None)?;
-                alias::delete(c, aid)?;
-                audit.insert(c)?;
-                Ok::<_, OpError>(())
-            })
-        })
+        db::transaction(c, |c| remove_in(c, &actor, aid, audit, still))
     })
     .await
+}
+
+/// The removal itself, under the "cover it" rule: its sessions end, its rows go, the audit
+/// row is written.
+fn remove_in<F>(
+    c: &mut DbConn,
+    actor: &Actor,
+    aid: i32,
+    audit: NewAuditEntry,
+    still: F,
+) -> Result<(), OpError>
+where
+    F: FnOnce(&mut DbConn) -> Result<(), OpError>,
+{
+    alias_removal(c, actor, aid, |c| {
+        still(c)?;
+        session::end_all_of(c, aid, None)?;
+        alias::delete(c, aid)?;
+        audit.insert(c)?;
+        Ok::<_, OpError>(())
+    })
 }

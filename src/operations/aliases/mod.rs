@@ -11,11 +11,13 @@ mod delete;
 mod servers;
 mod update;
 
-pub use create::{create, CreatedAlias, NewAlias};
-pub use delete::delete;
+pub use create::{check_create_in, create, create_in, Checked, CreatedAlias, NewAlias};
 pub(super) use delete::delete_when;
-pub use servers::{change_servers, change_servers_in, set_servers, ServerAction, ServersNow};
-pub use update::{update, AliasChanges, Updated};
+pub use delete::{delete, delete_in};
+pub use servers::{
+    change_servers, change_servers_in, set_servers, set_servers_in, ServerAction, ServersNow,
+};
+pub use update::{update, update_in, AliasChanges, Updated};
 
 use super::OpError;
 use crate::access::aliases::{

@@ -128,55 +128,69 @@ pub async fn set_servers(
     if all && !reaches_all_of_account(actor) {
         return Err(OpError::Forbidden(ALL_BEYOND));
     }
+    let (actor, t) = (actor.clone(), t.clone());
+    db::run(pool, move |c| {
+        db::transaction(c, |c| set_servers_in(c, &actor, who, &t, all, ids))
+    })
+    .await
+}
+
+/// `set_servers` inside a transaction the caller holds (the API's one write with its key).
+pub fn set_servers_in(
+    c: &mut DbConn,
+    actor: &Actor,
+    who: NewAuditEntry,
+    t: &Target,
+    all: bool,
+    ids: Option<Vec<i32>>,
+) -> Result<ServersNow, OpError> {
+    may_act(actor, t)?;
+    if all && !reaches_all_of_account(actor) {
+        return Err(OpError::Forbidden(ALL_BEYOND));
+    }
     let ids = ids.map(distinct);
     let reach = assignable_reach(actor, &t.account);
     let account = account_reach(&t.account);
     let base = entry(&who, "", t, String::new());
     let aid = t.alias.id;
-    let actor = actor.clone();
-    db::run(pool, move |c| {
-        db::transaction(c, |c| {
-            within_reach(c, &reach, ids.as_deref().unwrap_or_default())?;
-            alias_change(c, &actor, aid, |c| {
-                let was_all = User::find(c, aid)?.is_some_and(|a| a.all_servers);
-                let current = alias::assigned_within(c, aid, &reach)?;
-                let mut steps: Vec<(ServerAction, Vec<i32>)> = Vec::new();
-                match &ids {
-                    Some(list) if !all && list.is_empty() => {
-                        if was_all || !current.is_empty() {
-                            steps.push((ServerAction::None, Vec::new()));
-                        }
+    within_reach(c, &reach, ids.as_deref().unwrap_or_default())?;
+    alias_change(c, actor, aid, |c| {
+        let was_all = User::find(c, aid)?.is_some_and(|a| a.all_servers);
+        let current = alias::assigned_within(c, aid, &reach)?;
+        let mut steps: Vec<(ServerAction, Vec<i32>)> = Vec::new();
+        match &ids {
+            Some(list) if !all && list.is_empty() => {
+                if was_all || !current.is_empty() {
+                    steps.push((ServerAction::None, Vec::new()));
+                }
+            }
+            _ => {
+                if all && !was_all {
+                    steps.push((ServerAction::All, Vec::new()));
+                }
+                if !all && was_all {
+                    steps.push((ServerAction::Assigned, Vec::new()));
+                }
+                if let Some(list) = &ids {
+                    let gone = minus(&current, list);
+                    let new = minus(list, &current);
+                    if !gone.is_empty() {
+                        steps.push((ServerAction::Unassign, gone));
                     }
-                    _ => {
-                        if all && !was_all {
-                            steps.push((ServerAction::All, Vec::new()));
-                        }
-                        if !all && was_all {
-                            steps.push((ServerAction::Assigned, Vec::new()));
-                        }
-                        if let Some(list) = &ids {
-                            let gone = minus(&current, list);
-                            let new = minus(list, &current);
-                            if !gone.is_empty() {
-                                steps.push((ServerAction::Unassign, gone));
-                            }
-                            if !new.is_empty() {
-                                steps.push((ServerAction::Assign, new));
-                            }
-                        }
+                    if !new.is_empty() {
+                        steps.push((ServerAction::Assign, new));
                     }
                 }
-                for (action, ids) in steps {
-                    step(c, &base, aid, action, &ids)?;
-                }
-                Ok::<_, OpError>(ServersNow {
-                    all_servers: User::find(c, aid)?.is_some_and(|a| a.all_servers),
-                    server_ids: alias::assigned_within(c, aid, &account)?,
-                })
-            })
+            }
+        }
+        for (action, ids) in steps {
+            step(c, &base, aid, action, &ids)?;
+        }
+        Ok::<_, OpError>(ServersNow {
+            all_servers: User::find(c, aid)?.is_some_and(|a| a.all_servers),
+            server_ids: alias::assigned_within(c, aid, &account)?,
         })
     })
-    .await
 }
 
 /// Refuses (404, nothing changed) unless every id is a server the actor may hand out: a

@@ -8,7 +8,7 @@ use super::{entry, may_act, OpError, Target};
 use crate::access::aliases::{may_grant_role, role_rights};
 use crate::access::changes::alias_change;
 use crate::access::Actor;
-use crate::db::{self, DbError, DbPool};
+use crate::db::{self, DbConn, DbPool};
 use crate::domain::{Email, Expiry, FieldErrors};
 use crate::models::audit::NewAuditEntry;
 use crate::models::role::{self, Role};
@@ -50,6 +50,22 @@ pub async fn update(
     changes: AliasChanges,
 ) -> Result<Updated, OpError> {
     may_act(actor, t)?;
+    let (actor, t) = (actor.clone(), t.clone());
+    db::run(pool, move |c| {
+        db::transaction(c, |c| update_in(c, &actor, who, &t, changes))
+    })
+    .await
+}
+
+/// `update` inside a transaction the caller holds (the API's one write with its key).
+pub fn update_in(
+    c: &mut DbConn,
+    actor: &Actor,
+    who: NewAuditEntry,
+    t: &Target,
+    changes: AliasChanges,
+) -> Result<Updated, OpError> {
+    may_act(actor, t)?;
     let mut errors = FieldErrors::default();
     let email = changes
         .email
@@ -74,14 +90,13 @@ pub async fn update(
     let new_role = match role_id {
         None => None,
         Some(rid) => {
-            let found = db::run(pool, move |c| {
-                let Some(r) = Role::find_in_account(c, account_id, rid)? else {
-                    return Ok::<_, DbError>(None);
-                };
-                let keys = role::permissions_of(c, r.id)?;
-                Ok(Some((r, keys)))
-            })
-            .await?;
+            let found = match Role::find_in_account(c, account_id, rid)? {
+                Some(r) => {
+                    let keys = role::permissions_of(c, r.id)?;
+                    Some((r, keys))
+                }
+                None => None,
+            };
             if found.is_none() {
                 errors.add("role_id", CHOOSE_ROLE);
             }
@@ -99,7 +114,8 @@ pub async fn update(
         }
     }
 
-    // Every row is built before the transaction: a refusal inside it writes none.
+    // Every row is built before anything is written: a refusal inside the change writes
+    // none.
     let mut rows = Vec::new();
     let profile = match (email, expires) {
         (None, None) => None,
@@ -152,34 +168,28 @@ pub async fn update(
 
     let aid = t.alias.id;
     let disabled = changes.disabled;
-    let actor = actor.clone();
-    db::run(pool, move |c| {
-        db::transaction(c, |c| {
-            alias_change(c, &actor, aid, |c| {
-                if let Some((email, expires)) = &profile {
-                    alias::set_profile(c, aid, email, *expires)?;
-                }
-                if let Some(rid) = new_role_id {
-                    alias::set_role(c, aid, rid)?;
-                }
-                if let Some(disabled) = disabled {
-                    alias::set_disabled(c, aid, disabled)?;
-                    // A disabled login is logged out at once, everywhere.
-                    if disabled {
-                        session::end_all_of(c, aid, None)?;
-                    }
-                }
-                for row in &rows {
-                    row.insert(c)?;
-                }
-                if let Some((how, gained)) = grant {
-                    notices::risky_grant(c, &by, account_id, how, vec![username], gained)?;
-                }
-                Ok::<_, OpError>(())
-            })
-        })
-    })
-    .await?;
+    alias_change(c, actor, aid, |c| {
+        if let Some((email, expires)) = &profile {
+            alias::set_profile(c, aid, email, *expires)?;
+        }
+        if let Some(rid) = new_role_id {
+            alias::set_role(c, aid, rid)?;
+        }
+        if let Some(disabled) = disabled {
+            alias::set_disabled(c, aid, disabled)?;
+            // A disabled login is logged out at once, everywhere.
+            if disabled {
+                session::end_all_of(c, aid, None)?;
+            }
+        }
+        for row in &rows {
+            row.insert(c)?;
+        }
+        if let Some((how, gained)) = grant {
+            notices::risky_grant(c, &by, account_id, how, vec![username], gained)?;
+        }
+        Ok::<_, OpError>(())
+    })?;
     Ok(Updated { role_name })
 }
 

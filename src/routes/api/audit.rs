@@ -6,7 +6,7 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{pages, timestamp, ApiCaller, ApiError, ErrorBody, PER_PAGE};
+use super::{pages, timestamp, ApiCall, ApiError, ErrorBody, PER_PAGE};
 use crate::access::activity::{may_view_activity, IpVisibility};
 use crate::models::audit::{self, AuditFilter};
 use crate::web::pagination::ListQuery;
@@ -63,29 +63,31 @@ pub struct AuditPage {
     security(("api_key" = []))
 )]
 pub async fn list(
-    caller: ApiCaller,
+    call: ApiCall,
     state: web::Data<AppState>,
     query: web::Query<AuditParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let account = caller.actor.account().clone();
-    let ips = may_view_activity(&caller.actor, &account).ok_or(ApiError::Forbidden(
-        "this key's login may not view the account's activity",
-    ))?;
     let page_no = ListQuery {
         q: String::new(),
         page: query.page.clone(),
         add: None,
     }
     .page();
-    let filter = AuditFilter {
-        account_id: Some(account.id),
-        login: String::new(),
-        action: String::new(),
-    };
-    let page = state
-        .db(move |c| Ok(audit::list(c, &filter, page_no, PER_PAGE)?))
+    let (page, ips, me) = call
+        .read(&state, move |c, caller| {
+            let account = caller.actor.account();
+            let ips = may_view_activity(&caller.actor, account).ok_or(ApiError::Forbidden(
+                "this key's login may not view the account's activity",
+            ))?;
+            let filter = AuditFilter {
+                account_id: Some(account.id),
+                login: String::new(),
+                action: String::new(),
+            };
+            let page = audit::list(c, &filter, page_no, PER_PAGE)?;
+            Ok((page, ips, caller.actor.login.id))
+        })
         .await?;
-    let me = caller.actor.login.id;
     let items = page
         .rows
         .into_iter()

@@ -1,14 +1,18 @@
-//! `ApiCaller`: the extractor every API handler takes. It reads the bearer key, finds it by
-//! the SHA-256 of its secret, refuses a revoked or expired key, and resolves the key's
-//! login with `Actor::load` on every call (so its rights are always current; a disabled,
-//! expired, deleted or parent-disabled login is refused). The secret itself is dropped
-//! as soon as it is hashed: it is never logged, stored or put in an error. A call from an
-//! address outside the key's `allowed_ips` is refused (403) and logged in the account's
-//! activity; otherwise the actor is cut down to the key's grants (`Actor::with_key`), so
-//! every check after this one sees the key's rights ∩ its login's current rights.
+//! `ApiCall`: the extractor every API handler takes, and `ApiCaller`, the key and login it
+//! resolves to. The extractor only reads the bearer key (hashing its secret, which is
+//! dropped at once: never logged, stored or put in an error) and the client; an address
+//! over its budget of failed keys is refused there, before any lookup. The handler then
+//! calls `call.read(&state, |c, caller| …)` (or `call.change` for a write, in one write
+//! transaction): on one pooled connection, in one hand-off, the key is found by the
+//! SHA-256 of its secret, a revoked or expired key is refused, the key's login is
+//! resolved with `Actor::load` (so its rights are always current; a disabled, expired,
+//! deleted or parent-disabled login is refused), a call from an address outside the
+//! key's `allowed_ips` is refused (403) and logged in the account's activity, and the
+//! actor is cut down to the key's grants (`Actor::with_key`) before the handler's closure
+//! runs with it, so every check it makes sees the key's rights ∩ its login's current
+//! rights. The key's `last_used_at` is moved forward on the same connection.
 
-use std::future::Future;
-use std::pin::Pin;
+use std::future::{ready, Ready};
 
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{web, FromRequest, HttpRequest};
@@ -17,7 +21,7 @@ use super::throttle::KeyGuesses;
 use super::ApiError;
 use crate::access::keys::grant_of;
 use crate::access::Actor;
-use crate::db::{self};
+use crate::db::{self, DbConn};
 use crate::models::api_key::{self, ApiKey};
 use crate::models::audit::NewAuditEntry;
 use crate::models::now;
@@ -52,6 +56,7 @@ fn refused_from(actor: &Actor, key: &ApiKey, client: &ClientInfo) -> NewAuditEnt
     }
 }
 
+/// The key that made a call and the login it acts as, cut down to the key's grants.
 pub struct ApiCaller {
     pub actor: Actor,
     pub key: ApiKey,
@@ -76,62 +81,175 @@ fn bearer(req: &HttpRequest) -> Result<ApiKeySecret, ApiError> {
     ApiKeySecret::from_bearer(token.trim()).ok_or(ApiError::Unauthorized(REFUSED))
 }
 
-impl FromRequest for ApiCaller {
+/// A call whose bearer key is in hand but not yet looked up: `read` or `change` looks it
+/// up together with the handler's own work.
+pub struct ApiCall {
+    /// The SHA-256 of the key's secret.
+    hash: String,
+    client: ClientInfo,
+    guesses: Option<web::Data<KeyGuesses>>,
+}
+
+impl FromRequest for ApiCall {
     type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<ApiCaller, ApiError>>>>;
+    type Future = Ready<Result<ApiCall, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let hash = bearer(req).map(|secret| secret.hash());
-        let state = req.app_data::<web::Data<AppState>>().cloned();
         let guesses = req.app_data::<web::Data<KeyGuesses>>().cloned();
         let client = ClientInfo::of(req);
-        let ip = client.ip.clone();
-        let refusal_audit = client.clone();
-        Box::pin(async move {
-            // An address over its budget of failures is refused before any lookup.
-            if let Some(seconds) = guesses.as_ref().and_then(|g| g.retry_after(&client.ip)) {
-                return Err(ApiError::Throttled(seconds));
-            }
-            let failed = |e: ApiError| {
+        // An address over its budget of failures is refused before any lookup.
+        if let Some(seconds) = guesses.as_ref().and_then(|g| g.retry_after(&client.ip)) {
+            return ready(Err(ApiError::Throttled(seconds)));
+        }
+        ready(match bearer(req) {
+            Ok(secret) => Ok(ApiCall {
+                hash: secret.hash(),
+                client,
+                guesses,
+            }),
+            Err(e) => {
                 if let Some(g) = &guesses {
                     g.failed(&client.ip);
                 }
-                e
+                Err(e)
+            }
+        })
+    }
+}
+
+/// What the blocking side found for a call.
+enum Found<T> {
+    /// No usable key: unknown, revoked or expired, or its login may not act.
+    Refused,
+    /// A live key used from outside its addresses.
+    Outside,
+    Answered(T),
+}
+
+/// A read runs in one snapshot; a change in one write transaction.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Read,
+    Write,
+}
+
+impl ApiCall {
+    /// Resolves the key and runs `work` with the caller it acts as, in one read snapshot:
+    /// what `work` reads is of the same moment as the rights it is judged by.
+    pub async fn read<T, F>(&self, state: &AppState, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConn, &ApiCaller) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.call(state, Mode::Read, work).await
+    }
+
+    /// `read` for a change: the key, its login's rights and `work` in one write
+    /// transaction, committed when `work` answers `Ok` and rolled back otherwise, so the
+    /// rights a change is checked against are those of the moment it is written.
+    pub async fn change<T, F>(&self, state: &AppState, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConn, &ApiCaller) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.call(state, Mode::Write, work).await
+    }
+
+    async fn call<T, F>(&self, state: &AppState, mode: Mode, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConn, &ApiCaller) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let hash = self.hash.clone();
+        let client = self.client.clone();
+        let at = now();
+        let today = at.date();
+        let found = db::run(&state.pool, move |c| -> Result<Found<T>, ApiError> {
+            // The writes a call makes besides its work, done once the snapshot or the
+            // transaction has ended: the refusal's audit row, and `last_used_at`.
+            let mut refusal = None;
+            let mut stale = None;
+            // A change finds its key before its write transaction begins, so that a
+            // guessed key never takes the write lock (SQLite's one writer).
+            let early = match mode {
+                Mode::Write => match usable_key(c, &hash, today)? {
+                    Some(key) => Some(key),
+                    None => return Ok(Found::Refused),
+                },
+                Mode::Read => None,
             };
-            let hash = hash.map_err(failed)?;
-            let state =
-                state.ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("no app state")))?;
-            let at = now();
-            let today = at.date();
-            let found = state
-                .db(move |c| {
-                    let Some(key) = api_key::find_by_hash(c, &hash)? else {
-                        return Ok(None);
-                    };
-                    if key.is_revoked() || key.is_expired(today) {
-                        return Ok(None);
-                    }
-                    let Some(Ok(actor)) = Actor::load(c, key.user_id, today)? else {
-                        return Ok(None);
-                    };
-                    if !key.allowed_ips().allows(&ip) {
-                        // Logged in the key's account, where its owner looks for it.
-                        let entry = refused_from(&actor, &key, &refusal_audit);
-                        db::transaction(c, |c| entry.insert(c))?;
-                        return Ok(Some(Err(())));
-                    }
-                    if key.last_use_is_stale(at) {
+            let answer = within(c, mode, |c| {
+                let key = match early {
+                    Some(key) => key,
+                    None => match usable_key(c, &hash, today)? {
+                        Some(key) => key,
+                        None => return Ok(Found::Refused),
+                    },
+                };
+                let Some(Ok(actor)) = Actor::load(c, key.user_id, today)? else {
+                    return Ok(Found::Refused);
+                };
+                if !key.allowed_ips().allows(&client.ip) {
+                    // Logged in the key's account, where its owner looks for it.
+                    refusal = Some(refused_from(&actor, &key, &client));
+                    return Ok(Found::Outside);
+                }
+                if key.last_use_is_stale(at) {
+                    stale = Some(key.id);
+                    // A change carries the mark in its own commit; should the change be
+                    // refused, the mark is made again after the rollback.
+                    if mode == Mode::Write {
                         api_key::touch(c, key.id, at)?;
                     }
-                    let actor = actor.with_key(grant_of(&key));
-                    Ok(Some(Ok((actor, key))))
-                })
-                .await?;
-            let (actor, key) = found
-                .ok_or_else(|| failed(ApiError::Unauthorized(REFUSED)))?
-                .map_err(|()| ApiError::Forbidden(OUTSIDE))?;
-            Ok(ApiCaller { actor, key, client })
+                }
+                let caller = ApiCaller {
+                    actor: actor.with_key(grant_of(&key)),
+                    key,
+                    client,
+                };
+                work(c, &caller).map(Found::Answered)
+            });
+            if let Some(entry) = refusal {
+                db::transaction(c, |c| entry.insert(c))?;
+            }
+            if let Some(id) = stale {
+                if mode == Mode::Read || answer.is_err() {
+                    api_key::touch(c, id, at)?;
+                }
+            }
+            answer
         })
+        .await?;
+        match found {
+            Found::Answered(answer) => Ok(answer),
+            Found::Outside => Err(ApiError::Forbidden(OUTSIDE)),
+            Found::Refused => {
+                if let Some(g) = &self.guesses {
+                    g.failed(&self.client.ip);
+                }
+                Err(ApiError::Unauthorized(REFUSED))
+            }
+        }
+    }
+}
+
+/// The key whose secret hashes to `hash`, unless it is revoked or expired.
+fn usable_key(
+    c: &mut DbConn,
+    hash: &str,
+    today: chrono::NaiveDate,
+) -> Result<Option<ApiKey>, ApiError> {
+    Ok(api_key::find_by_hash(c, hash)?.filter(|k| !k.is_revoked() && !k.is_expired(today)))
+}
+
+fn within<T>(
+    c: &mut DbConn,
+    mode: Mode,
+    work: impl FnOnce(&mut DbConn) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    match mode {
+        Mode::Read => db::read_snapshot(c, work),
+        Mode::Write => db::transaction(c, work),
     }
 }
 

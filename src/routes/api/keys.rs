@@ -1,12 +1,12 @@
 //! GET /api/v1/keys/current: what the calling key may do right now — its grants as made,
 //! and what they come to against its login's current rights (the intersection the
-//! `ApiCaller` applied), so a script can check its scope before it acts.
+//! `ApiCall` applied), so a script can check its scope before it acts.
 
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{timestamp, ApiCaller, ApiError, ErrorBody};
+use super::{timestamp, ApiCall, ApiError, ErrorBody};
 use crate::models::server::Server;
 use crate::AppState;
 
@@ -54,42 +54,40 @@ pub struct CurrentKey {
     ),
     security(("api_key" = []))
 )]
-pub async fn current(
-    caller: ApiCaller,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let key = &caller.key;
-    let server_ids = if key.all_servers {
-        None
-    } else {
-        let reach = caller.actor.reach.clone();
-        let page = state
-            .db(move |c| Ok(Server::list_within(c, &reach, "", 1, LISTED)?))
-            .await?;
-        Some(page.rows.into_iter().map(|s| s.id).collect())
-    };
-    let body = CurrentKey {
-        id: key.id,
-        name: key.name.clone(),
-        prefix: key.token_prefix.clone(),
-        login: caller.actor.login.username.clone(),
-        created_at: timestamp(key.created_at),
-        expires_on: key.expires_on.map(|d| d.to_string()),
-        last_used_at: key.last_used_at.map(timestamp),
-        granted_permissions: key
-            .permissions
-            .as_deref()
-            .map(|p| p.split_whitespace().map(str::to_string).collect()),
-        permissions: caller
-            .actor
-            .permissions
-            .keys()
-            .iter()
-            .map(|k| k.to_string())
-            .collect(),
-        server_scope: if key.all_servers { "all" } else { "chosen" }.into(),
-        server_ids,
-        allowed_ips: key.allowed_ips().networks(),
-    };
+pub async fn current(call: ApiCall, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let body = call
+        .read(&state, |c, caller| {
+            let key = &caller.key;
+            let server_ids = if key.all_servers {
+                None
+            } else {
+                let page = Server::list_within(c, &caller.actor.reach, "", 1, LISTED)?;
+                Some(page.rows.into_iter().map(|s| s.id).collect())
+            };
+            Ok(CurrentKey {
+                id: key.id,
+                name: key.name.clone(),
+                prefix: key.token_prefix.clone(),
+                login: caller.actor.login.username.clone(),
+                created_at: timestamp(key.created_at),
+                expires_on: key.expires_on.map(|d| d.to_string()),
+                last_used_at: key.last_used_at.map(timestamp),
+                granted_permissions: key
+                    .permissions
+                    .as_deref()
+                    .map(|p| p.split_whitespace().map(str::to_string).collect()),
+                permissions: caller
+                    .actor
+                    .permissions
+                    .keys()
+                    .iter()
+                    .map(|k| k.to_string())
+                    .collect(),
+                server_scope: if key.all_servers { "all" } else { "chosen" }.into(),
+                server_ids,
+                allowed_ips: key.allowed_ips().networks(),
+            })
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(body))
 }

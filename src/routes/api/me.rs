@@ -1,10 +1,11 @@
 //! GET /api/v1/me: who the key acts as, in which account, with which permissions now.
 
-use actix_web::HttpResponse;
+use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{timestamp, ApiCaller, ApiError, ErrorBody};
+use super::{timestamp, ApiCall, ApiError, ErrorBody};
+use crate::AppState;
 
 /// A regular account, as named in answers.
 #[derive(Debug, Serialize, ToSchema)]
@@ -52,28 +53,33 @@ pub struct Me {
     ),
     security(("api_key" = []))
 )]
-pub async fn me(caller: ApiCaller) -> Result<HttpResponse, ApiError> {
-    let a = &caller.actor;
-    let account = a.account();
-    let body = Me {
-        id: a.login.id,
-        username: a.login.username.clone(),
-        name: a.login.name.clone(),
-        email: a.login.email.clone(),
-        kind: a.login.kind.clone(),
-        account: AccountRef {
-            id: account.id,
-            username: account.username.clone(),
-            name: account.name.clone(),
-        },
-        permissions: a.permissions.keys().iter().map(|k| k.to_string()).collect(),
-        key: KeyOut {
-            id: caller.key.id,
-            name: caller.key.name.clone(),
-            prefix: caller.key.token_prefix.clone(),
-            expires_on: caller.key.expires_on.map(|d| d.to_string()),
-            created_at: timestamp(caller.key.created_at),
-        },
-    };
+pub async fn me(call: ApiCall, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let body = call
+        .read(&state, |_, caller| {
+            let a = &caller.actor;
+            let key = &caller.key;
+            let account = a.account();
+            Ok(Me {
+                id: a.login.id,
+                username: a.login.username.clone(),
+                name: a.login.name.clone(),
+                email: a.login.email.clone(),
+                kind: a.login.kind.clone(),
+                account: AccountRef {
+                    id: account.id,
+                    username: account.username.clone(),
+                    name: account.name.clone(),
+                },
+                permissions: a.permissions.keys().iter().map(|k| k.to_string()).collect(),
+                key: KeyOut {
+                    id: key.id,
+                    name: key.name.clone(),
+                    prefix: key.token_prefix.clone(),
+                    expires_on: key.expires_on.map(|d| d.to_string()),
+                    created_at: timestamp(key.created_at),
+                },
+            })
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(body))
 }

@@ -21,7 +21,7 @@ use actix_web::web;
 
 use crate::routes::table::Routes;
 
-pub use caller::ApiCaller;
+pub use caller::{ApiCall, ApiCaller};
 pub use error::{ApiError, ErrorBody};
 
 /// Servers and alias users come in pages of this many.

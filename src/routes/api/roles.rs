@@ -17,9 +17,10 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{json, timestamp, ApiCaller, ApiError, ErrorBody};
+use super::{json, timestamp, ApiCall, ApiCaller, ApiError, ErrorBody};
 use crate::access::roles::{grantable, may_manage_roles, risky};
 use crate::access::{Actor, PermissionSet};
+use crate::db::DbConn;
 use crate::models::role::{self, Role};
 use crate::models::user::User;
 use crate::operations::roles::{self as op, RecentAuth, RoleError, RoleInput};
@@ -161,14 +162,13 @@ fn role_id(raw: &str) -> Result<i32, ApiError> {
 
 /// The roles of `account` (or only `only`) as the API shows them to `actor`: four
 /// queries whatever the number of roles.
-async fn load(
-    state: &AppState,
+fn load(
+    c: &mut DbConn,
     actor: &Actor,
     account: &User,
     only: Option<i32>,
 ) -> Result<Vec<RoleOut>, ApiError> {
-    Ok(op::summaries(&state.pool, actor, account, only)
-        .await?
+    Ok(op::summaries_in(c, actor, account, only)?
         .into_iter()
         .map(|r| RoleOut {
             permissions: r.permissions.keys().into_iter().map(String::from).collect(),
@@ -188,14 +188,8 @@ async fn load(
         .collect())
 }
 
-async fn one(
-    state: &AppState,
-    actor: &Actor,
-    account: &User,
-    rid: i32,
-) -> Result<RoleOut, ApiError> {
-    load(state, actor, account, Some(rid))
-        .await?
+fn one(c: &mut DbConn, actor: &Actor, account: &User, rid: i32) -> Result<RoleOut, ApiError> {
+    load(c, actor, account, Some(rid))?
         .into_iter()
         .next()
         .ok_or_else(|| ApiError::NotFound("no such role".into()))
@@ -214,9 +208,13 @@ async fn one(
     ),
     security(("api_key" = []))
 )]
-pub async fn list(caller: ApiCaller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let account = managed_account(&caller)?;
-    let items = load(&state, &caller.actor, &account, None).await?;
+pub async fn list(call: ApiCall, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let items = call
+        .read(&state, |c, caller| {
+            let account = managed_account(caller)?;
+            load(c, &caller.actor, &account, None)
+        })
+        .await?;
     Ok(json::answer(
         StatusCode::OK,
         &RoleList {
@@ -242,16 +240,19 @@ pub async fn list(caller: ApiCaller, state: web::Data<AppState>) -> Result<HttpR
     security(("api_key" = []))
 )]
 pub async fn show(
-    caller: ApiCaller,
+    call: ApiCall,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let account = managed_account(&caller)?;
-    let rid = role_id(&path)?;
-    Ok(json::answer(
-        StatusCode::OK,
-        &one(&state, &caller.actor, &account, rid).await?,
-    ))
+    let raw = path.into_inner();
+    let role = call
+        .read(&state, move |c, caller| {
+            let account = managed_account(caller)?;
+            let rid = role_id(&raw)?;
+            one(c, &caller.actor, &account, rid)
+        })
+        .await?;
+    Ok(json::answer(StatusCode::OK, &role))
 }
 
 #[utoipa::path(
@@ -275,30 +276,27 @@ pub async fn show(
     security(("api_key" = []))
 )]
 pub async fn create(
-    caller: ApiCaller,
+    call: ApiCall,
     state: web::Data<AppState>,
     body: web::Json<CreateRoleRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let account = managed_account(&caller)?;
     let body = body.into_inner();
-    let input = RoleInput {
-        name: body.name,
-        description: body.description,
-        permissions: body.permissions,
-        confirm_dangerous: body.confirm_dangerous,
-        require_two_factor: body.require_two_factor,
-    };
-    let who = caller.audit(account.id, "role.create");
-    let saved = op::create(
-        &state.pool,
-        &caller.actor,
-        who,
-        &account,
-        input,
-        RecentAuth::NotAsked,
-    )
-    .await?;
-    let out = one(&state, &caller.actor, &account, saved.id).await?;
+    let out = call
+        .change(&state, move |c, caller| {
+            let account = managed_account(caller)?;
+            let input = RoleInput {
+                name: body.name,
+                description: body.description,
+                permissions: body.permissions,
+                confirm_dangerous: body.confirm_dangerous,
+                require_two_factor: body.require_two_factor,
+            };
+            let who = caller.audit(account.id, "role.create");
+            let saved =
+                op::create_in(c, &caller.actor, who, &account, input, RecentAuth::NotAsked)?;
+            one(c, &caller.actor, &account, saved.id)
+        })
+        .await?;
     Ok(json::answer(StatusCode::CREATED, &out))
 }
 
@@ -325,66 +323,63 @@ pub async fn create(
     security(("api_key" = []))
 )]
 pub async fn update(
-    caller: ApiCaller,
+    call: ApiCall,
     state: web::Data<AppState>,
     path: web::Path<String>,
     body: web::Json<UpdateRoleRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let account = managed_account(&caller)?;
-    let rid = role_id(&path)?;
-    let current = current_role(&state, &account, rid).await?;
+    let raw = path.into_inner();
     let body = body.into_inner();
-    // A role the caller may edit holds nothing beyond what it may grant but keys the
-    // account's kind cannot use; those are dropped, as the editor drops them on a save.
-    let kept = current
-        .1
-        .intersect(grantable(&caller.actor, &account))
-        .keys()
-        .into_iter()
-        .map(String::from)
-        .collect();
-    let input = RoleInput {
-        name: body.name.unwrap_or(current.0.name),
-        description: body.description.unwrap_or(current.0.description),
-        permissions: body.permissions.unwrap_or(kept),
-        confirm_dangerous: body.confirm_dangerous,
-        require_two_factor: body.require_two_factor,
-    };
-    let who = caller.audit(account.id, "role.update");
-    op::update(
-        &state.pool,
-        &caller.actor,
-        who,
-        &account,
-        rid,
-        input,
-        RecentAuth::NotAsked,
-    )
-    .await?;
-    Ok(json::answer(
-        StatusCode::OK,
-        &one(&state, &caller.actor, &account, rid).await?,
-    ))
+    let out = call
+        .change(&state, move |c, caller| {
+            let account = managed_account(caller)?;
+            let rid = role_id(&raw)?;
+            let current = current_role(c, &account, rid)?;
+            // A role the caller may edit holds nothing beyond what it may grant but keys
+            // the account's kind cannot use; those are dropped, as the editor drops them
+            // on a save.
+            let kept = current
+                .1
+                .intersect(grantable(&caller.actor, &account))
+                .keys()
+                .into_iter()
+                .map(String::from)
+                .collect();
+            let input = RoleInput {
+                name: body.name.unwrap_or(current.0.name),
+                description: body.description.unwrap_or(current.0.description),
+                permissions: body.permissions.unwrap_or(kept),
+                confirm_dangerous: body.confirm_dangerous,
+                require_two_factor: body.require_two_factor,
+            };
+            let who = caller.audit(account.id, "role.update");
+            op::update_in(
+                c,
+                &caller.actor,
+                who,
+                &account,
+                rid,
+                input,
+                RecentAuth::NotAsked,
+            )?;
+            one(c, &caller.actor, &account, rid)
+        })
+        .await?;
+    Ok(json::answer(StatusCode::OK, &out))
 }
 
 /// The role as stored, for the fields a PATCH leaves out. The operation decides whether
 /// the caller may change it (403 before any field error).
-async fn current_role(
-    state: &AppState,
+fn current_role(
+    c: &mut DbConn,
     account: &User,
     rid: i32,
 ) -> Result<(Role, PermissionSet), ApiError> {
-    let account_id = account.id;
-    state
-        .db(move |c| {
-            let Some(role) = Role::find_in_account(c, account_id, rid)? else {
-                return Ok(None);
-            };
-            let held = PermissionSet::from_known_keys(&role::permissions_of(c, rid)?);
-            Ok(Some((role, held)))
-        })
-        .await?
-        .ok_or_else(|| ApiError::NotFound("no such role".into()))
+    let Some(role) = Role::find_in_account(c, account.id, rid)? else {
+        return Err(ApiError::NotFound("no such role".into()));
+    };
+    let held = PermissionSet::from_known_keys(&role::permissions_of(c, rid)?);
+    Ok((role, held))
 }
 
 #[utoipa::path(
@@ -404,13 +399,18 @@ async fn current_role(
     security(("api_key" = []))
 )]
 pub async fn delete(
-    caller: ApiCaller,
+    call: ApiCall,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let account = managed_account(&caller)?;
-    let rid = role_id(&path)?;
-    let who = caller.audit(account.id, "role.delete");
-    op::delete(&state.pool, &caller.actor, who, &account, rid).await?;
+    let raw = path.into_inner();
+    call.change(&state, move |c, caller| {
+        let account = managed_account(caller)?;
+        let rid = role_id(&raw)?;
+        let who = caller.audit(account.id, "role.delete");
+        op::delete_in(c, &caller.actor, who, &account, rid)?;
+        Ok(())
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

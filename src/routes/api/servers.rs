@@ -6,9 +6,9 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{pages, ApiCaller, ApiError, ErrorBody, PER_PAGE};
+use super::{pages, ApiCall, ApiCaller, ApiError, ErrorBody, PER_PAGE};
 use crate::access::servers::{find_reachable, may_view_servers};
-use crate::db::{self};
+use crate::db::{deadline, DbConn};
 use crate::driver::PowerAction;
 use crate::models::server::Server;
 use crate::models::server_job;
@@ -107,26 +107,30 @@ impl ListParams {
     security(("api_key" = []))
 )]
 pub async fn list(
-    caller: ApiCaller,
+    call: ApiCall,
     state: web::Data<AppState>,
     query: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    if !may_view_servers(&caller.actor) {
-        return Err(ApiError::Forbidden("this key's login may not view servers"));
-    }
     let q = query.to_list_query();
-    let reach = caller.actor.reach.clone();
     let (text, page_no) = (q.q.clone(), q.page());
-    let searching = !text.trim().is_empty();
-    let work = move |c: &mut crate::db::DbConn| {
-        Ok(Server::list_within(c, &reach, &text, page_no, PER_PAGE)?)
-    };
-    // A search has a statement deadline: past it, 503 "narrow it", not a held connection.
-    let page = if searching {
-        db::run_search(&state.pool, work).await?
-    } else {
-        state.db(work).await?
-    };
+    let limit = state.pool.search_deadline();
+    let page = call
+        .read(&state, move |c, caller| {
+            if !may_view_servers(&caller.actor) {
+                return Err(ApiError::Forbidden("this key's login may not view servers"));
+            }
+            let reach = &caller.actor.reach;
+            let work =
+                |c: &mut DbConn| Ok(Server::list_within(c, reach, &text, page_no, PER_PAGE)?);
+            // A search has a statement deadline: past it, 503 "narrow it", not a held
+            // connection.
+            Ok(if text.trim().is_empty() {
+                work(c)?
+            } else {
+                deadline::bounded_in_transaction(c, limit, work)?
+            })
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(ServerPage {
         total: page.total,
         page: page.page,
@@ -137,12 +141,9 @@ pub async fn list(
 }
 
 /// The server `raw` names if the caller reaches it; otherwise 404.
-async fn reached(caller: &ApiCaller, state: &AppState, raw: &str) -> Result<Server, ApiError> {
+fn reached(c: &mut DbConn, caller: &ApiCaller, raw: &str) -> Result<Server, ApiError> {
     let sid = parse_id(raw).map_err(|_| ApiError::not_found())?;
-    let reach = caller.actor.reach.clone();
-    state
-        .db(move |c| Ok(Server::find_within(c, &reach, sid)?))
-        .await?
+    Server::find_within(c, &caller.actor.reach, sid)?
         .ok_or_else(|| ApiError::NotFound("no such server".into()))
 }
 
@@ -161,14 +162,19 @@ async fn reached(caller: &ApiCaller, state: &AppState, raw: &str) -> Result<Serv
     security(("api_key" = []))
 )]
 pub async fn show(
-    caller: ApiCaller,
+    call: ApiCall,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    if !may_view_servers(&caller.actor) {
-        return Err(ApiError::Forbidden("this key's login may not view servers"));
-    }
-    let server = reached(&caller, &state, &path).await?;
+    let raw = path.into_inner();
+    let server = call
+        .read(&state, move |c, caller| {
+            if !may_view_servers(&caller.actor) {
+                return Err(ApiError::Forbidden("this key's login may not view servers"));
+            }
+            reached(c, caller, &raw)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(ServerOut::from(server)))
 }
 
@@ -247,34 +253,36 @@ fn power_action(body: &[u8]) -> Result<PowerAction, ApiError> {
     security(("api_key" = []))
 )]
 pub async fn power(
-    caller: ApiCaller,
+    call: ApiCall,
     state: web::Data<AppState>,
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    // The same checks, in the same order, as the page: outside the reach is 404 whatever
-    // the permission; then the permission (403); then the input (400/422).
-    let sid = parse_id(&path).map_err(|_| ApiError::not_found())?;
-    let actor = caller.actor.clone();
-    let server = state
-        .db(move |c| Ok(find_reachable(c, &actor, sid)?))
-        .await?
-        .ok_or_else(|| ApiError::NotFound("no such server".into()))?;
-    // The same operation as the page's (`operations::servers::power`): the same checks,
-    // the same audit row.
-    servers_op::may_power(&caller.actor, &server).map_err(op_error)?;
-    let action = power_action(&body)?;
-    servers_op::busy(&server).map_err(op_error)?;
-    let who = caller.audit(caller.actor.account_id(), "server.power");
-    let actor = caller.actor.clone();
-    let job = state
-        .db(move |c| Ok(servers_op::power(c, &actor, who, &server, action)))
-        .await?
-        .map_err(op_error)?;
+    let raw = path.into_inner();
+    // The key, the server and the queued job in one write; the driver is called after it,
+    // outside any transaction, so the answer below is read in a second hand-off.
+    let (sid, job, reach) = call
+        .change(&state, move |c, caller| {
+            // The same checks, in the same order, as the page: outside the reach is 404
+            // whatever the permission; then the permission (403); then the input
+            // (400/422).
+            let sid = parse_id(&raw).map_err(|_| ApiError::not_found())?;
+            let server = find_reachable(c, &caller.actor, sid)?
+                .ok_or_else(|| ApiError::NotFound("no such server".into()))?;
+            // The same operation as the page's (`operations::servers::power`): the same
+            // checks, the same audit row.
+            servers_op::may_power(&caller.actor, &server).map_err(op_error)?;
+            let action = power_action(&body)?;
+            servers_op::busy(&server).map_err(op_error)?;
+            let who = caller.audit(caller.actor.account_id(), "server.power");
+            let job =
+                servers_op::power_in(c, &caller.actor, who, &server, action).map_err(op_error)?;
+            Ok((sid, job, caller.actor.reach.clone()))
+        })
+        .await?;
     // The page's wait too: a quick controller's answer is in this response; a slow one's
     // job is still `queued` or `calling`, and GET .../servers/{sid} shows when it ended.
     state.jobs.outcome(job, state.driver_wait).await;
-    let reach = caller.actor.reach.clone();
     let (server, job) = state
         .db(move |c| {
             let server = Server::find_within(c, &reach, sid)?;

@@ -4,7 +4,9 @@
 //! (an account's tab included, whose account is read in the same hand-off); a form's POST
 //! reads its session and makes its change in one transaction, and saves its flash message
 //! in one more;
-//! static files and anonymous pages cost none, whatever cookie they carry.
+//! static files and anonymous pages cost none, whatever cookie they carry. An API call
+//! finds its key, its login's rights and its own rows (or makes its change) in one
+//! hand-off too, the key's `last_used_at` included.
 //! A separate process, so that no other test's requests are counted with these.
 
 use std::time::Duration;
@@ -147,6 +149,105 @@ async fn a_page_view_reads_session_rights_and_rows_in_one_handoff_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_page_view_reads_session_rights_and_rows_in_one_handoff_postgres() {
     a_page_view_reads_session_rights_and_rows_in_one_handoff(Backend::Postgres).await;
+}
+
+async fn an_api_call_reads_key_rights_and_rows_in_one_handoff(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin("boss");
+    let acme = app.customer("acme", admin);
+    let ops = app.alias("acme-ops", acme).create();
+    let web1 = app.server("web1").owned_by(acme).create();
+    app.server("db1").owned_by(acme).create();
+    let key = app.api_key(acme, None);
+    let bind = format!("127.0.0.1:{}", free_port());
+    let panel = Instance::start_with(&app.database_url, &[("STEWARD_METRICS_BIND", &bind)]);
+    let address = panel.address.clone();
+    let client = reqwest::Client::new();
+    let call = |method: &str, path: &str, body: Option<&str>| {
+        let mut req = client
+            .request(
+                method.parse().expect("a method"),
+                format!("{address}{path}"),
+            )
+            .bearer_auth(&key)
+            .timeout(Duration::from_secs(30));
+        if let Some(b) = body {
+            req = req
+                .header("Content-Type", "application/json")
+                .body(b.to_string());
+        }
+        req.send()
+    };
+    let before = scrape(&bind).await;
+
+    for path in [
+        "/api/v1/servers",
+        "/api/v1/servers?q=web1",
+        "/api/v1/servers",
+    ] {
+        let res = call("GET", path, None).await.expect("servers");
+        assert_status!(res, 200, "the key lists its servers");
+    }
+    for _ in 0..2 {
+        let res = call("GET", "/api/v1/alias-users", None)
+            .await
+            .expect("aliases");
+        assert_status!(res, 200, "the key lists the account's alias users");
+        let body = res.text().await.expect("body");
+        assert!(body.contains("acme-ops"), "the list names the alias user");
+    }
+    let servers = format!("/api/v1/alias-users/{ops}/servers");
+    let res = call(
+        "PUT",
+        &servers,
+        Some(&format!(r#"{{"all": false, "server_ids": [{web1}]}}"#)),
+    )
+    .await
+    .expect("assign");
+    assert_status!(res, 200, "the key assigns a server");
+    assert_eq!(assigned(&app, ops), vec![web1], "the server is assigned");
+    let after = scrape(&bind).await;
+
+    let delta = |method: &str, route: &str| {
+        let (s0, n0) = handoffs_of(&before, method, route);
+        let (s1, n1) = handoffs_of(&after, method, route);
+        (s1 - s0, n1 - n0)
+    };
+    assert_eq!(
+        delta("GET", "/api/v1/servers"),
+        (3.0, 3.0),
+        "three lists of servers (one searched): key, rights and rows in one hand-off each"
+    );
+    assert_eq!(
+        delta("GET", "/api/v1/alias-users"),
+        (2.0, 2.0),
+        "two lists of alias users: one hand-off each"
+    );
+    assert_eq!(
+        delta("PUT", "/api/v1/alias-users/{aid}/servers"),
+        (1.0, 1.0),
+        "a change: key, rights, target, change and answer in one transaction"
+    );
+    let used = {
+        use diesel::prelude::*;
+        use steward::db::schema::api_keys;
+        api_keys::table
+            .filter(api_keys::user_id.eq(acme))
+            .select(api_keys::last_used_at)
+            .first::<Option<chrono::NaiveDateTime>>(&mut *app.conn())
+            .expect("the key")
+    };
+    assert!(used.is_some(), "the calls marked the key as used");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_api_call_reads_key_rights_and_rows_in_one_handoff_sqlite() {
+    an_api_call_reads_key_rights_and_rows_in_one_handoff(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_api_call_reads_key_rights_and_rows_in_one_handoff_postgres() {
+    an_api_call_reads_key_rights_and_rows_in_one_handoff(Backend::Postgres).await;
 }
 
 /// The servers assigned to an alias user.

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use super::{one, target, AliasUserOut};
 use crate::operations::aliases;
-use crate::routes::api::{ApiCaller, ApiError, ErrorBody};
+use crate::routes::api::{ApiCall, ApiError, ErrorBody};
 use crate::AppState;
 
 /// The servers the alias user is to reach.
@@ -54,28 +54,25 @@ pub struct AliasServersOut {
     security(("api_key" = []))
 )]
 pub async fn set_servers(
-    caller: ApiCaller,
+    call: ApiCall,
     state: web::Data<AppState>,
     path: web::Path<String>,
     body: web::Json<AliasServersRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let t = target(&caller, &state, &path).await?;
+    let raw = path.into_inner();
     let body = body.into_inner();
-    let who = caller.audit(t.account.id, "alias.servers");
-    let now = aliases::set_servers(
-        &state.pool,
-        &caller.actor,
-        who,
-        &t,
-        body.all,
-        body.server_ids,
-    )
-    .await?;
-    let alias = one(&state, &t.account, t.alias.id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    Ok(HttpResponse::Ok().json(AliasServersOut {
-        alias,
-        server_ids: now.server_ids,
-    }))
+    let out = call
+        .change(&state, move |c, caller| {
+            let t = target(c, caller, &raw)?;
+            let who = caller.audit(t.account.id, "alias.servers");
+            let now =
+                aliases::set_servers_in(c, &caller.actor, who, &t, body.all, body.server_ids)?;
+            let alias = one(c, &t.account, t.alias.id)?.ok_or_else(ApiError::not_found)?;
+            Ok(AliasServersOut {
+                alias,
+                server_ids: now.server_ids,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(out))
 }

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::{one, target, AliasUserOut};
 use crate::operations::aliases::{self, AliasChanges};
-use crate::routes::api::{ApiCaller, ApiError, ErrorBody};
+use crate::routes::api::{ApiCall, ApiError, ErrorBody};
 use crate::AppState;
 
 /// What to change; a field left out (or, for `role_id` and `disabled`, null) stays as it is.
@@ -54,24 +54,27 @@ fn given<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::E
     security(("api_key" = []))
 )]
 pub async fn update(
-    caller: ApiCaller,
+    call: ApiCall,
     state: web::Data<AppState>,
     path: web::Path<String>,
     body: web::Json<UpdateAliasRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let t = target(&caller, &state, &path).await?;
+    let raw = path.into_inner();
     let body = body.into_inner();
-    let changes = AliasChanges {
-        email: None,
-        expires_at: body.expires_at.map(Option::unwrap_or_default),
-        role_id: body.role_id.map(|r| r.to_string()),
-        disabled: body.disabled,
-    };
-    let who = caller.audit(t.account.id, "alias.update");
-    aliases::update(&state.pool, &caller.actor, who, &t, changes).await?;
-    let out: AliasUserOut = one(&state, &t.account, t.alias.id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    let out = call
+        .change(&state, move |c, caller| {
+            let t = target(c, caller, &raw)?;
+            let changes = AliasChanges {
+                email: None,
+                expires_at: body.expires_at.map(Option::unwrap_or_default),
+                role_id: body.role_id.map(|r| r.to_string()),
+                disabled: body.disabled,
+            };
+            let who = caller.audit(t.account.id, "alias.update");
+            aliases::update_in(c, &caller.actor, who, &t, changes)?;
+            one(c, &t.account, t.alias.id)?.ok_or_else(ApiError::not_found)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(out))
 }
 
@@ -91,12 +94,16 @@ pub async fn update(
     security(("api_key" = []))
 )]
 pub async fn delete(
-    caller: ApiCaller,
+    call: ApiCall,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let t = target(&caller, &state, &path).await?;
-    let who = caller.audit(t.account.id, "alias.delete");
-    aliases::delete(&state.pool, &caller.actor, who, &t).await?;
+    let raw = path.into_inner();
+    call.change(&state, move |c, caller| {
+        let t = target(c, caller, &raw)?;
+        let who = caller.audit(t.account.id, "alias.delete");
+        Ok(aliases::delete_in(c, &caller.actor, who, &t)?)
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -18,9 +18,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::servers::ListParams;
-use super::{pages, timestamp, ApiCaller, ApiError, ErrorBody, PER_PAGE};
+use super::{pages, timestamp, ApiCall, ApiCaller, ApiError, ErrorBody, PER_PAGE};
 use crate::access::actor::account_reach;
 use crate::access::aliases::may_manage_aliases;
+use crate::db::{self, DbConn};
 use crate::models::role::Role;
 use crate::models::user::User;
 use crate::models::{alias, now};
@@ -78,19 +79,18 @@ pub struct AliasUserPage {
     security(("api_key" = []))
 )]
 pub async fn list(
-    caller: ApiCaller,
+    call: ApiCall,
     state: web::Data<AppState>,
     query: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let account = managed_account(&caller)?;
     let q = query.to_list_query();
     let (text, page_no) = (q.q.clone(), q.page());
-    let reach = account_reach(&account);
-    let account_id = account.id;
-    let (page, roles, counts) = state
-        .db(move |c| {
-            let page = alias::list(c, account_id, &text, page_no, PER_PAGE)?;
-            let roles: HashMap<i32, String> = Role::list_for_account(c, account_id)?
+    let (page, roles, counts) = call
+        .read(&state, move |c, caller| {
+            let account = managed_account(caller)?;
+            let reach = account_reach(&account);
+            let page = alias::list(c, account.id, &text, page_no, PER_PAGE)?;
+            let roles: HashMap<i32, String> = Role::list_for_account(c, account.id)?
                 .into_iter()
                 .map(|r| (r.id, r.name))
                 .collect();
@@ -145,13 +145,18 @@ pub async fn list(
     security(("api_key" = []))
 )]
 pub async fn show(
-    caller: ApiCaller,
+    call: ApiCall,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let account = managed_account(&caller)?;
-    let aid = parse_id(&path).map_err(|_| ApiError::not_found())?;
-    let found = one(&state, &account, aid).await?;
+    let raw = path.into_inner();
+    let found = call
+        .read(&state, move |c, caller| {
+            let account = managed_account(caller)?;
+            let aid = parse_id(&raw).map_err(|_| ApiError::not_found())?;
+            one(c, &account, aid)
+        })
+        .await?;
     Ok(HttpResponse::Ok()
         .json(found.ok_or_else(|| ApiError::NotFound("no such alias user".into()))?))
 }
@@ -171,40 +176,32 @@ fn managed_account(caller: &ApiCaller) -> Result<User, ApiError> {
 /// The alias user `aid` of the key's account as the operations take it: 403 for a caller
 /// that may not manage alias users (asked first, as `show` does), 404 for a missing or
 /// foreign id.
-async fn target(caller: &ApiCaller, state: &AppState, aid: &str) -> Result<Target, ApiError> {
+fn target(c: &mut DbConn, caller: &ApiCaller, aid: &str) -> Result<Target, ApiError> {
     let account = managed_account(caller)?;
     let aid = parse_id(aid).map_err(|_| ApiError::not_found())?;
-    aliases::load(&state.pool, &caller.actor, account, aid)
-        .await?
+    aliases::load_in(c, &caller.actor, account, aid)?
         .ok_or_else(|| ApiError::NotFound("no such alias user".into()))
 }
 
 /// An alias user of `account` as the API shows it (None for another account's, or none).
-async fn one(state: &AppState, account: &User, aid: i32) -> Result<Option<AliasUserOut>, ApiError> {
-    let reach = account_reach(account);
+fn one(c: &mut DbConn, account: &User, aid: i32) -> Result<Option<AliasUserOut>, ApiError> {
     let account_id = account.id;
-    let found = state
-        .db(move |c| {
-            let Some(a) =
-                User::find(c, aid)?.filter(|a| a.is_alias() && a.parent_id == Some(account_id))
-            else {
-                return Ok(None);
-            };
-            let role = match a.role_id {
-                Some(rid) => Role::find_in_account(c, account_id, rid)?.map(|r| RoleRef {
-                    id: r.id,
-                    name: r.name,
-                }),
-                None => None,
-            };
-            let count = alias::assigned_counts(c, &[a.id], &reach)?
-                .get(&a.id)
-                .copied()
-                .unwrap_or(0);
-            Ok(Some((a, role, count)))
-        })
-        .await?;
-    Ok(found.map(|(a, role, assigned_servers)| AliasUserOut {
+    let Some(a) = User::find(c, aid)?.filter(|a| a.is_alias() && a.parent_id == Some(account_id))
+    else {
+        return Ok(None);
+    };
+    let role = match a.role_id {
+        Some(rid) => Role::find_in_account(c, account_id, rid)?.map(|r| RoleRef {
+            id: r.id,
+            name: r.name,
+        }),
+        None => None,
+    };
+    let assigned_servers = alias::assigned_counts(c, &[a.id], &account_reach(account))?
+        .get(&a.id)
+        .copied()
+        .unwrap_or(0);
+    Ok(Some(AliasUserOut {
         role,
         status: AliasStatus::of(&a, now().date()).key().to_string(),
         assigned_servers,
@@ -262,11 +259,10 @@ pub struct CreateAliasRequest {
 /// since when) until it chooses a password through the mailed link, which works once,
 /// within 72 hours; an address that already belongs to a login is a 422 on `email`.
 pub async fn create(
-    caller: ApiCaller,
+    call: ApiCall,
     state: web::Data<AppState>,
     body: web::Json<CreateAliasRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let account = caller.actor.account().clone();
     let body = body.into_inner();
     let input = NewAlias {
         username: body.username,
@@ -277,18 +273,25 @@ pub async fn create(
         expires_at: body.expires_at.unwrap_or_default(),
         invite: body.invite,
     };
-    let who = caller.audit(account.id, "alias.create");
-    let created = aliases::create(
-        &state.pool,
-        &caller.actor,
-        who,
-        &account,
-        &state.links,
-        input,
-    )
-    .await?;
-    let out = one(&state, &account, created.id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    // Two hand-offs: the checks with the key, then the write, with the password hashed
+    // between them, as Argon2 must not hold a transaction (or SQLite's one writer) open.
+    let (actor, account, who, mut checked) = call
+        .read(&state, move |c, caller| {
+            let account = caller.actor.account().clone();
+            let checked = aliases::check_create_in(c, &caller.actor, &account, input)?;
+            let who = caller.audit(account.id, "alias.create");
+            Ok((caller.actor.clone(), account, who, checked))
+        })
+        .await?;
+    let hash = checked.password_hash().await?;
+    let links = state.links.clone();
+    let out = db::run(&state.pool, move |c| {
+        db::transaction(c, |c| {
+            let created = aliases::create_in(c, &actor, who, &account, &links, checked, hash)?;
+            one(c, &account, created.id)
+        })
+    })
+    .await?
+    .ok_or_else(ApiError::not_found)?;
     Ok(HttpResponse::Created().json(out))
 }
