@@ -1,9 +1,9 @@
 //! The built-in driver: no hardware behind it. Every call is accepted after the simulated
 //! latency (`STEWARD_DRIVER_DELAY_MS`); power and rescue are then done, and a reinstall is
 //! under way: the driver treats it as finished `REINSTALL_SECONDS` after it was asked for,
-//! and `refresh` (called whenever a server page is viewed) then finishes the job, records
-//! the new OS and sets the server active again, which is how a real driver would report a
-//! provisioning system's completion.
+//! and `refresh` (called when a server page is shown; a page view asks `due` first) then
+//! finishes the job, records the new OS and sets the server active again, which is how a
+//! real driver would report a provisioning system's completion.
 
 use chrono::Duration;
 use diesel::prelude::*;
@@ -45,6 +45,11 @@ fn installed_os(job: &server_job::ServerJob) -> String {
     }
 }
 
+/// Whether a running reinstall job has taken its time by `at`.
+fn finished(job: &server_job::ServerJob, at: chrono::NaiveDateTime) -> bool {
+    at - job.created_at >= Duration::seconds(REINSTALL_SECONDS)
+}
+
 impl ServerControl for Recorder {
     fn call(&self, _server: &Server, command: &Command) -> Result<Answer, String> {
         simulated_latency();
@@ -61,7 +66,7 @@ impl ServerControl for Recorder {
         let at = now();
         let mut changed = false;
         for job in server_job::running(conn, server.id, "reinstall")? {
-            if at - job.created_at < Duration::seconds(REINSTALL_SECONDS) {
+            if !finished(&job, at) {
                 continue;
             }
             server_job::finish(conn, job.id, at)?;
@@ -76,6 +81,16 @@ impl ServerControl for Recorder {
             changed = true;
         }
         Ok(changed)
+    }
+
+    fn due(&self, conn: &mut DbConn, server: &Server) -> QueryResult<bool> {
+        if server.status != "reinstalling" {
+            return Ok(false);
+        }
+        let at = now();
+        Ok(server_job::running(conn, server.id, "reinstall")?
+            .iter()
+            .any(|job| finished(job, at)))
     }
 
     fn console(&self, server: &Server) -> ConsoleTarget {

@@ -142,6 +142,10 @@ pub trait ServerControl: Send + Sync {
     /// whether anything changed.
     fn refresh(&self, conn: &mut DbConn, server: &Server) -> QueryResult<bool>;
 
+    /// Whether `refresh` has anything to record, found by reading only: a page view reads
+    /// in a read-only snapshot and makes the write only when there is one to make.
+    fn due(&self, conn: &mut DbConn, server: &Server) -> QueryResult<bool>;
+
     fn console(&self, server: &Server) -> ConsoleTarget;
 }
 

@@ -7,21 +7,25 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{load_target, AliasStatus, Target};
+use super::{acted_on_in, alias_url, load_target_in, AliasStatus, Target};
 use crate::access::actor::account_reach;
 use crate::access::aliases::{
     may_act_on_alias, may_change_own_password, may_grant_role, role_rights,
 };
 use crate::access::keys::{may_manage_keys, Holder, KeyKind};
 use crate::access::servers::visible_reach;
-use crate::access::{Permission, PermissionSet};
+use crate::access::sessions::may_end_sessions_of;
+use crate::access::{Actor, Permission, PermissionSet};
+use crate::db::{self, DbConn, DbError};
 use crate::models::role::{self, Role};
+use crate::models::session::SessionRow;
 use crate::models::{api_key, now, ssh_key};
-use crate::models::{reach::Reach, server::Server};
+use crate::models::{reach::Reach, server::Server, Page};
+use crate::routes::sessions::{views, ManagedSessions};
 use crate::web::chrome::Chrome;
 use crate::web::form::FieldErrors;
 use crate::web::session::OFFBOARDED;
-use crate::web::{render, AppError, Current};
+use crate::web::{render, AppError, Current, Visit};
 use crate::AppState;
 
 /// How many of its servers the page lists.
@@ -81,17 +85,23 @@ pub struct PreviewFragment {
 }
 
 pub async fn page(
-    current: Current,
+    visit: Visit,
     state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let t = load_target(&state.pool, &current.actor, &path.0, &path.1).await?;
+    let (id, aid) = (visit.param("id"), visit.param("aid"));
     let preview_role = query
         .preview_role
         .as_deref()
         .and_then(|r| r.parse::<i32>().ok());
-    let mut page = build(&current, &state, t, preview_role, FieldErrors::default()).await?;
+    let (current, (t, found)) = visit
+        .read(&state, move |c, actor| {
+            let t = load_target_in(c, actor, &id, &aid)?;
+            let found = read(c, actor, &t, preview_role)?;
+            Ok((t, found))
+        })
+        .await?;
+    let mut page = assemble(&current, t, found, FieldErrors::default());
     let done = current
         .session
         .get::<super::offboard::Offboarded>(OFFBOARDED)
@@ -106,75 +116,90 @@ pub async fn page(
     render::page(&page)
 }
 
+/// What the role preview answers: the fragment (htmx), or the whole page with it.
+enum Preview {
+    Fragment(Option<RoleRows>),
+    Page(Box<Found>),
+}
+
 /// GET .../role-preview?role_id=: the gains and losses fragment (htmx) or the whole page.
 pub async fn role_preview(
     req: HttpRequest,
-    current: Current,
+    visit: Visit,
     state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
     query: web::Query<std::collections::HashMap<String, String>>,
 ) -> Result<HttpResponse, AppError> {
-    let t = load_target(&state.pool, &current.actor, &path.0, &path.1).await?;
-    if may_act_on_alias(&current.actor, &t.account, &t.alias, t.rights).is_err() {
-        return Err(AppError::Forbidden);
-    }
+    let (id, aid) = (visit.param("id"), visit.param("aid"));
     let role_id = query.get("role_id").and_then(|r| r.parse::<i32>().ok());
-    let preview = match role_id {
-        Some(rid) => change_for(&current, &state, &t, rid).await?,
-        None => None,
-    };
-    if req.headers().contains_key("HX-Request") {
-        return render::page(&PreviewFragment { preview });
-    }
-    let page = build(&current, &state, t, role_id, FieldErrors::default()).await?;
-    render::page(&page)
-}
-
-async fn change_for(
-    current: &Current,
-    state: &AppState,
-    t: &Target,
-    role_id: i32,
-) -> Result<Option<RoleChange>, AppError> {
-    let account_id = t.account.id;
-    let found = state
-        .db(move |c| {
-            let r = Role::find_in_account(c, account_id, role_id)?;
-            let keys = match &r {
-                Some(r) => role::permissions_of(c, r.id)?,
-                None => Vec::new(),
+    let fragment = req.headers().contains_key("HX-Request");
+    let (current, (t, preview)) = visit
+        .read(&state, move |c, actor| {
+            let t = acted_on_in(c, actor, &id, &aid)?;
+            let preview = if fragment {
+                let rows = match role_id {
+                    Some(rid) => role_rows(c, t.account.id, rid)?,
+                    None => None,
+                };
+                Preview::Fragment(rows)
+            } else {
+                Preview::Page(Box::new(read(c, actor, &t, role_id)?))
             };
-            Ok(r.map(|r| (r, keys)))
+            Ok((t, preview))
         })
         .await?;
-    Ok(found.map(|(role, keys)| {
-        let next = role_rights(&keys, &t.account);
-        RoleChange {
-            gains: next.minus(t.rights.permissions).iter().collect(),
-            losses: t.rights.permissions.minus(next).iter().collect(),
-            allowed: may_grant_role(&current.actor, &t.account, &keys),
-            role,
+    match preview {
+        Preview::Fragment(rows) => render::page(&PreviewFragment {
+            preview: rows.map(|rows| role_change(&current.actor, &t, rows)),
+        }),
+        Preview::Page(found) => {
+            render::page(&assemble(&current, t, *found, FieldErrors::default()))
         }
-    }))
+    }
 }
 
-/// Builds the page; the action handlers reuse it to show a form again with errors.
-pub async fn build(
-    current: &Current,
-    state: &AppState,
-    t: Target,
+/// A role of the account and its permission keys.
+type RoleRows = (Role, Vec<String>);
+
+/// The role `role_id` of the account, if it is one, with its permissions.
+fn role_rows(c: &mut DbConn, account_id: i32, role_id: i32) -> Result<Option<RoleRows>, DbError> {
+    let Some(r) = Role::find_in_account(c, account_id, role_id)? else {
+        return Ok(None);
+    };
+    let keys = role::permissions_of(c, r.id)?;
+    Ok(Some((r, keys)))
+}
+
+/// What changing the alias user to `role` would do, and whether the actor may.
+fn role_change(actor: &Actor, t: &Target, (role, keys): RoleRows) -> RoleChange {
+    let next = role_rights(&keys, &t.account);
+    RoleChange {
+        gains: next.minus(t.rights.permissions).iter().collect(),
+        losses: t.rights.permissions.minus(next).iter().collect(),
+        allowed: may_grant_role(actor, &t.account, &keys),
+        role,
+    }
+}
+
+/// What the page shows besides the target itself.
+struct Found {
+    servers: Page<Server>,
+    server_total: i64,
+    roles: Vec<Role>,
+    ssh_keys: Option<i64>,
+    api_keys: Option<i64>,
+    two_factor: bool,
+    preview: Option<RoleRows>,
+    sessions: Option<Vec<SessionRow>>,
+}
+
+/// The page's rows for `t`, as far as the actor may see and manage them.
+fn read(
+    c: &mut DbConn,
+    actor: &Actor,
+    t: &Target,
     preview_role: Option<i32>,
-    errors: FieldErrors,
-) -> Result<AliasPage, AppError> {
-    let actor = &current.actor;
-    let is_self = actor.login.id == t.alias.id;
+) -> Result<Found, DbError> {
     let may_manage = may_act_on_alias(actor, &t.account, &t.alias, t.rights).is_ok();
-    let may_log_in =
-        crate::access::actor::standing(&t.alias, Some(&t.account), now().date()).is_ok();
-    let impersonable = crate::access::impersonation::may_impersonate_alias(
-        actor, &t.account, &t.alias, t.rights, may_log_in,
-    )
-    .is_ok();
     let reach = if t.alias.all_servers {
         account_reach(&t.account)
     } else {
@@ -183,58 +208,108 @@ pub async fn build(
             within: Box::new(account_reach(&t.account)),
         }
     };
-    let account_id = t.account.id;
-    let holder = Holder::Alias {
+    let (account_id, alias_id) = (t.account.id, t.alias.id);
+    let holder = holder(t);
+    let visible = visible_reach(actor, &reach);
+    let servers = Server::list_within(c, &visible, "", 1, SERVERS_SHOWN)?;
+    let server_total = if visible == reach {
+        servers.total
+    } else {
+        Server::count_within(c, &reach)?
+    };
+    let roles = if may_manage {
+        Role::list_for_account(c, account_id)?
+    } else {
+        Vec::new()
+    };
+    let ssh_keys = if may_manage_keys(actor, holder, KeyKind::Ssh).is_ok() {
+        Some(ssh_key::count_for(c, alias_id)?)
+    } else {
+        None
+    };
+    let api_keys = if may_manage_keys(actor, holder, KeyKind::Api).is_ok() {
+        Some(api_key::count_for(c, alias_id)?)
+    } else {
+        None
+    };
+    let preview = match preview_role.filter(|_| may_manage) {
+        Some(rid) => role_rows(c, account_id, rid)?,
+        None => None,
+    };
+    // Read only for a manager who may end them, as `sessions::managed` does.
+    let sessions = if may_end_sessions_of(actor, holder) {
+        Some(crate::models::session::open_of(c, alias_id)?)
+    } else {
+        None
+    };
+    Ok(Found {
+        two_factor: crate::models::two_factor::has_factor(c, alias_id)?,
+        servers,
+        server_total,
+        roles,
+        ssh_keys,
+        api_keys,
+        preview,
+        sessions,
+    })
+}
+
+fn holder(t: &Target) -> Holder<'_> {
+    Holder::Alias {
         account: &t.account,
         alias: &t.alias,
         rights: t.rights,
-    };
-    let may_ssh = may_manage_keys(actor, holder, KeyKind::Ssh).is_ok();
-    let may_api = may_manage_keys(actor, holder, KeyKind::Api).is_ok();
-    let alias_id = t.alias.id;
-    let visible = visible_reach(actor, &reach);
-    let (servers, server_total, roles, ssh_keys, api_keys, two_factor) = state
+    }
+}
+
+/// Builds the page for a request whose `Current` is in hand: the action handlers show a
+/// form again with its errors. The same reads as a page view, in a hand-off of their own.
+pub async fn build(
+    current: &Current,
+    state: &AppState,
+    t: Target,
+    preview_role: Option<i32>,
+    errors: FieldErrors,
+) -> Result<AliasPage, AppError> {
+    let actor = current.actor.clone();
+    let (t, found) = state
         .db(move |c| {
-            let servers = Server::list_within(c, &visible, "", 1, SERVERS_SHOWN)?;
-            let total = if visible == reach {
-                servers.total
-            } else {
-                Server::count_within(c, &reach)?
-            };
-            let roles = if may_manage {
-                Role::list_for_account(c, account_id)?
-            } else {
-                Vec::new()
-            };
-            let ssh = if may_ssh {
-                Some(ssh_key::count_for(c, alias_id)?)
-            } else {
-                None
-            };
-            let api = if may_api {
-                Some(api_key::count_for(c, alias_id)?)
-            } else {
-                None
-            };
-            let two_factor = crate::models::two_factor::has_factor(c, alias_id)?;
-            Ok((servers, total, roles, ssh, api, two_factor))
+            let found = db::read_snapshot(c, |c| read(c, &actor, &t, preview_role))?;
+            Ok((t, found))
         })
         .await?;
-    let preview = match preview_role.filter(|_| may_manage) {
-        Some(rid) => change_for(current, state, &t, rid).await?,
-        None => None,
-    };
-    let managed_sessions = crate::routes::sessions::managed(
-        state,
-        actor,
-        holder,
-        alias_id,
-        &crate::routes::alias_users::alias_url(account_id, alias_id),
+    Ok(assemble(current, t, found, errors))
+}
+
+fn assemble(current: &Current, t: Target, found: Found, errors: FieldErrors) -> AliasPage {
+    let actor = &current.actor;
+    let Found {
+        servers,
+        server_total,
+        roles,
+        ssh_keys,
+        api_keys,
+        two_factor,
+        preview,
+        sessions,
+    } = found;
+    let is_self = actor.login.id == t.alias.id;
+    let may_manage = may_act_on_alias(actor, &t.account, &t.alias, t.rights).is_ok();
+    let may_log_in =
+        crate::access::actor::standing(&t.alias, Some(&t.account), now().date()).is_ok();
+    let impersonable = crate::access::impersonation::may_impersonate_alias(
+        actor, &t.account, &t.alias, t.rights, may_log_in,
     )
-    .await?;
+    .is_ok();
+    let (account_id, alias_id) = (t.account.id, t.alias.id);
+    let managed_sessions = sessions.map(|rows| ManagedSessions {
+        sessions: views(rows, None, alias_id),
+        end_url: format!("{}/sessions/end", alias_url(account_id, alias_id)),
+    });
+    let preview = preview.map(|rows| role_change(actor, &t, rows));
     let permissions: Vec<&'static Permission> = t.rights.permissions.iter().collect();
     let _: PermissionSet = t.rights.permissions;
-    Ok(AliasPage {
+    AliasPage {
         chrome: Some(current.chrome(if is_self { "account" } else { "users" })),
         status: AliasStatus::of(&t.alias, now().date()),
         is_self,
@@ -260,5 +335,5 @@ pub async fn build(
         managed_sessions,
         offboarded: None,
         t,
-    })
+    }
 }

@@ -6,15 +6,16 @@
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
-use super::managed_account;
+use super::managed_account_in;
 use crate::access::roles::{grantable, may_edit_role, risk_of};
 use crate::access::{PermissionSet, Tier, CATALOG};
+use crate::db::{self, DbConn};
 use crate::models::role::{self, Role};
 use crate::models::user::User;
 use crate::routes::users::tabs::AccountTab;
 use crate::web::account::parse_id;
 use crate::web::form::FieldErrors;
-use crate::web::{render, AppError, Current};
+use crate::web::{render, AppError, Current, Visit};
 use crate::AppState;
 
 use crate::operations::roles::HOLDERS_SHOWN;
@@ -176,12 +177,11 @@ pub fn build(
     }
 }
 
-pub async fn new_role(
-    current: Current,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let account = managed_account(&state.pool, &current.actor, &path).await?;
+pub async fn new_role(visit: Visit, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let id = visit.param("id");
+    let (current, account) = visit
+        .read(&state, move |c, actor| managed_account_in(c, actor, &id))
+        .await?;
     let page = build(
         &current,
         account,
@@ -202,43 +202,44 @@ pub async fn new_role(
     render::page(&page)
 }
 
+/// A role of the account with its stored permissions and holders.
+pub type StoredRole = (Role, PermissionSet, Vec<String>, i64);
+
 /// A role of the account with its stored permissions and holders; 404 if it is not one.
 pub async fn load_role(
     state: &AppState,
     account_id: i32,
     rid: i32,
-) -> Result<(Role, PermissionSet, Vec<String>, i64), AppError> {
-    state
-        .db(move |c| {
-            let Some(role) = Role::find_in_account(c, account_id, rid)? else {
-                return Ok(None);
-            };
-            let keys = role::permissions_of(c, rid)?;
-            let (holders, count) = role::holders(c, rid, HOLDERS_SHOWN)?;
-            Ok(Some((
-                role,
-                PermissionSet::from_known_keys(&keys),
-                holders,
-                count,
-            )))
-        })
-        .await?
-        .ok_or(AppError::NotFound)
+) -> Result<StoredRole, AppError> {
+    db::run(&state.pool, move |c| load_role_in(c, account_id, rid)).await
+}
+
+/// `load_role` on a connection the caller holds (a page view's one read).
+fn load_role_in(c: &mut DbConn, account_id: i32, rid: i32) -> Result<StoredRole, AppError> {
+    let Some(role) = Role::find_in_account(c, account_id, rid)? else {
+        return Err(AppError::NotFound);
+    };
+    let keys = role::permissions_of(c, rid)?;
+    let (holders, count) = role::holders(c, rid, HOLDERS_SHOWN)?;
+    Ok((role, PermissionSet::from_known_keys(&keys), holders, count))
 }
 
 pub async fn existing_role(
-    current: Current,
+    visit: Visit,
     state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    let (raw_id, raw_rid) = path.into_inner();
-    let account = managed_account(&state.pool, &current.actor, &raw_id).await?;
-    let rid = parse_id(&raw_rid)?;
-    let (role, perms, holders, holder_count) = load_role(&state, account.id, rid).await?;
-    may_edit_role(&current.actor, &account, rid, perms).map_err(|_| AppError::Forbidden)?;
-    let require_two_factor = state
-        .db(move |c| Ok(crate::models::two_factor::role_requires(c, rid)?))
+    let (raw_id, raw_rid) = (visit.param("id"), visit.param("rid"));
+    let (current, (account, rid, stored, require_two_factor)) = visit
+        .read(&state, move |c, actor| {
+            let account = managed_account_in(c, actor, &raw_id)?;
+            let rid = parse_id(&raw_rid)?;
+            let stored = load_role_in(c, account.id, rid)?;
+            may_edit_role(actor, &account, rid, stored.1).map_err(|_| AppError::Forbidden)?;
+            let require_two_factor = crate::models::two_factor::role_requires(c, rid)?;
+            Ok((account, rid, stored, require_two_factor))
+        })
         .await?;
+    let (role, perms, holders, holder_count) = stored;
     let page = build(
         &current,
         account,

@@ -4,6 +4,8 @@
 //! action=assign|unassign) gives one of the login's servers to this account or takes it
 //! back, through the same rules as POST /servers/{sid}/owner.
 
+use std::collections::HashMap;
+
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
@@ -12,16 +14,19 @@ use super::list::{owner_chain_label, owner_chain_names};
 use super::owner::{assign, Outcome};
 use crate::access::servers::{
     find_reachable_by_name, list_reachable_owned_by, may_assign_to_account, may_take_back,
-    may_view_account_servers, take_back_to,
+    may_view_account_servers, take_back_to, Reachable,
 };
+use crate::access::Actor;
+use crate::db::{self, DbConn, DbError};
 use crate::domain::search::is_searchable;
 use crate::models::server::Server;
 use crate::models::user::User;
+use crate::models::Page;
 use crate::routes::users::tabs::AccountTab;
-use crate::web::account::{parse_id, visible_account};
+use crate::web::account::visible_account_in;
 use crate::web::form::FieldErrors;
 use crate::web::pagination::{ListQuery, Pager};
-use crate::web::{render, AppError, Current};
+use crate::web::{render, AppError, Current, Visit};
 use crate::AppState;
 
 const PER_PAGE: i64 = 50;
@@ -54,34 +59,65 @@ pub struct TabForm {
     action: String,
 }
 
-async fn account(current: &Current, state: &AppState, raw: &str) -> Result<User, AppError> {
-    let id = parse_id(raw)?;
-    let account = visible_account(&state.pool, &current.actor, id).await?;
-    if !may_view_account_servers(&current.actor, &account) {
+/// The account whose Servers tab is asked for: 404 unless the login may see it, 403
+/// unless it may see the account's servers.
+fn account_in(c: &mut DbConn, actor: &Actor, raw: &str) -> Result<User, AppError> {
+    let account = visible_account_in(c, actor, raw)?;
+    if !may_view_account_servers(actor, &account) {
         return Err(AppError::Forbidden);
     }
     Ok(account)
 }
 
+async fn account(current: &Current, state: &AppState, raw: &str) -> Result<User, AppError> {
+    let (actor, raw) = (current.actor.clone(), raw.to_owned());
+    db::run(&state.pool, move |c| account_in(c, &actor, &raw)).await
+}
+
 pub async fn page(
-    current: Current,
+    visit: Visit,
     state: web::Data<AppState>,
-    path: web::Path<String>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let account = account(&current, &state, &path).await?;
-    let page = build(
+    let id = visit.param("id");
+    let (q, page_no) = (query.q.clone(), query.page());
+    let (current, (account, found)) = visit
+        .read(&state, move |c, actor| {
+            let account = account_in(c, actor, &id)?;
+            let found = read(c, actor, account.id, &q, page_no)?;
+            Ok((account, found))
+        })
+        .await?;
+    let page = assemble(
         &current,
-        &state,
         account,
         &query,
+        found,
         String::new(),
         FieldErrors::default(),
-    )
-    .await?;
+    );
     render::page(&page)
 }
 
+type Found = (Page<Reachable>, HashMap<i32, String>);
+
+/// One page of the account's servers within the actor's reach, and the names on their
+/// owner chains.
+fn read(
+    c: &mut DbConn,
+    actor: &Actor,
+    account_id: i32,
+    q: &str,
+    page_no: i64,
+) -> Result<Found, DbError> {
+    let page = list_reachable_owned_by(c, actor, account_id, q, page_no, PER_PAGE)?;
+    let servers: Vec<Server> = page.rows.iter().map(|s| (**s).clone()).collect();
+    let names = owner_chain_names(c, &servers)?;
+    Ok((page, names))
+}
+
+/// The tab for a request whose `Current` is in hand (the assign form shown again with its
+/// error): the same reads as a page view, in a hand-off of their own.
 async fn build(
     current: &Current,
     state: &AppState,
@@ -93,14 +129,27 @@ async fn build(
     let actor = current.actor.clone();
     let account_id = account.id;
     let (q, page_no) = (query.q.clone(), query.page());
-    let (page, names) = state
-        .db(move |c| {
-            let page = list_reachable_owned_by(c, &actor, account_id, &q, page_no, PER_PAGE)?;
-            let servers: Vec<Server> = page.rows.iter().map(|s| (**s).clone()).collect();
-            let names = owner_chain_names(c, &servers)?;
-            Ok((page, names))
-        })
+    let found = state
+        .db(move |c| read(c, &actor, account_id, &q, page_no))
         .await?;
+    Ok(assemble(
+        current,
+        account,
+        query,
+        found,
+        server_input,
+        errors,
+    ))
+}
+
+fn assemble(
+    current: &Current,
+    account: User,
+    query: &ListQuery,
+    (page, names): Found,
+    server_input: String,
+    errors: FieldErrors,
+) -> TabPage {
     let may_assign = may_assign_to_account(&current.actor, &account);
     let base = format!("/users/{}/servers", account.id);
     let pager = Pager::new(&base, &query.q, page.page, page.pages(), page.total);
@@ -113,7 +162,7 @@ async fn build(
             server: s.into_inner(),
         })
         .collect();
-    Ok(TabPage {
+    TabPage {
         frame: AccountTab::new(current, account, "servers"),
         rows,
         q: query.q.clone(),
@@ -121,7 +170,7 @@ async fn build(
         may_assign,
         server_input,
         errors,
-    })
+    }
 }
 
 pub async fn submit(

@@ -4,12 +4,12 @@
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
-use super::reachable;
+use super::reachable_in;
 use crate::access::servers::server_actions;
 use crate::driver::{self, ConsoleTarget};
 use crate::models::server::Server;
 use crate::web::chrome::Chrome;
-use crate::web::{render, AppError, Current};
+use crate::web::{render, AppError, Visit};
 use crate::AppState;
 
 #[derive(Template)]
@@ -20,16 +20,17 @@ pub struct ConsolePage {
     pub target: ConsoleTarget,
 }
 
-pub async fn page(
-    current: Current,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let server = reachable(&state.pool, &current.actor, &path).await?;
-    if !server_actions(&current.actor, &server).console {
-        return Err(AppError::Forbidden);
-    }
-    let server = server.into_inner();
+pub async fn page(visit: Visit, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let sid = visit.param("sid");
+    let (current, server) = visit
+        .read(&state, move |c, actor| {
+            let server = reachable_in(c, actor, &sid)?;
+            if !server_actions(actor, &server).console {
+                return Err(AppError::Forbidden);
+            }
+            Ok(server.into_inner())
+        })
+        .await?;
     render::page(&ConsolePage {
         chrome: Some(current.chrome("servers")),
         target: driver::for_server(&server).console(&server),

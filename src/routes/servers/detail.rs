@@ -10,10 +10,11 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::chart::{self, TrafficChart};
-use super::reachable;
+use super::reachable_in;
 use crate::access::keys::may_install_own_keys;
 use crate::access::servers::{assigner, server_actions, Assigner, Reachable, ServerActions};
-use crate::db::{self};
+use crate::access::Actor;
+use crate::db::{self, DbConn};
 use crate::domain::{OsChoice, OS_CHOICES};
 use crate::driver::{self, builtin::REINSTALL_SECONDS, ConsoleTarget};
 use crate::models::server::{self, Server};
@@ -23,7 +24,7 @@ use crate::models::server_traffic;
 use crate::models::user::User;
 use crate::web::chrome::Chrome;
 use crate::web::form::FieldErrors;
-use crate::web::{render, AppError, Current};
+use crate::web::{render, AppError, Current, Visit};
 use crate::AppState;
 
 pub struct Choice {
@@ -112,16 +113,30 @@ impl DetailPage {
 
 pub async fn page(
     req: HttpRequest,
-    current: Current,
+    visit: Visit,
     state: web::Data<AppState>,
-    path: web::Path<String>,
     query: web::Query<DetailQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let server = reachable(&state.pool, &current.actor, &path).await?;
-    if !server_actions(&current.actor, &server).view {
-        return Err(AppError::Forbidden);
-    }
-    let page = build(&current, &state, server, Input::default()).await?;
+    let sid = visit.param("sid");
+    let (current, step) = visit
+        .read(&state, move |c, actor| {
+            let server = reachable_in(c, actor, &sid)?;
+            let may = server_actions(actor, &server);
+            if !may.view {
+                return Err(AppError::Forbidden);
+            }
+            // Finished jobs are a write, which the read snapshot cannot make: the rare
+            // view that finds one records it in a hand-off of its own (`build`).
+            if driver::for_server(&server).due(c, &server)? {
+                return Ok(Step::Refresh(server));
+            }
+            Ok(Step::Shown(read(c, actor, may, server.into_inner())?))
+        })
+        .await?;
+    let page = match step {
+        Step::Shown(found) => assemble(&current, found, Input::default()),
+        Step::Refresh(server) => build(&current, &state, server, Input::default()).await?,
+    };
     if query.progress.is_some() && req.headers().contains_key("HX-Request") {
         return Ok(match page.progress {
             Some(progress) => render::page(&ProgressFragment { progress })?,
@@ -134,6 +149,28 @@ pub async fn page(
     render::page(&page)
 }
 
+/// What a page view found: the page's rows, or a driver with something to record first.
+enum Step {
+    Shown(Found),
+    Refresh(Reachable),
+}
+
+/// The page's rows, read for `server` as it is now.
+struct Found {
+    may: ServerActions,
+    today: chrono::NaiveDate,
+    server: Server,
+    ips: Vec<ServerIp>,
+    jobs: Vec<ServerJob>,
+    traffic: Option<Vec<server_traffic::TrafficDay>>,
+    owner_chain: Vec<User>,
+    choices: Vec<User>,
+    ssh_keys: Vec<crate::models::ssh_key::SshKey>,
+}
+
+/// Builds the page for a request whose `Current` is in hand (a form of the page shown
+/// again with its errors, or a view that found the driver due): the driver records what
+/// it has, then the same reads as a page view, in one hand-off.
 pub async fn build(
     current: &Current,
     state: &AppState,
@@ -141,51 +178,84 @@ pub async fn build(
     input: Input,
 ) -> Result<DetailPage, AppError> {
     let may = server_actions(&current.actor, &server);
-    let choices_within = match assigner(&current.actor) {
+    let actor = current.actor.clone();
+    let server = server.into_inner();
+    let found = db::run(&state.pool, move |c| {
+        let ctl = driver::for_server(&server);
+        let server = if db::transaction(c, |c| ctl.refresh(c, &server))? {
+            Server::find(c, server.id)?.unwrap_or(server)
+        } else {
+            server
+        };
+        read(c, &actor, may, server)
+    })
+    .await?;
+    Ok(assemble(current, found, input))
+}
+
+/// Everything the page shows about `server`, for what `may` allows.
+fn read(
+    c: &mut DbConn,
+    actor: &Actor,
+    may: ServerActions,
+    server: Server,
+) -> Result<Found, AppError> {
+    let choices_within = match assigner(actor) {
         Some(Assigner::Admin) => Some(None),
         Some(Assigner::Reseller(r)) => Some(Some(r)),
         None => None,
     }
     .filter(|_| may.assign);
     let today = crate::models::now().date();
-    let server = server.into_inner();
-    let wants_keys = (may.reinstall || may.rescue) && may_install_own_keys(&current.actor);
-    let login = current.actor.login.id;
-    let loaded = state
-        .db(move |c| {
-            let ctl = driver::for_server(&server);
-            let server = if db::transaction(c, |c| ctl.refresh(c, &server))? {
-                Server::find(c, server.id)?.unwrap_or(server)
-            } else {
-                server
-            };
-            let ips = server_ip::of_server(c, server.id)?;
-            let jobs = server_job::recent(c, server.id, 8)?;
-            let traffic = if may.traffic {
-                let since = today - chrono::Duration::days(chart::DAYS - 1);
-                Some(server_traffic::since(c, server.id, since)?)
-            } else {
-                None
-            };
-            let owner_chain: Vec<i32> = server
-                .reseller_id
-                .into_iter()
-                .chain(server.owner_id)
-                .collect();
-            let owner_chain = User::find_many(c, &owner_chain)?;
-            let choices = match choices_within {
-                Some(within) => server::account_choices(c, within)?,
-                None => Vec::new(),
-            };
-            let keys = if wants_keys {
-                crate::models::ssh_key::list_for(c, login)?
-            } else {
-                Vec::new()
-            };
-            Ok((server, ips, jobs, traffic, owner_chain, choices, keys))
-        })
-        .await?;
-    let (server, ips, jobs, traffic, owner_chain, choices, ssh_keys) = loaded;
+    let wants_keys = (may.reinstall || may.rescue) && may_install_own_keys(actor);
+    let ips = server_ip::of_server(c, server.id)?;
+    let jobs = server_job::recent(c, server.id, 8)?;
+    let traffic = if may.traffic {
+        let since = today - chrono::Duration::days(chart::DAYS - 1);
+        Some(server_traffic::since(c, server.id, since)?)
+    } else {
+        None
+    };
+    let owner_chain: Vec<i32> = server
+        .reseller_id
+        .into_iter()
+        .chain(server.owner_id)
+        .collect();
+    let owner_chain = User::find_many(c, &owner_chain)?;
+    let choices = match choices_within {
+        Some(within) => server::account_choices(c, within)?,
+        None => Vec::new(),
+    };
+    let ssh_keys = if wants_keys {
+        crate::models::ssh_key::list_for(c, actor.login.id)?
+    } else {
+        Vec::new()
+    };
+    Ok(Found {
+        may,
+        today,
+        server,
+        ips,
+        jobs,
+        traffic,
+        owner_chain,
+        choices,
+        ssh_keys,
+    })
+}
+
+fn assemble(current: &Current, found: Found, input: Input) -> DetailPage {
+    let Found {
+        may,
+        today,
+        server,
+        ips,
+        jobs,
+        traffic,
+        owner_chain,
+        choices,
+        ssh_keys,
+    } = found;
     let find = |id: Option<i32>| id.and_then(|i| owner_chain.iter().find(|u| u.id == i).cloned());
     let current_owner = server.owner_id.or(server.reseller_id);
     let picked = if input.user_id.is_empty() {
@@ -244,7 +314,7 @@ pub async fn build(
             total: REINSTALL_SECONDS,
         }
     });
-    Ok(DetailPage {
+    DetailPage {
         progress,
         chrome: Some(current.chrome("servers")),
         may,
@@ -263,5 +333,5 @@ pub async fn build(
         jobs,
         server,
         input,
-    })
+    }
 }

@@ -6,15 +6,16 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use super::form::{duplicates, validate, ServerForm};
-use super::{audit_account, reachable};
+use super::{audit_account, reachable_in};
 use crate::access::servers::{may_manage_inventory, Reachable};
-use crate::db::{self, DbError};
+use crate::access::Actor;
+use crate::db::{self, DbConn, DbError};
 use crate::models::now;
 use crate::models::server::{Server, ServerEdit};
 use crate::web::chrome::Chrome;
 use crate::web::confirm::{confirmation, Ask};
 use crate::web::form::FieldErrors;
-use crate::web::{render, AppError, Current};
+use crate::web::{render, AppError, Current, Visit};
 use crate::AppState;
 
 #[derive(Template)]
@@ -26,24 +27,32 @@ pub struct EditPage {
     pub errors: FieldErrors,
 }
 
-async fn admin_server(
-    current: &Current,
-    state: &AppState,
-    path: &str,
-) -> Result<Reachable, AppError> {
-    let server = reachable(&state.pool, &current.actor, path).await?;
-    if !may_manage_inventory(&current.actor) {
+/// The server for an inventory edit: outside reach is 404 before the missing
+/// admin.servers is 403.
+fn admin_server_in(c: &mut DbConn, actor: &Actor, raw: &str) -> Result<Reachable, AppError> {
+    let server = reachable_in(c, actor, raw)?;
+    if !may_manage_inventory(actor) {
         return Err(AppError::Forbidden);
     }
     Ok(server)
 }
 
-pub async fn page(
-    current: Current,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let server = admin_server(&current, &state, &path).await?.into_inner();
+async fn admin_server(
+    current: &Current,
+    state: &AppState,
+    path: &str,
+) -> Result<Reachable, AppError> {
+    let (actor, raw) = (current.actor.clone(), path.to_owned());
+    db::run(&state.pool, move |c| admin_server_in(c, &actor, &raw)).await
+}
+
+pub async fn page(visit: Visit, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let sid = visit.param("sid");
+    let (current, server) = visit
+        .read(&state, move |c, actor| {
+            Ok(admin_server_in(c, actor, &sid)?.into_inner())
+        })
+        .await?;
     render::page(&EditPage {
         chrome: Some(current.chrome("servers")),
         form: ServerForm::of(&server),

@@ -139,6 +139,96 @@ async fn a_page_view_reads_session_rights_and_rows_in_one_handoff(backend: Backe
         (0.0, 1.0),
         "an anonymous visitor's login page costs no database work"
     );
+
+    // A server's pages, an account's Servers tab, an alias user's page and its role
+    // preview, and the role editor: one hand-off per view too.
+    {
+        let role = app
+            .role(acme, "Operators")
+            .perms(&["servers.view"])
+            .create();
+        let alias = aliases[1];
+        // The assign POST's flash is shown by the next page view, which then saves the
+        // session without it (a hand-off of its own): take it before counting.
+        boss.get_html(&address, "/servers").await;
+        let before = scrape(&bind).await;
+        let server = format!("/servers/{web1}");
+        let html = boss.get_html(&address, &server).await;
+        assert!(html.contains("web1"), "the server page shows the server");
+        boss.get_html(&address, &format!("{server}/edit")).await;
+        boss.get_html(&address, &format!("{server}/console")).await;
+        let servers_tab = boss
+            .get_html(&address, &format!("/users/{acme}/servers"))
+            .await;
+        assert!(servers_tab.contains("web1"), "the Servers tab lists it");
+        let page = format!("/users/{acme}/alias-users/{alias}");
+        let html = boss.get_html(&address, &page).await;
+        assert!(html.contains("acme-ops1"), "the alias user page answers");
+        boss.get_html(&address, &format!("{page}?preview_role={role}"))
+            .await;
+        let preview = format!("{page}/role-preview?role_id={role}");
+        boss.get_html(&address, &preview).await;
+        let res = reqwest::Client::new()
+            .get(format!("{address}{preview}"))
+            .header("Cookie", &boss.cookie)
+            .header("HX-Request", "true")
+            .timeout(Duration::from_secs(30))
+            .send()
+            .await
+            .expect("the preview fragment");
+        assert_status!(res, 200, "the preview fragment");
+        boss.get_html(&address, &format!("/users/{acme}/roles/new"))
+            .await;
+        let editor = boss
+            .get_html(&address, &format!("/users/{acme}/roles/{role}"))
+            .await;
+        assert!(
+            editor.contains("Operators"),
+            "the role editor shows the role"
+        );
+        let after = scrape(&bind).await;
+        let delta = |route: &str| {
+            let (s0, n0) = handoffs(&before, route);
+            let (s1, n1) = handoffs(&after, route);
+            (s1 - s0, n1 - n0)
+        };
+        assert_eq!(delta("/servers/{sid}"), (1.0, 1.0), "the server page: one");
+        assert_eq!(
+            delta("/servers/{sid}/edit"),
+            (1.0, 1.0),
+            "its edit form: one"
+        );
+        assert_eq!(
+            delta("/servers/{sid}/console"),
+            (1.0, 1.0),
+            "its console: one"
+        );
+        assert_eq!(
+            delta("/users/{id}/servers"),
+            (1.0, 1.0),
+            "an account's Servers tab: one"
+        );
+        assert_eq!(
+            delta("/users/{id}/alias-users/{aid}"),
+            (2.0, 2.0),
+            "an alias user's page, with and without a role previewed: one each"
+        );
+        assert_eq!(
+            delta("/users/{id}/alias-users/{aid}/role-preview"),
+            (2.0, 2.0),
+            "the role preview, as a page and as the htmx fragment: one each"
+        );
+        assert_eq!(
+            delta("/users/{id}/roles/new"),
+            (1.0, 1.0),
+            "a new role: one"
+        );
+        assert_eq!(
+            delta("/users/{id}/roles/{rid}"),
+            (1.0, 1.0),
+            "an existing role in the editor: one"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
