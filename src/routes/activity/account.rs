@@ -8,9 +8,9 @@ use super::{pager, LogQuery, PER_PAGE};
 use crate::access::activity::{may_view_activity, IpVisibility};
 use crate::models::audit::{self, AuditFilter};
 use crate::routes::users::tabs::AccountTab;
+use crate::web::account::visible_account_in;
 use crate::web::pagination::Pager;
-use crate::web::VisibleAccount;
-use crate::web::{render, AppError};
+use crate::web::{render, AppError, Visit};
 use crate::AppState;
 
 #[derive(Template)]
@@ -25,20 +25,25 @@ struct ActivityPage {
 crate::account_tab_page!(ActivityPage);
 
 pub async fn page(
-    VisibleAccount { current, account }: VisibleAccount,
+    visit: Visit,
     state: web::Data<AppState>,
     query: web::Query<LogQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let ips = may_view_activity(&current.actor, &account).ok_or(AppError::Forbidden)?;
+    let id = visit.param("id");
     let query = query.into_inner();
-    let filter = AuditFilter {
-        account_id: Some(account.id),
-        login: query.login.clone(),
-        action: query.action.clone(),
-    };
-    let page_no = query.page();
-    let mut page = state
-        .db(move |c| Ok(audit::list(c, &filter, page_no, PER_PAGE)?))
+    let (login, action, page_no) = (query.login.clone(), query.action.clone(), query.page());
+    let (current, (account, ips, mut page)) = visit
+        .read(&state, move |c, actor| {
+            let account = visible_account_in(c, actor, &id)?;
+            let ips = may_view_activity(actor, &account).ok_or(AppError::Forbidden)?;
+            let filter = AuditFilter {
+                account_id: Some(account.id),
+                login,
+                action,
+            };
+            let page = audit::list(c, &filter, page_no, PER_PAGE)?;
+            Ok((account, ips, page))
+        })
         .await?;
     if ips == IpVisibility::OwnOnly {
         let me = current.actor.login.id;

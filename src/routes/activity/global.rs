@@ -8,7 +8,7 @@ use crate::access::activity::may_view_global_audit;
 use crate::models::audit::{self, AuditFilter};
 use crate::web::chrome::Chrome;
 use crate::web::pagination::Pager;
-use crate::web::{render, AppError, Current};
+use crate::web::{render, AppError, Visit};
 use crate::AppState;
 
 #[derive(Template)]
@@ -21,13 +21,10 @@ struct GlobalPage {
 }
 
 pub async fn page(
-    current: Current,
+    visit: Visit,
     state: web::Data<AppState>,
     query: web::Query<LogQuery>,
 ) -> Result<HttpResponse, AppError> {
-    if !may_view_global_audit(&current.actor) {
-        return Err(AppError::Forbidden);
-    }
     let query = query.into_inner();
     let filter = AuditFilter {
         account_id: None,
@@ -35,8 +32,13 @@ pub async fn page(
         action: query.action.clone(),
     };
     let page_no = query.page();
-    let page = state
-        .db(move |c| Ok(audit::list(c, &filter, page_no, PER_PAGE)?))
+    let (current, page) = visit
+        .read(&state, move |c, actor| {
+            if !may_view_global_audit(actor) {
+                return Err(AppError::Forbidden);
+            }
+            Ok(audit::list(c, &filter, page_no, PER_PAGE)?)
+        })
         .await?;
     let pager = pager("/audit", &query, page.page, page.pages(), page.total);
     render::page(&GlobalPage {

@@ -8,9 +8,9 @@ use super::{LogQuery, PER_PAGE};
 use crate::access::activity::may_view_login_history;
 use crate::models::login_attempt::{self, LoginAttempt};
 use crate::routes::users::tabs::AccountTab;
+use crate::web::account::visible_account_in;
 use crate::web::pagination::Pager;
-use crate::web::VisibleAccount;
-use crate::web::{render, AppError};
+use crate::web::{render, AppError, Visit};
 use crate::AppState;
 
 #[derive(Template)]
@@ -24,23 +24,24 @@ struct LoginsPage {
 crate::account_tab_page!(LoginsPage);
 
 pub async fn page(
-    VisibleAccount { current, account }: VisibleAccount,
+    visit: Visit,
     state: web::Data<AppState>,
     query: web::Query<LogQuery>,
 ) -> Result<HttpResponse, AppError> {
-    if !may_view_login_history(&current.actor, &account) {
-        return Err(AppError::Forbidden);
-    }
-    let (account_id, page_no) = (account.id, query.page());
-    let page = state
-        .db(move |c| {
-            Ok(login_attempt::for_account(
-                c, account_id, page_no, PER_PAGE,
-            )?)
+    let id = visit.param("id");
+    let page_no = query.page();
+    let (current, (account, page)) = visit
+        .read(&state, move |c, actor| {
+            let account = visible_account_in(c, actor, &id)?;
+            if !may_view_login_history(actor, &account) {
+                return Err(AppError::Forbidden);
+            }
+            let page = login_attempt::for_account(c, account.id, page_no, PER_PAGE)?;
+            Ok((account, page))
         })
         .await?;
     let pager = Pager::new(
-        &format!("/users/{account_id}/logins"),
+        &format!("/users/{}/logins", account.id),
         "",
         page.page,
         page.pages(),

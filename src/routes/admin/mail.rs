@@ -12,7 +12,7 @@ use crate::models::outbox::{self, Counts, OutboxRow};
 use crate::web::account::parse_id;
 use crate::web::chrome::Chrome;
 use crate::web::pagination::{ListQuery, Pager};
-use crate::web::{render, AppError, Current};
+use crate::web::{render, AppError, Current, Visit};
 use crate::AppState;
 
 #[derive(Template)]
@@ -27,16 +27,16 @@ struct MailPage {
 }
 
 pub async fn page(
-    current: Current,
+    visit: Visit,
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    if !may_manage_mail_queue(&current.actor) {
-        return Err(AppError::Forbidden);
-    }
     let page = query.page();
-    let (mails, counts) = state
-        .db(move |c| {
+    let (current, (mails, counts)) = visit
+        .read(&state, move |c, actor| {
+            if !may_manage_mail_queue(actor) {
+                return Err(AppError::Forbidden);
+            }
             let mails = outbox::list(c, None, page)?;
             Ok((mails, outbox::counts(c)?))
         })

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use crate::access::throttles::may_manage_throttles;
 use crate::models::throttle::{self, Throttled};
 use crate::web::chrome::Chrome;
-use crate::web::{render, AppError, Current};
+use crate::web::{render, AppError, Current, Visit};
 use crate::AppState;
 
 #[derive(Template)]
@@ -28,27 +28,38 @@ struct ThrottlesPage {
     error: Option<String>,
 }
 
+pub async fn page(visit: Visit, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let (current, throttled) = visit
+        .read(&state, |c, actor| {
+            if !may_manage_throttles(actor) {
+                return Err(AppError::Forbidden);
+            }
+            Ok(throttle::throttled(c)?)
+        })
+        .await?;
+    render::page(&assemble(&current, throttled, None))
+}
+
+/// The page for a request whose `Current` is in hand (a lift refused, shown with why):
+/// the same read as a page view, in a hand-off of its own.
 async fn build(
     current: &Current,
     state: &AppState,
     error: Option<String>,
 ) -> Result<ThrottlesPage, AppError> {
     let throttled = state.db(|c| Ok(throttle::throttled(c)?)).await?;
-    Ok(ThrottlesPage {
+    Ok(assemble(current, throttled, error))
+}
+
+fn assemble(current: &Current, throttled: Vec<Throttled>, error: Option<String>) -> ThrottlesPage {
+    ThrottlesPage {
         chrome: Some(current.chrome("audit")),
         throttled,
         window_minutes: throttle::WINDOW_MINUTES,
         pair_limit: throttle::PAIR_LIMIT,
         address_limit: throttle::ADDRESS_LIMIT,
         error,
-    })
-}
-
-pub async fn page(current: Current, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    if !may_manage_throttles(&current.actor) {
-        return Err(AppError::Forbidden);
     }
-    render::page(&build(&current, &state, None).await?)
 }
 
 #[derive(Deserialize)]

@@ -12,21 +12,23 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::{Deserialize, Serialize};
 
-use super::{load_owner, KeyPageFrame, KeyPath, Owner};
+use super::{load_owner, load_owner_in, KeyPageFrame, KeyPath, Owner};
 use crate::access::changes::credentials_change;
 use crate::access::keys::{key_permissions, may_use_keys, KeyAction, KeyKind, KeyRefusal};
-use crate::db::{self, DbError};
+use crate::access::Actor;
+use crate::db::{self, DbConn, DbError};
 use crate::domain::{AllowedIps, Expiry, ShortText};
 use crate::models::alias;
 use crate::models::api_key::{self, ApiKey, NewApiKey, MAX_PER_LOGIN, MAX_SERVERS};
 use crate::models::server::Server;
+use crate::models::Page;
 use crate::models::{now, user::User};
 use crate::security::api_key::ApiKeySecret;
 use crate::security::sealed::{self, Sealed};
 use crate::security::token::sha256_hex;
 use crate::web::form::FieldErrors;
 use crate::web::session::NEW_API_KEY;
-use crate::web::{render, AppError, Current};
+use crate::web::{render, AppError, Current, Visit};
 use crate::AppState;
 
 pub struct Row {
@@ -142,11 +144,17 @@ impl CreateForm {
 /// GET …/api-keys: the list, and the secret of a key just created here (once).
 pub async fn page(
     req: HttpRequest,
-    current: Current,
+    visit: Visit,
     state: web::Data<AppState>,
     path: KeyPath,
 ) -> Result<HttpResponse, AppError> {
-    let owner = load_owner(&current, &state, &path, KeyKind::Api).await?;
+    let (current, (owner, found)) = visit
+        .read(&state, move |c, actor| {
+            let owner = load_owner_in(c, actor, &path, KeyKind::Api)?;
+            let found = read(c, actor, &owner)?;
+            Ok((owner, found))
+        })
+        .await?;
     let base = owner.base_url();
     let uid = owner.login().id;
     let waiting = current
@@ -155,7 +163,7 @@ pub async fn page(
         .ok()
         .flatten()
         .filter(|w| w.page == base);
-    let mut page = build(&current, &state, owner, FieldErrors::default(), None).await?;
+    let mut page = assemble(&current, owner, found, FieldErrors::default(), None);
     let Some(w) = waiting else {
         return render::page(&page);
     };
@@ -164,7 +172,9 @@ pub async fn page(
     let opened = req
         .cookie(SESSION_COOKIE)
         .and_then(|c| sealed::open(c.value(), &w.sealed));
-    // Only the secret of this login's key, unchanged since it was made, is shown.
+    // Only the secret of this login's key, unchanged since it was made, is shown. What
+    // waits is in the session, known only once the page's hand-off is back, so this one
+    // view (the first after a key is made) looks the key up in a hand-off of its own.
     let key_id = w.key_id;
     page.created = match opened {
         Some(secret) => {
@@ -190,6 +200,41 @@ pub async fn page(
     Ok(res)
 }
 
+/// What the page lists: the holder's keys, the servers of those limited to some, and
+/// (for a login that may make a key here) the servers the form offers.
+struct Found {
+    keys: Vec<ApiKey>,
+    chosen: Vec<(i32, i32, String)>,
+    servers: Option<Page<Server>>,
+}
+
+fn read(c: &mut DbConn, actor: &Actor, owner: &Owner) -> Result<Found, DbError> {
+    let keys = api_key::list_for(c, owner.login().id)?;
+    let ids: Vec<i32> = keys
+        .iter()
+        .filter(|k| !k.all_servers)
+        .map(|k| k.id)
+        .collect();
+    let chosen = api_key::chosen_servers(c, &ids)?;
+    // Only the login itself fills the form, so its own reach is what it may choose from.
+    let servers = if may_create(actor, owner) {
+        Some(Server::list_within(c, &actor.reach, "", 1, SERVER_CHOICES)?)
+    } else {
+        None
+    };
+    Ok(Found {
+        keys,
+        chosen,
+        servers,
+    })
+}
+
+fn may_create(actor: &Actor, owner: &Owner) -> bool {
+    may_use_keys(actor, owner.holder(), KeyKind::Api, KeyAction::Create).is_ok()
+}
+
+/// The page for a request whose `Current` and holder are in hand (the creation form
+/// shown again with its errors): the same read as a page view, in a hand-off of its own.
 async fn build(
     current: &Current,
     state: &AppState,
@@ -197,32 +242,30 @@ async fn build(
     errors: FieldErrors,
     form: Option<&CreateForm>,
 ) -> Result<ApiPage, AppError> {
-    let uid = owner.login().id;
-    let may_create = may_use_keys(
-        &current.actor,
-        owner.holder(),
-        KeyKind::Api,
-        KeyAction::Create,
-    )
-    .is_ok();
-    // Only the login itself fills the form, so its own reach is what it may choose from.
-    let reach = may_create.then(|| current.actor.reach.clone());
-    let (keys, chosen, servers) = state
-        .db(move |c| {
-            let keys = api_key::list_for(c, uid)?;
-            let ids: Vec<i32> = keys
-                .iter()
-                .filter(|k| !k.all_servers)
-                .map(|k| k.id)
-                .collect();
-            let chosen = api_key::chosen_servers(c, &ids)?;
-            let servers = match &reach {
-                Some(r) => Some(Server::list_within(c, r, "", 1, SERVER_CHOICES)?),
-                None => None,
-            };
-            Ok((keys, chosen, servers))
+    let actor = current.actor.clone();
+    let (owner, found) = db::run(&state.pool, move |c| {
+        db::read_snapshot(c, |c| {
+            let found = read(c, &actor, &owner)?;
+            Ok::<_, DbError>((owner, found))
         })
-        .await?;
+    })
+    .await?;
+    Ok(assemble(current, owner, found, errors, form))
+}
+
+fn assemble(
+    current: &Current,
+    owner: Owner,
+    found: Found,
+    errors: FieldErrors,
+    form: Option<&CreateForm>,
+) -> ApiPage {
+    let Found {
+        keys,
+        chosen,
+        servers,
+    } = found;
+    let may_create = may_create(&current.actor, &owner);
     let today = now().date();
     let login_name = owner.login().username.clone();
     let rows: Vec<Row> = keys
@@ -296,7 +339,7 @@ async fn build(
         ),
         None => (Vec::new(), false),
     };
-    Ok(ApiPage {
+    ApiPage {
         at_limit: rows.len() as i64 >= MAX_PER_LOGIN,
         may_create,
         rows,
@@ -310,7 +353,7 @@ async fn build(
         allowed_ips: form.map(|f| f.allowed_ips.clone()).unwrap_or_default(),
         errors,
         frame: owner.into_frame(current, "api-keys"),
-    })
+    }
 }
 
 /// What a valid creation form asks for.

@@ -1,8 +1,9 @@
 //! SSH Keys and API Keys pages of every login: an account's tabs (`/users/{id}/ssh-keys`,
 //! `/users/{id}/api-keys`) and an alias user's own (`/users/{id}/alias-users/{aid}/…`).
 //! One handler serves both shapes: `KeyPath` reads `id`, `aid` and `kid` from the matched
-//! route. `load_owner` makes a missing or foreign id a 404 and asks
-//! `access::keys::may_manage_keys` (403, also while impersonating) before anything else.
+//! route. `load_owner` (`load_owner_in` inside a page view's one hand-off) makes a missing
+//! or foreign id a 404 and asks `access::keys::may_manage_keys` (403, also while
+//! impersonating) before anything else.
 
 /// Makes a key page that embeds `frame: KeyPageFrame` read its fields as its own.
 macro_rules! key_page {
@@ -26,11 +27,12 @@ use actix_web::{FromRequest, HttpRequest};
 use crate::access::aliases::TargetRights;
 use crate::access::keys::{may_manage_keys, Holder, KeyKind};
 use crate::access::Actor;
+use crate::db::{self, DbConn};
 use crate::models::user::User;
-use crate::routes::alias_users::{alias_url, load_target};
+use crate::routes::alias_users::{alias_url, load_target_in};
 use crate::routes::table::Routes;
 use crate::routes::users::tabs::{self, AccountTab, Tab};
-use crate::web::account::{parse_id, visible_account};
+use crate::web::account::{parse_id, visible_account_in};
 use crate::web::{AppError, Current};
 use crate::AppState;
 
@@ -60,6 +62,7 @@ pub fn configure(routes: &mut Routes) {
 }
 
 /// The ids of a key route: the account, the alias user (on alias routes) and the key.
+#[derive(Clone)]
 pub struct KeyPath {
     id: String,
     aid: Option<String>,
@@ -204,18 +207,17 @@ impl Owner {
 }
 
 /// Loads the holder of the keys named by the path and checks that the actor may manage
-/// its `kind` keys: unknown or foreign ids are 404, a refusal is 403.
-pub async fn load_owner(
-    current: &Current,
-    state: &AppState,
+/// its `kind` keys: unknown or foreign ids are 404, a refusal is 403. For a closure that
+/// reads on a connection already (`Visit::read`).
+pub fn load_owner_in(
+    c: &mut DbConn,
+    actor: &Actor,
     path: &KeyPath,
     kind: KeyKind,
 ) -> Result<Owner, AppError> {
-    let actor = &current.actor;
     let owner = match &path.aid {
         None => {
-            let id = parse_id(&path.id)?;
-            let account = visible_account(&state.pool, actor, id).await?;
+            let account = visible_account_in(c, actor, &path.id)?;
             if account.is_alias() {
                 return Err(AppError::NotFound);
             }
@@ -225,7 +227,7 @@ pub async fn load_owner(
             }
         }
         Some(aid) => {
-            let t = load_target(&state.pool, actor, &path.id, aid).await?;
+            let t = load_target_in(c, actor, &path.id, aid)?;
             Owner {
                 account: t.account,
                 alias: Some((t.alias, t.rights)),
@@ -234,4 +236,19 @@ pub async fn load_owner(
     };
     may_manage_keys(actor, owner.holder(), kind).map_err(|_| AppError::Forbidden)?;
     Ok(owner)
+}
+
+/// `load_owner_in` in a hand-off of its own, for a handler whose `Current` is in hand.
+pub async fn load_owner(
+    current: &Current,
+    state: &AppState,
+    path: &KeyPath,
+    kind: KeyKind,
+) -> Result<Owner, AppError> {
+    let actor = current.actor.clone();
+    let path = path.clone();
+    db::run(&state.pool, move |c| {
+        db::read_snapshot(c, |c| load_owner_in(c, &actor, &path, kind))
+    })
+    .await
 }

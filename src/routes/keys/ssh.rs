@@ -6,14 +6,14 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{load_owner, KeyPageFrame, KeyPath, Owner};
+use super::{load_owner, load_owner_in, KeyPageFrame, KeyPath, Owner};
 use crate::access::keys::KeyKind;
 use crate::db::{self};
 use crate::domain::{describe_ssh_key, ShortText, SshPublicKey};
 use crate::models::ssh_key::{self, NewSshKey, SshKey, MAX_PER_LOGIN};
 use crate::models::{now, user::User};
 use crate::web::form::FieldErrors;
-use crate::web::{render, AppError, Current};
+use crate::web::{render, AppError, Current, Visit};
 use crate::AppState;
 
 pub struct Row {
@@ -45,15 +45,22 @@ pub struct AddForm {
 
 /// GET …/ssh-keys
 pub async fn page(
-    current: Current,
+    visit: Visit,
     state: web::Data<AppState>,
     path: KeyPath,
 ) -> Result<HttpResponse, AppError> {
-    let owner = load_owner(&current, &state, &path, KeyKind::Ssh).await?;
-    let page = build(&current, &state, owner, FieldErrors::default()).await?;
-    render::page(&page)
+    let (current, (owner, keys)) = visit
+        .read(&state, move |c, actor| {
+            let owner = load_owner_in(c, actor, &path, KeyKind::Ssh)?;
+            let keys = ssh_key::list_for(c, owner.login().id)?;
+            Ok((owner, keys))
+        })
+        .await?;
+    render::page(&assemble(&current, owner, keys, FieldErrors::default()))
 }
 
+/// The page for a request whose `Current` and holder are in hand (the add form shown
+/// again with its errors): the same read as a page view, in a hand-off of its own.
 async fn build(
     current: &Current,
     state: &AppState,
@@ -62,6 +69,10 @@ async fn build(
 ) -> Result<SshPage, AppError> {
     let uid = owner.login().id;
     let keys = state.db(move |c| Ok(ssh_key::list_for(c, uid)?)).await?;
+    Ok(assemble(current, owner, keys, errors))
+}
+
+fn assemble(current: &Current, owner: Owner, keys: Vec<SshKey>, errors: FieldErrors) -> SshPage {
     let rows: Vec<Row> = keys
         .into_iter()
         .map(|key| Row {
@@ -69,14 +80,14 @@ async fn build(
             key,
         })
         .collect();
-    Ok(SshPage {
+    SshPage {
         at_limit: rows.len() as i64 >= MAX_PER_LOGIN,
         rows,
         name: String::new(),
         public_key: String::new(),
         errors,
         frame: owner.into_frame(current, "ssh-keys"),
-    })
+    }
 }
 
 enum Added {

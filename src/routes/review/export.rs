@@ -20,8 +20,8 @@ use crate::db::{DbError, DbPool};
 use crate::models::review;
 use crate::models::server::Server;
 use crate::models::user::User;
-use crate::web::AppError;
-use crate::web::VisibleAccount;
+use crate::web::account::visible_account_in;
+use crate::web::{AppError, Visit};
 use crate::AppState;
 
 const LOGINS_PER_CHUNK: i64 = 200;
@@ -41,13 +41,20 @@ pub struct CsvQuery {
 type Chunk = Result<web::Bytes, std::io::Error>;
 
 pub async fn export(
-    VisibleAccount { current, account }: VisibleAccount,
+    visit: Visit,
     state: web::Data<AppState>,
     query: web::Query<CsvQuery>,
 ) -> Result<HttpResponse, AppError> {
-    if !may_review_access(&current.actor, &account) {
-        return Err(AppError::Forbidden);
-    }
+    let id = visit.param("id");
+    let (current, account) = visit
+        .read(&state, move |c, actor| {
+            let account = visible_account_in(c, actor, &id)?;
+            if !may_review_access(actor, &account) {
+                return Err(AppError::Forbidden);
+            }
+            Ok(account)
+        })
+        .await?;
     let detail = query.detail.trim() == "servers";
     let filter = ReviewFilter::parse(&query.filter);
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Chunk>(BUFFERS_WAITING);

@@ -7,11 +7,13 @@ use serde::Deserialize;
 
 use super::{alias_filter, owner_passes, LoginView, Roles};
 use crate::access::review::{is_risky, may_review_access, ReviewFilter};
+use crate::db::{DbConn, DbError};
 use crate::models::review;
+use crate::models::user::User;
 use crate::routes::users::tabs::AccountTab;
+use crate::web::account::visible_account_in;
 use crate::web::pagination::Pager;
-use crate::web::VisibleAccount;
-use crate::web::{render, AppError};
+use crate::web::{render, AppError, Visit};
 use crate::AppState;
 
 pub const PER_PAGE: i64 = 50;
@@ -42,13 +44,11 @@ impl ReviewPage {
 }
 
 pub async fn page(
-    VisibleAccount { current, account }: VisibleAccount,
+    visit: Visit,
     state: web::Data<AppState>,
     query: web::Query<ReviewQuery>,
 ) -> Result<HttpResponse, AppError> {
-    if !may_review_access(&current.actor, &account) {
-        return Err(AppError::Forbidden);
-    }
+    let id = visit.param("id");
     let filter = ReviewFilter::parse(&query.filter);
     let page_no = query
         .page
@@ -56,24 +56,14 @@ pub async fn page(
         .and_then(|p| p.trim().parse::<i64>().ok())
         .unwrap_or(1)
         .clamp(1, 1_000_000);
-    let acc = account.clone();
-    let (rows, total) = state
-        .db(move |c| {
-            let roles = Roles::load(c, acc.id)?;
-            let f = alias_filter(filter, &acc, &roles);
-            let (aliases, total) = review::aliases_page(c, acc.id, &f, page_no, PER_PAGE)?;
-            let mut logins = Vec::with_capacity(aliases.len() + 1);
-            if page_no == 1 && owner_passes(c, filter, &acc)? {
-                logins.push(acc.clone());
+    let (current, (account, rows, total)) = visit
+        .read(&state, move |c, actor| {
+            let account = visible_account_in(c, actor, &id)?;
+            if !may_review_access(actor, &account) {
+                return Err(AppError::Forbidden);
             }
-            logins.extend(aliases);
-            let ids: Vec<i32> = logins.iter().map(|l| l.id).collect();
-            let mut facts = review::facts(c, &ids)?;
-            let rows: Vec<LoginView> = logins
-                .into_iter()
-                .map(|l| LoginView::of(&acc, &roles, l, &mut facts))
-                .collect();
-            Ok((rows, total))
+            let (rows, total) = read(c, &account, filter, page_no)?;
+            Ok((account, rows, total))
         })
         .await?;
     let base = format!("/users/{}/access-review", account.id);
@@ -94,4 +84,29 @@ pub async fn page(
         filter: filter.key(),
         pager,
     })
+}
+
+/// One page of the review: the owner first (on page one, when it passes the filter),
+/// then the alias users that pass it, and how many of those there are in all.
+fn read(
+    c: &mut DbConn,
+    account: &User,
+    filter: ReviewFilter,
+    page_no: i64,
+) -> Result<(Vec<LoginView>, i64), DbError> {
+    let roles = Roles::load(c, account.id)?;
+    let f = alias_filter(filter, account, &roles);
+    let (aliases, total) = review::aliases_page(c, account.id, &f, page_no, PER_PAGE)?;
+    let mut logins = Vec::with_capacity(aliases.len() + 1);
+    if page_no == 1 && owner_passes(c, filter, account)? {
+        logins.push(account.clone());
+    }
+    logins.extend(aliases);
+    let ids: Vec<i32> = logins.iter().map(|l| l.id).collect();
+    let mut facts = review::facts(c, &ids)?;
+    let rows = logins
+        .into_iter()
+        .map(|l| LoginView::of(account, &roles, l, &mut facts))
+        .collect();
+    Ok((rows, total))
 }

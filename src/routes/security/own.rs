@@ -7,11 +7,12 @@ use askama::Template;
 
 use crate::access::sessions::may_end_own_sessions;
 use crate::access::two_factor::may_manage_own_factors;
+use crate::access::Actor;
 use crate::models::two_factor;
 use crate::models::{passkey, session};
 use crate::routes::sessions::{self, SessionView};
 use crate::web::chrome::Chrome;
-use crate::web::{render, AppError, Current};
+use crate::web::{render, AppError, Visit};
 use crate::AppState;
 
 #[derive(Template)]
@@ -42,8 +43,8 @@ struct PasskeyView {
 }
 
 /// Refuses (403) what is about one's own factors while impersonating.
-pub fn own_factors_only(current: &Current) -> Result<(), AppError> {
-    if may_manage_own_factors(&current.actor) {
+pub fn own_factors_only(actor: &Actor) -> Result<(), AppError> {
+    if may_manage_own_factors(actor) {
         Ok(())
     } else {
         Err(AppError::ForbiddenBecause(
@@ -52,11 +53,11 @@ pub fn own_factors_only(current: &Current) -> Result<(), AppError> {
     }
 }
 
-pub async fn page(current: Current, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    own_factors_only(&current)?;
-    let uid = current.actor.login.id;
-    let (codes_left, open, keys, has_totp) = state
-        .db(move |c| {
+pub async fn page(visit: Visit, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let (current, (codes_left, open, keys, has_totp)) = visit
+        .read(&state, |c, actor| {
+            own_factors_only(actor)?;
+            let uid = actor.login.id;
             Ok((
                 two_factor::recovery_codes_left(c, uid)?,
                 session::open_of(c, uid)?,
@@ -65,6 +66,7 @@ pub async fn page(current: Current, state: web::Data<AppState>) -> Result<HttpRe
             ))
         })
         .await?;
+    let uid = current.actor.login.id;
     let may_add_passkey = (keys.len() as i64) < passkey::MAX_PER_LOGIN;
     let passkeys = keys
         .into_iter()

@@ -96,7 +96,7 @@ pub async fn start(
     state: web::Data<AppState>,
     form: web::Form<NameForm>,
 ) -> Result<HttpResponse, AppError> {
-    own_factors_only(&current)?;
+    own_factors_only(&current.actor)?;
     current.require_recent_auth("/account/security")?;
     let rp = match relying_party(&state) {
         Ok(rp) => rp,
@@ -162,7 +162,7 @@ pub async fn finish(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    own_factors_only(&current)?;
+    own_factors_only(&current.actor)?;
     current.require_recent_auth("/account/security")?;
     let rp = match relying_party(&state) {
         Ok(rp) => rp,
@@ -275,7 +275,7 @@ pub async fn delete(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    own_factors_only(&current)?;
+    own_factors_only(&current.actor)?;
     let pk = parse_id(&path)?;
     current.require_recent_auth("/account/security")?;
     let uid = current.actor.login.id;

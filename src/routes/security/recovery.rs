@@ -14,7 +14,7 @@ use crate::security::sealed::{self, Sealed};
 use crate::security::totp;
 use crate::web::chrome::Chrome;
 use crate::web::session::NEW_RECOVERY_CODES;
-use crate::web::{render, AppError, Current};
+use crate::web::{render, AppError, Current, Visit};
 use crate::AppState;
 
 #[derive(Template)]
@@ -54,10 +54,15 @@ pub fn store_new_codes(
 /// many are left.
 pub async fn page(
     req: HttpRequest,
-    current: Current,
+    visit: Visit,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    own_factors_only(&current)?;
+    let (current, codes_left) = visit
+        .read(&state, |c, actor| {
+            own_factors_only(actor)?;
+            Ok(two_factor::recovery_codes_left(c, actor.login.id)?)
+        })
+        .await?;
     let uid = current.actor.login.id;
     let waiting = current
         .session
@@ -75,9 +80,6 @@ pub async fn page(
         })
         .map(|s| s.split(' ').map(str::to_string).collect())
         .unwrap_or_default();
-    let codes_left = state
-        .db(move |c| Ok(two_factor::recovery_codes_left(c, uid)?))
-        .await?;
     // Only codes that are still the login's own unused ones are shown.
     let codes = if codes.len() == totp::RECOVERY_CODES && codes_left > 0 {
         codes
@@ -102,7 +104,7 @@ pub async fn regenerate(
     current: Current,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    own_factors_only(&current)?;
+    own_factors_only(&current.actor)?;
     current.require_recent_auth("/account/security")?;
     if !current.factor.has_factor {
         current.flash(

@@ -64,7 +64,7 @@ fn setup_page(
 
 /// POST /account/security/totp/start
 pub async fn start(req: HttpRequest, current: Current) -> Result<HttpResponse, AppError> {
-    own_factors_only(&current)?;
+    own_factors_only(&current.actor)?;
     current.require_recent_auth("/account/security")?;
     let Some(cookie) = req.cookie(SESSION_COOKIE) else {
         return Err(AppError::LoginRequired);
@@ -97,7 +97,7 @@ pub async fn confirm(
     state: web::Data<AppState>,
     form: web::Form<CodeForm>,
 ) -> Result<HttpResponse, AppError> {
-    own_factors_only(&current)?;
+    own_factors_only(&current.actor)?;
     current.require_recent_auth("/account/security")?;
     let uid = current.actor.login.id;
     let secret = current
@@ -158,7 +158,7 @@ pub async fn delete(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    own_factors_only(&current)?;
+    own_factors_only(&current.actor)?;
     current.require_recent_auth("/account/security")?;
     let fields = crate::web::form::pairs(&body)?;
     let ask = Ask {

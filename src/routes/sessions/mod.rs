@@ -83,7 +83,22 @@ pub struct ManagedSessions {
 }
 
 /// The sessions of `holder` when the actor may end them (`None` otherwise, and nothing
-/// is read).
+/// is read), on a connection the caller holds (a page view's `Visit::read`).
+pub fn managed_in(
+    c: &mut crate::db::DbConn,
+    actor: &crate::access::Actor,
+    holder: crate::access::keys::Holder<'_>,
+    login_id: i32,
+    page_url: &str,
+) -> Result<Option<ManagedSessions>, crate::db::DbError> {
+    if !crate::access::sessions::may_end_sessions_of(actor, holder) {
+        return Ok(None);
+    }
+    let rows = crate::models::session::open_of(c, login_id)?;
+    Ok(Some(ManagedSessions::of(rows, login_id, page_url)))
+}
+
+/// `managed_in` in a hand-off of its own, for a handler that holds no connection.
 pub async fn managed(
     state: &crate::AppState,
     actor: &crate::access::Actor,
@@ -97,8 +112,14 @@ pub async fn managed(
     let rows = state
         .db(move |c| Ok(crate::models::session::open_of(c, login_id)?))
         .await?;
-    Ok(Some(ManagedSessions {
-        sessions: views(rows, None, login_id),
-        end_url: format!("{page_url}/sessions/end"),
-    }))
+    Ok(Some(ManagedSessions::of(rows, login_id, page_url)))
+}
+
+impl ManagedSessions {
+    fn of(rows: Vec<SessionRow>, login_id: i32, page_url: &str) -> ManagedSessions {
+        ManagedSessions {
+            sessions: views(rows, None, login_id),
+            end_url: format!("{page_url}/sessions/end"),
+        }
+    }
 }

@@ -6,11 +6,13 @@ use askama::Template;
 use super::tabs::AccountTab;
 use crate::access::accounts::{account_edit, AccountEdit};
 use crate::access::keys::Holder;
+use crate::access::Actor;
+use crate::db::{self, DbConn};
 use crate::models::user::User;
-use crate::routes::sessions::{managed, ManagedSessions};
+use crate::routes::sessions::{managed_in, ManagedSessions};
+use crate::web::account::visible_account_in;
 use crate::web::form::FieldErrors;
-use crate::web::VisibleAccount;
-use crate::web::{render, AppError, Current};
+use crate::web::{render, AppError, Current, Visit};
 use crate::AppState;
 
 #[derive(Template)]
@@ -39,22 +41,27 @@ pub struct DetailPage {
 
 crate::account_tab_page!(DetailPage);
 
-pub async fn page(
-    VisibleAccount { current, account }: VisibleAccount,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, AppError> {
-    let page = build(
+pub async fn page(visit: Visit, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let id = visit.param("id");
+    let (current, (account, found)) = visit
+        .read(&state, move |c, actor| {
+            let account = visible_account_in(c, actor, &id)?;
+            let found = read(c, actor, &account)?;
+            Ok((account, found))
+        })
+        .await?;
+    let page = assemble(
         &current,
-        &state,
         account,
+        found,
         FieldErrors::default(),
         FieldErrors::default(),
-    )
-    .await?;
+    );
     render::page(&page)
 }
 
-/// Builds the page from the saved account; the edit handler overrides the form values.
+/// Builds the page from the saved account for a request whose `Current` is in hand: the
+/// edit handler shows the forms again with their errors and overrides the values.
 pub async fn build(
     current: &Current,
     state: &AppState,
@@ -62,38 +69,70 @@ pub async fn build(
     errors: FieldErrors,
     password_errors: FieldErrors,
 ) -> Result<DetailPage, AppError> {
-    let edit = account_edit(&current.actor, &account);
-    let owner_id = account.owner_id;
-    let wants_owners = edit.kind_and_owner;
-    let account_id = account.id;
-    let (owner, owners, two_factor) = state
-        .db(move |c| {
-            let owner = match owner_id {
-                Some(o) => User::find(c, o)?,
-                None => None,
-            };
-            let owners = if wants_owners {
-                User::possible_owners(c)?
-            } else {
-                Vec::new()
-            };
-            let two_factor = crate::models::two_factor::has_factor(c, account_id)?;
-            Ok((owner, owners, two_factor))
+    let actor = current.actor.clone();
+    let (account, found) = db::run(&state.pool, move |c| {
+        db::read_snapshot(c, |c| {
+            let found = read(c, &actor, &account)?;
+            Ok::<_, AppError>((account, found))
         })
-        .await?;
-    let is_self = current.actor.login.id == account.id;
-    let managed_sessions = managed(
-        state,
-        &current.actor,
-        Holder::Account(&account),
+    })
+    .await?;
+    Ok(assemble(current, account, found, errors, password_errors))
+}
+
+/// What the page shows besides the account itself.
+struct Found {
+    owner: Option<User>,
+    owners: Vec<User>,
+    two_factor: bool,
+    managed_sessions: Option<ManagedSessions>,
+}
+
+/// The account's owner, the owners the form offers (to a login that may move it), its
+/// second factor, and its sessions for a manager who may end them.
+fn read(c: &mut DbConn, actor: &Actor, account: &User) -> Result<Found, AppError> {
+    let owner = match account.owner_id {
+        Some(o) => User::find(c, o)?,
+        None => None,
+    };
+    let owners = if account_edit(actor, account).kind_and_owner {
+        User::possible_owners(c)?
+    } else {
+        Vec::new()
+    };
+    let two_factor = crate::models::two_factor::has_factor(c, account.id)?;
+    let managed_sessions = managed_in(
+        c,
+        actor,
+        Holder::Account(account),
         account.id,
         &format!("/users/{}", account.id),
-    )
-    .await?;
-    Ok(DetailPage {
-        is_self,
+    )?;
+    Ok(Found {
+        owner,
+        owners,
+        two_factor,
         managed_sessions,
-        edit,
+    })
+}
+
+fn assemble(
+    current: &Current,
+    account: User,
+    found: Found,
+    errors: FieldErrors,
+    password_errors: FieldErrors,
+) -> DetailPage {
+    let Found {
+        owner,
+        owners,
+        two_factor,
+        managed_sessions,
+    } = found;
+    DetailPage {
+        is_self: current.actor.login.id == account.id,
+        managed_sessions,
+        edit: account_edit(&current.actor, &account),
         owners,
         name: account.name.clone(),
         email: account.email.clone(),
@@ -108,5 +147,5 @@ pub async fn build(
         frame: AccountTab::of_login(current, account, "details"),
         errors,
         password_errors,
-    })
+    }
 }

@@ -1,18 +1,21 @@
 //! GET /users: Manage Users. Admins list every account, resellers their customers (with
 //! each one's alias user count); search by name, username or e-mail; pages of 25.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use super::create::AddAccountForm;
 use crate::access::accounts::{account_creation, account_list, AccountCreation, AccountList};
+use crate::access::Actor;
+use crate::db::{self, DbConn};
 use crate::models::user::User;
+use crate::models::Page;
 use crate::web::chrome::Chrome;
 use crate::web::form::FieldErrors;
 use crate::web::pagination::{ListQuery, Pager};
-use crate::web::{render, AppError, Current};
+use crate::web::{render, AppError, Current, Visit};
 use crate::AppState;
 
 pub const PER_PAGE: i64 = 25;
@@ -41,22 +44,27 @@ pub struct ListPage {
 }
 
 pub async fn page(
-    current: Current,
+    visit: Visit,
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let list = build(
+    let (q, page_no) = (query.q.clone(), query.page());
+    let (current, found) = visit
+        .read(&state, move |c, actor| read(c, actor, &q, page_no))
+        .await?;
+    let list = assemble(
         &current,
-        &state,
         &query,
+        found,
         AddAccountForm::default(),
         FieldErrors::default(),
-    )
-    .await?;
+    );
     render::page(&list)
 }
 
-/// Builds the page; the create handler reuses it to show the add dialog with errors.
+/// Builds the page for a request whose `Current` is in hand: the create handler shows the
+/// add dialog again with its errors. The same reads as a page view, in a hand-off of
+/// their own.
 pub async fn build(
     current: &Current,
     state: &AppState,
@@ -64,33 +72,73 @@ pub async fn build(
     form: AddAccountForm,
     errors: FieldErrors,
 ) -> Result<ListPage, AppError> {
-    let scope = account_list(&current.actor).ok_or(AppError::Forbidden)?;
-    let creation = account_creation(&current.actor);
-    let owner = match scope {
+    let actor = current.actor.clone();
+    let (q, page_no) = (query.q.clone(), query.page());
+    let found = db::run(&state.pool, move |c| {
+        db::read_snapshot(c, |c| read(c, &actor, &q, page_no))
+    })
+    .await?;
+    Ok(assemble(current, query, found, form, errors))
+}
+
+/// What the page shows, read for one page of the list.
+struct Found {
+    page: Page<User>,
+    owners_by_id: HashMap<i32, String>,
+    alias_counts: HashMap<i32, i64>,
+    owners: Vec<User>,
+    factors: HashSet<i32>,
+}
+
+/// The accounts `actor` may list (403 when it may list none), with what each row shows,
+/// and the owners the add dialog offers to a login that may pick one.
+fn read(c: &mut DbConn, actor: &Actor, q: &str, page_no: i64) -> Result<Found, AppError> {
+    let owner = match account_list(actor).ok_or(AppError::Forbidden)? {
         AccountList::Everyone => None,
         AccountList::CustomersOf(id) => Some(id),
     };
-    let (q, page_no) = (query.q.clone(), query.page());
-    let pick_owner = creation == Some(AccountCreation::Any);
-    let (page, owners_by_id, alias_counts, owners, factors) = state
-        .db(move |c| {
-            let page = User::list_accounts(c, owner, &q, page_no, PER_PAGE)?;
-            let ids: Vec<i32> = page.rows.iter().map(|u| u.id).collect();
-            let owner_ids: Vec<i32> = page.rows.iter().filter_map(|u| u.owner_id).collect();
-            let owners_by_id: HashMap<i32, String> = User::find_many(c, &owner_ids)?
-                .into_iter()
-                .map(|u| (u.id, u.username))
-                .collect();
-            let counts: HashMap<i32, i64> = User::alias_counts(c, &ids)?.into_iter().collect();
-            let owners = if pick_owner {
-                User::possible_owners(c)?
-            } else {
-                Vec::new()
-            };
-            let factors = crate::models::two_factor::with_factor_among(c, &ids)?;
-            Ok((page, owners_by_id, counts, owners, factors))
-        })
-        .await?;
+    let page = User::list_accounts(c, owner, q, page_no, PER_PAGE)?;
+    let ids: Vec<i32> = page.rows.iter().map(|u| u.id).collect();
+    let owner_ids: Vec<i32> = page.rows.iter().filter_map(|u| u.owner_id).collect();
+    let owners_by_id = User::find_many(c, &owner_ids)?
+        .into_iter()
+        .map(|u| (u.id, u.username))
+        .collect();
+    let alias_counts = User::alias_counts(c, &ids)?.into_iter().collect();
+    let owners = if picks_owner(actor) {
+        User::possible_owners(c)?
+    } else {
+        Vec::new()
+    };
+    let factors = crate::models::two_factor::with_factor_among(c, &ids)?;
+    Ok(Found {
+        page,
+        owners_by_id,
+        alias_counts,
+        owners,
+        factors,
+    })
+}
+
+/// Whether the add dialog lets `actor` choose the new account's owner.
+fn picks_owner(actor: &Actor) -> bool {
+    account_creation(actor) == Some(AccountCreation::Any)
+}
+
+fn assemble(
+    current: &Current,
+    query: &ListQuery,
+    found: Found,
+    form: AddAccountForm,
+    errors: FieldErrors,
+) -> ListPage {
+    let Found {
+        page,
+        owners_by_id,
+        alias_counts,
+        owners,
+        factors,
+    } = found;
     let pager = Pager::new("/users", &query.q, page.page, page.pages(), page.total);
     let rows = page
         .rows
@@ -112,16 +160,16 @@ pub async fn build(
         })
         .collect();
     let open_dialog = !errors.is_empty() || query.add.is_some();
-    Ok(ListPage {
+    ListPage {
         chrome: Some(current.chrome("users")),
         rows,
         q: query.q.clone(),
         pager,
-        can_create: creation.is_some(),
-        can_pick_owner: pick_owner,
+        can_create: account_creation(&current.actor).is_some(),
+        can_pick_owner: picks_owner(&current.actor),
         owners,
         form,
         errors,
         open_dialog,
-    })
+    }
 }

@@ -1,7 +1,8 @@
 //! What one request costs the database, read from the real `steward serve` binary's
 //! metrics (`steward_db_handoffs_per_request`, by route): a logged-in page view reads its
 //! session, its login's rights and its own rows in one hand-off to a blocking thread
-//! (an account's tab included, whose account is read in the same hand-off); a form's POST
+//! (an account's tab included, whose account is read in the same hand-off; the access
+//! review's CSV too, before its stream reads in chunks of its own); a form's POST
 //! reads its session and makes its change in one transaction, and saves its flash message
 //! in one more;
 //! static files and anonymous pages cost none, whatever cookie they carry. An API call
@@ -68,6 +69,9 @@ async fn a_page_view_reads_session_rights_and_rows_in_one_handoff(backend: Backe
         .get_html(&address, &format!("/users/{acme}/roles"))
         .await;
     assert!(roles.contains("Roles"), "the Roles tab answers");
+    // Before the assign POST below, whose flash message the next page view shows and
+    // saves the session again for.
+    let pages = view_pages(&boss, &address, acme, aliases[1]).await;
     let dialog = format!("/users/{acme}/alias-users/{}/servers", aliases[0]);
     boss.get_html(&address, &dialog).await;
     boss.get_html(&address, &format!("{dialog}?q=web")).await;
@@ -120,6 +124,16 @@ async fn a_page_view_reads_session_rights_and_rows_in_one_handoff(backend: Backe
         delta("/users/{id}/alias-users/{aid}/servers"),
         (2.0, 2.0),
         "the Assign Servers dialog, listed and searched: one hand-off each"
+    );
+    let costly: Vec<String> = pages
+        .iter()
+        .map(|route| (route, delta(route)))
+        .filter(|(_, d)| *d != (1.0, 1.0))
+        .map(|(route, (sum, n))| format!("{route}: {sum} hand-offs in {n} views"))
+        .collect();
+    assert!(
+        costly.is_empty(),
+        "every page view reads in one hand-off: {costly:?}"
     );
     let (s0, n0) = handoffs_of(&before, "POST", "/users/{id}/alias-users/{aid}/servers");
     let (s1, n1) = handoffs_of(&after, "POST", "/users/{id}/alias-users/{aid}/servers");
@@ -229,6 +243,48 @@ async fn a_page_view_reads_session_rights_and_rows_in_one_handoff(backend: Backe
             "an existing role in the editor: one"
         );
     }
+}
+
+/// Views each page of the account tabs, the logs, the access review, the key pages, the
+/// admin pages and the login's own security pages once, and answers their routes as the
+/// metrics name them.
+async fn view_pages(boss: &Session, address: &str, acme: i32, alias: i32) -> Vec<&'static str> {
+    let pages = [
+        ("/users", "/users?q=acme".to_string()),
+        ("/users/{id}", format!("/users/{acme}")),
+        ("/users/{id}/activity", format!("/users/{acme}/activity")),
+        ("/users/{id}/logins", format!("/users/{acme}/logins")),
+        ("/audit", "/audit".to_string()),
+        (
+            "/users/{id}/access-review",
+            format!("/users/{acme}/access-review"),
+        ),
+        (
+            "/users/{id}/access-review.csv",
+            format!("/users/{acme}/access-review.csv"),
+        ),
+        ("/admin/throttles", "/admin/throttles".to_string()),
+        ("/admin/mail", "/admin/mail".to_string()),
+        ("/users/{id}/ssh-keys", format!("/users/{acme}/ssh-keys")),
+        ("/users/{id}/api-keys", format!("/users/{acme}/api-keys")),
+        (
+            "/users/{id}/alias-users/{aid}/ssh-keys",
+            format!("/users/{acme}/alias-users/{alias}/ssh-keys"),
+        ),
+        (
+            "/users/{id}/alias-users/{aid}/api-keys",
+            format!("/users/{acme}/alias-users/{alias}/api-keys"),
+        ),
+        ("/account/security", "/account/security".to_string()),
+        (
+            "/account/security/recovery-codes",
+            "/account/security/recovery-codes".to_string(),
+        ),
+    ];
+    for (_, path) in &pages {
+        boss.get_html(address, path).await;
+    }
+    pages.into_iter().map(|(route, _)| route).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
