@@ -90,10 +90,12 @@ impl Visit {
         let require_two_factor = state.require_two_factor;
         let path = self.req.path().to_owned();
         let found = db::run(&state.pool, move |c| -> Result<Found<T>, AppError> {
+            let mut due = false;
             let read = mode.within(c, |c| {
                 let Some((mut loaded, stale)) = session::read_in_snapshot(c, &hash)? else {
                     return Ok(None);
                 };
+                due = stale;
                 let verdict = match loaded.acting.take() {
                     Some(pre) => {
                         let judged = judge(pre.acting, require_two_factor, &path);
@@ -105,16 +107,14 @@ impl Visit {
                     }
                     None => None,
                 };
-                Ok(Some((loaded, verdict, stale)))
-            })?;
-            Ok(read.map(|(loaded, verdict, stale)| {
-                if stale {
-                    // Extending the expiry is a write of its own, after the transaction
-                    // (same connection), which waits for no disk.
-                    session::extend(c, &hash);
-                }
-                (loaded, verdict)
-            }))
+                Ok(Some((loaded, verdict)))
+            });
+            if due {
+                // Extending the expiry is a write of its own, after the transaction (same
+                // connection), which waits for no disk; a refused page view counts as use.
+                session::extend(c, &hash);
+            }
+            read
         })
         .await?;
         let Some((loaded, verdict)) = found else {

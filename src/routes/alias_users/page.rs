@@ -14,14 +14,12 @@ use crate::access::aliases::{
 };
 use crate::access::keys::{may_manage_keys, Holder, KeyKind};
 use crate::access::servers::visible_reach;
-use crate::access::sessions::may_end_sessions_of;
 use crate::access::{Actor, Permission, PermissionSet};
 use crate::db::{self, DbConn, DbError};
 use crate::models::role::{self, Role};
-use crate::models::session::SessionRow;
 use crate::models::{api_key, now, ssh_key};
 use crate::models::{reach::Reach, server::Server, Page};
-use crate::routes::sessions::{views, ManagedSessions};
+use crate::routes::sessions::{managed_in, ManagedSessions};
 use crate::web::chrome::Chrome;
 use crate::web::form::FieldErrors;
 use crate::web::session::OFFBOARDED;
@@ -189,7 +187,7 @@ struct Found {
     api_keys: Option<i64>,
     two_factor: bool,
     preview: Option<RoleRows>,
-    sessions: Option<Vec<SessionRow>>,
+    sessions: Option<ManagedSessions>,
 }
 
 /// The page's rows for `t`, as far as the actor may see and manage them.
@@ -236,12 +234,7 @@ fn read(
         Some(rid) => role_rows(c, account_id, rid)?,
         None => None,
     };
-    // Read only for a manager who may end them, as `sessions::managed` does.
-    let sessions = if may_end_sessions_of(actor, holder) {
-        Some(crate::models::session::open_of(c, alias_id)?)
-    } else {
-        None
-    };
+    let sessions = managed_in(c, actor, holder, alias_id, &alias_url(account_id, alias_id))?;
     Ok(Found {
         two_factor: crate::models::two_factor::has_factor(c, alias_id)?,
         servers,
@@ -301,11 +294,7 @@ fn assemble(current: &Current, t: Target, found: Found, errors: FieldErrors) -> 
         actor, &t.account, &t.alias, t.rights, may_log_in,
     )
     .is_ok();
-    let (account_id, alias_id) = (t.account.id, t.alias.id);
-    let managed_sessions = sessions.map(|rows| ManagedSessions {
-        sessions: views(rows, None, alias_id),
-        end_url: format!("{}/sessions/end", alias_url(account_id, alias_id)),
-    });
+    let managed_sessions = sessions;
     let preview = preview.map(|rows| role_change(actor, &t, rows));
     let permissions: Vec<&'static Permission> = t.rights.permissions.iter().collect();
     let _: PermissionSet = t.rights.permissions;

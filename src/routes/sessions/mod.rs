@@ -98,23 +98,6 @@ pub fn managed_in(
     Ok(Some(ManagedSessions::of(rows, login_id, page_url)))
 }
 
-/// `managed_in` in a hand-off of its own, for a handler that holds no connection.
-pub async fn managed(
-    state: &crate::AppState,
-    actor: &crate::access::Actor,
-    holder: crate::access::keys::Holder<'_>,
-    login_id: i32,
-    page_url: &str,
-) -> Result<Option<ManagedSessions>, crate::web::AppError> {
-    if !crate::access::sessions::may_end_sessions_of(actor, holder) {
-        return Ok(None);
-    }
-    let rows = state
-        .db(move |c| Ok(crate::models::session::open_of(c, login_id)?))
-        .await?;
-    Ok(Some(ManagedSessions::of(rows, login_id, page_url)))
-}
-
 impl ManagedSessions {
     fn of(rows: Vec<SessionRow>, login_id: i32, page_url: &str) -> ManagedSessions {
         ManagedSessions {
