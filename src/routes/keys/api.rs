@@ -243,13 +243,11 @@ async fn build(
     form: Option<&CreateForm>,
 ) -> Result<ApiPage, AppError> {
     let actor = current.actor.clone();
-    let (owner, found) = db::run(&state.pool, move |c| {
-        db::read_snapshot(c, |c| {
-            let found = read(c, &actor, &owner)?;
-            Ok::<_, DbError>((owner, found))
-        })
-    })
-    .await?;
+    let read_page = move |c: &mut DbConn| -> Result<_, DbError> {
+        let found = read(c, &actor, &owner)?;
+        Ok((owner, found))
+    };
+    let (owner, found) = db::run(&state.pool, move |c| db::read_snapshot(c, read_page)).await?;
     Ok(assemble(current, owner, found, errors, form))
 }
 
