@@ -79,7 +79,6 @@ pub struct TestApp {
     pub pool: DbPool,
     pub backend: Backend,
     pub database_url: String,
-    pg_database: Option<String>,
     _dir: Option<TempDir>,
     /// The SMTP server this app sends its mail to (started for every app, so that every
     /// mail the tests cause really crosses SMTP; `spawn_app_with_mail` names its own).
@@ -201,6 +200,9 @@ pub async fn spawn_app_custom(
 ) -> TestApp {
     let _ = env_logger::builder().is_test(true).try_init();
     let (database_url, pg_database, dir) = fresh_database(backend);
+    if let Some(name) = pg_database {
+        drop_when_thread_ends(name);
+    }
     let pool = db::connect(&database_url).expect("pool");
     {
         let mut conn = pool.get().expect("connection");
@@ -231,23 +233,36 @@ pub async fn spawn_app_custom(
         pool,
         backend,
         database_url,
-        pg_database,
         _dir: dir,
         mail,
         _workers: (app.mail, app.driver),
     }
 }
 
-impl Drop for TestApp {
+/// A test's PostgreSQL database, dropped when the test's thread ends. Not when its
+/// `TestApp` is dropped: that happens inside the test's runtime, whose background tasks
+/// (the readiness heartbeat, the purge) still use the pool, and a task that asks for a
+/// connection to a dropped database waits out the pool's whole connection timeout (15 s)
+/// before the runtime can shut down. The test thread ends after its runtime is gone.
+struct PgDatabase(String);
+
+impl Drop for PgDatabase {
     fn drop(&mut self) {
-        if let Some(name) = &self.pg_database {
-            if let Ok(mut conn) = PgConnection::establish(&format!("{}/postgres", postgres_base()))
-            {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut conn);
-            }
+        if let Ok(mut conn) = PgConnection::establish(&format!("{}/postgres", postgres_base())) {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.0))
+                .execute(&mut conn);
         }
     }
+}
+
+thread_local! {
+    static DATABASES_TO_DROP: std::cell::RefCell<Vec<PgDatabase>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Drops the database `name` once the current thread ends.
+fn drop_when_thread_ends(name: String) {
+    DATABASES_TO_DROP.with(|d| d.borrow_mut().push(PgDatabase(name)));
 }
 
 /// Mail as the tests see it: what arrived at the app's SMTP sink.
