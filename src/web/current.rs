@@ -14,8 +14,7 @@ use super::chrome::{Chrome, Flash, Impersonation};
 use super::client::ClientInfo;
 use super::error::AppError;
 use super::session::{
-    ensure_loaded, Preloaded, Session, SessionExt, AUTH_AT, FLASH, IMPERSONATOR_ID, LOGIN_ID,
-    RETURN_TO,
+    ensure_loaded, Preloaded, Session, SessionExt, AUTH_AT, IMPERSONATOR_ID, LOGIN_ID, RETURN_TO,
 };
 use crate::access::accounts::account_list;
 use crate::access::impersonation::still_may_impersonate;
@@ -68,15 +67,12 @@ pub fn csrf_token(session: &Session) -> String {
     session.csrf_token()
 }
 
-/// Leaves a message for the next page the session sees.
+/// Leaves a message for the next page the browser shows.
 pub fn set_flash(session: &Session, kind: &str, message: impl Into<String>) {
-    let _ = session.insert(
-        FLASH,
-        Flash {
-            kind: kind.into(),
-            message: message.into(),
-        },
-    );
+    session.set_flash(Flash {
+        kind: kind.into(),
+        message: message.into(),
+    });
 }
 
 impl Current {
@@ -249,13 +245,7 @@ impl Current {
             Judged::SetupRequired => return Err(AppError::TwoFactorSetupRequired),
         };
         let csrf = csrf_token(&session);
-        // Only touch the flash when there is one: a removal marks the session changed,
-        // and a changed session is written back to the database on every page view.
-        let flash = if session.contains_key(FLASH) {
-            session.remove_as::<Flash>(FLASH).and_then(Result::ok)
-        } else {
-            None
-        };
+        let flash = session.take_flash();
         Ok(Current {
             actor,
             session,

@@ -3,6 +3,11 @@
 //! whole site, and without an expiry (it ends with the browser; the row's idle expiry
 //! ends it sooner). The format is the one actix-session wrote, so sessions opened before
 //! the panel kept its own survive an upgrade.
+//!
+//! Beside it, the flash cookie: the one message a change leaves for the next page ("Role
+//! created."), encrypted and authenticated under the same secret and removed by the page
+//! that shows it. Keeping it out of the session row means a change writes no session and
+//! a page that shows the message writes nothing either.
 
 use actix_web::cookie::{Cookie, CookieJar, Key, SameSite};
 use actix_web::dev::ServiceRequest;
@@ -12,8 +17,13 @@ use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use crate::web::chrome::Flash;
+
 /// A session key is 43 characters; anything much longer was not made by the panel.
 const MAX_KEY_LEN: usize = 256;
+/// A flash message longer than this is cut: a cookie holds about 4 KB, and a banner is
+/// one sentence (it may quote a name the user typed).
+const MAX_FLASH_CHARS: usize = 1000;
 
 #[derive(Clone)]
 pub struct CookieSettings {
@@ -47,6 +57,52 @@ impl CookieSettings {
         mac.update(b"steward session csrf|");
         mac.update(session_key.as_bytes());
         URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
+
+    /// Whether the request has a flash cookie, and its message when this panel sealed it.
+    pub fn flash_of(&self, req: &ServiceRequest) -> (bool, Option<Flash>) {
+        let name = self.flash_name();
+        let Some(cookie) = req.cookie(&name) else {
+            return (false, None);
+        };
+        let mut jar = CookieJar::new();
+        jar.add_original(cookie);
+        let flash = jar
+            .private(&self.key)
+            .get(&name)
+            .and_then(|opened| serde_json::from_str(opened.value()).ok());
+        (true, flash)
+    }
+
+    /// Leaves `flash` for the next page the browser shows.
+    pub fn set_flash(&self, headers: &mut HeaderMap, flash: &Flash) {
+        let flash = Flash {
+            kind: flash.kind.clone(),
+            message: flash.message.chars().take(MAX_FLASH_CHARS).collect(),
+        };
+        let Ok(value) = serde_json::to_string(&flash) else {
+            return;
+        };
+        let mut cookie = Cookie::new(self.flash_name(), value);
+        self.shape(&mut cookie);
+        let mut jar = CookieJar::new();
+        jar.private_mut(&self.key).add(cookie);
+        if let Some(sealed) = jar.delta().next() {
+            append(headers, &sealed.encoded().to_string());
+        }
+    }
+
+    /// Tells the browser its flash message has been shown.
+    pub fn remove_flash(&self, headers: &mut HeaderMap) {
+        let mut cookie = Cookie::new(self.flash_name(), "");
+        self.shape(&mut cookie);
+        cookie.make_removal();
+        append(headers, &cookie.to_string());
+    }
+
+    /// The session cookie's name with `_flash`: a `__Host-` prefix carries over.
+    fn flash_name(&self) -> String {
+        format!("{}_flash", self.name)
     }
 
     /// Hands the browser the cookie for `session_key`.
@@ -88,5 +144,71 @@ fn append(headers: &mut HeaderMap, value: &str) {
         // Name and value are ours and URL-safe; this cannot happen, but a page is better
         // than a panic if it ever did.
         Err(e) => log::error!("the session cookie could not be written: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    fn settings(key: Key) -> CookieSettings {
+        CookieSettings {
+            name: "steward_session".into(),
+            secure: false,
+            key,
+        }
+    }
+
+    /// The request a browser sends back with the flash cookie `ours` set.
+    fn request_with_flash(ours: &CookieSettings, message: &str) -> ServiceRequest {
+        let mut headers = HeaderMap::new();
+        ours.set_flash(
+            &mut headers,
+            &Flash {
+                kind: "success".into(),
+                message: message.into(),
+            },
+        );
+        let set = headers.get(SET_COOKIE).unwrap().to_str().unwrap();
+        let cookie = Cookie::parse_encoded(set.to_string()).unwrap();
+        assert_eq!(cookie.name(), "steward_session_flash");
+        assert!(
+            !set.contains(message),
+            "the message is sealed, not readable"
+        );
+        TestRequest::default().cookie(cookie).to_srv_request()
+    }
+
+    #[test]
+    fn a_flash_cookie_opens_only_under_the_secret_that_sealed_it() {
+        let ours = settings(Key::generate());
+        let req = request_with_flash(&ours, "Role Viewers created.");
+        let (present, flash) = ours.flash_of(&req);
+        assert!(present);
+        assert_eq!(flash.unwrap().message, "Role Viewers created.");
+
+        let (present, flash) = settings(Key::generate()).flash_of(&req);
+        assert!(
+            present,
+            "a cookie that does not open is still there to remove"
+        );
+        assert!(flash.is_none());
+
+        let forged = TestRequest::default()
+            .cookie(Cookie::new(
+                "steward_session_flash",
+                r#"{"kind":"success","message":"x"}"#,
+            ))
+            .to_srv_request();
+        assert!(ours.flash_of(&forged).1.is_none());
+    }
+
+    #[test]
+    fn a_long_flash_message_is_cut_to_fit_a_cookie() {
+        let ours = settings(Key::generate());
+        let req = request_with_flash(&ours, &"é".repeat(5000));
+        let message = ours.flash_of(&req).1.unwrap().message;
+        assert_eq!(message.chars().count(), MAX_FLASH_CHARS);
     }
 }

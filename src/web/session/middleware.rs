@@ -9,7 +9,7 @@
 //! login's rows (`web::acting`), which `Current` then judges without going back to the
 //! database. After the request: what changed is written (a new session, a changed state, a
 //! new key, or an end), and nothing is written for a session that did not change or was
-//! never loaded. A database that cannot load or save the session answers the honest 503
+//! never loaded. A flash message is not a change: it travels in its own cookie. A database that cannot load or save the session answers the honest 503
 //! page rather than an empty 500 that would throw away the page the handler rendered.
 //!
 //! Requests that never use a session (static files, health checks, the JSON API, which
@@ -26,7 +26,7 @@ use actix_web::{web, HttpMessage, HttpRequest};
 use super::cookie::CookieSettings;
 use super::known::KnownSessions;
 use super::store;
-use super::{Session, State, Status, IMPERSONATOR_ID, LOGIN_ID};
+use super::{FlashCookie, Session, State, Status, IMPERSONATOR_ID, LOGIN_ID};
 use crate::db::{self, DbConn, DbError, DbPool};
 use crate::web::acting::Acting;
 use crate::web::error::unavailable_page;
@@ -96,6 +96,11 @@ pub async fn middleware(
     req.extensions_mut().insert(slot.clone());
 
     let mut res = next.call(req).await?.map_into_boxed_body();
+    match Session::flash_changes(res.request()) {
+        FlashCookie::Keep => {}
+        FlashCookie::Set(flash) => sessions.cookie.set_flash(res.headers_mut(), &flash),
+        FlashCookie::Remove => sessions.cookie.remove_flash(res.headers_mut()),
+    }
     let (status, after, next_key) = Session::take_changes(res.request());
     let Slot {
         key,

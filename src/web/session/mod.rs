@@ -27,12 +27,16 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 pub use cookie::CookieSettings;
+
+use crate::web::chrome::Flash;
 pub use middleware::{middleware, Loaded, Preloaded, Sessions};
 pub use store::{EXTEND_EVERY_MINUTES, IDLE_HOURS};
 
 /// Session state keys shared by the store, the login and the `Current` extractor.
 pub const LOGIN_ID: &str = "login_id";
 pub const IMPERSONATOR_ID: &str = "impersonator_id";
+/// Where sessions stored before the flash cookie kept their message: such a message is
+/// still shown once.
 pub const FLASH: &str = "flash";
 /// A new API key waiting, sealed, for the page the creating POST redirects to.
 pub const NEW_API_KEY: &str = "new_api_key";
@@ -91,6 +95,23 @@ struct Inner {
     /// that make its CSRF token.
     key: Option<String>,
     cookie: Option<CookieSettings>,
+    /// The flash message the request's cookie brought, whether a page took it, and the one
+    /// the request leaves for the next page: they travel in their own cookie, so neither
+    /// is a change to the stored session.
+    flash_in: Option<Flash>,
+    /// Whether the request came with a flash cookie at all (one that did not open is
+    /// removed too).
+    flash_cookie: bool,
+    flash_taken: bool,
+    flash_out: Option<Flash>,
+}
+
+/// What the browser's flash cookie needs after the request.
+#[derive(Debug)]
+pub(super) enum FlashCookie {
+    Keep,
+    Set(Flash),
+    Remove,
 }
 
 /// The session of the current request. Cheap to clone: every clone is the same session.
@@ -167,12 +188,50 @@ impl Session {
         Session(inner)
     }
 
-    /// Makes the request's session, stored under `key` (if any), not read yet.
+    /// Makes the request's session, stored under `key` (if any), not read yet, with the
+    /// flash message the request's cookie brought.
     fn attach(req: &ServiceRequest, key: Option<String>, cookie: CookieSettings) {
+        let (flash_cookie, flash) = cookie.flash_of(req);
         let session = Session::of(&mut req.extensions_mut());
         let mut inner = session.0.borrow_mut();
         inner.key = key;
         inner.cookie = Some(cookie);
+        inner.flash_in = flash;
+        inner.flash_cookie = flash_cookie;
+    }
+
+    /// Leaves a message for the next page the browser shows (also after a log-out).
+    pub fn set_flash(&self, flash: Flash) {
+        self.0.borrow_mut().flash_out = Some(flash);
+    }
+
+    /// The message left for this page, if any; once taken, the browser forgets it. A
+    /// message stored in the session by an older panel is taken out of it (a change).
+    pub fn take_flash(&self) -> Option<Flash> {
+        let mut inner = self.0.borrow_mut();
+        inner.flash_taken = true;
+        let from_cookie = inner.flash_in.take();
+        drop(inner);
+        from_cookie.or_else(|| {
+            if self.contains_key(FLASH) {
+                self.remove_as::<Flash>(FLASH).and_then(Result::ok)
+            } else {
+                None
+            }
+        })
+    }
+
+    /// What the request did to its flash cookie.
+    pub(super) fn flash_changes(req: &HttpRequest) -> FlashCookie {
+        let Some(inner) = req.extensions().get::<Rc<RefCell<Inner>>>().cloned() else {
+            return FlashCookie::Keep;
+        };
+        let mut inner = inner.borrow_mut();
+        match (inner.flash_out.take(), inner.flash_taken) {
+            (Some(flash), _) => FlashCookie::Set(flash),
+            (None, true) if inner.flash_cookie => FlashCookie::Remove,
+            (None, _) => FlashCookie::Keep,
+        }
     }
 
     /// The CSRF token its pages give their forms (`CookieSettings::csrf_token`): made from

@@ -80,8 +80,9 @@ pub async fn insert_new(
     Ok(key)
 }
 
-/// Writes a changed state under its key. A flash message set or taken (most POSTs answer
-/// with one, and the next page shows it) need not wait for the disk; anything else does.
+/// Writes a changed state under its key. Taking out a flash message an older panel stored
+/// in the session need not wait for the disk (messages now travel in their own cookie);
+/// anything else does.
 /// Answers a new key when the session had been ended elsewhere (log-out, disable, password
 /// change) while this request ran: its login is never brought back, and the browser gets
 /// an anonymous session instead.

@@ -103,7 +103,8 @@ fn cookie_of(res: &reqwest::Response) -> Option<String> {
     named_cookie(res, "steward_session=")
 }
 
-fn named_cookie(res: &reqwest::Response, prefix: &str) -> Option<String> {
+/// The `name=value` of the cookie a response sets whose text starts with `prefix`.
+pub fn named_cookie(res: &reqwest::Response, prefix: &str) -> Option<String> {
     res.headers()
         .get_all("set-cookie")
         .iter()
