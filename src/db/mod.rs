@@ -352,6 +352,32 @@ where
     }
 }
 
+/// Inside a transaction, runs `work` so that an `Err` undoes what it wrote and nothing
+/// else: a savepoint, released on `Ok`, rolled back to on `Err`. A door that makes its
+/// change in the same transaction as its session read uses it for a change that may be
+/// refused halfway (a name taken at the insert), so the refusal can still be rendered
+/// while the transaction around it commits nothing of it. Both backends take the same
+/// statements, and on PostgreSQL the rollback also clears a failed statement's abort.
+pub fn attempt<T, E, F>(conn: &mut DbConn, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<DieselError>,
+{
+    conn.batch_execute("SAVEPOINT steward_attempt")?;
+    match work(conn) {
+        Ok(value) => {
+            conn.batch_execute("RELEASE SAVEPOINT steward_attempt")?;
+            Ok(value)
+        }
+        Err(e) => {
+            conn.batch_execute(
+                "ROLLBACK TO SAVEPOINT steward_attempt; RELEASE SAVEPOINT steward_attempt",
+            )?;
+            Err(e)
+        }
+    }
+}
+
 /// Runs reads as one consistent snapshot: every statement of `work` sees the database as
 /// of the first one (PostgreSQL `REPEATABLE READ READ ONLY`, SQLite a deferred read
 /// transaction in WAL mode). Nothing is locked against writers; `work` must not write.
@@ -464,5 +490,36 @@ mod tests {
         assert!(failed.is_err());
         assert_eq!(synchronous(&mut c), 2, "FULL after a rollback");
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn an_attempt_that_fails_undoes_its_own_writes_and_keeps_the_transactions_others() {
+        let dir = std::env::temp_dir().join(format!("steward-attempt-{}", std::process::id()));
+        let pool = connect(&dir.join("t.db").to_string_lossy()).expect("pool");
+        let mut c = pool.get().expect("connection");
+        c.batch_execute("CREATE TABLE t (v INTEGER)").unwrap();
+        transaction(&mut c, |c| -> Result<(), DieselError> {
+            c.batch_execute("INSERT INTO t VALUES (1)")?;
+            let refused: Result<(), DieselError> = attempt(c, |c| {
+                c.batch_execute("INSERT INTO t VALUES (2)")?;
+                Err(DieselError::NotFound)
+            });
+            assert!(refused.is_err());
+            attempt(c, |c| c.batch_execute("INSERT INTO t VALUES (3)"))
+        })
+        .unwrap();
+        #[derive(diesel::QueryableByName)]
+        struct V {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            v: i32,
+        }
+        let kept: Vec<i32> = diesel::sql_query("SELECT v FROM t ORDER BY v")
+            .load::<V>(&mut c)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.v)
+            .collect();
+        assert_eq!(kept, [1, 3]);
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

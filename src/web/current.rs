@@ -55,6 +55,12 @@ pub fn unix_now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
+/// Whether an authentication at `at` (Unix time, as the session keeps it under `AUTH_AT`)
+/// is recent enough for sudo mode.
+pub fn authenticated_recently(at: Option<i64>) -> bool {
+    at.is_some_and(|at| unix_now() - at <= RECENT_AUTH_MINUTES * 60)
+}
+
 /// Marks the session as having just proved who is behind it.
 pub fn mark_authenticated(session: &Session) -> Result<(), AppError> {
     session
@@ -108,11 +114,7 @@ impl Current {
 
     /// Whether the person behind the session proved who they are in the last 15 minutes.
     pub fn recently_authenticated(&self) -> bool {
-        self.session
-            .get::<i64>(AUTH_AT)
-            .ok()
-            .flatten()
-            .is_some_and(|at| unix_now() - at <= RECENT_AUTH_MINUTES * 60)
+        authenticated_recently(self.session.get::<i64>(AUTH_AT).ok().flatten())
     }
 
     /// Sudo mode: without a recent authentication, the answer is a trip to /reauth that

@@ -11,7 +11,7 @@ use actix_web::{FromRequest, HttpRequest};
 use std::future::{ready, Ready};
 
 use super::client::ClientInfo;
-use super::current::{judge, Current, Judged};
+use super::current::{authenticated_recently, judge, Current, Judged};
 use super::error::AppError;
 use super::session::{self, SessionExt};
 use crate::access::Actor;
@@ -74,6 +74,21 @@ impl Visit {
         self.visit(state, Mode::Write, work).await
     }
 
+    /// `change` for a change that may need sudo mode: `work` also learns whether the
+    /// person behind the session proved who they are in the last 15 minutes, as the same
+    /// session says (a risky role, for one, is saved only then).
+    pub async fn change_sudo<T, F>(
+        &self,
+        state: &AppState,
+        work: F,
+    ) -> Result<(Current, T), AppError>
+    where
+        F: FnOnce(&mut DbConn, &Actor, bool) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.visit_as(state, Mode::Write, work).await
+    }
+
     async fn visit<T, F>(
         &self,
         state: &AppState,
@@ -82,6 +97,20 @@ impl Visit {
     ) -> Result<(Current, T), AppError>
     where
         F: FnOnce(&mut DbConn, &Actor) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.visit_as(state, mode, move |c, actor, _| work(c, actor))
+            .await
+    }
+
+    async fn visit_as<T, F>(
+        &self,
+        state: &AppState,
+        mode: Mode,
+        work: F,
+    ) -> Result<(Current, T), AppError>
+    where
+        F: FnOnce(&mut DbConn, &Actor, bool) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
         let Some(hash) = session::pending(&self.req) else {
@@ -96,11 +125,17 @@ impl Visit {
                     return Ok(None);
                 };
                 due = stale;
+                let recent = authenticated_recently(
+                    loaded
+                        .state
+                        .get(session::AUTH_AT)
+                        .and_then(|v| v.parse().ok()),
+                );
                 let verdict = match loaded.acting.take() {
                     Some(pre) => {
                         let judged = judge(pre.acting, require_two_factor, &path);
                         let rows = match &judged {
-                            Judged::Acts { actor, .. } => Some(work(c, actor)?),
+                            Judged::Acts { actor, .. } => Some(work(c, actor, recent)?),
                             _ => None,
                         };
                         Some((judged, rows))
@@ -139,12 +174,16 @@ impl Visit {
         work: F,
     ) -> Result<(Current, T), AppError>
     where
-        F: FnOnce(&mut DbConn, &Actor) -> Result<T, AppError> + Send + 'static,
+        F: FnOnce(&mut DbConn, &Actor, bool) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
         let current = Current::extract(&self.req).await?;
         let actor = current.actor.clone();
-        let rows = db::run(&state.pool, move |c| mode.within(c, |c| work(c, &actor))).await?;
+        let recent = current.recently_authenticated();
+        let rows = db::run(&state.pool, move |c| {
+            mode.within(c, |c| work(c, &actor, recent))
+        })
+        .await?;
         Ok((current, rows))
     }
 }

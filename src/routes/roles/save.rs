@@ -8,17 +8,19 @@
 
 use actix_web::{web, HttpResponse};
 
-use super::editor::{self, EditorInput};
-use super::{managed_account, RoleForm};
+use super::editor::{self, load_role_in, EditorInput};
+use super::{managed_account_in, RoleForm};
 use crate::access::roles::may_edit_role;
 use crate::access::PermissionSet;
+use crate::db;
 use crate::models::role::Role;
 use crate::models::user::User;
 use crate::operations::roles::{self, RecentAuth, RoleError, RoleInput, SavedRole};
 use crate::operations::OpError;
 use crate::web::account::parse_id;
+use crate::web::current::audit_entry;
 use crate::web::form::FieldErrors;
-use crate::web::{render, AppError, Current};
+use crate::web::{render, AppError, Current, Visit};
 use crate::AppState;
 
 fn input(form: &RoleForm) -> RoleInput {
@@ -32,8 +34,8 @@ fn input(form: &RoleForm) -> RoleInput {
     }
 }
 
-fn recent(current: &Current) -> RecentAuth {
-    if current.recently_authenticated() {
+fn recent(recently_authenticated: bool) -> RecentAuth {
+    if recently_authenticated {
         RecentAuth::Yes
     } else {
         RecentAuth::No
@@ -73,51 +75,55 @@ fn show_again(
     render::invalid(&page)
 }
 
+/// The session, the account, the role's rows and the save: one hand-off and one
+/// transaction (`Visit::change_sudo`); a refused save is undone by its own savepoint
+/// (`db::attempt`) and rendered.
 pub async fn create(
-    current: Current,
+    visit: Visit,
     state: web::Data<AppState>,
-    path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let account = managed_account(&state.pool, &current.actor, &path).await?;
+    let raw_id = visit.param("id");
     let form = RoleForm::parse(&body)?;
-    let who = current.audit(account.id, "role.create");
-    let saved = roles::create(
-        &state.pool,
-        &current.actor,
-        who,
-        &account,
-        input(&form),
-        recent(&current),
-    )
-    .await;
+    let sent = input(&form);
+    let client = visit.client();
+    let (current, (account, saved)) = visit
+        .change_sudo(&state, move |c, actor, recently| {
+            let account = managed_account_in(c, actor, &raw_id)?;
+            let who = audit_entry(actor, &client, account.id, "role.create");
+            let saved = db::attempt(c, |c| {
+                roles::create_in(c, actor, who, &account, sent, recent(recently))
+            });
+            Ok((account, saved))
+        })
+        .await?;
     let reauth = format!("/users/{}/roles/new", account.id);
     finish(&current, account, form, None, saved, &reauth, "created")
 }
 
 pub async fn update(
-    current: Current,
+    visit: Visit,
     state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let (raw_id, raw_rid) = path.into_inner();
-    let account = managed_account(&state.pool, &current.actor, &raw_id).await?;
-    let rid = parse_id(&raw_rid)?;
-    let (role, before, holders, holder_count) = editor::load_role(&state, account.id, rid).await?;
-    may_edit_role(&current.actor, &account, rid, before).map_err(|_| AppError::Forbidden)?;
+    let (raw_id, raw_rid) = (visit.param("id"), visit.param("rid"));
     let form = RoleForm::parse(&body)?;
-    let who = current.audit(account.id, "role.update");
-    let saved = roles::update(
-        &state.pool,
-        &current.actor,
-        who,
-        &account,
-        rid,
-        input(&form),
-        recent(&current),
-    )
-    .await;
+    let sent = input(&form);
+    let client = visit.client();
+    let (current, (account, rid, stored, saved)) = visit
+        .change_sudo(&state, move |c, actor, recently| {
+            let account = managed_account_in(c, actor, &raw_id)?;
+            let rid = parse_id(&raw_rid)?;
+            let stored = load_role_in(c, account.id, rid)?;
+            may_edit_role(actor, &account, rid, stored.1).map_err(|_| AppError::Forbidden)?;
+            let who = audit_entry(actor, &client, account.id, "role.update");
+            let saved = db::attempt(c, |c| {
+                roles::update_in(c, actor, who, &account, rid, sent, recent(recently))
+            });
+            Ok((account, rid, stored, saved))
+        })
+        .await?;
+    let (role, _, holders, holder_count) = stored;
     let reauth = format!("/users/{}/roles/{rid}", account.id);
     let existing = Some((&role, holders, holder_count));
     finish(&current, account, form, existing, saved, &reauth, "saved")
