@@ -26,6 +26,7 @@ use crate::models::{now, user::User};
 use crate::security::api_key::ApiKeySecret;
 use crate::security::sealed::{self, Sealed};
 use crate::security::token::sha256_hex;
+use crate::web::current::audit_entry;
 use crate::web::form::FieldErrors;
 use crate::web::session::NEW_API_KEY;
 use crate::web::{render, AppError, Current, Visit};
@@ -605,41 +606,42 @@ async fn invalid(
     render::invalid(&page)
 }
 
-/// POST …/api-keys/{kid}/revoke
+/// POST …/api-keys/{kid}/revoke: the session, the key's holder and the revocation in one
+/// hand-off and one transaction.
 pub async fn revoke(
-    current: Current,
+    visit: Visit,
     state: web::Data<AppState>,
     path: KeyPath,
 ) -> Result<HttpResponse, AppError> {
-    let owner = load_owner(&current, &state, &path, KeyKind::Api).await?;
-    let kid = path.kid()?;
-    let uid = owner.login().id;
-    let audit = current.audit(owner.account.id, "api_key.revoke");
-    let label = owner.label();
-    let actor = current.actor.clone();
-    let outcome = state
-        .change(move |c| {
-            credentials_change(c, &actor, uid, |c| {
+    let client = visit.client();
+    let (current, (base, revoked)) = visit
+        .change(&state, move |c, actor| {
+            let owner = load_owner_in(c, actor, &path, KeyKind::Api)?;
+            let kid = path.kid()?;
+            let uid = owner.login().id;
+            let audit = audit_entry(actor, &client, owner.account.id, "api_key.revoke");
+            let label = owner.label();
+            let revoked = credentials_change(c, actor, uid, |c| -> Result<_, AppError> {
                 let Some(key) = api_key::find_for(c, uid, kid)? else {
-                    return Ok(None);
+                    return Err(AppError::NotFound);
                 };
                 if key.is_revoked() {
-                    return Ok(Some(false));
+                    return Ok(false);
                 }
                 api_key::revoke(c, uid, kid, now())?;
                 audit
                     .target(format!("API key \"{}\" of {label}", key.name))
                     .details(format!("prefix={}…", key.token_prefix))
                     .insert(c)?;
-                Ok(Some(true))
-            })
+                Ok(true)
+            })?;
+            Ok((owner.base_url(), revoked))
         })
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if outcome {
+        .await?;
+    if revoked {
         current.flash("success", "API key revoked. It stops working at once.");
     } else {
         current.flash("success", "This API key was already revoked.");
     }
-    Ok(render::see_other(&format!("{}/api-keys", owner.base_url())))
+    Ok(render::see_other(&format!("{base}/api-keys")))
 }
