@@ -12,9 +12,10 @@ use crate::access::changes::account_change;
 use crate::access::two_factor::may_set_policy;
 use crate::models::user;
 use crate::routes::alias_users::tab_url;
+use crate::web::account::visible_account_in;
+use crate::web::current::audit_entry;
 use crate::web::error::error_page;
-use crate::web::VisibleAccount;
-use crate::web::{render, AppError};
+use crate::web::{render, AppError, Visit};
 use crate::AppState;
 
 #[derive(Deserialize)]
@@ -24,40 +25,52 @@ pub struct NotificationsForm {
 }
 
 pub async fn submit(
-    VisibleAccount { current, account }: VisibleAccount,
+    visit: Visit,
     state: web::Data<AppState>,
     form: web::Form<NotificationsForm>,
 ) -> Result<HttpResponse, AppError> {
-    let id = account.id;
-    if !may_set_policy(&current.actor, &account) {
-        return Err(AppError::Forbidden);
-    }
+    // Read before the change, judged inside it: a login that may not set it is told so
+    // (403) before it is told the value is wrong (422).
     let wanted = match form.notify_owner.trim() {
-        "yes" | "on" => true,
-        "no" | "off" => false,
-        _ => {
-            return Ok(error_page(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Invalid choice",
-                "Notifications by mail take yes or no.",
-            ))
-        }
+        "yes" | "on" => Some(true),
+        "no" | "off" => Some(false),
+        _ => None,
     };
-    let actor = current.actor.clone();
-    let audit = current
-        .audit(account.id, "notifications.update")
-        .target(format!("account {}", account.username))
-        .details(format!("notify_owner={wanted}"));
-    let is_self = account.id == actor.login.id;
-    state
-        .change(move |c| {
-            account_change(c, &actor, id, is_self, |c| {
-                user::set_notify_owner(c, id, wanted)?;
-                audit.insert(c)?;
-                Ok(())
-            })
+    let (raw_id, client) = (visit.param("id"), visit.client());
+    let (current, (account_id, wanted)) = visit
+        .change(&state, move |c, actor| {
+            let account = visible_account_in(c, actor, &raw_id)?;
+            if !may_set_policy(actor, &account) {
+                return Err(AppError::Forbidden);
+            }
+            let Some(wanted) = wanted else {
+                return Ok((account.id, None));
+            };
+            let id = account.id;
+            let audit = audit_entry(actor, &client, id, "notifications.update")
+                .target(format!("account {}", account.username))
+                .details(format!("notify_owner={wanted}"));
+            account_change(
+                c,
+                actor,
+                id,
+                id == actor.login.id,
+                |c| -> Result<(), AppError> {
+                    user::set_notify_owner(c, id, wanted)?;
+                    audit.insert(c)?;
+                    Ok(())
+                },
+            )?;
+            Ok((id, Some(wanted)))
         })
         .await?;
+    let Some(wanted) = wanted else {
+        return Ok(error_page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Invalid choice",
+            "Notifications by mail take yes or no.",
+        ));
+    };
     current.flash(
         "success",
         if wanted {
@@ -66,5 +79,5 @@ pub async fn submit(
             "The account owner is no longer told by mail about this account's logins."
         },
     );
-    Ok(render::see_other(&tab_url(account.id)))
+    Ok(render::see_other(&tab_url(account_id)))
 }

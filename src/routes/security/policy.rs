@@ -11,9 +11,10 @@ use crate::access::changes::account_change;
 use crate::access::two_factor::may_set_policy;
 use crate::models::two_factor;
 use crate::routes::alias_users::tab_url;
+use crate::web::account::visible_account_in;
+use crate::web::current::audit_entry;
 use crate::web::error::error_page;
-use crate::web::VisibleAccount;
-use crate::web::{render, AppError};
+use crate::web::{render, AppError, Visit};
 use crate::AppState;
 
 #[derive(Deserialize)]
@@ -23,40 +24,52 @@ pub struct PolicyForm {
 }
 
 pub async fn submit(
-    VisibleAccount { current, account }: VisibleAccount,
+    visit: Visit,
     state: web::Data<AppState>,
     form: web::Form<PolicyForm>,
 ) -> Result<HttpResponse, AppError> {
-    let id = account.id;
-    if !may_set_policy(&current.actor, &account) {
-        return Err(AppError::Forbidden);
-    }
+    // Read before the change, judged inside it: a login that may not set it is told so
+    // (403) before it is told the value is wrong (422).
     let required = match form.require_two_factor_for_aliases.trim() {
-        "yes" | "on" => true,
-        "no" | "off" | "" => false,
-        _ => {
-            return Ok(error_page(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Invalid choice",
-                "Require two-factor for alias users takes yes or no.",
-            ))
-        }
+        "yes" | "on" => Some(true),
+        "no" | "off" | "" => Some(false),
+        _ => None,
     };
-    let actor = current.actor.clone();
-    let audit = current
-        .audit(account.id, "security_policy.update")
-        .target(format!("account {}", account.username))
-        .details(format!("require_two_factor_for_aliases={required}"));
-    let is_self = account.id == actor.login.id;
-    state
-        .change(move |c| {
-            account_change(c, &actor, id, is_self, |c| {
-                two_factor::set_account_requires_for_aliases(c, id, required)?;
-                audit.insert(c)?;
-                Ok(())
-            })
+    let (raw_id, client) = (visit.param("id"), visit.client());
+    let (current, (account_id, required)) = visit
+        .change(&state, move |c, actor| {
+            let account = visible_account_in(c, actor, &raw_id)?;
+            if !may_set_policy(actor, &account) {
+                return Err(AppError::Forbidden);
+            }
+            let Some(required) = required else {
+                return Ok((account.id, None));
+            };
+            let id = account.id;
+            let audit = audit_entry(actor, &client, id, "security_policy.update")
+                .target(format!("account {}", account.username))
+                .details(format!("require_two_factor_for_aliases={required}"));
+            account_change(
+                c,
+                actor,
+                id,
+                id == actor.login.id,
+                |c| -> Result<(), AppError> {
+                    two_factor::set_account_requires_for_aliases(c, id, required)?;
+                    audit.insert(c)?;
+                    Ok(())
+                },
+            )?;
+            Ok((id, Some(required)))
         })
         .await?;
+    let Some(required) = required else {
+        return Ok(error_page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Invalid choice",
+            "Require two-factor for alias users takes yes or no.",
+        ));
+    };
     current.flash(
         "success",
         if required {
@@ -65,5 +78,5 @@ pub async fn submit(
             "Alias users of this account no longer need two-factor authentication (unless their role or the installation asks for it)."
         },
     );
-    Ok(render::see_other(&tab_url(account.id)))
+    Ok(render::see_other(&tab_url(account_id)))
 }
