@@ -215,7 +215,7 @@ pub async fn load_role(
 }
 
 /// `load_role` on a connection the caller holds (a page view's one read).
-fn load_role_in(c: &mut DbConn, account_id: i32, rid: i32) -> Result<StoredRole, AppError> {
+pub fn load_role_in(c: &mut DbConn, account_id: i32, rid: i32) -> Result<StoredRole, AppError> {
     let Some(role) = Role::find_in_account(c, account_id, rid)? else {
         return Err(AppError::NotFound);
     };
