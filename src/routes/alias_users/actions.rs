@@ -316,7 +316,7 @@ async fn set_disabled(
 /// What the delete POST did: asked first (with the answer sent), or deleted.
 enum Deleted {
     Ask(Ask, String),
-    Done(Target),
+    Done(Box<Target>),
 }
 
 /// POST .../{aid}/delete (confirm=yes)
@@ -349,7 +349,7 @@ pub async fn delete(
             }
             let who = audit_entry(actor, &client, t.account.id, "alias.delete");
             aliases::delete_in(c, actor, who, &t)?;
-            Ok(Deleted::Done(t))
+            Ok(Deleted::Done(Box::new(t)))
         })
         .await?;
     match outcome {

@@ -126,7 +126,9 @@ pub async fn submit(
         }
         Outcome::Invalid(account, found, errors) => {
             let query = ListQuery::default();
-            render::invalid(&tab::assemble(&current, account, &query, *found, kept, errors))
+            render::invalid(&tab::assemble(
+                &current, account, &query, *found, kept, errors,
+            ))
         }
         Outcome::Raced(account, errors) => {
             let query = ListQuery::default();

@@ -10,13 +10,13 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use super::{acted_on_in, alias_url, Target};
+use crate::access::changes::alias_change;
 use crate::access::Actor;
 use crate::db::DbConn;
-use crate::access::changes::alias_change;
 use crate::models::{alias, api_key, now, server_job, session, ssh_key};
 use crate::operations::notices::{self, By, OffboardCounts};
-use crate::web::confirm::{confirmation, Ask};
 use crate::web::client::ClientInfo;
+use crate::web::confirm::{confirmation, Ask};
 use crate::web::current::audit_entry;
 use crate::web::session::OFFBOARDED;
 use crate::web::{render, AppError, Visit};
@@ -42,7 +42,7 @@ pub struct Offboarded {
 /// What the POST did: asked first (with the answer sent), or offboarded the alias user.
 enum Outcome {
     Ask(Ask, String),
-    Done(Target, Offboarded),
+    Done(Box<(Target, Offboarded)>),
 }
 
 /// POST .../{aid}/offboard (confirm=yes). The session, the target and the change are one
@@ -77,7 +77,7 @@ pub async fn offboard(
                 return Ok(Outcome::Ask(ask, sent));
             }
             let done = offboard_in(c, actor, &client, &t)?;
-            Ok(Outcome::Done(t, done))
+            Ok(Outcome::Done(Box::new((t, done))))
         })
         .await?;
     let (t, result) = match outcome {
@@ -85,7 +85,7 @@ pub async fn offboard(
             return confirmation(&current, "users", &sent, ask)
                 .unwrap_or_else(|| Err(AppError::Unexpected(anyhow::anyhow!("confirmed"))))
         }
-        Outcome::Done(t, result) => (t, result),
+        Outcome::Done(done) => *done,
     };
     let _ = current.session.insert(OFFBOARDED, &result);
     current.flash(
@@ -112,39 +112,37 @@ fn offboard_in(
     let alias_login = &t.alias;
     let reach = &actor.reach;
     alias_change(c, actor, aid, |c| {
-            let keys = ssh_key::list_for(c, aid)?;
-            let fingerprints: Vec<String> =
-                keys.iter().map(|k| k.fingerprint.clone()).collect();
-            let (hostnames, outside) =
-                server_job::servers_with_keys(c, &fingerprints, reach)?;
-            alias::set_disabled(c, aid, true)?;
-            let sessions = session::end_all_of(c, aid, None)?;
-            let api_keys = api_key::revoke_all_of(c, aid, now())?;
-            let ssh_keys = ssh_key::delete_all_of(c, aid)?;
-            let mut audit = audit;
-            audit.details = format!(
-                "disabled; sessions ended: {sessions}; API keys revoked: {api_keys}; SSH keys removed: {ssh_keys} ({}); installed on: {}{}",
-                if fingerprints.is_empty() { "none".into() } else { fingerprints.join(", ") },
-                if hostnames.is_empty() { "no server in reach".into() } else { hostnames.join(", ") },
-                if outside > 0 { format!(" and {outside} outside the actor's reach") } else { String::new() },
-            );
-            audit.insert(c)?;
-            let done = OffboardCounts {
-                sessions,
-                api_keys,
-                ssh_keys,
-                servers_with_keys: hostnames.len() as i64 + outside,
-            };
-            notices::offboarded(c, &by, alias_login, done)?;
-            let shown = hostnames.len().min(HOSTNAMES_SHOWN);
-            let more = outside + (hostnames.len() - shown) as i64;
-            Ok(Offboarded {
-                alias_id: aid,
-                sessions,
-                api_keys,
-                ssh_keys,
-                hostnames: hostnames.into_iter().take(shown).collect(),
-                more,
-            })
+        let keys = ssh_key::list_for(c, aid)?;
+        let fingerprints: Vec<String> = keys.iter().map(|k| k.fingerprint.clone()).collect();
+        let (hostnames, outside) = server_job::servers_with_keys(c, &fingerprints, reach)?;
+        alias::set_disabled(c, aid, true)?;
+        let sessions = session::end_all_of(c, aid, None)?;
+        let api_keys = api_key::revoke_all_of(c, aid, now())?;
+        let ssh_keys = ssh_key::delete_all_of(c, aid)?;
+        let mut audit = audit;
+        audit.details = format!(
+            "disabled; sessions ended: {sessions}; API keys revoked: {api_keys}; SSH keys removed: {ssh_keys} ({}); installed on: {}{}",
+            if fingerprints.is_empty() { "none".into() } else { fingerprints.join(", ") },
+            if hostnames.is_empty() { "no server in reach".into() } else { hostnames.join(", ") },
+            if outside > 0 { format!(" and {outside} outside the actor's reach") } else { String::new() },
+        );
+        audit.insert(c)?;
+        let done = OffboardCounts {
+            sessions,
+            api_keys,
+            ssh_keys,
+            servers_with_keys: hostnames.len() as i64 + outside,
+        };
+        notices::offboarded(c, &by, alias_login, done)?;
+        let shown = hostnames.len().min(HOSTNAMES_SHOWN);
+        let more = outside + (hostnames.len() - shown) as i64;
+        Ok(Offboarded {
+            alias_id: aid,
+            sessions,
+            api_keys,
+            ssh_keys,
+            hostnames: hostnames.into_iter().take(shown).collect(),
+            more,
         })
+    })
 }

@@ -274,7 +274,12 @@ pub async fn build(
     Ok(assemble(current, t, found, errors))
 }
 
-pub(super) fn assemble(current: &Current, t: Target, found: Found, errors: FieldErrors) -> AliasPage {
+pub(super) fn assemble(
+    current: &Current,
+    t: Target,
+    found: Found,
+    errors: FieldErrors,
+) -> AliasPage {
     let actor = &current.actor;
     let Found {
         servers,

@@ -20,7 +20,7 @@ use crate::AppState;
 /// tab's rows, read in the same transaction, and the refusal).
 enum Outcome {
     Deleted(i32, String),
-    InUse(User, Vec<RoleSummary>, String),
+    InUse(Box<User>, Vec<RoleSummary>, String),
 }
 
 pub async fn submit(visit: Visit, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
@@ -39,7 +39,7 @@ pub async fn submit(visit: Visit, state: web::Data<AppState>) -> Result<HttpResp
                 // Nothing was written: the tab's rows are read on the same connection.
                 Err(RoleError::InUse(message)) => {
                     let summaries = roles::summaries_in(c, actor, &account, None)?;
-                    Ok(Outcome::InUse(account, summaries, message))
+                    Ok(Outcome::InUse(Box::new(account), summaries, message))
                 }
                 Err(e) => Err(super::refused(e)),
             }
@@ -51,7 +51,7 @@ pub async fn submit(visit: Visit, state: web::Data<AppState>) -> Result<HttpResp
             Ok(render::see_other(&format!("/users/{account_id}/roles")))
         }
         Outcome::InUse(account, summaries, message) => {
-            let page = list::assemble(&current, account, summaries, Some(message));
+            let page = list::assemble(&current, *account, summaries, Some(message));
             render::page_with_status(&page, StatusCode::CONFLICT)
         }
     }

@@ -92,7 +92,12 @@ pub(super) struct Found {
 
 /// The accounts `actor` may list (403 when it may list none), with what each row shows,
 /// and the owners the add dialog offers to a login that may pick one.
-pub(super) fn read(c: &mut DbConn, actor: &Actor, q: &str, page_no: i64) -> Result<Found, AppError> {
+pub(super) fn read(
+    c: &mut DbConn,
+    actor: &Actor,
+    q: &str,
+    page_no: i64,
+) -> Result<Found, AppError> {
     let owner = match account_list(actor).ok_or(AppError::Forbidden)? {
         AccountList::Everyone => None,
         AccountList::CustomersOf(id) => Some(id),
