@@ -8,7 +8,7 @@
 //! user, `account_edit` for an account, and `access::changes` inside the transaction);
 //! accepting needs no session: the link is the credential.
 
-use super::aliases::{delete_when, entry, may_act, Target};
+use super::aliases::{entry, may_act, remove_in, Target};
 use super::OpError;
 use crate::access::accounts::account_edit;
 use crate::access::changes::{account_change, account_removal, alias_change};
@@ -130,19 +130,31 @@ pub async fn resend_alias(
 ) -> Result<(), OpError> {
     may_act(actor, t)?;
     invited(&t.alias)?;
-    let audit = alias_entry(&who, "alias.invitation_resend", t);
-    let (aid, account) = (t.alias.id, t.account.username.clone());
-    let (actor, links) = (actor.clone(), links.clone());
+    let (actor, links, t) = (actor.clone(), links.clone(), t.clone());
     db::run(pool, move |c| {
-        db::transaction(c, |c| {
-            alias_change(c, &actor, aid, |c| {
-                send_again(c, &links, &actor, aid, Some(&account))?;
-                audit.insert(c)?;
-                Ok::<_, OpError>(())
-            })
-        })
+        db::transaction(c, |c| resend_alias_in(c, &links, &actor, who, &t))
     })
     .await
+}
+
+/// `resend_alias` inside a transaction the caller holds (a page POST's one hand-off): the
+/// new token and its queued mail are written with the audit row.
+pub fn resend_alias_in(
+    c: &mut DbConn,
+    links: &Links,
+    actor: &Actor,
+    who: NewAuditEntry,
+    t: &Target,
+) -> Result<(), OpError> {
+    may_act(actor, t)?;
+    invited(&t.alias)?;
+    let audit = alias_entry(&who, "alias.invitation_resend", t);
+    let aid = t.alias.id;
+    alias_change(c, actor, aid, |c| {
+        send_again(c, links, actor, aid, Some(&t.account.username))?;
+        audit.insert(c)?;
+        Ok::<_, OpError>(())
+    })
 }
 
 /// Removes the still-invited alias user `t` (409 when it has set its password: delete it
@@ -155,12 +167,27 @@ pub async fn cancel_alias(
 ) -> Result<(), OpError> {
     may_act(actor, t)?;
     invited(&t.alias)?;
-    let audit = alias_entry(&who, "alias.invitation_cancel", t);
-    let aid = t.alias.id;
-    delete_when(pool, actor, aid, audit, move |c| {
-        still_invited(c, aid).map(|_| ())
+    let (actor, t) = (actor.clone(), t.clone());
+    db::run(pool, move |c| {
+        db::transaction(c, |c| cancel_alias_in(c, &actor, who, &t))
     })
     .await
+}
+
+/// `cancel_alias` inside a transaction the caller holds (a page POST's one hand-off).
+pub fn cancel_alias_in(
+    c: &mut DbConn,
+    actor: &Actor,
+    who: NewAuditEntry,
+    t: &Target,
+) -> Result<(), OpError> {
+    may_act(actor, t)?;
+    invited(&t.alias)?;
+    let audit = alias_entry(&who, "alias.invitation_cancel", t);
+    let aid = t.alias.id;
+    remove_in(c, actor, aid, audit, move |c| {
+        still_invited(c, aid).map(|_| ())
+    })
 }
 
 /// Refuses (403) unless the actor manages the account as one whose status it may change

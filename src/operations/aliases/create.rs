@@ -66,11 +66,29 @@ pub struct Checked {
 impl Checked {
     /// The stored form of its password: an Argon2 hash, or unusable for an invitation.
     pub async fn password_hash(&mut self) -> Result<String, OpError> {
-        Ok(match self.pass.take() {
-            Some(pass) => password::off_thread(move || password::hash(pass.expose())).await??,
-            None => password::UNUSABLE.to_string(),
-        })
+        stored_form(self.pass.take()).await
     }
+}
+
+/// The stored form of the password as typed, for a door that hashes before its one
+/// transaction (Argon2 must not hold it open): an Argon2 hash when the password would
+/// pass the checks, otherwise unusable. `check_create_in` refuses such an input, so an
+/// unusable form is only ever written for an invitation.
+pub async fn password_hash_of(input: &NewAlias) -> Result<String, OpError> {
+    let pass = if input.invite {
+        None
+    } else {
+        NewPassword::parse(&input.password).ok()
+    };
+    stored_form(pass).await
+}
+
+/// An Argon2 hash through the hashing gate, or unusable without a password.
+async fn stored_form(pass: Option<NewPassword>) -> Result<String, OpError> {
+    Ok(match pass {
+        Some(pass) => password::off_thread(move || password::hash(pass.expose())).await??,
+        None => password::UNUSABLE.to_string(),
+    })
 }
 
 /// Creates an alias user of `account` with one of its roles. Every problem of the input is

@@ -37,28 +37,10 @@ pub fn delete_in(
 }
 
 /// Deletes the alias user `aid` with the audit row `audit`, once `still` agrees inside the
-/// transaction (a cancelled invitation: the alias user must still be invited). The caller
-/// has checked `may_act`.
-pub(in crate::operations) async fn delete_when<F>(
-    pool: &DbPool,
-    actor: &Actor,
-    aid: i32,
-    audit: NewAuditEntry,
-    still: F,
-) -> Result<(), OpError>
-where
-    F: FnOnce(&mut DbConn) -> Result<(), OpError> + Send + 'static,
-{
-    let actor = actor.clone();
-    db::run(pool, move |c| {
-        db::transaction(c, |c| remove_in(c, &actor, aid, audit, still))
-    })
-    .await
-}
-
-/// The removal itself, under the "cover it" rule: its sessions end, its rows go, the audit
-/// row is written.
-fn remove_in<F>(
+/// caller's transaction (a cancelled invitation: the alias user must still be invited).
+/// The caller has checked `may_act`. The removal itself, under the "cover it" rule: its
+/// sessions end, its rows go, the audit row is written.
+pub(in crate::operations) fn remove_in<F>(
     c: &mut DbConn,
     actor: &Actor,
     aid: i32,

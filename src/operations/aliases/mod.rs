@@ -11,8 +11,10 @@ mod delete;
 mod servers;
 mod update;
 
-pub use create::{check_create_in, create, create_in, Checked, CreatedAlias, NewAlias};
-pub(super) use delete::delete_when;
+pub use create::{
+    check_create_in, create, create_in, password_hash_of, Checked, CreatedAlias, NewAlias,
+};
+pub(super) use delete::remove_in;
 pub use delete::{delete, delete_in};
 pub use servers::{
     change_servers, change_servers_in, set_servers, set_servers_in, ServerAction, ServersNow,

@@ -3,24 +3,64 @@
 //! stronger login). Profile, role, disable, enable and delete are doors to
 //! `operations::aliases` (the same operations as `PATCH` and `DELETE
 //! /api/v1/alias-users/{aid}`): they read the form, call the operation and show its
-//! outcome. The password reset is the page's own (the API sets no passwords).
+//! outcome, each reading its session, the target and making the change in one hand-off
+//! and one transaction (`Visit::change`). The password reset is the page's own (the API
+//! sets no passwords) and stays on `Current` (see `password`).
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-use super::page;
-use super::{acted_on, alias_url, load_target, tab_url, AliasPath};
+use super::page::{self, AliasPage};
+use super::{acted_on_in, alias_url, load_target, tab_url};
 use crate::access::aliases::{may_act_on_alias, may_change_own_password};
 use crate::access::changes::alias_change;
+use crate::access::Actor;
+use crate::db::DbConn;
 use crate::domain::NewPassword;
 use crate::models::session;
-use crate::operations::aliases::{self, AliasChanges};
+use crate::operations::aliases::{self, AliasChanges, Target, Updated};
 use crate::operations::OpError;
 use crate::security::password;
+use crate::web::client::ClientInfo;
 use crate::web::confirm::{confirmation, Ask};
+use crate::web::current::audit_entry;
 use crate::web::form::FieldErrors;
-use crate::web::{render, AppError, Current};
+use crate::web::{render, AppError, Current, Visit};
 use crate::AppState;
+
+/// What a profile or role change did: saved, or refused with field errors (nothing was
+/// written; the page's rows were read in the same transaction to show the form again).
+enum Saved {
+    Done(Target, Updated),
+    Invalid(Target, Box<page::Found>, FieldErrors),
+}
+
+/// The change behind the profile and role forms: the target (403 unless the actor may
+/// act on it) and `operations::aliases::update_in`, in the caller's transaction.
+fn save_in(
+    c: &mut DbConn,
+    actor: &Actor,
+    client: &ClientInfo,
+    (id, aid): (&str, &str),
+    action: &str,
+    changes: AliasChanges,
+) -> Result<Saved, AppError> {
+    let t = acted_on_in(c, actor, id, aid)?;
+    let who = audit_entry(actor, client, t.account.id, action);
+    match aliases::update_in(c, actor, who, &t, changes) {
+        Ok(done) => Ok(Saved::Done(t, done)),
+        Err(OpError::Invalid(errors)) => {
+            let found = page::read(c, actor, &t, None)?;
+            Ok(Saved::Invalid(t, Box::new(found), errors))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The alias user page with the form's problems (422).
+fn invalid(current: &Current, t: Target, found: page::Found, errors: FieldErrors) -> AliasPage {
+    page::assemble(current, t, found, errors)
+}
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ProfileForm {
@@ -32,30 +72,34 @@ pub struct ProfileForm {
 
 /// POST /users/{id}/alias-users/{aid}: e-mail and expiry date.
 pub async fn profile(
-    current: Current,
+    visit: Visit,
     state: web::Data<AppState>,
-    path: AliasPath,
     form: web::Form<ProfileForm>,
 ) -> Result<HttpResponse, AppError> {
-    let t = acted_on(&current, &state, &path).await?;
+    let (id, aid) = (visit.param("id"), visit.param("aid"));
+    let form = form.into_inner();
     let changes = AliasChanges {
         email: Some(form.email.clone()),
         expires_at: Some(form.expires_at.clone()),
         ..AliasChanges::default()
     };
-    let who = current.audit(t.account.id, "alias.update");
-    match aliases::update(&state.pool, &current.actor, who, &t, changes).await {
-        Ok(_) => {
+    let client = visit.client();
+    let (current, saved) = visit
+        .change(&state, move |c, actor| {
+            save_in(c, actor, &client, (&id, &aid), "alias.update", changes)
+        })
+        .await?;
+    match saved {
+        Saved::Done(t, _) => {
             current.flash("success", "Alias user saved.");
             Ok(render::see_other(&alias_url(t.account.id, t.alias.id)))
         }
-        Err(OpError::Invalid(errors)) => {
-            let mut p = page::build(&current, &state, t, None, errors).await?;
-            p.email = form.email.clone();
-            p.expires_at = form.expires_at.clone();
+        Saved::Invalid(t, found, errors) => {
+            let mut p = invalid(&current, t, *found, errors);
+            p.email = form.email;
+            p.expires_at = form.expires_at;
             render::invalid(&p)
         }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -67,19 +111,23 @@ pub struct RoleForm {
 
 /// POST .../{aid}/role: give the alias user another of the account's roles.
 pub async fn role(
-    current: Current,
+    visit: Visit,
     state: web::Data<AppState>,
-    path: AliasPath,
     form: web::Form<RoleForm>,
 ) -> Result<HttpResponse, AppError> {
-    let t = acted_on(&current, &state, &path).await?;
+    let (id, aid) = (visit.param("id"), visit.param("aid"));
     let changes = AliasChanges {
-        role_id: Some(form.role_id.clone()),
+        role_id: Some(form.into_inner().role_id),
         ..AliasChanges::default()
     };
-    let who = current.audit(t.account.id, "alias.role");
-    match aliases::update(&state.pool, &current.actor, who, &t, changes).await {
-        Ok(done) => {
+    let client = visit.client();
+    let (current, saved) = visit
+        .change(&state, move |c, actor| {
+            save_in(c, actor, &client, (&id, &aid), "alias.role", changes)
+        })
+        .await?;
+    match saved {
+        Saved::Done(t, done) => {
             current.flash(
                 "success",
                 format!(
@@ -89,10 +137,7 @@ pub async fn role(
             );
             Ok(render::see_other(&alias_url(t.account.id, t.alias.id)))
         }
-        Err(OpError::Invalid(errors)) => {
-            render::invalid(&page::build(&current, &state, t, None, errors).await?)
-        }
-        Err(e) => Err(e.into()),
+        Saved::Invalid(t, found, errors) => render::invalid(&invalid(&current, t, *found, errors)),
     }
 }
 
@@ -106,10 +151,15 @@ pub struct PasswordForm {
 
 /// POST .../{aid}/password: a manager resets the password (ending the alias user's
 /// sessions), or the alias user changes its own with its current one.
+///
+/// Stays on `Current`, not `Visit::change`: the alias user's own change checks its
+/// current password against the stored hash (read first) and renews its own session
+/// afterwards, and the new password's Argon2 hash goes through the hashing gate between
+/// the read and the write, so it is several hand-offs on purpose.
 pub async fn password(
     current: Current,
     state: web::Data<AppState>,
-    path: AliasPath,
+    path: super::AliasPath,
     form: web::Form<PasswordForm>,
 ) -> Result<HttpResponse, AppError> {
     let t = load_target(&state.pool, &current.actor, &path.0, &path.1).await?;
@@ -184,22 +234,20 @@ pub async fn password(
 
 /// POST .../{aid}/disable (optional q, page: the list position to come back to)
 pub async fn disable(
-    current: Current,
+    visit: Visit,
     state: web::Data<AppState>,
-    path: AliasPath,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    set_disabled(current, state, path, body, true).await
+    set_disabled(visit, state, body, true).await
 }
 
 /// POST .../{aid}/enable (optional q, page)
 pub async fn enable(
-    current: Current,
+    visit: Visit,
     state: web::Data<AppState>,
-    path: AliasPath,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    set_disabled(current, state, path, body, false).await
+    set_disabled(visit, state, body, false).await
 }
 
 /// The Alias Users tab at the page and search the row action came from, scrolled to the
@@ -223,25 +271,32 @@ fn back_to_row(account_id: i32, alias_id: i32, fields: &[(String, String)]) -> S
 }
 
 async fn set_disabled(
-    current: Current,
+    visit: Visit,
     state: web::Data<AppState>,
-    path: AliasPath,
     body: web::Bytes,
     disabled: bool,
 ) -> Result<HttpResponse, AppError> {
-    let t = acted_on(&current, &state, &path).await?;
-    let fields = crate::web::form::pairs(&body)?;
-    let changes = AliasChanges {
-        disabled: Some(disabled),
-        ..AliasChanges::default()
-    };
-    let action = if disabled {
-        "alias.disable"
-    } else {
-        "alias.enable"
-    };
-    let who = current.audit(t.account.id, action);
-    aliases::update(&state.pool, &current.actor, who, &t, changes).await?;
+    let (id, aid) = (visit.param("id"), visit.param("aid"));
+    let client = visit.client();
+    let (current, (t, fields)) = visit
+        .change(&state, move |c, actor| {
+            let t = acted_on_in(c, actor, &id, &aid)?;
+            // Read after the target, as before: a refused request is refused first.
+            let fields = crate::web::form::pairs(&body)?;
+            let changes = AliasChanges {
+                disabled: Some(disabled),
+                ..AliasChanges::default()
+            };
+            let action = if disabled {
+                "alias.disable"
+            } else {
+                "alias.enable"
+            };
+            let who = audit_entry(actor, &client, t.account.id, action);
+            aliases::update_in(c, actor, who, &t, changes)?;
+            Ok((t, fields))
+        })
+        .await?;
     let verb = if disabled {
         "disabled: it is logged out and cannot log in"
     } else {
@@ -258,36 +313,54 @@ async fn set_disabled(
     )))
 }
 
+/// What the delete POST did: asked first (with the answer sent), or deleted.
+enum Deleted {
+    Ask(Ask, String),
+    Done(Box<Target>),
+}
+
 /// POST .../{aid}/delete (confirm=yes)
 pub async fn delete(
-    current: Current,
+    visit: Visit,
     state: web::Data<AppState>,
-    path: AliasPath,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let t = acted_on(&current, &state, &path).await?;
-    let fields = crate::web::form::pairs(&body)?;
-    let ask = Ask {
-        title: format!("Delete the alias user {}?", t.alias.username),
-        message: format!(
-            "{} is logged out at once, its API keys and SSH keys stop working, and it cannot be brought back. To stop it only for a while, disable it instead.",
-            t.alias.username
-        ),
-        action: format!("{}/delete", alias_url(t.account.id, t.alias.id)),
-        fields: Vec::new(),
-        button: "Delete alias user".into(),
-        back: tab_url(t.account.id),
-        typed: None,
-    };
-    let sent = crate::web::form::first(&fields, "confirm");
-    if let Some(res) = confirmation(&current, "users", sent, ask) {
-        return res;
+    let (id, aid) = (visit.param("id"), visit.param("aid"));
+    let client = visit.client();
+    let (current, outcome) = visit
+        .change(&state, move |c, actor| {
+            let t = acted_on_in(c, actor, &id, &aid)?;
+            let fields = crate::web::form::pairs(&body)?;
+            let ask = Ask {
+                title: format!("Delete the alias user {}?", t.alias.username),
+                message: format!(
+                    "{} is logged out at once, its API keys and SSH keys stop working, and it cannot be brought back. To stop it only for a while, disable it instead.",
+                    t.alias.username
+                ),
+                action: format!("{}/delete", alias_url(t.account.id, t.alias.id)),
+                fields: Vec::new(),
+                button: "Delete alias user".into(),
+                back: tab_url(t.account.id),
+                typed: None,
+            };
+            let sent = crate::web::form::first(&fields, "confirm").to_owned();
+            if !ask.is_confirmed_by(&sent) {
+                return Ok(Deleted::Ask(ask, sent));
+            }
+            let who = audit_entry(actor, &client, t.account.id, "alias.delete");
+            aliases::delete_in(c, actor, who, &t)?;
+            Ok(Deleted::Done(Box::new(t)))
+        })
+        .await?;
+    match outcome {
+        Deleted::Ask(ask, sent) => confirmation(&current, "users", &sent, ask)
+            .unwrap_or_else(|| Err(AppError::Unexpected(anyhow::anyhow!("confirmed")))),
+        Deleted::Done(t) => {
+            current.flash(
+                "success",
+                format!("Alias user {} deleted.", t.alias.username),
+            );
+            Ok(render::see_other(&tab_url(t.account.id)))
+        }
     }
-    let who = current.audit(t.account.id, "alias.delete");
-    aliases::delete(&state.pool, &current.actor, who, &t).await?;
-    current.flash(
-        "success",
-        format!("Alias user {} deleted.", t.alias.username),
-    );
-    Ok(render::see_other(&tab_url(t.account.id)))
 }

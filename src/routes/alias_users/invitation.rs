@@ -5,10 +5,11 @@
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 
-use super::{alias_url, load_target, tab_url, AliasPath};
+use super::{alias_url, load_target_in, tab_url};
 use crate::operations::{invitations, OpError};
+use crate::web::current::audit_entry;
 use crate::web::error::error_page;
-use crate::web::{render, AppError, Current};
+use crate::web::{render, AppError, Visit};
 use crate::AppState;
 
 /// The page answer to an operation's refusal: 409 with its message when the login is no
@@ -20,16 +21,34 @@ pub fn refused(e: OpError) -> Result<HttpResponse, AppError> {
     }
 }
 
-/// POST .../{aid}/invitation/resend
+/// A login that is no longer invited is an answer of its own (the 409 page), found before
+/// anything is written; any other refusal rolls the transaction back.
+fn not_invited<T>(done: Result<T, OpError>) -> Result<Result<T, String>, AppError> {
+    match done {
+        Ok(t) => Ok(Ok(t)),
+        Err(OpError::Busy(message)) => Ok(Err(message)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// POST .../{aid}/invitation/resend: the session, the target, the new token, its queued
+/// mail and the audit row in one hand-off and one transaction (`Visit::change`).
 pub async fn resend(
-    current: Current,
+    visit: Visit,
     state: actix_web::web::Data<AppState>,
-    path: AliasPath,
 ) -> Result<HttpResponse, AppError> {
-    let t = load_target(&state.pool, &current.actor, &path.0, &path.1).await?;
-    let who = current.audit(t.account.id, "alias.invitation_resend");
-    match invitations::resend_alias(&state.pool, &state.links, &current.actor, who, &t).await {
-        Ok(()) => {
+    let (id, aid) = (visit.param("id"), visit.param("aid"));
+    let client = visit.client();
+    let links = state.links.clone();
+    let (current, outcome) = visit
+        .change(&state, move |c, actor| {
+            let t = load_target_in(c, actor, &id, &aid)?;
+            let who = audit_entry(actor, &client, t.account.id, "alias.invitation_resend");
+            not_invited(invitations::resend_alias_in(c, &links, actor, who, &t).map(|()| t))
+        })
+        .await?;
+    match outcome {
+        Ok(t) => {
             current.flash(
                 "success",
                 format!(
@@ -39,20 +58,26 @@ pub async fn resend(
             );
             Ok(render::see_other(&alias_url(t.account.id, t.alias.id)))
         }
-        Err(e) => refused(e),
+        Err(message) => refused(OpError::Busy(message)),
     }
 }
 
-/// POST .../{aid}/invitation/cancel
+/// POST .../{aid}/invitation/cancel: one hand-off and one transaction, like `resend`.
 pub async fn cancel(
-    current: Current,
+    visit: Visit,
     state: actix_web::web::Data<AppState>,
-    path: AliasPath,
 ) -> Result<HttpResponse, AppError> {
-    let t = load_target(&state.pool, &current.actor, &path.0, &path.1).await?;
-    let who = current.audit(t.account.id, "alias.invitation_cancel");
-    match invitations::cancel_alias(&state.pool, &current.actor, who, &t).await {
-        Ok(()) => {
+    let (id, aid) = (visit.param("id"), visit.param("aid"));
+    let client = visit.client();
+    let (current, outcome) = visit
+        .change(&state, move |c, actor| {
+            let t = load_target_in(c, actor, &id, &aid)?;
+            let who = audit_entry(actor, &client, t.account.id, "alias.invitation_cancel");
+            not_invited(invitations::cancel_alias_in(c, actor, who, &t).map(|()| t))
+        })
+        .await?;
+    match outcome {
+        Ok(t) => {
             current.flash(
                 "success",
                 format!(
@@ -62,6 +87,6 @@ pub async fn cancel(
             );
             Ok(render::see_other(&tab_url(t.account.id)))
         }
-        Err(e) => refused(e),
+        Err(message) => refused(OpError::Busy(message)),
     }
 }

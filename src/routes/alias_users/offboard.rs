@@ -9,13 +9,17 @@
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use super::{acted_on, alias_url, AliasPath};
+use super::{acted_on_in, alias_url, Target};
 use crate::access::changes::alias_change;
+use crate::access::Actor;
+use crate::db::DbConn;
 use crate::models::{alias, api_key, now, server_job, session, ssh_key};
 use crate::operations::notices::{self, By, OffboardCounts};
+use crate::web::client::ClientInfo;
 use crate::web::confirm::{confirmation, Ask};
+use crate::web::current::audit_entry;
 use crate::web::session::OFFBOARDED;
-use crate::web::{render, AppError, Current};
+use crate::web::{render, AppError, Visit};
 use crate::AppState;
 
 /// How many hostnames the answer carries (in the session, to the page after the redirect);
@@ -35,78 +39,54 @@ pub struct Offboarded {
     pub more: i64,
 }
 
-/// POST .../{aid}/offboard (confirm=yes)
+/// What the POST did: asked first (with the answer sent), or offboarded the alias user.
+enum Outcome {
+    Ask(Ask, String),
+    Done(Box<(Target, Offboarded)>),
+}
+
+/// POST .../{aid}/offboard (confirm=yes). The session, the target and the change are one
+/// hand-off and one transaction (`Visit::change`); what it did is then kept in the
+/// session for the page after the redirect, which the session's save writes after the
+/// response, as before.
 pub async fn offboard(
-    current: Current,
+    visit: Visit,
     state: web::Data<AppState>,
-    path: AliasPath,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let t = acted_on(&current, &state, &path).await?;
-    let fields = crate::web::form::pairs(&body)?;
-    let ask = Ask {
-        title: format!("Offboard the alias user {}?", t.alias.username),
-        message: format!(
-            "{} is disabled and logged out at once, its API keys are revoked and its SSH keys removed from the panel. Keys already installed on servers stay there: the next page lists those servers.",
-            t.alias.username
-        ),
-        action: format!("{}/offboard", alias_url(t.account.id, t.alias.id)),
-        fields: Vec::new(),
-        button: "Offboard".into(),
-        back: alias_url(t.account.id, t.alias.id),
-        typed: None,
+    let (id, aid) = (visit.param("id"), visit.param("aid"));
+    let client = visit.client();
+    let (current, outcome) = visit
+        .change(&state, move |c, actor| {
+            let t = acted_on_in(c, actor, &id, &aid)?;
+            let fields = crate::web::form::pairs(&body)?;
+            let ask = Ask {
+                title: format!("Offboard the alias user {}?", t.alias.username),
+                message: format!(
+                    "{} is disabled and logged out at once, its API keys are revoked and its SSH keys removed from the panel. Keys already installed on servers stay there: the next page lists those servers.",
+                    t.alias.username
+                ),
+                action: format!("{}/offboard", alias_url(t.account.id, t.alias.id)),
+                fields: Vec::new(),
+                button: "Offboard".into(),
+                back: alias_url(t.account.id, t.alias.id),
+                typed: None,
+            };
+            let sent = crate::web::form::first(&fields, "confirm").to_owned();
+            if !ask.is_confirmed_by(&sent) {
+                return Ok(Outcome::Ask(ask, sent));
+            }
+            let done = offboard_in(c, actor, &client, &t)?;
+            Ok(Outcome::Done(Box::new((t, done))))
+        })
+        .await?;
+    let (t, result) = match outcome {
+        Outcome::Ask(ask, sent) => {
+            return confirmation(&current, "users", &sent, ask)
+                .unwrap_or_else(|| Err(AppError::Unexpected(anyhow::anyhow!("confirmed"))))
+        }
+        Outcome::Done(done) => *done,
     };
-    let sent = crate::web::form::first(&fields, "confirm");
-    if let Some(res) = confirmation(&current, "users", sent, ask) {
-        return res;
-    }
-    let (account_id, aid) = (t.account.id, t.alias.id);
-    let audit = current
-        .audit(account_id, "alias.offboard")
-        .target(format!("alias user {}", t.alias.username));
-    let by = By::actor(&current.actor, &audit);
-    let alias_login = t.alias.clone();
-    let actor = current.actor.clone();
-    let reach = actor.reach.clone();
-    let result = state.change(move |c| {
-            alias_change(c, &actor, aid, |c| {
-                let keys = ssh_key::list_for(c, aid)?;
-                let fingerprints: Vec<String> =
-                    keys.iter().map(|k| k.fingerprint.clone()).collect();
-                let (hostnames, outside) =
-                    server_job::servers_with_keys(c, &fingerprints, &reach)?;
-                alias::set_disabled(c, aid, true)?;
-                let sessions = session::end_all_of(c, aid, None)?;
-                let api_keys = api_key::revoke_all_of(c, aid, now())?;
-                let ssh_keys = ssh_key::delete_all_of(c, aid)?;
-                let mut audit = audit;
-                audit.details = format!(
-                    "disabled; sessions ended: {sessions}; API keys revoked: {api_keys}; SSH keys removed: {ssh_keys} ({}); installed on: {}{}",
-                    if fingerprints.is_empty() { "none".into() } else { fingerprints.join(", ") },
-                    if hostnames.is_empty() { "no server in reach".into() } else { hostnames.join(", ") },
-                    if outside > 0 { format!(" and {outside} outside the actor's reach") } else { String::new() },
-                );
-                audit.insert(c)?;
-                let done = OffboardCounts {
-                    sessions,
-                    api_keys,
-                    ssh_keys,
-                    servers_with_keys: hostnames.len() as i64 + outside,
-                };
-                notices::offboarded(c, &by, &alias_login, done)?;
-                let shown = hostnames.len().min(HOSTNAMES_SHOWN);
-                let more = outside + (hostnames.len() - shown) as i64;
-                Ok(Offboarded {
-                    alias_id: aid,
-                    sessions,
-                    api_keys,
-                    ssh_keys,
-                    hostnames: hostnames.into_iter().take(shown).collect(),
-                    more,
-                })
-            })
-    })
-    .await?;
     let _ = current.session.insert(OFFBOARDED, &result);
     current.flash(
         "success",
@@ -115,5 +95,54 @@ pub async fn offboard(
             t.alias.username, result.sessions, result.api_keys, result.ssh_keys
         ),
     );
-    Ok(render::see_other(&alias_url(account_id, aid)))
+    Ok(render::see_other(&alias_url(t.account.id, t.alias.id)))
+}
+
+/// The offboarding itself, in the caller's transaction.
+fn offboard_in(
+    c: &mut DbConn,
+    actor: &Actor,
+    client: &ClientInfo,
+    t: &Target,
+) -> Result<Offboarded, AppError> {
+    let (account_id, aid) = (t.account.id, t.alias.id);
+    let audit = audit_entry(actor, client, account_id, "alias.offboard")
+        .target(format!("alias user {}", t.alias.username));
+    let by = By::actor(actor, &audit);
+    let alias_login = &t.alias;
+    let reach = &actor.reach;
+    alias_change(c, actor, aid, |c| {
+        let keys = ssh_key::list_for(c, aid)?;
+        let fingerprints: Vec<String> = keys.iter().map(|k| k.fingerprint.clone()).collect();
+        let (hostnames, outside) = server_job::servers_with_keys(c, &fingerprints, reach)?;
+        alias::set_disabled(c, aid, true)?;
+        let sessions = session::end_all_of(c, aid, None)?;
+        let api_keys = api_key::revoke_all_of(c, aid, now())?;
+        let ssh_keys = ssh_key::delete_all_of(c, aid)?;
+        let mut audit = audit;
+        audit.details = format!(
+            "disabled; sessions ended: {sessions}; API keys revoked: {api_keys}; SSH keys removed: {ssh_keys} ({}); installed on: {}{}",
+            if fingerprints.is_empty() { "none".into() } else { fingerprints.join(", ") },
+            if hostnames.is_empty() { "no server in reach".into() } else { hostnames.join(", ") },
+            if outside > 0 { format!(" and {outside} outside the actor's reach") } else { String::new() },
+        );
+        audit.insert(c)?;
+        let done = OffboardCounts {
+            sessions,
+            api_keys,
+            ssh_keys,
+            servers_with_keys: hostnames.len() as i64 + outside,
+        };
+        notices::offboarded(c, &by, alias_login, done)?;
+        let shown = hostnames.len().min(HOSTNAMES_SHOWN);
+        let more = outside + (hostnames.len() - shown) as i64;
+        Ok(Offboarded {
+            alias_id: aid,
+            sessions,
+            api_keys,
+            ssh_keys,
+            hostnames: hostnames.into_iter().take(shown).collect(),
+            more,
+        })
+    })
 }

@@ -179,7 +179,7 @@ fn role_change(actor: &Actor, t: &Target, (role, keys): RoleRows) -> RoleChange 
 }
 
 /// What the page shows besides the target itself.
-struct Found {
+pub(super) struct Found {
     servers: Page<Server>,
     server_total: i64,
     roles: Vec<Role>,
@@ -191,7 +191,7 @@ struct Found {
 }
 
 /// The page's rows for `t`, as far as the actor may see and manage them.
-fn read(
+pub(super) fn read(
     c: &mut DbConn,
     actor: &Actor,
     t: &Target,
@@ -274,7 +274,12 @@ pub async fn build(
     Ok(assemble(current, t, found, errors))
 }
 
-fn assemble(current: &Current, t: Target, found: Found, errors: FieldErrors) -> AliasPage {
+pub(super) fn assemble(
+    current: &Current,
+    t: Target,
+    found: Found,
+    errors: FieldErrors,
+) -> AliasPage {
     let actor = &current.actor;
     let Found {
         servers,

@@ -121,7 +121,7 @@ pub struct Found {
     notify_owner: bool,
 }
 
-fn read(
+pub(super) fn read(
     c: &mut DbConn,
     actor: &Actor,
     account: &User,
@@ -174,7 +174,7 @@ pub async fn build(
     Ok(assemble(current, account, query, found, form, errors))
 }
 
-fn assemble(
+pub(super) fn assemble(
     current: &Current,
     account: User,
     query: &ListQuery,

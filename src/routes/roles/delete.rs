@@ -1,39 +1,58 @@
 //! POST /users/{id}/roles/{rid}/delete: deletes a role nobody holds, through
-//! `operations::roles::delete`, the same operation as `DELETE /api/v1/roles/{rid}`. A role
-//! in use is kept and the Roles tab answers 409 naming its alias users; the login's own
-//! role and roles beyond its rights are refused (403).
+//! `operations::roles::delete_in`, the same operation as `DELETE /api/v1/roles/{rid}`. A
+//! role in use is kept and the Roles tab answers 409 naming its alias users; the login's
+//! own role and roles beyond its rights are refused (403). The session, the role and the
+//! change are one hand-off and one transaction (`Visit::change`).
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 
-use super::{editor, list, managed_account};
+use super::{editor, list, managed_account_in};
 use crate::access::roles::may_edit_role;
-use crate::operations::roles::{self, RoleError};
+use crate::models::user::User;
+use crate::operations::roles::{self, RoleError, RoleSummary};
 use crate::web::account::parse_id;
-use crate::web::{render, AppError, Current};
+use crate::web::current::audit_entry;
+use crate::web::{render, AppError, Visit};
 use crate::AppState;
 
-pub async fn submit(
-    current: Current,
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, AppError> {
-    let (raw_id, raw_rid) = path.into_inner();
-    let account = managed_account(&state.pool, &current.actor, &raw_id).await?;
-    let rid = parse_id(&raw_rid)?;
-    let (_, perms, _, _) = editor::load_role(&state, account.id, rid).await?;
-    may_edit_role(&current.actor, &account, rid, perms).map_err(|_| AppError::Forbidden)?;
+/// What the POST did: deleted the role (its name), or kept it because it is in use (the
+/// tab's rows, read in the same transaction, and the refusal).
+enum Outcome {
+    Deleted(i32, String),
+    InUse(Box<User>, Vec<RoleSummary>, String),
+}
 
-    let who = current.audit(account.id, "role.delete");
-    match roles::delete(&state.pool, &current.actor, who, &account, rid).await {
-        Ok(name) => {
+pub async fn submit(visit: Visit, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let (raw_id, raw_rid) = (visit.param("id"), visit.param("rid"));
+    let client = visit.client();
+    let (current, outcome) = visit
+        .change(&state, move |c, actor| {
+            let account = managed_account_in(c, actor, &raw_id)?;
+            let rid = parse_id(&raw_rid)?;
+            let (_, perms, _, _) = editor::load_role_in(c, account.id, rid)?;
+            may_edit_role(actor, &account, rid, perms).map_err(|_| AppError::Forbidden)?;
+
+            let who = audit_entry(actor, &client, account.id, "role.delete");
+            match roles::delete_in(c, actor, who, &account, rid) {
+                Ok(name) => Ok(Outcome::Deleted(account.id, name)),
+                // Nothing was written: the tab's rows are read on the same connection.
+                Err(RoleError::InUse(message)) => {
+                    let summaries = roles::summaries_in(c, actor, &account, None)?;
+                    Ok(Outcome::InUse(Box::new(account), summaries, message))
+                }
+                Err(e) => Err(super::refused(e)),
+            }
+        })
+        .await?;
+    match outcome {
+        Outcome::Deleted(account_id, name) => {
             current.flash("success", format!("Role {name} deleted."));
-            Ok(render::see_other(&format!("/users/{}/roles", account.id)))
+            Ok(render::see_other(&format!("/users/{account_id}/roles")))
         }
-        Err(RoleError::InUse(message)) => {
-            let page = list::build(&current, &state, account, Some(message)).await?;
+        Outcome::InUse(account, summaries, message) => {
+            let page = list::assemble(&current, *account, summaries, Some(message));
             render::page_with_status(&page, StatusCode::CONFLICT)
         }
-        Err(e) => Err(super::refused(e)),
     }
 }

@@ -9,7 +9,7 @@ use askama::Template;
 use super::managed_account_in;
 use crate::access::roles::{grantable, may_edit_role, risk_of};
 use crate::access::{PermissionSet, Tier, CATALOG};
-use crate::db::{self, DbConn};
+use crate::db::DbConn;
 use crate::models::role::{self, Role};
 use crate::models::user::User;
 use crate::routes::users::tabs::AccountTab;
@@ -205,21 +205,9 @@ pub async fn new_role(visit: Visit, state: web::Data<AppState>) -> Result<HttpRe
 /// A role of the account with its stored permissions and holders.
 pub type StoredRole = (Role, PermissionSet, Vec<String>, i64);
 
-/// A role of the account with its stored permissions and holders; 404 if it is not one.
-pub async fn load_role(
-    state: &AppState,
-    account_id: i32,
-    rid: i32,
-) -> Result<StoredRole, AppError> {
-    db::run(&state.pool, move |c| load_role_in(c, account_id, rid)).await
-}
-
-/// `load_role` on a connection the caller holds (a page view's one read).
-pub(super) fn load_role_in(
-    c: &mut DbConn,
-    account_id: i32,
-    rid: i32,
-) -> Result<StoredRole, AppError> {
+/// A role of the account with its permissions and the first of its holders, on the
+/// request's connection.
+pub fn load_role_in(c: &mut DbConn, account_id: i32, rid: i32) -> Result<StoredRole, AppError> {
     let Some(role) = Role::find_in_account(c, account_id, rid)? else {
         return Err(AppError::NotFound);
     };

@@ -46,18 +46,9 @@ pub async fn page(visit: Visit, state: web::Data<AppState>) -> Result<HttpRespon
     render::page(&assemble(&current, account, summaries, None))
 }
 
-/// The tab for a request whose `Current` is in hand (a refusal shown above the table).
-pub async fn build(
-    current: &Current,
-    state: &AppState,
-    account: User,
-    problem: Option<String>,
-) -> Result<ListPage, AppError> {
-    let summaries = roles::summaries(&state.pool, &current.actor, &account, None).await?;
-    Ok(assemble(current, account, summaries, problem))
-}
-
-fn assemble(
+/// The tab from rows read already (the page view, or a deletion refused in its own
+/// transaction, shown above the table).
+pub fn assemble(
     current: &Current,
     account: User,
     summaries: Vec<roles::RoleSummary>,

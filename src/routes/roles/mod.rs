@@ -11,12 +11,12 @@ mod save;
 
 use crate::access::roles::may_manage_roles;
 use crate::access::Actor;
-use crate::db::{DbConn, DbPool};
+use crate::db::DbConn;
 use crate::models::user::User;
 use crate::operations::roles::RoleError;
 use crate::operations::OpError;
 use crate::routes::table::Routes;
-use crate::web::account::{parse_id, visible_account, visible_account_in};
+use crate::web::account::visible_account_in;
 use crate::web::AppError;
 
 pub fn configure(routes: &mut Routes) {
@@ -31,15 +31,8 @@ pub fn configure(routes: &mut Routes) {
         .post("/users/{id}/roles/{rid}/delete", delete::submit);
 }
 
-/// The account whose roles are asked for: 404 unless the login may see it, 403 unless it
-/// may manage its roles.
-async fn managed_account(pool: &DbPool, actor: &Actor, raw_id: &str) -> Result<User, AppError> {
-    let id = parse_id(raw_id)?;
-    let account = visible_account(pool, actor, id).await?;
-    may_manage(actor, account)
-}
-
-/// `managed_account` on a connection the caller holds (a page view's one read).
+/// The account whose roles are asked for, on the request's connection: 404 unless the
+/// login may see it, 403 unless it may manage its roles.
 fn managed_account_in(c: &mut DbConn, actor: &Actor, raw_id: &str) -> Result<User, AppError> {
     may_manage(actor, visible_account_in(c, actor, raw_id)?)
 }

@@ -1,63 +1,91 @@
 //! A manager ends every session of a login it covers (`confirm=yes`): an account
 //! (`POST /users/{id}/sessions/end`) or an alias user (`…/alias-users/{aid}/sessions/end`).
+//! The session, the target and the change are one hand-off and one transaction
+//! (`Visit::change`).
 
 use actix_web::{web, HttpResponse};
 
 use crate::access::changes::credentials_change;
 use crate::access::keys::Holder;
 use crate::access::sessions::may_end_sessions_of;
+use crate::access::Actor;
+use crate::db::DbConn;
 use crate::models::session;
 use crate::models::user::User;
-use crate::routes::alias_users::{alias_url, load_target};
+use crate::routes::alias_users::{alias_url, load_target_in};
+use crate::web::account::visible_account_in;
+use crate::web::client::ClientInfo;
 use crate::web::confirm::{confirmation, Ask};
+use crate::web::current::audit_entry;
 use crate::web::form;
-use crate::web::VisibleAccount;
-use crate::web::{render, AppError, Current};
+use crate::web::{render, AppError, Current, Visit};
 use crate::AppState;
+
+/// What the POST did: asked first (with the answer sent), or ended the login's sessions.
+enum Outcome {
+    Ask(Ask, String),
+    Ended(String, usize, String),
+}
 
 /// POST /users/{id}/sessions/end
 pub async fn end_account(
-    VisibleAccount { current, account }: VisibleAccount,
+    visit: Visit,
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    if !may_end_sessions_of(&current.actor, Holder::Account(&account)) {
-        return Err(AppError::Forbidden);
-    }
-    let back = format!("/users/{}", account.id);
-    end_all(&current, &state, &body, account.clone(), account.id, back).await
+    let id = visit.param("id");
+    let client = visit.client();
+    let (current, outcome) = visit
+        .change(&state, move |c, actor| {
+            let account = visible_account_in(c, actor, &id)?;
+            if !may_end_sessions_of(actor, Holder::Account(&account)) {
+                return Err(AppError::Forbidden);
+            }
+            let back = format!("/users/{}", account.id);
+            let account_id = account.id;
+            end_all_in(c, actor, &client, &body, account, account_id, back)
+        })
+        .await?;
+    answer(&current, outcome)
 }
 
 /// POST /users/{id}/alias-users/{aid}/sessions/end
 pub async fn end_alias(
-    current: Current,
+    visit: Visit,
     state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let t = load_target(&state.pool, &current.actor, &path.0, &path.1).await?;
-    let holder = Holder::Alias {
-        account: &t.account,
-        alias: &t.alias,
-        rights: t.rights,
-    };
-    if !may_end_sessions_of(&current.actor, holder) {
-        return Err(AppError::Forbidden);
-    }
-    let back = alias_url(t.account.id, t.alias.id);
-    end_all(&current, &state, &body, t.alias, t.account.id, back).await
+    let (id, aid) = (visit.param("id"), visit.param("aid"));
+    let client = visit.client();
+    let (current, outcome) = visit
+        .change(&state, move |c, actor| {
+            let t = load_target_in(c, actor, &id, &aid)?;
+            let holder = Holder::Alias {
+                account: &t.account,
+                alias: &t.alias,
+                rights: t.rights,
+            };
+            if !may_end_sessions_of(actor, holder) {
+                return Err(AppError::Forbidden);
+            }
+            let back = alias_url(t.account.id, t.alias.id);
+            end_all_in(c, actor, &client, &body, t.alias, t.account.id, back)
+        })
+        .await?;
+    answer(&current, outcome)
 }
 
 /// Asks for `confirm=yes`, then ends every session of `login` (audited in `account_id`'s
-/// environment) and answers 303 to `back`.
-async fn end_all(
-    current: &Current,
-    state: &AppState,
+/// environment), in the caller's transaction.
+fn end_all_in(
+    c: &mut DbConn,
+    actor: &Actor,
+    client: &ClientInfo,
     body: &[u8],
     login: User,
     account_id: i32,
     back: String,
-) -> Result<HttpResponse, AppError> {
+) -> Result<Outcome, AppError> {
     let fields = form::pairs(body)?;
     let ask = Ask {
         title: format!("End every session of {}?", login.username),
@@ -71,29 +99,32 @@ async fn end_all(
         back: back.clone(),
         typed: None,
     };
-    if let Some(res) = confirmation(current, "users", form::first(&fields, "confirm"), ask) {
-        return res;
+    let sent = form::first(&fields, "confirm").to_owned();
+    if !ask.is_confirmed_by(&sent) {
+        return Ok(Outcome::Ask(ask, sent));
     }
-    let audit = current
-        .audit(account_id, "session.end_all")
+    let audit = audit_entry(actor, client, account_id, "session.end_all")
         .target(format!("sessions of {}", login.username));
-    let actor = current.actor.clone();
     let uid = login.id;
-    let ended = state
-        .change(move |c| {
-            credentials_change(c, &actor, uid, |c| {
-                let n = session::end_all_of(c, uid, None)?;
-                audit.details(format!("ended={n}")).insert(c)?;
-                Ok(n)
-            })
-        })
-        .await?;
-    current.flash(
-        "success",
-        format!(
-            "{} is logged out everywhere ({ended} sessions ended).",
-            login.username
-        ),
-    );
-    Ok(render::see_other(&back))
+    let ended = credentials_change(c, actor, uid, |c| {
+        let n = session::end_all_of(c, uid, None)?;
+        audit.details(format!("ended={n}")).insert(c)?;
+        Ok::<_, AppError>(n)
+    })?;
+    Ok(Outcome::Ended(login.username, ended, back))
+}
+
+/// The confirmation page, or 303 to `back` with the outcome.
+fn answer(current: &Current, outcome: Outcome) -> Result<HttpResponse, AppError> {
+    match outcome {
+        Outcome::Ask(ask, sent) => confirmation(current, "users", &sent, ask)
+            .unwrap_or_else(|| Err(AppError::Unexpected(anyhow::anyhow!("confirmed")))),
+        Outcome::Ended(username, ended, back) => {
+            current.flash(
+                "success",
+                format!("{username} is logged out everywhere ({ended} sessions ended)."),
+            );
+            Ok(render::see_other(&back))
+        }
+    }
 }

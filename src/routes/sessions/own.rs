@@ -1,74 +1,75 @@
 //! The current login's own sessions, listed on the Security page (routes/security):
-//! ending one, ending all others (`confirm=yes`).
+//! ending one (in one hand-off), ending all others (`confirm=yes`; on `Current`, as it
+//! needs this session's id).
 
 use actix_web::{web, HttpResponse};
 
 use super::this_session;
 use crate::access::sessions::may_end_own_sessions;
+use crate::access::Actor;
 use crate::models::session;
 use crate::web::confirm::{confirmation, Ask};
+use crate::web::current::audit_entry;
 use crate::web::form;
-use crate::web::{render, AppError, Current};
+use crate::web::{render, AppError, Current, Visit};
 use crate::AppState;
 
 const PAGE: &str = "/account/security";
 
 /// Whose sessions the page is about: the person at the keyboard (the impersonator while
 /// impersonating; its sessions include the one it impersonates in).
-fn person(current: &Current) -> (i32, i32, String) {
-    match &current.actor.impersonator {
+fn person(actor: &Actor) -> (i32, i32, String) {
+    match &actor.impersonator {
         Some(real) => (
             real.id,
             real.parent_id.unwrap_or(real.id),
             real.username.clone(),
         ),
         None => (
-            current.actor.login.id,
-            current.actor.account_id(),
-            current.actor.login.username.clone(),
+            actor.login.id,
+            actor.account_id(),
+            actor.login.username.clone(),
         ),
     }
 }
 
-/// POST /account/sessions/{sess}/end
-pub async fn end_one(
-    current: Current,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    if !may_end_own_sessions(&current.actor) {
-        return Err(AppError::Forbidden);
-    }
-    let public_id = path.into_inner();
-    let (uid, account_id, _) = person(&current);
-    let audit = current.audit(account_id, "session.end");
-    let ended = state
-        .tx(move |c| {
+/// POST /account/sessions/{sess}/end: the session, the rights and the change in one
+/// hand-off and one transaction (`Visit::change`). Ending this very session (its id sent
+/// by hand) changes nothing in its state here: its row is gone, so its next request
+/// finds no session, as before.
+pub async fn end_one(visit: Visit, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let public_id = visit.param("sess");
+    let client = visit.client();
+    let (current, ()) = visit
+        .change(&state, move |c, actor| {
+            if !may_end_own_sessions(actor) {
+                return Err(AppError::Forbidden);
+            }
+            let (uid, account_id, _) = person(actor);
             let Some(row) = session::open_of(c, uid)?
                 .into_iter()
                 .find(|r| r.public_id == public_id)
             else {
-                return Ok(false);
+                return Err(AppError::NotFound);
             };
             session::end_one(c, uid, &row.public_id)?;
-            audit
+            audit_entry(actor, &client, account_id, "session.end")
                 .target(format!(
                     "session of {} from {}",
                     super::describe_browser(&row.user_agent),
                     row.ip
                 ))
                 .insert(c)?;
-            Ok(true)
+            Ok(())
         })
         .await?;
-    if !ended {
-        return Err(AppError::NotFound);
-    }
     current.flash("success", "Session ended. That browser is logged out.");
     Ok(render::see_other(PAGE))
 }
 
-/// POST /account/sessions/end-others (confirm=yes)
+/// POST /account/sessions/end-others (confirm=yes). Stays on `Current`: it keeps this
+/// session open by its id, which is in the session's own state, and a `Visit::change`
+/// closure sees only the acting login, not the session's state.
 pub async fn end_others(
     current: Current,
     state: web::Data<AppState>,
@@ -93,7 +94,7 @@ pub async fn end_others(
         return res;
     }
     let this = this_session(&current).ok_or(AppError::Forbidden)?;
-    let (uid, account_id, _) = person(&current);
+    let (uid, account_id, _) = person(&current.actor);
     let audit = current.audit(account_id, "session.end_others");
     let ended = state
         .tx(move |c| {

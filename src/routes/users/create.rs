@@ -3,7 +3,8 @@
 //! owned by themselves. Invalid input shows the dialog again (422) with the input kept.
 //! With `invite=yes` the account gets no password but an invitation mailed to its address
 //! (`operations::invitations::send`, in the creating transaction); an address that already
-//! belongs to a login is refused.
+//! belongs to a login is refused. The password is hashed first; then the session, the
+//! checks and the write are one hand-off and one transaction (`Visit::change`).
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -11,16 +12,18 @@ use serde::Deserialize;
 use super::list;
 use crate::access::accounts::{account_creation, may_create, NoCreation};
 use crate::access::changes::new_login;
-use crate::db::{self};
+use crate::access::Actor;
+use crate::db::DbConn;
 use crate::domain::{DisplayName, Email, Username};
 use crate::models::now;
 use crate::models::user::{Kind, NewUser, User};
 use crate::operations::invitations::{self, new_password, Invitee, EMAIL_TAKEN};
 use crate::security::password;
+use crate::web::current::audit_entry;
 use crate::web::error::CreateError;
 use crate::web::form::FieldErrors;
 use crate::web::pagination::ListQuery;
-use crate::web::{render, AppError, Current};
+use crate::web::{render, AppError, Visit};
 use crate::AppState;
 
 #[derive(Debug, Default, Deserialize)]
@@ -50,15 +53,28 @@ impl AddAccountForm {
     }
 }
 
+/// What the POST did: created the account (its id and username), or refused the input
+/// (422) with the list's rows read in the same transaction, or with the list still to read
+/// (see `Raced`).
+enum Outcome {
+    Created(i32, String),
+    Invalid(Box<list::Found>, FieldErrors),
+    /// The insert itself refused (a username taken meanwhile, PostgreSQL's unique index):
+    /// the failed insert leaves the transaction unusable, so the list is read after it, in
+    /// a hand-off of its own. Nothing of the request was written.
+    Raced(FieldErrors),
+}
+
 pub async fn submit(
-    current: Current,
+    visit: Visit,
     state: web::Data<AppState>,
     form: web::Form<AddAccountForm>,
 ) -> Result<HttpResponse, AppError> {
-    let creation = account_creation(&current.actor).ok_or(AppError::Forbidden)?;
     let form = form.into_inner();
     let mut errors = FieldErrors::default();
 
+    // What the form says on its own, before the session is read (the 403 for a login
+    // that may create nothing still comes first: nothing is reported before it).
     let username = errors.check("username", Username::parse(&form.username));
     let email = errors.check("email", Email::parse(&form.email));
     let invite = matches!(form.invite.as_str(), "yes" | "on" | "true" | "1");
@@ -87,102 +103,124 @@ pub async fn submit(
         ),
     };
 
-    // Who would own the new account: a reseller always owns what it creates.
-    let owner_id = match creation {
-        crate::access::accounts::AccountCreation::CustomersOf(me) => Some(me),
-        crate::access::accounts::AccountCreation::Any => match kind {
-            Some(Kind::Admin) => None,
-            _ => owner_id.or(Some(current.actor.account_id())),
-        },
+    // A separate step on purpose, before the one transaction: Argon2 goes through the
+    // hashing gate and must not hold a transaction (or SQLite's one writer) open. The
+    // hash is only written if every check inside passes.
+    let (pass, hash) = match pass {
+        Some(Some(pass)) => (
+            Some(()),
+            password::off_thread(move || password::hash(pass.expose())).await??,
+        ),
+        Some(None) => (Some(()), password::UNUSABLE.to_string()),
+        None => (None, password::UNUSABLE.to_string()),
     };
-    let owner = match owner_id {
-        Some(id) => state.db(move |c| Ok(User::find(c, id)?)).await?,
-        None => None,
-    };
-    if owner_id.is_some() && owner.is_none() {
-        errors.add("owner_id", "Choose an owner from the list.");
-    }
-    if let Some(e) = email.as_ref().filter(|_| invite) {
-        let e = e.as_str().to_string();
-        if state.db(move |c| Ok(User::email_taken(c, &e)?)).await? {
-            errors.add("email", EMAIL_TAKEN);
-        }
-    }
-
-    // Nobody creates a login with rights beyond their own, whatever the owner.
-    if let Some(kind) = kind {
-        match may_create(creation, &current.actor, kind, owner.as_ref()) {
-            Ok(()) => {}
-            Err(NoCreation::Forbidden) => return Err(AppError::Forbidden),
-            Err(NoCreation::OwnerDoesNotFit) if errors.get("owner_id").is_none() => {
-                errors.add("owner_id", "This owner cannot own an account of that kind (customers belong to an admin or reseller, resellers to an admin).");
-            }
-            Err(NoCreation::OwnerDoesNotFit) => {}
-        }
-    }
-
-    let (Some(username), Some(email), Some(pass), Some(name), Some(kind), true) =
-        (username, email, pass, name, kind, errors.is_empty())
-    else {
-        return show_again(&current, &state, form, errors).await;
-    };
-
-    let hash = match pass {
-        Some(pass) => password::off_thread(move || password::hash(pass.expose())).await??,
-        None => password::UNUSABLE.to_string(),
-    };
-    let audit = current.audit(current.actor.account_id(), "account.create");
-    let actor = current.actor.clone();
+    let client = visit.client();
     let links = state.links.clone();
-    let created = db::run(&state.pool, move |c| {
-        db::transaction(c, |c| {
+    let (current, outcome) = visit
+        .change(&state, move |c, actor| {
+            let creation = account_creation(actor).ok_or(AppError::Forbidden)?;
+            // Who would own the new account: a reseller always owns what it creates.
+            let owner_id = match creation {
+                crate::access::accounts::AccountCreation::CustomersOf(me) => Some(me),
+                crate::access::accounts::AccountCreation::Any => match kind {
+                    Some(Kind::Admin) => None,
+                    _ => owner_id.or(Some(actor.account_id())),
+                },
+            };
+            let owner = match owner_id {
+                Some(id) => User::find(c, id)?,
+                None => None,
+            };
+            if owner_id.is_some() && owner.is_none() {
+                errors.add("owner_id", "Choose an owner from the list.");
+            }
+            if let Some(e) = email.as_ref().filter(|_| invite) {
+                if User::email_taken(c, e.as_str())? {
+                    errors.add("email", EMAIL_TAKEN);
+                }
+            }
+
+            // Nobody creates a login with rights beyond their own, whatever the owner.
+            if let Some(kind) = kind {
+                match may_create(creation, actor, kind, owner.as_ref()) {
+                    Ok(()) => {}
+                    Err(NoCreation::Forbidden) => return Err(AppError::Forbidden),
+                    Err(NoCreation::OwnerDoesNotFit) if errors.get("owner_id").is_none() => {
+                        errors.add("owner_id", "This owner cannot own an account of that kind (customers belong to an admin or reseller, resellers to an admin).");
+                    }
+                    Err(NoCreation::OwnerDoesNotFit) => {}
+                }
+            }
+
+            let (Some(username), Some(email), Some(()), Some(name), Some(kind), true) =
+                (username, email, pass, name, kind, errors.is_empty())
+            else {
+                return invalid_in(c, actor, errors);
+            };
+            // Checked before anything is written, so the list can still be read here.
             if User::username_taken(c, &username.key())? {
-                return Err(CreateError::Taken);
+                errors.add("username", "This username is taken.");
+                return invalid_in(c, actor, errors);
             }
             if invite && User::email_taken(c, email.as_str())? {
-                return Err(CreateError::EmailTaken);
+                errors.add("email", EMAIL_TAKEN);
+                return invalid_in(c, actor, errors);
             }
-            let id = NewUser {
-                kind: kind.as_str(),
-                username: username.as_str(),
-                username_key: &username.key(),
-                name: name.as_str(),
-                email: email.as_str(),
-                password_hash: &hash,
-                owner_id,
-                parent_id: None,
-                role_id: None,
-                all_servers: false,
-                disabled: false,
-                expires_on: None,
-                created_at: now(),
-            }
-            .insert(c)?;
-            new_login(c, &actor, id)?;
-            if invite {
-                let invitee = Invitee {
-                    id,
+            let audit = audit_entry(actor, &client, actor.account_id(), "account.create");
+            let written = (|| {
+                let id = NewUser {
+                    kind: kind.as_str(),
                     username: username.as_str(),
+                    username_key: &username.key(),
+                    name: name.as_str(),
                     email: email.as_str(),
-                    account: username.as_str(),
-                };
-                invitations::send(c, &links, &actor, &invitee)?;
+                    password_hash: &hash,
+                    owner_id,
+                    parent_id: None,
+                    role_id: None,
+                    all_servers: false,
+                    disabled: false,
+                    expires_on: None,
+                    created_at: now(),
+                }
+                .insert(c)?;
+                new_login(c, actor, id)?;
+                if invite {
+                    let invitee = Invitee {
+                        id,
+                        username: username.as_str(),
+                        email: email.as_str(),
+                        account: username.as_str(),
+                    };
+                    invitations::send(c, &links, actor, &invitee)?;
+                }
+                let entry = audit
+                    .target(format!("account {}", username.as_str()))
+                    .details(format!(
+                        "kind={}{}",
+                        kind.as_str(),
+                        if invite { ", invited by e-mail" } else { "" }
+                    ));
+                entry.insert(c)?;
+                entry.for_account(id).insert(c)?;
+                Ok::<_, CreateError>(id)
+            })();
+            match written {
+                Ok(id) => Ok(Outcome::Created(id, username.as_str().to_string())),
+                Err(CreateError::Taken) => {
+                    errors.add("username", "This username is taken.");
+                    Ok(Outcome::Raced(errors))
+                }
+                Err(CreateError::EmailTaken) => {
+                    errors.add("email", EMAIL_TAKEN);
+                    Ok(Outcome::Raced(errors))
+                }
+                Err(CreateError::App(e)) => Err(e),
             }
-            let entry = audit
-                .target(format!("account {}", username.as_str()))
-                .details(format!(
-                    "kind={}{}",
-                    kind.as_str(),
-                    if invite { ", invited by e-mail" } else { "" }
-                ));
-            entry.insert(c)?;
-            entry.for_account(id).insert(c)?;
-            Ok::<_, CreateError>((id, username.as_str().to_string()))
         })
-    })
-    .await;
-    match created {
-        Ok((id, username)) => {
+        .await?;
+    match outcome {
+        Outcome::Created(id, username) => {
             current.flash(
                 "success",
                 if invite {
@@ -193,31 +231,29 @@ pub async fn submit(
             );
             Ok(render::see_other(&format!("/users/{id}")))
         }
-        Err(CreateError::Taken) => {
-            errors.add("username", "This username is taken.");
-            show_again(&current, &state, form, errors).await
+        Outcome::Invalid(found, errors) => {
+            let query = ListQuery::default();
+            let page = list::assemble(&current, &query, *found, form.without_password(), errors);
+            render::invalid(&page)
         }
-        Err(CreateError::EmailTaken) => {
-            errors.add("email", EMAIL_TAKEN);
-            show_again(&current, &state, form, errors).await
+        Outcome::Raced(errors) => {
+            let page = list::build(
+                &current,
+                &state,
+                &ListQuery::default(),
+                form.without_password(),
+                errors,
+            )
+            .await?;
+            render::invalid(&page)
         }
-        Err(CreateError::App(e)) => Err(e),
     }
 }
 
-async fn show_again(
-    current: &Current,
-    state: &AppState,
-    form: AddAccountForm,
-    errors: FieldErrors,
-) -> Result<HttpResponse, AppError> {
-    let page = list::build(
-        current,
-        state,
-        &ListQuery::default(),
-        form.without_password(),
-        errors,
-    )
-    .await?;
-    render::invalid(&page)
+/// The 422 with the list's rows, read in the transaction that refused the input (nothing
+/// was written).
+fn invalid_in(c: &mut DbConn, actor: &Actor, errors: FieldErrors) -> Result<Outcome, AppError> {
+    let query = ListQuery::default();
+    let found = list::read(c, actor, &query.q, query.page())?;
+    Ok(Outcome::Invalid(Box::new(found), errors))
 }

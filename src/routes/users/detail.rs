@@ -81,7 +81,7 @@ pub async fn build(
 }
 
 /// What the page shows besides the account itself.
-struct Found {
+pub(super) struct Found {
     owner: Option<User>,
     owners: Vec<User>,
     two_factor: bool,
@@ -90,7 +90,7 @@ struct Found {
 
 /// The account's owner, the owners the form offers (to a login that may move it), its
 /// second factor, and its sessions for a manager who may end them.
-fn read(c: &mut DbConn, actor: &Actor, account: &User) -> Result<Found, AppError> {
+pub(super) fn read(c: &mut DbConn, actor: &Actor, account: &User) -> Result<Found, AppError> {
     let owner = match account.owner_id {
         Some(o) => User::find(c, o)?,
         None => None,
@@ -116,7 +116,7 @@ fn read(c: &mut DbConn, actor: &Actor, account: &User) -> Result<Found, AppError
     })
 }
 
-fn assemble(
+pub(super) fn assemble(
     current: &Current,
     account: User,
     found: Found,

@@ -2,6 +2,9 @@
 //! (and, for admins, kind, owner and status; for resellers, their customers' status);
 //! `form=password` changes the login's own password with the current one and ends its
 //! other sessions. Fields the editor may not change are refused with 403, not ignored.
+//! The profile form reads its session, the account and makes its change in one hand-off
+//! and one transaction (`Visit::change`); the password form needs more (see
+//! `change_password`).
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -9,17 +12,21 @@ use serde::Deserialize;
 use super::detail;
 use crate::access::accounts::account_edit;
 use crate::access::changes::account_change;
+use crate::access::Actor;
+use crate::db::DbConn;
 use crate::domain::{DisplayName, Email, NewPassword};
 use crate::models::server::Server;
 use crate::models::session;
 use crate::models::user::{AccountChanges, Kind, User};
 use crate::security::password;
+use crate::web::account::visible_account_in;
+use crate::web::client::ClientInfo;
+use crate::web::current::audit_entry;
 use crate::web::form::FieldErrors;
-use crate::web::VisibleAccount;
-use crate::web::{render, AppError, Current};
+use crate::web::{render, AppError, Visit};
 use crate::AppState;
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 pub struct EditForm {
     #[serde(default)]
     form: String,
@@ -41,20 +48,64 @@ pub struct EditForm {
     new_password: String,
 }
 
+/// What the profile form did: saved, or refused the input (422) with the page's rows read
+/// in the same transaction and the status asked for.
+enum Saved {
+    Done(i32),
+    Invalid(Box<(User, detail::Found)>, FieldErrors, Option<bool>),
+}
+
 pub async fn submit(
-    VisibleAccount { current, account }: VisibleAccount,
+    visit: Visit,
     state: web::Data<AppState>,
     form: web::Form<EditForm>,
 ) -> Result<HttpResponse, AppError> {
-    let edit = account_edit(&current.actor, &account);
-    if !edit.any() {
-        return Err(AppError::Forbidden);
-    }
+    let id = visit.param("id");
     let form = form.into_inner();
     if form.form == "password" {
-        return change_password(current, state, account, form).await;
+        return change_password(visit, state, id, form).await;
     }
-    if !edit.profile {
+    let client = visit.client();
+    let sent = form.clone();
+    let (current, saved) = visit
+        .change(&state, move |c, actor| {
+            let account = visible_account_in(c, actor, &id)?;
+            save_in(c, actor, &client, account, sent)
+        })
+        .await?;
+    match saved {
+        Saved::Done(target_id) => {
+            current.flash("success", "Account saved.");
+            Ok(render::see_other(&format!("/users/{target_id}")))
+        }
+        Saved::Invalid(read, errors, wants_disabled) => {
+            let (account, found) = *read;
+            let mut page =
+                detail::assemble(&current, account, found, errors, FieldErrors::default());
+            page.name = form.name.unwrap_or_default();
+            page.email = form.email.unwrap_or_default();
+            if let Some(k) = form.kind {
+                page.kind = k;
+            }
+            if let Some(o) = form.owner_id {
+                page.owner_id = o;
+            }
+            page.disabled = wants_disabled.unwrap_or(page.disabled);
+            render::invalid(&page)
+        }
+    }
+}
+
+/// The profile form's checks and change, in the caller's transaction.
+fn save_in(
+    c: &mut DbConn,
+    actor: &Actor,
+    client: &ClientInfo,
+    account: User,
+    form: EditForm,
+) -> Result<Saved, AppError> {
+    let edit = account_edit(actor, &account);
+    if !edit.any() || !edit.profile {
         return Err(AppError::Forbidden);
     }
 
@@ -112,7 +163,7 @@ pub async fn submit(
     let mut owner_is_reseller = false;
     if changes_kind || changes_owner {
         let owner = match new_owner {
-            Some(o) => state.db(move |c| Ok(User::find(c, o)?)).await?,
+            Some(o) => User::find(c, o)?,
             None => None,
         };
         let fits = match new_kind {
@@ -128,23 +179,18 @@ pub async fn submit(
             errors.add("owner_id", "Customers belong to an admin or reseller, resellers to an admin, admins to nobody.");
         }
     }
-    if wants_disabled == Some(true) && account.id == current.actor.login.id {
+    if wants_disabled == Some(true) && account.id == actor.login.id {
         errors.add("status", "You cannot disable your own account.");
     }
 
     let (Some(name), Some(email), true) = (name, email, errors.is_empty()) else {
-        let mut page =
-            detail::build(&current, &state, account, errors, FieldErrors::default()).await?;
-        page.name = form.name.unwrap_or_default();
-        page.email = form.email.unwrap_or_default();
-        if let Some(k) = form.kind {
-            page.kind = k;
-        }
-        if let Some(o) = form.owner_id {
-            page.owner_id = o;
-        }
-        page.disabled = wants_disabled.unwrap_or(page.disabled);
-        return render::invalid(&page);
+        // Nothing was written: the page's rows are read in the same transaction.
+        let found = detail::read(c, actor, &account)?;
+        return Ok(Saved::Invalid(
+            Box::new((account, found)),
+            errors,
+            wants_disabled,
+        ));
     };
 
     let disabled_now = wants_disabled.filter(|d| *d != account.disabled);
@@ -171,54 +217,58 @@ pub async fn submit(
             "enabled".into()
         });
     }
-    let audit = current
-        .audit(account.id, "account.update")
+    let audit = audit_entry(actor, client, account.id, "account.update")
         .target(format!("account {}", account.username))
         .details(changed.join(", "));
     let target_id = account.id;
-    let actor = current.actor.clone();
     // Only a name and e-mail of one's own account change nothing one may do.
     let own_profile = !changes_kind && !changes_owner && disabled_now.is_none();
     let new_reseller = new_owner.filter(|_| owner_is_reseller);
     let follow = (changes_owner || changes_kind) && new_kind == Kind::User;
-    state
-        .change(move |c| {
-            account_change(c, &actor, target_id, own_profile, |c| {
-                AccountChanges {
-                    name: name.as_str(),
-                    email: email.as_str(),
-                    kind: changes_kind.then_some(new_kind.as_str()),
-                    owner_id: changes_owner.then_some(new_owner),
-                    disabled: disabled_now,
-                }
-                .apply(c, target_id)?;
-                if follow {
-                    // A customer's servers carry its reseller (or none under an admin),
-                    // so its new owner reaches them and its old one no longer does.
-                    Server::follow_customer(c, target_id, new_reseller)?;
-                }
-                if disabled_now == Some(true) {
-                    // A disabled login keeps no working session, on any instance.
-                    session::end_all_of(c, target_id, None)?;
-                }
-                audit.insert(c)?;
-                Ok(())
-            })
-        })
-        .await?;
-    current.flash("success", "Account saved.");
-    Ok(render::see_other(&format!("/users/{target_id}")))
+    account_change(c, actor, target_id, own_profile, |c| {
+        AccountChanges {
+            name: name.as_str(),
+            email: email.as_str(),
+            kind: changes_kind.then_some(new_kind.as_str()),
+            owner_id: changes_owner.then_some(new_owner),
+            disabled: disabled_now,
+        }
+        .apply(c, target_id)?;
+        if follow {
+            // A customer's servers carry its reseller (or none under an admin),
+            // so its new owner reaches them and its old one no longer does.
+            Server::follow_customer(c, target_id, new_reseller)?;
+        }
+        if disabled_now == Some(true) {
+            // A disabled login keeps no working session, on any instance.
+            session::end_all_of(c, target_id, None)?;
+        }
+        audit.insert(c)?;
+        Ok::<_, AppError>(())
+    })?;
+    Ok(Saved::Done(target_id))
 }
 
+/// `form=password`: not one hand-off on purpose. The current password is checked against
+/// the stored hash (read first) and the new one hashed, both through the Argon2 gate, before
+/// the write; then this session is renewed (the session's save writes it after the
+/// response). The session and the account are read together (`Visit::read`).
 async fn change_password(
-    current: Current,
+    visit: Visit,
     state: web::Data<AppState>,
-    account: User,
+    id: String,
     form: EditForm,
 ) -> Result<HttpResponse, AppError> {
-    if !account_edit(&current.actor, &account).own_password {
-        return Err(AppError::Forbidden);
-    }
+    let (current, account) = visit
+        .read(&state, move |c, actor| {
+            let account = visible_account_in(c, actor, &id)?;
+            let edit = account_edit(actor, &account);
+            if !edit.any() || !edit.own_password {
+                return Err(AppError::Forbidden);
+            }
+            Ok(account)
+        })
+        .await?;
     let mut errors = FieldErrors::default();
     let new = errors.check("new_password", NewPassword::parse(&form.new_password));
     let stored = account.password_hash.clone();

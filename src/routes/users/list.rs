@@ -82,7 +82,7 @@ pub async fn build(
 }
 
 /// What the page shows, read for one page of the list.
-struct Found {
+pub(super) struct Found {
     page: Page<User>,
     owners_by_id: HashMap<i32, String>,
     alias_counts: HashMap<i32, i64>,
@@ -92,7 +92,12 @@ struct Found {
 
 /// The accounts `actor` may list (403 when it may list none), with what each row shows,
 /// and the owners the add dialog offers to a login that may pick one.
-fn read(c: &mut DbConn, actor: &Actor, q: &str, page_no: i64) -> Result<Found, AppError> {
+pub(super) fn read(
+    c: &mut DbConn,
+    actor: &Actor,
+    q: &str,
+    page_no: i64,
+) -> Result<Found, AppError> {
     let owner = match account_list(actor).ok_or(AppError::Forbidden)? {
         AccountList::Everyone => None,
         AccountList::CustomersOf(id) => Some(id),
@@ -125,7 +130,7 @@ fn picks_owner(actor: &Actor) -> bool {
     account_creation(actor) == Some(AccountCreation::Any)
 }
 
-fn assemble(
+pub(super) fn assemble(
     current: &Current,
     query: &ListQuery,
     found: Found,
