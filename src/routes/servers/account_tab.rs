@@ -145,7 +145,7 @@ fn assemble(
 /// What the tab's form came to: the tab again with the message by the field (422, its rows
 /// read in the same hand-off), or done with its message.
 enum Answer {
-    Invalid(User, Found, &'static str),
+    Invalid(Box<User>, Found, &'static str),
     Done(i32, String),
 }
 
@@ -169,7 +169,7 @@ pub async fn submit(
             let show_again = |c: &mut DbConn, account: User, msg| -> Result<Answer, AppError> {
                 let query = ListQuery::default();
                 let found = read(c, actor, account.id, &query.q, query.page())?;
-                Ok(Answer::Invalid(account, found, msg))
+                Ok(Answer::Invalid(Box::new(account), found, msg))
             };
             // A name with control characters names no server (and PostgreSQL refuses NUL).
             let found = if is_searchable(&key) {
@@ -216,7 +216,7 @@ pub async fn submit(
             errors.add("server", msg);
             let page = assemble(
                 &current,
-                account,
+                *account,
                 &ListQuery::default(),
                 found,
                 form.server,

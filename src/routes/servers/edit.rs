@@ -55,7 +55,7 @@ pub async fn page(visit: Visit, state: web::Data<AppState>) -> Result<HttpRespon
 
 /// What an edit came to: the form again with its errors (422, nothing written), or saved.
 enum Saved {
-    Invalid(Server, FieldErrors),
+    Invalid(Box<Server>, FieldErrors),
     Done(i32),
 }
 
@@ -75,11 +75,11 @@ pub async fn submit(
             let server = admin_server_in(c, actor, &sid)?.into_inner();
             let valid = match validate(&sent) {
                 Ok(v) => v,
-                Err(errors) => return Ok(Saved::Invalid(server, errors)),
+                Err(errors) => return Ok(Saved::Invalid(Box::new(server), errors)),
             };
             let dupes = duplicates(c, &valid, server.id)?;
             if !dupes.is_empty() {
-                return Ok(Saved::Invalid(server, dupes));
+                return Ok(Saved::Invalid(Box::new(server), dupes));
             }
             let edit = ServerEdit {
                 hostname: &valid.hostname,
@@ -98,7 +98,7 @@ pub async fn submit(
                 Err(e) if db::is_unique_violation(&e) => {
                     let mut errors = FieldErrors::default();
                     errors.add("hostname", "Another server has this hostname or address.");
-                    return Ok(Saved::Invalid(server, errors));
+                    return Ok(Saved::Invalid(Box::new(server), errors));
                 }
                 Err(e) => return Err(e.into()),
             }
@@ -120,7 +120,7 @@ pub async fn submit(
         }
         Saved::Invalid(server, errors) => render::invalid(&EditPage {
             chrome: Some(current.chrome("servers")),
-            server,
+            server: *server,
             form,
             errors,
         }),
