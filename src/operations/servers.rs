@@ -12,7 +12,7 @@ use super::OpError;
 use crate::access::keys::may_install_own_keys;
 use crate::access::servers::{server_actions, Reachable};
 use crate::access::Actor;
-use crate::db::{self, DbConn, DbError};
+use crate::db::{self, DbConn};
 use crate::domain::{DnsName, FieldErrors, OsChoice, ShortText};
 use crate::driver::{self, Command, InstallKey, PowerAction, Requester};
 use crate::models::audit::NewAuditEntry;
@@ -64,18 +64,7 @@ pub type JobId = i32;
 
 /// Queues `command` for `server` with its audit row, and (for a reinstall) marks the
 /// server "reinstalling" at once, so that a second action is refused while it is queued.
-fn queue(
-    conn: &mut DbConn,
-    actor: &Actor,
-    audit: NewAuditEntry,
-    server: &Server,
-    command: Command,
-    detail: &str,
-) -> Result<JobId, OpError> {
-    db::transaction(conn, |c| queue_in(c, actor, audit, server, command, detail))
-}
-
-/// `queue` inside a transaction the caller holds.
+/// Inside a transaction the caller holds.
 fn queue_in(
     c: &mut DbConn,
     actor: &Actor,
@@ -171,24 +160,22 @@ fn invalid(field: &str, message: String) -> OpError {
     OpError::Invalid(errors)
 }
 
-/// The change and its audit row, together or not at all.
-fn commit(
-    conn: &mut DbConn,
-    audit: NewAuditEntry,
-    change: impl FnOnce(&mut DbConn) -> Result<(), DbError>,
-) -> Result<(), OpError> {
-    db::transaction(conn, |c| {
-        change(c)?;
-        audit.insert(c)?;
-        Ok::<_, DbError>(())
-    })
-    .map_err(OpError::from)
-}
-
 /// Gives the server a display name (up to 100 characters): `server.rename`, details
 /// "old → new".
 pub fn rename(
     conn: &mut DbConn,
+    actor: &Actor,
+    who: NewAuditEntry,
+    server: &Reachable,
+    raw_name: &str,
+) -> Result<(), OpError> {
+    db::transaction(conn, |c| rename_in(c, actor, who, server, raw_name))
+}
+
+/// `rename` inside a transaction the caller holds (the page's one write with its
+/// session): the change and its audit row, together or not at all.
+pub fn rename_in(
+    c: &mut DbConn,
     actor: &Actor,
     who: NewAuditEntry,
     server: &Reachable,
@@ -204,16 +191,30 @@ pub fn rename(
         server.name,
         name.as_str()
     ));
-    commit(conn, audit, |c| {
-        Server::rename(c, server.id, name.as_str())?;
-        Ok(())
-    })
+    Server::rename(c, server.id, name.as_str())?;
+    audit.insert(c)?;
+    Ok(())
 }
 
 /// Sets the reverse DNS name of `ip`, one of the server's addresses (the door found it
 /// among them): `server.rdns`, details "ip → hostname". Answers the hostname as stored.
 pub fn set_rdns(
     conn: &mut DbConn,
+    actor: &Actor,
+    who: NewAuditEntry,
+    server: &Reachable,
+    ip: &str,
+    raw_hostname: &str,
+) -> Result<String, OpError> {
+    db::transaction(conn, |c| {
+        set_rdns_in(c, actor, who, server, ip, raw_hostname)
+    })
+}
+
+/// `set_rdns` inside a transaction the caller holds: the change and its audit row,
+/// together or not at all.
+pub fn set_rdns_in(
+    c: &mut DbConn,
     actor: &Actor,
     who: NewAuditEntry,
     server: &Reachable,
@@ -227,10 +228,8 @@ pub fn set_rdns(
     let hostname = DnsName::parse(raw_hostname).map_err(|m| invalid("hostname", m))?;
     let audit =
         entry(actor, who, server, "server.rdns").details(format!("{ip} → {}", hostname.as_str()));
-    commit(conn, audit, |c| {
-        server_ip::set_rdns(c, server.id, ip, hostname.as_str())?;
-        Ok(())
-    })?;
+    server_ip::set_rdns(c, server.id, ip, hostname.as_str())?;
+    audit.insert(c)?;
     Ok(hostname.as_str().to_string())
 }
 
@@ -259,6 +258,18 @@ pub fn reinstall(
     os: OsChoice,
     keys: &[InstallKey],
 ) -> Result<JobId, OpError> {
+    db::transaction(conn, |c| reinstall_in(c, actor, who, server, os, keys))
+}
+
+/// `reinstall` inside a transaction the caller holds (the page's one write).
+pub fn reinstall_in(
+    c: &mut DbConn,
+    actor: &Actor,
+    who: NewAuditEntry,
+    server: &Reachable,
+    os: OsChoice,
+    keys: &[InstallKey],
+) -> Result<JobId, OpError> {
     allowed(
         server_actions(actor, server).reinstall,
         "this login may not reinstall this server",
@@ -272,13 +283,25 @@ pub fn reinstall(
         keys: keys.to_vec(),
         restore: server.status.clone(),
     };
-    queue(conn, actor, audit, server, command, &detail)
+    queue_in(c, actor, audit, server, command, &detail)
 }
 
 /// Boots the rescue system with `keys` (`enter`, audit `server.rescue`) or back into the
 /// installed OS (`server.rescue_exit`). Refused while a reinstall runs.
 pub fn rescue(
     conn: &mut DbConn,
+    actor: &Actor,
+    who: NewAuditEntry,
+    server: &Reachable,
+    enter: bool,
+    keys: &[InstallKey],
+) -> Result<JobId, OpError> {
+    db::transaction(conn, |c| rescue_in(c, actor, who, server, enter, keys))
+}
+
+/// `rescue` inside a transaction the caller holds (the page's one write).
+pub fn rescue_in(
+    c: &mut DbConn,
     actor: &Actor,
     who: NewAuditEntry,
     server: &Reachable,
@@ -307,5 +330,5 @@ pub fn rescue(
         enter,
         keys: keys.to_vec(),
     };
-    queue(conn, actor, audit, server, command, &detail)
+    queue_in(c, actor, audit, server, command, &detail)
 }

@@ -1,7 +1,7 @@
 //! GET /admin/mail: the mail queue of the installation, newest first: what is queued (and
 //! when it is next tried), what was sent, what failed and why, with the count in each
 //! state. Never a body: invitation links are secrets. POST /admin/mail/{id}/retry puts a
-//! failed mail back in the queue with fresh attempts, audited. For admins and their alias
+//! failed mail back in the queue with fresh attempts, audited, in one hand-off. For admins and their alias
 //! users holding admin.users (access/mail.rs).
 
 use actix_web::{web, HttpResponse};
@@ -11,8 +11,9 @@ use crate::access::mail::may_manage_mail_queue;
 use crate::models::outbox::{self, Counts, OutboxRow};
 use crate::web::account::parse_id;
 use crate::web::chrome::Chrome;
+use crate::web::current::audit_entry;
 use crate::web::pagination::{ListQuery, Pager};
-use crate::web::{render, AppError, Current, Visit};
+use crate::web::{render, AppError, Visit};
 use crate::AppState;
 
 #[derive(Template)]
@@ -53,30 +54,28 @@ pub async fn page(
     })
 }
 
-pub async fn retry(
-    current: Current,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    if !may_manage_mail_queue(&current.actor) {
-        return Err(AppError::Forbidden);
-    }
-    let id = parse_id(&path)?;
-    let audit = current
-        .audit(current.actor.account_id(), "mail.retry")
-        .target(format!("mail {id}"));
-    let queued = state
-        .tx(move |c| {
+/// POST: one hand-off and one transaction (`Visit::change`): the session, the right to
+/// manage the queue, the mail and its audit row.
+pub async fn retry(visit: Visit, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let raw = visit.param("id");
+    let client = visit.client();
+    let (current, (id, queued)) = visit
+        .change(&state, move |c, actor| {
+            if !may_manage_mail_queue(actor) {
+                return Err(AppError::Forbidden);
+            }
+            let id = parse_id(&raw)?;
             let Some(mail) = outbox::find_row(c, id)? else {
-                return Ok(None);
+                return Ok((id, None));
             };
             if !outbox::retry_failed(c, id, crate::models::now())? {
-                return Ok(Some(None));
+                return Ok((id, Some(None)));
             }
-            audit
+            audit_entry(actor, &client, actor.account_id(), "mail.retry")
+                .target(format!("mail {id}"))
                 .details(format!("to {}; {}", mail.recipient, mail.subject))
                 .insert(c)?;
-            Ok(Some(Some(mail.recipient)))
+            Ok((id, Some(Some(mail.recipient))))
         })
         .await?;
     match queued {

@@ -1,7 +1,7 @@
 //! GET /admin/throttles: every client address that is locked out of logging in right now
 //! (wholly, or for some usernames), with its failures. POST /admin/throttles/lift (ip,
 //! username optional): the address's failures (or that username's from it) stop counting,
-//! in one transaction with the audit entry. For admins and their alias users holding
+//! in one transaction with the audit entry, in one hand-off. For admins and their alias users holding
 //! admin.users (access/throttles.rs).
 
 use std::net::IpAddr;
@@ -14,6 +14,7 @@ use serde::Deserialize;
 use crate::access::throttles::may_manage_throttles;
 use crate::models::throttle::{self, Throttled};
 use crate::web::chrome::Chrome;
+use crate::web::current::audit_entry;
 use crate::web::{render, AppError, Current, Visit};
 use crate::AppState;
 
@@ -40,17 +41,6 @@ pub async fn page(visit: Visit, state: web::Data<AppState>) -> Result<HttpRespon
     render::page(&assemble(&current, throttled, None))
 }
 
-/// The page for a request whose `Current` is in hand (a lift refused, shown with why):
-/// the same read as a page view, in a hand-off of its own.
-async fn build(
-    current: &Current,
-    state: &AppState,
-    error: Option<String>,
-) -> Result<ThrottlesPage, AppError> {
-    let throttled = state.db(|c| Ok(throttle::throttled(c)?)).await?;
-    Ok(assemble(current, throttled, error))
-}
-
 fn assemble(current: &Current, throttled: Vec<Throttled>, error: Option<String>) -> ThrottlesPage {
     ThrottlesPage {
         chrome: Some(current.chrome("audit")),
@@ -70,50 +60,60 @@ pub struct LiftForm {
     username: String,
 }
 
+/// What a lift came to: refused with why (the page again, 422), or the failures lifted.
+enum Lifted {
+    Refused(Vec<Throttled>, String),
+    Done(usize),
+}
+
+/// POST: the session, the right to lift and the lift with its audit row are one hand-off
+/// and one transaction (`Visit::change`); a refused lift reads the page in it too.
 pub async fn lift(
-    current: Current,
+    visit: Visit,
     state: web::Data<AppState>,
     form: web::Form<LiftForm>,
 ) -> Result<HttpResponse, AppError> {
-    if !may_manage_throttles(&current.actor) {
-        return Err(AppError::Forbidden);
-    }
+    let form = form.into_inner();
     // Addresses are recorded in their canonical text form; parsing gives the same form.
-    let Ok(ip) = form.ip.trim().parse::<IpAddr>() else {
-        let page = build(
-            &current,
-            &state,
-            Some("Enter the client address to lift, e.g. 203.0.113.7.".into()),
-        )
-        .await?;
-        return render::page_with_status(&page, StatusCode::UNPROCESSABLE_ENTITY);
-    };
-    // Usernames never hold control characters (and PostgreSQL refuses NUL in text).
-    if !crate::domain::search::is_searchable(&form.username) {
-        let page = build(
-            &current,
-            &state,
-            Some("A username cannot contain control characters.".into()),
-        )
-        .await?;
-        return render::page_with_status(&page, StatusCode::UNPROCESSABLE_ENTITY);
-    }
-    let ip = ip.to_string();
+    let ip = form.ip.trim().parse::<IpAddr>().map(|ip| ip.to_string());
     let username: Option<String> = Some(form.username.trim().to_ascii_lowercase())
         .filter(|u| !u.is_empty())
         .map(|u| u.chars().take(100).collect());
-    let audit = current
-        .audit(current.actor.account_id(), "throttle.lift")
-        .target(format!("address {ip}"));
+    // Usernames never hold control characters (and PostgreSQL refuses NUL in text).
+    let searchable = crate::domain::search::is_searchable(&form.username);
+    let client = visit.client();
     let (lift_ip, lift_user) = (ip.clone(), username.clone());
-    let lifted = state
-        .tx(move |c| {
+    let (current, lifted) = visit
+        .change(&state, move |c, actor| {
+            if !may_manage_throttles(actor) {
+                return Err(AppError::Forbidden);
+            }
+            let refusal = match lift_ip {
+                Err(_) => Some("Enter the client address to lift, e.g. 203.0.113.7."),
+                Ok(_) if !searchable => Some("A username cannot contain control characters."),
+                Ok(_) => None,
+            };
+            if let Some(why) = refusal {
+                return Ok(Lifted::Refused(throttle::throttled(c)?, why.into()));
+            }
+            let lift_ip = lift_ip.unwrap_or_default();
             let n = throttle::lift(c, &lift_ip, lift_user.as_deref())?;
             let whom = lift_user.map_or("every username".to_string(), |u| format!("username={u}"));
-            audit.details(format!("{whom}; failures={n}")).insert(c)?;
-            Ok(n)
+            audit_entry(actor, &client, actor.account_id(), "throttle.lift")
+                .target(format!("address {lift_ip}"))
+                .details(format!("{whom}; failures={n}"))
+                .insert(c)?;
+            Ok(Lifted::Done(n))
         })
         .await?;
+    let lifted = match lifted {
+        Lifted::Refused(throttled, why) => {
+            let page = assemble(&current, throttled, Some(why));
+            return render::page_with_status(&page, StatusCode::UNPROCESSABLE_ENTITY);
+        }
+        Lifted::Done(n) => n,
+    };
+    let ip = ip.unwrap_or_default();
     let whom = username.map_or(String::new(), |u| format!(" for {u}"));
     current.flash(
         "success",

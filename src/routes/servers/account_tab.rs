@@ -2,7 +2,7 @@
 //! account holds (its own, and for a reseller those assigned to it) within what the
 //! viewing login reaches; POST /users/{id}/servers (server = hostname or IP,
 //! action=assign|unassign) gives one of the login's servers to this account or takes it
-//! back, through the same rules as POST /servers/{sid}/owner.
+//! back, through the same rules as POST /servers/{sid}/owner, in one hand-off.
 
 use std::collections::HashMap;
 
@@ -11,13 +11,13 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::list::{owner_chain_label, owner_chain_names};
-use super::owner::{assign, Outcome};
+use super::owner::{assign_in, Outcome};
 use crate::access::servers::{
     find_reachable_by_name, list_reachable_owned_by, may_assign_to_account, may_take_back,
     may_view_account_servers, take_back_to, Reachable,
 };
 use crate::access::Actor;
-use crate::db::{self, DbConn, DbError};
+use crate::db::{DbConn, DbError};
 use crate::domain::search::is_searchable;
 use crate::models::server::Server;
 use crate::models::user::User;
@@ -69,11 +69,6 @@ fn account_in(c: &mut DbConn, actor: &Actor, raw: &str) -> Result<User, AppError
     Ok(account)
 }
 
-async fn account(current: &Current, state: &AppState, raw: &str) -> Result<User, AppError> {
-    let (actor, raw) = (current.actor.clone(), raw.to_owned());
-    db::run(&state.pool, move |c| account_in(c, &actor, &raw)).await
-}
-
 pub async fn page(
     visit: Visit,
     state: web::Data<AppState>,
@@ -116,32 +111,6 @@ fn read(
     Ok((page, names))
 }
 
-/// The tab for a request whose `Current` is in hand (the assign form shown again with its
-/// error): the same reads as a page view, in a hand-off of their own.
-async fn build(
-    current: &Current,
-    state: &AppState,
-    account: User,
-    query: &ListQuery,
-    server_input: String,
-    errors: FieldErrors,
-) -> Result<TabPage, AppError> {
-    let actor = current.actor.clone();
-    let account_id = account.id;
-    let (q, page_no) = (query.q.clone(), query.page());
-    let found = state
-        .db(move |c| read(c, &actor, account_id, &q, page_no))
-        .await?;
-    Ok(assemble(
-        current,
-        account,
-        query,
-        found,
-        server_input,
-        errors,
-    ))
-}
-
 fn assemble(
     current: &Current,
     account: User,
@@ -173,75 +142,86 @@ fn assemble(
     }
 }
 
+/// What the tab's form came to: the tab again with the message by the field (422, its rows
+/// read in the same hand-off), or done with its message.
+enum Answer {
+    Invalid(Box<User>, Found, &'static str),
+    Done(i32, String),
+}
+
+/// POST: the session, the account, the server, the checks and the change with its audit
+/// rows are one hand-off and one transaction (`Visit::change`).
 pub async fn submit(
-    current: Current,
+    visit: Visit,
     state: web::Data<AppState>,
-    path: web::Path<String>,
     form: web::Form<TabForm>,
 ) -> Result<HttpResponse, AppError> {
-    let account = account(&current, &state, &path).await?;
-    if !may_assign_to_account(&current.actor, &account) {
-        return Err(AppError::Forbidden);
-    }
+    let id = visit.param("id");
     let form = form.into_inner();
-    let actor = current.actor.clone();
-    let key = form.server.clone();
-    // A name with control characters names no server (and PostgreSQL refuses NUL).
-    let found = if is_searchable(&key) {
-        state
-            .db(move |c| Ok(find_reachable_by_name(c, &actor, &key)?))
-            .await?
-    } else {
-        None
-    };
-    let show_again = |account: User, msg: &str| {
-        let mut errors = FieldErrors::default();
-        errors.add("server", msg);
-        (account, errors)
-    };
-    let Some(server) = found else {
-        let (account, errors) =
-            show_again(account, "No server you may assign has this hostname or IP.");
-        let page = build(
-            &current,
-            &state,
-            account,
-            &ListQuery::default(),
-            form.server,
-            errors,
-        )
+    let (key, action) = (form.server.clone(), form.action);
+    let client = visit.client();
+    let (current, answer) = visit
+        .change(&state, move |c, actor| {
+            let account = account_in(c, actor, &id)?;
+            if !may_assign_to_account(actor, &account) {
+                return Err(AppError::Forbidden);
+            }
+            let show_again = |c: &mut DbConn, account: User, msg| -> Result<Answer, AppError> {
+                let query = ListQuery::default();
+                let found = read(c, actor, account.id, &query.q, query.page())?;
+                Ok(Answer::Invalid(Box::new(account), found, msg))
+            };
+            // A name with control characters names no server (and PostgreSQL refuses NUL).
+            let found = if is_searchable(&key) {
+                find_reachable_by_name(c, actor, &key)?
+            } else {
+                None
+            };
+            let Some(server) = found else {
+                return show_again(
+                    c,
+                    account,
+                    "No server you may assign has this hostname or IP.",
+                );
+            };
+            let unassign = action == "unassign";
+            if unassign
+                && server.owner_id != Some(account.id)
+                && server.reseller_id != Some(account.id)
+            {
+                return Err(AppError::NotFound);
+            }
+            // Taking back: an admin returns it to the inventory (or to the customer's
+            // reseller), a reseller to itself.
+            let target = if unassign {
+                take_back_to(actor, &account, &server)
+                    .map(|r| r.to_string())
+                    .unwrap_or_default()
+            } else {
+                account.id.to_string()
+            };
+            match assign_in(c, actor, &client, &server, &target)? {
+                Outcome::Done(msg) => Ok(Answer::Done(account.id, msg)),
+                Outcome::Invalid(msg) => show_again(c, account, msg),
+            }
+        })
         .await?;
-        return render::invalid(&page);
-    };
-    let unassign = form.action == "unassign";
-    if unassign && server.owner_id != Some(account.id) && server.reseller_id != Some(account.id) {
-        return Err(AppError::NotFound);
-    }
-    // Taking back: an admin returns it to the inventory (or to the customer's reseller),
-    // a reseller to itself.
-    let target = if unassign {
-        take_back_to(&current.actor, &account, &server)
-            .map(|r| r.to_string())
-            .unwrap_or_default()
-    } else {
-        account.id.to_string()
-    };
-    match assign(&current, &state, &server, &target).await? {
-        Outcome::Done(msg) => {
+    match answer {
+        Answer::Done(id, msg) => {
             current.flash("success", msg);
-            Ok(render::see_other(&format!("/users/{}/servers", account.id)))
+            Ok(render::see_other(&format!("/users/{id}/servers")))
         }
-        Outcome::Invalid(msg) => {
-            let (account, errors) = show_again(account, msg);
-            let page = build(
+        Answer::Invalid(account, found, msg) => {
+            let mut errors = FieldErrors::default();
+            errors.add("server", msg);
+            let page = assemble(
                 &current,
-                &state,
-                account,
+                *account,
                 &ListQuery::default(),
+                found,
                 form.server,
                 errors,
-            )
-            .await?;
+            );
             render::invalid(&page)
         }
     }

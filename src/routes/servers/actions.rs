@@ -3,14 +3,19 @@
 //! outside it) and checks the action's permission before reading its input (403, nothing
 //! changed), asks for confirmation where the action destroys something, then lets the
 //! operation validate (422, the page shown again with the input) and act, and answers 303.
+//! The session, those checks and the operation's write are one hand-off and one
+//! transaction (`Visit::change`); a 422's page is read in it too. Power, reinstall and
+//! rescue then wait a moment for the controller's answer to the job they queued: that
+//! wait is a second step on purpose, after the commit (the driver worker only sees a
+//! committed job, and no transaction is held while the controller is called).
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::detail::{self, Input};
-use super::reachable;
+use super::reachable_in;
 use crate::access::keys::may_install_own_keys;
-use crate::access::servers::{server_actions, Reachable};
+use crate::access::servers::{server_actions, Reachable, ServerActions};
 use crate::access::Actor;
 use crate::db::DbConn;
 use crate::driver::{InstallKey, PowerAction};
@@ -22,9 +27,11 @@ use crate::models::server_job::FAILED;
 use crate::models::ssh_key;
 use crate::operations::servers::{self as servers_op, JobId};
 use crate::operations::OpError;
+use crate::web::client::ClientInfo;
 use crate::web::confirm::{confirmation, Ask};
+use crate::web::current::audit_entry;
 use crate::web::form::{self, pairs};
-use crate::web::{render, AppError, Current};
+use crate::web::{render, AppError, Current, Visit};
 use crate::AppState;
 
 #[derive(Debug, Default, Deserialize)]
@@ -41,69 +48,122 @@ pub struct ActionForm {
     confirm: String,
 }
 
-type Path = web::Path<String>;
 type Form = web::Form<ActionForm>;
 
+/// What an action's one hand-off came to.
+enum Acted<T> {
+    /// The operation's answer, for the server with this id.
+    Done(i32, T),
+    /// The page again with the input and its messages (422; nothing was written).
+    Invalid(Box<detail::Found>, Input),
+    /// A message instead (a reinstall runs), back to the server with this id.
+    Refused(i32, String),
+    /// The confirmation page first, with the `confirm` value sent.
+    Ask(Ask, String),
+}
+
+impl<T> Acted<T> {
+    /// The same answer with the operation's value changed (`Done` only).
+    fn map<U>(self, f: impl FnOnce(T) -> U) -> Acted<U> {
+        match self {
+            Acted::Done(id, v) => Acted::Done(id, f(v)),
+            Acted::Invalid(found, input) => Acted::Invalid(found, input),
+            Acted::Refused(id, m) => Acted::Refused(id, m),
+            Acted::Ask(ask, sent) => Acted::Ask(ask, sent),
+        }
+    }
+}
+
 /// Loads the server and refuses (403) unless `allowed` says the login may.
-async fn guarded(
-    current: &Current,
-    state: &AppState,
+fn guarded_in(
+    c: &mut DbConn,
+    actor: &Actor,
     path: &str,
-    allowed: fn(&crate::access::servers::ServerActions) -> bool,
+    allowed: fn(&ServerActions) -> bool,
 ) -> Result<Reachable, AppError> {
-    let server = reachable(&state.pool, &current.actor, path).await?;
-    if !allowed(&server_actions(&current.actor, &server)) {
+    let server = reachable_in(c, actor, path)?;
+    if !allowed(&server_actions(actor, &server)) {
         return Err(AppError::Forbidden);
     }
     Ok(server)
 }
 
-/// Runs an operation on one pooled connection and answers as every action of the server
-/// page does: 303 back to the page with `done`'s message; bad input shows the page again
-/// with what was typed (`retyped`) and the messages; a running reinstall comes back as a
-/// message; a refusal is 403.
-async fn act<T, F>(
-    current: &Current,
-    state: &AppState,
+/// The page again with `input`, its rows read in the action's transaction.
+fn invalid_in<T>(
+    c: &mut DbConn,
+    actor: &Actor,
+    server: Reachable,
+    input: Input,
+) -> Result<Acted<T>, AppError> {
+    let found = detail::again_in(c, actor, server)?;
+    Ok(Acted::Invalid(Box::new(found), input))
+}
+
+/// Runs an operation's synchronous part in the action's transaction: bad input shows the
+/// page again with what was typed (`retyped`) and the messages; a running reinstall
+/// comes back as a message; a refusal is 403.
+fn operate_in<T, F>(
+    c: &mut DbConn,
+    actor: &Actor,
+    client: &ClientInfo,
     server: Reachable,
     retyped: Input,
     op: F,
-    done: impl FnOnce(T) -> String,
-) -> Result<HttpResponse, AppError>
+) -> Result<Acted<T>, AppError>
 where
-    T: Send + 'static,
-    F: FnOnce(&mut DbConn, &Actor, NewAuditEntry, &Reachable) -> Result<T, OpError>
-        + Send
-        + 'static,
+    F: FnOnce(&mut DbConn, &Actor, NewAuditEntry, &Reachable) -> Result<T, OpError>,
 {
+    // The operation names the action and the server's account; the door adds who and from where.
+    let who = audit_entry(actor, client, actor.account_id(), "");
     let id = server.id;
-    match operate(current, state, server, retyped, op).await? {
-        Ok(v) => current.flash("success", done(v)),
-        Err(answer) => return answer,
+    match op(c, actor, who, &server) {
+        Ok(v) => Ok(Acted::Done(id, v)),
+        Err(OpError::Invalid(errors)) => {
+            let mut input = retyped;
+            input.errors = errors;
+            invalid_in(c, actor, server, input)
+        }
+        Err(OpError::Busy(m)) => Ok(Acted::Refused(id, m)),
+        Err(OpError::Forbidden(_)) => Err(AppError::Forbidden),
+        Err(e) => Err(e.into()),
     }
-    Ok(render::see_other(&format!("/servers/{id}")))
 }
 
-/// `act` for the actions the controller carries out (power, reinstall, rescue): the
-/// operation queues the job, and the answer waits a moment (`driver_wait`) for the
+/// Answers as every action of the server page does: 303 back to the page with `done`'s
+/// message, or what the hand-off decided (the page again, a message, a confirmation).
+fn answer<T>(
+    current: &Current,
+    acted: Acted<T>,
+    done: impl FnOnce(T) -> String,
+) -> Result<HttpResponse, AppError> {
+    match acted {
+        Acted::Done(id, v) => {
+            current.flash("success", done(v));
+            Ok(render::see_other(&format!("/servers/{id}")))
+        }
+        Acted::Invalid(found, input) => render::invalid(&detail::again(current, *found, input)),
+        Acted::Refused(id, m) => {
+            current.flash("error", m);
+            Ok(render::see_other(&format!("/servers/{id}")))
+        }
+        Acted::Ask(ask, sent) => confirmation(current, "servers", &sent, ask)
+            .unwrap_or_else(|| Err(AppError::Unexpected(anyhow::anyhow!("confirmed")))),
+    }
+}
+
+/// `answer` for the actions the controller carries out (power, reinstall, rescue): the
+/// hand-off queued the job, and the answer then waits a moment (`driver_wait`) for the
 /// controller's, so a quick one's result is in the flash; a slow one's is shown as
-/// progress on the server page. `asked` is the flash of an accepted call.
-async fn act_on_hardware<F>(
+/// progress on the server page. `asked` is the flash of an accepted call. The wait is a
+/// second step on purpose: after the commit, holding no transaction or connection.
+async fn answer_hardware(
     current: &Current,
     state: &AppState,
-    server: Reachable,
-    op: F,
-    asked: String,
-) -> Result<HttpResponse, AppError>
-where
-    F: FnOnce(&mut DbConn, &Actor, NewAuditEntry, &Reachable) -> Result<JobId, OpError>
-        + Send
-        + 'static,
-{
-    let id = server.id;
-    let job = match operate(current, state, server, Input::default(), op).await? {
-        Ok(job) => job,
-        Err(answer) => return answer,
+    acted: Acted<(JobId, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, job, asked) = match acted {
+        Acted::Done(id, (job, asked)) => (id, job, asked),
+        other => return answer(current, other, |_| String::new()),
     };
     match state.jobs.outcome(job, state.driver_wait).await {
         Outcome::Ended { status, message } if status == FAILED => {
@@ -116,43 +176,6 @@ where
         ),
     }
     Ok(render::see_other(&format!("/servers/{id}")))
-}
-
-/// Runs the operation; an `Err` is the answer already decided (the form again with its
-/// messages, a flash about a running reinstall, a refusal).
-async fn operate<T, F>(
-    current: &Current,
-    state: &AppState,
-    server: Reachable,
-    retyped: Input,
-    op: F,
-) -> Result<Result<T, Result<HttpResponse, AppError>>, AppError>
-where
-    T: Send + 'static,
-    F: FnOnce(&mut DbConn, &Actor, NewAuditEntry, &Reachable) -> Result<T, OpError>
-        + Send
-        + 'static,
-{
-    // The operation names the action and the server's account; the door adds who and from where.
-    let who = current.audit(current.actor.account_id(), "");
-    let actor = current.actor.clone();
-    let target = server.clone();
-    let result = state.db(move |c| Ok(op(c, &actor, who, &target))).await?;
-    let id = server.id;
-    Ok(match result {
-        Ok(v) => Ok(v),
-        Err(OpError::Invalid(errors)) => {
-            let mut input = retyped;
-            input.errors = errors;
-            Err(invalid(current, state, server, input).await)
-        }
-        Err(OpError::Busy(m)) => {
-            current.flash("error", m);
-            Err(Ok(render::see_other(&format!("/servers/{id}"))))
-        }
-        Err(OpError::Forbidden(_)) => Err(Err(AppError::Forbidden)),
-        Err(e) => Err(Err(e.into())),
-    })
 }
 
 fn power_verb(action: PowerAction) -> &'static str {
@@ -175,189 +198,207 @@ fn resend(fields: &[(String, String)]) -> Vec<(String, String)> {
 
 /// A driver action asked while a reinstall runs is refused with a message before any
 /// confirmation page (the operation refuses it again).
-fn busy(current: &Current, server: &Server) -> Option<HttpResponse> {
-    servers_op::busy(server).err().map(|e| {
-        current.flash("error", e.to_string());
-        render::see_other(&format!("/servers/{}", server.id))
-    })
-}
-
-async fn invalid(
-    current: &Current,
-    state: &AppState,
-    server: Reachable,
-    input: Input,
-) -> Result<HttpResponse, AppError> {
-    render::invalid(&detail::build(current, state, server, input).await?)
+fn busy<T>(server: &Server) -> Option<Acted<T>> {
+    servers_op::busy(server)
+        .err()
+        .map(|e| Acted::Refused(server.id, e.to_string()))
 }
 
 pub async fn power(
-    current: Current,
+    visit: Visit,
     state: web::Data<AppState>,
-    path: Path,
     form: Form,
 ) -> Result<HttpResponse, AppError> {
-    let server = guarded(&current, &state, &path, |m| m.power).await?;
-    let Some(action) = PowerAction::parse(&form.action) else {
-        let mut input = Input::default();
-        input.errors.add("action", "Choose power on, off or reset.");
-        return invalid(&current, &state, server, input).await;
-    };
-    if let Some(res) = busy(&current, &server) {
-        return Ok(res);
-    }
-    if action != PowerAction::On {
-        let what = if action == PowerAction::Off {
-            "cuts the power like pulling the plug: running programs stop without shutting down and unsaved data is lost"
-        } else {
-            "restarts it at once, without shutting down: running programs stop and unsaved data is lost"
-        };
-        let ask = Ask {
-            title: format!("{} {}?", power_verb(action), server.hostname),
-            message: format!("{} {} {what}.", power_verb(action), server.hostname),
-            action: format!("/servers/{}/power", server.id),
-            fields: vec![("action".into(), action.as_str().into())],
-            button: power_verb(action).into(),
-            back: format!("/servers/{}", server.id),
-            typed: None,
-        };
-        if let Some(res) = confirmation(&current, "servers", &form.confirm, ask) {
-            return res;
-        }
-    }
-    let asked = format!("Power {} sent to {}.", action.as_str(), server.hostname);
-    act_on_hardware(
-        &current,
-        &state,
-        server,
-        move |c, actor, who, server| servers_op::power(c, actor, who, server, action),
-        asked,
-    )
-    .await
+    let sid = visit.param("sid");
+    let form = form.into_inner();
+    let client = visit.client();
+    let (current, acted) = visit
+        .change(&state, move |c, actor| {
+            let server = guarded_in(c, actor, &sid, |m| m.power)?;
+            let Some(action) = PowerAction::parse(&form.action) else {
+                let mut input = Input::default();
+                input.errors.add("action", "Choose power on, off or reset.");
+                return invalid_in(c, actor, server, input);
+            };
+            if let Some(refused) = busy(&server) {
+                return Ok(refused);
+            }
+            if action != PowerAction::On {
+                let what = if action == PowerAction::Off {
+                    "cuts the power like pulling the plug: running programs stop without shutting down and unsaved data is lost"
+                } else {
+                    "restarts it at once, without shutting down: running programs stop and unsaved data is lost"
+                };
+                let ask = Ask {
+                    title: format!("{} {}?", power_verb(action), server.hostname),
+                    message: format!("{} {} {what}.", power_verb(action), server.hostname),
+                    action: format!("/servers/{}/power", server.id),
+                    fields: vec![("action".into(), action.as_str().into())],
+                    button: power_verb(action).into(),
+                    back: format!("/servers/{}", server.id),
+                    typed: None,
+                };
+                if !ask.is_confirmed_by(&form.confirm) {
+                    return Ok(Acted::Ask(ask, form.confirm));
+                }
+            }
+            let asked = format!("Power {} sent to {}.", action.as_str(), server.hostname);
+            let acted = operate_in(
+                c,
+                actor,
+                &client,
+                server,
+                Input::default(),
+                move |c, actor, who, server| servers_op::power_in(c, actor, who, server, action),
+            )?;
+            Ok(acted.map(|job| (job, asked)))
+        })
+        .await?;
+    answer_hardware(&current, &state, acted).await
 }
 
 pub async fn rename(
-    current: Current,
+    visit: Visit,
     state: web::Data<AppState>,
-    path: Path,
     form: Form,
 ) -> Result<HttpResponse, AppError> {
-    let server = guarded(&current, &state, &path, |m| m.rename).await?;
+    let sid = visit.param("sid");
     let name = form.into_inner().name;
-    let retyped = Input {
-        name: Some(name.clone()),
-        ..Input::default()
-    };
-    act(
-        &current,
-        &state,
-        server,
-        retyped,
-        move |c, actor, who, server| servers_op::rename(c, actor, who, server, &name),
-        |()| "Server renamed.".into(),
-    )
-    .await
+    let client = visit.client();
+    let (current, acted) = visit
+        .change(&state, move |c, actor| {
+            let server = guarded_in(c, actor, &sid, |m| m.rename)?;
+            let retyped = Input {
+                name: Some(name.clone()),
+                ..Input::default()
+            };
+            operate_in(
+                c,
+                actor,
+                &client,
+                server,
+                retyped,
+                move |c, actor, who, server| servers_op::rename_in(c, actor, who, server, &name),
+            )
+        })
+        .await?;
+    answer(&current, acted, |()| "Server renamed.".into())
 }
 
 pub async fn rdns(
-    current: Current,
+    visit: Visit,
     state: web::Data<AppState>,
-    path: Path,
     form: Form,
 ) -> Result<HttpResponse, AppError> {
-    let server = guarded(&current, &state, &path, |m| m.rdns).await?;
+    let sid = visit.param("sid");
     let form = form.into_inner();
-    let id = server.id;
     let ip = form.ip.trim().to_string();
-    let ips = {
-        let ip = ip.clone();
-        state
-            .db(move |c| Ok(server_ip::of_server(c, id)?))
-            .await?
-            .into_iter()
-            .any(|i| i.ip == ip)
-    };
-    if !ips {
-        // An address of another server (or none) is not this page's to name.
-        return Err(AppError::NotFound);
-    }
-    let retyped = Input {
-        rdns_ip: ip.clone(),
-        rdns_hostname: form.hostname.clone(),
-        ..Input::default()
-    };
-    let (given, address) = (form.hostname, ip.clone());
-    act(
-        &current,
-        &state,
-        server,
-        retyped,
-        move |c, actor, who, server| servers_op::set_rdns(c, actor, who, server, &address, &given),
-        move |hostname| format!("Reverse DNS of {ip} set to {hostname}."),
-    )
-    .await
+    let address = ip.clone();
+    let client = visit.client();
+    let (current, acted) = visit
+        .change(&state, move |c, actor| {
+            let server = guarded_in(c, actor, &sid, |m| m.rdns)?;
+            let ips = server_ip::of_server(c, server.id)?
+                .into_iter()
+                .any(|i| i.ip == address);
+            if !ips {
+                // An address of another server (or none) is not this page's to name.
+                return Err(AppError::NotFound);
+            }
+            let retyped = Input {
+                rdns_ip: address.clone(),
+                rdns_hostname: form.hostname.clone(),
+                ..Input::default()
+            };
+            let given = form.hostname;
+            operate_in(
+                c,
+                actor,
+                &client,
+                server,
+                retyped,
+                move |c, actor, who, server| {
+                    servers_op::set_rdns_in(c, actor, who, server, &address, &given)
+                },
+            )
+        })
+        .await?;
+    answer(&current, acted, move |hostname| {
+        format!("Reverse DNS of {ip} set to {hostname}.")
+    })
 }
 
 pub async fn reinstall(
-    current: Current,
+    visit: Visit,
     state: web::Data<AppState>,
-    path: Path,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let server = guarded(&current, &state, &path, |m| m.reinstall).await?;
-    let fields = pairs(&body)?;
-    let keys = chosen_keys(&current, &state, &fields).await?;
-    let retyped = Input {
-        os: form::first(&fields, "os").to_string(),
-        ..Input::default()
-    };
-    let os = match servers_op::chosen_os(&retyped.os) {
-        Ok(os) => os,
-        Err(OpError::Invalid(errors)) => {
-            let mut input = retyped;
-            input.errors = errors;
-            return invalid(&current, &state, server, input).await;
-        }
-        Err(e) => return Err(e.into()),
-    };
-    if let Some(res) = busy(&current, &server) {
-        return Ok(res);
-    }
-    let ask = Ask {
-        title: format!("Reinstall {}?", server.hostname),
-        message: format!(
-            "Reinstalling {} with {} wipes every disk of the server: its data cannot be recovered. Type its hostname to confirm.",
-            server.hostname, os.label
-        ),
-        action: format!("/servers/{}/reinstall", server.id),
-        fields: resend(&fields),
-        button: "Wipe and reinstall".into(),
-        back: format!("/servers/{}", server.id),
-        typed: Some(server.hostname.clone()),
-    };
-    if let Some(res) = confirmation(&current, "servers", form::first(&fields, "confirm"), ask) {
-        return res;
-    }
-    let asked = format!(
-        "Reinstall of {} with {} started.",
-        server.hostname, os.label
-    );
-    act_on_hardware(
-        &current,
-        &state,
-        server,
-        move |c, actor, who, server| servers_op::reinstall(c, actor, who, server, os, &keys),
-        asked,
-    )
-    .await
+    let sid = visit.param("sid");
+    let client = visit.client();
+    let (current, acted) = visit
+        .change(&state, move |c, actor| {
+            let server = guarded_in(c, actor, &sid, |m| m.reinstall)?;
+            // The form is read after the checks above, as before the one hand-off.
+            let fields = pairs(&body)?;
+            let keys = chosen_keys_in(c, actor, &fields)?;
+            let retyped = Input {
+                os: form::first(&fields, "os").to_string(),
+                ..Input::default()
+            };
+            let os = match servers_op::chosen_os(&retyped.os) {
+                Ok(os) => os,
+                Err(OpError::Invalid(errors)) => {
+                    let mut input = retyped;
+                    input.errors = errors;
+                    return invalid_in(c, actor, server, input);
+                }
+                Err(e) => return Err(e.into()),
+            };
+            if let Some(refused) = busy(&server) {
+                return Ok(refused);
+            }
+            let ask = Ask {
+                title: format!("Reinstall {}?", server.hostname),
+                message: format!(
+                    "Reinstalling {} with {} wipes every disk of the server: its data cannot be recovered. Type its hostname to confirm.",
+                    server.hostname, os.label
+                ),
+                action: format!("/servers/{}/reinstall", server.id),
+                fields: resend(&fields),
+                button: "Wipe and reinstall".into(),
+                back: format!("/servers/{}", server.id),
+                typed: Some(server.hostname.clone()),
+            };
+            let sent = form::first(&fields, "confirm");
+            if !ask.is_confirmed_by(sent) {
+                return Ok(Acted::Ask(ask, sent.to_owned()));
+            }
+            let asked = format!(
+                "Reinstall of {} with {} started.",
+                server.hostname, os.label
+            );
+            let acted = operate_in(
+                c,
+                actor,
+                &client,
+                server,
+                Input::default(),
+                move |c, actor, who, server| {
+                    servers_op::reinstall_in(c, actor, who, server, os, &keys)
+                },
+            )?;
+            Ok(acted.map(|job| (job, asked)))
+        })
+        .await?;
+    answer_hardware(&current, &state, acted).await
 }
 
 /// The acting login's own SSH keys ticked in the form (`ssh_key`, repeated), to be put on
 /// the server. Someone else's key id is as absent as a missing one (404); while
 /// impersonating, keys are neither shown nor used (403).
-async fn chosen_keys(
-    current: &Current,
-    state: &AppState,
+fn chosen_keys_in(
+    c: &mut DbConn,
+    actor: &Actor,
     fields: &[(String, String)],
 ) -> Result<Vec<InstallKey>, AppError> {
     let mut ids = Vec::new();
@@ -370,11 +411,10 @@ async fn chosen_keys(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    if !may_install_own_keys(&current.actor) {
+    if !may_install_own_keys(actor) {
         return Err(AppError::Forbidden);
     }
-    let login = current.actor.login.id;
-    let own = state.db(move |c| Ok(ssh_key::list_for(c, login)?)).await?;
+    let own = ssh_key::list_for(c, actor.login.id)?;
     ids.iter()
         .map(|id| {
             own.iter()
@@ -391,46 +431,57 @@ async fn chosen_keys(
 
 /// `action=exit` boots back into the installed OS; anything else boots the rescue system.
 pub async fn rescue(
-    current: Current,
+    visit: Visit,
     state: web::Data<AppState>,
-    path: Path,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let server = guarded(&current, &state, &path, |m| m.rescue).await?;
-    let fields = pairs(&body)?;
-    let keys = chosen_keys(&current, &state, &fields).await?;
-    if let Some(res) = busy(&current, &server) {
-        return Ok(res);
-    }
-    let enter = form::first(&fields, "action").trim() != "exit";
-    if enter {
-        let ask = Ask {
-            title: format!("Boot {} into the rescue system?", server.hostname),
-            message: format!(
-                "{} restarts into the rescue system, which gives root access to its disks without the OS password. Running programs stop.",
-                server.hostname
-            ),
-            action: format!("/servers/{}/rescue", server.id),
-            fields: resend(&fields),
-            button: "Boot rescue system".into(),
-            back: format!("/servers/{}", server.id),
-            typed: None,
-        };
-        if let Some(res) = confirmation(&current, "servers", form::first(&fields, "confirm"), ask) {
-            return res;
-        }
-    }
-    let asked = if enter {
-        format!("{} is booting the rescue system.", server.hostname)
-    } else {
-        format!("{} is booting its installed OS.", server.hostname)
-    };
-    act_on_hardware(
-        &current,
-        &state,
-        server,
-        move |c, actor, who, server| servers_op::rescue(c, actor, who, server, enter, &keys),
-        asked,
-    )
-    .await
+    let sid = visit.param("sid");
+    let client = visit.client();
+    let (current, acted) = visit
+        .change(&state, move |c, actor| {
+            let server = guarded_in(c, actor, &sid, |m| m.rescue)?;
+            // The form is read after the checks above, as before the one hand-off.
+            let fields = pairs(&body)?;
+            let keys = chosen_keys_in(c, actor, &fields)?;
+            if let Some(refused) = busy(&server) {
+                return Ok(refused);
+            }
+            let enter = form::first(&fields, "action").trim() != "exit";
+            if enter {
+                let ask = Ask {
+                    title: format!("Boot {} into the rescue system?", server.hostname),
+                    message: format!(
+                        "{} restarts into the rescue system, which gives root access to its disks without the OS password. Running programs stop.",
+                        server.hostname
+                    ),
+                    action: format!("/servers/{}/rescue", server.id),
+                    fields: resend(&fields),
+                    button: "Boot rescue system".into(),
+                    back: format!("/servers/{}", server.id),
+                    typed: None,
+                };
+                let sent = form::first(&fields, "confirm");
+                if !ask.is_confirmed_by(sent) {
+                    return Ok(Acted::Ask(ask, sent.to_owned()));
+                }
+            }
+            let asked = if enter {
+                format!("{} is booting the rescue system.", server.hostname)
+            } else {
+                format!("{} is booting its installed OS.", server.hostname)
+            };
+            let acted = operate_in(
+                c,
+                actor,
+                &client,
+                server,
+                Input::default(),
+                move |c, actor, who, server| {
+                    servers_op::rescue_in(c, actor, who, server, enter, &keys)
+                },
+            )?;
+            Ok(acted.map(|job| (job, asked)))
+        })
+        .await?;
+    answer_hardware(&current, &state, acted).await
 }

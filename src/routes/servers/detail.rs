@@ -156,7 +156,7 @@ enum Step {
 }
 
 /// The page's rows, read for `server` as it is now.
-struct Found {
+pub struct Found {
     may: ServerActions,
     today: chrono::NaiveDate,
     server: Server,
@@ -168,9 +168,9 @@ struct Found {
     ssh_keys: Vec<crate::models::ssh_key::SshKey>,
 }
 
-/// Builds the page for a request whose `Current` is in hand (a form of the page shown
-/// again with its errors, or a view that found the driver due): the driver records what
-/// it has, then the same reads as a page view, in one hand-off.
+/// Builds the page for a view that found the driver due: the driver records what it has
+/// (a write of its own), then the same reads as a page view, in one hand-off. A POST of
+/// the page refused with 422 reads the same in its own transaction (`again_in`).
 pub async fn build(
     current: &Current,
     state: &AppState,
@@ -181,16 +181,35 @@ pub async fn build(
     let actor = current.actor.clone();
     let server = server.into_inner();
     let found = db::run(&state.pool, move |c| {
-        let ctl = driver::for_server(&server);
-        let server = if db::transaction(c, |c| ctl.refresh(c, &server))? {
-            Server::find(c, server.id)?.unwrap_or(server)
-        } else {
-            server
-        };
+        let server = db::transaction(c, |c| refreshed(c, server))?;
         read(c, &actor, may, server)
     })
     .await?;
     Ok(assemble(current, found, input))
+}
+
+/// `build`'s reads on a connection whose write transaction the caller holds (a form of the
+/// page refused in its POST's own hand-off): the driver records what it has, then the
+/// page's rows. The page is `again`.
+pub fn again_in(c: &mut DbConn, actor: &Actor, server: Reachable) -> Result<Found, AppError> {
+    let may = server_actions(actor, &server);
+    let server = refreshed(c, server.into_inner())?;
+    read(c, actor, may, server)
+}
+
+/// The page from `again_in`'s rows, with the refused form's input and messages.
+pub fn again(current: &Current, found: Found, input: Input) -> DetailPage {
+    assemble(current, found, input)
+}
+
+/// `server` after its driver recorded what it has (finished jobs), inside a transaction.
+fn refreshed(c: &mut DbConn, server: Server) -> Result<Server, AppError> {
+    let ctl = driver::for_server(&server);
+    Ok(if ctl.refresh(c, &server)? {
+        Server::find(c, server.id)?.unwrap_or(server)
+    } else {
+        server
+    })
 }
 
 /// Everything the page shows about `server`, for what `may` allows.

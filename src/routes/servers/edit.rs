@@ -1,6 +1,6 @@
 //! The admin's inventory edits: GET/POST /servers/{sid}/edit (hostname, name, IP,
 //! location, tags, hardware) and POST /servers/{sid}/delete. Both need admin.servers;
-//! a server outside reach is 404 first, like everywhere.
+//! a server outside reach is 404 first, like everywhere. Each POST is one hand-off.
 
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -9,13 +9,14 @@ use super::form::{duplicates, validate, ServerForm};
 use super::{audit_account, reachable_in};
 use crate::access::servers::{may_manage_inventory, Reachable};
 use crate::access::Actor;
-use crate::db::{self, DbConn, DbError};
+use crate::db::{self, DbConn};
 use crate::models::now;
 use crate::models::server::{Server, ServerEdit};
 use crate::web::chrome::Chrome;
 use crate::web::confirm::{confirmation, Ask};
+use crate::web::current::audit_entry;
 use crate::web::form::FieldErrors;
-use crate::web::{render, AppError, Current, Visit};
+use crate::web::{render, AppError, Visit};
 use crate::AppState;
 
 #[derive(Template)]
@@ -37,15 +38,6 @@ fn admin_server_in(c: &mut DbConn, actor: &Actor, raw: &str) -> Result<Reachable
     Ok(server)
 }
 
-async fn admin_server(
-    current: &Current,
-    state: &AppState,
-    path: &str,
-) -> Result<Reachable, AppError> {
-    let (actor, raw) = (current.actor.clone(), path.to_owned());
-    db::run(&state.pool, move |c| admin_server_in(c, &actor, &raw)).await
-}
-
 pub async fn page(visit: Visit, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let sid = visit.param("sid");
     let (current, server) = visit
@@ -61,35 +53,33 @@ pub async fn page(visit: Visit, state: web::Data<AppState>) -> Result<HttpRespon
     })
 }
 
+/// What an edit came to: the form again with its errors (422, nothing written), or saved.
+enum Saved {
+    Invalid(Box<Server>, FieldErrors),
+    Done(i32),
+}
+
+/// POST: the session, the server, the admin.servers check and the edit with its audit
+/// row are one hand-off and one transaction (`Visit::change`).
 pub async fn submit(
-    current: Current,
+    visit: Visit,
     state: web::Data<AppState>,
-    path: web::Path<String>,
     form: web::Form<ServerForm>,
 ) -> Result<HttpResponse, AppError> {
-    let server = admin_server(&current, &state, &path).await?.into_inner();
+    let sid = visit.param("sid");
     let form = form.into_inner();
-    let show_again = |server: Server, form: ServerForm, errors: FieldErrors| {
-        render::invalid(&EditPage {
-            chrome: Some(current.chrome("servers")),
-            server,
-            form,
-            errors,
-        })
-    };
-    let valid = match validate(&form) {
-        Ok(v) => v,
-        Err(errors) => return show_again(server, form, errors),
-    };
-    let audit = current
-        .audit(audit_account(&current.actor, &server), "server.update")
-        .target(format!("server {}", valid.hostname));
-    let s = server.clone();
-    let saved = state
-        .tx(move |c| {
-            let dupes = duplicates(c, &valid, s.id)?;
+    let sent = form.clone();
+    let client = visit.client();
+    let (current, saved) = visit
+        .change(&state, move |c, actor| {
+            let server = admin_server_in(c, actor, &sid)?.into_inner();
+            let valid = match validate(&sent) {
+                Ok(v) => v,
+                Err(errors) => return Ok(Saved::Invalid(Box::new(server), errors)),
+            };
+            let dupes = duplicates(c, &valid, server.id)?;
             if !dupes.is_empty() {
-                return Ok(Some(dupes));
+                return Ok(Saved::Invalid(Box::new(server), dupes));
             }
             let edit = ServerEdit {
                 hostname: &valid.hostname,
@@ -102,65 +92,94 @@ pub async fn submit(
                 disks: &valid.disks,
                 updated_at: now(),
             };
-            Server::apply_edit(c, &s, &edit)?;
-            audit.insert(c)?;
-            Ok(None)
+            match Server::apply_edit(c, &server, &edit) {
+                Ok(_) => {}
+                // Taken by a concurrent save since the check above: nothing was written.
+                Err(e) if db::is_unique_violation(&e) => {
+                    let mut errors = FieldErrors::default();
+                    errors.add("hostname", "Another server has this hostname or address.");
+                    return Ok(Saved::Invalid(Box::new(server), errors));
+                }
+                Err(e) => return Err(e.into()),
+            }
+            audit_entry(
+                actor,
+                &client,
+                audit_account(actor, &server),
+                "server.update",
+            )
+            .target(format!("server {}", valid.hostname))
+            .insert(c)?;
+            Ok(Saved::Done(server.id))
         })
-        .await;
+        .await?;
     match saved {
-        Ok(None) => {
+        Saved::Done(id) => {
             current.flash("success", "Server saved.");
-            Ok(render::see_other(&format!("/servers/{}", server.id)))
+            Ok(render::see_other(&format!("/servers/{id}")))
         }
-        Ok(Some(errors)) => show_again(server, form, errors),
-        Err(DbError::Query(e)) if db::is_unique_violation(&e) => {
-            let mut errors = FieldErrors::default();
-            errors.add("hostname", "Another server has this hostname or address.");
-            show_again(server, form, errors)
-        }
-        Err(e) => Err(e.into()),
+        Saved::Invalid(server, errors) => render::invalid(&EditPage {
+            chrome: Some(current.chrome("servers")),
+            server: *server,
+            form,
+            errors,
+        }),
     }
 }
 
+/// What a delete came to: asked first (with the `confirm` sent), or deleted (the
+/// hostname, for the message).
+enum Deleted {
+    Ask(Ask, String),
+    Done(String),
+}
+
+/// POST: one hand-off and one transaction (`Visit::change`), like the edit.
 pub async fn delete(
-    current: Current,
+    visit: Visit,
     state: web::Data<AppState>,
-    path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let server = admin_server(&current, &state, &path).await?.into_inner();
-    let fields = crate::web::form::pairs(&body)?;
-    let ask = Ask {
-        title: format!("Delete {}?", server.hostname),
-        message: format!(
-            "{} leaves the inventory with its addresses, traffic history and jobs. Nobody reaches it in the panel any more.",
-            server.hostname
-        ),
-        action: format!("/servers/{}/delete", server.id),
-        fields: Vec::new(),
-        button: "Delete server".into(),
-        back: format!("/servers/{}", server.id),
-        typed: None,
-    };
-    let sent = crate::web::form::first(&fields, "confirm");
-    if let Some(res) = confirmation(&current, "servers", sent, ask) {
-        return res;
-    }
-    let entry = current
-        .audit(audit_account(&current.actor, &server), "server.delete")
-        .target(format!("server {}", server.hostname));
-    let actor_account = current.actor.account_id();
-    let id = server.id;
-    state
-        .tx(move |c| {
-            Server::delete(c, id)?;
+    let sid = visit.param("sid");
+    let client = visit.client();
+    let (current, deleted) = visit
+        .change(&state, move |c, actor| {
+            let server = admin_server_in(c, actor, &sid)?.into_inner();
+            // The form is read after the checks (a refused login learns nothing of it).
+            let fields = crate::web::form::pairs(&body)?;
+            let confirm = crate::web::form::first(&fields, "confirm").to_owned();
+            let ask = Ask {
+                title: format!("Delete {}?", server.hostname),
+                message: format!(
+                    "{} leaves the inventory with its addresses, traffic history and jobs. Nobody reaches it in the panel any more.",
+                    server.hostname
+                ),
+                action: format!("/servers/{}/delete", server.id),
+                fields: Vec::new(),
+                button: "Delete server".into(),
+                back: format!("/servers/{}", server.id),
+                typed: None,
+            };
+            if !ask.is_confirmed_by(&confirm) {
+                return Ok(Deleted::Ask(ask, confirm));
+            }
+            let entry = audit_entry(actor, &client, audit_account(actor, &server), "server.delete")
+                .target(format!("server {}", server.hostname));
+            let actor_account = actor.account_id();
+            Server::delete(c, server.id)?;
             entry.insert(c)?;
             if entry.account_id != Some(actor_account) {
                 entry.for_account(actor_account).insert(c)?;
             }
-            Ok(())
+            Ok(Deleted::Done(server.hostname))
         })
         .await?;
-    current.flash("success", format!("Server {} deleted.", server.hostname));
-    Ok(render::see_other("/servers"))
+    match deleted {
+        Deleted::Ask(ask, sent) => confirmation(&current, "servers", &sent, ask)
+            .unwrap_or_else(|| Err(AppError::Unexpected(anyhow::anyhow!("confirmed")))),
+        Deleted::Done(hostname) => {
+            current.flash("success", format!("Server {hostname} deleted."));
+            Ok(render::see_other("/servers"))
+        }
+    }
 }

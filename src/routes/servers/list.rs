@@ -10,7 +10,7 @@ use askama::Template;
 use super::form::ServerForm;
 use crate::access::servers::{may_manage_inventory, may_view_servers, sees_owner_chains};
 use crate::access::Actor;
-use crate::db::{self, deadline, DbError};
+use crate::db::{deadline, DbError};
 use crate::models::server::Server;
 use crate::models::user::User;
 use crate::models::Page;
@@ -90,7 +90,7 @@ fn read(
     })
 }
 
-type Found = (Page<Server>, HashMap<i32, String>);
+pub type Found = (Page<Server>, HashMap<i32, String>);
 
 /// The names on the owner chains of a page of servers, in one query.
 pub fn owner_chain_names(
@@ -117,23 +117,17 @@ pub fn owner_chain_label(s: &Server, names: &HashMap<i32, String>) -> String {
     }
 }
 
-/// The list page for a request whose `Current` is in hand (a form shown again with its
-/// errors): the same reads as a page view, in a hand-off of their own.
-pub async fn build(
-    current: &Current,
-    state: &AppState,
-    query: &ListQuery,
-    form: ServerForm,
-    errors: FieldErrors,
-) -> Result<ListPage, AppError> {
-    let actor = current.actor.clone();
-    let (q, page_no) = (query.q.clone(), query.page());
-    let limit = state.pool.search_deadline();
-    let found = db::run(&state.pool, move |c| {
-        db::read_snapshot(c, |c| read(c, &actor, &q, page_no, limit))
-    })
-    .await?;
-    Ok(assemble(current, query, found, form, errors))
+/// The first page of the list with the add dialog shown again with its errors (a 422 of
+/// POST /servers), from rows read in that POST's own transaction (`first_page_in`).
+pub fn again(current: &Current, found: Found, form: ServerForm, errors: FieldErrors) -> ListPage {
+    assemble(current, &ListQuery::default(), found, form, errors)
+}
+
+/// `read` for the first page without a search (no deadline: it is an index range), on a
+/// connection the caller holds.
+pub fn first_page_in(c: &mut crate::db::DbConn, actor: &Actor) -> Result<Found, AppError> {
+    let query = ListQuery::default();
+    read(c, actor, &query.q, query.page(), std::time::Duration::ZERO)
 }
 
 fn assemble(

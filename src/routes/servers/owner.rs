@@ -1,17 +1,21 @@
 //! POST /servers/{sid}/owner (user_id): give a server to a reseller or customer, or take it
 //! back (empty user_id). Who may do what is `access::servers::new_owner_chain`; this file
 //! loads the rows it needs and records the change, with an audit entry in the Activity of
-//! the account that held the server and of the one that holds it now.
+//! the account that held the server and of the one that holds it now, in one hand-off.
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::detail::{self, Input};
-use super::reachable;
+use super::reachable_in;
 use crate::access::servers::{new_owner_chain, server_actions, AssignRefusal, Assignee, Reachable};
+use crate::access::Actor;
+use crate::db::DbConn;
 use crate::models::server::Server;
 use crate::models::user::User;
-use crate::web::{render, AppError, Current};
+use crate::web::client::ClientInfo;
+use crate::web::current::audit_entry;
+use crate::web::{render, AppError, Visit};
 use crate::AppState;
 
 #[derive(Debug, Default, Deserialize)]
@@ -27,14 +31,16 @@ pub enum Outcome {
 }
 
 /// Gives `server` to the account `raw_user_id` names ("" = back to the inventory, or to
-/// the reseller itself). Errors are 403 (not the login's to give or to receive).
-pub async fn assign(
-    current: &Current,
-    state: &AppState,
+/// the reseller itself), inside the transaction of the caller's one hand-off. Errors are
+/// 403 (not the login's to give or to receive).
+pub fn assign_in(
+    c: &mut DbConn,
+    actor: &Actor,
+    client: &ClientInfo,
     server: &Reachable,
     raw_user_id: &str,
 ) -> Result<Outcome, AppError> {
-    if !server_actions(&current.actor, server).assign {
+    if !server_actions(actor, server).assign {
         return Err(AppError::Forbidden);
     }
     let target_id = match raw_user_id.trim() {
@@ -47,25 +53,17 @@ pub async fn assign(
     let assignee = match target_id {
         None => None,
         Some(id) => {
-            let found = state
-                .db(move |c| {
-                    let Some(account) = User::find(c, id)? else {
-                        return Ok(None);
-                    };
-                    let owner = match account.owner_id {
-                        Some(o) => User::find(c, o)?,
-                        None => None,
-                    };
-                    Ok(Some(Assignee { account, owner }))
-                })
-                .await?;
-            match found {
-                Some(a) => Some(a),
-                None => return Ok(Outcome::Invalid("Choose an account from the list.")),
-            }
+            let Some(account) = User::find(c, id)? else {
+                return Ok(Outcome::Invalid("Choose an account from the list."));
+            };
+            let owner = match account.owner_id {
+                Some(o) => User::find(c, o)?,
+                None => None,
+            };
+            Some(Assignee { account, owner })
         }
     };
-    let (reseller_id, owner_id) = match new_owner_chain(&current.actor, server, assignee.as_ref()) {
+    let (reseller_id, owner_id) = match new_owner_chain(actor, server, assignee.as_ref()) {
         Ok(h) => h,
         Err(AssignRefusal::Forbidden) => return Err(AppError::Forbidden),
         Err(AssignRefusal::Invalid(m)) => return Ok(Outcome::Invalid(m)),
@@ -76,7 +74,7 @@ pub async fn assign(
             server.hostname
         )));
     }
-    let actor_account = current.actor.account_id();
+    let actor_account = actor.account_id();
     let old_account = server
         .owner_id
         .or(server.reseller_id)
@@ -85,50 +83,66 @@ pub async fn assign(
     let to_name = assignee
         .as_ref()
         .map_or("the inventory".to_string(), |a| a.account.username.clone());
-    let entry = current
-        .audit(old_account, "server.owner")
+    let entry = audit_entry(actor, client, old_account, "server.owner")
         .target(format!("server {}", server.hostname))
         .details(format!(
             "reseller={} owner={} (to {to_name})",
             reseller_id.map(|i| i.to_string()).unwrap_or_default(),
             owner_id.map(|i| i.to_string()).unwrap_or_default(),
         ));
-    let s: Server = (**server).clone();
-    state
-        .tx(move |c| {
-            Server::set_owner_chain(c, &s, reseller_id, owner_id)?;
-            entry.insert(c)?;
-            if new_account != old_account {
-                entry.for_account(new_account).insert(c)?;
-            }
-            Ok(())
-        })
-        .await?;
+    Server::set_owner_chain(c, server, reseller_id, owner_id)?;
+    entry.insert(c)?;
+    if new_account != old_account {
+        entry.for_account(new_account).insert(c)?;
+    }
     Ok(Outcome::Done(format!(
         "{} now belongs to {to_name}.",
         server.hostname
     )))
 }
 
+/// What the owner form came to: the page again (422, its rows read in the same hand-off),
+/// or done with its message.
+enum Answer {
+    Invalid(Box<detail::Found>, &'static str),
+    Done(i32, String),
+}
+
+/// POST: the session, the server, the checks and the change with its audit rows are one
+/// hand-off and one transaction (`Visit::change`).
 pub async fn submit(
-    current: Current,
+    visit: Visit,
     state: web::Data<AppState>,
-    path: web::Path<String>,
     form: web::Form<OwnerForm>,
 ) -> Result<HttpResponse, AppError> {
-    let server = reachable(&state.pool, &current.actor, &path).await?;
-    match assign(&current, &state, &server, &form.user_id).await? {
-        Outcome::Done(msg) => {
+    let sid = visit.param("sid");
+    let user_id = form.into_inner().user_id;
+    let sent = user_id.clone();
+    let client = visit.client();
+    let (current, answer) = visit
+        .change(&state, move |c, actor| {
+            let server = reachable_in(c, actor, &sid)?;
+            match assign_in(c, actor, &client, &server, &sent)? {
+                Outcome::Done(msg) => Ok(Answer::Done(server.id, msg)),
+                Outcome::Invalid(msg) => {
+                    let found = detail::again_in(c, actor, server)?;
+                    Ok(Answer::Invalid(Box::new(found), msg))
+                }
+            }
+        })
+        .await?;
+    match answer {
+        Answer::Done(id, msg) => {
             current.flash("success", msg);
-            Ok(render::see_other(&format!("/servers/{}", server.id)))
+            Ok(render::see_other(&format!("/servers/{id}")))
         }
-        Outcome::Invalid(msg) => {
+        Answer::Invalid(found, msg) => {
             let mut input = Input {
-                user_id: form.user_id.clone(),
+                user_id,
                 ..Input::default()
             };
             input.errors.add("user_id", msg);
-            render::invalid(&detail::build(&current, &state, server, input).await?)
+            render::invalid(&detail::again(&current, *found, input))
         }
     }
 }
