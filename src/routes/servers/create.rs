@@ -49,24 +49,28 @@ pub async fn submit(
                 return invalid(c, dupes);
             }
             let at = now();
-            let inserted = NewServer {
-                hostname: &valid.hostname,
-                name: &valid.name,
-                primary_ip: &valid.ip,
-                location: &valid.location,
-                tags: &valid.tags,
-                os: "",
-                power_state: "off",
-                status: "active",
-                reseller_id: None,
-                owner_id: None,
-                cpu: &valid.cpu,
-                memory_gb: valid.memory_gb,
-                disks: &valid.disks,
-                created_at: at,
-                updated_at: at,
-            }
-            .insert(c);
+            // In a savepoint: a unique index refusing the insert must not abort the
+            // transaction (PostgreSQL would refuse the 422 page's reads after it).
+            let inserted = db::attempt(c, |c| {
+                NewServer {
+                    hostname: &valid.hostname,
+                    name: &valid.name,
+                    primary_ip: &valid.ip,
+                    location: &valid.location,
+                    tags: &valid.tags,
+                    os: "",
+                    power_state: "off",
+                    status: "active",
+                    reseller_id: None,
+                    owner_id: None,
+                    cpu: &valid.cpu,
+                    memory_gb: valid.memory_gb,
+                    disks: &valid.disks,
+                    created_at: at,
+                    updated_at: at,
+                }
+                .insert(c)
+            });
             let id = match inserted {
                 Ok(id) => id,
                 // Taken by a concurrent add since the check above: nothing was written.

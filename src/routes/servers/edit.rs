@@ -92,7 +92,8 @@ pub async fn submit(
                 disks: &valid.disks,
                 updated_at: now(),
             };
-            match Server::apply_edit(c, &server, &edit) {
+            // In a savepoint, so a unique index's refusal leaves the transaction usable.
+            match db::attempt(c, |c| Server::apply_edit(c, &server, &edit)) {
                 Ok(_) => {}
                 // Taken by a concurrent save since the check above: nothing was written.
                 Err(e) if db::is_unique_violation(&e) => {

@@ -166,6 +166,26 @@ impl Session {
         res.text().await.expect("body")
     }
 
+    /// The page a browser shows after `answer` (a POST's redirect): with the flash message
+    /// the answer left in its cookie.
+    pub async fn get_html_after(
+        &self,
+        address: &str,
+        path: &str,
+        answer: &reqwest::Response,
+    ) -> String {
+        let flash = named_cookie(answer, "steward_session_flash=").unwrap_or_default();
+        let res = self
+            .client
+            .get(format!("{address}{path}"))
+            .header("Cookie", format!("{}; {flash}", self.cookie))
+            .send()
+            .await
+            .expect("request");
+        assert_status!(res, 200, "GET {path}");
+        res.text().await.expect("body")
+    }
+
     /// POSTs a form with this session's CSRF token; a transport error (the instance died)
     /// is answered as such, never as an acknowledgement.
     pub async fn post(

@@ -336,7 +336,7 @@ async fn a_controller_that_does_not_answer_in_time_fails_the_job_and_changes_not
         before,
         "nothing changed on the server"
     );
-    let html = boss.get_html(&panel.address, &page).await;
+    let html = boss.get_html_after(&panel.address, &page, &res).await;
     assert!(html.contains("The controller refused: the controller did not answer within 0.3 s."));
     assert!(html.contains("Failed"));
     assert!(!html.contains("Reinstall in progress"));
