@@ -119,26 +119,9 @@ fn alias_entry(who: &NewAuditEntry, action: &str, t: &Target) -> NewAuditEntry {
     entry(who, action, t, format!("sent to {}", t.alias.email))
 }
 
-/// A new link for the invited alias user `t`: the old one stops working (409 when it is
-/// no longer invited).
-pub async fn resend_alias(
-    pool: &DbPool,
-    links: &Links,
-    actor: &Actor,
-    who: NewAuditEntry,
-    t: &Target,
-) -> Result<(), OpError> {
-    may_act(actor, t)?;
-    invited(&t.alias)?;
-    let (actor, links, t) = (actor.clone(), links.clone(), t.clone());
-    db::run(pool, move |c| {
-        db::transaction(c, |c| resend_alias_in(c, &links, &actor, who, &t))
-    })
-    .await
-}
-
-/// `resend_alias` inside a transaction the caller holds (a page POST's one hand-off): the
-/// new token and its queued mail are written with the audit row.
+/// A new link for the invited alias user `t`, inside the request's transaction: the old
+/// one stops working (409 when it is no longer invited). The new token and its queued
+/// mail are written with the audit row.
 pub fn resend_alias_in(
     c: &mut DbConn,
     links: &Links,
@@ -157,24 +140,8 @@ pub fn resend_alias_in(
     })
 }
 
-/// Removes the still-invited alias user `t` (409 when it has set its password: delete it
-/// like any other instead).
-pub async fn cancel_alias(
-    pool: &DbPool,
-    actor: &Actor,
-    who: NewAuditEntry,
-    t: &Target,
-) -> Result<(), OpError> {
-    may_act(actor, t)?;
-    invited(&t.alias)?;
-    let (actor, t) = (actor.clone(), t.clone());
-    db::run(pool, move |c| {
-        db::transaction(c, |c| cancel_alias_in(c, &actor, who, &t))
-    })
-    .await
-}
-
-/// `cancel_alias` inside a transaction the caller holds (a page POST's one hand-off).
+/// Removes the still-invited alias user `t`, inside the request's transaction (409 when
+/// it has set its password: delete it like any other instead).
 pub fn cancel_alias_in(
     c: &mut DbConn,
     actor: &Actor,
@@ -208,10 +175,10 @@ fn account_entry(who: &NewAuditEntry, action: &str, account: &User) -> NewAuditE
         .details(format!("sent to {}", account.email))
 }
 
-/// A new link for the invited account (409 when it is no longer invited). The entry goes
-/// to the actor's log and to the account's.
-pub async fn resend_account(
-    pool: &DbPool,
+/// A new link for the invited account, inside the request's transaction (409 when it is
+/// no longer invited). The entry goes to the actor's log and to the account's.
+pub fn resend_account_in(
+    c: &mut DbConn,
     links: &Links,
     actor: &Actor,
     who: NewAuditEntry,
@@ -221,24 +188,19 @@ pub async fn resend_account(
     invited(account)?;
     let audit = account_entry(&who, "account.invitation_resend", account);
     let id = account.id;
-    let (actor, links) = (actor.clone(), links.clone());
-    db::run(pool, move |c| {
-        db::transaction(c, |c| {
-            account_change(c, &actor, id, false, |c| {
-                send_again(c, &links, &actor, id, None)?;
-                audit.insert(c)?;
-                audit.for_account(id).insert(c)?;
-                Ok::<_, OpError>(())
-            })
-        })
+    account_change(c, actor, id, false, |c| {
+        send_again(c, links, actor, id, None)?;
+        audit.insert(c)?;
+        audit.for_account(id).insert(c)?;
+        Ok::<_, OpError>(())
     })
-    .await
 }
 
-/// Removes the still-invited account with its alias users and roles (409 when it has set
-/// its password, or already owns servers or accounts).
-pub async fn cancel_account(
-    pool: &DbPool,
+/// Removes the still-invited account with its alias users and roles, inside the
+/// request's transaction (409 when it has set its password, or already owns servers or
+/// accounts).
+pub fn cancel_account_in(
+    c: &mut DbConn,
     actor: &Actor,
     who: NewAuditEntry,
     account: &User,
@@ -247,23 +209,17 @@ pub async fn cancel_account(
     invited(account)?;
     let audit = account_entry(&who, "account.invitation_cancel", account);
     let id = account.id;
-    let actor = actor.clone();
-    db::run(pool, move |c| {
-        db::transaction(c, |c| {
-            account_removal(c, &actor, id, |c| {
-                still_invited(c, id)?;
-                if User::owns_anything(c, id)? {
-                    return Err(OpError::Busy(
-                        "This account already owns servers or accounts: disable it instead.".into(),
-                    ));
-                }
-                User::delete_account(c, id)?;
-                audit.insert(c)?;
-                Ok::<_, OpError>(())
-            })
-        })
+    account_removal(c, actor, id, |c| {
+        still_invited(c, id)?;
+        if User::owns_anything(c, id)? {
+            return Err(OpError::Busy(
+                "This account already owns servers or accounts: disable it instead.".into(),
+            ));
+        }
+        User::delete_account(c, id)?;
+        audit.insert(c)?;
+        Ok::<_, OpError>(())
     })
-    .await
 }
 
 /// What an invitation link leads to.

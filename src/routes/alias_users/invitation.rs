@@ -23,7 +23,7 @@ pub fn refused(e: OpError) -> Result<HttpResponse, AppError> {
 
 /// A login that is no longer invited is an answer of its own (the 409 page), found before
 /// anything is written; any other refusal rolls the transaction back.
-fn not_invited<T>(done: Result<T, OpError>) -> Result<Result<T, String>, AppError> {
+pub fn not_invited<T>(done: Result<T, OpError>) -> Result<Result<T, String>, AppError> {
     match done {
         Ok(t) => Ok(Ok(t)),
         Err(OpError::Busy(message)) => Ok(Err(message)),

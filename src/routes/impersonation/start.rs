@@ -1,4 +1,7 @@
-//! POST /users/{id}/impersonate and POST /users/{id}/alias-users/{aid}/impersonate.
+//! POST /users/{id}/impersonate and POST /users/{id}/alias-users/{aid}/impersonate: the
+//! checks and the audit rows in the request's one transaction, then the session switched
+//! to the target under a new key (written after the answer: a second hand-off, as for
+//! every request that changes who its session acts as).
 
 use actix_web::{web, HttpResponse};
 
@@ -7,16 +10,20 @@ use crate::access::actor::standing;
 use crate::access::impersonation::{
     may_impersonate_account, may_impersonate_alias, NoImpersonation,
 };
+use crate::access::Actor;
+use crate::db::DbConn;
 use crate::models::now;
 use crate::models::user::User;
-use crate::routes::alias_users::{load_target, tab_url};
+use crate::routes::alias_users::{load_target_in, tab_url};
+use crate::web::account::visible_account_in;
+use crate::web::client::ClientInfo;
+use crate::web::current::audit_entry;
 use crate::web::session::{IMPERSONATOR_ID, LOGIN_ID};
-use crate::web::VisibleAccount;
-use crate::web::{render, AppError, Current};
+use crate::web::{render, AppError, Current, Visit};
 use crate::AppState;
 
-fn refused(why: NoImpersonation) -> Result<HttpResponse, AppError> {
-    Err(match why {
+fn refused(why: NoImpersonation) -> AppError {
+    match why {
         NoImpersonation::Nested => AppError::ForbiddenBecause(
             "You are already acting as someone else: return first.".into(),
         ),
@@ -27,38 +34,37 @@ fn refused(why: NoImpersonation) -> Result<HttpResponse, AppError> {
             AppError::ForbiddenBecause("You cannot impersonate yourself.".into())
         }
         NoImpersonation::NotAllowed => AppError::Forbidden,
-    })
+    }
 }
 
-/// Switches the session to `target` and records the start in both accounts' logs.
-async fn begin(
-    current: Current,
-    state: &AppState,
+/// The start, in both accounts' logs, on the request's transaction.
+fn record_in(
+    c: &mut DbConn,
+    actor: &Actor,
+    client: &ClientInfo,
     target: &User,
     target_account: i32,
-    back: String,
-) -> Result<HttpResponse, AppError> {
-    let audit = current
-        .audit(target_account, "impersonation.start")
-        .target(format!(
-            "{} {}",
-            if target.is_alias() {
-                "alias user"
-            } else {
-                "account"
-            },
-            target.username
-        ));
-    let own_account = current.actor.account_id();
-    state
-        .tx(move |c| {
-            audit.insert(c)?;
-            if own_account != target_account {
-                audit.for_account(own_account).insert(c)?;
-            }
-            Ok(())
-        })
-        .await?;
+) -> Result<(), AppError> {
+    let audit = audit_entry(actor, client, target_account, "impersonation.start").target(format!(
+        "{} {}",
+        if target.is_alias() {
+            "alias user"
+        } else {
+            "account"
+        },
+        target.username
+    ));
+    audit.insert(c)?;
+    let own_account = actor.account_id();
+    if own_account != target_account {
+        audit.for_account(own_account).insert(c)?;
+    }
+    Ok(())
+}
+
+/// Switches the session to `target`. Its new row is the request's second hand-off: the
+/// session itself changes (a new key for the new identity), written after the answer.
+fn switch(current: &Current, target: &User, back: String) -> Result<HttpResponse, AppError> {
     let session = &current.session;
     let original = current.actor.login.id;
     // A new session key and CSRF token for the new identity.
@@ -83,45 +89,51 @@ async fn begin(
     Ok(render::see_other("/servers"))
 }
 
-/// POST /users/{id}/impersonate
-pub async fn account(
-    VisibleAccount {
-        current,
-        account: target,
-    }: VisibleAccount,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, AppError> {
-    let may_log_in = target_may_log_in(&state, &target).await?;
-    let back = format!("/users/{}", target.id);
-    if let Err(why) = may_impersonate_account(&current.actor, &target, may_log_in) {
-        return refused(why);
+/// Sudo mode: without a recent authentication, a trip to /reauth that comes back.
+fn recent_enough(recently: bool, back: &str) -> Result<(), AppError> {
+    if recently {
+        Ok(())
+    } else {
+        Err(AppError::ReauthRequired(back.to_string()))
     }
-    current.require_recent_auth(&back)?;
-    begin(current, &state, &target, target.id, back).await
+}
+
+/// POST /users/{id}/impersonate: the session, the target, the checks and the audit rows in
+/// one hand-off and one transaction (`Visit::change_sudo`).
+pub async fn account(visit: Visit, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let (raw_id, client) = (visit.param("id"), visit.client());
+    let (current, (target, back)) = visit
+        .change_sudo(&state, move |c, actor, recently| {
+            let target = visible_account_in(c, actor, &raw_id)?;
+            let parent = match target.parent_id {
+                Some(pid) => User::find(c, pid)?,
+                None => None,
+            };
+            let may_log_in = standing(&target, parent.as_ref(), now().date()).is_ok();
+            let back = format!("/users/{}", target.id);
+            may_impersonate_account(actor, &target, may_log_in).map_err(refused)?;
+            recent_enough(recently, &back)?;
+            record_in(c, actor, &client, &target, target.id)?;
+            Ok((target, back))
+        })
+        .await?;
+    switch(&current, &target, back)
 }
 
 /// POST /users/{id}/alias-users/{aid}/impersonate
-pub async fn alias(
-    current: Current,
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, AppError> {
-    let t = load_target(&state.pool, &current.actor, &path.0, &path.1).await?;
-    let may_log_in = standing(&t.alias, Some(&t.account), now().date()).is_ok();
-    let back = tab_url(t.account.id);
-    if let Err(why) =
-        may_impersonate_alias(&current.actor, &t.account, &t.alias, t.rights, may_log_in)
-    {
-        return refused(why);
-    }
-    current.require_recent_auth(&back)?;
-    begin(current, &state, &t.alias, t.account.id, back).await
-}
-
-async fn target_may_log_in(state: &AppState, target: &User) -> Result<bool, AppError> {
-    let parent = match target.parent_id {
-        Some(pid) => state.db(move |c| Ok(User::find(c, pid)?)).await?,
-        None => None,
-    };
-    Ok(standing(target, parent.as_ref(), now().date()).is_ok())
+pub async fn alias(visit: Visit, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let (id, aid, client) = (visit.param("id"), visit.param("aid"), visit.client());
+    let (current, (target, back)) = visit
+        .change_sudo(&state, move |c, actor, recently| {
+            let t = load_target_in(c, actor, &id, &aid)?;
+            let may_log_in = standing(&t.alias, Some(&t.account), now().date()).is_ok();
+            let back = tab_url(t.account.id);
+            may_impersonate_alias(actor, &t.account, &t.alias, t.rights, may_log_in)
+                .map_err(refused)?;
+            recent_enough(recently, &back)?;
+            record_in(c, actor, &client, &t.alias, t.account.id)?;
+            Ok((t.alias, back))
+        })
+        .await?;
+    switch(&current, &target, back)
 }

@@ -1,25 +1,38 @@
 //! POST /users/{id}/invitation/resend and /users/{id}/invitation/cancel: the invitation of
 //! an account that has not chosen its password yet. Doors to `operations::invitations`,
 //! for whoever may change the account's status; a login no longer invited answers 409.
+//! Each is one hand-off and one transaction (`Visit::change`): the session, the account,
+//! the change and its audit rows.
 
 use actix_web::{web, HttpResponse};
 
-use crate::operations::invitations;
-use crate::routes::alias_users::invitation::refused;
-use crate::web::VisibleAccount;
-use crate::web::{render, AppError};
+use crate::operations::{invitations, OpError};
+use crate::routes::alias_users::invitation::{not_invited, refused};
+use crate::web::account::visible_account_in;
+use crate::web::current::audit_entry;
+use crate::web::{render, AppError, Visit};
 use crate::AppState;
 
 /// POST /users/{id}/invitation/resend
-pub async fn resend(
-    VisibleAccount { current, account }: VisibleAccount,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, AppError> {
-    let who = current.audit(current.actor.account_id(), "account.invitation_resend");
-    match invitations::resend_account(&state.pool, &state.links, &current.actor, who, &account)
-        .await
-    {
-        Ok(()) => {
+pub async fn resend(visit: Visit, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let (raw_id, client) = (visit.param("id"), visit.client());
+    let links = state.links.clone();
+    let (current, outcome) = visit
+        .change(&state, move |c, actor| {
+            let account = visible_account_in(c, actor, &raw_id)?;
+            let who = audit_entry(
+                actor,
+                &client,
+                actor.account_id(),
+                "account.invitation_resend",
+            );
+            not_invited(
+                invitations::resend_account_in(c, &links, actor, who, &account).map(|()| account),
+            )
+        })
+        .await?;
+    match outcome {
+        Ok(account) => {
             current.flash(
                 "success",
                 format!(
@@ -29,18 +42,27 @@ pub async fn resend(
             );
             Ok(render::see_other(&format!("/users/{}", account.id)))
         }
-        Err(e) => refused(e),
+        Err(message) => refused(OpError::Busy(message)),
     }
 }
 
 /// POST /users/{id}/invitation/cancel
-pub async fn cancel(
-    VisibleAccount { current, account }: VisibleAccount,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, AppError> {
-    let who = current.audit(current.actor.account_id(), "account.invitation_cancel");
-    match invitations::cancel_account(&state.pool, &current.actor, who, &account).await {
-        Ok(()) => {
+pub async fn cancel(visit: Visit, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let (raw_id, client) = (visit.param("id"), visit.client());
+    let (current, outcome) = visit
+        .change(&state, move |c, actor| {
+            let account = visible_account_in(c, actor, &raw_id)?;
+            let who = audit_entry(
+                actor,
+                &client,
+                actor.account_id(),
+                "account.invitation_cancel",
+            );
+            not_invited(invitations::cancel_account_in(c, actor, who, &account).map(|()| account))
+        })
+        .await?;
+    match outcome {
+        Ok(account) => {
             current.flash(
                 "success",
                 format!(
@@ -50,6 +72,6 @@ pub async fn cancel(
             );
             Ok(render::see_other("/users"))
         }
-        Err(e) => refused(e),
+        Err(message) => refused(OpError::Busy(message)),
     }
 }

@@ -88,6 +88,25 @@ async fn a_page_view_reads_session_rights_and_rows_in_one_handoff(backend: Backe
         vec![web1],
         "the server is assigned"
     );
+    // Two more forms, of other features: a role created, a server renamed.
+    let res = boss
+        .post(
+            &address,
+            &format!("/users/{acme}/roles"),
+            &[("name", "Auditors"), ("permissions", "servers.view")],
+        )
+        .await
+        .expect("role");
+    assert_status!(res, 303, "the role is created");
+    let res = boss
+        .post(
+            &address,
+            &format!("/servers/{web1}/rename"),
+            &[("name", "Web one")],
+        )
+        .await
+        .expect("rename");
+    assert_status!(res, 303, "the server is renamed");
     // The next page shows the POST's message from its cookie, and drops the cookie.
     let flash = named_cookie(&res, "steward_session_flash=").expect("a flash cookie");
     let shown = reqwest::Client::new()
@@ -161,6 +180,15 @@ async fn a_page_view_reads_session_rights_and_rows_in_one_handoff(backend: Backe
         "the assign POST: session, target and change in one transaction; its flash \
          message needs no session write"
     );
+    for route in ["/users/{id}/roles", "/servers/{sid}/rename"] {
+        let (s0, n0) = handoffs_of(&before, "POST", route);
+        let (s1, n1) = handoffs_of(&after, "POST", route);
+        assert_eq!(
+            (s1 - s0, n1 - n0),
+            (1.0, 1.0),
+            "POST {route}: session, rights and change in one transaction"
+        );
+    }
     assert_eq!(
         delta("/static/{file}"),
         (0.0, 2.0),
