@@ -12,7 +12,8 @@
 # downloads, and the assign POST again while reinstall jobs run on a slow controller),
 # DRIVER_DELAY_MS (500: the built-in driver's latency per call), BACKENDS ("sqlite postgres"), SCALES ("full tenth"), DURATION (10 s per
 # scenario), WARMUP (2 s), CONNECTIONS (32), THREADS (2), STORM_CONNECTIONS (8),
-# PG_URL (postgres://postgres@127.0.0.1:5432), OUT (bench/results), KEEP=1 keeps the data,
+# PG_URL (postgres://postgres@127.0.0.1:5432), PG_PARAMS (appended to the panel's database URL,
+# e.g. "?sslmode=disable" to measure without TLS on loopback), OUT (bench/results), KEEP=1 keeps the data,
 # BIN (a steward binary to measure instead of building this checkout's), DATA_BIN (the
 # bench-data binary; default: the one beside BIN if there is one, else this checkout's).
 # Output: $OUT/results.tsv (one row per scenario), $OUT/meta.txt, and $OUT/report.md
@@ -222,7 +223,7 @@ for backend in $BACKENDS; do
       db="steward_bench_${scale}_$(date +%s)_$$"
       psql "$PG_URL/postgres" -qAtc "CREATE DATABASE $db" >/dev/null
       PG_DBS+=("$db")
-      export STEWARD_DATABASE_URL="$PG_URL/$db"
+      export STEWARD_DATABASE_URL="$PG_URL/$db${PG_PARAMS:-}"
     else
       export STEWARD_DATABASE_URL="$WORK/$scale.db"
     fi
