@@ -21,8 +21,7 @@ use crate::operations::aliases;
 use crate::routes::table::Routes;
 use crate::web::account::{parse_id, visible_account, visible_account_in};
 use crate::web::pagination::ListQuery;
-use crate::web::{AppError, Current};
-use crate::AppState;
+use crate::web::AppError;
 
 pub use status::AliasStatus;
 
@@ -94,7 +93,8 @@ pub fn load_target_in(
     aliases::load_in(c, actor, account, parse_id(aid)?)?.ok_or(AppError::NotFound)
 }
 
-/// `acted_on` on a connection the caller holds.
+/// The alias user a path names, refused (403) unless the actor may act on it (not itself,
+/// not a login with more rights).
 pub fn acted_on_in(c: &mut DbConn, actor: &Actor, id: &str, aid: &str) -> Result<Target, AppError> {
     let t = load_target_in(c, actor, id, aid)?;
     crate::access::aliases::may_act_on_alias(actor, &t.account, &t.alias, t.rights)
@@ -104,19 +104,6 @@ pub fn acted_on_in(c: &mut DbConn, actor: &Actor, id: &str, aid: &str) -> Result
 
 /// The path of every per-alias route: the account id and the alias user id, as typed.
 pub type AliasPath = web::Path<(String, String)>;
-
-/// Loads the target and refuses (403) unless the actor may act on it (not itself, not a
-/// login with more rights).
-pub async fn acted_on(
-    current: &Current,
-    state: &AppState,
-    path: &AliasPath,
-) -> Result<Target, AppError> {
-    let t = load_target(&state.pool, &current.actor, &path.0, &path.1).await?;
-    crate::access::aliases::may_act_on_alias(&current.actor, &t.account, &t.alias, t.rights)
-        .map_err(|_| AppError::Forbidden)?;
-    Ok(t)
-}
 
 /// The URL of the Alias Users tab of an account.
 pub fn tab_url(account_id: i32) -> String {

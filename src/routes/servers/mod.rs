@@ -17,7 +17,7 @@ mod owner;
 
 use crate::access::servers::{find_reachable, Reachable};
 use crate::access::Actor;
-use crate::db::{self, DbConn, DbPool};
+use crate::db::DbConn;
 use crate::routes::table::Routes;
 use crate::web::account::parse_id;
 use crate::web::pagination::ListQuery;
@@ -56,12 +56,6 @@ pub fn configure(routes: &mut Routes) {
 }
 
 /// The server named by a path segment, if the actor reaches it; anything else is 404.
-pub async fn reachable(pool: &DbPool, actor: &Actor, raw: &str) -> Result<Reachable, AppError> {
-    let (actor, raw) = (actor.clone(), raw.to_owned());
-    db::run(pool, move |c| reachable_in(c, &actor, &raw)).await
-}
-
-/// `reachable` on a connection the caller holds (a page view's one read).
 pub fn reachable_in(c: &mut DbConn, actor: &Actor, raw: &str) -> Result<Reachable, AppError> {
     find_reachable(c, actor, parse_id(raw)?)?.ok_or(AppError::NotFound)
 }
