@@ -2,10 +2,12 @@
 //! `Current` reads its session, the acting login's rows and its own rows on one pooled
 //! connection, inside one read snapshot, in one trip to a blocking thread:
 //! `visit.read(&state, |c, actor| …)`; `visit.change(&state, |c, actor| …)` does the same
-//! inside one write transaction. The closure is where the handler asks `access` (it gets
-//! the judged `Actor`) and reads through `models` or calls an operation's synchronous
-//! part; what it answers comes back with the `Current` the page renders with. When an
-//! extractor has read the session already, the closure runs in a hand-off of its own.
+//! inside one write transaction (`change_sudo` when the closure must also know whether
+//! the session's person authenticated recently). The closure is where the handler asks
+//! `access` (it gets the judged `Actor`) and reads through `models` or calls an
+//! operation's synchronous part; what it answers comes back with the `Current` the page
+//! renders with. When an extractor has read the session already, the closure runs in a
+//! hand-off of its own.
 
 use actix_web::{FromRequest, HttpRequest};
 use std::future::{ready, Ready};
