@@ -28,7 +28,7 @@ use crate::security::sealed::{self, Sealed};
 use crate::security::token::sha256_hex;
 use crate::web::current::audit_entry;
 use crate::web::form::FieldErrors;
-use crate::web::session::NEW_API_KEY;
+use crate::web::session::{self, NEW_API_KEY};
 use crate::web::{render, AppError, Current, Visit};
 use crate::AppState;
 
@@ -78,7 +78,6 @@ struct Waiting {
 }
 
 /// The name of the session cookie, whose value seals a waiting secret.
-const SESSION_COOKIE: &str = "steward_session";
 
 #[derive(Template)]
 #[template(path = "keys/api.html")]
@@ -170,9 +169,7 @@ pub async fn page(
     };
     // Shown once: taken out of the session before the page is answered.
     current.session.remove(NEW_API_KEY);
-    let opened = req
-        .cookie(SESSION_COOKIE)
-        .and_then(|c| sealed::open(c.value(), &w.sealed));
+    let opened = session::cookie_value(&req).and_then(|c| sealed::open(&c, &w.sealed));
     // Only the secret of this login's key, unchanged since it was made, is shown. What
     // waits is in the session, known only once the page's hand-off is back, so this one
     // view (the first after a key is made) looks the key up in a hand-off of its own.
@@ -553,7 +550,7 @@ pub async fn create(
         Err(e) => return Err(e.into()),
     };
     let base = owner.base_url();
-    let Some(cookie) = req.cookie(SESSION_COOKIE) else {
+    let Some(cookie) = session::cookie_value(&req) else {
         // No cookie to seal under (cannot happen for a logged-in browser): the key exists
         // but cannot be shown; the list says to revoke it and make another.
         current.flash(
@@ -566,7 +563,7 @@ pub async fn create(
         page: base.clone(),
         key_id,
         name: name.as_str().to_string(),
-        sealed: sealed::seal(cookie.value(), secret.expose()),
+        sealed: sealed::seal(&cookie, secret.expose()),
     };
     current
         .session

@@ -44,6 +44,3 @@ pub fn configure(routes: &mut Routes) {
             reset::alias,
         );
 }
-
-/// The name of the session cookie, whose value seals secrets waiting for the next page.
-pub(crate) const SESSION_COOKIE: &str = "steward_session";

@@ -8,12 +8,11 @@ use askama::Template;
 use serde::{Deserialize, Serialize};
 
 use super::own::own_factors_only;
-use super::SESSION_COOKIE;
 use crate::models::two_factor;
 use crate::security::sealed::{self, Sealed};
 use crate::security::totp;
 use crate::web::chrome::Chrome;
-use crate::web::session::NEW_RECOVERY_CODES;
+use crate::web::session::{self, NEW_RECOVERY_CODES};
 use crate::web::{render, AppError, Current, Visit};
 use crate::AppState;
 
@@ -37,12 +36,12 @@ pub fn store_new_codes(
     current: &Current,
     codes: &[String],
 ) -> Result<(), AppError> {
-    let Some(cookie) = req.cookie(SESSION_COOKIE) else {
+    let Some(cookie) = session::cookie_value(&req) else {
         return Ok(());
     };
     let waiting = Waiting {
         login_id: current.actor.login.id,
-        sealed: sealed::seal(cookie.value(), &codes.join(" ")),
+        sealed: sealed::seal(&cookie, &codes.join(" ")),
     };
     current
         .session
@@ -74,10 +73,7 @@ pub async fn page(
     }
     let codes: Vec<String> = waiting
         .filter(|w| w.login_id == uid)
-        .and_then(|w| {
-            req.cookie(SESSION_COOKIE)
-                .and_then(|c| sealed::open(c.value(), &w.sealed))
-        })
+        .and_then(|w| session::cookie_value(&req).and_then(|c| sealed::open(&c, &w.sealed)))
         .map(|s| s.split(' ').map(str::to_string).collect())
         .unwrap_or_default();
     // Only codes that are still the login's own unused ones are shown.

@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 
 use super::own::own_factors_only;
 use super::recovery::store_new_codes;
-use super::SESSION_COOKIE;
 use crate::db::DbError;
 use crate::models::two_factor;
 use crate::operations::notices::{self, By};
@@ -18,7 +17,7 @@ use crate::security::sealed::{self, Sealed};
 use crate::security::totp;
 use crate::web::chrome::Chrome;
 use crate::web::confirm::{confirmation, Ask};
-use crate::web::session::TOTP_SETUP;
+use crate::web::session::{self, TOTP_SETUP};
 use crate::web::{render, AppError, Current};
 use crate::AppState;
 
@@ -66,13 +65,13 @@ fn setup_page(
 pub async fn start(req: HttpRequest, current: Current) -> Result<HttpResponse, AppError> {
     own_factors_only(&current.actor)?;
     current.require_recent_auth("/account/security")?;
-    let Some(cookie) = req.cookie(SESSION_COOKIE) else {
+    let Some(cookie) = session::cookie_value(&req) else {
         return Err(AppError::LoginRequired);
     };
     let secret = totp::new_secret();
     let pending = Pending {
         login_id: current.actor.login.id,
-        sealed: sealed::seal(cookie.value(), &secret),
+        sealed: sealed::seal(&cookie, &secret),
     };
     current
         .session
@@ -106,10 +105,7 @@ pub async fn confirm(
         .ok()
         .flatten()
         .filter(|p| p.login_id == uid)
-        .and_then(|p| {
-            req.cookie(SESSION_COOKIE)
-                .and_then(|c| sealed::open(c.value(), &p.sealed))
-        })
+        .and_then(|p| session::cookie_value(&req).and_then(|c| sealed::open(&c, &p.sealed)))
         .filter(|s| totp::is_secret(s));
     let Some(secret) = secret else {
         current.flash(

@@ -349,6 +349,15 @@ pub fn settle(req: &HttpRequest, loaded: Option<Loaded>) {
     }
 }
 
+/// The session cookie's value as the browser sent it, under the name the panel gives it
+/// (`__Host-` over https): what a secret waiting in the session for the next page is
+/// sealed under, so that the database alone never opens it.
+pub fn cookie_value(req: &HttpRequest) -> Option<String> {
+    let sessions = req.app_data::<web::Data<Sessions>>()?;
+    req.cookie(&sessions.cookie.name)
+        .map(|c| c.value().to_string())
+}
+
 fn sessions_of(req: &HttpRequest) -> Result<web::Data<Sessions>, crate::web::AppError> {
     req.app_data::<web::Data<Sessions>>()
         .cloned()

@@ -6,7 +6,8 @@ use crate::backend_tests_with;
 use crate::helpers::{csrf_in, TestApp, PASSWORD};
 
 backend_tests_with!(crate::ops::cookies::public_https;
-    with_an_https_public_url_the_session_cookie_is_secure_and_host_prefixed_and_hsts_is_sent);
+    with_an_https_public_url_the_session_cookie_is_secure_and_host_prefixed_and_hsts_is_sent,
+    with_an_https_public_url_a_new_api_keys_secret_is_shown_once);
 backend_tests!(over_plain_http_the_cookie_has_no_prefix_and_no_hsts_is_sent);
 
 pub fn public_https(s: &mut steward::config::Settings) {
@@ -95,4 +96,43 @@ async fn over_plain_http_the_cookie_has_no_prefix_and_no_hsts_is_sent(app: TestA
     assert!(cookie.starts_with("steward_session="), "{cookie}");
     assert!(!cookie.contains("Secure"), "{cookie}");
     assert!(res.headers().get("strict-transport-security").is_none());
+}
+
+/// The secrets that wait in the session for the next page (a new API key, recovery codes,
+/// a TOTP secret being set up) are sealed under the session cookie's value, which must be
+/// found under the name the panel gives it over https too.
+async fn with_an_https_public_url_a_new_api_keys_secret_is_shown_once(app: TestApp) {
+    let res = logged_in(&app).await;
+    let cookie = session_cookie(&res).split(';').next().unwrap().to_string();
+    assert!(cookie.starts_with("__Host-steward_session="), "{cookie}");
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let get = |path: String| {
+        client
+            .get(format!("{}{path}", app.address))
+            .header("Cookie", &cookie)
+            .send()
+    };
+    let own = get("/account".into()).await.unwrap();
+    let page = own.headers()["location"].to_str().unwrap().to_string();
+    let keys = format!("{page}/api-keys");
+    let list = get(keys.clone()).await.unwrap().text().await.unwrap();
+    let token = csrf_in(&list).expect("a csrf token on the keys page");
+    let res = client
+        .post(format!("{}{keys}", app.address))
+        .header("Cookie", &cookie)
+        .form(&[("name", "deploy"), ("csrf_token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_status!(res, 303, "the key is created");
+    let shown = get(keys.clone()).await.unwrap().text().await.unwrap();
+    assert!(
+        shown.contains("id=\"new-api-key\"") && shown.contains("value=\"stw_"),
+        "the new key's secret is shown: {shown}"
+    );
+    let again = get(keys).await.unwrap().text().await.unwrap();
+    assert!(!again.contains("id=\"new-api-key\""), "and only once");
 }
