@@ -36,7 +36,7 @@ pub fn store_new_codes(
     current: &Current,
     codes: &[String],
 ) -> Result<(), AppError> {
-    let Some(cookie) = session::cookie_value(&req) else {
+    let Some(cookie) = session::cookie_value(req) else {
         return Ok(());
     };
     let waiting = Waiting {
