@@ -26,9 +26,9 @@ use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-pub use cookie::CookieSettings;
-
 use crate::web::chrome::Flash;
+
+pub use cookie::CookieSettings;
 pub use middleware::{middleware, Loaded, Preloaded, Sessions};
 pub use store::{EXTEND_EVERY_MINUTES, IDLE_HOURS};
 
