@@ -17,6 +17,11 @@ use crate::db::DbConn;
 use crate::models::user::User;
 use crate::models::{alias, role};
 
+/// The change a rule wraps: it runs on the caller's connection, inside its transaction,
+/// between the "before" and the "after" check.
+pub trait Change<T, E>: FnOnce(&mut DbConn) -> Result<T, E> {}
+impl<T, E, F: FnOnce(&mut DbConn) -> Result<T, E>> Change<T, E> for F {}
+
 /// Why a change was refused (answered 403).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
@@ -122,11 +127,12 @@ fn not_itself(actor: &Actor, login_id: i32) -> Result<(), ChangeError> {
 }
 
 /// Acting on one login: never oneself, the actor covers it before and after.
-fn on_login<T, E, F>(conn: &mut DbConn, actor: &Actor, login_id: i32, change: F) -> Result<T, E>
-where
-    F: FnOnce(&mut DbConn) -> Result<T, E>,
-    E: From<ChangeError>,
-{
+fn on_login<T, E: From<ChangeError>>(
+    conn: &mut DbConn,
+    actor: &Actor,
+    login_id: i32,
+    change: impl Change<T, E>,
+) -> Result<T, E> {
     not_itself(actor, login_id)?;
     require(conn, actor, login_id)?;
     let out = change(conn)?;
@@ -138,17 +144,13 @@ where
 /// actor covers it before and after, so no edit makes a login stronger than its editor
 /// (a customer promoted to reseller or admin holds that tier's permissions). An account's
 /// own name and e-mail are the one exception: `own_profile` changes nothing it may do.
-pub fn account_change<T, E, F>(
+pub fn account_change<T, E: From<ChangeError>>(
     conn: &mut DbConn,
     actor: &Actor,
     account_id: i32,
     own_profile: bool,
-    change: F,
-) -> Result<T, E>
-where
-    F: FnOnce(&mut DbConn) -> Result<T, E>,
-    E: From<ChangeError>,
-{
+    change: impl Change<T, E>,
+) -> Result<T, E> {
     if own_profile && account_id == actor.login.id {
         return change(conn);
     }
@@ -157,46 +159,34 @@ where
 
 /// Changing an alias user: its role, servers, "all servers", status, expiry, e-mail or
 /// password, or deleting it. Never oneself; covered before and after.
-pub fn alias_change<T, E, F>(
+pub fn alias_change<T, E: From<ChangeError>>(
     conn: &mut DbConn,
     actor: &Actor,
     alias_id: i32,
-    change: F,
-) -> Result<T, E>
-where
-    F: FnOnce(&mut DbConn) -> Result<T, E>,
-    E: From<ChangeError>,
-{
+    change: impl Change<T, E>,
+) -> Result<T, E> {
     on_login(conn, actor, alias_id, change)
 }
 
 /// Deleting an alias user: never oneself; the actor covers it (there is no "after").
-pub fn alias_removal<T, E, F>(
+pub fn alias_removal<T, E: From<ChangeError>>(
     conn: &mut DbConn,
     actor: &Actor,
     alias_id: i32,
-    change: F,
-) -> Result<T, E>
-where
-    F: FnOnce(&mut DbConn) -> Result<T, E>,
-    E: From<ChangeError>,
-{
+    change: impl Change<T, E>,
+) -> Result<T, E> {
     not_itself(actor, alias_id)?;
     require(conn, actor, alias_id)?;
     change(conn)
 }
 
 /// Removing an account (a cancelled invitation): never oneself; the actor covers it.
-pub fn account_removal<T, E, F>(
+pub fn account_removal<T, E: From<ChangeError>>(
     conn: &mut DbConn,
     actor: &Actor,
     account_id: i32,
-    change: F,
-) -> Result<T, E>
-where
-    F: FnOnce(&mut DbConn) -> Result<T, E>,
-    E: From<ChangeError>,
-{
+    change: impl Change<T, E>,
+) -> Result<T, E> {
     alias_removal(conn, actor, account_id, change)
 }
 
@@ -210,16 +200,12 @@ pub fn new_login(conn: &mut DbConn, actor: &Actor, login_id: i32) -> Result<(), 
 /// Editing (or deleting) a role changes the rights of every alias user holding it: the
 /// change stands only if the actor covers each holder afterwards. The actor's own role is
 /// refused before anything (`access::roles::may_edit_role`).
-pub fn role_change<T, E, F>(
+pub fn role_change<T, E: From<ChangeError>>(
     conn: &mut DbConn,
     actor: &Actor,
     role_id: i32,
-    change: F,
-) -> Result<T, E>
-where
-    F: FnOnce(&mut DbConn) -> Result<T, E>,
-    E: From<ChangeError>,
-{
+    change: impl Change<T, E>,
+) -> Result<T, E> {
     let out = change(conn)?;
     let a = Rights::of_actor(actor);
     for holder in alias::holding_role(conn, role_id).map_err(ChangeError::from)? {
@@ -234,16 +220,12 @@ where
 
 /// Listing or revoking another login's keys, ending its sessions: its rights do not
 /// change, so the actor must cover it now. A login's own credentials are its own.
-pub fn credentials_change<T, E, F>(
+pub fn credentials_change<T, E: From<ChangeError>>(
     conn: &mut DbConn,
     actor: &Actor,
     login_id: i32,
-    change: F,
-) -> Result<T, E>
-where
-    F: FnOnce(&mut DbConn) -> Result<T, E>,
-    E: From<ChangeError>,
-{
+    change: impl Change<T, E>,
+) -> Result<T, E> {
     if login_id != actor.login.id {
         require(conn, actor, login_id)?;
     }
@@ -252,15 +234,11 @@ where
 
 /// Resetting another login's second factors (a manager's reset): never oneself;
 /// the actor covers the login before and after (its rights do not change).
-pub fn factors_reset<T, E, F>(
+pub fn factors_reset<T, E: From<ChangeError>>(
     conn: &mut DbConn,
     actor: &Actor,
     login_id: i32,
-    change: F,
-) -> Result<T, E>
-where
-    F: FnOnce(&mut DbConn) -> Result<T, E>,
-    E: From<ChangeError>,
-{
+    change: impl Change<T, E>,
+) -> Result<T, E> {
     on_login(conn, actor, login_id, change)
 }

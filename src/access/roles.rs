@@ -82,6 +82,21 @@ pub struct PermissionProblems {
     pub not_grantable: Vec<&'static str>,
 }
 
+impl PermissionProblems {
+    /// The message shown next to the permissions field: the unknown keys, then the
+    /// ungrantable ones after `refused` ("You may not grant:").
+    pub fn message(&self, refused: &str) -> String {
+        let mut parts = Vec::new();
+        if !self.unknown.is_empty() {
+            parts.push(format!("Unknown permissions: {}.", self.unknown.join(", ")));
+        }
+        if !self.not_grantable.is_empty() {
+            parts.push(format!("{refused} {}.", self.not_grantable.join(", ")));
+        }
+        parts.join(" ")
+    }
+}
+
 /// Checks submitted keys against the catalog and the editor's grantable set. Nothing is
 /// dropped: every unknown or ungrantable key is reported.
 pub fn check_permissions<S: AsRef<str>>(

@@ -18,7 +18,7 @@ use crate::access::roles::{
     RoleRefusal,
 };
 use crate::access::{Actor, PermissionSet, Tier};
-use crate::db::{self, DbConn, DbError, DbPool};
+use crate::db::{self, DbConn, DbError};
 use crate::domain::{FieldErrors, RoleDescription, RoleName};
 use crate::models::audit::NewAuditEntry;
 use crate::models::now;
@@ -38,18 +38,8 @@ pub struct RoleSummary {
 }
 
 /// The roles of `account` (or only the one `only` names) with what the Roles tab and
-/// `GET /api/v1/roles` show of each: four grouped queries whatever the number of roles.
-pub async fn summaries(
-    pool: &DbPool,
-    actor: &Actor,
-    account: &User,
-    only: Option<i32>,
-) -> Result<Vec<RoleSummary>, DbError> {
-    let (actor, account) = (actor.clone(), account.clone());
-    db::run(pool, move |c| summaries_in(c, &actor, &account, only)).await
-}
-
-/// `summaries` on a connection the caller holds (a page view's one read).
+/// `GET /api/v1/roles` show of each: four grouped queries whatever the number of roles,
+/// on a connection the caller holds (a page view's or an API call's one read).
 pub fn summaries_in(
     c: &mut DbConn,
     actor: &Actor,
@@ -190,20 +180,7 @@ fn validate(actor: &Actor, account: &User, input: &RoleInput) -> Result<Valid, R
     let permissions = match check_permissions(&input.permissions, grantable(actor, account)) {
         Ok(set) => Some(set),
         Err(problems) => {
-            let mut parts = Vec::new();
-            if !problems.unknown.is_empty() {
-                parts.push(format!(
-                    "Unknown permissions: {}.",
-                    problems.unknown.join(", ")
-                ));
-            }
-            if !problems.not_grantable.is_empty() {
-                parts.push(format!(
-                    "You may not grant: {}.",
-                    problems.not_grantable.join(", ")
-                ));
-            }
-            errors.add("permissions", parts.join(" "));
+            errors.add("permissions", problems.message("You may not grant:"));
             None
         }
     };
@@ -267,22 +244,7 @@ fn find(conn: &mut DbConn, account_id: i32, rid: i32) -> Result<(Role, Permissio
 
 /// Creates a role of `account`. The audit row `role.create` (from `who`) names the role
 /// and its permissions.
-pub async fn create(
-    pool: &DbPool,
-    actor: &Actor,
-    who: NewAuditEntry,
-    account: &User,
-    input: RoleInput,
-    recent: RecentAuth,
-) -> Result<SavedRole, RoleError> {
-    let (actor, account) = (actor.clone(), account.clone());
-    db::run(pool, move |c| {
-        db::transaction(c, |c| create_in(c, &actor, who, &account, input, recent))
-    })
-    .await
-}
-
-/// `create` inside a transaction the caller holds (the API's one write with its key).
+/// Runs inside the transaction the caller holds.
 pub fn create_in(
     c: &mut DbConn,
     actor: &Actor,
@@ -333,25 +295,7 @@ pub fn create_in(
 /// permissions (and two-factor setting when given). The audit row `role.update` says
 /// what changed. The alias users holding the role get its new rights on their next
 /// request, so the save stands only if the actor covers each of them afterwards.
-pub async fn update(
-    pool: &DbPool,
-    actor: &Actor,
-    who: NewAuditEntry,
-    account: &User,
-    rid: i32,
-    input: RoleInput,
-    recent: RecentAuth,
-) -> Result<SavedRole, RoleError> {
-    let (actor, account) = (actor.clone(), account.clone());
-    db::run(pool, move |c| {
-        db::transaction(c, |c| {
-            update_in(c, &actor, who, &account, rid, input, recent)
-        })
-    })
-    .await
-}
-
-/// `update` inside a transaction the caller holds (the API's one write with its key).
+/// Runs inside the transaction the caller holds.
 pub fn update_in(
     c: &mut DbConn,
     actor: &Actor,
@@ -449,21 +393,7 @@ fn changes(role: &Role, before: PermissionSet, valid: &Valid) -> String {
 /// Deletes the role `rid` of `account`, which nobody may hold: a role in use is kept and
 /// the refusal names its holders. The audit row `role.delete` names the role and the
 /// permissions it held; answers the deleted role's name.
-pub async fn delete(
-    pool: &DbPool,
-    actor: &Actor,
-    who: NewAuditEntry,
-    account: &User,
-    rid: i32,
-) -> Result<String, RoleError> {
-    let (actor, account) = (actor.clone(), account.clone());
-    db::run(pool, move |c| {
-        db::transaction(c, |c| delete_in(c, &actor, who, &account, rid))
-    })
-    .await
-}
-
-/// `delete` inside a transaction the caller holds (the API's one write with its key).
+/// Runs inside the transaction the caller holds.
 pub fn delete_in(
     c: &mut DbConn,
     actor: &Actor,

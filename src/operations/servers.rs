@@ -3,7 +3,8 @@
 //! within the actor's reach, the address among the server's, the actor's own SSH keys:
 //! 404 when absent); the operation decides (403 without the permission, 409 while a
 //! reinstall runs, 422 for bad input) and writes the change with its audit row — in the
-//! server's account, target `server {hostname}` — in one transaction. Power, reinstall and
+//! server's account, target `server {hostname}` — inside the door's transaction, so the
+//! two stand or fall together. Power, reinstall and
 //! rescue do not call the driver: they queue its job (`driver::Command`) in that
 //! transaction, and the driver worker makes the call outside it, so a slow controller
 //! never holds the database (SQLite's one writer least of all).
@@ -12,7 +13,7 @@ use super::OpError;
 use crate::access::keys::may_install_own_keys;
 use crate::access::servers::{server_actions, Reachable};
 use crate::access::Actor;
-use crate::db::{self, DbConn};
+use crate::db::DbConn;
 use crate::domain::{DnsName, FieldErrors, OsChoice, ShortText};
 use crate::driver::{self, Command, InstallKey, PowerAction, Requester};
 use crate::models::audit::NewAuditEntry;
@@ -104,20 +105,7 @@ fn queue_in(
 /// Switches the power of a server the actor reaches: checks the permission and that no
 /// reinstall runs, and queues the driver's job with one audit row — in the server's
 /// account (`audit_account`), action `server.power`, target `server {hostname}`, details
-/// the action — in one transaction.
-pub fn power(
-    conn: &mut DbConn,
-    actor: &Actor,
-    who: NewAuditEntry,
-    server: &Reachable,
-    action: PowerAction,
-) -> Result<JobId, OpError> {
-    may_power(actor, server)?;
-    busy(server)?;
-    db::transaction(conn, |c| power_in(c, actor, who, server, action))
-}
-
-/// `power` inside a transaction the caller holds (the API's one write with its key).
+/// the action — inside the door's transaction.
 pub fn power_in(
     c: &mut DbConn,
     actor: &Actor,
@@ -162,18 +150,6 @@ fn invalid(field: &str, message: String) -> OpError {
 
 /// Gives the server a display name (up to 100 characters): `server.rename`, details
 /// "old → new".
-pub fn rename(
-    conn: &mut DbConn,
-    actor: &Actor,
-    who: NewAuditEntry,
-    server: &Reachable,
-    raw_name: &str,
-) -> Result<(), OpError> {
-    db::transaction(conn, |c| rename_in(c, actor, who, server, raw_name))
-}
-
-/// `rename` inside a transaction the caller holds (the page's one write with its
-/// session): the change and its audit row, together or not at all.
 pub fn rename_in(
     c: &mut DbConn,
     actor: &Actor,
@@ -198,21 +174,6 @@ pub fn rename_in(
 
 /// Sets the reverse DNS name of `ip`, one of the server's addresses (the door found it
 /// among them): `server.rdns`, details "ip → hostname". Answers the hostname as stored.
-pub fn set_rdns(
-    conn: &mut DbConn,
-    actor: &Actor,
-    who: NewAuditEntry,
-    server: &Reachable,
-    ip: &str,
-    raw_hostname: &str,
-) -> Result<String, OpError> {
-    db::transaction(conn, |c| {
-        set_rdns_in(c, actor, who, server, ip, raw_hostname)
-    })
-}
-
-/// `set_rdns` inside a transaction the caller holds: the change and its audit row,
-/// together or not at all.
 pub fn set_rdns_in(
     c: &mut DbConn,
     actor: &Actor,
@@ -250,18 +211,6 @@ fn may_install(actor: &Actor, keys: &[InstallKey]) -> Result<(), OpError> {
 /// Wipes the server and installs `os` with `keys` for root: `server.reinstall`, details
 /// the OS and the keys by name and fingerprint. Refused while a reinstall runs; the
 /// server is "reinstalling" from the moment the job is queued.
-pub fn reinstall(
-    conn: &mut DbConn,
-    actor: &Actor,
-    who: NewAuditEntry,
-    server: &Reachable,
-    os: OsChoice,
-    keys: &[InstallKey],
-) -> Result<JobId, OpError> {
-    db::transaction(conn, |c| reinstall_in(c, actor, who, server, os, keys))
-}
-
-/// `reinstall` inside a transaction the caller holds (the page's one write).
 pub fn reinstall_in(
     c: &mut DbConn,
     actor: &Actor,
@@ -288,18 +237,6 @@ pub fn reinstall_in(
 
 /// Boots the rescue system with `keys` (`enter`, audit `server.rescue`) or back into the
 /// installed OS (`server.rescue_exit`). Refused while a reinstall runs.
-pub fn rescue(
-    conn: &mut DbConn,
-    actor: &Actor,
-    who: NewAuditEntry,
-    server: &Reachable,
-    enter: bool,
-    keys: &[InstallKey],
-) -> Result<JobId, OpError> {
-    db::transaction(conn, |c| rescue_in(c, actor, who, server, enter, keys))
-}
-
-/// `rescue` inside a transaction the caller holds (the page's one write).
 pub fn rescue_in(
     c: &mut DbConn,
     actor: &Actor,

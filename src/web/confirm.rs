@@ -12,6 +12,7 @@ use super::chrome::Chrome;
 use super::{render, AppError, Current};
 
 /// What an action needs to hear before it runs.
+#[derive(Debug, Default)]
 pub struct Ask {
     /// "Reinstall web01?": the page title and heading.
     pub title: String,
@@ -76,10 +77,10 @@ mod tests {
             title: String::new(),
             message: String::new(),
             action: String::new(),
-            fields: Vec::new(),
             button: String::new(),
             back: String::new(),
             typed: typed.map(str::to_string),
+            ..Ask::default()
         }
     }
 

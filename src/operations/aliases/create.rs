@@ -13,7 +13,7 @@ use crate::access::aliases::{
 };
 use crate::access::changes::new_login;
 use crate::access::Actor;
-use crate::db::{self, DbConn, DbError, DbPool};
+use crate::db::{self, DbConn, DbError};
 use crate::domain::{Email, Expiry, FieldErrors, NewPassword, Username};
 use crate::mail::Links;
 use crate::models::audit::NewAuditEntry;
@@ -91,35 +91,7 @@ async fn stored_form(pass: Option<NewPassword>) -> Result<String, OpError> {
     })
 }
 
-/// Creates an alias user of `account` with one of its roles. Every problem of the input is
-/// reported in one round (a taken username with the others); a role or "all servers" the
-/// actor does not hold itself is refused (403) — a form never offers it, so such a request
-/// was crafted. The audit row `alias.create` (from `who`) is written with the login, and a
-/// role with a risky or admin permission tells the account owner.
-pub async fn create(
-    pool: &DbPool,
-    actor: &Actor,
-    who: NewAuditEntry,
-    account: &User,
-    links: &Links,
-    input: NewAlias,
-) -> Result<CreatedAlias, OpError> {
-    let (checker, checked_for) = (actor.clone(), account.clone());
-    let mut checked = db::run(pool, move |c| {
-        check_create_in(c, &checker, &checked_for, input)
-    })
-    .await?;
-    let hash = checked.password_hash().await?;
-    let (actor, account, links) = (actor.clone(), account.clone(), links.clone());
-    db::run(pool, move |c| {
-        db::transaction(c, |c| {
-            create_in(c, &actor, who, &account, &links, checked, hash)
-        })
-    })
-    .await
-}
-
-/// The checks of `create` and the reads they need, on a connection the caller holds.
+/// The checks of `create_in` and the reads they need, on a connection the caller holds.
 pub fn check_create_in(
     c: &mut DbConn,
     actor: &Actor,
@@ -198,6 +170,12 @@ pub fn check_create_in(
     })
 }
 
+/// Creates an alias user of `account` with one of its roles. Every problem of the input is
+/// reported in one round (a taken username with the others); a role or "all servers" the
+/// actor does not hold itself is refused (403) — a form never offers it, so such a request
+/// was crafted. The audit row `alias.create` (from `who`) is written with the login, and a
+/// role with a risky or admin permission tells the account owner.
+///
 /// Writes what `check_create_in` passed, with `hash` as its password, inside a transaction the
 /// caller holds. A username taken meanwhile is the same 422 as one taken before.
 pub fn create_in(

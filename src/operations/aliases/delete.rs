@@ -5,26 +5,12 @@
 use super::{entry, may_act, OpError, Target};
 use crate::access::changes::alias_removal;
 use crate::access::Actor;
-use crate::db::{self, DbConn, DbPool};
+use crate::db::DbConn;
 use crate::models::audit::NewAuditEntry;
 use crate::models::{alias, session};
 
 /// Deletes the alias user `t` (the door asked for confirmation where it has one).
-pub async fn delete(
-    pool: &DbPool,
-    actor: &Actor,
-    who: NewAuditEntry,
-    t: &Target,
-) -> Result<(), OpError> {
-    may_act(actor, t)?;
-    let (actor, t) = (actor.clone(), t.clone());
-    db::run(pool, move |c| {
-        db::transaction(c, |c| delete_in(c, &actor, who, &t))
-    })
-    .await
-}
-
-/// `delete` inside a transaction the caller holds (the API's one write with its key).
+/// Runs inside the transaction the caller holds.
 pub fn delete_in(
     c: &mut DbConn,
     actor: &Actor,

@@ -11,15 +11,11 @@ mod delete;
 mod servers;
 mod update;
 
-pub use create::{
-    check_create_in, create, create_in, password_hash_of, Checked, CreatedAlias, NewAlias,
-};
+pub use create::{check_create_in, create_in, password_hash_of, Checked, CreatedAlias, NewAlias};
+pub use delete::delete_in;
 pub(super) use delete::remove_in;
-pub use delete::{delete, delete_in};
-pub use servers::{
-    change_servers, change_servers_in, set_servers, set_servers_in, ServerAction, ServersNow,
-};
-pub use update::{update, update_in, AliasChanges, Updated};
+pub use servers::{change_servers_in, set_servers_in, ServerAction, ServersNow};
+pub use update::{update_in, AliasChanges, Updated};
 
 use super::OpError;
 use crate::access::aliases::{

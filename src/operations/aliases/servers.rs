@@ -1,6 +1,6 @@
 //! The servers an alias user reaches: its assigned list and the "all servers" setting
-//! beside it. The Assign Servers dialog sends one action at a time (`change_servers`);
-//! `PUT /api/v1/alias-users/{aid}/servers` states the whole result (`set_servers`), which
+//! beside it. The Assign Servers dialog sends one action at a time (`change_servers_in`);
+//! `PUT /api/v1/alias-users/{aid}/servers` states the whole result (`set_servers_in`), which
 //! is carried out as the same actions, each with the audit row the dialog writes for it.
 //! Every server named must be one the actor may hand out (the account's, within its own
 //! reach); otherwise nothing changes and the answer is 404, as for a missing server.
@@ -10,7 +10,7 @@ use crate::access::actor::account_reach;
 use crate::access::aliases::{assignable_reach, reaches_all_of_account};
 use crate::access::changes::alias_change;
 use crate::access::Actor;
-use crate::db::{self, DbConn, DbPool};
+use crate::db::DbConn;
 use crate::domain::FieldErrors;
 use crate::models::alias;
 use crate::models::audit::NewAuditEntry;
@@ -68,23 +68,7 @@ const NOT_THERE: &str = "no such server among those this login may assign";
 
 /// One action of the dialog on `t` with the servers it names (`ids`, for assign and
 /// unassign; at least one). Writes `alias.servers.{action}` with its summary.
-pub async fn change_servers(
-    pool: &DbPool,
-    actor: &Actor,
-    who: NewAuditEntry,
-    t: &Target,
-    action: ServerAction,
-    ids: Vec<i32>,
-) -> Result<(), OpError> {
-    may_act(actor, t)?;
-    let (actor, t) = (actor.clone(), t.clone());
-    db::run(pool, move |c| {
-        db::transaction(c, |c| change_servers_in(c, &actor, who, &t, action, ids))
-    })
-    .await
-}
-
-/// `change_servers` inside a transaction the caller holds (a page's `Visit::change`).
+/// Runs inside the transaction the caller holds.
 pub fn change_servers_in(
     c: &mut DbConn,
     actor: &Actor,
@@ -116,26 +100,7 @@ pub fn change_servers_in(
 /// `assigned` for the setting, then `unassign` and `assign` for the list's difference, or
 /// `none` when both end up empty — so each writes the row the dialog writes; a statement
 /// that changes nothing writes nothing.
-pub async fn set_servers(
-    pool: &DbPool,
-    actor: &Actor,
-    who: NewAuditEntry,
-    t: &Target,
-    all: bool,
-    ids: Option<Vec<i32>>,
-) -> Result<ServersNow, OpError> {
-    may_act(actor, t)?;
-    if all && !reaches_all_of_account(actor) {
-        return Err(OpError::Forbidden(ALL_BEYOND));
-    }
-    let (actor, t) = (actor.clone(), t.clone());
-    db::run(pool, move |c| {
-        db::transaction(c, |c| set_servers_in(c, &actor, who, &t, all, ids))
-    })
-    .await
-}
-
-/// `set_servers` inside a transaction the caller holds (the API's one write with its key).
+/// Runs inside the transaction the caller holds.
 pub fn set_servers_in(
     c: &mut DbConn,
     actor: &Actor,

@@ -8,7 +8,7 @@ use super::{entry, may_act, OpError, Target};
 use crate::access::aliases::{may_grant_role, role_rights};
 use crate::access::changes::alias_change;
 use crate::access::Actor;
-use crate::db::{self, DbConn, DbPool};
+use crate::db::DbConn;
 use crate::domain::{Email, Expiry, FieldErrors};
 use crate::models::audit::NewAuditEntry;
 use crate::models::role::{self, Role};
@@ -42,22 +42,7 @@ const CHOOSE_ROLE: &str = "Choose one of this account's roles.";
 /// permissions gained and lost), and `alias.disable` (ending its sessions) or
 /// `alias.enable`. A new role with a risky or admin permission the old one lacked tells
 /// the account owner (`notices::risky_grant`).
-pub async fn update(
-    pool: &DbPool,
-    actor: &Actor,
-    who: NewAuditEntry,
-    t: &Target,
-    changes: AliasChanges,
-) -> Result<Updated, OpError> {
-    may_act(actor, t)?;
-    let (actor, t) = (actor.clone(), t.clone());
-    db::run(pool, move |c| {
-        db::transaction(c, |c| update_in(c, &actor, who, &t, changes))
-    })
-    .await
-}
-
-/// `update` inside a transaction the caller holds (the API's one write with its key).
+/// Runs inside the transaction the caller holds.
 pub fn update_in(
     c: &mut DbConn,
     actor: &Actor,

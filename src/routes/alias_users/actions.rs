@@ -338,10 +338,9 @@ pub async fn delete(
                     t.alias.username
                 ),
                 action: format!("{}/delete", alias_url(t.account.id, t.alias.id)),
-                fields: Vec::new(),
                 button: "Delete alias user".into(),
                 back: tab_url(t.account.id),
-                typed: None,
+                ..Ask::default()
             };
             let sent = crate::web::form::first(&fields, "confirm").to_owned();
             if !ask.is_confirmed_by(&sent) {

@@ -67,10 +67,9 @@ pub async fn offboard(
                     t.alias.username
                 ),
                 action: format!("{}/offboard", alias_url(t.account.id, t.alias.id)),
-                fields: Vec::new(),
                 button: "Offboard".into(),
                 back: alias_url(t.account.id, t.alias.id),
-                typed: None,
+                ..Ask::default()
             };
             let sent = crate::web::form::first(&fields, "confirm").to_owned();
             if !ask.is_confirmed_by(&sent) {

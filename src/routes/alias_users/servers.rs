@@ -242,7 +242,7 @@ fn ask_none(t: &Target, back: &str) -> Ask {
         fields: vec![("action".into(), "none".into())],
         button: "Remove every server".into(),
         back: back.to_owned(),
-        typed: None,
+        ..Ask::default()
     }
 }
 

@@ -9,7 +9,7 @@
 macro_rules! key_page {
     ($page:ty) => {
         impl std::ops::Deref for $page {
-            type Target = super::KeyPageFrame;
+            type Target = $crate::routes::keys::KeyPageFrame;
             fn deref(&self) -> &Self::Target {
                 &self.frame
             }

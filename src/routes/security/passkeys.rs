@@ -288,10 +288,9 @@ pub async fn delete(
         title: format!("Delete the passkey \u{201c}{}\u{201d}?", row.name),
         message: "It no longer works as your second factor. If it was your last factor, a password alone logs in again (or, if a policy requires one, you are asked to set one up at once).".into(),
         action: format!("/account/security/passkeys/{pk}/delete"),
-        fields: Vec::new(),
         button: "Delete passkey".into(),
         back: "/account/security".into(),
-        typed: None,
+        ..Ask::default()
     };
     if let Some(res) = confirmation(
         &current,

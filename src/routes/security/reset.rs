@@ -58,10 +58,9 @@ fn ask(r: &Reset) -> Ask {
             r.target.username
         ),
         action: r.action.clone(),
-        fields: Vec::new(),
         button: "Reset two-factor".into(),
         back: r.back.clone(),
-        typed: None,
+        ..Ask::default()
     }
 }
 

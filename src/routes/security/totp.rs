@@ -161,10 +161,9 @@ pub async fn delete(
         title: "Remove the authenticator app?".into(),
         message: "Its codes stop working. If it is your last factor (no passkey left), your recovery codes stop working too and a password alone logs in again; if a policy requires a second factor, you will be asked to set one up at once.".into(),
         action: "/account/security/totp/delete".into(),
-        fields: Vec::new(),
         button: "Remove authenticator app".into(),
         back: "/account/security".into(),
-        typed: None,
+        ..Ask::default()
     };
     if let Some(res) = confirmation(
         &current,

@@ -204,6 +204,40 @@ fn busy<T>(server: &Server) -> Option<Acted<T>> {
         .map(|e| Acted::Refused(server.id, e.to_string()))
 }
 
+/// The confirmation a server action asks first: its form posts `fields` again to
+/// `/servers/{id}/{action}`, and "Cancel" goes back to the server's page. The caller
+/// fills in the words (title, message, button) and whether the hostname must be typed.
+fn ask_on(server: &Server, action: &str, fields: Vec<(String, String)>) -> Ask {
+    Ask {
+        action: format!("/servers/{}/{action}", server.id),
+        fields,
+        back: format!("/servers/{}", server.id),
+        ..Ask::default()
+    }
+}
+
+/// The confirmation page, unless `sent` (the form's `confirm` field) confirms `ask`.
+fn unconfirmed<T>(ask: Ask, sent: &str) -> Option<Acted<T>> {
+    (!ask.is_confirmed_by(sent)).then(|| Acted::Ask(ask, sent.to_owned()))
+}
+
+/// Queues a driver job through `op` (power, reinstall, rescue); `started` is the flash
+/// once the controller has taken it.
+fn start_job<F>(
+    c: &mut DbConn,
+    actor: &Actor,
+    client: &ClientInfo,
+    server: Reachable,
+    started: String,
+    op: F,
+) -> Result<Acted<(JobId, String)>, AppError>
+where
+    F: FnOnce(&mut DbConn, &Actor, NewAuditEntry, &Reachable) -> Result<JobId, OpError>,
+{
+    let acted = operate_in(c, actor, client, server, Input::default(), op)?;
+    Ok(acted.map(|job| (job, started)))
+}
+
 pub async fn power(
     visit: Visit,
     state: web::Data<AppState>,
@@ -232,26 +266,17 @@ pub async fn power(
                 let ask = Ask {
                     title: format!("{} {}?", power_verb(action), server.hostname),
                     message: format!("{} {} {what}.", power_verb(action), server.hostname),
-                    action: format!("/servers/{}/power", server.id),
-                    fields: vec![("action".into(), action.as_str().into())],
                     button: power_verb(action).into(),
-                    back: format!("/servers/{}", server.id),
-                    typed: None,
+                    ..ask_on(&server, "power", vec![("action".into(), action.as_str().into())])
                 };
-                if !ask.is_confirmed_by(&form.confirm) {
-                    return Ok(Acted::Ask(ask, form.confirm));
+                if let Some(asking) = unconfirmed(ask, &form.confirm) {
+                    return Ok(asking);
                 }
             }
-            let asked = format!("Power {} sent to {}.", action.as_str(), server.hostname);
-            let acted = operate_in(
-                c,
-                actor,
-                &client,
-                server,
-                Input::default(),
-                move |c, actor, who, server| servers_op::power_in(c, actor, who, server, action),
-            )?;
-            Ok(acted.map(|job| (job, asked)))
+            let started = format!("Power {} sent to {}.", action.as_str(), server.hostname);
+            start_job(c, actor, &client, server, started, move |c, actor, who, server| {
+                servers_op::power_in(c, actor, who, server, action)
+            })
         })
         .await?;
     answer_hardware(&current, &state, acted).await
@@ -363,31 +388,17 @@ pub async fn reinstall(
                     "Reinstalling {} with {} wipes every disk of the server: its data cannot be recovered. Type its hostname to confirm.",
                     server.hostname, os.label
                 ),
-                action: format!("/servers/{}/reinstall", server.id),
-                fields: resend(&fields),
                 button: "Wipe and reinstall".into(),
-                back: format!("/servers/{}", server.id),
                 typed: Some(server.hostname.clone()),
+                ..ask_on(&server, "reinstall", resend(&fields))
             };
-            let sent = form::first(&fields, "confirm");
-            if !ask.is_confirmed_by(sent) {
-                return Ok(Acted::Ask(ask, sent.to_owned()));
+            if let Some(asking) = unconfirmed(ask, form::first(&fields, "confirm")) {
+                return Ok(asking);
             }
-            let asked = format!(
-                "Reinstall of {} with {} started.",
-                server.hostname, os.label
-            );
-            let acted = operate_in(
-                c,
-                actor,
-                &client,
-                server,
-                Input::default(),
-                move |c, actor, who, server| {
-                    servers_op::reinstall_in(c, actor, who, server, os, &keys)
-                },
-            )?;
-            Ok(acted.map(|job| (job, asked)))
+            let started = format!("Reinstall of {} with {} started.", server.hostname, os.label);
+            start_job(c, actor, &client, server, started, move |c, actor, who, server| {
+                servers_op::reinstall_in(c, actor, who, server, os, &keys)
+            })
         })
         .await?;
     answer_hardware(&current, &state, acted).await
@@ -454,33 +465,21 @@ pub async fn rescue(
                         "{} restarts into the rescue system, which gives root access to its disks without the OS password. Running programs stop.",
                         server.hostname
                     ),
-                    action: format!("/servers/{}/rescue", server.id),
-                    fields: resend(&fields),
                     button: "Boot rescue system".into(),
-                    back: format!("/servers/{}", server.id),
-                    typed: None,
+                    ..ask_on(&server, "rescue", resend(&fields))
                 };
-                let sent = form::first(&fields, "confirm");
-                if !ask.is_confirmed_by(sent) {
-                    return Ok(Acted::Ask(ask, sent.to_owned()));
+                if let Some(asking) = unconfirmed(ask, form::first(&fields, "confirm")) {
+                    return Ok(asking);
                 }
             }
-            let asked = if enter {
+            let started = if enter {
                 format!("{} is booting the rescue system.", server.hostname)
             } else {
                 format!("{} is booting its installed OS.", server.hostname)
             };
-            let acted = operate_in(
-                c,
-                actor,
-                &client,
-                server,
-                Input::default(),
-                move |c, actor, who, server| {
-                    servers_op::rescue_in(c, actor, who, server, enter, &keys)
-                },
-            )?;
-            Ok(acted.map(|job| (job, asked)))
+            start_job(c, actor, &client, server, started, move |c, actor, who, server| {
+                servers_op::rescue_in(c, actor, who, server, enter, &keys)
+            })
         })
         .await?;
     answer_hardware(&current, &state, acted).await

@@ -156,10 +156,9 @@ pub async fn delete(
                     server.hostname
                 ),
                 action: format!("/servers/{}/delete", server.id),
-                fields: Vec::new(),
                 button: "Delete server".into(),
                 back: format!("/servers/{}", server.id),
-                typed: None,
+                ..Ask::default()
             };
             if !ask.is_confirmed_by(&confirm) {
                 return Ok(Deleted::Ask(ask, confirm));

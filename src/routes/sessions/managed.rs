@@ -94,10 +94,9 @@ fn end_all_in(
             login.username
         ),
         action: format!("{back}/sessions/end"),
-        fields: Vec::new(),
         button: "End all sessions".into(),
         back: back.clone(),
-        typed: None,
+        ..Ask::default()
     };
     let sent = form::first(&fields, "confirm").to_owned();
     if !ask.is_confirmed_by(&sent) {

@@ -85,10 +85,9 @@ pub async fn end_others(
                   request. This session stays open."
             .into(),
         action: "/account/sessions/end-others".into(),
-        fields: Vec::new(),
         button: "End all other sessions".into(),
         back: PAGE.into(),
-        typed: None,
+        ..Ask::default()
     };
     if let Some(res) = confirmation(&current, "account", form::first(&fields, "confirm"), ask) {
         return res;
