@@ -6,7 +6,6 @@ use anyhow::{bail, Context};
 
 use crate::db::DbConn;
 use crate::domain::{Email, NewPassword, Username};
-use crate::models::now;
 use crate::models::user::{NewUser, User};
 use crate::security::{password, token};
 
@@ -31,13 +30,7 @@ pub fn create_admin(
         name: username.as_str(),
         email: email.as_str(),
         password_hash: &hash,
-        owner_id: None,
-        parent_id: None,
-        role_id: None,
-        all_servers: false,
-        disabled: false,
-        expires_on: None,
-        created_at: now(),
+        ..NewUser::default()
     }
     .insert(conn)
     .context("inserting the admin account")?;

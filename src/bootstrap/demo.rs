@@ -42,12 +42,7 @@ fn account(
         email: &format!("{username}@example.com"),
         password_hash: hash,
         owner_id: owner,
-        parent_id: None,
-        role_id: None,
-        all_servers: false,
-        disabled: false,
-        expires_on: None,
-        created_at: now(),
+        ..NewUser::default()
     }
     .insert(conn)
     .with_context(|| format!("creating demo account {username}"))
@@ -143,13 +138,12 @@ fn demo_aliases(conn: &mut DbConn, account_id: i32, hash: &str) -> anyhow::Resul
             name: username,
             email: &format!("{username}@example.com"),
             password_hash: hash,
-            owner_id: None,
             parent_id: Some(account_id),
             role_id: role_id(role),
             all_servers,
             disabled,
             expires_on,
-            created_at: now(),
+            ..NewUser::default()
         }
         .insert(conn)
         .with_context(|| format!("creating demo alias user {username}"))?;

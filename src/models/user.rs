@@ -269,6 +269,28 @@ pub struct NewUser<'a> {
     pub created_at: NaiveDateTime,
 }
 
+/// A login made now, enabled, without expiry, owner, parent, role or servers: a
+/// creation states what it sets (`NewUser { kind, username, .., ..NewUser::default() }`).
+impl Default for NewUser<'_> {
+    fn default() -> Self {
+        NewUser {
+            kind: "",
+            username: "",
+            username_key: "",
+            name: "",
+            email: "",
+            password_hash: "",
+            owner_id: None,
+            parent_id: None,
+            role_id: None,
+            all_servers: false,
+            disabled: false,
+            expires_on: None,
+            created_at: super::now(),
+        }
+    }
+}
+
 impl NewUser<'_> {
     pub fn insert(&self, conn: &mut DbConn) -> QueryResult<i32> {
         crate::insert_returning_id!(conn, users::table, self, users::id)

@@ -31,6 +31,18 @@ pub struct Ask {
 }
 
 impl Ask {
+    /// `Err` with the question still to answer unless `sent` (the form's `confirm` field)
+    /// confirms this action: a hand-off returns it, and the handler renders its page.
+    pub fn confirmed_by(self, sent: &str) -> Result<(), Asking> {
+        if self.is_confirmed_by(sent) {
+            return Ok(());
+        }
+        Err(Asking {
+            ask: self,
+            sent: sent.to_owned(),
+        })
+    }
+
     /// Whether `sent` (the form's `confirm` field) confirms this action.
     pub fn is_confirmed_by(&self, sent: &str) -> bool {
         let sent = sent.trim();
@@ -50,6 +62,26 @@ struct ConfirmPage<'a> {
     wrong: bool,
 }
 
+/// A question not answered yet, with the `confirm` value that was sent (a wrong hostname
+/// is shown as wrong on the page that asks again).
+#[derive(Debug)]
+pub struct Asking {
+    ask: Ask,
+    sent: String,
+}
+
+impl Asking {
+    /// The 422 page that asks, under the main navigation entry `nav`.
+    pub fn page(self, current: &Current, nav: &'static str) -> Result<HttpResponse, AppError> {
+        let page = ConfirmPage {
+            chrome: Some(current.chrome(nav)),
+            wrong: self.ask.typed.is_some() && !self.sent.trim().is_empty(),
+            ask: &self.ask,
+        };
+        render::invalid(&page)
+    }
+}
+
 /// `None` when `sent` confirms the action; otherwise the 422 page that asks.
 pub fn confirmation(
     current: &Current,
@@ -57,15 +89,9 @@ pub fn confirmation(
     sent: &str,
     ask: Ask,
 ) -> Option<Result<HttpResponse, AppError>> {
-    if ask.is_confirmed_by(sent) {
-        return None;
-    }
-    let page = ConfirmPage {
-        chrome: Some(current.chrome(nav)),
-        wrong: ask.typed.is_some() && !sent.trim().is_empty(),
-        ask: &ask,
-    };
-    Some(render::invalid(&page))
+    ask.confirmed_by(sent)
+        .err()
+        .map(|asking| asking.page(current, nav))
 }
 
 #[cfg(test)]

@@ -25,6 +25,21 @@ pub struct Visit {
     req: HttpRequest,
 }
 
+/// What a handler gives `read` or `change`: its reads and its change, run on the
+/// request's one connection for the acting login.
+pub trait Work<T>: FnOnce(&mut DbConn, &Actor) -> Result<T, AppError> + Send + 'static {}
+impl<T, F: FnOnce(&mut DbConn, &Actor) -> Result<T, AppError> + Send + 'static> Work<T> for F {}
+
+/// `Work` for `change_sudo`: it also learns whether the person authenticated recently.
+pub trait SudoWork<T>:
+    FnOnce(&mut DbConn, &Actor, bool) -> Result<T, AppError> + Send + 'static
+{
+}
+impl<T, F: FnOnce(&mut DbConn, &Actor, bool) -> Result<T, AppError> + Send + 'static> SudoWork<T>
+    for F
+{
+}
+
 impl FromRequest for Visit {
     type Error = AppError;
     type Future = Ready<Result<Visit, AppError>>;
@@ -57,64 +72,52 @@ impl Visit {
     /// moment as the session and the rights it is judged by. A visitor without a live
     /// session is sent to log in; a login that may no longer act ends its session, as
     /// with `Current`.
-    pub async fn read<T, F>(&self, state: &AppState, work: F) -> Result<(Current, T), AppError>
-    where
-        F: FnOnce(&mut DbConn, &Actor) -> Result<T, AppError> + Send + 'static,
-        T: Send + 'static,
-    {
+    pub async fn read<T: Send + 'static>(
+        &self,
+        state: &AppState,
+        work: impl Work<T>,
+    ) -> Result<(Current, T), AppError> {
         self.visit(state, Mode::Read, work).await
     }
 
     /// `read` for a change: the session, the login's rights and `work` in one write
     /// transaction, committed when `work` answers `Ok` and rolled back otherwise. The
     /// rights a change is checked against are those of the moment it is written.
-    pub async fn change<T, F>(&self, state: &AppState, work: F) -> Result<(Current, T), AppError>
-    where
-        F: FnOnce(&mut DbConn, &Actor) -> Result<T, AppError> + Send + 'static,
-        T: Send + 'static,
-    {
+    pub async fn change<T: Send + 'static>(
+        &self,
+        state: &AppState,
+        work: impl Work<T>,
+    ) -> Result<(Current, T), AppError> {
         self.visit(state, Mode::Write, work).await
     }
 
     /// `change` for a change that may need sudo mode: `work` also learns whether the
     /// person behind the session proved who they are in the last 15 minutes, as the same
     /// session says (a risky role, for one, is saved only then).
-    pub async fn change_sudo<T, F>(
+    pub async fn change_sudo<T: Send + 'static>(
         &self,
         state: &AppState,
-        work: F,
-    ) -> Result<(Current, T), AppError>
-    where
-        F: FnOnce(&mut DbConn, &Actor, bool) -> Result<T, AppError> + Send + 'static,
-        T: Send + 'static,
-    {
+        work: impl SudoWork<T>,
+    ) -> Result<(Current, T), AppError> {
         self.visit_as(state, Mode::Write, work).await
     }
 
-    async fn visit<T, F>(
+    async fn visit<T: Send + 'static>(
         &self,
         state: &AppState,
         mode: Mode,
-        work: F,
-    ) -> Result<(Current, T), AppError>
-    where
-        F: FnOnce(&mut DbConn, &Actor) -> Result<T, AppError> + Send + 'static,
-        T: Send + 'static,
-    {
+        work: impl Work<T>,
+    ) -> Result<(Current, T), AppError> {
         self.visit_as(state, mode, move |c, actor, _| work(c, actor))
             .await
     }
 
-    async fn visit_as<T, F>(
+    async fn visit_as<T: Send + 'static>(
         &self,
         state: &AppState,
         mode: Mode,
-        work: F,
-    ) -> Result<(Current, T), AppError>
-    where
-        F: FnOnce(&mut DbConn, &Actor, bool) -> Result<T, AppError> + Send + 'static,
-        T: Send + 'static,
-    {
+        work: impl SudoWork<T>,
+    ) -> Result<(Current, T), AppError> {
         let Some(hash) = session::pending(&self.req) else {
             return self.visit_after(state, mode, work).await;
         };
@@ -169,16 +172,12 @@ impl Visit {
 
     /// The session is in hand already (an extractor read it): judge it, then run `work`
     /// (two hand-offs).
-    async fn visit_after<T, F>(
+    async fn visit_after<T: Send + 'static>(
         &self,
         state: &AppState,
         mode: Mode,
-        work: F,
-    ) -> Result<(Current, T), AppError>
-    where
-        F: FnOnce(&mut DbConn, &Actor, bool) -> Result<T, AppError> + Send + 'static,
-        T: Send + 'static,
-    {
+        work: impl SudoWork<T>,
+    ) -> Result<(Current, T), AppError> {
         let current = Current::extract(&self.req).await?;
         let actor = current.actor.clone();
         let recent = current.recently_authenticated();

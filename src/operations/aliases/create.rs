@@ -228,13 +228,11 @@ pub fn create_in(
             name: username.as_str(),
             email: email.as_str(),
             password_hash: &hash,
-            owner_id: None,
             parent_id: Some(account_id),
             role_id: Some(role.id),
             all_servers,
-            disabled: false,
             expires_on: expires,
-            created_at: now(),
+            ..NewUser::default()
         }
         .insert(c)?;
         new_login(c, actor, id)?;

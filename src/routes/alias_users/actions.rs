@@ -22,7 +22,7 @@ use crate::operations::aliases::{self, AliasChanges, Target, Updated};
 use crate::operations::OpError;
 use crate::security::password;
 use crate::web::client::ClientInfo;
-use crate::web::confirm::{confirmation, Ask};
+use crate::web::confirm::{Ask, Asking};
 use crate::web::current::audit_entry;
 use crate::web::form::FieldErrors;
 use crate::web::{render, AppError, Current, Visit};
@@ -315,7 +315,7 @@ async fn set_disabled(
 
 /// What the delete POST did: asked first (with the answer sent), or deleted.
 enum Deleted {
-    Ask(Ask, String),
+    Ask(Asking),
     Done(Box<Target>),
 }
 
@@ -342,9 +342,8 @@ pub async fn delete(
                 back: tab_url(t.account.id),
                 ..Ask::default()
             };
-            let sent = crate::web::form::first(&fields, "confirm").to_owned();
-            if !ask.is_confirmed_by(&sent) {
-                return Ok(Deleted::Ask(ask, sent));
+            if let Err(asking) = ask.confirmed_by(crate::web::form::first(&fields, "confirm")) {
+                return Ok(Deleted::Ask(asking));
             }
             let who = audit_entry(actor, &client, t.account.id, "alias.delete");
             aliases::delete_in(c, actor, who, &t)?;
@@ -352,8 +351,7 @@ pub async fn delete(
         })
         .await?;
     match outcome {
-        Deleted::Ask(ask, sent) => confirmation(&current, "users", &sent, ask)
-            .unwrap_or_else(|| Err(AppError::Unexpected(anyhow::anyhow!("confirmed")))),
+        Deleted::Ask(asking) => asking.page(&current, "users"),
         Deleted::Done(t) => {
             current.flash(
                 "success",

@@ -16,7 +16,7 @@ use crate::db::DbConn;
 use crate::models::{alias, api_key, now, server_job, session, ssh_key};
 use crate::operations::notices::{self, By, OffboardCounts};
 use crate::web::client::ClientInfo;
-use crate::web::confirm::{confirmation, Ask};
+use crate::web::confirm::{Ask, Asking};
 use crate::web::current::audit_entry;
 use crate::web::session::OFFBOARDED;
 use crate::web::{render, AppError, Visit};
@@ -41,7 +41,7 @@ pub struct Offboarded {
 
 /// What the POST did: asked first (with the answer sent), or offboarded the alias user.
 enum Outcome {
-    Ask(Ask, String),
+    Ask(Asking),
     Done(Box<(Target, Offboarded)>),
 }
 
@@ -71,19 +71,15 @@ pub async fn offboard(
                 back: alias_url(t.account.id, t.alias.id),
                 ..Ask::default()
             };
-            let sent = crate::web::form::first(&fields, "confirm").to_owned();
-            if !ask.is_confirmed_by(&sent) {
-                return Ok(Outcome::Ask(ask, sent));
+            if let Err(asking) = ask.confirmed_by(crate::web::form::first(&fields, "confirm")) {
+                return Ok(Outcome::Ask(asking));
             }
             let done = offboard_in(c, actor, &client, &t)?;
             Ok(Outcome::Done(Box::new((t, done))))
         })
         .await?;
     let (t, result) = match outcome {
-        Outcome::Ask(ask, sent) => {
-            return confirmation(&current, "users", &sent, ask)
-                .unwrap_or_else(|| Err(AppError::Unexpected(anyhow::anyhow!("confirmed"))))
-        }
+        Outcome::Ask(asking) => return asking.page(&current, "users"),
         Outcome::Done(done) => *done,
     };
     let _ = current.session.insert(OFFBOARDED, &result);

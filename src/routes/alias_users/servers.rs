@@ -17,7 +17,7 @@ use crate::models::server::Server;
 use crate::operations::aliases::{self, ServerAction};
 use crate::operations::OpError;
 use crate::web::chrome::{Chrome, Flash};
-use crate::web::confirm::{confirmation, Ask};
+use crate::web::confirm::{Ask, Asking};
 use crate::web::current::audit_entry;
 use crate::web::form::{self, pairs};
 use crate::web::pagination::{encode, ListQuery, Pager};
@@ -143,7 +143,6 @@ pub async fn submit(
     let (id, aid) = (visit.param("id"), visit.param("aid"));
     let fields = pairs(&body)?;
     let confirm = form::first(&fields, "confirm").to_owned();
-    let sent = confirm.clone();
     let client = visit.client();
     let (current, outcome) = visit
         .change(&state, move |c, actor| {
@@ -157,8 +156,8 @@ pub async fn submit(
             };
             if action == ServerAction::None {
                 let ask = ask_none(&t, &back);
-                if !ask.is_confirmed_by(&confirm) {
-                    return Ok(Outcome::Ask(ask));
+                if let Err(asking) = ask.confirmed_by(&confirm) {
+                    return Ok(Outcome::Ask(asking));
                 }
             }
             let who = audit_entry(
@@ -181,8 +180,7 @@ pub async fn submit(
         })
         .await?;
     match outcome {
-        Outcome::Ask(ask) => confirmation(&current, "users", &sent, ask)
-            .unwrap_or_else(|| Err(AppError::Unexpected(anyhow::anyhow!("confirmed")))),
+        Outcome::Ask(asking) => asking.page(&current, "users"),
         Outcome::Refused(message, back) => {
             current.flash("error", message);
             Ok(render::see_other(&back))
@@ -196,7 +194,7 @@ pub async fn submit(
 
 /// What the POST did: asked first, refused with a message, or changed the servers.
 enum Outcome {
-    Ask(Ask),
+    Ask(Asking),
     Refused(String, String),
     Done(String, String),
 }

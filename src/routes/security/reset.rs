@@ -17,7 +17,7 @@ use crate::models::user::User;
 use crate::operations::notices::{self, By};
 use crate::routes::alias_users::{acted_on_in, alias_url};
 use crate::web::account::visible_account_in;
-use crate::web::confirm::{confirmation, Ask};
+use crate::web::confirm::{Ask, Asking};
 use crate::web::current::audit_entry;
 use crate::web::{render, AppError, Visit};
 use crate::AppState;
@@ -41,7 +41,7 @@ struct Reset {
 
 /// What the POST came to: a question first, a trip to /reauth, or the reset made.
 enum Outcome {
-    Ask(Ask),
+    Ask(Asking),
     Reauth(String),
     Done {
         removed: bool,
@@ -74,8 +74,8 @@ fn reset_in(
     recently: bool,
 ) -> Result<Outcome, AppError> {
     let ask = ask(&r);
-    if !ask.is_confirmed_by(confirm) {
-        return Ok(Outcome::Ask(ask));
+    if let Err(asking) = ask.confirmed_by(confirm) {
+        return Ok(Outcome::Ask(asking));
     }
     if !recently {
         return Ok(Outcome::Reauth(r.back));
@@ -99,14 +99,9 @@ fn reset_in(
 }
 
 /// Renders what `reset_in` came to.
-fn answer(
-    current: &crate::web::Current,
-    confirm: &str,
-    outcome: Outcome,
-) -> Result<HttpResponse, AppError> {
+fn answer(current: &crate::web::Current, outcome: Outcome) -> Result<HttpResponse, AppError> {
     match outcome {
-        Outcome::Ask(ask) => confirmation(current, "users", confirm, ask)
-            .unwrap_or_else(|| Err(AppError::Unexpected(anyhow::anyhow!("confirmed")))),
+        Outcome::Ask(asking) => asking.page(current, "users"),
         Outcome::Reauth(back) => Err(AppError::ReauthRequired(back)),
         Outcome::Done {
             removed,
@@ -135,7 +130,7 @@ pub async fn account(
 ) -> Result<HttpResponse, AppError> {
     let fields = crate::web::form::pairs(&body)?;
     let confirm = crate::web::form::first(&fields, "confirm").to_owned();
-    let (sent, raw_id, client) = (confirm.clone(), visit.param("id"), visit.client());
+    let (raw_id, client) = (visit.param("id"), visit.client());
     let (current, outcome) = visit
         .change_sudo(&state, move |c, actor, recently| {
             let target = visible_account_in(c, actor, &raw_id)?;
@@ -154,7 +149,7 @@ pub async fn account(
             reset_in(c, actor, who, r, &confirm, recently)
         })
         .await?;
-    answer(&current, &sent, outcome)
+    answer(&current, outcome)
 }
 
 /// POST /users/{id}/alias-users/{aid}/two-factor/reset (confirm=yes)
@@ -165,7 +160,7 @@ pub async fn alias(
 ) -> Result<HttpResponse, AppError> {
     let fields = crate::web::form::pairs(&body)?;
     let confirm = crate::web::form::first(&fields, "confirm").to_owned();
-    let (sent, client) = (confirm.clone(), visit.client());
+    let client = visit.client();
     let (id, aid) = (visit.param("id"), visit.param("aid"));
     let (current, outcome) = visit
         .change_sudo(&state, move |c, actor, recently| {
@@ -182,5 +177,5 @@ pub async fn alias(
             reset_in(c, actor, who, r, &confirm, recently)
         })
         .await?;
-    answer(&current, &sent, outcome)
+    answer(&current, outcome)
 }

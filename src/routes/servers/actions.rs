@@ -28,7 +28,7 @@ use crate::models::ssh_key;
 use crate::operations::servers::{self as servers_op, JobId};
 use crate::operations::OpError;
 use crate::web::client::ClientInfo;
-use crate::web::confirm::{confirmation, Ask};
+use crate::web::confirm::{Ask, Asking};
 use crate::web::current::audit_entry;
 use crate::web::form::{self, pairs};
 use crate::web::{render, AppError, Current, Visit};
@@ -58,8 +58,8 @@ enum Acted<T> {
     Invalid(Box<detail::Found>, Input),
     /// A message instead (a reinstall runs), back to the server with this id.
     Refused(i32, String),
-    /// The confirmation page first, with the `confirm` value sent.
-    Ask(Ask, String),
+    /// The confirmation page first.
+    Ask(Asking),
 }
 
 impl<T> Acted<T> {
@@ -69,7 +69,7 @@ impl<T> Acted<T> {
             Acted::Done(id, v) => Acted::Done(id, f(v)),
             Acted::Invalid(found, input) => Acted::Invalid(found, input),
             Acted::Refused(id, m) => Acted::Refused(id, m),
-            Acted::Ask(ask, sent) => Acted::Ask(ask, sent),
+            Acted::Ask(asking) => Acted::Ask(asking),
         }
     }
 }
@@ -146,8 +146,7 @@ fn answer<T>(
             current.flash("error", m);
             Ok(render::see_other(&format!("/servers/{id}")))
         }
-        Acted::Ask(ask, sent) => confirmation(current, "servers", &sent, ask)
-            .unwrap_or_else(|| Err(AppError::Unexpected(anyhow::anyhow!("confirmed")))),
+        Acted::Ask(asking) => asking.page(current, "servers"),
     }
 }
 
@@ -216,11 +215,6 @@ fn ask_on(server: &Server, action: &str, fields: Vec<(String, String)>) -> Ask {
     }
 }
 
-/// The confirmation page, unless `sent` (the form's `confirm` field) confirms `ask`.
-fn unconfirmed<T>(ask: Ask, sent: &str) -> Option<Acted<T>> {
-    (!ask.is_confirmed_by(sent)).then(|| Acted::Ask(ask, sent.to_owned()))
-}
-
 /// Queues a driver job through `op` (power, reinstall, rescue); `started` is the flash
 /// once the controller has taken it.
 fn start_job<F>(
@@ -269,8 +263,8 @@ pub async fn power(
                     button: power_verb(action).into(),
                     ..ask_on(&server, "power", vec![("action".into(), action.as_str().into())])
                 };
-                if let Some(asking) = unconfirmed(ask, &form.confirm) {
-                    return Ok(asking);
+                if let Err(asking) = ask.confirmed_by(&form.confirm) {
+                    return Ok(Acted::Ask(asking));
                 }
             }
             let started = format!("Power {} sent to {}.", action.as_str(), server.hostname);
@@ -362,10 +356,7 @@ pub async fn reinstall(
     let client = visit.client();
     let (current, acted) = visit
         .change(&state, move |c, actor| {
-            let server = guarded_in(c, actor, &sid, |m| m.reinstall)?;
-            // The form is read after the checks above, as before the one hand-off.
-            let fields = pairs(&body)?;
-            let keys = chosen_keys_in(c, actor, &fields)?;
+            let (server, fields, keys) = keyed_form_in(c, actor, &sid, |m| m.reinstall, &body)?;
             let retyped = Input {
                 os: form::first(&fields, "os").to_string(),
                 ..Input::default()
@@ -392,8 +383,8 @@ pub async fn reinstall(
                 typed: Some(server.hostname.clone()),
                 ..ask_on(&server, "reinstall", resend(&fields))
             };
-            if let Some(asking) = unconfirmed(ask, form::first(&fields, "confirm")) {
-                return Ok(asking);
+            if let Err(asking) = ask.confirmed_by(form::first(&fields, "confirm")) {
+                return Ok(Acted::Ask(asking));
             }
             let started = format!("Reinstall of {} with {} started.", server.hostname, os.label);
             start_job(c, actor, &client, server, started, move |c, actor, who, server| {
@@ -402,6 +393,22 @@ pub async fn reinstall(
         })
         .await?;
     answer_hardware(&current, &state, acted).await
+}
+
+/// The server, the form's fields and the SSH keys they tick, for an action that installs
+/// keys (reinstall, rescue). The form is read after the permission check, so a refused
+/// login learns nothing from it.
+fn keyed_form_in(
+    c: &mut DbConn,
+    actor: &Actor,
+    sid: &str,
+    allowed: fn(&ServerActions) -> bool,
+    body: &[u8],
+) -> Result<(Reachable, Vec<(String, String)>, Vec<InstallKey>), AppError> {
+    let server = guarded_in(c, actor, sid, allowed)?;
+    let fields = pairs(body)?;
+    let keys = chosen_keys_in(c, actor, &fields)?;
+    Ok((server, fields, keys))
 }
 
 /// The acting login's own SSH keys ticked in the form (`ssh_key`, repeated), to be put on
@@ -450,10 +457,7 @@ pub async fn rescue(
     let client = visit.client();
     let (current, acted) = visit
         .change(&state, move |c, actor| {
-            let server = guarded_in(c, actor, &sid, |m| m.rescue)?;
-            // The form is read after the checks above, as before the one hand-off.
-            let fields = pairs(&body)?;
-            let keys = chosen_keys_in(c, actor, &fields)?;
+            let (server, fields, keys) = keyed_form_in(c, actor, &sid, |m| m.rescue, &body)?;
             if let Some(refused) = busy(&server) {
                 return Ok(refused);
             }
@@ -468,8 +472,8 @@ pub async fn rescue(
                     button: "Boot rescue system".into(),
                     ..ask_on(&server, "rescue", resend(&fields))
                 };
-                if let Some(asking) = unconfirmed(ask, form::first(&fields, "confirm")) {
-                    return Ok(asking);
+                if let Err(asking) = ask.confirmed_by(form::first(&fields, "confirm")) {
+                    return Ok(Acted::Ask(asking));
                 }
             }
             let started = if enter {

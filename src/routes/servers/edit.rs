@@ -13,7 +13,7 @@ use crate::db::{self, DbConn};
 use crate::models::now;
 use crate::models::server::{Server, ServerEdit};
 use crate::web::chrome::Chrome;
-use crate::web::confirm::{confirmation, Ask};
+use crate::web::confirm::{Ask, Asking};
 use crate::web::current::audit_entry;
 use crate::web::form::FieldErrors;
 use crate::web::{render, AppError, Visit};
@@ -131,7 +131,7 @@ pub async fn submit(
 /// What a delete came to: asked first (with the `confirm` sent), or deleted (the
 /// hostname, for the message).
 enum Deleted {
-    Ask(Ask, String),
+    Ask(Asking),
     Done(String),
 }
 
@@ -160,8 +160,8 @@ pub async fn delete(
                 back: format!("/servers/{}", server.id),
                 ..Ask::default()
             };
-            if !ask.is_confirmed_by(&confirm) {
-                return Ok(Deleted::Ask(ask, confirm));
+            if let Err(asking) = ask.confirmed_by(&confirm) {
+                return Ok(Deleted::Ask(asking));
             }
             let entry = audit_entry(actor, &client, audit_account(actor, &server), "server.delete")
                 .target(format!("server {}", server.hostname));
@@ -175,8 +175,7 @@ pub async fn delete(
         })
         .await?;
     match deleted {
-        Deleted::Ask(ask, sent) => confirmation(&current, "servers", &sent, ask)
-            .unwrap_or_else(|| Err(AppError::Unexpected(anyhow::anyhow!("confirmed")))),
+        Deleted::Ask(asking) => asking.page(&current, "servers"),
         Deleted::Done(hostname) => {
             current.flash("success", format!("Server {hostname} deleted."));
             Ok(render::see_other("/servers"))

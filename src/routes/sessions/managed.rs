@@ -15,7 +15,7 @@ use crate::models::user::User;
 use crate::routes::alias_users::{alias_url, load_target_in};
 use crate::web::account::visible_account_in;
 use crate::web::client::ClientInfo;
-use crate::web::confirm::{confirmation, Ask};
+use crate::web::confirm::{Ask, Asking};
 use crate::web::current::audit_entry;
 use crate::web::form;
 use crate::web::{render, AppError, Current, Visit};
@@ -23,7 +23,7 @@ use crate::AppState;
 
 /// What the POST did: asked first (with the answer sent), or ended the login's sessions.
 enum Outcome {
-    Ask(Ask, String),
+    Ask(Asking),
     Ended(String, usize, String),
 }
 
@@ -98,9 +98,8 @@ fn end_all_in(
         back: back.clone(),
         ..Ask::default()
     };
-    let sent = form::first(&fields, "confirm").to_owned();
-    if !ask.is_confirmed_by(&sent) {
-        return Ok(Outcome::Ask(ask, sent));
+    if let Err(asking) = ask.confirmed_by(form::first(&fields, "confirm")) {
+        return Ok(Outcome::Ask(asking));
     }
     let audit = audit_entry(actor, client, account_id, "session.end_all")
         .target(format!("sessions of {}", login.username));
@@ -116,8 +115,7 @@ fn end_all_in(
 /// The confirmation page, or 303 to `back` with the outcome.
 fn answer(current: &Current, outcome: Outcome) -> Result<HttpResponse, AppError> {
     match outcome {
-        Outcome::Ask(ask, sent) => confirmation(current, "users", &sent, ask)
-            .unwrap_or_else(|| Err(AppError::Unexpected(anyhow::anyhow!("confirmed")))),
+        Outcome::Ask(asking) => asking.page(current, "users"),
         Outcome::Ended(username, ended, back) => {
             current.flash(
                 "success",

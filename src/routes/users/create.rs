@@ -15,7 +15,6 @@ use crate::access::changes::new_login;
 use crate::access::Actor;
 use crate::db::DbConn;
 use crate::domain::{DisplayName, Email, Username};
-use crate::models::now;
 use crate::models::user::{Kind, NewUser, User};
 use crate::operations::invitations::{self, new_password, Invitee, EMAIL_TAKEN};
 use crate::security::password;
@@ -176,12 +175,7 @@ pub async fn submit(
                     email: email.as_str(),
                     password_hash: &hash,
                     owner_id,
-                    parent_id: None,
-                    role_id: None,
-                    all_servers: false,
-                    disabled: false,
-                    expires_on: None,
-                    created_at: now(),
+                    ..NewUser::default()
                 }
                 .insert(c)?;
                 new_login(c, actor, id)?;
