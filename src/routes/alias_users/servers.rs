@@ -4,7 +4,7 @@
 //! setting beside the assigned list: `all` turns it on, `assigned` turns it off and keeps
 //! the list, and only `none` clears both (it asks first: `confirm=yes`). Every query is
 //! sized by the page, so it stays fast with 10,000 servers on the account. The change
-//! itself is `operations::aliases::change_servers`.
+//! itself is `operations::aliases::change_servers_in`.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -131,7 +131,7 @@ pub async fn page(
     }
 }
 
-/// POST: one action of the dialog, through `operations::aliases::change_servers` (the
+/// POST: one action of the dialog, through `operations::aliases::change_servers_in` (the
 /// operation behind `PUT /api/v1/alias-users/{aid}/servers` too). This door reads the
 /// form, asks before `none`, and comes back to the dialog with the outcome. The session,
 /// the target and the change are one hand-off and one transaction (`Visit::change`).

@@ -1,6 +1,6 @@
 //! GET /users/{id}/roles: the Roles tab. Each role with its description, how many
 //! permissions it holds (and how many of them are risky), and how many alias users hold
-//! it (`operations::roles::summaries`, which the API lists too).
+//! it (`operations::roles::summaries_in`, which the API lists too).
 
 use actix_web::{web, HttpResponse};
 use askama::Template;

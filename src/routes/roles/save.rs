@@ -1,5 +1,5 @@
 //! POST /users/{id}/roles (create) and POST /users/{id}/roles/{rid} (update), through
-//! `operations::roles::{create, update}`, the same operations as `POST` and
+//! `operations::roles::{create_in, update_in}`, the same operations as `POST` and
 //! `PATCH /api/v1/roles…`. This door reads the form and renders the answer: the editor
 //! again (422) with the input kept and each problem next to its field — with the risk
 //! warnings and the confirm box when only `confirm_dangerous=yes` was missing — a trip
