@@ -6,6 +6,7 @@ use anyhow::{bail, Context};
 
 use crate::db::DbConn;
 use crate::domain::{Email, NewPassword, Username};
+use crate::models::now;
 use crate::models::user::{NewUser, User};
 use crate::security::{password, token};
 
@@ -30,6 +31,7 @@ pub fn create_admin(
         name: username.as_str(),
         email: email.as_str(),
         password_hash: &hash,
+        created_at: now(),
         ..NewUser::default()
     }
     .insert(conn)

@@ -42,6 +42,7 @@ fn account(
         email: &format!("{username}@example.com"),
         password_hash: hash,
         owner_id: owner,
+        created_at: now(),
         ..NewUser::default()
     }
     .insert(conn)
@@ -143,6 +144,7 @@ fn demo_aliases(conn: &mut DbConn, account_id: i32, hash: &str) -> anyhow::Resul
             all_servers,
             disabled,
             expires_on,
+            created_at: now(),
             ..NewUser::default()
         }
         .insert(conn)

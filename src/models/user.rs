@@ -250,8 +250,10 @@ impl User {
     }
 }
 
-/// A new regular account or alias user.
-#[derive(Debug, Insertable)]
+/// A new regular account or alias user. A creation states what it sets and takes the
+/// rest from `Default` (enabled, no expiry, owner, parent, role or servers):
+/// `NewUser { kind, username, .., created_at: now(), ..NewUser::default() }`.
+#[derive(Debug, Default, Insertable)]
 #[diesel(table_name = users)]
 pub struct NewUser<'a> {
     pub kind: &'a str,
@@ -267,28 +269,6 @@ pub struct NewUser<'a> {
     pub disabled: bool,
     pub expires_on: Option<NaiveDate>,
     pub created_at: NaiveDateTime,
-}
-
-/// A login made now, enabled, without expiry, owner, parent, role or servers: a
-/// creation states what it sets (`NewUser { kind, username, .., ..NewUser::default() }`).
-impl Default for NewUser<'_> {
-    fn default() -> Self {
-        NewUser {
-            kind: "",
-            username: "",
-            username_key: "",
-            name: "",
-            email: "",
-            password_hash: "",
-            owner_id: None,
-            parent_id: None,
-            role_id: None,
-            all_servers: false,
-            disabled: false,
-            expires_on: None,
-            created_at: super::now(),
-        }
-    }
 }
 
 impl NewUser<'_> {

@@ -232,6 +232,7 @@ pub fn create_in(
             role_id: Some(role.id),
             all_servers,
             expires_on: expires,
+            created_at: now(),
             ..NewUser::default()
         }
         .insert(c)?;

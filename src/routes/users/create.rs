@@ -15,6 +15,7 @@ use crate::access::changes::new_login;
 use crate::access::Actor;
 use crate::db::DbConn;
 use crate::domain::{DisplayName, Email, Username};
+use crate::models::now;
 use crate::models::user::{Kind, NewUser, User};
 use crate::operations::invitations::{self, new_password, Invitee, EMAIL_TAKEN};
 use crate::security::password;
@@ -175,6 +176,7 @@ pub async fn submit(
                     email: email.as_str(),
                     password_hash: &hash,
                     owner_id,
+                    created_at: now(),
                     ..NewUser::default()
                 }
                 .insert(c)?;
