@@ -11,7 +11,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::page::{self, AliasPage};
-use super::{acted_on_in, alias_url, load_target, tab_url};
+use super::{acted_on_in, alias_url, change_on_alias, load_target, tab_url};
 use crate::access::aliases::{may_act_on_alias, may_change_own_password};
 use crate::access::changes::alias_change;
 use crate::access::Actor;
@@ -276,27 +276,24 @@ async fn set_disabled(
     body: web::Bytes,
     disabled: bool,
 ) -> Result<HttpResponse, AppError> {
-    let (id, aid) = (visit.param("id"), visit.param("aid"));
     let client = visit.client();
-    let (current, (t, fields)) = visit
-        .change(&state, move |c, actor| {
-            let t = acted_on_in(c, actor, &id, &aid)?;
-            // Read after the target, as before: a refused request is refused first.
-            let fields = crate::web::form::pairs(&body)?;
-            let changes = AliasChanges {
-                disabled: Some(disabled),
-                ..AliasChanges::default()
-            };
-            let action = if disabled {
-                "alias.disable"
-            } else {
-                "alias.enable"
-            };
-            let who = audit_entry(actor, &client, t.account.id, action);
-            aliases::update_in(c, actor, who, &t, changes)?;
-            Ok((t, fields))
-        })
-        .await?;
+    let (current, (t, fields)) = change_on_alias(&visit, &state, move |c, actor, t| {
+        // Read after the target, as before: a refused request is refused first.
+        let fields = crate::web::form::pairs(&body)?;
+        let changes = AliasChanges {
+            disabled: Some(disabled),
+            ..AliasChanges::default()
+        };
+        let action = if disabled {
+            "alias.disable"
+        } else {
+            "alias.enable"
+        };
+        let who = audit_entry(actor, &client, t.account.id, action);
+        aliases::update_in(c, actor, who, &t, changes)?;
+        Ok((t, fields))
+    })
+    .await?;
     let verb = if disabled {
         "disabled: it is logged out and cannot log in"
     } else {
@@ -325,31 +322,28 @@ pub async fn delete(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let (id, aid) = (visit.param("id"), visit.param("aid"));
     let client = visit.client();
-    let (current, outcome) = visit
-        .change(&state, move |c, actor| {
-            let t = acted_on_in(c, actor, &id, &aid)?;
-            let fields = crate::web::form::pairs(&body)?;
-            let ask = Ask {
-                title: format!("Delete the alias user {}?", t.alias.username),
-                message: format!(
-                    "{} is logged out at once, its API keys and SSH keys stop working, and it cannot be brought back. To stop it only for a while, disable it instead.",
-                    t.alias.username
-                ),
-                action: format!("{}/delete", alias_url(t.account.id, t.alias.id)),
-                button: "Delete alias user".into(),
-                back: tab_url(t.account.id),
-                ..Ask::default()
-            };
-            if let Err(asking) = ask.confirmed_by(crate::web::form::first(&fields, "confirm")) {
-                return Ok(Deleted::Ask(asking));
-            }
-            let who = audit_entry(actor, &client, t.account.id, "alias.delete");
-            aliases::delete_in(c, actor, who, &t)?;
-            Ok(Deleted::Done(Box::new(t)))
-        })
-        .await?;
+    let (current, outcome) = change_on_alias(&visit, &state, move |c, actor, t| {
+        let fields = crate::web::form::pairs(&body)?;
+        let ask = Ask {
+            title: format!("Delete the alias user {}?", t.alias.username),
+            message: format!(
+                "{} is logged out at once, its API keys and SSH keys stop working, and it cannot be brought back. To stop it only for a while, disable it instead.",
+                t.alias.username
+            ),
+            action: format!("{}/delete", alias_url(t.account.id, t.alias.id)),
+            button: "Delete alias user".into(),
+            back: tab_url(t.account.id),
+            ..Ask::default()
+        };
+        if let Err(asking) = ask.confirmed_by(crate::web::form::first(&fields, "confirm")) {
+            return Ok(Deleted::Ask(asking));
+        }
+        let who = audit_entry(actor, &client, t.account.id, "alias.delete");
+        aliases::delete_in(c, actor, who, &t)?;
+        Ok(Deleted::Done(Box::new(t)))
+    })
+    .await?;
     match outcome {
         Deleted::Ask(asking) => asking.page(&current, "users"),
         Deleted::Done(t) => {

@@ -21,7 +21,8 @@ use crate::operations::aliases;
 use crate::routes::table::Routes;
 use crate::web::account::{parse_id, visible_account, visible_account_in};
 use crate::web::pagination::ListQuery;
-use crate::web::AppError;
+use crate::web::{AppError, Current, Visit};
+use crate::AppState;
 
 pub use status::AliasStatus;
 
@@ -100,6 +101,23 @@ pub fn acted_on_in(c: &mut DbConn, actor: &Actor, id: &str, aid: &str) -> Result
     crate::access::aliases::may_act_on_alias(actor, &t.account, &t.alias, t.rights)
         .map_err(|_| AppError::Forbidden)?;
     Ok(t)
+}
+
+/// `Visit::change` for a POST about the alias user the path names (`{id}`, `{aid}`): the
+/// closure gets the target the actor may act on (`acted_on_in`: 404 unknown or foreign,
+/// 403 refused), in the same transaction as its change.
+pub async fn change_on_alias<T: Send + 'static>(
+    visit: &Visit,
+    state: &AppState,
+    work: impl FnOnce(&mut DbConn, &Actor, Target) -> Result<T, AppError> + Send + 'static,
+) -> Result<(Current, T), AppError> {
+    let (id, aid) = (visit.param("id"), visit.param("aid"));
+    visit
+        .change(state, move |c, actor| {
+            let t = acted_on_in(c, actor, &id, &aid)?;
+            work(c, actor, t)
+        })
+        .await
 }
 
 /// The path of every per-alias route: the account id and the alias user id, as typed.

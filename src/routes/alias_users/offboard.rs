@@ -9,7 +9,7 @@
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use super::{acted_on_in, alias_url, Target};
+use super::{alias_url, change_on_alias, Target};
 use crate::access::changes::alias_change;
 use crate::access::Actor;
 use crate::db::DbConn;
@@ -54,30 +54,27 @@ pub async fn offboard(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let (id, aid) = (visit.param("id"), visit.param("aid"));
     let client = visit.client();
-    let (current, outcome) = visit
-        .change(&state, move |c, actor| {
-            let t = acted_on_in(c, actor, &id, &aid)?;
-            let fields = crate::web::form::pairs(&body)?;
-            let ask = Ask {
-                title: format!("Offboard the alias user {}?", t.alias.username),
-                message: format!(
-                    "{} is disabled and logged out at once, its API keys are revoked and its SSH keys removed from the panel. Keys already installed on servers stay there: the next page lists those servers.",
-                    t.alias.username
-                ),
-                action: format!("{}/offboard", alias_url(t.account.id, t.alias.id)),
-                button: "Offboard".into(),
-                back: alias_url(t.account.id, t.alias.id),
-                ..Ask::default()
-            };
-            if let Err(asking) = ask.confirmed_by(crate::web::form::first(&fields, "confirm")) {
-                return Ok(Outcome::Ask(asking));
-            }
-            let done = offboard_in(c, actor, &client, &t)?;
-            Ok(Outcome::Done(Box::new((t, done))))
-        })
-        .await?;
+    let (current, outcome) = change_on_alias(&visit, &state, move |c, actor, t| {
+        let fields = crate::web::form::pairs(&body)?;
+        let ask = Ask {
+            title: format!("Offboard the alias user {}?", t.alias.username),
+            message: format!(
+                "{} is disabled and logged out at once, its API keys are revoked and its SSH keys removed from the panel. Keys already installed on servers stay there: the next page lists those servers.",
+                t.alias.username
+            ),
+            action: format!("{}/offboard", alias_url(t.account.id, t.alias.id)),
+            button: "Offboard".into(),
+            back: alias_url(t.account.id, t.alias.id),
+            ..Ask::default()
+        };
+        if let Err(asking) = ask.confirmed_by(crate::web::form::first(&fields, "confirm")) {
+            return Ok(Outcome::Ask(asking));
+        }
+        let done = offboard_in(c, actor, &client, &t)?;
+        Ok(Outcome::Done(Box::new((t, done))))
+    })
+    .await?;
     let (t, result) = match outcome {
         Outcome::Ask(asking) => return asking.page(&current, "users"),
         Outcome::Done(done) => *done,

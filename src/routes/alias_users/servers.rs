@@ -9,7 +9,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::{acted_on_in, alias_url, Target};
+use super::{acted_on_in, alias_url, change_on_alias, Target};
 use crate::access::aliases::{assignable_reach, reaches_all_of_account};
 use crate::db::deadline;
 use crate::models::alias;
@@ -140,45 +140,42 @@ pub async fn submit(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let (id, aid) = (visit.param("id"), visit.param("aid"));
     let fields = pairs(&body)?;
     let confirm = form::first(&fields, "confirm").to_owned();
     let client = visit.client();
-    let (current, outcome) = visit
-        .change(&state, move |c, actor| {
-            let t = acted_on_in(c, actor, &id, &aid)?;
-            let ids = server_ids(&fields)?;
-            let back = back_url(&t, &fields);
-            let Some(action) = ServerAction::parse(form::first(&fields, "action")) else {
-                return Err(AppError::BadRequest(
-                    "Choose assign, unassign, all, assigned or none.".into(),
-                ));
-            };
-            if action == ServerAction::None {
-                let ask = ask_none(&t, &back);
-                if let Err(asking) = ask.confirmed_by(&confirm) {
-                    return Ok(Outcome::Ask(asking));
-                }
+    let (current, outcome) = change_on_alias(&visit, &state, move |c, actor, t| {
+        let ids = server_ids(&fields)?;
+        let back = back_url(&t, &fields);
+        let Some(action) = ServerAction::parse(form::first(&fields, "action")) else {
+            return Err(AppError::BadRequest(
+                "Choose assign, unassign, all, assigned or none.".into(),
+            ));
+        };
+        if action == ServerAction::None {
+            let ask = ask_none(&t, &back);
+            if let Err(asking) = ask.confirmed_by(&confirm) {
+                return Ok(Outcome::Ask(asking));
             }
-            let who = audit_entry(
-                actor,
-                &client,
-                t.account.id,
-                &format!("alias.servers.{}", action.key()),
-            );
-            let n = ids.len();
-            match aliases::change_servers_in(c, actor, who, &t, action, ids) {
-                Ok(()) => Ok(Outcome::Done(done_message(&t, action, n), back)),
-                // Assign or unassign with nothing ticked: said in the dialog, nothing
-                // changed.
-                Err(OpError::Invalid(errors)) => Ok(Outcome::Refused(
-                    errors.messages().next().unwrap_or_default().to_string(),
-                    back,
-                )),
-                Err(e) => Err(e.into()),
-            }
-        })
-        .await?;
+        }
+        let who = audit_entry(
+            actor,
+            &client,
+            t.account.id,
+            &format!("alias.servers.{}", action.key()),
+        );
+        let n = ids.len();
+        match aliases::change_servers_in(c, actor, who, &t, action, ids) {
+            Ok(()) => Ok(Outcome::Done(done_message(&t, action, n), back)),
+            // Assign or unassign with nothing ticked: said in the dialog, nothing
+            // changed.
+            Err(OpError::Invalid(errors)) => Ok(Outcome::Refused(
+                errors.messages().next().unwrap_or_default().to_string(),
+                back,
+            )),
+            Err(e) => Err(e.into()),
+        }
+    })
+    .await?;
     match outcome {
         Outcome::Ask(asking) => asking.page(&current, "users"),
         Outcome::Refused(message, back) => {
