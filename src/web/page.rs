@@ -12,12 +12,14 @@
 use actix_web::{FromRequest, HttpRequest};
 use std::future::{ready, Ready};
 
+use super::account::visible_account_in;
 use super::client::ClientInfo;
 use super::current::{authenticated_recently, judge, Current, Judged};
 use super::error::AppError;
 use super::session::{self, SessionExt};
 use crate::access::Actor;
 use crate::db::{self, DbConn};
+use crate::models::user::User;
 use crate::AppState;
 
 /// A logged-in page view whose session is read together with the page's rows.
@@ -36,6 +38,16 @@ pub trait SudoWork<T>:
 {
 }
 impl<T, F: FnOnce(&mut DbConn, &Actor, bool) -> Result<T, AppError> + Send + 'static> SudoWork<T>
+    for F
+{
+}
+
+/// `Work` on the account a path names (`read_account`, `change_account`).
+pub trait AccountWork<T>:
+    FnOnce(&mut DbConn, &Actor, User) -> Result<T, AppError> + Send + 'static
+{
+}
+impl<T, F: FnOnce(&mut DbConn, &Actor, User) -> Result<T, AppError> + Send + 'static> AccountWork<T>
     for F
 {
 }
@@ -89,6 +101,35 @@ impl Visit {
         work: impl Work<T>,
     ) -> Result<(Current, T), AppError> {
         self.visit(state, Mode::Write, work).await
+    }
+
+    /// `read` for a page of the account the path's `{id}` names: `work` gets that account
+    /// when the actor may see it (404 otherwise, as with `VisibleAccount`).
+    pub async fn read_account<T: Send + 'static>(
+        &self,
+        state: &AppState,
+        work: impl AccountWork<T>,
+    ) -> Result<(Current, T), AppError> {
+        let id = self.param("id");
+        self.visit(state, Mode::Read, move |c, actor| {
+            let account = visible_account_in(c, actor, &id)?;
+            work(c, actor, account)
+        })
+        .await
+    }
+
+    /// `change` on the account the path's `{id}` names, as `read_account` finds it.
+    pub async fn change_account<T: Send + 'static>(
+        &self,
+        state: &AppState,
+        work: impl AccountWork<T>,
+    ) -> Result<(Current, T), AppError> {
+        let id = self.param("id");
+        self.visit(state, Mode::Write, move |c, actor| {
+            let account = visible_account_in(c, actor, &id)?;
+            work(c, actor, account)
+        })
+        .await
     }
 
     /// `change` for a change that may need sudo mode: `work` also learns whether the

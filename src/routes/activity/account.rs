@@ -8,7 +8,6 @@ use super::{pager, LogQuery, PER_PAGE};
 use crate::access::activity::{may_view_activity, IpVisibility};
 use crate::models::audit::{self, AuditFilter};
 use crate::routes::users::tabs::AccountTab;
-use crate::web::account::visible_account_in;
 use crate::web::pagination::Pager;
 use crate::web::{render, AppError, Visit};
 use crate::AppState;
@@ -29,12 +28,10 @@ pub async fn page(
     state: web::Data<AppState>,
     query: web::Query<LogQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let id = visit.param("id");
     let query = query.into_inner();
     let (login, action, page_no) = (query.login.clone(), query.action.clone(), query.page());
     let (current, (account, ips, mut page)) = visit
-        .read(&state, move |c, actor| {
-            let account = visible_account_in(c, actor, &id)?;
+        .read_account(&state, move |c, actor, account| {
             let ips = may_view_activity(actor, &account).ok_or(AppError::Forbidden)?;
             let filter = AuditFilter {
                 account_id: Some(account.id),

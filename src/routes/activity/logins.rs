@@ -8,7 +8,6 @@ use super::{LogQuery, PER_PAGE};
 use crate::access::activity::may_view_login_history;
 use crate::models::login_attempt::{self, LoginAttempt};
 use crate::routes::users::tabs::AccountTab;
-use crate::web::account::visible_account_in;
 use crate::web::pagination::Pager;
 use crate::web::{render, AppError, Visit};
 use crate::AppState;
@@ -28,11 +27,9 @@ pub async fn page(
     state: web::Data<AppState>,
     query: web::Query<LogQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let id = visit.param("id");
     let page_no = query.page();
     let (current, (account, page)) = visit
-        .read(&state, move |c, actor| {
-            let account = visible_account_in(c, actor, &id)?;
+        .read_account(&state, move |c, actor, account| {
             if !may_view_login_history(actor, &account) {
                 return Err(AppError::Forbidden);
             }

@@ -14,7 +14,6 @@ use super::tab_url;
 use crate::models::user::User;
 use crate::operations::aliases::{self, CreatedAlias, NewAlias};
 use crate::operations::OpError;
-use crate::web::account::visible_account_in;
 use crate::web::current::audit_entry;
 use crate::web::form::FieldErrors;
 use crate::web::pagination::ListQuery;
@@ -56,7 +55,6 @@ pub async fn submit(
     state: web::Data<AppState>,
     form: web::Form<CreateAliasForm>,
 ) -> Result<HttpResponse, AppError> {
-    let id = visit.param("id");
     let form = form.into_inner();
     let all_servers = matches!(
         form.all_servers.as_deref(),
@@ -79,8 +77,7 @@ pub async fn submit(
     let client = visit.client();
     let links = state.links.clone();
     let (current, outcome) = visit
-        .change(&state, move |c, actor| {
-            let account = visible_account_in(c, actor, &id)?;
+        .change_account(&state, move |c, actor, account| {
             let checked = match aliases::check_create_in(c, actor, &account, input) {
                 Ok(checked) => checked,
                 Err(OpError::Invalid(errors)) => {

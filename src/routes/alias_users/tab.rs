@@ -19,7 +19,6 @@ use crate::models::role::{self, Role};
 use crate::models::user::User;
 use crate::models::{alias, now};
 use crate::routes::users::tabs::AccountTab;
-use crate::web::account::visible_account_in;
 use crate::web::form::FieldErrors;
 use crate::web::pagination::{ListQuery, Pager};
 use crate::web::{render, AppError, Current, Visit};
@@ -86,11 +85,9 @@ pub async fn page(
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let id = visit.param("id");
     let (q, page_no) = (query.q.clone(), query.page());
     let (current, (account, found)) = visit
-        .read(&state, move |c, actor| {
-            let account = visible_account_in(c, actor, &id)?;
+        .read_account(&state, move |c, actor, account| {
             if !may_list_aliases(actor, &account) {
                 return Err(AppError::Forbidden);
             }

@@ -20,7 +20,6 @@ use crate::db::{DbError, DbPool};
 use crate::models::review;
 use crate::models::server::Server;
 use crate::models::user::User;
-use crate::web::account::visible_account_in;
 use crate::web::{AppError, Visit};
 use crate::AppState;
 
@@ -45,10 +44,8 @@ pub async fn export(
     state: web::Data<AppState>,
     query: web::Query<CsvQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let id = visit.param("id");
     let (current, account) = visit
-        .read(&state, move |c, actor| {
-            let account = visible_account_in(c, actor, &id)?;
+        .read_account(&state, move |_, actor, account| {
             if !may_review_access(actor, &account) {
                 return Err(AppError::Forbidden);
             }

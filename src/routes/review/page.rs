@@ -11,7 +11,6 @@ use crate::db::{DbConn, DbError};
 use crate::models::review;
 use crate::models::user::User;
 use crate::routes::users::tabs::AccountTab;
-use crate::web::account::visible_account_in;
 use crate::web::pagination::Pager;
 use crate::web::{render, AppError, Visit};
 use crate::AppState;
@@ -48,7 +47,6 @@ pub async fn page(
     state: web::Data<AppState>,
     query: web::Query<ReviewQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let id = visit.param("id");
     let filter = ReviewFilter::parse(&query.filter);
     let page_no = query
         .page
@@ -57,8 +55,7 @@ pub async fn page(
         .unwrap_or(1)
         .clamp(1, 1_000_000);
     let (current, (account, rows, total)) = visit
-        .read(&state, move |c, actor| {
-            let account = visible_account_in(c, actor, &id)?;
+        .read_account(&state, move |c, actor, account| {
             if !may_review_access(actor, &account) {
                 return Err(AppError::Forbidden);
             }

@@ -11,7 +11,6 @@ use crate::access::changes::account_change;
 use crate::access::two_factor::may_set_policy;
 use crate::models::two_factor;
 use crate::routes::alias_users::tab_url;
-use crate::web::account::visible_account_in;
 use crate::web::current::audit_entry;
 use crate::web::error::error_page;
 use crate::web::{render, AppError, Visit};
@@ -35,10 +34,9 @@ pub async fn submit(
         "no" | "off" | "" => Some(false),
         _ => None,
     };
-    let (raw_id, client) = (visit.param("id"), visit.client());
+    let client = visit.client();
     let (current, (account_id, required)) = visit
-        .change(&state, move |c, actor| {
-            let account = visible_account_in(c, actor, &raw_id)?;
+        .change_account(&state, move |c, actor, account| {
             if !may_set_policy(actor, &account) {
                 return Err(AppError::Forbidden);
             }

@@ -13,7 +13,6 @@ use crate::db::DbConn;
 use crate::models::session;
 use crate::models::user::User;
 use crate::routes::alias_users::{alias_url, load_target_in};
-use crate::web::account::visible_account_in;
 use crate::web::client::ClientInfo;
 use crate::web::confirm::{Ask, Asking};
 use crate::web::current::audit_entry;
@@ -33,11 +32,9 @@ pub async fn end_account(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let id = visit.param("id");
     let client = visit.client();
     let (current, outcome) = visit
-        .change(&state, move |c, actor| {
-            let account = visible_account_in(c, actor, &id)?;
+        .change_account(&state, move |c, actor, account| {
             if !may_end_sessions_of(actor, Holder::Account(&account)) {
                 return Err(AppError::Forbidden);
             }

@@ -10,7 +10,6 @@ use crate::access::Actor;
 use crate::db::{self, DbConn};
 use crate::models::user::User;
 use crate::routes::sessions::{managed_in, ManagedSessions};
-use crate::web::account::visible_account_in;
 use crate::web::form::FieldErrors;
 use crate::web::{render, AppError, Current, Visit};
 use crate::AppState;
@@ -42,10 +41,8 @@ pub struct DetailPage {
 crate::account_tab_page!(DetailPage);
 
 pub async fn page(visit: Visit, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let id = visit.param("id");
     let (current, (account, found)) = visit
-        .read(&state, move |c, actor| {
-            let account = visible_account_in(c, actor, &id)?;
+        .read_account(&state, move |c, actor, account| {
             let found = read(c, actor, &account)?;
             Ok((account, found))
         })

@@ -19,7 +19,6 @@ use crate::models::server::Server;
 use crate::models::session;
 use crate::models::user::{AccountChanges, Kind, User};
 use crate::security::password;
-use crate::web::account::visible_account_in;
 use crate::web::client::ClientInfo;
 use crate::web::current::audit_entry;
 use crate::web::form::FieldErrors;
@@ -60,16 +59,14 @@ pub async fn submit(
     state: web::Data<AppState>,
     form: web::Form<EditForm>,
 ) -> Result<HttpResponse, AppError> {
-    let id = visit.param("id");
     let form = form.into_inner();
     if form.form == "password" {
-        return change_password(visit, state, id, form).await;
+        return change_password(visit, state, form).await;
     }
     let client = visit.client();
     let sent = form.clone();
     let (current, saved) = visit
-        .change(&state, move |c, actor| {
-            let account = visible_account_in(c, actor, &id)?;
+        .change_account(&state, move |c, actor, account| {
             save_in(c, actor, &client, account, sent)
         })
         .await?;
@@ -252,16 +249,14 @@ fn save_in(
 /// `form=password`: not one hand-off on purpose. The current password is checked against
 /// the stored hash (read first) and the new one hashed, both through the Argon2 gate, before
 /// the write; then this session is renewed (the session's save writes it after the
-/// response). The session and the account are read together (`Visit::read`).
+/// response). The session and the account are read together (`Visit::read_account`).
 async fn change_password(
     visit: Visit,
     state: web::Data<AppState>,
-    id: String,
     form: EditForm,
 ) -> Result<HttpResponse, AppError> {
     let (current, account) = visit
-        .read(&state, move |c, actor| {
-            let account = visible_account_in(c, actor, &id)?;
+        .read_account(&state, move |_, actor, account| {
             let edit = account_edit(actor, &account);
             if !edit.any() || !edit.own_password {
                 return Err(AppError::Forbidden);

@@ -8,18 +8,16 @@ use actix_web::{web, HttpResponse};
 
 use crate::operations::{invitations, OpError};
 use crate::routes::alias_users::invitation::{not_invited, refused};
-use crate::web::account::visible_account_in;
 use crate::web::current::audit_entry;
 use crate::web::{render, AppError, Visit};
 use crate::AppState;
 
 /// POST /users/{id}/invitation/resend
 pub async fn resend(visit: Visit, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let (raw_id, client) = (visit.param("id"), visit.client());
+    let client = visit.client();
     let links = state.links.clone();
     let (current, outcome) = visit
-        .change(&state, move |c, actor| {
-            let account = visible_account_in(c, actor, &raw_id)?;
+        .change_account(&state, move |c, actor, account| {
             let who = audit_entry(
                 actor,
                 &client,
@@ -48,10 +46,9 @@ pub async fn resend(visit: Visit, state: web::Data<AppState>) -> Result<HttpResp
 
 /// POST /users/{id}/invitation/cancel
 pub async fn cancel(visit: Visit, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let (raw_id, client) = (visit.param("id"), visit.client());
+    let client = visit.client();
     let (current, outcome) = visit
-        .change(&state, move |c, actor| {
-            let account = visible_account_in(c, actor, &raw_id)?;
+        .change_account(&state, move |c, actor, account| {
             let who = audit_entry(
                 actor,
                 &client,
