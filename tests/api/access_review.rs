@@ -47,7 +47,7 @@ async fn fixture(app: &TestApp) -> Fixture {
     let viewer = app.alias("viewer", acme).role(plain).create();
     app.assign(viewer, sids[0]);
     app.assign(viewer, sids[1]);
-    let (kid, _) = crate::matrix_world::api_key(app, ops);
+    let (kid, _) = crate::matrix::world::api_key(app, ops);
     diesel::update(api_keys::table.find(kid))
         .set(api_keys::last_used_at.eq(Some(now() - chrono::Duration::days(1))))
         .execute(&mut app.conn())

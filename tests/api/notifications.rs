@@ -255,7 +255,7 @@ async fn an_alias_user_created_with_a_risky_role_is_notified_through_either_door
     says(&m, "customer acme");
 
     // The JSON API door calls the same operation.
-    let (_, key) = crate::matrix_world::api_key(&app, acme);
+    let (_, key) = crate::matrix::world::api_key(&app, acme);
     let res = reqwest::Client::new()
         .post(format!("{}/api/v1/alias-users", app.address))
         .bearer_auth(&key)

@@ -9,8 +9,8 @@ use steward::db::schema::{
 };
 
 use crate::helpers::TestApp;
-use crate::matrix_world::World;
-use crate::snapshot::Snapshot;
+use crate::matrix::world::World;
+use crate::helpers::snapshot::Snapshot;
 
 fn user_by_name(app: &TestApp, username: &str) -> Option<steward::models::user::User> {
     steward::models::user::User::find_by_username(&mut app.conn(), username).unwrap()
@@ -312,7 +312,7 @@ pub(crate) fn check(
                         rows_in(after, "mail_outbox") == rows_in(before, "mail_outbox") + 1,
                         "the account owner was not told",
                     )),
-                // The owner's notice of the offboarding (notifications.rs and offboarding.rs
+                // The owner's notice of the offboarding (`notifications` and `alias_users::offboarding`
                 // check its content).
                 &["users", "sessions", "api_keys", "ssh_keys", "mail_outbox"],
             )
@@ -591,7 +591,7 @@ fn role_row(app: &TestApp, rid: i32) -> Option<(String, Vec<String>)> {
     })
 }
 
-/// What an accepted JSON API write on alias roles must have changed (json_api_matrix.rs:
+/// What an accepted JSON API write on alias roles must have changed (`matrix::json_api`:
 /// one world for every column, so a creation is found by its column's name and a change
 /// acts on the role `fresh` made for the cell), and that it changed nothing else.
 pub(crate) fn check_api_role(

@@ -10,9 +10,10 @@ use serde_json::{json, Value};
 use steward::db::schema::{alias_servers, audit_log, sessions, users};
 
 use crate::helpers::TestApp;
-use crate::keys::{create_api_key, tenants};
+use crate::helpers::{create_api_key, tenants};
 
 backend_tests!(
+    one_alias_user_is_read_through_the_api_within_the_keys_account_only,
     one_patch_changes_role_status_and_expiry_together_and_audits_each,
     a_bad_patch_names_every_field_and_changes_nothing,
     the_api_refuses_a_stronger_alias_itself_and_a_role_beyond_the_caller,
@@ -22,6 +23,51 @@ backend_tests!(
     put_servers_refuses_servers_and_all_servers_beyond_the_caller,
     a_key_scoped_narrower_than_its_login_cannot_change_what_its_login_could,
 );
+
+async fn one_alias_user_is_read_through_the_api_within_the_keys_account_only(app: TestApp) {
+    let t = tenants(&app);
+    let viewer = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
+    let bob = app.alias("bob", t.acme).role(viewer).create();
+    let theirs_role = app
+        .role(t.globex, "Viewer")
+        .perms(&["servers.view"])
+        .create();
+    let theirs = app
+        .alias("gina", t.globex)
+        .role(theirs_role)
+        .all_servers(true)
+        .create();
+    let key = app.api_key(t.acme, None);
+    let (status, body) = app
+        .api_get(&format!("/api/v1/alias-users/{bob}"), &key)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["username"], "bob");
+    assert_eq!(body["role"]["name"], "Viewer");
+    assert_eq!(body["status"], "active");
+    assert_eq!(body["all_servers"], false);
+    for missing in [
+        theirs.to_string(),
+        "0".into(),
+        "abc".into(),
+        t.acme.to_string(),
+    ] {
+        let (status, body) = app
+            .api_get(&format!("/api/v1/alias-users/{missing}"), &key)
+            .await;
+        assert_eq!(status, 404, "{missing}: {body}");
+        assert!(body["error"].is_string());
+    }
+    // A login that may not manage alias users is refused.
+    let (status, _) = app
+        .api_get(
+            &format!("/api/v1/alias-users/{bob}"),
+            &app.api_key(bob, None),
+        )
+        .await;
+    assert_eq!(status, 403);
+}
+
 
 // ---- reading the database ----
 

@@ -16,8 +16,8 @@ use steward::routes::{RouteRow, RouteTable};
 
 use crate::helpers::{Browser, TestApp, PASSWORD};
 use crate::matrix::{api_key, world, World};
-use crate::matrix_world::new_ip;
-use crate::snapshot::{snapshot, Snapshot};
+use crate::matrix::world::new_ip;
+use crate::helpers::snapshot::{snapshot, Snapshot};
 
 /// Rows holding this are searched for afterwards, to read the page they appear on.
 const MARK: &str = "hostilemark";
@@ -388,7 +388,7 @@ async fn hostile_input_never_gets_a_500_a_change_after_refusal_or_unescaped_outp
         let path = if r.path.contains("{token}") {
             r.path.replace("{token}", &open_invitation(&app, &w))
         } else if r.path.contains("{pk}") {
-            let pk = crate::matrix_world::owner_passkey(&app, &w);
+            let pk = crate::matrix::world::owner_passkey(&app, &w);
             fill_path(&r.path.replace("{pk}", &pk.to_string()), &w)
         } else {
             fill_path(&r.path, &w)

@@ -886,7 +886,7 @@ impl<'a> Runner<'a> {
         if step.action == Action::CreateKey && answer.status == 303 && !answer.to_login() {
             // The new key is shown once, on the page the POST redirects to.
             let shown = session.get(&answer.location).await;
-            if let Some(k) = crate::keys::secret_in(&shown.body) {
+            if let Some(k) = crate::helpers::secret_in(&shown.body) {
                 self.keys.insert(actor, k.clone());
                 self.probed.remove(&-actor);
                 // It is a key of the world like the others: key calls use it too.

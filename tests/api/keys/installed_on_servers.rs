@@ -7,7 +7,7 @@ use steward::db::schema::server_jobs;
 use crate::helpers::TestApp;
 
 fn ssh_key(app: &TestApp, user: i32, name: &str) -> i32 {
-    let key = steward::domain::SshPublicKey::parse(crate::matrix_world::SSH_KEY).unwrap();
+    let key = steward::domain::SshPublicKey::parse(crate::matrix::world::SSH_KEY).unwrap();
     steward::models::ssh_key::NewSshKey {
         user_id: user,
         name,

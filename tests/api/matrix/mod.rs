@@ -1,13 +1,13 @@
 //! The authorization matrix (issue 10, extended by issue 14): every route of the router ×
 //! every kind of login × the targets that matter, with the expected answer written by
 //! hand — not derived from the access module. After a refusal, nothing in any table may
-//! have changed (snapshot.rs dumps every row of every table); after an accepted change,
-//! the change itself must be in the database (matrix_effects.rs), not just the status.
+//! have changed (`helpers::snapshot` dumps every row of every table); after an accepted change,
+//! the change itself must be in the database (`effects`), not just the status.
 //!
 //! Targets: a row names which login, role or server its placeholders stand for
-//! (matrix_world.rs), so the same route is tried on targets weaker than the actor, equal to
+//! (`world`), so the same route is tried on targets weaker than the actor, equal to
 //! it, and stronger by permission, by servers and by kind (SPEC §2.1). Impersonation while
-//! reach changes has a table of its own (matrix_reach.rs).
+//! reach changes has a table of its own (`impersonation_reach`); the JSON API's rows are in `json_api`.
 //!
 //! The route list is the table the real router registration fills (src/routes/table.rs),
 //! so a new route without a row here fails `every_route_of_the_router_has_a_row_in_the_matrix`.
@@ -19,10 +19,15 @@ use std::collections::BTreeSet;
 
 use steward::db::Backend;
 
+pub mod effects;
+mod impersonation_reach;
+pub mod json_api;
+pub mod world;
+
+use crate::helpers::snapshot::snapshot;
 use crate::helpers::{spawn_app, Browser};
-use crate::matrix_effects::{check, jobs_of_row};
-pub(crate) use crate::matrix_world::{api_key, fill, world, World};
-use crate::snapshot::snapshot;
+use effects::{check, jobs_of_row};
+pub(crate) use world::{api_key, fill, world, World};
 
 /// The kinds of login, in the order of every row's answers.
 pub(crate) const COLS: [&str; 12] = [
@@ -47,7 +52,7 @@ pub(crate) const COLS: [&str; 12] = [
 /// unused role of the account, {sid} s1, a server of the account (assigned to the narrow
 /// and the manager alias), {kid} an SSH or API key of the account owner (of the narrow
 /// alias under {aid}), {file} a static asset. The target column replaces one of them
-/// (matrix_world.rs `World::ids`): aid=strong (stronger than the manager by permission),
+/// (`world::World::ids`): aid=strong (stronger than the manager by permission),
 /// aid=wide (by servers), aid=manager (the manager itself), id=res1 / id=admin (stronger
 /// by kind), id=fresh (a new customer of the admin), rid=narrow (held by aliases on s1),
 /// rid=shared (held by an alias with all servers), rid=managers (the manager's own role),
@@ -212,7 +217,7 @@ pub(crate) const ROWS: &[(&str, &str, &str, &str, &str)] = &[
     ("POST", "/users/{id}/alias-users/{aid}/two-factor/reset",      "confirm=yes",                                                  "aid=strong",   "L3N33NN4NLL4"),
     // Passkeys. Starting a registration answers the options (200, JSON) and keeps the
     // state in the session; a finish with nothing started is refused (422); {pk} is a
-    // passkey of the account owner (given for the row, matrix_world.rs `owner_passkey`),
+    // passkey of the account owner (given for the row, `world::owner_passkey`),
     // anyone else's id for it is 404. The two-factor step's passkey routes, like its
     // code form, send a logged-in session on.
     ("POST", "/account/security/passkeys/register/start",           "name=Laptop",                                                  "",             "L22222222LL4"),
@@ -333,7 +338,7 @@ async fn every_route_answers_every_kind_of_login_on_every_target_as_written_by_h
             // would give the owner a factor in every row after it).
             let pk = template
                 .contains("{pk}")
-                .then(|| crate::matrix_world::owner_passkey(&app, w));
+                .then(|| crate::matrix::world::owner_passkey(&app, w));
             let with_pk = template.replace("{pk}", &pk.unwrap_or(0).to_string());
             let path = fill(&with_pk, w, target);
             let body = fill(body, w, target);
@@ -400,7 +405,7 @@ async fn every_route_answers_every_kind_of_login_on_every_target_as_written_by_h
                 }
             }
             if let Some(pk) = pk {
-                crate::matrix_world::remove_passkey(&app, pk);
+                crate::matrix::world::remove_passkey(&app, pk);
             }
         }
     }
@@ -440,7 +445,7 @@ fn every_route_of_the_router_has_a_row_in_the_matrix() {
         .iter()
         .map(|r| (r.0.to_string(), r.1.to_string()))
         .chain(
-            crate::json_api_matrix::ROWS
+            crate::matrix::json_api::ROWS
                 .iter()
                 .map(|r| (r.0.to_string(), r.1.to_string())),
         )

@@ -1,9 +1,9 @@
 //! The JSON API's rows of the authorization matrix. Each kind of login calls with its
 //! own bearer key; the last column is a revoked key of the account owner (impersonation
-//! does not exist in the API). Answers as in matrix.rs: 2 = 200, 201 or 204, 1 = 401,
+//! does not exist in the API). Answers as in `matrix`: 2 = 200, 201 or 204, 1 = 401,
 //! 4 = 403, N = 404, C = 409, U = 422. `{col}` in a body is the column's number (unique
 //! names per key). A write on `{aid}` acts on a new alias user per cell unless its row
-//! names a target (`TARGET_ROWS`); its change is checked in `matrix_effects`. A write on
+//! names a target (`TARGET_ROWS`); its change is checked in `matrix::effects`. A write on
 //! `{rid}` acts on a new role per cell (`fresh_role`).
 
 use diesel::prelude::*;
@@ -12,7 +12,7 @@ use steward::db::Backend;
 
 use crate::helpers::{spawn_app_limited, test_limits};
 use crate::matrix::{api_key, fill, world, World, COLS};
-use crate::snapshot::snapshot;
+use crate::helpers::snapshot::snapshot;
 
 #[rustfmt::skip]
 pub const ROWS: &[(&str, &str, &str, &str)] = &[
@@ -62,7 +62,7 @@ pub const TARGET_ROWS: &[(&str, &str, &str, &str, &str)] = &[
 /// narrow alias (its role, on s1), named after the row and the column.
 fn fresh_target(
     app: &crate::helpers::TestApp,
-    w: &crate::matrix_world::World,
+    w: &crate::matrix::world::World,
     row: usize,
     col: usize,
 ) -> i32 {
@@ -164,7 +164,7 @@ async fn every_api_route_answers_every_kind_of_key_as_written_by_hand() {
             if let Some(k) = &keys[col] {
                 req = req.bearer_auth(k);
             }
-            let jobs_before = crate::matrix_effects::jobs_of_row(&app, &w, "");
+            let jobs_before = crate::matrix::effects::jobs_of_row(&app, &w, "");
             let before = snapshot(&app);
             let res = req.send().await.unwrap();
             let got = match res.status().as_u16() {
@@ -199,7 +199,7 @@ async fn every_api_route_answers_every_kind_of_key_as_written_by_hand() {
                     before.describe_change(&snapshot(&app))
                 ));
             } else if got == '2' && template.starts_with("/api/v1/roles") {
-                if let Err(e) = crate::matrix_effects::check_api_role(
+                if let Err(e) = crate::matrix::effects::check_api_role(
                     &app,
                     method,
                     col,
@@ -212,7 +212,7 @@ async fn every_api_route_answers_every_kind_of_key_as_written_by_hand() {
             } else if got == '2' && changes_alias {
                 let aid = fresh.unwrap_or_else(|| w.ids(target).aid);
                 let after = snapshot(&app);
-                if let Err(e) = crate::matrix_effects::api_alias_write(
+                if let Err(e) = crate::matrix::effects::api_alias_write(
                     &app, method, &body, aid, &before, &after,
                 ) {
                     failures.push(format!("{method} {template} with {}: {e}", COLS[col]));
@@ -220,7 +220,7 @@ async fn every_api_route_answers_every_kind_of_key_as_written_by_hand() {
             } else if got == '2' && *method == "POST" {
                 // What an accepted write leaves: a power request a job, a creation a login
                 // (and nothing else: no job).
-                let jobs = crate::matrix_effects::jobs_of_row(&app, &w, "");
+                let jobs = crate::matrix::effects::jobs_of_row(&app, &w, "");
                 let done = if template.ends_with("/power") {
                     jobs == jobs_before + 1
                 } else {

@@ -11,7 +11,7 @@ use steward::db::Backend;
 
 use crate::helpers::{spawn_app, TestApp};
 use crate::matrix::send;
-use crate::matrix_world::{fill, world};
+use crate::matrix::world::{fill, world};
 
 /// What the owner changes (method, path, body; "" for nothing), then the manager's next
 /// request (method, path, body), the answers allowed, and whether the impersonation still
@@ -100,7 +100,7 @@ async fn impersonation_follows_every_change_of_reach_as_written_by_hand() {
                 continue;
             }
         }
-        let jobs_before = crate::matrix_effects::jobs_of_row(&app, &w, "");
+        let jobs_before = crate::matrix::effects::jobs_of_row(&app, &w, "");
         let res = send(manager, method, &fill_more(path), &fill_more(body)).await;
         let got = code(res.status().as_u16());
         if !expected.contains(got) {
@@ -114,7 +114,7 @@ async fn impersonation_follows_every_change_of_reach_as_written_by_hand() {
         }
         // No row lets the manager start a job: as the narrow alias it may not, and once
         // the impersonation ends it may not reinstall.
-        if crate::matrix_effects::jobs_of_row(&app, &w, "") != jobs_before {
+        if crate::matrix::effects::jobs_of_row(&app, &w, "") != jobs_before {
             failures.push(format!("{label}: a job was started"));
         }
     }

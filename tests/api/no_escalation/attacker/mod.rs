@@ -96,7 +96,7 @@ async fn the_attacker_calls_every_documented_api_route(app: TestApp) {
     assert!(
         missing.is_empty(),
         "API routes the attacker does not call: {missing:?}; add a line for each to \
-         API_CALLS in tests/api/attacker/api.rs (with its Rule), or to NOT_ATTACKED with why"
+         API_CALLS in tests/api/no_escalation/attacker/api.rs (with its Rule), or to NOT_ATTACKED with why"
     );
     for (m, p) in &attacked {
         assert!(

@@ -3,7 +3,7 @@
 //! database or through the pages, to show that nothing changed: SPEC §2.1, "A must cover
 //! L before the change, and cover L after it", and §3's "never 500".
 
-use crate::attacker::fixtures::{
+use crate::no_escalation::attacker::fixtures::{
     self as fx, admin, alias, count, customer, login_state, reseller, role, server, server_state,
 };
 

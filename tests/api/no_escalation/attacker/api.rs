@@ -321,7 +321,7 @@ impl Runner<'_> {
             ));
         }
         let shown = session.get(&a.location).await;
-        let secret = crate::keys::secret_in(&shown.body).ok_or_else(|| {
+        let secret = crate::helpers::secret_in(&shown.body).ok_or_else(|| {
             fail(
                 "the key page did not show the new key",
                 format!("GET {} -> {}", a.location, shown.status),

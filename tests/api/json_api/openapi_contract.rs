@@ -15,8 +15,8 @@ use serde_json::{json, Map, Value};
 use steward::db::Backend;
 
 use crate::helpers::{spawn_app_limited, test_limits, TestApp};
-use crate::keys::tenants;
-use crate::snapshot::snapshot;
+use crate::helpers::tenants;
+use crate::helpers::snapshot::snapshot;
 
 /// Runs a test once per backend on an app whose key-guess throttle never answers 429: the
 /// contract test sends one key-less request per operation, and the default budget (20 a
@@ -667,7 +667,7 @@ async fn every_documented_operation_answers_as_documented_with_and_without_a_key
         let op = &doc["paths"][path][method];
         let label = format!("{} {path}", method.to_uppercase());
         let url = format!("{}{}", w.fill(path), query(&doc, op));
-        let audit_before = crate::attacker::fixtures::count(&app, "FROM audit_log");
+        let audit_before = crate::no_escalation::attacker::fixtures::count(&app, "FROM audit_log");
         let before = snapshot(&app);
         let a = call(&app, method, &url, Some(&w.key), bodies.get(&label)).await;
         let after = snapshot(&app);
@@ -684,7 +684,7 @@ async fn every_documented_operation_answers_as_documented_with_and_without_a_key
             ));
         }
         problems.extend(documented(&doc, op, &label, &a));
-        let wrote = crate::attacker::fixtures::count(&app, "FROM audit_log") > audit_before;
+        let wrote = crate::no_escalation::attacker::fixtures::count(&app, "FROM audit_log") > audit_before;
         let read = matches!(method.as_str(), "get" | "head" | "options");
         if read && before != after {
             problems.push(format!(

@@ -27,27 +27,6 @@ jbevMftUnZw/eqme2hatAAAADHRlc3RAZWQyNTUxOQE=
 
 // ---- fixtures ----
 
-/// An admin "boss", a reseller "northwind" owning customer "acme", and customer "globex".
-pub struct Tenants {
-    pub admin: i32,
-    pub reseller: i32,
-    pub acme: i32,
-    pub globex: i32,
-}
-
-pub fn tenants(app: &TestApp) -> Tenants {
-    let admin = app.admin("boss");
-    let reseller = app.reseller("northwind", admin);
-    let acme = app.customer("acme", reseller);
-    let globex = app.customer("globex", admin);
-    Tenants {
-        admin,
-        reseller,
-        acme,
-        globex,
-    }
-}
-
 fn ssh_key_count(app: &TestApp, user: i32) -> i64 {
     ssh_keys::table
         .filter(ssh_keys::user_id.eq(user))
@@ -70,34 +49,6 @@ fn ssh_key_ids(app: &TestApp, user: i32) -> Vec<i32> {
         .select(ssh_keys::id)
         .load(&mut app.conn())
         .unwrap()
-}
-
-/// Creates an API key the way a browser does: the POST answers 303 to the key page, and
-/// that page shows the secret once. Answers the secret.
-pub async fn create_api_key(
-    b: &crate::helpers::Browser,
-    url: &str,
-    fields: &[(&str, &str)],
-) -> String {
-    let res = b.post(url, fields).await;
-    assert_status!(res, 303, "an API key is made by a POST that redirects");
-    let location = res
-        .headers()
-        .get("location")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_string();
-    assert_eq!(location, url, "to the key page");
-    secret_in(&b.get_html(&location).await).expect("the key page shows the new key")
-}
-
-/// The first `stw_…` secret in a text.
-pub fn secret_in(text: &str) -> Option<String> {
-    regex::Regex::new(r"stw_[A-Za-z0-9_-]{32,}")
-        .unwrap()
-        .find(text)
-        .map(|m| m.as_str().to_string())
 }
 
 /// Makes every session of `real` act as `target` while impersonating (the impersonation

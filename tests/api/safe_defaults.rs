@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use steward::db::schema::{alias_servers, api_keys, server_jobs, users};
 
 use crate::helpers::{assert_redirect_to, Browser, TestApp, PASSWORD};
-use crate::keys::secret_in;
+use crate::helpers::secret_in;
 
 backend_tests!(
     power_off_reset_and_rescue_answer_422_without_confirm_yes_and_change_nothing,
@@ -509,7 +509,7 @@ async fn a_past_expiry_is_refused_the_same_way_on_every_path(app: TestApp) {
 async fn the_json_api_powers_off_without_a_confirmation(app: TestApp) {
     let (cust, sid, b) = customer_with_server(&app).await;
     let key =
-        crate::keys::create_api_key(&b, &format!("/users/{cust}/api-keys"), &[("name", "s")]).await;
+        crate::helpers::create_api_key(&b, &format!("/users/{cust}/api-keys"), &[("name", "s")]).await;
     let res = reqwest::Client::new()
         .post(format!("{}/api/v1/servers/{sid}/power", app.address))
         .bearer_auth(&key)

@@ -14,7 +14,7 @@ backend_tests!(
 );
 
 fn ssh_key(app: &TestApp, user: i32) -> (i32, String) {
-    let key = steward::domain::SshPublicKey::parse(crate::matrix_world::SSH_KEY).unwrap();
+    let key = steward::domain::SshPublicKey::parse(crate::matrix::world::SSH_KEY).unwrap();
     let fp = key.fingerprint();
     let id = steward::models::ssh_key::NewSshKey {
         user_id: user,
@@ -80,7 +80,7 @@ async fn offboarding_ends_every_way_in_and_lists_the_servers_its_keys_were_insta
     app.assign(contractor, web1);
     app.assign(contractor, web2);
     let (key, fp) = ssh_key(&app, contractor);
-    let (_, secret) = crate::matrix_world::api_key(&app, contractor);
+    let (_, secret) = crate::matrix::world::api_key(&app, contractor);
 
     // The contractor puts its key on two servers through the panel.
     let c = app.login("contractor").await;
@@ -202,7 +202,7 @@ async fn offboarding_asks_for_confirmation_and_changes_nothing_without_it(app: T
         .all_servers(true)
         .create();
     ssh_key(&app, contractor);
-    crate::matrix_world::api_key(&app, contractor);
+    crate::matrix::world::api_key(&app, contractor);
     let owner = app.login("acme").await;
     for confirm in ["", "no", "on"] {
         let res = owner
