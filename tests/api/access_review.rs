@@ -1,4 +1,4 @@
-//! The access review (issue 18): every login of an account with what it may do, as a
+//! The access review: every login of an account with what it may do, as a
 //! page with filters and as CSV parsed back; a reviewer that reaches only part of the
 //! account sees the other servers as counts; the CSV with servers is streamed in chunks.
 
@@ -134,7 +134,7 @@ async fn the_filters_pick_risky_unused_and_no_two_factor_logins(app: TestApp) {
         .unwrap();
     let unused = owner.get_html(&format!("{base}?filter=unused")).await;
     assert!(unused.contains("data-login=\"ops\""));
-    // No login has two-factor yet (issue 16): every login is listed.
+    // No login has two-factor yet: every login is listed.
     let no2fa = owner
         .get_html(&format!("{base}?filter=no-two-factor"))
         .await;

@@ -1,4 +1,4 @@
-//! Hostile input (issues 10 and 14) on every field every handler reads and every id in
+//! Hostile input on every field every handler reads and every id in
 //! every path, on both backends: very long strings, control characters and NUL, invalid
 //! UTF-8, HTML and SQL metacharacters, bidi and zero-width characters, negative, zero,
 //! huge and non-numeric ids, missing and repeated fields, oversized bodies and wrong
@@ -105,7 +105,7 @@ fn valid_value(r: &RouteRow, field: &str, w: &World) -> Option<String> {
         ("/login", "password") => PASSWORD.into(),
         ("/reauth", "password") => PASSWORD.into(),
         (_, "next") => "/servers".into(),
-        // Confirmed actions (issue 15): a reinstall types the server's hostname.
+        // Confirmed actions: a reinstall types the server's hostname.
         ("/servers/{sid}/reinstall", "confirm") => w.s1_host.clone(),
         (_, "confirm") => "yes".into(),
         (_, "code") => "123456".into(),

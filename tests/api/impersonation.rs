@@ -1,4 +1,4 @@
-//! Impersonation, the Activity log and Login History (issue 6).
+//! Impersonation, the Activity log and Login History.
 
 use diesel::prelude::*;
 use steward::db::schema::{audit_log, users};
@@ -542,7 +542,8 @@ async fn impersonation_ends_when_the_right_to_it_is_withdrawn(app: TestApp) {
         .set(users::owner_id.eq(Some(r2)))
         .execute(&mut app.conn())
         .unwrap();
-    // SPEC §2.1: the impersonation ends and the session returns to the real login.
+    // The real login no longer covers the target: the impersonation ends and the session
+    // returns to the real login.
     assert_redirect_to(&b.get("/servers").await, "/servers");
     let page = b.get_html("/servers").await;
     assert!(!page.contains("is acting as"), "{page}");

@@ -1,4 +1,4 @@
-//! Invitations (SPEC §5, §8): a login created with `invite=yes` has no password and is
+//! Invitations: a login created with `invite=yes` has no password and is
 //! "invited" until it chooses one through the link mailed to it; the link works once,
 //! for 72 hours, and is stored hashed. Owners resend (a new link; the old one stops
 //! working) or cancel (the login goes). The mail is read as it arrived at the app's

@@ -1,4 +1,4 @@
-//! Notices to the account owner by mail (SPEC §8), on both backends: a risky or admin
+//! Notices to the account owner by mail, on both backends: a risky or admin
 //! permission granted to one of its logins (role edit, role change, creation), two-factor
 //! removed or reset (by a manager, by the login itself, at the console), and a sign-in
 //! from an address the login never used; each names who did it, an impersonator

@@ -1,4 +1,4 @@
-//! One operation, two doors (issue 17): a page and the JSON API call the same operation,
+//! One operation, two doors: a page and the JSON API call the same operation,
 //! so they write the same audit entry and refuse the same way.
 
 use diesel::prelude::*;

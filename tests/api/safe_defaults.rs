@@ -1,4 +1,4 @@
-//! Safe by default (issue 15): destructive actions ask first on the server (422, nothing
+//! Safe by default: destructive actions ask first on the server (422, nothing
 //! changed, access checked before the question), "all servers" is a setting and not a
 //! wipe, a new API key is shown once after a redirect, and one expiry rule on every path.
 

@@ -1,4 +1,4 @@
-//! Open sessions (issue 17): a login sees its own on /account/security (browser, address,
+//! Open sessions: a login sees its own on /account/security (browser, address,
 //! this one marked), ends one or all others, and a manager who covers a login sees and
 //! ends all of its sessions on its page. Ended sessions are logged out at their next
 //! request; everything is audited.

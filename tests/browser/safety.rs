@@ -1,4 +1,4 @@
-//! Safe by default, in a browser (issue 15): destructive actions ask in a native dialog
+//! Safe by default, in a browser: destructive actions ask in a native dialog
 //! (Cancel changes nothing), a reinstall wants the hostname typed, the Assign Servers
 //! dialog shows its messages and keeps the list when "all servers" goes off, reloading
 //! the API key page keeps one key and hides the secret, the add-alias-user form reports

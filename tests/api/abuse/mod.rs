@@ -1,4 +1,4 @@
-//! Holding up under abuse (issue 21), each test bounded in time and count, on loopback:
+//! Holding up under abuse, each test bounded in time and count, on loopback:
 //! deadlines and connection caps (limits.rs), no state for strangers and the session cap
 //! (strangers.rs), bounded tables (retention.rs), honest answers when the database refuses
 //! writes (failure.rs), fair sharing between logins and search deadlines (fairness.rs),

@@ -1,4 +1,4 @@
-//! Offboarding an alias user in one step (issue 18): disabled, logged out, API keys
+//! Offboarding an alias user in one step: disabled, logged out, API keys
 //! revoked, SSH keys removed, and the servers its keys were put on listed for clean-up.
 
 use diesel::prelude::*;

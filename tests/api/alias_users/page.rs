@@ -1,4 +1,4 @@
-//! Alias Users (issue 5): the seed page's sentences and the no-escalation rules.
+//! Alias Users: the seed page's sentences and the no-escalation rules.
 
 use diesel::prelude::*;
 use steward::db::schema::{alias_servers, users};
@@ -596,9 +596,9 @@ async fn an_alias_manager_cannot_act_on_itself_or_on_a_stronger_alias(app: TestA
         303
     );
     assert!(app.user(m).is_some_and(|u| !u.disabled && !u.all_servers));
-    // A stronger sibling: more permissions (Ops) on a server, or all servers. (Under
-    // SPEC §2.1 rights are pairs of permission and server: Ops on no server at all would
-    // hold nothing beyond the manager's rights.)
+    // A stronger sibling: more permissions (Ops) on a server, or all servers. (Rights are
+    // pairs of permission and server: Ops on no server at all would hold nothing beyond
+    // the manager's rights.)
     let strong = app.alias("strong", s.account).role(s.ops).create();
     app.assign(strong, s.web1);
     let wide_role = app

@@ -1,4 +1,4 @@
-//! The JSON API (SPEC §5, issue 7): bearer keys acting with their login's current rights,
+//! The JSON API: bearer keys acting with their login's current rights,
 //! JSON errors, pagination, audited power actions, and the generated OpenAPI document.
 
 use chrono::NaiveDate;
@@ -357,7 +357,7 @@ async fn bad_input_gets_json_errors_with_the_right_status_and_changes_nothing(ap
     );
     assert_error(&app.api_get("/api/v1/no-such-thing", &key).await, 404);
     assert_error(&app.api_get("/api/v1/alias-users", &bob_key).await, 403);
-    // A known route with another method: 405, as JSON (issue 21).
+    // A known route with another method: 405, as JSON.
     assert_error(
         &app.api("POST", "/api/v1/me", Some(&key), Some("{}")).await,
         405,

@@ -1,4 +1,4 @@
-//! The reinstall and rescue forms offer the acting login's own SSH keys (issue 7), and the
+//! The reinstall and rescue forms offer the acting login's own SSH keys, and the
 //! driver's job records which keys it installs.
 
 use diesel::prelude::*;

@@ -1,4 +1,4 @@
-//! SSH keys and API keys pages (issue 7): formats accepted and refused, duplicates, foreign
+//! SSH keys and API keys pages: formats accepted and refused, duplicates, foreign
 //! key ids, who may manage whose keys, impersonation, and an API key's secret shown once.
 
 use diesel::prelude::*;
@@ -280,7 +280,7 @@ async fn an_accounts_keys_are_managed_by_itself_its_reseller_and_admin_only(app:
         assert!(at("Account Details") < at("Roles"), "{who}");
         assert!(
             at("Roles") < at("SSH Keys") && at("SSH Keys") < at("API Keys"),
-            "{who}: SPEC §3 order"
+            "{who}: the tabs in the order Roles, SSH Keys, API Keys"
         );
     }
     let res = app
@@ -352,7 +352,7 @@ async fn the_account_owner_manages_its_alias_users_keys(app: TestApp) {
         .create();
     let acme = app.login("acme").await;
     let base = format!("/users/{}/alias-users/{dave}", t.acme);
-    // Credentials are personal (SPEC §2.1): the owner sees dave's API keys but does not
+    // Credentials are personal: the owner sees dave's API keys but does not
     // mint one for it (it would know the secret of a key acting as dave).
     let res = acme
         .post(&format!("{base}/api-keys"), &[("name", "dave's script")])

@@ -1,4 +1,4 @@
-//! Scoped API keys (issue 17): a key acts with its grants ∩ its login's current rights,
+//! Scoped API keys: a key acts with its grants ∩ its login's current rights,
 //! only from its allowed addresses; the form refuses what the login cannot grant; the list
 //! shows each key's scope; `GET /api/v1/keys/current` says what the key may do.
 

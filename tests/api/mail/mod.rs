@@ -1,4 +1,4 @@
-//! SPEC §8 Mail, against a real SMTP server over TCP (`sink::SmtpSink`): a queued mail
+//! The panel's mail, against a real SMTP server over TCP (`sink::SmtpSink`): a queued mail
 //! arrives with its text and HTML parts and the configured sender; a mail server that is
 //! down or stalled costs retries (recorded) but never a page's time; a sensitive body is
 //! blanked once sent; a restart after SIGKILL loses no mail; two instances on one
@@ -456,7 +456,7 @@ async fn the_admin_page_shows_the_queue_to_admins_only_and_never_a_body(app: Tes
     assert_eq!(audited, 1);
 }
 
-/// SPEC §9: on SIGTERM the worker finishes the send in hand (the server answers it late)
+/// On SIGTERM the worker finishes the send in hand (the server answers it late)
 /// and takes no new mail; `steward serve` exits 0 and the rest stays queued.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_finishes_the_send_in_hand_and_leaves_the_rest_queued() {

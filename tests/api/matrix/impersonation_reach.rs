@@ -1,4 +1,4 @@
-//! Impersonation while reach changes (SPEC §2.1: impersonation is checked when it starts
+//! Impersonation while reach changes (impersonation is checked when it starts
 //! and on every request; the moment the actor no longer covers the target, it ends and
 //! the session returns to the actor). The alias manager of the matrix world (alias_users.*,
 //! alias_roles.manage, servers.view and servers.power on s1 only) impersonates the narrow

@@ -1,13 +1,13 @@
-//! The authorization matrix (issue 10, extended by issue 14): every route of the router ×
-//! every kind of login × the targets that matter, with the expected answer written by
-//! hand — not derived from the access module. After a refusal, nothing in any table may
-//! have changed (`helpers::snapshot` dumps every row of every table); after an accepted change,
-//! the change itself must be in the database (`effects`), not just the status.
+//! The authorization matrix: every route of the router × every kind of login × the
+//! targets that matter, with the expected answer written by hand — not derived from the
+//! access module. After a refusal, nothing in any table may have changed
+//! (`helpers::snapshot` dumps every row of every table); after an accepted change, the
+//! change itself must be in the database (`effects`), not just the status.
 //!
-//! Targets: a row names which login, role or server its placeholders stand for
-//! (`world`), so the same route is tried on targets weaker than the actor, equal to
-//! it, and stronger by permission, by servers and by kind (SPEC §2.1). Impersonation while
-//! reach changes has a table of its own (`impersonation_reach`); the JSON API's rows are in `json_api`.
+//! Targets: a row names which login, role or server its placeholders stand for (`world`),
+//! so the same route is tried on targets weaker than the actor, equal to it, and stronger
+//! by permission, by servers and by kind. Impersonation while reach changes has a table
+//! of its own (`impersonation_reach`); the JSON API's rows are in `json_api`.
 //!
 //! The route list is the table the real router registration fills (src/routes/table.rs),
 //! so a new route without a row here fails `every_route_of_the_router_has_a_row_in_the_matrix`.
@@ -58,8 +58,8 @@ pub(crate) const COLS: [&str; 12] = [
 /// rid=shared (held by an alias with all servers), rid=managers (the manager's own role),
 /// sid=s3 (a server of the owner that no alias is assigned).
 ///
-/// Cells marked in the issue-14 list of the report are the answers SPEC §2.1 requires
-/// where the build before the access rewrite answered otherwise.
+/// Some cells are answers the no-escalation rule requires where the build before the
+/// access rewrite answered otherwise (SECURITY.md, "The generated attacker").
 #[rustfmt::skip]
 pub(crate) const ROWS: &[(&str, &str, &str, &str, &str)] = &[
     //method path                                                   body                                                            target          anon adm aAl res own oth nar mgr wid dis exp imp
@@ -182,7 +182,7 @@ pub(crate) const ROWS: &[(&str, &str, &str, &str, &str)] = &[
     ("GET",  "/users/{id}/alias-users/{aid}/api-keys",              "",                                                             "",             "L2N22N44NLL4"),
     ("POST", "/users/{id}/alias-users/{aid}/api-keys",              "name=Deploy&expires_at=",                                      "",             "L4N44N44NLL4"),
     ("POST", "/users/{id}/alias-users/{aid}/api-keys/{kid}/revoke", "",                                                             "",             "L3N33N44NLL4"),
-    // Two-factor (issue 16). The world's logins hold no factor (the owner and the narrow
+    // Two-factor. The world's logins hold no factor (the owner and the narrow
     // alias get one in the worlds of the reset rows), so the two-factor step is not
     // pending for anyone and sends logged-in sessions on; the Security page is refused
     // while impersonating (factors are personal).

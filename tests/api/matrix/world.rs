@@ -2,7 +2,7 @@
 //! per isolated cell, and how a row's path template and target name are filled in.
 //!
 //! Actors (the columns) and targets are chosen so that a target can be weaker than, equal
-//! to, or stronger than the actor by permission, by servers and by kind (SPEC §2.1):
+//! to, or stronger than the actor by permission, by servers and by kind:
 //! the manager alias holds `servers.view` and `servers.power` on s1 only, with the
 //! alias_users.* and alias_roles.manage rights; the "strong" alias adds
 //! `servers.reinstall` on s1 (stronger by permission); the wide and the shared alias reach

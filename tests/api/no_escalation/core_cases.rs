@@ -1,7 +1,7 @@
-//! The core of issue 14 seen from outside: a few of its cases driven over HTTP against the
-//! one rule of SPEC §2.1 (`access::rights`, `access::changes`), each checking the state
-//! after the refusal, on both backends. The full regression set and the generated
-//! attacker live in their own files.
+//! The no-escalation rule seen from outside: a few of its cases driven over HTTP against
+//! the one rule (`access::rights`, `access::changes`; SECURITY.md, "The no-escalation
+//! rule"), each checking the state after the refusal, on both backends. The reported
+//! escalations and the generated attacker live beside this file.
 
 use diesel::prelude::*;
 use steward::db::schema::{alias_role_permissions, users};

@@ -1,7 +1,9 @@
-//! The eight escalations of issue 14, each as the attacker ran it, on both backends. Each
-//! test asserts the refusal (403, 404 or 422) and then reads the state back, from the
-//! database or through the pages, to show that nothing changed: SPEC §2.1, "A must cover
-//! L before the change, and cover L after it", and §3's "never 500".
+//! The eight escalations the generated attacker found in the build before the access
+//! rewrite, each as the attacker ran it, on both backends. Each test asserts the refusal
+//! (403, 404 or 422) and then reads the state back, from the database or through the
+//! pages, to show that nothing changed: a login A acting on a login L must cover L before
+//! the change and after it (SECURITY.md, "The no-escalation rule"), and no input is ever
+//! answered with a 500.
 
 use crate::no_escalation::attacker::fixtures::{
     self as fx, admin, alias, count, customer, login_state, reseller, role, server, server_state,
@@ -20,7 +22,7 @@ backend_tests!(
     display_names_and_usernames_refuse_bidi_and_zero_width_characters,
 );
 
-/// Refusals SPEC allows for a forbidden or foreign action.
+/// The refusals allowed for a forbidden or foreign action: 403, 404 or 422, never 500.
 fn assert_refused(status: u16, what: &str) {
     assert!(
         matches!(status, 403 | 404 | 422),
@@ -316,7 +318,7 @@ async fn a_siblings_alias_page_hides_servers_outside_the_viewers_reach(app: Test
     assert!(page.contains("secret.acme.test"));
 }
 
-// 7. NUL in every search box the issue names and in the login form.
+// 7. NUL in every search box the attacker used and in the login form.
 async fn a_nul_byte_in_a_search_or_a_login_name_never_answers_500(app: TestApp) {
     let boss = admin(&app, "boss");
     let acme = customer(&app, "acme", boss);

@@ -1,4 +1,4 @@
-//! SPEC §9: `STEWARD_TRUSTED_PROXIES`. Only a trusted peer may name the client address
+//! `STEWARD_TRUSTED_PROXIES`. Only a trusted peer may name the client address
 //! through `X-Forwarded-For` / `Forwarded`, and the right-most untrusted address is the
 //! client; the one address decided is what Login History, the audit log and throttling
 //! record.

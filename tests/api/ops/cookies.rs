@@ -1,4 +1,4 @@
-//! SPEC §5/§9: when `STEWARD_PUBLIC_URL` is https, the session cookie is `Secure` with the
+//! When `STEWARD_PUBLIC_URL` is https, the session cookie is `Secure` with the
 //! `__Host-` prefix and every response carries `Strict-Transport-Security`; over plain
 //! http (the default, for local use) neither, so the panel still works without TLS.
 

@@ -1,4 +1,4 @@
-//! SPEC §9: Prometheus metrics on `STEWARD_METRICS_BIND` only: requests by route pattern
+//! Prometheus metrics on `STEWARD_METRICS_BIND` only: requests by route pattern
 //! and status, latency histograms, database pool waits, the Argon2 queue, logins by
 //! outcome and open sessions. The counters are the process's, so each check compares the
 //! numbers before and after its own requests.

@@ -1,4 +1,4 @@
-//! SPEC §9: on SIGTERM (and SIGINT) `steward serve` stops accepting, lets the requests in
+//! On SIGTERM (and SIGINT) `steward serve` stops accepting, lets the requests in
 //! flight finish, and exits 0. Twenty power requests on one server are in flight when the
 //! signal arrives, each waiting for the controller's answer to its job (the built-in
 //! driver's simulated latency, `STEWARD_DRIVER_DELAY_MS`, makes the calls slow, and a

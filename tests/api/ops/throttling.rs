@@ -1,4 +1,4 @@
-//! SPEC §9: login throttling counts failures per (username, client address) and per
+//! Login throttling counts failures per (username, client address) and per
 //! client address, so one attacker cannot lock a login out for everyone; a slower
 //! per-username backstop delays answers instead of locking; admins see throttled
 //! addresses and lift a throttle, audited. The app trusts loopback as its proxy, so each

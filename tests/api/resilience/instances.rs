@@ -1,4 +1,4 @@
-//! SPEC §1 and §6: any number of stateless instances on one PostgreSQL. Two `steward serve`
+//! Any number of stateless instances on one PostgreSQL. Two `steward serve`
 //! processes share nothing but the database and the secret key; whatever happens on one
 //! (log-in, disable, key revocation, log-out) holds on the other at its next request.
 

@@ -1,4 +1,4 @@
-//! Alias roles through the JSON API (SPEC §2 and §5): the five role routes, each with its
+//! Alias roles through the JSON API: the five role routes, each with its
 //! refusals — 403 for a key without the right, for the caller's own role, a role beyond
 //! its rights, a change that would leave a holder beyond it, and a key granted less than
 //! its login; 404 for another account's role; 422 for bad names, unknown or ungrantable
@@ -380,7 +380,7 @@ async fn dangerous_permissions_need_confirm_dangerous_through_the_api(app: TestA
         role_row(&app, viewer).unwrap().2,
         keys(&["servers.view", "servers.console"])
     );
-    // As on the Roles tab, every save of a role holding one confirms it (SPEC §2), even a
+    // As on the Roles tab, every save of a role holding one confirms it, even a
     // new description alone.
     let path = format!("/api/v1/roles/{wipers_id}");
     refused(

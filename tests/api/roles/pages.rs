@@ -1,4 +1,4 @@
-//! Alias roles (SPEC §2, §3 Roles tab): the tab, the editor, and the server-side rules on
+//! Alias roles on the pages: the Roles tab, the editor, and the server-side rules on
 //! every save, including crafted posts the editor would never send.
 
 use diesel::prelude::*;

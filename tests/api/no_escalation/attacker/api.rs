@@ -601,8 +601,8 @@ impl Runner<'_> {
         a: &Answer,
     ) -> Result<(), Violation> {
         let body: Value = serde_json::from_str(&a.body).unwrap_or(Value::Null);
-        // §2.1 with the key as the actor: a login whose rights grew must be within the
-        // key's rights afterwards.
+        // No escalation, with the key as the actor: a login whose rights grew must be within
+        // the key's rights afterwards.
         let key_after = after.key_rights(key.id).unwrap_or_default();
         for id in after.logins.keys() {
             let (was, now) = (before.rights(*id), after.rights(*id));

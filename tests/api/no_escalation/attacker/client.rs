@@ -1,5 +1,5 @@
 //! One logged-in browser per login of the world, as the attacker drives it: the session's
-//! CSRF token is read once and sent as `X-CSRF-Token` (SPEC §5), so that a step costs one
+//! CSRF token is read once and sent as `X-CSRF-Token`, so that a step costs one
 //! request; it is read again if the panel says the form expired.
 
 use reqwest::redirect::Policy;

@@ -1,6 +1,6 @@
 //! Worlds written straight to the database for the escalation tests and the generated
 //! attacker: logins, roles, servers and assignments. Plain SQL on purpose: these tests
-//! judge `src/` from the outside, so they lean on the tables SPEC describes and not on the
+//! judge `src/` from the outside, so they lean on the tables (migrations/) and not on the
 //! models or enums the code under test is free to reshape. Every login's password is
 //! `helpers::PASSWORD`.
 

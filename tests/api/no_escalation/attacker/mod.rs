@@ -1,8 +1,8 @@
-//! The generated attacker (issue 14): proptest draws worlds (accounts of each kind, roles
+//! The generated attacker: proptest draws worlds (accounts of each kind, roles
 //! drawn from the catalog, alias users with random reach, "all servers", disabled and
 //! expired logins) and sequences of steps by random actors through the real routes, pages
 //! and JSON API alike. `steps.rs` judges each step with `model.rs`, an independent
-//! restatement of SPEC §2.1 that never calls into `steward::access`.
+//! restatement of the no-escalation rule that never calls into `steward::access`.
 //!
 //! Deterministic: a fixed seed. `PROPTEST_CASES` sets the number of cases (default 64),
 //! `ATTACKER_STEPS` the longest sequence (default 16), `ATTACKER_SEED` another seed (any

@@ -1,4 +1,6 @@
-//! The oracle: SPEC §1, §2 and §2.1 restated from the tables, independent of `src/access`.
+//! The oracle: the kinds of login, the permission catalog and the no-escalation rule
+//! (SECURITY.md, "The no-escalation rule") restated from the tables, independent of
+//! `src/access`.
 //! A login's rights are its account-level permissions, its server permissions with the
 //! servers it reaches (the pairs), and the "all servers" grant of an account or of an alias
 //! user that has it. `covers(a, l)` is the subset test; the attacker asks it after every
@@ -12,7 +14,7 @@ use diesel::QueryableByName;
 use super::fixtures::rows;
 use crate::helpers::TestApp;
 
-/// SPEC §2's catalog: key and tier (0 user, 1 reseller, 2 admin).
+/// The permission catalog: key and tier (0 user, 1 reseller, 2 admin).
 pub const CATALOG: &[(&str, u8)] = &[
     ("servers.view", 0),
     ("servers.power", 0),
@@ -247,7 +249,7 @@ impl State {
     }
 
     /// Whether a login may act today: not disabled, not expired, and for an alias user a
-    /// parent that may act (SPEC §1).
+    /// parent that may act.
     pub fn alive(&self, id: i32) -> bool {
         let Some(l) = self.logins.get(&id) else {
             return false;
@@ -380,7 +382,7 @@ impl State {
         }
     }
 
-    /// What API key `kid` may do now (SPEC §5): its grants ∩ its login's current rights.
+    /// What API key `kid` may do now: its grants ∩ its login's current rights.
     /// The permissions it was granted (all when none were ticked) cut down to the login's;
     /// its chosen servers cut down to those the login reaches, and no "all servers" grant
     /// unless it has all of its login's servers. `None` when the key does not work at all
@@ -407,9 +409,9 @@ impl State {
         Some(r)
     }
 
-    /// SPEC §2.1: `a` covers `l` when every grant of `l` is one of `a`'s. Server pairs are
-    /// compared as sets of (permission, server); a server `a` does not list still counts
-    /// when `a`'s "all servers" grant includes it in this state.
+    /// The no-escalation rule: `a` covers `l` when every grant of `l` is one of `a`'s.
+    /// Server pairs are compared as sets of (permission, server); a server `a` does not
+    /// list still counts when `a`'s "all servers" grant includes it in this state.
     pub fn covers(&self, a: &Rights, l: &Rights) -> bool {
         if !l.perms.is_subset(&a.perms) {
             return false;

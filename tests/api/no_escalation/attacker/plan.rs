@@ -27,7 +27,7 @@ pub struct AliasPlan {
     pub standing: u8,
 }
 
-/// An API key of one login of the world, with a random scope (SPEC §5: some of the login's
+/// An API key of one login of the world, with a random scope (some of the login's
 /// permissions or all of them; all its servers or a chosen few).
 #[derive(Debug, Clone)]
 pub struct KeyPlan {
@@ -142,7 +142,7 @@ const USER_TIER: &[&str] = &[
 ];
 
 /// Roles worth drawing often, per kind of account: the shapes of the real delegations the
-/// issue's escalations hid behind (a helpdesk with admin.users, a reseller's support desk,
+/// reported escalations hid behind (a helpdesk with admin.users, a reseller's support desk,
 /// a customer's manager, hands that only power or only look).
 fn presets(slot: usize) -> Vec<Vec<&'static str>> {
     let with = |extra: &[&'static str]| {

@@ -1,13 +1,13 @@
 //! Plays one drawn case against the real server and judges every step with the oracle.
 //!
 //! After each step: no answer is a 5xx; a refused step (4xx) changed nothing at all; an
-//! accepted step raised no login beyond the rights of the login that acted (§2.1), started
-//! no impersonation of a login the actor does not cover, minted no key for another login,
-//! powered no server without `servers.power` on it, moved no server outside the actor's
-//! reach, and stored no name with hidden characters. Then the sessions are probed: each
-//! one that acts (and each that impersonates) must answer 404 for every server of the
-//! world its effective login does not reach, and pages about alias users must not name
-//! such servers.
+//! accepted step raised no login beyond the rights of the login that acted (the
+//! no-escalation rule), started no impersonation of a login the actor does not cover,
+//! minted no key for another login, powered no server without `servers.power` on it, moved
+//! no server outside the actor's reach, and stored no name with hidden characters. Then the
+//! sessions are probed: each one that acts (and each that impersonates) must answer 404 for
+//! every server of the world its effective login does not reach, and pages about alias
+//! users must not name such servers.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -20,7 +20,7 @@ use super::world::World;
 use crate::helpers::{TestApp, PASSWORD};
 
 /// Names, searches and usernames the attacker types: plain ones, and the hostile ones of
-/// the issue (NUL, bidi override, zero-width characters).
+/// the escalations once hid behind (NUL, bidi override, zero-width characters).
 const TEXTS: &[&str] = &[
     "Plain Name",
     "Zoë Ortiz",
@@ -274,7 +274,7 @@ impl<'a> Runner<'a> {
             })
             .collect();
         // While someone impersonates an alias user, its owner sometimes widens it (the
-        // impersonation must then end, §2.1).
+        // impersonation must then end: the actor no longer covers the target).
         let widened = self
             .sessions
             .values()
@@ -997,8 +997,8 @@ impl<'a> Runner<'a> {
         answer: &Answer,
     ) -> Result<(), Violation> {
         let changed = snap.data_changed(snap_after);
-        // §2.1: a login whose rights grew must be covered, after the change, by the login
-        // that changed them (while impersonating, the impersonated one).
+        // No escalation: a login whose rights grew must be covered, after the change, by the
+        // login that changed them (while impersonating, the impersonated one).
         let eff_after = after.rights(eff);
         for id in after.logins.keys() {
             let was = before.rights(*id);
