@@ -59,9 +59,7 @@ async fn a_customer_gets_403_on_manage_users(app: TestApp) {
         )
         .await;
     assert_status!(res, 403);
-    assert!(User::find_by_username(&mut app.conn(), "sneaky")
-        .unwrap()
-        .is_none());
+    assert!(app.user_named("sneaky").is_none());
     // The page itself does not offer the menu entry.
     assert!(!b.get_html("/servers").await.contains("Manage Users"));
 }
@@ -103,21 +101,12 @@ async fn an_admin_adds_a_customer_under_a_reseller(app: TestApp) {
             ],
         )
         .await;
-    let created = User::find_by_username(&mut app.conn(), "newcust")
-        .unwrap()
-        .expect("created");
+    let created = app.user_named("newcust").expect("created");
     assert_redirect_to(&res, &format!("/users/{}", created.id));
     assert_eq!(created.owner_id, Some(r));
     assert_eq!(created.kind, "user");
     // The new customer can log in and its reseller sees it.
-    assert_eq!(
-        app.browser()
-            .login("newcust", PASSWORD)
-            .await
-            .status()
-            .as_u16(),
-        303
-    );
+    assert_status!(app.browser().login("newcust", PASSWORD).await, 303);
     let page = app.login("resell").await.get_html("/users").await;
     assert!(page.contains(">NewCust</a>"));
 }
@@ -139,13 +128,7 @@ async fn a_reseller_adds_customers_owned_by_itself_only(app: TestApp) {
         )
         .await;
     assert_status!(res, 303);
-    assert_eq!(
-        User::find_by_username(&mut app.conn(), "cust1")
-            .unwrap()
-            .unwrap()
-            .owner_id,
-        Some(r)
-    );
+    assert_eq!(app.user_named("cust1").unwrap().owner_id, Some(r));
     let res = b
         .post(
             "/users",
@@ -170,12 +153,8 @@ async fn a_reseller_adds_customers_owned_by_itself_only(app: TestApp) {
         )
         .await;
     assert_status!(res, 403);
-    assert!(User::find_by_username(&mut app.conn(), "boss2")
-        .unwrap()
-        .is_none());
-    assert!(User::find_by_username(&mut app.conn(), "res2")
-        .unwrap()
-        .is_none());
+    assert!(app.user_named("boss2").is_none());
+    assert!(app.user_named("res2").is_none());
 }
 
 async fn invalid_input_gives_422_with_the_input_kept_and_changes_nothing(app: TestApp) {
@@ -204,9 +183,7 @@ async fn invalid_input_gives_422_with_the_input_kept_and_changes_nothing(app: Te
         !page.contains("value=\"short\""),
         "the password is never echoed"
     );
-    assert!(User::find_by_username(&mut app.conn(), "ok-name")
-        .unwrap()
-        .is_none());
+    assert!(app.user_named("ok-name").is_none());
 }
 
 async fn a_taken_username_is_refused_whatever_its_case(app: TestApp) {
@@ -318,20 +295,9 @@ async fn a_login_changes_its_own_password_with_the_current_one(app: TestApp) {
     // This session goes on; the other device's session has ended.
     assert_status!(b.get(&path).await, 200);
     assert_redirect_to(&other_device.get(&path).await, "/login");
-    assert_eq!(
-        app.browser()
-            .login("boss", PASSWORD)
-            .await
-            .status()
-            .as_u16(),
-        422
-    );
-    assert_eq!(
-        app.browser()
-            .login("boss", "a-brand-new-password")
-            .await
-            .status()
-            .as_u16(),
+    assert_status!(app.browser().login("boss", PASSWORD).await, 422);
+    assert_status!(
+        app.browser().login("boss", "a-brand-new-password").await,
         303
     );
 }

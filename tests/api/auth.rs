@@ -58,14 +58,7 @@ async fn a_disabled_account_cannot_log_in_and_its_open_session_stops_working(app
     let admin = app.admin("boss");
     let customer = app.customer("carol", admin);
     let carol = app.login("carol").await;
-    assert_eq!(
-        carol
-            .get(&format!("/users/{customer}"))
-            .await
-            .status()
-            .as_u16(),
-        200
-    );
+    assert_status!(carol.get(&format!("/users/{customer}")).await, 200);
 
     let boss = app.login("boss").await;
     let res = boss

@@ -14,10 +14,10 @@ use std::collections::BTreeMap;
 
 use steward::routes::{RouteRow, RouteTable};
 
-use crate::helpers::{Browser, TestApp, PASSWORD};
-use crate::matrix::{api_key, world, World};
-use crate::matrix::world::new_ip;
 use crate::helpers::snapshot::{snapshot, Snapshot};
+use crate::helpers::{Browser, TestApp, PASSWORD};
+use crate::matrix::world::new_ip;
+use crate::matrix::{api_key, world, World};
 
 /// Rows holding this are searched for afterwards, to read the page they appear on.
 const MARK: &str = "hostilemark";

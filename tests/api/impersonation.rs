@@ -41,8 +41,7 @@ async fn an_admin_impersonates_a_customer_and_acts_with_exactly_its_rights(app: 
     app.server("web1.acme.test").owned_by(acme).create();
     app.server("db.globex.test").owned_by(other).create();
     let b = app.login("boss").await;
-    let res = b.post(&format!("/users/{acme}/impersonate"), &[]).await;
-    assert_redirect_to(&res, "/servers");
+    b.impersonate(&format!("/users/{acme}")).await;
     let page = b.get_html("/servers").await;
     assert!(page.contains("impersonation-banner"));
     assert!(page.contains("<strong>boss name</strong> is acting as <strong>acme name</strong>"));
@@ -57,10 +56,7 @@ async fn returning_restores_the_original_login_and_nothing_more(app: TestApp) {
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
     let b = app.login("boss").await;
-    assert_redirect_to(
-        &b.post(&format!("/users/{acme}/impersonate"), &[]).await,
-        "/servers",
-    );
+    b.impersonate(&format!("/users/{acme}")).await;
     let res = b.post("/impersonation/stop", &[]).await;
     assert_redirect_to(&res, &format!("/users/{acme}"));
     let page = b.get_html("/users").await;
@@ -86,34 +82,19 @@ async fn an_owner_impersonates_its_alias_user_and_sees_only_its_servers(app: Tes
     app.server("web2.acme.test").owned_by(acme).create();
     app.assign(a, web1);
     let owner = app.login("acme").await;
-    let res = owner
-        .post(&format!("/users/{acme}/alias-users/{a}/impersonate"), &[])
+    owner
+        .impersonate(&format!("/users/{acme}/alias-users/{a}"))
         .await;
-    assert_redirect_to(&res, "/servers");
     let page = owner.get_html("/servers").await;
     assert!(page.contains("is acting as"));
     assert!(page.contains("web1.acme.test") && !page.contains("web2.acme.test"));
     // The alias user's rights: no alias management.
-    assert_eq!(
-        owner
-            .get(&format!("/users/{acme}/alias-users"))
-            .await
-            .status()
-            .as_u16(),
-        403
-    );
+    assert_status!(owner.get(&format!("/users/{acme}/alias-users")).await, 403);
     assert_redirect_to(
         &owner.post("/impersonation/stop", &[]).await,
         &format!("/users/{acme}/alias-users"),
     );
-    assert_eq!(
-        owner
-            .get(&format!("/users/{acme}/alias-users"))
-            .await
-            .status()
-            .as_u16(),
-        200
-    );
+    assert_status!(owner.get(&format!("/users/{acme}/alias-users")).await, 200);
 }
 
 async fn an_alias_never_impersonates_its_parent_itself_or_a_stronger_sibling(app: TestApp) {
@@ -183,20 +164,11 @@ async fn a_reseller_impersonates_its_customers_and_their_aliases_but_no_one_else
         .all_servers(true)
         .create();
     let b = app.login("res-one").await;
-    assert_eq!(
-        b.post(&format!("/users/{theirs}/impersonate"), &[])
-            .await
-            .status()
-            .as_u16(),
+    assert_status!(
+        b.post(&format!("/users/{theirs}/impersonate"), &[]).await,
         404
     );
-    assert_eq!(
-        b.post(&format!("/users/{r2}/impersonate"), &[])
-            .await
-            .status()
-            .as_u16(),
-        404
-    );
+    assert_status!(b.post(&format!("/users/{r2}/impersonate"), &[]).await, 404);
     assert!(b
         .get_html("/users")
         .await
@@ -210,28 +182,20 @@ async fn a_reseller_impersonates_its_customers_and_their_aliases_but_no_one_else
         "/servers",
     );
     assert_status!(b.post("/impersonation/stop", &[]).await, 303);
-    assert_redirect_to(
-        &b.post(&format!("/users/{mine}/impersonate"), &[]).await,
-        "/servers",
-    );
+    b.impersonate(&format!("/users/{mine}")).await;
 }
 
 async fn nobody_impersonates_an_admin(app: TestApp) {
     let admin = app.admin("boss");
     let other_admin = app.admin("boss2");
     let b = app.login("boss").await;
-    assert_eq!(
+    assert_status!(
         b.post(&format!("/users/{other_admin}/impersonate"), &[])
-            .await
-            .status()
-            .as_u16(),
+            .await,
         403
     );
-    assert_eq!(
-        b.post(&format!("/users/{admin}/impersonate"), &[])
-            .await
-            .status()
-            .as_u16(),
+    assert_status!(
+        b.post(&format!("/users/{admin}/impersonate"), &[]).await,
         403
     );
     assert!(!b
@@ -246,10 +210,7 @@ async fn impersonation_does_not_nest(app: TestApp) {
     let r = app.role(acme, "Viewer").perms(&["servers.view"]).create();
     let a = app.alias("helper", acme).role(r).all_servers(true).create();
     let b = app.login("boss").await;
-    assert_redirect_to(
-        &b.post(&format!("/users/{acme}/impersonate"), &[]).await,
-        "/servers",
-    );
+    b.impersonate(&format!("/users/{acme}")).await;
     let res = b
         .post(&format!("/users/{acme}/alias-users/{a}/impersonate"), &[])
         .await;
@@ -290,11 +251,9 @@ async fn disabled_and_expired_logins_cannot_be_impersonated(app: TestApp) {
         .execute(&mut app.conn())
         .unwrap();
     let boss = app.login("boss").await;
-    assert_eq!(
+    assert_status!(
         boss.post(&format!("/users/{disabled_customer}/impersonate"), &[])
-            .await
-            .status()
-            .as_u16(),
+            .await,
         403
     );
 }
@@ -305,10 +264,7 @@ async fn actions_while_impersonating_are_recorded_with_both_identities(app: Test
     let r = app.role(acme, "Viewer").perms(&["servers.view"]).create();
     let a = app.alias("helper", acme).role(r).all_servers(true).create();
     let b = app.login("boss").await;
-    assert_redirect_to(
-        &b.post(&format!("/users/{acme}/impersonate"), &[]).await,
-        "/servers",
-    );
+    b.impersonate(&format!("/users/{acme}")).await;
     let res = b
         .post(&format!("/users/{acme}/alias-users/{a}/disable"), &[])
         .await;
@@ -332,10 +288,7 @@ async fn passwords_cannot_be_changed_while_impersonating(app: TestApp) {
     let r = app.role(acme, "Viewer").perms(&["servers.view"]).create();
     let a = app.alias("helper", acme).role(r).all_servers(true).create();
     let b = app.login("boss").await;
-    assert_redirect_to(
-        &b.post(&format!("/users/{acme}/impersonate"), &[]).await,
-        "/servers",
-    );
+    b.impersonate(&format!("/users/{acme}")).await;
     let page = b.get_html(&format!("/users/{acme}")).await;
     assert!(!page.contains("Change password"));
     let res = b
@@ -354,12 +307,9 @@ async fn passwords_cannot_be_changed_while_impersonating(app: TestApp) {
         &format!("/users/{acme}"),
     );
     let owner = app.login("acme").await;
-    assert_redirect_to(
-        &owner
-            .post(&format!("/users/{acme}/alias-users/{a}/impersonate"), &[])
-            .await,
-        "/servers",
-    );
+    owner
+        .impersonate(&format!("/users/{acme}/alias-users/{a}"))
+        .await;
     let res = owner
         .post(
             &format!("/users/{acme}/alias-users/{a}/password"),
@@ -370,22 +320,8 @@ async fn passwords_cannot_be_changed_while_impersonating(app: TestApp) {
         )
         .await;
     assert_status!(res, 403);
-    assert_eq!(
-        app.browser()
-            .login("acme", PASSWORD)
-            .await
-            .status()
-            .as_u16(),
-        303
-    );
-    assert_eq!(
-        app.browser()
-            .login("helper", PASSWORD)
-            .await
-            .status()
-            .as_u16(),
-        303
-    );
+    assert_status!(app.browser().login("acme", PASSWORD).await, 303);
+    assert_status!(app.browser().login("helper", PASSWORD).await, 303);
 }
 
 async fn a_failed_action_writes_no_audit_row(app: TestApp) {
@@ -459,13 +395,7 @@ async fn an_alias_with_activity_view_sees_entries_but_not_other_logins_addresses
     assert!(full.contains("127.0.0.1"));
     // Without activity.view there is no tab.
     let b = app.login("blind").await;
-    assert_eq!(
-        b.get(&format!("/users/{acme}/activity"))
-            .await
-            .status()
-            .as_u16(),
-        403
-    );
+    assert_status!(b.get(&format!("/users/{acme}/activity")).await, 403);
     // Filters work.
     let filtered = owner
         .get_html(&format!("/users/{acme}/activity?action=alias."))
@@ -532,10 +462,7 @@ async fn impersonation_ends_when_the_right_to_it_is_withdrawn(app: TestApp) {
     let r2 = app.reseller("res-two", admin);
     let c = app.customer("carol", r1);
     let b = app.login("res-one").await;
-    assert_redirect_to(
-        &b.post(&format!("/users/{c}/impersonate"), &[]).await,
-        "/servers",
-    );
+    b.impersonate(&format!("/users/{c}")).await;
     assert!(b.get_html("/servers").await.contains("is acting as"));
     // The admin moves the customer to another reseller.
     diesel::update(users::table.find(c))

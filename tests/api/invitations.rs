@@ -7,9 +7,9 @@
 use diesel::prelude::*;
 use steward::db::schema::{audit_log, invitations, mail_outbox};
 
-use crate::helpers::{assert_redirect_to, Browser, TestApp};
-use crate::helpers::tenants;
 use crate::helpers::snapshot::snapshot;
+use crate::helpers::tenants;
+use crate::helpers::{assert_redirect_to, Browser, TestApp};
 
 backend_tests!(
     inviting_an_alias_user_creates_an_invited_login_and_queues_one_mail_with_the_link,
@@ -74,7 +74,7 @@ fn mails_to(app: &TestApp, email: &str) -> i64 {
 }
 
 fn login_named(app: &TestApp, username: &str) -> Option<steward::models::user::User> {
-    steward::models::user::User::find_by_username(&mut app.conn(), username).unwrap()
+    app.user_named(username)
 }
 
 /// The account acme (owner logged in) with a role, inviting `username` at `email`.
@@ -249,14 +249,7 @@ async fn an_expired_link_answers_410_and_changes_nothing(app: TestApp) {
     assert_status!(res, 410);
     assert_eq!(snapshot(&app), before, "nothing changed");
     assert!(app.user(id).unwrap().invited_at.is_some());
-    assert_eq!(
-        app.browser()
-            .login("anna", NEW_PASSWORD)
-            .await
-            .status()
-            .as_u16(),
-        422
-    );
+    assert_status!(app.browser().login("anna", NEW_PASSWORD).await, 422);
 }
 
 async fn a_too_short_password_is_refused_next_to_the_field_and_the_link_still_works(app: TestApp) {
@@ -300,14 +293,7 @@ async fn a_resend_makes_the_old_link_stop_working_and_the_new_one_work(app: Test
     assert_status!(accept(&app, &old, NEW_PASSWORD).await, 404);
     assert!(app.user(id).unwrap().invited_at.is_some());
     assert_status!(accept(&app, &new, NEW_PASSWORD).await, 303);
-    assert_eq!(
-        app.browser()
-            .login("anna", NEW_PASSWORD)
-            .await
-            .status()
-            .as_u16(),
-        303
-    );
+    assert_status!(app.browser().login("anna", NEW_PASSWORD).await, 303);
 }
 
 async fn cancelling_an_invitation_removes_the_invited_login(app: TestApp) {
@@ -500,14 +486,7 @@ async fn an_account_is_invited_resent_accepted_and_another_cancelled(app: TestAp
     let new = invitation_link(&app, "newco@invited.test").await;
     assert_status!(accept(&app, &old, NEW_PASSWORD).await, 404);
     assert_status!(accept(&app, &new, NEW_PASSWORD).await, 303);
-    assert_eq!(
-        app.browser()
-            .login("newco", NEW_PASSWORD)
-            .await
-            .status()
-            .as_u16(),
-        303
-    );
+    assert_status!(app.browser().login("newco", NEW_PASSWORD).await, 303);
     assert_eq!(
         app.audit_count("account.invitation_resend"),
         2,

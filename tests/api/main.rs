@@ -11,8 +11,8 @@ mod accounts;
 mod auth;
 mod impersonation;
 mod invitations;
-mod sessions;
 mod session_lifetime;
+mod sessions;
 mod two_factor;
 
 // Alias users, their roles and keys.
@@ -22,8 +22,8 @@ mod keys;
 mod roles;
 
 // Servers and what can be done to them.
-mod servers;
 mod server_actions;
+mod servers;
 
 // The JSON API, and a page and the API calling one operation.
 mod json_api;

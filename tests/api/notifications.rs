@@ -6,12 +6,11 @@
 //! or from a known address. Mails are read as they arrived at the app's SMTP server
 //! (`mails`).
 
-use std::process::Command;
-
 use diesel::prelude::*;
 use steward::db::schema::{audit_log, mail_outbox};
 
 use crate::backend_tests_with;
+use crate::helpers::net::steward_command;
 use crate::helpers::{TestApp, PASSWORD};
 use crate::ops::browser_via_proxy;
 use crate::two_factor::enrol;
@@ -359,17 +358,7 @@ async fn the_console_reset_tells_the_owner(app: TestApp) {
     let acme = app.customer("acme", admin);
     app.alias("dev", acme).create();
     enrol(&app.login("dev").await).await;
-    let secret = {
-        use base64::Engine;
-        base64::engine::general_purpose::STANDARD.encode([7u8; 64])
-    };
-    let out = Command::new(env!("CARGO_BIN_EXE_steward"))
-        .args(["reset-2fa", "--username", "dev"])
-        .env("STEWARD_DATABASE_URL", &app.database_url)
-        .env("STEWARD_SECRET_KEY", &secret)
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap();
+    let out = steward_command(&app.database_url, &["reset-2fa", "--username", "dev"]);
     assert!(out.status.success(), "{out:?}");
     let m = only_mail(&app, "two_factor_removed", "acme@example.com").await;
     says(&m, "steward reset-2fa");

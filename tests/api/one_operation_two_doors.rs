@@ -4,8 +4,8 @@
 use diesel::prelude::*;
 use steward::db::schema::audit_log;
 
-use crate::helpers::{assert_redirect_to, TestApp, PASSWORD};
 use crate::helpers::tenants;
+use crate::helpers::{assert_redirect_to, TestApp, PASSWORD};
 
 backend_tests!(
     power_from_a_page_and_from_the_api_writes_the_same_audit_entry,
@@ -46,6 +46,37 @@ fn power_rows(app: &TestApp) -> Vec<Row> {
     rows_of(app, "server.power")
 }
 
+/// The two rows of `action`, one from each door (page first), after checking that
+/// `via_api` is what tells them apart (and no more rows: no copies); both answered with
+/// `via_api` cleared, so that they compare with `entry`.
+fn one_from_each_door(app: &TestApp, action: &str) -> (Row, Row) {
+    let rows = rows_of(app, action);
+    assert_eq!(rows.len(), 2, "one entry per door, no copies: {rows:?}");
+    let (from_page, mut from_api) = (rows[0].clone(), rows[1].clone());
+    assert!(!from_page.5 && from_api.5, "via_api tells the doors apart");
+    from_api.5 = false;
+    (from_page, from_api)
+}
+
+/// The row both doors wrote for `action`, asserted the same but for `via_api`.
+fn same_but_the_door(app: &TestApp, action: &str) -> Row {
+    let (from_page, from_api) = one_from_each_door(app, action);
+    assert_eq!(from_page, from_api, "{action}");
+    from_page
+}
+
+/// An audit row as a page writes it (`via_api` false).
+fn entry(account: i32, actor: &str, action: &str, target: &str, details: &str) -> Row {
+    (
+        Some(account),
+        actor.into(),
+        action.into(),
+        target.into(),
+        details.into(),
+        false,
+    )
+}
+
 async fn power_from_a_page_and_from_the_api_writes_the_same_audit_entry(app: TestApp) {
     let t = tenants(&app);
     let sid = app.server("web1.acme.test").owned_by(t.acme).create();
@@ -65,22 +96,14 @@ async fn power_from_a_page_and_from_the_api_writes_the_same_audit_entry(app: Tes
         )
         .await;
     assert_eq!(status, 200, "{body}");
-    let rows = power_rows(&app);
-    assert_eq!(rows.len(), 2, "one entry per action, no copies: {rows:?}");
-    let (mut from_page, mut from_api) = (rows[0].clone(), rows[1].clone());
-    assert!(!from_page.5 && from_api.5, "via_api tells the doors apart");
-    from_page.5 = false;
-    from_api.5 = false;
-    assert_eq!(from_page, from_api);
     assert_eq!(
-        from_page,
-        (
-            Some(t.acme),
-            "boss".into(),
-            "server.power".into(),
-            "server web1.acme.test".into(),
-            "on".into(),
-            false
+        same_but_the_door(&app, "server.power"),
+        entry(
+            t.acme,
+            "boss",
+            "server.power",
+            "server web1.acme.test",
+            "on"
         )
     );
 }
@@ -189,31 +212,11 @@ async fn creating_an_alias_user_from_the_tab_and_from_the_api_writes_the_same_au
     let res = app.browser().login("ops-api", "a-long-password").await;
     assert_status!(res, 303);
     // One audit row each, the same but for the door and the name.
-    let rows = create_rows(&app);
-    assert_eq!(rows.len(), 2, "{rows:?}");
-    let (from_tab, from_api) = (rows[0].clone(), rows[1].clone());
-    assert!(!from_tab.5 && from_api.5, "via_api tells the doors apart");
-    assert_eq!(
-        from_tab,
-        (
-            Some(t.acme),
-            "acme".into(),
-            "alias.create".into(),
-            "alias user ops-tab".into(),
-            "role=Viewer, all_servers=false, expires=2099-06-30".into(),
-            false
-        )
-    );
-    assert_eq!(
-        (from_api.0, from_api.1, from_api.2, from_api.3, from_api.4),
-        (
-            Some(t.acme),
-            "acme".into(),
-            "alias.create".into(),
-            "alias user ops-api".into(),
-            "role=Viewer, all_servers=false, expires=2099-06-30".into(),
-        )
-    );
+    let (from_tab, from_api) = one_from_each_door(&app, "alias.create");
+    let details = "role=Viewer, all_servers=false, expires=2099-06-30";
+    let created = |name: &str| entry(t.acme, "acme", "alias.create", name, details);
+    assert_eq!(from_tab, created("alias user ops-tab"));
+    assert_eq!(from_api, created("alias user ops-api"));
 }
 
 async fn the_api_refuses_an_alias_user_as_the_tab_does_with_every_field_problem_at_once(
@@ -372,18 +375,6 @@ async fn the_api_refuses_a_role_or_all_servers_the_key_does_not_hold(app: TestAp
 
 // ---- roles: the same change through each door, on the same starting state -----------
 
-/// The two rows of `action`, asserted equal but for the door, and that one of them.
-fn same_from_both_doors(app: &TestApp, action: &str) -> Row {
-    let rows = rows_of(app, action);
-    assert_eq!(rows.len(), 2, "one entry per door: {rows:?}");
-    let (mut from_tab, mut from_api) = (rows[0].clone(), rows[1].clone());
-    assert!(!from_tab.5 && from_api.5, "via_api tells the doors apart");
-    from_tab.5 = false;
-    from_api.5 = false;
-    assert_eq!(from_tab, from_api);
-    from_tab
-}
-
 fn drop_role(app: &TestApp, rid: i32) {
     steward::models::role::Role::delete(&mut app.conn(), rid).unwrap();
 }
@@ -437,14 +428,13 @@ async fn creating_a_role_from_the_tab_and_from_the_api_writes_the_same_audit_ent
         "the same role"
     );
     assert_eq!(
-        same_from_both_doors(&app, "role.create"),
-        (
-            Some(t.acme),
-            "acme".into(),
-            "role.create".into(),
-            "role Support".into(),
-            "permissions=servers.view,servers.power".into(),
-            false
+        same_but_the_door(&app, "role.create"),
+        entry(
+            t.acme,
+            "acme",
+            "role.create",
+            "role Support",
+            "permissions=servers.view,servers.power"
         )
     );
 }
@@ -498,14 +488,13 @@ async fn saving_a_role_from_the_tab_and_from_the_api_writes_the_same_audit_entry
         "the same role"
     );
     assert_eq!(
-        same_from_both_doors(&app, "role.update"),
-        (
-            Some(t.acme),
-            "acme".into(),
-            "role.update".into(),
-            "role First line".into(),
-            "renamed from Support; description; added=servers.rdns; removed=servers.power".into(),
-            false
+        same_but_the_door(&app, "role.update"),
+        entry(
+            t.acme,
+            "acme",
+            "role.update",
+            "role First line",
+            "renamed from Support; description; added=servers.rdns; removed=servers.power"
         )
     );
 }
@@ -537,14 +526,13 @@ async fn deleting_a_role_from_the_tab_and_from_the_api_writes_the_same_audit_ent
     assert_eq!(status, 204, "{body}");
     assert!(role_named(&app, t.acme, "Old").is_none());
     assert_eq!(
-        same_from_both_doors(&app, "role.delete"),
-        (
-            Some(t.acme),
-            "acme".into(),
-            "role.delete".into(),
-            "role Old".into(),
-            "permissions=servers.view,servers.rdns".into(),
-            false
+        same_but_the_door(&app, "role.delete"),
+        entry(
+            t.acme,
+            "acme",
+            "role.delete",
+            "role Old",
+            "permissions=servers.view,servers.rdns"
         )
     );
     // A role in use is refused alike: 409 from both doors, with the same words.
@@ -570,23 +558,6 @@ async fn deleting_a_role_from_the_tab_and_from_the_api_writes_the_same_audit_ent
     let message = body["error"].as_str().unwrap();
     assert!(html.contains(message), "the tab says {message:?} too");
     assert_eq!(rows_of(&app, "role.delete").len(), 2);
-}
-
-/// The two rows of `action`, one from each door (page first), after checking that
-/// `via_api` is what tells them apart; answers the page's row.
-fn one_from_each_door(app: &TestApp, action: &str) -> (Row, Row) {
-    let rows = rows_of(app, action);
-    assert_eq!(rows.len(), 2, "one entry per door: {rows:?}");
-    let (from_page, from_api) = (rows[0].clone(), rows[1].clone());
-    assert!(!from_page.5 && from_api.5, "via_api tells the doors apart");
-    (from_page, from_api)
-}
-
-fn same_but_the_door(app: &TestApp, action: &str) -> Row {
-    let (from_page, mut from_api) = one_from_each_door(app, action);
-    from_api.5 = false;
-    assert_eq!(from_page, from_api, "{action}");
-    from_page
 }
 
 fn set_alias(app: &TestApp, id: i32, role_id: i32, disabled: bool, all_servers: bool) {
@@ -634,13 +605,12 @@ async fn changing_an_alias_users_role_from_its_page_and_from_the_api_writes_the_
     assert_eq!(app.user(bob).unwrap().role_id, Some(ops));
     assert_eq!(
         same_but_the_door(&app, "alias.role"),
-        (
-            Some(t.acme),
-            "acme".into(),
-            "alias.role".into(),
-            "alias user bob".into(),
-            "role Viewer -> Ops; gains: servers.power; loses: nothing".into(),
-            false
+        entry(
+            t.acme,
+            "acme",
+            "alias.role",
+            "alias user bob",
+            "role Viewer -> Ops; gains: servers.power; loses: nothing"
         )
     );
 }
@@ -670,14 +640,7 @@ async fn disabling_and_enabling_from_the_page_and_from_the_api_write_the_same_au
         let action = format!("alias.{form}");
         assert_eq!(
             same_but_the_door(&app, &action),
-            (
-                Some(t.acme),
-                "acme".into(),
-                action.clone(),
-                "alias user bob".into(),
-                String::new(),
-                false
-            )
+            entry(t.acme, "acme", &action, "alias user bob", "")
         );
     }
 }
@@ -710,18 +673,14 @@ async fn deleting_an_alias_user_from_the_tab_and_from_the_api_writes_the_same_au
     assert!(app.user(bob).is_none() && app.user(carol).is_none());
     // The same row but for the name of the alias user each door deleted.
     let (from_page, from_api) = one_from_each_door(&app, "alias.delete");
-    let expected = |name: &str, via_api| {
-        (
-            Some(t.acme),
-            "acme".to_string(),
-            "alias.delete".to_string(),
-            format!("alias user {name}"),
-            String::new(),
-            via_api,
-        )
-    };
-    assert_eq!(from_page, expected("bob", false));
-    assert_eq!(from_api, expected("carol", true));
+    assert_eq!(
+        from_page,
+        entry(t.acme, "acme", "alias.delete", "alias user bob", "")
+    );
+    assert_eq!(
+        from_api,
+        entry(t.acme, "acme", "alias.delete", "alias user carol", "")
+    );
 }
 
 async fn assigning_servers_from_the_dialog_and_from_the_api_writes_the_same_audit_entries(
@@ -784,14 +743,7 @@ async fn assigning_servers_from_the_dialog_and_from_the_api_writes_the_same_audi
         let name = format!("alias.servers.{action}");
         assert_eq!(
             same_but_the_door(&app, &name),
-            (
-                Some(t.acme),
-                "acme".into(),
-                name.clone(),
-                "alias user bob".into(),
-                details.into(),
-                false
-            )
+            entry(t.acme, "acme", &name, "alias user bob", details)
         );
     }
     // Another account's server is refused alike, and changes nothing.
@@ -847,28 +799,9 @@ async fn inviting_an_alias_user_from_the_tab_and_from_the_api_writes_the_same_au
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["status"], "invited");
     assert!(body["invited_at"].is_string(), "{body}");
-    let rows = create_rows(&app);
-    assert_eq!(rows.len(), 2, "{rows:?}");
-    let (from_tab, from_api) = (rows[0].clone(), rows[1].clone());
-    assert!(!from_tab.5 && from_api.5, "via_api tells the doors apart");
-    assert_eq!(
-        (
-            from_tab.0,
-            from_tab.1.clone(),
-            from_tab.2.clone(),
-            from_tab.4.clone()
-        ),
-        (
-            Some(t.acme),
-            "acme".into(),
-            "alias.create".into(),
-            "role=Viewer, all_servers=false, invited by e-mail".into()
-        )
-    );
-    assert_eq!(
-        (from_api.0, from_api.1, from_api.2, from_api.4),
-        (from_tab.0, from_tab.1, from_tab.2, from_tab.4)
-    );
-    assert_eq!(from_tab.3, "alias user ops-tab");
-    assert_eq!(from_api.3, "alias user ops-api");
+    let (from_tab, from_api) = one_from_each_door(&app, "alias.create");
+    let details = "role=Viewer, all_servers=false, invited by e-mail";
+    let created = |name: &str| entry(t.acme, "acme", "alias.create", name, details);
+    assert_eq!(from_tab, created("alias user ops-tab"));
+    assert_eq!(from_api, created("alias user ops-api"));
 }

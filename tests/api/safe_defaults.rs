@@ -3,10 +3,10 @@
 //! wipe, a new API key is shown once after a redirect, and one expiry rule on every path.
 
 use diesel::prelude::*;
-use steward::db::schema::{alias_servers, api_keys, server_jobs, users};
+use steward::db::schema::{api_keys, server_jobs, users};
 
-use crate::helpers::{assert_redirect_to, Browser, TestApp, PASSWORD};
 use crate::helpers::secret_in;
+use crate::helpers::{assert_redirect_to, Browser, TestApp, PASSWORD};
 
 backend_tests!(
     power_off_reset_and_rescue_answer_422_without_confirm_yes_and_change_nothing,
@@ -27,15 +27,6 @@ fn job_count(app: &TestApp, sid: i32) -> i64 {
         .filter(server_jobs::server_id.eq(sid))
         .count()
         .get_result(&mut app.conn())
-        .unwrap()
-}
-
-fn assigned(app: &TestApp, alias: i32) -> Vec<i32> {
-    alias_servers::table
-        .filter(alias_servers::alias_id.eq(alias))
-        .select(alias_servers::server_id)
-        .order(alias_servers::server_id)
-        .load(&mut app.conn())
         .unwrap()
 }
 
@@ -174,15 +165,7 @@ async fn deleting_an_alias_user_or_a_server_needs_confirm_yes(app: TestApp) {
     asks(owner.post(&url, &[]).await, &url).await;
     asks(owner.post(&url, &[("confirm", "y")]).await, &url).await;
     assert!(app.user(helper).is_some(), "still there");
-    assert_eq!(
-        app.login("helper")
-            .await
-            .get("/servers")
-            .await
-            .status()
-            .as_u16(),
-        200
-    );
+    assert_status!(app.login("helper").await.get("/servers").await, 200);
     assert_redirect_to(
         &owner.post(&url, &[("confirm", "yes")]).await,
         &format!("/users/{acme}/alias-users"),
@@ -299,13 +282,13 @@ async fn no_servers_needs_confirm_yes_and_clears_the_list_and_all_servers(app: T
     )
     .await;
     assert!(all_servers(&app, helper));
-    assert_eq!(assigned(&app, helper), vec![web1]);
+    assert_eq!(app.assigned(helper), vec![web1]);
     let res = owner
         .post(&url, &[("action", "none"), ("confirm", "yes")])
         .await;
     assert_status!(res, 303);
     assert!(!all_servers(&app, helper));
-    assert!(assigned(&app, helper).is_empty());
+    assert!(app.assigned(helper).is_empty());
 }
 
 async fn turning_all_servers_off_keeps_the_assigned_list(app: TestApp) {
@@ -341,29 +324,15 @@ async fn turning_all_servers_off_keeps_the_assigned_list(app: TestApp) {
         .await;
     assert_status!(res, 303);
     // On: every server, and the list stays underneath.
-    assert_eq!(
-        owner
-            .post(&url, &[("action", "all")])
-            .await
-            .status()
-            .as_u16(),
-        303
-    );
+    assert_status!(owner.post(&url, &[("action", "all")]).await, 303);
     assert!(all_servers(&app, helper));
-    assert_eq!(assigned(&app, helper), vec![web1, web2]);
+    assert_eq!(app.assigned(helper), vec![web1, web2]);
     let h = app.login("helper").await;
     assert!(h.get_html("/servers").await.contains("web3.example.net"));
     // Off: back to exactly the list, with no confirmation needed.
-    assert_eq!(
-        owner
-            .post(&url, &[("action", "assigned")])
-            .await
-            .status()
-            .as_u16(),
-        303
-    );
+    assert_status!(owner.post(&url, &[("action", "assigned")]).await, 303);
     assert!(!all_servers(&app, helper));
-    assert_eq!(assigned(&app, helper), vec![web1, web2]);
+    assert_eq!(app.assigned(helper), vec![web1, web2]);
     let list = h.get_html("/servers").await;
     assert!(list.contains("web1.example.net") && list.contains("web2.example.net"));
     assert!(!list.contains("web3.example.net"));
@@ -509,7 +478,8 @@ async fn a_past_expiry_is_refused_the_same_way_on_every_path(app: TestApp) {
 async fn the_json_api_powers_off_without_a_confirmation(app: TestApp) {
     let (cust, sid, b) = customer_with_server(&app).await;
     let key =
-        crate::helpers::create_api_key(&b, &format!("/users/{cust}/api-keys"), &[("name", "s")]).await;
+        crate::helpers::create_api_key(&b, &format!("/users/{cust}/api-keys"), &[("name", "s")])
+            .await;
     let res = reqwest::Client::new()
         .post(format!("{}/api/v1/servers/{sid}/power", app.address))
         .bearer_auth(&key)
@@ -525,11 +495,8 @@ async fn the_logs_read_in_words_with_labels_and_one_row_per_impersonation_event(
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
     let b = app.login("boss").await;
-    assert_eq!(
-        b.post(&format!("/users/{acme}/impersonate"), &[])
-            .await
-            .status()
-            .as_u16(),
+    assert_status!(
+        b.post(&format!("/users/{acme}/impersonate"), &[]).await,
         303
     );
     // As acme: a role whose permissions the log names by their labels.

@@ -1,6 +1,5 @@
 //! Servers and the access engine: who reaches which server (admin, reseller, customer,
-//! alias user), owner assignment, the admin inventory, search and pagination. The
-//! fixtures here (`add_server`, `add_alias`) are shared with `server_actions`.
+//! alias user), owner assignment, the admin inventory, search and pagination.
 
 use diesel::prelude::*;
 use steward::access::servers::find_reachable;
@@ -9,10 +8,6 @@ use steward::db::schema::{alias_servers, audit_log};
 use steward::models::now;
 
 use crate::helpers::{assert_redirect_to, TestApp};
-
-pub async fn status(b: &crate::helpers::Browser, path: &str) -> u16 {
-    b.get(path).await.status().as_u16()
-}
 
 backend_tests!(
     the_access_engine_reaches_each_login_exactly_its_servers,
@@ -177,8 +172,8 @@ async fn another_customers_server_is_404_on_every_server_route(app: TestApp) {
     let before = app.find_server(foreign).unwrap();
     let b = app.login("me").await;
     for path in ["", "/edit", "/console"] {
-        assert_eq!(
-            status(&b, &format!("/servers/{foreign}{path}")).await,
+        assert_status!(
+            b.get(&format!("/servers/{foreign}{path}")).await,
             404,
             "GET {path}"
         );
@@ -199,7 +194,7 @@ async fn another_customers_server_is_404_on_every_server_route(app: TestApp) {
         assert_eq!(code, 404, "POST {path}");
     }
     for garbage in ["0", "-1", "abc", "99999"] {
-        assert_eq!(status(&b, &format!("/servers/{garbage}")).await, 404);
+        assert_status!(b.get(&format!("/servers/{garbage}")).await, 404);
         let code = b
             .post(&format!("/servers/{garbage}/power"), &[("action", "on")])
             .await;
@@ -238,7 +233,7 @@ async fn a_reseller_cannot_reach_another_resellers_servers_nor_assign_to_their_c
         .resold_by(r2)
         .create();
     let b = app.login("res-one").await;
-    assert_eq!(status(&b, &format!("/servers/{theirs}")).await, 404);
+    assert_status!(b.get(&format!("/servers/{theirs}")).await, 404);
     let res = b
         .post(
             &format!("/servers/{theirs}/owner"),
@@ -268,8 +263,8 @@ async fn a_reseller_cannot_reach_another_resellers_servers_nor_assign_to_their_c
     assert_eq!((s.reseller_id, s.owner_id), (Some(r1), None));
     assert_eq!(app.audit_count("server.owner"), 0);
     // The account tab of the other reseller's customer is not visible either.
-    assert_eq!(
-        status(&b, &format!("/users/{theirs_customer}/servers")).await,
+    assert_status!(
+        b.get(&format!("/users/{theirs_customer}/servers")).await,
         404
     );
 }
@@ -329,7 +324,7 @@ async fn a_server_moved_to_another_owner_is_gone_on_the_next_request(app: TestAp
         .owned_by(first)
         .create();
     let b = app.login("first").await;
-    assert_eq!(status(&b, &format!("/servers/{s}")).await, 200);
+    assert_status!(b.get(&format!("/servers/{s}")).await, 200);
     let boss = app.login("boss").await;
     let res = boss
         .post(
@@ -338,7 +333,7 @@ async fn a_server_moved_to_another_owner_is_gone_on_the_next_request(app: TestAp
         )
         .await;
     assert_redirect_to(&res, &format!("/servers/{s}"));
-    assert_eq!(status(&b, &format!("/servers/{s}")).await, 404);
+    assert_status!(b.get(&format!("/servers/{s}")).await, 404);
     let res = b
         .post(&format!("/servers/{s}/power"), &[("action", "off")])
         .await;
@@ -346,7 +341,7 @@ async fn a_server_moved_to_another_owner_is_gone_on_the_next_request(app: TestAp
     assert_eq!(app.find_server(s).unwrap().power_state, "on");
     assert!(!b.get_html("/servers").await.contains("moving.example.net"));
     let c = app.login("second").await;
-    assert_eq!(status(&c, &format!("/servers/{s}")).await, 200);
+    assert_status!(c.get(&format!("/servers/{s}")).await, 200);
 }
 
 async fn search_by_hostname_ip_and_tag_and_pages_of_50_return_the_right_rows(app: TestApp) {
@@ -520,14 +515,8 @@ async fn an_admin_adds_edits_and_deletes_servers_with_validation(app: TestApp) {
         .set(steward::db::schema::servers::owner_id.eq(cust))
         .execute(&mut *app.conn())
         .unwrap();
-    assert_eq!(status(&c, &format!("/servers/{other}/edit")).await, 403);
-    assert_eq!(
-        c.post(&format!("/servers/{other}/delete"), &[])
-            .await
-            .status()
-            .as_u16(),
-        403
-    );
+    assert_status!(c.get(&format!("/servers/{other}/edit")).await, 403);
+    assert_status!(c.post(&format!("/servers/{other}/delete"), &[]).await, 403);
     assert!(app.find_server(other).is_some());
     assert!(!c
         .get_html(&format!("/servers/{other}"))
@@ -561,8 +550,11 @@ async fn an_admin_assigns_a_customer_of_a_reseller_and_the_reseller_keeps_it(app
     assert_redirect_to(&res, &format!("/servers/{s}"));
     let row = app.find_server(s).unwrap();
     assert_eq!((row.reseller_id, row.owner_id), (Some(r), Some(cust)));
-    assert_eq!(
-        status(&app.login("resell").await, &format!("/servers/{s}")).await,
+    assert_status!(
+        app.login("resell")
+            .await
+            .get(&format!("/servers/{s}"))
+            .await,
         200
     );
     // An admin is not an owner: 422 with the message, nothing changed.
@@ -650,20 +642,6 @@ async fn the_account_servers_tab_lists_and_assigns_that_accounts_servers(app: Te
     assert_eq!(app.find_server(kept).unwrap().owner_id, Some(cust));
 }
 
-/// POSTs with the CSRF token read from /servers (alias users have no account page of
-/// their own until the alias-user pages exist, so `Browser::post` cannot find one).
-pub async fn post_via_servers(
-    b: &crate::helpers::Browser,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    let page = b.get_html("/servers").await;
-    let token = crate::helpers::csrf_in(&page).expect("a csrf token on /servers");
-    let mut body: Vec<(&str, &str)> = fields.to_vec();
-    body.push(("csrf_token", &token));
-    b.client.post(b.url(path)).form(&body).send().await.unwrap()
-}
-
 async fn a_server_given_to_another_account_takes_the_old_holders_alias_assignments_with_it(
     app: TestApp,
 ) {
@@ -724,8 +702,11 @@ async fn a_server_given_to_another_account_takes_the_old_holders_alias_assignmen
     // Back again: the old assignment does not silently return.
     give(c1).await;
     assert!(!assigned(of_customer));
-    assert_eq!(
-        status(&app.login("c1-ops").await, &format!("/servers/{s}")).await,
+    assert_status!(
+        app.login("c1-ops")
+            .await
+            .get(&format!("/servers/{s}"))
+            .await,
         404
     );
 }

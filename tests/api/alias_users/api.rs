@@ -7,7 +7,7 @@
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde_json::{json, Value};
-use steward::db::schema::{alias_servers, audit_log, sessions, users};
+use steward::db::schema::{audit_log, sessions, users};
 
 use crate::helpers::TestApp;
 use crate::helpers::{create_api_key, tenants};
@@ -68,7 +68,6 @@ async fn one_alias_user_is_read_through_the_api_within_the_keys_account_only(app
     assert_eq!(status, 403);
 }
 
-
 // ---- reading the database ----
 
 /// An alias user's role, disabled flag, expiry and "all servers" flag.
@@ -85,15 +84,6 @@ fn state(app: &TestApp, id: i32) -> Option<State> {
         ))
         .first(&mut app.conn())
         .optional()
-        .unwrap()
-}
-
-fn assigned(app: &TestApp, alias: i32) -> Vec<i32> {
-    alias_servers::table
-        .filter(alias_servers::alias_id.eq(alias))
-        .select(alias_servers::server_id)
-        .order(alias_servers::server_id)
-        .load(&mut app.conn())
         .unwrap()
 }
 
@@ -377,7 +367,7 @@ async fn deleting_through_the_api_logs_it_out_and_its_keys_stop_working(app: Tes
     assert_eq!(status, 204, "{out}");
     assert_eq!(state(&app, bob), None);
     assert_eq!(sessions_of(&app, bob), 0);
-    assert!(assigned(&app, bob).is_empty());
+    assert!(app.assigned(bob).is_empty());
     assert_eq!(app.api_get("/api/v1/me", &bobs_key).await.0, 401);
     assert_eq!(
         alias_rows(&app),
@@ -409,7 +399,7 @@ async fn put_servers_states_the_list_and_audits_each_step_as_the_dialog_does(app
     assert_eq!(out["server_ids"], json!([s1, s2]));
     assert_eq!(out["alias"]["assigned_servers"], 2);
     assert_eq!(out["alias"]["all_servers"], false);
-    assert_eq!(assigned(&app, bob), [s1, s2]);
+    assert_eq!(app.assigned(bob), [s1, s2]);
     // The difference only: s1 goes, s3 comes, s2 stays.
     let (status, out) = put_servers(
         &app,
@@ -419,7 +409,7 @@ async fn put_servers_states_the_list_and_audits_each_step_as_the_dialog_does(app
     )
     .await;
     assert_eq!(status, 200, "{out}");
-    assert_eq!(assigned(&app, bob), [s2, s3]);
+    assert_eq!(app.assigned(bob), [s2, s3]);
     // "All servers" on keeps the list beside it; off again keeps it too.
     let (status, out) = put_servers(&app, &key, bob, r#"{"all":true}"#).await;
     assert_eq!(status, 200, "{out}");
@@ -428,14 +418,14 @@ async fn put_servers_states_the_list_and_audits_each_step_as_the_dialog_does(app
     let (status, _) = put_servers(&app, &key, bob, r#"{"all":false}"#).await;
     assert_eq!(status, 200);
     assert!(!state(&app, bob).unwrap().3);
-    assert_eq!(assigned(&app, bob), [s2, s3]);
+    assert_eq!(app.assigned(bob), [s2, s3]);
     // Nothing at all, then the same again: the second changes nothing and writes nothing.
     for _ in 0..2 {
         let (status, out) = put_servers(&app, &key, bob, r#"{"all":false,"server_ids":[]}"#).await;
         assert_eq!(status, 200, "{out}");
         assert_eq!(out["server_ids"], json!([]));
     }
-    assert!(assigned(&app, bob).is_empty());
+    assert!(app.assigned(bob).is_empty());
     assert_eq!(
         alias_rows(&app),
         vec![
@@ -486,7 +476,7 @@ async fn put_servers_refuses_servers_and_all_servers_beyond_the_caller(app: Test
     // All servers is beyond a manager that reaches only s1.
     let (status, out) = put_servers(&app, &key, bob, r#"{"all":true}"#).await;
     assert_eq!(status, 403, "{out}");
-    assert!(assigned(&app, bob).is_empty());
+    assert!(app.assigned(bob).is_empty());
     assert!(!state(&app, bob).unwrap().3);
     assert!(alias_rows(&app).is_empty());
     // What it reaches, it hands out.
@@ -498,7 +488,7 @@ async fn put_servers_refuses_servers_and_all_servers_beyond_the_caller(app: Test
     )
     .await;
     assert_eq!(status, 200, "{out}");
-    assert_eq!(assigned(&app, bob), [s1]);
+    assert_eq!(app.assigned(bob), [s1]);
     // The account itself reaches them all.
     let (status, out) = put_servers(&app, &app.api_key(t.acme, None), bob, r#"{"all":true}"#).await;
     assert_eq!(status, 200, "{out}");
@@ -580,7 +570,7 @@ async fn a_key_scoped_narrower_than_its_login_cannot_change_what_its_login_could
     .await;
     assert_eq!(status, 404, "{out}");
     assert_eq!([state(&app, bob), state(&app, carol)], before);
-    assert!(assigned(&app, bob).is_empty() && assigned(&app, carol).is_empty());
+    assert!(app.assigned(bob).is_empty() && app.assigned(carol).is_empty());
     assert!(alias_rows(&app).is_empty());
     // Within their grants they act.
     let (status, out) = put_servers(
@@ -591,7 +581,7 @@ async fn a_key_scoped_narrower_than_its_login_cannot_change_what_its_login_could
     )
     .await;
     assert_eq!(status, 200, "{out}");
-    assert_eq!(assigned(&app, carol), [s1]);
+    assert_eq!(app.assigned(carol), [s1]);
     let (status, out) = put_servers(
         &app,
         &manager,
@@ -600,7 +590,7 @@ async fn a_key_scoped_narrower_than_its_login_cannot_change_what_its_login_could
     )
     .await;
     assert_eq!(status, 200, "{out}");
-    assert_eq!(assigned(&app, bob), [s2]);
+    assert_eq!(app.assigned(bob), [s2]);
     // And the login's own unscoped key does what the scoped ones could not.
     let full = app.api_key(t.acme, None);
     let (status, out) = patch(&app, &full, bob, &format!(r#"{{"role_id":{power}}}"#)).await;

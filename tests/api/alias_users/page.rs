@@ -1,19 +1,10 @@
 //! Alias Users: the seed page's sentences and the no-escalation rules.
 
 use diesel::prelude::*;
-use steward::db::schema::{alias_servers, users};
+use steward::db::schema::users;
 use steward::models::now;
 
 use crate::helpers::{assert_redirect_to, Browser, TestApp, PASSWORD};
-
-fn assigned(app: &TestApp, alias: i32) -> Vec<i32> {
-    alias_servers::table
-        .filter(alias_servers::alias_id.eq(alias))
-        .select(alias_servers::server_id)
-        .order(alias_servers::server_id)
-        .load(&mut app.conn())
-        .unwrap()
-}
 
 /// A customer with a role "Ops" (common permissions), two servers, and the owner logged in.
 struct Setup {
@@ -40,6 +31,38 @@ async fn setup(app: &TestApp) -> Setup {
         web1,
         web2,
         owner,
+    }
+}
+
+impl Setup {
+    /// The account's Alias Users tab.
+    fn tab(&self) -> String {
+        format!("/users/{}/alias-users", self.account)
+    }
+    /// An alias user's page.
+    fn page(&self, alias: i32) -> String {
+        format!("{}/{alias}", self.tab())
+    }
+    /// One of an alias user's actions (`role`, `servers`, `disable`, ...).
+    fn action(&self, alias: i32, action: &str) -> String {
+        format!("{}/{alias}/{action}", self.tab())
+    }
+    /// A role "Viewer" holding `servers.view` only, and an alias user "viewer" with it.
+    fn viewer(&self, app: &TestApp) -> (i32, i32) {
+        let role = app
+            .role(self.account, "Viewer")
+            .perms(&["servers.view"])
+            .create();
+        (role, app.alias("viewer", self.account).role(role).create())
+    }
+    /// An alias user "helper" with the Ops role on all servers, logged in.
+    async fn helper_on_all_servers(&self, app: &TestApp) -> (i32, Browser) {
+        let a = app
+            .alias("helper", self.account)
+            .role(self.ops)
+            .all_servers(true)
+            .create();
+        (a, app.login("helper").await)
     }
 }
 
@@ -73,10 +96,7 @@ backend_tests!(
 
 async fn the_alias_users_tab_warns_that_alias_users_share_the_parents_environment(app: TestApp) {
     let s = setup(&app).await;
-    let page = s
-        .owner
-        .get_html(&format!("/users/{}/alias-users", s.account))
-        .await;
+    let page = s.owner.get_html(&s.tab()).await;
     assert!(page.contains("alias users must not be used to give servers to customers"));
     assert!(page.contains("share the environment"));
     assert!(page.contains("create a customer account"));
@@ -97,7 +117,7 @@ async fn an_owner_creates_an_alias_user_with_a_role_and_it_logs_in_on_the_same_f
     let res = s
         .owner
         .post(
-            &format!("/users/{}/alias-users", s.account),
+            &s.tab(),
             &[
                 ("username", "helper"),
                 ("email", "helper@example.com"),
@@ -107,18 +127,13 @@ async fn an_owner_creates_an_alias_user_with_a_role_and_it_logs_in_on_the_same_f
             ],
         )
         .await;
-    assert_redirect_to(&res, &format!("/users/{}/alias-users", s.account));
-    let alias = steward::models::user::User::find_by_username(&mut app.conn(), "helper")
-        .unwrap()
-        .unwrap();
+    assert_redirect_to(&res, &s.tab());
+    let alias = app.user_named("helper").unwrap();
     assert_eq!(alias.kind, "alias");
     assert_eq!(alias.parent_id, Some(s.account));
     assert_eq!(alias.role_id, Some(s.ops));
     assert!(!alias.all_servers);
-    let tab = s
-        .owner
-        .get_html(&format!("/users/{}/alias-users", s.account))
-        .await;
+    let tab = s.owner.get_html(&s.tab()).await;
     assert!(tab.contains(">helper</a>") && tab.contains("Ops") && tab.contains("0 servers"));
     let b = app.browser();
     assert_redirect_to(&b.login("helper", PASSWORD).await, "/servers");
@@ -134,7 +149,7 @@ async fn an_alias_user_reaches_its_assigned_servers_or_all_servers_of_the_accoun
             && !servers_page_lists(&list, "web2.acme.test")
     );
 
-    let path = format!("/users/{}/alias-users/{a}/servers", s.account);
+    let path = s.action(a, "servers");
     let w1 = s.web1.to_string();
     assert_redirect_to(
         &s.owner
@@ -166,14 +181,14 @@ async fn an_alias_user_reaches_its_assigned_servers_or_all_servers_of_the_accoun
         &helper.get_html("/servers").await,
         "web1.acme.test"
     ));
-    assert!(assigned(&app, a).is_empty());
+    assert!(app.assigned(a).is_empty());
 }
 
 async fn the_assign_servers_dialog_searches_and_pages_through_ten_thousand_servers(app: TestApp) {
     let s = setup(&app).await;
     app.many_servers(s.account, 10_000);
     let a = app.alias("helper", s.account).role(s.ops).create();
-    let path = format!("/users/{}/alias-users/{a}/servers", s.account);
+    let path = s.action(a, "servers");
     let first = s.owner.get_html(&path).await;
     assert!(
         first.contains("Page 1 of 201"),
@@ -201,37 +216,19 @@ async fn the_assign_servers_dialog_searches_and_pages_through_ten_thousand_serve
     assert!(!last.contains("?page=101"), "no page after the last");
     assert!(last.contains("?page=99"), "a previous page");
     // The htmx request gets the dialog's content only.
-    let fragment = s
-        .owner
-        .client
-        .get(s.owner.url(&path))
-        .header("HX-Request", "true")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let fragment = s.owner.htmx_get(&path).await.text().await.unwrap();
     assert!(fragment.contains("Assign Servers to helper") && !fragment.contains("<html"));
 }
 
 async fn a_role_change_applies_on_the_next_request_of_an_open_alias_session(app: TestApp) {
     let s = setup(&app).await;
     let none = app.role(s.account, "Nothing").perms(&[]).create();
-    let a = app
-        .alias("helper", s.account)
-        .role(s.ops)
-        .all_servers(true)
-        .create();
-    let helper = app.login("helper").await;
+    let (a, helper) = s.helper_on_all_servers(&app).await;
     assert_status!(helper.get("/servers").await, 200);
     let none_s = none.to_string();
     let res = s
         .owner
-        .post(
-            &format!("/users/{}/alias-users/{a}/role", s.account),
-            &[("role_id", &none_s)],
-        )
+        .post(&s.action(a, "role"), &[("role_id", &none_s)])
         .await;
     assert_status!(res, 303);
     assert_status!(helper.get("/servers").await, 403, "servers.view is gone");
@@ -250,7 +247,7 @@ async fn unassigning_a_server_takes_effect_on_the_next_request(app: TestApp) {
     let w2 = s.web2.to_string();
     s.owner
         .post(
-            &format!("/users/{}/alias-users/{a}/servers", s.account),
+            &s.action(a, "servers"),
             &[("action", "unassign"), ("server_id", &w2)],
         )
         .await;
@@ -258,61 +255,25 @@ async fn unassigning_a_server_takes_effect_on_the_next_request(app: TestApp) {
     assert!(
         servers_page_lists(&list, "web1.acme.test") && !servers_page_lists(&list, "web2.acme.test")
     );
-    assert_eq!(assigned(&app, a), vec![s.web1]);
+    assert_eq!(app.assigned(a), vec![s.web1]);
 }
 
 async fn a_disabled_alias_user_is_logged_out_at_once_and_enabling_lets_it_back(app: TestApp) {
     let s = setup(&app).await;
-    let a = app
-        .alias("helper", s.account)
-        .role(s.ops)
-        .all_servers(true)
-        .create();
-    let helper = app.login("helper").await;
+    let (a, helper) = s.helper_on_all_servers(&app).await;
     assert_status!(helper.get("/servers").await, 200);
-    let res = s
-        .owner
-        .post(
-            &format!("/users/{}/alias-users/{a}/disable", s.account),
-            &[],
-        )
-        .await;
-    assert_redirect_to(&res, &format!("/users/{}/alias-users#alias-{a}", s.account));
+    let res = s.owner.post(&s.action(a, "disable"), &[]).await;
+    assert_redirect_to(&res, &format!("{}#alias-{a}", s.tab()));
     assert_redirect_to(&helper.get("/servers").await, "/login");
-    assert_eq!(
-        app.browser()
-            .login("helper", PASSWORD)
-            .await
-            .status()
-            .as_u16(),
-        422
-    );
-    assert!(s
-        .owner
-        .get_html(&format!("/users/{}/alias-users", s.account))
-        .await
-        .contains("status-disabled"));
-    s.owner
-        .post(&format!("/users/{}/alias-users/{a}/enable", s.account), &[])
-        .await;
-    assert_eq!(
-        app.browser()
-            .login("helper", PASSWORD)
-            .await
-            .status()
-            .as_u16(),
-        303
-    );
+    assert_status!(app.browser().login("helper", PASSWORD).await, 422);
+    assert!(s.owner.get_html(&s.tab()).await.contains("status-disabled"));
+    s.owner.post(&s.action(a, "enable"), &[]).await;
+    assert_status!(app.browser().login("helper", PASSWORD).await, 303);
 }
 
 async fn an_expired_alias_user_cannot_log_in_and_its_open_session_ends(app: TestApp) {
     let s = setup(&app).await;
-    let a = app
-        .alias("helper", s.account)
-        .role(s.ops)
-        .all_servers(true)
-        .create();
-    let helper = app.login("helper").await;
+    let (a, helper) = s.helper_on_all_servers(&app).await;
     assert_status!(helper.get("/servers").await, 200);
     let today = now().date();
     diesel::update(users::table.find(a))
@@ -320,25 +281,14 @@ async fn an_expired_alias_user_cannot_log_in_and_its_open_session_ends(app: Test
         .execute(&mut app.conn())
         .unwrap();
     assert_redirect_to(&helper.get("/servers").await, "/login");
-    assert_eq!(
-        app.browser()
-            .login("helper", PASSWORD)
-            .await
-            .status()
-            .as_u16(),
-        422
-    );
-    assert!(s
-        .owner
-        .get_html(&format!("/users/{}/alias-users", s.account))
-        .await
-        .contains("status-expired"));
+    assert_status!(app.browser().login("helper", PASSWORD).await, 422);
+    assert!(s.owner.get_html(&s.tab()).await.contains("status-expired"));
     // An expiry in the past cannot be set when creating one.
     let ops = s.ops.to_string();
     let res = s
         .owner
         .post(
-            &format!("/users/{}/alias-users", s.account),
+            &s.tab(),
             &[
                 ("username", "late"),
                 ("email", "l@example.com"),
@@ -373,14 +323,7 @@ async fn disabling_the_parent_account_shuts_out_its_alias_users(app: TestApp) {
         .await;
     assert_status!(res, 303);
     assert_redirect_to(&helper.get("/servers").await, "/login");
-    assert_eq!(
-        app.browser()
-            .login("helper", PASSWORD)
-            .await
-            .status()
-            .as_u16(),
-        422
-    );
+    assert_status!(app.browser().login("helper", PASSWORD).await, 422);
 }
 
 async fn a_deleted_alias_user_cannot_log_in(app: TestApp) {
@@ -390,23 +333,13 @@ async fn a_deleted_alias_user_cannot_log_in(app: TestApp) {
     let helper = app.login("helper").await;
     let res = s
         .owner
-        .post(
-            &format!("/users/{}/alias-users/{a}/delete", s.account),
-            &[("confirm", "yes")],
-        )
+        .post(&s.action(a, "delete"), &[("confirm", "yes")])
         .await;
-    assert_redirect_to(&res, &format!("/users/{}/alias-users", s.account));
+    assert_redirect_to(&res, &s.tab());
     assert!(app.user(a).is_none());
-    assert!(assigned(&app, a).is_empty());
+    assert!(app.assigned(a).is_empty());
     assert_redirect_to(&helper.get("/servers").await, "/login");
-    assert_eq!(
-        app.browser()
-            .login("helper", PASSWORD)
-            .await
-            .status()
-            .as_u16(),
-        422
-    );
+    assert_status!(app.browser().login("helper", PASSWORD).await, 422);
 }
 
 /// A customer account with an alias manager holding alias_users.manage + servers.view only,
@@ -428,7 +361,7 @@ async fn an_alias_manager_cannot_grant_a_role_above_its_own_rights(app: TestApp)
     let ops = s.ops.to_string(); // holds servers.power and servers.rename, which the manager lacks
     let res = mgr
         .post(
-            &format!("/users/{}/alias-users", s.account),
+            &s.tab(),
             &[
                 ("username", "newbie"),
                 ("email", "n@example.com"),
@@ -438,35 +371,20 @@ async fn an_alias_manager_cannot_grant_a_role_above_its_own_rights(app: TestApp)
         )
         .await;
     assert_status!(res, 403);
-    assert!(
-        steward::models::user::User::find_by_username(&mut app.conn(), "newbie")
-            .unwrap()
-            .is_none()
-    );
+    assert!(app.user_named("newbie").is_none());
     // Nor may it move an alias it manages to that role.
-    let viewer = app
-        .role(s.account, "Viewer")
-        .perms(&["servers.view"])
-        .create();
-    let v = app.alias("viewer", s.account).role(viewer).create();
-    let res = mgr
-        .post(
-            &format!("/users/{}/alias-users/{v}/role", s.account),
-            &[("role_id", &ops)],
-        )
-        .await;
+    let (viewer, v) = s.viewer(&app);
+    let res = mgr.post(&s.action(v, "role"), &[("role_id", &ops)]).await;
     assert_status!(res, 403);
     assert_eq!(app.user(v).unwrap().role_id, Some(viewer));
     // The dialog does not offer it.
-    let tab = mgr
-        .get_html(&format!("/users/{}/alias-users", s.account))
-        .await;
+    let tab = mgr.get_html(&s.tab()).await;
     assert!(!tab.contains(&format!("<option value=\"{}\"", s.ops)));
     // A role within its rights is fine.
     let viewer_s = viewer.to_string();
     let res = mgr
         .post(
-            &format!("/users/{}/alias-users", s.account),
+            &s.tab(),
             &[
                 ("username", "newbie"),
                 ("email", "n@example.com"),
@@ -480,12 +398,8 @@ async fn an_alias_manager_cannot_grant_a_role_above_its_own_rights(app: TestApp)
 
 async fn an_alias_manager_cannot_assign_a_server_it_cannot_reach(app: TestApp) {
     let (s, _m, mgr) = manager_setup(&app).await;
-    let viewer = app
-        .role(s.account, "Viewer")
-        .perms(&["servers.view"])
-        .create();
-    let v = app.alias("viewer", s.account).role(viewer).create();
-    let path = format!("/users/{}/alias-users/{v}/servers", s.account);
+    let (viewer, v) = s.viewer(&app);
+    let path = s.action(v, "servers");
     let (w1, w2) = (s.web1.to_string(), s.web2.to_string());
     let res = mgr
         .post(
@@ -494,10 +408,7 @@ async fn an_alias_manager_cannot_assign_a_server_it_cannot_reach(app: TestApp) {
         )
         .await;
     assert_status!(res, 404, "web2 is outside the manager's reach");
-    assert!(
-        assigned(&app, v).is_empty(),
-        "nothing changed, not even web1"
-    );
+    assert!(app.assigned(v).is_empty(), "nothing changed, not even web1");
     // Another account's server is just as absent.
     let other = app.customer("globex", app.admin("boss2"));
     let foreign = app
@@ -505,45 +416,34 @@ async fn an_alias_manager_cannot_assign_a_server_it_cannot_reach(app: TestApp) {
         .owned_by(other)
         .create()
         .to_string();
-    assert_eq!(
+    assert_status!(
         mgr.post(&path, &[("action", "assign"), ("server_id", &foreign)])
-            .await
-            .status()
-            .as_u16(),
+            .await,
         404
     );
     // The dialog lists only what it reaches.
     let dialog = mgr.get_html(&path).await;
     assert!(dialog.contains("web1.acme.test") && !dialog.contains("web2.acme.test"));
-    assert_eq!(
+    assert_status!(
         mgr.post(&path, &[("action", "assign"), ("server_id", &w1)])
-            .await
-            .status()
-            .as_u16(),
+            .await,
         303
     );
-    assert_eq!(assigned(&app, v), vec![s.web1]);
+    assert_eq!(app.assigned(v), vec![s.web1]);
 }
 
 async fn an_alias_manager_cannot_grant_all_servers_without_holding_it(app: TestApp) {
     let (s, _m, mgr) = manager_setup(&app).await;
-    let viewer = app
-        .role(s.account, "Viewer")
-        .perms(&["servers.view"])
-        .create();
-    let v = app.alias("viewer", s.account).role(viewer).create();
+    let (viewer, v) = s.viewer(&app);
     let res = mgr
-        .post(
-            &format!("/users/{}/alias-users/{v}/servers", s.account),
-            &[("action", "all")],
-        )
+        .post(&s.action(v, "servers"), &[("action", "all")])
         .await;
     assert_status!(res, 403);
     assert!(!app.user(v).unwrap().all_servers);
     let viewer_s = viewer.to_string();
     let res = mgr
         .post(
-            &format!("/users/{}/alias-users", s.account),
+            &s.tab(),
             &[
                 ("username", "wide"),
                 ("email", "w@example.com"),
@@ -554,16 +454,12 @@ async fn an_alias_manager_cannot_grant_all_servers_without_holding_it(app: TestA
         )
         .await;
     assert_status!(res, 403);
-    assert!(
-        steward::models::user::User::find_by_username(&mut app.conn(), "wide")
-            .unwrap()
-            .is_none()
-    );
+    assert!(app.user_named("wide").is_none());
 }
 
 async fn an_alias_manager_cannot_act_on_itself_or_on_a_stronger_alias(app: TestApp) {
     let (s, m, mgr) = manager_setup(&app).await;
-    let base = format!("/users/{}/alias-users", s.account);
+    let base = s.tab();
     // Itself: role, servers, status, password reset, delete.
     let ops = s.ops.to_string();
     let w2 = s.web2.to_string();
@@ -587,14 +483,7 @@ async fn an_alias_manager_cannot_act_on_itself_or_on_a_stronger_alias(app: TestA
         )
         .await;
     assert_status!(res, 422);
-    assert_eq!(
-        app.browser()
-            .login("manager", PASSWORD)
-            .await
-            .status()
-            .as_u16(),
-        303
-    );
+    assert_status!(app.browser().login("manager", PASSWORD).await, 303);
     assert!(app.user(m).is_some_and(|u| !u.disabled && !u.all_servers));
     // A stronger sibling: more permissions (Ops) on a server, or all servers. (Rights are
     // pairs of permission and server: Ops on no server at all would hold nothing beyond
@@ -636,7 +525,7 @@ async fn another_accounts_alias_ids_are_404(app: TestApp) {
     let other = app.customer("globex", app.admin("boss2"));
     let other_role = app.role(other, "Theirs").perms(&["servers.view"]).create();
     let theirs = app.alias("theirs", other).role(other_role).create();
-    let mine_base = format!("/users/{}/alias-users/{theirs}", s.account);
+    let mine_base = s.page(theirs);
     for path in [mine_base.clone(), format!("{mine_base}/servers")] {
         assert_status!(s.owner.get(&path).await, 404, "{path}");
     }
@@ -655,30 +544,22 @@ async fn another_accounts_alias_ids_are_404(app: TestApp) {
         assert_status!(res, 404, "{action}");
     }
     // Through the other account's URL it is 404 too (not visible to acme).
-    assert_eq!(
+    assert_status!(
         s.owner
             .get(&format!("/users/{other}/alias-users/{theirs}"))
-            .await
-            .status()
-            .as_u16(),
+            .await,
         404
     );
-    assert_eq!(
-        s.owner
-            .get(&format!("/users/{other}/alias-users"))
-            .await
-            .status()
-            .as_u16(),
+    assert_status!(
+        s.owner.get(&format!("/users/{other}/alias-users")).await,
         404
     );
     assert!(app.user(theirs).is_some_and(|u| !u.disabled));
     // Garbage ids are 404 as well.
-    assert_eq!(
+    assert_status!(
         s.owner
             .get(&format!("/users/{}/alias-users/abc", s.account))
-            .await
-            .status()
-            .as_u16(),
+            .await,
         404
     );
 }
@@ -692,10 +573,7 @@ async fn the_alias_user_page_shows_its_effective_access(app: TestApp) {
         .create();
     let a = app.alias("helper", s.account).role(r).create();
     app.assign(a, s.web2);
-    let page = s
-        .owner
-        .get_html(&format!("/users/{}/alias-users/{a}", s.account))
-        .await;
+    let page = s.owner.get_html(&s.page(a)).await;
     assert!(page.contains("Effective access"));
     assert!(page.contains("servers.view"));
     assert!(!page.contains("customers.manage"));
@@ -712,15 +590,12 @@ async fn changing_a_role_shows_what_the_alias_user_gains_and_loses(app: TestApp)
     let a = app.alias("helper", s.account).role(viewer).create();
     let preview = s
         .owner
-        .client
-        .get(s.owner.url(&format!(
-            "/users/{}/alias-users/{a}/role-preview?role_id={}",
-            s.account, s.ops
-        )))
-        .header("HX-Request", "true")
-        .send()
+        .htmx_get(&format!(
+            "{}?role_id={}",
+            s.action(a, "role-preview"),
+            s.ops
+        ))
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -743,7 +618,7 @@ async fn usernames_are_unique_across_accounts_and_alias_users(app: TestApp) {
     let res = s
         .owner
         .post(
-            &format!("/users/{}/alias-users", s.account),
+            &s.tab(),
             &[
                 ("username", "Boss"),
                 ("email", "b@example.com"),
@@ -778,7 +653,7 @@ async fn invalid_create_input_gives_422_with_the_input_kept(app: TestApp) {
     let res = s
         .owner
         .post(
-            &format!("/users/{}/alias-users", s.account),
+            &s.tab(),
             &[
                 ("username", "new-helper"),
                 ("email", "nope"),
@@ -811,7 +686,7 @@ async fn invalid_create_input_gives_422_with_the_input_kept(app: TestApp) {
     let res = s
         .owner
         .post(
-            &format!("/users/{}/alias-users", s.account),
+            &s.tab(),
             &[
                 ("username", "new-helper"),
                 ("email", "nope"),
@@ -828,82 +703,42 @@ async fn invalid_create_input_gives_422_with_the_input_kept(app: TestApp) {
         "{page:.3000}"
     );
     assert!(page.contains("Type the password again"));
-    assert!(
-        steward::models::user::User::find_by_username(&mut app.conn(), "new-helper")
-            .unwrap()
-            .is_none()
-    );
+    assert!(app.user_named("new-helper").is_none());
 }
 
 async fn resetting_an_alias_password_ends_its_sessions(app: TestApp) {
     let s = setup(&app).await;
-    let a = app
-        .alias("helper", s.account)
-        .role(s.ops)
-        .all_servers(true)
-        .create();
-    let helper = app.login("helper").await;
+    let (a, helper) = s.helper_on_all_servers(&app).await;
     let res = s
         .owner
         .post(
-            &format!("/users/{}/alias-users/{a}/password", s.account),
+            &s.action(a, "password"),
             &[("password", "a-fresh-password")],
         )
         .await;
     assert_status!(res, 303);
     assert_redirect_to(&helper.get("/servers").await, "/login");
-    assert_eq!(
-        app.browser()
-            .login("helper", "a-fresh-password")
-            .await
-            .status()
-            .as_u16(),
-        303
-    );
+    assert_status!(app.browser().login("helper", "a-fresh-password").await, 303);
 }
 
 async fn my_account_of_an_alias_user_is_its_own_page(app: TestApp) {
     let s = setup(&app).await;
-    let a = app
-        .alias("helper", s.account)
-        .role(s.ops)
-        .all_servers(true)
-        .create();
-    let helper = app.login("helper").await;
-    assert_redirect_to(
-        &helper.get("/account").await,
-        &format!("/users/{}/alias-users/{a}", s.account),
-    );
-    let page = helper
-        .get_html(&format!("/users/{}/alias-users/{a}", s.account))
-        .await;
+    let (a, helper) = s.helper_on_all_servers(&app).await;
+    assert_redirect_to(&helper.get("/account").await, &s.page(a));
+    let page = helper.get_html(&s.page(a)).await;
     assert!(page.contains("Effective access") && page.contains("Change your password"));
     assert!(
         !page.contains("Reset password"),
         "it cannot reset itself through alias management"
     );
     // Without alias_users.manage it does not see the tab or other alias users.
-    assert_eq!(
-        helper
-            .get(&format!("/users/{}/alias-users", s.account))
-            .await
-            .status()
-            .as_u16(),
-        403
-    );
+    assert_status!(helper.get(&s.tab()).await, 403);
     let other = app.alias("other", s.account).role(s.ops).create();
-    assert_eq!(
-        helper
-            .get(&format!("/users/{}/alias-users/{other}", s.account))
-            .await
-            .status()
-            .as_u16(),
-        404
-    );
+    assert_status!(helper.get(&s.page(other)).await, 404);
     // It changes its own password with the current one.
     let res = helper
         .post(
-            &format!("/users/{}/alias-users/{a}/password", s.account),
+            &s.action(a, "password"),
             &[
                 ("current_password", PASSWORD),
                 ("password", "my-own-new-password"),

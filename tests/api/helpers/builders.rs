@@ -252,6 +252,16 @@ impl TestApp {
             .unwrap();
     }
 
+    /// The servers assigned to an alias user, by id.
+    pub fn assigned(&self, alias: i32) -> Vec<i32> {
+        alias_servers::table
+            .filter(alias_servers::alias_id.eq(alias))
+            .select(alias_servers::server_id)
+            .order(alias_servers::server_id)
+            .load(&mut self.conn())
+            .unwrap()
+    }
+
     /// Many servers for one owner, inserted in chunks: hostnames srv00000.example.net..,
     /// tagged "even" or "odd".
     pub fn many_servers(&self, owner: i32, n: usize) {

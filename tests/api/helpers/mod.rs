@@ -347,6 +347,11 @@ impl TestApp {
         steward::models::user::User::find(&mut self.conn(), id).unwrap()
     }
 
+    /// The login named `username` (any case), if there is one.
+    pub fn user_named(&self, username: &str) -> Option<steward::models::user::User> {
+        steward::models::user::User::find_by_username(&mut self.conn(), username).unwrap()
+    }
+
     /// A new browser (its own cookie jar).
     pub fn browser(&self) -> Browser {
         Browser::new(&self.address)
@@ -433,6 +438,16 @@ impl Browser {
             .expect("request")
     }
 
+    /// GET `path` as htmx sends it (`HX-Request: true`): the answer is a fragment.
+    pub async fn htmx_get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .header("HX-Request", "true")
+            .send()
+            .await
+            .expect("request")
+    }
+
     /// The page at `path`, which must answer 200: a check that a page does *not* contain
     /// something must never pass because the page was an error or a redirect.
     pub async fn get_html(&self, path: &str) -> String {
@@ -473,14 +488,31 @@ impl Browser {
     /// POSTs a form with the session's CSRF token added.
     pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
         let token = self.csrf().await;
-        let mut body: Vec<(&str, &str)> = fields.to_vec();
-        body.push(("csrf_token", &token));
-        self.client
-            .post(self.url(path))
-            .form(&body)
-            .send()
-            .await
-            .expect("request")
+        self.post_with_token(path, fields, &token).await
+    }
+
+    /// POSTs a form with the CSRF token read from the page at `token_page` (for a login
+    /// whose own page `post` would read it from is not the one a test needs).
+    pub async fn post_from(
+        &self,
+        token_page: &str,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let page = self.get_html(token_page).await;
+        let token = csrf_in(&page).expect("a csrf token on the page");
+        self.post_with_token(path, fields, &token).await
+    }
+
+    async fn post_with_token(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        token: &str,
+    ) -> reqwest::Response {
+        let mut body = fields.to_vec();
+        body.push(("csrf_token", token));
+        self.post_raw(path, &body).await
     }
 
     /// POSTs a form exactly as given (no token added).
@@ -491,6 +523,13 @@ impl Browser {
             .send()
             .await
             .expect("request")
+    }
+
+    /// Starts impersonating the login whose page is `page` (`/users/{id}`, or an alias
+    /// user's page), which must succeed: the panel answers with its servers page.
+    pub async fn impersonate(&self, page: &str) {
+        let res = self.post(&format!("{page}/impersonate"), &[]).await;
+        assert_redirect_to(&res, "/servers");
     }
 
     pub async fn login(&self, username: &str, password: &str) -> reqwest::Response {
@@ -536,11 +575,7 @@ pub fn tenants(app: &TestApp) -> Tenants {
 
 /// Creates an API key the way a browser does: the POST answers 303 to the key page, and
 /// that page shows the secret once. Answers the secret.
-pub async fn create_api_key(
-    b: &Browser,
-    url: &str,
-    fields: &[(&str, &str)],
-) -> String {
+pub async fn create_api_key(b: &Browser, url: &str, fields: &[(&str, &str)]) -> String {
     let res = b.post(url, fields).await;
     assert_status!(res, 303, "an API key is made by a POST that redirects");
     let location = res

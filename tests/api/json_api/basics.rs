@@ -9,8 +9,8 @@ use steward::models::api_key::NewApiKey;
 use steward::models::now;
 use steward::security::api_key::ApiKeySecret;
 
-use crate::helpers::TestApp;
 use crate::helpers::tenants;
+use crate::helpers::TestApp;
 
 fn power_state(app: &TestApp, sid: i32) -> String {
     servers::table

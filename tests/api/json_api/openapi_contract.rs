@@ -14,9 +14,9 @@ use std::process::Command;
 use serde_json::{json, Map, Value};
 use steward::db::Backend;
 
-use crate::helpers::{spawn_app_limited, test_limits, TestApp};
-use crate::helpers::tenants;
 use crate::helpers::snapshot::snapshot;
+use crate::helpers::tenants;
+use crate::helpers::{spawn_app_limited, test_limits, TestApp};
 
 /// Runs a test once per backend on an app whose key-guess throttle never answers 429: the
 /// contract test sends one key-less request per operation, and the default budget (20 a
@@ -684,7 +684,8 @@ async fn every_documented_operation_answers_as_documented_with_and_without_a_key
             ));
         }
         problems.extend(documented(&doc, op, &label, &a));
-        let wrote = crate::no_escalation::attacker::fixtures::count(&app, "FROM audit_log") > audit_before;
+        let wrote =
+            crate::no_escalation::attacker::fixtures::count(&app, "FROM audit_log") > audit_before;
         let read = matches!(method.as_str(), "get" | "head" | "options");
         if read && before != after {
             problems.push(format!(

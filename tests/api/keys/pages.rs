@@ -360,13 +360,7 @@ async fn the_account_owner_manages_its_alias_users_keys(app: TestApp) {
     assert_status!(res, 403);
     assert_eq!(api_key_count(&app, dave), 0);
     assert_eq!(api_key_count(&app, t.acme), 0);
-    assert_eq!(
-        acme.get(&format!("{base}/api-keys"))
-            .await
-            .status()
-            .as_u16(),
-        200
-    );
+    assert_status!(acme.get(&format!("{base}/api-keys")).await, 200);
     let res = acme
         .post(
             &format!("{base}/ssh-keys"),

@@ -422,20 +422,8 @@ async fn the_admin_page_shows_the_queue_to_admins_only_and_never_a_body(app: Tes
     let _ = customer;
 
     // Unknown or non-numeric ids: 404. A mail that has not failed stays as it is.
-    assert_eq!(
-        root.post("/admin/mail/999999/retry", &[])
-            .await
-            .status()
-            .as_u16(),
-        404
-    );
-    assert_eq!(
-        root.post("/admin/mail/x/retry", &[])
-            .await
-            .status()
-            .as_u16(),
-        404
-    );
+    assert_status!(root.post("/admin/mail/999999/retry", &[]).await, 404);
+    assert_status!(root.post("/admin/mail/x/retry", &[]).await, 404);
     let res = root.post(&format!("/admin/mail/{sent}/retry"), &[]).await;
     assert_status!(res, 303);
     assert_eq!(row(&mut app.conn(), sent).status, "sent");

@@ -8,12 +8,12 @@ use steward::db::schema::{
     alias_roles, alias_servers, api_keys, server_ips, server_jobs, servers, sessions, ssh_keys,
 };
 
+use crate::helpers::snapshot::Snapshot;
 use crate::helpers::TestApp;
 use crate::matrix::world::World;
-use crate::helpers::snapshot::Snapshot;
 
 fn user_by_name(app: &TestApp, username: &str) -> Option<steward::models::user::User> {
-    steward::models::user::User::find_by_username(&mut app.conn(), username).unwrap()
+    app.user_named(username)
 }
 
 fn jobs(app: &TestApp, sid: i32) -> i64 {

@@ -10,9 +10,9 @@ use diesel::prelude::*;
 use steward::db::schema::api_keys;
 use steward::db::Backend;
 
+use crate::helpers::snapshot::snapshot;
 use crate::helpers::{spawn_app_limited, test_limits};
 use crate::matrix::{api_key, fill, world, World, COLS};
-use crate::helpers::snapshot::snapshot;
 
 #[rustfmt::skip]
 pub const ROWS: &[(&str, &str, &str, &str)] = &[
@@ -116,9 +116,7 @@ async fn every_api_route_answers_every_kind_of_key_as_written_by_hand() {
             keys.push(None);
             continue;
         }
-        let user = steward::models::user::User::find_by_username(&mut app.conn(), name)
-            .unwrap()
-            .unwrap();
+        let user = app.user_named(name).unwrap();
         let (id, secret) = api_key(&app, user.id);
         if col == 11 {
             diesel::update(api_keys::table.find(id))
@@ -226,8 +224,8 @@ async fn every_api_route_answers_every_kind_of_key_as_written_by_hand() {
                 } else {
                     let name = format!("api-alias-c{col}");
                     jobs == jobs_before
-                        && steward::models::user::User::find_by_username(&mut app.conn(), &name)
-                            .unwrap()
+                        && app
+                            .user_named(&name)
                             .is_some_and(|u| u.parent_id == Some(w.owner))
                 };
                 if !done {

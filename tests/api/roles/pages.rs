@@ -2,7 +2,7 @@
 //! every save, including crafted posts the editor would never send.
 
 use diesel::prelude::*;
-use steward::db::schema::{alias_roles, audit_log, users};
+use steward::db::schema::{alias_roles, audit_log};
 use steward::models::role::{self};
 
 use crate::helpers::{assert_redirect_to, csrf_in, Browser, TestApp};
@@ -35,16 +35,6 @@ backend_tests!(
 // ---- fixtures ------------------------------------------------------------------------
 
 impl TestApp {
-    /// An alias user of `parent` holding `role`, reaching all the parent's servers.
-    fn alias_with_role(&self, username: &str, parent: i32, role: Option<i32>) -> i32 {
-        let id = self.insert_user("alias", username, None, Some(parent));
-        diesel::update(users::table.find(id))
-            .set((users::role_id.eq(role), users::all_servers.eq(true)))
-            .execute(&mut self.conn())
-            .unwrap();
-        id
-    }
-
     fn role_keys(&self, rid: i32) -> Vec<String> {
         let mut keys = role::permissions_of(&mut self.conn(), rid).unwrap();
         keys.sort();
@@ -80,21 +70,6 @@ impl TestApp {
     }
 }
 
-/// POSTs with the CSRF token taken from `token_page` (alias users have no own page yet
-/// that `Browser::post` could read it from).
-async fn post_from(
-    b: &Browser,
-    token_page: &str,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    let page = b.get_html(token_page).await;
-    let token = csrf_in(&page).expect("a csrf token on the page");
-    let mut body = fields.to_vec();
-    body.push(("csrf_token", &token));
-    b.client.post(b.url(path)).form(&body).send().await.unwrap()
-}
-
 async fn status_and_body(res: reqwest::Response) -> (u16, String) {
     let status = res.status().as_u16();
     (status, res.text().await.unwrap())
@@ -111,6 +86,17 @@ fn is_checked(html: &str, key: &str) -> bool {
 
 fn offers(html: &str, key: &str) -> bool {
     html.contains(&format!(r#"name="permissions" value="{key}""#))
+}
+
+/// A customer `acme` under an admin, with a role "Managers" (`alias_roles.manage` and
+/// `servers.view`); answers (acme, the role).
+fn managers_role(app: &TestApp) -> (i32, i32) {
+    let acme = app.customer("acme", app.admin("boss"));
+    let managers = app
+        .role(acme, "Managers")
+        .perms(&["alias_roles.manage", "servers.view"])
+        .create();
+    (acme, managers)
 }
 
 /// A customer `acme` under an admin, logged in; answers (app pieces, browser).
@@ -131,8 +117,14 @@ async fn the_roles_tab_lists_roles_with_permission_and_user_counts(app: TestApp)
     app.role(acme, "Ops")
         .perms(&["servers.view", "servers.reinstall", "servers.console"])
         .create();
-    app.alias_with_role("helper-one", acme, Some(support));
-    app.alias_with_role("helper-two", acme, Some(support));
+    app.alias("helper-one", acme)
+        .role(support)
+        .all_servers(true)
+        .create();
+    app.alias("helper-two", acme)
+        .role(support)
+        .all_servers(true)
+        .create();
 
     let res = b.get(&format!("/users/{acme}/roles")).await;
     let (status, page) = status_and_body(res).await;
@@ -171,7 +163,10 @@ async fn the_roles_tab_is_shown_only_to_logins_that_manage_roles(app: TestApp) {
     assert!(by_reseller.contains(&tab));
 
     let viewer_role = app.role(acme, "Viewer").perms(&["servers.view"]).create();
-    app.alias_with_role("viewer", acme, Some(viewer_role));
+    app.alias("viewer", acme)
+        .role(viewer_role)
+        .all_servers(true)
+        .create();
     let alias = app.login("viewer").await;
     let page = alias.get_html(&format!("/users/{acme}")).await;
     assert!(
@@ -319,13 +314,11 @@ async fn the_admin_tier_is_shown_only_to_a_login_that_holds_it(app: TestApp) {
 }
 
 async fn an_alias_manager_cannot_grant_a_permission_it_lacks(app: TestApp) {
-    let admin = app.admin("boss");
-    let acme = app.customer("acme", admin);
-    let managers = app
-        .role(acme, "Managers")
-        .perms(&["alias_roles.manage", "servers.view"])
+    let (acme, managers) = managers_role(&app);
+    app.alias("manager", acme)
+        .role(managers)
+        .all_servers(true)
         .create();
-    app.alias_with_role("manager", acme, Some(managers));
     let b = app.login("manager").await;
     let roles = format!("/users/{acme}/roles");
 
@@ -336,31 +329,31 @@ async fn an_alias_manager_cannot_grant_a_permission_it_lacks(app: TestApp) {
         "only what it holds is offered"
     );
 
-    let res = post_from(
-        &b,
-        &roles,
-        &roles,
-        &[
-            ("name", "Wipers"),
-            ("permissions", "servers.view"),
-            ("permissions", "servers.reinstall"),
-            ("confirm_dangerous", "yes"),
-        ],
-    )
-    .await;
+    let res = b
+        .post_from(
+            &roles,
+            &roles,
+            &[
+                ("name", "Wipers"),
+                ("permissions", "servers.view"),
+                ("permissions", "servers.reinstall"),
+                ("confirm_dangerous", "yes"),
+            ],
+        )
+        .await;
     let (status, page) = status_and_body(res).await;
     assert_eq!(status, 422);
     assert!(page.contains("You may not grant: servers.reinstall."));
     assert_eq!(app.role_names(acme), ["Managers"]);
 
     // Within its rights it may write roles.
-    let res = post_from(
-        &b,
-        &roles,
-        &roles,
-        &[("name", "Viewers"), ("permissions", "servers.view")],
-    )
-    .await;
+    let res = b
+        .post_from(
+            &roles,
+            &roles,
+            &[("name", "Viewers"), ("permissions", "servers.view")],
+        )
+        .await;
     assert_redirect_to(&res, &roles);
     assert_eq!(app.role_names(acme), ["Managers", "Viewers"]);
 }
@@ -564,8 +557,14 @@ async fn another_accounts_role_id_is_404(app: TestApp) {
 async fn a_role_in_use_cannot_be_deleted_and_the_page_names_its_users(app: TestApp) {
     let (acme, b) = customer_setup(&app).await;
     let rid = app.role(acme, "Support").perms(&["servers.view"]).create();
-    app.alias_with_role("helper-one", acme, Some(rid));
-    app.alias_with_role("helper-two", acme, Some(rid));
+    app.alias("helper-one", acme)
+        .role(rid)
+        .all_servers(true)
+        .create();
+    app.alias("helper-two", acme)
+        .role(rid)
+        .all_servers(true)
+        .create();
     let editor = b.get_html(&format!("/users/{acme}/roles/{rid}")).await;
     assert!(editor.contains("Held by helper-one, helper-two"));
 
@@ -601,31 +600,29 @@ async fn an_unused_role_is_deleted_and_the_deletion_audited(app: TestApp) {
 // ---- alias managers ------------------------------------------------------------------
 
 async fn an_alias_cannot_edit_or_delete_its_own_role(app: TestApp) {
-    let admin = app.admin("boss");
-    let acme = app.customer("acme", admin);
-    let managers = app
-        .role(acme, "Managers")
-        .perms(&["alias_roles.manage", "servers.view"])
+    let (acme, managers) = managers_role(&app);
+    app.alias("manager", acme)
+        .role(managers)
+        .all_servers(true)
         .create();
-    app.alias_with_role("manager", acme, Some(managers));
     let b = app.login("manager").await;
     let roles = format!("/users/{acme}/roles");
     let own = format!("{roles}/{managers}");
 
     assert_status!(b.get(&own).await, 403);
-    let res = post_from(
-        &b,
-        &roles,
-        &own,
-        &[
-            ("name", "Managers"),
-            ("permissions", "alias_roles.manage"),
-            ("confirm_dangerous", "yes"),
-        ],
-    )
-    .await;
+    let res = b
+        .post_from(
+            &roles,
+            &own,
+            &[
+                ("name", "Managers"),
+                ("permissions", "alias_roles.manage"),
+                ("confirm_dangerous", "yes"),
+            ],
+        )
+        .await;
     assert_status!(res, 403);
-    let res = post_from(&b, &roles, &format!("{own}/delete"), &[]).await;
+    let res = b.post_from(&roles, &format!("{own}/delete"), &[]).await;
     assert_status!(res, 403);
     assert_eq!(
         app.role_keys(managers),
@@ -637,32 +634,30 @@ async fn an_alias_cannot_edit_or_delete_its_own_role(app: TestApp) {
 }
 
 async fn an_alias_manager_cannot_edit_a_role_beyond_its_rights(app: TestApp) {
-    let admin = app.admin("boss");
-    let acme = app.customer("acme", admin);
-    let managers = app
-        .role(acme, "Managers")
-        .perms(&["alias_roles.manage", "servers.view"])
-        .create();
+    let (acme, managers) = managers_role(&app);
     let ops = app
         .role(acme, "Ops")
         .perms(&["servers.view", "servers.reinstall"])
         .create();
-    app.alias_with_role("manager", acme, Some(managers));
+    app.alias("manager", acme)
+        .role(managers)
+        .all_servers(true)
+        .create();
     let b = app.login("manager").await;
     let roles = format!("/users/{acme}/roles");
     let path = format!("{roles}/{ops}");
 
     assert_status!(b.get(&path).await, 403);
     // Neither widening nor quietly narrowing a stronger role.
-    let res = post_from(
-        &b,
-        &roles,
-        &path,
-        &[("name", "Ops"), ("permissions", "servers.view")],
-    )
-    .await;
+    let res = b
+        .post_from(
+            &roles,
+            &path,
+            &[("name", "Ops"), ("permissions", "servers.view")],
+        )
+        .await;
     assert_status!(res, 403);
-    let res = post_from(&b, &roles, &format!("{path}/delete"), &[]).await;
+    let res = b.post_from(&roles, &format!("{path}/delete"), &[]).await;
     assert_status!(res, 403);
     assert_eq!(app.role_keys(ops), ["servers.reinstall", "servers.view"]);
     assert!(b
@@ -676,14 +671,19 @@ async fn an_alias_without_alias_roles_manage_cannot_reach_roles(app: TestApp) {
     let acme = app.customer("acme", admin);
     let viewers = app.role(acme, "Viewers").perms(&["servers.view"]).create();
     let other = app.role(acme, "Other").perms(&[]).create();
-    app.alias_with_role("viewer", acme, Some(viewers));
+    app.alias("viewer", acme)
+        .role(viewers)
+        .all_servers(true)
+        .create();
     let b = app.login("viewer").await;
     let roles = format!("/users/{acme}/roles");
     assert_status!(b.get(&roles).await, 403);
     assert_status!(b.get(&format!("{roles}/new")).await, 403);
-    let res = post_from(&b, "/servers", &roles, &[("name", "Mine")]).await;
+    let res = b.post_from("/servers", &roles, &[("name", "Mine")]).await;
     assert_status!(res, 403);
-    let res = post_from(&b, "/servers", &format!("{roles}/{other}/delete"), &[]).await;
+    let res = b
+        .post_from("/servers", &format!("{roles}/{other}/delete"), &[])
+        .await;
     assert_status!(res, 403);
     assert_eq!(app.role_names(acme), ["Other", "Viewers"]);
 }
@@ -712,13 +712,7 @@ async fn a_reseller_manages_its_customers_roles_but_not_another_resellers(app: T
     assert_redirect_to(&res, &format!("/users/{mine}/roles"));
     assert_eq!(app.role_names(mine), ["Support"]);
 
-    assert_eq!(
-        b.get(&format!("/users/{theirs}/roles"))
-            .await
-            .status()
-            .as_u16(),
-        404
-    );
+    assert_status!(b.get(&format!("/users/{theirs}/roles")).await, 404);
     let res = b
         .post(&format!("/users/{theirs}/roles"), &[("name", "Intruder")])
         .await;
@@ -736,7 +730,10 @@ async fn a_role_change_takes_effect_for_its_alias_users_on_their_next_request(ap
         .role(acme, "Support")
         .perms(&["servers.view", "servers.power"])
         .create();
-    app.alias_with_role("helper", acme, Some(rid));
+    app.alias("helper", acme)
+        .role(rid)
+        .all_servers(true)
+        .create();
     let alias = app.login("helper").await;
     assert_status!(alias.get("/servers").await, 200);
 

@@ -109,10 +109,7 @@ async fn alice_with_passkey(app: &TestApp) -> (i32, Browser, SoftKey) {
 }
 
 fn root_id(app: &TestApp) -> i32 {
-    steward::models::user::User::find_by_username(&mut app.conn(), "root")
-        .unwrap()
-        .unwrap()
-        .id
+    app.user_named("root").unwrap().id
 }
 
 /// The pending session's own token (the two-factor page's forms carry it).

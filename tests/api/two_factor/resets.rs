@@ -2,12 +2,11 @@
 //! cover it may not; nobody resets their own this way; nobody sees or changes the target's
 //! factors while impersonating. And the console's `steward reset-2fa`.
 
-use std::process::Command;
-
 use diesel::prelude::*;
 use steward::db::schema::audit_log;
 
 use super::{enrol, has_factor, location, password_step};
+use crate::helpers::net::steward_command;
 use crate::helpers::TestApp;
 
 backend_tests!(
@@ -135,11 +134,8 @@ async fn while_impersonating_nobody_sees_or_changes_the_targets_factors(app: Tes
         .post("/account/security/totp/delete", &[("confirm", "yes")])
         .await;
     assert_status!(res, 403);
-    assert_eq!(
-        root.post("/account/security/recovery-codes", &[])
-            .await
-            .status()
-            .as_u16(),
+    assert_status!(
+        root.post("/account/security/recovery-codes", &[]).await,
         403
     );
     // Acting as the owner, its alias user's factors are not reset either.
@@ -158,26 +154,11 @@ async fn the_console_command_reset_2fa_removes_every_factor_of_a_login(app: Test
     let admin = app.admin("root");
     let acme = app.customer("acme", admin);
     enrol(&app.login("acme").await).await;
-    let secret = {
-        use base64::Engine;
-        base64::engine::general_purpose::STANDARD.encode([7u8; 64])
-    };
-    let out = Command::new(env!("CARGO_BIN_EXE_steward"))
-        .args(["reset-2fa", "--username", "ACME"])
-        .env("STEWARD_DATABASE_URL", &app.database_url)
-        .env("STEWARD_SECRET_KEY", &secret)
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap();
+    let out = steward_command(&app.database_url, &["reset-2fa", "--username", "ACME"]);
     assert!(out.status.success(), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("Removed every second factor of acme"));
     assert!(!has_factor(&app, acme));
     assert_eq!(resets_audited(&app), 1);
-    let out = Command::new(env!("CARGO_BIN_EXE_steward"))
-        .args(["reset-2fa", "--username", "nobody"])
-        .env("STEWARD_DATABASE_URL", &app.database_url)
-        .env("STEWARD_SECRET_KEY", &secret)
-        .output()
-        .unwrap();
+    let out = steward_command(&app.database_url, &["reset-2fa", "--username", "nobody"]);
     assert!(!out.status.success());
 }
