@@ -1,5 +1,4 @@
 use crate::helpers::{assert_redirect_to, TestApp, PASSWORD};
-use steward::models::user::User;
 
 backend_tests!(
     an_admin_sees_every_account_on_manage_users,

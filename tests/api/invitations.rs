@@ -8,8 +8,7 @@ use diesel::prelude::*;
 use steward::db::schema::{audit_log, invitations, mail_outbox};
 
 use crate::helpers::snapshot::snapshot;
-use crate::helpers::tenants;
-use crate::helpers::{assert_redirect_to, Browser, TestApp};
+use crate::helpers::{assert_redirect_to, tenants, Browser, TestApp};
 
 backend_tests!(
     inviting_an_alias_user_creates_an_invited_login_and_queues_one_mail_with_the_link,

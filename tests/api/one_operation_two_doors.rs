@@ -4,8 +4,7 @@
 use diesel::prelude::*;
 use steward::db::schema::audit_log;
 
-use crate::helpers::tenants;
-use crate::helpers::{assert_redirect_to, TestApp, PASSWORD};
+use crate::helpers::{assert_redirect_to, tenants, TestApp, PASSWORD};
 
 backend_tests!(
     power_from_a_page_and_from_the_api_writes_the_same_audit_entry,

@@ -5,8 +5,7 @@
 use diesel::prelude::*;
 use steward::db::schema::{api_keys, server_jobs, users};
 
-use crate::helpers::secret_in;
-use crate::helpers::{assert_redirect_to, Browser, TestApp, PASSWORD};
+use crate::helpers::{assert_redirect_to, secret_in, Browser, TestApp, PASSWORD};
 
 backend_tests!(
     power_off_reset_and_rescue_answer_422_without_confirm_yes_and_change_nothing,

@@ -6,8 +6,7 @@
 use diesel::prelude::*;
 use steward::db::schema::{audit_log, sessions};
 
-use crate::helpers::tenants;
-use crate::helpers::{assert_redirect_to, Browser, TestApp, PASSWORD};
+use crate::helpers::{assert_redirect_to, tenants, Browser, TestApp, PASSWORD};
 
 const FIREFOX_LINUX: &str =
     "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";

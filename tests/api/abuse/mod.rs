@@ -144,6 +144,11 @@ pub async fn status_of(address: &str, path: &str) -> u16 {
 }
 
 /// Whether `path` answers `want` (a fresh connection).
+/// Whether `path` answers `want` within `within`, asked again and again until then.
+pub async fn answers_within(address: &str, path: &str, want: u16, within: Duration) -> bool {
+    eventually(within, || is_status(address, path, want)).await
+}
+
 pub async fn is_status(address: &str, path: &str, want: u16) -> bool {
     status_of(address, path).await == want
 }

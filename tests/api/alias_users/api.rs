@@ -9,8 +9,7 @@ use diesel::prelude::*;
 use serde_json::{json, Value};
 use steward::db::schema::{audit_log, sessions, users};
 
-use crate::helpers::TestApp;
-use crate::helpers::{create_api_key, tenants};
+use crate::helpers::{create_api_key, tenants, TestApp};
 
 backend_tests!(
     one_alias_user_is_read_through_the_api_within_the_keys_account_only,

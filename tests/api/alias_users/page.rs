@@ -398,7 +398,7 @@ async fn an_alias_manager_cannot_grant_a_role_above_its_own_rights(app: TestApp)
 
 async fn an_alias_manager_cannot_assign_a_server_it_cannot_reach(app: TestApp) {
     let (s, _m, mgr) = manager_setup(&app).await;
-    let (viewer, v) = s.viewer(&app);
+    let (_, v) = s.viewer(&app);
     let path = s.action(v, "servers");
     let (w1, w2) = (s.web1.to_string(), s.web2.to_string());
     let res = mgr

@@ -1,7 +1,6 @@
 //! The JSON API: bearer keys acting with their login's current rights,
 //! JSON errors, pagination, audited power actions, and the generated OpenAPI document.
 
-use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde_json::Value;
 use steward::db::schema::{alias_servers, api_keys, audit_log, server_jobs, servers, users};
@@ -9,8 +8,7 @@ use steward::models::api_key::NewApiKey;
 use steward::models::now;
 use steward::security::api_key::ApiKeySecret;
 
-use crate::helpers::tenants;
-use crate::helpers::TestApp;
+use crate::helpers::{tenants, TestApp};
 
 fn power_state(app: &TestApp, sid: i32) -> String {
     servers::table

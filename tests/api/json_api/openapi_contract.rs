@@ -15,8 +15,7 @@ use serde_json::{json, Map, Value};
 use steward::db::Backend;
 
 use crate::helpers::snapshot::snapshot;
-use crate::helpers::tenants;
-use crate::helpers::{spawn_app_limited, test_limits, TestApp};
+use crate::helpers::{spawn_app_limited, tenants, test_limits, TestApp};
 
 /// Runs a test once per backend on an app whose key-guess throttle never answers 429: the
 /// contract test sends one key-less request per operation, and the default budget (20 a

@@ -4,7 +4,7 @@
 use diesel::prelude::*;
 use steward::db::schema::{api_keys, audit_log, sessions, ssh_keys, users};
 
-use crate::helpers::{assert_redirect_to, TestApp};
+use crate::helpers::{assert_redirect_to, create_api_key, secret_in, tenants, TestApp};
 
 // Real keys made with ssh-keygen once; fingerprints as `ssh-keygen -lf` prints them.
 pub const ED25519: &str =

@@ -8,8 +8,7 @@ use steward::db::schema::{alias_role_permissions, api_keys, audit_log};
 use steward::db::Backend;
 use steward::models::now;
 
-use crate::helpers::{create_api_key, tenants};
-use crate::helpers::{spawn_app_on, TestApp};
+use crate::helpers::{create_api_key, spawn_app_on, tenants, TestApp};
 
 backend_tests!(
     a_key_limited_to_servers_view_on_one_server_sees_that_server_only_and_is_refused_power,

@@ -6,6 +6,7 @@
 use diesel::prelude::*;
 use steward::db::schema::{alias_role_permissions, users};
 
+use super::USER_TIER;
 use crate::helpers::{assert_redirect_to, TestApp};
 
 backend_tests!(
@@ -15,24 +16,6 @@ backend_tests!(
     a_search_or_login_with_a_nul_byte_is_refused_not_a_500,
     a_display_name_with_bidi_or_zero_width_characters_is_refused,
 );
-
-const USER_TIER: &[&str] = &[
-    "servers.view",
-    "servers.power",
-    "servers.rename",
-    "servers.rdns",
-    "servers.traffic",
-    "servers.inventory",
-    "servers.console",
-    "servers.rescue",
-    "servers.reinstall",
-    "ssh_keys.manage",
-    "activity.view",
-    "api_keys.manage",
-    "alias_users.manage",
-    "alias_users.impersonate",
-    "alias_roles.manage",
-];
 
 async fn an_admins_helper_with_admin_users_cannot_promote_a_customer(app: TestApp) {
     let boss = app.admin("boss");

@@ -7,3 +7,22 @@
 pub mod attacker;
 mod core_cases;
 mod reported_escalations;
+
+/// Every user-tier permission of the catalog (what a customer account may hold).
+pub(crate) const USER_TIER: &[&str] = &[
+    "servers.view",
+    "servers.power",
+    "servers.rename",
+    "servers.rdns",
+    "servers.traffic",
+    "servers.inventory",
+    "servers.console",
+    "servers.rescue",
+    "servers.reinstall",
+    "ssh_keys.manage",
+    "activity.view",
+    "api_keys.manage",
+    "alias_users.manage",
+    "alias_users.impersonate",
+    "alias_roles.manage",
+];

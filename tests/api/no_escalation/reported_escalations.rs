@@ -9,6 +9,7 @@ use crate::no_escalation::attacker::fixtures::{
     self as fx, admin, alias, count, customer, login_state, reseller, role, server, server_state,
 };
 
+use super::USER_TIER;
 use crate::helpers::{Browser, TestApp, PASSWORD};
 
 backend_tests!(
@@ -33,25 +34,6 @@ fn assert_refused(status: u16, what: &str) {
 async fn status_of_post(b: &Browser, path: &str, fields: &[(&str, &str)]) -> u16 {
     b.post(path, fields).await.status().as_u16()
 }
-
-/// Every user-tier permission of the catalog.
-const USER_TIER: &[&str] = &[
-    "servers.view",
-    "servers.power",
-    "servers.rename",
-    "servers.rdns",
-    "servers.traffic",
-    "servers.inventory",
-    "servers.console",
-    "servers.rescue",
-    "servers.reinstall",
-    "ssh_keys.manage",
-    "activity.view",
-    "api_keys.manage",
-    "alias_users.manage",
-    "alias_users.impersonate",
-    "alias_roles.manage",
-];
 
 // 1. An admin's alias user with admin.users holds the user tier and admin.users only: a
 //    customer is within its rights, an admin or reseller is not.

@@ -10,8 +10,7 @@ use serde_json::Value;
 use steward::db::schema::{alias_roles, audit_log};
 
 use crate::helpers::snapshot::snapshot;
-use crate::helpers::TestApp;
-use crate::helpers::{create_api_key, tenants};
+use crate::helpers::{create_api_key, tenants, TestApp};
 
 backend_tests!(
     the_api_lists_the_accounts_roles_with_permissions_holders_and_locks,

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use steward::db::schema::{alias_roles, audit_log};
 use steward::models::role::{self};
 
-use crate::helpers::{assert_redirect_to, csrf_in, Browser, TestApp};
+use crate::helpers::{assert_redirect_to, Browser, TestApp};
 
 backend_tests!(
     the_roles_tab_lists_roles_with_permission_and_user_counts,

@@ -6,6 +6,7 @@
 use proptest::prelude::*;
 
 use super::model::CATALOG;
+use crate::no_escalation::USER_TIER;
 
 /// The accounts every world has, by slot: an admin, a reseller owned by it, a customer of
 /// the reseller and a customer of the admin.
@@ -122,24 +123,6 @@ pub struct Step {
     pub mask: u32,
     pub text: u8,
 }
-
-const USER_TIER: &[&str] = &[
-    "servers.view",
-    "servers.power",
-    "servers.rename",
-    "servers.rdns",
-    "servers.traffic",
-    "servers.inventory",
-    "servers.console",
-    "servers.rescue",
-    "servers.reinstall",
-    "ssh_keys.manage",
-    "activity.view",
-    "api_keys.manage",
-    "alias_users.manage",
-    "alias_users.impersonate",
-    "alias_roles.manage",
-];
 
 /// Roles worth drawing often, per kind of account: the shapes of the real delegations the
 /// reported escalations hid behind (a helpdesk with admin.users, a reseller's support desk,
