@@ -260,15 +260,20 @@ async fn the_review_is_for_the_accounts_managers_only(app: TestApp) {
     for (login, expected) in [("rival", 404), ("viewer", 403), ("boss", 200)] {
         let b = app.login(login).await;
         for path in ["access-review", "access-review.csv"] {
-            let res = b.get(&format!("/users/{}/{path}", f.acme)).await;
-            assert_status!(res, expected, "{login} {path}");
+            assert_status!(
+                b.get(&format!("/users/{}/{path}", f.acme)).await,
+                expected,
+                "{login} {path}"
+            );
         }
     }
     let anonymous = app.browser();
-    let res = anonymous
-        .get(&format!("/users/{}/access-review.csv", f.acme))
-        .await;
-    assert_status!(res, 303);
+    assert_status!(
+        anonymous
+            .get(&format!("/users/{}/access-review.csv", f.acme))
+            .await,
+        303
+    );
 }
 
 async fn the_csv_with_servers_walks_thousands_of_servers_in_chunks(app: TestApp) {

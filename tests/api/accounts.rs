@@ -47,8 +47,8 @@ async fn a_customer_gets_403_on_manage_users(app: TestApp) {
     app.customer("carol", admin);
     let b = app.login("carol").await;
     assert_status!(b.get("/users").await, 403);
-    let res = b
-        .post(
+    assert_status!(
+        b.post(
             "/users",
             &[
                 ("username", "sneaky"),
@@ -56,8 +56,9 @@ async fn a_customer_gets_403_on_manage_users(app: TestApp) {
                 ("password", PASSWORD),
             ],
         )
-        .await;
-    assert_status!(res, 403);
+        .await,
+        403
+    );
     assert!(app.user_named("sneaky").is_none());
     // The page itself does not offer the menu entry.
     assert!(!b.get_html("/servers").await.contains("Manage Users"));
@@ -115,8 +116,8 @@ async fn a_reseller_adds_customers_owned_by_itself_only(app: TestApp) {
     let r = app.reseller("resell", admin);
     let b = app.login("resell").await;
     let admin_s = admin.to_string();
-    let res = b
-        .post(
+    assert_status!(
+        b.post(
             "/users",
             &[
                 ("username", "cust1"),
@@ -125,11 +126,12 @@ async fn a_reseller_adds_customers_owned_by_itself_only(app: TestApp) {
                 ("owner_id", &admin_s),
             ],
         )
-        .await;
-    assert_status!(res, 303);
+        .await,
+        303
+    );
     assert_eq!(app.user_named("cust1").unwrap().owner_id, Some(r));
-    let res = b
-        .post(
+    assert_status!(
+        b.post(
             "/users",
             &[
                 ("username", "boss2"),
@@ -138,10 +140,11 @@ async fn a_reseller_adds_customers_owned_by_itself_only(app: TestApp) {
                 ("kind", "admin"),
             ],
         )
-        .await;
-    assert_status!(res, 403);
-    let res = b
-        .post(
+        .await,
+        403
+    );
+    assert_status!(
+        b.post(
             "/users",
             &[
                 ("username", "res2"),
@@ -150,8 +153,9 @@ async fn a_reseller_adds_customers_owned_by_itself_only(app: TestApp) {
                 ("kind", "reseller"),
             ],
         )
-        .await;
-    assert_status!(res, 403);
+        .await,
+        403
+    );
     assert!(app.user_named("boss2").is_none());
     assert!(app.user_named("res2").is_none());
 }
@@ -222,8 +226,8 @@ async fn a_foreign_or_missing_account_id_is_404(app: TestApp) {
     ] {
         assert_status!(b.get(&path).await, 404, "{path}");
     }
-    let res = b
-        .post(
+    assert_status!(
+        b.post(
             &format!("/users/{bob}"),
             &[
                 ("form", "profile"),
@@ -231,16 +235,17 @@ async fn a_foreign_or_missing_account_id_is_404(app: TestApp) {
                 ("email", "h@example.com"),
             ],
         )
-        .await;
-    assert_status!(res, 404);
+        .await,
+        404
+    );
     assert_eq!(app.user(bob).unwrap().name, "bob name");
 }
 
 async fn a_name_with_script_is_shown_escaped(app: TestApp) {
     let admin = app.admin("boss");
     let b = app.login("boss").await;
-    let res = b
-        .post(
+    assert_status!(
+        b.post(
             &format!("/users/{admin}"),
             &[
                 ("form", "profile"),
@@ -248,8 +253,9 @@ async fn a_name_with_script_is_shown_escaped(app: TestApp) {
                 ("email", "boss@example.com"),
             ],
         )
-        .await;
-    assert_status!(res, 303);
+        .await,
+        303
+    );
     let page = b.get_html(&format!("/users/{admin}")).await;
     assert!(!page.contains("<script>alert(1)</script>"));
     assert!(
@@ -306,8 +312,8 @@ async fn a_reseller_cannot_change_kind_or_owner_of_its_customer(app: TestApp) {
     let r = app.reseller("resell", admin);
     let c = app.customer("carol", r);
     let b = app.login("resell").await;
-    let res = b
-        .post(
+    assert_status!(
+        b.post(
             &format!("/users/{c}"),
             &[
                 ("form", "profile"),
@@ -316,12 +322,13 @@ async fn a_reseller_cannot_change_kind_or_owner_of_its_customer(app: TestApp) {
                 ("kind", "reseller"),
             ],
         )
-        .await;
-    assert_status!(res, 403);
+        .await,
+        403
+    );
     assert_eq!(app.user(c).unwrap().kind, "user");
     // It may disable its customer.
-    let res = b
-        .post(
+    assert_status!(
+        b.post(
             &format!("/users/{c}"),
             &[
                 ("form", "profile"),
@@ -330,7 +337,8 @@ async fn a_reseller_cannot_change_kind_or_owner_of_its_customer(app: TestApp) {
                 ("status", "disabled"),
             ],
         )
-        .await;
-    assert_status!(res, 303);
+        .await,
+        303
+    );
     assert!(app.user(c).unwrap().disabled);
 }

@@ -78,8 +78,7 @@ async fn a_disabled_account_cannot_log_in_and_its_open_session_stops_working(app
     // The open session is refused on its very next request.
     assert_redirect_to(&carol.get(&format!("/users/{customer}")).await, "/login");
     // And a new login is refused.
-    let res = app.browser().login("carol", PASSWORD).await;
-    assert_status!(res, 422);
+    assert_status!(app.browser().login("carol", PASSWORD).await, 422);
 }
 
 async fn logging_out_ends_the_session_on_the_server(app: TestApp) {

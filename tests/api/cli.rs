@@ -161,9 +161,12 @@ async fn serve_demo_loads_demo_data_whose_logins_work() {
     );
     // The expired and the disabled demo aliases cannot log in.
     for who in ["acme-intern", "acme-former"] {
-        let res = Browser::new(&format!("http://127.0.0.1:{port}"))
-            .login(who, "demo-password")
-            .await;
-        assert_status!(res, 422, "{who}");
+        assert_status!(
+            Browser::new(&format!("http://127.0.0.1:{port}"))
+                .login(who, "demo-password")
+                .await,
+            422,
+            "{who}"
+        );
     }
 }

@@ -14,8 +14,8 @@ async fn a_post_without_the_csrf_token_is_refused_and_changes_nothing(app: TestA
     let admin = app.admin("boss");
     let b = app.login("boss").await;
     let path = format!("/users/{admin}");
-    let res = b
-        .post_raw(
+    assert_status!(
+        b.post_raw(
             &path,
             &[
                 ("form", "profile"),
@@ -23,10 +23,11 @@ async fn a_post_without_the_csrf_token_is_refused_and_changes_nothing(app: TestA
                 ("email", "x@example.com"),
             ],
         )
-        .await;
-    assert_status!(res, 403);
-    let res = b
-        .post_raw(
+        .await,
+        403
+    );
+    assert_status!(
+        b.post_raw(
             &path,
             &[
                 ("form", "profile"),
@@ -35,15 +36,17 @@ async fn a_post_without_the_csrf_token_is_refused_and_changes_nothing(app: TestA
                 ("csrf_token", "forged"),
             ],
         )
-        .await;
-    assert_status!(res, 403);
+        .await,
+        403
+    );
     assert_eq!(app.user(admin).unwrap().name, "boss name");
     // Logging in needs the token too (no login CSRF).
-    let res = app
-        .browser()
-        .post_raw("/login", &[("username", "boss"), ("password", PASSWORD)])
-        .await;
-    assert_status!(res, 403);
+    assert_status!(
+        app.browser()
+            .post_raw("/login", &[("username", "boss"), ("password", PASSWORD)])
+            .await,
+        403
+    );
     // And so does logging out.
     assert_status!(b.post_raw("/logout", &[]).await, 403);
 }
@@ -52,19 +55,20 @@ async fn the_csrf_token_may_come_as_a_header(app: TestApp) {
     let admin = app.admin("boss");
     let b = app.login("boss").await;
     let token = b.csrf().await;
-    let res = b
-        .client
-        .post(b.url(&format!("/users/{admin}")))
-        .header("X-CSRF-Token", token)
-        .form(&[
-            ("form", "profile"),
-            ("name", "Via Header"),
-            ("email", "boss@example.com"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_status!(res, 303);
+    assert_status!(
+        b.client
+            .post(b.url(&format!("/users/{admin}")))
+            .header("X-CSRF-Token", token)
+            .form(&[
+                ("form", "profile"),
+                ("name", "Via Header"),
+                ("email", "boss@example.com"),
+            ])
+            .send()
+            .await
+            .unwrap(),
+        303
+    );
     assert_eq!(app.user(admin).unwrap().name, "Via Header");
 }
 
@@ -132,8 +136,7 @@ async fn oversized_bodies_get_413(app: TestApp) {
     app.admin("boss");
     let b = app.login("boss").await;
     let huge = "x".repeat(400 * 1024);
-    let res = b.post("/users", &[("username", &huge)]).await;
-    assert_status!(res, 413);
+    assert_status!(b.post("/users", &[("username", &huge)]).await, 413);
 }
 
 async fn healthz_answers_ok(app: TestApp) {

@@ -2,18 +2,8 @@
 
 use diesel::prelude::*;
 use steward::db::schema::{audit_log, users};
-use steward::models::audit::AuditEntry;
 
 use crate::helpers::{assert_redirect_to, TestApp, PASSWORD};
-
-fn audit_rows(app: &TestApp, action: &str) -> Vec<AuditEntry> {
-    audit_log::table
-        .filter(audit_log::action.eq(action))
-        .order(audit_log::id)
-        .select(AuditEntry::as_select())
-        .load(&mut app.conn())
-        .unwrap()
-}
 
 backend_tests!(
     an_admin_impersonates_a_customer_and_acts_with_exactly_its_rights,
@@ -63,12 +53,13 @@ async fn returning_restores_the_original_login_and_nothing_more(app: TestApp) {
     assert!(!page.contains("impersonation-banner"));
     assert!(page.contains("Hi, boss name"));
     // One entry in the customer's log and one in the admin's own.
-    let starts: Vec<_> = audit_rows(&app, "impersonation.start")
+    let starts: Vec<_> = app
+        .audit_entries("impersonation.start")
         .iter()
         .map(|e| e.account_id)
         .collect();
     assert_eq!(starts, vec![Some(acme), Some(admin)]);
-    assert!(!audit_rows(&app, "impersonation.stop").is_empty());
+    assert!(!app.audit_entries("impersonation.stop").is_empty());
     // Stopping again is harmless.
     assert_redirect_to(&b.post("/impersonation/stop", &[]).await, "/servers");
 }
@@ -122,7 +113,7 @@ async fn an_alias_never_impersonates_its_parent_itself_or_a_stronger_sibling(app
     ] {
         assert_status!(b.post(&path, &[]).await, 403, "{path}");
     }
-    assert!(audit_rows(&app, "impersonation.start").is_empty());
+    assert!(app.audit_entries("impersonation.start").is_empty());
     assert!(!b.get_html("/servers").await.contains("is acting as"));
 }
 
@@ -238,10 +229,12 @@ async fn disabled_and_expired_logins_cannot_be_impersonated(app: TestApp) {
         .unwrap();
     let owner = app.login("acme").await;
     for a in [off, old] {
-        let res = owner
-            .post(&format!("/users/{acme}/alias-users/{a}/impersonate"), &[])
-            .await;
-        assert_status!(res, 403);
+        assert_status!(
+            owner
+                .post(&format!("/users/{acme}/alias-users/{a}/impersonate"), &[])
+                .await,
+            403
+        );
     }
     let tab = owner.get_html(&format!("/users/{acme}/alias-users")).await;
     assert!(!tab.contains(&format!("/alias-users/{off}/impersonate")));
@@ -265,11 +258,12 @@ async fn actions_while_impersonating_are_recorded_with_both_identities(app: Test
     let a = app.alias("helper", acme).role(r).all_servers(true).create();
     let b = app.login("boss").await;
     b.impersonate(&format!("/users/{acme}")).await;
-    let res = b
-        .post(&format!("/users/{acme}/alias-users/{a}/disable"), &[])
-        .await;
-    assert_status!(res, 303);
-    let rows = audit_rows(&app, "alias.disable");
+    assert_status!(
+        b.post(&format!("/users/{acme}/alias-users/{a}/disable"), &[])
+            .await,
+        303
+    );
+    let rows = app.audit_entries("alias.disable");
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].actor_name, "acme");
     assert_eq!(rows[0].impersonator_name.as_deref(), Some("boss"));
@@ -291,8 +285,8 @@ async fn passwords_cannot_be_changed_while_impersonating(app: TestApp) {
     b.impersonate(&format!("/users/{acme}")).await;
     let page = b.get_html(&format!("/users/{acme}")).await;
     assert!(!page.contains("Change password"));
-    let res = b
-        .post(
+    assert_status!(
+        b.post(
             &format!("/users/{acme}"),
             &[
                 ("form", "password"),
@@ -300,8 +294,9 @@ async fn passwords_cannot_be_changed_while_impersonating(app: TestApp) {
                 ("new_password", "a-hijacked-password"),
             ],
         )
-        .await;
-    assert_status!(res, 403);
+        .await,
+        403
+    );
     assert_redirect_to(
         &b.post("/impersonation/stop", &[]).await,
         &format!("/users/{acme}"),
@@ -310,16 +305,18 @@ async fn passwords_cannot_be_changed_while_impersonating(app: TestApp) {
     owner
         .impersonate(&format!("/users/{acme}/alias-users/{a}"))
         .await;
-    let res = owner
-        .post(
-            &format!("/users/{acme}/alias-users/{a}/password"),
-            &[
-                ("current_password", PASSWORD),
-                ("password", "a-hijacked-password"),
-            ],
-        )
-        .await;
-    assert_status!(res, 403);
+    assert_status!(
+        owner
+            .post(
+                &format!("/users/{acme}/alias-users/{a}/password"),
+                &[
+                    ("current_password", PASSWORD),
+                    ("password", "a-hijacked-password"),
+                ],
+            )
+            .await,
+        403
+    );
     assert_status!(app.browser().login("acme", PASSWORD).await, 303);
     assert_status!(app.browser().login("helper", PASSWORD).await, 303);
 }

@@ -2,7 +2,6 @@
 //! so they write the same audit entry and refuse the same way.
 
 use diesel::prelude::*;
-use steward::db::schema::audit_log;
 
 use crate::helpers::{assert_redirect_to, tenants, TestApp, PASSWORD};
 
@@ -26,19 +25,20 @@ type Row = (Option<i32>, String, String, String, String, bool);
 
 /// The account-level audit rows of one action, oldest first.
 fn rows_of(app: &TestApp, action: &str) -> Vec<Row> {
-    audit_log::table
-        .filter(audit_log::action.eq(action))
-        .order(audit_log::id)
-        .select((
-            audit_log::account_id,
-            audit_log::actor_name,
-            audit_log::action,
-            audit_log::target,
-            audit_log::details,
-            audit_log::via_api,
-        ))
-        .load(&mut app.conn())
-        .unwrap()
+    let entries = app.audit_entries(action);
+    entries
+        .into_iter()
+        .map(|e| {
+            (
+                e.account_id,
+                e.actor_name,
+                e.action,
+                e.target,
+                e.details,
+                e.via_api,
+            )
+        })
+        .collect()
 }
 
 fn power_rows(app: &TestApp) -> Vec<Row> {
@@ -118,32 +118,22 @@ async fn power_is_refused_alike_by_both_doors(app: TestApp) {
         .create();
     let bob = app.login("bob").await;
     let key = app.api_key(bob_id, None);
-    let res = bob
-        .post(&format!("/servers/{sid}/power"), &[("action", "on")])
-        .await;
-    assert_status!(res, 403);
-    let (status, _) = app
-        .api_post(
-            &format!("/api/v1/servers/{sid}/power"),
-            &key,
-            r#"{"action":"on"}"#,
-        )
-        .await;
-    assert_eq!(status, 403);
+    // Power on, from the page as `bob` and through the API with its key: both statuses.
+    let from_both_doors = |sid: i32| {
+        let (app, bob, key) = (&app, &bob, &key);
+        async move {
+            let page = bob
+                .post(&format!("/servers/{sid}/power"), &[("action", "on")])
+                .await;
+            let path = format!("/api/v1/servers/{sid}/power");
+            let (api, _) = app.api_post(&path, key, r#"{"action":"on"}"#).await;
+            (page.status().as_u16(), api)
+        }
+    };
+    assert_eq!(from_both_doors(sid).await, (403, 403));
     // Another tenant's server is not there, from either door.
     let foreign = app.server("db1.globex.test").owned_by(t.globex).create();
-    let res = bob
-        .post(&format!("/servers/{foreign}/power"), &[("action", "on")])
-        .await;
-    assert_status!(res, 404);
-    let (status, _) = app
-        .api_post(
-            &format!("/api/v1/servers/{foreign}/power"),
-            &key,
-            r#"{"action":"on"}"#,
-        )
-        .await;
-    assert_eq!(status, 404);
+    assert_eq!(from_both_doors(foreign).await, (404, 404));
     assert!(power_rows(&app).is_empty());
 }
 
@@ -208,8 +198,7 @@ async fn creating_an_alias_user_from_the_tab_and_from_the_api_writes_the_same_au
             ("ops-tab".into(), Some(t.acme), Some(viewer), false),
         ]
     );
-    let res = app.browser().login("ops-api", "a-long-password").await;
-    assert_status!(res, 303);
+    assert_status!(app.browser().login("ops-api", "a-long-password").await, 303);
     // One audit row each, the same but for the door and the name.
     let (from_tab, from_api) = one_from_each_door(&app, "alias.create");
     let details = "role=Viewer, all_servers=false, expires=2099-06-30";
@@ -328,8 +317,8 @@ async fn the_api_refuses_a_role_or_all_servers_the_key_does_not_hold(app: TestAp
         .await;
     assert_eq!(status, 403, "{out}");
     let page = app.login("mia").await;
-    let res = page
-        .post(
+    assert_status!(
+        page.post(
             &format!("/users/{}/alias-users", t.acme),
             &[
                 ("username", "ops-q"),
@@ -338,8 +327,9 @@ async fn the_api_refuses_a_role_or_all_servers_the_key_does_not_hold(app: TestAp
                 ("role_id", &powerful.to_string()),
             ],
         )
-        .await;
-    assert_status!(res, 403);
+        .await,
+        403
+    );
     assert!(logins_named(&app, "ops-").is_empty());
     // Within its own rights it may.
     let (status, out) = app
@@ -629,8 +619,11 @@ async fn disabling_and_enabling_from_the_page_and_from_the_api_write_the_same_au
         ("enable", r#"{"disabled":false}"#, false),
     ] {
         set_alias(&app, bob, viewer, !disabled, false);
-        let res = page.post(&format!("{url}/{form}"), &[]).await;
-        assert_status!(res, 303, "{form}");
+        assert_status!(
+            page.post(&format!("{url}/{form}"), &[]).await,
+            303,
+            "{form}"
+        );
         assert_eq!(app.user(bob).unwrap().disabled, disabled);
         set_alias(&app, bob, viewer, !disabled, false);
         let (status, out) = app.api_call("PATCH", &api, &key, Some(body)).await;
@@ -734,8 +727,7 @@ async fn assigning_servers_from_the_dialog_and_from_the_api_writes_the_same_audi
         start(&app);
         let mut form = vec![("action", action)];
         form.extend_from_slice(fields);
-        let res = page.post(&dialog, &form).await;
-        assert_status!(res, 303, "{action}");
+        assert_status!(page.post(&dialog, &form).await, 303, "{action}");
         start(&app);
         let (status, out) = app.api_call("PUT", &api, &key, Some(body)).await;
         assert_eq!(status, 200, "{action}: {out}");
@@ -747,13 +739,14 @@ async fn assigning_servers_from_the_dialog_and_from_the_api_writes_the_same_audi
     }
     // Another account's server is refused alike, and changes nothing.
     unassign_all(&app);
-    let res = page
-        .post(
+    assert_status!(
+        page.post(
             &dialog,
             &[("action", "assign"), ("server_id", &theirs.to_string())],
         )
-        .await;
-    assert_status!(res, 404);
+        .await,
+        404
+    );
     let (status, _) = app
         .api_call(
             "PUT",

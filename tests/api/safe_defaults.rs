@@ -215,14 +215,20 @@ async fn access_is_checked_before_any_confirmation(app: TestApp) {
             ("reinstall", vec![("os", "debian-12"), ("confirm", confirm)]),
             ("delete", vec![("confirm", confirm)]),
         ] {
-            let res = viewer
-                .post(&format!("/servers/{mine}/{path}"), &fields)
-                .await;
-            assert_status!(res, 403, "{path} {confirm:?}");
-            let res = viewer
-                .post(&format!("/servers/{theirs}/{path}"), &fields)
-                .await;
-            assert_status!(res, 404, "{path} {confirm:?} elsewhere");
+            assert_status!(
+                viewer
+                    .post(&format!("/servers/{mine}/{path}"), &fields)
+                    .await,
+                403,
+                "{path} {confirm:?}"
+            );
+            assert_status!(
+                viewer
+                    .post(&format!("/servers/{theirs}/{path}"), &fields)
+                    .await,
+                404,
+                "{path} {confirm:?} elsewhere"
+            );
         }
     }
     let s = app.find_server(mine).unwrap();
@@ -236,20 +242,24 @@ async fn access_is_checked_before_any_confirmation(app: TestApp) {
     let stranger = app.alias("stranger", other).role(viewer_role).create();
     let owner = app.login("acme").await;
     for confirm in ["", "yes"] {
-        let res = owner
-            .post(
-                &format!("/users/{other}/alias-users/{stranger}/delete"),
-                &[("confirm", confirm)],
-            )
-            .await;
-        assert_status!(res, 404);
-        let res = owner
-            .post(
-                &format!("/users/{other}/alias-users/{stranger}/servers"),
-                &[("action", "none"), ("confirm", confirm)],
-            )
-            .await;
-        assert_status!(res, 404);
+        assert_status!(
+            owner
+                .post(
+                    &format!("/users/{other}/alias-users/{stranger}/delete"),
+                    &[("confirm", confirm)],
+                )
+                .await,
+            404
+        );
+        assert_status!(
+            owner
+                .post(
+                    &format!("/users/{other}/alias-users/{stranger}/servers"),
+                    &[("action", "none"), ("confirm", confirm)],
+                )
+                .await,
+            404
+        );
     }
     assert!(app.user(stranger).is_some());
 }
@@ -282,10 +292,12 @@ async fn no_servers_needs_confirm_yes_and_clears_the_list_and_all_servers(app: T
     .await;
     assert!(all_servers(&app, helper));
     assert_eq!(app.assigned(helper), vec![web1]);
-    let res = owner
-        .post(&url, &[("action", "none"), ("confirm", "yes")])
-        .await;
-    assert_status!(res, 303);
+    assert_status!(
+        owner
+            .post(&url, &[("action", "none"), ("confirm", "yes")])
+            .await,
+        303
+    );
     assert!(!all_servers(&app, helper));
     assert!(app.assigned(helper).is_empty());
 }
@@ -315,13 +327,15 @@ async fn turning_all_servers_off_keeps_the_assigned_list(app: TestApp) {
     let owner = app.login("acme").await;
     let url = format!("/users/{acme}/alias-users/{helper}/servers");
     let (w1, w2) = (web1.to_string(), web2.to_string());
-    let res = owner
-        .post(
-            &url,
-            &[("action", "assign"), ("server_id", &w1), ("server_id", &w2)],
-        )
-        .await;
-    assert_status!(res, 303);
+    assert_status!(
+        owner
+            .post(
+                &url,
+                &[("action", "assign"), ("server_id", &w1), ("server_id", &w2)],
+            )
+            .await,
+        303
+    );
     // On: every server, and the list stays underneath.
     assert_status!(owner.post(&url, &[("action", "all")]).await, 303);
     assert!(all_servers(&app, helper));
@@ -341,8 +355,7 @@ async fn turning_all_servers_off_keeps_the_assigned_list(app: TestApp) {
     assert!(activity.contains("Gave all servers"));
     assert!(activity.contains("Turned “all servers” off"));
     // An unknown action is refused.
-    let res = owner.post(&url, &[("action", "everything")]).await;
-    assert_status!(res, 400);
+    assert_status!(owner.post(&url, &[("action", "everything")]).await, 400);
 }
 
 async fn reloading_the_api_key_page_never_makes_a_second_key_nor_shows_the_secret_again(
@@ -458,16 +471,18 @@ async fn a_past_expiry_is_refused_the_same_way_on_every_path(app: TestApp) {
         assert!(res.text().await.unwrap().contains(RULE), "key {date}");
     }
     assert_eq!(key_count(&app, acme), 0);
-    let res = owner
-        .post(
-            &format!("/users/{acme}/alias-users/{helper}"),
-            &[
-                ("email", "helper@example.com"),
-                ("expires_at", "2099-12-31"),
-            ],
-        )
-        .await;
-    assert_status!(res, 303);
+    assert_status!(
+        owner
+            .post(
+                &format!("/users/{acme}/alias-users/{helper}"),
+                &[
+                    ("email", "helper@example.com"),
+                    ("expires_at", "2099-12-31"),
+                ],
+            )
+            .await,
+        303
+    );
     assert_eq!(
         app.user(helper).unwrap().expires_on.unwrap().to_string(),
         "2099-12-31"
@@ -479,14 +494,16 @@ async fn the_json_api_powers_off_without_a_confirmation(app: TestApp) {
     let key =
         crate::helpers::create_api_key(&b, &format!("/users/{cust}/api-keys"), &[("name", "s")])
             .await;
-    let res = reqwest::Client::new()
-        .post(format!("{}/api/v1/servers/{sid}/power", app.address))
-        .bearer_auth(&key)
-        .json(&serde_json::json!({"action": "off"}))
-        .send()
-        .await
-        .unwrap();
-    assert_status!(res, 200);
+    assert_status!(
+        reqwest::Client::new()
+            .post(format!("{}/api/v1/servers/{sid}/power", app.address))
+            .bearer_auth(&key)
+            .json(&serde_json::json!({"action": "off"}))
+            .send()
+            .await
+            .unwrap(),
+        200
+    );
     assert_eq!(app.find_server(sid).unwrap().power_state, "off");
 }
 
@@ -499,8 +516,8 @@ async fn the_logs_read_in_words_with_labels_and_one_row_per_impersonation_event(
         303
     );
     // As acme: a role whose permissions the log names by their labels.
-    let res = b
-        .post(
+    assert_status!(
+        b.post(
             &format!("/users/{acme}/roles"),
             &[
                 ("name", "Watchers"),
@@ -508,8 +525,9 @@ async fn the_logs_read_in_words_with_labels_and_one_row_per_impersonation_event(
                 ("permissions", "servers.power"),
             ],
         )
-        .await;
-    assert_status!(res, 303);
+        .await,
+        303
+    );
     assert_status!(b.post("/impersonation/stop", &[]).await, 303);
     // Each event was written for both accounts' Activity tabs; the installation's log
     // shows it once, with both identities.

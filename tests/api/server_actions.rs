@@ -169,10 +169,12 @@ async fn every_action_without_its_permission_is_403_and_changes_nothing(app: Tes
         ("delete", &[]),
     ];
     for (action, fields) in posts {
-        let res = b
-            .post_from("/servers", &format!("{url}/{action}"), fields)
-            .await;
-        assert_status!(res, 403, "{action}");
+        assert_status!(
+            b.post_from("/servers", &format!("{url}/{action}"), fields)
+                .await,
+            403,
+            "{action}"
+        );
     }
     assert_status!(b.get(&format!("{url}/console")).await, 403);
     assert_status!(b.get(&format!("{url}/edit")).await, 403);
@@ -273,14 +275,15 @@ async fn an_alias_user_reaches_only_its_assigned_servers_of_its_parent(app: Test
     assert_status!(h.get(&format!("/servers/{a}")).await, 200);
     for sid in [b_srv, foreign] {
         assert_status!(h.get(&format!("/servers/{sid}")).await, 404);
-        let res = h
-            .post_from(
+        assert_status!(
+            h.post_from(
                 "/servers",
                 &format!("/servers/{sid}/power"),
                 &[("action", "off")],
             )
-            .await;
-        assert_status!(res, 404);
+            .await,
+            404
+        );
         assert_eq!(app.find_server(sid).unwrap().power_state, "on");
     }
 }
@@ -314,23 +317,25 @@ async fn invalid_action_input_is_422_with_the_input_kept(app: TestApp) {
     assert_status!(res, 422);
     assert!(res.text().await.unwrap().contains("value=\"bad_name!\""));
     // An address of another server is not this server's to name.
-    let res = b
-        .post(
+    assert_status!(
+        b.post(
             &format!("{url}/rdns"),
             &[("ip", "10.4.0.2"), ("hostname", "ok.example.com")],
         )
-        .await;
-    assert_status!(res, 404);
+        .await,
+        404
+    );
     assert_eq!(rdns(&app, "10.4.0.2"), "");
     let res = b
         .post(&format!("{url}/reinstall"), &[("os", "templeos")])
         .await;
     assert_status!(res, 422);
     assert!(res.text().await.unwrap().contains("id=\"os-error\""));
-    let res = b
-        .post(&format!("{url}/power"), &[("action", "explode")])
-        .await;
-    assert_status!(res, 422);
+    assert_status!(
+        b.post(&format!("{url}/power"), &[("action", "explode")])
+            .await,
+        422
+    );
     let row = app.find_server(s).unwrap();
     assert_eq!(
         (

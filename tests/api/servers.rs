@@ -7,7 +7,21 @@ use steward::access::Actor;
 use steward::db::schema::{alias_servers, audit_log};
 use steward::models::now;
 
-use crate::helpers::{assert_redirect_to, TestApp};
+use crate::helpers::{assert_redirect_to, Browser, TestApp};
+
+/// Gives server `s` to the account `to` through the owner form of its page (an empty
+/// choice: back to its reseller, or to the inventory).
+async fn give(b: &Browser, s: i32, to: Option<i32>) -> reqwest::Response {
+    let to = to.map(|id| id.to_string()).unwrap_or_default();
+    b.post(&format!("/servers/{s}/owner"), &[("user_id", &to)])
+        .await
+}
+
+/// Who holds server `s` now: (its reseller, its owner).
+fn holders(app: &TestApp, s: i32) -> (Option<i32>, Option<i32>) {
+    let row = app.find_server(s).unwrap();
+    (row.reseller_id, row.owner_id)
+}
 
 backend_tests!(
     the_access_engine_reaches_each_login_exactly_its_servers,
@@ -234,33 +248,14 @@ async fn a_reseller_cannot_reach_another_resellers_servers_nor_assign_to_their_c
         .create();
     let b = app.login("res-one").await;
     assert_status!(b.get(&format!("/servers/{theirs}")).await, 404);
-    let res = b
-        .post(
-            &format!("/servers/{theirs}/owner"),
-            &[("user_id", &r1.to_string())],
-        )
-        .await;
-    assert_status!(res, 404);
+    assert_status!(give(&b, theirs, Some(r1)).await, 404);
     // Its own server to another reseller's customer: forbidden, nothing changed.
-    let res = b
-        .post(
-            &format!("/servers/{mine}/owner"),
-            &[("user_id", &theirs_customer.to_string())],
-        )
-        .await;
-    assert_status!(res, 403);
+    assert_status!(give(&b, mine, Some(theirs_customer)).await, 403);
     // Nor to the other reseller itself, nor to an admin.
     for target in [r2, admin] {
-        let res = b
-            .post(
-                &format!("/servers/{mine}/owner"),
-                &[("user_id", &target.to_string())],
-            )
-            .await;
-        assert_status!(res, 403);
+        assert_status!(give(&b, mine, Some(target)).await, 403);
     }
-    let s = app.find_server(mine).unwrap();
-    assert_eq!((s.reseller_id, s.owner_id), (Some(r1), None));
+    assert_eq!(holders(&app, mine), (Some(r1), None));
     assert_eq!(app.audit_count("server.owner"), 0);
     // The account tab of the other reseller's customer is not visible either.
     assert_status!(
@@ -282,15 +277,9 @@ async fn a_reseller_assigns_its_own_servers_to_its_own_customers_and_takes_them_
     let b = app.login("resell").await;
     let page = b.get_html(&format!("/servers/{s}")).await;
     assert!(page.contains("action=\"/servers/") && page.contains("/owner\""));
-    let res = b
-        .post(
-            &format!("/servers/{s}/owner"),
-            &[("user_id", &cust.to_string())],
-        )
-        .await;
+    let res = give(&b, s, Some(cust)).await;
     assert_redirect_to(&res, &format!("/servers/{s}"));
-    let row = app.find_server(s).unwrap();
-    assert_eq!((row.reseller_id, row.owner_id), (Some(r), Some(cust)));
+    assert_eq!(holders(&app, s), (Some(r), Some(cust)));
     // One entry for the account that held it, one for the one that holds it now.
     let accounts: Vec<Option<i32>> = audit_log::table
         .filter(audit_log::action.eq("server.owner"))
@@ -305,12 +294,9 @@ async fn a_reseller_assigns_its_own_servers_to_its_own_customers_and_takes_them_
         .get_html("/servers")
         .await
         .contains("web.example.net"));
-    let res = b
-        .post(&format!("/servers/{s}/owner"), &[("user_id", "")])
-        .await;
+    let res = give(&b, s, None).await;
     assert_redirect_to(&res, &format!("/servers/{s}"));
-    let row = app.find_server(s).unwrap();
-    assert_eq!((row.reseller_id, row.owner_id), (Some(r), None));
+    assert_eq!(holders(&app, s), (Some(r), None));
 }
 
 async fn a_server_moved_to_another_owner_is_gone_on_the_next_request(app: TestApp) {
@@ -326,18 +312,14 @@ async fn a_server_moved_to_another_owner_is_gone_on_the_next_request(app: TestAp
     let b = app.login("first").await;
     assert_status!(b.get(&format!("/servers/{s}")).await, 200);
     let boss = app.login("boss").await;
-    let res = boss
-        .post(
-            &format!("/servers/{s}/owner"),
-            &[("user_id", &second.to_string())],
-        )
-        .await;
+    let res = give(&boss, s, Some(second)).await;
     assert_redirect_to(&res, &format!("/servers/{s}"));
     assert_status!(b.get(&format!("/servers/{s}")).await, 404);
-    let res = b
-        .post(&format!("/servers/{s}/power"), &[("action", "off")])
-        .await;
-    assert_status!(res, 404);
+    assert_status!(
+        b.post(&format!("/servers/{s}/power"), &[("action", "off")])
+            .await,
+        404
+    );
     assert_eq!(app.find_server(s).unwrap().power_state, "on");
     assert!(!b.get_html("/servers").await.contains("moving.example.net"));
     let c = app.login("second").await;
@@ -504,13 +486,14 @@ async fn an_admin_adds_edits_and_deletes_servers_with_validation(app: TestApp) {
         .contains("No servers match"));
     // A customer may not add, edit or delete.
     let c = app.login("cust").await;
-    let res = c
-        .post(
+    assert_status!(
+        c.post(
             "/servers",
             &[("hostname", "x.example.net"), ("ip", "10.0.7.1")],
         )
-        .await;
-    assert_status!(res, 403);
+        .await,
+        403
+    );
     diesel::update(steward::db::schema::servers::table.find(other))
         .set(steward::db::schema::servers::owner_id.eq(cust))
         .execute(&mut *app.conn())
@@ -541,15 +524,9 @@ async fn an_admin_assigns_a_customer_of_a_reseller_and_the_reseller_keeps_it(app
         .racked()
         .create();
     let b = app.login("boss").await;
-    let res = b
-        .post(
-            &format!("/servers/{s}/owner"),
-            &[("user_id", &cust.to_string())],
-        )
-        .await;
+    let res = give(&b, s, Some(cust)).await;
     assert_redirect_to(&res, &format!("/servers/{s}"));
-    let row = app.find_server(s).unwrap();
-    assert_eq!((row.reseller_id, row.owner_id), (Some(r), Some(cust)));
+    assert_eq!(holders(&app, s), (Some(r), Some(cust)));
     assert_status!(
         app.login("resell")
             .await
@@ -558,22 +535,13 @@ async fn an_admin_assigns_a_customer_of_a_reseller_and_the_reseller_keeps_it(app
         200
     );
     // An admin is not an owner: 422 with the message, nothing changed.
-    let res = b
-        .post(
-            &format!("/servers/{s}/owner"),
-            &[("user_id", &admin.to_string())],
-        )
-        .await;
+    let res = give(&b, s, Some(admin)).await;
     assert_status!(res, 422);
     assert!(res.text().await.unwrap().contains("id=\"user_id-error\""));
     assert_eq!(app.find_server(s).unwrap().owner_id, Some(cust));
     // Back to the inventory.
-    let res = b
-        .post(&format!("/servers/{s}/owner"), &[("user_id", "")])
-        .await;
-    assert_status!(res, 303);
-    let row = app.find_server(s).unwrap();
-    assert_eq!((row.reseller_id, row.owner_id), (None, None));
+    assert_status!(give(&b, s, None).await, 303);
+    assert_eq!(holders(&app, s), (None, None));
 }
 
 async fn the_account_servers_tab_lists_and_assigns_that_accounts_servers(app: TestApp) {
@@ -632,13 +600,14 @@ async fn the_account_servers_tab_lists_and_assigns_that_accounts_servers(app: Te
     let c = app.login("cust").await;
     let tab = c.get_html(&format!("/users/{cust}/servers")).await;
     assert!(tab.contains(">kept.example.net</a>") && !tab.contains("Assign a server"));
-    let res = c
-        .post(
+    assert_status!(
+        c.post(
             &format!("/users/{cust}/servers"),
             &[("action", "unassign"), ("server", "kept.example.net")],
         )
-        .await;
-    assert_status!(res, 403);
+        .await,
+        403
+    );
     assert_eq!(app.find_server(kept).unwrap().owner_id, Some(cust));
 }
 
@@ -680,27 +649,15 @@ async fn a_server_given_to_another_account_takes_the_old_holders_alias_assignmen
             == 1
     };
     let b = app.login("boss").await;
-    let give = |to: i32| {
-        let b = &b;
-        async move {
-            let res = b
-                .post(
-                    &format!("/servers/{s}/owner"),
-                    &[("user_id", &to.to_string())],
-                )
-                .await;
-            assert_redirect_to(&res, &format!("/servers/{s}"));
-        }
-    };
     // From one customer of the reseller to another: the reseller still holds it.
-    give(c2).await;
+    assert_redirect_to(&give(&b, s, Some(c2)).await, &format!("/servers/{s}"));
     assert!(
         !assigned(of_customer),
         "the old owner's alias user loses it"
     );
     assert!(assigned(of_reseller) && assigned(of_admin));
     // Back again: the old assignment does not silently return.
-    give(c1).await;
+    assert_redirect_to(&give(&b, s, Some(c1)).await, &format!("/servers/{s}"));
     assert!(!assigned(of_customer));
     assert_status!(
         app.login("c1-ops")

@@ -44,14 +44,12 @@ async fn a_thousand_anonymous_visits_and_failed_logins_leave_the_sessions_table_
     // Failed logins (with a valid form token), and anonymous visits to other pages.
     let b = app.browser();
     for _ in 0..10 {
-        let res = b.login("nobody", "wrong-password").await;
-        assert_status!(res, 422);
+        assert_status!(b.login("nobody", "wrong-password").await, 422);
         assert_status!(b.get("/servers").await, 303);
     }
     assert_eq!(session_count(&app), before, "strangers wrote session rows");
     // The first successful login writes exactly one.
-    let res = b.login("boss", PASSWORD).await;
-    assert_status!(res, 303);
+    assert_status!(b.login("boss", PASSWORD).await, 303);
     assert_eq!(session_count(&app), before + 1);
     assert_status!(b.get("/servers").await, 200);
 }

@@ -7,7 +7,7 @@
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde_json::{json, Value};
-use steward::db::schema::{audit_log, sessions, users};
+use steward::db::schema::{sessions, users};
 
 use crate::helpers::{create_api_key, tenants, TestApp};
 
@@ -88,17 +88,11 @@ fn state(app: &TestApp, id: i32) -> Option<State> {
 
 /// The alias-user audit rows: action, target, details, via_api; oldest first.
 fn alias_rows(app: &TestApp) -> Vec<(String, String, String, bool)> {
-    audit_log::table
-        .filter(audit_log::action.like("alias.%"))
-        .order(audit_log::id)
-        .select((
-            audit_log::action,
-            audit_log::target,
-            audit_log::details,
-            audit_log::via_api,
-        ))
-        .load(&mut app.conn())
-        .unwrap()
+    let entries = app.audit_entries("alias.%");
+    entries
+        .into_iter()
+        .map(|e| (e.action, e.target, e.details, e.via_api))
+        .collect()
 }
 
 fn sessions_of(app: &TestApp, login: i32) -> i64 {

@@ -85,15 +85,16 @@ async fn offboarding_ends_every_way_in_and_lists_the_servers_its_keys_were_insta
     // The contractor puts its key on two servers through the panel.
     let c = app.login("contractor").await;
     let k = key.to_string();
-    let res = c
-        .post(
+    assert_status!(
+        c.post(
             &format!("/servers/{web1}/rescue"),
             &[("ssh_key", &k), ("confirm", "yes")],
         )
-        .await;
-    assert_status!(res, 303);
-    let res = c
-        .post(
+        .await,
+        303
+    );
+    assert_status!(
+        c.post(
             &format!("/servers/{web2}/reinstall"),
             &[
                 ("os", "debian-12"),
@@ -101,8 +102,9 @@ async fn offboarding_ends_every_way_in_and_lists_the_servers_its_keys_were_insta
                 ("confirm", "web2.acme.test"),
             ],
         )
-        .await;
-    assert_status!(res, 303);
+        .await,
+        303
+    );
     // The same key went onto a server the owner does not reach (another account's).
     diesel::insert_into(server_jobs::table)
         .values((
@@ -225,13 +227,15 @@ async fn offboarding_asks_for_confirmation_and_changes_nothing_without_it(app: T
         .role(app.role(rival, "V").perms(&["servers.view"]).create())
         .all_servers(true)
         .create();
-    let res = owner
-        .post(
-            &format!("/users/{acme}/alias-users/{theirs}/offboard"),
-            &[("confirm", "yes")],
-        )
-        .await;
-    assert_status!(res, 404);
+    assert_status!(
+        owner
+            .post(
+                &format!("/users/{acme}/alias-users/{theirs}/offboard"),
+                &[("confirm", "yes")],
+            )
+            .await,
+        404
+    );
     assert!(!app.user(theirs).unwrap().disabled);
 }
 
@@ -245,13 +249,15 @@ async fn an_alias_user_without_keys_or_jobs_is_offboarded_with_an_empty_server_l
         .all_servers(true)
         .create();
     let owner = app.login("acme").await;
-    let res = owner
-        .post(
-            &format!("/users/{acme}/alias-users/{contractor}/offboard"),
-            &[("confirm", "yes")],
-        )
-        .await;
-    assert_status!(res, 303);
+    assert_status!(
+        owner
+            .post(
+                &format!("/users/{acme}/alias-users/{contractor}/offboard"),
+                &[("confirm", "yes")],
+            )
+            .await,
+        303
+    );
     let page = owner
         .get_html(&format!("/users/{acme}/alias-users/{contractor}"))
         .await;

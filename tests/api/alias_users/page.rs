@@ -226,11 +226,12 @@ async fn a_role_change_applies_on_the_next_request_of_an_open_alias_session(app:
     let (a, helper) = s.helper_on_all_servers(&app).await;
     assert_status!(helper.get("/servers").await, 200);
     let none_s = none.to_string();
-    let res = s
-        .owner
-        .post(&s.action(a, "role"), &[("role_id", &none_s)])
-        .await;
-    assert_status!(res, 303);
+    assert_status!(
+        s.owner
+            .post(&s.action(a, "role"), &[("role_id", &none_s)])
+            .await,
+        303
+    );
     assert_status!(helper.get("/servers").await, 403, "servers.view is gone");
 }
 
@@ -285,20 +286,21 @@ async fn an_expired_alias_user_cannot_log_in_and_its_open_session_ends(app: Test
     assert!(s.owner.get_html(&s.tab()).await.contains("status-expired"));
     // An expiry in the past cannot be set when creating one.
     let ops = s.ops.to_string();
-    let res = s
-        .owner
-        .post(
-            &s.tab(),
-            &[
-                ("username", "late"),
-                ("email", "l@example.com"),
-                ("password", PASSWORD),
-                ("role_id", &ops),
-                ("expires_at", "2001-01-01"),
-            ],
-        )
-        .await;
-    assert_status!(res, 422);
+    assert_status!(
+        s.owner
+            .post(
+                &s.tab(),
+                &[
+                    ("username", "late"),
+                    ("email", "l@example.com"),
+                    ("password", PASSWORD),
+                    ("role_id", &ops),
+                    ("expires_at", "2001-01-01"),
+                ],
+            )
+            .await,
+        422
+    );
 }
 
 async fn disabling_the_parent_account_shuts_out_its_alias_users(app: TestApp) {
@@ -310,8 +312,8 @@ async fn disabling_the_parent_account_shuts_out_its_alias_users(app: TestApp) {
     let helper = app.login("helper").await;
     assert_status!(helper.get("/servers").await, 200);
     let boss = app.login("boss").await;
-    let res = boss
-        .post(
+    assert_status!(
+        boss.post(
             &format!("/users/{}", s.account),
             &[
                 ("form", "profile"),
@@ -320,8 +322,9 @@ async fn disabling_the_parent_account_shuts_out_its_alias_users(app: TestApp) {
                 ("status", "disabled"),
             ],
         )
-        .await;
-    assert_status!(res, 303);
+        .await,
+        303
+    );
     assert_redirect_to(&helper.get("/servers").await, "/login");
     assert_status!(app.browser().login("helper", PASSWORD).await, 422);
 }
@@ -359,8 +362,8 @@ async fn manager_setup(app: &TestApp) -> (Setup, i32, Browser) {
 async fn an_alias_manager_cannot_grant_a_role_above_its_own_rights(app: TestApp) {
     let (s, _m, mgr) = manager_setup(&app).await;
     let ops = s.ops.to_string(); // holds servers.power and servers.rename, which the manager lacks
-    let res = mgr
-        .post(
+    assert_status!(
+        mgr.post(
             &s.tab(),
             &[
                 ("username", "newbie"),
@@ -369,21 +372,24 @@ async fn an_alias_manager_cannot_grant_a_role_above_its_own_rights(app: TestApp)
                 ("role_id", &ops),
             ],
         )
-        .await;
-    assert_status!(res, 403);
+        .await,
+        403
+    );
     assert!(app.user_named("newbie").is_none());
     // Nor may it move an alias it manages to that role.
     let (viewer, v) = s.viewer(&app);
-    let res = mgr.post(&s.action(v, "role"), &[("role_id", &ops)]).await;
-    assert_status!(res, 403);
+    assert_status!(
+        mgr.post(&s.action(v, "role"), &[("role_id", &ops)]).await,
+        403
+    );
     assert_eq!(app.user(v).unwrap().role_id, Some(viewer));
     // The dialog does not offer it.
     let tab = mgr.get_html(&s.tab()).await;
     assert!(!tab.contains(&format!("<option value=\"{}\"", s.ops)));
     // A role within its rights is fine.
     let viewer_s = viewer.to_string();
-    let res = mgr
-        .post(
+    assert_status!(
+        mgr.post(
             &s.tab(),
             &[
                 ("username", "newbie"),
@@ -392,8 +398,9 @@ async fn an_alias_manager_cannot_grant_a_role_above_its_own_rights(app: TestApp)
                 ("role_id", &viewer_s),
             ],
         )
-        .await;
-    assert_status!(res, 303);
+        .await,
+        303
+    );
 }
 
 async fn an_alias_manager_cannot_assign_a_server_it_cannot_reach(app: TestApp) {
@@ -401,13 +408,15 @@ async fn an_alias_manager_cannot_assign_a_server_it_cannot_reach(app: TestApp) {
     let (_, v) = s.viewer(&app);
     let path = s.action(v, "servers");
     let (w1, w2) = (s.web1.to_string(), s.web2.to_string());
-    let res = mgr
-        .post(
+    assert_status!(
+        mgr.post(
             &path,
             &[("action", "assign"), ("server_id", &w1), ("server_id", &w2)],
         )
-        .await;
-    assert_status!(res, 404, "web2 is outside the manager's reach");
+        .await,
+        404,
+        "web2 is outside the manager's reach"
+    );
     assert!(app.assigned(v).is_empty(), "nothing changed, not even web1");
     // Another account's server is just as absent.
     let other = app.customer("globex", app.admin("boss2"));
@@ -435,14 +444,15 @@ async fn an_alias_manager_cannot_assign_a_server_it_cannot_reach(app: TestApp) {
 async fn an_alias_manager_cannot_grant_all_servers_without_holding_it(app: TestApp) {
     let (s, _m, mgr) = manager_setup(&app).await;
     let (viewer, v) = s.viewer(&app);
-    let res = mgr
-        .post(&s.action(v, "servers"), &[("action", "all")])
-        .await;
-    assert_status!(res, 403);
+    assert_status!(
+        mgr.post(&s.action(v, "servers"), &[("action", "all")])
+            .await,
+        403
+    );
     assert!(!app.user(v).unwrap().all_servers);
     let viewer_s = viewer.to_string();
-    let res = mgr
-        .post(
+    assert_status!(
+        mgr.post(
             &s.tab(),
             &[
                 ("username", "wide"),
@@ -452,8 +462,9 @@ async fn an_alias_manager_cannot_grant_all_servers_without_holding_it(app: TestA
                 ("all_servers", "on"),
             ],
         )
-        .await;
-    assert_status!(res, 403);
+        .await,
+        403
+    );
     assert!(app.user_named("wide").is_none());
 }
 
@@ -476,13 +487,14 @@ async fn an_alias_manager_cannot_act_on_itself_or_on_a_stronger_alias(app: TestA
         assert_status!(mgr.post(&path, &fields).await, 403, "{path}");
     }
     // Its own password only changes with the current one (no reset through alias management).
-    let res = mgr
-        .post(
+    assert_status!(
+        mgr.post(
             &format!("{base}/{m}/password"),
             &[("password", "a-new-password-1")],
         )
-        .await;
-    assert_status!(res, 422);
+        .await,
+        422
+    );
     assert_status!(app.browser().login("manager", PASSWORD).await, 303);
     assert!(app.user(m).is_some_and(|u| !u.disabled && !u.all_servers));
     // A stronger sibling: more permissions (Ops) on a server, or all servers. (Rights are
@@ -501,16 +513,20 @@ async fn an_alias_manager_cannot_act_on_itself_or_on_a_stronger_alias(app: TestA
         .create();
     for target in [strong, wide] {
         for action in ["disable", "delete"] {
-            let res = mgr.post(&format!("{base}/{target}/{action}"), &[]).await;
-            assert_status!(res, 403, "{action} on {target}");
+            assert_status!(
+                mgr.post(&format!("{base}/{target}/{action}"), &[]).await,
+                403,
+                "{action} on {target}"
+            );
         }
-        let res = mgr
-            .post(
+        assert_status!(
+            mgr.post(
                 &format!("{base}/{target}/password"),
                 &[("password", "a-new-password-1")],
             )
-            .await;
-        assert_status!(res, 403);
+            .await,
+            403
+        );
     }
     assert!(app.user(strong).is_some_and(|u| !u.disabled));
     assert!(app.user(wide).is_some_and(|u| !u.disabled));
@@ -530,18 +546,20 @@ async fn another_accounts_alias_ids_are_404(app: TestApp) {
         assert_status!(s.owner.get(&path).await, 404, "{path}");
     }
     for action in ["role", "password", "disable", "enable", "delete", "servers"] {
-        let res = s
-            .owner
-            .post(
-                &format!("{mine_base}/{action}"),
-                &[
-                    ("role_id", "1"),
-                    ("password", "x-long-password"),
-                    ("action", "none"),
-                ],
-            )
-            .await;
-        assert_status!(res, 404, "{action}");
+        assert_status!(
+            s.owner
+                .post(
+                    &format!("{mine_base}/{action}"),
+                    &[
+                        ("role_id", "1"),
+                        ("password", "x-long-password"),
+                        ("action", "none"),
+                    ],
+                )
+                .await,
+            404,
+            "{action}"
+        );
     }
     // Through the other account's URL it is 404 too (not visible to acme).
     assert_status!(
@@ -635,8 +653,8 @@ async fn usernames_are_unique_across_accounts_and_alias_users(app: TestApp) {
         .contains("This username is taken."));
     app.alias("helper", s.account).role(s.ops).create();
     let boss = app.login("boss").await;
-    let res = boss
-        .post(
+    assert_status!(
+        boss.post(
             "/users",
             &[
                 ("username", "HELPER"),
@@ -644,8 +662,9 @@ async fn usernames_are_unique_across_accounts_and_alias_users(app: TestApp) {
                 ("password", PASSWORD),
             ],
         )
-        .await;
-    assert_status!(res, 422);
+        .await,
+        422
+    );
 }
 
 async fn invalid_create_input_gives_422_with_the_input_kept(app: TestApp) {
@@ -709,14 +728,15 @@ async fn invalid_create_input_gives_422_with_the_input_kept(app: TestApp) {
 async fn resetting_an_alias_password_ends_its_sessions(app: TestApp) {
     let s = setup(&app).await;
     let (a, helper) = s.helper_on_all_servers(&app).await;
-    let res = s
-        .owner
-        .post(
-            &s.action(a, "password"),
-            &[("password", "a-fresh-password")],
-        )
-        .await;
-    assert_status!(res, 303);
+    assert_status!(
+        s.owner
+            .post(
+                &s.action(a, "password"),
+                &[("password", "a-fresh-password")],
+            )
+            .await,
+        303
+    );
     assert_redirect_to(&helper.get("/servers").await, "/login");
     assert_status!(app.browser().login("helper", "a-fresh-password").await, 303);
 }
@@ -736,14 +756,16 @@ async fn my_account_of_an_alias_user_is_its_own_page(app: TestApp) {
     let other = app.alias("other", s.account).role(s.ops).create();
     assert_status!(helper.get(&s.page(other)).await, 404);
     // It changes its own password with the current one.
-    let res = helper
-        .post(
-            &s.action(a, "password"),
-            &[
-                ("current_password", PASSWORD),
-                ("password", "my-own-new-password"),
-            ],
-        )
-        .await;
-    assert_status!(res, 303);
+    assert_status!(
+        helper
+            .post(
+                &s.action(a, "password"),
+                &[
+                    ("current_password", PASSWORD),
+                    ("password", "my-own-new-password"),
+                ],
+            )
+            .await,
+        303
+    );
 }

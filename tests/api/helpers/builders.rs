@@ -7,6 +7,7 @@
 
 use diesel::prelude::*;
 use steward::db::schema::{alias_role_permissions, alias_roles, alias_servers, audit_log, users};
+use steward::models::audit::AuditEntry;
 use steward::models::now;
 use steward::models::server::{NewServer, Server};
 
@@ -295,6 +296,23 @@ impl TestApp {
     /// A server as the database holds it now.
     pub fn find_server(&self, id: i32) -> Option<Server> {
         Server::find(&mut self.conn(), id).unwrap()
+    }
+
+    /// The audit entries of `action`, oldest first; a pattern with `%` (`"role.%"`)
+    /// matches a family of actions as SQL LIKE does.
+    pub fn audit_entries(&self, action: &str) -> Vec<AuditEntry> {
+        let all = audit_log::table
+            .order(audit_log::id)
+            .select(AuditEntry::as_select());
+        if action.contains('%') {
+            all.filter(audit_log::action.like(action))
+                .load(&mut self.conn())
+                .unwrap()
+        } else {
+            all.filter(audit_log::action.eq(action))
+                .load(&mut self.conn())
+                .unwrap()
+        }
     }
 
     /// How many audit rows record `action`.

@@ -1,8 +1,11 @@
 //! The test harness: `spawn_app(backend)` starts the real server on a free port with a
 //! fresh database (an SQLite file in a temporary folder, or a new PostgreSQL database),
 //! and `Browser` is a cookie-keeping HTTP client that does not follow redirects.
-//! `backend_tests!` runs each test on both backends. Test data: `builders`; ports and the
-//! cookie secret for tests that start the binary: `net`.
+//! `backend_tests!` runs each test on both backends. Test data: `builders`; the JSON API
+//! as tests call it: `api`; every row of the database, for "a refused request changed
+//! nothing": `snapshot`; ports, the cookie secret and console commands for tests that start
+//! the binary: `net`. Below: accounts (`tenants`), a browser's requests (`Browser`), and
+//! API keys made through their page (`create_api_key`).
 
 pub mod api;
 pub mod builders;

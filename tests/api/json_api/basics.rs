@@ -542,8 +542,7 @@ async fn the_api_takes_no_cookies_and_records_the_last_use(app: TestApp) {
     let sid = app.server("web1.acme.test").owned_by(t.acme).create();
     // A logged-in browser's cookies open no API door.
     let browser = app.login("acme").await;
-    let res = browser.get("/api/v1/me").await;
-    assert_status!(res, 401);
+    assert_status!(browser.get("/api/v1/me").await, 401);
     // A key works without any CSRF token, and the answer sets no cookie.
     let key = crate::helpers::create_api_key(
         &browser,

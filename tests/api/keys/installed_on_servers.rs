@@ -50,13 +50,14 @@ async fn reinstall_and_rescue_offer_the_acting_logins_keys_and_record_the_chosen
         "reinstall and rescue"
     );
     let k = laptop.to_string();
-    let res = b
-        .post(
+    assert_status!(
+        b.post(
             &format!("/servers/{sid}/rescue"),
             &[("ssh_key", &k), ("confirm", "yes")],
         )
-        .await;
-    assert_status!(res, 303);
+        .await,
+        303
+    );
     assert!(
         last_job(&app, sid).contains("SSH keys: Laptop (SHA256:"),
         "{}",
@@ -64,8 +65,8 @@ async fn reinstall_and_rescue_offer_the_acting_logins_keys_and_record_the_chosen
     );
     b.post(&format!("/servers/{sid}/rescue"), &[("action", "exit")])
         .await;
-    let res = b
-        .post(
+    assert_status!(
+        b.post(
             &format!("/servers/{sid}/reinstall"),
             &[
                 ("os", "debian-12"),
@@ -73,8 +74,9 @@ async fn reinstall_and_rescue_offer_the_acting_logins_keys_and_record_the_chosen
                 ("confirm", "web1.acme.test"),
             ],
         )
-        .await;
-    assert_status!(res, 303);
+        .await,
+        303
+    );
     let job = last_job(&app, sid);
     assert!(job.starts_with("debian-12; SSH keys: Laptop"), "{job}");
     assert!(
@@ -112,20 +114,24 @@ async fn another_logins_key_cannot_be_put_on_a_server(app: TestApp) {
         ("reinstall", ("os", "debian-12")),
         ("rescue", ("action", "enter")),
     ] {
-        let res = b
-            .post(
+        assert_status!(
+            b.post(
                 &format!("/servers/{sid}/{path}"),
                 &[extra, ("ssh_key", &theirs)],
             )
-            .await;
-        assert_status!(res, 404, "{path}");
-        let res = b
-            .post(
+            .await,
+            404,
+            "{path}"
+        );
+        assert_status!(
+            b.post(
                 &format!("/servers/{sid}/{path}"),
                 &[extra, ("ssh_key", "not-a-number")],
             )
-            .await;
-        assert_status!(res, 404, "{path}");
+            .await,
+            404,
+            "{path}"
+        );
     }
     assert_eq!(last_job_count(&app, sid), before, "nothing was started");
 }
@@ -163,9 +169,10 @@ async fn keys_are_not_offered_or_used_while_impersonating(app: TestApp) {
     );
     assert!(!page.contains("name=\"ssh_key\""));
     let before = last_job_count(&app, sid);
-    let res = b
-        .post(&format!("/servers/{sid}/rescue"), &[("ssh_key", &acme_key)])
-        .await;
-    assert_status!(res, 403);
+    assert_status!(
+        b.post(&format!("/servers/{sid}/rescue"), &[("ssh_key", &acme_key)])
+            .await,
+        403
+    );
     assert_eq!(last_job_count(&app, sid), before, "no rescue was started");
 }

@@ -200,21 +200,23 @@ async fn another_logins_key_id_is_404(app: TestApp) {
         .all_servers(true)
         .create();
     let acme = app.login("acme").await;
-    let res = acme
-        .post(
+    assert_status!(
+        acme.post(
             &format!("/users/{}/ssh-keys", t.acme),
             &[("name", "acme key"), ("public_key", ED25519)],
         )
-        .await;
-    assert_status!(res, 303);
+        .await,
+        303
+    );
     let acme_key = ssh_key_ids(&app, t.acme)[0];
-    let res = acme
-        .post(
+    assert_status!(
+        acme.post(
             &format!("/users/{}/api-keys", t.acme),
             &[("name", "acme api")],
         )
-        .await;
-    assert_status!(res, 303);
+        .await,
+        303
+    );
     let acme_api: i32 = api_keys::table
         .filter(api_keys::user_id.eq(t.acme))
         .select(api_keys::id)
@@ -223,31 +225,39 @@ async fn another_logins_key_id_is_404(app: TestApp) {
 
     // globex, on its own pages, names acme's key ids.
     let globex = app.login("globex").await;
-    let res = globex
-        .post(
-            &format!("/users/{}/ssh-keys/{acme_key}/delete", t.globex),
-            &[],
-        )
-        .await;
-    assert_status!(res, 404);
-    let res = globex
-        .post(
-            &format!("/users/{}/api-keys/{acme_api}/revoke", t.globex),
-            &[],
-        )
-        .await;
-    assert_status!(res, 404);
+    assert_status!(
+        globex
+            .post(
+                &format!("/users/{}/ssh-keys/{acme_key}/delete", t.globex),
+                &[],
+            )
+            .await,
+        404
+    );
+    assert_status!(
+        globex
+            .post(
+                &format!("/users/{}/api-keys/{acme_api}/revoke", t.globex),
+                &[],
+            )
+            .await,
+        404
+    );
     // The alias user bob, on its own pages, names its parent's key ids.
     let bob_b = app.login("bob").await;
     let base = format!("/users/{}/alias-users/{bob}", t.acme);
-    let res = bob_b
-        .post(&format!("{base}/ssh-keys/{acme_key}/delete"), &[])
-        .await;
-    assert_status!(res, 404);
-    let res = bob_b
-        .post(&format!("{base}/api-keys/{acme_api}/revoke"), &[])
-        .await;
-    assert_status!(res, 404);
+    assert_status!(
+        bob_b
+            .post(&format!("{base}/ssh-keys/{acme_key}/delete"), &[])
+            .await,
+        404
+    );
+    assert_status!(
+        bob_b
+            .post(&format!("{base}/api-keys/{acme_api}/revoke"), &[])
+            .await,
+        404
+    );
     // Garbage ids are 404 too, never 400 or 500.
     for path in [
         format!("/users/{}/ssh-keys/abc/delete", t.acme),
@@ -292,18 +302,21 @@ async fn an_accounts_keys_are_managed_by_itself_its_reseller_and_admin_only(app:
     // Another customer does not even learn the account exists.
     let globex = app.login("globex").await;
     assert_status!(globex.get(&url).await, 404);
-    let res = globex
-        .post(&url, &[("name", "intruder"), ("public_key", ED25519)])
-        .await;
-    assert_status!(res, 404);
+    assert_status!(
+        globex
+            .post(&url, &[("name", "intruder"), ("public_key", ED25519)])
+            .await,
+        404
+    );
     assert_eq!(ssh_key_count(&app, t.acme), 1);
     // A reseller never manages the keys of its admin.
-    let res = app
-        .login("northwind")
-        .await
-        .get(&format!("/users/{}/api-keys", t.admin))
-        .await;
-    assert_status!(res, 404);
+    assert_status!(
+        app.login("northwind")
+            .await
+            .get(&format!("/users/{}/api-keys", t.admin))
+            .await,
+        404
+    );
     let _ = t.reseller;
 }
 
@@ -331,8 +344,10 @@ async fn an_alias_user_manages_its_own_keys_only_with_the_permission(app: TestAp
     assert_eq!(ssh_key_count(&app, carol), 1);
     // Without api_keys.manage: no API keys, and no link to them on its page.
     assert_status!(b.get(&format!("{base}/api-keys")).await, 403);
-    let res = b.post(&format!("{base}/api-keys"), &[("name", "x")]).await;
-    assert_status!(res, 403);
+    assert_status!(
+        b.post(&format!("{base}/api-keys"), &[("name", "x")]).await,
+        403
+    );
     assert_eq!(api_key_count(&app, carol), 0);
     let own = b.get_html(&base).await;
     assert!(own.contains(&format!("{base}/ssh-keys")));
@@ -354,10 +369,11 @@ async fn the_account_owner_manages_its_alias_users_keys(app: TestApp) {
     let base = format!("/users/{}/alias-users/{dave}", t.acme);
     // Credentials are personal: the owner sees dave's API keys but does not
     // mint one for it (it would know the secret of a key acting as dave).
-    let res = acme
-        .post(&format!("{base}/api-keys"), &[("name", "dave's script")])
-        .await;
-    assert_status!(res, 403);
+    assert_status!(
+        acme.post(&format!("{base}/api-keys"), &[("name", "dave's script")])
+            .await,
+        403
+    );
     assert_eq!(api_key_count(&app, dave), 0);
     assert_eq!(api_key_count(&app, t.acme), 0);
     assert_status!(acme.get(&format!("{base}/api-keys")).await, 200);
@@ -389,20 +405,22 @@ async fn keys_cannot_be_seen_or_created_while_impersonating(app: TestApp) {
         let url = format!("/users/{}/{kind}", t.acme);
         assert_status!(boss.get(&url).await, 403, "{kind}");
     }
-    let res = boss
-        .post(
+    assert_status!(
+        boss.post(
             &format!("/users/{}/ssh-keys", t.acme),
             &[("name", "sneaky"), ("public_key", ED25519)],
         )
-        .await;
-    assert_status!(res, 403);
-    let res = boss
-        .post(
+        .await,
+        403
+    );
+    assert_status!(
+        boss.post(
             &format!("/users/{}/api-keys", t.acme),
             &[("name", "sneaky")],
         )
-        .await;
-    assert_status!(res, 403);
+        .await,
+        403
+    );
     assert_eq!(ssh_key_count(&app, t.acme), 0);
     assert_eq!(api_key_count(&app, t.acme), 0);
 }
@@ -505,8 +523,7 @@ async fn an_api_key_expiry_must_lie_in_the_future(app: TestApp) {
         assert!(page.contains(r#"value="kept-name""#));
         assert!(secret_in(&page).is_none());
     }
-    let res = acme.post(&url, &[("name", "  ")]).await;
-    assert_status!(res, 422);
+    assert_status!(acme.post(&url, &[("name", "  ")]).await, 422);
     assert_eq!(api_key_count(&app, t.acme), 0);
 }
 

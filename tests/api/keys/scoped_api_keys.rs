@@ -273,8 +273,7 @@ async fn an_owner_cannot_create_a_key_for_its_alias_user(app: TestApp) {
         .create();
     let acme = app.login("acme").await;
     let url = format!("/users/{}/alias-users/{ops}/api-keys", t.acme);
-    let res = acme.post(&url, &[("name", "For you")]).await;
-    assert_status!(res, 403);
+    assert_status!(acme.post(&url, &[("name", "For you")]).await, 403);
     assert_eq!(key_count(&app), 0);
     // The alias user makes its own, and the owner sees and may revoke it.
     let b = app.login("acme-ops").await;

@@ -414,24 +414,30 @@ async fn the_admin_page_shows_the_queue_to_admins_only_and_never_a_body(app: Tes
     // Not an admin: 403 for the page and the retry, and nothing changes.
     let other = app.login("acme").await;
     assert_status!(other.get("/admin/mail").await, 403);
-    let res = other
-        .post(&format!("/admin/mail/{failed}/retry"), &[])
-        .await;
-    assert_status!(res, 403);
+    assert_status!(
+        other
+            .post(&format!("/admin/mail/{failed}/retry"), &[])
+            .await,
+        403
+    );
     assert_eq!(row(&mut app.conn(), failed).status, "failed");
     let _ = customer;
 
     // Unknown or non-numeric ids: 404. A mail that has not failed stays as it is.
     assert_status!(root.post("/admin/mail/999999/retry", &[]).await, 404);
     assert_status!(root.post("/admin/mail/x/retry", &[]).await, 404);
-    let res = root.post(&format!("/admin/mail/{sent}/retry"), &[]).await;
-    assert_status!(res, 303);
+    assert_status!(
+        root.post(&format!("/admin/mail/{sent}/retry"), &[]).await,
+        303
+    );
     assert_eq!(row(&mut app.conn(), sent).status, "sent");
     assert_eq!(row(&mut app.conn(), queued).status, "queued");
 
     // The admin sends a failed mail again: queued, due now, fresh attempts, audited.
-    let res = root.post(&format!("/admin/mail/{failed}/retry"), &[]).await;
-    assert_status!(res, 303);
+    assert_status!(
+        root.post(&format!("/admin/mail/{failed}/retry"), &[]).await,
+        303
+    );
     // (The app's worker may already have sent it, to the log.)
     let r = row(&mut app.conn(), failed);
     assert!(r.status == "queued" || r.status == "sent", "{r:?}");

@@ -12,10 +12,6 @@ use crate::helpers::snapshot::Snapshot;
 use crate::helpers::TestApp;
 use crate::matrix::world::World;
 
-fn user_by_name(app: &TestApp, username: &str) -> Option<steward::models::user::User> {
-    app.user_named(username)
-}
-
 fn jobs(app: &TestApp, sid: i32) -> i64 {
     server_jobs::table
         .filter(server_jobs::server_id.eq(sid))
@@ -39,15 +35,6 @@ fn open_sessions_of(app: &TestApp, login: i32) -> i64 {
     sessions::table
         .filter(sessions::user_id.eq(login))
         .filter(sessions::impersonator_id.is_null())
-        .count()
-        .get_result(&mut app.conn())
-        .unwrap()
-}
-
-fn audited(app: &TestApp, action: &str) -> i64 {
-    use steward::db::schema::audit_log;
-    audit_log::table
-        .filter(audit_log::action.eq(action))
         .count()
         .get_result(&mut app.conn())
         .unwrap()
@@ -186,7 +173,7 @@ pub(crate) fn check(
         }
         "/users" => (
             ensure(
-                user_by_name(app, &format!("made-{n}")).is_some(),
+                app.user_named(&format!("made-{n}")).is_some(),
                 "no account was created",
             ),
             &["users"],
@@ -228,7 +215,7 @@ pub(crate) fn check(
         ),
         "/users/{id}/alias-users" => (
             ensure(
-                user_by_name(app, &format!("new-alias-{n}"))
+                app.user_named(&format!("new-alias-{n}"))
                     .is_some_and(|a| a.parent_id == Some(ids.id) && a.role_id == Some(ids.rid)),
                 "no alias user was created with the role",
             ),
@@ -275,7 +262,7 @@ pub(crate) fn check(
         ),
         "/account/sessions/end-others" => (
             ensure(
-                audited(app, "session.end_others") >= 1,
+                app.audit_count("session.end_others") >= 1,
                 "ending the other sessions was not audited",
             ),
             &["sessions"],

@@ -230,8 +230,11 @@ pub(crate) async fn world(app: &TestApp, n: u32, only: Option<usize>) -> World {
             None => app.browser(),
         };
         if col == 11 {
-            let res = b.post(&format!("/users/{owner}/impersonate"), &[]).await;
-            assert_status!(res, 303, "impersonation for the matrix");
+            assert_status!(
+                b.post(&format!("/users/{owner}/impersonate"), &[]).await,
+                303,
+                "impersonation for the matrix"
+            );
         }
         browsers.push(Some(b));
     }

@@ -30,8 +30,8 @@ async fn an_admins_helper_with_admin_users_cannot_promote_a_customer(app: TestAp
     let url = format!("/users/{cust}");
     let boss_s = boss.to_string();
     for (kind, owner) in [("admin", ""), ("reseller", boss_s.as_str())] {
-        let res = b
-            .post(
+        assert_status!(
+            b.post(
                 &url,
                 &[
                     ("form", "profile"),
@@ -41,8 +41,10 @@ async fn an_admins_helper_with_admin_users_cannot_promote_a_customer(app: TestAp
                     ("owner_id", owner),
                 ],
             )
-            .await;
-        assert_status!(res, 403, "kind={kind}");
+            .await,
+            403,
+            "kind={kind}"
+        );
         let now = app.user(cust).unwrap();
         assert_eq!((now.kind.as_str(), now.owner_id), ("user", Some(boss)));
     }
@@ -87,8 +89,8 @@ async fn a_role_edit_that_would_raise_a_holder_beyond_the_editor_is_refused(app:
         .all_servers(true)
         .create();
     let b = app.login("manager").await;
-    let res = b
-        .post(
+    assert_status!(
+        b.post(
             &format!("/users/{acme}/roles/{shared}"),
             &[
                 ("name", "Shared"),
@@ -97,8 +99,9 @@ async fn a_role_edit_that_would_raise_a_holder_beyond_the_editor_is_refused(app:
                 ("permissions", "servers.power"),
             ],
         )
-        .await;
-    assert_status!(res, 403);
+        .await,
+        403
+    );
     assert_eq!(role_keys(&app, shared), ["servers.view"]);
 }
 
@@ -156,10 +159,11 @@ async fn a_search_or_login_with_a_nul_byte_is_refused_not_a_500(app: TestApp) {
         assert_status!(res, 422, "{url}");
         assert!(res.text().await.unwrap().contains("control characters"));
     }
-    let res = b
-        .post(&format!("/users/{acme}/servers"), &[("server", "w1\0")])
-        .await;
-    assert_status!(res, 422);
+    assert_status!(
+        b.post(&format!("/users/{acme}/servers"), &[("server", "w1\0")])
+            .await,
+        422
+    );
     let res = app
         .browser()
         .login("bo\0ss", crate::helpers::PASSWORD)

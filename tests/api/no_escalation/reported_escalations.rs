@@ -139,23 +139,28 @@ async fn impersonation_ends_when_the_targets_reach_grows_beyond_the_impersonator
     let narrow = alias(&app, "narrow", acme, hands, false, &[s1]);
 
     let m = app.login("lead").await;
-    let res = m
-        .post(
+    assert_status!(
+        m.post(
             &format!("/users/{acme}/alias-users/{narrow}/impersonate"),
             &[],
         )
-        .await;
-    assert_status!(res, 303, "a covered sibling may be impersonated");
+        .await,
+        303,
+        "a covered sibling may be impersonated"
+    );
     assert_status!(m.get(&format!("/servers/{s1}")).await, 200);
 
     let owner = app.login("acme").await;
-    let res = owner
-        .post(
-            &format!("/users/{acme}/alias-users/{narrow}/servers"),
-            &[("action", "all"), ("confirm", "yes")],
-        )
-        .await;
-    assert_status!(res, 303, "the owner grants all servers");
+    assert_status!(
+        owner
+            .post(
+                &format!("/users/{acme}/alias-users/{narrow}/servers"),
+                &[("action", "all"), ("confirm", "yes")],
+            )
+            .await,
+        303,
+        "the owner grants all servers"
+    );
     assert!(login_state(&app, narrow).all_servers);
 
     let before = server_state(&app, s2);

@@ -37,13 +37,14 @@ async fn an_untrusted_peer_cannot_choose_its_address_with_forwarding_headers(app
     let admin = app.admin("boss");
     let b = browser_via_proxy(&app.address, "198.51.100.7");
     assert_status!(b.login("boss", PASSWORD).await, 303);
-    let res = b
-        .post(
+    assert_status!(
+        b.post(
             &format!("/users/{admin}/roles"),
             &[("name", "Viewers"), ("permissions", "servers.view")],
         )
-        .await;
-    assert_status!(res, 303);
+        .await,
+        303
+    );
     // No proxy is trusted by default: the socket's address is recorded, not the header's.
     assert_eq!(login_ips(&app, "boss"), ["127.0.0.1"]);
     assert_eq!(audit_ips(&app, "role.create"), ["127.0.0.1"]);
@@ -54,13 +55,14 @@ async fn forwarded_addresses_are_recorded_in_login_history_and_audit(app: TestAp
     // The client forged the first entry; the trusted proxy appended the real address.
     let b = browser_via_proxy(&app.address, "6.6.6.6, 198.51.100.7");
     assert_status!(b.login("boss", PASSWORD).await, 303);
-    let res = b
-        .post(
+    assert_status!(
+        b.post(
             &format!("/users/{admin}/roles"),
             &[("name", "Viewers"), ("permissions", "servers.view")],
         )
-        .await;
-    assert_status!(res, 303);
+        .await,
+        303
+    );
     assert_eq!(login_ips(&app, "boss"), ["198.51.100.7"]);
     assert_eq!(audit_ips(&app, "role.create"), ["198.51.100.7"]);
 

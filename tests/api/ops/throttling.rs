@@ -175,20 +175,23 @@ async fn admins_see_throttled_addresses_and_lift_a_throttle_with_an_audit_entry(
     let res_b = browser_via_proxy(&app.address, "198.51.100.2");
     assert_status!(res_b.login("res", PASSWORD).await, 303);
     assert_status!(res_b.get("/admin/throttles").await, 403);
-    let res = res_b
-        .post("/admin/throttles/lift", &[("ip", attacker)])
-        .await;
-    assert_status!(res, 403);
+    assert_status!(
+        res_b
+            .post("/admin/throttles/lift", &[("ip", attacker)])
+            .await,
+        403
+    );
     assert!(login_status(&app, attacker, "boss", PASSWORD)
         .await
         .1
         .contains(LOCKED));
 
     // Without the CSRF token nothing is lifted.
-    let res = root
-        .post_raw("/admin/throttles/lift", &[("ip", attacker)])
-        .await;
-    assert_status!(res, 403);
+    assert_status!(
+        root.post_raw("/admin/throttles/lift", &[("ip", attacker)])
+            .await,
+        403
+    );
     // A bad address is a 422 with a message, and lifts nothing.
     let res = root
         .post("/admin/throttles/lift", &[("ip", "not-an-address")])
@@ -204,13 +207,14 @@ async fn admins_see_throttled_addresses_and_lift_a_throttle_with_an_audit_entry(
         .1
         .contains(LOCKED));
 
-    let res = root
-        .post(
+    assert_status!(
+        root.post(
             "/admin/throttles/lift",
             &[("ip", attacker), ("username", "boss")],
         )
-        .await;
-    assert_status!(res, 303);
+        .await,
+        303
+    );
     assert_eq!(login_status(&app, attacker, "boss", PASSWORD).await.0, 303);
     let page = root.get_html("/admin/throttles").await;
     assert!(page.contains("Throttle lifted on 203.0.113.66 for boss"));

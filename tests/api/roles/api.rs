@@ -7,7 +7,7 @@
 
 use diesel::prelude::*;
 use serde_json::Value;
-use steward::db::schema::{alias_roles, audit_log};
+use steward::db::schema::alias_roles;
 
 use crate::helpers::snapshot::snapshot;
 use crate::helpers::{create_api_key, tenants, TestApp};
@@ -55,18 +55,12 @@ fn role_names(app: &TestApp, account: i32) -> Vec<String> {
 
 /// (action, target, details, via_api) of the account's role audit rows, oldest first.
 fn role_audit(app: &TestApp, account: i32) -> Vec<(String, String, String, bool)> {
-    audit_log::table
-        .filter(audit_log::account_id.eq(account))
-        .filter(audit_log::action.like("role.%"))
-        .order(audit_log::id)
-        .select((
-            audit_log::action,
-            audit_log::target,
-            audit_log::details,
-            audit_log::via_api,
-        ))
-        .load(&mut app.conn())
-        .unwrap()
+    let entries = app.audit_entries("role.%");
+    entries
+        .into_iter()
+        .filter(|e| e.account_id == Some(account))
+        .map(|e| (e.action, e.target, e.details, e.via_api))
+        .collect()
 }
 
 fn keys(list: &[&str]) -> Vec<String> {
@@ -715,8 +709,8 @@ async fn a_change_that_would_leave_a_holder_beyond_the_caller_is_refused_by_both
     // The Roles tab refuses the same save the same way.
     let tab = app.login("mia").await;
     let before = snapshot(&app);
-    let res = tab
-        .post(
+    assert_status!(
+        tab.post(
             &format!("/users/{}/roles/{shared}", t.acme),
             &[
                 ("name", "Shared"),
@@ -724,8 +718,9 @@ async fn a_change_that_would_leave_a_holder_beyond_the_caller_is_refused_by_both
                 ("permissions", "servers.power"),
             ],
         )
-        .await;
-    assert_status!(res, 403);
+        .await,
+        403
+    );
     let after = snapshot(&app);
     assert!(after == before, "{}", before.describe_change(&after));
     assert_eq!(role_row(&app, shared).unwrap().2, keys(&["servers.view"]));

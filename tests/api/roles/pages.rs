@@ -254,13 +254,14 @@ async fn an_unknown_permission_is_refused_and_nothing_is_saved(app: TestApp) {
 
     // The same on an update: the role keeps its permissions.
     let rid = app.role(acme, "Kept").perms(&["servers.view"]).create();
-    let res = b
-        .post(
+    assert_status!(
+        b.post(
             &format!("/users/{acme}/roles/{rid}"),
             &[("name", "Kept"), ("permissions", "servers.teleport")],
         )
-        .await;
-    assert_status!(res, 422);
+        .await,
+        422
+    );
     assert_eq!(app.role_keys(rid), ["servers.view"]);
     assert!(app.audit_rows(acme).is_empty());
 }
@@ -395,8 +396,7 @@ async fn a_risky_permission_needs_confirmation_before_it_is_saved(app: TestApp) 
     let mut wrong = fields.to_vec();
     wrong[0] = ("name", "Operations 2");
     wrong.push(("confirm_dangerous", "on"));
-    let res = b.post(&format!("/users/{acme}/roles"), &wrong).await;
-    assert_status!(res, 422);
+    assert_status!(b.post(&format!("/users/{acme}/roles"), &wrong).await, 422);
 }
 
 async fn name_and_description_are_checked_next_to_their_fields(app: TestApp) {
@@ -420,10 +420,11 @@ async fn name_and_description_are_checked_next_to_their_fields(app: TestApp) {
     }
     assert!(app.role_names(acme).is_empty());
     let sixty = "s".repeat(60);
-    let res = b
-        .post(&format!("/users/{acme}/roles"), &[("name", sixty.as_str())])
-        .await;
-    assert_status!(res, 303);
+    assert_status!(
+        b.post(&format!("/users/{acme}/roles"), &[("name", sixty.as_str())])
+            .await,
+        303
+    );
 }
 
 async fn a_duplicate_name_is_refused_whatever_its_case(app: TestApp) {
@@ -439,29 +440,32 @@ async fn a_duplicate_name_is_refused_whatever_its_case(app: TestApp) {
 
     // Renaming another role onto it is refused too; keeping one's own name is fine.
     let other = app.role(acme, "Other").perms(&[]).create();
-    let res = b
-        .post(
+    assert_status!(
+        b.post(
             &format!("/users/{acme}/roles/{other}"),
             &[("name", "support ")],
         )
-        .await;
-    assert_status!(res, 422);
-    let res = b
-        .post(
+        .await,
+        422
+    );
+    assert_status!(
+        b.post(
             &format!("/users/{acme}/roles/{rid}"),
             &[("name", "support")],
         )
-        .await;
-    assert_status!(res, 303);
+        .await,
+        303
+    );
     // Another account may use the same name.
     let admin2 = app.admin("boss2");
     let globex = app.customer("globex", admin2);
-    let res = app
-        .login("globex")
-        .await
-        .post(&format!("/users/{globex}/roles"), &[("name", "Support")])
-        .await;
-    assert_status!(res, 303);
+    assert_status!(
+        app.login("globex")
+            .await
+            .post(&format!("/users/{globex}/roles"), &[("name", "Support")])
+            .await,
+        303
+    );
 }
 
 async fn updating_a_role_replaces_its_permissions_and_is_audited(app: TestApp) {
@@ -517,10 +521,11 @@ async fn a_foreign_account_id_is_404(app: TestApp) {
     ] {
         assert_status!(b.get(&path).await, 404, "{path}");
     }
-    let res = b
-        .post(&format!("/users/{globex}/roles"), &[("name", "Mine now")])
-        .await;
-    assert_status!(res, 404);
+    assert_status!(
+        b.post(&format!("/users/{globex}/roles"), &[("name", "Mine now")])
+            .await,
+        404
+    );
     assert!(app.role_names(globex).is_empty());
     assert!(app.role_names(acme).is_empty());
 }
@@ -537,17 +542,19 @@ async fn another_accounts_role_id_is_404(app: TestApp) {
     ] {
         assert_status!(b.get(&path).await, 404, "{path}");
     }
-    let res = b
-        .post(
+    assert_status!(
+        b.post(
             &format!("/users/{acme}/roles/{theirs}"),
             &[("name", "Hijacked"), ("permissions", "servers.power")],
         )
-        .await;
-    assert_status!(res, 404);
-    let res = b
-        .post(&format!("/users/{acme}/roles/{theirs}/delete"), &[])
-        .await;
-    assert_status!(res, 404);
+        .await,
+        404
+    );
+    assert_status!(
+        b.post(&format!("/users/{acme}/roles/{theirs}/delete"), &[])
+            .await,
+        404
+    );
     assert_eq!(app.role_names(globex), ["Theirs"]);
     assert_eq!(app.role_keys(theirs), ["servers.view"]);
 }
@@ -610,8 +617,8 @@ async fn an_alias_cannot_edit_or_delete_its_own_role(app: TestApp) {
     let own = format!("{roles}/{managers}");
 
     assert_status!(b.get(&own).await, 403);
-    let res = b
-        .post_from(
+    assert_status!(
+        b.post_from(
             &roles,
             &own,
             &[
@@ -620,10 +627,13 @@ async fn an_alias_cannot_edit_or_delete_its_own_role(app: TestApp) {
                 ("confirm_dangerous", "yes"),
             ],
         )
-        .await;
-    assert_status!(res, 403);
-    let res = b.post_from(&roles, &format!("{own}/delete"), &[]).await;
-    assert_status!(res, 403);
+        .await,
+        403
+    );
+    assert_status!(
+        b.post_from(&roles, &format!("{own}/delete"), &[]).await,
+        403
+    );
     assert_eq!(
         app.role_keys(managers),
         ["alias_roles.manage", "servers.view"]
@@ -649,16 +659,19 @@ async fn an_alias_manager_cannot_edit_a_role_beyond_its_rights(app: TestApp) {
 
     assert_status!(b.get(&path).await, 403);
     // Neither widening nor quietly narrowing a stronger role.
-    let res = b
-        .post_from(
+    assert_status!(
+        b.post_from(
             &roles,
             &path,
             &[("name", "Ops"), ("permissions", "servers.view")],
         )
-        .await;
-    assert_status!(res, 403);
-    let res = b.post_from(&roles, &format!("{path}/delete"), &[]).await;
-    assert_status!(res, 403);
+        .await,
+        403
+    );
+    assert_status!(
+        b.post_from(&roles, &format!("{path}/delete"), &[]).await,
+        403
+    );
     assert_eq!(app.role_keys(ops), ["servers.reinstall", "servers.view"]);
     assert!(b
         .get_html(&roles)
@@ -679,12 +692,15 @@ async fn an_alias_without_alias_roles_manage_cannot_reach_roles(app: TestApp) {
     let roles = format!("/users/{acme}/roles");
     assert_status!(b.get(&roles).await, 403);
     assert_status!(b.get(&format!("{roles}/new")).await, 403);
-    let res = b.post_from("/servers", &roles, &[("name", "Mine")]).await;
-    assert_status!(res, 403);
-    let res = b
-        .post_from("/servers", &format!("{roles}/{other}/delete"), &[])
-        .await;
-    assert_status!(res, 403);
+    assert_status!(
+        b.post_from("/servers", &roles, &[("name", "Mine")]).await,
+        403
+    );
+    assert_status!(
+        b.post_from("/servers", &format!("{roles}/{other}/delete"), &[])
+            .await,
+        403
+    );
     assert_eq!(app.role_names(acme), ["Other", "Viewers"]);
 }
 
@@ -713,14 +729,16 @@ async fn a_reseller_manages_its_customers_roles_but_not_another_resellers(app: T
     assert_eq!(app.role_names(mine), ["Support"]);
 
     assert_status!(b.get(&format!("/users/{theirs}/roles")).await, 404);
-    let res = b
-        .post(&format!("/users/{theirs}/roles"), &[("name", "Intruder")])
-        .await;
-    assert_status!(res, 404);
-    let res = b
-        .post(&format!("/users/{theirs}/roles/{their_role}/delete"), &[])
-        .await;
-    assert_status!(res, 404);
+    assert_status!(
+        b.post(&format!("/users/{theirs}/roles"), &[("name", "Intruder")])
+            .await,
+        404
+    );
+    assert_status!(
+        b.post(&format!("/users/{theirs}/roles/{their_role}/delete"), &[])
+            .await,
+        404
+    );
     assert_eq!(app.role_names(theirs), ["Theirs"]);
 }
 
@@ -747,12 +765,14 @@ async fn a_role_change_takes_effect_for_its_alias_users_on_their_next_request(ap
     // Same session, no new login: the very next request has the new rights.
     assert_status!(alias.get("/servers").await, 403);
 
-    let res = owner
-        .post(
-            &format!("/users/{acme}/roles/{rid}"),
-            &[("name", "Support"), ("permissions", "servers.view")],
-        )
-        .await;
-    assert_status!(res, 303);
+    assert_status!(
+        owner
+            .post(
+                &format!("/users/{acme}/roles/{rid}"),
+                &[("name", "Support"), ("permissions", "servers.view")],
+            )
+            .await,
+        303
+    );
     assert_status!(alias.get("/servers").await, 200);
 }

@@ -101,18 +101,20 @@ async fn the_role_editor_saves_require_two_factor_and_offers_it_ticked_for_risky
     assert_status!(res, 422);
     let page = res.text().await.unwrap();
     assert!(page.contains(r#"name="require_two_factor" value="yes" checked"#));
-    let res = owner
-        .post(
-            &format!("/users/{acme}/roles"),
-            &[
-                ("name", "Rebuilders"),
-                ("permissions", "servers.reinstall"),
-                ("confirm_dangerous", "yes"),
-                ("require_two_factor", "yes"),
-            ],
-        )
-        .await;
-    assert_status!(res, 303);
+    assert_status!(
+        owner
+            .post(
+                &format!("/users/{acme}/roles"),
+                &[
+                    ("name", "Rebuilders"),
+                    ("permissions", "servers.reinstall"),
+                    ("confirm_dangerous", "yes"),
+                    ("require_two_factor", "yes"),
+                ],
+            )
+            .await,
+        303
+    );
     let roles = steward::models::role::Role::list_for_account(&mut app.conn(), acme).unwrap();
     let rid = roles.iter().find(|r| r.name == "Rebuilders").unwrap().id;
     assert!(steward::models::two_factor::role_requires(&mut app.conn(), rid).unwrap());
@@ -152,10 +154,11 @@ async fn only_the_owner_or_a_manager_sets_the_alias_policy(app: TestApp) {
     assert_status!(b.post(&path, &body).await, 404);
     assert!(!requires(&app));
     let b = app.login("acme").await;
-    let res = b
-        .post(&path, &[("require_two_factor_for_aliases", "maybe")])
-        .await;
-    assert_status!(res, 422);
+    assert_status!(
+        b.post(&path, &[("require_two_factor_for_aliases", "maybe")])
+            .await,
+        422
+    );
     assert!(!requires(&app));
     let b = app.login("root").await;
     assert_status!(b.post(&path, &body).await, 303);

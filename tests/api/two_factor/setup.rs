@@ -135,8 +135,11 @@ async fn turning_totp_off_needs_a_confirmation_and_removes_every_factor(app: Tes
     let alice = app.customer("alice", admin);
     let b = app.login("alice").await;
     enrol(&b).await;
-    let res = b.post("/account/security/totp/delete", &[]).await;
-    assert_status!(res, 422, "asks first");
+    assert_status!(
+        b.post("/account/security/totp/delete", &[]).await,
+        422,
+        "asks first"
+    );
     assert!(has_factor(&app, alice));
     let res = b
         .post("/account/security/totp/delete", &[("confirm", "yes")])
