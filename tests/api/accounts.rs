@@ -1,4 +1,4 @@
-use crate::helpers::{assert_redirect_to, TestApp, PASSWORD};
+use crate::helpers::{assert_redirect_to, assert_says, TestApp, PASSWORD};
 
 backend_tests!(
     an_admin_sees_every_account_on_manage_users,
@@ -203,12 +203,7 @@ async fn a_taken_username_is_refused_whatever_its_case(app: TestApp) {
             ],
         )
         .await;
-    assert_status!(res, 422);
-    assert!(res
-        .text()
-        .await
-        .unwrap()
-        .contains("This username is taken."));
+    assert_says(res, 422, "This username is taken.").await;
 }
 
 async fn a_foreign_or_missing_account_id_is_404(app: TestApp) {
@@ -280,12 +275,7 @@ async fn a_login_changes_its_own_password_with_the_current_one(app: TestApp) {
             ],
         )
         .await;
-    assert_status!(res, 422);
-    assert!(res
-        .text()
-        .await
-        .unwrap()
-        .contains("not your current password"));
+    assert_says(res, 422, "not your current password").await;
     let res = b
         .post(
             &path,

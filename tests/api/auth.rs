@@ -1,4 +1,4 @@
-use crate::helpers::{assert_redirect_to, TestApp, PASSWORD};
+use crate::helpers::{assert_redirect_to, assert_says, TestApp, PASSWORD};
 use steward::models::login_attempt;
 
 backend_tests!(
@@ -43,12 +43,7 @@ async fn repeated_failures_for_a_username_are_throttled_with_a_clear_message(app
     }
     // Even the right password is refused while throttled.
     let res = b.login("boss", PASSWORD).await;
-    assert_status!(res, 422);
-    assert!(res
-        .text()
-        .await
-        .unwrap()
-        .contains("Too many failed attempts"));
+    assert_says(res, 422, "Too many failed attempts").await;
     // Another username from the same address is not affected.
     app.admin("other");
     assert_status!(b.login("other", PASSWORD).await, 303);

@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 use steward::db::schema::{audit_log, users};
 
-use crate::helpers::{assert_redirect_to, TestApp, PASSWORD};
+use crate::helpers::{assert_redirect_to, assert_says, TestApp, PASSWORD};
 
 backend_tests!(
     an_admin_impersonates_a_customer_and_acts_with_exactly_its_rights,
@@ -205,8 +205,7 @@ async fn impersonation_does_not_nest(app: TestApp) {
     let res = b
         .post(&format!("/users/{acme}/alias-users/{a}/impersonate"), &[])
         .await;
-    assert_status!(res, 403);
-    assert!(res.text().await.unwrap().contains("return first"));
+    assert_says(res, 403, "return first").await;
     assert!(b
         .get_html("/servers")
         .await

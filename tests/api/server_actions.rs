@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use steward::db::schema::{server_ips, server_jobs};
 use steward::models::server_job::ServerJob;
 
-use crate::helpers::{assert_redirect_to, TestApp};
+use crate::helpers::{assert_redirect_to, assert_says, TestApp};
 
 backend_tests!(
     a_customer_controls_its_server_and_each_action_is_recorded,
@@ -306,16 +306,14 @@ async fn invalid_action_input_is_422_with_the_input_kept(app: TestApp) {
     let b = app.login("cust").await;
     let url = format!("/servers/{s}");
     let res = b.post(&format!("{url}/rename"), &[("name", "   ")]).await;
-    assert_status!(res, 422);
-    assert!(res.text().await.unwrap().contains("id=\"name-error\""));
+    assert_says(res, 422, "id=\"name-error\"").await;
     let res = b
         .post(
             &format!("{url}/rdns"),
             &[("ip", "10.4.0.1"), ("hostname", "bad_name!")],
         )
         .await;
-    assert_status!(res, 422);
-    assert!(res.text().await.unwrap().contains("value=\"bad_name!\""));
+    assert_says(res, 422, "value=\"bad_name!\"").await;
     // An address of another server is not this server's to name.
     assert_status!(
         b.post(
@@ -329,8 +327,7 @@ async fn invalid_action_input_is_422_with_the_input_kept(app: TestApp) {
     let res = b
         .post(&format!("{url}/reinstall"), &[("os", "templeos")])
         .await;
-    assert_status!(res, 422);
-    assert!(res.text().await.unwrap().contains("id=\"os-error\""));
+    assert_says(res, 422, "id=\"os-error\"").await;
     assert_status!(
         b.post(&format!("{url}/power"), &[("action", "explode")])
             .await,

@@ -18,7 +18,7 @@ use steward::db::schema::users;
 use steward::db::Backend;
 
 use super::{answers_within, eventually, status_of};
-use crate::helpers::{postgres_base, TestApp, PASSWORD};
+use crate::helpers::{assert_says, postgres_base, TestApp, PASSWORD};
 
 backend_tests!(a_database_that_refuses_writes_gets_a_503_page_and_readyz_says_so_until_it_recovers);
 
@@ -119,8 +119,7 @@ async fn a_database_that_refuses_writes_gets_a_503_page_and_readyz_says_so_until
     assert_eq!(status_of(&app.address, "/login").await, 200);
     let stranger = app.browser();
     let res = stranger.login("boss", PASSWORD).await;
-    assert_status!(res, 503);
-    assert!(res.text().await.unwrap().contains("nothing was saved"));
+    assert_says(res, 503, "nothing was saved").await;
 
     set_read_only(&app, false);
     assert!(

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use steward::db::schema::{api_keys, audit_log, server_jobs, ssh_keys};
 use steward::models::now;
 
-use crate::helpers::{assert_redirect_to, TestApp};
+use crate::helpers::{assert_redirect_to, assert_says, TestApp};
 
 backend_tests!(
     offboarding_ends_every_way_in_and_lists_the_servers_its_keys_were_installed_on,
@@ -213,9 +213,7 @@ async fn offboarding_asks_for_confirmation_and_changes_nothing_without_it(app: T
                 &[("confirm", confirm)],
             )
             .await;
-        assert_status!(res, 422);
-        let page = res.text().await.unwrap();
-        assert!(page.contains("Offboard the alias user contractor?"));
+        assert_says(res, 422, "Offboard the alias user contractor?").await;
     }
     assert!(!app.user(contractor).unwrap().disabled);
     assert_eq!(live_api_keys(&app, contractor), 1);

@@ -1,10 +1,11 @@
-//! Alias Users: the seed page's sentences and the no-escalation rules.
+//! The Alias Users tab and an alias user's page: what they tell the owner, who reaches
+//! what, and the no-escalation rules on every change made there.
 
 use diesel::prelude::*;
 use steward::db::schema::users;
 use steward::models::now;
 
-use crate::helpers::{assert_redirect_to, Browser, TestApp, PASSWORD};
+use crate::helpers::{assert_redirect_to, assert_says, Browser, TestApp, PASSWORD};
 
 /// A customer with a role "Ops" (common permissions), two servers, and the owner logged in.
 struct Setup {
@@ -645,12 +646,7 @@ async fn usernames_are_unique_across_accounts_and_alias_users(app: TestApp) {
             ],
         )
         .await;
-    assert_status!(res, 422);
-    assert!(res
-        .text()
-        .await
-        .unwrap()
-        .contains("This username is taken."));
+    assert_says(res, 422, "This username is taken.").await;
     app.alias("helper", s.account).role(s.ops).create();
     let boss = app.login("boss").await;
     assert_status!(

@@ -1,5 +1,5 @@
 //! The JSON API as the tests call it: an API key written straight to the database
-//! (`app.api_key`), and requests with a bearer key that answer the status and the JSON
+//! (`app.key_for(user)...create()`, or just its secret: `app.api_key`), and requests with a bearer key that answer the status and the JSON
 //! body (`app.api_get`, `app.api_post`, `app.api_call`; `app.api` for no key at all).
 
 use chrono::NaiveDate;
@@ -10,25 +10,71 @@ use steward::security::api_key::ApiKeySecret;
 
 use super::TestApp;
 
-impl TestApp {
-    /// An API key for `user`, written straight to the database; answers the secret.
-    pub fn api_key(&self, user: i32, expires_on: Option<NaiveDate>) -> String {
+/// An API key written straight to the database, for `app.key_for(user)`: every right of
+/// its login, from any address, no expiry, named "Script <its prefix>" (a login's live
+/// keys have unique names) unless `named`.
+pub struct KeyBuilder<'a> {
+    app: &'a TestApp,
+    user: i32,
+    name: Option<String>,
+    expires_on: Option<NaiveDate>,
+    allowed_ips: String,
+}
+
+impl KeyBuilder<'_> {
+    pub fn named(mut self, name: &str) -> Self {
+        self.name = Some(name.to_string());
+        self
+    }
+    pub fn expires_on(mut self, day: Option<NaiveDate>) -> Self {
+        self.expires_on = day;
+        self
+    }
+    /// Usable only from `networks` (as the key form takes them: "10.0.0.0/8, ::1/128").
+    pub fn from(mut self, networks: &str) -> Self {
+        self.allowed_ips = steward::domain::AllowedIps::parse(networks)
+            .unwrap()
+            .as_text();
+        self
+    }
+
+    /// Answers the key's id and its secret.
+    pub fn create(self) -> (i32, String) {
         let secret = ApiKeySecret::generate();
-        NewApiKey {
-            user_id: user,
-            // Distinct names: a login's live keys have unique names.
-            name: &format!("test key {}", &secret.visible_prefix()[4..]),
+        let name = self
+            .name
+            .unwrap_or_else(|| format!("Script {}", &secret.visible_prefix()[4..]));
+        let id = NewApiKey {
+            user_id: self.user,
+            name: &name,
             token_prefix: &secret.visible_prefix(),
             token_hash: &secret.hash(),
-            expires_on,
+            expires_on: self.expires_on,
             created_at: now(),
             permissions: None,
             all_servers: true,
+            allowed_ips: self.allowed_ips,
+        }
+        .insert(&mut self.app.conn())
+        .unwrap();
+        (id, secret.expose().to_string())
+    }
+}
+
+impl TestApp {
+    pub fn key_for(&self, user: i32) -> KeyBuilder<'_> {
+        KeyBuilder {
+            app: self,
+            user,
+            name: None,
+            expires_on: None,
             allowed_ips: String::new(),
         }
-        .insert(&mut self.conn())
-        .unwrap();
-        secret.expose().to_string()
+    }
+
+    /// An API key for `user` (see `key_for`), expiring on `expires_on`; answers the secret.
+    pub fn api_key(&self, user: i32, expires_on: Option<NaiveDate>) -> String {
+        self.key_for(user).expires_on(expires_on).create().1
     }
 
     pub async fn api(

@@ -547,6 +547,18 @@ pub fn csrf_in(html: &str) -> Option<String> {
     re.captures(html).map(|c| c[1].to_string())
 }
 
+/// Asserts a response's status and that its page says `text` (a refusal with its message,
+/// a form shown again with the input kept).
+pub async fn assert_says(res: reqwest::Response, status: u16, text: &str) {
+    assert_status!(res, status, "expected a page saying {text:?}");
+    let url = res.url().to_string();
+    let body = res.text().await.unwrap();
+    assert!(
+        body.contains(text),
+        "{url} answered {status} without {text:?}: {body:.500}"
+    );
+}
+
 pub fn assert_redirect_to(res: &reqwest::Response, location: &str) {
     assert_status!(res, 303, "expected a redirect to {location}");
     assert_eq!(

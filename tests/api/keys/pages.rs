@@ -4,7 +4,9 @@
 use diesel::prelude::*;
 use steward::db::schema::{api_keys, audit_log, sessions, ssh_keys, users};
 
-use crate::helpers::{assert_redirect_to, create_api_key, secret_in, tenants, TestApp};
+use crate::helpers::{
+    assert_redirect_to, assert_says, create_api_key, secret_in, tenants, TestApp,
+};
 
 // Real keys made with ssh-keygen once; fingerprints as `ssh-keygen -lf` prints them.
 pub const ED25519: &str =
@@ -176,8 +178,7 @@ async fn the_same_key_cannot_be_added_twice_to_one_login(app: TestApp) {
     let res = acme
         .post(&url, &[("name", "again"), ("public_key", &recommented)])
         .await;
-    assert_status!(res, 422);
-    assert!(res.text().await.unwrap().contains("already added"));
+    assert_says(res, 422, "already added").await;
     assert_eq!(ssh_key_count(&app, t.acme), 1);
     // Another login may hold the same public key.
     let globex = app.login("globex").await;

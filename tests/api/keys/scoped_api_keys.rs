@@ -6,7 +6,6 @@ use diesel::prelude::*;
 use serde_json::Value;
 use steward::db::schema::{alias_role_permissions, api_keys, audit_log};
 use steward::db::Backend;
-use steward::models::now;
 
 use crate::helpers::{create_api_key, spawn_app_on, tenants, TestApp};
 
@@ -214,23 +213,7 @@ async fn a_key_used_from_outside_its_ipv4_networks_is_refused_and_the_refusal_is
 
 /// A key for `user` allowed from `networks`, written straight to the database.
 fn key_from(app: &TestApp, user: i32, name: &str, networks: &str) -> String {
-    let secret = steward::security::api_key::ApiKeySecret::generate();
-    steward::models::api_key::NewApiKey {
-        user_id: user,
-        name,
-        token_prefix: &secret.visible_prefix(),
-        token_hash: &secret.hash(),
-        expires_on: None,
-        created_at: now(),
-        permissions: None,
-        all_servers: true,
-        allowed_ips: steward::domain::AllowedIps::parse(networks)
-            .unwrap()
-            .as_text(),
-    }
-    .insert(&mut app.conn())
-    .unwrap();
-    secret.expose().to_string()
+    app.key_for(user).named(name).from(networks).create().1
 }
 
 async fn an_ipv6_client_is_held_to_the_keys_ipv6_networks(backend: Backend) {

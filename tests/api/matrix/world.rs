@@ -67,22 +67,7 @@ fn ssh_key(app: &TestApp, user: i32) -> i32 {
 
 /// An API key of `user`: its id and its secret.
 pub(crate) fn api_key(app: &TestApp, user: i32) -> (i32, String) {
-    let secret = steward::security::api_key::ApiKeySecret::generate();
-    let id = steward::models::api_key::NewApiKey {
-        user_id: user,
-        // Distinct names: a login's live keys have unique names.
-        name: &format!("Script {}", &secret.visible_prefix()[4..]),
-        token_prefix: &secret.visible_prefix(),
-        token_hash: &secret.hash(),
-        expires_on: None,
-        created_at: now(),
-        permissions: None,
-        all_servers: true,
-        allowed_ips: String::new(),
-    }
-    .insert(&mut app.conn())
-    .unwrap();
-    (id, secret.expose().to_string())
+    app.key_for(user).create()
 }
 
 fn insert_server(app: &TestApp, host: &str, ip: &str, owner: Option<i32>, reseller: i32) -> i32 {

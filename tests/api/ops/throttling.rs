@@ -14,7 +14,7 @@ use steward::models::throttle::{ADDRESS_LIMIT, BACKSTOP_DELAY, BACKSTOP_LIMIT, P
 
 use super::browser_via_proxy;
 use crate::backend_tests_with;
-use crate::helpers::{TestApp, PASSWORD};
+use crate::helpers::{assert_says, TestApp, PASSWORD};
 
 backend_tests_with!(crate::ops::behind_loopback_proxy;
     failures_from_one_address_do_not_lock_the_login_for_another_address,
@@ -196,12 +196,7 @@ async fn admins_see_throttled_addresses_and_lift_a_throttle_with_an_audit_entry(
     let res = root
         .post("/admin/throttles/lift", &[("ip", "not-an-address")])
         .await;
-    assert_status!(res, 422);
-    assert!(res
-        .text()
-        .await
-        .unwrap()
-        .contains("Enter the client address"));
+    assert_says(res, 422, "Enter the client address").await;
     assert!(login_status(&app, attacker, "boss", PASSWORD)
         .await
         .1

@@ -6,7 +6,7 @@ use steward::access::two_factor::InstallPolicy;
 use steward::db::Backend;
 
 use super::{enrol, location, password_step};
-use crate::helpers::{spawn_app_with, TestApp};
+use crate::helpers::{assert_says, spawn_app_with, TestApp};
 
 backend_tests!(
     an_owner_policy_sends_its_alias_users_to_set_up_and_nothing_else,
@@ -98,9 +98,7 @@ async fn the_role_editor_saves_require_two_factor_and_offers_it_ticked_for_risky
             &[("name", "Rebuilders"), ("permissions", "servers.reinstall")],
         )
         .await;
-    assert_status!(res, 422);
-    let page = res.text().await.unwrap();
-    assert!(page.contains(r#"name="require_two_factor" value="yes" checked"#));
+    assert_says(res, 422, r#"name="require_two_factor" value="yes" checked"#).await;
     assert_status!(
         owner
             .post(

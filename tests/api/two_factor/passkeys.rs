@@ -10,7 +10,7 @@ use steward::db::schema::{login_attempts, passkeys, recovery_codes, sessions};
 
 use super::authenticator::{allowed, SoftKey};
 use super::{age_sessions, has_factor, location, password_step};
-use crate::helpers::{csrf_in, Browser, TestApp};
+use crate::helpers::{assert_says, csrf_in, Browser, TestApp};
 
 backend_tests!(
     a_login_registers_several_named_passkeys_and_the_first_brings_recovery_codes,
@@ -456,8 +456,7 @@ async fn deleting_another_logins_passkey_is_404_and_ones_own_is_confirmed_and_au
             &[],
         )
         .await;
-    assert_status!(res, 422);
-    assert!(res.text().await.unwrap().contains("Delete the passkey"));
+    assert_says(res, 422, "Delete the passkey").await;
     assert_eq!(names_of(&app, alice), ["Laptop", "Phone"]);
     let res = b
         .post(
