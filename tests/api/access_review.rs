@@ -1,4 +1,4 @@
-//! The access review (issue 18): every login of an account with what it may do, as a
+//! The access review: every login of an account with what it may do, as a
 //! page with filters and as CSV parsed back; a reviewer that reaches only part of the
 //! account sees the other servers as counts; the CSV with servers is streamed in chunks.
 
@@ -47,7 +47,7 @@ async fn fixture(app: &TestApp) -> Fixture {
     let viewer = app.alias("viewer", acme).role(plain).create();
     app.assign(viewer, sids[0]);
     app.assign(viewer, sids[1]);
-    let (kid, _) = crate::matrix_world::api_key(app, ops);
+    let (kid, _) = crate::matrix::world::api_key(app, ops);
     diesel::update(api_keys::table.find(kid))
         .set(api_keys::last_used_at.eq(Some(now() - chrono::Duration::days(1))))
         .execute(&mut app.conn())
@@ -134,7 +134,7 @@ async fn the_filters_pick_risky_unused_and_no_two_factor_logins(app: TestApp) {
         .unwrap();
     let unused = owner.get_html(&format!("{base}?filter=unused")).await;
     assert!(unused.contains("data-login=\"ops\""));
-    // No login has two-factor yet (issue 16): every login is listed.
+    // No login has two-factor yet: every login is listed.
     let no2fa = owner
         .get_html(&format!("{base}?filter=no-two-factor"))
         .await;
@@ -260,15 +260,20 @@ async fn the_review_is_for_the_accounts_managers_only(app: TestApp) {
     for (login, expected) in [("rival", 404), ("viewer", 403), ("boss", 200)] {
         let b = app.login(login).await;
         for path in ["access-review", "access-review.csv"] {
-            let res = b.get(&format!("/users/{}/{path}", f.acme)).await;
-            assert_status!(res, expected, "{login} {path}");
+            assert_status!(
+                b.get(&format!("/users/{}/{path}", f.acme)).await,
+                expected,
+                "{login} {path}"
+            );
         }
     }
     let anonymous = app.browser();
-    let res = anonymous
-        .get(&format!("/users/{}/access-review.csv", f.acme))
-        .await;
-    assert_status!(res, 303);
+    assert_status!(
+        anonymous
+            .get(&format!("/users/{}/access-review.csv", f.acme))
+            .await,
+        303
+    );
 }
 
 async fn the_csv_with_servers_walks_thousands_of_servers_in_chunks(app: TestApp) {

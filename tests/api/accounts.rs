@@ -1,5 +1,4 @@
-use crate::helpers::{assert_redirect_to, TestApp, PASSWORD};
-use steward::models::user::User;
+use crate::helpers::{assert_redirect_to, assert_says, TestApp, PASSWORD};
 
 backend_tests!(
     an_admin_sees_every_account_on_manage_users,
@@ -48,8 +47,8 @@ async fn a_customer_gets_403_on_manage_users(app: TestApp) {
     app.customer("carol", admin);
     let b = app.login("carol").await;
     assert_status!(b.get("/users").await, 403);
-    let res = b
-        .post(
+    assert_status!(
+        b.post(
             "/users",
             &[
                 ("username", "sneaky"),
@@ -57,11 +56,10 @@ async fn a_customer_gets_403_on_manage_users(app: TestApp) {
                 ("password", PASSWORD),
             ],
         )
-        .await;
-    assert_status!(res, 403);
-    assert!(User::find_by_username(&mut app.conn(), "sneaky")
-        .unwrap()
-        .is_none());
+        .await,
+        403
+    );
+    assert!(app.user_named("sneaky").is_none());
     // The page itself does not offer the menu entry.
     assert!(!b.get_html("/servers").await.contains("Manage Users"));
 }
@@ -103,21 +101,12 @@ async fn an_admin_adds_a_customer_under_a_reseller(app: TestApp) {
             ],
         )
         .await;
-    let created = User::find_by_username(&mut app.conn(), "newcust")
-        .unwrap()
-        .expect("created");
+    let created = app.user_named("newcust").expect("created");
     assert_redirect_to(&res, &format!("/users/{}", created.id));
     assert_eq!(created.owner_id, Some(r));
     assert_eq!(created.kind, "user");
     // The new customer can log in and its reseller sees it.
-    assert_eq!(
-        app.browser()
-            .login("newcust", PASSWORD)
-            .await
-            .status()
-            .as_u16(),
-        303
-    );
+    assert_status!(app.browser().login("newcust", PASSWORD).await, 303);
     let page = app.login("resell").await.get_html("/users").await;
     assert!(page.contains(">NewCust</a>"));
 }
@@ -127,8 +116,8 @@ async fn a_reseller_adds_customers_owned_by_itself_only(app: TestApp) {
     let r = app.reseller("resell", admin);
     let b = app.login("resell").await;
     let admin_s = admin.to_string();
-    let res = b
-        .post(
+    assert_status!(
+        b.post(
             "/users",
             &[
                 ("username", "cust1"),
@@ -137,17 +126,12 @@ async fn a_reseller_adds_customers_owned_by_itself_only(app: TestApp) {
                 ("owner_id", &admin_s),
             ],
         )
-        .await;
-    assert_status!(res, 303);
-    assert_eq!(
-        User::find_by_username(&mut app.conn(), "cust1")
-            .unwrap()
-            .unwrap()
-            .owner_id,
-        Some(r)
+        .await,
+        303
     );
-    let res = b
-        .post(
+    assert_eq!(app.user_named("cust1").unwrap().owner_id, Some(r));
+    assert_status!(
+        b.post(
             "/users",
             &[
                 ("username", "boss2"),
@@ -156,10 +140,11 @@ async fn a_reseller_adds_customers_owned_by_itself_only(app: TestApp) {
                 ("kind", "admin"),
             ],
         )
-        .await;
-    assert_status!(res, 403);
-    let res = b
-        .post(
+        .await,
+        403
+    );
+    assert_status!(
+        b.post(
             "/users",
             &[
                 ("username", "res2"),
@@ -168,14 +153,11 @@ async fn a_reseller_adds_customers_owned_by_itself_only(app: TestApp) {
                 ("kind", "reseller"),
             ],
         )
-        .await;
-    assert_status!(res, 403);
-    assert!(User::find_by_username(&mut app.conn(), "boss2")
-        .unwrap()
-        .is_none());
-    assert!(User::find_by_username(&mut app.conn(), "res2")
-        .unwrap()
-        .is_none());
+        .await,
+        403
+    );
+    assert!(app.user_named("boss2").is_none());
+    assert!(app.user_named("res2").is_none());
 }
 
 async fn invalid_input_gives_422_with_the_input_kept_and_changes_nothing(app: TestApp) {
@@ -204,9 +186,7 @@ async fn invalid_input_gives_422_with_the_input_kept_and_changes_nothing(app: Te
         !page.contains("value=\"short\""),
         "the password is never echoed"
     );
-    assert!(User::find_by_username(&mut app.conn(), "ok-name")
-        .unwrap()
-        .is_none());
+    assert!(app.user_named("ok-name").is_none());
 }
 
 async fn a_taken_username_is_refused_whatever_its_case(app: TestApp) {
@@ -223,12 +203,7 @@ async fn a_taken_username_is_refused_whatever_its_case(app: TestApp) {
             ],
         )
         .await;
-    assert_status!(res, 422);
-    assert!(res
-        .text()
-        .await
-        .unwrap()
-        .contains("This username is taken."));
+    assert_says(res, 422, "This username is taken.").await;
 }
 
 async fn a_foreign_or_missing_account_id_is_404(app: TestApp) {
@@ -246,8 +221,8 @@ async fn a_foreign_or_missing_account_id_is_404(app: TestApp) {
     ] {
         assert_status!(b.get(&path).await, 404, "{path}");
     }
-    let res = b
-        .post(
+    assert_status!(
+        b.post(
             &format!("/users/{bob}"),
             &[
                 ("form", "profile"),
@@ -255,16 +230,17 @@ async fn a_foreign_or_missing_account_id_is_404(app: TestApp) {
                 ("email", "h@example.com"),
             ],
         )
-        .await;
-    assert_status!(res, 404);
+        .await,
+        404
+    );
     assert_eq!(app.user(bob).unwrap().name, "bob name");
 }
 
 async fn a_name_with_script_is_shown_escaped(app: TestApp) {
     let admin = app.admin("boss");
     let b = app.login("boss").await;
-    let res = b
-        .post(
+    assert_status!(
+        b.post(
             &format!("/users/{admin}"),
             &[
                 ("form", "profile"),
@@ -272,8 +248,9 @@ async fn a_name_with_script_is_shown_escaped(app: TestApp) {
                 ("email", "boss@example.com"),
             ],
         )
-        .await;
-    assert_status!(res, 303);
+        .await,
+        303
+    );
     let page = b.get_html(&format!("/users/{admin}")).await;
     assert!(!page.contains("<script>alert(1)</script>"));
     assert!(
@@ -298,12 +275,7 @@ async fn a_login_changes_its_own_password_with_the_current_one(app: TestApp) {
             ],
         )
         .await;
-    assert_status!(res, 422);
-    assert!(res
-        .text()
-        .await
-        .unwrap()
-        .contains("not your current password"));
+    assert_says(res, 422, "not your current password").await;
     let res = b
         .post(
             &path,
@@ -318,20 +290,9 @@ async fn a_login_changes_its_own_password_with_the_current_one(app: TestApp) {
     // This session goes on; the other device's session has ended.
     assert_status!(b.get(&path).await, 200);
     assert_redirect_to(&other_device.get(&path).await, "/login");
-    assert_eq!(
-        app.browser()
-            .login("boss", PASSWORD)
-            .await
-            .status()
-            .as_u16(),
-        422
-    );
-    assert_eq!(
-        app.browser()
-            .login("boss", "a-brand-new-password")
-            .await
-            .status()
-            .as_u16(),
+    assert_status!(app.browser().login("boss", PASSWORD).await, 422);
+    assert_status!(
+        app.browser().login("boss", "a-brand-new-password").await,
         303
     );
 }
@@ -341,8 +302,8 @@ async fn a_reseller_cannot_change_kind_or_owner_of_its_customer(app: TestApp) {
     let r = app.reseller("resell", admin);
     let c = app.customer("carol", r);
     let b = app.login("resell").await;
-    let res = b
-        .post(
+    assert_status!(
+        b.post(
             &format!("/users/{c}"),
             &[
                 ("form", "profile"),
@@ -351,12 +312,13 @@ async fn a_reseller_cannot_change_kind_or_owner_of_its_customer(app: TestApp) {
                 ("kind", "reseller"),
             ],
         )
-        .await;
-    assert_status!(res, 403);
+        .await,
+        403
+    );
     assert_eq!(app.user(c).unwrap().kind, "user");
     // It may disable its customer.
-    let res = b
-        .post(
+    assert_status!(
+        b.post(
             &format!("/users/{c}"),
             &[
                 ("form", "profile"),
@@ -365,7 +327,8 @@ async fn a_reseller_cannot_change_kind_or_owner_of_its_customer(app: TestApp) {
                 ("status", "disabled"),
             ],
         )
-        .await;
-    assert_status!(res, 303);
+        .await,
+        303
+    );
     assert!(app.user(c).unwrap().disabled);
 }

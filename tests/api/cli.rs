@@ -153,13 +153,7 @@ async fn serve_demo_loads_demo_data_whose_logins_work() {
         "acme has its demo servers"
     );
     let ops = Browser::new(&format!("http://127.0.0.1:{port}"));
-    assert_eq!(
-        ops.login("acme-ops", "demo-password")
-            .await
-            .status()
-            .as_u16(),
-        303
-    );
+    assert_status!(ops.login("acme-ops", "demo-password").await, 303);
     assert_eq!(
         distinct(&ops.get_html("/servers").await),
         3,
@@ -167,9 +161,12 @@ async fn serve_demo_loads_demo_data_whose_logins_work() {
     );
     // The expired and the disabled demo aliases cannot log in.
     for who in ["acme-intern", "acme-former"] {
-        let res = Browser::new(&format!("http://127.0.0.1:{port}"))
-            .login(who, "demo-password")
-            .await;
-        assert_status!(res, 422, "{who}");
+        assert_status!(
+            Browser::new(&format!("http://127.0.0.1:{port}"))
+                .login(who, "demo-password")
+                .await,
+            422,
+            "{who}"
+        );
     }
 }

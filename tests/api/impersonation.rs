@@ -1,19 +1,9 @@
-//! Impersonation, the Activity log and Login History (issue 6).
+//! Impersonation, the Activity log and Login History.
 
 use diesel::prelude::*;
 use steward::db::schema::{audit_log, users};
-use steward::models::audit::AuditEntry;
 
-use crate::helpers::{assert_redirect_to, TestApp, PASSWORD};
-
-fn audit_rows(app: &TestApp, action: &str) -> Vec<AuditEntry> {
-    audit_log::table
-        .filter(audit_log::action.eq(action))
-        .order(audit_log::id)
-        .select(AuditEntry::as_select())
-        .load(&mut app.conn())
-        .unwrap()
-}
+use crate::helpers::{assert_redirect_to, assert_says, TestApp, PASSWORD};
 
 backend_tests!(
     an_admin_impersonates_a_customer_and_acts_with_exactly_its_rights,
@@ -41,8 +31,7 @@ async fn an_admin_impersonates_a_customer_and_acts_with_exactly_its_rights(app: 
     app.server("web1.acme.test").owned_by(acme).create();
     app.server("db.globex.test").owned_by(other).create();
     let b = app.login("boss").await;
-    let res = b.post(&format!("/users/{acme}/impersonate"), &[]).await;
-    assert_redirect_to(&res, "/servers");
+    b.impersonate(&format!("/users/{acme}")).await;
     let page = b.get_html("/servers").await;
     assert!(page.contains("impersonation-banner"));
     assert!(page.contains("<strong>boss name</strong> is acting as <strong>acme name</strong>"));
@@ -57,22 +46,20 @@ async fn returning_restores_the_original_login_and_nothing_more(app: TestApp) {
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
     let b = app.login("boss").await;
-    assert_redirect_to(
-        &b.post(&format!("/users/{acme}/impersonate"), &[]).await,
-        "/servers",
-    );
+    b.impersonate(&format!("/users/{acme}")).await;
     let res = b.post("/impersonation/stop", &[]).await;
     assert_redirect_to(&res, &format!("/users/{acme}"));
     let page = b.get_html("/users").await;
     assert!(!page.contains("impersonation-banner"));
     assert!(page.contains("Hi, boss name"));
     // One entry in the customer's log and one in the admin's own.
-    let starts: Vec<_> = audit_rows(&app, "impersonation.start")
+    let starts: Vec<_> = app
+        .audit_entries("impersonation.start")
         .iter()
         .map(|e| e.account_id)
         .collect();
     assert_eq!(starts, vec![Some(acme), Some(admin)]);
-    assert!(!audit_rows(&app, "impersonation.stop").is_empty());
+    assert!(!app.audit_entries("impersonation.stop").is_empty());
     // Stopping again is harmless.
     assert_redirect_to(&b.post("/impersonation/stop", &[]).await, "/servers");
 }
@@ -86,34 +73,19 @@ async fn an_owner_impersonates_its_alias_user_and_sees_only_its_servers(app: Tes
     app.server("web2.acme.test").owned_by(acme).create();
     app.assign(a, web1);
     let owner = app.login("acme").await;
-    let res = owner
-        .post(&format!("/users/{acme}/alias-users/{a}/impersonate"), &[])
+    owner
+        .impersonate(&format!("/users/{acme}/alias-users/{a}"))
         .await;
-    assert_redirect_to(&res, "/servers");
     let page = owner.get_html("/servers").await;
     assert!(page.contains("is acting as"));
     assert!(page.contains("web1.acme.test") && !page.contains("web2.acme.test"));
     // The alias user's rights: no alias management.
-    assert_eq!(
-        owner
-            .get(&format!("/users/{acme}/alias-users"))
-            .await
-            .status()
-            .as_u16(),
-        403
-    );
+    assert_status!(owner.get(&format!("/users/{acme}/alias-users")).await, 403);
     assert_redirect_to(
         &owner.post("/impersonation/stop", &[]).await,
         &format!("/users/{acme}/alias-users"),
     );
-    assert_eq!(
-        owner
-            .get(&format!("/users/{acme}/alias-users"))
-            .await
-            .status()
-            .as_u16(),
-        200
-    );
+    assert_status!(owner.get(&format!("/users/{acme}/alias-users")).await, 200);
 }
 
 async fn an_alias_never_impersonates_its_parent_itself_or_a_stronger_sibling(app: TestApp) {
@@ -141,7 +113,7 @@ async fn an_alias_never_impersonates_its_parent_itself_or_a_stronger_sibling(app
     ] {
         assert_status!(b.post(&path, &[]).await, 403, "{path}");
     }
-    assert!(audit_rows(&app, "impersonation.start").is_empty());
+    assert!(app.audit_entries("impersonation.start").is_empty());
     assert!(!b.get_html("/servers").await.contains("is acting as"));
 }
 
@@ -183,20 +155,11 @@ async fn a_reseller_impersonates_its_customers_and_their_aliases_but_no_one_else
         .all_servers(true)
         .create();
     let b = app.login("res-one").await;
-    assert_eq!(
-        b.post(&format!("/users/{theirs}/impersonate"), &[])
-            .await
-            .status()
-            .as_u16(),
+    assert_status!(
+        b.post(&format!("/users/{theirs}/impersonate"), &[]).await,
         404
     );
-    assert_eq!(
-        b.post(&format!("/users/{r2}/impersonate"), &[])
-            .await
-            .status()
-            .as_u16(),
-        404
-    );
+    assert_status!(b.post(&format!("/users/{r2}/impersonate"), &[]).await, 404);
     assert!(b
         .get_html("/users")
         .await
@@ -210,28 +173,20 @@ async fn a_reseller_impersonates_its_customers_and_their_aliases_but_no_one_else
         "/servers",
     );
     assert_status!(b.post("/impersonation/stop", &[]).await, 303);
-    assert_redirect_to(
-        &b.post(&format!("/users/{mine}/impersonate"), &[]).await,
-        "/servers",
-    );
+    b.impersonate(&format!("/users/{mine}")).await;
 }
 
 async fn nobody_impersonates_an_admin(app: TestApp) {
     let admin = app.admin("boss");
     let other_admin = app.admin("boss2");
     let b = app.login("boss").await;
-    assert_eq!(
+    assert_status!(
         b.post(&format!("/users/{other_admin}/impersonate"), &[])
-            .await
-            .status()
-            .as_u16(),
+            .await,
         403
     );
-    assert_eq!(
-        b.post(&format!("/users/{admin}/impersonate"), &[])
-            .await
-            .status()
-            .as_u16(),
+    assert_status!(
+        b.post(&format!("/users/{admin}/impersonate"), &[]).await,
         403
     );
     assert!(!b
@@ -246,15 +201,11 @@ async fn impersonation_does_not_nest(app: TestApp) {
     let r = app.role(acme, "Viewer").perms(&["servers.view"]).create();
     let a = app.alias("helper", acme).role(r).all_servers(true).create();
     let b = app.login("boss").await;
-    assert_redirect_to(
-        &b.post(&format!("/users/{acme}/impersonate"), &[]).await,
-        "/servers",
-    );
+    b.impersonate(&format!("/users/{acme}")).await;
     let res = b
         .post(&format!("/users/{acme}/alias-users/{a}/impersonate"), &[])
         .await;
-    assert_status!(res, 403);
-    assert!(res.text().await.unwrap().contains("return first"));
+    assert_says(res, 403, "return first").await;
     assert!(b
         .get_html("/servers")
         .await
@@ -277,10 +228,12 @@ async fn disabled_and_expired_logins_cannot_be_impersonated(app: TestApp) {
         .unwrap();
     let owner = app.login("acme").await;
     for a in [off, old] {
-        let res = owner
-            .post(&format!("/users/{acme}/alias-users/{a}/impersonate"), &[])
-            .await;
-        assert_status!(res, 403);
+        assert_status!(
+            owner
+                .post(&format!("/users/{acme}/alias-users/{a}/impersonate"), &[])
+                .await,
+            403
+        );
     }
     let tab = owner.get_html(&format!("/users/{acme}/alias-users")).await;
     assert!(!tab.contains(&format!("/alias-users/{off}/impersonate")));
@@ -290,11 +243,9 @@ async fn disabled_and_expired_logins_cannot_be_impersonated(app: TestApp) {
         .execute(&mut app.conn())
         .unwrap();
     let boss = app.login("boss").await;
-    assert_eq!(
+    assert_status!(
         boss.post(&format!("/users/{disabled_customer}/impersonate"), &[])
-            .await
-            .status()
-            .as_u16(),
+            .await,
         403
     );
 }
@@ -305,15 +256,13 @@ async fn actions_while_impersonating_are_recorded_with_both_identities(app: Test
     let r = app.role(acme, "Viewer").perms(&["servers.view"]).create();
     let a = app.alias("helper", acme).role(r).all_servers(true).create();
     let b = app.login("boss").await;
-    assert_redirect_to(
-        &b.post(&format!("/users/{acme}/impersonate"), &[]).await,
-        "/servers",
+    b.impersonate(&format!("/users/{acme}")).await;
+    assert_status!(
+        b.post(&format!("/users/{acme}/alias-users/{a}/disable"), &[])
+            .await,
+        303
     );
-    let res = b
-        .post(&format!("/users/{acme}/alias-users/{a}/disable"), &[])
-        .await;
-    assert_status!(res, 303);
-    let rows = audit_rows(&app, "alias.disable");
+    let rows = app.audit_entries("alias.disable");
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].actor_name, "acme");
     assert_eq!(rows[0].impersonator_name.as_deref(), Some("boss"));
@@ -332,14 +281,11 @@ async fn passwords_cannot_be_changed_while_impersonating(app: TestApp) {
     let r = app.role(acme, "Viewer").perms(&["servers.view"]).create();
     let a = app.alias("helper", acme).role(r).all_servers(true).create();
     let b = app.login("boss").await;
-    assert_redirect_to(
-        &b.post(&format!("/users/{acme}/impersonate"), &[]).await,
-        "/servers",
-    );
+    b.impersonate(&format!("/users/{acme}")).await;
     let page = b.get_html(&format!("/users/{acme}")).await;
     assert!(!page.contains("Change password"));
-    let res = b
-        .post(
+    assert_status!(
+        b.post(
             &format!("/users/{acme}"),
             &[
                 ("form", "password"),
@@ -347,45 +293,31 @@ async fn passwords_cannot_be_changed_while_impersonating(app: TestApp) {
                 ("new_password", "a-hijacked-password"),
             ],
         )
-        .await;
-    assert_status!(res, 403);
+        .await,
+        403
+    );
     assert_redirect_to(
         &b.post("/impersonation/stop", &[]).await,
         &format!("/users/{acme}"),
     );
     let owner = app.login("acme").await;
-    assert_redirect_to(
-        &owner
-            .post(&format!("/users/{acme}/alias-users/{a}/impersonate"), &[])
-            .await,
-        "/servers",
-    );
-    let res = owner
-        .post(
-            &format!("/users/{acme}/alias-users/{a}/password"),
-            &[
-                ("current_password", PASSWORD),
-                ("password", "a-hijacked-password"),
-            ],
-        )
+    owner
+        .impersonate(&format!("/users/{acme}/alias-users/{a}"))
         .await;
-    assert_status!(res, 403);
-    assert_eq!(
-        app.browser()
-            .login("acme", PASSWORD)
-            .await
-            .status()
-            .as_u16(),
-        303
+    assert_status!(
+        owner
+            .post(
+                &format!("/users/{acme}/alias-users/{a}/password"),
+                &[
+                    ("current_password", PASSWORD),
+                    ("password", "a-hijacked-password"),
+                ],
+            )
+            .await,
+        403
     );
-    assert_eq!(
-        app.browser()
-            .login("helper", PASSWORD)
-            .await
-            .status()
-            .as_u16(),
-        303
-    );
+    assert_status!(app.browser().login("acme", PASSWORD).await, 303);
+    assert_status!(app.browser().login("helper", PASSWORD).await, 303);
 }
 
 async fn a_failed_action_writes_no_audit_row(app: TestApp) {
@@ -459,13 +391,7 @@ async fn an_alias_with_activity_view_sees_entries_but_not_other_logins_addresses
     assert!(full.contains("127.0.0.1"));
     // Without activity.view there is no tab.
     let b = app.login("blind").await;
-    assert_eq!(
-        b.get(&format!("/users/{acme}/activity"))
-            .await
-            .status()
-            .as_u16(),
-        403
-    );
+    assert_status!(b.get(&format!("/users/{acme}/activity")).await, 403);
     // Filters work.
     let filtered = owner
         .get_html(&format!("/users/{acme}/activity?action=alias."))
@@ -532,17 +458,15 @@ async fn impersonation_ends_when_the_right_to_it_is_withdrawn(app: TestApp) {
     let r2 = app.reseller("res-two", admin);
     let c = app.customer("carol", r1);
     let b = app.login("res-one").await;
-    assert_redirect_to(
-        &b.post(&format!("/users/{c}/impersonate"), &[]).await,
-        "/servers",
-    );
+    b.impersonate(&format!("/users/{c}")).await;
     assert!(b.get_html("/servers").await.contains("is acting as"));
     // The admin moves the customer to another reseller.
     diesel::update(users::table.find(c))
         .set(users::owner_id.eq(Some(r2)))
         .execute(&mut app.conn())
         .unwrap();
-    // SPEC §2.1: the impersonation ends and the session returns to the real login.
+    // The real login no longer covers the target: the impersonation ends and the session
+    // returns to the real login.
     assert_redirect_to(&b.get("/servers").await, "/servers");
     let page = b.get_html("/servers").await;
     assert!(!page.contains("is acting as"), "{page}");

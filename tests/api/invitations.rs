@@ -1,4 +1,4 @@
-//! Invitations (SPEC §5, §8): a login created with `invite=yes` has no password and is
+//! Invitations: a login created with `invite=yes` has no password and is
 //! "invited" until it chooses one through the link mailed to it; the link works once,
 //! for 72 hours, and is stored hashed. Owners resend (a new link; the old one stops
 //! working) or cancel (the login goes). The mail is read as it arrived at the app's
@@ -7,9 +7,8 @@
 use diesel::prelude::*;
 use steward::db::schema::{audit_log, invitations, mail_outbox};
 
-use crate::helpers::{assert_redirect_to, Browser, TestApp};
-use crate::keys::tenants;
-use crate::snapshot::snapshot;
+use crate::helpers::snapshot::snapshot;
+use crate::helpers::{assert_redirect_to, assert_says, tenants, Browser, Tenants, TestApp};
 
 backend_tests!(
     inviting_an_alias_user_creates_an_invited_login_and_queues_one_mail_with_the_link,
@@ -73,10 +72,6 @@ fn mails_to(app: &TestApp, email: &str) -> i64 {
         .unwrap()
 }
 
-fn login_named(app: &TestApp, username: &str) -> Option<steward::models::user::User> {
-    steward::models::user::User::find_by_username(&mut app.conn(), username).unwrap()
-}
-
 /// The account acme (owner logged in) with a role, inviting `username` at `email`.
 async fn invite_alias(app: &TestApp, b: &Browser, acme: i32, rid: i32, username: &str) -> i32 {
     let email = format!("{username}@invited.test");
@@ -93,9 +88,25 @@ async fn invite_alias(app: &TestApp, b: &Browser, acme: i32, rid: i32, username:
         )
         .await;
     assert_redirect_to(&res, &format!("/users/{acme}/alias-users"));
-    login_named(app, username)
+    app.user_named(username)
         .expect("the invited login exists")
         .id
+}
+
+/// acme's alias user "anna" (`id`) with a Viewer role, invited at `anna@invited.test` by
+/// the account owner, who stays logged in as `owner`.
+struct Anna {
+    t: Tenants,
+    owner: Browser,
+    id: i32,
+}
+
+async fn anna_invited(app: &TestApp) -> Anna {
+    let t = tenants(app);
+    let rid = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
+    let owner = app.login("acme").await;
+    let id = invite_alias(app, &owner, t.acme, rid, "anna").await;
+    Anna { t, owner, id }
 }
 
 async fn accept(app: &TestApp, link: &str, password: &str) -> reqwest::Response {
@@ -107,10 +118,7 @@ async fn accept(app: &TestApp, link: &str, password: &str) -> reqwest::Response 
 async fn inviting_an_alias_user_creates_an_invited_login_and_queues_one_mail_with_the_link(
     app: TestApp,
 ) {
-    let t = tenants(&app);
-    let rid = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
-    let b = app.login("acme").await;
-    let id = invite_alias(&app, &b, t.acme, rid, "anna").await;
+    let Anna { t, owner: b, id } = anna_invited(&app).await;
     let anna = app.user(id).unwrap();
     assert!(anna.invited_at.is_some(), "the login is invited");
     assert!(steward::security::password::is_unusable(
@@ -179,10 +187,7 @@ async fn inviting_an_alias_user_creates_an_invited_login_and_queues_one_mail_wit
 }
 
 async fn the_link_sets_the_password_and_then_the_login_logs_in(app: TestApp) {
-    let t = tenants(&app);
-    let rid = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
-    let b = app.login("acme").await;
-    let id = invite_alias(&app, &b, t.acme, rid, "anna").await;
+    let Anna { t, owner: b, id } = anna_invited(&app).await;
     let link = invitation_link(&app, "anna@invited.test").await;
     let visitor = app.browser();
     let page = visitor.get_html(&path_of(&app, &link)).await;
@@ -196,8 +201,11 @@ async fn the_link_sets_the_password_and_then_the_login_logs_in(app: TestApp) {
     assert!(login_page.contains("Your password is set"));
     let anna = app.user(id).unwrap();
     assert!(anna.invited_at.is_none(), "no longer invited");
-    let res = app.browser().login("anna", NEW_PASSWORD).await;
-    assert_status!(res, 303, "the new password logs in");
+    assert_status!(
+        app.browser().login("anna", NEW_PASSWORD).await,
+        303,
+        "the new password logs in"
+    );
     assert_eq!(app.audit_count("invitation.accept"), 1);
     let used: Option<chrono::NaiveDateTime> = invitations::table
         .filter(invitations::user_id.eq(id))
@@ -211,16 +219,12 @@ async fn the_link_sets_the_password_and_then_the_login_logs_in(app: TestApp) {
 }
 
 async fn the_link_works_once(app: TestApp) {
-    let t = tenants(&app);
-    let rid = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
-    let b = app.login("acme").await;
-    let id = invite_alias(&app, &b, t.acme, rid, "anna").await;
+    let Anna { id, .. } = anna_invited(&app).await;
     let link = invitation_link(&app, "anna@invited.test").await;
     assert_status!(accept(&app, &link, NEW_PASSWORD).await, 303);
     let hash = app.user(id).unwrap().password_hash;
     // A second use, to set another password: as unknown as a made-up link.
-    let res = accept(&app, &link, "another-password-9").await;
-    assert_status!(res, 404);
+    assert_status!(accept(&app, &link, "another-password-9").await, 404);
     assert_eq!(app.browser().get_page(&path_of(&app, &link)).await.0, 404);
     assert_eq!(app.user(id).unwrap().password_hash, hash, "unchanged");
     assert_eq!(app.audit_count("invitation.accept"), 1);
@@ -231,10 +235,7 @@ async fn the_link_works_once(app: TestApp) {
 }
 
 async fn an_expired_link_answers_410_and_changes_nothing(app: TestApp) {
-    let t = tenants(&app);
-    let rid = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
-    let b = app.login("acme").await;
-    let id = invite_alias(&app, &b, t.acme, rid, "anna").await;
+    let Anna { id, .. } = anna_invited(&app).await;
     let link = invitation_link(&app, "anna@invited.test").await;
     let past = steward::models::now() - chrono::Duration::hours(1);
     diesel::update(invitations::table.filter(invitations::user_id.eq(id)))
@@ -245,25 +246,14 @@ async fn an_expired_link_answers_410_and_changes_nothing(app: TestApp) {
     assert_eq!(status, 410);
     assert!(page.contains("new invitation"), "it says what to do");
     let before = snapshot(&app);
-    let res = accept(&app, &link, NEW_PASSWORD).await;
-    assert_status!(res, 410);
+    assert_status!(accept(&app, &link, NEW_PASSWORD).await, 410);
     assert_eq!(snapshot(&app), before, "nothing changed");
     assert!(app.user(id).unwrap().invited_at.is_some());
-    assert_eq!(
-        app.browser()
-            .login("anna", NEW_PASSWORD)
-            .await
-            .status()
-            .as_u16(),
-        422
-    );
+    assert_status!(app.browser().login("anna", NEW_PASSWORD).await, 422);
 }
 
 async fn a_too_short_password_is_refused_next_to_the_field_and_the_link_still_works(app: TestApp) {
-    let t = tenants(&app);
-    let rid = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
-    let b = app.login("acme").await;
-    invite_alias(&app, &b, t.acme, rid, "anna").await;
+    anna_invited(&app).await;
     let link = invitation_link(&app, "anna@invited.test").await;
     let before = snapshot(&app);
     let res = accept(&app, &link, "short").await;
@@ -275,10 +265,7 @@ async fn a_too_short_password_is_refused_next_to_the_field_and_the_link_still_wo
 }
 
 async fn a_resend_makes_the_old_link_stop_working_and_the_new_one_work(app: TestApp) {
-    let t = tenants(&app);
-    let rid = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
-    let b = app.login("acme").await;
-    let id = invite_alias(&app, &b, t.acme, rid, "anna").await;
+    let Anna { t, owner: b, id } = anna_invited(&app).await;
     let old = invitation_link(&app, "anna@invited.test").await;
     let res = b
         .post(
@@ -300,21 +287,11 @@ async fn a_resend_makes_the_old_link_stop_working_and_the_new_one_work(app: Test
     assert_status!(accept(&app, &old, NEW_PASSWORD).await, 404);
     assert!(app.user(id).unwrap().invited_at.is_some());
     assert_status!(accept(&app, &new, NEW_PASSWORD).await, 303);
-    assert_eq!(
-        app.browser()
-            .login("anna", NEW_PASSWORD)
-            .await
-            .status()
-            .as_u16(),
-        303
-    );
+    assert_status!(app.browser().login("anna", NEW_PASSWORD).await, 303);
 }
 
 async fn cancelling_an_invitation_removes_the_invited_login(app: TestApp) {
-    let t = tenants(&app);
-    let rid = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
-    let b = app.login("acme").await;
-    let id = invite_alias(&app, &b, t.acme, rid, "anna").await;
+    let Anna { t, owner: b, id } = anna_invited(&app).await;
     let link = invitation_link(&app, "anna@invited.test").await;
     let res = b
         .post(
@@ -334,10 +311,7 @@ async fn cancelling_an_invitation_removes_the_invited_login(app: TestApp) {
 }
 
 async fn an_invited_login_cannot_log_in_and_is_told_what_a_wrong_password_is_told(app: TestApp) {
-    let t = tenants(&app);
-    let rid = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
-    let b = app.login("acme").await;
-    invite_alias(&app, &b, t.acme, rid, "anna").await;
+    let Anna { t, owner: b, .. } = anna_invited(&app).await;
     for attempt in ["", "!invited", NEW_PASSWORD] {
         let res = app.browser().login("anna", attempt).await;
         assert_status!(res, 422, "{attempt:?}");
@@ -347,7 +321,7 @@ async fn an_invited_login_cannot_log_in_and_is_told_what_a_wrong_password_is_tol
     let unknown = app.browser().login("nobody-here", NEW_PASSWORD).await;
     assert_status!(unknown, 422);
     // Nobody acts as it before it has chosen a password, not even its owner.
-    let id = login_named(&app, "anna").unwrap().id;
+    let id = app.user_named("anna").unwrap().id;
     let before = snapshot(&app);
     let res = b
         .post(
@@ -355,8 +329,7 @@ async fn an_invited_login_cannot_log_in_and_is_told_what_a_wrong_password_is_tol
             &[],
         )
         .await;
-    assert_status!(res, 403);
-    assert!(res.text().await.unwrap().contains("still invited"));
+    assert_says(res, 403, "still invited").await;
     assert_eq!(snapshot(&app), before);
 }
 
@@ -378,9 +351,7 @@ async fn an_address_that_already_belongs_to_a_login_gets_422_and_nothing_is_crea
             ],
         )
         .await;
-    assert_status!(res, 422);
-    let html = res.text().await.unwrap();
-    assert!(html.contains("This address already belongs to a login."));
+    assert_says(res, 422, "This address already belongs to a login.").await;
     let admin = app.login("boss").await;
     let res = admin
         .post(
@@ -395,12 +366,7 @@ async fn an_address_that_already_belongs_to_a_login_gets_422_and_nothing_is_crea
             ],
         )
         .await;
-    assert_status!(res, 422);
-    assert!(res
-        .text()
-        .await
-        .unwrap()
-        .contains("This address already belongs to a login."));
+    assert_says(res, 422, "This address already belongs to a login.").await;
     let key = app.api_key(t.acme, None);
     let (status, body) = app
         .api_post(
@@ -425,7 +391,7 @@ async fn an_address_that_already_belongs_to_a_login_gets_422_and_nothing_is_crea
             before.describe_change(&after)
         );
     }
-    assert!(login_named(&app, "anna").is_none() && login_named(&app, "newco").is_none());
+    assert!(app.user_named("anna").is_none() && app.user_named("newco").is_none());
 }
 
 async fn the_api_invites_an_alias_user_through_the_same_operation(app: TestApp) {
@@ -473,22 +439,25 @@ async fn an_account_is_invited_resent_accepted_and_another_cancelled(app: TestAp
     let t = tenants(&app);
     let admin = app.login("boss").await;
     for name in ["newco", "gone"] {
-        let res = admin
-            .post(
-                "/users",
-                &[
-                    ("username", name),
-                    ("email", &format!("{name}@invited.test")),
-                    ("password", ""),
-                    ("invite", "yes"),
-                    ("kind", "user"),
-                    ("owner_id", &t.admin.to_string()),
-                ],
-            )
-            .await;
-        assert_status!(res, 303, "{name}");
+        assert_status!(
+            admin
+                .post(
+                    "/users",
+                    &[
+                        ("username", name),
+                        ("email", &format!("{name}@invited.test")),
+                        ("password", ""),
+                        ("invite", "yes"),
+                        ("kind", "user"),
+                        ("owner_id", &t.admin.to_string()),
+                    ],
+                )
+                .await,
+            303,
+            "{name}"
+        );
     }
-    let newco = login_named(&app, "newco").unwrap();
+    let newco = app.user_named("newco").unwrap();
     assert!(newco.invited_at.is_some());
     let detail = admin.get_html(&format!("/users/{}", newco.id)).await;
     assert!(detail.contains("status-invited") && detail.contains("/invitation/resend"));
@@ -500,20 +469,13 @@ async fn an_account_is_invited_resent_accepted_and_another_cancelled(app: TestAp
     let new = invitation_link(&app, "newco@invited.test").await;
     assert_status!(accept(&app, &old, NEW_PASSWORD).await, 404);
     assert_status!(accept(&app, &new, NEW_PASSWORD).await, 303);
-    assert_eq!(
-        app.browser()
-            .login("newco", NEW_PASSWORD)
-            .await
-            .status()
-            .as_u16(),
-        303
-    );
+    assert_status!(app.browser().login("newco", NEW_PASSWORD).await, 303);
     assert_eq!(
         app.audit_count("account.invitation_resend"),
         2,
         "the admin's log and the account's"
     );
-    let gone = login_named(&app, "gone").unwrap();
+    let gone = app.user_named("gone").unwrap();
     let res = admin
         .post(&format!("/users/{}/invitation/cancel", gone.id), &[])
         .await;
@@ -543,10 +505,12 @@ async fn resend_and_cancel_of_a_login_that_is_no_longer_invited_answer_409(app: 
             .contains("already set its password"));
     }
     let admin = app.login("boss").await;
-    let res = admin
-        .post(&format!("/users/{}/invitation/resend", t.globex), &[])
-        .await;
-    assert_status!(res, 409);
+    assert_status!(
+        admin
+            .post(&format!("/users/{}/invitation/resend", t.globex), &[])
+            .await,
+        409
+    );
     let after = snapshot(&app);
     for table in ["users", "invitations", "mail_outbox", "audit_log"] {
         assert!(
@@ -570,21 +534,23 @@ async fn a_manager_who_may_not_manage_the_login_gets_403_or_404_and_nothing_chan
     app.alias("mgr", t.acme).role(managers).create();
     let owner = app.login("acme").await;
     // Stronger than the manager: a permission it lacks, and all servers.
-    let res = owner
-        .post(
-            &format!("/users/{}/alias-users", t.acme),
-            &[
-                ("username", "strong"),
-                ("email", "strong@invited.test"),
-                ("password", ""),
-                ("invite", "yes"),
-                ("role_id", &everything.to_string()),
-                ("all_servers", "on"),
-            ],
-        )
-        .await;
-    assert_status!(res, 303);
-    let strong = login_named(&app, "strong").unwrap().id;
+    assert_status!(
+        owner
+            .post(
+                &format!("/users/{}/alias-users", t.acme),
+                &[
+                    ("username", "strong"),
+                    ("email", "strong@invited.test"),
+                    ("password", ""),
+                    ("invite", "yes"),
+                    ("role_id", &everything.to_string()),
+                    ("all_servers", "on"),
+                ],
+            )
+            .await,
+        303
+    );
+    let strong = app.user_named("strong").unwrap().id;
     let link = invitation_link(&app, "strong@invited.test").await;
     let mgr = app.login("mgr").await;
     let other = app.login("globex").await;
@@ -615,10 +581,7 @@ async fn a_manager_who_may_not_manage_the_login_gets_403_or_404_and_nothing_chan
 }
 
 async fn the_anonymous_invitation_page_writes_no_row_and_sets_no_session(app: TestApp) {
-    let t = tenants(&app);
-    let rid = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
-    let b = app.login("acme").await;
-    invite_alias(&app, &b, t.acme, rid, "anna").await;
+    anna_invited(&app).await;
     let link = invitation_link(&app, "anna@invited.test").await;
     let before = snapshot(&app);
     let visitor = app.browser();

@@ -1,48 +1,51 @@
-//! HTTP tests against the real server, on SQLite and PostgreSQL. Files mirror the
-//! features; test names read like the SPEC sentences they check.
+//! HTTP tests against the real server, on SQLite and PostgreSQL. Files are named after the
+//! feature they test, families in folders; test names are the sentences they check.
 
+// The harness (`spawn_app`, `Browser`, `backend_tests!`), the test-data builders and the
+// database snapshot behind "a refused request changed nothing".
 #[macro_use]
 mod helpers;
-mod hostile;
 
-mod abuse;
-mod access_review;
+// Logins and accounts.
 mod accounts;
-mod alias_users;
-mod alias_users_api;
-mod alias_users_tab;
-mod architecture_map;
-mod attacker;
 mod auth;
-mod bench_data;
-mod cli;
-mod escalation;
 mod impersonation;
-mod install_keys;
 mod invitations;
-mod json_api;
-mod json_api_matrix;
-mod keys;
-mod mail;
-mod matrix;
-mod matrix_effects;
-mod matrix_reach;
-mod matrix_world;
-mod no_escalation_core;
-mod notifications;
-mod offboarding;
-mod openapi_contract;
-mod operations;
-mod ops;
-mod resilience;
-mod roles;
-mod roles_api;
-mod safety;
-mod scoped_keys;
-mod server_actions;
-mod servers;
 mod session_lifetime;
 mod sessions;
-mod snapshot;
 mod two_factor;
-mod web_basics;
+
+// Alias users, their roles and keys.
+mod access_review;
+mod alias_users;
+mod keys;
+mod roles;
+
+// Servers and what can be done to them.
+mod server_actions;
+mod servers;
+
+// The JSON API, and a page and the API calling one operation.
+mod json_api;
+mod one_operation_two_doors;
+
+// Mail: notices to the account owner, and the mail queue itself.
+mod mail;
+mod notifications;
+
+// Security across the whole panel: the authorization matrix, the no-escalation rule,
+// hostile input, safe defaults, CSRF and headers, and the limits against abuse.
+mod abuse;
+mod csrf_headers_and_assets;
+mod hostile_input;
+mod matrix;
+mod no_escalation;
+mod safe_defaults;
+
+// Running the panel: the binary, operations (proxies, metrics, backups, shutdown),
+// crashes, races and several instances, the benchmark's data and the architecture map.
+mod architecture_map;
+mod bench_data;
+mod cli;
+mod ops;
+mod resilience;

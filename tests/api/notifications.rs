@@ -1,4 +1,4 @@
-//! Notices to the account owner by mail (SPEC §8), on both backends: a risky or admin
+//! Notices to the account owner by mail, on both backends: a risky or admin
 //! permission granted to one of its logins (role edit, role change, creation), two-factor
 //! removed or reset (by a manager, by the login itself, at the console), and a sign-in
 //! from an address the login never used; each names who did it, an impersonator
@@ -6,12 +6,11 @@
 //! or from a known address. Mails are read as they arrived at the app's SMTP server
 //! (`mails`).
 
-use std::process::Command;
-
 use diesel::prelude::*;
 use steward::db::schema::{audit_log, mail_outbox};
 
 use crate::backend_tests_with;
+use crate::helpers::net::steward_command;
 use crate::helpers::{TestApp, PASSWORD};
 use crate::ops::browser_via_proxy;
 use crate::two_factor::enrol;
@@ -106,18 +105,20 @@ async fn a_role_edit_that_adds_a_risky_permission_to_a_held_role_tells_the_owner
     app.alias("dev", acme).role(ops).create();
     app.alias("tester", acme).role(ops).create();
     let owner = app.login("acme").await;
-    let res = owner
-        .post(
-            &format!("/users/{acme}/roles/{ops}"),
-            &[
-                ("name", "Ops"),
-                ("permissions", "servers.view"),
-                ("permissions", "servers.console"),
-                ("confirm_dangerous", "yes"),
-            ],
-        )
-        .await;
-    assert_status!(res, 303);
+    assert_status!(
+        owner
+            .post(
+                &format!("/users/{acme}/roles/{ops}"),
+                &[
+                    ("name", "Ops"),
+                    ("permissions", "servers.view"),
+                    ("permissions", "servers.console"),
+                    ("confirm_dangerous", "yes"),
+                ],
+            )
+            .await,
+        303
+    );
     let m = only_mail(&app, "risky_grant", "acme@example.com").await;
     says(&m, "customer acme");
     says(&m, "servers.console");
@@ -135,43 +136,49 @@ async fn a_harmless_grant_or_a_role_nobody_holds_tells_nobody(app: TestApp) {
     app.alias("dev", acme).role(ops).create();
     let owner = app.login("acme").await;
     // A permission without risk, to a held role.
-    let res = owner
-        .post(
-            &format!("/users/{acme}/roles/{ops}"),
-            &[
-                ("name", "Ops"),
-                ("permissions", "servers.view"),
-                ("permissions", "servers.power"),
-            ],
-        )
-        .await;
-    assert_status!(res, 303);
+    assert_status!(
+        owner
+            .post(
+                &format!("/users/{acme}/roles/{ops}"),
+                &[
+                    ("name", "Ops"),
+                    ("permissions", "servers.view"),
+                    ("permissions", "servers.power"),
+                ],
+            )
+            .await,
+        303
+    );
     // A risky permission, to a role nobody holds.
-    let res = owner
-        .post(
-            &format!("/users/{acme}/roles/{unused}"),
-            &[
-                ("name", "Unused"),
-                ("permissions", "servers.reinstall"),
-                ("confirm_dangerous", "yes"),
-            ],
-        )
-        .await;
-    assert_status!(res, 303);
+    assert_status!(
+        owner
+            .post(
+                &format!("/users/{acme}/roles/{unused}"),
+                &[
+                    ("name", "Unused"),
+                    ("permissions", "servers.reinstall"),
+                    ("confirm_dangerous", "yes"),
+                ],
+            )
+            .await,
+        303
+    );
     // A risky role held before: saving it again grants nothing new.
     let risky = app.role(acme, "Risky").perms(&["servers.console"]).create();
     app.alias("ops", acme).role(risky).create();
-    let res = owner
-        .post(
-            &format!("/users/{acme}/roles/{risky}"),
-            &[
-                ("name", "Risky renamed"),
-                ("permissions", "servers.console"),
-                ("confirm_dangerous", "yes"),
-            ],
-        )
-        .await;
-    assert_status!(res, 303);
+    assert_status!(
+        owner
+            .post(
+                &format!("/users/{acme}/roles/{risky}"),
+                &[
+                    ("name", "Risky renamed"),
+                    ("permissions", "servers.console"),
+                    ("confirm_dangerous", "yes"),
+                ],
+            )
+            .await,
+        303
+    );
     let n: i64 = steward::models::role::permissions_of(&mut app.conn(), unused)
         .unwrap()
         .len() as i64;
@@ -189,13 +196,15 @@ async fn a_role_change_to_a_risky_role_tells_the_owner_of_the_alias_user(app: Te
         .create();
     let dev = app.alias("dev", acme).role(viewers).create();
     let owner = app.login("acme").await;
-    let res = owner
-        .post(
-            &format!("/users/{acme}/alias-users/{dev}/role"),
-            &[("role_id", &keys.to_string())],
-        )
-        .await;
-    assert_status!(res, 303);
+    assert_status!(
+        owner
+            .post(
+                &format!("/users/{acme}/alias-users/{dev}/role"),
+                &[("role_id", &keys.to_string())],
+            )
+            .await,
+        303
+    );
     assert_eq!(app.user(dev).unwrap().role_id, Some(keys));
     let m = only_mail(&app, "risky_grant", "acme@example.com").await;
     says(&m, "customer acme");
@@ -204,13 +213,15 @@ async fn a_role_change_to_a_risky_role_tells_the_owner_of_the_alias_user(app: Te
     says(&m, "Login: ");
     says(&m, "dev");
     // Back to the harmless role: nothing gained, nothing told.
-    let res = owner
-        .post(
-            &format!("/users/{acme}/alias-users/{dev}/role"),
-            &[("role_id", &viewers.to_string())],
-        )
-        .await;
-    assert_status!(res, 303);
+    assert_status!(
+        owner
+            .post(
+                &format!("/users/{acme}/alias-users/{dev}/role"),
+                &[("role_id", &viewers.to_string())],
+            )
+            .await,
+        303
+    );
     assert_eq!(mails(&app).await.len(), 1);
 }
 
@@ -223,31 +234,35 @@ async fn an_alias_user_created_with_a_risky_role_is_notified_through_either_door
         .create();
     let harmless = app.role(acme, "Viewers").perms(&["servers.view"]).create();
     let owner = app.login("acme").await;
-    let res = owner
-        .post(
-            &format!("/users/{acme}/alias-users"),
-            &[
-                ("username", "viewer"),
-                ("email", "viewer@example.com"),
-                ("password", "a-long-password"),
-                ("role_id", &harmless.to_string()),
-            ],
-        )
-        .await;
-    assert_status!(res, 303);
+    assert_status!(
+        owner
+            .post(
+                &format!("/users/{acme}/alias-users"),
+                &[
+                    ("username", "viewer"),
+                    ("email", "viewer@example.com"),
+                    ("password", "a-long-password"),
+                    ("role_id", &harmless.to_string()),
+                ],
+            )
+            .await,
+        303
+    );
     assert!(mails(&app).await.is_empty(), "a harmless role tells nobody");
-    let res = owner
-        .post(
-            &format!("/users/{acme}/alias-users"),
-            &[
-                ("username", "rescuer"),
-                ("email", "rescuer@example.com"),
-                ("password", "a-long-password"),
-                ("role_id", &risky.to_string()),
-            ],
-        )
-        .await;
-    assert_status!(res, 303);
+    assert_status!(
+        owner
+            .post(
+                &format!("/users/{acme}/alias-users"),
+                &[
+                    ("username", "rescuer"),
+                    ("email", "rescuer@example.com"),
+                    ("password", "a-long-password"),
+                    ("role_id", &risky.to_string()),
+                ],
+            )
+            .await,
+        303
+    );
     let m = only_mail(&app, "risky_grant", "acme@example.com").await;
     says(&m, "rescuer");
     says(&m, "servers.rescue");
@@ -255,7 +270,7 @@ async fn an_alias_user_created_with_a_risky_role_is_notified_through_either_door
     says(&m, "customer acme");
 
     // The JSON API door calls the same operation.
-    let (_, key) = crate::matrix_world::api_key(&app, acme);
+    let (_, key) = crate::matrix::world::api_key(&app, acme);
     let res = reqwest::Client::new()
         .post(format!("{}/api/v1/alias-users", app.address))
         .bearer_auth(&key)
@@ -281,8 +296,10 @@ async fn the_impersonator_is_named_in_the_notice(app: TestApp) {
     let ops = app.role(acme, "Ops").perms(&["servers.view"]).create();
     app.alias("dev", acme).role(ops).create();
     let root = app.login("root").await;
-    let res = root.post(&format!("/users/{acme}/impersonate"), &[]).await;
-    assert_status!(res, 303);
+    assert_status!(
+        root.post(&format!("/users/{acme}/impersonate"), &[]).await,
+        303
+    );
     let res = root
         .post(
             &format!("/users/{acme}/roles/{ops}"),
@@ -309,13 +326,14 @@ async fn a_managers_two_factor_reset_tells_the_owner(app: TestApp) {
     assert!(mails(&app).await.is_empty());
     // An admin resets the customer's own factors: the customer is told, as the owner.
     let root = app.login("root").await;
-    let res = root
-        .post(
+    assert_status!(
+        root.post(
             &format!("/users/{acme}/two-factor/reset"),
             &[("confirm", "yes")],
         )
-        .await;
-    assert_status!(res, 303);
+        .await,
+        303
+    );
     let m = only_mail(&app, "two_factor_removed", "acme@example.com").await;
     says(&m, "admin root");
     says(&m, "every second factor was reset");
@@ -323,13 +341,15 @@ async fn a_managers_two_factor_reset_tells_the_owner(app: TestApp) {
     // The owner resets its alias user's: the owner is told too (the record every reset
     // leaves, whoever did it).
     let owner = app.login("acme").await;
-    let res = owner
-        .post(
-            &format!("/users/{acme}/alias-users/{dev}/two-factor/reset"),
-            &[("confirm", "yes")],
-        )
-        .await;
-    assert_status!(res, 303);
+    assert_status!(
+        owner
+            .post(
+                &format!("/users/{acme}/alias-users/{dev}/two-factor/reset"),
+                &[("confirm", "yes")],
+            )
+            .await,
+        303
+    );
     let all = mails(&app).await;
     assert_eq!(all.len(), 2, "{all:#?}");
     assert_eq!(all[1].recipient, "acme@example.com");
@@ -343,10 +363,11 @@ async fn a_login_removing_its_own_authenticator_app_tells_the_owner(app: TestApp
     app.alias("dev", acme).create();
     let dev = app.login("dev").await;
     enrol(&dev).await;
-    let res = dev
-        .post("/account/security/totp/delete", &[("confirm", "yes")])
-        .await;
-    assert_status!(res, 303);
+    assert_status!(
+        dev.post("/account/security/totp/delete", &[("confirm", "yes")])
+            .await,
+        303
+    );
     let m = only_mail(&app, "two_factor_removed", "acme@example.com").await;
     says(&m, "alias user dev");
     says(&m, "removed its authenticator app");
@@ -359,17 +380,7 @@ async fn the_console_reset_tells_the_owner(app: TestApp) {
     let acme = app.customer("acme", admin);
     app.alias("dev", acme).create();
     enrol(&app.login("dev").await).await;
-    let secret = {
-        use base64::Engine;
-        base64::engine::general_purpose::STANDARD.encode([7u8; 64])
-    };
-    let out = Command::new(env!("CARGO_BIN_EXE_steward"))
-        .args(["reset-2fa", "--username", "dev"])
-        .env("STEWARD_DATABASE_URL", &app.database_url)
-        .env("STEWARD_SECRET_KEY", &secret)
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap();
+    let out = steward_command(&app.database_url, &["reset-2fa", "--username", "dev"]);
     assert!(out.status.success(), "{out:?}");
     let m = only_mail(&app, "two_factor_removed", "acme@example.com").await;
     says(&m, "steward reset-2fa");
@@ -385,8 +396,11 @@ async fn a_sign_in_from_a_new_address_tells_the_owner_but_not_the_first_nor_a_kn
     let sign_in = |ip: &'static str, who: &'static str| {
         let b = browser_via_proxy(&app.address, ip);
         async move {
-            let res = b.login(who, PASSWORD).await;
-            assert_status!(res, 303, "{who} signs in from {ip}");
+            assert_status!(
+                b.login(who, PASSWORD).await,
+                303,
+                "{who} signs in from {ip}"
+            );
         }
     };
     // The first sign-in ever, and the next ones from the same address: nothing.
@@ -431,21 +445,25 @@ async fn an_account_that_opted_out_gets_no_notice(app: TestApp) {
     let tab = owner.get_html(&format!("/users/{acme}/alias-users")).await;
     assert!(tab.contains(&format!("action=\"/users/{acme}/notifications\"")));
     assert!(tab.contains("Turn them off"));
-    let res = owner
-        .post(
-            &format!("/users/{acme}/notifications"),
-            &[("notify_owner", "maybe")],
-        )
-        .await;
-    assert_status!(res, 422);
+    assert_status!(
+        owner
+            .post(
+                &format!("/users/{acme}/notifications"),
+                &[("notify_owner", "maybe")],
+            )
+            .await,
+        422
+    );
     assert!(notifies(&app, acme));
-    let res = owner
-        .post(
-            &format!("/users/{acme}/notifications"),
-            &[("notify_owner", "no")],
-        )
-        .await;
-    assert_status!(res, 303);
+    assert_status!(
+        owner
+            .post(
+                &format!("/users/{acme}/notifications"),
+                &[("notify_owner", "no")],
+            )
+            .await,
+        303
+    );
     assert!(!notifies(&app, acme));
     let audited: i64 = audit_log::table
         .filter(audit_log::action.eq("notifications.update"))
@@ -458,13 +476,15 @@ async fn an_account_that_opted_out_gets_no_notice(app: TestApp) {
         .get_html(&format!("/users/{acme}/alias-users"))
         .await
         .contains("Turn them on"));
-    let res = owner
-        .post(
-            &format!("/users/{acme}/alias-users/{dev}/role"),
-            &[("role_id", &risky.to_string())],
-        )
-        .await;
-    assert_status!(res, 303);
+    assert_status!(
+        owner
+            .post(
+                &format!("/users/{acme}/alias-users/{dev}/role"),
+                &[("role_id", &risky.to_string())],
+            )
+            .await,
+        303
+    );
     assert_eq!(
         app.user(dev).unwrap().role_id,
         Some(risky),
@@ -472,37 +492,44 @@ async fn an_account_that_opted_out_gets_no_notice(app: TestApp) {
     );
     enrol(&app.login("dev").await).await;
     let root = app.login("root").await;
-    let res = root
-        .post(
+    assert_status!(
+        root.post(
             &format!("/users/{acme}/alias-users/{dev}/two-factor/reset"),
             &[("confirm", "yes")],
         )
-        .await;
-    assert_status!(res, 303);
+        .await,
+        303
+    );
     assert!(mails(&app).await.is_empty(), "{:#?}", mails(&app).await);
     // On again: the next grant is told.
-    let res = owner
-        .post(
-            &format!("/users/{acme}/notifications"),
-            &[("notify_owner", "yes")],
-        )
-        .await;
-    assert_status!(res, 303);
+    assert_status!(
+        owner
+            .post(
+                &format!("/users/{acme}/notifications"),
+                &[("notify_owner", "yes")],
+            )
+            .await,
+        303
+    );
     assert!(notifies(&app, acme));
-    let res = owner
-        .post(
-            &format!("/users/{acme}/alias-users/{dev}/role"),
-            &[("role_id", &viewers.to_string())],
-        )
-        .await;
-    assert_status!(res, 303);
-    let res = owner
-        .post(
-            &format!("/users/{acme}/alias-users/{dev}/role"),
-            &[("role_id", &risky.to_string())],
-        )
-        .await;
-    assert_status!(res, 303);
+    assert_status!(
+        owner
+            .post(
+                &format!("/users/{acme}/alias-users/{dev}/role"),
+                &[("role_id", &viewers.to_string())],
+            )
+            .await,
+        303
+    );
+    assert_status!(
+        owner
+            .post(
+                &format!("/users/{acme}/alias-users/{dev}/role"),
+                &[("role_id", &risky.to_string())],
+            )
+            .await,
+        303
+    );
     assert_eq!(mails(&app).await.len(), 1);
 }
 
@@ -521,20 +548,25 @@ async fn only_who_may_set_the_policy_may_turn_notifications_off(app: TestApp) {
     let other = app.customer("other", admin);
     let path = format!("/users/{acme}/notifications");
     let mgr = app.login("mgr").await;
-    let res = mgr.post(&path, &[("notify_owner", "no")]).await;
-    assert_status!(res, 403, "an alias user never sets it");
+    assert_status!(
+        mgr.post(&path, &[("notify_owner", "no")]).await,
+        403,
+        "an alias user never sets it"
+    );
     assert!(!mgr
         .get_html(&format!("/users/{acme}/alias-users"))
         .await
         .contains("/notifications\""));
     let stranger = app.login("other").await;
-    let res = stranger.post(&path, &[("notify_owner", "no")]).await;
-    assert_status!(res, 404, "another tenant does not see it");
+    assert_status!(
+        stranger.post(&path, &[("notify_owner", "no")]).await,
+        404,
+        "another tenant does not see it"
+    );
     assert!(notifies(&app, acme));
     let _ = other;
     // Its admin may (it may edit the account).
     let root = app.login("root").await;
-    let res = root.post(&path, &[("notify_owner", "no")]).await;
-    assert_status!(res, 303);
+    assert_status!(root.post(&path, &[("notify_owner", "no")]).await, 303);
     assert!(!notifies(&app, acme));
 }

@@ -7,8 +7,7 @@ use diesel::prelude::*;
 use steward::db::schema::{server_ips, server_jobs};
 use steward::models::server_job::ServerJob;
 
-use crate::helpers::{assert_redirect_to, TestApp};
-use crate::servers::{post_via_servers, status};
+use crate::helpers::{assert_redirect_to, assert_says, TestApp};
 
 backend_tests!(
     a_customer_controls_its_server_and_each_action_is_recorded,
@@ -101,7 +100,7 @@ async fn a_customer_controls_its_server_and_each_action_is_recorded(app: TestApp
         &url,
     );
     assert_eq!(app.find_server(s).unwrap().status, "active");
-    assert_eq!(status(&b, &format!("{url}/console")).await, 200);
+    assert_status!(b.get(&format!("{url}/console")).await, 200);
 
     let kinds: Vec<(String, String, Option<i32>)> = jobs(&app, s)
         .into_iter()
@@ -170,11 +169,15 @@ async fn every_action_without_its_permission_is_403_and_changes_nothing(app: Tes
         ("delete", &[]),
     ];
     for (action, fields) in posts {
-        let res = post_via_servers(&b, &format!("{url}/{action}"), fields).await;
-        assert_status!(res, 403, "{action}");
+        assert_status!(
+            b.post_from("/servers", &format!("{url}/{action}"), fields)
+                .await,
+            403,
+            "{action}"
+        );
     }
-    assert_eq!(status(&b, &format!("{url}/console")).await, 403);
-    assert_eq!(status(&b, &format!("{url}/edit")).await, 403);
+    assert_status!(b.get(&format!("{url}/console")).await, 403);
+    assert_status!(b.get(&format!("{url}/edit")).await, 403);
     let after = app.find_server(s).unwrap();
     assert_eq!(
         (
@@ -210,19 +213,17 @@ async fn every_action_without_its_permission_is_403_and_changes_nothing(app: Tes
     let page = p.get_html(&url).await;
     assert!(page.contains("/power\"") && !page.contains("/rename\""));
     assert_redirect_to(
-        &post_via_servers(
-            &p,
+        &p.post_from(
+            "/servers",
             &format!("{url}/power"),
             &[("action", "off"), ("confirm", "yes")],
         )
         .await,
         &url,
     );
-    assert_eq!(
-        post_via_servers(&p, &format!("{url}/rename"), &[("name", "x")])
-            .await
-            .status()
-            .as_u16(),
+    assert_status!(
+        p.post_from("/servers", &format!("{url}/rename"), &[("name", "x")])
+            .await,
         403
     );
     let after = app.find_server(s).unwrap();
@@ -236,8 +237,8 @@ async fn every_action_without_its_permission_is_403_and_changes_nothing(app: Tes
         .servers(&[s])
         .create();
     let blind = app.login("blind").await;
-    assert_eq!(status(&blind, &url).await, 403);
-    assert_eq!(status(&blind, "/servers").await, 403);
+    assert_status!(blind.get(&url).await, 403);
+    assert_status!(blind.get("/servers").await, 403);
 }
 
 async fn an_alias_user_reaches_only_its_assigned_servers_of_its_parent(app: TestApp) {
@@ -271,12 +272,18 @@ async fn an_alias_user_reaches_only_its_assigned_servers_of_its_parent(app: Test
     let list = h.get_html("/servers").await;
     assert!(list.contains(">a.example.net</a>"));
     assert!(!list.contains("b.example.net") && !list.contains("f.example.net"));
-    assert_eq!(status(&h, &format!("/servers/{a}")).await, 200);
+    assert_status!(h.get(&format!("/servers/{a}")).await, 200);
     for sid in [b_srv, foreign] {
-        assert_eq!(status(&h, &format!("/servers/{sid}")).await, 404);
-        let res =
-            post_via_servers(&h, &format!("/servers/{sid}/power"), &[("action", "off")]).await;
-        assert_status!(res, 404);
+        assert_status!(h.get(&format!("/servers/{sid}")).await, 404);
+        assert_status!(
+            h.post_from(
+                "/servers",
+                &format!("/servers/{sid}/power"),
+                &[("action", "off")],
+            )
+            .await,
+            404
+        );
         assert_eq!(app.find_server(sid).unwrap().power_state, "on");
     }
 }
@@ -299,34 +306,33 @@ async fn invalid_action_input_is_422_with_the_input_kept(app: TestApp) {
     let b = app.login("cust").await;
     let url = format!("/servers/{s}");
     let res = b.post(&format!("{url}/rename"), &[("name", "   ")]).await;
-    assert_status!(res, 422);
-    assert!(res.text().await.unwrap().contains("id=\"name-error\""));
+    assert_says(res, 422, "id=\"name-error\"").await;
     let res = b
         .post(
             &format!("{url}/rdns"),
             &[("ip", "10.4.0.1"), ("hostname", "bad_name!")],
         )
         .await;
-    assert_status!(res, 422);
-    assert!(res.text().await.unwrap().contains("value=\"bad_name!\""));
+    assert_says(res, 422, "value=\"bad_name!\"").await;
     // An address of another server is not this server's to name.
-    let res = b
-        .post(
+    assert_status!(
+        b.post(
             &format!("{url}/rdns"),
             &[("ip", "10.4.0.2"), ("hostname", "ok.example.com")],
         )
-        .await;
-    assert_status!(res, 404);
+        .await,
+        404
+    );
     assert_eq!(rdns(&app, "10.4.0.2"), "");
     let res = b
         .post(&format!("{url}/reinstall"), &[("os", "templeos")])
         .await;
-    assert_status!(res, 422);
-    assert!(res.text().await.unwrap().contains("id=\"os-error\""));
-    let res = b
-        .post(&format!("{url}/power"), &[("action", "explode")])
-        .await;
-    assert_status!(res, 422);
+    assert_says(res, 422, "id=\"os-error\"").await;
+    assert_status!(
+        b.post(&format!("{url}/power"), &[("action", "explode")])
+            .await,
+        422
+    );
     let row = app.find_server(s).unwrap();
     assert_eq!(
         (
@@ -367,13 +373,7 @@ async fn a_reinstalled_server_shows_reinstalling_until_the_job_ends(app: TestApp
     assert!(page.contains("Reinstall in progress") && page.contains(">Reinstalling<"));
     // The progress box polls every 2 seconds; while the job runs the poll answers the box.
     assert!(page.contains(r#"hx-get="/servers/"#) && page.contains(r#"hx-trigger="every 2s""#));
-    let poll = b
-        .client
-        .get(b.url(&format!("{url}?progress=1")))
-        .header("HX-Request", "true")
-        .send()
-        .await
-        .unwrap();
+    let poll = b.htmx_get(&format!("{url}?progress=1")).await;
     assert!(poll.headers().get("hx-refresh").is_none());
     let fragment = poll.text().await.unwrap();
     assert!(fragment.starts_with(r#"<div id="reinstall-progress""#));
@@ -395,13 +395,7 @@ async fn a_reinstalled_server_shows_reinstalling_until_the_job_ends(app: TestApp
         .execute(&mut *app.conn())
         .unwrap();
     // The page's poll sees the end and asks htmx to reload the page.
-    let poll = b
-        .client
-        .get(b.url(&format!("{url}?progress=1")))
-        .header("HX-Request", "true")
-        .send()
-        .await
-        .unwrap();
+    let poll = b.htmx_get(&format!("{url}?progress=1")).await;
     assert_status!(poll, 200);
     assert_eq!(poll.headers().get("hx-refresh").unwrap(), "true");
     let page = b.get_html(&url).await;

@@ -1,6 +1,5 @@
 //! Servers and the access engine: who reaches which server (admin, reseller, customer,
-//! alias user), owner assignment, the admin inventory, search and pagination. The
-//! fixtures here (`add_server`, `add_alias`) are shared with `server_actions`.
+//! alias user), owner assignment, the admin inventory, search and pagination.
 
 use diesel::prelude::*;
 use steward::access::servers::find_reachable;
@@ -8,10 +7,20 @@ use steward::access::Actor;
 use steward::db::schema::{alias_servers, audit_log};
 use steward::models::now;
 
-use crate::helpers::{assert_redirect_to, TestApp};
+use crate::helpers::{assert_redirect_to, assert_says, Browser, TestApp};
 
-pub async fn status(b: &crate::helpers::Browser, path: &str) -> u16 {
-    b.get(path).await.status().as_u16()
+/// Gives server `s` to the account `to` through the owner form of its page (an empty
+/// choice: back to its reseller, or to the inventory).
+async fn give(b: &Browser, s: i32, to: Option<i32>) -> reqwest::Response {
+    let to = to.map(|id| id.to_string()).unwrap_or_default();
+    b.post(&format!("/servers/{s}/owner"), &[("user_id", &to)])
+        .await
+}
+
+/// Who holds server `s` now: (its reseller, its owner).
+fn holders(app: &TestApp, s: i32) -> (Option<i32>, Option<i32>) {
+    let row = app.find_server(s).unwrap();
+    (row.reseller_id, row.owner_id)
 }
 
 backend_tests!(
@@ -177,8 +186,8 @@ async fn another_customers_server_is_404_on_every_server_route(app: TestApp) {
     let before = app.find_server(foreign).unwrap();
     let b = app.login("me").await;
     for path in ["", "/edit", "/console"] {
-        assert_eq!(
-            status(&b, &format!("/servers/{foreign}{path}")).await,
+        assert_status!(
+            b.get(&format!("/servers/{foreign}{path}")).await,
             404,
             "GET {path}"
         );
@@ -199,7 +208,7 @@ async fn another_customers_server_is_404_on_every_server_route(app: TestApp) {
         assert_eq!(code, 404, "POST {path}");
     }
     for garbage in ["0", "-1", "abc", "99999"] {
-        assert_eq!(status(&b, &format!("/servers/{garbage}")).await, 404);
+        assert_status!(b.get(&format!("/servers/{garbage}")).await, 404);
         let code = b
             .post(&format!("/servers/{garbage}/power"), &[("action", "on")])
             .await;
@@ -238,38 +247,19 @@ async fn a_reseller_cannot_reach_another_resellers_servers_nor_assign_to_their_c
         .resold_by(r2)
         .create();
     let b = app.login("res-one").await;
-    assert_eq!(status(&b, &format!("/servers/{theirs}")).await, 404);
-    let res = b
-        .post(
-            &format!("/servers/{theirs}/owner"),
-            &[("user_id", &r1.to_string())],
-        )
-        .await;
-    assert_status!(res, 404);
+    assert_status!(b.get(&format!("/servers/{theirs}")).await, 404);
+    assert_status!(give(&b, theirs, Some(r1)).await, 404);
     // Its own server to another reseller's customer: forbidden, nothing changed.
-    let res = b
-        .post(
-            &format!("/servers/{mine}/owner"),
-            &[("user_id", &theirs_customer.to_string())],
-        )
-        .await;
-    assert_status!(res, 403);
+    assert_status!(give(&b, mine, Some(theirs_customer)).await, 403);
     // Nor to the other reseller itself, nor to an admin.
     for target in [r2, admin] {
-        let res = b
-            .post(
-                &format!("/servers/{mine}/owner"),
-                &[("user_id", &target.to_string())],
-            )
-            .await;
-        assert_status!(res, 403);
+        assert_status!(give(&b, mine, Some(target)).await, 403);
     }
-    let s = app.find_server(mine).unwrap();
-    assert_eq!((s.reseller_id, s.owner_id), (Some(r1), None));
+    assert_eq!(holders(&app, mine), (Some(r1), None));
     assert_eq!(app.audit_count("server.owner"), 0);
     // The account tab of the other reseller's customer is not visible either.
-    assert_eq!(
-        status(&b, &format!("/users/{theirs_customer}/servers")).await,
+    assert_status!(
+        b.get(&format!("/users/{theirs_customer}/servers")).await,
         404
     );
 }
@@ -287,15 +277,9 @@ async fn a_reseller_assigns_its_own_servers_to_its_own_customers_and_takes_them_
     let b = app.login("resell").await;
     let page = b.get_html(&format!("/servers/{s}")).await;
     assert!(page.contains("action=\"/servers/") && page.contains("/owner\""));
-    let res = b
-        .post(
-            &format!("/servers/{s}/owner"),
-            &[("user_id", &cust.to_string())],
-        )
-        .await;
+    let res = give(&b, s, Some(cust)).await;
     assert_redirect_to(&res, &format!("/servers/{s}"));
-    let row = app.find_server(s).unwrap();
-    assert_eq!((row.reseller_id, row.owner_id), (Some(r), Some(cust)));
+    assert_eq!(holders(&app, s), (Some(r), Some(cust)));
     // One entry for the account that held it, one for the one that holds it now.
     let accounts: Vec<Option<i32>> = audit_log::table
         .filter(audit_log::action.eq("server.owner"))
@@ -310,12 +294,9 @@ async fn a_reseller_assigns_its_own_servers_to_its_own_customers_and_takes_them_
         .get_html("/servers")
         .await
         .contains("web.example.net"));
-    let res = b
-        .post(&format!("/servers/{s}/owner"), &[("user_id", "")])
-        .await;
+    let res = give(&b, s, None).await;
     assert_redirect_to(&res, &format!("/servers/{s}"));
-    let row = app.find_server(s).unwrap();
-    assert_eq!((row.reseller_id, row.owner_id), (Some(r), None));
+    assert_eq!(holders(&app, s), (Some(r), None));
 }
 
 async fn a_server_moved_to_another_owner_is_gone_on_the_next_request(app: TestApp) {
@@ -329,24 +310,20 @@ async fn a_server_moved_to_another_owner_is_gone_on_the_next_request(app: TestAp
         .owned_by(first)
         .create();
     let b = app.login("first").await;
-    assert_eq!(status(&b, &format!("/servers/{s}")).await, 200);
+    assert_status!(b.get(&format!("/servers/{s}")).await, 200);
     let boss = app.login("boss").await;
-    let res = boss
-        .post(
-            &format!("/servers/{s}/owner"),
-            &[("user_id", &second.to_string())],
-        )
-        .await;
+    let res = give(&boss, s, Some(second)).await;
     assert_redirect_to(&res, &format!("/servers/{s}"));
-    assert_eq!(status(&b, &format!("/servers/{s}")).await, 404);
-    let res = b
-        .post(&format!("/servers/{s}/power"), &[("action", "off")])
-        .await;
-    assert_status!(res, 404);
+    assert_status!(b.get(&format!("/servers/{s}")).await, 404);
+    assert_status!(
+        b.post(&format!("/servers/{s}/power"), &[("action", "off")])
+            .await,
+        404
+    );
     assert_eq!(app.find_server(s).unwrap().power_state, "on");
     assert!(!b.get_html("/servers").await.contains("moving.example.net"));
     let c = app.login("second").await;
-    assert_eq!(status(&c, &format!("/servers/{s}")).await, 200);
+    assert_status!(c.get(&format!("/servers/{s}")).await, 200);
 }
 
 async fn search_by_hostname_ip_and_tag_and_pages_of_50_return_the_right_rows(app: TestApp) {
@@ -509,25 +486,20 @@ async fn an_admin_adds_edits_and_deletes_servers_with_validation(app: TestApp) {
         .contains("No servers match"));
     // A customer may not add, edit or delete.
     let c = app.login("cust").await;
-    let res = c
-        .post(
+    assert_status!(
+        c.post(
             "/servers",
             &[("hostname", "x.example.net"), ("ip", "10.0.7.1")],
         )
-        .await;
-    assert_status!(res, 403);
+        .await,
+        403
+    );
     diesel::update(steward::db::schema::servers::table.find(other))
         .set(steward::db::schema::servers::owner_id.eq(cust))
         .execute(&mut *app.conn())
         .unwrap();
-    assert_eq!(status(&c, &format!("/servers/{other}/edit")).await, 403);
-    assert_eq!(
-        c.post(&format!("/servers/{other}/delete"), &[])
-            .await
-            .status()
-            .as_u16(),
-        403
-    );
+    assert_status!(c.get(&format!("/servers/{other}/edit")).await, 403);
+    assert_status!(c.post(&format!("/servers/{other}/delete"), &[]).await, 403);
     assert!(app.find_server(other).is_some());
     assert!(!c
         .get_html(&format!("/servers/{other}"))
@@ -552,36 +524,23 @@ async fn an_admin_assigns_a_customer_of_a_reseller_and_the_reseller_keeps_it(app
         .racked()
         .create();
     let b = app.login("boss").await;
-    let res = b
-        .post(
-            &format!("/servers/{s}/owner"),
-            &[("user_id", &cust.to_string())],
-        )
-        .await;
+    let res = give(&b, s, Some(cust)).await;
     assert_redirect_to(&res, &format!("/servers/{s}"));
-    let row = app.find_server(s).unwrap();
-    assert_eq!((row.reseller_id, row.owner_id), (Some(r), Some(cust)));
-    assert_eq!(
-        status(&app.login("resell").await, &format!("/servers/{s}")).await,
+    assert_eq!(holders(&app, s), (Some(r), Some(cust)));
+    assert_status!(
+        app.login("resell")
+            .await
+            .get(&format!("/servers/{s}"))
+            .await,
         200
     );
     // An admin is not an owner: 422 with the message, nothing changed.
-    let res = b
-        .post(
-            &format!("/servers/{s}/owner"),
-            &[("user_id", &admin.to_string())],
-        )
-        .await;
-    assert_status!(res, 422);
-    assert!(res.text().await.unwrap().contains("id=\"user_id-error\""));
+    let res = give(&b, s, Some(admin)).await;
+    assert_says(res, 422, "id=\"user_id-error\"").await;
     assert_eq!(app.find_server(s).unwrap().owner_id, Some(cust));
     // Back to the inventory.
-    let res = b
-        .post(&format!("/servers/{s}/owner"), &[("user_id", "")])
-        .await;
-    assert_status!(res, 303);
-    let row = app.find_server(s).unwrap();
-    assert_eq!((row.reseller_id, row.owner_id), (None, None));
+    assert_status!(give(&b, s, None).await, 303);
+    assert_eq!(holders(&app, s), (None, None));
 }
 
 async fn the_account_servers_tab_lists_and_assigns_that_accounts_servers(app: TestApp) {
@@ -630,38 +589,20 @@ async fn the_account_servers_tab_lists_and_assigns_that_accounts_servers(app: Te
             &[("action", "assign"), ("server", "nope.example.net")],
         )
         .await;
-    assert_status!(res, 422);
-    assert!(res
-        .text()
-        .await
-        .unwrap()
-        .contains("value=\"nope.example.net\""));
+    assert_says(res, 422, "value=\"nope.example.net\"").await;
     // The customer sees its tab but no assign form, and may not post to it.
     let c = app.login("cust").await;
     let tab = c.get_html(&format!("/users/{cust}/servers")).await;
     assert!(tab.contains(">kept.example.net</a>") && !tab.contains("Assign a server"));
-    let res = c
-        .post(
+    assert_status!(
+        c.post(
             &format!("/users/{cust}/servers"),
             &[("action", "unassign"), ("server", "kept.example.net")],
         )
-        .await;
-    assert_status!(res, 403);
+        .await,
+        403
+    );
     assert_eq!(app.find_server(kept).unwrap().owner_id, Some(cust));
-}
-
-/// POSTs with the CSRF token read from /servers (alias users have no account page of
-/// their own until the alias-user pages exist, so `Browser::post` cannot find one).
-pub async fn post_via_servers(
-    b: &crate::helpers::Browser,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    let page = b.get_html("/servers").await;
-    let token = crate::helpers::csrf_in(&page).expect("a csrf token on /servers");
-    let mut body: Vec<(&str, &str)> = fields.to_vec();
-    body.push(("csrf_token", &token));
-    b.client.post(b.url(path)).form(&body).send().await.unwrap()
 }
 
 async fn a_server_given_to_another_account_takes_the_old_holders_alias_assignments_with_it(
@@ -702,30 +643,21 @@ async fn a_server_given_to_another_account_takes_the_old_holders_alias_assignmen
             == 1
     };
     let b = app.login("boss").await;
-    let give = |to: i32| {
-        let b = &b;
-        async move {
-            let res = b
-                .post(
-                    &format!("/servers/{s}/owner"),
-                    &[("user_id", &to.to_string())],
-                )
-                .await;
-            assert_redirect_to(&res, &format!("/servers/{s}"));
-        }
-    };
     // From one customer of the reseller to another: the reseller still holds it.
-    give(c2).await;
+    assert_redirect_to(&give(&b, s, Some(c2)).await, &format!("/servers/{s}"));
     assert!(
         !assigned(of_customer),
         "the old owner's alias user loses it"
     );
     assert!(assigned(of_reseller) && assigned(of_admin));
     // Back again: the old assignment does not silently return.
-    give(c1).await;
+    assert_redirect_to(&give(&b, s, Some(c1)).await, &format!("/servers/{s}"));
     assert!(!assigned(of_customer));
-    assert_eq!(
-        status(&app.login("c1-ops").await, &format!("/servers/{s}")).await,
+    assert_status!(
+        app.login("c1-ops")
+            .await
+            .get(&format!("/servers/{s}"))
+            .await,
         404
     );
 }

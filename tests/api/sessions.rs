@@ -1,4 +1,4 @@
-//! Open sessions (issue 17): a login sees its own on /account/security (browser, address,
+//! Open sessions: a login sees its own on /account/security (browser, address,
 //! this one marked), ends one or all others, and a manager who covers a login sees and
 //! ends all of its sessions on its page. Ended sessions are logged out at their next
 //! request; everything is audited.
@@ -6,8 +6,7 @@
 use diesel::prelude::*;
 use steward::db::schema::{audit_log, sessions};
 
-use crate::helpers::{assert_redirect_to, Browser, TestApp, PASSWORD};
-use crate::keys::tenants;
+use crate::helpers::{assert_redirect_to, tenants, Browser, TestApp, PASSWORD};
 
 const FIREFOX_LINUX: &str =
     "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
@@ -23,8 +22,11 @@ backend_tests!(
 
 async fn login_as(app: &TestApp, username: &str, user_agent: &str) -> Browser {
     let b = Browser::with_user_agent(&app.address, user_agent);
-    let res = b.login(username, PASSWORD).await;
-    assert_status!(res, 303, "login of {username}");
+    assert_status!(
+        b.login(username, PASSWORD).await,
+        303,
+        "login of {username}"
+    );
     b
 }
 
@@ -114,8 +116,10 @@ async fn ending_one_session_logs_that_client_out_at_its_next_request(app: TestAp
         entries[0]
     );
     // Ending it again: it is gone.
-    let res = mine.post(&format!("/account/sessions/{id}/end"), &[]).await;
-    assert_status!(res, 404);
+    assert_status!(
+        mine.post(&format!("/account/sessions/{id}/end"), &[]).await,
+        404
+    );
 }
 
 async fn ending_all_other_sessions_needs_confirmation_and_keeps_this_one(app: TestApp) {
@@ -124,8 +128,11 @@ async fn ending_all_other_sessions_needs_confirmation_and_keeps_this_one(app: Te
     let second = login_as(&app, "acme", CHROME_WINDOWS).await;
     let third = app.login("acme").await;
     let bystander = app.login("globex").await;
-    let res = mine.post("/account/sessions/end-others", &[]).await;
-    assert_status!(res, 422, "asks first");
+    assert_status!(
+        mine.post("/account/sessions/end-others", &[]).await,
+        422,
+        "asks first"
+    );
     assert!(logged_in(&second).await && logged_in(&third).await);
     let res = mine
         .post("/account/sessions/end-others", &[("confirm", "yes")])
@@ -143,10 +150,11 @@ async fn another_logins_session_cannot_be_ended_and_is_404(app: TestApp) {
     let acme = app.login("acme").await;
     let globex = app.login("globex").await;
     let theirs = public_id_of(&app, &globex).await;
-    let res = acme
-        .post(&format!("/account/sessions/{theirs}/end"), &[])
-        .await;
-    assert_status!(res, 404);
+    assert_status!(
+        acme.post(&format!("/account/sessions/{theirs}/end"), &[])
+            .await,
+        404
+    );
     assert!(logged_in(&globex).await);
     assert!(audited(&app, "session.end").is_empty());
 }
@@ -165,13 +173,15 @@ async fn a_manager_sees_and_ends_every_session_of_a_login_it_covers(app: TestApp
     );
     assert!(page.contains(&format!("/users/{}/sessions/end", t.acme)));
     // Not another reseller's customer (globex belongs to the admin): 404.
-    let res = reseller
-        .post(
-            &format!("/users/{}/sessions/end", t.globex),
-            &[("confirm", "yes")],
-        )
-        .await;
-    assert_status!(res, 404);
+    assert_status!(
+        reseller
+            .post(
+                &format!("/users/{}/sessions/end", t.globex),
+                &[("confirm", "yes")],
+            )
+            .await,
+        404
+    );
     assert!(logged_in(&globex).await);
     // The customer itself may not end its reseller's sessions.
     let res = acme_ff
@@ -184,8 +194,7 @@ async fn a_manager_sees_and_ends_every_session_of_a_login_it_covers(app: TestApp
     assert!(logged_in(&reseller).await);
     // Without confirmation nothing ends.
     let url = format!("/users/{}/sessions/end", t.acme);
-    let res = reseller.post(&url, &[]).await;
-    assert_status!(res, 422);
+    assert_status!(reseller.post(&url, &[]).await, 422);
     assert!(logged_in(&acme_ff).await);
     let res = reseller.post(&url, &[("confirm", "yes")]).await;
     assert_redirect_to(&res, &format!("/users/{}", t.acme));

@@ -1,5 +1,5 @@
 //! Browser end-to-end tests: the real server (started in-process as in the HTTP suite, by
-//! the shared tests/api/helpers.rs) driven through Debian's headless Chromium and
+//! the shared tests/api/helpers/mod.rs) driven through Debian's headless Chromium and
 //! chromedriver, as a person clicks through it. One journey, two browser windows at most:
 //! the machine has two cores, and the backend matrix is the HTTP suite's job, so this runs
 //! on SQLite only. Along the way it runs axe-core on each main page and writes the

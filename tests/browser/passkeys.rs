@@ -1,4 +1,4 @@
-//! Passkeys in a real browser (issue 16): a login registers passkeys on its Security page
+//! Passkeys in a real browser: a login registers passkeys on its Security page
 //! and then logs in with one at the two-factor step, Chromium's WebDriver *virtual
 //! authenticator* standing in for a phone or a security key (chromedriver's
 //! `POST /session/{id}/webauthn/authenticator`, sent through fantoccini's raw command

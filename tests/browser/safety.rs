@@ -1,4 +1,4 @@
-//! Safe by default, in a browser (issue 15): destructive actions ask in a native dialog
+//! Safe by default, in a browser: destructive actions ask in a native dialog
 //! (Cancel changes nothing), a reinstall wants the hostname typed, the Assign Servers
 //! dialog shows its messages and keeps the list when "all servers" goes off, reloading
 //! the API key page keeps one key and hides the secret, the add-alias-user form reports
@@ -7,7 +7,7 @@
 
 use diesel::prelude::*;
 use steward::bootstrap::demo::DEMO_PASSWORD;
-use steward::db::schema::{alias_servers, api_keys, servers, users};
+use steward::db::schema::{api_keys, servers, users};
 use steward::db::Backend;
 
 use crate::axe::Audit;
@@ -37,15 +37,6 @@ fn server_state(app: &TestApp, id: i32) -> (String, String) {
         .select((servers::power_state, servers::status))
         .first(&mut app.conn())
         .expect("server")
-}
-
-fn assigned(app: &TestApp, alias: i32) -> Vec<i32> {
-    alias_servers::table
-        .filter(alias_servers::alias_id.eq(alias))
-        .select(alias_servers::server_id)
-        .order(alias_servers::server_id)
-        .load(&mut app.conn())
-        .expect("assignments")
 }
 
 /// Whether the confirmation dialog is open (modal).
@@ -157,7 +148,7 @@ async fn destructive_actions_ask_first_and_nothing_is_lost_silently_in_the_brows
     // Assign Servers: Assign waits for a tick, "select all" ticks the page, messages show
     // in the dialog, and "all servers" on then off keeps the list.
     let ops = user_id(&app, "acme-ops");
-    let before = assigned(&app, ops);
+    let before = app.assigned(ops);
     assert!(!before.is_empty());
     owner.goto(&format!("/users/{acme}/alias-users")).await;
     owner
@@ -219,7 +210,7 @@ async fn destructive_actions_ask_first_and_nothing_is_lost_silently_in_the_brows
         })
         .await;
     assert_eq!(
-        assigned(&app, ops),
+        app.assigned(ops),
         before,
         "all servers on then off keeps the list"
     );
@@ -233,7 +224,7 @@ async fn destructive_actions_ask_first_and_nothing_is_lost_silently_in_the_brows
     wait_dialog(&owner, true).await;
     owner.click("#confirm-dialog [data-confirm-cancel]").await;
     wait_dialog(&owner, false).await;
-    assert_eq!(assigned(&app, ops), before);
+    assert_eq!(app.assigned(ops), before);
     owner.click("#assign-servers [data-close-dialog]").await;
 
     // Deleting an alias user asks too.

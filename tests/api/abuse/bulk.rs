@@ -27,10 +27,11 @@ async fn assigning_ten_thousand_servers_writes_one_summarized_audit_row(app: Tes
     let b = app.login("acme").await;
     let mut form: Vec<(&str, &str)> = vec![("action", "assign")];
     form.extend(ids.iter().map(|i| ("server_id", i.as_str())));
-    let res = b
-        .post(&format!("/users/{acme}/alias-users/{ops}/servers"), &form)
-        .await;
-    assert_status!(res, 303);
+    assert_status!(
+        b.post(&format!("/users/{acme}/alias-users/{ops}/servers"), &form)
+            .await,
+        303
+    );
 
     let assigned: i64 = alias_servers::table
         .filter(alias_servers::alias_id.eq(ops))
@@ -62,10 +63,11 @@ async fn assigning_ten_thousand_servers_writes_one_summarized_audit_row(app: Tes
     let half: Vec<(&str, &str)> = std::iter::once(("action", "unassign"))
         .chain(ids[..5000].iter().map(|i| ("server_id", i.as_str())))
         .collect();
-    let res = b
-        .post(&format!("/users/{acme}/alias-users/{ops}/servers"), &half)
-        .await;
-    assert_status!(res, 303);
+    assert_status!(
+        b.post(&format!("/users/{acme}/alias-users/{ops}/servers"), &half)
+            .await,
+        303
+    );
     let counted: i32 = users::table
         .find(ops)
         .select(users::assigned_servers)

@@ -17,8 +17,8 @@ use diesel::PgConnection;
 use steward::db::schema::users;
 use steward::db::Backend;
 
-use super::{eventually, is_status, status_of};
-use crate::helpers::{postgres_base, TestApp, PASSWORD};
+use super::{answers_within, eventually, status_of};
+use crate::helpers::{assert_says, postgres_base, TestApp, PASSWORD};
 
 backend_tests!(a_database_that_refuses_writes_gets_a_503_page_and_readyz_says_so_until_it_recovers);
 
@@ -82,35 +82,18 @@ async fn a_database_that_refuses_writes_gets_a_503_page_and_readyz_says_so_until
     let admin = app.admin("boss");
     let owner = admin.to_string();
     let b = app.login("boss").await;
-    assert!(
-        eventually(Duration::from_secs(10), || is_status(
-            &app.address,
-            "/readyz",
-            200
-        ))
-        .await
-    );
+    assert!(answers_within(&app.address, "/readyz", 200, Duration::from_secs(10)).await);
     // A successful write leaves a flash for the next page (not followed yet).
     assert_status!(create_account(&b, &owner, "before").await, 303);
     let before = accounts(&app);
 
     set_read_only(&app, true);
     assert!(
-        eventually(Duration::from_secs(10), || is_status(
-            &app.address,
-            "/readyz",
-            503
-        ))
-        .await,
+        answers_within(&app.address, "/readyz", 503, Duration::from_secs(10)).await,
         "/readyz reports that writes are refused"
     );
     assert!(
-        eventually(Duration::from_secs(5), || is_status(
-            &app.address,
-            "/healthz",
-            200
-        ))
-        .await,
+        answers_within(&app.address, "/healthz", 200, Duration::from_secs(5)).await,
         "/healthz stays live: the database answers"
     );
     // A read shows the pending flash, though the session cannot drop it.
@@ -136,17 +119,11 @@ async fn a_database_that_refuses_writes_gets_a_503_page_and_readyz_says_so_until
     assert_eq!(status_of(&app.address, "/login").await, 200);
     let stranger = app.browser();
     let res = stranger.login("boss", PASSWORD).await;
-    assert_status!(res, 503);
-    assert!(res.text().await.unwrap().contains("nothing was saved"));
+    assert_says(res, 503, "nothing was saved").await;
 
     set_read_only(&app, false);
     assert!(
-        eventually(Duration::from_secs(10), || is_status(
-            &app.address,
-            "/readyz",
-            200
-        ))
-        .await,
+        answers_within(&app.address, "/readyz", 200, Duration::from_secs(10)).await,
         "/readyz recovers"
     );
     assert!(

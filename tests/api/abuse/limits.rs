@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use steward::web::limits::Limits;
 
-use super::{eventually, is_status, status_of, Stalled};
+use super::{answers_within, status_of, Stalled};
 use crate::helpers::test_limits;
 
 with_limits!(
@@ -39,14 +39,7 @@ async fn bodies_beyond_the_memory_budget_are_refused_with_503(app: crate::helper
     assert!(status.contains(" 503 "), "the second body got {status:?}");
     drop(first);
     // The budget is given back when requests end: a normal login form works.
-    assert!(
-        eventually(Duration::from_secs(10), || is_status(
-            &app.address,
-            "/login",
-            200
-        ))
-        .await
-    );
+    assert!(answers_within(&app.address, "/login", 200, Duration::from_secs(10)).await);
     let b = app.browser();
     assert_status!(b.login("nobody", "wrong").await, 422);
 }
@@ -106,12 +99,7 @@ async fn connections_beyond_the_cap_are_refused_while_healthz_and_readyz_answer(
     let page_share = limits.page_connections();
     assert!(page_share < 16);
     assert!(
-        eventually(Duration::from_secs(10), || is_status(
-            &app.address,
-            "/readyz",
-            200
-        ))
-        .await,
+        answers_within(&app.address, "/readyz", 200, Duration::from_secs(10)).await,
         "ready before the test"
     );
     // Fill the pages' share of connections with bodies that never finish.
@@ -143,12 +131,7 @@ async fn connections_beyond_the_cap_are_refused_while_healthz_and_readyz_answer(
     // Once the stalled connections go, pages answer again.
     drop(stalled);
     assert!(
-        eventually(Duration::from_secs(10), || is_status(
-            &app.address,
-            "/login",
-            200
-        ))
-        .await,
+        answers_within(&app.address, "/login", 200, Duration::from_secs(10)).await,
         "pages answer again after the connections closed"
     );
 }

@@ -1,4 +1,4 @@
-//! Holding up under abuse (issue 21), each test bounded in time and count, on loopback:
+//! Holding up under abuse, each test bounded in time and count, on loopback:
 //! deadlines and connection caps (limits.rs), no state for strangers and the session cap
 //! (strangers.rs), bounded tables (retention.rs), honest answers when the database refuses
 //! writes (failure.rs), fair sharing between logins and search deadlines (fairness.rs),
@@ -144,6 +144,11 @@ pub async fn status_of(address: &str, path: &str) -> u16 {
 }
 
 /// Whether `path` answers `want` (a fresh connection).
+/// Whether `path` answers `want` within `within`, asked again and again until then.
+pub async fn answers_within(address: &str, path: &str, want: u16, within: Duration) -> bool {
+    eventually(within, || is_status(address, path, want)).await
+}
+
 pub async fn is_status(address: &str, path: &str, want: u16) -> bool {
     status_of(address, path).await == want
 }

@@ -7,6 +7,7 @@
 
 use diesel::prelude::*;
 use steward::db::schema::{alias_role_permissions, alias_roles, alias_servers, audit_log, users};
+use steward::models::audit::AuditEntry;
 use steward::models::now;
 use steward::models::server::{NewServer, Server};
 
@@ -252,6 +253,16 @@ impl TestApp {
             .unwrap();
     }
 
+    /// The servers assigned to an alias user, by id.
+    pub fn assigned(&self, alias: i32) -> Vec<i32> {
+        alias_servers::table
+            .filter(alias_servers::alias_id.eq(alias))
+            .select(alias_servers::server_id)
+            .order(alias_servers::server_id)
+            .load(&mut self.conn())
+            .unwrap()
+    }
+
     /// Many servers for one owner, inserted in chunks: hostnames srv00000.example.net..,
     /// tagged "even" or "odd".
     pub fn many_servers(&self, owner: i32, n: usize) {
@@ -285,6 +296,23 @@ impl TestApp {
     /// A server as the database holds it now.
     pub fn find_server(&self, id: i32) -> Option<Server> {
         Server::find(&mut self.conn(), id).unwrap()
+    }
+
+    /// The audit entries of `action`, oldest first; a pattern with `%` (`"role.%"`)
+    /// matches a family of actions as SQL LIKE does.
+    pub fn audit_entries(&self, action: &str) -> Vec<AuditEntry> {
+        let all = audit_log::table
+            .order(audit_log::id)
+            .select(AuditEntry::as_select());
+        if action.contains('%') {
+            all.filter(audit_log::action.like(action))
+                .load(&mut self.conn())
+                .unwrap()
+        } else {
+            all.filter(audit_log::action.eq(action))
+                .load(&mut self.conn())
+                .unwrap()
+        }
     }
 
     /// How many audit rows record `action`.

@@ -1,11 +1,16 @@
 //! The test harness: `spawn_app(backend)` starts the real server on a free port with a
 //! fresh database (an SQLite file in a temporary folder, or a new PostgreSQL database),
 //! and `Browser` is a cookie-keeping HTTP client that does not follow redirects.
-//! `backend_tests!` runs each test on both backends. Test data: `builders`; ports and the
-//! cookie secret for tests that start the binary: `net`.
+//! `backend_tests!` runs each test on both backends. Test data: `builders`; the JSON API
+//! as tests call it: `api`; every row of the database, for "a refused request changed
+//! nothing": `snapshot`; ports, the cookie secret and console commands for tests that start
+//! the binary: `net`. Below: accounts (`tenants`), a browser's requests (`Browser`), and
+//! API keys made through their page (`create_api_key`).
 
+pub mod api;
 pub mod builders;
 pub mod net;
+pub mod snapshot;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -345,6 +350,11 @@ impl TestApp {
         steward::models::user::User::find(&mut self.conn(), id).unwrap()
     }
 
+    /// The login named `username` (any case), if there is one.
+    pub fn user_named(&self, username: &str) -> Option<steward::models::user::User> {
+        steward::models::user::User::find_by_username(&mut self.conn(), username).unwrap()
+    }
+
     /// A new browser (its own cookie jar).
     pub fn browser(&self) -> Browser {
         Browser::new(&self.address)
@@ -431,6 +441,16 @@ impl Browser {
             .expect("request")
     }
 
+    /// GET `path` as htmx sends it (`HX-Request: true`): the answer is a fragment.
+    pub async fn htmx_get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .header("HX-Request", "true")
+            .send()
+            .await
+            .expect("request")
+    }
+
     /// The page at `path`, which must answer 200: a check that a page does *not* contain
     /// something must never pass because the page was an error or a redirect.
     pub async fn get_html(&self, path: &str) -> String {
@@ -471,14 +491,31 @@ impl Browser {
     /// POSTs a form with the session's CSRF token added.
     pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
         let token = self.csrf().await;
-        let mut body: Vec<(&str, &str)> = fields.to_vec();
-        body.push(("csrf_token", &token));
-        self.client
-            .post(self.url(path))
-            .form(&body)
-            .send()
-            .await
-            .expect("request")
+        self.post_with_token(path, fields, &token).await
+    }
+
+    /// POSTs a form with the CSRF token read from the page at `token_page` (for a login
+    /// whose own page `post` would read it from is not the one a test needs).
+    pub async fn post_from(
+        &self,
+        token_page: &str,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let page = self.get_html(token_page).await;
+        let token = csrf_in(&page).expect("a csrf token on the page");
+        self.post_with_token(path, fields, &token).await
+    }
+
+    async fn post_with_token(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        token: &str,
+    ) -> reqwest::Response {
+        let mut body = fields.to_vec();
+        body.push(("csrf_token", token));
+        self.post_raw(path, &body).await
     }
 
     /// POSTs a form exactly as given (no token added).
@@ -489,6 +526,13 @@ impl Browser {
             .send()
             .await
             .expect("request")
+    }
+
+    /// Starts impersonating the login whose page is `page` (`/users/{id}`, or an alias
+    /// user's page), which must succeed: the panel answers with its servers page.
+    pub async fn impersonate(&self, page: &str) {
+        let res = self.post(&format!("{page}/impersonate"), &[]).await;
+        assert_redirect_to(&res, "/servers");
     }
 
     pub async fn login(&self, username: &str, password: &str) -> reqwest::Response {
@@ -503,10 +547,67 @@ pub fn csrf_in(html: &str) -> Option<String> {
     re.captures(html).map(|c| c[1].to_string())
 }
 
+/// Asserts a response's status and that its page says `text` (a refusal with its message,
+/// a form shown again with the input kept).
+pub async fn assert_says(res: reqwest::Response, status: u16, text: &str) {
+    assert_status!(res, status, "expected a page saying {text:?}");
+    let url = res.url().to_string();
+    let body = res.text().await.unwrap();
+    assert!(
+        body.contains(text),
+        "{url} answered {status} without {text:?}: {body:.500}"
+    );
+}
+
 pub fn assert_redirect_to(res: &reqwest::Response, location: &str) {
     assert_status!(res, 303, "expected a redirect to {location}");
     assert_eq!(
         res.headers().get("location").unwrap().to_str().unwrap(),
         location
     );
+}
+
+/// An admin "boss", a reseller "northwind" owning customer "acme", and customer "globex".
+pub struct Tenants {
+    pub admin: i32,
+    pub reseller: i32,
+    pub acme: i32,
+    pub globex: i32,
+}
+
+pub fn tenants(app: &TestApp) -> Tenants {
+    let admin = app.admin("boss");
+    let reseller = app.reseller("northwind", admin);
+    let acme = app.customer("acme", reseller);
+    let globex = app.customer("globex", admin);
+    Tenants {
+        admin,
+        reseller,
+        acme,
+        globex,
+    }
+}
+
+/// Creates an API key the way a browser does: the POST answers 303 to the key page, and
+/// that page shows the secret once. Answers the secret.
+pub async fn create_api_key(b: &Browser, url: &str, fields: &[(&str, &str)]) -> String {
+    let res = b.post(url, fields).await;
+    assert_status!(res, 303, "an API key is made by a POST that redirects");
+    let location = res
+        .headers()
+        .get("location")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(location, url, "to the key page");
+    secret_in(&b.get_html(&location).await).expect("the key page shows the new key")
+}
+
+/// The first `stw_…` secret in a text.
+pub fn secret_in(text: &str) -> Option<String> {
+    regex::Regex::new(r"stw_[A-Za-z0-9_-]{32,}")
+        .unwrap()
+        .find(text)
+        .map(|m| m.as_str().to_string())
 }

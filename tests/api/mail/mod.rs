@@ -1,4 +1,4 @@
-//! SPEC §8 Mail, against a real SMTP server over TCP (`sink::SmtpSink`): a queued mail
+//! The panel's mail, against a real SMTP server over TCP (`sink::SmtpSink`): a queued mail
 //! arrives with its text and HTML parts and the configured sender; a mail server that is
 //! down or stalled costs retries (recorded) but never a page's time; a sensitive body is
 //! blanked once sent; a restart after SIGKILL loses no mail; two instances on one
@@ -414,36 +414,30 @@ async fn the_admin_page_shows_the_queue_to_admins_only_and_never_a_body(app: Tes
     // Not an admin: 403 for the page and the retry, and nothing changes.
     let other = app.login("acme").await;
     assert_status!(other.get("/admin/mail").await, 403);
-    let res = other
-        .post(&format!("/admin/mail/{failed}/retry"), &[])
-        .await;
-    assert_status!(res, 403);
+    assert_status!(
+        other
+            .post(&format!("/admin/mail/{failed}/retry"), &[])
+            .await,
+        403
+    );
     assert_eq!(row(&mut app.conn(), failed).status, "failed");
     let _ = customer;
 
     // Unknown or non-numeric ids: 404. A mail that has not failed stays as it is.
-    assert_eq!(
-        root.post("/admin/mail/999999/retry", &[])
-            .await
-            .status()
-            .as_u16(),
-        404
+    assert_status!(root.post("/admin/mail/999999/retry", &[]).await, 404);
+    assert_status!(root.post("/admin/mail/x/retry", &[]).await, 404);
+    assert_status!(
+        root.post(&format!("/admin/mail/{sent}/retry"), &[]).await,
+        303
     );
-    assert_eq!(
-        root.post("/admin/mail/x/retry", &[])
-            .await
-            .status()
-            .as_u16(),
-        404
-    );
-    let res = root.post(&format!("/admin/mail/{sent}/retry"), &[]).await;
-    assert_status!(res, 303);
     assert_eq!(row(&mut app.conn(), sent).status, "sent");
     assert_eq!(row(&mut app.conn(), queued).status, "queued");
 
     // The admin sends a failed mail again: queued, due now, fresh attempts, audited.
-    let res = root.post(&format!("/admin/mail/{failed}/retry"), &[]).await;
-    assert_status!(res, 303);
+    assert_status!(
+        root.post(&format!("/admin/mail/{failed}/retry"), &[]).await,
+        303
+    );
     // (The app's worker may already have sent it, to the log.)
     let r = row(&mut app.conn(), failed);
     assert!(r.status == "queued" || r.status == "sent", "{r:?}");
@@ -456,7 +450,7 @@ async fn the_admin_page_shows_the_queue_to_admins_only_and_never_a_body(app: Tes
     assert_eq!(audited, 1);
 }
 
-/// SPEC §9: on SIGTERM the worker finishes the send in hand (the server answers it late)
+/// On SIGTERM the worker finishes the send in hand (the server answers it late)
 /// and takes no new mail; `steward serve` exits 0 and the rest stays queued.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_finishes_the_send_in_hand_and_leaves_the_rest_queued() {

@@ -1,4 +1,4 @@
-//! SPEC §9: `steward backup --to FILE` takes a consistent copy of the SQLite database
+//! `steward backup --to FILE` takes a consistent copy of the SQLite database
 //! while the panel serves writes; a panel booted on the copy finds an intact database
 //! holding every write acknowledged before the backup began. On PostgreSQL the command
 //! refuses and points to pg_dump.

@@ -1,10 +1,10 @@
-//! SPEC §9: `STEWARD_TRUSTED_PROXIES`. Only a trusted peer may name the client address
+//! `STEWARD_TRUSTED_PROXIES`. Only a trusted peer may name the client address
 //! through `X-Forwarded-For` / `Forwarded`, and the right-most untrusted address is the
 //! client; the one address decided is what Login History, the audit log and throttling
 //! record.
 
 use diesel::prelude::*;
-use steward::db::schema::{audit_log, login_attempts};
+use steward::db::schema::login_attempts;
 
 use super::browser_via_proxy;
 use crate::backend_tests_with;
@@ -25,25 +25,28 @@ fn login_ips(app: &TestApp, username: &str) -> Vec<String> {
 }
 
 fn audit_ips(app: &TestApp, action: &str) -> Vec<String> {
-    audit_log::table
-        .filter(audit_log::action.eq(action))
-        .order(audit_log::id)
-        .select(audit_log::ip)
-        .load(&mut *app.conn())
-        .unwrap()
+    let entries = app.audit_entries(action);
+    entries.into_iter().map(|e| e.ip).collect()
+}
+
+/// The admin "boss" logs in from a client whose requests carry `X-Forwarded-For:
+/// forwarded`, and creates a role (an audited change).
+async fn log_in_and_act_forwarded_for(app: &TestApp, admin: i32, forwarded: &str) {
+    let b = browser_via_proxy(&app.address, forwarded);
+    assert_status!(b.login("boss", PASSWORD).await, 303);
+    assert_status!(
+        b.post(
+            &format!("/users/{admin}/roles"),
+            &[("name", "Viewers"), ("permissions", "servers.view")],
+        )
+        .await,
+        303
+    );
 }
 
 async fn an_untrusted_peer_cannot_choose_its_address_with_forwarding_headers(app: TestApp) {
     let admin = app.admin("boss");
-    let b = browser_via_proxy(&app.address, "198.51.100.7");
-    assert_status!(b.login("boss", PASSWORD).await, 303);
-    let res = b
-        .post(
-            &format!("/users/{admin}/roles"),
-            &[("name", "Viewers"), ("permissions", "servers.view")],
-        )
-        .await;
-    assert_status!(res, 303);
+    log_in_and_act_forwarded_for(&app, admin, "198.51.100.7").await;
     // No proxy is trusted by default: the socket's address is recorded, not the header's.
     assert_eq!(login_ips(&app, "boss"), ["127.0.0.1"]);
     assert_eq!(audit_ips(&app, "role.create"), ["127.0.0.1"]);
@@ -52,15 +55,7 @@ async fn an_untrusted_peer_cannot_choose_its_address_with_forwarding_headers(app
 async fn forwarded_addresses_are_recorded_in_login_history_and_audit(app: TestApp) {
     let admin = app.admin("boss");
     // The client forged the first entry; the trusted proxy appended the real address.
-    let b = browser_via_proxy(&app.address, "6.6.6.6, 198.51.100.7");
-    assert_status!(b.login("boss", PASSWORD).await, 303);
-    let res = b
-        .post(
-            &format!("/users/{admin}/roles"),
-            &[("name", "Viewers"), ("permissions", "servers.view")],
-        )
-        .await;
-    assert_status!(res, 303);
+    log_in_and_act_forwarded_for(&app, admin, "6.6.6.6, 198.51.100.7").await;
     assert_eq!(login_ips(&app, "boss"), ["198.51.100.7"]);
     assert_eq!(audit_ips(&app, "role.create"), ["198.51.100.7"]);
 

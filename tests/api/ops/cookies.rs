@@ -1,4 +1,4 @@
-//! SPEC §5/§9: when `STEWARD_PUBLIC_URL` is https, the session cookie is `Secure` with the
+//! When `STEWARD_PUBLIC_URL` is https, the session cookie is `Secure` with the
 //! `__Host-` prefix and every response carries `Strict-Transport-Security`; over plain
 //! http (the default, for local use) neither, so the panel still works without TLS.
 
@@ -120,14 +120,17 @@ async fn with_an_https_public_url_a_new_api_keys_secret_is_shown_once(app: TestA
     let keys = format!("{page}/api-keys");
     let list = get(keys.clone()).await.unwrap().text().await.unwrap();
     let token = csrf_in(&list).expect("a csrf token on the keys page");
-    let res = client
-        .post(format!("{}{keys}", app.address))
-        .header("Cookie", &cookie)
-        .form(&[("name", "deploy"), ("csrf_token", token.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_status!(res, 303, "the key is created");
+    assert_status!(
+        client
+            .post(format!("{}{keys}", app.address))
+            .header("Cookie", &cookie)
+            .form(&[("name", "deploy"), ("csrf_token", token.as_str())])
+            .send()
+            .await
+            .unwrap(),
+        303,
+        "the key is created"
+    );
     let shown = get(keys.clone()).await.unwrap().text().await.unwrap();
     assert!(
         shown.contains("id=\"new-api-key\"") && shown.contains("value=\"stw_"),

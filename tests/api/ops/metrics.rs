@@ -1,4 +1,4 @@
-//! SPEC §9: Prometheus metrics on `STEWARD_METRICS_BIND` only: requests by route pattern
+//! Prometheus metrics on `STEWARD_METRICS_BIND` only: requests by route pattern
 //! and status, latency histograms, database pool waits, the Argon2 queue, logins by
 //! outcome and open sessions. The counters are the process's, so each check compares the
 //! numbers before and after its own requests.
@@ -72,8 +72,7 @@ async fn metrics_are_never_served_on_the_panel_port(app: TestApp) {
         app.metrics_address.is_none(),
         "off unless STEWARD_METRICS_BIND is set"
     );
-    let res = app.browser().get("/metrics").await;
-    assert_status!(res, 404);
+    assert_status!(app.browser().get("/metrics").await, 404);
     // Unknown paths are counted under one label, not one series per path.
     let text = steward::ops::metrics::render();
     assert!(!text.contains("route=\"/metrics\""));

@@ -1,4 +1,4 @@
-//! Running Steward in production (issue 20): client addresses behind trusted proxies,
+//! Running Steward in production: client addresses behind trusted proxies,
 //! fair login throttling and its admin page, cookies and HSTS over https, metrics on
 //! their own port, online SQLite backups, graceful shutdown, and the shipped artefacts
 //! (the binary's links, the systemd unit, the Debian package).

@@ -1,4 +1,4 @@
-//! What is shipped (issue 20): a binary that does not need the system's libpq, a systemd
+//! What is shipped: a binary that does not need the system's libpq, a systemd
 //! unit that `systemd-analyze verify` accepts, and a Debian package holding the binary,
 //! the unit, the default environment file and a post-install script that creates the
 //! state directory. The package is built once by `scripts/test` (a release build takes

@@ -74,30 +74,34 @@ async fn a_page_view_reads_session_rights_and_rows_in_one_handoff(backend: Backe
     boss.get_html(&address, &dialog).await;
     boss.get_html(&address, &format!("{dialog}?q=web")).await;
     let web1 = app.server("web1").owned_by(acme).create();
-    let res = boss
-        .post(
+    assert_status!(
+        boss.post(
             &address,
             &dialog,
             &[("action", "assign"), ("server_id", &web1.to_string())],
         )
         .await
-        .expect("assign");
-    assert_status!(res, 303, "the assign POST is acknowledged");
+        .expect("assign"),
+        303,
+        "the assign POST is acknowledged"
+    );
     assert_eq!(
         assigned(&app, aliases[0]),
         vec![web1],
         "the server is assigned"
     );
     // Two more forms, of other features: a role created, a server renamed.
-    let res = boss
-        .post(
+    assert_status!(
+        boss.post(
             &address,
             &format!("/users/{acme}/roles"),
             &[("name", "Auditors"), ("permissions", "servers.view")],
         )
         .await
-        .expect("role");
-    assert_status!(res, 303, "the role is created");
+        .expect("role"),
+        303,
+        "the role is created"
+    );
     let res = boss
         .post(
             &address,
@@ -126,17 +130,21 @@ async fn a_page_view_reads_session_rights_and_rows_in_one_handoff(backend: Backe
         .expect("body")
         .contains("flash flash-success"));
     for _ in 0..2 {
-        let res = boss.get(&address, "/static/app.css").await.expect("css");
-        assert_status!(res, 200);
+        assert_status!(
+            boss.get(&address, "/static/app.css").await.expect("css"),
+            200
+        );
     }
     let anonymous = reqwest::Client::new();
-    let res = anonymous
-        .get(format!("{address}/login"))
-        .timeout(Duration::from_secs(30))
-        .send()
-        .await
-        .expect("login page");
-    assert_status!(res, 200);
+    assert_status!(
+        anonymous
+            .get(format!("{address}/login"))
+            .timeout(Duration::from_secs(30))
+            .send()
+            .await
+            .expect("login page"),
+        200
+    );
     let after = scrape(&bind).await;
 
     let delta = |route: &str| {
@@ -225,15 +233,18 @@ async fn a_page_view_reads_session_rights_and_rows_in_one_handoff(backend: Backe
             .await;
         let preview = format!("{page}/role-preview?role_id={role}");
         boss.get_html(&address, &preview).await;
-        let res = reqwest::Client::new()
-            .get(format!("{address}{preview}"))
-            .header("Cookie", &boss.cookie)
-            .header("HX-Request", "true")
-            .timeout(Duration::from_secs(30))
-            .send()
-            .await
-            .expect("the preview fragment");
-        assert_status!(res, 200, "the preview fragment");
+        assert_status!(
+            reqwest::Client::new()
+                .get(format!("{address}{preview}"))
+                .header("Cookie", &boss.cookie)
+                .header("HX-Request", "true")
+                .timeout(Duration::from_secs(30))
+                .send()
+                .await
+                .expect("the preview fragment"),
+            200,
+            "the preview fragment"
+        );
         boss.get_html(&address, &format!("/users/{acme}/roles/new"))
             .await;
         let editor = boss
@@ -374,8 +385,11 @@ async fn an_api_call_reads_key_rights_and_rows_in_one_handoff(backend: Backend) 
         "/api/v1/servers?q=web1",
         "/api/v1/servers",
     ] {
-        let res = call("GET", path, None).await.expect("servers");
-        assert_status!(res, 200, "the key lists its servers");
+        assert_status!(
+            call("GET", path, None).await.expect("servers"),
+            200,
+            "the key lists its servers"
+        );
     }
     for _ in 0..2 {
         let res = call("GET", "/api/v1/alias-users", None)
@@ -386,14 +400,17 @@ async fn an_api_call_reads_key_rights_and_rows_in_one_handoff(backend: Backend) 
         assert!(body.contains("acme-ops"), "the list names the alias user");
     }
     let servers = format!("/api/v1/alias-users/{ops}/servers");
-    let res = call(
-        "PUT",
-        &servers,
-        Some(&format!(r#"{{"all": false, "server_ids": [{web1}]}}"#)),
-    )
-    .await
-    .expect("assign");
-    assert_status!(res, 200, "the key assigns a server");
+    assert_status!(
+        call(
+            "PUT",
+            &servers,
+            Some(&format!(r#"{{"all": false, "server_ids": [{web1}]}}"#)),
+        )
+        .await
+        .expect("assign"),
+        200,
+        "the key assigns a server"
+    );
     assert_eq!(assigned(&app, ops), vec![web1], "the server is assigned");
     let after = scrape(&bind).await;
 

@@ -1,4 +1,4 @@
-//! SPEC §9: on SIGTERM (and SIGINT) `steward serve` stops accepting, lets the requests in
+//! On SIGTERM (and SIGINT) `steward serve` stops accepting, lets the requests in
 //! flight finish, and exits 0. Twenty power requests on one server are in flight when the
 //! signal arrives, each waiting for the controller's answer to its job (the built-in
 //! driver's simulated latency, `STEWARD_DRIVER_DELAY_MS`, makes the calls slow, and a
@@ -86,8 +86,8 @@ async fn drains_requests_in_flight(backend: Backend, signal: &str, delay_ms: u64
     app.admin("boss");
     let sid: i32 = {
         let b = app.login("boss").await;
-        let res = b
-            .post(
+        assert_status!(
+            b.post(
                 "/servers",
                 &[
                     ("hostname", "web01.example.net"),
@@ -97,8 +97,9 @@ async fn drains_requests_in_flight(backend: Backend, signal: &str, delay_ms: u64
                     ("tags", ""),
                 ],
             )
-            .await;
-        assert_status!(res, 303);
+            .await,
+            303
+        );
         servers::table
             .filter(servers::hostname.eq("web01.example.net"))
             .select(servers::id)

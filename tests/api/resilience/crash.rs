@@ -1,4 +1,4 @@
-//! SPEC §6: "Nothing a user submits is lost on a crash once the panel answered it". The
+//! "Nothing a user submits is lost on a crash once the panel answered it". The
 //! real binary is SIGKILLed several times while eight writers create alias roles; after
 //! each restart on the same database the database is intact and every role the panel had
 //! acknowledged (303) is there, with its permission and its audit row (one transaction).

@@ -1,4 +1,4 @@
-//! SPEC §1 and §6: any number of stateless instances on one PostgreSQL. Two `steward serve`
+//! Any number of stateless instances on one PostgreSQL. Two `steward serve`
 //! processes share nothing but the database and the secret key; whatever happens on one
 //! (log-in, disable, key revocation, log-out) holds on the other at its next request.
 
@@ -53,15 +53,18 @@ async fn what_happens_on_one_instance_holds_on_the_other_at_its_next_request() {
     // A session made on A works on B, for reading and for a CSRF-checked write.
     let owner = Session::login(&a, "acme").await;
     assert!(owner.get_html(&b, "/servers").await.contains("Hi, acme"));
-    let res = owner
-        .post(
-            &b,
-            &format!("/users/{acme}/roles"),
-            &[("name", "Made on B"), ("permissions", "servers.view")],
-        )
-        .await
-        .expect("request");
-    assert_status!(res, 303, "a write on B with A's session");
+    assert_status!(
+        owner
+            .post(
+                &b,
+                &format!("/users/{acme}/roles"),
+                &[("name", "Made on B"), ("permissions", "servers.view")],
+            )
+            .await
+            .expect("request"),
+        303,
+        "a write on B with A's session"
+    );
     checks += 2;
 
     // Disabling an alias user on A ends its session on B at its next request.
@@ -70,11 +73,14 @@ async fn what_happens_on_one_instance_holds_on_the_other_at_its_next_request() {
         .get_html(&b, "/servers")
         .await
         .contains("Hi, acme-ops"));
-    let res = owner
-        .post(&a, &format!("/users/{acme}/alias-users/{ops}/disable"), &[])
-        .await
-        .expect("request");
-    assert_status!(res, 303, "disable on A");
+    assert_status!(
+        owner
+            .post(&a, &format!("/users/{acme}/alias-users/{ops}/disable"), &[])
+            .await
+            .expect("request"),
+        303,
+        "disable on A"
+    );
     let res = alias_session.get(&b, "/servers").await.expect("request");
     assert_eq!(
         (res.status().as_u16(), location(&res)),
@@ -85,11 +91,14 @@ async fn what_happens_on_one_instance_holds_on_the_other_at_its_next_request() {
 
     // Revoking an API key on A: B refuses it on the next call.
     assert_eq!(me(&b, &key).await, 200, "the key works on B");
-    let res = owner
-        .post(&a, &format!("/users/{acme}/api-keys/{kid}/revoke"), &[])
-        .await
-        .expect("request");
-    assert_status!(res, 303, "revoke on A");
+    assert_status!(
+        owner
+            .post(&a, &format!("/users/{acme}/api-keys/{kid}/revoke"), &[])
+            .await
+            .expect("request"),
+        303,
+        "revoke on A"
+    );
     assert_eq!(me(&b, &key).await, 401, "the revoked key on B");
     assert_eq!(me(&a, &key).await, 401, "the revoked key on A");
     checks += 1;
@@ -101,22 +110,31 @@ async fn what_happens_on_one_instance_holds_on_the_other_at_its_next_request() {
         .get_html(&b, &detail)
         .await
         .contains("web1.acme.test"));
-    let res = owner
-        .post(
-            &a,
-            &format!("/users/{acme}/roles/{viewers}"),
-            &[("name", "Viewers"), ("description", "")],
-        )
-        .await
-        .expect("request");
-    assert_status!(res, 303, "role edit on A");
-    let res = viewer.get(&b, &detail).await.expect("request");
-    assert_status!(res, 403, "the narrowed role on B");
+    assert_status!(
+        owner
+            .post(
+                &a,
+                &format!("/users/{acme}/roles/{viewers}"),
+                &[("name", "Viewers"), ("description", "")],
+            )
+            .await
+            .expect("request"),
+        303,
+        "role edit on A"
+    );
+    assert_status!(
+        viewer.get(&b, &detail).await.expect("request"),
+        403,
+        "the narrowed role on B"
+    );
     checks += 1;
 
     // A log-out on A ends the session on B.
-    let res = owner.post(&a, "/logout", &[]).await.expect("request");
-    assert_status!(res, 303, "log-out on A");
+    assert_status!(
+        owner.post(&a, "/logout", &[]).await.expect("request"),
+        303,
+        "log-out on A"
+    );
     let res = owner.get(&b, "/servers").await.expect("request");
     assert_eq!(
         (res.status().as_u16(), location(&res)),

@@ -1,4 +1,4 @@
-//! Steward under failure and load (issue 10): the real `steward serve` binary killed with
+//! Steward under failure and load: the real `steward serve` binary killed with
 //! SIGKILL under concurrent writes (crash.rs), hundreds of parallel writes and races for
 //! the same name, server or quota (races.rs), and two instances on one PostgreSQL sharing
 //! nothing but the database and the secret key (instances.rs), and a slow or killed

@@ -1,4 +1,4 @@
-//! Concurrency (issue 10): hundreds of parallel writes on one SQLite database reach every
+//! Concurrency: hundreds of parallel writes on one SQLite database reach every
 //! user as an answer, never as "database is locked"; and when many requests race for the
 //! same username, role name, assignment or the last places of a quota, the rule holds
 //! exactly once: one winner, a clear 422 for the others, no duplicate row, never a 500.

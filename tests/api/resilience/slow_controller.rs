@@ -201,15 +201,16 @@ async fn a_call_cut_by_sigkill_is_made_again_once_its_lease_ends(backend: Backen
     ];
     let first = Instance::start_with(&app.database_url, &env);
     let boss = Session::login(&first.address, "boss").await;
-    let res = boss
-        .post(
+    assert_status!(
+        boss.post(
             &first.address,
             &format!("/servers/{web1}/power"),
             &[("action", "off"), ("confirm", "yes")],
         )
         .await
-        .expect("answered");
-    assert_status!(res, 303);
+        .expect("answered"),
+        303
+    );
     let id = last_job_of(&app, web1);
     wait_for_job(&app, id, 10, |j| j.0 == "calling").await;
     first.kill();

@@ -24,14 +24,16 @@ async fn an_api_key_of_a_login_with_a_factor_works_as_before(app: TestApp) {
     enrol(&app.login("alice").await).await;
     let (_, key) = crate::matrix::api_key(&app, alice);
     let b = app.browser();
-    let res = b
-        .client
-        .get(b.url("/api/v1/me"))
-        .bearer_auth(key)
-        .send()
-        .await
-        .unwrap();
-    assert_status!(res, 200, "keys are their own credential");
+    assert_status!(
+        b.client
+            .get(b.url("/api/v1/me"))
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap(),
+        200,
+        "keys are their own credential"
+    );
 }
 
 async fn a_login_without_a_factor_logs_in_with_its_password_as_before(app: TestApp) {
@@ -72,8 +74,7 @@ async fn a_login_with_a_factor_is_sent_to_the_two_factor_step_and_reaches_nothin
         .await;
     assert_eq!(location(&res), "/login");
     // The API: the cookie is no credential there.
-    let res = b.get("/api/v1/me").await;
-    assert_status!(res, 401);
+    assert_status!(b.get("/api/v1/me").await, 401);
     // The session row names no logged-in login.
     let logged_in: i64 = sessions::table
         .filter(sessions::user_id.eq(alice))

@@ -1,4 +1,4 @@
-//! Two-factor authentication (issue 16, SPEC §7), on both backends: TOTP set-up with a QR
+//! Two-factor authentication, on both backends: TOTP set-up with a QR
 //! code, the login's second step, replay and throttling, recovery codes, the three
 //! policies that demand a factor, sudo mode, resets by managers and the console, and
 //! passkeys (with a software authenticator).

@@ -6,11 +6,11 @@
 
 use diesel::prelude::*;
 use serde_json::Value;
-use steward::db::schema::{audit_log, login_attempts, passkeys, recovery_codes, sessions};
+use steward::db::schema::{login_attempts, passkeys, recovery_codes, sessions};
 
 use super::authenticator::{allowed, SoftKey};
 use super::{age_sessions, has_factor, location, password_step};
-use crate::helpers::{csrf_in, Browser, TestApp};
+use crate::helpers::{assert_says, csrf_in, Browser, TestApp};
 
 backend_tests!(
     a_login_registers_several_named_passkeys_and_the_first_brings_recovery_codes,
@@ -81,14 +81,6 @@ fn names_of(app: &TestApp, login: i32) -> Vec<String> {
         .unwrap()
 }
 
-fn audited(app: &TestApp, action: &str) -> i64 {
-    audit_log::table
-        .filter(audit_log::action.eq(action))
-        .count()
-        .get_result(&mut app.conn())
-        .unwrap()
-}
-
 fn attempts(app: &TestApp, login: i32, reason: &str) -> i64 {
     login_attempts::table
         .filter(login_attempts::user_id.eq(Some(login)))
@@ -109,10 +101,7 @@ async fn alice_with_passkey(app: &TestApp) -> (i32, Browser, SoftKey) {
 }
 
 fn root_id(app: &TestApp) -> i32 {
-    steward::models::user::User::find_by_username(&mut app.conn(), "root")
-        .unwrap()
-        .unwrap()
-        .id
+    app.user_named("root").unwrap().id
 }
 
 /// The pending session's own token (the two-factor page's forms carry it).
@@ -202,7 +191,7 @@ async fn a_login_registers_several_named_passkeys_and_the_first_brings_recovery_
         names_of(&app, alice),
         ["Laptop", "Phone", "Security key <b>"]
     );
-    assert_eq!(audited(&app, "two_factor.passkey_add"), 3);
+    assert_eq!(app.audit_count("two_factor.passkey_add"), 3);
     let page = b.get_html("/account/security").await;
     assert!(page.contains("Phone"));
     assert!(page.contains("Security key &#60;b&#62;") || page.contains("Security key &lt;b&gt;"));
@@ -257,14 +246,16 @@ async fn a_passkey_logs_in_at_the_two_factor_step_and_its_counter_is_kept(app: T
     let (b2, _) = password_step(&app, "alice").await;
     let token = pending_token(&b2).await;
     let (_, options) = passkey_login_start(&b2, &token).await;
-    let res = post_json(
-        &b2,
-        &token,
-        "/login/two-factor/passkey/finish",
-        &key.assert(&options),
-    )
-    .await;
-    assert_status!(res, 200);
+    assert_status!(
+        post_json(
+            &b2,
+            &token,
+            "/login/two-factor/passkey/finish",
+            &key.assert(&options),
+        )
+        .await,
+        200
+    );
 }
 
 async fn a_replayed_forged_or_foreign_passkey_answer_is_refused_and_recorded(app: TestApp) {
@@ -279,20 +270,26 @@ async fn a_replayed_forged_or_foreign_passkey_answer_is_refused_and_recorded(app
     let (b, _) = password_step(&app, "alice").await;
     let token = pending_token(&b).await;
     // Finish without a start.
-    let res = post_json(&b, &token, "/login/two-factor/passkey/finish", &Value::Null).await;
-    assert_status!(res, 422);
+    assert_status!(
+        post_json(&b, &token, "/login/two-factor/passkey/finish", &Value::Null).await,
+        422
+    );
 
     // A good answer, then the same answer again: the challenge is used up.
     let (_, options) = passkey_login_start(&b, &token).await;
     let answer = key.assert(&options);
     // bob's passkey answering alice's challenge is refused (not one of hers) ...
     let foreign = bobs.assert(&options);
-    let res = post_json(&b, &token, "/login/two-factor/passkey/finish", &foreign).await;
-    assert_status!(res, 422);
+    assert_status!(
+        post_json(&b, &token, "/login/two-factor/passkey/finish", &foreign).await,
+        422
+    );
     assert_eq!(attempts(&app, alice, "passkey refused"), 1, "recorded");
     // ... and used the challenge up: alice's own good answer to it is refused now too.
-    let res = post_json(&b, &token, "/login/two-factor/passkey/finish", &answer).await;
-    assert_status!(res, 422);
+    assert_status!(
+        post_json(&b, &token, "/login/two-factor/passkey/finish", &answer).await,
+        422
+    );
     assert_eq!(
         location(&b.get("/servers").await),
         "/login",
@@ -302,14 +299,16 @@ async fn a_replayed_forged_or_foreign_passkey_answer_is_refused_and_recorded(app
     // An answer from another origin (a phishing site) is refused.
     let (_, options) = passkey_login_start(&b, &token).await;
     key.origin = "http://evil.localhost:1".into();
-    let res = post_json(
-        &b,
-        &token,
-        "/login/two-factor/passkey/finish",
-        &key.assert(&options),
-    )
-    .await;
-    assert_status!(res, 422);
+    assert_status!(
+        post_json(
+            &b,
+            &token,
+            "/login/two-factor/passkey/finish",
+            &key.assert(&options),
+        )
+        .await,
+        422
+    );
     assert_eq!(attempts(&app, alice, "passkey refused"), 2);
     assert_eq!(attempts(&app, alice, "passkey accepted"), 0);
 
@@ -345,8 +344,11 @@ async fn anonymous_clients_reach_no_passkey_route_and_get_no_session(app: TestAp
         "/account/security/passkeys/1/delete",
     ] {
         // Without a token: the CSRF guard refuses.
-        let res = anon.post_raw(path, &[("name", "x")]).await;
-        assert_status!(res, 403, "{path} without a token");
+        assert_status!(
+            anon.post_raw(path, &[("name", "x")]).await,
+            403,
+            "{path} without a token"
+        );
         // With the login form's token: sent to log in, and nothing kept for it.
         let res = anon.post(path, &[("name", "x")]).await;
         assert_status!(res, 303, "{path}");
@@ -366,40 +368,46 @@ async fn passkey_routes_refuse_a_request_without_the_csrf_token(app: TestApp) {
         .select(passkeys::id)
         .first(&mut app.conn())
         .unwrap();
-    let res = b
-        .post_raw(
+    assert_status!(
+        b.post_raw(
             "/account/security/passkeys/register/start",
             &[("name", "Phone")],
         )
-        .await;
-    assert_status!(res, 403);
-    let res = b
-        .client
-        .post(b.url("/account/security/passkeys/register/finish"))
-        .json(&serde_json::json!({}))
-        .send()
-        .await
-        .unwrap();
-    assert_status!(res, 403);
-    let res = b
-        .post_raw(
+        .await,
+        403
+    );
+    assert_status!(
+        b.client
+            .post(b.url("/account/security/passkeys/register/finish"))
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .unwrap(),
+        403
+    );
+    assert_status!(
+        b.post_raw(
             &format!("/account/security/passkeys/{pk}/delete"),
             &[("confirm", "yes")],
         )
-        .await;
-    assert_status!(res, 403);
-    let res = b
-        .post_raw(
+        .await,
+        403
+    );
+    assert_status!(
+        b.post_raw(
             &format!("/account/security/passkeys/{pk}/delete"),
             &[("confirm", "yes"), ("csrf_token", "forged")],
         )
-        .await;
-    assert_status!(res, 403);
+        .await,
+        403
+    );
     assert_eq!(names_of(&app, alice), ["Laptop"], "nothing deleted");
     // The pending step's routes too.
     let (p, _) = password_step(&app, "alice").await;
-    let res = p.post_raw("/login/two-factor/passkey/start", &[]).await;
-    assert_status!(res, 403);
+    assert_status!(
+        p.post_raw("/login/two-factor/passkey/start", &[]).await,
+        403
+    );
 }
 
 async fn deleting_another_logins_passkey_is_404_and_ones_own_is_confirmed_and_audited(
@@ -420,22 +428,25 @@ async fn deleting_another_logins_passkey_is_404_and_ones_own_is_confirmed_and_au
     let bob = app.login("bob").await;
     let root = app.login("root").await;
     for who in [&bob, &root] {
-        let res = who
-            .post(
+        assert_status!(
+            who.post(
                 &format!("/account/security/passkeys/{}/delete", ids[0]),
                 &[("confirm", "yes")],
             )
-            .await;
-        assert_status!(res, 404);
+            .await,
+            404
+        );
     }
     for bad in ["0", "-1", "abc", "99999999999"] {
-        let res = b
-            .post(
+        assert_status!(
+            b.post(
                 &format!("/account/security/passkeys/{bad}/delete"),
                 &[("confirm", "yes")],
             )
-            .await;
-        assert_status!(res, 404, "{bad}");
+            .await,
+            404,
+            "{bad}"
+        );
     }
     assert_eq!(names_of(&app, alice), ["Laptop", "Phone"]);
     // Without confirm=yes: the question (422, as every confirmed action), nothing deleted.
@@ -445,8 +456,7 @@ async fn deleting_another_logins_passkey_is_404_and_ones_own_is_confirmed_and_au
             &[],
         )
         .await;
-    assert_status!(res, 422);
-    assert!(res.text().await.unwrap().contains("Delete the passkey"));
+    assert_says(res, 422, "Delete the passkey").await;
     assert_eq!(names_of(&app, alice), ["Laptop", "Phone"]);
     let res = b
         .post(
@@ -456,7 +466,7 @@ async fn deleting_another_logins_passkey_is_404_and_ones_own_is_confirmed_and_au
         .await;
     assert_eq!(location(&res), "/account/security");
     assert_eq!(names_of(&app, alice), ["Phone"]);
-    assert_eq!(audited(&app, "two_factor.passkey_delete"), 1);
+    assert_eq!(app.audit_count("two_factor.passkey_delete"), 1);
     assert!(has_factor(&app, alice), "Phone is left");
     // The last one: no factor left, and the recovery codes go with it.
     b.post(
@@ -495,28 +505,33 @@ async fn a_bad_or_taken_name_is_refused_with_422_and_nothing_is_kept(app: TestAp
     // A finish without a start, and a forged credential after one.
     let token = b.csrf().await;
     let finish = "/account/security/passkeys/register/finish";
-    let res = post_json(&b, &token, finish, &serde_json::json!({})).await;
-    assert_status!(res, 422);
+    assert_status!(
+        post_json(&b, &token, finish, &serde_json::json!({})).await,
+        422
+    );
     let (_, options) = start(&b, "Phone").await;
     let mut forged = SoftKey::new(&origin(&app)).register(&options);
     forged["response"]["clientDataJSON"] = Value::String("e30".into());
-    let res = post_json(&b, &token, finish, &forged).await;
-    assert_status!(res, 422);
+    assert_status!(post_json(&b, &token, finish, &forged).await, 422);
     // The start was used up by the refusal: a good answer to it is refused now.
-    let res = post_json(
-        &b,
-        &token,
-        finish,
-        &SoftKey::new(&origin(&app)).register(&options),
-    )
-    .await;
-    assert_status!(res, 422);
+    assert_status!(
+        post_json(
+            &b,
+            &token,
+            finish,
+            &SoftKey::new(&origin(&app)).register(&options),
+        )
+        .await,
+        422
+    );
     // The same credential twice.
     let again = SoftKey::new(&origin(&app));
     register(&b, &again, "Phone").await;
     let (_, options) = start(&b, "Phone 2").await;
-    let res = post_json(&b, &token, finish, &again.register(&options)).await;
-    assert_status!(res, 422);
+    assert_status!(
+        post_json(&b, &token, finish, &again.register(&options)).await,
+        422
+    );
     assert_eq!(names_of(&app, alice), ["Laptop", "Phone"]);
 }
 
@@ -548,35 +563,40 @@ async fn passkey_changes_need_a_recent_authentication_and_are_refused_while_impe
 
     // The admin impersonating alice neither adds nor deletes her passkeys.
     let root = app.login("root").await;
-    let res = root.post(&format!("/users/{alice}/impersonate"), &[]).await;
-    assert_status!(res, 303);
-    let res = root
-        .post(
+    assert_status!(
+        root.post(&format!("/users/{alice}/impersonate"), &[]).await,
+        303
+    );
+    assert_status!(
+        root.post(
             "/account/security/passkeys/register/start",
             &[("name", "Mine")],
         )
-        .await;
-    assert_status!(res, 403);
-    let res = root
-        .post(
+        .await,
+        403
+    );
+    assert_status!(
+        root.post(
             &format!("/account/security/passkeys/{pk}/delete"),
             &[("confirm", "yes")],
         )
-        .await;
-    assert_status!(res, 403);
+        .await,
+        403
+    );
     assert_eq!(names_of(&app, alice), ["Laptop"]);
 }
 
 async fn a_managers_reset_removes_the_passkeys_too(app: TestApp) {
     let (alice, _, _) = alice_with_passkey(&app).await;
     let root = app.login("root").await;
-    let res = root
-        .post(
+    assert_status!(
+        root.post(
             &format!("/users/{alice}/two-factor/reset"),
             &[("confirm", "yes")],
         )
-        .await;
-    assert_status!(res, 303);
+        .await,
+        303
+    );
     assert!(names_of(&app, alice).is_empty());
     assert!(!has_factor(&app, alice));
     let (_, to) = password_step(&app, "alice").await;

@@ -6,9 +6,9 @@
 use steward::routes::table::RouteTable;
 
 use super::{enrol, location, password_step};
+use crate::helpers::snapshot::snapshot;
 use crate::helpers::{csrf_in, TestApp};
 use crate::matrix::{fill, world};
-use crate::snapshot::snapshot;
 
 backend_tests!(a_half_authenticated_session_reaches_no_route_and_changes_nothing);
 

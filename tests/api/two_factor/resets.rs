@@ -2,12 +2,8 @@
 //! cover it may not; nobody resets their own this way; nobody sees or changes the target's
 //! factors while impersonating. And the console's `steward reset-2fa`.
 
-use std::process::Command;
-
-use diesel::prelude::*;
-use steward::db::schema::audit_log;
-
 use super::{enrol, has_factor, location, password_step};
+use crate::helpers::net::steward_command;
 use crate::helpers::TestApp;
 
 backend_tests!(
@@ -17,14 +13,6 @@ backend_tests!(
     while_impersonating_nobody_sees_or_changes_the_targets_factors,
     the_console_command_reset_2fa_removes_every_factor_of_a_login,
 );
-
-fn resets_audited(app: &TestApp) -> i64 {
-    audit_log::table
-        .filter(audit_log::action.eq("two_factor.reset"))
-        .count()
-        .get_result(&mut app.conn())
-        .unwrap()
-}
 
 async fn an_owner_resets_the_factors_of_its_alias_user_after_confirming(app: TestApp) {
     let admin = app.admin("root");
@@ -37,13 +25,12 @@ async fn an_owner_resets_the_factors_of_its_alias_user_after_confirming(app: Tes
         .await;
     assert!(page.contains("Reset two-factor"));
     let path = format!("/users/{acme}/alias-users/{dev}/two-factor/reset");
-    let res = owner.post(&path, &[]).await;
-    assert_status!(res, 422, "asks first");
+    assert_status!(owner.post(&path, &[]).await, 422, "asks first");
     assert!(has_factor(&app, dev));
     let res = owner.post(&path, &[("confirm", "yes")]).await;
     assert_eq!(location(&res), format!("/users/{acme}/alias-users/{dev}"));
     assert!(!has_factor(&app, dev));
-    assert_eq!(resets_audited(&app), 1);
+    assert_eq!(app.audit_count("two_factor.reset"), 1);
     let (_, to) = password_step(&app, "dev").await;
     assert_eq!(to, "/servers", "the password alone logs in again");
 }
@@ -71,17 +58,19 @@ async fn a_manager_who_does_not_cover_the_login_may_not_reset_it(app: TestApp) {
         .await;
     assert_status!(res, 403, "{}", location(&res));
     assert!(has_factor(&app, boss));
-    assert_eq!(resets_audited(&app), 0);
+    assert_eq!(app.audit_count("two_factor.reset"), 0);
     // Another tenant does not even see it.
     app.customer("other", admin);
     let other = app.login("other").await;
-    let res = other
-        .post(
-            &format!("/users/{acme}/alias-users/{boss}/two-factor/reset"),
-            &[("confirm", "yes")],
-        )
-        .await;
-    assert_status!(res, 404);
+    assert_status!(
+        other
+            .post(
+                &format!("/users/{acme}/alias-users/{boss}/two-factor/reset"),
+                &[("confirm", "yes")],
+            )
+            .await,
+        404
+    );
     assert!(has_factor(&app, boss));
 }
 
@@ -101,23 +90,26 @@ async fn an_admin_resets_a_customers_factors_but_nobody_its_own_this_way(app: Te
         .await;
     assert_eq!(location(&res), format!("/users/{acme}"));
     assert!(!has_factor(&app, acme));
-    let res = root
-        .post(
+    assert_status!(
+        root.post(
             &format!("/users/{admin}/two-factor/reset"),
             &[("confirm", "yes")],
         )
-        .await;
-    assert_status!(res, 403);
+        .await,
+        403
+    );
     assert!(has_factor(&app, admin));
     // The customer may not reset its admin.
     let owner = app.login("acme").await;
-    let res = owner
-        .post(
-            &format!("/users/{admin}/two-factor/reset"),
-            &[("confirm", "yes")],
-        )
-        .await;
-    assert_status!(res, 404);
+    assert_status!(
+        owner
+            .post(
+                &format!("/users/{admin}/two-factor/reset"),
+                &[("confirm", "yes")],
+            )
+            .await,
+        404
+    );
     assert!(has_factor(&app, admin));
 }
 
@@ -131,25 +123,24 @@ async fn while_impersonating_nobody_sees_or_changes_the_targets_factors(app: Tes
     let res = root.post(&format!("/users/{acme}/impersonate"), &[]).await;
     assert_eq!(location(&res), "/servers");
     assert_status!(root.get("/account/security").await, 403);
-    let res = root
-        .post("/account/security/totp/delete", &[("confirm", "yes")])
-        .await;
-    assert_status!(res, 403);
-    assert_eq!(
-        root.post("/account/security/recovery-codes", &[])
-            .await
-            .status()
-            .as_u16(),
+    assert_status!(
+        root.post("/account/security/totp/delete", &[("confirm", "yes")])
+            .await,
+        403
+    );
+    assert_status!(
+        root.post("/account/security/recovery-codes", &[]).await,
         403
     );
     // Acting as the owner, its alias user's factors are not reset either.
-    let res = root
-        .post(
+    assert_status!(
+        root.post(
             &format!("/users/{acme}/alias-users/{dev}/two-factor/reset"),
             &[("confirm", "yes")],
         )
-        .await;
-    assert_status!(res, 403);
+        .await,
+        403
+    );
     assert!(has_factor(&app, acme));
     assert!(has_factor(&app, dev));
 }
@@ -158,26 +149,11 @@ async fn the_console_command_reset_2fa_removes_every_factor_of_a_login(app: Test
     let admin = app.admin("root");
     let acme = app.customer("acme", admin);
     enrol(&app.login("acme").await).await;
-    let secret = {
-        use base64::Engine;
-        base64::engine::general_purpose::STANDARD.encode([7u8; 64])
-    };
-    let out = Command::new(env!("CARGO_BIN_EXE_steward"))
-        .args(["reset-2fa", "--username", "ACME"])
-        .env("STEWARD_DATABASE_URL", &app.database_url)
-        .env("STEWARD_SECRET_KEY", &secret)
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap();
+    let out = steward_command(&app.database_url, &["reset-2fa", "--username", "ACME"]);
     assert!(out.status.success(), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("Removed every second factor of acme"));
     assert!(!has_factor(&app, acme));
-    assert_eq!(resets_audited(&app), 1);
-    let out = Command::new(env!("CARGO_BIN_EXE_steward"))
-        .args(["reset-2fa", "--username", "nobody"])
-        .env("STEWARD_DATABASE_URL", &app.database_url)
-        .env("STEWARD_SECRET_KEY", &secret)
-        .output()
-        .unwrap();
+    assert_eq!(app.audit_count("two_factor.reset"), 1);
+    let out = steward_command(&app.database_url, &["reset-2fa", "--username", "nobody"]);
     assert!(!out.status.success());
 }

@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use steward::db::schema::{recovery_codes, totp_factors};
 
 use super::{between, code, enrol, has_factor, location};
-use crate::helpers::TestApp;
+use crate::helpers::{assert_says, TestApp};
 
 backend_tests!(
     the_set_up_page_shows_a_qr_code_the_secret_and_its_otpauth_uri,
@@ -78,8 +78,7 @@ async fn a_wrong_first_code_is_refused_and_nothing_is_stored(app: TestApp) {
         "123456"
     };
     let res = b.post("/account/security/totp", &[("code", wrong)]).await;
-    assert_status!(res, 422);
-    assert!(res.text().await.unwrap().contains("does not match"));
+    assert_says(res, 422, "does not match").await;
     assert!(!has_factor(&app, alice));
     // Without a set-up under way, a code is sent back to the start.
     let fresh = app.login("alice").await;
@@ -135,8 +134,11 @@ async fn turning_totp_off_needs_a_confirmation_and_removes_every_factor(app: Tes
     let alice = app.customer("alice", admin);
     let b = app.login("alice").await;
     enrol(&b).await;
-    let res = b.post("/account/security/totp/delete", &[]).await;
-    assert_status!(res, 422, "asks first");
+    assert_status!(
+        b.post("/account/security/totp/delete", &[]).await,
+        422,
+        "asks first"
+    );
     assert!(has_factor(&app, alice));
     let res = b
         .post("/account/security/totp/delete", &[("confirm", "yes")])

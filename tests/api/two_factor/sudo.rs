@@ -48,10 +48,11 @@ async fn an_old_session_confirms_its_password_before_creating_an_api_key_and_com
         )
         .await;
     assert_eq!(location(&res), path, "back to the page");
-    let res = b
-        .post(&path, &[("name", "Deploy"), ("expires_at", "")])
-        .await;
-    assert_status!(res, 303);
+    assert_status!(
+        b.post(&path, &[("name", "Deploy"), ("expires_at", "")])
+            .await,
+        303
+    );
     assert_eq!(count(&app), 1);
 }
 
@@ -110,16 +111,17 @@ async fn reauth_takes_a_code_and_refuses_a_wrong_password(app: TestApp) {
     let b = app.login("acme").await;
     let (secret, _) = enrol(&b).await;
     age_sessions(&app, "authenticated_at", AGE);
-    let res = b
-        .post(
+    assert_status!(
+        b.post(
             "/reauth",
             &[
                 ("password", "wrong-password"),
                 ("next", "/account/security"),
             ],
         )
-        .await;
-    assert_status!(res, 422);
+        .await,
+        422
+    );
     let res = b.post("/account/security/recovery-codes", &[]).await;
     assert!(location(&res).starts_with("/reauth"));
     let res = b
