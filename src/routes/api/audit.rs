@@ -6,7 +6,7 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{pages, timestamp, ApiCall, ApiError, ErrorBody, PER_PAGE};
+use super::{pages, timestamp, ApiCall, ApiError, ErrorBody, KeyRefused, PER_PAGE};
 use crate::access::activity::{may_view_activity, IpVisibility};
 use crate::models::audit::{self, AuditFilter};
 use crate::web::pagination::ListQuery;
@@ -57,7 +57,7 @@ pub struct AuditPage {
     params(AuditParams),
     responses(
         (status = 200, description = "A page of the account's audit log, newest first", body = AuditPage),
-        (status = 401, description = "Missing, invalid, expired or revoked key", body = ErrorBody),
+        KeyRefused,
         (status = 403, description = "The key's login may not view the account's activity", body = ErrorBody),
     ),
     security(("api_key" = []))

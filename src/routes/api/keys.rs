@@ -6,7 +6,7 @@ use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{timestamp, ApiCall, ApiError, ErrorBody};
+use super::{timestamp, ApiCall, ApiError, ErrorBody, KeyRefused};
 use crate::models::server::Server;
 use crate::AppState;
 
@@ -49,7 +49,7 @@ pub struct CurrentKey {
     tag = "account",
     responses(
         (status = 200, description = "What the calling key may do now", body = CurrentKey),
-        (status = 401, description = "Missing, invalid, expired or revoked key", body = ErrorBody),
+        KeyRefused,
         (status = 403, description = "Called from outside the key's allowed addresses", body = ErrorBody),
     ),
     security(("api_key" = []))

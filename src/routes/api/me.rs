@@ -4,7 +4,7 @@ use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{timestamp, ApiCall, ApiError, ErrorBody};
+use super::{timestamp, ApiCall, ApiError, KeyRefused};
 use crate::AppState;
 
 /// A regular account, as named in answers.
@@ -49,7 +49,7 @@ pub struct Me {
     tag = "account",
     responses(
         (status = 200, description = "The login the key acts as", body = Me),
-        (status = 401, description = "Missing, invalid, expired or revoked key", body = ErrorBody),
+        KeyRefused,
     ),
     security(("api_key" = []))
 )]

@@ -22,6 +22,7 @@ use actix_web::web;
 use crate::routes::table::Routes;
 
 pub use caller::{ApiCall, ApiCaller};
+use error::{refusal, KeyRefused};
 pub use error::{ApiError, ErrorBody};
 
 /// Servers and alias users come in pages of this many.
@@ -183,6 +184,11 @@ async fn no_such_route(req: actix_web::HttpRequest) -> Result<actix_web::HttpRes
     Err(ApiError::NotFound(
         "No such API route. See /api/v1/openapi.json.".into(),
     ))
+}
+
+/// The id a path names; one that cannot be an id is 404, as a missing row is.
+pub fn path_id(raw: &str) -> Result<i32, ApiError> {
+    crate::web::account::parse_id(raw).map_err(|_| ApiError::not_found())
 }
 
 /// How many pages `total` rows make (at least one, as the pages' pager shows).
