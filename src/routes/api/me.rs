@@ -4,7 +4,7 @@ use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{timestamp, ApiCall, ApiError, KeyRefused};
+use super::{permission_keys, timestamp, ApiCall, ApiError, KeyRefused};
 use crate::AppState;
 
 /// A regular account, as named in answers.
@@ -70,7 +70,7 @@ pub async fn me(call: ApiCall, state: web::Data<AppState>) -> Result<HttpRespons
                     username: account.username.clone(),
                     name: account.name.clone(),
                 },
-                permissions: a.permissions.keys().iter().map(|k| k.to_string()).collect(),
+                permissions: permission_keys(a.permissions),
                 key: KeyOut {
                     id: key.id,
                     name: key.name.clone(),

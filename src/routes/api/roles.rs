@@ -17,7 +17,9 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{json, refusal, timestamp, ApiCall, ApiCaller, ApiError, ErrorBody, KeyRefused};
+use super::{
+    json, permission_keys, refusal, timestamp, ApiCall, ApiCaller, ApiError, ErrorBody, KeyRefused,
+};
 use crate::access::roles::{grantable, may_manage_roles, risky};
 use crate::access::{Actor, PermissionSet};
 use crate::db::DbConn;
@@ -182,7 +184,7 @@ fn load(
     Ok(op::summaries_in(c, actor, account, only)?
         .into_iter()
         .map(|r| RoleOut {
-            permissions: r.permissions.keys().into_iter().map(String::from).collect(),
+            permissions: permission_keys(r.permissions),
             dangerous: risky(r.permissions)
                 .iter()
                 .map(|p| p.key.to_string())

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{
-    pages, path_id, refusal, ApiCall, ApiCaller, ApiError, ErrorBody, KeyRefused, PER_PAGE,
+    list_page, path_id, refusal, ApiCall, ApiCaller, ApiError, ErrorBody, KeyRefused, PER_PAGE,
 };
 use crate::access::servers::{find_reachable, may_view_servers};
 use crate::db::{deadline, DbConn};
@@ -62,16 +62,11 @@ impl From<Server> for ServerOut {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"items": [{"id": 12, "hostname": "web1.example.net", "name": "Web 1", "primary_ip": "203.0.113.10", "location": "FRA1", "tags": ["web", "prod"], "os": "Debian 12", "power_state": "on", "status": "active", "cpu": "2x Xeon Silver 4310", "memory_gb": 128, "disks": "2x 960 GB NVMe"}], "total": 1, "page": 1, "pages": 1, "per_page": 50}))]
-pub struct ServerPage {
-    pub items: Vec<ServerOut>,
-    /// Servers matching the search, on all pages.
-    pub total: i64,
-    pub page: i64,
-    pub pages: i64,
-    pub per_page: i64,
-}
+list_page!(
+    #[schema(example = json!({"items": [{"id": 12, "hostname": "web1.example.net", "name": "Web 1", "primary_ip": "203.0.113.10", "location": "FRA1", "tags": ["web", "prod"], "os": "Debian 12", "power_state": "on", "status": "active", "cpu": "2x Xeon Silver 4310", "memory_gb": 128, "disks": "2x 960 GB NVMe"}], "total": 1, "page": 1, "pages": 1, "per_page": 50}))]
+    ServerPage of ServerOut,
+    total: " Servers matching the search, on all pages."
+);
 
 refusal!(NotViewingServers, "403", "The login lacks servers.view");
 refusal!(NoSuchServer, "404", "No such server within the key's reach");
@@ -88,12 +83,15 @@ pub struct ListParams {
 }
 
 impl ListParams {
-    pub fn to_list_query(&self) -> ListQuery {
-        ListQuery {
+    /// The search text and the page number (anything but a positive number is page 1).
+    pub fn search(&self) -> (String, i64) {
+        let query = ListQuery {
             q: self.q.clone().unwrap_or_default(),
             page: self.page.clone(),
             add: None,
-        }
+        };
+        let page = query.page();
+        (query.q, page)
     }
 }
 
@@ -115,8 +113,7 @@ pub async fn list(
     state: web::Data<AppState>,
     query: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let q = query.to_list_query();
-    let (text, page_no) = (q.q.clone(), q.page());
+    let (text, page_no) = query.search();
     let limit = state.pool.search_deadline();
     let page = call
         .read(&state, move |c, caller| {
@@ -133,13 +130,7 @@ pub async fn list(
             })
         })
         .await?;
-    Ok(HttpResponse::Ok().json(ServerPage {
-        total: page.total,
-        page: page.page,
-        pages: pages(page.total),
-        per_page: PER_PAGE,
-        items: page.rows.into_iter().map(ServerOut::from).collect(),
-    }))
+    Ok(HttpResponse::Ok().json(ServerPage::new(page, ServerOut::from)))
 }
 
 /// 403 unless the caller may view servers.

@@ -21,7 +21,7 @@ use utoipa::ToSchema;
 
 use super::servers::ListParams;
 use super::{
-    pages, path_id, refusal, timestamp, ApiCall, ApiCaller, ApiError, ErrorBody, KeyRefused,
+    list_page, path_id, refusal, timestamp, ApiCall, ApiCaller, ApiError, ErrorBody, KeyRefused,
     PER_PAGE,
 };
 use crate::access::actor::account_reach;
@@ -90,15 +90,10 @@ impl AliasUserOut {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"items": [{"id": 41, "username": "ops-anna", "email": "anna@example.net", "role": {"id": 3, "name": "Operators"}, "status": "active", "all_servers": false, "assigned_servers": 2, "expires_on": "2027-06-30", "last_login_at": "2026-11-02T09:14:00Z", "invited_at": null}], "total": 1, "page": 1, "pages": 1, "per_page": 50}))]
-pub struct AliasUserPage {
-    pub items: Vec<AliasUserOut>,
-    pub total: i64,
-    pub page: i64,
-    pub pages: i64,
-    pub per_page: i64,
-}
+list_page!(
+    #[schema(example = json!({"items": [{"id": 41, "username": "ops-anna", "email": "anna@example.net", "role": {"id": 3, "name": "Operators"}, "status": "active", "all_servers": false, "assigned_servers": 2, "expires_on": "2027-06-30", "last_login_at": "2026-11-02T09:14:00Z", "invited_at": null}], "total": 1, "page": 1, "pages": 1, "per_page": 50}))]
+    AliasUserPage of AliasUserOut
+);
 
 #[utoipa::path(
     get,
@@ -118,8 +113,7 @@ pub async fn list(
     state: web::Data<AppState>,
     query: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let q = query.to_list_query();
-    let (text, page_no) = (q.q.clone(), q.page());
+    let (text, page_no) = query.search();
     let (page, roles, counts) = call
         .read(&state, move |c, caller| {
             let account = managed_account(caller)?;
@@ -135,27 +129,16 @@ pub async fn list(
         })
         .await?;
     let today = now().date();
-    let items = page
-        .rows
-        .into_iter()
-        .map(|a| {
-            let role = a.role_id.and_then(|id| {
-                roles.get(&id).map(|name| RoleRef {
-                    id,
-                    name: name.clone(),
-                })
-            });
-            let assigned = counts.get(&a.id).copied().unwrap_or(0);
-            AliasUserOut::new(a, role, assigned, today)
-        })
-        .collect();
-    Ok(HttpResponse::Ok().json(AliasUserPage {
-        total: page.total,
-        page: page.page,
-        pages: pages(page.total),
-        per_page: PER_PAGE,
-        items,
-    }))
+    Ok(HttpResponse::Ok().json(AliasUserPage::new(page, |a| {
+        let role = a.role_id.and_then(|id| {
+            roles.get(&id).map(|name| RoleRef {
+                id,
+                name: name.clone(),
+            })
+        });
+        let assigned = counts.get(&a.id).copied().unwrap_or(0);
+        AliasUserOut::new(a, role, assigned, today)
+    })))
 }
 
 #[utoipa::path(
