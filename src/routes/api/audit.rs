@@ -6,7 +6,7 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{list_page, timestamp, ApiCall, ApiError, ErrorBody, KeyRefused, PER_PAGE};
+use super::{list_page, timestamp, ApiCall, ApiError, ErrorBody, PER_PAGE};
 use crate::access::activity::{may_view_activity, IpVisibility};
 use crate::models::audit::{self, AuditFilter};
 use crate::web::pagination::ListQuery;
@@ -52,10 +52,8 @@ list_page!(
     params(AuditParams),
     responses(
         (status = 200, description = "A page of the account's audit log, newest first", body = AuditPage),
-        KeyRefused,
         (status = 403, description = "The key's login may not view the account's activity", body = ErrorBody),
     ),
-    security(("api_key" = []))
 )]
 pub async fn list(
     call: ApiCall,

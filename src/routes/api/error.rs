@@ -62,13 +62,6 @@ macro_rules! refusal {
 }
 pub(crate) use refusal;
 
-refusal!(
-    /// 401, on every route but the OpenAPI document.
-    KeyRefused,
-    "401",
-    "Missing, invalid, expired or revoked key"
-);
-
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{0}")]

@@ -6,7 +6,7 @@ use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{permission_keys, timestamp, ApiCall, ApiError, ErrorBody, KeyRefused};
+use super::{permission_keys, timestamp, ApiCall, ApiError, ErrorBody};
 use crate::models::server::Server;
 use crate::AppState;
 
@@ -49,10 +49,8 @@ pub struct CurrentKey {
     tag = "account",
     responses(
         (status = 200, description = "What the calling key may do now", body = CurrentKey),
-        KeyRefused,
         (status = 403, description = "Called from outside the key's allowed addresses", body = ErrorBody),
     ),
-    security(("api_key" = []))
 )]
 pub async fn current(call: ApiCall, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let body = call

@@ -4,7 +4,7 @@ use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{permission_keys, timestamp, ApiCall, ApiError, KeyRefused};
+use super::{permission_keys, timestamp, ApiCall, ApiError};
 use crate::AppState;
 
 /// A regular account, as named in answers.
@@ -49,9 +49,7 @@ pub struct Me {
     tag = "account",
     responses(
         (status = 200, description = "The login the key acts as", body = Me),
-        KeyRefused,
     ),
-    security(("api_key" = []))
 )]
 pub async fn me(call: ApiCall, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let body = call

@@ -22,7 +22,7 @@ use actix_web::web;
 use crate::routes::table::Routes;
 
 pub use caller::{ApiCall, ApiCaller};
-use error::{refusal, KeyRefused};
+use error::refusal;
 pub use error::{ApiError, ErrorBody};
 
 /// Servers and alias users come in pages of this many.

@@ -17,9 +17,7 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{
-    json, permission_keys, refusal, timestamp, ApiCall, ApiCaller, ApiError, ErrorBody, KeyRefused,
-};
+use super::{json, permission_keys, refusal, timestamp, ApiCall, ApiCaller, ApiError, ErrorBody};
 use crate::access::roles::{grantable, may_manage_roles, risky};
 use crate::access::{Actor, PermissionSet};
 use crate::db::DbConn;
@@ -215,11 +213,9 @@ fn one(c: &mut DbConn, actor: &Actor, account: &User, rid: i32) -> Result<RoleOu
     tag = "roles",
     responses(
         (status = 200, description = "Every alias role of the key's account", body = RoleList),
-        KeyRefused,
         (status = 403, description = "The key may not manage alias roles", body = ErrorBody,
             example = json!({"error": "this key's login may not manage alias roles"})),
     ),
-    security(("api_key" = []))
 )]
 pub async fn list(call: ApiCall, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let items = call
@@ -245,12 +241,10 @@ pub async fn list(call: ApiCall, state: web::Data<AppState>) -> Result<HttpRespo
     params(("rid" = i32, Path, description = "Role id")),
     responses(
         (status = 200, description = "The role", body = RoleOut),
-        KeyRefused,
         NotManagingRoles,
         (status = 404, description = "No such role in the key's account", body = ErrorBody,
             example = json!({"error": "no such role"})),
     ),
-    security(("api_key" = []))
 )]
 pub async fn show(
     call: ApiCall,
@@ -274,7 +268,6 @@ pub async fn show(
     request_body = CreateRoleRequest,
     responses(
         (status = 201, description = "The role was created", body = RoleOut),
-        KeyRefused,
         NotManagingRoles,
         (status = 422, description = "Problems with the input, by field (the Roles tab's messages): \
             the name, the description, unknown permission keys or keys the caller may not grant, \
@@ -284,7 +277,6 @@ pub async fn show(
                 "fields": {"confirm_dangerous": "This role holds dangerous permissions: read the warnings and confirm to save it."}
             })),
     ),
-    security(("api_key" = []))
 )]
 pub async fn create(
     call: ApiCall,
@@ -320,7 +312,6 @@ pub async fn create(
     request_body = UpdateRoleRequest,
     responses(
         (status = 200, description = "The role was saved; its alias users have the new rights from their next request", body = RoleOut),
-        KeyRefused,
         (status = 403, description = "The key may not manage alias roles; or this is its own role, \
             the role holds permissions beyond the key's, or an alias user holding it would get rights beyond the key's", body = ErrorBody,
             example = json!({"error": "This role holds permissions you do not hold, so you may not change it."})),
@@ -331,7 +322,6 @@ pub async fn create(
                 "fields": {"permissions": "Unknown permissions: servers.fly."}
             })),
     ),
-    security(("api_key" = []))
 )]
 pub async fn update(
     call: ApiCall,
@@ -399,13 +389,11 @@ fn current_role(
     params(("rid" = i32, Path, description = "Role id")),
     responses(
         (status = 204, description = "The role was deleted"),
-        KeyRefused,
         (status = 403, description = "The key may not manage alias roles; or this is its own role, or one holding permissions beyond the key's", body = ErrorBody),
         NoSuchRole,
         (status = 409, description = "Alias users still hold the role (the Roles tab answers 409 too): give them another role first", body = ErrorBody,
             example = json!({"error": "Role Operations is in use by ops-anna, ops-ben. Give these alias users another role before deleting it."})),
     ),
-    security(("api_key" = []))
 )]
 pub async fn delete(
     call: ApiCall,

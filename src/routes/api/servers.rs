@@ -6,9 +6,7 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{
-    list_page, path_id, refusal, ApiCall, ApiCaller, ApiError, ErrorBody, KeyRefused, PER_PAGE,
-};
+use super::{list_page, path_id, refusal, ApiCall, ApiCaller, ApiError, ErrorBody, PER_PAGE};
 use crate::access::servers::{find_reachable, may_view_servers};
 use crate::db::{deadline, DbConn};
 use crate::driver::PowerAction;
@@ -103,10 +101,8 @@ impl ListParams {
     params(ListParams),
     responses(
         (status = 200, description = "A page of the servers the key reaches", body = ServerPage),
-        KeyRefused,
         NotViewingServers,
     ),
-    security(("api_key" = []))
 )]
 pub async fn list(
     call: ApiCall,
@@ -155,11 +151,9 @@ fn reached(c: &mut DbConn, caller: &ApiCaller, raw: &str) -> Result<Server, ApiE
     params(("sid" = i32, Path, description = "Server id")),
     responses(
         (status = 200, description = "The server", body = ServerOut),
-        KeyRefused,
         NotViewingServers,
         NoSuchServer,
     ),
-    security(("api_key" = []))
 )]
 pub async fn show(
     call: ApiCall,
@@ -241,13 +235,11 @@ fn power_action(body: &[u8]) -> Result<PowerAction, ApiError> {
     responses(
         (status = 200, description = "The action was queued and, unless the controller is slow, carried out (see the job's status)", body = PowerResult),
         (status = 400, description = "The body is not JSON", body = ErrorBody),
-        KeyRefused,
         (status = 403, description = "The login lacks servers.power", body = ErrorBody),
         NoSuchServer,
         (status = 409, description = "The server is being reinstalled", body = ErrorBody),
         (status = 422, description = "Unknown action", body = ErrorBody),
     ),
-    security(("api_key" = []))
 )]
 pub async fn power(
     call: ApiCall,

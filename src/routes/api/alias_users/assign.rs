@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use super::{one, target, AliasUserOut};
 use crate::operations::aliases;
-use crate::routes::api::{ApiCall, ApiError, ErrorBody, KeyRefused};
+use crate::routes::api::{ApiCall, ApiError, ErrorBody};
 use crate::AppState;
 
 /// The servers the alias user is to reach.
@@ -45,13 +45,11 @@ pub struct AliasServersOut {
     responses(
         (status = 200, description = "Its servers are as stated (each change audited as the Assign Servers dialog's action)", body = AliasServersOut),
         (status = 400, description = "The body is not JSON of this shape", body = ErrorBody),
-        KeyRefused,
         (status = 403, description = "The login may not manage alias users, or not this one, or may not grant all servers without reaching them itself", body = ErrorBody,
             example = json!({"error": "This login may not grant all servers without reaching them itself."})),
         (status = 404, description = "No such alias user in the key's account, or a server id that is not one the caller may assign (nothing was changed)", body = ErrorBody,
             example = json!({"error": "no such server among those this login may assign"})),
     ),
-    security(("api_key" = []))
 )]
 pub async fn set_servers(
     call: ApiCall,

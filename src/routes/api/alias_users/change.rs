@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::{one, target, AliasUserOut, NoSuchAlias};
 use crate::operations::aliases::{self, AliasChanges};
-use crate::routes::api::{ApiCall, ApiError, ErrorBody, KeyRefused};
+use crate::routes::api::{ApiCall, ApiError, ErrorBody};
 use crate::AppState;
 
 /// What to change; a field left out (or, for `role_id` and `disabled`, null) stays as it is.
@@ -44,14 +44,12 @@ fn given<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::E
     responses(
         (status = 200, description = "Every field sent was applied (in one transaction, each audited as its page action is); the alias user as it is now", body = AliasUserOut),
         (status = 400, description = "The body is not JSON of this shape (an unknown field, a value of the wrong kind)", body = ErrorBody),
-        KeyRefused,
         (status = 403, description = "The login may not manage alias users, or not this one (itself, or one holding rights it does not hold), or may not grant that role", body = ErrorBody,
             example = json!({"error": "This login may not grant a role with rights it does not hold itself."})),
         NoSuchAlias,
         (status = 422, description = "Problems with the input, by field (the page's messages); nothing was changed", body = ErrorBody,
             example = json!({"error": "the input has problems; see fields", "fields": {"role_id": "Choose one of this account's roles."}})),
     ),
-    security(("api_key" = []))
 )]
 pub async fn update(
     call: ApiCall,
@@ -84,12 +82,10 @@ pub async fn update(
     params(("aid" = i32, Path, description = "Alias user id")),
     responses(
         (status = 204, description = "Deleted: its sessions ended, its API and SSH keys and server assignments went with it"),
-        KeyRefused,
         (status = 403, description = "The login may not manage alias users, or not this one (itself, or one holding rights it does not hold)", body = ErrorBody,
             example = json!({"error": "This login holds, or would hold, rights beyond your own (permissions or servers)."})),
         NoSuchAlias,
     ),
-    security(("api_key" = []))
 )]
 pub async fn delete(
     call: ApiCall,

@@ -21,8 +21,7 @@ use utoipa::ToSchema;
 
 use super::servers::ListParams;
 use super::{
-    list_page, path_id, refusal, timestamp, ApiCall, ApiCaller, ApiError, ErrorBody, KeyRefused,
-    PER_PAGE,
+    list_page, path_id, refusal, timestamp, ApiCall, ApiCaller, ApiError, ErrorBody, PER_PAGE,
 };
 use crate::access::actor::account_reach;
 use crate::access::aliases::may_manage_aliases;
@@ -103,10 +102,8 @@ list_page!(
     params(ListParams),
     responses(
         (status = 200, description = "A page of the account's alias users", body = AliasUserPage),
-        KeyRefused,
         NotManagingAliases,
     ),
-    security(("api_key" = []))
 )]
 pub async fn list(
     call: ApiCall,
@@ -149,11 +146,9 @@ pub async fn list(
     params(("aid" = i32, Path, description = "Alias user id")),
     responses(
         (status = 200, description = "The alias user", body = AliasUserOut),
-        KeyRefused,
         NotManagingAliases,
         NoSuchAlias,
     ),
-    security(("api_key" = []))
 )]
 pub async fn show(
     call: ApiCall,
@@ -250,11 +245,9 @@ pub struct CreateAliasRequest {
     request_body = CreateAliasRequest,
     responses(
         (status = 201, description = "The alias user was created (with `invite`, its status is \"invited\" and the mail is queued)", body = AliasUserOut),
-        KeyRefused,
         (status = 403, description = "The login may not manage alias users, or may not grant that role or all servers", body = ErrorBody),
         (status = 422, description = "Problems with the input, by field (the same messages as the page)", body = ErrorBody),
     ),
-    security(("api_key" = []))
 )]
 /// Create an alias user
 ///
