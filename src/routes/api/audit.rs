@@ -6,7 +6,7 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{pages, timestamp, ApiCall, ApiError, ErrorBody, PER_PAGE};
+use super::{list_page, timestamp, ApiCall, ApiError, ErrorBody, PER_PAGE};
 use crate::access::activity::{may_view_activity, IpVisibility};
 use crate::models::audit::{self, AuditFilter};
 use crate::web::pagination::ListQuery;
@@ -39,15 +39,10 @@ pub struct AuditOut {
     pub via_api: bool,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"items": [{"id": 501, "at": "2026-11-30T21:04:11Z", "actor": "ops-anna", "impersonator": null, "action": "server.power", "target": "server web1.example.net", "details": "reset", "ip": "198.51.100.7", "via_api": true}], "total": 1, "page": 1, "pages": 1, "per_page": 50}))]
-pub struct AuditPage {
-    pub items: Vec<AuditOut>,
-    pub total: i64,
-    pub page: i64,
-    pub pages: i64,
-    pub per_page: i64,
-}
+list_page!(
+    #[schema(example = json!({"items": [{"id": 501, "at": "2026-11-30T21:04:11Z", "actor": "ops-anna", "impersonator": null, "action": "server.power", "target": "server web1.example.net", "details": "reset", "ip": "198.51.100.7", "via_api": true}], "total": 1, "page": 1, "pages": 1, "per_page": 50}))]
+    AuditPage of AuditOut
+);
 
 #[utoipa::path(
     get,
@@ -57,10 +52,8 @@ pub struct AuditPage {
     params(AuditParams),
     responses(
         (status = 200, description = "A page of the account's audit log, newest first", body = AuditPage),
-        (status = 401, description = "Missing, invalid, expired or revoked key", body = ErrorBody),
         (status = 403, description = "The key's login may not view the account's activity", body = ErrorBody),
     ),
-    security(("api_key" = []))
 )]
 pub async fn list(
     call: ApiCall,
@@ -88,33 +81,22 @@ pub async fn list(
             Ok((page, ips, caller.actor.login.id))
         })
         .await?;
-    let items = page
-        .rows
-        .into_iter()
-        .map(|e| {
-            let own = e.actor_id == Some(me) && e.impersonator_id.is_none();
-            AuditOut {
-                id: e.id,
-                at: timestamp(e.created_at),
-                actor: e.actor_name,
-                impersonator: e.impersonator_name,
-                action: e.action,
-                target: e.target,
-                details: e.details,
-                ip: if ips == IpVisibility::All || own {
-                    e.ip
-                } else {
-                    String::new()
-                },
-                via_api: e.via_api,
-            }
-        })
-        .collect();
-    Ok(HttpResponse::Ok().json(AuditPage {
-        items,
-        total: page.total,
-        page: page.page,
-        pages: pages(page.total),
-        per_page: PER_PAGE,
-    }))
+    Ok(HttpResponse::Ok().json(AuditPage::new(page, |e| {
+        let own = e.actor_id == Some(me) && e.impersonator_id.is_none();
+        AuditOut {
+            id: e.id,
+            at: timestamp(e.created_at),
+            actor: e.actor_name,
+            impersonator: e.impersonator_name,
+            action: e.action,
+            target: e.target,
+            details: e.details,
+            ip: if ips == IpVisibility::All || own {
+                e.ip
+            } else {
+                String::new()
+            },
+            via_api: e.via_api,
+        }
+    })))
 }

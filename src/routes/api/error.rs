@@ -2,9 +2,13 @@
 //! an HTML page. A refused key is 401 with `WWW-Authenticate: Bearer`; anything unexpected
 //! is logged with its cause and answered 500 without detail.
 
+use std::collections::BTreeMap;
+
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
+use utoipa::openapi::response::{Response, ResponseBuilder, ResponsesBuilder};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr};
 use utoipa::ToSchema;
 
 use crate::db::DbError;
@@ -23,6 +27,40 @@ pub struct ErrorBody {
     #[schema(value_type = Option<std::collections::BTreeMap<String, String>>, example = json!({"username": "This username is taken."}))]
     pub fields: Option<FieldErrors>,
 }
+
+/// The OpenAPI row of a refusal: `status` answered with an `ErrorBody`, as
+/// `(status = …, description = …, body = ErrorBody)` writes it in a `#[utoipa::path]`.
+pub fn refusal_row(status: &str, description: &str) -> BTreeMap<String, RefOr<Response>> {
+    let body = ContentBuilder::new()
+        .schema(Some(Ref::from_schema_name(ErrorBody::name())))
+        .build();
+    let response = ResponseBuilder::new()
+        .description(description)
+        .content("application/json", body);
+    ResponsesBuilder::new()
+        .response(status, response)
+        .build()
+        .into()
+}
+
+/// Declares a refusal that several routes document alike, as a type their
+/// `#[utoipa::path]` lists in `responses(…)` instead of repeating the row.
+macro_rules! refusal {
+    ($(#[$doc:meta])* $name:ident, $status:literal, $description:literal) => {
+        $(#[$doc])*
+        pub struct $name;
+
+        impl utoipa::IntoResponses for $name {
+            fn responses() -> std::collections::BTreeMap<
+                String,
+                utoipa::openapi::RefOr<utoipa::openapi::response::Response>,
+            > {
+                $crate::routes::api::error::refusal_row($status, $description)
+            }
+        }
+    };
+}
+pub(crate) use refusal;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {

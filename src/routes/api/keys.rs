@@ -6,7 +6,7 @@ use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{timestamp, ApiCall, ApiError, ErrorBody};
+use super::{permission_keys, timestamp, ApiCall, ApiError, ErrorBody};
 use crate::models::server::Server;
 use crate::AppState;
 
@@ -49,10 +49,8 @@ pub struct CurrentKey {
     tag = "account",
     responses(
         (status = 200, description = "What the calling key may do now", body = CurrentKey),
-        (status = 401, description = "Missing, invalid, expired or revoked key", body = ErrorBody),
         (status = 403, description = "Called from outside the key's allowed addresses", body = ErrorBody),
     ),
-    security(("api_key" = []))
 )]
 pub async fn current(call: ApiCall, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let body = call
@@ -76,13 +74,7 @@ pub async fn current(call: ApiCall, state: web::Data<AppState>) -> Result<HttpRe
                     .permissions
                     .as_deref()
                     .map(|p| p.split_whitespace().map(str::to_string).collect()),
-                permissions: caller
-                    .actor
-                    .permissions
-                    .keys()
-                    .iter()
-                    .map(|k| k.to_string())
-                    .collect(),
+                permissions: permission_keys(caller.actor.permissions),
                 server_scope: if key.all_servers { "all" } else { "chosen" }.into(),
                 server_ids,
                 allowed_ips: key.allowed_ips().networks(),

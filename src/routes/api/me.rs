@@ -4,7 +4,7 @@ use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{timestamp, ApiCall, ApiError, ErrorBody};
+use super::{permission_keys, timestamp, ApiCall, ApiError};
 use crate::AppState;
 
 /// A regular account, as named in answers.
@@ -49,9 +49,7 @@ pub struct Me {
     tag = "account",
     responses(
         (status = 200, description = "The login the key acts as", body = Me),
-        (status = 401, description = "Missing, invalid, expired or revoked key", body = ErrorBody),
     ),
-    security(("api_key" = []))
 )]
 pub async fn me(call: ApiCall, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let body = call
@@ -70,7 +68,7 @@ pub async fn me(call: ApiCall, state: web::Data<AppState>) -> Result<HttpRespons
                     username: account.username.clone(),
                     name: account.name.clone(),
                 },
-                permissions: a.permissions.keys().iter().map(|k| k.to_string()).collect(),
+                permissions: permission_keys(a.permissions),
                 key: KeyOut {
                     id: key.id,
                     name: key.name.clone(),

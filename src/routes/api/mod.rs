@@ -22,6 +22,7 @@ use actix_web::web;
 use crate::routes::table::Routes;
 
 pub use caller::{ApiCall, ApiCaller};
+use error::refusal;
 pub use error::{ApiError, ErrorBody};
 
 /// Servers and alias users come in pages of this many.
@@ -183,6 +184,47 @@ async fn no_such_route(req: actix_web::HttpRequest) -> Result<actix_web::HttpRes
     Err(ApiError::NotFound(
         "No such API route. See /api/v1/openapi.json.".into(),
     ))
+}
+
+/// The id a path names; one that cannot be an id is 404, as a missing row is.
+pub fn path_id(raw: &str) -> Result<i32, ApiError> {
+    crate::web::account::parse_id(raw).map_err(|_| ApiError::not_found())
+}
+
+/// Declares the answer of a list route: one page of `items` and where it stands among all
+/// (`total` rows, `pages` pages of `per_page`), and `new`, which makes it of a page of
+/// rows, each row turned into an item by `item`.
+macro_rules! list_page {
+    ($(#[$meta:meta])* $name:ident of $item:ty $(, total: $total:literal)?) => {
+        #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+        $(#[$meta])*
+        pub struct $name {
+            pub items: Vec<$item>,
+            $(#[doc = $total])?
+            pub total: i64,
+            pub page: i64,
+            pub pages: i64,
+            pub per_page: i64,
+        }
+
+        impl $name {
+            fn new<T>(rows: $crate::models::Page<T>, item: impl FnMut(T) -> $item) -> Self {
+                $name {
+                    items: rows.rows.into_iter().map(item).collect(),
+                    total: rows.total,
+                    page: rows.page,
+                    pages: $crate::routes::api::pages(rows.total),
+                    per_page: $crate::routes::api::PER_PAGE,
+                }
+            }
+        }
+    };
+}
+use list_page;
+
+/// A permission set's keys, in catalog order, as answers list them.
+pub fn permission_keys(set: crate::access::PermissionSet) -> Vec<String> {
+    set.keys().into_iter().map(String::from).collect()
 }
 
 /// How many pages `total` rows make (at least one, as the pages' pager shows).

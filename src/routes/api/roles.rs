@@ -17,7 +17,7 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{json, timestamp, ApiCall, ApiCaller, ApiError, ErrorBody};
+use super::{json, permission_keys, refusal, timestamp, ApiCall, ApiCaller, ApiError, ErrorBody};
 use crate::access::roles::{grantable, may_manage_roles, risky};
 use crate::access::{Actor, PermissionSet};
 use crate::db::DbConn;
@@ -145,6 +145,13 @@ impl From<RoleError> for ApiError {
     }
 }
 
+refusal!(
+    NotManagingRoles,
+    "403",
+    "The key may not manage alias roles"
+);
+refusal!(NoSuchRole, "404", "No such role in the key's account");
+
 /// The key's account, if the key may manage its roles (the Roles tab's rule).
 fn managed_account(caller: &ApiCaller) -> Result<User, ApiError> {
     let account = caller.actor.account().clone();
@@ -156,8 +163,12 @@ fn managed_account(caller: &ApiCaller) -> Result<User, ApiError> {
     Ok(account)
 }
 
-fn role_id(raw: &str) -> Result<i32, ApiError> {
-    parse_id(raw).map_err(|_| ApiError::NotFound("no such role".into()))
+/// The key's account and the role id `raw`, if the key may manage its roles: 403 is
+/// asked first, so a refused key learns nothing about the ids it names.
+fn managed_role(caller: &ApiCaller, raw: &str) -> Result<(User, i32), ApiError> {
+    let account = managed_account(caller)?;
+    let rid = parse_id(raw).map_err(|_| ApiError::NotFound("no such role".into()))?;
+    Ok((account, rid))
 }
 
 /// The roles of `account` (or only `only`) as the API shows them to `actor`: four
@@ -171,7 +182,7 @@ fn load(
     Ok(op::summaries_in(c, actor, account, only)?
         .into_iter()
         .map(|r| RoleOut {
-            permissions: r.permissions.keys().into_iter().map(String::from).collect(),
+            permissions: permission_keys(r.permissions),
             dangerous: risky(r.permissions)
                 .iter()
                 .map(|p| p.key.to_string())
@@ -202,11 +213,9 @@ fn one(c: &mut DbConn, actor: &Actor, account: &User, rid: i32) -> Result<RoleOu
     tag = "roles",
     responses(
         (status = 200, description = "Every alias role of the key's account", body = RoleList),
-        (status = 401, description = "Missing, invalid, expired or revoked key", body = ErrorBody),
         (status = 403, description = "The key may not manage alias roles", body = ErrorBody,
             example = json!({"error": "this key's login may not manage alias roles"})),
     ),
-    security(("api_key" = []))
 )]
 pub async fn list(call: ApiCall, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let items = call
@@ -232,23 +241,19 @@ pub async fn list(call: ApiCall, state: web::Data<AppState>) -> Result<HttpRespo
     params(("rid" = i32, Path, description = "Role id")),
     responses(
         (status = 200, description = "The role", body = RoleOut),
-        (status = 401, description = "Missing, invalid, expired or revoked key", body = ErrorBody),
-        (status = 403, description = "The key may not manage alias roles", body = ErrorBody),
+        NotManagingRoles,
         (status = 404, description = "No such role in the key's account", body = ErrorBody,
             example = json!({"error": "no such role"})),
     ),
-    security(("api_key" = []))
 )]
 pub async fn show(
     call: ApiCall,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    rid: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let raw = path.into_inner();
     let role = call
         .read(&state, move |c, caller| {
-            let account = managed_account(caller)?;
-            let rid = role_id(&raw)?;
+            let (account, rid) = managed_role(caller, &rid)?;
             one(c, &caller.actor, &account, rid)
         })
         .await?;
@@ -263,8 +268,7 @@ pub async fn show(
     request_body = CreateRoleRequest,
     responses(
         (status = 201, description = "The role was created", body = RoleOut),
-        (status = 401, description = "Missing, invalid, expired or revoked key", body = ErrorBody),
-        (status = 403, description = "The key may not manage alias roles", body = ErrorBody),
+        NotManagingRoles,
         (status = 422, description = "Problems with the input, by field (the Roles tab's messages): \
             the name, the description, unknown permission keys or keys the caller may not grant, \
             or dangerous permissions without confirm_dangerous", body = ErrorBody,
@@ -273,7 +277,6 @@ pub async fn show(
                 "fields": {"confirm_dangerous": "This role holds dangerous permissions: read the warnings and confirm to save it."}
             })),
     ),
-    security(("api_key" = []))
 )]
 pub async fn create(
     call: ApiCall,
@@ -309,31 +312,27 @@ pub async fn create(
     request_body = UpdateRoleRequest,
     responses(
         (status = 200, description = "The role was saved; its alias users have the new rights from their next request", body = RoleOut),
-        (status = 401, description = "Missing, invalid, expired or revoked key", body = ErrorBody),
         (status = 403, description = "The key may not manage alias roles; or this is its own role, \
             the role holds permissions beyond the key's, or an alias user holding it would get rights beyond the key's", body = ErrorBody,
             example = json!({"error": "This role holds permissions you do not hold, so you may not change it."})),
-        (status = 404, description = "No such role in the key's account", body = ErrorBody),
+        NoSuchRole,
         (status = 422, description = "Problems with the input, by field (as for POST)", body = ErrorBody,
             example = json!({
                 "error": "the input has problems; see fields",
                 "fields": {"permissions": "Unknown permissions: servers.fly."}
             })),
     ),
-    security(("api_key" = []))
 )]
 pub async fn update(
     call: ApiCall,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    rid: web::Path<String>,
     body: web::Json<UpdateRoleRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let raw = path.into_inner();
-    let body = body.into_inner();
     let out = call
         .change(&state, move |c, caller| {
-            let account = managed_account(caller)?;
-            let rid = role_id(&raw)?;
+            let (account, rid) = managed_role(caller, &rid)?;
+            let body = body.into_inner();
             let current = current_role(c, &account, rid)?;
             // A role the caller may edit holds nothing beyond what it may grant but keys
             // the account's kind cannot use; those are dropped, as the editor drops them
@@ -390,23 +389,19 @@ fn current_role(
     params(("rid" = i32, Path, description = "Role id")),
     responses(
         (status = 204, description = "The role was deleted"),
-        (status = 401, description = "Missing, invalid, expired or revoked key", body = ErrorBody),
         (status = 403, description = "The key may not manage alias roles; or this is its own role, or one holding permissions beyond the key's", body = ErrorBody),
-        (status = 404, description = "No such role in the key's account", body = ErrorBody),
+        NoSuchRole,
         (status = 409, description = "Alias users still hold the role (the Roles tab answers 409 too): give them another role first", body = ErrorBody,
             example = json!({"error": "Role Operations is in use by ops-anna, ops-ben. Give these alias users another role before deleting it."})),
     ),
-    security(("api_key" = []))
 )]
 pub async fn delete(
     call: ApiCall,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    rid: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let raw = path.into_inner();
     call.change(&state, move |c, caller| {
-        let account = managed_account(caller)?;
-        let rid = role_id(&raw)?;
+        let (account, rid) = managed_role(caller, &rid)?;
         let who = caller.audit(account.id, "role.delete");
         op::delete_in(c, &caller.actor, who, &account, rid)?;
         Ok(())

@@ -6,7 +6,7 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{pages, ApiCall, ApiCaller, ApiError, ErrorBody, PER_PAGE};
+use super::{list_page, path_id, refusal, ApiCall, ApiCaller, ApiError, ErrorBody, PER_PAGE};
 use crate::access::servers::{find_reachable, may_view_servers};
 use crate::db::{deadline, DbConn};
 use crate::driver::PowerAction;
@@ -14,7 +14,6 @@ use crate::models::server::Server;
 use crate::models::server_job;
 use crate::operations::servers as servers_op;
 use crate::operations::OpError;
-use crate::web::account::parse_id;
 use crate::web::pagination::ListQuery;
 use crate::AppState;
 
@@ -61,16 +60,14 @@ impl From<Server> for ServerOut {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"items": [{"id": 12, "hostname": "web1.example.net", "name": "Web 1", "primary_ip": "203.0.113.10", "location": "FRA1", "tags": ["web", "prod"], "os": "Debian 12", "power_state": "on", "status": "active", "cpu": "2x Xeon Silver 4310", "memory_gb": 128, "disks": "2x 960 GB NVMe"}], "total": 1, "page": 1, "pages": 1, "per_page": 50}))]
-pub struct ServerPage {
-    pub items: Vec<ServerOut>,
-    /// Servers matching the search, on all pages.
-    pub total: i64,
-    pub page: i64,
-    pub pages: i64,
-    pub per_page: i64,
-}
+list_page!(
+    #[schema(example = json!({"items": [{"id": 12, "hostname": "web1.example.net", "name": "Web 1", "primary_ip": "203.0.113.10", "location": "FRA1", "tags": ["web", "prod"], "os": "Debian 12", "power_state": "on", "status": "active", "cpu": "2x Xeon Silver 4310", "memory_gb": 128, "disks": "2x 960 GB NVMe"}], "total": 1, "page": 1, "pages": 1, "per_page": 50}))]
+    ServerPage of ServerOut,
+    total: " Servers matching the search, on all pages."
+);
+
+refusal!(NotViewingServers, "403", "The login lacks servers.view");
+refusal!(NoSuchServer, "404", "No such server within the key's reach");
 
 /// Search and page of a list.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -84,12 +81,15 @@ pub struct ListParams {
 }
 
 impl ListParams {
-    pub fn to_list_query(&self) -> ListQuery {
-        ListQuery {
+    /// The search text and the page number (anything but a positive number is page 1).
+    pub fn search(&self) -> (String, i64) {
+        let query = ListQuery {
             q: self.q.clone().unwrap_or_default(),
             page: self.page.clone(),
             add: None,
-        }
+        };
+        let page = query.page();
+        (query.q, page)
     }
 }
 
@@ -101,24 +101,19 @@ impl ListParams {
     params(ListParams),
     responses(
         (status = 200, description = "A page of the servers the key reaches", body = ServerPage),
-        (status = 401, description = "Missing, invalid, expired or revoked key", body = ErrorBody),
-        (status = 403, description = "The login lacks servers.view", body = ErrorBody),
+        NotViewingServers,
     ),
-    security(("api_key" = []))
 )]
 pub async fn list(
     call: ApiCall,
     state: web::Data<AppState>,
     query: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let q = query.to_list_query();
-    let (text, page_no) = (q.q.clone(), q.page());
+    let (text, page_no) = query.search();
     let limit = state.pool.search_deadline();
     let page = call
         .read(&state, move |c, caller| {
-            if !may_view_servers(&caller.actor) {
-                return Err(ApiError::Forbidden("this key's login may not view servers"));
-            }
+            viewer(caller)?;
             let reach = &caller.actor.reach;
             let work =
                 |c: &mut DbConn| Ok(Server::list_within(c, reach, &text, page_no, PER_PAGE)?);
@@ -131,19 +126,20 @@ pub async fn list(
             })
         })
         .await?;
-    Ok(HttpResponse::Ok().json(ServerPage {
-        total: page.total,
-        page: page.page,
-        pages: pages(page.total),
-        per_page: PER_PAGE,
-        items: page.rows.into_iter().map(ServerOut::from).collect(),
-    }))
+    Ok(HttpResponse::Ok().json(ServerPage::new(page, ServerOut::from)))
+}
+
+/// 403 unless the caller may view servers.
+fn viewer(caller: &ApiCaller) -> Result<(), ApiError> {
+    if !may_view_servers(&caller.actor) {
+        return Err(ApiError::Forbidden("this key's login may not view servers"));
+    }
+    Ok(())
 }
 
 /// The server `raw` names if the caller reaches it; otherwise 404.
 fn reached(c: &mut DbConn, caller: &ApiCaller, raw: &str) -> Result<Server, ApiError> {
-    let sid = parse_id(raw).map_err(|_| ApiError::not_found())?;
-    Server::find_within(c, &caller.actor.reach, sid)?
+    Server::find_within(c, &caller.actor.reach, path_id(raw)?)?
         .ok_or_else(|| ApiError::NotFound("no such server".into()))
 }
 
@@ -155,24 +151,19 @@ fn reached(c: &mut DbConn, caller: &ApiCaller, raw: &str) -> Result<Server, ApiE
     params(("sid" = i32, Path, description = "Server id")),
     responses(
         (status = 200, description = "The server", body = ServerOut),
-        (status = 401, description = "Missing, invalid, expired or revoked key", body = ErrorBody),
-        (status = 403, description = "The login lacks servers.view", body = ErrorBody),
-        (status = 404, description = "No such server within the key's reach", body = ErrorBody),
+        NotViewingServers,
+        NoSuchServer,
     ),
-    security(("api_key" = []))
 )]
 pub async fn show(
     call: ApiCall,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    sid: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let raw = path.into_inner();
     let server = call
         .read(&state, move |c, caller| {
-            if !may_view_servers(&caller.actor) {
-                return Err(ApiError::Forbidden("this key's login may not view servers"));
-            }
-            reached(c, caller, &raw)
+            viewer(caller)?;
+            reached(c, caller, &sid)
         })
         .await?;
     Ok(HttpResponse::Ok().json(ServerOut::from(server)))
@@ -244,21 +235,18 @@ fn power_action(body: &[u8]) -> Result<PowerAction, ApiError> {
     responses(
         (status = 200, description = "The action was queued and, unless the controller is slow, carried out (see the job's status)", body = PowerResult),
         (status = 400, description = "The body is not JSON", body = ErrorBody),
-        (status = 401, description = "Missing, invalid, expired or revoked key", body = ErrorBody),
         (status = 403, description = "The login lacks servers.power", body = ErrorBody),
-        (status = 404, description = "No such server within the key's reach", body = ErrorBody),
+        NoSuchServer,
         (status = 409, description = "The server is being reinstalled", body = ErrorBody),
         (status = 422, description = "Unknown action", body = ErrorBody),
     ),
-    security(("api_key" = []))
 )]
 pub async fn power(
     call: ApiCall,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    sid: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let raw = path.into_inner();
     // The key, the server and the queued job in one write; the driver is called after it,
     // outside any transaction, so the answer below is read in a second hand-off.
     let (sid, job, reach) = call
@@ -266,7 +254,7 @@ pub async fn power(
             // The same checks, in the same order, as the page: outside the reach is 404
             // whatever the permission; then the permission (403); then the input
             // (400/422).
-            let sid = parse_id(&raw).map_err(|_| ApiError::not_found())?;
+            let sid = path_id(&sid)?;
             let server = find_reachable(c, &caller.actor, sid)?
                 .ok_or_else(|| ApiError::NotFound("no such server".into()))?;
             // The same operation as the page's (`operations::servers::power`): the same

@@ -45,28 +45,23 @@ pub struct AliasServersOut {
     responses(
         (status = 200, description = "Its servers are as stated (each change audited as the Assign Servers dialog's action)", body = AliasServersOut),
         (status = 400, description = "The body is not JSON of this shape", body = ErrorBody),
-        (status = 401, description = "Missing, invalid, expired or revoked key", body = ErrorBody),
         (status = 403, description = "The login may not manage alias users, or not this one, or may not grant all servers without reaching them itself", body = ErrorBody,
             example = json!({"error": "This login may not grant all servers without reaching them itself."})),
         (status = 404, description = "No such alias user in the key's account, or a server id that is not one the caller may assign (nothing was changed)", body = ErrorBody,
             example = json!({"error": "no such server among those this login may assign"})),
     ),
-    security(("api_key" = []))
 )]
 pub async fn set_servers(
     call: ApiCall,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    aid: web::Path<String>,
     body: web::Json<AliasServersRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let raw = path.into_inner();
-    let body = body.into_inner();
     let out = call
         .change(&state, move |c, caller| {
-            let t = target(c, caller, &raw)?;
-            let who = caller.audit(t.account.id, "alias.servers");
-            let now =
-                aliases::set_servers_in(c, &caller.actor, who, &t, body.all, body.server_ids)?;
+            let (t, who) = target(c, caller, &aid, "alias.servers")?;
+            let AliasServersRequest { all, server_ids } = body.into_inner();
+            let now = aliases::set_servers_in(c, &caller.actor, who, &t, all, server_ids)?;
             let alias = one(c, &t.account, t.alias.id)?.ok_or_else(ApiError::not_found)?;
             Ok(AliasServersOut {
                 alias,

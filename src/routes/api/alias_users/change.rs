@@ -7,7 +7,7 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Deserializer};
 use utoipa::ToSchema;
 
-use super::{one, target, AliasUserOut};
+use super::{one, target, AliasUserOut, NoSuchAlias};
 use crate::operations::aliases::{self, AliasChanges};
 use crate::routes::api::{ApiCall, ApiError, ErrorBody};
 use crate::AppState;
@@ -44,33 +44,29 @@ fn given<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::E
     responses(
         (status = 200, description = "Every field sent was applied (in one transaction, each audited as its page action is); the alias user as it is now", body = AliasUserOut),
         (status = 400, description = "The body is not JSON of this shape (an unknown field, a value of the wrong kind)", body = ErrorBody),
-        (status = 401, description = "Missing, invalid, expired or revoked key", body = ErrorBody),
         (status = 403, description = "The login may not manage alias users, or not this one (itself, or one holding rights it does not hold), or may not grant that role", body = ErrorBody,
             example = json!({"error": "This login may not grant a role with rights it does not hold itself."})),
-        (status = 404, description = "No such alias user in the key's account", body = ErrorBody),
+        NoSuchAlias,
         (status = 422, description = "Problems with the input, by field (the page's messages); nothing was changed", body = ErrorBody,
             example = json!({"error": "the input has problems; see fields", "fields": {"role_id": "Choose one of this account's roles."}})),
     ),
-    security(("api_key" = []))
 )]
 pub async fn update(
     call: ApiCall,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    aid: web::Path<String>,
     body: web::Json<UpdateAliasRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let raw = path.into_inner();
-    let body = body.into_inner();
     let out = call
         .change(&state, move |c, caller| {
-            let t = target(c, caller, &raw)?;
+            let (t, who) = target(c, caller, &aid, "alias.update")?;
+            let body = body.into_inner();
             let changes = AliasChanges {
                 email: None,
                 expires_at: body.expires_at.map(Option::unwrap_or_default),
                 role_id: body.role_id.map(|r| r.to_string()),
                 disabled: body.disabled,
             };
-            let who = caller.audit(t.account.id, "alias.update");
             aliases::update_in(c, &caller.actor, who, &t, changes)?;
             one(c, &t.account, t.alias.id)?.ok_or_else(ApiError::not_found)
         })
@@ -86,22 +82,18 @@ pub async fn update(
     params(("aid" = i32, Path, description = "Alias user id")),
     responses(
         (status = 204, description = "Deleted: its sessions ended, its API and SSH keys and server assignments went with it"),
-        (status = 401, description = "Missing, invalid, expired or revoked key", body = ErrorBody),
         (status = 403, description = "The login may not manage alias users, or not this one (itself, or one holding rights it does not hold)", body = ErrorBody,
             example = json!({"error": "This login holds, or would hold, rights beyond your own (permissions or servers)."})),
-        (status = 404, description = "No such alias user in the key's account", body = ErrorBody),
+        NoSuchAlias,
     ),
-    security(("api_key" = []))
 )]
 pub async fn delete(
     call: ApiCall,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    aid: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let raw = path.into_inner();
     call.change(&state, move |c, caller| {
-        let t = target(c, caller, &raw)?;
-        let who = caller.audit(t.account.id, "alias.delete");
+        let (t, who) = target(c, caller, &aid, "alias.delete")?;
         Ok(aliases::delete_in(c, &caller.actor, who, &t)?)
     })
     .await?;

@@ -13,22 +13,37 @@ pub use change::{__path_delete, __path_update, delete, update, UpdateAliasReques
 
 use std::collections::HashMap;
 
+use chrono::NaiveDate;
+
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::servers::ListParams;
-use super::{pages, timestamp, ApiCall, ApiCaller, ApiError, ErrorBody, PER_PAGE};
+use super::{
+    list_page, path_id, refusal, timestamp, ApiCall, ApiCaller, ApiError, ErrorBody, PER_PAGE,
+};
 use crate::access::actor::account_reach;
 use crate::access::aliases::may_manage_aliases;
 use crate::db::{self, DbConn};
+use crate::models::audit::NewAuditEntry;
 use crate::models::role::Role;
 use crate::models::user::User;
 use crate::models::{alias, now};
 use crate::operations::aliases::{self, NewAlias, Target};
 use crate::routes::alias_users::AliasStatus;
-use crate::web::account::parse_id;
 use crate::AppState;
+
+refusal!(
+    NotManagingAliases,
+    "403",
+    "The login may not manage alias users"
+);
+refusal!(
+    NoSuchAlias,
+    "404",
+    "No such alias user in the key's account"
+);
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RoleRef {
@@ -55,15 +70,29 @@ pub struct AliasUserOut {
     pub invited_at: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"items": [{"id": 41, "username": "ops-anna", "email": "anna@example.net", "role": {"id": 3, "name": "Operators"}, "status": "active", "all_servers": false, "assigned_servers": 2, "expires_on": "2027-06-30", "last_login_at": "2026-11-02T09:14:00Z", "invited_at": null}], "total": 1, "page": 1, "pages": 1, "per_page": 50}))]
-pub struct AliasUserPage {
-    pub items: Vec<AliasUserOut>,
-    pub total: i64,
-    pub page: i64,
-    pub pages: i64,
-    pub per_page: i64,
+impl AliasUserOut {
+    /// The alias user `a` with its role, its count of assigned servers, and its status
+    /// on `today`.
+    fn new(a: User, role: Option<RoleRef>, assigned_servers: i64, today: NaiveDate) -> Self {
+        AliasUserOut {
+            role,
+            status: AliasStatus::of(&a, today).key().to_string(),
+            assigned_servers,
+            expires_on: a.expires_on.map(|d| d.to_string()),
+            last_login_at: a.last_login_at.map(timestamp),
+            invited_at: a.invited_at.map(timestamp),
+            all_servers: a.all_servers,
+            id: a.id,
+            username: a.username,
+            email: a.email,
+        }
+    }
 }
+
+list_page!(
+    #[schema(example = json!({"items": [{"id": 41, "username": "ops-anna", "email": "anna@example.net", "role": {"id": 3, "name": "Operators"}, "status": "active", "all_servers": false, "assigned_servers": 2, "expires_on": "2027-06-30", "last_login_at": "2026-11-02T09:14:00Z", "invited_at": null}], "total": 1, "page": 1, "pages": 1, "per_page": 50}))]
+    AliasUserPage of AliasUserOut
+);
 
 #[utoipa::path(
     get,
@@ -73,18 +102,15 @@ pub struct AliasUserPage {
     params(ListParams),
     responses(
         (status = 200, description = "A page of the account's alias users", body = AliasUserPage),
-        (status = 401, description = "Missing, invalid, expired or revoked key", body = ErrorBody),
-        (status = 403, description = "The login may not manage alias users", body = ErrorBody),
+        NotManagingAliases,
     ),
-    security(("api_key" = []))
 )]
 pub async fn list(
     call: ApiCall,
     state: web::Data<AppState>,
     query: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let q = query.to_list_query();
-    let (text, page_no) = (q.q.clone(), q.page());
+    let (text, page_no) = query.search();
     let (page, roles, counts) = call
         .read(&state, move |c, caller| {
             let account = managed_account(caller)?;
@@ -100,34 +126,16 @@ pub async fn list(
         })
         .await?;
     let today = now().date();
-    let items = page
-        .rows
-        .into_iter()
-        .map(|a| AliasUserOut {
-            role: a.role_id.and_then(|id| {
-                roles.get(&id).map(|name| RoleRef {
-                    id,
-                    name: name.clone(),
-                })
-            }),
-            status: AliasStatus::of(&a, today).key().to_string(),
-            assigned_servers: counts.get(&a.id).copied().unwrap_or(0),
-            expires_on: a.expires_on.map(|d| d.to_string()),
-            last_login_at: a.last_login_at.map(timestamp),
-            invited_at: a.invited_at.map(timestamp),
-            all_servers: a.all_servers,
-            id: a.id,
-            username: a.username,
-            email: a.email,
-        })
-        .collect();
-    Ok(HttpResponse::Ok().json(AliasUserPage {
-        total: page.total,
-        page: page.page,
-        pages: pages(page.total),
-        per_page: PER_PAGE,
-        items,
-    }))
+    Ok(HttpResponse::Ok().json(AliasUserPage::new(page, |a| {
+        let role = a.role_id.and_then(|id| {
+            roles.get(&id).map(|name| RoleRef {
+                id,
+                name: name.clone(),
+            })
+        });
+        let assigned = counts.get(&a.id).copied().unwrap_or(0);
+        AliasUserOut::new(a, role, assigned, today)
+    })))
 }
 
 #[utoipa::path(
@@ -138,23 +146,19 @@ pub async fn list(
     params(("aid" = i32, Path, description = "Alias user id")),
     responses(
         (status = 200, description = "The alias user", body = AliasUserOut),
-        (status = 401, description = "Missing, invalid, expired or revoked key", body = ErrorBody),
-        (status = 403, description = "The login may not manage alias users", body = ErrorBody),
-        (status = 404, description = "No such alias user in the key's account", body = ErrorBody),
+        NotManagingAliases,
+        NoSuchAlias,
     ),
-    security(("api_key" = []))
 )]
 pub async fn show(
     call: ApiCall,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    aid: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let raw = path.into_inner();
     let found = call
         .read(&state, move |c, caller| {
             let account = managed_account(caller)?;
-            let aid = parse_id(&raw).map_err(|_| ApiError::not_found())?;
-            one(c, &account, aid)
+            one(c, &account, path_id(&aid)?)
         })
         .await?;
     Ok(HttpResponse::Ok()
@@ -173,14 +177,20 @@ fn managed_account(caller: &ApiCaller) -> Result<User, ApiError> {
     Ok(account)
 }
 
-/// The alias user `aid` of the key's account as the operations take it: 403 for a caller
-/// that may not manage alias users (asked first, as `show` does), 404 for a missing or
-/// foreign id.
-fn target(c: &mut DbConn, caller: &ApiCaller, aid: &str) -> Result<Target, ApiError> {
+/// The alias user `aid` of the key's account as the operations take it, and the audit
+/// entry of `action` on it: 403 for a caller that may not manage alias users (asked
+/// first, as `show` does), 404 for a missing or foreign id.
+fn target(
+    c: &mut DbConn,
+    caller: &ApiCaller,
+    aid: &str,
+    action: &str,
+) -> Result<(Target, NewAuditEntry), ApiError> {
     let account = managed_account(caller)?;
-    let aid = parse_id(aid).map_err(|_| ApiError::not_found())?;
-    aliases::load_in(c, &caller.actor, account, aid)?
-        .ok_or_else(|| ApiError::NotFound("no such alias user".into()))
+    let target = aliases::load_in(c, &caller.actor, account, path_id(aid)?)?
+        .ok_or_else(|| ApiError::NotFound("no such alias user".into()))?;
+    let who = caller.audit(target.account.id, action);
+    Ok((target, who))
 }
 
 /// An alias user of `account` as the API shows it (None for another account's, or none).
@@ -197,22 +207,11 @@ fn one(c: &mut DbConn, account: &User, aid: i32) -> Result<Option<AliasUserOut>,
         }),
         None => None,
     };
-    let assigned_servers = alias::assigned_counts(c, &[a.id], &account_reach(account))?
+    let assigned = alias::assigned_counts(c, &[a.id], &account_reach(account))?
         .get(&a.id)
         .copied()
         .unwrap_or(0);
-    Ok(Some(AliasUserOut {
-        role,
-        status: AliasStatus::of(&a, now().date()).key().to_string(),
-        assigned_servers,
-        expires_on: a.expires_on.map(|d| d.to_string()),
-        last_login_at: a.last_login_at.map(timestamp),
-        invited_at: a.invited_at.map(timestamp),
-        all_servers: a.all_servers,
-        id: a.id,
-        username: a.username,
-        email: a.email,
-    }))
+    Ok(Some(AliasUserOut::new(a, role, assigned, now().date())))
 }
 
 /// A new alias user, as `POST /api/v1/alias-users` reads it.
@@ -246,11 +245,9 @@ pub struct CreateAliasRequest {
     request_body = CreateAliasRequest,
     responses(
         (status = 201, description = "The alias user was created (with `invite`, its status is \"invited\" and the mail is queued)", body = AliasUserOut),
-        (status = 401, description = "Missing, invalid, expired or revoked key", body = ErrorBody),
         (status = 403, description = "The login may not manage alias users, or may not grant that role or all servers", body = ErrorBody),
         (status = 422, description = "Problems with the input, by field (the same messages as the page)", body = ErrorBody),
     ),
-    security(("api_key" = []))
 )]
 /// Create an alias user
 ///
