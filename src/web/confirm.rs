@@ -38,7 +38,7 @@ impl Ask {
             return Ok(());
         }
         Err(Asking {
-            ask: self,
+            ask: Box::new(self),
             sent: sent.to_owned(),
         })
     }
@@ -66,7 +66,7 @@ struct ConfirmPage<'a> {
 /// is shown as wrong on the page that asks again).
 #[derive(Debug)]
 pub struct Asking {
-    ask: Ask,
+    ask: Box<Ask>,
     sent: String,
 }
 

@@ -257,7 +257,7 @@ pub async fn power(
             let sid = path_id(&sid)?;
             let server = find_reachable(c, &caller.actor, sid)?
                 .ok_or_else(|| ApiError::NotFound("no such server".into()))?;
-            // The same operation as the page's (`operations::servers::power`): the same
+            // The same operation as the page's (`operations::servers::power_in`): the same
             // checks, the same audit row.
             servers_op::may_power(&caller.actor, &server).map_err(op_error)?;
             let action = power_action(&body)?;

@@ -356,7 +356,7 @@ pub async fn reinstall(
     let client = visit.client();
     let (current, acted) = visit
         .change(&state, move |c, actor| {
-            let (server, fields, keys) = keyed_form_in(c, actor, &sid, |m| m.reinstall, &body)?;
+            let KeyedForm { server, fields, keys } = keyed_form_in(c, actor, &sid, |m| m.reinstall, &body)?;
             let retyped = Input {
                 os: form::first(&fields, "os").to_string(),
                 ..Input::default()
@@ -404,11 +404,22 @@ fn keyed_form_in(
     sid: &str,
     allowed: fn(&ServerActions) -> bool,
     body: &[u8],
-) -> Result<(Reachable, Vec<(String, String)>, Vec<InstallKey>), AppError> {
+) -> Result<KeyedForm, AppError> {
     let server = guarded_in(c, actor, sid, allowed)?;
     let fields = pairs(body)?;
     let keys = chosen_keys_in(c, actor, &fields)?;
-    Ok((server, fields, keys))
+    Ok(KeyedForm {
+        server,
+        fields,
+        keys,
+    })
+}
+
+/// What `keyed_form_in` read.
+struct KeyedForm {
+    server: Reachable,
+    fields: Vec<(String, String)>,
+    keys: Vec<InstallKey>,
 }
 
 /// The acting login's own SSH keys ticked in the form (`ssh_key`, repeated), to be put on
@@ -457,7 +468,7 @@ pub async fn rescue(
     let client = visit.client();
     let (current, acted) = visit
         .change(&state, move |c, actor| {
-            let (server, fields, keys) = keyed_form_in(c, actor, &sid, |m| m.rescue, &body)?;
+            let KeyedForm { server, fields, keys } = keyed_form_in(c, actor, &sid, |m| m.rescue, &body)?;
             if let Some(refused) = busy(&server) {
                 return Ok(refused);
             }

@@ -1,5 +1,5 @@
 //! PUT /api/v1/alias-users/{aid}/servers: states which servers an alias user reaches,
-//! through `operations::aliases::set_servers`, the operation the Assign Servers dialog's
+//! through `operations::aliases::set_servers_in`, the operation the Assign Servers dialog's
 //! actions run too (the same reach checks, the same `alias.servers.*` audit rows).
 
 use actix_web::{web, HttpResponse};

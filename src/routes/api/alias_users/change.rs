@@ -1,5 +1,5 @@
 //! PATCH /api/v1/alias-users/{aid} (role, disabled, expiry) and DELETE
-//! /api/v1/alias-users/{aid}: doors to `operations::aliases::{update, delete}`, the
+//! /api/v1/alias-users/{aid}: doors to `operations::aliases::{update_in, delete_in}`, the
 //! operations behind the alias user's page (its role, profile, disable, enable and delete
 //! forms), so the API refuses what the page refuses and writes the rows the page writes.
 
