@@ -2,19 +2,20 @@
 //! once) or one of its unused recovery codes (used up by the check). Shared by the login's
 //! two-factor step and /reauth. Failures are recorded in Login History and throttled per
 //! login (`login_attempt::recent_factor_failures`), as passwords are; a passkey's
-//! assertion (passkey.rs) is recorded and throttled by the same two functions.
+//! assertion (passkey.rs) is recorded and throttled by the same two functions, and every
+//! second step starts from `still_standing`.
 
 use chrono::Duration;
 
+use crate::access::actor::standing;
 use crate::db::{DbConn, DbError};
 use crate::models::login_attempt::{self, NewLoginAttempt, FACTOR_FAILED, FACTOR_PASSED};
 use crate::models::now;
+use crate::models::throttle::{self, Verdict};
 use crate::models::two_factor;
 use crate::models::user::User;
 use crate::security::totp;
 use crate::web::client::ClientInfo;
-
-use crate::models::throttle::{self, Verdict};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CodeCheck {
@@ -56,6 +57,22 @@ pub fn throttled(c: &mut DbConn, login: &User, client: &ClientInfo) -> Result<bo
         login_attempt::recent_factor_failures(c, key, window)? >= throttle::PAIR_LIMIT
             || throttle::assess(c, key, &client.ip)? == Verdict::Locked,
     )
+}
+
+/// The login awaiting its second step, if it may still log in: gone, disabled or
+/// expired (itself or its account) while the step was awaited, there is nothing more to
+/// try.
+pub fn still_standing(c: &mut DbConn, login_id: i32) -> Result<Option<User>, DbError> {
+    let Some(login) = User::find(c, login_id)? else {
+        return Ok(None);
+    };
+    let parent = match login.parent_id {
+        Some(p) => User::find(c, p)?,
+        None => None,
+    };
+    Ok(standing(&login, parent.as_ref(), now().date())
+        .is_ok()
+        .then_some(login))
 }
 
 /// Records one second-step attempt in Login History (and so in the throttle's count).

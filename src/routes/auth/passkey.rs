@@ -12,12 +12,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use webauthn_rs::prelude::{PasskeyAuthentication, PublicKeyCredential};
 
-use super::factor::{record, throttled};
+use super::factor::{record, still_standing, throttled};
 use super::two_factor::{complete, pending};
-use crate::access::actor::standing;
 use crate::db::{self, DbError};
 use crate::models::login_attempt::{PASSKEY_FAILED, PASSKEY_PASSED};
-use crate::models::now;
 use crate::models::passkey;
 use crate::models::user::User;
 use crate::routes::security::passkeys::{
@@ -59,16 +57,9 @@ fn load(
     c: &mut db::DbConn,
     login_id: i32,
 ) -> Result<Option<(User, Vec<passkey::PasskeyRow>)>, DbError> {
-    let Some(login) = User::find(c, login_id)? else {
+    let Some(login) = still_standing(c, login_id)? else {
         return Ok(None);
     };
-    let parent = match login.parent_id {
-        Some(p) => User::find(c, p)?,
-        None => None,
-    };
-    if standing(&login, parent.as_ref(), now().date()).is_err() {
-        return Ok(None);
-    }
     let keys = passkey::list_for(c, login_id)?;
     Ok(Some((login, keys)))
 }

@@ -10,10 +10,8 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::factor::{check_code, CodeCheck};
+use super::factor::{check_code, record, CodeCheck};
 use crate::db::{self};
-use crate::models::login_attempt::NewLoginAttempt;
-use crate::models::now;
 use crate::models::throttle::{self, Verdict};
 use crate::security::password;
 use crate::web::chrome::Chrome;
@@ -119,18 +117,8 @@ pub async fn submit(
                 let login = person.clone();
                 state
                     .tx(move |c| {
-                        NewLoginAttempt {
-                            username_key: &login.username_key,
-                            user_id: Some(login.id),
-                            account_id: Some(login.parent_id.unwrap_or(login.id)),
-                            ip: &client.ip,
-                            user_agent: &client.user_agent,
-                            success: false,
-                            reason: "wrong password (confirming identity)",
-                            created_at: now(),
-                        }
-                        .insert(c)?;
-                        Ok(())
+                        let reason = "wrong password (confirming identity)";
+                        record(c, &login, &client, false, reason)
                     })
                     .await?;
                 Err("That password is not right.")

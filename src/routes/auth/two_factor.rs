@@ -10,12 +10,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::factor::{check_code, CodeCheck};
-use crate::access::actor::standing;
+use super::factor::{check_code, still_standing, CodeCheck};
 use crate::db::{self};
-use crate::models::now;
 use crate::models::two_factor;
-use crate::models::user::User;
 use crate::web::client::ClientInfo;
 use crate::web::current::{csrf_token, mark_authenticated, unix_now};
 use crate::web::render;
@@ -143,17 +140,9 @@ pub async fn submit(
     let key = state.factor_key.clone();
     let checked = state
         .db(move |c| {
-            let Some(login) = User::find(c, login_id)? else {
+            let Some(login) = still_standing(c, login_id)? else {
                 return Ok(None);
             };
-            let parent = match login.parent_id {
-                Some(p) => User::find(c, p)?,
-                None => None,
-            };
-            // Disabled or expired while the code was awaited: nothing more to try.
-            if standing(&login, parent.as_ref(), now().date()).is_err() {
-                return Ok(None);
-            }
             let outcome = db::transaction(c, |c| check_code(c, &key, &login, &code, &client))?;
             Ok(Some(outcome))
         })
