@@ -100,11 +100,6 @@ mod tests {
 
     fn ask(typed: Option<&str>) -> Ask {
         Ask {
-            title: String::new(),
-            message: String::new(),
-            action: String::new(),
-            button: String::new(),
-            back: String::new(),
             typed: typed.map(str::to_string),
             ..Ask::default()
         }
