@@ -11,7 +11,7 @@
 use super::aliases::{entry, may_act, remove_in, Target};
 use super::OpError;
 use crate::access::accounts::account_edit;
-use crate::access::changes::{account_change, account_removal, alias_change};
+use crate::access::changes::{account_change, account_removal, alias_change, new_login};
 use crate::access::Actor;
 use crate::db::{self, DbConn, DbError, DbPool};
 use crate::domain::{FieldErrors, NewPassword};
@@ -19,7 +19,7 @@ use crate::mail::invitation::Invitation as InvitationMail;
 use crate::mail::Links;
 use crate::models::audit::NewAuditEntry;
 use crate::models::invitation::{self, Invitation};
-use crate::models::user::User;
+use crate::models::user::{NewUser, User};
 use crate::models::{now, outbox};
 use crate::security::password;
 
@@ -77,6 +77,31 @@ pub fn send(c: &mut DbConn, links: &Links, actor: &Actor, who: &Invitee) -> Resu
     Ok(())
 }
 
+/// Writes a new login and asks that the actor covers it (`access::changes::new_login`).
+/// Invited (`invite` names the account it is a login of), it also gets its link: the
+/// login, its token and the queued mail are one write. Both creations, an account and an
+/// alias user, write their logins through this, inside their transaction.
+pub fn insert_login(
+    c: &mut DbConn,
+    links: &Links,
+    actor: &Actor,
+    login: NewUser,
+    invite: Option<&str>,
+) -> Result<i32, OpError> {
+    let id = login.insert(c)?;
+    new_login(c, actor, id)?;
+    if let Some(account) = invite {
+        let invitee = Invitee {
+            id,
+            username: login.username,
+            email: login.email,
+            account,
+        };
+        send(c, links, actor, &invitee)?;
+    }
+    Ok(id)
+}
+
 const NOT_INVITED: &str =
     "This login has already set its password: there is no invitation to resend or cancel.";
 
@@ -115,8 +140,17 @@ fn still_invited(c: &mut DbConn, id: i32) -> Result<User, OpError> {
         .ok_or(OpError::Busy(NOT_INVITED.into()))
 }
 
-fn alias_entry(who: &NewAuditEntry, action: &str, t: &Target) -> NewAuditEntry {
-    entry(who, action, t, format!("sent to {}", t.alias.email))
+/// What every resend and cancel of an alias user's invitation asks first: the actor may
+/// act on it (403) and it is still invited (409). Answers the audit row for `action`.
+fn invited_alias(
+    actor: &Actor,
+    who: &NewAuditEntry,
+    action: &str,
+    t: &Target,
+) -> Result<NewAuditEntry, OpError> {
+    may_act(actor, t)?;
+    invited(&t.alias)?;
+    Ok(entry(who, action, t, format!("sent to {}", t.alias.email)))
 }
 
 /// A new link for the invited alias user `t`, inside the request's transaction: the old
@@ -129,9 +163,7 @@ pub fn resend_alias_in(
     who: NewAuditEntry,
     t: &Target,
 ) -> Result<(), OpError> {
-    may_act(actor, t)?;
-    invited(&t.alias)?;
-    let audit = alias_entry(&who, "alias.invitation_resend", t);
+    let audit = invited_alias(actor, &who, "alias.invitation_resend", t)?;
     let aid = t.alias.id;
     alias_change(c, actor, aid, |c| {
         send_again(c, links, actor, aid, Some(&t.account.username))?;
@@ -148,31 +180,33 @@ pub fn cancel_alias_in(
     who: NewAuditEntry,
     t: &Target,
 ) -> Result<(), OpError> {
-    may_act(actor, t)?;
-    invited(&t.alias)?;
-    let audit = alias_entry(&who, "alias.invitation_cancel", t);
+    let audit = invited_alias(actor, &who, "alias.invitation_cancel", t)?;
     let aid = t.alias.id;
     remove_in(c, actor, aid, audit, move |c| {
         still_invited(c, aid).map(|_| ())
     })
 }
 
-/// Refuses (403) unless the actor manages the account as one whose status it may change
-/// (admins, or the reseller of a customer), and it is not the actor itself.
-fn may_manage_account(actor: &Actor, account: &User) -> Result<(), OpError> {
+/// What every resend and cancel of an account's invitation asks first: the actor manages
+/// the account as one whose status it may change (admins, or the reseller of a customer)
+/// and it is not the actor itself (403), and the account is still invited (409). Answers
+/// the audit row for `action`.
+fn invited_account(
+    actor: &Actor,
+    who: &NewAuditEntry,
+    action: &str,
+    account: &User,
+) -> Result<NewAuditEntry, OpError> {
     if account.id == actor.login.id || !account_edit(actor, account).status {
         return Err(OpError::Forbidden(
             "This login may not manage this account.",
         ));
     }
-    Ok(())
-}
-
-fn account_entry(who: &NewAuditEntry, action: &str, account: &User) -> NewAuditEntry {
+    invited(account)?;
     let mut e = who.clone();
     e.action = action.to_string();
-    e.target(format!("account {}", account.username))
-        .details(format!("sent to {}", account.email))
+    Ok(e.target(format!("account {}", account.username))
+        .details(format!("sent to {}", account.email)))
 }
 
 /// A new link for the invited account, inside the request's transaction (409 when it is
@@ -184,9 +218,7 @@ pub fn resend_account_in(
     who: NewAuditEntry,
     account: &User,
 ) -> Result<(), OpError> {
-    may_manage_account(actor, account)?;
-    invited(account)?;
-    let audit = account_entry(&who, "account.invitation_resend", account);
+    let audit = invited_account(actor, &who, "account.invitation_resend", account)?;
     let id = account.id;
     account_change(c, actor, id, false, |c| {
         send_again(c, links, actor, id, None)?;
@@ -205,9 +237,7 @@ pub fn cancel_account_in(
     who: NewAuditEntry,
     account: &User,
 ) -> Result<(), OpError> {
-    may_manage_account(actor, account)?;
-    invited(account)?;
-    let audit = account_entry(&who, "account.invitation_cancel", account);
+    let audit = invited_account(actor, &who, "account.invitation_cancel", account)?;
     let id = account.id;
     account_removal(c, actor, id, |c| {
         still_invited(c, id)?;

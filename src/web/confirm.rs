@@ -1,5 +1,5 @@
 //! Destructive actions ask first, on the server as well as in the browser. A
-//! handler checks access, then its input, then asks `confirmation`: when the form lacks
+//! handler checks access, then its input, then asks `Ask::confirmed_by`: when the form lacks
 //! the expected `confirm` value (`yes`, or the server's hostname typed for a reinstall),
 //! the answer is 422 with a page that says what would happen and offers the same form
 //! again with the confirmation — the path without script. With script, a native dialog
@@ -80,18 +80,6 @@ impl Asking {
         };
         render::invalid(&page)
     }
-}
-
-/// `None` when `sent` confirms the action; otherwise the 422 page that asks.
-pub fn confirmation(
-    current: &Current,
-    nav: &'static str,
-    sent: &str,
-    ask: Ask,
-) -> Option<Result<HttpResponse, AppError>> {
-    ask.confirmed_by(sent)
-        .err()
-        .map(|asking| asking.page(current, nav))
 }
 
 #[cfg(test)]

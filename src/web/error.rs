@@ -259,14 +259,16 @@ pub fn query_rejected(
 #[derive(Debug)]
 pub enum CreateError {
     Taken,
-    /// An invitation to an address some login already has.
-    EmailTaken,
     App(AppError),
 }
 
 impl From<crate::operations::OpError> for CreateError {
     fn from(e: crate::operations::OpError) -> Self {
-        CreateError::App(e.into())
+        match e {
+            // The unique index refused the login: its username was taken meanwhile.
+            crate::operations::OpError::Db(db) => db.into(),
+            other => CreateError::App(other.into()),
+        }
     }
 }
 

@@ -11,7 +11,6 @@ use super::OpError;
 use crate::access::aliases::{
     may_grant_role, may_manage_aliases, reaches_all_of_account, role_rights,
 };
-use crate::access::changes::new_login;
 use crate::access::Actor;
 use crate::db::{self, DbConn, DbError};
 use crate::domain::{Email, Expiry, FieldErrors, NewPassword, Username};
@@ -20,7 +19,7 @@ use crate::models::audit::NewAuditEntry;
 use crate::models::now;
 use crate::models::role::{self, Role};
 use crate::models::user::{NewUser, User};
-use crate::operations::invitations::{self, new_password, Invitee, EMAIL_TAKEN};
+use crate::operations::invitations::{self, new_password, EMAIL_TAKEN};
 use crate::operations::notices::{self, By};
 use crate::security::password;
 
@@ -221,7 +220,7 @@ pub fn create_in(
             errors_in.add("email", EMAIL_TAKEN);
             return Err(OpError::Invalid(errors_in));
         }
-        let id = NewUser {
+        let login = NewUser {
             kind: "alias",
             username: username.as_str(),
             username_key: &username.key(),
@@ -234,18 +233,9 @@ pub fn create_in(
             expires_on: expires,
             created_at: now(),
             ..NewUser::default()
-        }
-        .insert(c)?;
-        new_login(c, actor, id)?;
-        if invite {
-            let invitee = Invitee {
-                id,
-                username: username.as_str(),
-                email: email.as_str(),
-                account: &account.username,
-            };
-            invitations::send(c, links, actor, &invitee)?;
-        }
+        };
+        let invited = invite.then_some(account.username.as_str());
+        let id = invitations::insert_login(c, links, actor, login, invited)?;
         audit.insert(c)?;
         let login = username.as_str().to_string();
         notices::risky_grant(c, &by, account_id, how, vec![login], gained)?;

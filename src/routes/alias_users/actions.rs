@@ -11,7 +11,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::page::{self, AliasPage};
-use super::{acted_on_in, alias_url, change_on_alias, load_target, tab_url};
+use super::{acted_on_in, alias_url, change_on_alias, confirmed_on_alias, load_target, tab_url};
 use crate::access::aliases::{may_act_on_alias, may_change_own_password};
 use crate::access::changes::alias_change;
 use crate::access::Actor;
@@ -22,7 +22,7 @@ use crate::operations::aliases::{self, AliasChanges, Target, Updated};
 use crate::operations::OpError;
 use crate::security::password;
 use crate::web::client::ClientInfo;
-use crate::web::confirm::{Ask, Asking};
+use crate::web::confirm::Ask;
 use crate::web::current::audit_entry;
 use crate::web::form::FieldErrors;
 use crate::web::{render, AppError, Current, Visit};
@@ -310,12 +310,6 @@ async fn set_disabled(
     )))
 }
 
-/// What the delete POST did: asked first (with the answer sent), or deleted.
-enum Deleted {
-    Ask(Asking),
-    Done(Box<Target>),
-}
-
 /// POST .../{aid}/delete (confirm=yes)
 pub async fn delete(
     visit: Visit,
@@ -323,35 +317,32 @@ pub async fn delete(
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let client = visit.client();
-    let (current, outcome) = change_on_alias(&visit, &state, move |c, actor, t| {
-        let fields = crate::web::form::pairs(&body)?;
-        let ask = Ask {
-            title: format!("Delete the alias user {}?", t.alias.username),
-            message: format!(
-                "{} is logged out at once, its API keys and SSH keys stop working, and it cannot be brought back. To stop it only for a while, disable it instead.",
-                t.alias.username
-            ),
-            action: format!("{}/delete", alias_url(t.account.id, t.alias.id)),
-            button: "Delete alias user".into(),
-            back: tab_url(t.account.id),
-            ..Ask::default()
-        };
-        if let Err(asking) = ask.confirmed_by(crate::web::form::first(&fields, "confirm")) {
-            return Ok(Deleted::Ask(asking));
-        }
+    let ask = |t: &Target| {
+        Ask {
+        title: format!("Delete the alias user {}?", t.alias.username),
+        message: format!(
+            "{} is logged out at once, its API keys and SSH keys stop working, and it cannot be brought back. To stop it only for a while, disable it instead.",
+            t.alias.username
+        ),
+        action: format!("{}/delete", alias_url(t.account.id, t.alias.id)),
+        button: "Delete alias user".into(),
+        back: tab_url(t.account.id),
+        ..Ask::default()
+    }
+    };
+    let (current, outcome) = confirmed_on_alias(&visit, &state, body, ask, move |c, actor, t| {
         let who = audit_entry(actor, &client, t.account.id, "alias.delete");
         aliases::delete_in(c, actor, who, &t)?;
-        Ok(Deleted::Done(Box::new(t)))
+        Ok(t)
     })
     .await?;
-    match outcome {
-        Deleted::Ask(asking) => asking.page(&current, "users"),
-        Deleted::Done(t) => {
-            current.flash(
-                "success",
-                format!("Alias user {} deleted.", t.alias.username),
-            );
-            Ok(render::see_other(&tab_url(t.account.id)))
-        }
-    }
+    let t = match outcome {
+        Err(asking) => return asking.page(&current, "users"),
+        Ok(t) => t,
+    };
+    current.flash(
+        "success",
+        format!("Alias user {} deleted.", t.alias.username),
+    );
+    Ok(render::see_other(&tab_url(t.account.id)))
 }

@@ -12,17 +12,13 @@ use crate::web::error::error_page;
 use crate::web::{render, AppError, Visit};
 use crate::AppState;
 
-/// The page answer to an operation's refusal: 409 with its message when the login is no
-/// longer invited, the usual pages otherwise.
-pub fn refused(e: OpError) -> Result<HttpResponse, AppError> {
-    match e {
-        OpError::Busy(m) => Ok(error_page(StatusCode::CONFLICT, "Not invited", &m)),
-        e => Err(e.into()),
-    }
+/// The 409 page of a login that is no longer invited, with the operation's message.
+pub fn not_invited_page(message: &str) -> HttpResponse {
+    error_page(StatusCode::CONFLICT, "Not invited", message)
 }
 
-/// A login that is no longer invited is an answer of its own (the 409 page), found before
-/// anything is written; any other refusal rolls the transaction back.
+/// A login that is no longer invited is an answer of its own (`not_invited_page`), found
+/// before anything is written; any other refusal rolls the transaction back.
 pub fn not_invited<T>(done: Result<T, OpError>) -> Result<Result<T, String>, AppError> {
     match done {
         Ok(t) => Ok(Ok(t)),
@@ -58,7 +54,7 @@ pub async fn resend(
             );
             Ok(render::see_other(&alias_url(t.account.id, t.alias.id)))
         }
-        Err(message) => refused(OpError::Busy(message)),
+        Err(message) => Ok(not_invited_page(&message)),
     }
 }
 
@@ -87,6 +83,6 @@ pub async fn cancel(
             );
             Ok(render::see_other(&tab_url(t.account.id)))
         }
-        Err(message) => refused(OpError::Busy(message)),
+        Err(message) => Ok(not_invited_page(&message)),
     }
 }

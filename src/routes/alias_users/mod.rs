@@ -20,6 +20,7 @@ use crate::db::{DbConn, DbPool};
 use crate::operations::aliases;
 use crate::routes::table::Routes;
 use crate::web::account::{parse_id, visible_account, visible_account_in};
+use crate::web::confirm::{Ask, Asking};
 use crate::web::pagination::ListQuery;
 use crate::web::{AppError, Current, Visit};
 use crate::AppState;
@@ -118,6 +119,26 @@ pub async fn change_on_alias<T: Send + 'static>(
             work(c, actor, t)
         })
         .await
+}
+
+/// `change_on_alias` for a POST that asks first. `ask` says what would happen to the
+/// target; unless the form's `confirm` field answers it, nothing changes and the handler
+/// gets the question (`Err(Asking)`) to render, otherwise what `work` answered.
+pub async fn confirmed_on_alias<T: Send + 'static>(
+    visit: &Visit,
+    state: &AppState,
+    body: web::Bytes,
+    ask: impl FnOnce(&Target) -> Ask + Send + 'static,
+    work: impl FnOnce(&mut DbConn, &Actor, Target) -> Result<T, AppError> + Send + 'static,
+) -> Result<(Current, Result<T, Asking>), AppError> {
+    change_on_alias(visit, state, move |c, actor, t| {
+        let fields = crate::web::form::pairs(&body)?;
+        if let Err(asking) = ask(&t).confirmed_by(crate::web::form::first(&fields, "confirm")) {
+            return Ok(Err(asking));
+        }
+        work(c, actor, t).map(Ok)
+    })
+    .await
 }
 
 /// The path of every per-alias route: the account id and the alias user id, as typed.

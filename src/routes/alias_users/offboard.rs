@@ -9,14 +9,14 @@
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use super::{alias_url, change_on_alias, Target};
+use super::{alias_url, confirmed_on_alias, Target};
 use crate::access::changes::alias_change;
 use crate::access::Actor;
 use crate::db::DbConn;
 use crate::models::{alias, api_key, now, server_job, session, ssh_key};
 use crate::operations::notices::{self, By, OffboardCounts};
 use crate::web::client::ClientInfo;
-use crate::web::confirm::{Ask, Asking};
+use crate::web::confirm::Ask;
 use crate::web::current::audit_entry;
 use crate::web::session::OFFBOARDED;
 use crate::web::{render, AppError, Visit};
@@ -39,12 +39,6 @@ pub struct Offboarded {
     pub more: i64,
 }
 
-/// What the POST did: asked first (with the answer sent), or offboarded the alias user.
-enum Outcome {
-    Ask(Asking),
-    Done(Box<(Target, Offboarded)>),
-}
-
 /// POST .../{aid}/offboard (confirm=yes). The session, the target and the change are one
 /// hand-off and one transaction (`Visit::change`); what it did is then kept in the
 /// session for the page after the redirect, which the session's save writes after the
@@ -55,29 +49,27 @@ pub async fn offboard(
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let client = visit.client();
-    let (current, outcome) = change_on_alias(&visit, &state, move |c, actor, t| {
-        let fields = crate::web::form::pairs(&body)?;
-        let ask = Ask {
-            title: format!("Offboard the alias user {}?", t.alias.username),
-            message: format!(
-                "{} is disabled and logged out at once, its API keys are revoked and its SSH keys removed from the panel. Keys already installed on servers stay there: the next page lists those servers.",
-                t.alias.username
-            ),
-            action: format!("{}/offboard", alias_url(t.account.id, t.alias.id)),
-            button: "Offboard".into(),
-            back: alias_url(t.account.id, t.alias.id),
-            ..Ask::default()
-        };
-        if let Err(asking) = ask.confirmed_by(crate::web::form::first(&fields, "confirm")) {
-            return Ok(Outcome::Ask(asking));
-        }
+    let ask = |t: &Target| {
+        Ask {
+        title: format!("Offboard the alias user {}?", t.alias.username),
+        message: format!(
+            "{} is disabled and logged out at once, its API keys are revoked and its SSH keys removed from the panel. Keys already installed on servers stay there: the next page lists those servers.",
+            t.alias.username
+        ),
+        action: format!("{}/offboard", alias_url(t.account.id, t.alias.id)),
+        button: "Offboard".into(),
+        back: alias_url(t.account.id, t.alias.id),
+        ..Ask::default()
+    }
+    };
+    let (current, outcome) = confirmed_on_alias(&visit, &state, body, ask, move |c, actor, t| {
         let done = offboard_in(c, actor, &client, &t)?;
-        Ok(Outcome::Done(Box::new((t, done))))
+        Ok((t, done))
     })
     .await?;
     let (t, result) = match outcome {
-        Outcome::Ask(asking) => return asking.page(&current, "users"),
-        Outcome::Done(done) => *done,
+        Err(asking) => return asking.page(&current, "users"),
+        Ok(done) => done,
     };
     let _ = current.session.insert(OFFBOARDED, &result);
     current.flash(

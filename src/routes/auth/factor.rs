@@ -83,10 +83,24 @@ pub fn record(
     success: bool,
     reason: &str,
 ) -> Result<(), DbError> {
+    attempt(c, &login.username_key, Some(login), client, success, reason)
+}
+
+/// Writes one Login History row for the name `key` (never the password): the login it
+/// names, if any, and its account. Every step of logging in (password, code, passkey,
+/// the password asked again) records through this.
+pub fn attempt(
+    c: &mut DbConn,
+    key: &str,
+    login: Option<&User>,
+    client: &ClientInfo,
+    success: bool,
+    reason: &str,
+) -> Result<(), DbError> {
     NewLoginAttempt {
-        username_key: &login.username_key,
-        user_id: Some(login.id),
-        account_id: Some(login.parent_id.unwrap_or(login.id)),
+        username_key: key,
+        user_id: login.map(|u| u.id),
+        account_id: login.map(|u| u.parent_id.unwrap_or(u.id)),
         ip: &client.ip,
         user_agent: &client.user_agent,
         success,

@@ -11,7 +11,6 @@ use serde::Deserialize;
 
 use crate::access::actor::standing;
 use crate::db::DbError;
-use crate::models::login_attempt::NewLoginAttempt;
 use crate::models::now;
 use crate::models::throttle::{self, Verdict};
 use crate::models::user::User;
@@ -243,23 +242,12 @@ fn record(
     login_id: Option<i32>,
 ) -> Result<bool, DbError> {
     let user = User::find_by_username(c, key)?;
-    let account_id = user.as_ref().map(|u| u.parent_id.unwrap_or(u.id));
     // The password was right: a login that signed in before, never from this address,
     // tells its account owner. Asked before this attempt joins the history.
     if let (Some(u), Some(_)) = (&user, login_id) {
         crate::operations::notices::signed_in(c, u, &client.ip, &client.user_agent)?;
     }
-    NewLoginAttempt {
-        username_key: key,
-        user_id: user.as_ref().map(|u| u.id),
-        account_id,
-        ip: &client.ip,
-        user_agent: &client.user_agent,
-        success,
-        reason,
-        created_at: now(),
-    }
-    .insert(c)?;
+    super::factor::attempt(c, key, user.as_ref(), client, success, reason)?;
     let returning = user.as_ref().is_some_and(|u| u.last_login_at.is_some());
     if let Some(id) = login_id {
         User::record_login(c, id)?;

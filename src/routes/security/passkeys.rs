@@ -22,7 +22,7 @@ use crate::operations::notices::{self, By};
 use crate::security::passkey::{credential_id, from_text, to_text, RelyingParty};
 use crate::security::totp;
 use crate::web::account::parse_id;
-use crate::web::confirm::{confirmation, Ask};
+use crate::web::confirm::Ask;
 use crate::web::current::unix_now;
 use crate::web::session::PASSKEY_REGISTRATION;
 use crate::web::{render, AppError, Current};
@@ -74,6 +74,18 @@ pub(crate) fn passkeys_off(why: &str) -> HttpResponse {
     )
 }
 
+/// What both steps of adding a passkey ask first: the login's own factors (403 while
+/// impersonating), a recent password (otherwise off to /reauth), and passkeys configured
+/// on this installation (`Err`: the 409 that says why not).
+fn registering<'a>(
+    current: &Current,
+    state: &'a AppState,
+) -> Result<Result<&'a RelyingParty, HttpResponse>, AppError> {
+    own_factors_only(&current.actor)?;
+    current.require_recent_auth("/account/security")?;
+    Ok(relying_party(state).map_err(passkeys_off))
+}
+
 /// A passkey name: trimmed, 1 to 64 characters, no control characters.
 pub fn valid_name(raw: &str) -> Result<String, &'static str> {
     let name = raw.trim();
@@ -96,11 +108,9 @@ pub async fn start(
     state: web::Data<AppState>,
     form: web::Form<NameForm>,
 ) -> Result<HttpResponse, AppError> {
-    own_factors_only(&current.actor)?;
-    current.require_recent_auth("/account/security")?;
-    let rp = match relying_party(&state) {
+    let rp = match registering(&current, &state)? {
         Ok(rp) => rp,
-        Err(why) => return Ok(passkeys_off(why)),
+        Err(off) => return Ok(off),
     };
     let name = match valid_name(&form.name) {
         Ok(n) => n,
@@ -162,11 +172,9 @@ pub async fn finish(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    own_factors_only(&current.actor)?;
-    current.require_recent_auth("/account/security")?;
-    let rp = match relying_party(&state) {
+    let rp = match registering(&current, &state)? {
         Ok(rp) => rp,
-        Err(why) => return Ok(passkeys_off(why)),
+        Err(off) => return Ok(off),
     };
     let uid = current.actor.login.id;
     // One answer per start: the challenge is used up whatever happens next.
@@ -292,13 +300,8 @@ pub async fn delete(
         back: "/account/security".into(),
         ..Ask::default()
     };
-    if let Some(res) = confirmation(
-        &current,
-        "account",
-        crate::web::form::first(&fields, "confirm"),
-        ask,
-    ) {
-        return res;
+    if let Err(asking) = ask.confirmed_by(crate::web::form::first(&fields, "confirm")) {
+        return asking.page(&current, "account");
     }
     let audit = current
         .audit(current.actor.account_id(), "two_factor.passkey_delete")

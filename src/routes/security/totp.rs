@@ -16,7 +16,7 @@ use crate::operations::notices::{self, By};
 use crate::security::sealed::{self, Sealed};
 use crate::security::totp;
 use crate::web::chrome::Chrome;
-use crate::web::confirm::{confirmation, Ask};
+use crate::web::confirm::Ask;
 use crate::web::session::{self, TOTP_SETUP};
 use crate::web::{render, AppError, Current};
 use crate::AppState;
@@ -165,13 +165,8 @@ pub async fn delete(
         back: "/account/security".into(),
         ..Ask::default()
     };
-    if let Some(res) = confirmation(
-        &current,
-        "account",
-        crate::web::form::first(&fields, "confirm"),
-        ask,
-    ) {
-        return res;
+    if let Err(asking) = ask.confirmed_by(crate::web::form::first(&fields, "confirm")) {
+        return asking.page(&current, "account");
     }
     let uid = current.actor.login.id;
     let audit = current

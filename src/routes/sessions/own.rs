@@ -8,7 +8,7 @@ use super::this_session;
 use crate::access::sessions::may_end_own_sessions;
 use crate::access::Actor;
 use crate::models::session;
-use crate::web::confirm::{confirmation, Ask};
+use crate::web::confirm::Ask;
 use crate::web::current::audit_entry;
 use crate::web::form;
 use crate::web::{render, AppError, Current, Visit};
@@ -89,8 +89,8 @@ pub async fn end_others(
         back: PAGE.into(),
         ..Ask::default()
     };
-    if let Some(res) = confirmation(&current, "account", form::first(&fields, "confirm"), ask) {
-        return res;
+    if let Err(asking) = ask.confirmed_by(form::first(&fields, "confirm")) {
+        return asking.page(&current, "account");
     }
     let this = this_session(&current).ok_or(AppError::Forbidden)?;
     let (uid, account_id, _) = person(&current.actor);

@@ -11,13 +11,12 @@ use serde::Deserialize;
 
 use super::list;
 use crate::access::accounts::{account_creation, may_create, NoCreation};
-use crate::access::changes::new_login;
 use crate::access::Actor;
 use crate::db::DbConn;
 use crate::domain::{DisplayName, Email, Username};
 use crate::models::now;
 use crate::models::user::{Kind, NewUser, User};
-use crate::operations::invitations::{self, new_password, Invitee, EMAIL_TAKEN};
+use crate::operations::invitations::{self, new_password, EMAIL_TAKEN};
 use crate::security::password;
 use crate::web::current::audit_entry;
 use crate::web::error::CreateError;
@@ -168,7 +167,7 @@ pub async fn submit(
             }
             let audit = audit_entry(actor, &client, actor.account_id(), "account.create");
             let written = (|| {
-                let id = NewUser {
+                let login = NewUser {
                     kind: kind.as_str(),
                     username: username.as_str(),
                     username_key: &username.key(),
@@ -178,18 +177,9 @@ pub async fn submit(
                     owner_id,
                     created_at: now(),
                     ..NewUser::default()
-                }
-                .insert(c)?;
-                new_login(c, actor, id)?;
-                if invite {
-                    let invitee = Invitee {
-                        id,
-                        username: username.as_str(),
-                        email: email.as_str(),
-                        account: username.as_str(),
-                    };
-                    invitations::send(c, &links, actor, &invitee)?;
-                }
+                };
+                let invited = invite.then_some(username.as_str());
+                let id = invitations::insert_login(c, &links, actor, login, invited)?;
                 let entry = audit
                     .target(format!("account {}", username.as_str()))
                     .details(format!(
@@ -205,10 +195,6 @@ pub async fn submit(
                 Ok(id) => Ok(Outcome::Created(id, username.as_str().to_string())),
                 Err(CreateError::Taken) => {
                     errors.add("username", "This username is taken.");
-                    Ok(Outcome::Raced(errors))
-                }
-                Err(CreateError::EmailTaken) => {
-                    errors.add("email", EMAIL_TAKEN);
                     Ok(Outcome::Raced(errors))
                 }
                 Err(CreateError::App(e)) => Err(e),

@@ -6,8 +6,8 @@
 
 use actix_web::{web, HttpResponse};
 
-use crate::operations::{invitations, OpError};
-use crate::routes::alias_users::invitation::{not_invited, refused};
+use crate::operations::invitations;
+use crate::routes::alias_users::invitation::{not_invited, not_invited_page};
 use crate::web::current::audit_entry;
 use crate::web::{render, AppError, Visit};
 use crate::AppState;
@@ -40,7 +40,7 @@ pub async fn resend(visit: Visit, state: web::Data<AppState>) -> Result<HttpResp
             );
             Ok(render::see_other(&format!("/users/{}", account.id)))
         }
-        Err(message) => refused(OpError::Busy(message)),
+        Err(message) => Ok(not_invited_page(&message)),
     }
 }
 
@@ -69,6 +69,6 @@ pub async fn cancel(visit: Visit, state: web::Data<AppState>) -> Result<HttpResp
             );
             Ok(render::see_other("/users"))
         }
-        Err(message) => refused(OpError::Busy(message)),
+        Err(message) => Ok(not_invited_page(&message)),
     }
 }

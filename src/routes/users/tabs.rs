@@ -1,7 +1,10 @@
 //! The tab bar of the account detail page. A tab the login may not use is not shown;
 //! each feature adds its tab here with the access check that guards its route.
 
+use crate::access::activity::{may_view_activity, may_view_login_history};
+use crate::access::aliases::may_list_aliases;
 use crate::access::keys::{may_manage_keys, Holder, KeyKind};
+use crate::access::review::may_review_access;
 use crate::access::roles::may_manage_roles;
 use crate::access::servers::may_view_account_servers;
 use crate::access::Actor;
@@ -18,67 +21,52 @@ pub struct Tab {
 
 /// The tabs `actor` may use on `account`'s page, in the order the page shows them.
 pub fn for_account(actor: &Actor, account: &User) -> Vec<Tab> {
+    let may_keys = |kind| may_manage_keys(actor, Holder::Account(account), kind).is_ok();
+    // Each tab with the check that guards its route; its URL is the key under the account.
+    let features = [
+        (
+            "servers",
+            "Servers",
+            may_view_account_servers(actor, account),
+        ),
+        (
+            "alias-users",
+            "Alias Users",
+            may_list_aliases(actor, account),
+        ),
+        ("roles", "Roles", may_manage_roles(actor, account)),
+        ("ssh-keys", "SSH Keys", may_keys(KeyKind::Ssh)),
+        ("api-keys", "API Keys", may_keys(KeyKind::Api)),
+        (
+            "access-review",
+            "Access Review",
+            may_review_access(actor, account),
+        ),
+        (
+            "activity",
+            "Activity",
+            may_view_activity(actor, account).is_some(),
+        ),
+        (
+            "logins",
+            "Login History",
+            may_view_login_history(actor, account),
+        ),
+    ];
     let base = format!("/users/{}", account.id);
-    let mut tabs = vec![Tab {
+    let details = Tab {
         key: "details",
         label: "Account Details",
         url: base.clone(),
-    }];
-    if may_view_account_servers(actor, account) {
-        tabs.push(Tab {
-            key: "servers",
-            label: "Servers",
-            url: format!("{base}/servers"),
-        });
-    }
-    if crate::access::aliases::may_list_aliases(actor, account) {
-        tabs.push(Tab {
-            key: "alias-users",
-            label: "Alias Users",
-            url: format!("{base}/alias-users"),
-        });
-    }
-    if may_manage_roles(actor, account) {
-        tabs.push(Tab {
-            key: "roles",
-            label: "Roles",
-            url: format!("{base}/roles"),
-        });
-    }
-    for (kind, key, label) in [
-        (KeyKind::Ssh, "ssh-keys", "SSH Keys"),
-        (KeyKind::Api, "api-keys", "API Keys"),
-    ] {
-        if may_manage_keys(actor, Holder::Account(account), kind).is_ok() {
-            tabs.push(Tab {
-                key,
-                label,
-                url: format!("{base}/{key}"),
-            });
-        }
-    }
-    if crate::access::review::may_review_access(actor, account) {
-        tabs.push(Tab {
-            key: "access-review",
-            label: "Access Review",
-            url: format!("{base}/access-review"),
-        });
-    }
-    if crate::access::activity::may_view_activity(actor, account).is_some() {
-        tabs.push(Tab {
-            key: "activity",
-            label: "Activity",
-            url: format!("{base}/activity"),
-        });
-    }
-    if crate::access::activity::may_view_login_history(actor, account) {
-        tabs.push(Tab {
-            key: "logins",
-            label: "Login History",
-            url: format!("{base}/logins"),
-        });
-    }
-    tabs
+    };
+    let usable = features.into_iter().filter(|(_, _, may)| *may);
+    std::iter::once(details)
+        .chain(usable.map(|(key, label, _)| Tab {
+            key,
+            label,
+            url: format!("{base}/{key}"),
+        }))
+        .collect()
 }
 
 /// What every account tab page shows around its own content: the layout, the account,
