@@ -10,26 +10,18 @@ use diesel::prelude::*;
 use crate::db::schema::audit_log;
 use crate::db::DbConn;
 
+/// A stored entry: its id and what was written.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = audit_log)]
 pub struct AuditEntry {
     pub id: i32,
-    pub account_id: Option<i32>,
-    pub actor_id: Option<i32>,
-    pub actor_name: String,
-    pub impersonator_id: Option<i32>,
-    pub impersonator_name: Option<String>,
-    pub action: String,
-    pub target: String,
-    pub details: String,
-    pub ip: String,
-    pub user_agent: String,
-    pub via_api: bool,
-    pub created_at: NaiveDateTime,
+    #[diesel(embed)]
+    pub written: NewAuditEntry,
 }
 
-/// An entry about to be written. Owned, so it can travel into a blocking DB task.
-#[derive(Debug, Clone, Insertable)]
+/// An entry about to be written (and, as `AuditEntry::written`, one read back). Owned, so
+/// it can travel into a blocking DB task.
+#[derive(Debug, Clone, Insertable, Queryable, Selectable)]
 #[diesel(table_name = audit_log)]
 pub struct NewAuditEntry {
     /// The account whose Activity tab shows the entry.
@@ -64,6 +56,12 @@ impl NewAuditEntry {
             account_id: Some(account_id),
             ..self.clone()
         }
+    }
+
+    /// Whether the login `login_id` did this itself, not impersonated by someone (a login
+    /// that sees only its own addresses sees this entry's).
+    pub fn by_login_itself(&self, login_id: i32) -> bool {
+        self.actor_id == Some(login_id) && self.impersonator_id.is_none()
     }
 
     pub fn insert(&self, conn: &mut DbConn) -> QueryResult<()> {

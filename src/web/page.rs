@@ -118,6 +118,27 @@ impl Visit {
         .await
     }
 
+    /// `read_account` for one of the account's tabs, which the actor may open when `may`
+    /// says so (403 otherwise; the same check hides the tab in the tab bar). `work`
+    /// borrows the account, and the account comes back with what it read.
+    pub async fn read_tab<T: Send + 'static>(
+        &self,
+        state: &AppState,
+        may: fn(&Actor, &User) -> bool,
+        work: impl FnOnce(&mut DbConn, &Actor, &User) -> Result<T, AppError> + Send + 'static,
+    ) -> Result<(Current, User, T), AppError> {
+        let (current, (account, found)) = self
+            .read_account(state, move |c, actor, account| {
+                if !may(actor, &account) {
+                    return Err(AppError::Forbidden);
+                }
+                let found = work(c, actor, &account)?;
+                Ok((account, found))
+            })
+            .await?;
+        Ok((current, account, found))
+    }
+
     /// `change` on the account the path's `{id}` names, as `read_account` finds it.
     pub async fn change_account<T: Send + 'static>(
         &self,

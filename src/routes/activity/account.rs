@@ -44,13 +44,11 @@ pub async fn page(
         .await?;
     if ips == IpVisibility::OwnOnly {
         let me = current.actor.login.id;
-        for e in page
-            .rows
-            .iter_mut()
-            .filter(|e| e.actor_id != Some(me) || e.impersonator_id.is_some())
-        {
-            e.ip = String::new();
-            e.user_agent = String::new();
+        for e in page.rows.iter_mut().map(|row| &mut row.written) {
+            if !e.by_login_itself(me) {
+                e.ip = String::new();
+                e.user_agent = String::new();
+            }
         }
     }
     let pager = pager(

@@ -5,11 +5,11 @@
 //! display changes: stored rows, filters and the API keep the codes.
 
 use crate::access::catalog;
-use crate::models::audit::AuditEntry;
+use crate::models::audit::{AuditEntry, NewAuditEntry};
 
 /// An audit entry as a log page shows it.
 pub struct LogRow {
-    pub e: AuditEntry,
+    pub e: NewAuditEntry,
     /// What happened, in words.
     pub label: String,
     /// The details, with permission keys named by their labels.
@@ -17,7 +17,7 @@ pub struct LogRow {
 }
 
 impl LogRow {
-    pub fn of(e: AuditEntry) -> LogRow {
+    pub fn of(e: NewAuditEntry) -> LogRow {
         let (label, details) = describe(&e.action, &e.details);
         LogRow { e, label, details }
     }
@@ -27,7 +27,7 @@ impl LogRow {
 /// action by the same logins at the same moment, for two accounts' logs) shows once.
 pub fn rows(entries: Vec<AuditEntry>, merge_copies: bool) -> Vec<LogRow> {
     let mut out: Vec<LogRow> = Vec::with_capacity(entries.len());
-    for e in entries {
+    for e in entries.into_iter().map(|e| e.written) {
         if merge_copies {
             if let Some(prev) = out.last() {
                 if same_event(&prev.e, &e) {
@@ -40,7 +40,7 @@ pub fn rows(entries: Vec<AuditEntry>, merge_copies: bool) -> Vec<LogRow> {
     out
 }
 
-fn same_event(a: &AuditEntry, b: &AuditEntry) -> bool {
+fn same_event(a: &NewAuditEntry, b: &NewAuditEntry) -> bool {
     a.account_id != b.account_id
         && a.action == b.action
         && a.actor_id == b.actor_id

@@ -28,13 +28,11 @@ pub async fn page(
     query: web::Query<LogQuery>,
 ) -> Result<HttpResponse, AppError> {
     let page_no = query.page();
-    let (current, (account, page)) = visit
-        .read_account(&state, move |c, actor, account| {
-            if !may_view_login_history(actor, &account) {
-                return Err(AppError::Forbidden);
-            }
-            let page = login_attempt::for_account(c, account.id, page_no, PER_PAGE)?;
-            Ok((account, page))
+    let (current, account, page) = visit
+        .read_tab(&state, may_view_login_history, move |c, _, account| {
+            Ok(login_attempt::for_account(
+                c, account.id, page_no, PER_PAGE,
+            )?)
         })
         .await?;
     let pager = Pager::new(

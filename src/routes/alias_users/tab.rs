@@ -86,13 +86,9 @@ pub async fn page(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (q, page_no) = (query.q.clone(), query.page());
-    let (current, (account, found)) = visit
-        .read_account(&state, move |c, actor, account| {
-            if !may_list_aliases(actor, &account) {
-                return Err(AppError::Forbidden);
-            }
-            let found = read(c, actor, &account, &q, page_no)?;
-            Ok((account, found))
+    let (current, account, found) = visit
+        .read_tab(&state, may_list_aliases, move |c, actor, account| {
+            Ok(read(c, actor, account, &q, page_no)?)
         })
         .await?;
     let page = assemble(

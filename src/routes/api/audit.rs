@@ -81,10 +81,11 @@ pub async fn list(
             Ok((page, ips, caller.actor.login.id))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(AuditPage::new(page, |e| {
-        let own = e.actor_id == Some(me) && e.impersonator_id.is_none();
+    Ok(HttpResponse::Ok().json(AuditPage::new(page, |row| {
+        let (id, e) = (row.id, row.written);
+        let own = e.by_login_itself(me);
         AuditOut {
-            id: e.id,
+            id,
             at: timestamp(e.created_at),
             actor: e.actor_name,
             impersonator: e.impersonator_name,

@@ -44,13 +44,8 @@ pub async fn export(
     state: web::Data<AppState>,
     query: web::Query<CsvQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let (current, account) = visit
-        .read_account(&state, move |_, actor, account| {
-            if !may_review_access(actor, &account) {
-                return Err(AppError::Forbidden);
-            }
-            Ok(account)
-        })
+    let (current, account, ()) = visit
+        .read_tab(&state, may_review_access, |_, _, _| Ok(()))
         .await?;
     let detail = query.detail.trim() == "servers";
     let filter = ReviewFilter::parse(&query.filter);

@@ -54,13 +54,9 @@ pub async fn page(
         .and_then(|p| p.trim().parse::<i64>().ok())
         .unwrap_or(1)
         .clamp(1, 1_000_000);
-    let (current, (account, rows, total)) = visit
-        .read_account(&state, move |c, actor, account| {
-            if !may_review_access(actor, &account) {
-                return Err(AppError::Forbidden);
-            }
-            let (rows, total) = read(c, &account, filter, page_no)?;
-            Ok((account, rows, total))
+    let (current, account, (rows, total)) = visit
+        .read_tab(&state, may_review_access, move |c, _, account| {
+            Ok(read(c, account, filter, page_no)?)
         })
         .await?;
     let base = format!("/users/{}/access-review", account.id);

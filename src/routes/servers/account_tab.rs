@@ -74,14 +74,13 @@ pub async fn page(
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let id = visit.param("id");
     let (q, page_no) = (query.q.clone(), query.page());
-    let (current, (account, found)) = visit
-        .read(&state, move |c, actor| {
-            let account = account_in(c, actor, &id)?;
-            let found = read(c, actor, account.id, &q, page_no)?;
-            Ok((account, found))
-        })
+    let (current, account, found) = visit
+        .read_tab(
+            &state,
+            may_view_account_servers,
+            move |c, actor, account| Ok(read(c, actor, account.id, &q, page_no)?),
+        )
         .await?;
     let page = assemble(
         &current,

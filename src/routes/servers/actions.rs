@@ -74,18 +74,28 @@ impl<T> Acted<T> {
     }
 }
 
-/// Loads the server and refuses (403) unless `allowed` says the login may.
-fn guarded_in(
-    c: &mut DbConn,
-    actor: &Actor,
-    path: &str,
+/// `Visit::change` for an action on the server the path's `{sid}` names: `work` gets the
+/// server when the login reaches it (404 otherwise) and `allowed` says it may act (403),
+/// in the same transaction as its change, with the client for the audit row.
+async fn change_on_server<T: Send + 'static>(
+    visit: &Visit,
+    state: &AppState,
     allowed: fn(&ServerActions) -> bool,
-) -> Result<Reachable, AppError> {
-    let server = reachable_in(c, actor, path)?;
-    if !allowed(&server_actions(actor, &server)) {
-        return Err(AppError::Forbidden);
-    }
-    Ok(server)
+    work: impl FnOnce(&mut DbConn, &Actor, &ClientInfo, Reachable) -> Result<Acted<T>, AppError>
+        + Send
+        + 'static,
+) -> Result<(Current, Acted<T>), AppError> {
+    let sid = visit.param("sid");
+    let client = visit.client();
+    visit
+        .change(state, move |c, actor| {
+            let server = reachable_in(c, actor, &sid)?;
+            if !allowed(&server_actions(actor, &server)) {
+                return Err(AppError::Forbidden);
+            }
+            work(c, actor, &client, server)
+        })
+        .await
 }
 
 /// The page again with `input`, its rows read in the action's transaction.
@@ -237,12 +247,9 @@ pub async fn power(
     state: web::Data<AppState>,
     form: Form,
 ) -> Result<HttpResponse, AppError> {
-    let sid = visit.param("sid");
     let form = form.into_inner();
-    let client = visit.client();
-    let (current, acted) = visit
-        .change(&state, move |c, actor| {
-            let server = guarded_in(c, actor, &sid, |m| m.power)?;
+    let (current, acted) =
+        change_on_server(&visit, &state, |m| m.power, move |c, actor, client, server| {
             let Some(action) = PowerAction::parse(&form.action) else {
                 let mut input = Input::default();
                 input.errors.add("action", "Choose power on, off or reset.");
@@ -268,7 +275,7 @@ pub async fn power(
                 }
             }
             let started = format!("Power {} sent to {}.", action.as_str(), server.hostname);
-            start_job(c, actor, &client, server, started, move |c, actor, who, server| {
+            start_job(c, actor, client, server, started, move |c, actor, who, server| {
                 servers_op::power_in(c, actor, who, server, action)
             })
         })
@@ -281,12 +288,12 @@ pub async fn rename(
     state: web::Data<AppState>,
     form: Form,
 ) -> Result<HttpResponse, AppError> {
-    let sid = visit.param("sid");
     let name = form.into_inner().name;
-    let client = visit.client();
-    let (current, acted) = visit
-        .change(&state, move |c, actor| {
-            let server = guarded_in(c, actor, &sid, |m| m.rename)?;
+    let (current, acted) = change_on_server(
+        &visit,
+        &state,
+        |m| m.rename,
+        move |c, actor, client, server| {
             let retyped = Input {
                 name: Some(name.clone()),
                 ..Input::default()
@@ -294,13 +301,14 @@ pub async fn rename(
             operate_in(
                 c,
                 actor,
-                &client,
+                client,
                 server,
                 retyped,
                 move |c, actor, who, server| servers_op::rename_in(c, actor, who, server, &name),
             )
-        })
-        .await?;
+        },
+    )
+    .await?;
     answer(&current, acted, |()| "Server renamed.".into())
 }
 
@@ -309,14 +317,14 @@ pub async fn rdns(
     state: web::Data<AppState>,
     form: Form,
 ) -> Result<HttpResponse, AppError> {
-    let sid = visit.param("sid");
     let form = form.into_inner();
     let ip = form.ip.trim().to_string();
     let address = ip.clone();
-    let client = visit.client();
-    let (current, acted) = visit
-        .change(&state, move |c, actor| {
-            let server = guarded_in(c, actor, &sid, |m| m.rdns)?;
+    let (current, acted) = change_on_server(
+        &visit,
+        &state,
+        |m| m.rdns,
+        move |c, actor, client, server| {
             let ips = server_ip::of_server(c, server.id)?
                 .into_iter()
                 .any(|i| i.ip == address);
@@ -333,15 +341,16 @@ pub async fn rdns(
             operate_in(
                 c,
                 actor,
-                &client,
+                client,
                 server,
                 retyped,
                 move |c, actor, who, server| {
                     servers_op::set_rdns_in(c, actor, who, server, &address, &given)
                 },
             )
-        })
-        .await?;
+        },
+    )
+    .await?;
     answer(&current, acted, move |hostname| {
         format!("Reverse DNS of {ip} set to {hostname}.")
     })
@@ -352,11 +361,11 @@ pub async fn reinstall(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let sid = visit.param("sid");
-    let client = visit.client();
-    let (current, acted) = visit
-        .change(&state, move |c, actor| {
-            let KeyedForm { server, fields, keys } = keyed_form_in(c, actor, &sid, |m| m.reinstall, &body)?;
+    let (current, acted) =
+        change_on_server(&visit, &state, |m| m.reinstall, move |c, actor, client, server| {
+            // Read after the permission check, so a refused login learns nothing from it.
+            let fields = pairs(&body)?;
+            let keys = chosen_keys_in(c, actor, &fields)?;
             let retyped = Input {
                 os: form::first(&fields, "os").to_string(),
                 ..Input::default()
@@ -387,39 +396,12 @@ pub async fn reinstall(
                 return Ok(Acted::Ask(asking));
             }
             let started = format!("Reinstall of {} with {} started.", server.hostname, os.label);
-            start_job(c, actor, &client, server, started, move |c, actor, who, server| {
+            start_job(c, actor, client, server, started, move |c, actor, who, server| {
                 servers_op::reinstall_in(c, actor, who, server, os, &keys)
             })
         })
         .await?;
     answer_hardware(&current, &state, acted).await
-}
-
-/// The server, the form's fields and the SSH keys they tick, for an action that installs
-/// keys (reinstall, rescue). The form is read after the permission check, so a refused
-/// login learns nothing from it.
-fn keyed_form_in(
-    c: &mut DbConn,
-    actor: &Actor,
-    sid: &str,
-    allowed: fn(&ServerActions) -> bool,
-    body: &[u8],
-) -> Result<KeyedForm, AppError> {
-    let server = guarded_in(c, actor, sid, allowed)?;
-    let fields = pairs(body)?;
-    let keys = chosen_keys_in(c, actor, &fields)?;
-    Ok(KeyedForm {
-        server,
-        fields,
-        keys,
-    })
-}
-
-/// What `keyed_form_in` read.
-struct KeyedForm {
-    server: Reachable,
-    fields: Vec<(String, String)>,
-    keys: Vec<InstallKey>,
 }
 
 /// The acting login's own SSH keys ticked in the form (`ssh_key`, repeated), to be put on
@@ -464,11 +446,11 @@ pub async fn rescue(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let sid = visit.param("sid");
-    let client = visit.client();
-    let (current, acted) = visit
-        .change(&state, move |c, actor| {
-            let KeyedForm { server, fields, keys } = keyed_form_in(c, actor, &sid, |m| m.rescue, &body)?;
+    let (current, acted) =
+        change_on_server(&visit, &state, |m| m.rescue, move |c, actor, client, server| {
+            // Read after the permission check, so a refused login learns nothing from it.
+            let fields = pairs(&body)?;
+            let keys = chosen_keys_in(c, actor, &fields)?;
             if let Some(refused) = busy(&server) {
                 return Ok(refused);
             }
@@ -492,7 +474,7 @@ pub async fn rescue(
             } else {
                 format!("{} is booting its installed OS.", server.hostname)
             };
-            start_job(c, actor, &client, server, started, move |c, actor, who, server| {
+            start_job(c, actor, client, server, started, move |c, actor, who, server| {
                 servers_op::rescue_in(c, actor, who, server, enter, &keys)
             })
         })
