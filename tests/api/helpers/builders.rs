@@ -7,7 +7,7 @@
 
 use diesel::prelude::*;
 use steward::db::schema::{alias_role_permissions, alias_roles, alias_servers, audit_log, users};
-use steward::models::audit::AuditEntry;
+use steward::models::audit::NewAuditEntry;
 use steward::models::now;
 use steward::models::server::{NewServer, Server};
 
@@ -298,12 +298,12 @@ impl TestApp {
         Server::find(&mut self.conn(), id).unwrap()
     }
 
-    /// The audit entries of `action`, oldest first; a pattern with `%` (`"role.%"`)
-    /// matches a family of actions as SQL LIKE does.
-    pub fn audit_entries(&self, action: &str) -> Vec<AuditEntry> {
+    /// The audit entries of `action` as written, oldest first; a pattern with `%`
+    /// (`"role.%"`) matches a family of actions as SQL LIKE does.
+    pub fn audit_entries(&self, action: &str) -> Vec<NewAuditEntry> {
         let all = audit_log::table
             .order(audit_log::id)
-            .select(AuditEntry::as_select());
+            .select(NewAuditEntry::as_select());
         if action.contains('%') {
             all.filter(audit_log::action.like(action))
                 .load(&mut self.conn())
