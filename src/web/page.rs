@@ -1,7 +1,7 @@
 //! One hand-off for a page view or a change. A handler that takes `Visit` instead of
 //! `Current` reads its session, the acting login's rows and its own rows on one pooled
 //! connection, inside one read snapshot, in one trip to a blocking thread:
-//! `visit.read(&state, |c, actor| …)`; `visit.change(&state, |c, actor| …)` does the same
+//! `visit.read(|c, actor| …)`; `visit.change(|c, actor| …)` does the same
 //! inside one write transaction (`change_sudo` when the closure must also know whether
 //! the session's person authenticated recently). The closure is where the handler asks
 //! `access` (it gets the judged `Actor`) and reads through `models` or calls an
@@ -22,9 +22,12 @@ use crate::db::{self, DbConn};
 use crate::models::user::User;
 use crate::AppState;
 
-/// A logged-in page view whose session is read together with the page's rows.
+/// A logged-in page view whose session is read together with the page's rows, on the
+/// panel's pool (`state`, which the handler reaches through `visit.state()` for the rest:
+/// mail links, the job queue).
 pub struct Visit {
     req: HttpRequest,
+    state: actix_web::web::Data<AppState>,
 }
 
 /// What a handler gives `read` or `change`: its reads and its change, run on the
@@ -57,7 +60,16 @@ impl FromRequest for Visit {
     type Future = Ready<Result<Visit, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        ready(Ok(Visit { req: req.clone() }))
+        let visit = match req.app_data::<actix_web::web::Data<AppState>>() {
+            Some(state) => Ok(Visit {
+                req: req.clone(),
+                state: state.clone(),
+            }),
+            None => Err(AppError::Unexpected(anyhow::anyhow!(
+                "the app state is not registered"
+            ))),
+        };
+        ready(visit)
     }
 }
 
@@ -75,6 +87,11 @@ impl Visit {
             .to_owned()
     }
 
+    /// The panel's state, for what a handler needs besides its hand-off.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
     /// The client the request came from, for the audit rows a change writes.
     pub fn client(&self) -> ClientInfo {
         ClientInfo::of(&self.req)
@@ -86,10 +103,9 @@ impl Visit {
     /// with `Current`.
     pub async fn read<T: Send + 'static>(
         &self,
-        state: &AppState,
         work: impl Work<T>,
     ) -> Result<(Current, T), AppError> {
-        self.visit(state, Mode::Read, work).await
+        self.visit(Mode::Read, work).await
     }
 
     /// `read` for a change: the session, the login's rights and `work` in one write
@@ -97,21 +113,19 @@ impl Visit {
     /// rights a change is checked against are those of the moment it is written.
     pub async fn change<T: Send + 'static>(
         &self,
-        state: &AppState,
         work: impl Work<T>,
     ) -> Result<(Current, T), AppError> {
-        self.visit(state, Mode::Write, work).await
+        self.visit(Mode::Write, work).await
     }
 
     /// `read` for a page of the account the path's `{id}` names: `work` gets that account
     /// when the actor may see it (404 otherwise, as with `VisibleAccount`).
     pub async fn read_account<T: Send + 'static>(
         &self,
-        state: &AppState,
         work: impl AccountWork<T>,
     ) -> Result<(Current, T), AppError> {
         let id = self.param("id");
-        self.visit(state, Mode::Read, move |c, actor| {
+        self.visit(Mode::Read, move |c, actor| {
             let account = visible_account_in(c, actor, &id)?;
             work(c, actor, account)
         })
@@ -123,12 +137,11 @@ impl Visit {
     /// borrows the account, and the account comes back with what it read.
     pub async fn read_tab<T: Send + 'static>(
         &self,
-        state: &AppState,
         may: fn(&Actor, &User) -> bool,
         work: impl FnOnce(&mut DbConn, &Actor, &User) -> Result<T, AppError> + Send + 'static,
     ) -> Result<(Current, User, T), AppError> {
         let (current, (account, found)) = self
-            .read_account(state, move |c, actor, account| {
+            .read_account(move |c, actor, account| {
                 if !may(actor, &account) {
                     return Err(AppError::Forbidden);
                 }
@@ -142,11 +155,10 @@ impl Visit {
     /// `change` on the account the path's `{id}` names, as `read_account` finds it.
     pub async fn change_account<T: Send + 'static>(
         &self,
-        state: &AppState,
         work: impl AccountWork<T>,
     ) -> Result<(Current, T), AppError> {
         let id = self.param("id");
-        self.visit(state, Mode::Write, move |c, actor| {
+        self.visit(Mode::Write, move |c, actor| {
             let account = visible_account_in(c, actor, &id)?;
             work(c, actor, account)
         })
@@ -158,19 +170,17 @@ impl Visit {
     /// session says (a risky role, for one, is saved only then).
     pub async fn change_sudo<T: Send + 'static>(
         &self,
-        state: &AppState,
         work: impl SudoWork<T>,
     ) -> Result<(Current, T), AppError> {
-        self.visit_as(state, Mode::Write, work).await
+        self.visit_as(&self.state, Mode::Write, work).await
     }
 
     async fn visit<T: Send + 'static>(
         &self,
-        state: &AppState,
         mode: Mode,
         work: impl Work<T>,
     ) -> Result<(Current, T), AppError> {
-        self.visit_as(state, mode, move |c, actor, _| work(c, actor))
+        self.visit_as(&self.state, mode, move |c, actor, _| work(c, actor))
             .await
     }
 

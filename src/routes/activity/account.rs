@@ -10,7 +10,6 @@ use crate::models::audit::{self, AuditFilter};
 use crate::routes::users::tabs::AccountTab;
 use crate::web::pagination::Pager;
 use crate::web::{render, AppError, Visit};
-use crate::AppState;
 
 #[derive(Template)]
 #[template(path = "activity/account.html")]
@@ -23,15 +22,11 @@ struct ActivityPage {
 
 crate::account_tab_page!(ActivityPage);
 
-pub async fn page(
-    visit: Visit,
-    state: web::Data<AppState>,
-    query: web::Query<LogQuery>,
-) -> Result<HttpResponse, AppError> {
+pub async fn page(visit: Visit, query: web::Query<LogQuery>) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
     let (login, action, page_no) = (query.login.clone(), query.action.clone(), query.page());
     let (current, (account, ips, mut page)) = visit
-        .read_account(&state, move |c, actor, account| {
+        .read_account(move |c, actor, account| {
             let ips = may_view_activity(actor, &account).ok_or(AppError::Forbidden)?;
             let filter = AuditFilter {
                 account_id: Some(account.id),

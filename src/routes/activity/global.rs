@@ -9,7 +9,6 @@ use crate::models::audit::{self, AuditFilter};
 use crate::web::chrome::Chrome;
 use crate::web::pagination::Pager;
 use crate::web::{render, AppError, Visit};
-use crate::AppState;
 
 #[derive(Template)]
 #[template(path = "activity/global.html")]
@@ -20,11 +19,7 @@ struct GlobalPage {
     pager: Pager,
 }
 
-pub async fn page(
-    visit: Visit,
-    state: web::Data<AppState>,
-    query: web::Query<LogQuery>,
-) -> Result<HttpResponse, AppError> {
+pub async fn page(visit: Visit, query: web::Query<LogQuery>) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
     let filter = AuditFilter {
         account_id: None,
@@ -33,7 +28,7 @@ pub async fn page(
     };
     let page_no = query.page();
     let (current, page) = visit
-        .read(&state, move |c, actor| {
+        .read(move |c, actor| {
             if !may_view_global_audit(actor) {
                 return Err(AppError::Forbidden);
             }

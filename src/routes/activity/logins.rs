@@ -10,7 +10,6 @@ use crate::models::login_attempt::{self, LoginAttempt};
 use crate::routes::users::tabs::AccountTab;
 use crate::web::pagination::Pager;
 use crate::web::{render, AppError, Visit};
-use crate::AppState;
 
 #[derive(Template)]
 #[template(path = "activity/logins.html")]
@@ -22,14 +21,10 @@ struct LoginsPage {
 
 crate::account_tab_page!(LoginsPage);
 
-pub async fn page(
-    visit: Visit,
-    state: web::Data<AppState>,
-    query: web::Query<LogQuery>,
-) -> Result<HttpResponse, AppError> {
+pub async fn page(visit: Visit, query: web::Query<LogQuery>) -> Result<HttpResponse, AppError> {
     let page_no = query.page();
     let (current, account, page) = visit
-        .read_tab(&state, may_view_login_history, move |c, _, account| {
+        .read_tab(may_view_login_history, move |c, _, account| {
             Ok(login_attempt::for_account(
                 c, account.id, page_no, PER_PAGE,
             )?)

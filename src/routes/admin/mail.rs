@@ -14,7 +14,6 @@ use crate::web::chrome::Chrome;
 use crate::web::current::audit_entry;
 use crate::web::pagination::{ListQuery, Pager};
 use crate::web::{render, AppError, Visit};
-use crate::AppState;
 
 #[derive(Template)]
 #[template(path = "admin/mail.html")]
@@ -27,14 +26,10 @@ struct MailPage {
     keep_days: i64,
 }
 
-pub async fn page(
-    visit: Visit,
-    state: web::Data<AppState>,
-    query: web::Query<ListQuery>,
-) -> Result<HttpResponse, AppError> {
+pub async fn page(visit: Visit, query: web::Query<ListQuery>) -> Result<HttpResponse, AppError> {
     let page = query.page();
     let (current, (mails, counts)) = visit
-        .read(&state, move |c, actor| {
+        .read(move |c, actor| {
             if !may_manage_mail_queue(actor) {
                 return Err(AppError::Forbidden);
             }
@@ -56,11 +51,11 @@ pub async fn page(
 
 /// POST: one hand-off and one transaction (`Visit::change`): the session, the right to
 /// manage the queue, the mail and its audit row.
-pub async fn retry(visit: Visit, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn retry(visit: Visit) -> Result<HttpResponse, AppError> {
     let raw = visit.param("id");
     let client = visit.client();
     let (current, (id, queued)) = visit
-        .change(&state, move |c, actor| {
+        .change(move |c, actor| {
             if !may_manage_mail_queue(actor) {
                 return Err(AppError::Forbidden);
             }

@@ -16,7 +16,6 @@ use crate::models::throttle::{self, Throttled};
 use crate::web::chrome::Chrome;
 use crate::web::current::audit_entry;
 use crate::web::{render, AppError, Current, Visit};
-use crate::AppState;
 
 #[derive(Template)]
 #[template(path = "admin/throttles.html")]
@@ -29,9 +28,9 @@ struct ThrottlesPage {
     error: Option<String>,
 }
 
-pub async fn page(visit: Visit, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn page(visit: Visit) -> Result<HttpResponse, AppError> {
     let (current, throttled) = visit
-        .read(&state, |c, actor| {
+        .read(|c, actor| {
             if !may_manage_throttles(actor) {
                 return Err(AppError::Forbidden);
             }
@@ -68,11 +67,7 @@ enum Lifted {
 
 /// POST: the session, the right to lift and the lift with its audit row are one hand-off
 /// and one transaction (`Visit::change`); a refused lift reads the page in it too.
-pub async fn lift(
-    visit: Visit,
-    state: web::Data<AppState>,
-    form: web::Form<LiftForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn lift(visit: Visit, form: web::Form<LiftForm>) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     // Addresses are recorded in their canonical text form; parsing gives the same form.
     let ip = form.ip.trim().parse::<IpAddr>().map(|ip| ip.to_string());
@@ -84,7 +79,7 @@ pub async fn lift(
     let client = visit.client();
     let (lift_ip, lift_user) = (ip.clone(), username.clone());
     let (current, lifted) = visit
-        .change(&state, move |c, actor| {
+        .change(move |c, actor| {
             if !may_manage_throttles(actor) {
                 return Err(AppError::Forbidden);
             }

@@ -71,11 +71,7 @@ pub struct ProfileForm {
 }
 
 /// POST /users/{id}/alias-users/{aid}: e-mail and expiry date.
-pub async fn profile(
-    visit: Visit,
-    state: web::Data<AppState>,
-    form: web::Form<ProfileForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn profile(visit: Visit, form: web::Form<ProfileForm>) -> Result<HttpResponse, AppError> {
     let (id, aid) = (visit.param("id"), visit.param("aid"));
     let form = form.into_inner();
     let changes = AliasChanges {
@@ -85,9 +81,7 @@ pub async fn profile(
     };
     let client = visit.client();
     let (current, saved) = visit
-        .change(&state, move |c, actor| {
-            save_in(c, actor, &client, (&id, &aid), "alias.update", changes)
-        })
+        .change(move |c, actor| save_in(c, actor, &client, (&id, &aid), "alias.update", changes))
         .await?;
     match saved {
         Saved::Done(t, _) => {
@@ -110,11 +104,7 @@ pub struct RoleForm {
 }
 
 /// POST .../{aid}/role: give the alias user another of the account's roles.
-pub async fn role(
-    visit: Visit,
-    state: web::Data<AppState>,
-    form: web::Form<RoleForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn role(visit: Visit, form: web::Form<RoleForm>) -> Result<HttpResponse, AppError> {
     let (id, aid) = (visit.param("id"), visit.param("aid"));
     let changes = AliasChanges {
         role_id: Some(form.into_inner().role_id),
@@ -122,9 +112,7 @@ pub async fn role(
     };
     let client = visit.client();
     let (current, saved) = visit
-        .change(&state, move |c, actor| {
-            save_in(c, actor, &client, (&id, &aid), "alias.role", changes)
-        })
+        .change(move |c, actor| save_in(c, actor, &client, (&id, &aid), "alias.role", changes))
         .await?;
     match saved {
         Saved::Done(t, done) => {
@@ -233,21 +221,15 @@ pub async fn password(
 }
 
 /// POST .../{aid}/disable (optional q, page: the list position to come back to)
-pub async fn disable(
-    visit: Visit,
-    state: web::Data<AppState>,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
-    set_disabled(visit, state, body, true).await
+pub async fn disable(visit: Visit, body: web::Bytes) -> Result<HttpResponse, AppError> {
+    let _state = visit.state();
+    set_disabled(visit, body, true).await
 }
 
 /// POST .../{aid}/enable (optional q, page)
-pub async fn enable(
-    visit: Visit,
-    state: web::Data<AppState>,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
-    set_disabled(visit, state, body, false).await
+pub async fn enable(visit: Visit, body: web::Bytes) -> Result<HttpResponse, AppError> {
+    let _state = visit.state();
+    set_disabled(visit, body, false).await
 }
 
 /// The Alias Users tab at the page and search the row action came from, scrolled to the
@@ -272,12 +254,11 @@ fn back_to_row(account_id: i32, alias_id: i32, fields: &[(String, String)]) -> S
 
 async fn set_disabled(
     visit: Visit,
-    state: web::Data<AppState>,
     body: web::Bytes,
     disabled: bool,
 ) -> Result<HttpResponse, AppError> {
     let client = visit.client();
-    let (current, (t, fields)) = change_on_alias(&visit, &state, move |c, actor, t| {
+    let (current, (t, fields)) = change_on_alias(&visit, move |c, actor, t| {
         // Read after the target, as before: a refused request is refused first.
         let fields = crate::web::form::pairs(&body)?;
         let changes = AliasChanges {
@@ -311,11 +292,7 @@ async fn set_disabled(
 }
 
 /// POST .../{aid}/delete (confirm=yes)
-pub async fn delete(
-    visit: Visit,
-    state: web::Data<AppState>,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
+pub async fn delete(visit: Visit, body: web::Bytes) -> Result<HttpResponse, AppError> {
     let client = visit.client();
     let ask = |t: &Target| {
         Ask {
@@ -330,7 +307,7 @@ pub async fn delete(
         ..Ask::default()
     }
     };
-    let (current, outcome) = confirmed_on_alias(&visit, &state, body, ask, move |c, actor, t| {
+    let (current, outcome) = confirmed_on_alias(&visit, body, ask, move |c, actor, t| {
         let who = audit_entry(actor, &client, t.account.id, "alias.delete");
         aliases::delete_in(c, actor, who, &t)?;
         Ok(t)

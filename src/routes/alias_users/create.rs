@@ -18,7 +18,6 @@ use crate::web::current::audit_entry;
 use crate::web::form::FieldErrors;
 use crate::web::pagination::ListQuery;
 use crate::web::{render, AppError, Visit};
-use crate::AppState;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct CreateAliasForm {
@@ -52,9 +51,9 @@ enum Outcome {
 
 pub async fn submit(
     visit: Visit,
-    state: web::Data<AppState>,
     form: web::Form<CreateAliasForm>,
 ) -> Result<HttpResponse, AppError> {
+    let state = visit.state();
     let form = form.into_inner();
     let all_servers = matches!(
         form.all_servers.as_deref(),
@@ -77,7 +76,7 @@ pub async fn submit(
     let client = visit.client();
     let links = state.links.clone();
     let (current, outcome) = visit
-        .change_account(&state, move |c, actor, account| {
+        .change_account(move |c, actor, account| {
             let checked = match aliases::check_create_in(c, actor, &account, input) {
                 Ok(checked) => checked,
                 Err(OpError::Invalid(errors)) => {
@@ -129,7 +128,7 @@ pub async fn submit(
         }
         Outcome::Raced(account, errors) => {
             let query = ListQuery::default();
-            let page = tab::build(&current, &state, account, &query, kept, errors).await?;
+            let page = tab::build(&current, state, account, &query, kept, errors).await?;
             render::invalid(&page)
         }
     }

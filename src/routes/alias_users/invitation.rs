@@ -10,7 +10,6 @@ use crate::operations::{invitations, OpError};
 use crate::web::current::audit_entry;
 use crate::web::error::error_page;
 use crate::web::{render, AppError, Visit};
-use crate::AppState;
 
 /// The 409 page of a login that is no longer invited, with the operation's message.
 pub fn not_invited_page(message: &str) -> HttpResponse {
@@ -29,15 +28,13 @@ pub fn not_invited<T>(done: Result<T, OpError>) -> Result<Result<T, String>, App
 
 /// POST .../{aid}/invitation/resend: the session, the target, the new token, its queued
 /// mail and the audit row in one hand-off and one transaction (`Visit::change`).
-pub async fn resend(
-    visit: Visit,
-    state: actix_web::web::Data<AppState>,
-) -> Result<HttpResponse, AppError> {
+pub async fn resend(visit: Visit) -> Result<HttpResponse, AppError> {
+    let state = visit.state();
     let (id, aid) = (visit.param("id"), visit.param("aid"));
     let client = visit.client();
     let links = state.links.clone();
     let (current, outcome) = visit
-        .change(&state, move |c, actor| {
+        .change(move |c, actor| {
             let t = load_target_in(c, actor, &id, &aid)?;
             let who = audit_entry(actor, &client, t.account.id, "alias.invitation_resend");
             not_invited(invitations::resend_alias_in(c, &links, actor, who, &t).map(|()| t))
@@ -59,14 +56,11 @@ pub async fn resend(
 }
 
 /// POST .../{aid}/invitation/cancel: one hand-off and one transaction, like `resend`.
-pub async fn cancel(
-    visit: Visit,
-    state: actix_web::web::Data<AppState>,
-) -> Result<HttpResponse, AppError> {
+pub async fn cancel(visit: Visit) -> Result<HttpResponse, AppError> {
     let (id, aid) = (visit.param("id"), visit.param("aid"));
     let client = visit.client();
     let (current, outcome) = visit
-        .change(&state, move |c, actor| {
+        .change(move |c, actor| {
             let t = load_target_in(c, actor, &id, &aid)?;
             let who = audit_entry(actor, &client, t.account.id, "alias.invitation_cancel");
             not_invited(invitations::cancel_alias_in(c, actor, who, &t).map(|()| t))

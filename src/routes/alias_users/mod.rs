@@ -23,7 +23,6 @@ use crate::web::account::{parse_id, visible_account, visible_account_in};
 use crate::web::confirm::{Ask, Asking};
 use crate::web::pagination::ListQuery;
 use crate::web::{AppError, Current, Visit};
-use crate::AppState;
 
 pub use status::AliasStatus;
 
@@ -109,12 +108,11 @@ pub fn acted_on_in(c: &mut DbConn, actor: &Actor, id: &str, aid: &str) -> Result
 /// 403 refused), in the same transaction as its change.
 pub async fn change_on_alias<T: Send + 'static>(
     visit: &Visit,
-    state: &AppState,
     work: impl FnOnce(&mut DbConn, &Actor, Target) -> Result<T, AppError> + Send + 'static,
 ) -> Result<(Current, T), AppError> {
     let (id, aid) = (visit.param("id"), visit.param("aid"));
     visit
-        .change(state, move |c, actor| {
+        .change(move |c, actor| {
             let t = acted_on_in(c, actor, &id, &aid)?;
             work(c, actor, t)
         })
@@ -126,12 +124,12 @@ pub async fn change_on_alias<T: Send + 'static>(
 /// gets the question (`Err(Asking)`) to render, otherwise what `work` answered.
 pub async fn confirmed_on_alias<T: Send + 'static>(
     visit: &Visit,
-    state: &AppState,
     body: web::Bytes,
     ask: impl FnOnce(&Target) -> Ask + Send + 'static,
     work: impl FnOnce(&mut DbConn, &Actor, Target) -> Result<T, AppError> + Send + 'static,
 ) -> Result<(Current, Result<T, Asking>), AppError> {
-    change_on_alias(visit, state, move |c, actor, t| {
+    let _state = visit.state();
+    change_on_alias(visit, move |c, actor, t| {
         let fields = crate::web::form::pairs(&body)?;
         if let Err(asking) = ask(&t).confirmed_by(crate::web::form::first(&fields, "confirm")) {
             return Ok(Err(asking));

@@ -20,7 +20,6 @@ use crate::web::confirm::Ask;
 use crate::web::current::audit_entry;
 use crate::web::session::OFFBOARDED;
 use crate::web::{render, AppError, Visit};
-use crate::AppState;
 
 /// How many hostnames the answer carries (in the session, to the page after the redirect);
 /// the rest are counted.
@@ -43,11 +42,7 @@ pub struct Offboarded {
 /// hand-off and one transaction (`Visit::change`); what it did is then kept in the
 /// session for the page after the redirect, which the session's save writes after the
 /// response, as before.
-pub async fn offboard(
-    visit: Visit,
-    state: web::Data<AppState>,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
+pub async fn offboard(visit: Visit, body: web::Bytes) -> Result<HttpResponse, AppError> {
     let client = visit.client();
     let ask = |t: &Target| {
         Ask {
@@ -62,7 +57,7 @@ pub async fn offboard(
         ..Ask::default()
     }
     };
-    let (current, outcome) = confirmed_on_alias(&visit, &state, body, ask, move |c, actor, t| {
+    let (current, outcome) = confirmed_on_alias(&visit, body, ask, move |c, actor, t| {
         let done = offboard_in(c, actor, &client, &t)?;
         Ok((t, done))
     })

@@ -82,18 +82,14 @@ pub struct PreviewFragment {
     pub preview: Option<RoleChange>,
 }
 
-pub async fn page(
-    visit: Visit,
-    state: web::Data<AppState>,
-    query: web::Query<PageQuery>,
-) -> Result<HttpResponse, AppError> {
+pub async fn page(visit: Visit, query: web::Query<PageQuery>) -> Result<HttpResponse, AppError> {
     let (id, aid) = (visit.param("id"), visit.param("aid"));
     let preview_role = query
         .preview_role
         .as_deref()
         .and_then(|r| r.parse::<i32>().ok());
     let (current, (t, found)) = visit
-        .read(&state, move |c, actor| {
+        .read(move |c, actor| {
             let t = load_target_in(c, actor, &id, &aid)?;
             let found = read(c, actor, &t, preview_role)?;
             Ok((t, found))
@@ -124,14 +120,13 @@ enum Preview {
 pub async fn role_preview(
     req: HttpRequest,
     visit: Visit,
-    state: web::Data<AppState>,
     query: web::Query<std::collections::HashMap<String, String>>,
 ) -> Result<HttpResponse, AppError> {
     let (id, aid) = (visit.param("id"), visit.param("aid"));
     let role_id = query.get("role_id").and_then(|r| r.parse::<i32>().ok());
     let fragment = req.headers().contains_key("HX-Request");
     let (current, (t, preview)) = visit
-        .read(&state, move |c, actor| {
+        .read(move |c, actor| {
             let t = acted_on_in(c, actor, &id, &aid)?;
             let preview = if fragment {
                 let rows = match role_id {

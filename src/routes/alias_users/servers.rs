@@ -22,7 +22,6 @@ use crate::web::current::audit_entry;
 use crate::web::form::{self, pairs};
 use crate::web::pagination::{encode, ListQuery, Pager};
 use crate::web::{render, AppError, Visit};
-use crate::AppState;
 
 pub const PER_PAGE: i64 = 50;
 
@@ -68,14 +67,14 @@ pub struct ServersFragment {
 pub async fn page(
     req: HttpRequest,
     visit: Visit,
-    state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let state = visit.state();
     let (id, aid) = (visit.param("id"), visit.param("aid"));
     let (q, page_no, query_q) = (query.q.clone(), query.page(), query.q.clone());
     let limit = state.pool.search_deadline();
     let (current, (t, rows, pager, assigned)) = visit
-        .read(&state, move |c, actor| {
+        .read(move |c, actor| {
             let t = acted_on_in(c, actor, &id, &aid)?;
             let reach = assignable_reach(actor, &t.account);
             let self_url = servers_url(&t);
@@ -135,15 +134,11 @@ pub async fn page(
 /// operation behind `PUT /api/v1/alias-users/{aid}/servers` too). This door reads the
 /// form, asks before `none`, and comes back to the dialog with the outcome. The session,
 /// the target and the change are one hand-off and one transaction (`Visit::change`).
-pub async fn submit(
-    visit: Visit,
-    state: web::Data<AppState>,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
+pub async fn submit(visit: Visit, body: web::Bytes) -> Result<HttpResponse, AppError> {
     let fields = pairs(&body)?;
     let confirm = form::first(&fields, "confirm").to_owned();
     let client = visit.client();
-    let (current, outcome) = change_on_alias(&visit, &state, move |c, actor, t| {
+    let (current, outcome) = change_on_alias(&visit, move |c, actor, t| {
         let ids = server_ids(&fields)?;
         let back = back_url(&t, &fields);
         let Some(action) = ServerAction::parse(form::first(&fields, "action")) else {

@@ -80,14 +80,10 @@ pub struct TabPage {
 
 crate::account_tab_page!(TabPage);
 
-pub async fn page(
-    visit: Visit,
-    state: web::Data<AppState>,
-    query: web::Query<ListQuery>,
-) -> Result<HttpResponse, AppError> {
+pub async fn page(visit: Visit, query: web::Query<ListQuery>) -> Result<HttpResponse, AppError> {
     let (q, page_no) = (query.q.clone(), query.page());
     let (current, account, found) = visit
-        .read_tab(&state, may_list_aliases, move |c, actor, account| {
+        .read_tab(may_list_aliases, move |c, actor, account| {
             Ok(read(c, actor, account, &q, page_no)?)
         })
         .await?;

@@ -3,7 +3,7 @@
 //! to the target under a new key (written after the answer: a second hand-off, as for
 //! every request that changes who its session acts as).
 
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 
 use super::RETURN_TO;
 use crate::access::actor::standing;
@@ -20,7 +20,6 @@ use crate::web::client::ClientInfo;
 use crate::web::current::audit_entry;
 use crate::web::session::{IMPERSONATOR_ID, LOGIN_ID};
 use crate::web::{render, AppError, Current, Visit};
-use crate::AppState;
 
 fn refused(why: NoImpersonation) -> AppError {
     match why {
@@ -100,10 +99,10 @@ fn recent_enough(recently: bool, back: &str) -> Result<(), AppError> {
 
 /// POST /users/{id}/impersonate: the session, the target, the checks and the audit rows in
 /// one hand-off and one transaction (`Visit::change_sudo`).
-pub async fn account(visit: Visit, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn account(visit: Visit) -> Result<HttpResponse, AppError> {
     let (raw_id, client) = (visit.param("id"), visit.client());
     let (current, (target, back)) = visit
-        .change_sudo(&state, move |c, actor, recently| {
+        .change_sudo(move |c, actor, recently| {
             let target = visible_account_in(c, actor, &raw_id)?;
             let parent = match target.parent_id {
                 Some(pid) => User::find(c, pid)?,
@@ -121,10 +120,10 @@ pub async fn account(visit: Visit, state: web::Data<AppState>) -> Result<HttpRes
 }
 
 /// POST /users/{id}/alias-users/{aid}/impersonate
-pub async fn alias(visit: Visit, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn alias(visit: Visit) -> Result<HttpResponse, AppError> {
     let (id, aid, client) = (visit.param("id"), visit.param("aid"), visit.client());
     let (current, (target, back)) = visit
-        .change_sudo(&state, move |c, actor, recently| {
+        .change_sudo(move |c, actor, recently| {
             let t = load_target_in(c, actor, &id, &aid)?;
             let may_log_in = standing(&t.alias, Some(&t.account), now().date()).is_ok();
             let back = tab_url(t.account.id);

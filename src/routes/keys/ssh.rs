@@ -47,13 +47,9 @@ pub struct AddForm {
 }
 
 /// GET …/ssh-keys
-pub async fn page(
-    visit: Visit,
-    state: web::Data<AppState>,
-    path: KeyPath,
-) -> Result<HttpResponse, AppError> {
+pub async fn page(visit: Visit, path: KeyPath) -> Result<HttpResponse, AppError> {
     let (current, (owner, keys)) = visit
-        .read(&state, move |c, actor| {
+        .read(move |c, actor| {
             let owner = load_owner_in(c, actor, &path, KeyKind::Ssh)?;
             let keys = ssh_key::list_for(c, owner.login().id)?;
             Ok((owner, keys))
@@ -111,15 +107,15 @@ const DUPLICATE: &str = "This key is already added to this login.";
 /// are one hand-off and one transaction (`Visit::change`).
 pub async fn add(
     visit: Visit,
-    state: web::Data<AppState>,
     path: KeyPath,
     form: web::Form<AddForm>,
 ) -> Result<HttpResponse, AppError> {
+    let state = visit.state();
     let form = form.into_inner();
     let (raw_name, raw_key) = (form.name.clone(), form.public_key.clone());
     let client = visit.client();
     let (current, added) = visit
-        .change(&state, move |c, actor| {
+        .change(move |c, actor| {
             let owner = load_owner_in(c, actor, &path, KeyKind::Ssh)?;
             let mut errors = FieldErrors::default();
             let name = errors.check("name", ShortText::parse(&raw_name, 100, true));
@@ -180,9 +176,7 @@ pub async fn add(
         Added::Invalid(owner, keys, errors) => {
             invalid(assemble(&current, owner, keys, errors), &form)
         }
-        Added::Raced(owner, errors) => {
-            invalid(build(&current, &state, owner, errors).await?, &form)
-        }
+        Added::Raced(owner, errors) => invalid(build(&current, state, owner, errors).await?, &form),
     }
 }
 
@@ -199,14 +193,10 @@ fn invalid(mut page: SshPage, form: &AddForm) -> Result<HttpResponse, AppError> 
 }
 
 /// POST …/ssh-keys/{kid}/delete: one hand-off and one transaction, like `add`.
-pub async fn delete(
-    visit: Visit,
-    state: web::Data<AppState>,
-    path: KeyPath,
-) -> Result<HttpResponse, AppError> {
+pub async fn delete(visit: Visit, path: KeyPath) -> Result<HttpResponse, AppError> {
     let client = visit.client();
     let (current, base_url) = visit
-        .change(&state, move |c, actor| {
+        .change(move |c, actor| {
             let owner = load_owner_in(c, actor, &path, KeyKind::Ssh)?;
             let kid = path.kid()?;
             let uid = owner.login().id;

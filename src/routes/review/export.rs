@@ -21,7 +21,6 @@ use crate::models::review;
 use crate::models::server::Server;
 use crate::models::user::User;
 use crate::web::{AppError, Visit};
-use crate::AppState;
 
 const LOGINS_PER_CHUNK: i64 = 200;
 const SERVERS_PER_CHUNK: i64 = 1_000;
@@ -39,14 +38,9 @@ pub struct CsvQuery {
 
 type Chunk = Result<web::Bytes, std::io::Error>;
 
-pub async fn export(
-    visit: Visit,
-    state: web::Data<AppState>,
-    query: web::Query<CsvQuery>,
-) -> Result<HttpResponse, AppError> {
-    let (current, account, ()) = visit
-        .read_tab(&state, may_review_access, |_, _, _| Ok(()))
-        .await?;
+pub async fn export(visit: Visit, query: web::Query<CsvQuery>) -> Result<HttpResponse, AppError> {
+    let state = visit.state();
+    let (current, account, ()) = visit.read_tab(may_review_access, |_, _, _| Ok(())).await?;
     let detail = query.detail.trim() == "servers";
     let filter = ReviewFilter::parse(&query.filter);
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Chunk>(BUFFERS_WAITING);

@@ -13,7 +13,6 @@ use crate::models::user::User;
 use crate::routes::users::tabs::AccountTab;
 use crate::web::pagination::Pager;
 use crate::web::{render, AppError, Visit};
-use crate::AppState;
 
 pub const PER_PAGE: i64 = 50;
 
@@ -42,11 +41,7 @@ impl ReviewPage {
     }
 }
 
-pub async fn page(
-    visit: Visit,
-    state: web::Data<AppState>,
-    query: web::Query<ReviewQuery>,
-) -> Result<HttpResponse, AppError> {
+pub async fn page(visit: Visit, query: web::Query<ReviewQuery>) -> Result<HttpResponse, AppError> {
     let filter = ReviewFilter::parse(&query.filter);
     let page_no = query
         .page
@@ -55,7 +50,7 @@ pub async fn page(
         .unwrap_or(1)
         .clamp(1, 1_000_000);
     let (current, account, (rows, total)) = visit
-        .read_tab(&state, may_review_access, move |c, _, account| {
+        .read_tab(may_review_access, move |c, _, account| {
             Ok(read(c, account, filter, page_no)?)
         })
         .await?;

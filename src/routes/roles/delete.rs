@@ -5,7 +5,7 @@
 //! change are one hand-off and one transaction (`Visit::change`).
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 
 use super::{editor, list, managed_account_in};
 use crate::access::roles::may_edit_role;
@@ -14,7 +14,6 @@ use crate::operations::roles::{self, RoleError, RoleSummary};
 use crate::web::account::parse_id;
 use crate::web::current::audit_entry;
 use crate::web::{render, AppError, Visit};
-use crate::AppState;
 
 /// What the POST did: deleted the role (its name), or kept it because it is in use (the
 /// tab's rows, read in the same transaction, and the refusal).
@@ -23,11 +22,11 @@ enum Outcome {
     InUse(Box<User>, Vec<RoleSummary>, String),
 }
 
-pub async fn submit(visit: Visit, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn submit(visit: Visit) -> Result<HttpResponse, AppError> {
     let (raw_id, raw_rid) = (visit.param("id"), visit.param("rid"));
     let client = visit.client();
     let (current, outcome) = visit
-        .change(&state, move |c, actor| {
+        .change(move |c, actor| {
             let account = managed_account_in(c, actor, &raw_id)?;
             let rid = parse_id(&raw_rid)?;
             let (_, perms, _, _) = editor::load_role_in(c, account.id, rid)?;

@@ -3,7 +3,7 @@
 //! with each risky one's warning; a new role starts with the catalog's common ones ticked.
 //! The save handler renders the same page again (422) with the input kept.
 
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use askama::Template;
 
 use super::managed_account_in;
@@ -16,7 +16,6 @@ use crate::routes::users::tabs::AccountTab;
 use crate::web::account::parse_id;
 use crate::web::form::FieldErrors;
 use crate::web::{render, AppError, Current, Visit};
-use crate::AppState;
 
 use crate::operations::roles::HOLDERS_SHOWN;
 
@@ -177,10 +176,10 @@ pub fn build(
     }
 }
 
-pub async fn new_role(visit: Visit, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn new_role(visit: Visit) -> Result<HttpResponse, AppError> {
     let id = visit.param("id");
     let (current, account) = visit
-        .read(&state, move |c, actor| managed_account_in(c, actor, &id))
+        .read(move |c, actor| managed_account_in(c, actor, &id))
         .await?;
     let page = build(
         &current,
@@ -216,13 +215,10 @@ pub fn load_role_in(c: &mut DbConn, account_id: i32, rid: i32) -> Result<StoredR
     Ok((role, PermissionSet::from_known_keys(&keys), holders, count))
 }
 
-pub async fn existing_role(
-    visit: Visit,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, AppError> {
+pub async fn existing_role(visit: Visit) -> Result<HttpResponse, AppError> {
     let (raw_id, raw_rid) = (visit.param("id"), visit.param("rid"));
     let (current, (account, rid, stored, require_two_factor)) = visit
-        .read(&state, move |c, actor| {
+        .read(move |c, actor| {
             let account = managed_account_in(c, actor, &raw_id)?;
             let rid = parse_id(&raw_rid)?;
             let stored = load_role_in(c, account.id, rid)?;

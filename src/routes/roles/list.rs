@@ -2,7 +2,7 @@
 //! permissions it holds (and how many of them are risky), and how many alias users hold
 //! it (`operations::roles::summaries_in`, which the API lists too).
 
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use askama::Template;
 
 use super::managed_account_in;
@@ -12,7 +12,6 @@ use crate::models::user::User;
 use crate::operations::roles;
 use crate::routes::users::tabs::AccountTab;
 use crate::web::{render, AppError, Current, Visit};
-use crate::AppState;
 
 pub struct Row {
     pub role: Role,
@@ -34,10 +33,10 @@ pub struct ListPage {
 
 crate::account_tab_page!(ListPage);
 
-pub async fn page(visit: Visit, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn page(visit: Visit) -> Result<HttpResponse, AppError> {
     let id = visit.param("id");
     let (current, (account, summaries)) = visit
-        .read(&state, move |c, actor| {
+        .read(move |c, actor| {
             let account = managed_account_in(c, actor, &id)?;
             let summaries = roles::summaries_in(c, actor, &account, None)?;
             Ok((account, summaries))

@@ -21,7 +21,6 @@ use crate::web::account::parse_id;
 use crate::web::current::audit_entry;
 use crate::web::form::FieldErrors;
 use crate::web::{render, AppError, Current, Visit};
-use crate::AppState;
 
 fn input(form: &RoleForm) -> RoleInput {
     RoleInput {
@@ -78,17 +77,13 @@ fn show_again(
 /// The session, the account, the role's rows and the save: one hand-off and one
 /// transaction (`Visit::change_sudo`); a refused save is undone by its own savepoint
 /// (`db::attempt`) and rendered.
-pub async fn create(
-    visit: Visit,
-    state: web::Data<AppState>,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
+pub async fn create(visit: Visit, body: web::Bytes) -> Result<HttpResponse, AppError> {
     let raw_id = visit.param("id");
     let form = RoleForm::parse(&body)?;
     let sent = input(&form);
     let client = visit.client();
     let (current, (account, saved)) = visit
-        .change_sudo(&state, move |c, actor, recently| {
+        .change_sudo(move |c, actor, recently| {
             let account = managed_account_in(c, actor, &raw_id)?;
             let who = audit_entry(actor, &client, account.id, "role.create");
             let saved = db::attempt(c, |c| {
@@ -101,17 +96,13 @@ pub async fn create(
     finish(&current, account, form, None, saved, &reauth, "created")
 }
 
-pub async fn update(
-    visit: Visit,
-    state: web::Data<AppState>,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
+pub async fn update(visit: Visit, body: web::Bytes) -> Result<HttpResponse, AppError> {
     let (raw_id, raw_rid) = (visit.param("id"), visit.param("rid"));
     let form = RoleForm::parse(&body)?;
     let sent = input(&form);
     let client = visit.client();
     let (current, (account, rid, stored, saved)) = visit
-        .change_sudo(&state, move |c, actor, recently| {
+        .change_sudo(move |c, actor, recently| {
             let account = managed_account_in(c, actor, &raw_id)?;
             let rid = parse_id(&raw_rid)?;
             let stored = load_role_in(c, account.id, rid)?;

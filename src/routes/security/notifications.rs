@@ -15,7 +15,6 @@ use crate::routes::alias_users::tab_url;
 use crate::web::current::audit_entry;
 use crate::web::error::error_page;
 use crate::web::{render, AppError, Visit};
-use crate::AppState;
 
 #[derive(Deserialize)]
 pub struct NotificationsForm {
@@ -25,7 +24,6 @@ pub struct NotificationsForm {
 
 pub async fn submit(
     visit: Visit,
-    state: web::Data<AppState>,
     form: web::Form<NotificationsForm>,
 ) -> Result<HttpResponse, AppError> {
     // Read before the change, judged inside it: a login that may not set it is told so
@@ -37,7 +35,7 @@ pub async fn submit(
     };
     let client = visit.client();
     let (current, (account_id, wanted)) = visit
-        .change_account(&state, move |c, actor, account| {
+        .change_account(move |c, actor, account| {
             if !may_set_policy(actor, &account) {
                 return Err(AppError::Forbidden);
             }

@@ -2,7 +2,7 @@
 //! about it, and where it is logged in (the sessions partial of routes/sessions). While
 //! impersonating, nobody sees the target's factors or sessions (403).
 
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use askama::Template;
 
 use crate::access::sessions::may_end_own_sessions;
@@ -13,7 +13,6 @@ use crate::models::{passkey, session};
 use crate::routes::sessions::{self, SessionView};
 use crate::web::chrome::Chrome;
 use crate::web::{render, AppError, Visit};
-use crate::AppState;
 
 #[derive(Template)]
 #[template(path = "security/page.html")]
@@ -53,9 +52,10 @@ pub fn own_factors_only(actor: &Actor) -> Result<(), AppError> {
     }
 }
 
-pub async fn page(visit: Visit, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn page(visit: Visit) -> Result<HttpResponse, AppError> {
+    let state = visit.state();
     let (current, (codes_left, open, keys, has_totp)) = visit
-        .read(&state, |c, actor| {
+        .read(|c, actor| {
             own_factors_only(actor)?;
             let uid = actor.login.id;
             Ok((

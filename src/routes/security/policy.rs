@@ -14,7 +14,6 @@ use crate::routes::alias_users::tab_url;
 use crate::web::current::audit_entry;
 use crate::web::error::error_page;
 use crate::web::{render, AppError, Visit};
-use crate::AppState;
 
 #[derive(Deserialize)]
 pub struct PolicyForm {
@@ -22,11 +21,7 @@ pub struct PolicyForm {
     require_two_factor_for_aliases: String,
 }
 
-pub async fn submit(
-    visit: Visit,
-    state: web::Data<AppState>,
-    form: web::Form<PolicyForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn submit(visit: Visit, form: web::Form<PolicyForm>) -> Result<HttpResponse, AppError> {
     // Read before the change, judged inside it: a login that may not set it is told so
     // (403) before it is told the value is wrong (422).
     let required = match form.require_two_factor_for_aliases.trim() {
@@ -36,7 +31,7 @@ pub async fn submit(
     };
     let client = visit.client();
     let (current, (account_id, required)) = visit
-        .change_account(&state, move |c, actor, account| {
+        .change_account(move |c, actor, account| {
             if !may_set_policy(actor, &account) {
                 return Err(AppError::Forbidden);
             }

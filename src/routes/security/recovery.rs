@@ -51,13 +51,9 @@ pub fn store_new_codes(
 
 /// GET /account/security/recovery-codes: the codes just made, once; afterwards only how
 /// many are left.
-pub async fn page(
-    req: HttpRequest,
-    visit: Visit,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, AppError> {
+pub async fn page(req: HttpRequest, visit: Visit) -> Result<HttpResponse, AppError> {
     let (current, codes_left) = visit
-        .read(&state, |c, actor| {
+        .read(|c, actor| {
             own_factors_only(actor)?;
             Ok(two_factor::recovery_codes_left(c, actor.login.id)?)
         })

@@ -20,7 +20,6 @@ use crate::web::account::visible_account_in;
 use crate::web::confirm::{Ask, Asking};
 use crate::web::current::audit_entry;
 use crate::web::{render, AppError, Visit};
-use crate::AppState;
 
 fn not_while_impersonating(actor: &Actor) -> Result<(), AppError> {
     if actor.is_impersonating() {
@@ -123,16 +122,12 @@ fn answer(current: &crate::web::Current, outcome: Outcome) -> Result<HttpRespons
 
 /// POST /users/{id}/two-factor/reset (confirm=yes): the session, the account and the
 /// reset in one hand-off and one transaction.
-pub async fn account(
-    visit: Visit,
-    state: web::Data<AppState>,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
+pub async fn account(visit: Visit, body: web::Bytes) -> Result<HttpResponse, AppError> {
     let fields = crate::web::form::pairs(&body)?;
     let confirm = crate::web::form::first(&fields, "confirm").to_owned();
     let (raw_id, client) = (visit.param("id"), visit.client());
     let (current, outcome) = visit
-        .change_sudo(&state, move |c, actor, recently| {
+        .change_sudo(move |c, actor, recently| {
             let target = visible_account_in(c, actor, &raw_id)?;
             if !may_reset_account(actor, &target) {
                 return Err(AppError::Forbidden);
@@ -153,17 +148,13 @@ pub async fn account(
 }
 
 /// POST /users/{id}/alias-users/{aid}/two-factor/reset (confirm=yes)
-pub async fn alias(
-    visit: Visit,
-    state: web::Data<AppState>,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
+pub async fn alias(visit: Visit, body: web::Bytes) -> Result<HttpResponse, AppError> {
     let fields = crate::web::form::pairs(&body)?;
     let confirm = crate::web::form::first(&fields, "confirm").to_owned();
     let client = visit.client();
     let (id, aid) = (visit.param("id"), visit.param("aid"));
     let (current, outcome) = visit
-        .change_sudo(&state, move |c, actor, recently| {
+        .change_sudo(move |c, actor, recently| {
             let t = acted_on_in(c, actor, &id, &aid)?;
             not_while_impersonating(actor)?;
             let url = alias_url(t.account.id, t.alias.id);

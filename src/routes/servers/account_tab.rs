@@ -27,7 +27,6 @@ use crate::web::account::visible_account_in;
 use crate::web::form::FieldErrors;
 use crate::web::pagination::{ListQuery, Pager};
 use crate::web::{render, AppError, Current, Visit};
-use crate::AppState;
 
 const PER_PAGE: i64 = 50;
 
@@ -69,18 +68,12 @@ fn account_in(c: &mut DbConn, actor: &Actor, raw: &str) -> Result<User, AppError
     Ok(account)
 }
 
-pub async fn page(
-    visit: Visit,
-    state: web::Data<AppState>,
-    query: web::Query<ListQuery>,
-) -> Result<HttpResponse, AppError> {
+pub async fn page(visit: Visit, query: web::Query<ListQuery>) -> Result<HttpResponse, AppError> {
     let (q, page_no) = (query.q.clone(), query.page());
     let (current, account, found) = visit
-        .read_tab(
-            &state,
-            may_view_account_servers,
-            move |c, actor, account| Ok(read(c, actor, account.id, &q, page_no)?),
-        )
+        .read_tab(may_view_account_servers, move |c, actor, account| {
+            Ok(read(c, actor, account.id, &q, page_no)?)
+        })
         .await?;
     let page = assemble(
         &current,
@@ -150,17 +143,13 @@ enum Answer {
 
 /// POST: the session, the account, the server, the checks and the change with its audit
 /// rows are one hand-off and one transaction (`Visit::change`).
-pub async fn submit(
-    visit: Visit,
-    state: web::Data<AppState>,
-    form: web::Form<TabForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn submit(visit: Visit, form: web::Form<TabForm>) -> Result<HttpResponse, AppError> {
     let id = visit.param("id");
     let form = form.into_inner();
     let (key, action) = (form.server.clone(), form.action);
     let client = visit.client();
     let (current, answer) = visit
-        .change(&state, move |c, actor| {
+        .change(move |c, actor| {
             let account = account_in(c, actor, &id)?;
             if !may_assign_to_account(actor, &account) {
                 return Err(AppError::Forbidden);

@@ -79,7 +79,6 @@ impl<T> Acted<T> {
 /// in the same transaction as its change, with the client for the audit row.
 async fn change_on_server<T: Send + 'static>(
     visit: &Visit,
-    state: &AppState,
     allowed: fn(&ServerActions) -> bool,
     work: impl FnOnce(&mut DbConn, &Actor, &ClientInfo, Reachable) -> Result<Acted<T>, AppError>
         + Send
@@ -88,7 +87,7 @@ async fn change_on_server<T: Send + 'static>(
     let sid = visit.param("sid");
     let client = visit.client();
     visit
-        .change(state, move |c, actor| {
+        .change(move |c, actor| {
             let server = reachable_in(c, actor, &sid)?;
             if !allowed(&server_actions(actor, &server)) {
                 return Err(AppError::Forbidden);
@@ -242,14 +241,11 @@ where
     Ok(acted.map(|job| (job, started)))
 }
 
-pub async fn power(
-    visit: Visit,
-    state: web::Data<AppState>,
-    form: Form,
-) -> Result<HttpResponse, AppError> {
+pub async fn power(visit: Visit, form: Form) -> Result<HttpResponse, AppError> {
+    let state = visit.state();
     let form = form.into_inner();
     let (current, acted) =
-        change_on_server(&visit, &state, |m| m.power, move |c, actor, client, server| {
+        change_on_server(&visit, |m| m.power, move |c, actor, client, server| {
             let Some(action) = PowerAction::parse(&form.action) else {
                 let mut input = Input::default();
                 input.errors.add("action", "Choose power on, off or reset.");
@@ -280,18 +276,13 @@ pub async fn power(
             })
         })
         .await?;
-    answer_hardware(&current, &state, acted).await
+    answer_hardware(&current, state, acted).await
 }
 
-pub async fn rename(
-    visit: Visit,
-    state: web::Data<AppState>,
-    form: Form,
-) -> Result<HttpResponse, AppError> {
+pub async fn rename(visit: Visit, form: Form) -> Result<HttpResponse, AppError> {
     let name = form.into_inner().name;
     let (current, acted) = change_on_server(
         &visit,
-        &state,
         |m| m.rename,
         move |c, actor, client, server| {
             let retyped = Input {
@@ -312,17 +303,12 @@ pub async fn rename(
     answer(&current, acted, |()| "Server renamed.".into())
 }
 
-pub async fn rdns(
-    visit: Visit,
-    state: web::Data<AppState>,
-    form: Form,
-) -> Result<HttpResponse, AppError> {
+pub async fn rdns(visit: Visit, form: Form) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let ip = form.ip.trim().to_string();
     let address = ip.clone();
     let (current, acted) = change_on_server(
         &visit,
-        &state,
         |m| m.rdns,
         move |c, actor, client, server| {
             let ips = server_ip::of_server(c, server.id)?
@@ -356,13 +342,10 @@ pub async fn rdns(
     })
 }
 
-pub async fn reinstall(
-    visit: Visit,
-    state: web::Data<AppState>,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
+pub async fn reinstall(visit: Visit, body: web::Bytes) -> Result<HttpResponse, AppError> {
+    let state = visit.state();
     let (current, acted) =
-        change_on_server(&visit, &state, |m| m.reinstall, move |c, actor, client, server| {
+        change_on_server(&visit, |m| m.reinstall, move |c, actor, client, server| {
             // Read after the permission check, so a refused login learns nothing from it.
             let fields = pairs(&body)?;
             let keys = chosen_keys_in(c, actor, &fields)?;
@@ -401,7 +384,7 @@ pub async fn reinstall(
             })
         })
         .await?;
-    answer_hardware(&current, &state, acted).await
+    answer_hardware(&current, state, acted).await
 }
 
 /// The acting login's own SSH keys ticked in the form (`ssh_key`, repeated), to be put on
@@ -441,13 +424,10 @@ fn chosen_keys_in(
 }
 
 /// `action=exit` boots back into the installed OS; anything else boots the rescue system.
-pub async fn rescue(
-    visit: Visit,
-    state: web::Data<AppState>,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
+pub async fn rescue(visit: Visit, body: web::Bytes) -> Result<HttpResponse, AppError> {
+    let state = visit.state();
     let (current, acted) =
-        change_on_server(&visit, &state, |m| m.rescue, move |c, actor, client, server| {
+        change_on_server(&visit, |m| m.rescue, move |c, actor, client, server| {
             // Read after the permission check, so a refused login learns nothing from it.
             let fields = pairs(&body)?;
             let keys = chosen_keys_in(c, actor, &fields)?;
@@ -479,5 +459,5 @@ pub async fn rescue(
             })
         })
         .await?;
-    answer_hardware(&current, &state, acted).await
+    answer_hardware(&current, state, acted).await
 }

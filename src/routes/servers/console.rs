@@ -1,7 +1,7 @@
 //! GET /servers/{sid}/console (servers.console): where the remote console would connect.
 //! The built-in driver has no hardware, so the page says so instead of opening a session.
 
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use askama::Template;
 
 use super::reachable_in;
@@ -10,7 +10,6 @@ use crate::driver::{self, ConsoleTarget};
 use crate::models::server::Server;
 use crate::web::chrome::Chrome;
 use crate::web::{render, AppError, Visit};
-use crate::AppState;
 
 #[derive(Template)]
 #[template(path = "servers/console.html")]
@@ -20,10 +19,10 @@ pub struct ConsolePage {
     pub target: ConsoleTarget,
 }
 
-pub async fn page(visit: Visit, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn page(visit: Visit) -> Result<HttpResponse, AppError> {
     let sid = visit.param("sid");
     let (current, server) = visit
-        .read(&state, move |c, actor| {
+        .read(move |c, actor| {
             let server = reachable_in(c, actor, &sid)?;
             if !server_actions(actor, &server).console {
                 return Err(AppError::Forbidden);

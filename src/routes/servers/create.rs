@@ -13,7 +13,6 @@ use crate::models::server::NewServer;
 use crate::web::current::audit_entry;
 use crate::web::form::FieldErrors;
 use crate::web::{render, AppError, Visit};
-use crate::AppState;
 
 /// What an add came to: the dialog again with its errors (422, nothing written; the list's
 /// first page is read in the same transaction), or the new server's id.
@@ -24,16 +23,12 @@ enum Saved {
 
 /// POST: the session, the admin.servers check, the duplicate check and the insert with
 /// its audit row are one hand-off and one transaction (`Visit::change`).
-pub async fn submit(
-    visit: Visit,
-    state: web::Data<AppState>,
-    form: web::Form<ServerForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn submit(visit: Visit, form: web::Form<ServerForm>) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let sent = form.clone();
     let client = visit.client();
     let (current, saved) = visit
-        .change(&state, move |c, actor| {
+        .change(move |c, actor| {
             if !may_manage_inventory(actor) {
                 return Err(AppError::Forbidden);
             }

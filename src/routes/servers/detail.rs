@@ -114,12 +114,12 @@ impl DetailPage {
 pub async fn page(
     req: HttpRequest,
     visit: Visit,
-    state: web::Data<AppState>,
     query: web::Query<DetailQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let state = visit.state();
     let sid = visit.param("sid");
     let (current, step) = visit
-        .read(&state, move |c, actor| {
+        .read(move |c, actor| {
             let server = reachable_in(c, actor, &sid)?;
             let may = server_actions(actor, &server);
             if !may.view {
@@ -135,7 +135,7 @@ pub async fn page(
         .await?;
     let page = match step {
         Step::Shown(found) => assemble(&current, found, Input::default()),
-        Step::Refresh(server) => build(&current, &state, server, Input::default()).await?,
+        Step::Refresh(server) => build(&current, state, server, Input::default()).await?,
     };
     if query.progress.is_some() && req.headers().contains_key("HX-Request") {
         return Ok(match page.progress {

@@ -17,7 +17,6 @@ use crate::web::confirm::{Ask, Asking};
 use crate::web::current::audit_entry;
 use crate::web::form::FieldErrors;
 use crate::web::{render, AppError, Visit};
-use crate::AppState;
 
 #[derive(Template)]
 #[template(path = "servers/edit.html")]
@@ -38,12 +37,10 @@ fn admin_server_in(c: &mut DbConn, actor: &Actor, raw: &str) -> Result<Reachable
     Ok(server)
 }
 
-pub async fn page(visit: Visit, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn page(visit: Visit) -> Result<HttpResponse, AppError> {
     let sid = visit.param("sid");
     let (current, server) = visit
-        .read(&state, move |c, actor| {
-            Ok(admin_server_in(c, actor, &sid)?.into_inner())
-        })
+        .read(move |c, actor| Ok(admin_server_in(c, actor, &sid)?.into_inner()))
         .await?;
     render::page(&EditPage {
         chrome: Some(current.chrome("servers")),
@@ -61,17 +58,13 @@ enum Saved {
 
 /// POST: the session, the server, the admin.servers check and the edit with its audit
 /// row are one hand-off and one transaction (`Visit::change`).
-pub async fn submit(
-    visit: Visit,
-    state: web::Data<AppState>,
-    form: web::Form<ServerForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn submit(visit: Visit, form: web::Form<ServerForm>) -> Result<HttpResponse, AppError> {
     let sid = visit.param("sid");
     let form = form.into_inner();
     let sent = form.clone();
     let client = visit.client();
     let (current, saved) = visit
-        .change(&state, move |c, actor| {
+        .change(move |c, actor| {
             let server = admin_server_in(c, actor, &sid)?.into_inner();
             let valid = match validate(&sent) {
                 Ok(v) => v,
@@ -136,15 +129,11 @@ enum Deleted {
 }
 
 /// POST: one hand-off and one transaction (`Visit::change`), like the edit.
-pub async fn delete(
-    visit: Visit,
-    state: web::Data<AppState>,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
+pub async fn delete(visit: Visit, body: web::Bytes) -> Result<HttpResponse, AppError> {
     let sid = visit.param("sid");
     let client = visit.client();
     let (current, deleted) = visit
-        .change(&state, move |c, actor| {
+        .change(move |c, actor| {
             let server = admin_server_in(c, actor, &sid)?.into_inner();
             // The form is read after the checks (a refused login learns nothing of it).
             let fields = crate::web::form::pairs(&body)?;

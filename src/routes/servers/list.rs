@@ -18,7 +18,6 @@ use crate::web::chrome::Chrome;
 use crate::web::form::FieldErrors;
 use crate::web::pagination::{ListQuery, Pager};
 use crate::web::{render, AppError, Current, Visit};
-use crate::AppState;
 
 pub const PER_PAGE: i64 = 50;
 
@@ -45,15 +44,12 @@ pub struct ListPage {
     pub ask_owner: Option<String>,
 }
 
-pub async fn page(
-    visit: Visit,
-    state: web::Data<AppState>,
-    query: web::Query<ListQuery>,
-) -> Result<HttpResponse, AppError> {
+pub async fn page(visit: Visit, query: web::Query<ListQuery>) -> Result<HttpResponse, AppError> {
+    let state = visit.state();
     let (q, page_no) = (query.q.clone(), query.page());
     let limit = state.pool.search_deadline();
     let (current, found) = visit
-        .read(&state, move |c, actor| read(c, actor, &q, page_no, limit))
+        .read(move |c, actor| read(c, actor, &q, page_no, limit))
         .await?;
     let page = assemble(
         &current,

@@ -16,7 +16,6 @@ use crate::models::user::User;
 use crate::web::client::ClientInfo;
 use crate::web::current::audit_entry;
 use crate::web::{render, AppError, Visit};
-use crate::AppState;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct OwnerForm {
@@ -110,17 +109,13 @@ enum Answer {
 
 /// POST: the session, the server, the checks and the change with its audit rows are one
 /// hand-off and one transaction (`Visit::change`).
-pub async fn submit(
-    visit: Visit,
-    state: web::Data<AppState>,
-    form: web::Form<OwnerForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn submit(visit: Visit, form: web::Form<OwnerForm>) -> Result<HttpResponse, AppError> {
     let sid = visit.param("sid");
     let user_id = form.into_inner().user_id;
     let sent = user_id.clone();
     let client = visit.client();
     let (current, answer) = visit
-        .change(&state, move |c, actor| {
+        .change(move |c, actor| {
             let server = reachable_in(c, actor, &sid)?;
             match assign_in(c, actor, &client, &server, &sent)? {
                 Outcome::Done(msg) => Ok(Answer::Done(server.id, msg)),

@@ -18,7 +18,6 @@ use crate::web::confirm::{Ask, Asking};
 use crate::web::current::audit_entry;
 use crate::web::form;
 use crate::web::{render, AppError, Current, Visit};
-use crate::AppState;
 
 /// What the POST did: asked first (with the answer sent), or ended the login's sessions.
 enum Outcome {
@@ -27,14 +26,10 @@ enum Outcome {
 }
 
 /// POST /users/{id}/sessions/end
-pub async fn end_account(
-    visit: Visit,
-    state: web::Data<AppState>,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
+pub async fn end_account(visit: Visit, body: web::Bytes) -> Result<HttpResponse, AppError> {
     let client = visit.client();
     let (current, outcome) = visit
-        .change_account(&state, move |c, actor, account| {
+        .change_account(move |c, actor, account| {
             if !may_end_sessions_of(actor, Holder::Account(&account)) {
                 return Err(AppError::Forbidden);
             }
@@ -47,15 +42,11 @@ pub async fn end_account(
 }
 
 /// POST /users/{id}/alias-users/{aid}/sessions/end
-pub async fn end_alias(
-    visit: Visit,
-    state: web::Data<AppState>,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
+pub async fn end_alias(visit: Visit, body: web::Bytes) -> Result<HttpResponse, AppError> {
     let (id, aid) = (visit.param("id"), visit.param("aid"));
     let client = visit.client();
     let (current, outcome) = visit
-        .change(&state, move |c, actor| {
+        .change(move |c, actor| {
             let t = load_target_in(c, actor, &id, &aid)?;
             let holder = Holder::Alias {
                 account: &t.account,

@@ -37,11 +37,11 @@ fn person(actor: &Actor) -> (i32, i32, String) {
 /// hand-off and one transaction (`Visit::change`). Ending this very session (its id sent
 /// by hand) changes nothing in its state here: its row is gone, so its next request
 /// finds no session, as before.
-pub async fn end_one(visit: Visit, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn end_one(visit: Visit) -> Result<HttpResponse, AppError> {
     let public_id = visit.param("sess");
     let client = visit.client();
     let (current, ()) = visit
-        .change(&state, move |c, actor| {
+        .change(move |c, actor| {
             if !may_end_own_sessions(actor) {
                 return Err(AppError::Forbidden);
             }

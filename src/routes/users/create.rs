@@ -23,7 +23,6 @@ use crate::web::error::CreateError;
 use crate::web::form::FieldErrors;
 use crate::web::pagination::ListQuery;
 use crate::web::{render, AppError, Visit};
-use crate::AppState;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct AddAccountForm {
@@ -66,9 +65,9 @@ enum Outcome {
 
 pub async fn submit(
     visit: Visit,
-    state: web::Data<AppState>,
     form: web::Form<AddAccountForm>,
 ) -> Result<HttpResponse, AppError> {
+    let state = visit.state();
     let form = form.into_inner();
     let mut errors = FieldErrors::default();
 
@@ -116,7 +115,7 @@ pub async fn submit(
     let client = visit.client();
     let links = state.links.clone();
     let (current, outcome) = visit
-        .change(&state, move |c, actor| {
+        .change(move |c, actor| {
             let creation = account_creation(actor).ok_or(AppError::Forbidden)?;
             // Who would own the new account: a reseller always owns what it creates.
             let owner_id = match creation {
@@ -221,7 +220,7 @@ pub async fn submit(
         Outcome::Raced(errors) => {
             let page = list::build(
                 &current,
-                &state,
+                state,
                 &ListQuery::default(),
                 form.without_password(),
                 errors,

@@ -1,6 +1,6 @@
 //! GET /users/{id}: the account detail page with its Account Details tab.
 
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use askama::Template;
 
 use super::tabs::AccountTab;
@@ -40,9 +40,9 @@ pub struct DetailPage {
 
 crate::account_tab_page!(DetailPage);
 
-pub async fn page(visit: Visit, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn page(visit: Visit) -> Result<HttpResponse, AppError> {
     let (current, (account, found)) = visit
-        .read_account(&state, move |c, actor, account| {
+        .read_account(move |c, actor, account| {
             let found = read(c, actor, &account)?;
             Ok((account, found))
         })

@@ -23,7 +23,6 @@ use crate::web::client::ClientInfo;
 use crate::web::current::audit_entry;
 use crate::web::form::FieldErrors;
 use crate::web::{render, AppError, Visit};
-use crate::AppState;
 
 #[derive(Debug, Default, Clone, Deserialize)]
 pub struct EditForm {
@@ -54,21 +53,16 @@ enum Saved {
     Invalid(Box<(User, detail::Found)>, FieldErrors, Option<bool>),
 }
 
-pub async fn submit(
-    visit: Visit,
-    state: web::Data<AppState>,
-    form: web::Form<EditForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn submit(visit: Visit, form: web::Form<EditForm>) -> Result<HttpResponse, AppError> {
+    let _state = visit.state();
     let form = form.into_inner();
     if form.form == "password" {
-        return change_password(visit, state, form).await;
+        return change_password(visit, form).await;
     }
     let client = visit.client();
     let sent = form.clone();
     let (current, saved) = visit
-        .change_account(&state, move |c, actor, account| {
-            save_in(c, actor, &client, account, sent)
-        })
+        .change_account(move |c, actor, account| save_in(c, actor, &client, account, sent))
         .await?;
     match saved {
         Saved::Done(target_id) => {
@@ -250,13 +244,10 @@ fn save_in(
 /// the stored hash (read first) and the new one hashed, both through the Argon2 gate, before
 /// the write; then this session is renewed (the session's save writes it after the
 /// response). The session and the account are read together (`Visit::read_account`).
-async fn change_password(
-    visit: Visit,
-    state: web::Data<AppState>,
-    form: EditForm,
-) -> Result<HttpResponse, AppError> {
+async fn change_password(visit: Visit, form: EditForm) -> Result<HttpResponse, AppError> {
+    let state = visit.state();
     let (current, account) = visit
-        .read_account(&state, move |_, actor, account| {
+        .read_account(move |_, actor, account| {
             let edit = account_edit(actor, &account);
             if !edit.any() || !edit.own_password {
                 return Err(AppError::Forbidden);
@@ -275,7 +266,7 @@ async fn change_password(
         errors.add("current_password", "This is not your current password.");
     }
     let Some(new) = new.filter(|_| errors.is_empty()) else {
-        let page = detail::build(&current, &state, account, FieldErrors::default(), errors).await?;
+        let page = detail::build(&current, state, account, FieldErrors::default(), errors).await?;
         return render::invalid(&page);
     };
     let hash = password::off_thread(move || password::hash(new.expose())).await??;

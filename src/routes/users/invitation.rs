@@ -4,20 +4,20 @@
 //! Each is one hand-off and one transaction (`Visit::change`): the session, the account,
 //! the change and its audit rows.
 
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 
 use crate::operations::invitations;
 use crate::routes::alias_users::invitation::{not_invited, not_invited_page};
 use crate::web::current::audit_entry;
 use crate::web::{render, AppError, Visit};
-use crate::AppState;
 
 /// POST /users/{id}/invitation/resend
-pub async fn resend(visit: Visit, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn resend(visit: Visit) -> Result<HttpResponse, AppError> {
+    let state = visit.state();
     let client = visit.client();
     let links = state.links.clone();
     let (current, outcome) = visit
-        .change_account(&state, move |c, actor, account| {
+        .change_account(move |c, actor, account| {
             let who = audit_entry(
                 actor,
                 &client,
@@ -45,10 +45,10 @@ pub async fn resend(visit: Visit, state: web::Data<AppState>) -> Result<HttpResp
 }
 
 /// POST /users/{id}/invitation/cancel
-pub async fn cancel(visit: Visit, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn cancel(visit: Visit) -> Result<HttpResponse, AppError> {
     let client = visit.client();
     let (current, outcome) = visit
-        .change_account(&state, move |c, actor, account| {
+        .change_account(move |c, actor, account| {
             let who = audit_entry(
                 actor,
                 &client,

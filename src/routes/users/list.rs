@@ -43,14 +43,10 @@ pub struct ListPage {
     pub open_dialog: bool,
 }
 
-pub async fn page(
-    visit: Visit,
-    state: web::Data<AppState>,
-    query: web::Query<ListQuery>,
-) -> Result<HttpResponse, AppError> {
+pub async fn page(visit: Visit, query: web::Query<ListQuery>) -> Result<HttpResponse, AppError> {
     let (q, page_no) = (query.q.clone(), query.page());
     let (current, found) = visit
-        .read(&state, move |c, actor| read(c, actor, &q, page_no))
+        .read(move |c, actor| read(c, actor, &q, page_no))
         .await?;
     let list = assemble(
         &current,

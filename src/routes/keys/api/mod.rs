@@ -15,7 +15,7 @@ mod page;
 pub use create::{create, CreateForm};
 pub use page::page;
 
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use serde::{Deserialize, Serialize};
 
 use super::{load_owner_in, KeyPath};
@@ -26,7 +26,6 @@ use crate::models::now;
 use crate::security::sealed::Sealed;
 use crate::web::current::audit_entry;
 use crate::web::{render, AppError, Visit};
-use crate::AppState;
 
 /// What waits in the session between the creating POST and the page that shows the key.
 #[derive(Debug, Serialize, Deserialize)]
@@ -40,14 +39,10 @@ pub(super) struct Waiting {
 
 /// POST …/api-keys/{kid}/revoke: the session, the key's holder and the revocation in one
 /// hand-off and one transaction.
-pub async fn revoke(
-    visit: Visit,
-    state: web::Data<AppState>,
-    path: KeyPath,
-) -> Result<HttpResponse, AppError> {
+pub async fn revoke(visit: Visit, path: KeyPath) -> Result<HttpResponse, AppError> {
     let client = visit.client();
     let (current, (base, revoked)) = visit
-        .change(&state, move |c, actor| {
+        .change(move |c, actor| {
             let owner = load_owner_in(c, actor, &path, KeyKind::Api)?;
             let kid = path.kid()?;
             let uid = owner.login().id;

@@ -3,7 +3,7 @@
 //! key is made, its secret — once, never cached.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::create::CreateForm;
@@ -81,14 +81,10 @@ pub struct ApiPage {
 key_page!(ApiPage);
 
 /// GET …/api-keys: the list, and the secret of a key just created here (once).
-pub async fn page(
-    req: HttpRequest,
-    visit: Visit,
-    state: web::Data<AppState>,
-    path: KeyPath,
-) -> Result<HttpResponse, AppError> {
+pub async fn page(req: HttpRequest, visit: Visit, path: KeyPath) -> Result<HttpResponse, AppError> {
+    let state = visit.state();
     let (current, (owner, found)) = visit
-        .read(&state, move |c, actor| {
+        .read(move |c, actor| {
             let owner = load_owner_in(c, actor, &path, KeyKind::Api)?;
             let found = read(c, actor, &owner)?;
             Ok((owner, found))
