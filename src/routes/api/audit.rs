@@ -10,7 +10,6 @@ use super::{list_page, timestamp, ApiCall, ApiError, ErrorBody, PER_PAGE};
 use crate::access::activity::{may_view_activity, IpVisibility};
 use crate::models::audit::{self, AuditFilter};
 use crate::web::pagination::ListQuery;
-use crate::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -55,11 +54,7 @@ list_page!(
         (status = 403, description = "The key's login may not view the account's activity", body = ErrorBody),
     ),
 )]
-pub async fn list(
-    call: ApiCall,
-    state: web::Data<AppState>,
-    query: web::Query<AuditParams>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn list(call: ApiCall, query: web::Query<AuditParams>) -> Result<HttpResponse, ApiError> {
     let page_no = ListQuery {
         q: String::new(),
         page: query.page.clone(),
@@ -67,7 +62,7 @@ pub async fn list(
     }
     .page();
     let (page, ips, me) = call
-        .read(&state, move |c, caller| {
+        .read(move |c, caller| {
             let account = caller.actor.account();
             let ips = may_view_activity(&caller.actor, account).ok_or(ApiError::Forbidden(
                 "this key's login may not view the account's activity",

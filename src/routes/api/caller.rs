@@ -2,7 +2,7 @@
 //! resolves to. The extractor only reads the bearer key (hashing its secret, which is
 //! dropped at once: never logged, stored or put in an error) and the client; an address
 //! over its budget of failed keys is refused there, before any lookup. The handler then
-//! calls `call.read(&state, |c, caller| …)` (or `call.change` for a write, in one write
+//! calls `call.read(|c, caller| …)` (or `call.change` for a write, in one write
 //! transaction): on one pooled connection, in one hand-off, the key is found by the
 //! SHA-256 of its secret, a revoked or expired key is refused, the key's login is
 //! resolved with `Actor::load` (so its rights are always current; a disabled, expired,
@@ -88,6 +88,8 @@ pub struct ApiCall {
     hash: String,
     client: ClientInfo,
     guesses: Option<web::Data<KeyGuesses>>,
+    /// The panel's state: the pool the call runs on (`state()` for the rest).
+    state: web::Data<AppState>,
 }
 
 impl FromRequest for ApiCall {
@@ -95,6 +97,11 @@ impl FromRequest for ApiCall {
     type Future = Ready<Result<ApiCall, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+            return ready(Err(ApiError::Unexpected(anyhow::anyhow!(
+                "the app state is not registered"
+            ))));
+        };
         let guesses = req.app_data::<web::Data<KeyGuesses>>().cloned();
         let client = ClientInfo::of(req);
         // An address over its budget of failures is refused before any lookup.
@@ -106,6 +113,7 @@ impl FromRequest for ApiCall {
                 hash: secret.hash(),
                 client,
                 guesses,
+                state,
             }),
             Err(e) => {
                 if let Some(g) = &guesses {
@@ -136,30 +144,36 @@ enum Mode {
 impl ApiCall {
     /// Resolves the key and runs `work` with the caller it acts as, in one read snapshot:
     /// what `work` reads is of the same moment as the rights it is judged by.
-    pub async fn read<T, F>(&self, state: &AppState, work: F) -> Result<T, ApiError>
+    pub async fn read<T, F>(&self, work: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut DbConn, &ApiCaller) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        self.call(state, Mode::Read, work).await
+        self.call(Mode::Read, work).await
     }
 
     /// `read` for a change: the key, its login's rights and `work` in one write
     /// transaction, committed when `work` answers `Ok` and rolled back otherwise, so the
     /// rights a change is checked against are those of the moment it is written.
-    pub async fn change<T, F>(&self, state: &AppState, work: F) -> Result<T, ApiError>
+    pub async fn change<T, F>(&self, work: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut DbConn, &ApiCaller) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        self.call(state, Mode::Write, work).await
+        self.call(Mode::Write, work).await
     }
 
-    async fn call<T, F>(&self, state: &AppState, mode: Mode, work: F) -> Result<T, ApiError>
+    /// The panel's state, for what a handler needs besides its hand-off.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    async fn call<T, F>(&self, mode: Mode, work: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut DbConn, &ApiCaller) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
+        let state: &AppState = &self.state;
         let hash = self.hash.clone();
         let client = self.client.clone();
         let at = now();

@@ -2,13 +2,12 @@
 //! and what they come to against its login's current rights (the intersection the
 //! `ApiCall` applied), so a script can check its scope before it acts.
 
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{permission_keys, timestamp, ApiCall, ApiError, ErrorBody};
 use crate::models::server::Server;
-use crate::AppState;
 
 /// How many reachable servers of a key limited to chosen servers are listed.
 const LISTED: i64 = 100;
@@ -52,9 +51,9 @@ pub struct CurrentKey {
         (status = 403, description = "Called from outside the key's allowed addresses", body = ErrorBody),
     ),
 )]
-pub async fn current(call: ApiCall, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn current(call: ApiCall) -> Result<HttpResponse, ApiError> {
     let body = call
-        .read(&state, |c, caller| {
+        .read(|c, caller| {
             let key = &caller.key;
             let server_ids = if key.all_servers {
                 None

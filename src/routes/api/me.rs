@@ -1,11 +1,10 @@
 //! GET /api/v1/me: who the key acts as, in which account, with which permissions now.
 
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{permission_keys, timestamp, ApiCall, ApiError};
-use crate::AppState;
 
 /// A regular account, as named in answers.
 #[derive(Debug, Serialize, ToSchema)]
@@ -51,9 +50,9 @@ pub struct Me {
         (status = 200, description = "The login the key acts as", body = Me),
     ),
 )]
-pub async fn me(call: ApiCall, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn me(call: ApiCall) -> Result<HttpResponse, ApiError> {
     let body = call
-        .read(&state, |_, caller| {
+        .read(|_, caller| {
             let a = &caller.actor;
             let key = &caller.key;
             let account = a.account();

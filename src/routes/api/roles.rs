@@ -25,7 +25,6 @@ use crate::models::role::{self, Role};
 use crate::models::user::User;
 use crate::operations::roles::{self as op, RecentAuth, RoleError, RoleInput};
 use crate::web::account::parse_id;
-use crate::AppState;
 
 /// A role as the API shows it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -217,9 +216,9 @@ fn one(c: &mut DbConn, actor: &Actor, account: &User, rid: i32) -> Result<RoleOu
             example = json!({"error": "this key's login may not manage alias roles"})),
     ),
 )]
-pub async fn list(call: ApiCall, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn list(call: ApiCall) -> Result<HttpResponse, ApiError> {
     let items = call
-        .read(&state, |c, caller| {
+        .read(|c, caller| {
             let account = managed_account(caller)?;
             load(c, &caller.actor, &account, None)
         })
@@ -246,13 +245,9 @@ pub async fn list(call: ApiCall, state: web::Data<AppState>) -> Result<HttpRespo
             example = json!({"error": "no such role"})),
     ),
 )]
-pub async fn show(
-    call: ApiCall,
-    state: web::Data<AppState>,
-    rid: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn show(call: ApiCall, rid: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let role = call
-        .read(&state, move |c, caller| {
+        .read(move |c, caller| {
             let (account, rid) = managed_role(caller, &rid)?;
             one(c, &caller.actor, &account, rid)
         })
@@ -280,12 +275,11 @@ pub async fn show(
 )]
 pub async fn create(
     call: ApiCall,
-    state: web::Data<AppState>,
     body: web::Json<CreateRoleRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let out = call
-        .change(&state, move |c, caller| {
+        .change(move |c, caller| {
             let account = managed_account(caller)?;
             let input = RoleInput {
                 name: body.name,
@@ -325,12 +319,11 @@ pub async fn create(
 )]
 pub async fn update(
     call: ApiCall,
-    state: web::Data<AppState>,
     rid: web::Path<String>,
     body: web::Json<UpdateRoleRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let out = call
-        .change(&state, move |c, caller| {
+        .change(move |c, caller| {
             let (account, rid) = managed_role(caller, &rid)?;
             let body = body.into_inner();
             let current = current_role(c, &account, rid)?;
@@ -395,12 +388,8 @@ fn current_role(
             example = json!({"error": "Role Operations is in use by ops-anna, ops-ben. Give these alias users another role before deleting it."})),
     ),
 )]
-pub async fn delete(
-    call: ApiCall,
-    state: web::Data<AppState>,
-    rid: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    call.change(&state, move |c, caller| {
+pub async fn delete(call: ApiCall, rid: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    call.change(move |c, caller| {
         let (account, rid) = managed_role(caller, &rid)?;
         let who = caller.audit(account.id, "role.delete");
         op::delete_in(c, &caller.actor, who, &account, rid)?;

@@ -15,7 +15,6 @@ use crate::models::server_job;
 use crate::operations::servers as servers_op;
 use crate::operations::OpError;
 use crate::web::pagination::ListQuery;
-use crate::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": 12, "hostname": "web1.example.net", "name": "Web 1", "primary_ip": "203.0.113.10", "location": "FRA1", "tags": ["web", "prod"], "os": "Debian 12", "power_state": "on", "status": "active", "cpu": "2x Xeon Silver 4310", "memory_gb": 128, "disks": "2x 960 GB NVMe"}))]
@@ -104,15 +103,12 @@ impl ListParams {
         NotViewingServers,
     ),
 )]
-pub async fn list(
-    call: ApiCall,
-    state: web::Data<AppState>,
-    query: web::Query<ListParams>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn list(call: ApiCall, query: web::Query<ListParams>) -> Result<HttpResponse, ApiError> {
+    let state = call.state();
     let (text, page_no) = query.search();
     let limit = state.pool.search_deadline();
     let page = call
-        .read(&state, move |c, caller| {
+        .read(move |c, caller| {
             viewer(caller)?;
             let reach = &caller.actor.reach;
             let work =
@@ -155,13 +151,9 @@ fn reached(c: &mut DbConn, caller: &ApiCaller, raw: &str) -> Result<Server, ApiE
         NoSuchServer,
     ),
 )]
-pub async fn show(
-    call: ApiCall,
-    state: web::Data<AppState>,
-    sid: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn show(call: ApiCall, sid: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let server = call
-        .read(&state, move |c, caller| {
+        .read(move |c, caller| {
             viewer(caller)?;
             reached(c, caller, &sid)
         })
@@ -243,14 +235,14 @@ fn power_action(body: &[u8]) -> Result<PowerAction, ApiError> {
 )]
 pub async fn power(
     call: ApiCall,
-    state: web::Data<AppState>,
     sid: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    let state = call.state();
     // The key, the server and the queued job in one write; the driver is called after it,
     // outside any transaction, so the answer below is read in a second hand-off.
     let (sid, job, reach) = call
-        .change(&state, move |c, caller| {
+        .change(move |c, caller| {
             // The same checks, in the same order, as the page: outside the reach is 404
             // whatever the permission; then the permission (403); then the input
             // (400/422).

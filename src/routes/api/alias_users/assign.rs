@@ -9,7 +9,6 @@ use utoipa::ToSchema;
 use super::{one, target, AliasUserOut};
 use crate::operations::aliases;
 use crate::routes::api::{ApiCall, ApiError, ErrorBody};
-use crate::AppState;
 
 /// The servers the alias user is to reach.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -53,12 +52,11 @@ pub struct AliasServersOut {
 )]
 pub async fn set_servers(
     call: ApiCall,
-    state: web::Data<AppState>,
     aid: web::Path<String>,
     body: web::Json<AliasServersRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let out = call
-        .change(&state, move |c, caller| {
+        .change(move |c, caller| {
             let (t, who) = target(c, caller, &aid, "alias.servers")?;
             let AliasServersRequest { all, server_ids } = body.into_inner();
             let now = aliases::set_servers_in(c, &caller.actor, who, &t, all, server_ids)?;

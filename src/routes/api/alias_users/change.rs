@@ -10,7 +10,6 @@ use utoipa::ToSchema;
 use super::{one, target, AliasUserOut, NoSuchAlias};
 use crate::operations::aliases::{self, AliasChanges};
 use crate::routes::api::{ApiCall, ApiError, ErrorBody};
-use crate::AppState;
 
 /// What to change; a field left out (or, for `role_id` and `disabled`, null) stays as it is.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -53,12 +52,11 @@ fn given<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::E
 )]
 pub async fn update(
     call: ApiCall,
-    state: web::Data<AppState>,
     aid: web::Path<String>,
     body: web::Json<UpdateAliasRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let out = call
-        .change(&state, move |c, caller| {
+        .change(move |c, caller| {
             let (t, who) = target(c, caller, &aid, "alias.update")?;
             let body = body.into_inner();
             let changes = AliasChanges {
@@ -87,12 +85,8 @@ pub async fn update(
         NoSuchAlias,
     ),
 )]
-pub async fn delete(
-    call: ApiCall,
-    state: web::Data<AppState>,
-    aid: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    call.change(&state, move |c, caller| {
+pub async fn delete(call: ApiCall, aid: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    call.change(move |c, caller| {
         let (t, who) = target(c, caller, &aid, "alias.delete")?;
         Ok(aliases::delete_in(c, &caller.actor, who, &t)?)
     })

@@ -32,7 +32,6 @@ use crate::models::user::User;
 use crate::models::{alias, now};
 use crate::operations::aliases::{self, NewAlias, Target};
 use crate::routes::alias_users::AliasStatus;
-use crate::AppState;
 
 refusal!(
     NotManagingAliases,
@@ -105,14 +104,10 @@ list_page!(
         NotManagingAliases,
     ),
 )]
-pub async fn list(
-    call: ApiCall,
-    state: web::Data<AppState>,
-    query: web::Query<ListParams>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn list(call: ApiCall, query: web::Query<ListParams>) -> Result<HttpResponse, ApiError> {
     let (text, page_no) = query.search();
     let (page, roles, counts) = call
-        .read(&state, move |c, caller| {
+        .read(move |c, caller| {
             let account = managed_account(caller)?;
             let reach = account_reach(&account);
             let page = alias::list(c, account.id, &text, page_no, PER_PAGE)?;
@@ -150,13 +145,9 @@ pub async fn list(
         NoSuchAlias,
     ),
 )]
-pub async fn show(
-    call: ApiCall,
-    state: web::Data<AppState>,
-    aid: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn show(call: ApiCall, aid: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let found = call
-        .read(&state, move |c, caller| {
+        .read(move |c, caller| {
             let account = managed_account(caller)?;
             one(c, &account, path_id(&aid)?)
         })
@@ -257,9 +248,9 @@ pub struct CreateAliasRequest {
 /// within 72 hours; an address that already belongs to a login is a 422 on `email`.
 pub async fn create(
     call: ApiCall,
-    state: web::Data<AppState>,
     body: web::Json<CreateAliasRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let state = call.state();
     let body = body.into_inner();
     let input = NewAlias {
         username: body.username,
@@ -273,7 +264,7 @@ pub async fn create(
     // Two hand-offs: the checks with the key, then the write, with the password hashed
     // between them, as Argon2 must not hold a transaction (or SQLite's one writer) open.
     let (actor, account, who, mut checked) = call
-        .read(&state, move |c, caller| {
+        .read(move |c, caller| {
             let account = caller.actor.account().clone();
             let checked = aliases::check_create_in(c, &caller.actor, &account, input)?;
             let who = caller.audit(account.id, "alias.create");
