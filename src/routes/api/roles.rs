@@ -26,20 +26,29 @@ use crate::models::user::User;
 use crate::operations::roles::{self as op, RecentAuth, RoleError, RoleInput};
 use crate::web::account::parse_id;
 
+/// The role the document's examples show.
+fn role_example() -> serde_json::Value {
+    serde_json::json!({
+        "id": 7,
+        "name": "Operations",
+        "description": "On-call engineers",
+        "permissions": ["servers.view", "servers.power", "servers.reinstall"],
+        "dangerous": ["servers.reinstall"],
+        "require_two_factor": true,
+        "alias_users": 2,
+        "locked": null,
+        "created_at": "2026-03-01T09:30:00Z",
+        "updated_at": "2026-03-04T16:05:12Z"
+    })
+}
+
+fn role_list_example() -> serde_json::Value {
+    serde_json::json!({"items": [role_example()], "total": 1})
+}
+
 /// A role as the API shows it.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({
-    "id": 7,
-    "name": "Operations",
-    "description": "On-call engineers",
-    "permissions": ["servers.view", "servers.power", "servers.reinstall"],
-    "dangerous": ["servers.reinstall"],
-    "require_two_factor": true,
-    "alias_users": 2,
-    "locked": null,
-    "created_at": "2026-03-01T09:30:00Z",
-    "updated_at": "2026-03-04T16:05:12Z"
-}))]
+#[schema(example = role_example)]
 pub struct RoleOut {
     pub id: i32,
     pub name: String,
@@ -61,18 +70,7 @@ pub struct RoleOut {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"items": [{
-    "id": 7,
-    "name": "Operations",
-    "description": "On-call engineers",
-    "permissions": ["servers.view", "servers.power", "servers.reinstall"],
-    "dangerous": ["servers.reinstall"],
-    "require_two_factor": true,
-    "alias_users": 2,
-    "locked": null,
-    "created_at": "2026-03-01T09:30:00Z",
-    "updated_at": "2026-03-04T16:05:12Z"
-}], "total": 1}))]
+#[schema(example = role_list_example)]
 pub struct RoleList {
     /// Every role of the account, by name.
     pub items: Vec<RoleOut>,
