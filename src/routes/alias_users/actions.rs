@@ -291,11 +291,9 @@ async fn set_disabled(
     )))
 }
 
-/// POST .../{aid}/delete (confirm=yes)
-pub async fn delete(visit: Visit, body: web::Bytes) -> Result<HttpResponse, AppError> {
-    let client = visit.client();
-    let ask = |t: &Target| {
-        Ask {
+/// What the delete POST asks first.
+fn delete_question(t: &Target) -> Ask {
+    Ask {
         title: format!("Delete the alias user {}?", t.alias.username),
         message: format!(
             "{} is logged out at once, its API keys and SSH keys stop working, and it cannot be brought back. To stop it only for a while, disable it instead.",
@@ -306,13 +304,18 @@ pub async fn delete(visit: Visit, body: web::Bytes) -> Result<HttpResponse, AppE
         back: tab_url(t.account.id),
         ..Ask::default()
     }
-    };
-    let (current, outcome) = confirmed_on_alias(&visit, body, ask, move |c, actor, t| {
-        let who = audit_entry(actor, &client, t.account.id, "alias.delete");
-        aliases::delete_in(c, actor, who, &t)?;
-        Ok(t)
-    })
-    .await?;
+}
+
+/// POST .../{aid}/delete (confirm=yes)
+pub async fn delete(visit: Visit, body: web::Bytes) -> Result<HttpResponse, AppError> {
+    let client = visit.client();
+    let (current, outcome) =
+        confirmed_on_alias(&visit, body, delete_question, move |c, actor, t| {
+            let who = audit_entry(actor, &client, t.account.id, "alias.delete");
+            aliases::delete_in(c, actor, who, &t)?;
+            Ok(t)
+        })
+        .await?;
     let t = match outcome {
         Err(asking) => return asking.page(&current, "users"),
         Ok(t) => t,

@@ -38,14 +38,9 @@ pub struct Offboarded {
     pub more: i64,
 }
 
-/// POST .../{aid}/offboard (confirm=yes). The session, the target and the change are one
-/// hand-off and one transaction (`Visit::change`); what it did is then kept in the
-/// session for the page after the redirect, which the session's save writes after the
-/// response, as before.
-pub async fn offboard(visit: Visit, body: web::Bytes) -> Result<HttpResponse, AppError> {
-    let client = visit.client();
-    let ask = |t: &Target| {
-        Ask {
+/// What the offboard POST asks first.
+fn offboard_question(t: &Target) -> Ask {
+    Ask {
         title: format!("Offboard the alias user {}?", t.alias.username),
         message: format!(
             "{} is disabled and logged out at once, its API keys are revoked and its SSH keys removed from the panel. Keys already installed on servers stay there: the next page lists those servers.",
@@ -56,12 +51,20 @@ pub async fn offboard(visit: Visit, body: web::Bytes) -> Result<HttpResponse, Ap
         back: alias_url(t.account.id, t.alias.id),
         ..Ask::default()
     }
-    };
-    let (current, outcome) = confirmed_on_alias(&visit, body, ask, move |c, actor, t| {
-        let done = offboard_in(c, actor, &client, &t)?;
-        Ok((t, done))
-    })
-    .await?;
+}
+
+/// POST .../{aid}/offboard (confirm=yes). The session, the target and the change are one
+/// hand-off and one transaction (`Visit::change`); what it did is then kept in the
+/// session for the page after the redirect, which the session's save writes after the
+/// response, as before.
+pub async fn offboard(visit: Visit, body: web::Bytes) -> Result<HttpResponse, AppError> {
+    let client = visit.client();
+    let (current, outcome) =
+        confirmed_on_alias(&visit, body, offboard_question, move |c, actor, t| {
+            let done = offboard_in(c, actor, &client, &t)?;
+            Ok((t, done))
+        })
+        .await?;
     let (t, result) = match outcome {
         Err(asking) => return asking.page(&current, "users"),
         Ok(done) => done,
