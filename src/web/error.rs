@@ -291,8 +291,3 @@ impl From<DbError> for CreateError {
     }
 }
 
-impl From<crate::access::changes::ChangeError> for CreateError {
-    fn from(e: crate::access::changes::ChangeError) -> Self {
-        CreateError::App(e.into())
-    }
-}
