@@ -9,7 +9,7 @@ use serde_json::Value;
 use steward::db::schema::{login_attempts, passkeys, recovery_codes, sessions};
 
 use super::authenticator::{allowed, SoftKey};
-use super::{age_sessions, has_factor, location, password_step};
+use super::{age_sessions, has_factor, location, password_step, reset_factors};
 use crate::helpers::{assert_says, csrf_in, Browser, TestApp};
 
 backend_tests!(
@@ -589,14 +589,7 @@ async fn passkey_changes_need_a_recent_authentication_and_are_refused_while_impe
 async fn a_managers_reset_removes_the_passkeys_too(app: TestApp) {
     let (alice, _, _) = alice_with_passkey(&app).await;
     let root = app.login("root").await;
-    assert_status!(
-        root.post(
-            &format!("/users/{alice}/two-factor/reset"),
-            &[("confirm", "yes")],
-        )
-        .await,
-        303
-    );
+    assert_status!(reset_factors(&root, &format!("/users/{alice}")).await, 303);
     assert!(names_of(&app, alice).is_empty());
     assert!(!has_factor(&app, alice));
     let (_, to) = password_step(&app, "alice").await;
