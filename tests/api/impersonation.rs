@@ -329,12 +329,7 @@ async fn a_failed_action_writes_no_audit_row(app: TestApp) {
         .get_result(&mut app.conn())
         .unwrap();
     // Invalid input (422), a forbidden action (403) and foreign ids (404).
-    let invalid = b
-        .post(
-            &format!("/users/{acme}"),
-            &[("form", "profile"), ("name", ""), ("email", "bad")],
-        )
-        .await;
+    let invalid = b.save_profile(&format!("/users/{acme}"), "", "bad").await;
     assert_status!(invalid, 422);
     // Its admin is not even visible to a customer (404); impersonating itself is forbidden.
     let hidden = b.post(&format!("/users/{admin}/impersonate"), &[]).await;
@@ -369,13 +364,10 @@ async fn an_alias_with_activity_view_sees_entries_but_not_other_logins_addresses
     // The owner does something (from 127.0.0.1).
     let owner = app.login("acme").await;
     owner
-        .post(
+        .save_profile(
             &format!("/users/{acme}"),
-            &[
-                ("form", "profile"),
-                ("name", "Acme Renamed"),
-                ("email", "acme@example.com"),
-            ],
+            "Acme Renamed",
+            "acme@example.com",
         )
         .await;
     let auditor = app.login("auditor").await;
@@ -438,15 +430,8 @@ async fn the_global_audit_log_is_for_admins_with_admin_audit(app: TestApp) {
     let admin = app.admin("boss");
     let r = app.reseller("res", admin);
     let b = app.login("boss").await;
-    b.post(
-        &format!("/users/{r}"),
-        &[
-            ("form", "profile"),
-            ("name", "Reseller Inc"),
-            ("email", "res@example.com"),
-        ],
-    )
-    .await;
+    b.save_profile(&format!("/users/{r}"), "Reseller Inc", "res@example.com")
+        .await;
     let page = b.get_html("/audit").await;
     assert!(page.contains("account.update") && page.contains("Audit log"));
     assert_status!(app.login("res").await.get("/audit").await, 403);

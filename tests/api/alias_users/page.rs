@@ -48,6 +48,25 @@ impl Setup {
     fn action(&self, alias: i32, action: &str) -> String {
         format!("{}/{alias}/{action}", self.tab())
     }
+    /// `b` submits the tab's create form: `username` (its mail at alias.test, a valid
+    /// password), the role `role` and the fields `more`.
+    async fn create(
+        &self,
+        b: &Browser,
+        username: &str,
+        role: &str,
+        more: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let email = format!("{username}@alias.test");
+        let mut form = vec![
+            ("username", username),
+            ("email", &email),
+            ("password", PASSWORD),
+            ("role_id", role),
+        ];
+        form.extend_from_slice(more);
+        b.post(&self.tab(), &form).await
+    }
     /// A role "Viewer" holding `servers.view` only, and an alias user "viewer" with it.
     fn viewer(&self, app: &TestApp) -> (i32, i32) {
         let role = app
@@ -116,17 +135,7 @@ async fn an_owner_creates_an_alias_user_with_a_role_and_it_logs_in_on_the_same_f
     let s = setup(&app).await;
     let ops = s.ops.to_string();
     let res = s
-        .owner
-        .post(
-            &s.tab(),
-            &[
-                ("username", "helper"),
-                ("email", "helper@example.com"),
-                ("password", PASSWORD),
-                ("role_id", &ops),
-                ("expires_at", "2099-01-01"),
-            ],
-        )
+        .create(&s.owner, "helper", &ops, &[("expires_at", "2099-01-01")])
         .await;
     assert_redirect_to(&res, &s.tab());
     let alias = app.user_named("helper").unwrap();
@@ -288,17 +297,7 @@ async fn an_expired_alias_user_cannot_log_in_and_its_open_session_ends(app: Test
     // An expiry in the past cannot be set when creating one.
     let ops = s.ops.to_string();
     assert_status!(
-        s.owner
-            .post(
-                &s.tab(),
-                &[
-                    ("username", "late"),
-                    ("email", "l@example.com"),
-                    ("password", PASSWORD),
-                    ("role_id", &ops),
-                    ("expires_at", "2001-01-01"),
-                ],
-            )
+        s.create(&s.owner, "late", &ops, &[("expires_at", "2001-01-01")])
             .await,
         422
     );
@@ -363,19 +362,7 @@ async fn manager_setup(app: &TestApp) -> (Setup, i32, Browser) {
 async fn an_alias_manager_cannot_grant_a_role_above_its_own_rights(app: TestApp) {
     let (s, _m, mgr) = manager_setup(&app).await;
     let ops = s.ops.to_string(); // holds servers.power and servers.rename, which the manager lacks
-    assert_status!(
-        mgr.post(
-            &s.tab(),
-            &[
-                ("username", "newbie"),
-                ("email", "n@example.com"),
-                ("password", PASSWORD),
-                ("role_id", &ops),
-            ],
-        )
-        .await,
-        403
-    );
+    assert_status!(s.create(&mgr, "newbie", &ops, &[]).await, 403);
     assert!(app.user_named("newbie").is_none());
     // Nor may it move an alias it manages to that role.
     let (viewer, v) = s.viewer(&app);
@@ -389,19 +376,7 @@ async fn an_alias_manager_cannot_grant_a_role_above_its_own_rights(app: TestApp)
     assert!(!tab.contains(&format!("<option value=\"{}\"", s.ops)));
     // A role within its rights is fine.
     let viewer_s = viewer.to_string();
-    assert_status!(
-        mgr.post(
-            &s.tab(),
-            &[
-                ("username", "newbie"),
-                ("email", "n@example.com"),
-                ("password", PASSWORD),
-                ("role_id", &viewer_s),
-            ],
-        )
-        .await,
-        303
-    );
+    assert_status!(s.create(&mgr, "newbie", &viewer_s, &[]).await, 303);
 }
 
 async fn an_alias_manager_cannot_assign_a_server_it_cannot_reach(app: TestApp) {
@@ -453,17 +428,8 @@ async fn an_alias_manager_cannot_grant_all_servers_without_holding_it(app: TestA
     assert!(!app.user(v).unwrap().all_servers);
     let viewer_s = viewer.to_string();
     assert_status!(
-        mgr.post(
-            &s.tab(),
-            &[
-                ("username", "wide"),
-                ("email", "w@example.com"),
-                ("password", PASSWORD),
-                ("role_id", &viewer_s),
-                ("all_servers", "on"),
-            ],
-        )
-        .await,
+        s.create(&mgr, "wide", &viewer_s, &[("all_servers", "on")])
+            .await,
         403
     );
     assert!(app.user_named("wide").is_none());
@@ -634,18 +600,7 @@ async fn changing_a_role_shows_what_the_alias_user_gains_and_loses(app: TestApp)
 async fn usernames_are_unique_across_accounts_and_alias_users(app: TestApp) {
     let s = setup(&app).await;
     let ops = s.ops.to_string();
-    let res = s
-        .owner
-        .post(
-            &s.tab(),
-            &[
-                ("username", "Boss"),
-                ("email", "b@example.com"),
-                ("password", PASSWORD),
-                ("role_id", &ops),
-            ],
-        )
-        .await;
+    let res = s.create(&s.owner, "Boss", &ops, &[]).await;
     assert_says(res, 422, "This username is taken.").await;
     app.alias("helper", s.account).role(s.ops).create();
     let boss = app.login("boss").await;
