@@ -73,16 +73,19 @@ async fn every_response_carries_the_security_headers(app: TestApp) {
     }
 }
 
+/// The first Set-Cookie header of a response, attributes and all.
+fn first_set_cookie(res: &reqwest::Response) -> String {
+    let header = res
+        .headers()
+        .get("set-cookie")
+        .expect("a Set-Cookie header");
+    header.to_str().unwrap().to_string()
+}
+
 async fn the_session_cookie_is_http_only_and_same_site(app: TestApp) {
     // The login form's cookie (its CSRF nonce; no session exists before a login) ...
     let res = app.browser().get("/login").await;
-    let cookie = res
-        .headers()
-        .get("set-cookie")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_string();
+    let cookie = first_set_cookie(&res);
     assert!(cookie.starts_with("steward_login_csrf="), "{cookie}");
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
     // ... and the session cookie a login sets.
@@ -106,13 +109,7 @@ async fn the_session_cookie_is_http_only_and_same_site(app: TestApp) {
         .send()
         .await
         .unwrap();
-    let cookie = res
-        .headers()
-        .get("set-cookie")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_string();
+    let cookie = first_set_cookie(&res);
     assert!(cookie.contains("Secure"), "{cookie}");
 }
 

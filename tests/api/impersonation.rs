@@ -67,8 +67,7 @@ async fn returning_restores_the_original_login_and_nothing_more(app: TestApp) {
 async fn an_owner_impersonates_its_alias_user_and_sees_only_its_servers(app: TestApp) {
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
-    let r = app.role(acme, "Viewer").perms(&["servers.view"]).create();
-    let a = app.alias("helper", acme).role(r).create();
+    let a = app.alias("helper", acme).perms(&["servers.view"]).create();
     let web1 = app.server("web1.acme.test").owned_by(acme).create();
     app.server("web2.acme.test").owned_by(acme).create();
     app.assign(a, web1);
@@ -148,10 +147,9 @@ async fn a_reseller_impersonates_its_customers_and_their_aliases_but_no_one_else
     let r2 = app.reseller("res-two", admin);
     let mine = app.customer("mine", r1);
     let theirs = app.customer("theirs", r2);
-    let mine_role = app.role(mine, "Viewer").perms(&["servers.view"]).create();
     let mine_alias = app
         .alias("mine-helper", mine)
-        .role(mine_role)
+        .perms(&["servers.view"])
         .all_servers(true)
         .create();
     let b = app.login("res-one").await;
@@ -198,8 +196,11 @@ async fn nobody_impersonates_an_admin(app: TestApp) {
 async fn impersonation_does_not_nest(app: TestApp) {
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
-    let r = app.role(acme, "Viewer").perms(&["servers.view"]).create();
-    let a = app.alias("helper", acme).role(r).all_servers(true).create();
+    let a = app
+        .alias("helper", acme)
+        .perms(&["servers.view"])
+        .all_servers(true)
+        .create();
     let b = app.login("boss").await;
     b.impersonate(&format!("/users/{acme}")).await;
     let res = b
@@ -253,8 +254,11 @@ async fn disabled_and_expired_logins_cannot_be_impersonated(app: TestApp) {
 async fn actions_while_impersonating_are_recorded_with_both_identities(app: TestApp) {
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
-    let r = app.role(acme, "Viewer").perms(&["servers.view"]).create();
-    let a = app.alias("helper", acme).role(r).all_servers(true).create();
+    let a = app
+        .alias("helper", acme)
+        .perms(&["servers.view"])
+        .all_servers(true)
+        .create();
     let b = app.login("boss").await;
     b.impersonate(&format!("/users/{acme}")).await;
     assert_status!(
@@ -278,8 +282,11 @@ async fn actions_while_impersonating_are_recorded_with_both_identities(app: Test
 async fn passwords_cannot_be_changed_while_impersonating(app: TestApp) {
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
-    let r = app.role(acme, "Viewer").perms(&["servers.view"]).create();
-    let a = app.alias("helper", acme).role(r).all_servers(true).create();
+    let a = app
+        .alias("helper", acme)
+        .perms(&["servers.view"])
+        .all_servers(true)
+        .create();
     let b = app.login("boss").await;
     b.impersonate(&format!("/users/{acme}")).await;
     let page = b.get_html(&format!("/users/{acme}")).await;
@@ -396,8 +403,10 @@ async fn login_history_records_failures_without_telling_the_guesser_whether_the_
 ) {
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
-    let r = app.role(acme, "Viewer").perms(&["servers.view"]).create();
-    app.alias("helper", acme).role(r).all_servers(true).create();
+    app.alias("helper", acme)
+        .perms(&["servers.view"])
+        .all_servers(true)
+        .create();
     let guesser = app.browser();
     let known = guesser
         .login("helper", "wrong-guess-1")

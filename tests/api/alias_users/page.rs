@@ -349,11 +349,10 @@ async fn a_deleted_alias_user_cannot_log_in(app: TestApp) {
 /// reaching web1 only.
 async fn manager_setup(app: &TestApp) -> (Setup, i32, Browser) {
     let s = setup(app).await;
-    let mgr_role = app
-        .role(s.account, "Managers")
+    let m = app
+        .alias("manager", s.account)
         .perms(&["alias_users.manage", "servers.view"])
         .create();
-    let m = app.alias("manager", s.account).role(mgr_role).create();
     app.assign(m, s.web1);
     let b = app.login("manager").await;
     (s, m, b)
@@ -469,13 +468,9 @@ async fn an_alias_manager_cannot_act_on_itself_or_on_a_stronger_alias(app: TestA
     // the manager's rights.)
     let strong = app.alias("strong", s.account).role(s.ops).create();
     app.assign(strong, s.web1);
-    let wide_role = app
-        .role(s.account, "Viewer")
-        .perms(&["servers.view"])
-        .create();
     let wide = app
         .alias("wide", s.account)
-        .role(wide_role)
+        .perms(&["servers.view"])
         .all_servers(true)
         .create();
     for target in [strong, wide] {
@@ -506,8 +501,7 @@ async fn an_alias_manager_cannot_act_on_itself_or_on_a_stronger_alias(app: TestA
 async fn another_accounts_alias_ids_are_404(app: TestApp) {
     let s = setup(&app).await;
     let other = app.customer("globex", app.admin("boss2"));
-    let other_role = app.role(other, "Theirs").perms(&["servers.view"]).create();
-    let theirs = app.alias("theirs", other).role(other_role).create();
+    let theirs = app.alias("theirs", other).perms(&["servers.view"]).create();
     let mine_base = s.page(theirs);
     for path in [mine_base.clone(), format!("{mine_base}/servers")] {
         assert_status!(s.owner.get(&path).await, 404, "{path}");
@@ -552,11 +546,10 @@ async fn another_accounts_alias_ids_are_404(app: TestApp) {
 async fn the_alias_user_page_shows_its_effective_access(app: TestApp) {
     let s = setup(&app).await;
     // The role asks for a reseller permission the customer does not hold: it is not effective.
-    let r = app
-        .role(s.account, "Mixed")
+    let a = app
+        .alias("helper", s.account)
         .perms(&["servers.view", "customers.manage"])
         .create();
-    let a = app.alias("helper", s.account).role(r).create();
     app.assign(a, s.web2);
     let page = s.owner.get_html(&s.page(a)).await;
     assert!(page.contains("Effective access"));
