@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 use steward::db::schema::{audit_log, users};
 
-use crate::helpers::{assert_redirect_to, assert_says, TestApp, PASSWORD};
+use crate::helpers::{assert_redirect_to, assert_says, Browser, TestApp, PASSWORD};
 
 backend_tests!(
     an_admin_impersonates_a_customer_and_acts_with_exactly_its_rights,
@@ -193,16 +193,22 @@ async fn nobody_impersonates_an_admin(app: TestApp) {
         .contains(&format!("/users/{other_admin}/impersonate")));
 }
 
-async fn impersonation_does_not_nest(app: TestApp) {
-    let admin = app.admin("boss");
-    let acme = app.customer("acme", admin);
-    let a = app
+/// The admin "boss" acting as its customer "acme", whose alias user "helper" sees every
+/// server of the account; answers (acme, helper, boss's browser).
+async fn boss_acting_as_acme(app: &TestApp) -> (i32, i32, Browser) {
+    let acme = app.customer("acme", app.admin("boss"));
+    let helper = app
         .alias("helper", acme)
         .perms(&["servers.view"])
         .all_servers(true)
         .create();
     let b = app.login("boss").await;
     b.impersonate(&format!("/users/{acme}")).await;
+    (acme, helper, b)
+}
+
+async fn impersonation_does_not_nest(app: TestApp) {
+    let (acme, a, b) = boss_acting_as_acme(&app).await;
     let res = b
         .post(&format!("/users/{acme}/alias-users/{a}/impersonate"), &[])
         .await;
@@ -252,15 +258,7 @@ async fn disabled_and_expired_logins_cannot_be_impersonated(app: TestApp) {
 }
 
 async fn actions_while_impersonating_are_recorded_with_both_identities(app: TestApp) {
-    let admin = app.admin("boss");
-    let acme = app.customer("acme", admin);
-    let a = app
-        .alias("helper", acme)
-        .perms(&["servers.view"])
-        .all_servers(true)
-        .create();
-    let b = app.login("boss").await;
-    b.impersonate(&format!("/users/{acme}")).await;
+    let (acme, a, b) = boss_acting_as_acme(&app).await;
     assert_status!(
         b.post(&format!("/users/{acme}/alias-users/{a}/disable"), &[])
             .await,
@@ -280,15 +278,7 @@ async fn actions_while_impersonating_are_recorded_with_both_identities(app: Test
 }
 
 async fn passwords_cannot_be_changed_while_impersonating(app: TestApp) {
-    let admin = app.admin("boss");
-    let acme = app.customer("acme", admin);
-    let a = app
-        .alias("helper", acme)
-        .perms(&["servers.view"])
-        .all_servers(true)
-        .create();
-    let b = app.login("boss").await;
-    b.impersonate(&format!("/users/{acme}")).await;
+    let (acme, a, b) = boss_acting_as_acme(&app).await;
     let page = b.get_html(&format!("/users/{acme}")).await;
     assert!(!page.contains("Change password"));
     assert_status!(
