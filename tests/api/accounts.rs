@@ -222,15 +222,8 @@ async fn a_foreign_or_missing_account_id_is_404(app: TestApp) {
         assert_status!(b.get(&path).await, 404, "{path}");
     }
     assert_status!(
-        b.post(
-            &format!("/users/{bob}"),
-            &[
-                ("form", "profile"),
-                ("name", "Hacked"),
-                ("email", "h@example.com"),
-            ],
-        )
-        .await,
+        b.save_profile(&format!("/users/{bob}"), "Hacked", "h@example.com")
+            .await,
         404
     );
     assert_eq!(app.user(bob).unwrap().name, "bob name");
@@ -240,13 +233,10 @@ async fn a_name_with_script_is_shown_escaped(app: TestApp) {
     let admin = app.admin("boss");
     let b = app.login("boss").await;
     assert_status!(
-        b.post(
+        b.save_profile(
             &format!("/users/{admin}"),
-            &[
-                ("form", "profile"),
-                ("name", "<script>alert(1)</script>"),
-                ("email", "boss@example.com"),
-            ],
+            "<script>alert(1)</script>",
+            "boss@example.com",
         )
         .await,
         303

@@ -14,31 +14,15 @@ async fn a_post_without_the_csrf_token_is_refused_and_changes_nothing(app: TestA
     let admin = app.admin("boss");
     let b = app.login("boss").await;
     let path = format!("/users/{admin}");
-    assert_status!(
-        b.post_raw(
-            &path,
-            &[
-                ("form", "profile"),
-                ("name", "Changed"),
-                ("email", "x@example.com"),
-            ],
-        )
-        .await,
-        403
-    );
-    assert_status!(
-        b.post_raw(
-            &path,
-            &[
-                ("form", "profile"),
-                ("name", "Changed"),
-                ("email", "x@example.com"),
-                ("csrf_token", "forged"),
-            ],
-        )
-        .await,
-        403
-    );
+    let profile = [
+        ("form", "profile"),
+        ("name", "Changed"),
+        ("email", "x@example.com"),
+    ];
+    // Without a token, and with a forged one.
+    assert_status!(b.post_raw(&path, &profile).await, 403);
+    let forged = [&profile[..], &[("csrf_token", "forged")]].concat();
+    assert_status!(b.post_raw(&path, &forged).await, 403);
     assert_eq!(app.user(admin).unwrap().name, "boss name");
     // Logging in needs the token too (no login CSRF).
     assert_status!(
@@ -89,16 +73,19 @@ async fn every_response_carries_the_security_headers(app: TestApp) {
     }
 }
 
+/// The first Set-Cookie header of a response, attributes and all.
+fn first_set_cookie(res: &reqwest::Response) -> String {
+    let header = res
+        .headers()
+        .get("set-cookie")
+        .expect("a Set-Cookie header");
+    header.to_str().unwrap().to_string()
+}
+
 async fn the_session_cookie_is_http_only_and_same_site(app: TestApp) {
     // The login form's cookie (its CSRF nonce; no session exists before a login) ...
     let res = app.browser().get("/login").await;
-    let cookie = res
-        .headers()
-        .get("set-cookie")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_string();
+    let cookie = first_set_cookie(&res);
     assert!(cookie.starts_with("steward_login_csrf="), "{cookie}");
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
     // ... and the session cookie a login sets.
@@ -122,13 +109,7 @@ async fn the_session_cookie_is_http_only_and_same_site(app: TestApp) {
         .send()
         .await
         .unwrap();
-    let cookie = res
-        .headers()
-        .get("set-cookie")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_string();
+    let cookie = first_set_cookie(&res);
     assert!(cookie.contains("Secure"), "{cookie}");
 }
 

@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 use steward::db::schema::{audit_log, users};
 
-use crate::helpers::{assert_redirect_to, assert_says, TestApp, PASSWORD};
+use crate::helpers::{assert_redirect_to, assert_says, Browser, TestApp, PASSWORD};
 
 backend_tests!(
     an_admin_impersonates_a_customer_and_acts_with_exactly_its_rights,
@@ -67,8 +67,7 @@ async fn returning_restores_the_original_login_and_nothing_more(app: TestApp) {
 async fn an_owner_impersonates_its_alias_user_and_sees_only_its_servers(app: TestApp) {
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
-    let r = app.role(acme, "Viewer").perms(&["servers.view"]).create();
-    let a = app.alias("helper", acme).role(r).create();
+    let a = app.alias("helper", acme).perms(&["servers.view"]).create();
     let web1 = app.server("web1.acme.test").owned_by(acme).create();
     app.server("web2.acme.test").owned_by(acme).create();
     app.assign(a, web1);
@@ -148,10 +147,9 @@ async fn a_reseller_impersonates_its_customers_and_their_aliases_but_no_one_else
     let r2 = app.reseller("res-two", admin);
     let mine = app.customer("mine", r1);
     let theirs = app.customer("theirs", r2);
-    let mine_role = app.role(mine, "Viewer").perms(&["servers.view"]).create();
     let mine_alias = app
         .alias("mine-helper", mine)
-        .role(mine_role)
+        .perms(&["servers.view"])
         .all_servers(true)
         .create();
     let b = app.login("res-one").await;
@@ -195,13 +193,22 @@ async fn nobody_impersonates_an_admin(app: TestApp) {
         .contains(&format!("/users/{other_admin}/impersonate")));
 }
 
-async fn impersonation_does_not_nest(app: TestApp) {
-    let admin = app.admin("boss");
-    let acme = app.customer("acme", admin);
-    let r = app.role(acme, "Viewer").perms(&["servers.view"]).create();
-    let a = app.alias("helper", acme).role(r).all_servers(true).create();
+/// The admin "boss" acting as its customer "acme", whose alias user "helper" sees every
+/// server of the account; answers (acme, helper, boss's browser).
+async fn boss_acting_as_acme(app: &TestApp) -> (i32, i32, Browser) {
+    let acme = app.customer("acme", app.admin("boss"));
+    let helper = app
+        .alias("helper", acme)
+        .perms(&["servers.view"])
+        .all_servers(true)
+        .create();
     let b = app.login("boss").await;
     b.impersonate(&format!("/users/{acme}")).await;
+    (acme, helper, b)
+}
+
+async fn impersonation_does_not_nest(app: TestApp) {
+    let (acme, a, b) = boss_acting_as_acme(&app).await;
     let res = b
         .post(&format!("/users/{acme}/alias-users/{a}/impersonate"), &[])
         .await;
@@ -251,12 +258,7 @@ async fn disabled_and_expired_logins_cannot_be_impersonated(app: TestApp) {
 }
 
 async fn actions_while_impersonating_are_recorded_with_both_identities(app: TestApp) {
-    let admin = app.admin("boss");
-    let acme = app.customer("acme", admin);
-    let r = app.role(acme, "Viewer").perms(&["servers.view"]).create();
-    let a = app.alias("helper", acme).role(r).all_servers(true).create();
-    let b = app.login("boss").await;
-    b.impersonate(&format!("/users/{acme}")).await;
+    let (acme, a, b) = boss_acting_as_acme(&app).await;
     assert_status!(
         b.post(&format!("/users/{acme}/alias-users/{a}/disable"), &[])
             .await,
@@ -276,12 +278,7 @@ async fn actions_while_impersonating_are_recorded_with_both_identities(app: Test
 }
 
 async fn passwords_cannot_be_changed_while_impersonating(app: TestApp) {
-    let admin = app.admin("boss");
-    let acme = app.customer("acme", admin);
-    let r = app.role(acme, "Viewer").perms(&["servers.view"]).create();
-    let a = app.alias("helper", acme).role(r).all_servers(true).create();
-    let b = app.login("boss").await;
-    b.impersonate(&format!("/users/{acme}")).await;
+    let (acme, a, b) = boss_acting_as_acme(&app).await;
     let page = b.get_html(&format!("/users/{acme}")).await;
     assert!(!page.contains("Change password"));
     assert_status!(
@@ -329,12 +326,7 @@ async fn a_failed_action_writes_no_audit_row(app: TestApp) {
         .get_result(&mut app.conn())
         .unwrap();
     // Invalid input (422), a forbidden action (403) and foreign ids (404).
-    let invalid = b
-        .post(
-            &format!("/users/{acme}"),
-            &[("form", "profile"), ("name", ""), ("email", "bad")],
-        )
-        .await;
+    let invalid = b.save_profile(&format!("/users/{acme}"), "", "bad").await;
     assert_status!(invalid, 422);
     // Its admin is not even visible to a customer (404); impersonating itself is forbidden.
     let hidden = b.post(&format!("/users/{admin}/impersonate"), &[]).await;
@@ -369,13 +361,10 @@ async fn an_alias_with_activity_view_sees_entries_but_not_other_logins_addresses
     // The owner does something (from 127.0.0.1).
     let owner = app.login("acme").await;
     owner
-        .post(
+        .save_profile(
             &format!("/users/{acme}"),
-            &[
-                ("form", "profile"),
-                ("name", "Acme Renamed"),
-                ("email", "acme@example.com"),
-            ],
+            "Acme Renamed",
+            "acme@example.com",
         )
         .await;
     let auditor = app.login("auditor").await;
@@ -404,8 +393,10 @@ async fn login_history_records_failures_without_telling_the_guesser_whether_the_
 ) {
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
-    let r = app.role(acme, "Viewer").perms(&["servers.view"]).create();
-    app.alias("helper", acme).role(r).all_servers(true).create();
+    app.alias("helper", acme)
+        .perms(&["servers.view"])
+        .all_servers(true)
+        .create();
     let guesser = app.browser();
     let known = guesser
         .login("helper", "wrong-guess-1")
@@ -438,15 +429,8 @@ async fn the_global_audit_log_is_for_admins_with_admin_audit(app: TestApp) {
     let admin = app.admin("boss");
     let r = app.reseller("res", admin);
     let b = app.login("boss").await;
-    b.post(
-        &format!("/users/{r}"),
-        &[
-            ("form", "profile"),
-            ("name", "Reseller Inc"),
-            ("email", "res@example.com"),
-        ],
-    )
-    .await;
+    b.save_profile(&format!("/users/{r}"), "Reseller Inc", "res@example.com")
+        .await;
     let page = b.get_html("/audit").await;
     assert!(page.contains("account.update") && page.contains("Audit log"));
     assert_status!(app.login("res").await.get("/audit").await, 403);

@@ -7,7 +7,7 @@
 use diesel::prelude::*;
 use steward::db::schema::{audit_log, invitations, mail_outbox};
 
-use crate::helpers::snapshot::snapshot;
+use crate::helpers::snapshot::{snapshot, Snapshot};
 use crate::helpers::{assert_redirect_to, assert_says, tenants, Browser, Tenants, TestApp};
 
 backend_tests!(
@@ -107,6 +107,38 @@ async fn anna_invited(app: &TestApp) -> Anna {
     let owner = app.login("acme").await;
     let id = invite_alias(app, &owner, t.acme, rid, "anna").await;
     Anna { t, owner, id }
+}
+
+/// The logins, invitations, mails and audit rows are as `before` (logging in adds
+/// session rows, which may differ).
+fn assert_no_invitation_changed(app: &TestApp, before: &Snapshot) {
+    let after = snapshot(app);
+    for table in ["users", "invitations", "mail_outbox", "audit_log"] {
+        assert!(
+            !before.changed_tables(&after).contains(&table.to_string()),
+            "{table} changed: {}",
+            before.describe_change(&after)
+        );
+    }
+}
+
+/// Invites the alias user `username` at `email` with the role `rid` through the JSON API
+/// with `key`; answers the status and the body.
+async fn api_invite(
+    app: &TestApp,
+    key: &str,
+    username: &str,
+    email: &str,
+    rid: i32,
+) -> (u16, serde_json::Value) {
+    let body = serde_json::json!({
+        "username": username,
+        "email": email,
+        "invite": true,
+        "role_id": rid,
+    });
+    app.api_post("/api/v1/alias-users", key, &body.to_string())
+        .await
 }
 
 async fn accept(app: &TestApp, link: &str, password: &str) -> reqwest::Response {
@@ -368,29 +400,13 @@ async fn an_address_that_already_belongs_to_a_login_gets_422_and_nothing_is_crea
         .await;
     assert_says(res, 422, "This address already belongs to a login.").await;
     let key = app.api_key(t.acme, None);
-    let (status, body) = app
-        .api_post(
-            "/api/v1/alias-users",
-            &key,
-            &format!(
-                r#"{{"username":"anna","email":"boss@example.com","invite":true,"role_id":{rid}}}"#
-            ),
-        )
-        .await;
+    let (status, body) = api_invite(&app, &key, "anna", "boss@example.com", rid).await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(
         body["fields"]["email"],
         "This address already belongs to a login."
     );
-    // Logging in adds session rows; the logins, invitations and mails are as before.
-    let after = snapshot(&app);
-    for table in ["users", "invitations", "mail_outbox", "audit_log"] {
-        assert!(
-            !before.changed_tables(&after).contains(&table.to_string()),
-            "{table} changed: {}",
-            before.describe_change(&after)
-        );
-    }
+    assert_no_invitation_changed(&app, &before);
     assert!(app.user_named("anna").is_none() && app.user_named("newco").is_none());
 }
 
@@ -398,15 +414,7 @@ async fn the_api_invites_an_alias_user_through_the_same_operation(app: TestApp) 
     let t = tenants(&app);
     let rid = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
     let key = app.api_key(t.acme, None);
-    let (status, body) = app
-        .api_post(
-            "/api/v1/alias-users",
-            &key,
-            &format!(
-                r#"{{"username":"anna","email":"anna@invited.test","invite":true,"role_id":{rid}}}"#
-            ),
-        )
-        .await;
+    let (status, body) = api_invite(&app, &key, "anna", "anna@invited.test", rid).await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["status"], "invited");
     let id = body["id"].as_i64().unwrap() as i32;
@@ -424,13 +432,7 @@ async fn the_api_invites_an_alias_user_through_the_same_operation(app: TestApp) 
     assert_eq!(shown["status"], "active");
     assert!(shown["invited_at"].is_null());
     // Inviting without an address is refused on the field.
-    let (status, body) = app
-        .api_post(
-            "/api/v1/alias-users",
-            &key,
-            &format!(r#"{{"username":"bert","email":"","invite":true,"role_id":{rid}}}"#),
-        )
-        .await;
+    let (status, body) = api_invite(&app, &key, "bert", "", rid).await;
     assert_eq!(status, 422, "{body}");
     assert!(body["fields"]["email"].is_string());
 }
@@ -511,13 +513,7 @@ async fn resend_and_cancel_of_a_login_that_is_no_longer_invited_answer_409(app: 
             .await,
         409
     );
-    let after = snapshot(&app);
-    for table in ["users", "invitations", "mail_outbox", "audit_log"] {
-        assert!(
-            !before.changed_tables(&after).contains(&table.to_string()),
-            "{table} changed"
-        );
-    }
+    assert_no_invitation_changed(&app, &before);
     assert!(app.user(plain).is_some());
 }
 
@@ -565,14 +561,7 @@ async fn a_manager_who_may_not_manage_the_login_gets_403_or_404_and_nothing_chan
         // The account owner on itself.
         assert_status!(owner.post(&path, &[]).await, 403, "{action}");
     }
-    let after = snapshot(&app);
-    for table in ["users", "invitations", "mail_outbox", "audit_log"] {
-        assert!(
-            !before.changed_tables(&after).contains(&table.to_string()),
-            "{table} changed: {}",
-            before.describe_change(&after)
-        );
-    }
+    assert_no_invitation_changed(&app, &before);
     assert_status!(
         accept(&app, &link, NEW_PASSWORD).await,
         303,

@@ -11,9 +11,9 @@ use steward::db::schema::{audit_log, mail_outbox};
 
 use crate::backend_tests_with;
 use crate::helpers::net::steward_command;
-use crate::helpers::{TestApp, PASSWORD};
+use crate::helpers::{Browser, TestApp, PASSWORD};
 use crate::ops::browser_via_proxy;
-use crate::two_factor::enrol;
+use crate::two_factor::{enrol, reset_factors};
 
 backend_tests!(
     a_role_edit_that_adds_a_risky_permission_to_a_held_role_tells_the_owner,
@@ -91,6 +91,69 @@ async fn only_mail(app: &TestApp, kind: &str, recipient: &str) -> Mail {
     m
 }
 
+/// The owner (or its manager) saves the role `role` of `account` with the form `fields`.
+async fn save_role(b: &Browser, account: i32, role: i32, fields: &[(&str, &str)]) {
+    assert_status!(
+        b.post(&format!("/users/{account}/roles/{role}"), fields)
+            .await,
+        303
+    );
+}
+
+/// Saves the role Ops (holding servers.view) with the risky `permission` added, confirmed.
+async fn add_to_ops(b: &Browser, account: i32, ops: i32, permission: &str) {
+    save_role(
+        b,
+        account,
+        ops,
+        &[
+            ("name", "Ops"),
+            ("permissions", "servers.view"),
+            ("permissions", permission),
+            ("confirm_dangerous", "yes"),
+        ],
+    )
+    .await;
+}
+
+/// The owner gives its alias user `alias` the role `role`.
+async fn give_role(b: &Browser, account: i32, alias: i32, role: i32) {
+    assert_status!(
+        b.post(
+            &format!("/users/{account}/alias-users/{alias}/role"),
+            &[("role_id", &role.to_string())],
+        )
+        .await,
+        303
+    );
+}
+
+/// The owner creates the alias user `username` with the role `role` on its tab.
+async fn create_alias(b: &Browser, account: i32, username: &str, role: i32) {
+    assert_status!(
+        b.post(
+            &format!("/users/{account}/alias-users"),
+            &[
+                ("username", username),
+                ("email", &format!("{username}@example.com")),
+                ("password", "a-long-password"),
+                ("role_id", &role.to_string()),
+            ],
+        )
+        .await,
+        303
+    );
+}
+
+/// Turns the account's notices on or off (`notify_owner`: "yes", "no", or anything else).
+async fn set_notices(b: &Browser, account: i32, notify_owner: &str) -> reqwest::Response {
+    b.post(
+        &format!("/users/{account}/notifications"),
+        &[("notify_owner", notify_owner)],
+    )
+    .await
+}
+
 fn says(m: &Mail, what: &str) {
     assert!(
         m.text.contains(what) && m.html.contains(what),
@@ -105,20 +168,7 @@ async fn a_role_edit_that_adds_a_risky_permission_to_a_held_role_tells_the_owner
     app.alias("dev", acme).role(ops).create();
     app.alias("tester", acme).role(ops).create();
     let owner = app.login("acme").await;
-    assert_status!(
-        owner
-            .post(
-                &format!("/users/{acme}/roles/{ops}"),
-                &[
-                    ("name", "Ops"),
-                    ("permissions", "servers.view"),
-                    ("permissions", "servers.console"),
-                    ("confirm_dangerous", "yes"),
-                ],
-            )
-            .await,
-        303
-    );
+    add_to_ops(&owner, acme, ops, "servers.console").await;
     let m = only_mail(&app, "risky_grant", "acme@example.com").await;
     says(&m, "customer acme");
     says(&m, "servers.console");
@@ -136,49 +186,43 @@ async fn a_harmless_grant_or_a_role_nobody_holds_tells_nobody(app: TestApp) {
     app.alias("dev", acme).role(ops).create();
     let owner = app.login("acme").await;
     // A permission without risk, to a held role.
-    assert_status!(
-        owner
-            .post(
-                &format!("/users/{acme}/roles/{ops}"),
-                &[
-                    ("name", "Ops"),
-                    ("permissions", "servers.view"),
-                    ("permissions", "servers.power"),
-                ],
-            )
-            .await,
-        303
-    );
+    save_role(
+        &owner,
+        acme,
+        ops,
+        &[
+            ("name", "Ops"),
+            ("permissions", "servers.view"),
+            ("permissions", "servers.power"),
+        ],
+    )
+    .await;
     // A risky permission, to a role nobody holds.
-    assert_status!(
-        owner
-            .post(
-                &format!("/users/{acme}/roles/{unused}"),
-                &[
-                    ("name", "Unused"),
-                    ("permissions", "servers.reinstall"),
-                    ("confirm_dangerous", "yes"),
-                ],
-            )
-            .await,
-        303
-    );
+    save_role(
+        &owner,
+        acme,
+        unused,
+        &[
+            ("name", "Unused"),
+            ("permissions", "servers.reinstall"),
+            ("confirm_dangerous", "yes"),
+        ],
+    )
+    .await;
     // A risky role held before: saving it again grants nothing new.
     let risky = app.role(acme, "Risky").perms(&["servers.console"]).create();
     app.alias("ops", acme).role(risky).create();
-    assert_status!(
-        owner
-            .post(
-                &format!("/users/{acme}/roles/{risky}"),
-                &[
-                    ("name", "Risky renamed"),
-                    ("permissions", "servers.console"),
-                    ("confirm_dangerous", "yes"),
-                ],
-            )
-            .await,
-        303
-    );
+    save_role(
+        &owner,
+        acme,
+        risky,
+        &[
+            ("name", "Risky renamed"),
+            ("permissions", "servers.console"),
+            ("confirm_dangerous", "yes"),
+        ],
+    )
+    .await;
     let n: i64 = steward::models::role::permissions_of(&mut app.conn(), unused)
         .unwrap()
         .len() as i64;
@@ -196,15 +240,7 @@ async fn a_role_change_to_a_risky_role_tells_the_owner_of_the_alias_user(app: Te
         .create();
     let dev = app.alias("dev", acme).role(viewers).create();
     let owner = app.login("acme").await;
-    assert_status!(
-        owner
-            .post(
-                &format!("/users/{acme}/alias-users/{dev}/role"),
-                &[("role_id", &keys.to_string())],
-            )
-            .await,
-        303
-    );
+    give_role(&owner, acme, dev, keys).await;
     assert_eq!(app.user(dev).unwrap().role_id, Some(keys));
     let m = only_mail(&app, "risky_grant", "acme@example.com").await;
     says(&m, "customer acme");
@@ -213,15 +249,7 @@ async fn a_role_change_to_a_risky_role_tells_the_owner_of_the_alias_user(app: Te
     says(&m, "Login: ");
     says(&m, "dev");
     // Back to the harmless role: nothing gained, nothing told.
-    assert_status!(
-        owner
-            .post(
-                &format!("/users/{acme}/alias-users/{dev}/role"),
-                &[("role_id", &viewers.to_string())],
-            )
-            .await,
-        303
-    );
+    give_role(&owner, acme, dev, viewers).await;
     assert_eq!(mails(&app).await.len(), 1);
 }
 
@@ -234,35 +262,9 @@ async fn an_alias_user_created_with_a_risky_role_is_notified_through_either_door
         .create();
     let harmless = app.role(acme, "Viewers").perms(&["servers.view"]).create();
     let owner = app.login("acme").await;
-    assert_status!(
-        owner
-            .post(
-                &format!("/users/{acme}/alias-users"),
-                &[
-                    ("username", "viewer"),
-                    ("email", "viewer@example.com"),
-                    ("password", "a-long-password"),
-                    ("role_id", &harmless.to_string()),
-                ],
-            )
-            .await,
-        303
-    );
+    create_alias(&owner, acme, "viewer", harmless).await;
     assert!(mails(&app).await.is_empty(), "a harmless role tells nobody");
-    assert_status!(
-        owner
-            .post(
-                &format!("/users/{acme}/alias-users"),
-                &[
-                    ("username", "rescuer"),
-                    ("email", "rescuer@example.com"),
-                    ("password", "a-long-password"),
-                    ("role_id", &risky.to_string()),
-                ],
-            )
-            .await,
-        303
-    );
+    create_alias(&owner, acme, "rescuer", risky).await;
     let m = only_mail(&app, "risky_grant", "acme@example.com").await;
     says(&m, "rescuer");
     says(&m, "servers.rescue");
@@ -296,22 +298,8 @@ async fn the_impersonator_is_named_in_the_notice(app: TestApp) {
     let ops = app.role(acme, "Ops").perms(&["servers.view"]).create();
     app.alias("dev", acme).role(ops).create();
     let root = app.login("root").await;
-    assert_status!(
-        root.post(&format!("/users/{acme}/impersonate"), &[]).await,
-        303
-    );
-    let res = root
-        .post(
-            &format!("/users/{acme}/roles/{ops}"),
-            &[
-                ("name", "Ops"),
-                ("permissions", "servers.view"),
-                ("permissions", "alias_users.impersonate"),
-                ("confirm_dangerous", "yes"),
-            ],
-        )
-        .await;
-    assert_status!(res, 303, "{:?}", res.headers().get("location"));
+    root.impersonate(&format!("/users/{acme}")).await;
+    add_to_ops(&root, acme, ops, "alias_users.impersonate").await;
     let m = only_mail(&app, "risky_grant", "acme@example.com").await;
     says(&m, "admin root, acting as acme");
     says(&m, "alias_users.impersonate");
@@ -326,14 +314,7 @@ async fn a_managers_two_factor_reset_tells_the_owner(app: TestApp) {
     assert!(mails(&app).await.is_empty());
     // An admin resets the customer's own factors: the customer is told, as the owner.
     let root = app.login("root").await;
-    assert_status!(
-        root.post(
-            &format!("/users/{acme}/two-factor/reset"),
-            &[("confirm", "yes")],
-        )
-        .await,
-        303
-    );
+    assert_status!(reset_factors(&root, &format!("/users/{acme}")).await, 303);
     let m = only_mail(&app, "two_factor_removed", "acme@example.com").await;
     says(&m, "admin root");
     says(&m, "every second factor was reset");
@@ -342,12 +323,7 @@ async fn a_managers_two_factor_reset_tells_the_owner(app: TestApp) {
     // leaves, whoever did it).
     let owner = app.login("acme").await;
     assert_status!(
-        owner
-            .post(
-                &format!("/users/{acme}/alias-users/{dev}/two-factor/reset"),
-                &[("confirm", "yes")],
-            )
-            .await,
+        reset_factors(&owner, &format!("/users/{acme}/alias-users/{dev}")).await,
         303
     );
     let all = mails(&app).await;
@@ -445,25 +421,9 @@ async fn an_account_that_opted_out_gets_no_notice(app: TestApp) {
     let tab = owner.get_html(&format!("/users/{acme}/alias-users")).await;
     assert!(tab.contains(&format!("action=\"/users/{acme}/notifications\"")));
     assert!(tab.contains("Turn them off"));
-    assert_status!(
-        owner
-            .post(
-                &format!("/users/{acme}/notifications"),
-                &[("notify_owner", "maybe")],
-            )
-            .await,
-        422
-    );
+    assert_status!(set_notices(&owner, acme, "maybe").await, 422);
     assert!(notifies(&app, acme));
-    assert_status!(
-        owner
-            .post(
-                &format!("/users/{acme}/notifications"),
-                &[("notify_owner", "no")],
-            )
-            .await,
-        303
-    );
+    assert_status!(set_notices(&owner, acme, "no").await, 303);
     assert!(!notifies(&app, acme));
     let audited: i64 = audit_log::table
         .filter(audit_log::action.eq("notifications.update"))
@@ -476,15 +436,7 @@ async fn an_account_that_opted_out_gets_no_notice(app: TestApp) {
         .get_html(&format!("/users/{acme}/alias-users"))
         .await
         .contains("Turn them on"));
-    assert_status!(
-        owner
-            .post(
-                &format!("/users/{acme}/alias-users/{dev}/role"),
-                &[("role_id", &risky.to_string())],
-            )
-            .await,
-        303
-    );
+    give_role(&owner, acme, dev, risky).await;
     assert_eq!(
         app.user(dev).unwrap().role_id,
         Some(risky),
@@ -493,43 +445,15 @@ async fn an_account_that_opted_out_gets_no_notice(app: TestApp) {
     enrol(&app.login("dev").await).await;
     let root = app.login("root").await;
     assert_status!(
-        root.post(
-            &format!("/users/{acme}/alias-users/{dev}/two-factor/reset"),
-            &[("confirm", "yes")],
-        )
-        .await,
+        reset_factors(&root, &format!("/users/{acme}/alias-users/{dev}")).await,
         303
     );
     assert!(mails(&app).await.is_empty(), "{:#?}", mails(&app).await);
     // On again: the next grant is told.
-    assert_status!(
-        owner
-            .post(
-                &format!("/users/{acme}/notifications"),
-                &[("notify_owner", "yes")],
-            )
-            .await,
-        303
-    );
+    assert_status!(set_notices(&owner, acme, "yes").await, 303);
     assert!(notifies(&app, acme));
-    assert_status!(
-        owner
-            .post(
-                &format!("/users/{acme}/alias-users/{dev}/role"),
-                &[("role_id", &viewers.to_string())],
-            )
-            .await,
-        303
-    );
-    assert_status!(
-        owner
-            .post(
-                &format!("/users/{acme}/alias-users/{dev}/role"),
-                &[("role_id", &risky.to_string())],
-            )
-            .await,
-        303
-    );
+    give_role(&owner, acme, dev, viewers).await;
+    give_role(&owner, acme, dev, risky).await;
     assert_eq!(mails(&app).await.len(), 1);
 }
 
@@ -540,11 +464,9 @@ fn notifies(app: &TestApp, account: i32) -> bool {
 async fn only_who_may_set_the_policy_may_turn_notifications_off(app: TestApp) {
     let admin = app.admin("root");
     let acme = app.customer("acme", admin);
-    let managers = app
-        .role(acme, "Managers")
+    app.alias("mgr", acme)
         .perms(&["alias_users.manage"])
         .create();
-    app.alias("mgr", acme).role(managers).create();
     let other = app.customer("other", admin);
     let path = format!("/users/{acme}/notifications");
     let mgr = app.login("mgr").await;

@@ -3,7 +3,7 @@
 
 use diesel::prelude::*;
 
-use crate::helpers::{assert_redirect_to, tenants, TestApp, PASSWORD};
+use crate::helpers::{assert_redirect_to, tenants, Browser, TestApp, PASSWORD};
 
 backend_tests!(
     power_from_a_page_and_from_the_api_writes_the_same_audit_entry,
@@ -57,11 +57,19 @@ fn one_from_each_door(app: &TestApp, action: &str) -> (Row, Row) {
     (from_page, from_api)
 }
 
-/// The row both doors wrote for `action`, asserted the same but for `via_api`.
-fn same_but_the_door(app: &TestApp, action: &str) -> Row {
+/// Both doors wrote the same row for `action` but for `via_api`: `actor` did it in
+/// `account`'s log, on `target`, with `details`.
+fn both_doors_wrote(
+    app: &TestApp,
+    account: i32,
+    actor: &str,
+    action: &str,
+    target: &str,
+    details: &str,
+) {
     let (from_page, from_api) = one_from_each_door(app, action);
     assert_eq!(from_page, from_api, "{action}");
-    from_page
+    assert_eq!(from_page, entry(account, actor, action, target, details));
 }
 
 /// An audit row as a page writes it (`via_api` false).
@@ -95,15 +103,13 @@ async fn power_from_a_page_and_from_the_api_writes_the_same_audit_entry(app: Tes
         )
         .await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(
-        same_but_the_door(&app, "server.power"),
-        entry(
-            t.acme,
-            "boss",
-            "server.power",
-            "server web1.acme.test",
-            "on"
-        )
+    both_doors_wrote(
+        &app,
+        t.acme,
+        "boss",
+        "server.power",
+        "server web1.acme.test",
+        "on",
     );
 }
 
@@ -156,36 +162,64 @@ fn logins_named(app: &TestApp, prefix: &str) -> Vec<(String, Option<i32>, Option
         .unwrap()
 }
 
+/// The owner of `account` creates the alias user "ops-tab" on its tab with the form
+/// `fields`, then "ops-api" through the API with the same fields as JSON (`json`); both
+/// must succeed. Answers the API's body.
+async fn create_from_each_door(
+    app: &TestApp,
+    account: i32,
+    fields: &[(&str, &str)],
+    json: serde_json::Value,
+) -> serde_json::Value {
+    let page = app.login("acme").await;
+    let mut form = vec![("username", "ops-tab"), ("email", "tab@example.com")];
+    form.extend_from_slice(fields);
+    let res = page
+        .post(&format!("/users/{account}/alias-users"), &form)
+        .await;
+    assert_redirect_to(&res, &format!("/users/{account}/alias-users"));
+    let mut json = json;
+    json["username"] = "ops-api".into();
+    json["email"] = "api@example.com".into();
+    let (status, body) = app
+        .api_post(
+            "/api/v1/alias-users",
+            &app.api_key(account, None),
+            &json.to_string(),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    body
+}
+
+/// The alias.create rows of both doors: the same but for the door and the name.
+fn assert_created_alike(app: &TestApp, account: i32, details: &str) {
+    let (from_tab, from_api) = one_from_each_door(app, "alias.create");
+    let created = |name: &str| entry(account, "acme", "alias.create", name, details);
+    assert_eq!(from_tab, created("alias user ops-tab"));
+    assert_eq!(from_api, created("alias user ops-api"));
+}
+
 async fn creating_an_alias_user_from_the_tab_and_from_the_api_writes_the_same_audit_entry(
     app: TestApp,
 ) {
     let t = tenants(&app);
     let viewer = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
-    let page = app.login("acme").await;
-    let res = page
-        .post(
-            &format!("/users/{}/alias-users", t.acme),
-            &[
-                ("username", "ops-tab"),
-                ("email", "tab@example.com"),
-                ("password", "a-long-password"),
-                ("role_id", &viewer.to_string()),
-                ("expires_at", "2099-06-30"),
-            ],
-        )
-        .await;
-    assert_redirect_to(&res, &format!("/users/{}/alias-users", t.acme));
-    let key = app.api_key(t.acme, None);
-    let (status, body) = app
-        .api_post(
-            "/api/v1/alias-users",
-            &key,
-            &format!(
-                r#"{{"username":"ops-api","email":"api@example.com","password":"a-long-password","role_id":{viewer},"expires_at":"2099-06-30"}}"#
-            ),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
+    let body = create_from_each_door(
+        &app,
+        t.acme,
+        &[
+            ("password", "a-long-password"),
+            ("role_id", &viewer.to_string()),
+            ("expires_at", "2099-06-30"),
+        ],
+        serde_json::json!({
+            "password": "a-long-password",
+            "role_id": viewer,
+            "expires_at": "2099-06-30",
+        }),
+    )
+    .await;
     assert_eq!(body["username"], "ops-api");
     assert_eq!(body["role"]["name"], "Viewer");
     assert_eq!(body["expires_on"], "2099-06-30");
@@ -200,11 +234,11 @@ async fn creating_an_alias_user_from_the_tab_and_from_the_api_writes_the_same_au
     );
     assert_status!(app.browser().login("ops-api", "a-long-password").await, 303);
     // One audit row each, the same but for the door and the name.
-    let (from_tab, from_api) = one_from_each_door(&app, "alias.create");
-    let details = "role=Viewer, all_servers=false, expires=2099-06-30";
-    let created = |name: &str| entry(t.acme, "acme", "alias.create", name, details);
-    assert_eq!(from_tab, created("alias user ops-tab"));
-    assert_eq!(from_api, created("alias user ops-api"));
+    assert_created_alike(
+        &app,
+        t.acme,
+        "role=Viewer, all_servers=false, expires=2099-06-30",
+    );
 }
 
 async fn the_api_refuses_an_alias_user_as_the_tab_does_with_every_field_problem_at_once(
@@ -368,6 +402,12 @@ fn drop_role(app: &TestApp, rid: i32) {
     steward::models::role::Role::delete(&mut app.conn(), rid).unwrap();
 }
 
+/// Submits a form of `account`'s roles tab to `path`; the tab answers with itself.
+async fn submit_role_form(page: &Browser, account: i32, path: &str, fields: &[(&str, &str)]) {
+    let res = page.post(path, fields).await;
+    assert_redirect_to(&res, &format!("/users/{account}/roles"));
+}
+
 fn role_named(app: &TestApp, account: i32, name: &str) -> Option<(i32, Vec<String>)> {
     use steward::db::schema::alias_roles;
     let id: Option<i32> = alias_roles::table
@@ -387,18 +427,18 @@ fn role_named(app: &TestApp, account: i32, name: &str) -> Option<(i32, Vec<Strin
 async fn creating_a_role_from_the_tab_and_from_the_api_writes_the_same_audit_entry(app: TestApp) {
     let t = tenants(&app);
     let page = app.login("acme").await;
-    let res = page
-        .post(
-            &format!("/users/{}/roles", t.acme),
-            &[
-                ("name", "Support"),
-                ("description", "First line"),
-                ("permissions", "servers.view"),
-                ("permissions", "servers.power"),
-            ],
-        )
-        .await;
-    assert_redirect_to(&res, &format!("/users/{}/roles", t.acme));
+    submit_role_form(
+        &page,
+        t.acme,
+        &format!("/users/{}/roles", t.acme),
+        &[
+            ("name", "Support"),
+            ("description", "First line"),
+            ("permissions", "servers.view"),
+            ("permissions", "servers.power"),
+        ],
+    )
+    .await;
     let (rid, keys) = role_named(&app, t.acme, "Support").expect("made by the tab");
     assert_eq!(keys, ["servers.power", "servers.view"]);
     // The same role again, through the API, on the same starting state.
@@ -416,15 +456,13 @@ async fn creating_a_role_from_the_tab_and_from_the_api_writes_the_same_audit_ent
         Some(keys),
         "the same role"
     );
-    assert_eq!(
-        same_but_the_door(&app, "role.create"),
-        entry(
-            t.acme,
-            "acme",
-            "role.create",
-            "role Support",
-            "permissions=servers.view,servers.power"
-        )
+    both_doors_wrote(
+        &app,
+        t.acme,
+        "acme",
+        "role.create",
+        "role Support",
+        "permissions=servers.view,servers.power",
     );
 }
 
@@ -438,18 +476,18 @@ async fn saving_a_role_from_the_tab_and_from_the_api_writes_the_same_audit_entry
         .all_servers(true)
         .create();
     let page = app.login("acme").await;
-    let res = page
-        .post(
-            &format!("/users/{}/roles/{support}", t.acme),
-            &[
-                ("name", "First line"),
-                ("description", "Night shift"),
-                ("permissions", "servers.view"),
-                ("permissions", "servers.rdns"),
-            ],
-        )
-        .await;
-    assert_redirect_to(&res, &format!("/users/{}/roles", t.acme));
+    submit_role_form(
+        &page,
+        t.acme,
+        &format!("/users/{}/roles/{support}", t.acme),
+        &[
+            ("name", "First line"),
+            ("description", "Night shift"),
+            ("permissions", "servers.view"),
+            ("permissions", "servers.rdns"),
+        ],
+    )
+    .await;
     let after_tab = role_named(&app, t.acme, "First line").expect("saved by the tab");
     // Back to the starting state, then the same save through the API.
     let again = app.role(t.acme, "Support").perms(&start).create();
@@ -476,15 +514,13 @@ async fn saving_a_role_from_the_tab_and_from_the_api_writes_the_same_audit_entry
         Some((again, after_tab.1)),
         "the same role"
     );
-    assert_eq!(
-        same_but_the_door(&app, "role.update"),
-        entry(
-            t.acme,
-            "acme",
-            "role.update",
-            "role First line",
-            "renamed from Support; description; added=servers.rdns; removed=servers.power"
-        )
+    both_doors_wrote(
+        &app,
+        t.acme,
+        "acme",
+        "role.update",
+        "role First line",
+        "renamed from Support; description; added=servers.rdns; removed=servers.power",
     );
 }
 
@@ -495,10 +531,13 @@ async fn deleting_a_role_from_the_tab_and_from_the_api_writes_the_same_audit_ent
         .perms(&["servers.view", "servers.rdns"])
         .create();
     let page = app.login("acme").await;
-    let res = page
-        .post(&format!("/users/{}/roles/{old}/delete", t.acme), &[])
-        .await;
-    assert_redirect_to(&res, &format!("/users/{}/roles", t.acme));
+    submit_role_form(
+        &page,
+        t.acme,
+        &format!("/users/{}/roles/{old}/delete", t.acme),
+        &[],
+    )
+    .await;
     assert!(role_named(&app, t.acme, "Old").is_none());
     let again = app
         .role(t.acme, "Old")
@@ -514,15 +553,13 @@ async fn deleting_a_role_from_the_tab_and_from_the_api_writes_the_same_audit_ent
         .await;
     assert_eq!(status, 204, "{body}");
     assert!(role_named(&app, t.acme, "Old").is_none());
-    assert_eq!(
-        same_but_the_door(&app, "role.delete"),
-        entry(
-            t.acme,
-            "acme",
-            "role.delete",
-            "role Old",
-            "permissions=servers.view,servers.rdns"
-        )
+    both_doors_wrote(
+        &app,
+        t.acme,
+        "acme",
+        "role.delete",
+        "role Old",
+        "permissions=servers.view,servers.rdns",
     );
     // A role in use is refused alike: 409 from both doors, with the same words.
     let held = app.role(t.acme, "Held").perms(&["servers.view"]).create();
@@ -592,15 +629,13 @@ async fn changing_an_alias_users_role_from_its_page_and_from_the_api_writes_the_
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(app.user(bob).unwrap().role_id, Some(ops));
-    assert_eq!(
-        same_but_the_door(&app, "alias.role"),
-        entry(
-            t.acme,
-            "acme",
-            "alias.role",
-            "alias user bob",
-            "role Viewer -> Ops; gains: servers.power; loses: nothing"
-        )
+    both_doors_wrote(
+        &app,
+        t.acme,
+        "acme",
+        "alias.role",
+        "alias user bob",
+        "role Viewer -> Ops; gains: servers.power; loses: nothing",
     );
 }
 
@@ -630,10 +665,7 @@ async fn disabling_and_enabling_from_the_page_and_from_the_api_write_the_same_au
         assert_eq!(status, 200, "{out}");
         assert_eq!(app.user(bob).unwrap().disabled, disabled);
         let action = format!("alias.{form}");
-        assert_eq!(
-            same_but_the_door(&app, &action),
-            entry(t.acme, "acme", &action, "alias user bob", "")
-        );
+        both_doors_wrote(&app, t.acme, "acme", &action, "alias user bob", "");
     }
 }
 
@@ -732,10 +764,7 @@ async fn assigning_servers_from_the_dialog_and_from_the_api_writes_the_same_audi
         let (status, out) = app.api_call("PUT", &api, &key, Some(body)).await;
         assert_eq!(status, 200, "{action}: {out}");
         let name = format!("alias.servers.{action}");
-        assert_eq!(
-            same_but_the_door(&app, &name),
-            entry(t.acme, "acme", &name, "alias user bob", details)
-        );
+        both_doors_wrote(&app, t.acme, "acme", &name, "alias user bob", details);
     }
     // Another account's server is refused alike, and changes nothing.
     unassign_all(&app);
@@ -764,36 +793,22 @@ async fn inviting_an_alias_user_from_the_tab_and_from_the_api_writes_the_same_au
 ) {
     let t = tenants(&app);
     let viewer = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
-    let page = app.login("acme").await;
-    let res = page
-        .post(
-            &format!("/users/{}/alias-users", t.acme),
-            &[
-                ("username", "ops-tab"),
-                ("email", "tab@example.com"),
-                ("password", ""),
-                ("invite", "yes"),
-                ("role_id", &viewer.to_string()),
-            ],
-        )
-        .await;
-    assert_redirect_to(&res, &format!("/users/{}/alias-users", t.acme));
-    let key = app.api_key(t.acme, None);
-    let (status, body) = app
-        .api_post(
-            "/api/v1/alias-users",
-            &key,
-            &format!(
-                r#"{{"username":"ops-api","email":"api@example.com","invite":true,"role_id":{viewer}}}"#
-            ),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
+    let body = create_from_each_door(
+        &app,
+        t.acme,
+        &[
+            ("password", ""),
+            ("invite", "yes"),
+            ("role_id", &viewer.to_string()),
+        ],
+        serde_json::json!({ "invite": true, "role_id": viewer }),
+    )
+    .await;
     assert_eq!(body["status"], "invited");
     assert!(body["invited_at"].is_string(), "{body}");
-    let (from_tab, from_api) = one_from_each_door(&app, "alias.create");
-    let details = "role=Viewer, all_servers=false, invited by e-mail";
-    let created = |name: &str| entry(t.acme, "acme", "alias.create", name, details);
-    assert_eq!(from_tab, created("alias user ops-tab"));
-    assert_eq!(from_api, created("alias user ops-api"));
+    assert_created_alike(
+        &app,
+        t.acme,
+        "role=Viewer, all_servers=false, invited by e-mail",
+    );
 }

@@ -7,7 +7,8 @@ use diesel::prelude::*;
 use steward::db::schema::{server_ips, server_jobs};
 use steward::models::server_job::ServerJob;
 
-use crate::helpers::{assert_redirect_to, assert_says, TestApp};
+use crate::helpers::{assert_redirect_to, assert_says, Browser, TestApp};
+use crate::servers::every_server_form;
 
 backend_tests!(
     a_customer_controls_its_server_and_each_action_is_recorded,
@@ -34,71 +35,58 @@ fn rdns(app: &TestApp, ip: &str) -> String {
         .unwrap()
 }
 
-async fn a_customer_controls_its_server_and_each_action_is_recorded(app: TestApp) {
-    let admin = app.admin("boss");
-    let cust = app.customer("cust", admin);
+/// What a server page shows its owner for its actions (each form's target, the console's
+/// link) and its hardware and traffic; a login without the permissions sees none of it.
+const ACTION_CONTROLS: [&str; 8] = [
+    "/power\"",
+    "/rename\"",
+    "/rdns\"",
+    "/reinstall\"",
+    "/rescue\"",
+    "/console\"",
+    "Hardware",
+    "Traffic, last 30 days",
+];
+
+/// An admin "boss" and its customer "cust", which owns the racked server
+/// "web.example.net" at `ip`; answers (cust, the server, the server's page).
+fn cust_with_server(app: &TestApp, ip: &str) -> (i32, i32, String) {
+    let cust = app.customer("cust", app.admin("boss"));
     let s = app
         .server("web.example.net")
-        .ip("10.1.0.1")
+        .ip(ip)
         .racked()
         .owned_by(cust)
         .create();
+    (cust, s, format!("/servers/{s}"))
+}
+
+/// Submits the form of `action` on the server page `url`, which answers with the page.
+async fn act(b: &Browser, url: &str, action: &str, fields: &[(&str, &str)]) {
+    assert_redirect_to(&b.post(&format!("{url}/{action}"), fields).await, url);
+}
+
+async fn a_customer_controls_its_server_and_each_action_is_recorded(app: TestApp) {
+    let (cust, s, url) = cust_with_server(&app, "10.1.0.1");
     let b = app.login("cust").await;
-    let page = b.get_html(&format!("/servers/{s}")).await;
-    for control in [
-        "/power\"",
-        "/rename\"",
-        "/rdns\"",
-        "/reinstall\"",
-        "/rescue\"",
-        "/console\"",
-        "Hardware",
-        "Traffic, last 30 days",
-    ] {
+    let page = b.get_html(&url).await;
+    for control in ACTION_CONTROLS {
         assert!(page.contains(control), "{control} missing");
     }
     assert!(!page.contains("/owner\"") && !page.contains("/edit\""));
-    let url = format!("/servers/{s}");
 
-    assert_redirect_to(
-        &b.post(
-            &format!("{url}/power"),
-            &[("action", "off"), ("confirm", "yes")],
-        )
-        .await,
-        &url,
-    );
+    act(&b, &url, "power", &[("action", "off"), ("confirm", "yes")]).await;
     assert_eq!(app.find_server(s).unwrap().power_state, "off");
-    assert_redirect_to(
-        &b.post(&format!("{url}/power"), &[("action", "on")]).await,
-        &url,
-    );
+    act(&b, &url, "power", &[("action", "on")]).await;
     assert_eq!(app.find_server(s).unwrap().power_state, "on");
-    assert_redirect_to(
-        &b.post(&format!("{url}/rename"), &[("name", "Front end")])
-            .await,
-        &url,
-    );
+    act(&b, &url, "rename", &[("name", "Front end")]).await;
     assert_eq!(app.find_server(s).unwrap().name, "Front end");
-    let res = b
-        .post(
-            &format!("{url}/rdns"),
-            &[("ip", "10.1.0.1"), ("hostname", "WWW.example.com")],
-        )
-        .await;
-    assert_redirect_to(&res, &url);
+    let rdns_form = [("ip", "10.1.0.1"), ("hostname", "WWW.example.com")];
+    act(&b, &url, "rdns", &rdns_form).await;
     assert_eq!(rdns(&app, "10.1.0.1"), "www.example.com");
-    assert_redirect_to(
-        &b.post(&format!("{url}/rescue"), &[("confirm", "yes")])
-            .await,
-        &url,
-    );
+    act(&b, &url, "rescue", &[("confirm", "yes")]).await;
     assert_eq!(app.find_server(s).unwrap().status, "rescue");
-    assert_redirect_to(
-        &b.post(&format!("{url}/rescue"), &[("action", "exit")])
-            .await,
-        &url,
-    );
+    act(&b, &url, "rescue", &[("action", "exit")]).await;
     assert_eq!(app.find_server(s).unwrap().status, "active");
     assert_status!(b.get(&format!("{url}/console")).await, 200);
 
@@ -121,56 +109,24 @@ async fn a_customer_controls_its_server_and_each_action_is_recorded(app: TestApp
 }
 
 async fn every_action_without_its_permission_is_403_and_changes_nothing(app: TestApp) {
-    let admin = app.admin("boss");
-    let cust = app.customer("cust", admin);
-    let s = app
-        .server("web.example.net")
-        .ip("10.2.0.1")
-        .racked()
-        .owned_by(cust)
-        .create();
+    let (cust, s, url) = cust_with_server(&app, "10.2.0.1");
     app.alias("viewer", cust)
         .perms(&["servers.view"])
         .servers(&[s])
         .create();
     let b = app.login("viewer").await;
-    let url = format!("/servers/{s}");
     let page = b.get_html(&url).await;
     assert!(page.contains("web.example.net"));
-    for control in [
-        "/power\"",
-        "/rename\"",
-        "/rdns\"",
-        "/reinstall\"",
-        "/rescue\"",
-        "/console\"",
-        "/owner\"",
-        "/edit\"",
-        "Hardware",
-        "Traffic, last 30 days",
-    ] {
+    for control in ACTION_CONTROLS.into_iter().chain(["/owner\"", "/edit\""]) {
         assert!(
             !page.contains(control),
             "{control} shown without its permission"
         );
     }
     let before = app.find_server(s).unwrap();
-    let posts: [(&str, &[(&str, &str)]); 8] = [
-        ("power", &[("action", "off")]),
-        ("rename", &[("name", "taken over")]),
-        (
-            "rdns",
-            &[("ip", "10.2.0.1"), ("hostname", "evil.example.com")],
-        ),
-        ("reinstall", &[("os", "debian-12")]),
-        ("rescue", &[]),
-        ("owner", &[("user_id", "")]),
-        ("edit", &[("hostname", "x.example.net"), ("ip", "10.9.9.9")]),
-        ("delete", &[]),
-    ];
-    for (action, fields) in posts {
+    for (action, fields) in every_server_form("10.2.0.1") {
         assert_status!(
-            b.post_from("/servers", &format!("{url}/{action}"), fields)
+            b.post_from("/servers", &format!("{url}/{action}"), &fields)
                 .await,
             403,
             "{action}"
@@ -289,14 +245,7 @@ async fn an_alias_user_reaches_only_its_assigned_servers_of_its_parent(app: Test
 }
 
 async fn invalid_action_input_is_422_with_the_input_kept(app: TestApp) {
-    let admin = app.admin("boss");
-    let cust = app.customer("cust", admin);
-    let s = app
-        .server("web.example.net")
-        .ip("10.4.0.1")
-        .racked()
-        .owned_by(cust)
-        .create();
+    let (cust, s, url) = cust_with_server(&app, "10.4.0.1");
     let other = app
         .server("other.example.net")
         .ip("10.4.0.2")
@@ -304,7 +253,6 @@ async fn invalid_action_input_is_422_with_the_input_kept(app: TestApp) {
         .owned_by(cust)
         .create();
     let b = app.login("cust").await;
-    let url = format!("/servers/{s}");
     let res = b.post(&format!("{url}/rename"), &[("name", "   ")]).await;
     assert_says(res, 422, "id=\"name-error\"").await;
     let res = b
@@ -346,24 +294,10 @@ async fn invalid_action_input_is_422_with_the_input_kept(app: TestApp) {
 }
 
 async fn a_reinstalled_server_shows_reinstalling_until_the_job_ends(app: TestApp) {
-    let admin = app.admin("boss");
-    let cust = app.customer("cust", admin);
-    let s = app
-        .server("web.example.net")
-        .ip("10.5.0.1")
-        .racked()
-        .owned_by(cust)
-        .create();
+    let (_, s, url) = cust_with_server(&app, "10.5.0.1");
     let b = app.login("cust").await;
-    let url = format!("/servers/{s}");
-    assert_redirect_to(
-        &b.post(
-            &format!("{url}/reinstall"),
-            &[("os", "rocky-9"), ("confirm", "web.example.net")],
-        )
-        .await,
-        &url,
-    );
+    let reinstall = [("os", "rocky-9"), ("confirm", "web.example.net")];
+    act(&b, &url, "reinstall", &reinstall).await;
     let row = app.find_server(s).unwrap();
     assert_eq!(
         (row.status.as_str(), row.os.as_str()),
@@ -379,13 +313,7 @@ async fn a_reinstalled_server_shows_reinstalling_until_the_job_ends(app: TestApp
     assert!(fragment.starts_with(r#"<div id="reinstall-progress""#));
     assert!(!fragment.contains("<html"));
     // While it runs, power and rescue are refused (flash, no change, no job).
-    let res = b
-        .post(
-            &format!("{url}/power"),
-            &[("action", "off"), ("confirm", "yes")],
-        )
-        .await;
-    assert_redirect_to(&res, &url);
+    act(&b, &url, "power", &[("action", "off"), ("confirm", "yes")]).await;
     assert_eq!(app.find_server(s).unwrap().power_state, "on");
     assert_eq!(jobs(&app, s).len(), 1);
     // The built-in driver finishes the job once its time is up and the page is viewed.

@@ -37,6 +37,24 @@ backend_tests!(
     a_server_given_to_another_account_takes_the_old_holders_alias_assignments_with_it,
 );
 
+/// Every form that changes a server, as (its action under `/servers/{id}/`, its fields),
+/// each filled in as its page would send it; `ip` is the server's address (for rDNS).
+pub fn every_server_form(ip: &str) -> [(&'static str, Vec<(&'static str, &str)>); 8] {
+    [
+        ("power", vec![("action", "off")]),
+        ("rename", vec![("name", "taken over")]),
+        ("rdns", vec![("ip", ip), ("hostname", "x.example.com")]),
+        ("reinstall", vec![("os", "debian-12")]),
+        ("rescue", vec![]),
+        ("owner", vec![("user_id", "")]),
+        (
+            "edit",
+            vec![("hostname", "x.example.net"), ("ip", "10.9.9.9")],
+        ),
+        ("delete", vec![]),
+    ]
+}
+
 async fn the_access_engine_reaches_each_login_exactly_its_servers(app: TestApp) {
     let admin = app.admin("boss");
     let r1 = app.reseller("res-one", admin);
@@ -192,19 +210,9 @@ async fn another_customers_server_is_404_on_every_server_route(app: TestApp) {
             "GET {path}"
         );
     }
-    let posts: [(&str, &[(&str, &str)]); 8] = [
-        ("power", &[("action", "off")]),
-        ("rename", &[("name", "mine now")]),
-        ("rdns", &[("ip", "10.0.2.2"), ("hostname", "x.example.com")]),
-        ("reinstall", &[("os", "debian-12")]),
-        ("rescue", &[]),
-        ("owner", &[("user_id", "")]),
-        ("edit", &[("hostname", "x.example.net"), ("ip", "10.9.9.9")]),
-        ("delete", &[]),
-    ];
-    for (action, fields) in posts {
+    for (action, fields) in every_server_form("10.0.2.2") {
         let path = format!("/servers/{foreign}/{action}");
-        let code = b.post(&path, fields).await.status().as_u16();
+        let code = b.post(&path, &fields).await.status().as_u16();
         assert_eq!(code, 404, "POST {path}");
     }
     for garbage in ["0", "-1", "abc", "99999"] {

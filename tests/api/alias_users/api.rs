@@ -315,11 +315,10 @@ async fn the_api_refuses_a_stronger_alias_itself_and_a_role_beyond_the_caller(ap
 
 async fn another_accounts_or_a_missing_alias_user_is_404_for_every_write(app: TestApp) {
     let t = tenants(&app);
-    let viewer = app
-        .role(t.globex, "Viewer")
+    let gina = app
+        .alias("gina", t.globex)
         .perms(&["servers.view"])
         .create();
-    let gina = app.alias("gina", t.globex).role(viewer).create();
     let key = app.api_key(t.acme, None);
     let before = state(&app, gina);
     for aid in [
@@ -349,8 +348,7 @@ async fn another_accounts_or_a_missing_alias_user_is_404_for_every_write(app: Te
 async fn deleting_through_the_api_logs_it_out_and_its_keys_stop_working(app: TestApp) {
     let t = tenants(&app);
     let web1 = app.server("web1.acme.test").owned_by(t.acme).create();
-    let viewer = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
-    let bob = app.alias("bob", t.acme).role(viewer).create();
+    let bob = app.alias("bob", t.acme).perms(&["servers.view"]).create();
     app.assign(bob, web1);
     let _bobs_browser = app.login("bob").await;
     let bobs_key = app.api_key(bob, None);

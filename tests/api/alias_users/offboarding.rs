@@ -62,8 +62,8 @@ async fn offboarding_ends_every_way_in_and_lists_the_servers_its_keys_were_insta
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
     let other = app.customer("other", admin);
-    let ops = app
-        .role(acme, "Ops")
+    let contractor = app
+        .alias("contractor", acme)
         .perms(&[
             "servers.view",
             "servers.rescue",
@@ -72,7 +72,6 @@ async fn offboarding_ends_every_way_in_and_lists_the_servers_its_keys_were_insta
             "api_keys.manage",
         ])
         .create();
-    let contractor = app.alias("contractor", acme).role(ops).create();
     let web1 = app.server("web1.acme.test").owned_by(acme).create();
     let web2 = app.server("web2.acme.test").owned_by(acme).create();
     let _web3 = app.server("web3.acme.test").owned_by(acme).create();
@@ -197,10 +196,9 @@ async fn offboarding_ends_every_way_in_and_lists_the_servers_its_keys_were_insta
 async fn offboarding_asks_for_confirmation_and_changes_nothing_without_it(app: TestApp) {
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
-    let viewer = app.role(acme, "Viewer").perms(&["servers.view"]).create();
     let contractor = app
         .alias("contractor", acme)
-        .role(viewer)
+        .perms(&["servers.view"])
         .all_servers(true)
         .create();
     ssh_key(&app, contractor);
@@ -240,10 +238,9 @@ async fn offboarding_asks_for_confirmation_and_changes_nothing_without_it(app: T
 async fn an_alias_user_without_keys_or_jobs_is_offboarded_with_an_empty_server_list(app: TestApp) {
     let admin = app.admin("boss");
     let acme = app.customer("acme", admin);
-    let viewer = app.role(acme, "Viewer").perms(&["servers.view"]).create();
     let contractor = app
         .alias("contractor", acme)
-        .role(viewer)
+        .perms(&["servers.view"])
         .all_servers(true)
         .create();
     let owner = app.login("acme").await;

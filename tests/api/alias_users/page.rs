@@ -48,6 +48,25 @@ impl Setup {
     fn action(&self, alias: i32, action: &str) -> String {
         format!("{}/{alias}/{action}", self.tab())
     }
+    /// `b` submits the tab's create form: `username` (its mail at alias.test, a valid
+    /// password), the role `role` and the fields `more`.
+    async fn create(
+        &self,
+        b: &Browser,
+        username: &str,
+        role: &str,
+        more: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let email = format!("{username}@alias.test");
+        let mut form = vec![
+            ("username", username),
+            ("email", &email),
+            ("password", PASSWORD),
+            ("role_id", role),
+        ];
+        form.extend_from_slice(more);
+        b.post(&self.tab(), &form).await
+    }
     /// A role "Viewer" holding `servers.view` only, and an alias user "viewer" with it.
     fn viewer(&self, app: &TestApp) -> (i32, i32) {
         let role = app
@@ -65,6 +84,11 @@ impl Setup {
             .create();
         (a, app.login("helper").await)
     }
+}
+
+/// How many servers a page of the assign-servers dialog offers.
+fn server_choices(html: &str) -> usize {
+    html.matches("name=\"server_id\"").count()
 }
 
 fn servers_page_lists(html: &str, hostname: &str) -> bool {
@@ -116,17 +140,7 @@ async fn an_owner_creates_an_alias_user_with_a_role_and_it_logs_in_on_the_same_f
     let s = setup(&app).await;
     let ops = s.ops.to_string();
     let res = s
-        .owner
-        .post(
-            &s.tab(),
-            &[
-                ("username", "helper"),
-                ("email", "helper@example.com"),
-                ("password", PASSWORD),
-                ("role_id", &ops),
-                ("expires_at", "2099-01-01"),
-            ],
-        )
+        .create(&s.owner, "helper", &ops, &[("expires_at", "2099-01-01")])
         .await;
     assert_redirect_to(&res, &s.tab());
     let alias = app.user_named("helper").unwrap();
@@ -195,25 +209,25 @@ async fn the_assign_servers_dialog_searches_and_pages_through_ten_thousand_serve
         first.contains("Page 1 of 201"),
         "10,002 servers in pages of 50"
     );
-    assert_eq!(first.matches("name=\"server_id\"").count(), 50);
+    assert_eq!(server_choices(&first), 50);
     let last = s.owner.get_html(&format!("{path}?page=201")).await;
-    assert_eq!(last.matches("name=\"server_id\"").count(), 2);
+    assert_eq!(server_choices(&last), 2);
     let found = s.owner.get_html(&format!("{path}?q=srv09999")).await;
     assert!(found.contains("srv09999.example.net"));
-    assert_eq!(found.matches("name=\"server_id\"").count(), 1);
+    assert_eq!(server_choices(&found), 1);
     let by_ip = s.owner.get_html(&format!("{path}?q=10.0.39.15")).await;
     // The echoed query holds the address too: only the hostname proves the match.
     assert!(
         by_ip.contains("srv09999.example.net"),
         "found by its address"
     );
-    assert_eq!(by_ip.matches("name=\"server_id\"").count(), 1);
+    assert_eq!(server_choices(&by_ip), 1);
     // A search is paged without counting every match: 5,000 odd servers are 100 pages.
     let tagged = s.owner.get_html(&format!("{path}?q=odd")).await;
-    assert_eq!(tagged.matches("name=\"server_id\"").count(), 50);
+    assert_eq!(server_choices(&tagged), 50);
     assert!(tagged.contains("?page=2"), "a next page");
     let last = s.owner.get_html(&format!("{path}?q=odd&page=100")).await;
-    assert_eq!(last.matches("name=\"server_id\"").count(), 50);
+    assert_eq!(server_choices(&last), 50);
     assert!(!last.contains("?page=101"), "no page after the last");
     assert!(last.contains("?page=99"), "a previous page");
     // The htmx request gets the dialog's content only.
@@ -288,17 +302,7 @@ async fn an_expired_alias_user_cannot_log_in_and_its_open_session_ends(app: Test
     // An expiry in the past cannot be set when creating one.
     let ops = s.ops.to_string();
     assert_status!(
-        s.owner
-            .post(
-                &s.tab(),
-                &[
-                    ("username", "late"),
-                    ("email", "l@example.com"),
-                    ("password", PASSWORD),
-                    ("role_id", &ops),
-                    ("expires_at", "2001-01-01"),
-                ],
-            )
+        s.create(&s.owner, "late", &ops, &[("expires_at", "2001-01-01")])
             .await,
         422
     );
@@ -350,11 +354,10 @@ async fn a_deleted_alias_user_cannot_log_in(app: TestApp) {
 /// reaching web1 only.
 async fn manager_setup(app: &TestApp) -> (Setup, i32, Browser) {
     let s = setup(app).await;
-    let mgr_role = app
-        .role(s.account, "Managers")
+    let m = app
+        .alias("manager", s.account)
         .perms(&["alias_users.manage", "servers.view"])
         .create();
-    let m = app.alias("manager", s.account).role(mgr_role).create();
     app.assign(m, s.web1);
     let b = app.login("manager").await;
     (s, m, b)
@@ -363,19 +366,7 @@ async fn manager_setup(app: &TestApp) -> (Setup, i32, Browser) {
 async fn an_alias_manager_cannot_grant_a_role_above_its_own_rights(app: TestApp) {
     let (s, _m, mgr) = manager_setup(&app).await;
     let ops = s.ops.to_string(); // holds servers.power and servers.rename, which the manager lacks
-    assert_status!(
-        mgr.post(
-            &s.tab(),
-            &[
-                ("username", "newbie"),
-                ("email", "n@example.com"),
-                ("password", PASSWORD),
-                ("role_id", &ops),
-            ],
-        )
-        .await,
-        403
-    );
+    assert_status!(s.create(&mgr, "newbie", &ops, &[]).await, 403);
     assert!(app.user_named("newbie").is_none());
     // Nor may it move an alias it manages to that role.
     let (viewer, v) = s.viewer(&app);
@@ -389,19 +380,7 @@ async fn an_alias_manager_cannot_grant_a_role_above_its_own_rights(app: TestApp)
     assert!(!tab.contains(&format!("<option value=\"{}\"", s.ops)));
     // A role within its rights is fine.
     let viewer_s = viewer.to_string();
-    assert_status!(
-        mgr.post(
-            &s.tab(),
-            &[
-                ("username", "newbie"),
-                ("email", "n@example.com"),
-                ("password", PASSWORD),
-                ("role_id", &viewer_s),
-            ],
-        )
-        .await,
-        303
-    );
+    assert_status!(s.create(&mgr, "newbie", &viewer_s, &[]).await, 303);
 }
 
 async fn an_alias_manager_cannot_assign_a_server_it_cannot_reach(app: TestApp) {
@@ -453,17 +432,8 @@ async fn an_alias_manager_cannot_grant_all_servers_without_holding_it(app: TestA
     assert!(!app.user(v).unwrap().all_servers);
     let viewer_s = viewer.to_string();
     assert_status!(
-        mgr.post(
-            &s.tab(),
-            &[
-                ("username", "wide"),
-                ("email", "w@example.com"),
-                ("password", PASSWORD),
-                ("role_id", &viewer_s),
-                ("all_servers", "on"),
-            ],
-        )
-        .await,
+        s.create(&mgr, "wide", &viewer_s, &[("all_servers", "on")])
+            .await,
         403
     );
     assert!(app.user_named("wide").is_none());
@@ -503,13 +473,9 @@ async fn an_alias_manager_cannot_act_on_itself_or_on_a_stronger_alias(app: TestA
     // the manager's rights.)
     let strong = app.alias("strong", s.account).role(s.ops).create();
     app.assign(strong, s.web1);
-    let wide_role = app
-        .role(s.account, "Viewer")
-        .perms(&["servers.view"])
-        .create();
     let wide = app
         .alias("wide", s.account)
-        .role(wide_role)
+        .perms(&["servers.view"])
         .all_servers(true)
         .create();
     for target in [strong, wide] {
@@ -540,8 +506,7 @@ async fn an_alias_manager_cannot_act_on_itself_or_on_a_stronger_alias(app: TestA
 async fn another_accounts_alias_ids_are_404(app: TestApp) {
     let s = setup(&app).await;
     let other = app.customer("globex", app.admin("boss2"));
-    let other_role = app.role(other, "Theirs").perms(&["servers.view"]).create();
-    let theirs = app.alias("theirs", other).role(other_role).create();
+    let theirs = app.alias("theirs", other).perms(&["servers.view"]).create();
     let mine_base = s.page(theirs);
     for path in [mine_base.clone(), format!("{mine_base}/servers")] {
         assert_status!(s.owner.get(&path).await, 404, "{path}");
@@ -586,11 +551,10 @@ async fn another_accounts_alias_ids_are_404(app: TestApp) {
 async fn the_alias_user_page_shows_its_effective_access(app: TestApp) {
     let s = setup(&app).await;
     // The role asks for a reseller permission the customer does not hold: it is not effective.
-    let r = app
-        .role(s.account, "Mixed")
+    let a = app
+        .alias("helper", s.account)
         .perms(&["servers.view", "customers.manage"])
         .create();
-    let a = app.alias("helper", s.account).role(r).create();
     app.assign(a, s.web2);
     let page = s.owner.get_html(&s.page(a)).await;
     assert!(page.contains("Effective access"));
@@ -634,18 +598,7 @@ async fn changing_a_role_shows_what_the_alias_user_gains_and_loses(app: TestApp)
 async fn usernames_are_unique_across_accounts_and_alias_users(app: TestApp) {
     let s = setup(&app).await;
     let ops = s.ops.to_string();
-    let res = s
-        .owner
-        .post(
-            &s.tab(),
-            &[
-                ("username", "Boss"),
-                ("email", "b@example.com"),
-                ("password", PASSWORD),
-                ("role_id", &ops),
-            ],
-        )
-        .await;
+    let res = s.create(&s.owner, "Boss", &ops, &[]).await;
     assert_says(res, 422, "This username is taken.").await;
     app.alias("helper", s.account).role(s.ops).create();
     let boss = app.login("boss").await;

@@ -528,6 +528,16 @@ impl Browser {
             .expect("request")
     }
 
+    /// Saves the profile form of the account page `page` (`/users/{id}`): its name and
+    /// email.
+    pub async fn save_profile(&self, page: &str, name: &str, email: &str) -> reqwest::Response {
+        self.post(
+            page,
+            &[("form", "profile"), ("name", name), ("email", email)],
+        )
+        .await
+    }
+
     /// Starts impersonating the login whose page is `page` (`/users/{id}`, or an alias
     /// user's page), which must succeed: the panel answers with its servers page.
     pub async fn impersonate(&self, page: &str) {
@@ -538,6 +548,30 @@ impl Browser {
     pub async fn login(&self, username: &str, password: &str) -> reqwest::Response {
         self.post("/login", &[("username", username), ("password", password)])
             .await
+    }
+}
+
+/// A response read whole: its status, where it redirects (empty if nowhere) and its body.
+pub struct Answer {
+    pub status: u16,
+    pub location: String,
+    pub body: String,
+}
+
+/// Reads a response whole (for answers kept after their request, as in a race).
+pub async fn answer_of(res: reqwest::Response) -> Answer {
+    let status = res.status().as_u16();
+    let location = res
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let body = res.text().await.unwrap_or_default();
+    Answer {
+        status,
+        location,
+        body,
     }
 }
 

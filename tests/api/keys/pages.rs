@@ -191,13 +191,9 @@ async fn the_same_key_cannot_be_added_twice_to_one_login(app: TestApp) {
 
 async fn another_logins_key_id_is_404(app: TestApp) {
     let t = tenants(&app);
-    let ops = app
-        .role(t.acme, "Ops")
-        .perms(&["ssh_keys.manage", "api_keys.manage"])
-        .create();
     let bob = app
         .alias("bob", t.acme)
-        .role(ops)
+        .perms(&["ssh_keys.manage", "api_keys.manage"])
         .all_servers(true)
         .create();
     let acme = app.login("acme").await;
@@ -323,13 +319,9 @@ async fn an_accounts_keys_are_managed_by_itself_its_reseller_and_admin_only(app:
 
 async fn an_alias_user_manages_its_own_keys_only_with_the_permission(app: TestApp) {
     let t = tenants(&app);
-    let ssh_only = app
-        .role(t.acme, "SSH only")
-        .perms(&["servers.view", "ssh_keys.manage"])
-        .create();
     let carol = app
         .alias("carol", t.acme)
-        .role(ssh_only)
+        .perms(&["servers.view", "ssh_keys.manage"])
         .all_servers(true)
         .create();
     let b = app.login("carol").await;
@@ -360,10 +352,9 @@ async fn an_alias_user_manages_its_own_keys_only_with_the_permission(app: TestAp
 
 async fn the_account_owner_manages_its_alias_users_keys(app: TestApp) {
     let t = tenants(&app);
-    let viewer = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
     let dave = app
         .alias("dave", t.acme)
-        .role(viewer)
+        .perms(&["servers.view"])
         .all_servers(true)
         .create();
     let acme = app.login("acme").await;

@@ -243,19 +243,21 @@ mod an_ipv6_client_is_held_to_the_keys_ipv6_networks {
     }
 }
 
-async fn an_owner_cannot_create_a_key_for_its_alias_user(app: TestApp) {
-    let t = tenants(&app);
-    let r = app
-        .role(t.acme, "Keys")
-        .perms(&["servers.view", "api_keys.manage"])
-        .create();
+/// acme's alias user "acme-ops", which sees every server of the account and manages its
+/// API keys; answers the page of its keys.
+fn key_maker(app: &TestApp, acme: i32) -> String {
     let ops = app
-        .alias("acme-ops", t.acme)
-        .role(r)
+        .alias("acme-ops", acme)
+        .perms(&["servers.view", "api_keys.manage"])
         .all_servers(true)
         .create();
+    format!("/users/{acme}/alias-users/{ops}/api-keys")
+}
+
+async fn an_owner_cannot_create_a_key_for_its_alias_user(app: TestApp) {
+    let t = tenants(&app);
+    let url = key_maker(&app, t.acme);
     let acme = app.login("acme").await;
-    let url = format!("/users/{}/alias-users/{ops}/api-keys", t.acme);
     assert_status!(acme.post(&url, &[("name", "For you")]).await, 403);
     assert_eq!(key_count(&app), 0);
     // The alias user makes its own, and the owner sees and may revoke it.
@@ -270,17 +272,8 @@ async fn the_creation_form_refuses_what_the_login_cannot_grant_and_creates_nothi
     let t = tenants(&app);
     let web1 = app.server("web1.acme.test").owned_by(t.acme).create();
     let foreign = app.server("db1.globex.test").owned_by(t.globex).create();
-    let r = app
-        .role(t.acme, "Viewer")
-        .perms(&["servers.view", "api_keys.manage"])
-        .create();
-    let ops = app
-        .alias("acme-ops", t.acme)
-        .role(r)
-        .all_servers(true)
-        .create();
+    let url = key_maker(&app, t.acme);
     let b = app.login("acme-ops").await;
-    let url = format!("/users/{}/alias-users/{ops}/api-keys", t.acme);
     let web1 = web1.to_string();
     let foreign = foreign.to_string();
     let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![

@@ -454,36 +454,16 @@ async fn the_admin_page_shows_the_queue_to_admins_only_and_never_a_body(app: Tes
 /// and takes no new mail; `steward serve` exits 0 and the rest stays queued.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_finishes_the_send_in_hand_and_leaves_the_rest_queued() {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
-
     let sink = SmtpSink::start().await;
     sink.set_mode(Mode::Slow(1500));
     let (database_url, _pg, _dir) = fresh_database(Backend::Sqlite);
-    let port = crate::resilience::free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_steward"))
-        .arg("serve")
-        .env("STEWARD_DATABASE_URL", &database_url)
-        .env("STEWARD_BIND", format!("127.0.0.1:{port}"))
-        .env("STEWARD_SMTP_URL", sink.url())
-        .env("STEWARD_MAIL_POLL_MS", "100")
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start steward");
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            let _ = tx.send(line);
-        }
-    });
-    while !rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("steward serve starts")
-        .contains("log in at")
-    {}
+    let mut serving = Instance::start_with(
+        &database_url,
+        &[
+            ("STEWARD_SMTP_URL", &sink.url()),
+            ("STEWARD_MAIL_POLL_MS", "100"),
+        ],
+    );
     let pool = steward::db::connect(&database_url).expect("pool");
     let (first, second) = steward::db::transaction(&mut pool.get().unwrap(), |c| {
         Ok::<_, diesel::result::Error>((
@@ -498,22 +478,10 @@ async fn sigterm_finishes_the_send_in_hand_and_leaves_the_rest_queued() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let kill = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(kill.success());
-    let status = tokio::task::block_in_place(|| {
-        for _ in 0..400 {
-            if let Some(s) = child.try_wait().unwrap() {
-                return Some(s);
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = child.kill();
-        None
-    })
-    .expect("steward exited after SIGTERM");
+    serving.signal("TERM");
+    let status = serving
+        .exit_status(Duration::from_secs(20))
+        .expect("steward exited after SIGTERM");
     assert_eq!(status.code(), Some(0));
     let got = sink.received();
     assert_eq!(

@@ -52,6 +52,28 @@ fn ensure(ok: bool, what: &str) -> Result<(), String> {
     }
 }
 
+/// An error naming the tables that changed from `before` to `after` besides the audit
+/// log and `may_change`.
+fn nothing_else_changed(
+    before: &Snapshot,
+    after: &Snapshot,
+    may_change: &[&str],
+) -> Result<(), String> {
+    let stray: Vec<String> = before
+        .changed_tables(after)
+        .into_iter()
+        .filter(|t| t != "audit_log" && !may_change.contains(&t.as_str()))
+        .collect();
+    if stray.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "it also changed {stray:?}: {}",
+            before.describe_change(after)
+        ))
+    }
+}
+
 /// Checks the change an accepted `method template` (with `target`) made in world `w`.
 /// `jobs_before` is the job count of the row's server before the request.
 #[allow(clippy::too_many_arguments)]
@@ -69,6 +91,10 @@ pub(crate) fn check(
     let ids = w.ids(target);
     let n = w.n;
     let alias = || app.user(ids.aid);
+    // A route under `/alias-users/{aid}` acts on the alias user's things, else on the
+    // account's own.
+    let on_alias = template.contains("{aid}");
+    let login = if on_alias { ids.aid } else { ids.id };
     let (result, tables): (Result<(), String>, &[&str]) = match template {
         // Anonymous has no session to end.
         "/logout" => (
@@ -355,13 +381,8 @@ pub(crate) fn check(
             )
         }
         "/users/{id}/ssh-keys" | "/users/{id}/alias-users/{aid}/ssh-keys" => {
-            let holder = if template.contains("{aid}") {
-                ids.aid
-            } else {
-                ids.id
-            };
             let made: i64 = ssh_keys::table
-                .filter(ssh_keys::user_id.eq(holder))
+                .filter(ssh_keys::user_id.eq(login))
                 .filter(ssh_keys::name.eq("Desk"))
                 .count()
                 .get_result(&mut app.conn())
@@ -370,11 +391,7 @@ pub(crate) fn check(
         }
         "/users/{id}/ssh-keys/{kid}/delete"
         | "/users/{id}/alias-users/{aid}/ssh-keys/{kid}/delete" => {
-            let kid = if template.contains("{aid}") {
-                w.narrow_ssh
-            } else {
-                w.owner_ssh
-            };
+            let kid = if on_alias { w.narrow_ssh } else { w.owner_ssh };
             let left: i64 = ssh_keys::table
                 .find(kid)
                 .count()
@@ -386,13 +403,8 @@ pub(crate) fn check(
             )
         }
         "/users/{id}/api-keys" | "/users/{id}/alias-users/{aid}/api-keys" => {
-            let holder = if template.contains("{aid}") {
-                ids.aid
-            } else {
-                ids.id
-            };
             let made: i64 = api_keys::table
-                .filter(api_keys::user_id.eq(holder))
+                .filter(api_keys::user_id.eq(login))
                 .filter(api_keys::name.eq("Deploy"))
                 .count()
                 .get_result(&mut app.conn())
@@ -401,11 +413,7 @@ pub(crate) fn check(
         }
         "/users/{id}/api-keys/{kid}/revoke"
         | "/users/{id}/alias-users/{aid}/api-keys/{kid}/revoke" => {
-            let kid = if template.contains("{aid}") {
-                w.narrow_api
-            } else {
-                w.owner_api
-            };
+            let kid = if on_alias { w.narrow_api } else { w.owner_api };
             let revoked: Option<chrono::NaiveDateTime> = api_keys::table
                 .find(kid)
                 .select(api_keys::revoked_at)
@@ -485,11 +493,6 @@ pub(crate) fn check(
             &["users"],
         ),
         "/users/{id}/two-factor/reset" | "/users/{id}/alias-users/{aid}/two-factor/reset" => {
-            let login = if template.contains("{aid}") {
-                ids.aid
-            } else {
-                ids.id
-            };
             (
                 ensure(
                     !steward::models::two_factor::has_factor(&mut app.conn(), login).unwrap(),
@@ -499,68 +502,43 @@ pub(crate) fn check(
                 &["totp_factors", "recovery_codes", "mail_outbox"],
             )
         }
-        "/users/{id}/invitation/resend" | "/users/{id}/alias-users/{aid}/invitation/resend" => {
-            let login = if template.contains("{aid}") {
-                ids.aid
-            } else {
-                ids.id
-            };
-            (
-                ensure(
-                    rows_in(after, "mail_outbox") == rows_in(before, "mail_outbox") + 1,
-                    "no invitation mail was queued",
-                )
-                .and(ensure(
-                    before
-                        .changed_tables(after)
-                        .contains(&"invitations".to_string()),
-                    "the invitation was not replaced",
-                ))
-                .and(ensure(
-                    app.user(login).is_some_and(|u| u.invited_at.is_some()),
-                    "the login is not invited",
-                )),
-                &["invitations", "mail_outbox", "users"],
+        "/users/{id}/invitation/resend" | "/users/{id}/alias-users/{aid}/invitation/resend" => (
+            ensure(
+                rows_in(after, "mail_outbox") == rows_in(before, "mail_outbox") + 1,
+                "no invitation mail was queued",
             )
-        }
-        "/users/{id}/invitation/cancel" | "/users/{id}/alias-users/{aid}/invitation/cancel" => {
-            let login = if template.contains("{aid}") {
-                ids.aid
-            } else {
-                ids.id
-            };
-            (
-                ensure(
-                    app.user(login).is_none(),
-                    "the invited login is still there",
-                ),
-                &[
-                    "users",
-                    "invitations",
-                    "alias_servers",
-                    "alias_roles",
-                    "alias_role_permissions",
-                    "api_keys",
-                    "ssh_keys",
-                ],
-            )
-        }
+            .and(ensure(
+                before
+                    .changed_tables(after)
+                    .contains(&"invitations".to_string()),
+                "the invitation was not replaced",
+            ))
+            .and(ensure(
+                app.user(login).is_some_and(|u| u.invited_at.is_some()),
+                "the login is not invited",
+            )),
+            &["invitations", "mail_outbox", "users"],
+        ),
+        "/users/{id}/invitation/cancel" | "/users/{id}/alias-users/{aid}/invitation/cancel" => (
+            ensure(
+                app.user(login).is_none(),
+                "the invited login is still there",
+            ),
+            &[
+                "users",
+                "invitations",
+                "alias_servers",
+                "alias_roles",
+                "alias_role_permissions",
+                "api_keys",
+                "ssh_keys",
+            ],
+        ),
         other => (Err(format!("no expected change written for {other}")), &[]),
     };
     result?;
-    let stray: Vec<String> = before
-        .changed_tables(after)
-        .into_iter()
-        .filter(|t| t != "audit_log" && t != "sessions" && !tables.contains(&t.as_str()))
-        .collect();
-    if stray.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
-            "it also changed {stray:?}: {}",
-            before.describe_change(after)
-        ))
-    }
+    // The session holds the flash message.
+    nothing_else_changed(before, after, &[tables, &["sessions"]].concat())
 }
 
 /// A role's name and permission keys (sorted), if it exists.
@@ -615,23 +593,11 @@ pub(crate) fn check_api_role(
         (other, _) => Err(format!("no expected change written for {other}")),
     };
     result?;
-    let stray: Vec<String> = before
-        .changed_tables(after)
-        .into_iter()
-        .filter(|t| !["audit_log", "alias_roles", "alias_role_permissions"].contains(&t.as_str()))
-        .collect();
     let audited = method == "GET" || after.0.get("audit_log") != before.0.get("audit_log");
     if !audited {
         return Err("answered as expected, but wrote no audit row".into());
     }
-    if stray.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
-            "it also changed {stray:?}: {}",
-            before.describe_change(after)
-        ))
-    }
+    nothing_else_changed(before, after, &["alias_roles", "alias_role_permissions"])
 }
 
 /// The job count of the server a row acts on (for power, reinstall and rescue).
@@ -704,17 +670,6 @@ pub(crate) fn api_alias_write(
         other => (Err(format!("no expected change written for {other}")), &[]),
     };
     result?;
-    let stray: Vec<String> = before
-        .changed_tables(after)
-        .into_iter()
-        .filter(|t| t != "audit_log" && t != "sessions" && !tables.contains(&t.as_str()))
-        .collect();
-    if stray.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
-            "it also changed {stray:?}: {}",
-            before.describe_change(after)
-        ))
-    }
+    // The session holds the flash message.
+    nothing_else_changed(before, after, &[tables, &["sessions"]].concat())
 }

@@ -420,17 +420,12 @@ async fn every_route_answers_every_kind_of_login_on_every_target_as_written_by_h
         targets.len(),
         COLS.len()
     );
-    assert!(
-        failures.is_empty(),
-        "{} of {tried} answers differ:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_no_failures(&failures, tried);
 }
 
-#[test]
-fn every_route_of_the_router_has_a_row_in_the_matrix() {
-    // The table the real registration fills (src/routes/table.rs), not the source text.
+/// Every (method, path) the panel serves, from the table the real registration fills
+/// (src/routes/table.rs), not from the source text.
+pub fn served_routes() -> BTreeSet<(String, String)> {
     let served: BTreeSet<(String, String)> = steward::routes::RouteTable::of_the_panel()
         .routes
         .into_iter()
@@ -441,6 +436,22 @@ fn every_route_of_the_router_has_a_row_in_the_matrix() {
         "the route table was read ({} routes)",
         served.len()
     );
+    served
+}
+
+/// A matrix's verdict: none of its `tried` answers differed from the expected ones.
+pub fn assert_no_failures(failures: &[String], tried: usize) {
+    assert!(
+        failures.is_empty(),
+        "{} of {tried} answers differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn every_route_of_the_router_has_a_row_in_the_matrix() {
+    let served = served_routes();
     let in_matrix: BTreeSet<(String, String)> = ROWS
         .iter()
         .map(|r| (r.0.to_string(), r.1.to_string()))

@@ -49,16 +49,7 @@ async fn an_admins_helper_with_admin_users_cannot_promote_a_customer(app: TestAp
         assert_eq!((now.kind.as_str(), now.owner_id), ("user", Some(boss)));
     }
     // What it does cover, it still edits.
-    let res = b
-        .post(
-            &url,
-            &[
-                ("form", "profile"),
-                ("name", "Carol C."),
-                ("email", "carol@example.com"),
-            ],
-        )
-        .await;
+    let res = b.save_profile(&url, "Carol C.", "carol@example.com").await;
     assert_redirect_to(&res, &url);
     assert_eq!(app.user(cust).unwrap().name, "Carol C.");
 }
@@ -184,14 +175,7 @@ async fn a_display_name_with_bidi_or_zero_width_characters_is_refused(app: TestA
     let b = app.login("boss").await;
     for name in ["\u{202e}nimda\u{200b}", "ad\u{200d}min"] {
         let res = b
-            .post(
-                &format!("/users/{acme}"),
-                &[
-                    ("form", "profile"),
-                    ("name", name),
-                    ("email", "acme@example.com"),
-                ],
-            )
+            .save_profile(&format!("/users/{acme}"), name, "acme@example.com")
             .await;
         assert_status!(res, 422, "{name:?}");
         assert!(res.text().await.unwrap().contains("Invisible formatting"));

@@ -5,8 +5,6 @@
 //! server's calls go one at a time); every one is answered and its job recorded (the
 //! driver worker finishes the call in hand; jobs not yet called wait for the next start).
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,8 +14,8 @@ use steward::db::schema::{server_jobs, servers};
 use steward::db::Backend;
 use tokio::task::JoinSet;
 
-use crate::helpers::{spawn_app, TestApp};
-use crate::resilience::{free_port, secret, Session};
+use crate::helpers::spawn_app;
+use crate::resilience::{Instance, Session};
 
 const IN_FLIGHT: usize = 20;
 
@@ -36,49 +34,6 @@ async fn sigterm_lets_twenty_requests_in_flight_finish_and_exits_0_postgres() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sigint_is_as_graceful_as_sigterm() {
     drains_requests_in_flight(Backend::Sqlite, "SIGINT", 250).await;
-}
-
-struct Serving(Child);
-impl Drop for Serving {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start(app: &TestApp, delay_ms: u64) -> (Serving, String) {
-    let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_steward"))
-        .arg("serve")
-        .env("STEWARD_DATABASE_URL", &app.database_url)
-        .env("STEWARD_BIND", format!("127.0.0.1:{port}"))
-        .env("STEWARD_SECRET_KEY", secret())
-        .env("STEWARD_DRIVER_DELAY_MS", delay_ms.to_string())
-        // All twenty requests come from one session; the per-login limit on requests in
-        // flight (8 by default) would answer most of them 429 before the signal.
-        .env("STEWARD_MAX_IN_FLIGHT", "64")
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start steward");
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            let _ = tx.send(line);
-        }
-    });
-    let serving = Serving(child);
-    loop {
-        let line = rx
-            .recv_timeout(Duration::from_secs(60))
-            .expect("steward serve says where to log in");
-        if line.contains("log in at") {
-            break;
-        }
-    }
-    (serving, format!("http://127.0.0.1:{port}"))
 }
 
 async fn drains_requests_in_flight(backend: Backend, signal: &str, delay_ms: u64) {
@@ -106,7 +61,17 @@ async fn drains_requests_in_flight(backend: Backend, signal: &str, delay_ms: u64
             .first(&mut *app.conn())
             .unwrap()
     };
-    let (mut serving, address) = start(&app, delay_ms);
+    let delay = delay_ms.to_string();
+    let mut serving = Instance::start_with(
+        &app.database_url,
+        &[
+            ("STEWARD_DRIVER_DELAY_MS", &delay),
+            // All twenty requests come from one session; the per-login limit on requests
+            // in flight (8 by default) would answer most of them 429 before the signal.
+            ("STEWARD_MAX_IN_FLIGHT", "64"),
+        ],
+    );
+    let address = serving.address.clone();
     let session = Session::login(&address, "boss").await;
     let path = format!("/servers/{sid}/power");
 
@@ -132,11 +97,7 @@ async fn drains_requests_in_flight(backend: Backend, signal: &str, delay_ms: u64
         done_before < IN_FLIGHT / 2,
         "{done_before} already answered: not in flight"
     );
-    let kill = Command::new("kill")
-        .args([&format!("-{}", &signal[3..]), &serving.0.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(kill.success());
+    serving.signal(&signal[3..]);
 
     let mut statuses = Vec::new();
     while let Some(r) = requests.join_next().await {
@@ -147,17 +108,9 @@ async fn drains_requests_in_flight(backend: Backend, signal: &str, delay_ms: u64
         vec![303; IN_FLIGHT],
         "every request in flight finished"
     );
-    let child = &mut serving.0;
-    let status = tokio::task::block_in_place(|| {
-        for _ in 0..600 {
-            if let Some(s) = child.try_wait().unwrap() {
-                return Some(s);
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        None
-    })
-    .expect("steward exited after the signal");
+    let status = serving
+        .exit_status(Duration::from_secs(30))
+        .expect("steward exited after the signal");
     assert_eq!(status.code(), Some(0), "{signal}: {status:?}");
     // New connections are no longer served.
     assert!(reqwest::get(format!("{address}/healthz")).await.is_err());

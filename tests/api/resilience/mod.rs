@@ -69,6 +69,31 @@ impl Instance {
         instance
     }
 
+    /// Sends the signal `name` ("TERM", "INT") to the process, as `kill -TERM` does.
+    pub fn signal(&self, name: &str) {
+        let sent = Command::new("kill")
+            .args([format!("-{name}"), self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(sent.success(), "kill -{name}");
+    }
+
+    /// How the process ended, once it has (waiting `timeout` at most; `None` if it did
+    /// not). Waits on a blocking thread of the runtime.
+    pub fn exit_status(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let child = &mut self.child;
+        tokio::task::block_in_place(|| {
+            let until = Instant::now() + timeout;
+            while Instant::now() < until {
+                if let Some(s) = child.try_wait().unwrap() {
+                    return Some(s);
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            None
+        })
+    }
+
     /// SIGKILL: no shutdown hook, no flush, no goodbye.
     pub fn kill(mut self) {
         self.child.kill().expect("SIGKILL");

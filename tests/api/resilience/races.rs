@@ -11,15 +11,8 @@ use steward::db::Backend;
 use tokio::task::JoinSet;
 
 use super::Session;
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::{answer_of, spawn_app, Answer, TestApp};
 use crate::matrix::api_key;
-
-/// What a racer got back.
-struct Answer {
-    status: u16,
-    location: String,
-    body: String,
-}
 
 /// Sends `n` POSTs of `session` at once (all spawned before any is awaited) and answers
 /// what each got. No answer may be a 500 or mention a locked database.
@@ -42,19 +35,7 @@ async fn race(
                 .post(&address, &path, &fields)
                 .await
                 .expect("an answer");
-            let status = res.status().as_u16();
-            let location = res
-                .headers()
-                .get("location")
-                .and_then(|l| l.to_str().ok())
-                .unwrap_or("")
-                .to_string();
-            let body = res.text().await.unwrap_or_default();
-            Answer {
-                status,
-                location,
-                body,
-            }
+            answer_of(res).await
         });
     }
     let mut answers = Vec::with_capacity(n);
@@ -169,12 +150,7 @@ async fn thirty_admins_racing_for_one_username_create_exactly_one_login(app: Tes
         )
     })
     .await;
-    assert_eq!(count(&answers, 303), 1, "one winner");
-    assert_eq!(count(&answers, 422), 29, "the others are told");
-    assert!(answers
-        .iter()
-        .filter(|a| a.status == 422)
-        .all(|a| a.body.contains("This username is taken.")));
+    assert_one_winner(&answers, "This username is taken.");
     let rows: i64 = users::table
         .filter(users::username_key.eq("contested"))
         .count()
@@ -199,12 +175,7 @@ async fn racing_for_one_role_name_creates_exactly_one_role(app: TestApp) {
         )
     })
     .await;
-    assert_eq!(count(&answers, 303), 1, "one winner");
-    assert_eq!(count(&answers, 422), 29, "the others are told");
-    assert!(answers
-        .iter()
-        .filter(|a| a.status == 422)
-        .all(|a| a.body.contains("already has a role with this name")));
+    assert_one_winner(&answers, "already has a role with this name");
     assert_eq!(roles_of(&app, acme), 1);
     report(&app, 30, "creations of one role name");
 }
@@ -299,18 +270,37 @@ async fn racing_for_the_last_api_key_places_never_exceeds_the_quota(app: TestApp
         .count()
         .get_result(&mut app.conn())
         .unwrap();
-    assert_eq!(keys, MAX_PER_LOGIN, "the quota holds");
+    assert_quota_held(keys, MAX_PER_LOGIN, &answers, free);
+    report(&app, racers, "API key creations for the last 5 places");
+}
+
+/// After a race for one name: one racer won (303), every other was told `refusal` (422).
+fn assert_one_winner(answers: &[Answer], refusal: &str) {
+    assert_eq!(count(answers, 303), 1, "one winner");
     assert_eq!(
-        count(&answers, 303),
+        count(answers, 422),
+        answers.len() - 1,
+        "the others are told"
+    );
+    for a in answers.iter().filter(|a| a.status == 422) {
+        assert!(a.body.contains(refusal), "a loser is told {refusal:?}");
+    }
+}
+
+/// After a race for the last `free` places under the quota `max`, with `held` in the
+/// end: the quota holds, the free places were taken (303) and the other racers told (422).
+fn assert_quota_held(held: i64, max: i64, answers: &[Answer], free: i64) {
+    assert_eq!(held, max, "the quota holds");
+    assert_eq!(
+        count(answers, 303),
         free as usize,
         "the free places are taken"
     );
     assert_eq!(
-        count(&answers, 422),
-        racers - free as usize,
+        count(answers, 422),
+        answers.len() - free as usize,
         "the others are told"
     );
-    report(&app, racers, "API key creations for the last 5 places");
 }
 
 /// A distinct, well-formed OpenSSH ed25519 public key for each `n`.
@@ -360,16 +350,6 @@ async fn racing_for_the_last_ssh_key_places_never_exceeds_the_quota(app: TestApp
         .count()
         .get_result(&mut app.conn())
         .unwrap();
-    assert_eq!(keys, MAX_PER_LOGIN, "the quota holds");
-    assert_eq!(
-        count(&answers, 303),
-        free as usize,
-        "the free places are taken"
-    );
-    assert_eq!(
-        count(&answers, 422),
-        racers - free as usize,
-        "the others are told"
-    );
+    assert_quota_held(keys, MAX_PER_LOGIN, &answers, free);
     report(&app, racers, "SSH key additions for the last 5 places");
 }

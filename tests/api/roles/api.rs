@@ -63,6 +63,25 @@ fn role_audit(app: &TestApp, account: i32) -> Vec<(String, String, String, bool)
         .collect()
 }
 
+/// The account's roles Viewer (servers.view), Ops (servers.view and the dangerous
+/// servers.reinstall) and Managers (alias_roles.manage, servers.view); answers their ids
+/// in that order.
+fn viewer_ops_managers(app: &TestApp, account: i32) -> (i32, i32, i32) {
+    let viewer = app
+        .role(account, "Viewer")
+        .perms(&["servers.view"])
+        .create();
+    let ops = app
+        .role(account, "Ops")
+        .perms(&["servers.view", "servers.reinstall"])
+        .create();
+    let managers = app
+        .role(account, "Managers")
+        .perms(&["alias_roles.manage", "servers.view"])
+        .create();
+    (viewer, ops, managers)
+}
+
 fn keys(list: &[&str]) -> Vec<String> {
     let mut v: Vec<String> = list.iter().map(|s| s.to_string()).collect();
     v.sort();
@@ -107,14 +126,7 @@ fn field_names(out: &Value) -> Vec<String> {
 
 async fn the_api_lists_the_accounts_roles_with_permissions_holders_and_locks(app: TestApp) {
     let t = tenants(&app);
-    let viewer = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
-    app.role(t.acme, "Ops")
-        .perms(&["servers.view", "servers.reinstall"])
-        .create();
-    let managers = app
-        .role(t.acme, "Managers")
-        .perms(&["alias_roles.manage", "servers.view"])
-        .create();
+    let (viewer, _, managers) = viewer_ops_managers(&app, t.acme);
     app.alias("bob", t.acme).role(viewer).create();
     app.alias("carl", t.acme)
         .role(viewer)
@@ -197,15 +209,8 @@ async fn one_role_is_read_within_the_keys_account_only(app: TestApp) {
         "abc".into(),
         "99999999999".into(),
     ] {
-        refused(
-            &app,
-            "GET",
-            &format!("/api/v1/roles/{missing}"),
-            &key,
-            None,
-            404,
-        )
-        .await;
+        let path = format!("/api/v1/roles/{missing}");
+        refused(&app, "GET", &path, &key, None, 404).await;
     }
 }
 
@@ -530,24 +535,10 @@ async fn a_role_is_deleted_through_the_api_unless_alias_users_hold_it(app: TestA
         )]
     );
     // Gone: reading or deleting it again is 404.
-    refused(
-        &app,
-        "GET",
-        &format!("/api/v1/roles/{old}"),
-        &key,
-        None,
-        404,
-    )
-    .await;
-    refused(
-        &app,
-        "DELETE",
-        &format!("/api/v1/roles/{old}"),
-        &key,
-        None,
-        404,
-    )
-    .await;
+    let gone = format!("/api/v1/roles/{old}");
+    for method in ["GET", "DELETE"] {
+        refused(&app, method, &gone, &key, None, 404).await;
+    }
 }
 
 // ---- refusals ------------------------------------------------------------------------
@@ -595,15 +586,7 @@ async fn an_alias_manager_cannot_change_its_own_role_or_a_stronger_one_through_t
     app: TestApp,
 ) {
     let t = tenants(&app);
-    let managers = app
-        .role(t.acme, "Managers")
-        .perms(&["alias_roles.manage", "servers.view"])
-        .create();
-    let ops = app
-        .role(t.acme, "Ops")
-        .perms(&["servers.view", "servers.reinstall"])
-        .create();
-    let viewer = app.role(t.acme, "Viewer").perms(&["servers.view"]).create();
+    let (viewer, ops, managers) = viewer_ops_managers(&app, t.acme);
     app.alias("bob", t.acme)
         .role(viewer)
         .all_servers(true)

@@ -89,14 +89,34 @@ fn offers(html: &str, key: &str) -> bool {
 }
 
 /// A customer `acme` under an admin, with a role "Managers" (`alias_roles.manage` and
-/// `servers.view`); answers (acme, the role).
-fn managers_role(app: &TestApp) -> (i32, i32) {
+/// `servers.view`) held by its alias user "manager" on all servers, logged in; answers
+/// (acme, the role, the manager's browser).
+async fn manager_setup(app: &TestApp) -> (i32, i32, Browser) {
     let acme = app.customer("acme", app.admin("boss"));
     let managers = app
         .role(acme, "Managers")
         .perms(&["alias_roles.manage", "servers.view"])
         .create();
-    (acme, managers)
+    app.alias("manager", acme)
+        .role(managers)
+        .all_servers(true)
+        .create();
+    (acme, managers, app.login("manager").await)
+}
+
+/// The manager `b` may neither open the role `role` of `acme`, nor save it with `fields`,
+/// nor delete it (403 each), and the roles tab shows it locked for the reason `why`.
+async fn assert_locked(b: &Browser, acme: i32, role: i32, fields: &[(&str, &str)], why: &str) {
+    let roles = format!("/users/{acme}/roles");
+    let path = format!("{roles}/{role}");
+    assert_status!(b.get(&path).await, 403);
+    assert_status!(b.post_from(&roles, &path, fields).await, 403);
+    assert_status!(
+        b.post_from(&roles, &format!("{path}/delete"), &[]).await,
+        403
+    );
+    let list = b.get_html(&roles).await;
+    assert!(list.contains(&format!("Locked: {why}")), "{why}");
 }
 
 /// A customer `acme` under an admin, logged in; answers (app pieces, browser).
@@ -315,12 +335,7 @@ async fn the_admin_tier_is_shown_only_to_a_login_that_holds_it(app: TestApp) {
 }
 
 async fn an_alias_manager_cannot_grant_a_permission_it_lacks(app: TestApp) {
-    let (acme, managers) = managers_role(&app);
-    app.alias("manager", acme)
-        .role(managers)
-        .all_servers(true)
-        .create();
-    let b = app.login("manager").await;
+    let (acme, _, b) = manager_setup(&app).await;
     let roles = format!("/users/{acme}/roles");
 
     let editor = b.get_html(&format!("{roles}/new")).await;
@@ -607,76 +622,30 @@ async fn an_unused_role_is_deleted_and_the_deletion_audited(app: TestApp) {
 // ---- alias managers ------------------------------------------------------------------
 
 async fn an_alias_cannot_edit_or_delete_its_own_role(app: TestApp) {
-    let (acme, managers) = managers_role(&app);
-    app.alias("manager", acme)
-        .role(managers)
-        .all_servers(true)
-        .create();
-    let b = app.login("manager").await;
-    let roles = format!("/users/{acme}/roles");
-    let own = format!("{roles}/{managers}");
-
-    assert_status!(b.get(&own).await, 403);
-    assert_status!(
-        b.post_from(
-            &roles,
-            &own,
-            &[
-                ("name", "Managers"),
-                ("permissions", "alias_roles.manage"),
-                ("confirm_dangerous", "yes"),
-            ],
-        )
-        .await,
-        403
-    );
-    assert_status!(
-        b.post_from(&roles, &format!("{own}/delete"), &[]).await,
-        403
-    );
+    let (acme, managers, b) = manager_setup(&app).await;
+    let fields = [
+        ("name", "Managers"),
+        ("permissions", "alias_roles.manage"),
+        ("confirm_dangerous", "yes"),
+    ];
+    assert_locked(&b, acme, managers, &fields, "your role").await;
     assert_eq!(
         app.role_keys(managers),
         ["alias_roles.manage", "servers.view"]
     );
     assert!(app.audit_rows(acme).is_empty());
-    let list = b.get_html(&roles).await;
-    assert!(list.contains("Locked: your role"));
 }
 
 async fn an_alias_manager_cannot_edit_a_role_beyond_its_rights(app: TestApp) {
-    let (acme, managers) = managers_role(&app);
+    let (acme, _, b) = manager_setup(&app).await;
     let ops = app
         .role(acme, "Ops")
         .perms(&["servers.view", "servers.reinstall"])
         .create();
-    app.alias("manager", acme)
-        .role(managers)
-        .all_servers(true)
-        .create();
-    let b = app.login("manager").await;
-    let roles = format!("/users/{acme}/roles");
-    let path = format!("{roles}/{ops}");
-
-    assert_status!(b.get(&path).await, 403);
     // Neither widening nor quietly narrowing a stronger role.
-    assert_status!(
-        b.post_from(
-            &roles,
-            &path,
-            &[("name", "Ops"), ("permissions", "servers.view")],
-        )
-        .await,
-        403
-    );
-    assert_status!(
-        b.post_from(&roles, &format!("{path}/delete"), &[]).await,
-        403
-    );
+    let fields = [("name", "Ops"), ("permissions", "servers.view")];
+    assert_locked(&b, acme, ops, &fields, "beyond your rights").await;
     assert_eq!(app.role_keys(ops), ["servers.reinstall", "servers.view"]);
-    assert!(b
-        .get_html(&roles)
-        .await
-        .contains("Locked: beyond your rights"));
 }
 
 async fn an_alias_without_alias_roles_manage_cannot_reach_roles(app: TestApp) {

@@ -113,6 +113,13 @@ pub fn age_sessions(app: &TestApp, key: &str, seconds: i64) {
     }
 }
 
+/// Resets every second factor of the login whose page is `page` (`/users/{id}`, or an
+/// alias user's page), confirmed, as its manager's page does; answers the response.
+pub async fn reset_factors(b: &Browser, page: &str) -> reqwest::Response {
+    b.post(&format!("{page}/two-factor/reset"), &[("confirm", "yes")])
+        .await
+}
+
 pub fn has_factor(app: &TestApp, id: i32) -> bool {
     steward::models::two_factor::has_factor(&mut app.conn(), id).unwrap()
 }

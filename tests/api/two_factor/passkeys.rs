@@ -9,7 +9,7 @@ use serde_json::Value;
 use steward::db::schema::{login_attempts, passkeys, recovery_codes, sessions};
 
 use super::authenticator::{allowed, SoftKey};
-use super::{age_sessions, has_factor, location, password_step};
+use super::{age_sessions, has_factor, location, password_step, reset_factors};
 use crate::helpers::{assert_says, csrf_in, Browser, TestApp};
 
 backend_tests!(
@@ -59,16 +59,27 @@ async fn register(b: &Browser, key: &SoftKey, name: &str) -> String {
     let (status, options) = start(b, name).await;
     assert_eq!(status, 200, "start: {options}");
     let token = b.csrf().await;
+    finish_registration(b, &token, key, &options).await
+}
+
+/// Finishes a registration started with `options` with `key`'s answer, which the panel
+/// must accept; answers where it sends the browser next.
+async fn finish_registration(b: &Browser, token: &str, key: &SoftKey, options: &Value) -> String {
     let res = post_json(
         b,
-        &token,
+        token,
         "/account/security/passkeys/register/finish",
-        &key.register(&options),
+        &key.register(options),
     )
     .await;
+    redirect_of(res).await
+}
+
+/// An accepted passkey step's answer (200, JSON): where it sends the browser next.
+async fn redirect_of(res: reqwest::Response) -> String {
     let status = res.status().as_u16();
     let body: Value = res.json().await.unwrap();
-    assert_eq!(status, 200, "finish: {body}");
+    assert_eq!(status, 200, "{body}");
     body["redirect"].as_str().unwrap().to_string()
 }
 
@@ -159,17 +170,9 @@ async fn a_login_registers_several_named_passkeys_and_the_first_brings_recovery_
 
     let laptop = SoftKey::new(&origin(&app));
     let token = b.csrf().await;
-    let res = post_json(
-        &b,
-        &token,
-        "/account/security/passkeys/register/finish",
-        &laptop.register(&options),
-    )
-    .await;
-    assert_status!(res, 200);
-    let body: Value = res.json().await.unwrap();
     assert_eq!(
-        body["redirect"], "/account/security/recovery-codes",
+        finish_registration(&b, &token, &laptop, &options).await,
+        "/account/security/recovery-codes",
         "the first factor comes with recovery codes"
     );
     assert!(has_factor(&app, alice));
@@ -226,9 +229,7 @@ async fn a_passkey_logs_in_at_the_two_factor_step_and_its_counter_is_kept(app: T
         &key.assert(&options),
     )
     .await;
-    assert_status!(res, 200);
-    let body: Value = res.json().await.unwrap();
-    assert_eq!(body["redirect"], "/servers");
+    assert_eq!(redirect_of(res).await, "/servers");
     assert_status!(b.get("/servers").await, 200, "logged in");
     assert_eq!(attempts(&app, alice, "passkey accepted"), 1);
     let (used, record): (Option<chrono::NaiveDateTime>, String) = passkeys::table
@@ -589,14 +590,7 @@ async fn passkey_changes_need_a_recent_authentication_and_are_refused_while_impe
 async fn a_managers_reset_removes_the_passkeys_too(app: TestApp) {
     let (alice, _, _) = alice_with_passkey(&app).await;
     let root = app.login("root").await;
-    assert_status!(
-        root.post(
-            &format!("/users/{alice}/two-factor/reset"),
-            &[("confirm", "yes")],
-        )
-        .await,
-        303
-    );
+    assert_status!(reset_factors(&root, &format!("/users/{alice}")).await, 303);
     assert!(names_of(&app, alice).is_empty());
     assert!(!has_factor(&app, alice));
     let (_, to) = password_step(&app, "alice").await;

@@ -4,13 +4,8 @@
 
 use reqwest::redirect::Policy;
 
+pub use crate::helpers::{answer_of, Answer};
 use crate::helpers::{csrf_in, PASSWORD};
-
-pub struct Answer {
-    pub status: u16,
-    pub location: String,
-    pub body: String,
-}
 
 impl Answer {
     /// The panel sent the session to the login page: the session has ended.
@@ -33,23 +28,6 @@ fn client() -> reqwest::Client {
         .cookie_store(true)
         .build()
         .unwrap()
-}
-
-/// Reads an answer: status, location and body.
-pub async fn answer_of(res: reqwest::Response) -> Answer {
-    let status = res.status().as_u16();
-    let location = res
-        .headers()
-        .get("location")
-        .and_then(|l| l.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    let body = res.text().await.unwrap_or_default();
-    Answer {
-        status,
-        location,
-        body,
-    }
 }
 
 impl Session {
