@@ -290,4 +290,3 @@ impl From<DbError> for CreateError {
         }
     }
 }
-
