@@ -172,7 +172,7 @@ impl Visit {
         &self,
         work: impl SudoWork<T>,
     ) -> Result<(Current, T), AppError> {
-        self.visit_as(&self.state, Mode::Write, work).await
+        self.visit_as(Mode::Write, work).await
     }
 
     async fn visit<T: Send + 'static>(
@@ -180,19 +180,18 @@ impl Visit {
         mode: Mode,
         work: impl Work<T>,
     ) -> Result<(Current, T), AppError> {
-        self.visit_as(&self.state, mode, move |c, actor, _| work(c, actor))
-            .await
+        self.visit_as(mode, move |c, actor, _| work(c, actor)).await
     }
 
     async fn visit_as<T: Send + 'static>(
         &self,
-        state: &AppState,
         mode: Mode,
         work: impl SudoWork<T>,
     ) -> Result<(Current, T), AppError> {
         let Some(hash) = session::pending(&self.req) else {
-            return self.visit_after(state, mode, work).await;
+            return self.visit_after(mode, work).await;
         };
+        let state: &AppState = &self.state;
         let require_two_factor = state.require_two_factor;
         let path = self.req.path().to_owned();
         let found = db::run(&state.pool, move |c| -> Result<Found<T>, AppError> {
@@ -246,14 +245,13 @@ impl Visit {
     /// (two hand-offs).
     async fn visit_after<T: Send + 'static>(
         &self,
-        state: &AppState,
         mode: Mode,
         work: impl SudoWork<T>,
     ) -> Result<(Current, T), AppError> {
         let current = Current::extract(&self.req).await?;
         let actor = current.actor.clone();
         let recent = current.recently_authenticated();
-        let rows = db::run(&state.pool, move |c| {
+        let rows = db::run(&self.state.pool, move |c| {
             mode.within(c, |c| work(c, &actor, recent))
         })
         .await?;

@@ -222,13 +222,11 @@ pub async fn password(
 
 /// POST .../{aid}/disable (optional q, page: the list position to come back to)
 pub async fn disable(visit: Visit, body: web::Bytes) -> Result<HttpResponse, AppError> {
-    let _state = visit.state();
     set_disabled(visit, body, true).await
 }
 
 /// POST .../{aid}/enable (optional q, page)
 pub async fn enable(visit: Visit, body: web::Bytes) -> Result<HttpResponse, AppError> {
-    let _state = visit.state();
     set_disabled(visit, body, false).await
 }
 

@@ -128,7 +128,6 @@ pub async fn confirmed_on_alias<T: Send + 'static>(
     ask: impl FnOnce(&Target) -> Ask + Send + 'static,
     work: impl FnOnce(&mut DbConn, &Actor, Target) -> Result<T, AppError> + Send + 'static,
 ) -> Result<(Current, Result<T, Asking>), AppError> {
-    let _state = visit.state();
     change_on_alias(visit, move |c, actor, t| {
         let fields = crate::web::form::pairs(&body)?;
         if let Err(asking) = ask(&t).confirmed_by(crate::web::form::first(&fields, "confirm")) {

@@ -54,7 +54,6 @@ enum Saved {
 }
 
 pub async fn submit(visit: Visit, form: web::Form<EditForm>) -> Result<HttpResponse, AppError> {
-    let _state = visit.state();
     let form = form.into_inner();
     if form.form == "password" {
         return change_password(visit, form).await;
