@@ -52,6 +52,9 @@ pub struct Application {
     pub mail: crate::jobs::mail::MailWorker,
     /// The driver worker, to stop after the server at SIGTERM (it finishes its calls).
     pub driver: crate::jobs::driver::DriverWorker,
+    /// The request bodies' memory budget the server draws from: what it holds can be read
+    /// (a test waits until a stalled body is counted instead of sleeping for it).
+    pub body_budget: Arc<BodyBudget>,
 }
 
 impl Application {
@@ -90,13 +93,15 @@ impl Application {
                 timeout: limits.driver_timeout,
             },
         );
-        let server = serve(listener, pool, settings, limits, jobs)?;
+        let body_budget = Arc::new(BodyBudget::default());
+        let server = serve(listener, pool, settings, limits, jobs, body_budget.clone())?;
         Ok(Application {
             port,
             server,
             metrics,
             mail,
             driver,
+            body_budget,
         })
     }
 }
@@ -107,6 +112,7 @@ fn serve(
     settings: &Settings,
     limits: Limits,
     jobs: crate::jobs::driver::Jobs,
+    body_budget: Arc<BodyBudget>,
 ) -> anyhow::Result<Server> {
     let pool = pool.with_search_deadline(limits.search_deadline);
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
@@ -156,7 +162,7 @@ fn serve(
     let connections = Connections::new(&limits);
     let shared = Shared {
         limits: web::Data::new(limits.clone()),
-        budget: web::Data::new(Arc::new(BodyBudget::default())),
+        budget: web::Data::new(body_budget),
         in_flight: web::Data::new(Arc::new(InFlight::default())),
         guesses: web::Data::new(KeyGuesses::new(limits.api_key_failures_per_minute)),
         login_csrf: web::Data::new(LoginCsrf::new(&key).secure(settings.https())),

@@ -38,7 +38,7 @@ pub struct BodyBudget {
 }
 
 impl BodyBudget {
-    /// Bytes held right now (for tests and the benchmark's log).
+    /// Bytes held right now (a test waits on it to know a stalled body was counted).
     pub fn held(&self) -> usize {
         self.held.load(Ordering::Relaxed)
     }

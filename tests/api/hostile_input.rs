@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use steward::routes::{RouteRow, RouteTable};
 
-use crate::helpers::snapshot::{snapshot, Snapshot};
+use crate::helpers::snapshot::{snapshot, snapshot_at_rest, Snapshot};
 use crate::helpers::{Browser, TestApp, PASSWORD};
 use crate::matrix::world::new_ip;
 use crate::matrix::{api_key, world, World};
@@ -421,7 +421,7 @@ async fn hostile_input_never_gets_a_500_a_change_after_refusal_or_unescaped_outp
                 let mut fields = pairs.clone();
                 fields[i].1 = value.clone();
                 rearm(&app, r, &w);
-                let before = snapshot(&app);
+                let before = snapshot_at_rest(&app).await;
                 let res = send(b, key.as_deref(), r, &path, &fields).await;
                 let label = format!("{} {} {}={:.20?}", r.method, r.path, fields[i].0, value);
                 let status = tally.check(&app, &label, res, &before).await;
@@ -446,7 +446,7 @@ async fn hostile_input_never_gets_a_500_a_change_after_refusal_or_unescaped_outp
                     body.extend_from_slice(format!("{k}={value}").as_bytes());
                 }
                 rearm(&app, r, &w);
-                let before = snapshot(&app);
+                let before = snapshot_at_rest(&app).await;
                 let res = raw(b, &path, body, "application/x-www-form-urlencoded").await;
                 let label = format!("{} {} invalid UTF-8 in {}", r.method, r.path, pairs[i].0);
                 tally.check(&app, &label, res, &before).await;
@@ -474,12 +474,12 @@ async fn hostile_input_never_gets_a_500_a_change_after_refusal_or_unescaped_outp
             ),
         ] {
             rearm(&app, r, &w);
-            let before = snapshot(&app);
+            let before = snapshot_at_rest(&app).await;
             let res = raw(b, &path, body, ct).await;
             let label = format!("{} {} with {what}", r.method, r.path);
             tally.check(&app, &label, res, &before).await;
         }
-        let before = snapshot(&app);
+        let before = snapshot_at_rest(&app).await;
         let huge = format!("name={}", "x".repeat(600 * 1024)).into_bytes();
         // The server closes the connection after a 413; a fresh one keeps the pooled
         // connections of the session usable.
@@ -525,7 +525,7 @@ async fn hostile_input_never_gets_a_500_a_change_after_refusal_or_unescaped_outp
             for bad in HOSTILE_IDS {
                 ids_sent += 1;
                 let path = fill_path(&r.path.replace(placeholder, bad), &w);
-                let before = snapshot(&app);
+                let before = snapshot_at_rest(&app).await;
                 let res = send(b, key, r, &path, &pairs).await;
                 let label = format!("{} {path}", r.method);
                 let status = tally.check(&app, &label, res, &before).await;

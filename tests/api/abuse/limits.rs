@@ -1,7 +1,7 @@
 //! Deadlines and caps: a stalled body is cut at its deadline; connections beyond the cap
 //! are refused while /healthz and /readyz answer.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use steward::web::limits::Limits;
 
@@ -24,11 +24,17 @@ fn a_300_kb_budget() -> Limits {
 
 async fn bodies_beyond_the_memory_budget_are_refused_with_503(app: crate::helpers::TestApp) {
     let address = app.address.clone();
+    let budget = app.body_budget.clone();
     let (first, second) = tokio::task::spawn_blocking(move || {
         let part = format!("username={}", "a".repeat(200_000));
         // The first holds 200 KB of the 300 KB budget and stalls ...
         let first = Stalled::post(&address, "/login", &[], 250_000, &part);
-        std::thread::sleep(Duration::from_millis(500));
+        // (once the server has read and counted them, however loaded the machine)
+        let counted = Instant::now() + Duration::from_secs(20);
+        while budget.held() < 200_000 {
+            assert!(Instant::now() < counted, "the first body was never counted");
+            std::thread::sleep(Duration::from_millis(20));
+        }
         // ... so the second's 200 KB do not fit.
         let second = Stalled::post(&address, "/login", &[], 250_000, &part);
         (first, second.outcome(Duration::from_secs(10)))
@@ -42,6 +48,14 @@ async fn bodies_beyond_the_memory_budget_are_refused_with_503(app: crate::helper
     assert!(answers_within(&app.address, "/login", 200, Duration::from_secs(10)).await);
     let b = app.browser();
     assert_status!(b.login("nobody", "wrong").await, 422);
+    let given_back = Instant::now() + Duration::from_secs(20);
+    while app.body_budget.held() > 0 {
+        assert!(
+            Instant::now() < given_back,
+            "the bodies' bytes are still held"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 fn deadline_of_one_second() -> Limits {

@@ -93,6 +93,8 @@ pub struct TestApp {
         steward::jobs::mail::MailWorker,
         steward::jobs::driver::DriverWorker,
     ),
+    /// The request bodies' memory budget of the running server (what it holds now).
+    pub body_budget: std::sync::Arc<steward::web::body_deadline::BodyBudget>,
 }
 
 /// A temporary folder removed on drop.
@@ -241,6 +243,7 @@ pub async fn spawn_app_custom(
         _dir: dir,
         mail,
         _workers: (app.mail, app.driver),
+        body_budget: app.body_budget,
     }
 }
 

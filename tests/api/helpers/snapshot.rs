@@ -230,3 +230,59 @@ pub fn snapshot(app: &TestApp) -> Snapshot {
     }
     Snapshot(all)
 }
+
+/// Every row, once the server-control driver is at rest: no job waits for the driver
+/// worker or is being called, and no reinstall is still running (its time is taken as up
+/// and the driver's own refresh finishes it, as the next page view would). Without this,
+/// a job an earlier accepted request queued can end inside a later request's before/after
+/// window, and its end passes for that request's change.
+pub async fn snapshot_at_rest(app: &TestApp) -> Snapshot {
+    use diesel::prelude::*;
+    use steward::db::schema::{server_jobs, servers};
+    use steward::driver::builtin::REINSTALL_SECONDS;
+    use steward::models::server::Server;
+    use steward::models::server_job::{CALLING, QUEUED, RUNNING};
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let pending: i64 = server_jobs::table
+            .filter(server_jobs::status.eq_any([QUEUED, CALLING]))
+            .count()
+            .get_result(&mut app.conn())
+            .unwrap();
+        if pending == 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{pending} server jobs still wait for the driver worker after a minute"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let mut c = app.conn();
+    let running: Vec<(i32, chrono::NaiveDateTime)> = server_jobs::table
+        .filter(server_jobs::status.eq(RUNNING))
+        .select((server_jobs::id, server_jobs::created_at))
+        .load(&mut c)
+        .unwrap();
+    for (id, created_at) in running {
+        let taken = chrono::Duration::seconds(REINSTALL_SECONDS + 1);
+        diesel::update(server_jobs::table.find(id))
+            .set(server_jobs::created_at.eq(created_at - taken))
+            .execute(&mut c)
+            .unwrap();
+    }
+    let reinstalling: Vec<i32> = servers::table
+        .filter(servers::status.eq("reinstalling"))
+        .select(servers::id)
+        .load(&mut c)
+        .unwrap();
+    for id in reinstalling {
+        let server = Server::find(&mut c, id).unwrap().unwrap();
+        steward::driver::for_server(&server)
+            .refresh(&mut c, &server)
+            .unwrap();
+    }
+    drop(c);
+    snapshot(app)
+}
