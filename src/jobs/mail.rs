@@ -84,7 +84,7 @@ pub async fn run_once(
     })
     .await?;
     let mut attempted = 0;
-    for mail in claimed {
+    for queued in claimed {
         if *stopping.borrow() {
             // Not sent: the lease ends and this or another instance takes it up again.
             break;
@@ -92,19 +92,23 @@ pub async fn run_once(
         attempted += 1;
         let result = transport
             .send(&Outgoing {
-                recipient: &mail.recipient,
-                subject: &mail.subject,
-                body_text: &mail.body_text,
-                body_html: &mail.body_html,
+                recipient: &queued.mail.recipient,
+                subject: &queued.mail.subject,
+                body_text: &queued.mail.body_text,
+                body_html: &queued.mail.body_html,
             })
             .await;
-        let (id, kind, recipient) = (mail.id, mail.kind.clone(), mail.recipient.clone());
+        let (id, kind, recipient) = (
+            queued.id,
+            queued.mail.kind.clone(),
+            queued.mail.recipient.clone(),
+        );
         let outcome = result.clone();
         let recorded = db::run(pool, move |c| {
             let at = now();
             match &outcome {
-                Ok(()) => outbox::mark_sent(c, &mail, at).map(|_| true),
-                Err(why) => outbox::mark_retry(c, &mail, why, at),
+                Ok(()) => outbox::mark_sent(c, &queued, at).map(|_| true),
+                Err(why) => outbox::mark_retry(c, &queued, why, at),
             }
             .map_err(DbError::from)
         })

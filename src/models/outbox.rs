@@ -12,8 +12,10 @@ use diesel::prelude::*;
 use crate::db::schema::mail_outbox;
 use crate::db::DbConn;
 
-/// A mail to send: what the `mail` module renders and `enqueue` stores.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A mail to send: what the `mail` module renders and `enqueue` stores (and, embedded in
+/// `OutboxMail`, what a queued row holds of it).
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = mail_outbox)]
 pub struct NewMail {
     /// What caused it (`invitation`, `risky_grant`, ...), for the admin page and tests.
     pub kind: String,
@@ -33,12 +35,7 @@ pub fn enqueue(c: &mut DbConn, mail: &NewMail) -> QueryResult<i32> {
         c,
         mail_outbox::table,
         (
-            mail_outbox::kind.eq(&mail.kind),
-            mail_outbox::recipient.eq(&mail.recipient),
-            mail_outbox::subject.eq(&mail.subject),
-            mail_outbox::body_text.eq(&mail.body_text),
-            mail_outbox::body_html.eq(&mail.body_html),
-            mail_outbox::sensitive.eq(mail.sensitive),
+            mail,
             mail_outbox::status.eq("queued"),
             mail_outbox::attempts.eq(0),
             mail_outbox::next_attempt_at.eq(now),
@@ -54,12 +51,9 @@ pub fn enqueue(c: &mut DbConn, mail: &NewMail) -> QueryResult<i32> {
 #[diesel(table_name = mail_outbox)]
 pub struct OutboxMail {
     pub id: i32,
-    pub kind: String,
-    pub recipient: String,
-    pub subject: String,
-    pub body_text: String,
-    pub body_html: String,
-    pub sensitive: bool,
+    /// What was queued (a sensitive body reads `REMOVED_BODY` once sent).
+    #[diesel(embed)]
+    pub mail: NewMail,
     pub status: String,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
@@ -147,13 +141,13 @@ pub fn claim_due(
 }
 
 /// The mail has left: `sent`, its lease ended, and a sensitive body blanked.
-pub fn mark_sent(c: &mut DbConn, mail: &OutboxMail, now: NaiveDateTime) -> QueryResult<()> {
-    let target = mail_outbox::table.find(mail.id);
-    if mail.sensitive {
+pub fn mark_sent(c: &mut DbConn, queued: &OutboxMail, now: NaiveDateTime) -> QueryResult<()> {
+    let target = mail_outbox::table.find(queued.id);
+    if queued.mail.sensitive {
         diesel::update(target)
             .set((
                 mail_outbox::status.eq("sent"),
-                mail_outbox::attempts.eq(mail.attempts + 1),
+                mail_outbox::attempts.eq(queued.attempts + 1),
                 mail_outbox::sent_at.eq(Some(now)),
                 mail_outbox::locked_until.eq(None::<NaiveDateTime>),
                 mail_outbox::last_error.eq(""),
@@ -165,7 +159,7 @@ pub fn mark_sent(c: &mut DbConn, mail: &OutboxMail, now: NaiveDateTime) -> Query
         diesel::update(target)
             .set((
                 mail_outbox::status.eq("sent"),
-                mail_outbox::attempts.eq(mail.attempts + 1),
+                mail_outbox::attempts.eq(queued.attempts + 1),
                 mail_outbox::sent_at.eq(Some(now)),
                 mail_outbox::locked_until.eq(None::<NaiveDateTime>),
                 mail_outbox::last_error.eq(""),

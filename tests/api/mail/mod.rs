@@ -138,10 +138,10 @@ async fn a_sensitive_body_is_blanked_once_sent_and_an_ordinary_one_is_kept(
         .expect("the invitation");
     assert!(invite.text.as_deref().unwrap().contains("secret-invite"));
     let r = wait_row(&app, secret, Duration::from_secs(5), |r| r.status == "sent").await;
-    assert_eq!(r.body_text, REMOVED_BODY);
-    assert_eq!(r.body_html, REMOVED_BODY);
+    assert_eq!(r.mail.body_text, REMOVED_BODY);
+    assert_eq!(r.mail.body_html, REMOVED_BODY);
     let r = wait_row(&app, plain, Duration::from_secs(5), |r| r.status == "sent").await;
-    assert!(r.body_text.contains("secret-notice"));
+    assert!(r.mail.body_text.contains("secret-notice"));
 }
 
 async fn with_the_mail_server_refusing_the_mail_is_retried_and_arrives_once_it_is_back(
