@@ -299,6 +299,25 @@ impl Page {
         }
     }
 
+    /// Waits until an element matching `css` has a text that `matches` (a flash message,
+    /// the answer inside a dialog); `what` names it in the timeout's message.
+    pub async fn wait_for_text(&self, css: &str, what: &str, matches: impl Fn(&str) -> bool) {
+        let matches = &matches;
+        self.wait_until(what, || async move {
+            self.texts(css).await.iter().any(|t| matches(t))
+        })
+        .await;
+    }
+
+    /// Picks the `n`-th option (from 1, as XPath counts) of the select `#id`.
+    pub async fn pick_option(&self, id: &str, n: usize) {
+        self.find_xpath(&format!("//select[@id='{id}']/option[{n}]"))
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("option {n} of #{id}: {e}"));
+    }
+
     /// Writes the visible part of the page to `dir/name.png`.
     pub async fn screenshot(&self, dir: &Path, name: &str) {
         // Let fonts, the dialog backdrop and htmx swaps settle before the picture.

@@ -37,12 +37,7 @@ async fn an_invited_alias_user_chooses_its_password_through_the_link_in_the_brow
     owner.fill("#alias-username", INVITEE).await;
     owner.fill("#alias-email", "invitee@acme.example").await;
     owner.click("#alias-invite").await;
-    owner
-        .find_xpath("//select[@id='alias-role_id']/option[2]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    owner.pick_option("alias-role_id", 2).await;
     owner.click("dialog#add-alias button[type=submit]").await;
     let row = owner
         .find_xpath(&format!("//tbody/tr[td/a[normalize-space(.)='{INVITEE}']]"))

@@ -330,12 +330,8 @@ async fn an_account_owner_sets_up_an_alias_user_in_the_browser_as_the_seed_page_
         .click(".impersonation-banner button[type=submit]")
         .await;
     owner
-        .wait_until("the welcome back message", || async {
-            owner
-                .texts(".flash")
-                .await
-                .iter()
-                .any(|f| f.starts_with("Welcome back"))
+        .wait_for_text(".flash", "the welcome back message", |f| {
+            f.starts_with("Welcome back")
         })
         .await;
     assert!(!owner.shows(".impersonation-banner").await);

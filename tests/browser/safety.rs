@@ -99,12 +99,8 @@ async fn destructive_actions_ask_first_and_nothing_is_lost_silently_in_the_brows
     wait_dialog(&owner, true).await;
     owner.click("#confirm-dialog [data-confirm-ok]").await;
     owner
-        .wait_until("the power-off message", || async {
-            owner
-                .texts(".flash")
-                .await
-                .iter()
-                .any(|f| f.starts_with("Power off sent"))
+        .wait_for_text(".flash", "the power-off message", |f| {
+            f.starts_with("Power off sent")
         })
         .await;
     assert_eq!(server_state(&app, web01).0, "off");
@@ -189,25 +185,21 @@ async fn destructive_actions_ask_first_and_nothing_is_lost_silently_in_the_brows
         .click("#assign-servers .all-servers-switch button.btn:not(.btn-danger)")
         .await;
     owner
-        .wait_until("the switch-on message inside the dialog", || async {
-            owner
-                .texts("#assign-servers .assign-messages")
-                .await
-                .iter()
-                .any(|t| t.contains("now reaches all servers"))
-        })
+        .wait_for_text(
+            "#assign-servers .assign-messages",
+            "the switch-on message inside the dialog",
+            |t| t.contains("now reaches all servers"),
+        )
         .await;
     owner
         .click("#assign-servers .all-servers-switch button.btn:not(.btn-danger)")
         .await;
     owner
-        .wait_until("the switch-off message inside the dialog", || async {
-            owner
-                .texts("#assign-servers .assign-messages")
-                .await
-                .iter()
-                .any(|t| t.contains("which are kept"))
-        })
+        .wait_for_text(
+            "#assign-servers .assign-messages",
+            "the switch-off message inside the dialog",
+            |t| t.contains("which are kept"),
+        )
         .await;
     assert_eq!(
         app.assigned(ops),
@@ -258,12 +250,7 @@ async fn destructive_actions_ask_first_and_nothing_is_lost_silently_in_the_brows
     owner
         .fill("#alias-password", "a-long-enough-password")
         .await;
-    owner
-        .find_xpath("//select[@id='alias-role_id']/option[2]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    owner.pick_option("alias-role_id", 2).await;
     owner
         .client
         .execute(
