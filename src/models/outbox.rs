@@ -8,6 +8,7 @@
 use super::NthPage as _;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::sql_types::Text;
 
 use crate::db::schema::mail_outbox;
 use crate::db::DbConn;
@@ -140,32 +141,24 @@ pub fn claim_due(
     })
 }
 
-/// The mail has left: `sent`, its lease ended, and a sensitive body blanked.
+/// The mail has left: `sent`, its lease ended, and a sensitive body blanked (the row's
+/// own `sensitive` decides, in the same statement).
 pub fn mark_sent(c: &mut DbConn, queued: &OutboxMail, now: NaiveDateTime) -> QueryResult<()> {
-    let target = mail_outbox::table.find(queued.id);
-    if queued.mail.sensitive {
-        diesel::update(target)
-            .set((
-                mail_outbox::status.eq("sent"),
-                mail_outbox::attempts.eq(queued.attempts + 1),
-                mail_outbox::sent_at.eq(Some(now)),
-                mail_outbox::locked_until.eq(None::<NaiveDateTime>),
-                mail_outbox::last_error.eq(""),
-                mail_outbox::body_text.eq(REMOVED_BODY),
-                mail_outbox::body_html.eq(REMOVED_BODY),
-            ))
-            .execute(c)?;
-    } else {
-        diesel::update(target)
-            .set((
-                mail_outbox::status.eq("sent"),
-                mail_outbox::attempts.eq(queued.attempts + 1),
-                mail_outbox::sent_at.eq(Some(now)),
-                mail_outbox::locked_until.eq(None::<NaiveDateTime>),
-                mail_outbox::last_error.eq(""),
-            ))
-            .execute(c)?;
-    }
+    use diesel::dsl::case_when;
+    let removed = || REMOVED_BODY.into_sql::<Text>();
+    diesel::update(mail_outbox::table.find(queued.id))
+        .set((
+            mail_outbox::status.eq("sent"),
+            mail_outbox::attempts.eq(queued.attempts + 1),
+            mail_outbox::sent_at.eq(Some(now)),
+            mail_outbox::locked_until.eq(None::<NaiveDateTime>),
+            mail_outbox::last_error.eq(""),
+            mail_outbox::body_text
+                .eq(case_when(mail_outbox::sensitive, removed()).otherwise(mail_outbox::body_text)),
+            mail_outbox::body_html
+                .eq(case_when(mail_outbox::sensitive, removed()).otherwise(mail_outbox::body_html)),
+        ))
+        .execute(c)?;
     Ok(())
 }
 
