@@ -4,31 +4,22 @@
 //! lands on the login page with a notice and logs in. axe-core checks the accept page.
 //! The link is read from the mail as it arrived at the app's SMTP server.
 
-use diesel::prelude::*;
 use steward::bootstrap::demo::DEMO_PASSWORD;
-use steward::db::schema::users;
-use steward::db::Backend;
 
-use crate::axe::Audit;
-use crate::driver::Driver;
-use crate::helpers::spawn_app;
-use crate::steps::{fixtures, log_in};
+use crate::steps::{demo, log_in, user_id, Demo};
 
 const INVITEE: &str = "invitee";
 const CHOSEN: &str = "chosen-in-the-browser-1";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_invited_alias_user_chooses_its_password_through_the_link_in_the_browser() {
-    let app = spawn_app(Backend::Sqlite).await;
-    fixtures(&app);
-    let acme: i32 = users::table
-        .filter(users::username.eq("acme"))
-        .select(users::id)
-        .first(&mut app.conn())
-        .expect("demo login");
-    let mut audit = Audit::default();
-    let driver = Driver::start().await;
-    let owner = driver.session(&app.address).await;
+    let Demo {
+        app,
+        driver,
+        page: owner,
+        mut audit,
+    } = demo().await;
+    let acme = user_id(&app, "acme");
     log_in(&owner, "acme", DEMO_PASSWORD).await;
 
     owner.goto(&format!("/users/{acme}/alias-users")).await;

@@ -8,13 +8,10 @@
 use diesel::prelude::*;
 use steward::bootstrap::demo::DEMO_PASSWORD;
 use steward::db::schema::users;
-use steward::db::Backend;
 
-use crate::axe::Audit;
-use crate::driver::Driver;
-use crate::helpers::{spawn_app, PASSWORD};
+use crate::helpers::PASSWORD;
 use crate::steps::{
-    fixtures, listed_servers, log_in, log_out, open_tab, picture_time, screenshots,
+    demo, listed_servers, log_in, log_out, open_tab, picture_time, screenshots, Demo,
 };
 
 const OWNER: &str = "acme";
@@ -24,13 +21,13 @@ const ROLE: &str = "Deployers";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_account_owner_sets_up_an_alias_user_in_the_browser_as_the_seed_page_describes() {
-    // SQLite only: the HTTP suite covers both backends; this covers the browser.
-    let app = spawn_app(Backend::Sqlite).await;
-    fixtures(&app);
+    let Demo {
+        app,
+        driver,
+        page: owner,
+        mut audit,
+    } = demo().await;
     let shots = screenshots();
-    let mut audit = Audit::default();
-    let driver = Driver::start().await;
-    let owner = driver.session(&app.address).await;
 
     // The login page, then the owner logs in and goes "Hi, …" → My account.
     owner.goto("/login").await;

@@ -7,21 +7,11 @@
 
 use diesel::prelude::*;
 use steward::bootstrap::demo::DEMO_PASSWORD;
-use steward::db::schema::{api_keys, servers, users};
-use steward::db::Backend;
+use steward::db::schema::{api_keys, servers};
 
-use crate::axe::Audit;
-use crate::driver::{Driver, Page};
-use crate::helpers::{spawn_app, TestApp};
-use crate::steps::{fixtures, log_in, screenshots};
-
-fn user_id(app: &TestApp, username: &str) -> i32 {
-    users::table
-        .filter(users::username.eq(username))
-        .select(users::id)
-        .first(&mut app.conn())
-        .expect("demo login")
-}
+use crate::driver::Page;
+use crate::helpers::TestApp;
+use crate::steps::{demo, log_in, screenshots, user_id, Demo};
 
 fn server_id(app: &TestApp, hostname: &str) -> i32 {
     servers::table
@@ -61,12 +51,14 @@ async fn wait_dialog(page: &Page, open: bool) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn destructive_actions_ask_first_and_nothing_is_lost_silently_in_the_browser() {
-    let app = spawn_app(Backend::Sqlite).await;
-    fixtures(&app);
+    let Demo {
+        app,
+        page: owner,
+        mut audit,
+        // Held to the end: dropping the driver ends its Chromium.
+        driver: _driver,
+    } = demo().await;
     let shots = screenshots();
-    let mut audit = Audit::default();
-    let driver = Driver::start().await;
-    let owner = driver.session(&app.address).await;
     log_in(&owner, "acme", DEMO_PASSWORD).await;
     let acme = user_id(&app, "acme");
 
@@ -303,12 +295,14 @@ async fn destructive_actions_ask_first_and_nothing_is_lost_silently_in_the_brows
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn at_phone_width_no_main_page_is_wider_than_the_screen() {
-    let app = spawn_app(Backend::Sqlite).await;
-    fixtures(&app);
+    let Demo {
+        app,
+        page: phone,
+        mut audit,
+        // Held to the end: dropping the driver ends its Chromium.
+        driver: _driver,
+    } = demo().await;
     let shots = screenshots();
-    let mut audit = Audit::default();
-    let driver = Driver::start().await;
-    let phone = driver.session(&app.address).await;
     phone.client.set_window_size(390, 844).await.unwrap();
     log_in(&phone, "acme", DEMO_PASSWORD).await;
     let acme = user_id(&app, "acme");

@@ -7,8 +7,9 @@ use diesel::prelude::*;
 use steward::bootstrap::demo;
 use steward::db::schema::{servers, users};
 
-use crate::driver::Page;
-use crate::helpers::TestApp;
+use crate::axe::Audit;
+use crate::driver::{Driver, Page};
+use crate::helpers::{spawn_app, TestApp};
 
 pub fn screenshots() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots")
@@ -27,6 +28,40 @@ pub fn fixtures(app: &TestApp) {
         .set(servers::created_at.eq(picture_time()))
         .execute(&mut app.conn())
         .expect("server dates");
+}
+
+/// Where the demo-data browser tests start: the panel on SQLite with `fixtures` loaded,
+/// Chromium with one window on it (`page`, not logged in), and an accessibility audit to
+/// feed. SQLite only: the HTTP suite covers both backends, these cover the browser.
+pub struct Demo {
+    pub app: TestApp,
+    /// More windows (`driver.session`); bind it for the whole test, since dropping it
+    /// ends Chromium and every window with it.
+    pub driver: Driver,
+    pub page: Page,
+    pub audit: Audit,
+}
+
+pub async fn demo() -> Demo {
+    let app = spawn_app(steward::db::Backend::Sqlite).await;
+    fixtures(&app);
+    let driver = Driver::start().await;
+    let page = driver.session(&app.address).await;
+    Demo {
+        app,
+        driver,
+        page,
+        audit: Audit::default(),
+    }
+}
+
+/// The id of the login `username` (a demo login, or one a test made).
+pub fn user_id(app: &TestApp, username: &str) -> i32 {
+    users::table
+        .filter(users::username.eq(username))
+        .select(users::id)
+        .first(&mut app.conn())
+        .expect("demo login")
 }
 
 /// The time the screenshots show wherever a page prints one, so that a run rewrites the
