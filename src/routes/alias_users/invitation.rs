@@ -8,15 +8,28 @@ use actix_web::HttpResponse;
 use super::{alias_url, load_target_in, tab_url};
 use crate::operations::{invitations, OpError};
 use crate::web::current::audit_entry;
+use crate::web::current::Current;
 use crate::web::error::error_page;
 use crate::web::{render, AppError, Visit};
 
-/// The 409 page of a login that is no longer invited, with the operation's message.
-pub fn not_invited_page(message: &str) -> HttpResponse {
-    error_page(StatusCode::CONFLICT, "Not invited", message)
+/// Answers a resend or cancel as all four doors do: 303 to the page `done` names, with its
+/// message, or the 409 page of a login that is no longer invited, with the operation's.
+pub fn answer<T>(
+    current: &Current,
+    outcome: Result<T, String>,
+    done: impl FnOnce(T) -> (String, String),
+) -> Result<HttpResponse, AppError> {
+    match outcome {
+        Ok(t) => {
+            let (message, to) = done(t);
+            current.flash("success", message);
+            Ok(render::see_other(&to))
+        }
+        Err(message) => Ok(error_page(StatusCode::CONFLICT, "Not invited", &message)),
+    }
 }
 
-/// A login that is no longer invited is an answer of its own (`not_invited_page`), found
+/// A login that is no longer invited is an answer of its own (the 409 of `answer`), found
 /// before anything is written; any other refusal rolls the transaction back.
 pub fn not_invited<T>(done: Result<T, OpError>) -> Result<Result<T, String>, AppError> {
     match done {
@@ -40,19 +53,15 @@ pub async fn resend(visit: Visit) -> Result<HttpResponse, AppError> {
             not_invited(invitations::resend_alias_in(c, &links, actor, who, &t).map(|()| t))
         })
         .await?;
-    match outcome {
-        Ok(t) => {
-            current.flash(
-                "success",
-                format!(
-                    "A new invitation is on its way to {}; the earlier link no longer works.",
-                    t.alias.email
-                ),
-            );
-            Ok(render::see_other(&alias_url(t.account.id, t.alias.id)))
-        }
-        Err(message) => Ok(not_invited_page(&message)),
-    }
+    answer(&current, outcome, |t| {
+        (
+            format!(
+                "A new invitation is on its way to {}; the earlier link no longer works.",
+                t.alias.email
+            ),
+            alias_url(t.account.id, t.alias.id),
+        )
+    })
 }
 
 /// POST .../{aid}/invitation/cancel: one hand-off and one transaction, like `resend`.
@@ -66,17 +75,13 @@ pub async fn cancel(visit: Visit) -> Result<HttpResponse, AppError> {
             not_invited(invitations::cancel_alias_in(c, actor, who, &t).map(|()| t))
         })
         .await?;
-    match outcome {
-        Ok(t) => {
-            current.flash(
-                "success",
-                format!(
-                    "Invitation cancelled: {} was removed, and its link no longer works.",
-                    t.alias.username
-                ),
-            );
-            Ok(render::see_other(&tab_url(t.account.id)))
-        }
-        Err(message) => Ok(not_invited_page(&message)),
-    }
+    answer(&current, outcome, |t| {
+        (
+            format!(
+                "Invitation cancelled: {} was removed, and its link no longer works.",
+                t.alias.username
+            ),
+            tab_url(t.account.id),
+        )
+    })
 }

@@ -7,9 +7,9 @@
 use actix_web::HttpResponse;
 
 use crate::operations::invitations;
-use crate::routes::alias_users::invitation::{not_invited, not_invited_page};
+use crate::routes::alias_users::invitation::{answer, not_invited};
 use crate::web::current::audit_entry;
-use crate::web::{render, AppError, Visit};
+use crate::web::{AppError, Visit};
 
 /// POST /users/{id}/invitation/resend
 pub async fn resend(visit: Visit) -> Result<HttpResponse, AppError> {
@@ -29,19 +29,15 @@ pub async fn resend(visit: Visit) -> Result<HttpResponse, AppError> {
             )
         })
         .await?;
-    match outcome {
-        Ok(account) => {
-            current.flash(
-                "success",
-                format!(
-                    "A new invitation is on its way to {}; the earlier link no longer works.",
-                    account.email
-                ),
-            );
-            Ok(render::see_other(&format!("/users/{}", account.id)))
-        }
-        Err(message) => Ok(not_invited_page(&message)),
-    }
+    answer(&current, outcome, |account| {
+        (
+            format!(
+                "A new invitation is on its way to {}; the earlier link no longer works.",
+                account.email
+            ),
+            format!("/users/{}", account.id),
+        )
+    })
 }
 
 /// POST /users/{id}/invitation/cancel
@@ -58,17 +54,13 @@ pub async fn cancel(visit: Visit) -> Result<HttpResponse, AppError> {
             not_invited(invitations::cancel_account_in(c, actor, who, &account).map(|()| account))
         })
         .await?;
-    match outcome {
-        Ok(account) => {
-            current.flash(
-                "success",
-                format!(
-                    "Invitation cancelled: the account {} was removed, and its link no longer works.",
-                    account.username
-                ),
-            );
-            Ok(render::see_other("/users"))
-        }
-        Err(message) => Ok(not_invited_page(&message)),
-    }
+    answer(&current, outcome, |account| {
+        (
+            format!(
+                "Invitation cancelled: the account {} was removed, and its link no longer works.",
+                account.username
+            ),
+            "/users".to_string(),
+        )
+    })
 }
