@@ -83,21 +83,27 @@ pub fn backoff(attempts: i32) -> chrono::Duration {
     )
 }
 
+/// A mail due for an attempt: queued, its retry time come, and under no live lease (a
+/// worker that died mid-send leaves its lease to run out). The worker's cheap look and
+/// its claim ask the same.
+#[diesel::dsl::auto_type(no_type_alias)]
+fn is_due(now: NaiveDateTime) -> _ {
+    let queued: &'static str = "queued";
+    mail_outbox::status
+        .eq(queued)
+        .and(mail_outbox::next_attempt_at.le(now))
+        .and(
+            mail_outbox::locked_until
+                .is_null()
+                .or(mail_outbox::locked_until.lt(now)),
+        )
+}
+
 /// True when a mail is due for an attempt (cheap, outside any transaction): the worker
 /// asks this before it opens a writing transaction, so an idle queue never takes
 /// SQLite's write lock.
 pub fn any_due(c: &mut DbConn, now: NaiveDateTime) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        mail_outbox::table
-            .filter(mail_outbox::status.eq("queued"))
-            .filter(mail_outbox::next_attempt_at.le(now))
-            .filter(
-                mail_outbox::locked_until
-                    .is_null()
-                    .or(mail_outbox::locked_until.lt(now)),
-            ),
-    ))
-    .get_result(c)
+    diesel::select(diesel::dsl::exists(mail_outbox::table.filter(is_due(now)))).get_result(c)
 }
 
 /// Claims up to `batch` due mails for `lease`, oldest first, and answers them. Another
@@ -113,13 +119,7 @@ pub fn claim_due(
 ) -> QueryResult<Vec<OutboxMail>> {
     crate::db::transaction(c, |c| {
         let due = mail_outbox::table
-            .filter(mail_outbox::status.eq("queued"))
-            .filter(mail_outbox::next_attempt_at.le(now))
-            .filter(
-                mail_outbox::locked_until
-                    .is_null()
-                    .or(mail_outbox::locked_until.lt(now)),
-            )
+            .filter(is_due(now))
             .order(mail_outbox::id)
             .limit(batch)
             .select(mail_outbox::id);

@@ -121,22 +121,22 @@ pub fn finish(conn: &mut DbConn, id: i32, at: NaiveDateTime) -> QueryResult<()> 
         .map(|_| ())
 }
 
-/// Jobs a worker may take now: queued, or being called by a worker whose lease ran out
-/// (its instance died mid-call).
-fn due(now: NaiveDateTime) -> server_jobs::BoxedQuery<'static, crate::db::MultiBackend> {
-    server_jobs::table
-        .filter(
-            server_jobs::status.eq(QUEUED).or(server_jobs::status
-                .eq(CALLING)
-                .and(server_jobs::locked_until.lt(now))),
-        )
-        .into_boxed()
+/// A job a worker may take now: queued, or being called by a worker whose lease ran out
+/// (its instance died mid-call). The worker's cheap look and its claim ask the same.
+#[diesel::dsl::auto_type(no_type_alias)]
+fn is_due(now: NaiveDateTime) -> _ {
+    let queued: &'static str = QUEUED;
+    let calling: &'static str = CALLING;
+    server_jobs::status.eq(queued).or(server_jobs::status
+        .eq(calling)
+        .and(server_jobs::locked_until.lt(now)))
 }
 
 /// True when a job is due (a cheap read outside any transaction, so an idle worker never
 /// takes SQLite's write lock).
 pub fn any_due(c: &mut DbConn, now: NaiveDateTime) -> QueryResult<bool> {
-    due(now)
+    server_jobs::table
+        .filter(is_due(now))
         .select(server_jobs::id)
         .first::<i32>(c)
         .optional()
@@ -159,13 +159,8 @@ pub fn claim_due(
 ) -> QueryResult<Vec<ServerJob>> {
     crate::db::transaction(c, |c| {
         // Candidates beyond `batch`: several may belong to one server.
-        // (Not `due`: a boxed multi-backend query cannot take PostgreSQL's locking clause.)
         let q = server_jobs::table
-            .filter(
-                server_jobs::status.eq(QUEUED).or(server_jobs::status
-                    .eq(CALLING)
-                    .and(server_jobs::locked_until.lt(now))),
-            )
+            .filter(is_due(now))
             .order(server_jobs::id)
             .limit(batch * 4)
             .select((
